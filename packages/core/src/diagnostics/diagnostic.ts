@@ -1,0 +1,19 @@
+/**
+ * A problem found in an input, as a value. Parsing and compiling collect these rather than
+ * throw, so every problem of a file is reported at once.
+ */
+export interface Diagnostic {
+  /** Stable machine code, e.g. `yaml-syntax`, `schema`, `cel-syntax`, `cel-type`. */
+  code: string;
+  message: string;
+  /** Document path of the offending field, e.g. `spec.validations[0].expression`. */
+  path?: string;
+  file?: string;
+  /** 1-based. */
+  line?: number;
+  /** 1-based. */
+  column?: number;
+  /** The source line the problem is on, for a caret rendering. */
+  sourceLine?: string;
+  severity?: "error" | "warning";
+}

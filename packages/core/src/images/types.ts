@@ -1,0 +1,55 @@
+export type VulnerabilitySeverity = "critical" | "high" | "medium" | "low" | "unknown";
+
+export interface SeverityCounts {
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  unknown: number;
+}
+
+export interface Vulnerability {
+  id: string;
+  severity: VulnerabilitySeverity;
+  package: string | null;
+  installedVersion: string | null;
+  fixedVersion: string | null;
+}
+
+export interface ScanFacts {
+  scanner: string | null;
+  /** ISO 8601 text on the wire; a Date once adapted for CEL. */
+  scannedAt: string | null;
+  summary: SeverityCounts;
+  fixable: SeverityCounts;
+  vulnerabilities: Vulnerability[];
+}
+
+export interface SignatureFacts {
+  verified: boolean;
+  identity: string | null;
+  issuer: string | null;
+}
+
+/** A parsed image reference, normalised as Docker does. */
+export interface ImageReference {
+  /** As written. */
+  ref: string;
+  registry: string;
+  repository: string;
+  tag: string | null;
+  digest: string | null;
+}
+
+/**
+ * Everything known about one image. Every field is always present: what no supplier gave is
+ * null (signatures: an empty list), so policies ask `i.scan == null`.
+ */
+export interface ImageFacts extends ImageReference {
+  known: boolean;
+  scan: ScanFacts | null;
+  signatures: SignatureFacts[];
+  createdAt: string | null;
+  labels: Record<string, string> | null;
+  user: string | null;
+}
