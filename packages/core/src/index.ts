@@ -1,1 +1,70 @@
-export {};
+/**
+ * @celgate/core: the engine. load -> compile -> match -> evaluate -> report.
+ * Pure: no I/O; callers pass text and get values back. Nothing here throws on bad input.
+ */
+
+// load: celgate documents, manifests, image facts
+export { parsePolicyDocuments, formatPath } from "./policy/parse.js";
+export type { DocumentOrigin, Located, ParsedDocuments } from "./policy/parse.js";
+export {
+  API_VERSION,
+  exceptionSchema,
+  policySchema,
+  policyTestSchema,
+} from "./policy/schema.js";
+export type {
+  ExceptionDocument,
+  ExceptionMatch,
+  LabelSelector,
+  PolicyDocument,
+  PolicyMatch,
+  PolicyTestCase,
+  PolicyTestDocument,
+} from "./policy/schema.js";
+export { MAX_MANIFEST_BYTES, parseManifests, resourcesFromObjects } from "./resources/parse.js";
+export type { ParseManifestsOptions } from "./resources/parse.js";
+export type { Resource } from "./resources/types.js";
+export { effectiveNamespace, isClusterScoped, resourceRef } from "./resources/identity.js";
+export { containersOf, podSpecOf, WORKLOAD_KINDS } from "./resources/workload.js";
+export { parseImageFacts } from "./images/parse.js";
+export { parseImageReference, isReferenceError, normalisedName } from "./images/reference.js";
+export type { ImageFacts, ImageReference, ScanFacts, SignatureFacts, Vulnerability } from "./images/types.js";
+
+// compile
+export { compilePolicy, compilePolicySet } from "./compile/compile.js";
+export type { CompiledPolicy, CompiledPolicySet, CompileOptions } from "./compile/compile.js";
+export { BudgetExceededError, DEFAULT_BUDGET } from "./cel/budget.js";
+export type { BudgetLimits } from "./cel/budget.js";
+export { CEL_VARIABLES, celEnvironment } from "./cel/environment.js";
+
+// match
+export { parseLabelSelector } from "./match/selector.js";
+export type { Labels, Selector } from "./match/selector.js";
+
+// evaluate
+export { evaluate } from "./evaluate/evaluate.js";
+export type { EvaluateInput } from "./evaluate/evaluate.js";
+
+// report
+export { buildReport, decide, formatReport, REPORT_FORMATS, summarise, toWireReport } from "./report/index.js";
+export type { FormatOptions, PolicyMetadata, ReportFormat } from "./report/index.js";
+export type {
+  Decision,
+  EvaluationReport,
+  Outcome,
+  PolicyAction,
+  ReportNotice,
+  ResourceRef,
+  Result,
+  Severity,
+  SourceLocation,
+  Summary,
+  Violation,
+} from "./report/types.js";
+
+// diagnostics
+export type { Diagnostic } from "./diagnostics/diagnostic.js";
+export { diagnosticLine, hasErrors, renderDiagnostic } from "./diagnostics/render.js";
+
+// content digests
+export { canonicalJson, sha256Hex } from "./util/sha256.js";

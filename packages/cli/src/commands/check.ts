@@ -1,0 +1,153 @@
+import {
+  type EvaluationReport,
+  evaluate,
+  formatReport,
+  parseLabelSelector,
+  parseManifests,
+  REPORT_FORMATS,
+  type ReportFormat,
+  type Resource,
+} from "@celgate/core";
+import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
+import { EXIT, InputError } from "../errors.js";
+import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
+import { maxInputBytes, readInputs } from "../inputs/files.js";
+import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
+import { useColor, writeOutput } from "../output.js";
+
+export const CHECK_HELP = `Usage: celgate check [options] [PATH...]
+
+Evaluates policies over Kubernetes manifests (files or folders of *.yaml, *.yml, *.json,
+recursive; - reads stdin) and prints the report. Exit code: 0 allowed, 1 denied (see
+--fail-on), 2 usage or input error.
+
+Options:
+  -p, --policies PATH        policy file or folder (repeatable); default: the built-in library
+  -i, --images PATH          image facts: native JSON/YAML, Trivy JSON, Grype JSON (repeatable)
+  -e, --exceptions PATH      PolicyException documents (repeatable)
+  -s, --select SELECTOR      label selector over policy labels: "pss=baseline",
+                             "pss in (baseline,restricted)", "practice!=logging"
+      --param POLICY.NAME=JSON   override one param (repeatable)
+      --params FILE          YAML/JSON map of policy name -> params
+      --context KEY=VALUE    what is being deployed: environment, cluster, namespace, commit...
+      --now TIMESTAMP        fixed clock (RFC 3339)
+  -o, --format FORMAT        text (default) | json | sarif | junit | policyreport
+      --output FILE          write the report to FILE instead of stdout
+      --fail-on LEVEL        deny (default) | warn | never
+      --include-skipped      list skipped pairs in the report too
+  -v, --verbose              text format: list passing policies too
+      --server URL           evaluate through the REST service (records history); also CELGATE_SERVER
+      --token TOKEN          bearer token for --server; also CELGATE_TOKEN
+  -h, --help                 show this help
+`;
+
+const FLAGS = {
+  policies: { type: "string", short: "p", multiple: true },
+  images: { type: "string", short: "i", multiple: true },
+  exceptions: { type: "string", short: "e", multiple: true },
+  select: { type: "string", short: "s" },
+  param: { type: "string", multiple: true },
+  params: { type: "string" },
+  context: { type: "string", multiple: true },
+  now: { type: "string" },
+  format: { type: "string", short: "o" },
+  output: { type: "string" },
+  "fail-on": { type: "string" },
+  "include-skipped": { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+  server: { type: "string" },
+  token: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export type CheckFlags = ReturnType<typeof parseFlags<typeof FLAGS>>["values"];
+
+/** Runs `celgate check`; returns the exit code. Throws InputError for usage and input problems. */
+export async function check(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, FLAGS, "check");
+  if (values.help) {
+    process.stdout.write(CHECK_HELP);
+    return EXIT.allowed;
+  }
+  const format = oneOf(values.format, REPORT_FORMATS, "text", "--format") as ReportFormat;
+  const failOn = oneOf(values["fail-on"], ["deny", "warn", "never"] as const, "deny", "--fail-on");
+  if (positionals.length === 0) throw new InputError("check: no manifests given (pass files, folders, or - for stdin)");
+  if (values.select !== undefined) {
+    const selector = parseLabelSelector(values.select);
+    if (!selector.ok) throw new InputError(`--select: ${selector.error}`);
+  }
+  const params = mergeParams(loadParamsFile(values.params), policyParams(values.param));
+  const context = keyValues(values.context, "--context");
+  const now = timestampFlag(values.now, "--now");
+
+  const server = values.server ?? process.env.CELGATE_SERVER;
+  let report: EvaluationReport;
+  if (server) {
+    const { checkOnServer } = await import("./check-server.js");
+    report = await checkOnServer(server, values.token ?? process.env.CELGATE_TOKEN, {
+      paths: positionals,
+      imagePaths: values.images ?? [],
+      select: values.select,
+      params,
+      context,
+      includeSkipped: values["include-skipped"] ?? false,
+    });
+  } else {
+    const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? []);
+    const resources = loadManifests(positionals);
+    const images = loadImageFacts(values.images ?? []);
+    throwOnErrors(images.diagnostics, "image facts");
+    report = evaluate(set, {
+      resources,
+      images: images.images,
+      exceptions,
+      params,
+      context,
+      now,
+      select: values.select,
+      includeSkipped: values["include-skipped"] ?? false,
+    });
+  }
+  writeOutput(
+    formatReport(report, format, {
+      color: format === "text" && useColor(values.output),
+      verbose: values.verbose ?? false,
+      baseDir: process.cwd(),
+    }),
+    values.output,
+  );
+  return exitCode(report, failOn);
+}
+
+/** Reads and parses manifests; any syntax error anywhere is an InputError listing them all. */
+export function loadManifests(paths: readonly string[]): Resource[] {
+  const resources: Resource[] = [];
+  const diagnostics = [];
+  const maxBytes = maxInputBytes();
+  for (const file of readInputs(paths, { maxBytes })) {
+    const parsed = parseManifests(file.text, file.name, { maxBytes });
+    resources.push(...parsed.resources);
+    diagnostics.push(...parsed.diagnostics);
+  }
+  throwOnErrors(diagnostics, "manifest");
+  for (const warning of diagnostics) {
+    process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
+  }
+  return resources;
+}
+
+export function exitCode(report: EvaluationReport, failOn: "deny" | "warn" | "never"): number {
+  if (failOn === "never") return EXIT.allowed;
+  if (report.decision === "deny") return EXIT.denied;
+  if (report.decision === "warn" && failOn === "warn") return EXIT.denied;
+  return EXIT.allowed;
+}
+
+function mergeParams(
+  base: Record<string, Record<string, unknown>>,
+  overrides: Record<string, Record<string, unknown>>,
+): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = { ...base };
+  for (const [policy, params] of Object.entries(overrides)) out[policy] = { ...(out[policy] ?? {}), ...params };
+  return out;
+}

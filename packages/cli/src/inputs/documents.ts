@@ -1,0 +1,89 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  type Diagnostic,
+  type ExceptionDocument,
+  type Located,
+  type PolicyDocument,
+  type PolicyTestDocument,
+  parsePolicyDocuments,
+} from "@celgate/core";
+import { InputError } from "../errors.js";
+import { displayName, readText } from "./files.js";
+
+/** Folders holding test fixtures (Kubernetes manifests) next to policies; never read as policies. */
+const FIXTURE_DIRS = new Set(["fixtures", "testdata"]);
+
+export interface LoadedDocuments {
+  policies: Located<PolicyDocument>[];
+  exceptions: Located<ExceptionDocument>[];
+  tests: Located<PolicyTestDocument>[];
+  diagnostics: Diagnostic[];
+  /** Source lines per file, for caret rendering. */
+  lines: Map<string, string[]>;
+}
+
+/**
+ * Reads celgate documents (policies, exceptions, tests) from files and folders. Folders are
+ * walked recursively for *.yaml, *.yml and *.json, skipping `fixtures/` and `testdata/`.
+ * Throws InputError for a path that does not exist; document problems come back as diagnostics.
+ */
+export function loadDocuments(paths: readonly string[]): LoadedDocuments {
+  const out: LoadedDocuments = { policies: [], exceptions: [], tests: [], diagnostics: [], lines: new Map() };
+  for (const path of paths) {
+    for (const file of documentFiles(path)) {
+      const name = displayName(file);
+      const text = readText(file);
+      out.lines.set(name, text.split(/\r?\n/));
+      const parsed = parsePolicyDocuments(text, name);
+      out.policies.push(...parsed.located.policies);
+      out.exceptions.push(...parsed.located.exceptions);
+      out.tests.push(...parsed.located.tests);
+      out.diagnostics.push(...parsed.diagnostics);
+      if (parsed.diagnostics.length === 0 && parsed.located.policies.length + parsed.located.exceptions.length + parsed.located.tests.length === 0) {
+        out.diagnostics.push({ code: "empty", message: "file holds no celgate documents", file: name, severity: "warning" });
+      }
+    }
+  }
+  return out;
+}
+
+function documentFiles(path: string): string[] {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw new InputError(`${path}: no such file or directory`);
+  }
+  if (stat.isFile()) return [path];
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!FIXTURE_DIRS.has(entry.name)) walk(full);
+      } else if (/\.(ya?ml|json)$/i.test(entry.name)) out.push(full);
+    }
+  };
+  walk(path);
+  return out;
+}
+
+/**
+ * The built-in library: `CELGATE_POLICY_DIR` when set, else the `policies/` folder shipped
+ * with celgate (found by walking up from this file).
+ */
+export function builtinPolicyDir(): string {
+  const fromEnv = process.env.CELGATE_POLICY_DIR;
+  if (fromEnv) return fromEnv;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, "policies");
+    if (existsSync(join(candidate, "README.md")) || existsSync(join(candidate, "node-access"))) return candidate;
+    dir = resolve(dir, "..");
+  }
+  throw new InputError("cannot find the built-in policy library; pass --policies or set CELGATE_POLICY_DIR");
+}

@@ -1,0 +1,119 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { extname, join, relative } from "node:path";
+import { InputError } from "../errors.js";
+
+const EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
+
+/** Default cap on one input file; larger files are refused with a message naming the limit. */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+
+export interface InputFile {
+  /** As shown in reports: relative to the working directory when inside it. */
+  name: string;
+  text: string;
+}
+
+/**
+ * Expands files and folders (recursively, *.yaml, *.yml, *.json, in sorted order) and reads
+ * them; `-` reads standard input. Throws InputError for a missing, unreadable, binary or
+ * oversized file.
+ */
+export function readInputs(paths: readonly string[], options: { stdin?: () => string; maxBytes?: number } = {}): InputFile[] {
+  const files: InputFile[] = [];
+  for (const path of paths) {
+    if (path === "-") {
+      files.push({ name: "<stdin>", text: checkText("<stdin>", options.stdin ? options.stdin() : readStdin(), options.maxBytes) });
+      continue;
+    }
+    for (const file of expand(path)) files.push({ name: displayName(file), text: readText(file, options.maxBytes) });
+  }
+  return files;
+}
+
+/** Files under a path: the file itself, or every matching file below a folder. */
+export function expand(path: string): string[] {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw new InputError(`${path}: no such file or directory`);
+  }
+  if (stat.isFile()) return [path];
+  if (!stat.isDirectory()) throw new InputError(`${path}: not a file or folder`);
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(full);
+    }
+  };
+  walk(path);
+  return out;
+}
+
+export function readText(file: string, maxBytes = MAX_FILE_BYTES): string {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new InputError(`${displayName(file)}: no such file or directory`);
+  }
+  if (size > maxBytes) {
+    throw new InputError(
+      `${displayName(file)}: file is ${formatBytes(size)}, over the input limit of ${formatBytes(maxBytes)} (CELGATE_MAX_INPUT_BYTES); split it into smaller files`,
+    );
+  }
+  let buffer: Buffer;
+  try {
+    buffer = readFileSync(file);
+  } catch (error) {
+    throw new InputError(`${displayName(file)}: cannot read: ${(error as Error).message}`);
+  }
+  return checkText(displayName(file), decode(displayName(file), buffer), maxBytes);
+}
+
+function decode(name: string, buffer: Buffer): string {
+  if (buffer.includes(0)) throw new InputError(`${name}:1: binary file, not YAML or JSON text`);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(buffer).replace(/^\uFEFF/, "");
+  } catch {
+    throw new InputError(`${name}:1: not valid UTF-8 text`);
+  }
+}
+
+function checkText(name: string, text: string, maxBytes = MAX_FILE_BYTES): string {
+  if (text.length > maxBytes) throw new InputError(`${name}: input is over the limit of ${formatBytes(maxBytes)}`);
+  if (text.includes("\u0000")) throw new InputError(`${name}:1: binary input, not YAML or JSON text`);
+  return text;
+}
+
+function readStdin(): string {
+  try {
+    return decode("<stdin>", readFileSync(0));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`<stdin>: cannot read: ${(error as Error).message}`);
+  }
+}
+
+export function displayName(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") ? rel.split("\\").join("/") : file;
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}
+
+export function maxInputBytes(): number {
+  const raw = process.env.CELGATE_MAX_INPUT_BYTES;
+  if (!raw) return MAX_FILE_BYTES;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new InputError(`CELGATE_MAX_INPUT_BYTES must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}

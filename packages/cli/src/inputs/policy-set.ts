@@ -1,0 +1,66 @@
+import {
+  type CompiledPolicySet,
+  compilePolicySet,
+  type Diagnostic,
+  type ExceptionDocument,
+  hasErrors,
+  renderDiagnostic,
+} from "@celgate/core";
+import { InputError } from "../errors.js";
+import { builtinPolicyDir, type LoadedDocuments, loadDocuments } from "./documents.js";
+
+export interface PolicyInputs {
+  set: CompiledPolicySet;
+  exceptions: ExceptionDocument[];
+  documents: LoadedDocuments;
+  warnings: Diagnostic[];
+}
+
+/**
+ * Loads and compiles the policies (the built-in library when no path is given) and the
+ * exceptions. Any error in any file is an InputError carrying every diagnostic rendered with
+ * file:line:col and a caret.
+ */
+export function loadPolicyInputs(policyPaths: readonly string[] | undefined, exceptionPaths: readonly string[] = []): PolicyInputs {
+  const paths = policyPaths && policyPaths.length > 0 ? policyPaths : [builtinPolicyDir()];
+  const documents = loadDocuments(paths);
+  if (exceptionPaths.length > 0) {
+    const extra = loadDocuments(exceptionPaths);
+    documents.exceptions.push(...extra.exceptions);
+    documents.diagnostics.push(...extra.diagnostics);
+    for (const [file, lines] of extra.lines) documents.lines.set(file, lines);
+    if (extra.policies.length > 0) {
+      documents.diagnostics.push({
+        code: "unexpected-policy",
+        message: "--exceptions files must hold PolicyException documents; policies found here are ignored",
+        file: extra.policies[0]?.origin.file,
+        severity: "warning",
+      });
+    }
+  }
+  const compiled = compilePolicySet(documents.policies, { fileLines: (file) => documents.lines.get(file) });
+  const diagnostics = [...documents.diagnostics, ...compiled.diagnostics];
+  throwOnErrors(diagnostics, "policy");
+  if (compiled.set.policies.length === 0) {
+    throw new InputError(`no policies found in ${paths.join(", ")}`);
+  }
+  return {
+    set: compiled.set,
+    exceptions: documents.exceptions.map((e) => e.doc),
+    documents,
+    warnings: diagnostics.filter((d) => d.severity === "warning"),
+  };
+}
+
+/** Throws an InputError carrying every error diagnostic, rendered, when there is any. */
+export function throwOnErrors(diagnostics: readonly Diagnostic[], what: string): void {
+  if (!hasErrors(diagnostics)) return;
+  const errors = diagnostics.filter((d) => d.severity !== "warning");
+  const first = errors[0]!;
+  const where = [first.file, first.line, first.column].filter((p) => p !== undefined).join(":");
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
+  throw new InputError(
+    `${where ? `${where}: ` : ""}${first.path ? `${first.path}: ` : ""}${first.message}${more}`,
+    errors.map(renderDiagnostic).join("\n") + `\n${errors.length} ${what} error${errors.length === 1 ? "" : "s"}`,
+  );
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { renderDiagnostic } from "../diagnostics/render.js";
+import { parsePolicyDocuments } from "../policy/parse.js";
+import { compilePolicySet } from "./compile.js";
+
+function compile(text: string) {
+  const parsed = parsePolicyDocuments(text, "p.yaml");
+  expect(parsed.diagnostics).toEqual([]);
+  const lines = text.split("\n");
+  return compilePolicySet(parsed.located.policies, { fileLines: () => lines });
+}
+
+const header = (name: string) => `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: ${name}}
+spec:
+`;
+
+describe("compilePolicySet", () => {
+  it("reports syntax and type errors at once, with file, line, column and a caret", () => {
+    const text = `${header("broken")}  validations:
+    - expression: "object.spec.replicas >"
+    - expression: object.spec.replicas + 1
+    - expression: "undeclared == 1"
+    - expression: "true"
+      messageExpression: "1 + 2"
+`;
+    const { set, diagnostics } = compile(text);
+    expect(set.policies).toEqual([]);
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ["cel-syntax", "spec.validations[0].expression"],
+      ["cel-type", "spec.validations[1].expression"],
+      ["cel-type", "spec.validations[2].expression"],
+      ["cel-type", "spec.validations[3].messageExpression"],
+    ]);
+    expect(diagnostics[0]).toMatchObject({ file: "p.yaml", line: 6 });
+    expect(diagnostics[2]).toMatchObject({ line: 8, column: 20 });
+    expect(diagnostics[1]!.message).toMatch(/must evaluate to bool/);
+    const rendered = renderDiagnostic(diagnostics[2]!);
+    expect(rendered).toContain("ERROR: p.yaml:8:20:");
+    expect(rendered.split("\n")[2]).toBe(` | ${" ".repeat(19)}^`);
+  });
+
+  it("points into literal blocks", () => {
+    const text = `${header("block")}  validations:
+    - expression: |
+        object.kind == 'Pod' &&
+          nope
+`;
+    const { diagnostics } = compile(text);
+    expect(diagnostics[0]).toMatchObject({ line: 8, column: 11, code: "cel-type" });
+  });
+
+  it("checks variables: unknown, used before declaration, duplicated", () => {
+    const text = `${header("vars")}  variables:
+    - {name: a, expression: variables.b + 1}
+    - {name: b, expression: "1"}
+    - {name: b, expression: "2"}
+  validations:
+    - expression: variables.a > 0 && variables.zzz
+`;
+    const { diagnostics } = compile(text);
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ["cel-unknown-variable", "spec.variables[0].expression"],
+      ["duplicate-variable", "spec.variables[2].name"],
+      ["cel-unknown-variable", "spec.validations[0].expression"],
+    ]);
+  });
+
+  it("refuses duplicate policy names and gives a stable digest", () => {
+    const one = `${header("same")}  validations: [{expression: "true"}]\n`;
+    const dup = compile(`${one}---\n${one}`);
+    expect(dup.diagnostics[0]!.code).toBe("duplicate-policy");
+    const a = compile(one).set.digest;
+    const b = compile(one.replace("spec:\n", "spec:\n  severity: medium\n")).set.digest;
+    expect(a).toBe(b); // the same document after defaults
+    expect(compile(one.replace('"true"', '"1 == 1"')).set.digest).not.toBe(a);
+  });
+
+  it("records which variables and functions a policy reads", () => {
+    const { set } = compile(`${header("reads")}  validations: [{expression: "images.all(i, i.ref.startsWith('r')) && size(bundle) > 0"}]\n`);
+    const p = set.policies[0]!;
+    expect([...p.reads].sort()).toEqual(["bundle", "images"]);
+    expect(p.calls.has("startsWith")).toBe(true);
+  });
+});

@@ -1,0 +1,226 @@
+import { CEL_VARIABLES, celEnvironment, type ParsedExpression } from "../cel/environment.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { expressionPosition } from "../policy/expression-position.js";
+import { formatPath, type DocumentOrigin, type Located } from "../policy/parse.js";
+import type { PolicyDocument, PolicyMatch } from "../policy/schema.js";
+import type { PolicyAction, Severity } from "../report/types.js";
+import { canonicalJson, sha256Hex } from "../util/sha256.js";
+import { functionsCalled, identifiersOf, variableReferences } from "./ast.js";
+
+/** One compiled CEL expression and where it came from. */
+export interface CompiledExpression {
+  /** Document path, e.g. `spec.validations[0].expression`. */
+  path: string;
+  source: string;
+  run: ParsedExpression;
+}
+
+export interface CompiledValidation {
+  expression: CompiledExpression;
+  message?: string;
+  messageExpression?: CompiledExpression;
+  reason?: string;
+  fieldPath?: string;
+}
+
+/** A policy ready to evaluate: every expression parsed and type-checked once. */
+export interface CompiledPolicy {
+  name: string;
+  document: PolicyDocument;
+  labels: Record<string, string>;
+  title?: string;
+  severity: Severity;
+  action: PolicyAction;
+  failurePolicy: "Fail" | "Ignore";
+  remediation?: string;
+  match?: PolicyMatch;
+  params: Record<string, unknown>;
+  matchConditions: (CompiledExpression & { name: string })[];
+  variables: (CompiledExpression & { name: string })[];
+  validations: CompiledValidation[];
+  /** Top-level CEL variables the policy reads (e.g. `images`, `bundle`): decides VAP exportability. */
+  reads: Set<string>;
+  /** Functions the policy calls. */
+  calls: Set<string>;
+  origin?: DocumentOrigin;
+}
+
+export interface CompiledPolicySet {
+  policies: CompiledPolicy[];
+  byName: Map<string, CompiledPolicy>;
+  /** `sha256:` of the canonical JSON of every policy document, in name order. */
+  digest: string;
+}
+
+export interface CompileOptions {
+  /** Lines of each source file, for caret rendering of expression errors. */
+  fileLines?: (file: string) => readonly string[] | undefined;
+}
+
+/**
+ * Compiles a set of policies: parses and type-checks every expression once, checks variable
+ * references and duplicate names. Returns every problem at once; policies with errors are left
+ * out of the set. Never throws.
+ */
+export function compilePolicySet(
+  input: readonly (PolicyDocument | Located<PolicyDocument>)[],
+  options: CompileOptions = {},
+): { set: CompiledPolicySet; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const compiled: CompiledPolicy[] = [];
+  const seen = new Map<string, DocumentOrigin | undefined>();
+  for (const item of input) {
+    const { doc, origin } = "doc" in item ? item : { doc: item, origin: undefined };
+    const name = doc.metadata.name;
+    if (seen.has(name)) {
+      const first = seen.get(name);
+      diagnostics.push({
+        code: "duplicate-policy",
+        message: `policy ${name} is defined more than once${first?.file ? ` (first in ${first.file})` : ""}`,
+        path: "metadata.name",
+        file: origin?.file,
+        ...at(origin, ["metadata", "name"]),
+      });
+      continue;
+    }
+    seen.set(name, origin);
+    const result = compilePolicy(doc, origin, options);
+    diagnostics.push(...result.diagnostics);
+    if (result.policy) compiled.push(result.policy);
+  }
+  compiled.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const digest = `sha256:${sha256Hex(canonicalJson(compiled.map((p) => p.document)))}`;
+  return { set: { policies: compiled, byName: new Map(compiled.map((p) => [p.name, p])), digest }, diagnostics };
+}
+
+/** Compiles one policy. Never throws. */
+export function compilePolicy(
+  doc: PolicyDocument,
+  origin?: DocumentOrigin,
+  options: CompileOptions = {},
+): { policy?: CompiledPolicy; diagnostics: Diagnostic[] } {
+  const env = celEnvironment();
+  const diagnostics: Diagnostic[] = [];
+  const reads = new Set<string>();
+  const calls = new Set<string>();
+  const declared = new Set<string>();
+  const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
+
+  const compile = (
+    path: (string | number)[],
+    source: string,
+    want: "bool" | "string" | "any",
+  ): CompiledExpression | undefined => {
+    const pathText = formatPath(path);
+    const report = (message: string, offset: number, code: string) => {
+      const base = origin?.position?.(path);
+      const at = expressionPosition(base, source, offset, lines ?? []) ?? base;
+      diagnostics.push({
+        code,
+        message,
+        path: pathText,
+        file: origin?.file,
+        line: at?.line,
+        column: at?.column,
+        sourceLine: at?.sourceLine,
+      });
+    };
+    let run: ParsedExpression;
+    try {
+      run = env.parse(source) as unknown as ParsedExpression;
+    } catch (error) {
+      const e = error as Error & { summary?: string; range?: { start: number } };
+      report(`CEL syntax error: ${e.summary ?? e.message.split("\n")[0]}`, e.range?.start ?? 0, "cel-syntax");
+      return undefined;
+    }
+    const checked = run.check();
+    if (!checked.valid) {
+      const e = checked.error as Error & { summary?: string; range?: { start: number } };
+      report(`CEL type error: ${e.summary ?? e.message.split("\n")[0]}`, e.range?.start ?? 0, "cel-type");
+      return undefined;
+    }
+    if (want !== "any" && checked.type !== want && checked.type !== "dyn") {
+      report(`must evaluate to ${want}, but its type is ${checked.type}`, 0, "cel-type");
+      return undefined;
+    }
+    for (const ref of variableReferences(run.ast)) {
+      if (!declared.has(ref.name)) {
+        report(
+          `unknown variable variables.${ref.name}: declare it under spec.variables before the expressions that use it`,
+          ref.offset,
+          "cel-unknown-variable",
+        );
+        return undefined;
+      }
+    }
+    for (const id of identifiersOf(run.ast)) if (Object.hasOwn(CEL_VARIABLES, id)) reads.add(id);
+    for (const fn of functionsCalled(run.ast)) calls.add(fn);
+    return { path: pathText, source, run };
+  };
+
+  const spec = doc.spec;
+  const variables: CompiledPolicy["variables"] = [];
+  spec.variables?.forEach((v, i) => {
+    if (declared.has(v.name)) {
+      diagnostics.push({
+        code: "duplicate-variable",
+        message: `variable ${v.name} is declared twice`,
+        path: `spec.variables[${i}].name`,
+        file: origin?.file,
+        ...at(origin, ["spec", "variables", i, "name"]),
+      });
+      return;
+    }
+    const expr = compile(["spec", "variables", i, "expression"], v.expression, "any");
+    declared.add(v.name); // declared even when broken, so later references do not repeat the error
+    if (expr) variables.push({ ...expr, name: v.name });
+  });
+  const matchConditions: CompiledPolicy["matchConditions"] = [];
+  spec.matchConditions?.forEach((c, i) => {
+    const expr = compile(["spec", "matchConditions", i, "expression"], c.expression, "bool");
+    if (expr) matchConditions.push({ ...expr, name: c.name });
+  });
+  const validations: CompiledValidation[] = [];
+  spec.validations.forEach((v, i) => {
+    const expression = compile(["spec", "validations", i, "expression"], v.expression, "bool");
+    const messageExpression =
+      v.messageExpression !== undefined
+        ? compile(["spec", "validations", i, "messageExpression"], v.messageExpression, "string")
+        : undefined;
+    if (!expression) return;
+    validations.push({
+      expression,
+      message: v.message,
+      messageExpression,
+      reason: v.reason,
+      fieldPath: v.fieldPath,
+    });
+  });
+  if (diagnostics.length > 0) return { diagnostics };
+  return {
+    diagnostics,
+    policy: {
+      name: doc.metadata.name,
+      document: doc,
+      labels: doc.metadata.labels ?? {},
+      title: spec.title,
+      severity: spec.severity,
+      action: spec.action,
+      failurePolicy: spec.failurePolicy,
+      remediation: spec.remediation,
+      match: spec.match,
+      params: spec.params ?? {},
+      matchConditions,
+      variables,
+      validations,
+      reads,
+      calls,
+      origin,
+    },
+  };
+}
+
+function at(origin: DocumentOrigin | undefined, path: (string | number)[]) {
+  const position = origin?.position?.(path);
+  return position ? { line: position.line, column: position.column, sourceLine: position.sourceLine } : {};
+}

@@ -1,0 +1,345 @@
+import { describe, expect, it } from "vitest";
+import { compilePolicySet } from "../compile/compile.js";
+import { parseImageFacts } from "../images/parse.js";
+import { parsePolicyDocuments } from "../policy/parse.js";
+import { parseManifests } from "../resources/parse.js";
+import { evaluate, type EvaluateInput } from "./evaluate.js";
+
+function policies(yaml: string) {
+  const parsed = parsePolicyDocuments(yaml, "test.yaml");
+  expect(parsed.diagnostics).toEqual([]);
+  const { set, diagnostics } = compilePolicySet(parsed.located.policies);
+  expect(diagnostics).toEqual([]);
+  return { set, exceptions: parsed.exceptions };
+}
+
+function policy(name: string, spec: string, labels = "{}"): string {
+  return `---
+apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: ${name}, labels: ${labels}}
+spec:
+${spec
+  .trim()
+  .split("\n")
+  .map((l) => `  ${l}`)
+  .join("\n")}
+`;
+}
+
+function manifests(text: string) {
+  const parsed = parseManifests(text, "k8s.yaml");
+  expect(parsed.diagnostics).toEqual([]);
+  return parsed.resources;
+}
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  replicas: 3
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      securityContext: {runAsNonRoot: true}
+      initContainers:
+        - {name: init, image: "busybox:latest", securityContext: {runAsNonRoot: false}}
+      containers:
+        - name: web
+          image: registry.example/shop/web:1.4.2
+          resources: {limits: {cpu: 1, memory: 2048Mi}}
+`;
+
+const NON_ROOT = policy(
+  "run-as-non-root",
+  `
+severity: high
+match: {kinds: [Workload]}
+matchConditions:
+  - {name: has-pod-spec, expression: podSpec != null}
+variables:
+  - name: rootContainers
+    expression: containers.filter(c, !c.?securityContext.?runAsNonRoot.orValue(podSpec.?securityContext.?runAsNonRoot.orValue(false)))
+validations:
+  - expression: size(variables.rootContainers) == 0
+    message: Some containers may run as root.
+    messageExpression: "'containers ' + variables.rootContainers.map(c, c.name).join(', ') + ' may run as root'"
+    fieldPath: spec.template.spec.containers
+    reason: Forbidden
+`,
+  "{pss: restricted}",
+);
+
+function run(set: ReturnType<typeof policies>["set"], input: Partial<EvaluateInput> & Pick<EvaluateInput, "resources">) {
+  return evaluate(set, { now: new Date("2026-11-29T10:00:00Z"), ...input });
+}
+
+describe("evaluate", () => {
+  it("fails with the messageExpression, names the resource and its source, decides deny", () => {
+    const { set } = policies(NON_ROOT);
+    const report = run(set, { resources: manifests(deployment) });
+    expect(report.decision).toBe("deny");
+    expect(report.summary).toEqual({ resources: 1, pass: 0, fail: 1, error: 0, skip: 0, waived: 0 });
+    expect(report.results[0]).toMatchObject({
+      policy: "run-as-non-root",
+      outcome: "fail",
+      severity: "high",
+      action: "deny",
+      resource: { kind: "Deployment", namespace: "shop", name: "web", source: { file: "k8s.yaml", line: 1, document: 0 } },
+      violations: [{ message: "containers init may run as root", fieldPath: "spec.template.spec.containers", reason: "Forbidden" }],
+    });
+    expect(report.policySet.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it("skips what does not match and lists skips only when asked", () => {
+    const { set } = policies(NON_ROOT);
+    const resources = manifests("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n");
+    const report = run(set, { resources });
+    expect(report.results).toEqual([]);
+    expect(report.summary.skip).toBe(1);
+    expect(report.decision).toBe("allow");
+    expect(run(set, { resources, includeSkipped: true }).results[0]!.outcome).toBe("skip");
+  });
+
+  it("reads integers as CEL ints, keeps __proto__ as data, and knows the effective namespace", () => {
+    const { set } = policies(
+      policy(
+        "shape",
+        `
+validations:
+  - expression: object.spec.replicas + 1 > 2 && object.spec.replicas * 2 == 6
+  - expression: object.data["__proto__"] == "x" && !has(object.data.constructor)
+`,
+      ),
+    );
+    const report = run(set, {
+      resources: manifests('apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec: {replicas: 3}\ndata: {"__proto__": x}\n'),
+    });
+    expect(report.results[0]!.outcome).toBe("pass");
+  });
+
+  it("uses the default message, then `failed expression`", () => {
+    const { set } = policies(
+      policy(
+        "msgs",
+        `
+validations:
+  - {expression: "false", message: plain message}
+  - {expression: "1 > 2"}
+  - {expression: "false", message: fallback, messageExpression: "string(1/0)"}
+`,
+      ),
+    );
+    const [result] = run(set, { resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\n") }).results;
+    expect(result!.violations.map((v) => v.message)).toEqual(["plain message", "failed expression: 1 > 2", "fallback"]);
+  });
+
+  it("turns runtime errors into error outcomes that count as fail under failurePolicy Fail only", () => {
+    const { set } = policies(
+      policy("strict", "validations:\n  - expression: object.spec.missing == 1") +
+        policy("lenient", "failurePolicy: Ignore\nvalidations:\n  - expression: object.spec.missing == 1"),
+    );
+    const report = run(set, { resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec: {}\n") });
+    expect(report.results.map((r) => [r.policy, r.outcome])).toEqual([
+      ["lenient", "error"],
+      ["strict", "error"],
+    ]);
+    expect(report.results[1]!.error).toContain("spec.validations[0].expression");
+    expect(report.results[1]!.error).toContain("missing");
+    expect(report.decision).toBe("deny");
+    const onlyLenient = run(set, { resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec: {}\n"), policies: ["lenient"] });
+    expect(onlyLenient.decision).toBe("allow");
+  });
+
+  it("decides warn for warn-action failures and ignores audit", () => {
+    const { set } = policies(
+      policy("w", "action: warn\nvalidations:\n  - expression: 'false'") +
+        policy("a", "action: audit\nvalidations:\n  - expression: 'false'"),
+    );
+    const report = run(set, { resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\n") });
+    expect(report.decision).toBe("warn");
+    expect(report.summary.fail).toBe(2);
+  });
+
+  it("selects policies by label selector and overrides params", () => {
+    const { set } = policies(
+      NON_ROOT +
+        policy(
+          "max-replicas",
+          "params: {max: 5}\nvalidations:\n  - expression: object.?spec.?replicas.orValue(0) <= params.max",
+          "{practice: resource-quotas}",
+        ),
+    );
+    const resources = manifests(deployment);
+    expect(run(set, { resources, select: "pss in (baseline,restricted)" }).results.map((r) => r.policy)).toEqual([
+      "run-as-non-root",
+    ]);
+    expect(run(set, { resources, select: "practice=resource-quotas" }).results[0]!.outcome).toBe("pass");
+    const tight = run(set, { resources, select: "practice=resource-quotas", params: { "max-replicas": { max: 2 } } });
+    expect(tight.results[0]!.outcome).toBe("fail");
+    const bad = run(set, { resources, select: "pss in (" });
+    expect(bad.results).toEqual([]);
+    expect(bad.notices?.[0]?.message).toContain("invalid selector");
+  });
+
+  it("matches namespaces by glob, excludes, label selectors and the default namespace", () => {
+    const { set } = policies(
+      policy("in-shop", "match: {namespaces: [shop-*], excludeNamespaces: [shop-legacy]}\nvalidations:\n  - expression: 'false'") +
+        policy("labelled", "match: {labelSelector: {matchExpressions: [{key: app, operator: In, values: [web]}]}}\nvalidations:\n  - expression: 'false'") +
+        policy("in-default", "match: {namespaces: [default]}\nvalidations:\n  - expression: 'false'"),
+    );
+    const resources = manifests(`apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: shop-eu, labels: {app: web}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: shop-legacy}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: c}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: default}
+`);
+    const report = run(set, { resources });
+    expect(report.results.map((r) => `${r.resource.name}:${r.policy}`)).toEqual(["a:in-shop", "a:labelled", "c:in-default"]);
+    const viaContext = run(set, { resources: resources.slice(2, 3), context: { namespace: "shop-de" } });
+    expect(viaContext.results.map((r) => r.policy)).toEqual(["in-shop"]);
+  });
+
+  it("stops a runaway comprehension within the budget and keeps the other results", () => {
+    const big = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+    const { set } = policies(
+      policy("runaway", "validations:\n  - expression: object.data.all(a, object.data.all(b, object.data.all(c, a != '')))") +
+        policy("zz-fine", "validations:\n  - expression: object.kind == 'ConfigMap'"),
+    );
+    const resources = manifests(JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "m" }, data: big }));
+    const started = Date.now();
+    const report = run(set, { resources });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(report.results[0]).toMatchObject({ policy: "runaway", outcome: "error" });
+    expect(report.results[0]!.error).toContain("budget exceeded");
+    expect(report.results[1]).toMatchObject({ policy: "zz-fine", outcome: "pass" });
+  });
+
+  it("evaluates catastrophic regular expressions in linear time", () => {
+    const { set } = policies(policy("redos", "validations:\n  - expression: \"!object.data.s.matches('^(a+)+$')\""));
+    const resources = manifests(
+      JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "m" }, data: { s: `${"a".repeat(5000)}!` } }),
+    );
+    const started = Date.now();
+    const report = run(set, { resources });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(report.results[0]!.outcome).toBe("pass");
+  });
+
+  it("an object nested too deeply is an error outcome, not a crash", () => {
+    const { set } = policies(policy("any", "validations:\n  - expression: 'true'"));
+    let nested: Record<string, unknown> = {};
+    const root = nested;
+    for (let i = 0; i < 500; i++) {
+      const next = {};
+      nested.n = next;
+      nested = next;
+    }
+    const report = run(set, {
+      resources: [{ object: { apiVersion: "v1", kind: "X", metadata: { name: "deep" }, spec: root }, ref: { apiVersion: "v1", kind: "X", name: "deep" } }],
+    });
+    expect(report.results[0]!.outcome).toBe("error");
+    expect(report.results[0]!.error).toContain("nested deeper");
+  });
+});
+
+describe("images and exceptions", () => {
+  const IMAGE_POLICIES =
+    policy(
+      "image-vulnerability-budget",
+      "match: {kinds: [Workload]}\nvalidations:\n  - expression: images.all(i, i.scan == null || i.scan.summary.critical == 0)\n    messageExpression: \"images.filter(i, i.scan != null && i.scan.summary.critical > 0).map(i, i.ref).join(', ')\"",
+    ) +
+    policy(
+      "image-scan-fresh",
+      "match: {kinds: [Workload]}\nparams: {maxAge: 168h}\nvalidations:\n  - expression: images.all(i, i.scan == null || now - i.scan.scannedAt <= duration(params.maxAge))",
+    ) +
+    policy("no-latest", "match: {kinds: [Workload]}\nvalidations:\n  - expression: images.all(i, i.tag != 'latest')");
+
+  const facts = parseImageFacts([
+    {
+      ref: "registry.example/shop/web:1.4.2",
+      scan: {
+        scanner: "trivy 0.58.0",
+        scannedAt: "2026-11-20T10:00:00Z",
+        vulnerabilities: [{ id: "CVE-2024-3094", severity: "CRITICAL", package: "xz", installedVersion: "5.6.0", fixedVersion: "5.6.2" }],
+      },
+    },
+  ]).images;
+
+  it("sees image facts with timestamps and severities", () => {
+    const { set } = policies(IMAGE_POLICIES);
+    const report = run(set, { resources: manifests(deployment), images: facts });
+    const outcome = Object.fromEntries(report.results.map((r) => [r.policy, r.outcome]));
+    expect(outcome).toEqual({ "image-scan-fresh": "fail", "image-vulnerability-budget": "fail", "no-latest": "fail" });
+    expect(report.results.find((r) => r.policy === "image-vulnerability-budget")!.violations[0]!.message).toBe(
+      "registry.example/shop/web:1.4.2",
+    );
+    const fresh = run(set, { resources: manifests(deployment), images: facts, now: new Date("2026-11-21T00:00:00Z") });
+    expect(fresh.results.find((r) => r.policy === "image-scan-fresh")!.outcome).toBe("pass");
+  });
+
+  it("waives a whole policy for matched resources, reports expired exceptions", () => {
+    const { set, exceptions } = policies(
+      IMAGE_POLICIES +
+        `---
+apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata: {name: legacy-latest}
+spec:
+  policies: [no-latest]
+  match: {namespaces: [shop], names: [we*]}
+  reason: vendor image
+  expires: 2027-01-31T00:00:00Z
+---
+apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata: {name: old}
+spec:
+  policies: ["*"]
+  reason: gone
+  owner: sec@example.com
+  expires: 2026-01-01T00:00:00Z
+`,
+    );
+    const report = run(set, { resources: manifests(deployment), images: facts, exceptions });
+    const latest = report.results.find((r) => r.policy === "no-latest")!;
+    expect(latest).toMatchObject({ outcome: "waived", exception: "legacy-latest" });
+    expect(report.summary.waived).toBe(1);
+    expect(report.notices?.some((n) => n.kind === "expired-exception" && n.exception === "old")).toBe(true);
+    expect(report.results.find((r) => r.policy === "image-vulnerability-budget")!.outcome).toBe("fail");
+  });
+
+  it("waives accepted CVEs only: a fail that becomes a pass is waived, naming the exception", () => {
+    const { set, exceptions } = policies(
+      IMAGE_POLICIES +
+        `---
+apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata: {name: accept-xz}
+spec:
+  policies: [image-vulnerability-budget]
+  images: ["registry.example/shop/*"]
+  vulnerabilities: [CVE-2024-3094]
+  reason: not reachable
+  expires: 2027-01-31T00:00:00Z
+`,
+    );
+    const report = run(set, { resources: manifests(deployment), images: facts, exceptions });
+    expect(report.results.find((r) => r.policy === "image-vulnerability-budget")).toMatchObject({
+      outcome: "waived",
+      exception: "accept-xz",
+    });
+    // the exception names one policy only
+    expect(report.results.find((r) => r.policy === "no-latest")!.outcome).toBe("fail");
+  });
+});

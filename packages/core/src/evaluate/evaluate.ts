@@ -1,0 +1,279 @@
+import type { BudgetLimits } from "../cel/budget.js";
+import { celEnvironment } from "../cel/environment.js";
+import { toCel } from "../cel/values.js";
+import type { CompiledPolicy, CompiledPolicySet } from "../compile/compile.js";
+import { emptyFacts } from "../images/facts.js";
+import { isReferenceError, parseImageReference } from "../images/reference.js";
+import { ImageFactsIndex } from "../images/store.js";
+import type { ImageFacts } from "../images/types.js";
+import { withoutVulnerabilities } from "../images/waive.js";
+import { labelsOf, type MatchSubject, matchSubject, matches } from "../match/match.js";
+import { parseLabelSelector } from "../match/selector.js";
+import type { ExceptionDocument } from "../policy/schema.js";
+import { buildReport, type FailurePolicy } from "../report/outcome.js";
+import type { EvaluationReport, ReportNotice, Result } from "../report/types.js";
+import { isRecord } from "../resources/identity.js";
+import type { Resource } from "../resources/types.js";
+import { containersOf, podSpecOf } from "../resources/workload.js";
+import { exceptionCovers, exceptionImageMatches, type LiveException, liveExceptions } from "./exceptions.js";
+import { type RawOutcome, runPolicy } from "./run-policy.js";
+
+export interface EvaluateInput {
+  resources: readonly Resource[];
+  /** Image facts from any supplier; matched to the manifests' images by digest or name and tag. */
+  images?: readonly ImageFacts[];
+  exceptions?: readonly ExceptionDocument[];
+  /** Per-policy parameter overrides: `{ "image-allowed-registries": { registries: [...] } }`. */
+  params?: Readonly<Record<string, Record<string, unknown>>>;
+  /** What the caller says about the deployment (environment, cluster, namespace, commit...). */
+  context?: Readonly<Record<string, unknown>>;
+  /** Namespace objects known to the caller, in addition to those in the bundle. */
+  namespaces?: readonly Record<string, unknown>[];
+  /** Evaluation time; defaults to the current time. */
+  now?: Date;
+  includeSkipped?: boolean;
+  /** Label selector over policy labels (`pss in (baseline,restricted)`). */
+  select?: string;
+  /** Only these policies (by name). */
+  policies?: readonly string[];
+  budget?: BudgetLimits;
+  /** Report id, when the caller records it. */
+  id?: string;
+}
+
+/**
+ * Evaluates a compiled policy set over resources and image facts and returns the report of
+ * policy-format.md: one outcome per (policy, resource), the decision, the summary. Never
+ * throws: every runtime problem is an `error` outcome or a notice.
+ */
+export function evaluate(set: CompiledPolicySet, input: EvaluateInput): EvaluationReport {
+  const now = input.now ?? new Date();
+  const notices: ReportNotice[] = [];
+  const policies = selectPolicies(set, input, notices);
+  const { live, notices: expired } = liveExceptions(input.exceptions ?? [], now);
+  notices.push(...expired);
+  const results: Result[] = [];
+  const failurePolicies = new Map<string, FailurePolicy>(policies.map((p) => [p.name, p.failurePolicy]));
+  try {
+    celEnvironment();
+    const shared = sharedActivation(input, policies, now);
+    const paramsCache = new Map<string, unknown>();
+    const paramsFor = (policy: CompiledPolicy) => {
+      let value = paramsCache.get(policy.name);
+      if (value === undefined) {
+        value = toCel({ ...policy.params, ...(input.params?.[policy.name] ?? {}) });
+        paramsCache.set(policy.name, value);
+      }
+      return value;
+    };
+    for (const resource of input.resources) {
+      const prepared = prepareResource(resource, input, shared);
+      for (const policy of policies) {
+        results.push(evaluatePair(policy, resource, prepared, live, paramsFor(policy), input.budget));
+      }
+    }
+  } catch (error) {
+    notices.push({ kind: "warning", message: `evaluation stopped by an internal error: ${(error as Error)?.message}` });
+  }
+  return buildReport({
+    results,
+    resources: input.resources.map((r) => r.ref),
+    policySet: { digest: set.digest, policies: policies.length },
+    evaluatedAt: now.toISOString(),
+    failurePolicies,
+    includeSkipped: input.includeSkipped,
+    id: input.id,
+    notices,
+  });
+}
+
+function selectPolicies(set: CompiledPolicySet, input: EvaluateInput, notices: ReportNotice[]): CompiledPolicy[] {
+  let policies = set.policies;
+  if (input.policies && input.policies.length > 0) {
+    const wanted = new Set(input.policies);
+    for (const name of wanted) {
+      if (!set.byName.has(name)) notices.push({ kind: "warning", message: `policy ${name} is not in the policy set` });
+    }
+    policies = policies.filter((p) => wanted.has(p.name));
+  }
+  if (input.select) {
+    const parsed = parseLabelSelector(input.select);
+    if (!parsed.ok) {
+      notices.push({ kind: "warning", message: parsed.error });
+      return [];
+    }
+    policies = policies.filter((p) => parsed.matches(p.labels));
+  }
+  return policies;
+}
+
+interface SharedActivation {
+  context: unknown;
+  now: Date;
+  bundle: unknown[];
+  namespaces: Map<string, Record<string, unknown>>;
+  images: ImageFactsIndex;
+}
+
+function sharedActivation(input: EvaluateInput, policies: readonly CompiledPolicy[], now: Date): SharedActivation {
+  const namespaces = new Map<string, Record<string, unknown>>();
+  for (const ns of input.namespaces ?? []) addNamespace(namespaces, ns);
+  for (const r of input.resources) if (r.object.kind === "Namespace") addNamespace(namespaces, r.object);
+  const needsBundle = policies.some((p) => p.reads.has("bundle"));
+  return {
+    context: toCel(input.context ?? {}),
+    now,
+    bundle: needsBundle ? input.resources.map((r) => safeToCel(r.object)).filter((o) => o !== undefined) : [],
+    namespaces,
+    images: new ImageFactsIndex(input.images ?? []),
+  };
+}
+
+function addNamespace(map: Map<string, Record<string, unknown>>, ns: Record<string, unknown>): void {
+  const metadata = isRecord(ns.metadata) ? ns.metadata : undefined;
+  if (metadata && typeof metadata.name === "string") map.set(metadata.name, ns);
+}
+
+interface PreparedResource {
+  subject: MatchSubject;
+  /** The CEL variables shared by every policy, without `params`, `images` and `variables`. */
+  base: Record<string, unknown> | undefined;
+  /** Why the resource cannot be evaluated at all (too deep, ...). */
+  failure?: string;
+  images: ImageFacts[];
+  imageRefs: string[];
+}
+
+function prepareResource(resource: Resource, input: EvaluateInput, shared: SharedActivation): PreparedResource {
+  const namespaceName = matchSubject(resource.object, input.context as Record<string, unknown>).namespace;
+  const namespaceObject = namespaceName !== undefined ? shared.namespaces.get(namespaceName) : undefined;
+  const subject = matchSubject(resource.object, input.context as Record<string, unknown>, namespaceObject);
+  let object: Record<string, unknown>;
+  try {
+    object = toCel(resource.object) as Record<string, unknown>;
+  } catch (error) {
+    return { subject, base: undefined, failure: (error as Error).message, images: [], imageRefs: [] };
+  }
+  const podSpec = podSpecOf(object);
+  const containers = containersOf(podSpec);
+  const imageRefs = [...new Set(containers.map((c) => c.image).filter((i): i is string => typeof i === "string"))];
+  const images = imageRefs.map((ref) => {
+    const parsed = parseImageReference(ref);
+    if (isReferenceError(parsed)) {
+      return emptyFacts({ ref, registry: "", repository: "", tag: null, digest: null });
+    }
+    return shared.images.lookup(parsed);
+  });
+  return {
+    subject,
+    images,
+    imageRefs,
+    base: {
+      object,
+      oldObject: resource.oldObject ? safeToCel(resource.oldObject) ?? null : null,
+      request: resource.request ? safeToCel(resource.request) ?? null : null,
+      namespaceObject: namespaceObject ? safeToCel(namespaceObject) ?? null : null,
+      podSpec,
+      containers,
+      bundle: shared.bundle,
+      context: shared.context,
+      now: shared.now,
+    },
+  };
+}
+
+function evaluatePair(
+  policy: CompiledPolicy,
+  resource: Resource,
+  prepared: PreparedResource,
+  exceptions: readonly LiveException[],
+  params: unknown,
+  budget: BudgetLimits | undefined,
+): Result {
+  const result: Result = {
+    resource: resource.ref,
+    policy: policy.name,
+    severity: policy.severity,
+    action: policy.action,
+    outcome: "skip",
+    violations: [],
+    error: null,
+    exception: null,
+  };
+  if (policy.title) result.title = policy.title;
+  if (policy.remediation) result.remediation = policy.remediation;
+  if (!matches(policy.match, prepared.subject)) return result;
+  if (!prepared.base) {
+    result.outcome = "error";
+    result.error = `cannot evaluate this resource: ${prepared.failure}`;
+    return result;
+  }
+  const covering = exceptions.filter((e) => exceptionCovers(e, policy.name, prepared.subject));
+  const cveWaivers = covering.filter((e) => e.vulnerabilities);
+  const fullWaivers = covering.filter((e) => !e.vulnerabilities && exceptionImageMatches(e, prepared.imageRefs));
+
+  const run = (images: readonly ImageFacts[]): RawOutcome =>
+    runPolicy(policy, { ...prepared.base, params, images: images.map(imageToCel) }, budget);
+
+  let raw: RawOutcome;
+  let waivedBy: string | null = null;
+  if (cveWaivers.length > 0 && policy.reads.has("images")) {
+    const reduced = prepared.images.map((facts) => {
+      let out = facts;
+      for (const e of cveWaivers) {
+        if (exceptionImageMatches(e, [facts.ref])) out = withoutVulnerabilities(out, e.vulnerabilities!);
+      }
+      return out;
+    });
+    raw = run(reduced);
+    if (raw.outcome === "pass") {
+      const original = run(prepared.images);
+      if (original.outcome === "fail" || original.outcome === "error") waivedBy = cveWaivers.map((e) => e.name).join(",");
+    }
+  } else {
+    raw = run(prepared.images);
+  }
+  if ((raw.outcome === "fail" || raw.outcome === "error") && fullWaivers.length > 0) {
+    waivedBy = fullWaivers.map((e) => e.name).join(",");
+    result.outcome = "waived";
+    if (raw.outcome === "fail") result.violations = raw.violations;
+    result.exception = waivedBy;
+    return result;
+  }
+  if (waivedBy) {
+    result.outcome = "waived";
+    result.exception = waivedBy;
+    return result;
+  }
+  result.outcome = raw.outcome;
+  if (raw.outcome === "fail") result.violations = raw.violations;
+  if (raw.outcome === "error") result.error = raw.error;
+  return result;
+}
+
+const celFacts = new WeakMap<ImageFacts, unknown>();
+
+/** Image facts as CEL sees them: counts as ints, `scannedAt` and `createdAt` as timestamps. */
+function imageToCel(facts: ImageFacts): unknown {
+  let value = celFacts.get(facts);
+  if (value === undefined) {
+    const converted = toCel(facts) as Record<string, unknown>;
+    if (facts.createdAt) converted.createdAt = new Date(facts.createdAt);
+    if (facts.scan?.scannedAt && converted.scan) {
+      (converted.scan as Record<string, unknown>).scannedAt = new Date(facts.scan.scannedAt);
+    }
+    value = converted;
+    celFacts.set(facts, value);
+  }
+  return value;
+}
+
+function safeToCel(value: unknown): unknown {
+  try {
+    return toCel(value);
+  } catch {
+    return undefined;
+  }
+}
+
+export { labelsOf };

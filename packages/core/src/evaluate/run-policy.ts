@@ -1,0 +1,116 @@
+import { Budget, BudgetExceededError, type BudgetLimits } from "../cel/budget.js";
+import { withBudget } from "../cel/environment.js";
+import { celToText } from "../cel/values.js";
+import type { CompiledExpression, CompiledPolicy } from "../compile/compile.js";
+import type { Violation } from "../report/types.js";
+
+/** Kubernetes caps a validation message at 5 KiB; so does celgate. */
+export const MAX_MESSAGE_BYTES = 5 * 1024;
+
+export type RawOutcome =
+  | { outcome: "pass" }
+  | { outcome: "skip" }
+  | { outcome: "fail"; violations: Violation[] }
+  | { outcome: "error"; error: string };
+
+/**
+ * Evaluates one compiled policy against one activation (the CEL variables), within a budget:
+ * matchConditions (all true, else skip), then every validation (each false one a violation).
+ * Never throws: runtime errors and exhausted budgets become an `error` outcome.
+ */
+export function runPolicy(
+  policy: CompiledPolicy,
+  base: Record<string, unknown>,
+  limits?: BudgetLimits,
+): RawOutcome {
+  const budget = new Budget(limits);
+  const activation: Record<string, unknown> = { ...base, variables: lazyVariables(policy, () => activation) };
+  let current: CompiledExpression | undefined;
+  try {
+    return withBudget(budget, () => {
+      for (const condition of policy.matchConditions) {
+        current = condition;
+        budget.beginExpression();
+        const value = condition.run(activation);
+        if (value === false) return { outcome: "skip" as const };
+        if (value !== true) throw new TypeError(`matchCondition ${condition.name} returned ${celToText(value)}, not a bool`);
+      }
+      const violations: Violation[] = [];
+      for (const validation of policy.validations) {
+        current = validation.expression;
+        budget.beginExpression();
+        const value = validation.expression.run(activation);
+        if (value === true) continue;
+        if (value !== false) throw new TypeError(`returned ${celToText(value)}, not a bool`);
+        let message = validation.message;
+        if (validation.messageExpression) {
+          current = validation.messageExpression;
+          budget.beginExpression();
+          try {
+            const text = validation.messageExpression.run(activation);
+            if (typeof text === "string" && text.trim() !== "") message = text;
+          } catch (error) {
+            // as in Kubernetes, a failing messageExpression falls back to `message`; a budget overrun does not
+            if (BudgetExceededError.is(error)) throw error;
+          }
+        }
+        const violation: Violation = {
+          message: capMessage(message ?? `failed expression: ${validation.expression.source.trim()}`),
+        };
+        if (validation.fieldPath) violation.fieldPath = validation.fieldPath;
+        if (validation.reason) violation.reason = validation.reason;
+        violations.push(violation);
+      }
+      return violations.length > 0 ? { outcome: "fail" as const, violations } : { outcome: "pass" as const };
+    });
+  } catch (error) {
+    return { outcome: "error", error: describeError(error, current) };
+  }
+}
+
+function lazyVariables(policy: CompiledPolicy, activation: () => Record<string, unknown>): Record<string, unknown> {
+  const variables: Record<string, unknown> = Object.create(null);
+  for (const variable of policy.variables) {
+    let state: { value: unknown } | { error: unknown } | undefined;
+    Object.defineProperty(variables, variable.name, {
+      enumerable: true,
+      get() {
+        if (!state) {
+          try {
+            state = { value: variable.run(activation()) };
+          } catch (error) {
+            state = { error: BudgetExceededError.is(error) ? error : new VariableError(variable.name, error) };
+          }
+        }
+        if ("error" in state) throw state.error;
+        return state.value;
+      },
+    });
+  }
+  return variables;
+}
+
+class VariableError extends Error {
+  constructor(name: string, cause: unknown) {
+    super(`variables.${name}: ${errorSummary(cause)}`);
+  }
+}
+
+function errorSummary(error: unknown): string {
+  if (error && typeof error === "object") {
+    const e = error as { summary?: unknown; message?: unknown };
+    if (typeof e.summary === "string") return e.summary;
+    if (typeof e.message === "string") return e.message.split("\n")[0] ?? e.message;
+  }
+  return String(error);
+}
+
+function describeError(error: unknown, where: CompiledExpression | undefined): string {
+  if (error instanceof RangeError) return `${where?.path ?? "policy"}: evaluation too deep (stack exhausted)`;
+  return capMessage(`${where?.path ?? "policy"}: ${errorSummary(error)}`);
+}
+
+function capMessage(message: string): string {
+  if (message.length <= MAX_MESSAGE_BYTES) return message;
+  return `${message.slice(0, MAX_MESSAGE_BYTES - 15)}... (truncated)`;
+}

@@ -1,0 +1,24 @@
+const cache = new Map<string, RegExp>();
+
+/**
+ * Shell-style glob over a whole string: `*` is any run of characters (including `/`), `?` one
+ * character; everything else is literal. Linear-time regular expressions only (no nesting).
+ */
+export function globMatch(pattern: string, text: string): boolean {
+  if (!pattern.includes("*") && !pattern.includes("?")) return pattern === text;
+  let re = cache.get(pattern);
+  if (!re) {
+    const body = pattern
+      .split("")
+      .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+      .join("");
+    re = new RegExp(`^${body}$`, "s");
+    if (cache.size > 1000) cache.clear();
+    cache.set(pattern, re);
+  }
+  return re.test(text);
+}
+
+export function anyGlob(patterns: readonly string[], text: string): boolean {
+  return patterns.some((p) => globMatch(p, text));
+}

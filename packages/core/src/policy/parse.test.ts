@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { parsePolicyDocuments } from "./parse.js";
+
+const policy = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: run-as-non-root
+  labels: {practice: security-context, pss: restricted}
+spec:
+  severity: high
+  validations:
+    - expression: "true"
+`;
+
+describe("parsePolicyDocuments", () => {
+  it("reads several documents and applies defaults", () => {
+    const text = `${policy}---
+apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata: {name: legacy}
+spec:
+  policies: [run-as-non-root]
+  reason: vendor image
+  expires: 2027-01-31T00:00:00Z
+`;
+    const parsed = parsePolicyDocuments(text, "p.yaml");
+    expect(parsed.diagnostics).toEqual([]);
+    expect(parsed.policies).toHaveLength(1);
+    expect(parsed.policies[0]!.spec.action).toBe("deny");
+    expect(parsed.policies[0]!.spec.failurePolicy).toBe("Fail");
+    expect(parsed.exceptions[0]!.spec.expires).toBe("2027-01-31T00:00:00.000Z");
+    expect(parsed.located.exceptions[0]!.origin.document).toBe(1);
+  });
+
+  it("reports every problem with its path, line and column", () => {
+    const text = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: Bad_Name
+spec:
+  severity: urgent
+  colour: red
+  validations: []
+`;
+    const { diagnostics, policies } = parsePolicyDocuments(text, "bad.yaml");
+    expect(policies).toEqual([]);
+    const byPath = Object.fromEntries(diagnostics.map((d) => [d.path, d]));
+    expect(byPath["metadata.name"]).toMatchObject({ file: "bad.yaml", line: 4, column: 9 });
+    expect(byPath["spec.severity"]).toMatchObject({ line: 6, column: 13 });
+    expect(byPath.spec?.message).toContain("unknown field: colour");
+    expect(byPath["spec.validations"]?.message).toContain("at least one validation");
+  });
+
+  it("reports YAML syntax errors with a position and keeps the good documents", () => {
+    const text = `${policy}---
+apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: broken
+spec: {}
+`;
+    const parsed = parsePolicyDocuments(text, "x.yaml");
+    expect(parsed.policies).toHaveLength(1);
+    expect(parsed.diagnostics[0]).toMatchObject({ code: "yaml-syntax", file: "x.yaml" });
+    expect(parsed.diagnostics[0]!.line).toBeGreaterThanOrEqual(13);
+  });
+
+  it("rejects foreign documents and unknown kinds", () => {
+    const parsed = parsePolicyDocuments("apiVersion: v1\nkind: Pod\n---\napiVersion: celgate.dev/v1\nkind: Rule\n", "f.yaml");
+    expect(parsed.diagnostics.map((d) => d.path)).toEqual(["apiVersion", "kind"]);
+    expect(parsed.diagnostics[1]!.line).toBe(5);
+  });
+
+  it("ignores empty documents and survives binary junk and alias bombs", () => {
+    expect(parsePolicyDocuments("---\n---\n", "e.yaml").diagnostics).toEqual([]);
+    const junk = parsePolicyDocuments("\u0000\u0001\u0002garbage: [", "j.bin");
+    expect(junk.diagnostics.length).toBeGreaterThan(0);
+    const bomb = `a: &a ["x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+`;
+    const result = parsePolicyDocuments(bomb, "bomb.yaml");
+    expect(result.diagnostics[0]?.code).toBe("yaml-syntax");
+  });
+});

@@ -1,0 +1,128 @@
+import type { z } from "zod";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import {
+  API_VERSION,
+  type ExceptionDocument,
+  exceptionSchema,
+  type PolicyDocument,
+  type PolicyTestDocument,
+  policySchema,
+  policyTestSchema,
+} from "./schema.js";
+import { parseSourceDocuments, type SourceDocument } from "./source.js";
+
+/** Where a document came from, so later stages (compile, test) can point back at it. */
+export interface DocumentOrigin {
+  file?: string;
+  document: number;
+  /** Position of a path inside the document, for compile errors. */
+  position?: SourceDocument["position"];
+}
+
+export interface Located<T> {
+  doc: T;
+  origin: DocumentOrigin;
+}
+
+export interface ParsedDocuments {
+  policies: PolicyDocument[];
+  exceptions: ExceptionDocument[];
+  tests: PolicyTestDocument[];
+  /** The same documents with their origins, in file order. */
+  located: {
+    policies: Located<PolicyDocument>[];
+    exceptions: Located<ExceptionDocument>[];
+    tests: Located<PolicyTestDocument>[];
+  };
+  diagnostics: Diagnostic[];
+}
+
+const schemas = {
+  Policy: policySchema,
+  PolicyException: exceptionSchema,
+  PolicyTest: policyTestSchema,
+} as const;
+
+/**
+ * Parses celgate documents (Policy, PolicyException, PolicyTest) from YAML or JSON text, with
+ * several documents per file. Every problem of the file is returned at once, each with the
+ * document path, line and column. Never throws.
+ */
+export function parsePolicyDocuments(text: string, file?: string): ParsedDocuments {
+  const out: ParsedDocuments = {
+    policies: [],
+    exceptions: [],
+    tests: [],
+    located: { policies: [], exceptions: [], tests: [] },
+    diagnostics: [],
+  };
+  const { documents, diagnostics } = parseSourceDocuments(text, file);
+  out.diagnostics.push(...diagnostics);
+  for (const source of documents) {
+    const at = (path: (string | number)[]) => {
+      const position = source.position(path);
+      return { file, line: position?.line, column: position?.column, sourceLine: position?.sourceLine };
+    };
+    const value = source.value as Record<string, unknown>;
+    if (typeof value !== "object" || Array.isArray(value)) {
+      out.diagnostics.push({ code: "schema", message: "a document must be a mapping", ...at([]) });
+      continue;
+    }
+    if (value.apiVersion !== API_VERSION) {
+      out.diagnostics.push({
+        code: "schema",
+        message: `apiVersion must be ${API_VERSION}, found ${JSON.stringify(value.apiVersion ?? null)}`,
+        path: "apiVersion",
+        ...at(["apiVersion"]),
+      });
+      continue;
+    }
+    const kind = value.kind as keyof typeof schemas;
+    const schema = schemas[kind];
+    if (typeof kind !== "string" || !Object.hasOwn(schemas, kind) || !schema) {
+      out.diagnostics.push({
+        code: "schema",
+        message: `kind must be one of Policy, PolicyException, PolicyTest; found ${JSON.stringify(value.kind ?? null)}`,
+        path: "kind",
+        ...at(["kind"]),
+      });
+      continue;
+    }
+    const result = (schema as z.ZodType).safeParse(value);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+        out.diagnostics.push({ code: "schema", message: issueMessage(issue), path: formatPath(path), ...at(path) });
+      }
+      continue;
+    }
+    const origin: DocumentOrigin = { file, document: source.index, position: source.position };
+    if (kind === "Policy") {
+      out.policies.push(result.data as PolicyDocument);
+      out.located.policies.push({ doc: result.data as PolicyDocument, origin });
+    } else if (kind === "PolicyException") {
+      out.exceptions.push(result.data as ExceptionDocument);
+      out.located.exceptions.push({ doc: result.data as ExceptionDocument, origin });
+    } else {
+      out.tests.push(result.data as PolicyTestDocument);
+      out.located.tests.push({ doc: result.data as PolicyTestDocument, origin });
+    }
+  }
+  return out;
+}
+
+/** `spec.validations[0].expression` from `["spec", "validations", 0, "expression"]`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let text = "";
+  for (const part of path) {
+    if (typeof part === "number") text += `[${part}]`;
+    else text += text ? `.${part}` : part;
+  }
+  return text;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
+  if (issue.code === "invalid_type" && issue.input === undefined) return `is required (${issue.expected})`;
+  return issue.message;
+}

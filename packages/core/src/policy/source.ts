@@ -1,0 +1,103 @@
+import { isMap, isNode, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+
+/** One YAML (or JSON) document of a source file, with a way back from paths to positions. */
+export interface SourceDocument {
+  index: number;
+  value: unknown;
+  /** 1-based line and column of a value (or its key) inside the document, best effort. */
+  position(path: readonly (string | number)[]): SourcePosition | undefined;
+}
+
+export interface SourcePosition {
+  line: number;
+  column: number;
+  sourceLine: string;
+  /** The YAML scalar style of the value there (PLAIN, QUOTE_DOUBLE, BLOCK_LITERAL...), when it is a scalar. */
+  scalarType?: string;
+}
+
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Splits text into documents and keeps every node's position, for small files that want exact
+ * error positions (policies, exceptions, tests). Syntax errors come back as diagnostics; a
+ * broken document is skipped while the others are still returned. Never throws.
+ */
+export function parseSourceDocuments(
+  text: string,
+  file?: string,
+): { documents: SourceDocument[]; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  const lines = text.split(/\r?\n/);
+  const diagnostics: Diagnostic[] = [];
+  const documents: SourceDocument[] = [];
+  const locate = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col, sourceLine: lines[line - 1] ?? "" };
+  };
+  let parsed: Document.Parsed[];
+  try {
+    parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+  } catch (error) {
+    diagnostics.push({ code: "yaml-syntax", message: `cannot parse: ${(error as Error).message}`, file });
+    return { documents, diagnostics };
+  }
+  if (!Array.isArray(parsed)) parsed = [];
+  parsed.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const at = locate(error.pos[0]);
+        diagnostics.push({
+          code: "yaml-syntax",
+          message: firstLine(error.message),
+          file,
+          ...at,
+        });
+      }
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      const at = doc.contents?.range ? locate(doc.contents.range[0]) : undefined;
+      diagnostics.push({ code: "yaml-syntax", message: firstLine((error as Error).message), file, ...at });
+      return;
+    }
+    if (value === null || value === undefined) return; // empty documents are ignored
+    documents.push({
+      index,
+      value,
+      position(path) {
+        let node: unknown = doc.contents;
+        let best: unknown = node;
+        for (const key of path) {
+          if (isMap(node)) {
+            const pair = node.items.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === key);
+            if (!pair) break;
+            best = pair.value ?? pair.key;
+            node = pair.value;
+            if (!isNode(node)) {
+              best = pair.key;
+              break;
+            }
+          } else if (isSeq(node) && typeof key === "number") {
+            node = node.items[key];
+            if (!isNode(node)) break;
+            best = node;
+          } else break;
+        }
+        const range = isNode(best) ? best.range : undefined;
+        if (!range) return undefined;
+        const scalarType = (best as { type?: unknown }).type;
+        return { ...locate(range[0]), ...(typeof scalarType === "string" ? { scalarType } : {}) };
+      },
+    });
+  });
+  return { documents, diagnostics };
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0] ?? message;
+}

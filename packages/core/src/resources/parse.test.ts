@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { parseManifests, resourcesFromObjects } from "./parse.js";
+import { containersOf, podSpecOf } from "./workload.js";
+
+describe("parseManifests", () => {
+  it("keeps file, line and document index; skips empty documents; unpacks Lists", () => {
+    const text = `# leading comment
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: shop}
+---
+---
+apiVersion: v1
+kind: List
+items:
+  - {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}
+  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}
+--- # trailing
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+`;
+    const { resources, diagnostics } = parseManifests(text, "k8s/app.yaml");
+    expect(diagnostics).toEqual([]);
+    expect(resources.map((r) => [r.ref.name, r.ref.source?.line, r.ref.source?.document])).toEqual([
+      ["a", 2, 0],
+      ["b", 7, 1],
+      ["c", 7, 1],
+      ["d", 13, 2],
+    ]);
+    expect(resources[0]!.ref.namespace).toBe("shop");
+    expect(resources[3]!.ref.namespace).toBeUndefined();
+  });
+
+  it("reports a syntax error with its line and keeps the other documents", () => {
+    const text = "apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [broken\n";
+    const { resources, diagnostics } = parseManifests(text, "m.yaml");
+    expect(resources).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ code: "yaml-syntax", file: "m.yaml" });
+    expect(diagnostics[0]!.line).toBeGreaterThanOrEqual(8);
+  });
+
+  it("keeps timestamps and odd scalars as text, and __proto__ as data", () => {
+    const { resources } = parseManifests(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, creationTimestamp: 2024-01-01T00:00:00Z}\ndata: {"__proto__": "p", a: =, b: yes}\n',
+      "c.yaml",
+    );
+    const object = resources[0]!.object as { metadata: Record<string, unknown>; data: Record<string, unknown> };
+    expect(object.metadata.creationTimestamp).toBe("2024-01-01T00:00:00Z");
+    expect(object.data.a).toBe("=");
+    expect(object.data.b).toBe("yes");
+    expect(Object.hasOwn(object.data, "__proto__")).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("reads JSON (one object or an array) and warns about non-objects", () => {
+    expect(parseManifests('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"}}', "p.json").resources).toHaveLength(1);
+    const list = parseManifests('[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"}}, 3]', "p.json");
+    expect(list.resources).toHaveLength(1);
+    expect(list.diagnostics[0]).toMatchObject({ code: "not-an-object", severity: "warning" });
+    expect(parseManifests("values: {a: 1}\n", "values.yaml").diagnostics[0]?.severity).toBe("warning");
+  });
+
+  it("refuses binary input and input over the size limit", () => {
+    expect(parseManifests("a\u0000b", "bin").diagnostics[0]!.code).toBe("binary-input");
+    expect(parseManifests("x".repeat(100), "big.yaml", { maxBytes: 10 }).diagnostics[0]!.message).toContain("limit of 10 bytes");
+  });
+
+  it("turns a deeply nested document into an error, not a crash", () => {
+    const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+    const { diagnostics } = parseManifests(`a: ${deep}\n`, "deep.yaml");
+    expect(diagnostics.length).toBeGreaterThan(0);
+  });
+
+  it("builds resources from request objects", () => {
+    const { resources, diagnostics } = resourcesFromObjects([{ apiVersion: "v1", kind: "Pod", metadata: { name: "p" } }, "x"]);
+    expect(resources).toHaveLength(1);
+    expect(diagnostics[0]!.path).toBe("[1]");
+  });
+});
+
+describe("pod specs", () => {
+  it("finds the pod spec of every workload kind and every container", () => {
+    const spec = { containers: [{ name: "a" }], initContainers: [{ name: "i" }], ephemeralContainers: [{ name: "e" }] };
+    const template = { template: { spec } };
+    const kinds: [string, unknown][] = [
+      ["Pod", spec],
+      ["Deployment", template],
+      ["StatefulSet", template],
+      ["DaemonSet", template],
+      ["ReplicaSet", template],
+      ["ReplicationController", template],
+      ["Job", template],
+      ["CronJob", { jobTemplate: { spec: template } }],
+    ];
+    for (const [kind, s] of kinds) {
+      const podSpec = podSpecOf({ kind, spec: s });
+      expect(podSpec, kind).toBe(spec);
+      expect(containersOf(podSpec).map((c) => c.name)).toEqual(["a", "i", "e"]);
+    }
+    expect(podSpecOf({ kind: "Service", spec: {} })).toBeNull();
+  });
+});

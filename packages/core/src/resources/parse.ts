@@ -1,0 +1,141 @@
+import yaml from "js-yaml";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { resourceRef } from "./identity.js";
+import { splitYamlDocuments } from "./split.js";
+import type { Resource } from "./types.js";
+
+/** YAML 1.2 core schema plus merge keys: timestamps stay strings, as Kubernetes sees them. */
+// js-yaml exports its type definitions at run time, but its typings omit them
+const yamlTypes = (yaml as unknown as { types: { merge: yaml.Type } }).types;
+const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend([yamlTypes.merge]);
+
+/** Inputs larger than this are refused rather than parsed (see docs/budget.md). */
+export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
+
+export interface ParseManifestsOptions {
+  maxBytes?: number;
+}
+
+/**
+ * Parses Kubernetes manifests from YAML (multi-document) or JSON text: `List` kinds are
+ * unpacked, empty documents ignored, every resource keeps its file, line and document index.
+ * Problems come back as diagnostics (errors for syntax, warnings for documents that are not
+ * Kubernetes objects); the good documents are still returned. Never throws.
+ */
+export function parseManifests(
+  text: string,
+  file = "<input>",
+  options: ParseManifestsOptions = {},
+): { resources: Resource[]; diagnostics: Diagnostic[] } {
+  const maxBytes = options.maxBytes ?? MAX_MANIFEST_BYTES;
+  const diagnostics: Diagnostic[] = [];
+  const resources: Resource[] = [];
+  if (text.length > maxBytes) {
+    diagnostics.push({
+      code: "input-too-large",
+      message: `input is ${text.length} bytes, over the limit of ${maxBytes} bytes; split it into smaller files`,
+      file,
+    });
+    return { resources, diagnostics };
+  }
+  if (text.includes("\u0000")) {
+    diagnostics.push({ code: "binary-input", message: "input is binary, not YAML or JSON text", file, line: 1 });
+    return { resources, diagnostics };
+  }
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined) {
+      const line = text.length - trimmed.length > 0 ? text.slice(0, text.length - trimmed.length).split("\n").length : 1;
+      const docs = Array.isArray(value) ? value : [value];
+      docs.forEach((doc, i) => addDocument(doc, { file, line, document: i }, resources, diagnostics));
+      return { resources, diagnostics };
+    }
+    // not valid JSON: fall through to YAML, which reports the position of the problem
+  }
+  for (const chunk of splitYamlDocuments(text)) {
+    let value: unknown;
+    try {
+      value = yaml.load(chunk.text, { schema: MANIFEST_SCHEMA, filename: file, json: true });
+    } catch (error) {
+      diagnostics.push(yamlDiagnostic(error, file, chunk.line));
+      continue;
+    }
+    addDocument(value, { file, line: chunk.line, document: chunk.index }, resources, diagnostics);
+  }
+  return { resources, diagnostics };
+}
+
+/**
+ * Builds resources from already-parsed objects (the REST API's `resources: [...]`). Never throws.
+ */
+export function resourcesFromObjects(
+  objects: readonly unknown[],
+  file = "<request>",
+): { resources: Resource[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const resources: Resource[] = [];
+  objects.forEach((doc, i) => addDocument(doc, { file, line: 1, document: i }, resources, diagnostics, `[${i}]`));
+  return { resources, diagnostics };
+}
+
+function addDocument(
+  value: unknown,
+  source: { file: string; line: number; document: number },
+  out: Resource[],
+  diagnostics: Diagnostic[],
+  path?: string,
+): void {
+  if (value === null || value === undefined) return;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    diagnostics.push({
+      code: "not-an-object",
+      message: "document is not a Kubernetes object (a mapping with apiVersion and kind); skipped",
+      file: source.file,
+      line: source.line,
+      path,
+      severity: "warning",
+    });
+    return;
+  }
+  const object = value as Record<string, unknown>;
+  if (typeof object.kind === "string" && object.kind.endsWith("List") && Array.isArray(object.items)) {
+    for (const item of object.items) addDocument(item, source, out, diagnostics, path);
+    return;
+  }
+  if (typeof object.apiVersion !== "string" || typeof object.kind !== "string") {
+    diagnostics.push({
+      code: "not-an-object",
+      message: "document has no apiVersion or kind, so it is not a Kubernetes object; skipped",
+      file: source.file,
+      line: source.line,
+      path,
+      severity: "warning",
+    });
+    return;
+  }
+  out.push({ object, ref: resourceRef(object, source) });
+}
+
+function yamlDiagnostic(error: unknown, file: string, firstLine: number): Diagnostic {
+  if (error instanceof yaml.YAMLException) {
+    const mark = error.mark as { line?: number; column?: number; snippet?: string } | undefined;
+    const line = firstLine + (mark?.line ?? 0);
+    return {
+      code: "yaml-syntax",
+      message: `malformed YAML: ${error.reason}`,
+      file,
+      line,
+      column: (mark?.column ?? 0) + 1,
+    };
+  }
+  if (error instanceof RangeError) {
+    return { code: "too-deep", message: "document is nested too deeply to parse", file, line: firstLine };
+  }
+  return { code: "yaml-syntax", message: `cannot parse: ${(error as Error)?.message ?? String(error)}`, file, line: firstLine };
+}

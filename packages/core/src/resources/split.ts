@@ -1,0 +1,42 @@
+/** One YAML document's text and the 1-based line it starts on. */
+export interface DocumentChunk {
+  text: string;
+  line: number;
+  index: number;
+}
+
+const SEPARATOR = /^---(?:[ \t].*)?$/;
+const END = /^\.\.\.[ \t]*$/;
+
+/**
+ * Splits a multi-document YAML stream at `---` lines, keeping each document's first line, so a
+ * syntax error in one document neither hides the others nor loses its position.
+ */
+export function splitYamlDocuments(text: string): DocumentChunk[] {
+  const chunks: DocumentChunk[] = [];
+  const lines = text.split("\n");
+  let start = 0;
+  let buffer: string[] = [];
+  const flush = (nextStart: number) => {
+    if (buffer.some((l) => l.trim() !== "" && !l.trimStart().startsWith("#"))) {
+      chunks.push({ text: buffer.join("\n"), line: start + 1, index: chunks.length });
+    }
+    buffer = [];
+    start = nextStart;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, "");
+    if (SEPARATOR.test(line)) {
+      flush(i);
+      // content after `--- ` on the same line belongs to the document
+      const rest = line.slice(3).trim();
+      buffer.push(rest.startsWith("#") ? "" : rest);
+    } else if (END.test(line)) {
+      flush(i + 1);
+    } else {
+      buffer.push(line);
+    }
+  }
+  flush(lines.length);
+  return chunks;
+}
