@@ -1,0 +1,46 @@
+import type { EvaluationReport } from "../types.js";
+import { formatJson, type JsonFormatOptions } from "./json.js";
+import { formatJunit, type JunitFormatOptions } from "./junit.js";
+import { formatPolicyReport, type PolicyReportFormatOptions } from "./policyreport.js";
+import { formatSarif, type SarifFormatOptions } from "./sarif.js";
+import { formatText, type TextFormatOptions } from "./text.js";
+
+export type ReportFormat = "text" | "json" | "sarif" | "junit" | "policyreport";
+export const REPORT_FORMATS: readonly ReportFormat[] = ["text", "json", "sarif", "junit", "policyreport"];
+
+/** The options of every format; each formatter reads only its own. */
+export type FormatOptions = TextFormatOptions &
+  JsonFormatOptions &
+  SarifFormatOptions &
+  JunitFormatOptions &
+  PolicyReportFormatOptions;
+
+/** Renders a report in one of the output formats. Pure; never throws. */
+export function formatReport(
+  report: EvaluationReport,
+  format: ReportFormat,
+  options: FormatOptions = {},
+): string {
+  switch (format) {
+    case "text":
+      return formatText(report, options);
+    case "json":
+      return formatJson(report, options);
+    case "sarif":
+      return formatSarif(report, options);
+    case "junit":
+      return formatJunit(report, options);
+    case "policyreport":
+      return formatPolicyReport(report, options);
+  }
+}
+
+export type { PolicyMetadata } from "./sarif.js";
+export type {
+  JsonFormatOptions,
+  JunitFormatOptions,
+  PolicyReportFormatOptions,
+  SarifFormatOptions,
+  TextFormatOptions,
+};
+export { formatJson, formatJunit, formatPolicyReport, formatSarif, formatText };

@@ -1,0 +1,148 @@
+import type { Decision, EvaluationReport, ResourceRef, Result, Summary } from "../types.js";
+import { groupByResource } from "./shared.js";
+
+export interface TextFormatOptions {
+  /** ANSI colours (for a terminal); off by default. */
+  color?: boolean;
+  /** List passing (and listed skipped) pairs one by one instead of counting them. */
+  verbose?: boolean;
+}
+
+type Style = "bold" | "dim" | "red" | "green" | "yellow" | "blue" | "magenta" | "cyan";
+
+// SGR codes as [on, off]: each style switches only itself off, so styles nest.
+const SGR: Record<Style, [number, number]> = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  blue: [34, 39],
+  magenta: [35, 39],
+  cyan: [36, 39],
+};
+
+type Paint = (text: string, ...styles: Style[]) => string;
+
+function painter(enabled: boolean): Paint {
+  if (!enabled) return (text) => text;
+  return (text, ...styles) =>
+    styles.reduce((inner, style) => `\u001b[${SGR[style][0]}m${inner}\u001b[${SGR[style][1]}m`, text);
+}
+
+/**
+ * Makes untrusted text safe for a terminal: control characters other than tab and newline
+ * (ESC above all, which could rewrite the screen) are shown as `\uXXXX`.
+ */
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (char) => {
+    return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
+const LABEL_WIDTH = 8;
+const INDENT = "  ";
+const DETAIL = `${INDENT}${" ".repeat(LABEL_WIDTH)}`;
+
+function header(ref: ResourceRef, paint: Paint): string {
+  const name = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+  const where = ref.source ? ` ${paint(`(${ref.source.file}:${ref.source.line})`, "dim")}` : "";
+  return `${paint(printable(`${ref.kind} ${name}`), "bold")}${where}`;
+}
+
+function label(result: Result, paint: Paint): string {
+  const padded = (text: string) => text.padEnd(LABEL_WIDTH);
+  switch (result.outcome) {
+    case "fail": {
+      const colour: Style = result.action === "deny" ? "red" : result.action === "warn" ? "yellow" : "cyan";
+      return paint(padded("FAIL"), colour, "bold");
+    }
+    case "error":
+      return paint(padded("ERROR"), "magenta", "bold");
+    case "waived":
+      return paint(padded("WAIVED"), "blue");
+    case "pass":
+      return paint(padded("PASS"), "green");
+    case "skip":
+      return paint(padded("SKIP"), "dim");
+  }
+}
+
+/** Indents every line after the first of a multi-line text to the detail column. */
+function detail(text: string): string {
+  return `${DETAIL}${printable(text).split("\n").join(`\n${DETAIL}`)}`;
+}
+
+function resultLines(result: Result, paint: Paint): string[] {
+  const policy = printable(result.policy);
+  const facts = paint(`(${result.severity}, ${result.action})`, "dim");
+  const waiver = result.exception ? ` by exception ${printable(result.exception)}` : "";
+  const lines = [`${INDENT}${label(result, paint)}${paint(policy, "bold")} ${facts}${waiver}`];
+  if (result.outcome === "pass" || result.outcome === "skip") return lines;
+  if (result.outcome === "error" && result.error !== null) lines.push(detail(`error: ${result.error}`));
+  for (const violation of result.violations) {
+    const at = violation.fieldPath ? paint(` at ${printable(violation.fieldPath)}`, "dim") : "";
+    lines.push(`${detail(violation.message)}${at}`);
+  }
+  if (result.remediation && result.outcome !== "waived") {
+    lines.push(paint(detail(`hint: ${result.remediation}`), "cyan"));
+  }
+  return lines;
+}
+
+function count(n: number, one: string, many: string = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+const DECISION_STYLE: Record<Decision, Style> = { deny: "red", warn: "yellow", allow: "green" };
+
+function summaryLine(decision: Decision, summary: Summary, paint: Paint): string {
+  const counts = [
+    count(summary.resources, "resource"),
+    `${summary.pass} passed`,
+    `${summary.fail} failed`,
+    count(summary.error, "error"),
+    `${summary.waived} waived`,
+    `${summary.skip} skipped`,
+  ].join(", ");
+  return `${paint(decision, DECISION_STYLE[decision], "bold")}: ${counts}`;
+}
+
+/**
+ * The report for people: one block per resource with every failing, erroring and waived
+ * policy (severity, action, messages, remediation hint), passes counted (listed when
+ * `verbose`), notices, and a last summary line such as
+ * `deny: 3 resources, 40 passed, 2 failed, 0 errors, 1 waived, 50 skipped`. Never throws.
+ */
+export function formatText(report: EvaluationReport, options: TextFormatOptions = {}): string {
+  const paint = painter(options.color === true);
+  const blocks: string[] = [];
+  for (const group of groupByResource(report.results)) {
+    const lines = [header(group.resource, paint)];
+    let passed = 0;
+    let skipped = 0;
+    for (const result of group.results) {
+      const quiet = result.outcome === "pass" || result.outcome === "skip";
+      if (quiet && !options.verbose) {
+        if (result.outcome === "pass") passed += 1;
+        else skipped += 1;
+        continue;
+      }
+      lines.push(...resultLines(result, paint));
+    }
+    const tally = [
+      passed > 0 ? paint(`${passed} passed`, "green") : "",
+      skipped > 0 ? `${skipped} skipped` : "",
+    ];
+    const counted = tally.filter(Boolean).join(", ");
+    if (counted) lines.push(`${INDENT}${counted}`);
+    blocks.push(lines.join("\n"));
+  }
+  const notices = (report.notices ?? []).map(
+    (notice) => `${paint("notice:", "yellow")} ${printable(notice.message)}`,
+  );
+  if (notices.length > 0) blocks.push(notices.join("\n"));
+  blocks.push(summaryLine(report.decision, report.summary, paint));
+  return `${blocks.join("\n\n")}\n`;
+}

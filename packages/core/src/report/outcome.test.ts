@@ -1,0 +1,258 @@
+import { describe, expect, it } from "vitest";
+import { buildReport, decide, resourceKey, sortResults, summarise, toWireReport } from "./outcome.js";
+import type { Outcome, PolicyAction, ResourceRef, Result } from "./types.js";
+
+const web: ResourceRef = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  namespace: "shop",
+  name: "web",
+  source: { file: "k8s/web.yaml", line: 1, document: 0 },
+};
+const db: ResourceRef = {
+  apiVersion: "apps/v1",
+  kind: "StatefulSet",
+  namespace: "shop",
+  name: "db",
+  source: { file: "k8s/db.yaml", line: 1, document: 0 },
+};
+const role: ResourceRef = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", name: "admin" };
+
+function result(
+  resource: ResourceRef,
+  policy: string,
+  outcome: Outcome,
+  action: PolicyAction = "deny",
+): Result {
+  return {
+    resource,
+    policy,
+    severity: "high",
+    action,
+    outcome,
+    violations: outcome === "fail" || outcome === "waived" ? [{ message: `${policy} failed` }] : [],
+    error: outcome === "error" ? "boom" : null,
+    exception: outcome === "waived" ? "legacy" : null,
+  };
+}
+
+describe("decide", () => {
+  it("allows when nothing fails", () => {
+    expect(decide([])).toBe("allow");
+    expect(
+      decide([
+        { outcome: "pass", action: "deny" },
+        { outcome: "skip", action: "deny" },
+      ]),
+    ).toBe("allow");
+  });
+
+  it("denies when a deny-action policy fails", () => {
+    expect(decide([{ outcome: "fail", action: "deny" }])).toBe("deny");
+  });
+
+  it("warns when only a warn-action policy fails", () => {
+    expect(
+      decide([
+        { outcome: "fail", action: "warn" },
+        { outcome: "pass", action: "deny" },
+      ]),
+    ).toBe("warn");
+  });
+
+  it("lets deny beat warn, whatever the order", () => {
+    const warn = { outcome: "fail", action: "warn" } as const;
+    const deny = { outcome: "fail", action: "deny" } as const;
+    expect(decide([warn, deny])).toBe("deny");
+    expect(decide([deny, warn])).toBe("deny");
+  });
+
+  it("never lets an audit-action policy change the decision", () => {
+    expect(decide([{ outcome: "fail", action: "audit" }])).toBe("allow");
+    expect(decide([{ outcome: "error", action: "audit", failurePolicy: "Fail" }])).toBe("allow");
+  });
+
+  it("counts an error as a failure under failurePolicy Fail, the default", () => {
+    expect(decide([{ outcome: "error", action: "deny" }])).toBe("deny");
+    expect(decide([{ outcome: "error", action: "deny", failurePolicy: "Fail" }])).toBe("deny");
+    expect(decide([{ outcome: "error", action: "warn", failurePolicy: "Fail" }])).toBe("warn");
+  });
+
+  it("ignores an error under failurePolicy Ignore", () => {
+    expect(decide([{ outcome: "error", action: "deny", failurePolicy: "Ignore" }])).toBe("allow");
+    expect(decide([{ outcome: "error", action: "warn", failurePolicy: "Ignore" }])).toBe("allow");
+  });
+
+  it("never lets a waived result change the decision", () => {
+    expect(decide([{ outcome: "waived", action: "deny" }])).toBe("allow");
+  });
+});
+
+describe("summarise", () => {
+  it("counts every outcome and takes the resource count as given", () => {
+    const results = [
+      result(web, "a", "pass"),
+      result(web, "b", "fail"),
+      result(web, "c", "skip"),
+      result(db, "a", "error"),
+      result(db, "b", "waived"),
+      result(db, "c", "skip"),
+    ];
+    expect(summarise(results, 5)).toEqual({ resources: 5, pass: 1, fail: 1, error: 1, skip: 2, waived: 1 });
+  });
+
+  it("counts nothing for no results", () => {
+    expect(summarise([], 0)).toEqual({ resources: 0, pass: 0, fail: 0, error: 0, skip: 0, waived: 0 });
+  });
+});
+
+describe("sortResults", () => {
+  it("orders by resource input order, then policy name", () => {
+    const results = [
+      result(db, "b", "pass"),
+      result(web, "z", "pass"),
+      result(db, "a", "pass"),
+      result(web, "a", "pass"),
+    ];
+    const sorted = sortResults(results, [web, db]);
+    expect(sorted.map((r) => `${r.resource.name}:${r.policy}`)).toEqual(["web:a", "web:z", "db:a", "db:b"]);
+  });
+
+  it("compares policy names by code unit, not locale", () => {
+    const sorted = sortResults(
+      [result(web, "b", "pass"), result(web, "B", "pass"), result(web, "a", "pass")],
+      [web],
+    );
+    expect(sorted.map((r) => r.policy)).toEqual(["B", "a", "b"]);
+  });
+
+  it("puts resources missing from the order last, by file and identity", () => {
+    const other: ResourceRef = { ...web, source: { file: "a.yaml", line: 3, document: 1 } };
+    const sorted = sortResults(
+      [
+        result(role, "p", "pass"),
+        result(web, "p", "pass"),
+        result(other, "p", "pass"),
+        result(db, "p", "pass"),
+      ],
+      [db],
+    );
+    expect(sorted.map((r) => r.resource.source?.file ?? "-")).toEqual([
+      "k8s/db.yaml",
+      "-",
+      "a.yaml",
+      "k8s/web.yaml",
+    ]);
+  });
+
+  it("tells apart two documents describing the same object", () => {
+    const again: ResourceRef = { ...web, source: { file: "k8s/web.yaml", line: 20, document: 1 } };
+    expect(resourceKey(again)).not.toBe(resourceKey(web));
+    const sorted = sortResults([result(web, "p", "pass"), result(again, "p", "fail")], [again, web]);
+    expect(sorted.map((r) => r.outcome)).toEqual(["fail", "pass"]);
+  });
+
+  it("does not change its input", () => {
+    const results = [result(db, "a", "pass"), result(web, "a", "pass")];
+    sortResults(results, [web, db]);
+    expect(results[0]?.resource).toBe(db);
+  });
+});
+
+describe("buildReport", () => {
+  const results = [
+    result(db, "b", "skip"),
+    result(db, "a", "fail", "warn"),
+    result(web, "b", "error"),
+    result(web, "a", "pass"),
+    result(role, "a", "waived"),
+  ];
+  const base = {
+    results,
+    resources: [web, db, role],
+    policySet: { digest: "sha256:abc", policies: 2 },
+    evaluatedAt: "2026-11-29T10:00:00Z",
+  };
+
+  it("assembles a sorted report without skips, counting them in the summary", () => {
+    const report = buildReport(base);
+    expect(report.apiVersion).toBe("celgate.dev/v1");
+    expect(report.kind).toBe("EvaluationReport");
+    expect(report).not.toHaveProperty("id");
+    expect(report).not.toHaveProperty("notices");
+    expect(report.decision).toBe("deny");
+    expect(report.summary).toEqual({ resources: 3, pass: 1, fail: 1, error: 1, skip: 1, waived: 1 });
+    expect(report.results.map((r) => `${r.resource.name}:${r.policy}`)).toEqual([
+      "web:a",
+      "web:b",
+      "db:a",
+      "admin:a",
+    ]);
+  });
+
+  it("lists skips with includeSkipped", () => {
+    const report = buildReport({ ...base, includeSkipped: true });
+    expect(report.results.map((r) => r.outcome)).toEqual(["pass", "error", "fail", "skip", "waived"]);
+    expect(report.summary.skip).toBe(1);
+  });
+
+  it("takes each policy's failurePolicy into account", () => {
+    const report = buildReport({ ...base, failurePolicies: new Map([["b", "Ignore"]]) });
+    expect(report.decision).toBe("warn");
+    // The error still counts in the summary and stays listed.
+    expect(report.summary.error).toBe(1);
+  });
+
+  it("carries id and notices when given", () => {
+    const report = buildReport({
+      ...base,
+      id: "ev_1",
+      notices: [{ kind: "expired-exception", message: "legacy expired", exception: "legacy" }],
+    });
+    expect(report.id).toBe("ev_1");
+    expect(report.notices).toHaveLength(1);
+  });
+
+  it("counts every resource even when it has no results", () => {
+    const report = buildReport({ ...base, results: [], resources: [web, db] });
+    expect(report.summary.resources).toBe(2);
+    expect(report.decision).toBe("allow");
+    expect(report.results).toEqual([]);
+  });
+});
+
+describe("toWireReport", () => {
+  it("drops formatter-only fields and keeps the contract key order", () => {
+    const report = buildReport({
+      results: [{ ...result(web, "a", "fail"), remediation: "fix it", title: "A", policyVersion: 2 }],
+      resources: [web],
+      policySet: { digest: "sha256:abc", policies: 1 },
+      evaluatedAt: "2026-11-29T10:00:00Z",
+    });
+    const wire = toWireReport(report);
+    const first = wire.results[0];
+    expect(first).not.toHaveProperty("remediation");
+    expect(first).not.toHaveProperty("title");
+    expect(Object.keys(wire)).toEqual([
+      "apiVersion",
+      "kind",
+      "decision",
+      "evaluatedAt",
+      "policySet",
+      "summary",
+      "results",
+    ]);
+    expect(Object.keys(first ?? {})).toEqual([
+      "resource",
+      "policy",
+      "policyVersion",
+      "severity",
+      "action",
+      "outcome",
+      "violations",
+      "error",
+      "exception",
+    ]);
+    expect(report.results[0]?.remediation).toBe("fix it");
+  });
+});

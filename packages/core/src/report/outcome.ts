@@ -1,0 +1,203 @@
+import type {
+  Decision,
+  EvaluationReport,
+  Outcome,
+  ReportNotice,
+  ResourceRef,
+  Result,
+  Summary,
+} from "./types.js";
+
+/** What an evaluation error of a policy counts as: `Fail` (the default) or nothing (`Ignore`). */
+export type FailurePolicy = "Fail" | "Ignore";
+
+/** The part of a result the decision depends on; `failurePolicy` defaults to `Fail`. */
+export type DecisionInput = Pick<Result, "outcome" | "action"> & { failurePolicy?: FailurePolicy };
+
+/**
+ * The decision of an evaluation: `deny` if any deny-action policy fails (or errors under
+ * failurePolicy Fail), else `warn` if any warn-action policy does, else `allow`. Audit-action
+ * policies, passes, skips and waived results never change it. Never throws.
+ */
+export function decide(results: Iterable<DecisionInput>): Decision {
+  let decision: Decision = "allow";
+  for (const result of results) {
+    if (!counts(result)) continue;
+    if (result.action === "deny") return "deny";
+    if (result.action === "warn") decision = "warn";
+  }
+  return decision;
+}
+
+function counts(result: DecisionInput): boolean {
+  if (result.outcome === "fail") return true;
+  if (result.outcome === "error") return (result.failurePolicy ?? "Fail") === "Fail";
+  return false;
+}
+
+/** Counts every outcome of `results` (skips included, whether listed or not). */
+export function summarise(results: Iterable<Pick<Result, "outcome">>, resourceCount: number): Summary {
+  const summary: Summary = { resources: resourceCount, pass: 0, fail: 0, error: 0, skip: 0, waived: 0 };
+  for (const result of results) summary[result.outcome satisfies Outcome] += 1;
+  return summary;
+}
+
+/**
+ * A key naming one resource of an evaluation: its source position when known (two documents
+ * may describe the same object), then its identity.
+ */
+export function resourceKey(ref: ResourceRef): string {
+  const source = ref.source ? `${ref.source.file}\u0000${ref.source.document}` : "\u0000";
+  return [source, ref.apiVersion, ref.kind, ref.namespace ?? "", ref.name].join("\u0000");
+}
+
+function compareStrings(a: string, b: string): number {
+  // Code-unit order, not localeCompare: the same on every machine and locale.
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareRefs(a: ResourceRef, b: ResourceRef): number {
+  return (
+    compareStrings(a.source?.file ?? "", b.source?.file ?? "") ||
+    (a.source?.document ?? -1) - (b.source?.document ?? -1) ||
+    compareStrings(a.apiVersion, b.apiVersion) ||
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.namespace ?? "", b.namespace ?? "") ||
+    compareStrings(a.name, b.name)
+  );
+}
+
+/**
+ * Results in a deterministic order: by the position of their resource in `resourceOrder` (the
+ * input order), then by policy name. Resources missing from `resourceOrder` come last, by
+ * file, document and identity. Returns a new array; never throws.
+ */
+export function sortResults<R extends Pick<Result, "resource" | "policy">>(
+  results: readonly R[],
+  resourceOrder: readonly ResourceRef[],
+): R[] {
+  const position = new Map<string, number>();
+  resourceOrder.forEach((ref, index) => {
+    const key = resourceKey(ref);
+    if (!position.has(key)) position.set(key, index);
+  });
+  const keyed = results.map((result) => ({
+    result,
+    position: position.get(resourceKey(result.resource)) ?? Number.POSITIVE_INFINITY,
+  }));
+  keyed.sort((a, b) => {
+    if (a.position !== b.position) return a.position < b.position ? -1 : 1;
+    const unknown =
+      a.position === Number.POSITIVE_INFINITY ? compareRefs(a.result.resource, b.result.resource) : 0;
+    return unknown || compareStrings(a.result.policy, b.result.policy);
+  });
+  return keyed.map((entry) => entry.result);
+}
+
+export interface BuildReportInput {
+  /** Every (resource, policy) pair evaluated, skips included. */
+  results: readonly Result[];
+  /** Every resource evaluated, in input order: gives `summary.resources` and the result order. */
+  resources: readonly ResourceRef[];
+  policySet: { digest: string; policies: number };
+  /** RFC 3339 timestamp of the evaluation. */
+  evaluatedAt: string;
+  /** Each policy's failurePolicy by name; a policy not listed is `Fail`. */
+  failurePolicies?: ReadonlyMap<string, FailurePolicy>;
+  /** List skipped pairs in `results` too (they are always counted in `summary`). */
+  includeSkipped?: boolean;
+  id?: string;
+  notices?: readonly ReportNotice[];
+}
+
+/**
+ * Assembles an EvaluationReport: results sorted, skips removed unless `includeSkipped`,
+ * every outcome counted in the summary, the decision taken. Never throws.
+ */
+export function buildReport(input: BuildReportInput): EvaluationReport {
+  const sorted = sortResults(input.results, input.resources);
+  const decision = decide(
+    sorted.map((result) => ({
+      outcome: result.outcome,
+      action: result.action,
+      failurePolicy: input.failurePolicies?.get(result.policy) ?? "Fail",
+    })),
+  );
+  const report: EvaluationReport = {
+    apiVersion: "celgate.dev/v1",
+    kind: "EvaluationReport",
+    ...(input.id === undefined ? {} : { id: input.id }),
+    decision,
+    evaluatedAt: input.evaluatedAt,
+    policySet: { digest: input.policySet.digest, policies: input.policySet.policies },
+    summary: summarise(sorted, input.resources.length),
+    results: input.includeSkipped ? sorted : sorted.filter((result) => result.outcome !== "skip"),
+  };
+  if (input.notices && input.notices.length > 0) report.notices = [...input.notices];
+  return report;
+}
+
+/**
+ * The report as it goes on the wire: keys in contract order, the formatter-only fields
+ * (`remediation`, `title`) of results dropped, absent optional fields left out. Never throws.
+ */
+export function toWireReport(report: EvaluationReport): EvaluationReport {
+  const wire: EvaluationReport = {
+    apiVersion: report.apiVersion,
+    kind: report.kind,
+    ...(report.id === undefined ? {} : { id: report.id }),
+    decision: report.decision,
+    evaluatedAt: report.evaluatedAt,
+    policySet: { digest: report.policySet.digest, policies: report.policySet.policies },
+    summary: {
+      resources: report.summary.resources,
+      pass: report.summary.pass,
+      fail: report.summary.fail,
+      error: report.summary.error,
+      skip: report.summary.skip,
+      waived: report.summary.waived,
+    },
+    results: report.results.map(toWireResult),
+  };
+  if (report.notices !== undefined) {
+    wire.notices = report.notices.map((notice) => ({
+      kind: notice.kind,
+      message: notice.message,
+      ...(notice.exception === undefined ? {} : { exception: notice.exception }),
+    }));
+  }
+  return wire;
+}
+
+function toWireResult(result: Result): Result {
+  const { resource } = result;
+  return {
+    resource: {
+      apiVersion: resource.apiVersion,
+      kind: resource.kind,
+      ...(resource.namespace === undefined ? {} : { namespace: resource.namespace }),
+      name: resource.name,
+      ...(resource.source === undefined
+        ? {}
+        : {
+            source: {
+              file: resource.source.file,
+              line: resource.source.line,
+              document: resource.source.document,
+            },
+          }),
+    },
+    policy: result.policy,
+    ...(result.policyVersion === undefined ? {} : { policyVersion: result.policyVersion }),
+    severity: result.severity,
+    action: result.action,
+    outcome: result.outcome,
+    violations: result.violations.map((violation) => ({
+      message: violation.message,
+      ...(violation.fieldPath === undefined ? {} : { fieldPath: violation.fieldPath }),
+      ...(violation.reason === undefined ? {} : { reason: violation.reason }),
+    })),
+    error: result.error,
+    exception: result.exception,
+  };
+}
