@@ -130,6 +130,9 @@ export function loadManifests(paths: readonly string[]): Resource[] {
     diagnostics.push(...parsed.diagnostics);
   }
   throwOnErrors(diagnostics, "manifest");
+  if (resources.length === 0) {
+    throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);
+  }
   for (const warning of diagnostics) {
     process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
   }

@@ -90,10 +90,14 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
     }
     const result = (schema as z.ZodType).safeParse(value);
     if (!result.success) {
-      for (const issue of result.error.issues) {
+      const found = result.error.issues.map((issue) => {
         const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-        out.diagnostics.push({ code: "schema", message: issueMessage(issue), path: formatPath(path), ...at(path) });
-      }
+        return { code: "schema", message: issueMessage(issue), path: formatPath(path), ...at(path) };
+      });
+      // by position; at the same position an unknown field first, since it usually explains the rest
+      const rank = (d: { message: string }) => (d.message.startsWith("unknown field") ? 0 : 1);
+      found.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || rank(a) - rank(b));
+      out.diagnostics.push(...found);
       continue;
     }
     const origin: DocumentOrigin = { file, document: source.index, position: source.position };

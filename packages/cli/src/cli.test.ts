@@ -1,0 +1,169 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+const fixtures = fileURLToPath(new URL("../test/fixtures", import.meta.url));
+const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+
+/** Runs the CLI from source, as a user would run the binary. */
+function celgate(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+  const result = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", main, ...args], {
+    cwd: fixtures,
+    input: options.input,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const P = ["-p", "policies"];
+
+describe("celgate check", () => {
+  it("allows a good manifest: exit 0, text report with a summary line", () => {
+    const r = celgate(["check", ...P, "manifests/good.yaml"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^allow: 1 resources?, 2 passed, 0 failed/);
+  });
+
+  it("denies a privileged pod: exit 1, names the container and file:line", () => {
+    const r = celgate(["check", ...P, "manifests"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("container side is privileged");
+    expect(r.stdout).toContain("manifests/privileged.yaml:1");
+    expect(r.stdout).toContain("Remove securityContext.privileged.");
+    expect(r.stdout).toMatch(/^deny: 3 resources/m);
+  });
+
+  it("--fail-on warn and never change only the exit code", () => {
+    expect(celgate(["check", ...P, "manifests/one-replica.yaml"]).code).toBe(0);
+    expect(celgate(["check", ...P, "--fail-on", "warn", "manifests/one-replica.yaml"]).code).toBe(1);
+    expect(celgate(["check", ...P, "--fail-on", "never", "manifests/privileged.yaml"]).code).toBe(0);
+  });
+
+  it("writes JSON to a file, honours --select, --param and --include-skipped", () => {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-cli-"));
+    const out = join(dir, "report.json");
+    const r = celgate([
+      "check",
+      ...P,
+      "-o",
+      "json",
+      "--output",
+      out,
+      "--select",
+      "practice=availability",
+      "--param",
+      "min-replicas.min=5",
+      "--include-skipped",
+      "manifests",
+    ]);
+    expect(r.code).toBe(0); // warn only
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    expect(report).toMatchObject({ apiVersion: "celgate.dev/v1", kind: "EvaluationReport", decision: "warn" });
+    expect(report.policySet.policies).toBe(1);
+    expect(report.results.map((x: { outcome: string }) => x.outcome).sort()).toEqual(["fail", "fail", "skip"]);
+  });
+
+  it("reads manifests from stdin and prints SARIF, JUnit and PolicyReport", () => {
+    const input = readFileSync(join(fixtures, "manifests/privileged.yaml"), "utf8");
+    const sarif = JSON.parse(celgate(["check", ...P, "-o", "sarif", "-"], { input }).stdout);
+    expect(sarif.version).toBe("2.1.0");
+    expect(sarif.runs[0].results[0].ruleId).toBe("no-privileged");
+    expect(celgate(["check", ...P, "-o", "junit", "-"], { input }).stdout).toContain("<testsuite");
+    expect(celgate(["check", ...P, "-o", "policyreport", "-"], { input }).stdout).toContain("kind: PolicyReport");
+  });
+
+  it("uses the built-in library without --policies", () => {
+    const r = celgate(["check", "manifests/privileged.yaml", "-o", "json"]);
+    expect([0, 1]).toContain(r.code);
+    const report = JSON.parse(r.stdout);
+    expect(report.policySet.policies).toBeGreaterThan(2);
+  });
+});
+
+describe("bad input exits 2 with a one-line reason naming the file", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["a missing file", ["check", ...P, "nope.yaml"], /nope\.yaml: no such file or directory/],
+    ["broken YAML", ["check", ...P, "bad/broken.yaml"], /bad\/broken\.yaml:[45]:\d+: malformed YAML/],
+    ["an empty file", ["check", ...P, "bad/empty.yaml"], /no Kubernetes resources found in bad\/empty\.yaml/],
+    ["binary junk", ["check", ...P, "bad/junk.yaml"], /bad\/junk\.yaml:1: binary/],
+    ["a CEL syntax error", ["check", "-p", "bad/cel-syntax.yaml", "manifests"], /bad\/cel-syntax\.yaml:6:\d+: spec\.validations\[0\]\.expression: CEL syntax error/],
+    ["an unknown field", ["check", "-p", "bad/unknown-field.yaml", "manifests"], /bad\/unknown-field\.yaml:\d+:\d+: spec: unknown field: validation/],
+    ["a bad selector", ["check", ...P, "-s", "pss in (", "manifests"], /--select: invalid selector/],
+    ["a bad --param", ["check", ...P, "--param", "nodot=1", "manifests"], /--param "nodot=1": expected POLICY\.NAME=JSON/],
+    ["an unknown flag", ["check", "--frobnicate", "manifests"], /check: Unknown option '--frobnicate'/],
+    ["an unknown format", ["check", ...P, "-o", "xml", "manifests"], /--format "xml": expected one of text, json/],
+    ["a bad --now", ["check", ...P, "--now", "yesterday", "manifests"], /--now "yesterday": expected an RFC 3339/],
+    ["no manifests", ["check", ...P], /no manifests given/],
+    ["an unknown command", ["frob"], /unknown command "frob"/],
+  ];
+  it.each(cases)("%s", (_name, args, reason) => {
+    const r = celgate(args);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines.at(-1)).toMatch(/^celgate: /);
+    expect(lines.at(-1)).toMatch(reason);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // never a stack trace
+  });
+
+  it("renders every compile error with a caret", () => {
+    const r = celgate(["validate", "bad/cel-syntax.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("ERROR: bad/cel-syntax.yaml:6:");
+    expect(r.stderr).toContain("ERROR: bad/cel-syntax.yaml:7:");
+    expect(r.stderr).toMatch(/\n \| +\^/);
+  });
+
+  it("refuses a file over the input limit, naming the limit", () => {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-big-"));
+    const file = join(dir, "big.yaml");
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {a: "${"x".repeat(4096)}"}\n`);
+    const r = celgate(["check", ...P, file], { env: { CELGATE_MAX_INPUT_BYTES: "1024" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/over the input limit of 1\.0 KiB \(CELGATE_MAX_INPUT_BYTES\)/);
+  });
+});
+
+describe("celgate validate and test", () => {
+  it("validate says ok for good policies", () => {
+    const r = celgate(["validate", "policies"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("ok: 2 policies, 0 exceptions, 1 tests");
+  });
+
+  it("test runs cases with fixtures and ends with N passed, N failed", () => {
+    const r = celgate(["test", "policies"]);
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("2 passed, 0 failed");
+    expect(r.code).toBe(0);
+  });
+
+  it("test fails (exit 1) and says why when a case does not hold", () => {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-t-"));
+    const policies = readFileSync(join(fixtures, "policies/basic.yaml"), "utf8")
+      .replace("expect: pass", "expect: fail")
+      .replace("file: ../manifests/privileged.yaml", `file: ${join(fixtures, "manifests/privileged.yaml")}`);
+    writeFileSync(join(dir, "p.yaml"), policies);
+    const r = celgate(["test", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("FAIL no-privileged / plain pod passes");
+    expect(r.stdout).toContain("expected fail, got pass");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("1 passed, 1 failed");
+  });
+
+  it("every command has help", () => {
+    for (const cmd of ["check", "test", "validate"]) {
+      const r = celgate([cmd, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: celgate ${cmd}`);
+    }
+    expect(celgate(["--help"]).stdout).toContain("Commands:");
+  });
+});
+
+export { root };
