@@ -156,9 +156,29 @@ describe("celgate validate and test", () => {
     expect(r.stdout.trim().split("\n").at(-1)).toBe("1 passed, 1 failed");
   });
 
+  it("export vap writes a policy and binding per exportable policy and says why others are not", () => {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-vap-"));
+    writeFileSync(
+      join(dir, "p.yaml"),
+      `${readFileSync(join(fixtures, "policies/basic.yaml"), "utf8").split("---\nkind: PolicyTest")[0]}---
+apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: scanned}
+spec:
+  validations: [{expression: "images.all(i, i.scan != null)"}]
+`,
+    );
+    const r = celgate(["export", "vap", dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/kind: ValidatingAdmissionPolicy$/gm)).toHaveLength(2);
+    expect(r.stdout.match(/kind: ValidatingAdmissionPolicyBinding$/gm)).toHaveLength(2);
+    expect(r.stdout).toContain("variables.containers.all(c,");
+    expect(r.stderr).toContain("not exported: scanned: reads `images`");
+  });
+
   it("every command has help", () => {
-    for (const cmd of ["check", "test", "validate"]) {
-      const r = celgate([cmd, "--help"]);
+    for (const cmd of ["check", "test", "validate", "export vap"]) {
+      const r = celgate([...cmd.split(" "), "--help"]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: celgate ${cmd}`);
     }

@@ -62,6 +62,10 @@ export type {
   Violation,
 } from "./report/types.js";
 
+// export to Kubernetes ValidatingAdmissionPolicy
+export { exportVap } from "./export/vap.js";
+export type { VapExport } from "./export/vap.js";
+
 // diagnostics
 export type { Diagnostic } from "./diagnostics/diagnostic.js";
 export { diagnosticLine, hasErrors, renderDiagnostic } from "./diagnostics/render.js";

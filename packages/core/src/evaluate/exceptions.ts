@@ -45,11 +45,11 @@ export function exceptionCovers(exception: LiveException, policy: string, subjec
 }
 
 /**
- * The exception's `images` restriction: without one, every image; with one, an image ref
- * (as written, or normalised) must match one of its globs.
+ * The exception's `images` restriction: without one, anything; with one, the resource must have
+ * images and every one of them (as written in the manifest) must match one of its globs.
  */
 export function exceptionImageMatches(exception: LiveException, refs: readonly string[]): boolean {
   const globs = exception.doc.spec.images;
   if (!globs || globs.length === 0) return true;
-  return refs.some((ref) => anyGlob(globs, ref));
+  return refs.length > 0 && refs.every((ref) => anyGlob(globs, ref));
 }
