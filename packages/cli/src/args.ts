@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { InputError } from "./errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -34,7 +34,9 @@ export function policyParams(values: readonly string[] | undefined): Record<stri
     const key = eq > 0 ? item.slice(0, eq) : "";
     const dot = key.lastIndexOf(".");
     if (eq <= 0 || dot <= 0 || dot === key.length - 1) {
-      throw new InputError(`--param ${JSON.stringify(item)}: expected POLICY.NAME=JSON, e.g. image-allowed-registries.registries='["r.example"]'`);
+      throw new InputError(
+        `--param ${JSON.stringify(item)}: expected POLICY.NAME=JSON, e.g. image-allowed-registries.registries='["r.example"]'`,
+      );
     }
     const raw = item.slice(eq + 1);
     let value: unknown;
@@ -55,12 +57,19 @@ export function timestampFlag(value: string | undefined, flag: string): Date | u
   if (value === undefined) return undefined;
   const date = new Date(value);
   if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-    throw new InputError(`${flag} ${JSON.stringify(value)}: expected an RFC 3339 timestamp such as 2026-06-01T00:00:00Z`);
+    throw new InputError(
+      `${flag} ${JSON.stringify(value)}: expected an RFC 3339 timestamp such as 2026-06-01T00:00:00Z`,
+    );
   }
   return date;
 }
 
-export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, flag: string): T {
+export function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+  flag: string,
+): T {
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new InputError(`${flag} ${JSON.stringify(value)}: expected one of ${allowed.join(", ")}`);

@@ -65,9 +65,17 @@ describe("celgate check", () => {
     ]);
     expect(r.code).toBe(0); // warn only
     const report = JSON.parse(readFileSync(out, "utf8"));
-    expect(report).toMatchObject({ apiVersion: "celgate.dev/v1", kind: "EvaluationReport", decision: "warn" });
+    expect(report).toMatchObject({
+      apiVersion: "celgate.dev/v1",
+      kind: "EvaluationReport",
+      decision: "warn",
+    });
     expect(report.policySet.policies).toBe(1);
-    expect(report.results.map((x: { outcome: string }) => x.outcome).sort()).toEqual(["fail", "fail", "skip"]);
+    expect(report.results.map((x: { outcome: string }) => x.outcome).sort()).toEqual([
+      "fail",
+      "fail",
+      "skip",
+    ]);
   });
 
   it("reads manifests from stdin and prints SARIF, JUnit and PolicyReport", () => {
@@ -76,7 +84,9 @@ describe("celgate check", () => {
     expect(sarif.version).toBe("2.1.0");
     expect(sarif.runs[0].results[0].ruleId).toBe("no-privileged");
     expect(celgate(["check", ...P, "-o", "junit", "-"], { input }).stdout).toContain("<testsuite");
-    expect(celgate(["check", ...P, "-o", "policyreport", "-"], { input }).stdout).toContain("kind: PolicyReport");
+    expect(celgate(["check", ...P, "-o", "policyreport", "-"], { input }).stdout).toContain(
+      "kind: PolicyReport",
+    );
   });
 
   it("uses the built-in library without --policies", () => {
@@ -93,13 +103,33 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
     ["broken YAML", ["check", ...P, "bad/broken.yaml"], /bad\/broken\.yaml:[45]:\d+: malformed YAML/],
     ["an empty file", ["check", ...P, "bad/empty.yaml"], /no Kubernetes resources found in bad\/empty\.yaml/],
     ["binary junk", ["check", ...P, "bad/junk.yaml"], /bad\/junk\.yaml:1: binary/],
-    ["a CEL syntax error", ["check", "-p", "bad/cel-syntax.yaml", "manifests"], /bad\/cel-syntax\.yaml:6:\d+: spec\.validations\[0\]\.expression: CEL syntax error/],
-    ["an unknown field", ["check", "-p", "bad/unknown-field.yaml", "manifests"], /bad\/unknown-field\.yaml:\d+:\d+: spec: unknown field: validation/],
+    [
+      "a CEL syntax error",
+      ["check", "-p", "bad/cel-syntax.yaml", "manifests"],
+      /bad\/cel-syntax\.yaml:6:\d+: spec\.validations\[0\]\.expression: CEL syntax error/,
+    ],
+    [
+      "an unknown field",
+      ["check", "-p", "bad/unknown-field.yaml", "manifests"],
+      /bad\/unknown-field\.yaml:\d+:\d+: spec: unknown field: validation/,
+    ],
     ["a bad selector", ["check", ...P, "-s", "pss in (", "manifests"], /--select: invalid selector/],
-    ["a bad --param", ["check", ...P, "--param", "nodot=1", "manifests"], /--param "nodot=1": expected POLICY\.NAME=JSON/],
+    [
+      "a bad --param",
+      ["check", ...P, "--param", "nodot=1", "manifests"],
+      /--param "nodot=1": expected POLICY\.NAME=JSON/,
+    ],
     ["an unknown flag", ["check", "--frobnicate", "manifests"], /check: Unknown option '--frobnicate'/],
-    ["an unknown format", ["check", ...P, "-o", "xml", "manifests"], /--format "xml": expected one of text, json/],
-    ["a bad --now", ["check", ...P, "--now", "yesterday", "manifests"], /--now "yesterday": expected an RFC 3339/],
+    [
+      "an unknown format",
+      ["check", ...P, "-o", "xml", "manifests"],
+      /--format "xml": expected one of text, json/,
+    ],
+    [
+      "a bad --now",
+      ["check", ...P, "--now", "yesterday", "manifests"],
+      /--now "yesterday": expected an RFC 3339/,
+    ],
     ["no manifests", ["check", ...P], /no manifests given/],
     ["an unknown command", ["frob"], /unknown command "frob"/],
   ];
@@ -123,7 +153,10 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
   it("refuses a file over the input limit, naming the limit", () => {
     const dir = mkdtempSync(join(tmpdir(), "celgate-big-"));
     const file = join(dir, "big.yaml");
-    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {a: "${"x".repeat(4096)}"}\n`);
+    writeFileSync(
+      file,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {a: "${"x".repeat(4096)}"}\n`,
+    );
     const r = celgate(["check", ...P, file], { env: { CELGATE_MAX_INPUT_BYTES: "1024" } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/over the input limit of 1\.0 KiB \(CELGATE_MAX_INPUT_BYTES\)/);

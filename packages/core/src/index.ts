@@ -3,15 +3,30 @@
  * Pure: no I/O; callers pass text and get values back. Nothing here throws on bad input.
  */
 
-// load: celgate documents, manifests, image facts
-export { parsePolicyDocuments, formatPath } from "./policy/parse.js";
+export type { BudgetLimits } from "./cel/budget.js";
+export { BudgetExceededError, DEFAULT_BUDGET } from "./cel/budget.js";
+export { CEL_VARIABLES, celEnvironment } from "./cel/environment.js";
+export type { CompiledPolicy, CompiledPolicySet, CompileOptions } from "./compile/compile.js";
+// compile
+export { compilePolicy, compilePolicySet } from "./compile/compile.js";
+// diagnostics
+export type { Diagnostic } from "./diagnostics/diagnostic.js";
+export { diagnosticLine, hasErrors, renderDiagnostic } from "./diagnostics/render.js";
+export type { EvaluateInput } from "./evaluate/evaluate.js";
+// evaluate
+export { evaluate } from "./evaluate/evaluate.js";
+export type { VapExport } from "./export/vap.js";
+// export to Kubernetes ValidatingAdmissionPolicy
+export { exportVap } from "./export/vap.js";
+export { parseImageFacts } from "./images/parse.js";
+export { isReferenceError, normalisedName, parseImageReference } from "./images/reference.js";
+export type { ImageFacts, ImageReference, ScanFacts, SignatureFacts, Vulnerability } from "./images/types.js";
+export type { Labels, Selector } from "./match/selector.js";
+// match
+export { parseLabelSelector } from "./match/selector.js";
 export type { DocumentOrigin, Located, ParsedDocuments } from "./policy/parse.js";
-export {
-  API_VERSION,
-  exceptionSchema,
-  policySchema,
-  policyTestSchema,
-} from "./policy/schema.js";
+// load: celgate documents, manifests, image facts
+export { formatPath, parsePolicyDocuments } from "./policy/parse.js";
 export type {
   ExceptionDocument,
   ExceptionMatch,
@@ -21,33 +36,23 @@ export type {
   PolicyTestCase,
   PolicyTestDocument,
 } from "./policy/schema.js";
-export { MAX_MANIFEST_BYTES, parseManifests, resourcesFromObjects } from "./resources/parse.js";
-export type { ParseManifestsOptions } from "./resources/parse.js";
-export type { Resource } from "./resources/types.js";
-export { effectiveNamespace, isClusterScoped, resourceRef } from "./resources/identity.js";
-export { containersOf, podSpecOf, WORKLOAD_KINDS } from "./resources/workload.js";
-export { parseImageFacts } from "./images/parse.js";
-export { parseImageReference, isReferenceError, normalisedName } from "./images/reference.js";
-export type { ImageFacts, ImageReference, ScanFacts, SignatureFacts, Vulnerability } from "./images/types.js";
-
-// compile
-export { compilePolicy, compilePolicySet } from "./compile/compile.js";
-export type { CompiledPolicy, CompiledPolicySet, CompileOptions } from "./compile/compile.js";
-export { BudgetExceededError, DEFAULT_BUDGET } from "./cel/budget.js";
-export type { BudgetLimits } from "./cel/budget.js";
-export { CEL_VARIABLES, celEnvironment } from "./cel/environment.js";
-
-// match
-export { parseLabelSelector } from "./match/selector.js";
-export type { Labels, Selector } from "./match/selector.js";
-
-// evaluate
-export { evaluate } from "./evaluate/evaluate.js";
-export type { EvaluateInput } from "./evaluate/evaluate.js";
+export {
+  API_VERSION,
+  exceptionSchema,
+  policySchema,
+  policyTestSchema,
+} from "./policy/schema.js";
+export type { FormatOptions, PolicyMetadata, ReportFormat } from "./report/index.js";
 
 // report
-export { buildReport, decide, formatReport, REPORT_FORMATS, summarise, toWireReport } from "./report/index.js";
-export type { FormatOptions, PolicyMetadata, ReportFormat } from "./report/index.js";
+export {
+  buildReport,
+  decide,
+  formatReport,
+  REPORT_FORMATS,
+  summarise,
+  toWireReport,
+} from "./report/index.js";
 export type {
   Decision,
   EvaluationReport,
@@ -61,14 +66,11 @@ export type {
   Summary,
   Violation,
 } from "./report/types.js";
-
-// export to Kubernetes ValidatingAdmissionPolicy
-export { exportVap } from "./export/vap.js";
-export type { VapExport } from "./export/vap.js";
-
-// diagnostics
-export type { Diagnostic } from "./diagnostics/diagnostic.js";
-export { diagnosticLine, hasErrors, renderDiagnostic } from "./diagnostics/render.js";
+export { effectiveNamespace, isClusterScoped, resourceRef } from "./resources/identity.js";
+export type { ParseManifestsOptions } from "./resources/parse.js";
+export { MAX_MANIFEST_BYTES, parseManifests, resourcesFromObjects } from "./resources/parse.js";
+export type { Resource } from "./resources/types.js";
+export { containersOf, podSpecOf, WORKLOAD_KINDS } from "./resources/workload.js";
 
 // content digests
 export { canonicalJson, sha256Hex } from "./util/sha256.js";

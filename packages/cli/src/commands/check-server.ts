@@ -10,6 +10,10 @@ export interface ServerCheckInput {
   includeSkipped: boolean;
 }
 
-export async function checkOnServer(_url: string, _token: string | undefined, _input: ServerCheckInput): Promise<EvaluationReport> {
+export async function checkOnServer(
+  _url: string,
+  _token: string | undefined,
+  _input: ServerCheckInput,
+): Promise<EvaluationReport> {
   throw new InputError("check --server: not available in this build yet");
 }

@@ -71,7 +71,8 @@ export async function check(argv: string[]): Promise<number> {
   }
   const format = oneOf(values.format, REPORT_FORMATS, "text", "--format") as ReportFormat;
   const failOn = oneOf(values["fail-on"], ["deny", "warn", "never"] as const, "deny", "--fail-on");
-  if (positionals.length === 0) throw new InputError("check: no manifests given (pass files, folders, or - for stdin)");
+  if (positionals.length === 0)
+    throw new InputError("check: no manifests given (pass files, folders, or - for stdin)");
   if (values.select !== undefined) {
     const selector = parseLabelSelector(values.select);
     if (!selector.ok) throw new InputError(`--select: ${selector.error}`);
@@ -151,6 +152,7 @@ function mergeParams(
   overrides: Record<string, Record<string, unknown>>,
 ): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = { ...base };
-  for (const [policy, params] of Object.entries(overrides)) out[policy] = { ...(out[policy] ?? {}), ...params };
+  for (const [policy, params] of Object.entries(overrides))
+    out[policy] = { ...(out[policy] ?? {}), ...params };
   return out;
 }

@@ -24,10 +24,15 @@ export async function exportCommand(argv: string[]): Promise<number> {
     process.stdout.write(EXPORT_HELP);
     return EXIT.allowed;
   }
-  if (target !== "vap") throw new InputError(`export: unknown target ${JSON.stringify(target ?? "")} (only "vap")`);
+  if (target !== "vap")
+    throw new InputError(`export: unknown target ${JSON.stringify(target ?? "")} (only "vap")`);
   const { values, positionals } = parseFlags(
     rest,
-    { select: { type: "string", short: "s" }, output: { type: "string" }, help: { type: "boolean", short: "h" } },
+    {
+      select: { type: "string", short: "s" },
+      output: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     "export vap",
   );
   if (values.help) {
@@ -51,7 +56,10 @@ export async function exportCommand(argv: string[]): Promise<number> {
       process.stderr.write(`not exported: ${policy.name}: ${result.reason}\n`);
       continue;
     }
-    documents.push(yaml.dump(result.policy, { lineWidth: -1, noRefs: true }), yaml.dump(result.binding, { lineWidth: -1 }));
+    documents.push(
+      yaml.dump(result.policy, { lineWidth: -1, noRefs: true }),
+      yaml.dump(result.binding, { lineWidth: -1 }),
+    );
   }
   writeOutput(documents.map((d) => `---\n${d}`).join(""), values.output);
   process.stderr.write(`${documents.length / 2} exported, ${skipped} not exportable\n`);

@@ -37,7 +37,8 @@ export async function test(argv: string[]): Promise<number> {
   const paths = [...positionals, ...(values.policies ?? [])];
   const { set, documents } = loadPolicyInputs(paths.length > 0 ? paths : undefined);
   let tests = documents.tests;
-  if (tests.length === 0) throw new InputError(`no PolicyTest documents found in ${paths.join(", ") || "the built-in library"}`);
+  if (tests.length === 0)
+    throw new InputError(`no PolicyTest documents found in ${paths.join(", ") || "the built-in library"}`);
   const run = runPolicyTests(tests, set, {
     readFixture: (testFile, path) => {
       try {
@@ -54,7 +55,8 @@ export async function test(argv: string[]): Promise<number> {
   if (values.run) cases = cases.filter((c) => `${c.policy}/${c.case}`.includes(values.run!));
   tests = [];
   for (const c of cases) {
-    if (!c.passed) process.stdout.write(`${red("FAIL")} ${c.policy} / ${c.case} (${c.file ?? "?"}): ${c.reason}\n`);
+    if (!c.passed)
+      process.stdout.write(`${red("FAIL")} ${c.policy} / ${c.case} (${c.file ?? "?"}): ${c.reason}\n`);
     else if (values.verbose) process.stdout.write(`${green("PASS")} ${c.policy} / ${c.case}\n`);
   }
   const passed = cases.filter((c) => c.passed).length;

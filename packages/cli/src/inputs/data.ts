@@ -14,18 +14,25 @@ export function parseData(text: string, name: string): unknown[] {
     }
   }
   try {
-    return yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA, filename: name }).filter((d) => d != null);
+    return yaml
+      .loadAll(text, undefined, { schema: yaml.CORE_SCHEMA, filename: name })
+      .filter((d) => d != null);
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
       const mark = error.mark as { line?: number; column?: number } | undefined;
-      throw new InputError(`${name}:${(mark?.line ?? 0) + 1}:${(mark?.column ?? 0) + 1}: malformed YAML: ${error.reason}`);
+      throw new InputError(
+        `${name}:${(mark?.line ?? 0) + 1}:${(mark?.column ?? 0) + 1}: malformed YAML: ${error.reason}`,
+      );
     }
     throw new InputError(`${name}: cannot parse: ${(error as Error).message}`);
   }
 }
 
 /** Image facts from files: native JSON/YAML, Trivy JSON or Grype JSON, auto-detected. */
-export function loadImageFacts(paths: readonly string[]): { images: ImageFacts[]; diagnostics: Diagnostic[] } {
+export function loadImageFacts(paths: readonly string[]): {
+  images: ImageFacts[];
+  diagnostics: Diagnostic[];
+} {
   const images: ImageFacts[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const file of readInputs(paths)) {

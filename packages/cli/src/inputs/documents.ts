@@ -41,8 +41,16 @@ export function loadDocuments(paths: readonly string[]): LoadedDocuments {
       out.exceptions.push(...parsed.located.exceptions);
       out.tests.push(...parsed.located.tests);
       out.diagnostics.push(...parsed.diagnostics);
-      if (parsed.diagnostics.length === 0 && parsed.located.policies.length + parsed.located.exceptions.length + parsed.located.tests.length === 0) {
-        out.diagnostics.push({ code: "empty", message: "file holds no celgate documents", file: name, severity: "warning" });
+      if (
+        parsed.diagnostics.length === 0 &&
+        parsed.located.policies.length + parsed.located.exceptions.length + parsed.located.tests.length === 0
+      ) {
+        out.diagnostics.push({
+          code: "empty",
+          message: "file holds no celgate documents",
+          file: name,
+          severity: "warning",
+        });
       }
     }
   }
@@ -82,7 +90,8 @@ export function builtinPolicyDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, "policies");
-    if (existsSync(join(candidate, "README.md")) || existsSync(join(candidate, "node-access"))) return candidate;
+    if (existsSync(join(candidate, "README.md")) || existsSync(join(candidate, "node-access")))
+      return candidate;
     dir = resolve(dir, "..");
   }
   throw new InputError("cannot find the built-in policy library; pass --policies or set CELGATE_POLICY_DIR");

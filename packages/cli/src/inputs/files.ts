@@ -18,14 +18,21 @@ export interface InputFile {
  * them; `-` reads standard input. Throws InputError for a missing, unreadable, binary or
  * oversized file.
  */
-export function readInputs(paths: readonly string[], options: { stdin?: () => string; maxBytes?: number } = {}): InputFile[] {
+export function readInputs(
+  paths: readonly string[],
+  options: { stdin?: () => string; maxBytes?: number } = {},
+): InputFile[] {
   const files: InputFile[] = [];
   for (const path of paths) {
     if (path === "-") {
-      files.push({ name: "<stdin>", text: checkText("<stdin>", options.stdin ? options.stdin() : readStdin(), options.maxBytes) });
+      files.push({
+        name: "<stdin>",
+        text: checkText("<stdin>", options.stdin ? options.stdin() : readStdin(), options.maxBytes),
+      });
       continue;
     }
-    for (const file of expand(path)) files.push({ name: displayName(file), text: readText(file, options.maxBytes) });
+    for (const file of expand(path))
+      files.push({ name: displayName(file), text: readText(file, options.maxBytes) });
   }
   return files;
 }
@@ -85,7 +92,8 @@ function decode(name: string, buffer: Buffer): string {
 }
 
 function checkText(name: string, text: string, maxBytes = MAX_FILE_BYTES): string {
-  if (text.length > maxBytes) throw new InputError(`${name}: input is over the limit of ${formatBytes(maxBytes)}`);
+  if (text.length > maxBytes)
+    throw new InputError(`${name}: input is over the limit of ${formatBytes(maxBytes)}`);
   if (text.includes("\u0000")) throw new InputError(`${name}:1: binary input, not YAML or JSON text`);
   return text;
 }
@@ -114,6 +122,7 @@ export function maxInputBytes(): number {
   const raw = process.env.CELGATE_MAX_INPUT_BYTES;
   if (!raw) return MAX_FILE_BYTES;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new InputError(`CELGATE_MAX_INPUT_BYTES must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InputError(`CELGATE_MAX_INPUT_BYTES must be a positive integer, got ${JSON.stringify(raw)}`);
   return n;
 }

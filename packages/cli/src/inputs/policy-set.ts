@@ -21,7 +21,10 @@ export interface PolicyInputs {
  * exceptions. Any error in any file is an InputError carrying every diagnostic rendered with
  * file:line:col and a caret.
  */
-export function loadPolicyInputs(policyPaths: readonly string[] | undefined, exceptionPaths: readonly string[] = []): PolicyInputs {
+export function loadPolicyInputs(
+  policyPaths: readonly string[] | undefined,
+  exceptionPaths: readonly string[] = [],
+): PolicyInputs {
   const paths = policyPaths && policyPaths.length > 0 ? policyPaths : [builtinPolicyDir()];
   const documents = loadDocuments(paths);
   if (exceptionPaths.length > 0) {
@@ -61,6 +64,7 @@ export function throwOnErrors(diagnostics: readonly Diagnostic[], what: string):
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
   throw new InputError(
     `${where ? `${where}: ` : ""}${first.path ? `${first.path}: ` : ""}${first.message}${more}`,
-    errors.map(renderDiagnostic).join("\n") + `\n${errors.length} ${what} error${errors.length === 1 ? "" : "s"}`,
+    errors.map(renderDiagnostic).join("\n") +
+      `\n${errors.length} ${what} error${errors.length === 1 ? "" : "s"}`,
   );
 }

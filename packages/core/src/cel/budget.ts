@@ -68,7 +68,9 @@ export class Budget {
       );
     }
     if ((steps & 1023) === 0 && this.clock() > this.deadline) {
-      throw new BudgetExceededError(`evaluation budget exceeded: the policy ran longer than ${this.limits.timeoutMs} ms`);
+      throw new BudgetExceededError(
+        `evaluation budget exceeded: the policy ran longer than ${this.limits.timeoutMs} ms`,
+      );
     }
   }
 

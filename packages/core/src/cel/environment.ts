@@ -1,6 +1,6 @@
 import { Environment } from "@marcbachmann/cel-js";
-import { re2Matches, registerKubernetesLibraries } from "./lib/index.js";
 import type { Budget } from "./budget.js";
+import { re2Matches, registerKubernetesLibraries } from "./lib/index.js";
 
 /** The variables every policy expression sees, with their CEL types (policy-format.md). */
 export const CEL_VARIABLES = {
@@ -23,7 +23,9 @@ export type CelVariableName = keyof typeof CEL_VARIABLES;
 /** A parsed (not yet checked) expression: call it with an activation to evaluate. */
 export interface ParsedExpression {
   (activation: Record<string, unknown>): unknown;
-  check(): { valid: true; type: string } | { valid: false; error: Error & { range?: { start: number; end: number } } };
+  check():
+    | { valid: true; type: string }
+    | { valid: false; error: Error & { range?: { start: number; end: number } } };
   ast: CelAst;
 }
 
@@ -65,7 +67,13 @@ export function celEnvironment(): Environment {
   const env = new Environment({
     enableOptionalTypes: true,
     homogeneousAggregateLiterals: false,
-    limits: { maxAstNodes: 20_000, maxDepth: 100, maxListElements: 1_000, maxMapEntries: 1_000, maxCallArguments: 32 },
+    limits: {
+      maxAstNodes: 20_000,
+      maxDepth: 100,
+      maxListElements: 1_000,
+      maxMapEntries: 1_000,
+      maxCallArguments: 32,
+    },
   });
   for (const [name, type] of Object.entries(CEL_VARIABLES)) env.registerVariable(name, type);
   registerKubernetesLibraries(env);
@@ -109,7 +117,10 @@ function installEvaluationHook(env: Environment): void {
     if (ast.op === "rcall") {
       const [method, receiver, args] = ast.args as [string, CelAst, CelAst[]];
       if (method === "matches" && args.length === 1) {
-        return re2Matches(expectString(target.run(receiver, ctx)), expectString(target.run(args[0] as CelAst, ctx)));
+        return re2Matches(
+          expectString(target.run(receiver, ctx)),
+          expectString(target.run(args[0] as CelAst, ctx)),
+        );
       }
     } else if (ast.op === "call") {
       const [name, args] = ast.args as [string, CelAst[]];

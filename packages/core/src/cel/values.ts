@@ -56,7 +56,8 @@ export function fromCel(value: unknown, depth = 0): unknown {
   }
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = fromCel((value as Record<string, unknown>)[key], depth + 1);
+    for (const key of Object.keys(value))
+      out[key] = fromCel((value as Record<string, unknown>)[key], depth + 1);
     return out;
   }
   return value;

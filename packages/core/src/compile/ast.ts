@@ -19,7 +19,9 @@ export function walkAst(root: CelAst, visit: (node: CelAst) => void): void {
 }
 
 function isAst(value: unknown): value is CelAst {
-  return typeof value === "object" && value !== null && typeof (value as CelAst).op === "string" && "args" in value;
+  return (
+    typeof value === "object" && value !== null && typeof (value as CelAst).op === "string" && "args" in value
+  );
 }
 
 /** Names of the top-level identifiers an expression reads (`object`, `images`, ...). */
@@ -38,7 +40,8 @@ export function variableReferences(root: CelAst): { name: string; offset: number
     if (node.op !== "." && node.op !== ".?" && node.op !== "[]" && node.op !== "[?]") return;
     const [receiver, field] = node.args as [CelAst, unknown];
     if (receiver?.op !== "id" || receiver.args !== "variables") return;
-    const name = typeof field === "string" ? field : isAst(field) && field.op === "value" ? field.args : undefined;
+    const name =
+      typeof field === "string" ? field : isAst(field) && field.op === "value" ? field.args : undefined;
     if (typeof name === "string") refs.push({ name, offset: (node as unknown as { pos?: number }).pos ?? 0 });
   });
   return refs;
@@ -48,7 +51,11 @@ export function variableReferences(root: CelAst): { name: string; offset: number
 export function functionsCalled(root: CelAst): Set<string> {
   const names = new Set<string>();
   walkAst(root, (node) => {
-    if ((node.op === "call" || node.op === "rcall") && Array.isArray(node.args) && typeof node.args[0] === "string") {
+    if (
+      (node.op === "call" || node.op === "rcall") &&
+      Array.isArray(node.args) &&
+      typeof node.args[0] === "string"
+    ) {
       names.add(node.args[0]);
     }
   });

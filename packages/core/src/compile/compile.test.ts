@@ -78,7 +78,9 @@ describe("compilePolicySet", () => {
   });
 
   it("records which variables and functions a policy reads", () => {
-    const { set } = compile(`${header("reads")}  validations: [{expression: "images.all(i, i.ref.startsWith('r')) && size(bundle) > 0"}]\n`);
+    const { set } = compile(
+      `${header("reads")}  validations: [{expression: "images.all(i, i.ref.startsWith('r')) && size(bundle) > 0"}]\n`,
+    );
     const p = set.policies[0]!;
     expect([...p.reads].sort()).toEqual(["bundle", "images"]);
     expect(p.calls.has("startsWith")).toBe(true);

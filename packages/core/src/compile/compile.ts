@@ -1,7 +1,7 @@
 import { CEL_VARIABLES, celEnvironment, type ParsedExpression } from "../cel/environment.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { expressionPosition } from "../policy/expression-position.js";
-import { formatPath, type DocumentOrigin, type Located } from "../policy/parse.js";
+import { type DocumentOrigin, formatPath, type Located } from "../policy/parse.js";
 import type { PolicyDocument, PolicyMatch } from "../policy/schema.js";
 import type { PolicyAction, Severity } from "../report/types.js";
 import { canonicalJson, sha256Hex } from "../util/sha256.js";
@@ -90,7 +90,10 @@ export function compilePolicySet(
   }
   compiled.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const digest = `sha256:${sha256Hex(canonicalJson(compiled.map((p) => p.document)))}`;
-  return { set: { policies: compiled, byName: new Map(compiled.map((p) => [p.name, p])), digest }, diagnostics };
+  return {
+    set: { policies: compiled, byName: new Map(compiled.map((p) => [p.name, p])), digest },
+    diagnostics,
+  };
 }
 
 /** Compiles one policy. Never throws. */

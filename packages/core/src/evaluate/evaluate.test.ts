@@ -3,7 +3,7 @@ import { compilePolicySet } from "../compile/compile.js";
 import { parseImageFacts } from "../images/parse.js";
 import { parsePolicyDocuments } from "../policy/parse.js";
 import { parseManifests } from "../resources/parse.js";
-import { evaluate, type EvaluateInput } from "./evaluate.js";
+import { type EvaluateInput, evaluate } from "./evaluate.js";
 
 function policies(yaml: string) {
   const parsed = parsePolicyDocuments(yaml, "test.yaml");
@@ -70,7 +70,10 @@ validations:
   "{pss: restricted}",
 );
 
-function run(set: ReturnType<typeof policies>["set"], input: Partial<EvaluateInput> & Pick<EvaluateInput, "resources">) {
+function run(
+  set: ReturnType<typeof policies>["set"],
+  input: Partial<EvaluateInput> & Pick<EvaluateInput, "resources">,
+) {
   return evaluate(set, { now: new Date("2026-11-29T10:00:00Z"), ...input });
 }
 
@@ -85,8 +88,19 @@ describe("evaluate", () => {
       outcome: "fail",
       severity: "high",
       action: "deny",
-      resource: { kind: "Deployment", namespace: "shop", name: "web", source: { file: "k8s.yaml", line: 1, document: 0 } },
-      violations: [{ message: "containers init may run as root", fieldPath: "spec.template.spec.containers", reason: "Forbidden" }],
+      resource: {
+        kind: "Deployment",
+        namespace: "shop",
+        name: "web",
+        source: { file: "k8s.yaml", line: 1, document: 0 },
+      },
+      violations: [
+        {
+          message: "containers init may run as root",
+          fieldPath: "spec.template.spec.containers",
+          reason: "Forbidden",
+        },
+      ],
     });
     expect(report.policySet.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
@@ -113,7 +127,9 @@ validations:
       ),
     );
     const report = run(set, {
-      resources: manifests('apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec: {replicas: 3}\ndata: {"__proto__": x}\n'),
+      resources: manifests(
+        'apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec: {replicas: 3}\ndata: {"__proto__": x}\n',
+      ),
     });
     expect(report.results[0]!.outcome).toBe("pass");
   });
@@ -130,8 +146,14 @@ validations:
 `,
       ),
     );
-    const [result] = run(set, { resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\n") }).results;
-    expect(result!.violations.map((v) => v.message)).toEqual(["plain message", "failed expression: 1 > 2", "fallback"]);
+    const [result] = run(set, {
+      resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\n"),
+    }).results;
+    expect(result!.violations.map((v) => v.message)).toEqual([
+      "plain message",
+      "failed expression: 1 > 2",
+      "fallback",
+    ]);
   });
 
   it("turns runtime errors into error outcomes that count as fail under failurePolicy Fail only", () => {
@@ -139,7 +161,9 @@ validations:
       policy("strict", "validations:\n  - expression: object.spec.missing == 1") +
         policy("lenient", "failurePolicy: Ignore\nvalidations:\n  - expression: object.spec.missing == 1"),
     );
-    const report = run(set, { resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec: {}\n") });
+    const report = run(set, {
+      resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec: {}\n"),
+    });
     expect(report.results.map((r) => [r.policy, r.outcome])).toEqual([
       ["lenient", "error"],
       ["strict", "error"],
@@ -147,7 +171,10 @@ validations:
     expect(report.results[1]!.error).toContain("spec.validations[0].expression");
     expect(report.results[1]!.error).toContain("missing");
     expect(report.decision).toBe("deny");
-    const onlyLenient = run(set, { resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec: {}\n"), policies: ["lenient"] });
+    const onlyLenient = run(set, {
+      resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\nspec: {}\n"),
+      policies: ["lenient"],
+    });
     expect(onlyLenient.decision).toBe("allow");
   });
 
@@ -171,11 +198,15 @@ validations:
         ),
     );
     const resources = manifests(deployment);
-    expect(run(set, { resources, select: "pss in (baseline,restricted)" }).results.map((r) => r.policy)).toEqual([
-      "run-as-non-root",
-    ]);
+    expect(
+      run(set, { resources, select: "pss in (baseline,restricted)" }).results.map((r) => r.policy),
+    ).toEqual(["run-as-non-root"]);
     expect(run(set, { resources, select: "practice=resource-quotas" }).results[0]!.outcome).toBe("pass");
-    const tight = run(set, { resources, select: "practice=resource-quotas", params: { "max-replicas": { max: 2 } } });
+    const tight = run(set, {
+      resources,
+      select: "practice=resource-quotas",
+      params: { "max-replicas": { max: 2 } },
+    });
     expect(tight.results[0]!.outcome).toBe("fail");
     const bad = run(set, { resources, select: "pss in (" });
     expect(bad.results).toEqual([]);
@@ -184,8 +215,14 @@ validations:
 
   it("matches namespaces by glob, excludes, label selectors and the default namespace", () => {
     const { set } = policies(
-      policy("in-shop", "match: {namespaces: [shop-*], excludeNamespaces: [shop-legacy]}\nvalidations:\n  - expression: 'false'") +
-        policy("labelled", "match: {labelSelector: {matchExpressions: [{key: app, operator: In, values: [web]}]}}\nvalidations:\n  - expression: 'false'") +
+      policy(
+        "in-shop",
+        "match: {namespaces: [shop-*], excludeNamespaces: [shop-legacy]}\nvalidations:\n  - expression: 'false'",
+      ) +
+        policy(
+          "labelled",
+          "match: {labelSelector: {matchExpressions: [{key: app, operator: In, values: [web]}]}}\nvalidations:\n  - expression: 'false'",
+        ) +
         policy("in-default", "match: {namespaces: [default]}\nvalidations:\n  - expression: 'false'"),
     );
     const resources = manifests(`apiVersion: v1
@@ -205,7 +242,11 @@ kind: Namespace
 metadata: {name: default}
 `);
     const report = run(set, { resources });
-    expect(report.results.map((r) => `${r.resource.name}:${r.policy}`)).toEqual(["a:in-shop", "a:labelled", "c:in-default"]);
+    expect(report.results.map((r) => `${r.resource.name}:${r.policy}`)).toEqual([
+      "a:in-shop",
+      "a:labelled",
+      "c:in-default",
+    ]);
     const viaContext = run(set, { resources: resources.slice(2, 3), context: { namespace: "shop-de" } });
     expect(viaContext.results.map((r) => r.policy)).toEqual(["in-shop"]);
   });
@@ -213,10 +254,14 @@ metadata: {name: default}
   it("stops a runaway comprehension within the budget and keeps the other results", () => {
     const big = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
     const { set } = policies(
-      policy("runaway", "validations:\n  - expression: object.data.all(a, object.data.all(b, object.data.all(c, a != '')))") +
-        policy("zz-fine", "validations:\n  - expression: object.kind == 'ConfigMap'"),
+      policy(
+        "runaway",
+        "validations:\n  - expression: object.data.all(a, object.data.all(b, object.data.all(c, a != '')))",
+      ) + policy("zz-fine", "validations:\n  - expression: object.kind == 'ConfigMap'"),
     );
-    const resources = manifests(JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "m" }, data: big }));
+    const resources = manifests(
+      JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "m" }, data: big }),
+    );
     const started = Date.now();
     const report = run(set, { resources });
     expect(Date.now() - started).toBeLessThan(3000);
@@ -226,9 +271,16 @@ metadata: {name: default}
   });
 
   it("evaluates catastrophic regular expressions in linear time", () => {
-    const { set } = policies(policy("redos", "validations:\n  - expression: \"!object.data.s.matches('^(a+)+$')\""));
+    const { set } = policies(
+      policy("redos", "validations:\n  - expression: \"!object.data.s.matches('^(a+)+$')\""),
+    );
     const resources = manifests(
-      JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "m" }, data: { s: `${"a".repeat(5000)}!` } }),
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "m" },
+        data: { s: `${"a".repeat(5000)}!` },
+      }),
     );
     const started = Date.now();
     const report = run(set, { resources });
@@ -246,7 +298,12 @@ metadata: {name: default}
       nested = next;
     }
     const report = run(set, {
-      resources: [{ object: { apiVersion: "v1", kind: "X", metadata: { name: "deep" }, spec: root }, ref: { apiVersion: "v1", kind: "X", name: "deep" } }],
+      resources: [
+        {
+          object: { apiVersion: "v1", kind: "X", metadata: { name: "deep" }, spec: root },
+          ref: { apiVersion: "v1", kind: "X", name: "deep" },
+        },
+      ],
     });
     expect(report.results[0]!.outcome).toBe("error");
     expect(report.results[0]!.error).toContain("nested deeper");
@@ -263,7 +320,10 @@ describe("images and exceptions", () => {
       "image-scan-fresh",
       "match: {kinds: [Workload]}\nparams: {maxAge: 168h}\nvalidations:\n  - expression: images.all(i, i.scan == null || now - i.scan.scannedAt <= duration(params.maxAge))",
     ) +
-    policy("no-latest", "match: {kinds: [Workload]}\nvalidations:\n  - expression: images.all(i, i.tag != 'latest')");
+    policy(
+      "no-latest",
+      "match: {kinds: [Workload]}\nvalidations:\n  - expression: images.all(i, i.tag != 'latest')",
+    );
 
   const facts = parseImageFacts([
     {
@@ -271,7 +331,15 @@ describe("images and exceptions", () => {
       scan: {
         scanner: "trivy 0.58.0",
         scannedAt: "2026-11-20T10:00:00Z",
-        vulnerabilities: [{ id: "CVE-2024-3094", severity: "CRITICAL", package: "xz", installedVersion: "5.6.0", fixedVersion: "5.6.2" }],
+        vulnerabilities: [
+          {
+            id: "CVE-2024-3094",
+            severity: "CRITICAL",
+            package: "xz",
+            installedVersion: "5.6.0",
+            fixedVersion: "5.6.2",
+          },
+        ],
       },
     },
   ]).images;
@@ -280,11 +348,19 @@ describe("images and exceptions", () => {
     const { set } = policies(IMAGE_POLICIES);
     const report = run(set, { resources: manifests(deployment), images: facts });
     const outcome = Object.fromEntries(report.results.map((r) => [r.policy, r.outcome]));
-    expect(outcome).toEqual({ "image-scan-fresh": "fail", "image-vulnerability-budget": "fail", "no-latest": "fail" });
-    expect(report.results.find((r) => r.policy === "image-vulnerability-budget")!.violations[0]!.message).toBe(
-      "registry.example/shop/web:1.4.2",
-    );
-    const fresh = run(set, { resources: manifests(deployment), images: facts, now: new Date("2026-11-21T00:00:00Z") });
+    expect(outcome).toEqual({
+      "image-scan-fresh": "fail",
+      "image-vulnerability-budget": "fail",
+      "no-latest": "fail",
+    });
+    expect(
+      report.results.find((r) => r.policy === "image-vulnerability-budget")!.violations[0]!.message,
+    ).toBe("registry.example/shop/web:1.4.2");
+    const fresh = run(set, {
+      resources: manifests(deployment),
+      images: facts,
+      now: new Date("2026-11-21T00:00:00Z"),
+    });
     expect(fresh.results.find((r) => r.policy === "image-scan-fresh")!.outcome).toBe("pass");
   });
 

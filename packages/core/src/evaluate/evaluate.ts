@@ -7,7 +7,7 @@ import { isReferenceError, parseImageReference } from "../images/reference.js";
 import { ImageFactsIndex } from "../images/store.js";
 import type { ImageFacts } from "../images/types.js";
 import { withoutVulnerabilities } from "../images/waive.js";
-import { labelsOf, type MatchSubject, matchSubject, matches } from "../match/match.js";
+import { labelsOf, type MatchSubject, matches, matchSubject } from "../match/match.js";
 import { parseLabelSelector } from "../match/selector.js";
 import type { ExceptionDocument } from "../policy/schema.js";
 import { buildReport, type FailurePolicy } from "../report/outcome.js";
@@ -73,7 +73,10 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
       }
     }
   } catch (error) {
-    notices.push({ kind: "warning", message: `evaluation stopped by an internal error: ${(error as Error)?.message}` });
+    notices.push({
+      kind: "warning",
+      message: `evaluation stopped by an internal error: ${(error as Error)?.message}`,
+    });
   }
   return buildReport({
     results,
@@ -87,12 +90,17 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
   });
 }
 
-function selectPolicies(set: CompiledPolicySet, input: EvaluateInput, notices: ReportNotice[]): CompiledPolicy[] {
+function selectPolicies(
+  set: CompiledPolicySet,
+  input: EvaluateInput,
+  notices: ReportNotice[],
+): CompiledPolicy[] {
   let policies = set.policies;
   if (input.policies && input.policies.length > 0) {
     const wanted = new Set(input.policies);
     for (const name of wanted) {
-      if (!set.byName.has(name)) notices.push({ kind: "warning", message: `policy ${name} is not in the policy set` });
+      if (!set.byName.has(name))
+        notices.push({ kind: "warning", message: `policy ${name} is not in the policy set` });
     }
     policies = policies.filter((p) => wanted.has(p.name));
   }
@@ -115,7 +123,11 @@ interface SharedActivation {
   images: ImageFactsIndex;
 }
 
-function sharedActivation(input: EvaluateInput, policies: readonly CompiledPolicy[], now: Date): SharedActivation {
+function sharedActivation(
+  input: EvaluateInput,
+  policies: readonly CompiledPolicy[],
+  now: Date,
+): SharedActivation {
   const namespaces = new Map<string, Record<string, unknown>>();
   for (const ns of input.namespaces ?? []) addNamespace(namespaces, ns);
   for (const r of input.resources) if (r.object.kind === "Namespace") addNamespace(namespaces, r.object);
@@ -144,7 +156,11 @@ interface PreparedResource {
   imageRefs: string[];
 }
 
-function prepareResource(resource: Resource, input: EvaluateInput, shared: SharedActivation): PreparedResource {
+function prepareResource(
+  resource: Resource,
+  input: EvaluateInput,
+  shared: SharedActivation,
+): PreparedResource {
   const namespaceName = matchSubject(resource.object, input.context as Record<string, unknown>).namespace;
   const namespaceObject = namespaceName !== undefined ? shared.namespaces.get(namespaceName) : undefined;
   const subject = matchSubject(resource.object, input.context as Record<string, unknown>, namespaceObject);
@@ -156,7 +172,9 @@ function prepareResource(resource: Resource, input: EvaluateInput, shared: Share
   }
   const podSpec = podSpecOf(object);
   const containers = containersOf(podSpec);
-  const imageRefs = [...new Set(containers.map((c) => c.image).filter((i): i is string => typeof i === "string"))];
+  const imageRefs = [
+    ...new Set(containers.map((c) => c.image).filter((i): i is string => typeof i === "string")),
+  ];
   const images = imageRefs.map((ref) => {
     const parsed = parseImageReference(ref);
     if (isReferenceError(parsed)) {
@@ -170,9 +188,9 @@ function prepareResource(resource: Resource, input: EvaluateInput, shared: Share
     imageRefs,
     base: {
       object,
-      oldObject: resource.oldObject ? safeToCel(resource.oldObject) ?? null : null,
-      request: resource.request ? safeToCel(resource.request) ?? null : null,
-      namespaceObject: namespaceObject ? safeToCel(namespaceObject) ?? null : null,
+      oldObject: resource.oldObject ? (safeToCel(resource.oldObject) ?? null) : null,
+      request: resource.request ? (safeToCel(resource.request) ?? null) : null,
+      namespaceObject: namespaceObject ? (safeToCel(namespaceObject) ?? null) : null,
       podSpec,
       containers,
       bundle: shared.bundle,
@@ -210,7 +228,9 @@ function evaluatePair(
   }
   const covering = exceptions.filter((e) => exceptionCovers(e, policy.name, prepared.subject));
   const cveWaivers = covering.filter((e) => e.vulnerabilities);
-  const fullWaivers = covering.filter((e) => !e.vulnerabilities && exceptionImageMatches(e, prepared.imageRefs));
+  const fullWaivers = covering.filter(
+    (e) => !e.vulnerabilities && exceptionImageMatches(e, prepared.imageRefs),
+  );
 
   const run = (images: readonly ImageFacts[]): RawOutcome =>
     runPolicy(policy, { ...prepared.base, params, images: images.map(imageToCel) }, budget);
@@ -228,7 +248,8 @@ function evaluatePair(
     raw = run(reduced);
     if (raw.outcome === "pass") {
       const original = run(prepared.images);
-      if (original.outcome === "fail" || original.outcome === "error") waivedBy = cveWaivers.map((e) => e.name).join(",");
+      if (original.outcome === "fail" || original.outcome === "error")
+        waivedBy = cveWaivers.map((e) => e.name).join(",");
     }
   } else {
     raw = run(prepared.images);

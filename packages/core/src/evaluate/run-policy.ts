@@ -33,7 +33,8 @@ export function runPolicy(
         budget.beginExpression();
         const value = condition.run(activation);
         if (value === false) return { outcome: "skip" as const };
-        if (value !== true) throw new TypeError(`matchCondition ${condition.name} returned ${celToText(value)}, not a bool`);
+        if (value !== true)
+          throw new TypeError(`matchCondition ${condition.name} returned ${celToText(value)}, not a bool`);
       }
       const violations: Violation[] = [];
       for (const validation of policy.validations) {
@@ -68,7 +69,10 @@ export function runPolicy(
   }
 }
 
-function lazyVariables(policy: CompiledPolicy, activation: () => Record<string, unknown>): Record<string, unknown> {
+function lazyVariables(
+  policy: CompiledPolicy,
+  activation: () => Record<string, unknown>,
+): Record<string, unknown> {
   const variables: Record<string, unknown> = Object.create(null);
   for (const variable of policy.variables) {
     let state: { value: unknown } | { error: unknown } | undefined;
@@ -79,7 +83,9 @@ function lazyVariables(policy: CompiledPolicy, activation: () => Record<string, 
           try {
             state = { value: variable.run(activation()) };
           } catch (error) {
-            state = { error: BudgetExceededError.is(error) ? error : new VariableError(variable.name, error) };
+            state = {
+              error: BudgetExceededError.is(error) ? error : new VariableError(variable.name, error),
+            };
           }
         }
         if ("error" in state) throw state.error;

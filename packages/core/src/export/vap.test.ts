@@ -39,29 +39,59 @@ function compiled() {
 describe("exportVap", () => {
   it("refuses policies that read celgate-only variables, saying which", () => {
     const result = exportVap(compiled().byName.get("scanned")!);
-    expect(result).toEqual({ exportable: false, reason: "reads `images`, which Kubernetes admission does not provide" });
+    expect(result).toEqual({
+      exportable: false,
+      reason: "reads `images`, which Kubernetes admission does not provide",
+    });
   });
 
   it("builds a VAP and binding: rules from kinds, namespaces, variables for podSpec/containers/params", () => {
     const result = exportVap(compiled().byName.get("max-containers")!);
     if (!result.exportable) throw new Error(result.reason);
     const spec = result.policy.spec as Record<string, any>;
-    expect(result.policy).toMatchObject({ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy" });
+    expect(result.policy).toMatchObject({
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+    });
     expect(spec.failurePolicy).toBe("Ignore");
     expect(spec.matchConstraints.resourceRules).toEqual([
-      { apiGroups: [""], apiVersions: ["*"], operations: ["CREATE", "UPDATE"], resources: ["pods", "replicationcontrollers"] },
-      { apiGroups: ["apps"], apiVersions: ["*"], operations: ["CREATE", "UPDATE"], resources: ["daemonsets", "deployments", "replicasets", "statefulsets"] },
-      { apiGroups: ["batch"], apiVersions: ["*"], operations: ["CREATE", "UPDATE"], resources: ["cronjobs", "jobs"] },
+      {
+        apiGroups: [""],
+        apiVersions: ["*"],
+        operations: ["CREATE", "UPDATE"],
+        resources: ["pods", "replicationcontrollers"],
+      },
+      {
+        apiGroups: ["apps"],
+        apiVersions: ["*"],
+        operations: ["CREATE", "UPDATE"],
+        resources: ["daemonsets", "deployments", "replicasets", "statefulsets"],
+      },
+      {
+        apiGroups: ["batch"],
+        apiVersions: ["*"],
+        operations: ["CREATE", "UPDATE"],
+        resources: ["cronjobs", "jobs"],
+      },
     ]);
     expect(spec.matchConstraints.namespaceSelector).toEqual({
       matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system"] }],
     });
-    expect(spec.matchConditions[0].expression).toContain("request.namespace.matches(\"^shop-.*$\")");
-    expect(spec.variables.map((v: { name: string }) => v.name)).toEqual(["params", "podSpec", "containers", "count"]);
+    expect(spec.matchConditions[0].expression).toContain('request.namespace.matches("^shop-.*$")');
+    expect(spec.variables.map((v: { name: string }) => v.name)).toEqual([
+      "params",
+      "podSpec",
+      "containers",
+      "count",
+    ]);
     expect(spec.variables[0].expression).toBe('{"max": 2, "names": ["a", "b"]}');
     expect(spec.variables[3].expression).toBe("size(variables.containers)");
-    expect(spec.validations[0].expression).toBe("variables.count <= variables.params.max && variables.podSpec != null");
-    expect(result.binding).toMatchObject({ spec: { policyName: "max-containers", validationActions: ["Warn"] } });
+    expect(spec.validations[0].expression).toBe(
+      "variables.count <= variables.params.max && variables.podSpec != null",
+    );
+    expect(result.binding).toMatchObject({
+      spec: { policyName: "max-containers", validationActions: ["Warn"] },
+    });
   });
 
   it("exported expressions decide as the original does", () => {
@@ -83,11 +113,25 @@ describe("exportVap", () => {
       metadata: { name: `p${n}`, namespace: "shop-eu" },
       spec: { containers: Array.from({ length: n }, (_, i) => ({ name: `c${i}`, image: "x" })) },
     });
-    const cron = { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "c", namespace: "shop-eu" }, spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: "a" }], initContainers: [{ name: "b" }, { name: "c" }] } } } } } };
+    const cron = {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: { name: "c", namespace: "shop-eu" },
+      spec: {
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: { containers: [{ name: "a" }], initContainers: [{ name: "b" }, { name: "c" }] },
+            },
+          },
+        },
+      },
+    };
     const { resources } = resourcesFromObjects([pod(1), pod(3), cron]);
     const report = evaluate(both.set, { resources });
     const byResource = new Map<string, string[]>();
-    for (const r of report.results) byResource.set(r.resource.name, [...(byResource.get(r.resource.name) ?? []), r.outcome]);
+    for (const r of report.results)
+      byResource.set(r.resource.name, [...(byResource.get(r.resource.name) ?? []), r.outcome]);
     expect([...byResource.values()]).toEqual([
       ["pass", "pass"],
       ["fail", "fail"],

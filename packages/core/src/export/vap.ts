@@ -67,7 +67,8 @@ export function exportVap(policy: CompiledPolicy): VapExport {
     };
   }
   const spec = policy.document.spec;
-  const rewrite = (expression: { run: { ast: CelAst }; source: string }) => rewriteIdentifiers(expression.source, expression.run.ast);
+  const rewrite = (expression: { run: { ast: CelAst }; source: string }) =>
+    rewriteIdentifiers(expression.source, expression.run.ast);
 
   const variables: { name: string; expression: string }[] = [];
   const needs = new Set([...policy.reads].filter((r) => r in DERIVED || r === "params"));
@@ -78,7 +79,8 @@ export function exportVap(policy: CompiledPolicy): VapExport {
   if (needs.has("containers")) variables.push({ name: "containers", expression: DERIVED.containers! });
   const taken = new Set(variables.map((v) => v.name));
   for (const v of policy.variables) {
-    if (taken.has(v.name)) return { exportable: false, reason: `declares a variable named ${v.name}, which the export needs` };
+    if (taken.has(v.name))
+      return { exportable: false, reason: `declares a variable named ${v.name}, which the export needs` };
     variables.push({ name: v.name, expression: rewrite(v) });
   }
 
@@ -90,18 +92,26 @@ export function exportVap(policy: CompiledPolicy): VapExport {
     const include = namespaceGlobs.map((g) => `request.namespace.matches(${celString(globToRegex(g))})`);
     const exclude = excludeGlobs.map((g) => `!request.namespace.matches(${celString(globToRegex(g))})`);
     const parts = [include.length ? `(${include.join(" || ")})` : "", ...exclude].filter(Boolean);
-    matchConditions.unshift({ name: "celgate-namespace-globs", expression: `request.namespace == '' || (${parts.join(" && ")})` });
+    matchConditions.unshift({
+      name: "celgate-namespace-globs",
+      expression: `request.namespace == '' || (${parts.join(" && ")})`,
+    });
   }
 
-  const namespaceExpressions: Record<string, unknown>[] = [...(match?.namespaceSelector?.matchExpressions ?? [])];
+  const namespaceExpressions: Record<string, unknown>[] = [
+    ...(match?.namespaceSelector?.matchExpressions ?? []),
+  ];
   const exactIn = (match?.namespaces ?? []).filter((n) => !isGlob(n));
   const exactOut = (match?.excludeNamespaces ?? []).filter((n) => !isGlob(n));
   if (exactIn.length > 0 && namespaceGlobs.length === 0) {
     namespaceExpressions.push({ key: "kubernetes.io/metadata.name", operator: "In", values: exactIn });
   }
-  if (exactOut.length > 0) namespaceExpressions.push({ key: "kubernetes.io/metadata.name", operator: "NotIn", values: exactOut });
+  if (exactOut.length > 0)
+    namespaceExpressions.push({ key: "kubernetes.io/metadata.name", operator: "NotIn", values: exactOut });
 
-  const matchConstraints: Record<string, unknown> = { resourceRules: resourceRules(match?.kinds, match?.apiGroups) };
+  const matchConstraints: Record<string, unknown> = {
+    resourceRules: resourceRules(match?.kinds, match?.apiGroups),
+  };
   if (namespaceExpressions.length > 0 || match?.namespaceSelector?.matchLabels) {
     matchConstraints.namespaceSelector = compact({
       matchLabels: match?.namespaceSelector?.matchLabels,
@@ -128,7 +138,11 @@ export function exportVap(policy: CompiledPolicy): VapExport {
   const vap = {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "ValidatingAdmissionPolicy",
-    metadata: compact({ name: policy.name, labels: Object.keys(policy.labels).length ? policy.labels : undefined, annotations }),
+    metadata: compact({
+      name: policy.name,
+      labels: Object.keys(policy.labels).length ? policy.labels : undefined,
+      annotations,
+    }),
     spec: compact({
       failurePolicy: spec.failurePolicy,
       matchConstraints,
@@ -141,7 +155,10 @@ export function exportVap(policy: CompiledPolicy): VapExport {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "ValidatingAdmissionPolicyBinding",
     metadata: { name: policy.name },
-    spec: { policyName: policy.name, validationActions: [spec.action === "deny" ? "Deny" : spec.action === "warn" ? "Warn" : "Audit"] },
+    spec: {
+      policyName: policy.name,
+      validationActions: [spec.action === "deny" ? "Deny" : spec.action === "warn" ? "Warn" : "Audit"],
+    },
   };
   return { exportable: true, policy: vap, binding };
 }
@@ -149,7 +166,14 @@ export function exportVap(policy: CompiledPolicy): VapExport {
 function resourceRules(kinds: readonly string[] | undefined, apiGroups: readonly string[] | undefined) {
   const operations = ["CREATE", "UPDATE"];
   if (!kinds || kinds.length === 0 || kinds.includes("*")) {
-    return [{ apiGroups: apiGroups?.length ? [...apiGroups] : ["*"], apiVersions: ["*"], operations, resources: ["*"] }];
+    return [
+      {
+        apiGroups: apiGroups?.length ? [...apiGroups] : ["*"],
+        apiVersions: ["*"],
+        operations,
+        resources: ["*"],
+      },
+    ];
   }
   const expanded = kinds.flatMap((k) => (k === "Workload" ? [...WORKLOAD_KINDS] : [k]));
   const byGroup = new Map<string, Set<string>>();
@@ -198,7 +222,9 @@ function celLiteral(value: unknown): string {
   if (typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return `[${value.map(celLiteral).join(", ")}]`;
   if (typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${celString(k)}: ${celLiteral(v)}`);
+    const entries = Object.entries(value as Record<string, unknown>).map(
+      ([k, v]) => `${celString(k)}: ${celLiteral(v)}`,
+    );
     return `{${entries.join(", ")}}`;
   }
   return "null";
@@ -223,4 +249,3 @@ function compact<T extends Record<string, unknown>>(object: T): T {
   for (const key of Object.keys(object)) if (object[key] === undefined) delete object[key];
   return object;
 }
-

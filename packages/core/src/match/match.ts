@@ -54,7 +54,8 @@ export function namespaceMatches(
   exclude: readonly string[] | undefined,
   namespace: string | undefined,
 ): boolean {
-  if (include && include.length > 0 && (namespace === undefined || !anyGlob(include, namespace))) return false;
+  if (include && include.length > 0 && (namespace === undefined || !anyGlob(include, namespace)))
+    return false;
   if (exclude && exclude.length > 0 && namespace !== undefined && anyGlob(exclude, namespace)) return false;
   return true;
 }
@@ -69,7 +70,10 @@ export function matches(match: PolicyMatch | ExceptionMatch | undefined, subject
   if (match.labelSelector && !selectorFromSpec(match.labelSelector).matches(labelsOf(object))) return false;
   if (match.namespaceSelector) {
     // like VAP: cluster-scoped objects are not filtered by a namespace selector; unknown labels are empty
-    if (subject.namespace !== undefined && !selectorFromSpec(match.namespaceSelector).matches(subject.namespaceLabels ?? {})) {
+    if (
+      subject.namespace !== undefined &&
+      !selectorFromSpec(match.namespaceSelector).matches(subject.namespaceLabels ?? {})
+    ) {
       return false;
     }
   }

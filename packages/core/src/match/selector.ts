@@ -56,7 +56,8 @@ export function selectorFromSpec(spec: LabelSelector | undefined): Selector {
   return selector("", requirements);
 }
 
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 
 /**
@@ -70,7 +71,10 @@ export function parseLabelSelector(
   const requirements: Requirement[] = [];
   let i = 0;
   const s = text;
-  const fail = (message: string) => ({ ok: false as const, error: `invalid selector ${JSON.stringify(text)} at ${i + 1}: ${message}` });
+  const fail = (message: string) => ({
+    ok: false as const,
+    error: `invalid selector ${JSON.stringify(text)} at ${i + 1}: ${message}`,
+  });
   const skipSpace = () => {
     while (i < s.length && /\s/.test(s[i]!)) i++;
   };
@@ -106,7 +110,12 @@ export function parseLabelSelector(
       if (!VALUE.test(value)) return fail(`invalid label value ${JSON.stringify(value)}`);
       requirements.push({ key, operator: op, values: [value] });
     } else if (/^(in|notin)\s*\(/i.test(s.slice(i))) {
-      const op = s.slice(i, i + 5).toLowerCase().startsWith("notin") ? "NotIn" : "In";
+      const op = s
+        .slice(i, i + 5)
+        .toLowerCase()
+        .startsWith("notin")
+        ? "NotIn"
+        : "In";
       i += op === "NotIn" ? 5 : 2;
       skipSpace();
       i++; // (

@@ -65,7 +65,10 @@ spec: {}
   });
 
   it("rejects foreign documents and unknown kinds", () => {
-    const parsed = parsePolicyDocuments("apiVersion: v1\nkind: Pod\n---\napiVersion: celgate.dev/v1\nkind: Rule\n", "f.yaml");
+    const parsed = parsePolicyDocuments(
+      "apiVersion: v1\nkind: Pod\n---\napiVersion: celgate.dev/v1\nkind: Rule\n",
+      "f.yaml",
+    );
     expect(parsed.diagnostics.map((d) => d.path)).toEqual(["apiVersion", "kind"]);
     expect(parsed.diagnostics[1]!.line).toBe(5);
   });

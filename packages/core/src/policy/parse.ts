@@ -96,7 +96,9 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
       });
       // by position; at the same position an unknown field first, since it usually explains the rest
       const rank = (d: { message: string }) => (d.message.startsWith("unknown field") ? 0 : 1);
-      found.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || rank(a) - rank(b));
+      found.sort(
+        (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || rank(a) - rank(b),
+      );
       out.diagnostics.push(...found);
       continue;
     }
@@ -126,7 +128,8 @@ export function formatPath(path: readonly (string | number)[]): string {
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
+  if (issue.code === "unrecognized_keys")
+    return `unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
   if (issue.code === "invalid_type" && issue.input === undefined) return `is required (${issue.expected})`;
   return issue.message;
 }

@@ -59,7 +59,10 @@ const matchConditionSchema = z.strictObject({
     .string()
     .min(1)
     .max(63)
-    .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, "must be a qualified name (letters, digits, '-', '_', '.')"),
+    .regex(
+      /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+      "must be a qualified name (letters, digits, '-', '_', '.')",
+    ),
   expression: z.string().min(1),
 });
 

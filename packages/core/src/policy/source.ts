@@ -1,4 +1,4 @@
-import { isMap, isNode, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
+import { type Document, isMap, isNode, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 
 /** One YAML (or JSON) document of a source file, with a way back from paths to positions. */
@@ -38,7 +38,11 @@ export function parseSourceDocuments(
   };
   let parsed: Document.Parsed[];
   try {
-    parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document.Parsed[];
+    parsed = parseAllDocuments(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+    }) as Document.Parsed[];
   } catch (error) {
     diagnostics.push({ code: "yaml-syntax", message: `cannot parse: ${(error as Error).message}`, file });
     return { documents, diagnostics };
@@ -74,7 +78,9 @@ export function parseSourceDocuments(
         let best: unknown = node;
         for (const key of path) {
           if (isMap(node)) {
-            const pair = node.items.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === key);
+            const pair = node.items.find(
+              (item) => isNode(item.key) && (item.key as { value?: unknown }).value === key,
+            );
             if (!pair) break;
             best = pair.value ?? pair.key;
             node = pair.value;

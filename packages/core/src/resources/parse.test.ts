@@ -34,7 +34,8 @@ metadata: {name: d}
   });
 
   it("reports a syntax error with its line and keeps the other documents", () => {
-    const text = "apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [broken\n";
+    const text =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [broken\n";
     const { resources, diagnostics } = parseManifests(text, "m.yaml");
     expect(resources).toHaveLength(1);
     expect(diagnostics[0]).toMatchObject({ code: "yaml-syntax", file: "m.yaml" });
@@ -46,7 +47,10 @@ metadata: {name: d}
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, creationTimestamp: 2024-01-01T00:00:00Z}\ndata: {"__proto__": "p", a: =, b: yes}\n',
       "c.yaml",
     );
-    const object = resources[0]!.object as { metadata: Record<string, unknown>; data: Record<string, unknown> };
+    const object = resources[0]!.object as {
+      metadata: Record<string, unknown>;
+      data: Record<string, unknown>;
+    };
     expect(object.metadata.creationTimestamp).toBe("2024-01-01T00:00:00Z");
     expect(object.data.a).toBe("=");
     expect(object.data.b).toBe("yes");
@@ -55,7 +59,9 @@ metadata: {name: d}
   });
 
   it("reads JSON (one object or an array) and warns about non-objects", () => {
-    expect(parseManifests('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"}}', "p.json").resources).toHaveLength(1);
+    expect(
+      parseManifests('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"}}', "p.json").resources,
+    ).toHaveLength(1);
     const list = parseManifests('[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"}}, 3]', "p.json");
     expect(list.resources).toHaveLength(1);
     expect(list.diagnostics[0]).toMatchObject({ code: "not-an-object", severity: "warning" });
@@ -64,7 +70,9 @@ metadata: {name: d}
 
   it("refuses binary input and input over the size limit", () => {
     expect(parseManifests("a\u0000b", "bin").diagnostics[0]!.code).toBe("binary-input");
-    expect(parseManifests("x".repeat(100), "big.yaml", { maxBytes: 10 }).diagnostics[0]!.message).toContain("limit of 10 bytes");
+    expect(parseManifests("x".repeat(100), "big.yaml", { maxBytes: 10 }).diagnostics[0]!.message).toContain(
+      "limit of 10 bytes",
+    );
   });
 
   it("turns a deeply nested document into an error, not a crash", () => {
@@ -74,7 +82,10 @@ metadata: {name: d}
   });
 
   it("builds resources from request objects", () => {
-    const { resources, diagnostics } = resourcesFromObjects([{ apiVersion: "v1", kind: "Pod", metadata: { name: "p" } }, "x"]);
+    const { resources, diagnostics } = resourcesFromObjects([
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "p" } },
+      "x",
+    ]);
     expect(resources).toHaveLength(1);
     expect(diagnostics[0]!.path).toBe("[1]");
   });
@@ -82,7 +93,11 @@ metadata: {name: d}
 
 describe("pod specs", () => {
   it("finds the pod spec of every workload kind and every container", () => {
-    const spec = { containers: [{ name: "a" }], initContainers: [{ name: "i" }], ephemeralContainers: [{ name: "e" }] };
+    const spec = {
+      containers: [{ name: "a" }],
+      initContainers: [{ name: "i" }],
+      ephemeralContainers: [{ name: "e" }],
+    };
     const template = { template: { spec } };
     const kinds: [string, unknown][] = [
       ["Pod", spec],

@@ -39,7 +39,12 @@ export function parseManifests(
     return { resources, diagnostics };
   }
   if (text.includes("\u0000")) {
-    diagnostics.push({ code: "binary-input", message: "input is binary, not YAML or JSON text", file, line: 1 });
+    diagnostics.push({
+      code: "binary-input",
+      message: "input is binary, not YAML or JSON text",
+      file,
+      line: 1,
+    });
     return { resources, diagnostics };
   }
   const trimmed = text.trimStart();
@@ -51,9 +56,12 @@ export function parseManifests(
       value = undefined;
     }
     if (value !== undefined) {
-      const line = text.length - trimmed.length > 0 ? text.slice(0, text.length - trimmed.length).split("\n").length : 1;
+      const line =
+        text.length - trimmed.length > 0 ? text.slice(0, text.length - trimmed.length).split("\n").length : 1;
       const docs = Array.isArray(value) ? value : [value];
-      docs.forEach((doc, i) => addDocument(doc, { file, line, document: i }, resources, diagnostics));
+      docs.forEach((doc, i) => {
+        addDocument(doc, { file, line, document: i }, resources, diagnostics);
+      });
       return { resources, diagnostics };
     }
     // not valid JSON: fall through to YAML, which reports the position of the problem
@@ -80,7 +88,9 @@ export function resourcesFromObjects(
 ): { resources: Resource[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const resources: Resource[] = [];
-  objects.forEach((doc, i) => addDocument(doc, { file, line: 1, document: i }, resources, diagnostics, `[${i}]`));
+  objects.forEach((doc, i) => {
+    addDocument(doc, { file, line: 1, document: i }, resources, diagnostics, `[${i}]`);
+  });
   return { resources, diagnostics };
 }
 
@@ -137,5 +147,10 @@ function yamlDiagnostic(error: unknown, file: string, firstLine: number): Diagno
   if (error instanceof RangeError) {
     return { code: "too-deep", message: "document is nested too deeply to parse", file, line: firstLine };
   }
-  return { code: "yaml-syntax", message: `cannot parse: ${(error as Error)?.message ?? String(error)}`, file, line: firstLine };
+  return {
+    code: "yaml-syntax",
+    message: `cannot parse: ${(error as Error)?.message ?? String(error)}`,
+    file,
+    line: firstLine,
+  };
 }

@@ -26,7 +26,8 @@ export function podSpecOf(object: Record<string, unknown>): Record<string, unkno
   if (!isRecord(spec)) return null;
   if (kind === "Pod") return spec;
   if (kind === "CronJob") {
-    const jobSpec = isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
+    const jobSpec =
+      isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
     const template = jobSpec && isRecord(jobSpec.template) ? jobSpec.template : undefined;
     return template && isRecord(template.spec) ? template.spec : null;
   }
@@ -42,7 +43,9 @@ export function podMetadataOf(object: Record<string, unknown>): Record<string, u
   if (!spec) return null;
   const template =
     kind === "CronJob"
-      ? isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec) && isRecord(spec.jobTemplate.spec.template)
+      ? isRecord(spec.jobTemplate) &&
+        isRecord(spec.jobTemplate.spec) &&
+        isRecord(spec.jobTemplate.spec.template)
         ? spec.jobTemplate.spec.template
         : undefined
       : isRecord(spec.template)

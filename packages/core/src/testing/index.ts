@@ -1,2 +1,2 @@
-export { runPolicyTests } from "./run-tests.js";
 export type { RunTestsOptions, TestCaseResult, TestRunResult } from "./run-tests.js";
+export { runPolicyTests } from "./run-tests.js";

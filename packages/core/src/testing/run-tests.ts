@@ -55,7 +55,12 @@ export function runPolicyTests(
         expected: testCase.expect as Outcome,
         messages: [] as string[],
       };
-      const fail = (reason: string, actual?: Outcome): TestCaseResult => ({ ...base, passed: false, actual, reason });
+      const fail = (reason: string, actual?: Outcome): TestCaseResult => ({
+        ...base,
+        passed: false,
+        actual,
+        reason,
+      });
       if (!set.byName.has(policy)) {
         cases.push(fail(`policy ${policy} is not in the policy set (or did not compile)`));
         return;
@@ -85,14 +90,23 @@ export function runPolicyTests(
       ];
       if (actual !== testCase.expect) {
         cases.push({
-          ...fail(`expected ${testCase.expect}, got ${actual}${messages.length ? `: ${messages.join("; ")}` : ""}`, actual),
+          ...fail(
+            `expected ${testCase.expect}, got ${actual}${messages.length ? `: ${messages.join("; ")}` : ""}`,
+            actual,
+          ),
           messages,
         });
         return;
       }
-      if (testCase.messageContains !== undefined && !messages.some((m) => m.includes(testCase.messageContains!))) {
+      if (
+        testCase.messageContains !== undefined &&
+        !messages.some((m) => m.includes(testCase.messageContains!))
+      ) {
         cases.push({
-          ...fail(`no message contains ${JSON.stringify(testCase.messageContains)}; got ${JSON.stringify(messages)}`, actual),
+          ...fail(
+            `no message contains ${JSON.stringify(testCase.messageContains)}; got ${JSON.stringify(messages)}`,
+            actual,
+          ),
           messages,
         });
         return;
@@ -117,11 +131,16 @@ function caseInputs(
     if (text === undefined) return { error: `cannot read fixture ${testCase.file}` };
     ({ resources, diagnostics } = parseManifests(text, testCase.file));
   } else {
-    ({ resources, diagnostics } = resourcesFromObjects([testCase.resource], `${file ?? "<test>"}#cases[${index}]`));
+    ({ resources, diagnostics } = resourcesFromObjects(
+      [testCase.resource],
+      `${file ?? "<test>"}#cases[${index}]`,
+    ));
   }
   const errors = diagnostics.filter((d) => d.severity !== "warning");
   if (errors.length > 0 || resources.length === 0) {
-    return { error: `case resource is not usable: ${errors[0]?.message ?? diagnostics[0]?.message ?? "no Kubernetes object"}` };
+    return {
+      error: `case resource is not usable: ${errors[0]?.message ?? diagnostics[0]?.message ?? "no Kubernetes object"}`,
+    };
   }
   if (testCase.bundle) {
     const extra = resourcesFromObjects(testCase.bundle, `${file ?? "<test>"}#cases[${index}].bundle`);

@@ -13,6 +13,8 @@ describe("sha256Hex", () => {
 
 describe("canonicalJson", () => {
   it("sorts keys at every level", () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 2 } })).toBe('{"a":{"c":2,"d":[1,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 2 } })).toBe(
+      '{"a":{"c":2,"d":[1,{"y":2,"z":1}]},"b":1}',
+    );
   });
 });
