@@ -288,6 +288,23 @@ metadata: {name: default}
     expect(report.results[0]!.outcome).toBe("pass");
   });
 
+  it("an internal failure never reads as allow: every pair becomes an error", () => {
+    const { set } = policies(policy("any", "validations:\n  - expression: 'true'"));
+    const hostile = Object.defineProperty({}, "boom", {
+      enumerable: true,
+      get() {
+        throw new Error("getter exploded");
+      },
+    });
+    const report = run(set, {
+      resources: manifests("apiVersion: v1\nkind: X\nmetadata: {name: a}\n"),
+      context: hostile,
+    });
+    expect(report.decision).toBe("deny");
+    expect(report.results[0]).toMatchObject({ outcome: "error" });
+    expect(report.results[0]!.error).toContain("getter exploded");
+  });
+
   it("an object nested too deeply is an error outcome, not a crash", () => {
     const { set } = policies(policy("any", "validations:\n  - expression: 'true'"));
     let nested: Record<string, unknown> = {};

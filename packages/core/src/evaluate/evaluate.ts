@@ -56,7 +56,9 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
   const failurePolicies = new Map<string, FailurePolicy>(policies.map((p) => [p.name, p.failurePolicy]));
   try {
     celEnvironment();
-    const shared = sharedActivation(input, policies, now);
+    // each resource is converted to CEL values once, for `object` and for `bundle`
+    const converted = input.resources.map((r) => convertObject(r.object));
+    const shared = sharedActivation(input, policies, now, converted);
     const paramsCache = new Map<string, unknown>();
     const paramsFor = (policy: CompiledPolicy) => {
       let value = paramsCache.get(policy.name);
@@ -66,16 +68,24 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
       }
       return value;
     };
-    for (const resource of input.resources) {
-      const prepared = prepareResource(resource, input, shared);
+    for (const [index, resource] of input.resources.entries()) {
+      const prepared = prepareResource(resource, converted[index]!, input, shared);
       for (const policy of policies) {
         results.push(evaluatePair(policy, resource, prepared, live, paramsFor(policy), input.budget));
       }
     }
   } catch (error) {
-    notices.push({
-      kind: "warning",
-      message: `evaluation stopped by an internal error: ${(error as Error)?.message}`,
+    // A bug must never read as "allow": every pair not evaluated becomes an error outcome.
+    const message = `internal error: ${(error as Error)?.message ?? String(error)}`;
+    notices.push({ kind: "warning", message: `evaluation stopped by an ${message}` });
+    const done = new Set(
+      results.map((r) => `${input.resources.findIndex((x) => x.ref === r.resource)}\u0000${r.policy}`),
+    );
+    input.resources.forEach((resource, index) => {
+      for (const policy of policies) {
+        if (done.has(`${index}\u0000${policy.name}`)) continue;
+        results.push({ ...blankResult(policy, resource), outcome: "error", error: message });
+      }
     });
   }
   return buildReport({
@@ -123,10 +133,21 @@ interface SharedActivation {
   images: ImageFactsIndex;
 }
 
+type Converted = { value: Record<string, unknown> } | { error: string };
+
+function convertObject(object: Record<string, unknown>): Converted {
+  try {
+    return { value: toCel(object) as Record<string, unknown> };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
 function sharedActivation(
   input: EvaluateInput,
   policies: readonly CompiledPolicy[],
   now: Date,
+  converted: readonly Converted[],
 ): SharedActivation {
   const namespaces = new Map<string, Record<string, unknown>>();
   for (const ns of input.namespaces ?? []) addNamespace(namespaces, ns);
@@ -135,7 +156,7 @@ function sharedActivation(
   return {
     context: toCel(input.context ?? {}),
     now,
-    bundle: needsBundle ? input.resources.map((r) => safeToCel(r.object)).filter((o) => o !== undefined) : [],
+    bundle: needsBundle ? converted.flatMap((c) => ("value" in c ? [c.value] : [])) : [],
     namespaces,
     images: new ImageFactsIndex(input.images ?? []),
   };
@@ -158,18 +179,16 @@ interface PreparedResource {
 
 function prepareResource(
   resource: Resource,
+  converted: Converted,
   input: EvaluateInput,
   shared: SharedActivation,
 ): PreparedResource {
   const namespaceName = matchSubject(resource.object, input.context as Record<string, unknown>).namespace;
   const namespaceObject = namespaceName !== undefined ? shared.namespaces.get(namespaceName) : undefined;
   const subject = matchSubject(resource.object, input.context as Record<string, unknown>, namespaceObject);
-  let object: Record<string, unknown>;
-  try {
-    object = toCel(resource.object) as Record<string, unknown>;
-  } catch (error) {
-    return { subject, base: undefined, failure: (error as Error).message, images: [], imageRefs: [] };
-  }
+  if ("error" in converted)
+    return { subject, base: undefined, failure: converted.error, images: [], imageRefs: [] };
+  const object = converted.value;
   const podSpec = podSpecOf(object);
   const containers = containersOf(podSpec);
   const imageRefs = [
@@ -208,6 +227,19 @@ function evaluatePair(
   params: unknown,
   budget: BudgetLimits | undefined,
 ): Result {
+  const result = blankResult(policy, resource);
+  try {
+    return decidePair(result, policy, prepared, exceptions, params, budget);
+  } catch (error) {
+    return {
+      ...result,
+      outcome: "error",
+      error: `internal error: ${(error as Error)?.message ?? String(error)}`,
+    };
+  }
+}
+
+function blankResult(policy: CompiledPolicy, resource: Resource): Result {
   const result: Result = {
     resource: resource.ref,
     policy: policy.name,
@@ -220,6 +252,17 @@ function evaluatePair(
   };
   if (policy.title) result.title = policy.title;
   if (policy.remediation) result.remediation = policy.remediation;
+  return result;
+}
+
+function decidePair(
+  result: Result,
+  policy: CompiledPolicy,
+  prepared: PreparedResource,
+  exceptions: readonly LiveException[],
+  params: unknown,
+  budget: BudgetLimits | undefined,
+): Result {
   if (!matches(policy.match, prepared.subject)) return result;
   if (!prepared.base) {
     result.outcome = "error";
