@@ -1,0 +1,89 @@
+/**
+ * The Kubernetes CEL function libraries, one folder each. `registerKubernetesLibraries` adds
+ * them all to a cel-js Environment; the docs below generate docs/cel-functions.md.
+ */
+import type { Environment } from "@marcbachmann/cel-js";
+import type { FunctionDoc, LibraryDoc } from "./doc.js";
+import { formatFunctions, registerFormatLibrary } from "./format/index.js";
+import { ipFunctions, registerIpLibrary } from "./ip/index.js";
+import { listsFunctions, registerListsLibrary } from "./lists/index.js";
+import { quantityFunctions, registerQuantityLibrary } from "./quantity/index.js";
+import { regexFunctions, registerRegexLibrary } from "./regex/index.js";
+import { registerSemverLibrary, semverFunctions } from "./semver/index.js";
+import { registerSetsLibrary, setsFunctions } from "./sets/index.js";
+import { registerStringsLibrary, stringsFunctions } from "./strings/index.js";
+import { registerUrlLibrary, urlFunctions } from "./url/index.js";
+
+export type { FunctionDoc, LibraryDoc } from "./doc.js";
+export { compareQuantities, parseQuantity, Quantity } from "./quantity/index.js";
+export { compileRe2, re2Find, re2Matches } from "./regex/index.js";
+
+/** Registers every library. Call once per Environment: registering twice throws. */
+export function registerKubernetesLibraries(env: Environment): void {
+  registerStringsLibrary(env);
+  registerRegexLibrary(env);
+  registerListsLibrary(env);
+  registerSetsLibrary(env);
+  registerQuantityLibrary(env);
+  registerUrlLibrary(env);
+  registerIpLibrary(env);
+  registerSemverLibrary(env);
+  registerFormatLibrary(env);
+}
+
+/** The libraries in the order the reference shows them. */
+export const functionLibraries: readonly LibraryDoc[] = [
+  {
+    name: "Strings",
+    summary:
+      "cel-go's strings extension as Kubernetes enables it. `charAt`, `replace` and `reverse` count Unicode code points; `indexOf`, `lastIndexOf`, `substring` and `split('')` come from cel-js and count UTF-16 units, which differs from Kubernetes only for characters beyond U+FFFF such as emoji.",
+    functions: stringsFunctions,
+  },
+  {
+    name: "Regular expressions",
+    summary: "RE2 syntax (https://github.com/google/re2/wiki/Syntax), matched in linear time.",
+    functions: regexFunctions,
+  },
+  {
+    name: "Lists",
+    summary:
+      "Kubernetes' list functions, plus cel-go's lists extension (marked), which Kubernetes does not enable.",
+    functions: listsFunctions,
+  },
+  {
+    name: "Sets",
+    summary:
+      "Lists used as sets. Elements are compared with CEL equality, so 1, 1u and 1.0 are the same element.",
+    functions: setsFunctions,
+  },
+  {
+    name: "Quantities",
+    summary: "Kubernetes resource quantities such as `500m`, `1.5Gi` or `2e3`, compared exactly.",
+    functions: quantityFunctions,
+  },
+  {
+    name: "URLs",
+    summary: "URLs as Kubernetes (and Go's net/url) read them.",
+    functions: urlFunctions,
+  },
+  {
+    name: "IP addresses and CIDR ranges",
+    summary: "IPv4 and IPv6 addresses and ranges, with the strict parsing of Go's net/netip.",
+    functions: ipFunctions,
+  },
+  {
+    name: "Semantic versions",
+    summary: "Versions as defined by semver.org.",
+    functions: semverFunctions,
+  },
+  {
+    name: "Named formats",
+    summary: "Kubernetes' validations of names, label values and OpenAPI string formats.",
+    functions: formatFunctions,
+  },
+];
+
+/** Every documented function, library by library. */
+export const allFunctionDocs: readonly FunctionDoc[] = functionLibraries.flatMap(
+  (library) => library.functions,
+);

@@ -1,0 +1,97 @@
+import { Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
+import { describe, expect, it } from "vitest";
+import { docCheckExpression, evalCel, evalError } from "../test-env.js";
+import { listsFunctions } from "./index.js";
+
+describe("lists library", () => {
+  it("gives every documented result", () => {
+    for (const doc of listsFunctions) expect(evalCel(docCheckExpression(doc)), doc.example).toBe(true);
+  });
+
+  // k8s.io/apiserver/pkg/cel/library/lists.go documentation
+  it.each([
+    ["[1, 2, 3].isSorted()", true],
+    ["['a', 'b', 'b', 'c'].isSorted()", true],
+    ["[2.0, 1.0].isSorted()", false],
+    ["[1].isSorted()", true],
+    ["[].isSorted()", true],
+    ["[1, 3].sum()", 4n],
+    ["[1.0, 3.0].sum()", 4],
+    ["[].sum()", 0n],
+    ["[1, 3].min()", 1n],
+    ["[1, 3].max()", 3n],
+    ["[1].min()", 1n],
+    ["([0] + []).min()", 0n],
+    ["['b', 'a', 'c'].max()", "c"],
+    ["[1, 2, 2, 3].indexOf(2)", 1n],
+    ["['a', 'b', 'b', 'c'].lastIndexOf('b')", 2n],
+    ["[1.0].indexOf(1.1)", -1n],
+    ["[].indexOf('string')", -1n],
+    ["[[1], [2]].indexOf([2])", 1n],
+    ["[1, 2.0, 3u].indexOf(2)", 1n],
+    // cel-go lists extension
+    ["[1, 2, 3, 4].slice(0, 4)", [1n, 2n, 3n, 4n]],
+    ["[1, 2, 3, 4].slice(2, 2)", []],
+    ["[1, [2, [3, [4]]]].flatten(2)", [1n, 2n, 3n, [4n]]],
+    ["[1, [2, [3, [4]]]].flatten(0)", [1n, [2n, [3n, [4n]]]]],
+    ["[].flatten()", []],
+    ["[1, 1.0, 2].distinct()", [1n, 2n]],
+    ["['c', 'a', 'b', 'a'].distinct().sort()", ["a", "b", "c"]],
+    ["[3, 1.5, 2u].sort()", [1.5, new UnsignedInt(2n), 3n]],
+    ["[].reverse()", []],
+    ["[].first().hasValue()", false],
+    ["[1, 2].last().value()", 2n],
+    ["lists.range(0)", []],
+    ["lists.range(-3)", []],
+  ])("%s", (expression, expected) => {
+    expect(evalCel(expression)).toEqual(expected);
+  });
+
+  it("works on lists read from the resource (dyn)", () => {
+    const vars = { ports: [80n, 443n, 8080n], names: ["b", "a"] };
+    expect(evalCel("ports.max() < 9000 && ports.isSorted() && ports.sum() == 8603", vars)).toBe(true);
+    expect(evalCel("names.sort() == ['a', 'b'] && names.indexOf('a') == 1", vars)).toBe(true);
+  });
+
+  it("sums uints and durations", () => {
+    expect(evalCel("[uint(1), uint(2)].sum() == uint(3)")).toBe(true);
+    const total = evalCel("[duration('1m'), duration('1s')].sum()") as Duration;
+    expect(total).toBeInstanceOf(Duration);
+    expect(evalCel("[duration('1m'), duration('1s')].sum() == duration('61s')")).toBe(true);
+  });
+
+  it("reports errors instead of crashing", () => {
+    expect(evalError("[].min()")).toBe("min called on empty list");
+    expect(evalError("[].max()")).toBe("max called on empty list");
+    expect(evalError("[1, 'a'].sort()")).toMatch(/no such overload/);
+    expect(evalError("[1, 2.5].sum()")).toMatch(/no such overload: int \+ double/);
+    expect(evalError("[9223372036854775807, 1].sum()")).toBe("integer overflow");
+    expect(evalError("[[1], [2]].isSorted()")).toMatch(/no such overload/);
+    expect(evalError("[1, 2].slice(-1, 1)")).toBe("cannot slice(-1, 1), negative indexes not supported");
+    expect(evalError("[1, 2].slice(2, 1)")).toBe(
+      "cannot slice(2, 1), start index must be less than or equal to end index",
+    );
+    expect(evalError("[1, 2].slice(0, 3)")).toBe("cannot slice(0, 3), list is length 2");
+    expect(evalError("[[1]].flatten(-1)")).toBe("level must be non-negative");
+    expect(evalError("lists.range(2000000)")).toMatch(/longer than/);
+  });
+
+  it("type-checks element types like Kubernetes", () => {
+    expect(evalError("[1, 2].indexOf('a')")).toMatch(/no matching overload/);
+  });
+});
+
+describe("lists library on dyn values", () => {
+  it("returns elements that operators accept", () => {
+    const vars = { ports: [80n, 443n] };
+    expect(
+      evalCel(
+        "ports.sort()[0] < 9000 && ports.first().value() < 9000 && ports.last().orValue(0) == 443",
+        vars,
+      ),
+    ).toBe(true);
+    expect(evalCel("ports.reverse().slice(0, 1)[0] + 1 == 444 && ports.distinct().min() == 80", vars)).toBe(
+      true,
+    );
+  });
+});

@@ -1,0 +1,213 @@
+/**
+ * Helpers the function libraries share: runtime errors, CEL type names, CEL equality and
+ * ordering over the JavaScript values cel-js uses (bigint int, number double, UnsignedInt,
+ * string, boolean, null, Uint8Array bytes, arrays, Map or plain/prototype-less objects,
+ * Date timestamps, Duration).
+ */
+
+import type { Environment } from "@marcbachmann/cel-js";
+import { EvaluationError, Optional } from "@marcbachmann/cel-js";
+import { Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
+
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+
+/** A CEL evaluation error; cel-js attaches the call's source position when a handler throws it. */
+export function celError(message: string): EvaluationError {
+  return new EvaluationError(message);
+}
+
+/** Values of celgate's own CEL types (Quantity, IP, ...) name their CEL type with this. */
+export interface CelObject {
+  readonly celType: string;
+  equals(other: unknown): boolean;
+}
+
+/** True for class instances only, so that a user map with a `celType` key stays a map. */
+function isClassInstance(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto !== null && proto !== Object.prototype;
+}
+
+function isCelObject(value: object): value is CelObject {
+  return isClassInstance(value) && typeof (value as Partial<CelObject>).celType === "string";
+}
+
+/** The CEL type name of a runtime value, as cel-go spells it in error messages. */
+export function celTypeName(value: unknown): string {
+  switch (typeof value) {
+    case "bigint":
+      return "int";
+    case "number":
+      return "double";
+    case "string":
+      return "string";
+    case "boolean":
+      return "bool";
+    case "undefined":
+      return "null_type";
+  }
+  if (value === null) return "null_type";
+  if (value instanceof UnsignedInt) return "uint";
+  if (value instanceof Uint8Array) return "bytes";
+  if (Array.isArray(value)) return "list";
+  if (value instanceof Date) return "google.protobuf.Timestamp";
+  if (value instanceof Duration) return "google.protobuf.Duration";
+  if (value instanceof Optional) return "optional_type";
+  if (typeof value === "object" && isCelObject(value)) return value.celType;
+  if (isTypeValue(value)) return "type";
+  return "map";
+}
+
+/** cel-js's `type(x)` values are instances of an unexported class with a `name`. */
+export function isTypeValue(value: unknown): value is { name: string } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    isClassInstance(value) &&
+    value.constructor.name === "Type" &&
+    typeof (value as { name?: unknown }).name === "string"
+  );
+}
+
+/** True for a CEL map: a Map, or an object that is none of the other CEL values. */
+export function isCelMap(value: unknown): value is Map<unknown, unknown> | Record<string, unknown> {
+  return celTypeName(value) === "map";
+}
+
+/** The entries of a CEL map, whichever representation it has. */
+export function mapEntries(value: Map<unknown, unknown> | Record<string, unknown>): [unknown, unknown][] {
+  if (value instanceof Map) return [...value.entries()];
+  return Object.keys(value).map((key) => [key, value[key]]);
+}
+
+function isNumeric(value: unknown): value is bigint | number | UnsignedInt {
+  return typeof value === "bigint" || typeof value === "number" || value instanceof UnsignedInt;
+}
+
+/** Numeric comparison across int, uint and double, exact for integers; NaN compares as undefined. */
+function compareNumbers(
+  a: bigint | number | UnsignedInt,
+  b: bigint | number | UnsignedInt,
+): number | undefined {
+  const x = a instanceof UnsignedInt ? a.value : a;
+  const y = b instanceof UnsignedInt ? b.value : b;
+  if (typeof x === "bigint" && typeof y === "bigint") return x < y ? -1 : x > y ? 1 : 0;
+  if (Number.isNaN(x) || Number.isNaN(y)) return undefined;
+  if (typeof x === "number" && typeof y === "number") return x < y ? -1 : x > y ? 1 : 0;
+  // One bigint, one double: compare without losing the bigint's precision.
+  const [big, dbl, flip] = typeof x === "bigint" ? [x, y as number, 1] : [y as bigint, x as number, -1];
+  if (dbl === Number.POSITIVE_INFINITY) return -flip;
+  if (dbl === Number.NEGATIVE_INFINITY) return flip;
+  const floor = BigInt(Math.floor(dbl));
+  if (big < floor) return -flip;
+  if (big > floor) return flip;
+  return Number.isInteger(dbl) ? 0 : -flip;
+}
+
+/** CEL equality (`==`), with numbers equal across int, uint and double as in cel-go. */
+export function celEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return !Number.isNaN(a); // NaN is not equal to itself
+  if (isNumeric(a) && isNumeric(b)) return compareNumbers(a, b) === 0;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && compareBytes(a, b) === 0;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => celEquals(x, b[i]))
+    );
+  }
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  }
+  if (a instanceof Duration || b instanceof Duration) {
+    return a instanceof Duration && b instanceof Duration && a.seconds === b.seconds && a.nanos === b.nanos;
+  }
+  if (a instanceof Optional || b instanceof Optional) {
+    if (!(a instanceof Optional && b instanceof Optional)) return false;
+    if (!a.hasValue() || !b.hasValue()) return a.hasValue() === b.hasValue();
+    return celEquals(a.value(), b.value());
+  }
+  if (isCelObject(a)) return a.equals(b);
+  if (isTypeValue(a) || isTypeValue(b)) return isTypeValue(a) && isTypeValue(b) && a.name === b.name;
+  if (!isCelMap(a) || !isCelMap(b)) return false;
+  const left = mapEntries(a);
+  const right = mapEntries(b);
+  if (left.length !== right.length) return false;
+  return left.every(([key, value]) => {
+    const match = right.find(([otherKey]) => celEquals(key, otherKey));
+    return match !== undefined && celEquals(value, match[1]);
+  });
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+/** Compares strings by Unicode code point, as Go compares UTF-8 strings (JS `<` uses UTF-16 units). */
+export function compareStrings(a: string, b: string): number {
+  const left = a[Symbol.iterator]();
+  const right = b[Symbol.iterator]();
+  for (;;) {
+    const x = left.next();
+    const y = right.next();
+    if (x.done || y.done) return x.done && y.done ? 0 : x.done ? -1 : 1;
+    const cx = x.value.codePointAt(0) ?? 0;
+    const cy = y.value.codePointAt(0) ?? 0;
+    if (cx !== cy) return cx < cy ? -1 : 1;
+  }
+}
+
+/**
+ * CEL ordering (`<`) for the comparable types: numbers (across int, uint, double), strings,
+ * bools, bytes, timestamps and durations. Throws a CEL error for other or mixed types.
+ */
+export function celCompare(a: unknown, b: unknown): number {
+  if (isNumeric(a) && isNumeric(b)) {
+    const result = compareNumbers(a, b);
+    if (result === undefined) throw celError("NaN values cannot be ordered");
+    return result;
+  }
+  if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
+  if (typeof a === "boolean" && typeof b === "boolean") return a === b ? 0 : a ? 1 : -1;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return compareBytes(a, b);
+  if (a instanceof Date && b instanceof Date) return Math.sign(a.getTime() - b.getTime());
+  if (a instanceof Duration && b instanceof Duration) {
+    if (a.seconds !== b.seconds) return a.seconds < b.seconds ? -1 : 1;
+    return Math.sign(a.nanos - b.nanos);
+  }
+  throw celError(`no such overload: ${celTypeName(a)} < ${celTypeName(b)}`);
+}
+
+/** Converts a CEL int argument to a JS number, clamped to the safe range (indexes, counts). */
+export function toIndex(value: bigint): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
+  if (value < BigInt(Number.MIN_SAFE_INTEGER)) return Number.MIN_SAFE_INTEGER;
+  return Number(value);
+}
+
+/** Throws a CEL overflow error unless `value` fits a CEL int (int64). */
+export function checkInt64(value: bigint): bigint {
+  if (value < INT64_MIN || value > INT64_MAX) throw celError("integer overflow");
+  return value;
+}
+
+/**
+ * Registers a namespace constant such as `sets` so that `sets.contains(a, b)` parses as a
+ * method call on it, the way cel-js provides `cel.bind`. Returns the namespace's type name.
+ */
+export function registerNamespace(env: Environment, name: string): string {
+  const typeName = `celgate.${name}Namespace`;
+  // A distinct class per namespace: cel-js maps constructors to types one to one.
+  const Namespace = class {};
+  Object.defineProperty(Namespace, "name", { value: typeName });
+  env.registerType(typeName, Namespace);
+  env.registerConstant(name, typeName, new Namespace());
+  return typeName;
+}
