@@ -109,6 +109,11 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
       /bad\/cel-syntax\.yaml:6:\d+: spec\.validations\[0\]\.expression: CEL syntax error/,
     ],
     [
+      "a CEL type error",
+      ["check", "-p", "bad/type-error.yaml", "manifests"],
+      /bad\/type-error\.yaml:6:\d+: spec\.validations\[0\]\.expression: CEL type error/,
+    ],
+    [
       "an unknown field",
       ["check", "-p", "bad/unknown-field.yaml", "manifests"],
       /bad\/unknown-field\.yaml:\d+:\d+: spec: unknown field: validation/,
@@ -148,6 +153,18 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
     expect(r.stderr).toContain("ERROR: bad/cel-syntax.yaml:6:");
     expect(r.stderr).toContain("ERROR: bad/cel-syntax.yaml:7:");
     expect(r.stderr).toMatch(/\n \| +\^/);
+  });
+
+  it("refuses a 50 MB manifest under the default limit, naming it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-50mb-"));
+    const file = join(dir, "huge.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge}\ndata: {a: "${"x".repeat(50 * 1024 * 1024)}"}\n`,
+    );
+    const r = celgate(["check", ...P, file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/file is 50\.0 MiB, over the input limit of 32\.0 MiB/);
   });
 
   it("refuses a file over the input limit, naming the limit", () => {
