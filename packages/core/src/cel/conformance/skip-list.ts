@@ -1,0 +1,368 @@
+/**
+ * The conformance tests celgate does not run, each with the reason. A key names a whole file
+ * (`proto2`), a section (`fields/map_has`) or one test (`lists/in/uint_in_ints`); the most
+ * specific key wins. Entries are grouped by reason; the reasons that name cel-js describe
+ * @marcbachmann/cel-js 8.0.0, and the groups under "matters for policies" are the ones a
+ * Kubernetes-style policy can run into.
+ */
+
+/** Gives every path in `paths` the same reason. */
+function each(reason: string, paths: readonly string[]): Record<string, string> {
+  return Object.fromEntries(paths.map((path) => [path, reason]));
+}
+
+// --- Not part of celgate's environment -------------------------------------------------
+
+const PROTO = "proto messages are not part of celgate's environment (manifests are JSON)";
+const PROTO_WELL_KNOWN =
+  "proto wrapper, Any, Struct and Value messages are not part of celgate's environment (manifests are JSON)";
+const QUALIFIED =
+  "cel-js has no containers or qualified identifiers (a variable named `a.b`); celgate declares plain names";
+const NOT_KUBERNETES = "not a Kubernetes CEL library, so celgate does not register it";
+
+// --- cel-js 8.0.0 gaps that matter for policies ---------------------------------------------
+
+const HAS_ROOT =
+  "cel-js has() accepts only a select chain rooted at an identifier: has({'a': 1}.a) and has(x.list[0].f) are type errors";
+const TWO_VAR =
+  "cel-js has no two-variable comprehensions (all(i, v, ...), existsOne, transformList, transformMap), which Kubernetes enables from 1.32";
+const HETEROGENEOUS_EQ =
+  "cel-js has no heterogeneous equality between static types: 1.0 == 1, 2u != 2 and [1] == [1.0] are type errors (dyn values compare)";
+const INT_OVERFLOW = "cel-js does not report int64 overflow for -(-2^63) and -2^63 / -1 (it returns 2^63)";
+const DOUBLE_TO_INT_RANGE =
+  "cel-js int(double) and uint(double) do not reject values outside the int64/uint64 range (int(1e19) is 10^19)";
+const OPT_NON_ZERO = "cel-js has no optional.ofNonZeroValue()";
+const OPT_MAP = "cel-js has no optMap() or optFlatMap() on optionals";
+const OPT_LITERALS = "cel-js cannot parse optional list elements and map entries ([?x], {?k: v})";
+const OPT_EQUALITY =
+  "cel-js has no equality on optionals (optional.none() == optional.none() is a type error)";
+const OPT_SELECT_ON_OPTIONAL =
+  "cel-js type check rejects a plain select or an index on an optional value (optional.none().?f, optional.of(m).c), which cel-go allows";
+const OPT_NULL_FIELD =
+  "cel-js makes a plain select on a null or scalar reached through .? or [?] an empty optional, where cel-go reports no such key";
+const TS_CONVERSIONS = "cel-js has no int(timestamp), string(timestamp) or string(duration)";
+const STRING_FUNCTIONS_UNICODE =
+  "cel-js lowerAscii()/upperAscii() also change non-ASCII letters, and trim() uses JavaScript's whitespace set, not Unicode White_Space";
+const FORMAT_KUBERNETES =
+  "celgate's format() mirrors Kubernetes (cel-go strings v2, en_US): %e as '1.052033 × 10⁰³', infinity as '∞', quoted list items, %d rejects doubles";
+
+// --- cel-js 8.0.0 gaps unlikely to matter for policies --------------------------------------
+
+const UNDECLARED =
+  "cel-js rejects undeclared identifiers and functions before evaluation, so `|| true` cannot absorb the error (celgate type-checks every policy)";
+const UNCHECKED_LOGIC =
+  "cel-js type-checks even unchecked expressions, so non-bool && / || operands and mixed ternary branches are errors instead of short-circuiting";
+const BYTES_LITERAL_UTF8 =
+  "cel-js stores a non-ASCII character in a bytes literal as one Latin-1 byte (b'ÿ' is [0xff], not UTF-8 [0xc3, 0xbf])";
+const BYTES_ORDER = "cel-js has no ordering on bytes (b'a' < b'b' is a type error)";
+const BYTES_INVALID_UTF8 = "cel-js string(bytes) replaces invalid UTF-8 with U+FFFD instead of failing";
+const RAW_BYTES = "cel-js cannot parse raw bytes literals (br'...', bR\"...\")";
+const LEADING_DOT_DOUBLE = "cel-js cannot parse a double literal without a leading digit (.99)";
+const BIG_INT_DOUBLE =
+  "cel-js compares int with double by converting the int to a double, so 2^63 - 1 and 2^63 compare equal (cel-go compares exactly)";
+const UINT_TO_INT = "cel-js has no int(uint) conversion";
+const UINT_MIXED = "cel-js `in` and list indexing do not accept a uint where the list holds ints or doubles";
+const IDENTITY = "cel-js has no timestamp(timestamp) or duration(duration) identity conversions";
+const MAP_KEYS =
+  "cel-js accepts double and null keys and repeated keys in map literals, which cel-go rejects";
+const INT_KEY_MAPS =
+  "cel-js stores a map literal with int keys as an object with string keys, so comprehensions over it see strings ({6: 'a'}.all(k, k > 0) fails)";
+const EMPTY_LIST_COMPARE =
+  "cel-js type check fails on an ordering inside a comprehension over an empty list literal ([].all(e, e > 0): overlapping overloads)";
+const TZ_OFFSET = "cel-js accepts IANA time zone names only, not UTC offsets such as '+11:00' (RangeError)";
+const TS_RANGE = "cel-js does not bound timestamps to years 0001-9999 or durations to about ±10000 years";
+const MILLIS_PRECISION = "cel-js timestamps are JavaScript Dates with millisecond precision";
+const DURATION_PLUS_TS = "cel-js has duration + timestamp only as timestamp + duration";
+const DURATION_MILLIS =
+  "cel-js duration.getMilliseconds() is the whole duration in milliseconds, not the millisecond part (321 of 123.321s)";
+const TYPE_PARAM_LEAK =
+  "cel-js check() reports an unresolved type parameter (list<T>) where cel-go deduces dyn";
+const TYPE_DEDUCTION =
+  "cel-js check() deduces dyn where cel-go narrows the type (optional<int> for [optional.of(1), null][0])";
+const EMPTY_MAP_INDEX =
+  "cel-js check() cannot index the result of mapping an empty list (`Cannot index type 'undefined'`)";
+const ABSTRACT_TYPES =
+  "declares functions over an abstract parametric type (tuple<T, U, V>), which cel-js cannot declare";
+const UNKNOWNS =
+  "cel-js has no unknown values (partial evaluation); celgate always evaluates with complete data";
+const BLOCK = "cel.block is cel-go's internal common-subexpression encoding, not a Kubernetes CEL library";
+
+export const SKIPS: Readonly<Record<string, string>> = {
+  // Whole files.
+  ...each(PROTO, ["proto2", "proto2_ext", "proto3", "enums"]),
+  ...each(PROTO_WELL_KNOWN, ["dynamic", "wrappers"]),
+  ...each(QUALIFIED, ["namespace"]),
+  ...each(`the math extension is ${NOT_KUBERNETES}`, ["math_ext"]),
+  ...each(`the encoders extension (base64) is ${NOT_KUBERNETES}`, ["encoders_ext"]),
+  ...each(BLOCK, ["block_ext"]),
+  ...each(TWO_VAR, ["macros2"]),
+  ...each(UNKNOWNS, ["unknowns"]),
+
+  // Proto messages inside the core files.
+  ...each(PROTO_WELL_KNOWN, [
+    "comparisons/eq_wrapper",
+    "comparisons/eq_literal/eq_dyn_json_null",
+    "type_deductions/wrappers",
+  ]),
+  ...each(PROTO, [
+    "comparisons/eq_literal/not_eq_dyn_proto2_msg_null",
+    "comparisons/eq_literal/not_eq_dyn_proto3_msg_null",
+    "comparisons/ne_literal/ne_proto2",
+    "comparisons/ne_literal/ne_proto3",
+    "comparisons/ne_literal/ne_proto2_missing_fields_neq",
+    "comparisons/ne_literal/ne_proto3_missing_fields_neq",
+    "comparisons/ne_literal/ne_proto_nan_not_equal",
+    "comparisons/ne_literal/ne_proto_different_types",
+    "comparisons/ne_literal/ne_proto2_any_unpack",
+    "comparisons/ne_literal/ne_proto2_any_unpack_bytewise_fallback",
+    "comparisons/ne_literal/ne_proto3_any_unpack",
+    "comparisons/ne_literal/ne_proto3_any_unpack_bytewise_fallback",
+    "parse/nest/message_literal",
+    "parse/repeat/select",
+    "parse/repeat/message_literal",
+    "parse/struct_field_names",
+    "parse/whitespace",
+    "parse/comments/new_line_terminated",
+    "string_ext/format_errors/object not allowed",
+    "string_ext/format_errors/object inside list",
+    "string_ext/format_errors/object inside map",
+    "type_deductions/complex_initializers/struct",
+    "type_deductions/field_access",
+    "type_deductions/flexible_type_parameter_assignment/comprehension_type_var_aliasing",
+    "type_deductions/flexible_type_parameter_assignment/overload_type_var_aliasing",
+    "type_deductions/flexible_type_parameter_assignment/list_parameters_do_not_unify",
+    "type_deductions/legacy_nullable_types/null_assignable_to_message_parameter_candidate",
+    "type_deductions/legacy_nullable_types/null_assignable_to_duration_parameter_candidate",
+    "type_deductions/legacy_nullable_types/null_assignable_to_timestamp_parameter_candidate",
+    "optionals/optionals/has_optional_ofNonZeroValue_struct_optional_ofNonZeroValue_map_optindex_field",
+    "optionals/optionals/optional_ofNonZeroValue_struct_optional_ofNonZeroValue_map_optindex_field",
+    "optionals/optionals/struct_map_optindex_field",
+    "optionals/optionals/struct_optional_ofNonZeroValue_map_optindex_field",
+    "optionals/optionals/struct_map_optindex_field_nested",
+    "optionals/optionals/struct_list_optindex_field",
+    "optionals/optionals/empty_struct_optindex_hasValue",
+    "optionals/optionals/optional_empty_struct_optindex_hasValue",
+    "optionals/optionals/struct_optindex_value",
+    "optionals/optionals/optional_struct_optindex_value",
+    "optionals/optionals/optional_struct_optindex_index_value",
+  ]),
+  ...each(QUALIFIED, [
+    "fields/qualified_identifier_resolution/qualified_ident",
+    "fields/qualified_identifier_resolution/map_field_select",
+    "fields/qualified_identifier_resolution/qualified_identifier_resolution_unchecked",
+    "fields/qualified_identifier_resolution/ident_with_longest_prefix_check",
+  ]),
+
+  // cel-js gaps that matter for policies.
+  ...each(HAS_ROOT, [
+    "fields/map_has",
+    "optionals/optionals/ternary_optional_hasValue",
+    "optionals/optionals/has_map_optindex",
+    "optionals/optionals/has_map_optindex_field",
+    "optionals/optionals/optional_chaining_9",
+    "optionals/optionals/map_optional_has",
+    "optionals/optionals/map_optional_select_has",
+  ]),
+  ...each(HETEROGENEOUS_EQ, [
+    "comparisons/eq_literal/eq_mixed_types",
+    "comparisons/eq_literal/eq_list_elem_mixed_types",
+    "comparisons/eq_literal/eq_list_mixed_type_numbers",
+    "comparisons/eq_literal/eq_map_mixed_type_numbers",
+    "comparisons/eq_literal/not_eq_list_length",
+    "comparisons/ne_literal/ne_mixed_types",
+  ]),
+  ...each(INT_OVERFLOW, [
+    "integer_math/int64_math/int64_min_negate",
+    "integer_math/int64_math/int64_min_negate_div",
+  ]),
+  ...each(DOUBLE_TO_INT_RANGE, [
+    "conversions/int/double_int_max_range",
+    "conversions/int/double_int_min_range",
+    "conversions/int/double_range",
+    "conversions/uint/double_uint_max_range",
+  ]),
+  ...each(OPT_NON_ZERO, [
+    "optionals/optionals/null_non_zero_value",
+    "optionals/optionals/optional_ofNonZeroValue_or_optional_value",
+    "optionals/optionals/optional_chaining_1",
+    "optionals/optionals/optional_chaining_10",
+  ]),
+  ...each(OPT_MAP, [
+    "optionals/optionals/none_optMap_hasValue",
+    "optionals/optionals/optional_of_optMap_value",
+    "optionals/optionals/empty_map_optFlatMap_hasValue",
+    "optionals/optionals/map_empty_submap_optFlatMap_hasValue",
+    "optionals/optionals/map_submap_subkey_optFlatMap_value",
+    "optionals/optionals/map_submap_optFlatMap_value",
+    "optionals/optionals/map_optindex_optFlatMap_optional_ofNonZeroValue_hasValue",
+  ]),
+  ...each(OPT_LITERALS, [
+    "optionals/optionals/optional_chaining_12",
+    "optionals/optionals/optional_chaining_13",
+    "optionals/optionals/optional_chaining_14",
+    "optionals/optionals/optional_chaining_15",
+    "optionals/optionals/optional_chaining_16",
+    "optionals/optionals/map_optional_entry_has",
+  ]),
+  ...each(OPT_EQUALITY, [
+    "optionals/optionals/optional_eq_none_none",
+    "optionals/optionals/optional_eq_none_int",
+    "optionals/optionals/optional_eq_int_none",
+    "optionals/optionals/optional_eq_int_int",
+    "optionals/optionals/optional_ne_none_none",
+    "optionals/optionals/optional_ne_none_int",
+    "optionals/optionals/optional_ne_int_none",
+    "optionals/optionals/optional_ne_int_int",
+  ]),
+  ...each(OPT_SELECT_ON_OPTIONAL, [
+    "optionals/optionals/map_undefined_entry_hasValue",
+    "optionals/optionals/optional_chaining_5",
+    "optionals/optionals/optional_none_optselect_hasValue",
+    "optionals/optionals/optional_none_optindex_hasValue",
+  ]),
+  ...each(OPT_NULL_FIELD, [
+    "optionals/optionals/map_null_entry_no_such_key",
+    "optionals/optionals/map_present_key_invalid_field",
+  ]),
+  "optionals/optionals/type": "cel-js has no type() of an optional value and no optional_type identifier",
+  ...each(TS_CONVERSIONS, [
+    "conversions/int/timestamp",
+    "timestamps/timestamp_conversions/toInt_timestamp",
+    "timestamps/timestamp_conversions/toString_timestamp",
+    "timestamps/timestamp_conversions/toString_timestamp_nanos",
+    "timestamps/duration_conversions/toString_duration",
+  ]),
+  ...each(STRING_FUNCTIONS_UNICODE, [
+    "string_ext/ascii_casing/lowerascii_unicode",
+    "string_ext/ascii_casing/lowerascii_unicode_with_space",
+    "string_ext/ascii_casing/upperascii_unicode",
+    "string_ext/trim/unicode_space_chars_1",
+    "string_ext/trim/unicode_no_trim",
+  ]),
+  ...each(FORMAT_KUBERNETES, [
+    "string_ext/format/scientific notation formatting clause",
+    "string_ext/format/default precision for scientific notation",
+    "string_ext/format/positive infinity support for scientific notation",
+    "string_ext/format/negative infinity support for scientific notation",
+    "string_ext/format/NaN support for decimal",
+    "string_ext/format/positive infinity support for decimal",
+    "string_ext/format/negative infinity support for decimal",
+    "string_ext/format/positive infinity support for fixed-point",
+    "string_ext/format/negative infinity support for fixed-point",
+    "string_ext/format/list support for string",
+    "string_ext/format/map support for string",
+    "string_ext/format/map support (all key types)",
+    "string_ext/format/dyntype support for scientific notation",
+    "string_ext/format/dyntype NaN/infinity support",
+    "string_ext/format/dyntype support for lists",
+    "string_ext/format/dyntype support for maps",
+    "string_ext/format/scientific notation formatting clause in a string variable",
+  ]),
+
+  // cel-js gaps unlikely to matter for policies.
+  ...each(UNDECLARED, [
+    "basic/variables/unbound_is_runtime_error",
+    "basic/functions/unbound_is_runtime_error",
+    "parse/receiver_function_names",
+  ]),
+  ...each(UNCHECKED_LOGIC, [
+    "logic/conditional/mixed_type",
+    "logic/AND/short_circuit_type_left",
+    "logic/AND/short_circuit_type_right",
+    "logic/OR/short_circuit_type_left",
+    "logic/OR/short_circuit_type_right",
+  ]),
+  ...each(BYTES_LITERAL_UTF8, [
+    "basic/self_eval_nonzeroish/self_eval_bytes_escape",
+    "comparisons/eq_literal/eq_bytes",
+    "comparisons/ne_literal/not_ne_bytes",
+  ]),
+  ...each(BYTES_ORDER, [
+    "comparisons/lt_literal/lt_bytes",
+    "comparisons/lt_literal/not_lt_bytes_same",
+    "comparisons/lt_literal/not_lt_bytes_width",
+    "comparisons/gt_literal/gt_bytes_one",
+    "comparisons/gt_literal/gt_bytes_one_to_empty",
+    "comparisons/gt_literal/not_gt_bytes_sorting",
+    "comparisons/lte_literal/lte_bytes_empty",
+    "comparisons/lte_literal/not_lte_bytes_length",
+    "comparisons/gte_literal/gte_bytes_to_empty",
+    "comparisons/gte_literal/not_gte_bytes_empty_to_nonempty",
+    "comparisons/gte_literal/gte_bytes_samelength",
+    "comparisons/bound/bytes_gt_left_false",
+  ]),
+  "conversions/string/bytes_invalid": BYTES_INVALID_UTF8,
+  ...each(RAW_BYTES, [
+    "parse/bytes_literals/raw_single_quoted_escapes",
+    "parse/bytes_literals/raw_double_quoted_escapes",
+    "parse/bytes_literals/raw_triple_single_quoted_escapes",
+    "parse/bytes_literals/raw_triple_double_quoted_escapes",
+    "parse/bytes_literals/upper_raw_single_quoted_escapes",
+    "parse/bytes_literals/upper_raw_double_quoted_escapes",
+    "parse/bytes_literals/upper_raw_triple_single_quoted_escapes",
+    "parse/bytes_literals/upper_raw_triple_double_quoted_escapes",
+  ]),
+  "comparisons/gt_literal/not_gt_double": LEADING_DOT_DOUBLE,
+  ...each(BIG_INT_DOUBLE, [
+    "comparisons/lt_literal/not_lt_dyn_int_big_lossy_double",
+    "comparisons/gt_literal/not_gt_dyn_big_double_int",
+    "comparisons/lte_literal/lte_dyn_big_double_int",
+    "comparisons/gte_literal/gte_dyn_int_big_lossy_double",
+  ]),
+  ...each(UINT_TO_INT, [
+    "conversions/int/uint",
+    "conversions/int/uint_zero",
+    "conversions/int/uint_max_exact",
+    "conversions/int/uint_range",
+    "parse/nest/funcall",
+  ]),
+  ...each(UINT_MIXED, [
+    "lists/index/zero_based_uint",
+    "lists/in/uint_in_ints",
+    "lists/in/uint_in_doubles",
+    "lists/in/int_in_uints",
+    "lists/in/double_in_uints",
+  ]),
+  ...each(IDENTITY, ["conversions/identity/duration", "conversions/identity/timestamp"]),
+  ...each(MAP_KEYS, [
+    "fields/qualified_identifier_resolution/map_key_float",
+    "fields/qualified_identifier_resolution/map_key_null",
+    "fields/qualified_identifier_resolution/map_value_repeat_key",
+    "fields/qualified_identifier_resolution/map_value_repeat_key_heterogeneous",
+  ]),
+  "macros/exists_one/map_one": INT_KEY_MAPS,
+  "macros/all/list_empty": EMPTY_LIST_COMPARE,
+  "fields/quoted_map_fields":
+    "cel-js cannot parse backtick-quoted field names ({'content-type': 1}.`content-type`)",
+  ...each(TZ_OFFSET, [
+    "timestamps/timestamp_selectors_tz/getDayOfMonth_numerical_pos",
+    "timestamps/timestamp_selectors_tz/getDayOfMonth_numerical_neg",
+    "timestamps/timestamp_selectors_tz/getFullYear",
+    "timestamps/timestamp_selectors_tz/getHours",
+    "timestamps/timestamp_selectors_tz/getSeconds",
+  ]),
+  ...each(TS_RANGE, [
+    "timestamps/duration_range",
+    "timestamps/timestamp_range/add_duration_under",
+    "timestamps/timestamp_range/add_duration_over",
+    "timestamps/timestamp_range/add_duration_nanos_over",
+    "timestamps/timestamp_range/add_duration_nanos_under",
+    "timestamps/timestamp_range/sub_time_duration_over",
+    "timestamps/timestamp_range/sub_time_duration_under",
+  ]),
+  "timestamps/timestamp_arithmetic/add_time_to_duration": DURATION_PLUS_TS,
+  "timestamps/timestamp_arithmetic/add_time_to_duration_nanos_positive": MILLIS_PRECISION,
+  "timestamps/duration_converters/get_milliseconds": DURATION_MILLIS,
+  ...each(TYPE_PARAM_LEAK, [
+    "type_deductions/flexible_type_parameter_assignment/list_parameter",
+    "type_deductions/flexible_type_parameter_assignment/list_parameter_order_independent",
+  ]),
+  "type_deductions/flexible_type_parameter_assignment/unconstrained_type_var_as_dyn": EMPTY_MAP_INDEX,
+  "type_deductions/legacy_nullable_types/null_assignable_to_abstract_parameter_candidate": TYPE_DEDUCTION,
+  "type_deductions/type_parameters": ABSTRACT_TYPES,
+};
+
+/** The reason a test is skipped, or undefined when it runs: the test's entry, else its section's, else its file's. */
+export function skipReason(file: string, section: string, test: string): string | undefined {
+  return SKIPS[`${file}/${section}/${test}`] ?? SKIPS[`${file}/${section}`] ?? SKIPS[file];
+}
