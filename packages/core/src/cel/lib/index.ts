@@ -12,6 +12,7 @@ import { regexFunctions, registerRegexLibrary } from "./regex/index.js";
 import { registerSemverLibrary, semverFunctions } from "./semver/index.js";
 import { registerSetsLibrary, setsFunctions } from "./sets/index.js";
 import { registerStringsLibrary, stringsFunctions } from "./strings/index.js";
+import { registerTimeLibrary, timeFunctions } from "./time/index.js";
 import { registerUrlLibrary, urlFunctions } from "./url/index.js";
 
 export type { FunctionDoc, LibraryDoc } from "./doc.js";
@@ -29,6 +30,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerIpLibrary(env);
   registerSemverLibrary(env);
   registerFormatLibrary(env);
+  registerTimeLibrary(env);
 }
 
 /** The libraries in the order the reference shows them. */
@@ -80,6 +82,12 @@ export const functionLibraries: readonly LibraryDoc[] = [
     name: "Named formats",
     summary: "Kubernetes' validations of names, label values and OpenAPI string formats.",
     functions: formatFunctions,
+  },
+  {
+    name: "Timestamps and durations",
+    summary:
+      "Conversions the CEL standard library defines and the engine lacks, for messages that name dates and ages.",
+    functions: timeFunctions,
   },
 ];
 

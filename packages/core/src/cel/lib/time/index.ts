@@ -1,0 +1,44 @@
+/**
+ * Conversions of timestamps and durations that the CEL standard library defines and cel-js
+ * lacks: `string(timestamp)` (RFC 3339, UTC), `int(timestamp)` (Unix seconds) and
+ * `string(duration)` (seconds with an `s` suffix), so that messages can name scan dates and ages.
+ */
+import type { Environment } from "@marcbachmann/cel-js";
+import type { FunctionDoc } from "../doc.js";
+import { celError } from "../shared.js";
+
+const TIMESTAMP = "google.protobuf.Timestamp";
+const DURATION = "google.protobuf.Duration";
+
+/** RFC 3339 in UTC, with fractional seconds only when there are any (as cel-go prints). */
+export function timestampText(date: Date): string {
+  if (Number.isNaN(date.getTime())) throw celError("invalid timestamp");
+  return date.toISOString().replace(".000Z", "Z");
+}
+
+export function registerTimeLibrary(env: Environment): void {
+  env.registerFunction(`string(${TIMESTAMP}): string`, (t: Date) => timestampText(t));
+  env.registerFunction(`int(${TIMESTAMP}): int`, (t: Date) => BigInt(Math.floor(t.getTime() / 1000)));
+  env.registerFunction(`string(${DURATION}): string`, (d: { toString(): string }) => d.toString());
+}
+
+export const timeFunctions: FunctionDoc[] = [
+  {
+    signature: "string(<timestamp>) -> <string>",
+    description: "The timestamp in RFC 3339 form, in UTC.",
+    example: "string(timestamp('2026-11-20T10:00:00Z'))",
+    result: "'2026-11-20T10:00:00Z'",
+  },
+  {
+    signature: "int(<timestamp>) -> <int>",
+    description: "Seconds since the Unix epoch.",
+    example: "int(timestamp('1970-01-02T00:00:00Z'))",
+    result: "86400",
+  },
+  {
+    signature: "string(<duration>) -> <string>",
+    description: "The duration in seconds, with an `s` suffix, as cel-go prints it.",
+    example: "string(duration('1h30m'))",
+    result: "'5400s'",
+  },
+];

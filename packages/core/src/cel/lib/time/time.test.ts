@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { docCheckExpression, evalCel } from "../test-env.js";
+import { timeFunctions } from "./index.js";
+
+describe("time library", () => {
+  it("gives every documented result", () => {
+    for (const doc of timeFunctions) expect(evalCel(docCheckExpression(doc)), doc.example).toBe(true);
+  });
+
+  it("names scan dates and ages in messages", () => {
+    const now = new Date("2026-11-29T10:00:00Z");
+    const scannedAt = new Date("2026-11-20T10:00:00.250Z");
+    expect(evalCel("'scanned ' + string(s) + ', ' + string(n - s) + ' ago'", { s: scannedAt, n: now })).toBe(
+      "scanned 2026-11-20T10:00:00.250Z, 777599.75s ago",
+    );
+    expect(evalCel("int(n) - int(s)", { s: scannedAt, n: now })).toBe(777600n);
+  });
+});
