@@ -14,6 +14,19 @@ export class ValueDepthError extends Error {
 }
 
 export function toCel(value: unknown, depth = 0): unknown {
+  return convert(value, depth, false);
+}
+
+/**
+ * Like `toCel`, for Kubernetes objects: a key whose value is null is left out, as the API
+ * server does (`volumes:` with nothing after it means no volumes), so `has()` and `.?` see it
+ * as absent.
+ */
+export function objectToCel(value: unknown): unknown {
+  return convert(value, 0, true);
+}
+
+function convert(value: unknown, depth: number, dropNulls: boolean): unknown {
   if (depth > MAX_VALUE_DEPTH) throw new ValueDepthError();
   switch (typeof value) {
     case "number":
@@ -28,13 +41,15 @@ export function toCel(value: unknown, depth = 0): unknown {
       if (value === null) return null;
       if (Array.isArray(value)) {
         const out = new Array(value.length);
-        for (let i = 0; i < value.length; i++) out[i] = toCel(value[i], depth + 1);
+        for (let i = 0; i < value.length; i++) out[i] = convert(value[i], depth + 1, dropNulls);
         return out;
       }
       if (value instanceof Date) return value;
       const out: Record<string, unknown> = Object.create(null);
       for (const key of Object.keys(value)) {
-        out[key] = toCel((value as Record<string, unknown>)[key], depth + 1);
+        const item = (value as Record<string, unknown>)[key];
+        if (dropNulls && (item === null || item === undefined)) continue;
+        out[key] = convert(item, depth + 1, dropNulls);
       }
       return out;
     }

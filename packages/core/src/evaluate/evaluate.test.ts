@@ -134,6 +134,14 @@ validations:
     expect(report.results[0]!.outcome).toBe("pass");
   });
 
+  it("treats explicit nulls in manifests as absent fields, as the API server does", () => {
+    const { set } = policies(
+      policy("nulls", "validations:\n  - expression: object.spec.?volumes.orValue([]).all(v, true) && !has(object.metadata.annotations)"),
+    );
+    const report = run(set, { resources: manifests("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\nspec:\n  volumes:\n") });
+    expect(report.results[0]!.outcome).toBe("pass");
+  });
+
   it("uses the default message, then `failed expression`", () => {
     const { set } = policies(
       policy(

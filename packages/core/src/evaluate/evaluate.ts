@@ -1,6 +1,6 @@
 import type { BudgetLimits } from "../cel/budget.js";
 import { celEnvironment } from "../cel/environment.js";
-import { toCel } from "../cel/values.js";
+import { objectToCel, toCel } from "../cel/values.js";
 import type { CompiledPolicy, CompiledPolicySet } from "../compile/compile.js";
 import { emptyFacts } from "../images/facts.js";
 import { isReferenceError, parseImageReference } from "../images/reference.js";
@@ -137,7 +137,7 @@ type Converted = { value: Record<string, unknown> } | { error: string };
 
 function convertObject(object: Record<string, unknown>): Converted {
   try {
-    return { value: toCel(object) as Record<string, unknown> };
+    return { value: objectToCel(object) as Record<string, unknown> };
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -207,9 +207,9 @@ function prepareResource(
     imageRefs,
     base: {
       object,
-      oldObject: resource.oldObject ? (safeToCel(resource.oldObject) ?? null) : null,
+      oldObject: resource.oldObject ? (safeToCel(resource.oldObject, true) ?? null) : null,
       request: resource.request ? (safeToCel(resource.request) ?? null) : null,
-      namespaceObject: namespaceObject ? (safeToCel(namespaceObject) ?? null) : null,
+      namespaceObject: namespaceObject ? (safeToCel(namespaceObject, true) ?? null) : null,
       podSpec,
       containers,
       bundle: shared.bundle,
@@ -332,9 +332,9 @@ function imageToCel(facts: ImageFacts): unknown {
   return value;
 }
 
-function safeToCel(value: unknown): unknown {
+function safeToCel(value: unknown, kubernetesObject = false): unknown {
   try {
-    return toCel(value);
+    return kubernetesObject ? objectToCel(value) : toCel(value);
   } catch {
     return undefined;
   }
