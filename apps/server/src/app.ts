@@ -1,0 +1,144 @@
+import { randomUUID } from "node:crypto";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { authenticate, authorize } from "./lib/auth.js";
+import type { AppEnv } from "./lib/context.js";
+import { ProblemError, problems, toProblemError } from "./lib/errors.js";
+import { honoPath } from "./lib/route.js";
+import { ROUTES } from "./routes/index.js";
+import type { Services } from "./services/index.js";
+
+export interface AppDeps {
+  services: Services;
+  /** Largest accepted request body, bytes. */
+  bodyLimit: number;
+  version?: string;
+}
+
+export type App = OpenAPIHono<AppEnv>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The HTTP application over the given services; no listening socket (tests call app.request()). */
+export function createApp(deps: AppDeps): App {
+  const { services } = deps;
+  const { logger, metrics } = services;
+  const app = new OpenAPIHono<AppEnv>();
+
+  // Request id, access log and metrics around everything else.
+  app.use("*", async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    c.set("requestId", requestId);
+    c.set("logger", logger.child({ requestId }));
+    const started = performance.now();
+    await next();
+    c.header("X-Request-Id", requestId);
+    c.header("X-Content-Type-Options", "nosniff");
+    const seconds = (performance.now() - started) / 1000;
+    const route = c.get("route") ?? "(unmatched)";
+    const status = c.res.status;
+    metrics.inc("celgate_http_requests_total", "HTTP requests by route and status", {
+      method: c.req.method,
+      route,
+      status: String(status),
+    });
+    metrics.observe("celgate_http_request_duration_seconds", "HTTP request latency", seconds, {
+      method: c.req.method,
+      route,
+    });
+    const principal = c.get("principal");
+    c.get("logger")[status >= 500 ? "error" : "info"](
+      {
+        method: c.req.method,
+        route,
+        path: c.req.path,
+        status,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        actor: principal?.name,
+      },
+      "request",
+    );
+  });
+
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: deps.bodyLimit,
+      onError: () => {
+        throw problems.payloadTooLarge(deps.bodyLimit);
+      },
+    }),
+  );
+  app.use("/v1/*", authenticate(services.tokens));
+
+  for (const def of ROUTES) {
+    app.openAPIRegistry.registerPath(def.openapi);
+    const path = honoPath(def.openapi.path);
+    const setRoute = async (c: Context<AppEnv>, next: () => Promise<void>) => {
+      c.set("route", def.openapi.path);
+      await next();
+    };
+    const handler = (c: Context<AppEnv>) => def.handler(c, services);
+    if (def.roles === "public") app.on(def.openapi.method.toUpperCase(), path, setRoute, handler);
+    else app.on(def.openapi.method.toUpperCase(), path, setRoute, authorize(def.roles), handler);
+  }
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API token (`cg_...`). Roles: admin, author, evaluator, viewer.",
+  });
+  const document = () =>
+    app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "celgate",
+        version: deps.version ?? "0.1.0",
+        description:
+          "Policy-as-code for Kubernetes: CEL policies evaluated over manifests and image facts, with history. Errors are RFC 9457 problem details.",
+      },
+      servers: [{ url: "/" }],
+    });
+  let cached: ReturnType<typeof document> | undefined;
+  app.get("/openapi.json", (c) => {
+    c.set("route", "/openapi.json");
+    cached ??= document();
+    return c.json(cached);
+  });
+  app.use("/docs", async (c, next) => {
+    c.set("route", "/docs");
+    await next();
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "celgate API" }));
+
+  app.notFound((c) => {
+    const p = problems
+      .notFound(`no route for ${c.req.method} ${c.req.path}`)
+      .toProblem(c.get("requestId") ?? randomUUID());
+    return c.json(p, 404, { "Content-Type": "application/problem+json" });
+  });
+
+  app.onError((err, c) => {
+    const requestId = c.get("requestId") ?? randomUUID();
+    let problem: ProblemError;
+    if (err instanceof HTTPException) {
+      problem =
+        err.status === 413
+          ? problems.payloadTooLarge(deps.bodyLimit)
+          : new ProblemError(err.status, "http", err.message || "Request failed", { detail: err.message });
+    } else problem = toProblemError(err);
+    const log = c.get("logger") ?? logger;
+    if (problem.status >= 500) log.error({ err }, "request failed");
+    else log.debug({ problem: problem.title, detail: problem.detail }, "request rejected");
+    return c.json(problem.toProblem(requestId), problem.status as 400, {
+      "Content-Type": "application/problem+json",
+      ...(problem.headers ?? {}),
+    });
+  });
+
+  return app;
+}

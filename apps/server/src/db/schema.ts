@@ -1,0 +1,154 @@
+// The one schema of the service. drizzle-kit generates the migrations in ../../drizzle from it
+// (`pnpm --filter @celgate/server db:generate`); they are applied at start on PGlite and PostgreSQL.
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+export const tokens = pgTable("tokens", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  role: text("role").notNull(),
+  /** sha256 of the secret, hex. The secret itself is never stored. */
+  hash: text("hash").notNull().unique(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  createdBy: text("created_by").notNull(),
+  expiresAt: ts("expires_at"),
+  lastUsedAt: ts("last_used_at"),
+  revokedAt: ts("revoked_at"),
+});
+
+export const policies = pgTable("policies", {
+  name: text("name").primaryKey(),
+  source: text("source").notNull(),
+  version: integer("version").notNull(),
+  etag: text("etag").notNull(),
+  labels: jsonb("labels").$type<Record<string, string>>().notNull(),
+  document: jsonb("document").$type<Record<string, unknown>>().notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+export const policyVersions = pgTable(
+  "policy_versions",
+  {
+    name: text("name").notNull(),
+    version: integer("version").notNull(),
+    change: text("change").notNull(),
+    source: text("source").notNull(),
+    actor: text("actor").notNull(),
+    at: ts("at").notNull().defaultNow(),
+    /** Null for a deletion. */
+    document: jsonb("document").$type<Record<string, unknown>>(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.version] })],
+);
+
+export const exceptions = pgTable("exceptions", {
+  name: text("name").primaryKey(),
+  version: integer("version").notNull(),
+  etag: text("etag").notNull(),
+  expires: ts("expires").notNull(),
+  document: jsonb("document").$type<Record<string, unknown>>().notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+export const images = pgTable(
+  "images",
+  {
+    digest: text("digest").primaryKey(),
+    /** `registry/repository:tag` of the facts, normalised, so tag-only references find them too. */
+    nameTag: text("name_tag"),
+    facts: jsonb("facts").$type<Record<string, unknown>>().notNull(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    updatedBy: text("updated_by").notNull(),
+  },
+  (t) => [index("images_name_tag").on(t.nameTag)],
+);
+
+/** Evaluation inputs, stored once per content hash and shared by every evaluation that used them. */
+export const inputs = pgTable("inputs", {
+  hash: text("hash").primaryKey(),
+  /** manifests (YAML/JSON text in `text`) | resources (objects in `data`) | images (facts in `data`). */
+  kind: text("kind").notNull(),
+  text: text("text"),
+  data: jsonb("data"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});
+
+export const evaluations = pgTable(
+  "evaluations",
+  {
+    id: text("id").primaryKey(),
+    /** Insertion order, for cursor pagination. */
+    seq: bigserial("seq", { mode: "number" }).notNull().unique(),
+    recordedAt: ts("recorded_at").notNull().defaultNow(),
+    evaluatedAt: ts("evaluated_at").notNull(),
+    actor: text("actor").notNull(),
+    tokenId: text("token_id").notNull(),
+    source: text("source").notNull(),
+    context: jsonb("context").$type<Record<string, unknown>>().notNull(),
+    params: jsonb("params").$type<Record<string, Record<string, unknown>>>(),
+    selector: text("selector"),
+    policyNames: jsonb("policy_names").$type<string[]>(),
+    policySetDigest: text("policy_set_digest").notNull(),
+    policyCount: integer("policy_count").notNull(),
+    /** name -> version of every policy in the set used. */
+    policyVersions: jsonb("policy_versions").$type<Record<string, number>>().notNull(),
+    decision: text("decision").notNull(),
+    summary: jsonb("summary").$type<Record<string, number>>().notNull(),
+    /** The report exactly as returned. */
+    report: jsonb("report").$type<Record<string, unknown>>().notNull(),
+    inputHash: text("input_hash").notNull(),
+    imagesHash: text("images_hash"),
+    /** [{kind, namespace, name}] of every resource evaluated: the kind/namespace/name filters. */
+    resources: jsonb("resources").$type<{ kind: string; namespace?: string; name: string }[]>().notNull(),
+    /** Image references and digests seen: the image filter. */
+    images: text("images").array().notNull(),
+    /** Policies with a non-skip result: the policy filter. */
+    policies: text("policies").array().notNull(),
+    idempotencyKey: text("idempotency_key"),
+    requestHash: text("request_hash"),
+  },
+  (t) => [
+    uniqueIndex("evaluations_idempotency").on(t.tokenId, t.idempotencyKey),
+    index("evaluations_recorded_at").on(t.recordedAt),
+    index("evaluations_resources").using("gin", t.resources),
+    index("evaluations_images").using("gin", t.images),
+    index("evaluations_policies").using("gin", t.policies),
+    index("evaluations_context").using("gin", t.context),
+  ],
+);
+
+export const audit = pgTable(
+  "audit",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: ts("at").notNull().defaultNow(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    targetKind: text("target_kind").notNull(),
+    targetName: text("target_name").notNull(),
+    detail: jsonb("detail").$type<Record<string, unknown>>(),
+  },
+  (t) => [index("audit_target").on(t.targetKind, t.targetName)],
+);
+
+/** Counters shared by replicas; `policy_generation` grows with every policy or exception change. */
+export const state = pgTable("state", {
+  key: text("key").primaryKey(),
+  value: bigint("value", { mode: "number" }).notNull(),
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_POLICY_DIR, loadConfig } from "./env.js";
+
+describe("loadConfig", () => {
+  it("has the documented defaults", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      databaseUrl: undefined,
+      dataDir: ".celgate",
+      bodyLimit: 3 * 1024 * 1024,
+      logLevel: "info",
+    });
+    expect(c.policyDir).toBe(DEFAULT_POLICY_DIR);
+    expect(DEFAULT_POLICY_DIR).toMatch(/policies$/);
+  });
+
+  it("reads every variable, with byte sizes in units", () => {
+    const c = loadConfig({
+      PORT: "9000",
+      DATABASE_URL: "postgres://u@h/db",
+      CELGATE_DATA_DIR: "/data",
+      CELGATE_ADMIN_TOKEN: "0123456789abcdef",
+      CELGATE_POLICY_DIR: "/p",
+      CELGATE_MAX_BODY_BYTES: "512kib",
+      LOG_LEVEL: "debug",
+    });
+    expect(c).toMatchObject({
+      port: 9000,
+      databaseUrl: "postgres://u@h/db",
+      dataDir: "/data",
+      policyDir: "/p",
+      bodyLimit: 524_288,
+      logLevel: "debug",
+    });
+    expect(loadConfig({ BODY_LIMIT: "1mb" }).bodyLimit).toBe(1_000_000);
+    expect(loadConfig({ PORT: "" }).port).toBe(8080);
+  });
+
+  it("names every bad variable", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: "http",
+        LOG_LEVEL: "loud",
+        CELGATE_ADMIN_TOKEN: "short",
+        DATABASE_URL: "mysql://x",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    for (const name of ["PORT", "LOG_LEVEL", "CELGATE_ADMIN_TOKEN", "DATABASE_URL"])
+      expect((error as Error).message).toContain(name);
+  });
+});

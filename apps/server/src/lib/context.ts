@@ -1,0 +1,20 @@
+import type { Role } from "@celgate/contracts";
+import type { Logger } from "./logger.js";
+
+/** Who is calling: the token's id, name (recorded as the actor) and role. */
+export interface Principal {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+/** Hono's environment of this app: what middleware leaves for handlers. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    principal: Principal;
+    /** The matched route's OpenAPI path, for logs and metrics. */
+    route: string;
+  };
+}

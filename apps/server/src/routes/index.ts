@@ -1,0 +1,60 @@
+import type { RouteDef } from "../lib/route.js";
+import { healthz, readyz } from "./system/health.js";
+import metrics from "./system/metrics.js";
+import createAdmission from "./v1/admission/create.js";
+import listAudit from "./v1/audit/list.js";
+import createEvaluation from "./v1/evaluations/create.js";
+import getEvaluation from "./v1/evaluations/get.js";
+import listEvaluations from "./v1/evaluations/list.js";
+import createException from "./v1/exceptions/create.js";
+import deleteException from "./v1/exceptions/delete.js";
+import getException from "./v1/exceptions/get.js";
+import listExceptions from "./v1/exceptions/list.js";
+import updateException from "./v1/exceptions/update.js";
+import getImage from "./v1/images/get.js";
+import putImage from "./v1/images/put.js";
+import createPolicy from "./v1/policies/create.js";
+import deletePolicy from "./v1/policies/delete.js";
+import getPolicy from "./v1/policies/get.js";
+import listPolicies from "./v1/policies/list.js";
+import updatePolicy from "./v1/policies/update.js";
+import validatePolicies from "./v1/policies/validate.js";
+import { getVersion, listVersions } from "./v1/policies/versions.js";
+import createReplay from "./v1/replays/create.js";
+import createToken from "./v1/tokens/create.js";
+import deleteToken from "./v1/tokens/delete.js";
+import listTokens from "./v1/tokens/list.js";
+
+/**
+ * Every endpoint of the service. The order matters only where paths overlap: the static
+ * `/v1/policies:validate` comes before `/v1/policies/{name}`.
+ */
+export const ROUTES: readonly RouteDef[] = [
+  healthz,
+  readyz,
+  metrics,
+  validatePolicies,
+  listPolicies,
+  createPolicy,
+  getPolicy,
+  updatePolicy,
+  deletePolicy,
+  listVersions,
+  getVersion,
+  createEvaluation,
+  listEvaluations,
+  getEvaluation,
+  putImage,
+  getImage,
+  listExceptions,
+  createException,
+  getException,
+  updateException,
+  deleteException,
+  createAdmission,
+  createReplay,
+  listTokens,
+  createToken,
+  deleteToken,
+  listAudit,
+];

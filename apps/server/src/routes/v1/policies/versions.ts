@@ -1,0 +1,42 @@
+import { PaginationQuerySchema, PolicyVersionListSchema, PolicyVersionSchema } from "@celgate/contracts";
+import { z } from "zod";
+import { validate, validateQuery } from "../../../lib/body.js";
+import { defineRoute, errorResponse, jsonContent, READ } from "../../../lib/route.js";
+import { NameParam } from "./get.js";
+
+export const listVersions = defineRoute({
+  roles: READ,
+  openapi: {
+    method: "get",
+    path: "/v1/policies/{name}/versions",
+    tags: ["policies"],
+    summary: "Every stored version of a policy, newest first",
+    request: { params: NameParam, query: PaginationQuerySchema },
+    responses: { 200: jsonContent(PolicyVersionListSchema, "Versions"), 404: errorResponse("Never stored") },
+  },
+  handler: async (c, s) => {
+    const q = validateQuery(c, PaginationQuerySchema);
+    return c.json(await s.policies.versions(c.req.param("name")!, q.limit, q.cursor), 200);
+  },
+});
+
+const VersionParams = z.object({ name: z.string(), n: z.coerce.number().int().min(1) });
+
+export const getVersion = defineRoute({
+  roles: READ,
+  openapi: {
+    method: "get",
+    path: "/v1/policies/{name}/versions/{n}",
+    tags: ["policies"],
+    summary: "One stored version of a policy",
+    request: { params: VersionParams },
+    responses: {
+      200: jsonContent(PolicyVersionSchema, "The version"),
+      404: errorResponse("No such version"),
+    },
+  },
+  handler: async (c, s) => {
+    const p = validate(VersionParams, c.req.param(), "path");
+    return c.json(await s.policies.version(p.name, p.n), 200);
+  },
+});

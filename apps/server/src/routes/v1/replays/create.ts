@@ -1,0 +1,24 @@
+import { ReplayReportSchema, ReplayRequestSchema } from "@celgate/contracts";
+import { readBody, validate } from "../../../lib/body.js";
+import { AUTHOR, defineRoute, errorResponse, jsonContent } from "../../../lib/route.js";
+
+export default defineRoute({
+  roles: AUTHOR,
+  openapi: {
+    method: "post",
+    path: "/v1/replays",
+    tags: ["replays"],
+    summary: "Replay recorded inputs against candidate policies",
+    description:
+      "Candidate policies replace those of the same name in the set in force (`remove` drops some); the result lists every (resource, policy) whose outcome would change and every decision that would change. Records nothing.",
+    request: { body: { required: true, content: { "application/json": { schema: ReplayRequestSchema } } } },
+    responses: {
+      200: jsonContent(ReplayReportSchema, "What would change"),
+      422: errorResponse("Candidates do not compile"),
+    },
+  },
+  handler: async (c, s) => {
+    const body = await readBody(c);
+    return c.json(await s.replays.replay(validate(ReplayRequestSchema, body.json)), 200);
+  },
+});

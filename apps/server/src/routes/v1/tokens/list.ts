@@ -1,0 +1,19 @@
+import { PaginationQuerySchema, TokenListSchema } from "@celgate/contracts";
+import { validateQuery } from "../../../lib/body.js";
+import { ADMIN, defineRoute, jsonContent } from "../../../lib/route.js";
+
+export default defineRoute({
+  roles: ADMIN,
+  openapi: {
+    method: "get",
+    path: "/v1/tokens",
+    tags: ["tokens"],
+    summary: "List tokens (never their secrets)",
+    request: { query: PaginationQuerySchema },
+    responses: { 200: jsonContent(TokenListSchema, "A page of tokens") },
+  },
+  handler: async (c, s) => {
+    const q = validateQuery(c, PaginationQuerySchema);
+    return c.json(await s.tokens.list(q.limit, q.cursor), 200);
+  },
+});

@@ -1,0 +1,74 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.js";
+import { type Database, openDatabase } from "./db/client.js";
+import type { Config } from "./env.js";
+import { createLogger, type Logger } from "./lib/logger.js";
+import { Metrics } from "./lib/metrics.js";
+import { createServices, type Services } from "./services/index.js";
+
+export interface RunningServer {
+  port: number;
+  services: Services;
+  /** Stops accepting, waits for in-flight requests (up to the shutdown timeout), closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the service: opens the database (applying migrations), seeds the admin token, loads
+ * the policy repository, compiles the policy set and listens. Throws if any of that fails.
+ */
+export async function startServer(
+  config: Config,
+  options: { logger?: Logger; database?: Database; print?: (line: string) => void } = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database = options.database ?? (await openDatabase(config));
+  logger.info(
+    { database: database.kind, dataDir: database.kind === "pglite" ? config.dataDir : undefined },
+    "database ready",
+  );
+  const metrics = new Metrics();
+  const services = createServices({ database, logger, metrics, policyPollMs: config.policyPollMs });
+
+  const { generated } = await services.tokens.seedAdmin(config.adminToken);
+  if (generated) {
+    // Printed once, never logged: the database keeps only its hash.
+    (options.print ?? ((l) => process.stdout.write(`${l}\n`)))(
+      `celgate: no token existed, so an admin token was generated. It is shown this once:\n\n    ${generated}\n`,
+    );
+    logger.warn("generated the first admin token (printed on stdout, not logged)");
+  }
+  const repo = await services.policies.syncRepository(config.policyDir, logger);
+  logger.info({ dir: config.policyDir, ...repo }, "policy repository loaded");
+  await services.runtime.get();
+
+  const app = createApp({ services, bodyLimit: config.bodyLimit });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, host: config.host }, "listening");
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info("shutting down: no new connections, finishing in-flight requests");
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          logger.warn("shutdown timeout reached; closing remaining connections");
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          resolve();
+        }, config.shutdownTimeoutMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+      if (!options.database) await database.close();
+      logger.info("stopped");
+    })());
+  return { port, services, close };
+}

@@ -1,0 +1,394 @@
+import type {
+  EvaluationListQuery,
+  EvaluationRequest,
+  EvaluationSource,
+  EvaluationSummary,
+} from "@celgate/contracts";
+import { MAX_RESOURCES_PER_EVALUATION } from "@celgate/contracts";
+import {
+  type EvaluationReport,
+  evaluate,
+  type ImageFacts,
+  parseLabelSelector,
+  parseManifests,
+  type Resource,
+  resourcesFromObjects,
+  toWireReport,
+} from "@celgate/core";
+import { and, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
+import type { Db, Tx } from "../db/client.js";
+import { evaluations, inputs } from "../db/schema.js";
+import type { Principal } from "../lib/context.js";
+import { decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
+import { problems } from "../lib/errors.js";
+import { canonicalJson, newId, sha256Hex } from "../lib/ids.js";
+import type { Metrics } from "../lib/metrics.js";
+import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
+import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
+
+/** What an evaluation was run on, as stored for history and replays. */
+export interface StoredInput {
+  manifests?: string;
+  resources?: unknown[];
+  images: ImageFacts[];
+  params?: Record<string, Record<string, unknown>> | undefined;
+  context: Record<string, unknown>;
+  select?: string | undefined;
+  policies?: string[] | undefined;
+}
+
+export interface EvaluationOutcome {
+  report: EvaluationReport;
+  /** True when an Idempotency-Key matched an earlier request: the stored report is returned. */
+  replayed: boolean;
+  recorded: boolean;
+}
+
+/** Resources from the request's manifests or objects; throws 400 with line and column. */
+export function resourcesOf(input: {
+  manifests?: string | undefined;
+  resources?: unknown[] | undefined;
+}): Resource[] {
+  const { resources, diagnostics } =
+    input.manifests !== undefined
+      ? parseManifests(input.manifests, "manifests")
+      : resourcesFromObjects(input.resources ?? [], "resources");
+  const errors = diagnostics.filter(isError);
+  if (errors.length > 0)
+    throw problems.invalidBody(
+      `the ${input.manifests !== undefined ? "manifests" : "resources"} are not valid: ${errors.slice(0, 3).map(describe).join("; ")}`,
+      diagnosticErrors(errors),
+    );
+  if (resources.length > MAX_RESOURCES_PER_EVALUATION)
+    throw problems.invalidBody(
+      `an evaluation holds at most ${MAX_RESOURCES_PER_EVALUATION} resources, not ${resources.length}; split the request`,
+    );
+  return resources;
+}
+
+/** Sets each result's policyVersion from the snapshot's stored versions. */
+function withVersions(report: EvaluationReport, snapshot: PolicySnapshot): EvaluationReport {
+  for (const r of report.results) {
+    const v = snapshot.versions.get(r.policy);
+    if (v !== undefined) r.policyVersion = v;
+  }
+  return report;
+}
+
+/** Evaluations: run, record in history (with inputs stored once per content hash), read, filter. */
+export class EvaluationService {
+  constructor(
+    private readonly db: Db,
+    private readonly runtime: PolicySetRuntime,
+    private readonly images: ImageService,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /**
+   * Evaluates a request and, unless dryRun, records it. With an idempotency key, a repeated
+   * request returns the first report and id; the same key with a different body is a 422.
+   */
+  async run(
+    principal: Principal,
+    req: EvaluationRequest,
+    options: {
+      source: EvaluationSource;
+      idempotencyKey?: string | undefined;
+      admission?: {
+        object: Record<string, unknown>;
+        oldObject: Record<string, unknown> | null;
+        request: Record<string, unknown>;
+      };
+    },
+  ): Promise<EvaluationOutcome> {
+    const record = req.dryRun !== true;
+    const requestHash = options.idempotencyKey ? sha256Hex(canonicalJson(req)) : undefined;
+    if (record && options.idempotencyKey) {
+      const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
+      if (earlier) return { report: earlier, replayed: true, recorded: true };
+    }
+    if (req.select !== undefined) {
+      const s = parseLabelSelector(req.select);
+      if (!s.ok)
+        throw problems.badRequest(`invalid label selector: ${s.error}`, [
+          { path: "select", message: s.error },
+        ]);
+    }
+    let resources = resourcesOf(req);
+    if (options.admission)
+      resources = resources.map((r) => ({
+        ...r,
+        oldObject: options.admission!.oldObject,
+        request: options.admission!.request,
+      }));
+    const inline = req.images === undefined ? [] : parseFacts(req.images, "images");
+    const snapshot = await this.runtime.get();
+    if (req.policies) {
+      const unknown = req.policies.filter((p) => !snapshot.set.byName.has(p));
+      if (unknown.length > 0)
+        throw problems.badRequest(
+          `unknown policies: ${unknown.join(", ")}`,
+          unknown.map((p) => ({ path: "policies", message: `no policy named ${p}` })),
+        );
+    }
+    const refs = imageRefsOf(resources);
+    const stored = await this.images.lookup(refs);
+    // Inline facts come first: the caller's word beats the store.
+    const facts = [...inline, ...stored];
+    const id = record ? newId("ev") : undefined;
+    const report = withVersions(
+      toWireReport(
+        evaluate(snapshot.set, {
+          resources,
+          images: facts,
+          exceptions: snapshot.exceptions,
+          ...(req.params ? { params: req.params } : {}),
+          context: req.context ?? {},
+          ...(req.now ? { now: new Date(req.now) } : {}),
+          ...(req.includeSkipped ? { includeSkipped: true } : {}),
+          ...(req.select !== undefined ? { select: req.select } : {}),
+          ...(req.policies ? { policies: req.policies } : {}),
+          ...(id ? { id } : {}),
+        }),
+      ),
+      snapshot,
+    );
+    if (id) report.id = id;
+    this.metrics.inc("celgate_evaluations_total", "Evaluations by decision and source", {
+      decision: report.decision,
+      source: options.source,
+    });
+    for (const r of report.results)
+      if (r.outcome === "error")
+        this.metrics.inc("celgate_policy_errors_total", "Results with outcome error, by policy", {
+          policy: r.policy,
+        });
+    if (!record || !id) return { report, replayed: false, recorded: false };
+
+    const input: StoredInput = {
+      ...(req.manifests !== undefined ? { manifests: req.manifests } : { resources: req.resources ?? [] }),
+      images: facts,
+      params: req.params,
+      context: req.context ?? {},
+      select: req.select,
+      policies: req.policies,
+    };
+    const winner = await this.db.transaction(async (tx) => {
+      const { inputHash, imagesHash } = await storeInputs(tx, input);
+      const inserted = await tx
+        .insert(evaluations)
+        .values({
+          id,
+          evaluatedAt: new Date(report.evaluatedAt),
+          actor: principal.name,
+          tokenId: principal.tokenId,
+          source: options.source,
+          context: req.context ?? {},
+          params: req.params ?? null,
+          selector: req.select ?? null,
+          policyNames: req.policies ?? null,
+          policySetDigest: report.policySet.digest,
+          policyCount: report.policySet.policies,
+          policyVersions: Object.fromEntries(snapshot.versions),
+          decision: report.decision,
+          summary: { ...report.summary },
+          report: report as never,
+          inputHash,
+          imagesHash,
+          resources: resources.map((r) => ({
+            kind: r.ref.kind,
+            name: r.ref.name,
+            ...(r.ref.namespace ? { namespace: r.ref.namespace } : {}),
+          })),
+          images: imageTerms(refs),
+          policies: [...new Set(report.results.map((r) => r.policy))],
+          idempotencyKey: options.idempotencyKey ?? null,
+          requestHash: requestHash ?? null,
+        })
+        .onConflictDoNothing({ target: [evaluations.tokenId, evaluations.idempotencyKey] })
+        .returning({ id: evaluations.id });
+      return inserted.length > 0;
+    });
+    if (!winner && options.idempotencyKey) {
+      // A concurrent request with the same key won the race: answer with its report.
+      const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
+      if (earlier) return { report: earlier, replayed: true, recorded: true };
+    }
+    return { report, replayed: false, recorded: true };
+  }
+
+  async #byIdempotencyKey(
+    tokenId: string,
+    key: string,
+    requestHash: string,
+  ): Promise<EvaluationReport | null> {
+    const [row] = await this.db
+      .select({ report: evaluations.report, requestHash: evaluations.requestHash })
+      .from(evaluations)
+      .where(and(eq(evaluations.tokenId, tokenId), eq(evaluations.idempotencyKey, key)));
+    if (!row) return null;
+    if (row.requestHash !== requestHash)
+      throw problems.unprocessable(`Idempotency-Key ${key} was already used with a different request body`);
+    return row.report as unknown as EvaluationReport;
+  }
+
+  async get(id: string): Promise<EvaluationReport> {
+    const [row] = await this.db
+      .select({ report: evaluations.report })
+      .from(evaluations)
+      .where(eq(evaluations.id, id));
+    if (!row) throw problems.notFound(`no evaluation with id ${id}`);
+    return row.report as unknown as EvaluationReport;
+  }
+
+  /** History, newest first. `context` holds the `context.<key>` filters. */
+  async list(
+    q: EvaluationListQuery & { context: Record<string, string>; limit: number; cursor?: string | undefined },
+  ): Promise<{ items: EvaluationSummary[]; nextCursor: string | null }> {
+    const where: SQL[] = [];
+    if (q.decision) where.push(eq(evaluations.decision, q.decision));
+    if (q.source) where.push(eq(evaluations.source, q.source));
+    if (q.since) where.push(gte(evaluations.recordedAt, new Date(q.since)));
+    if (q.until) where.push(lte(evaluations.recordedAt, new Date(q.until)));
+    if (q.policy) where.push(sql`${evaluations.policies} @> array[${q.policy}]::text[]`);
+    if (q.image) where.push(sql`${evaluations.images} @> array[${q.image}]::text[]`);
+    const resource = {
+      ...(q.kind ? { kind: q.kind } : {}),
+      ...(q.namespace ? { namespace: q.namespace } : {}),
+      ...(q.name ? { name: q.name } : {}),
+    };
+    if (Object.keys(resource).length > 0)
+      where.push(sql`${evaluations.resources} @> ${JSON.stringify([resource])}::jsonb`);
+    for (const [k, v] of Object.entries(q.context)) where.push(sql`${evaluations.context} ->> ${k} = ${v}`);
+    if (q.cursor) where.push(lt(evaluations.seq, Number(decodeCursor(q.cursor, ["seq"]).seq)));
+    const rows = await this.db
+      .select({
+        id: evaluations.id,
+        seq: evaluations.seq,
+        evaluatedAt: evaluations.evaluatedAt,
+        recordedAt: evaluations.recordedAt,
+        decision: evaluations.decision,
+        source: evaluations.source,
+        actor: evaluations.actor,
+        context: evaluations.context,
+        digest: evaluations.policySetDigest,
+        count: evaluations.policyCount,
+        summary: evaluations.summary,
+      })
+      .from(evaluations)
+      .where(and(...where))
+      .orderBy(desc(evaluations.seq))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        evaluatedAt: r.evaluatedAt.toISOString(),
+        recordedAt: r.recordedAt.toISOString(),
+        decision: r.decision as EvaluationSummary["decision"],
+        source: r.source as EvaluationSource,
+        actor: r.actor,
+        context: r.context,
+        policySet: { digest: r.digest, policies: r.count },
+        summary: r.summary as EvaluationSummary["summary"],
+      })),
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ seq: last.seq }) : null,
+    };
+  }
+
+  /** The stored inputs of recorded evaluations, for replays. */
+  async inputsOf(
+    ids: readonly string[],
+  ): Promise<Map<string, { input: StoredInput; report: EvaluationReport }>> {
+    const out = new Map<string, { input: StoredInput; report: EvaluationReport }>();
+    if (ids.length === 0) return out;
+    const rows = await this.db.execute(sql`
+      select e.id, e.report, e.params, e.context, e.selector, e.policy_names,
+             i.kind as input_kind, i.text as input_text, i.data as input_data, m.data as images
+      from ${evaluations} e
+      join ${inputs} i on i.hash = e.input_hash
+      left join ${inputs} m on m.hash = e.images_hash
+      where e.id in (${sql.join(
+        ids.map((id) => sql`${id}`),
+        sql`, `,
+      )})`);
+    for (const r of (rows as unknown as { rows: Record<string, unknown>[] }).rows) {
+      const input: StoredInput = {
+        ...(r.input_kind === "manifests"
+          ? { manifests: r.input_text as string }
+          : { resources: r.input_data as unknown[] }),
+        images: (r.images as ImageFacts[] | null) ?? [],
+        params: (r.params as StoredInput["params"]) ?? undefined,
+        context: (r.context as Record<string, unknown>) ?? {},
+        select: (r.selector as string | null) ?? undefined,
+        policies: (r.policy_names as string[] | null) ?? undefined,
+      };
+      out.set(r.id as string, { input, report: r.report as EvaluationReport });
+    }
+    return out;
+  }
+
+  /** Ids of recorded evaluations, newest first, within [since, until]. */
+  async recentIds(q: {
+    since?: string | undefined;
+    until?: string | undefined;
+    limit: number;
+  }): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: evaluations.id })
+      .from(evaluations)
+      .where(
+        and(
+          q.since ? gte(evaluations.recordedAt, new Date(q.since)) : undefined,
+          q.until ? lte(evaluations.recordedAt, new Date(q.until)) : undefined,
+        ),
+      )
+      .orderBy(desc(evaluations.seq))
+      .limit(q.limit);
+    return rows.map((r) => r.id);
+  }
+}
+
+/** Image filter terms: every reference as written, and its digest. */
+function imageTerms(refs: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const ref of refs) {
+    out.add(ref);
+    const at = ref.indexOf("@");
+    if (at >= 0) out.add(ref.slice(at + 1));
+  }
+  return [...out];
+}
+
+/** Stores the manifests/resources and the image facts once per content hash. */
+async function storeInputs(
+  tx: Tx,
+  input: StoredInput,
+): Promise<{ inputHash: string; imagesHash: string | null }> {
+  let inputHash: string;
+  if (input.manifests !== undefined) {
+    inputHash = `sha256:${sha256Hex(input.manifests)}`;
+    await tx
+      .insert(inputs)
+      .values({ hash: inputHash, kind: "manifests", text: input.manifests })
+      .onConflictDoNothing();
+  } else {
+    const json = canonicalJson(input.resources ?? []);
+    inputHash = `sha256:${sha256Hex(json)}`;
+    await tx
+      .insert(inputs)
+      .values({ hash: inputHash, kind: "resources", data: input.resources ?? [] })
+      .onConflictDoNothing();
+  }
+  let imagesHash: string | null = null;
+  if (input.images.length > 0) {
+    imagesHash = `sha256:${sha256Hex(canonicalJson(input.images))}`;
+    await tx
+      .insert(inputs)
+      .values({ hash: imagesHash, kind: "images", data: input.images })
+      .onConflictDoNothing();
+  }
+  return { inputHash, imagesHash };
+}

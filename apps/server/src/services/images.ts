@@ -1,0 +1,146 @@
+import type { StoredImage } from "@celgate/contracts";
+import {
+  containersOf,
+  type ImageFacts,
+  isReferenceError,
+  parseImageFacts,
+  parseImageReference,
+  podSpecOf,
+  type Resource,
+} from "@celgate/core";
+import { desc, eq, inArray, or } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { images } from "../db/schema.js";
+import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
+import { problems } from "../lib/errors.js";
+
+/** `registry/repository:tag`, normalised as Docker does; null without a tag. */
+export function nameTagOf(ref: { registry: string; repository: string; tag: string | null }): string | null {
+  return ref.tag ? `${ref.registry}/${ref.repository}:${ref.tag}` : null;
+}
+
+/** Every image reference in the resources' pod specs, as written. */
+export function imageRefsOf(resources: readonly Resource[]): string[] {
+  const refs = new Set<string>();
+  for (const r of resources)
+    for (const c of containersOf(podSpecOf(r.object))) if (typeof c.image === "string") refs.add(c.image);
+  return [...refs];
+}
+
+/**
+ * Reads image facts in any accepted format (native, Trivy, Grype, or a list of reports).
+ * Throws 400 with the engine's diagnostics when the input is not image facts.
+ */
+export function parseFacts(input: unknown, what = "images"): ImageFacts[] {
+  const reports =
+    Array.isArray(input) &&
+    input.length > 0 &&
+    input.every((x) => x && typeof x === "object" && ("SchemaVersion" in x || "matches" in x))
+      ? input
+      : [input];
+  const out: ImageFacts[] = [];
+  for (const report of reports) {
+    const parsed = parseImageFacts(report, what);
+    const errors = parsed.diagnostics.filter(isError);
+    if (errors.length > 0 || parsed.format === null)
+      throw problems.invalidBody(
+        parsed.format === null
+          ? `${what}: not image facts (native, Trivy or Grype JSON)`
+          : `${what}: ${errors.slice(0, 3).map(describe).join("; ")}`,
+        diagnosticErrors(errors),
+      );
+    out.push(...parsed.images);
+  }
+  return out;
+}
+
+/** The image-facts store, keyed by digest. */
+export class ImageService {
+  constructor(private readonly db: Db) {}
+
+  /** Stores the facts of `digest` from a native, Trivy or Grype body. Returns whether it was new. */
+  async put(actor: string, digest: string, body: unknown): Promise<{ image: StoredImage; created: boolean }> {
+    const facts = parseFacts(body, "body");
+    const chosen =
+      facts.find((f) => f.digest === digest) ??
+      (facts.length === 1 && facts[0]!.digest === null ? facts[0] : undefined);
+    if (!chosen) {
+      const digests = facts.map((f) => f.digest ?? "(none)").join(", ");
+      throw problems.unprocessable(
+        `the facts describe no image with digest ${digest} (found: ${digests || "no images"})`,
+      );
+    }
+    const stored: ImageFacts = { ...chosen, digest, known: true };
+    const values = {
+      nameTag: nameTagOf(stored),
+      facts: stored as never,
+      updatedAt: new Date(),
+      updatedBy: actor,
+    };
+    const [existing] = await this.db
+      .select({ digest: images.digest })
+      .from(images)
+      .where(eq(images.digest, digest));
+    const [row] = await this.db
+      .insert(images)
+      .values({ digest, ...values })
+      .onConflictDoUpdate({ target: images.digest, set: values })
+      .returning();
+    return { image: toWire(row!), created: !existing };
+  }
+
+  async get(digest: string): Promise<StoredImage> {
+    const [row] = await this.db.select().from(images).where(eq(images.digest, digest));
+    if (!row) throw problems.notFound(`no facts stored for image ${digest}`);
+    return toWire(row);
+  }
+
+  /**
+   * Stored facts for the given image references: by digest when the reference has one, else by
+   * normalised name and tag (the newest stored). Unparseable references are ignored here (the
+   * engine reports them).
+   */
+  async lookup(refs: readonly string[]): Promise<ImageFacts[]> {
+    const digests = new Set<string>();
+    const nameTags = new Set<string>();
+    for (const text of refs) {
+      const ref = parseImageReference(text);
+      if (isReferenceError(ref)) continue;
+      if (ref.digest) digests.add(ref.digest);
+      else {
+        const key = nameTagOf(ref);
+        if (key) nameTags.add(key);
+      }
+    }
+    if (digests.size === 0 && nameTags.size === 0) return [];
+    const rows = await this.db
+      .select()
+      .from(images)
+      .where(
+        or(
+          digests.size > 0 ? inArray(images.digest, [...digests]) : undefined,
+          nameTags.size > 0 ? inArray(images.nameTag, [...nameTags]) : undefined,
+        ),
+      )
+      .orderBy(desc(images.updatedAt));
+    const seenTags = new Set<string>();
+    const out: ImageFacts[] = [];
+    for (const r of rows) {
+      if (digests.has(r.digest)) out.push(r.facts as unknown as ImageFacts);
+      else if (r.nameTag && !seenTags.has(r.nameTag)) {
+        seenTags.add(r.nameTag);
+        out.push(r.facts as unknown as ImageFacts);
+      }
+    }
+    return out;
+  }
+}
+
+function toWire(r: typeof images.$inferSelect): StoredImage {
+  return {
+    digest: r.digest,
+    facts: r.facts as unknown as StoredImage["facts"],
+    updatedAt: r.updatedAt.toISOString(),
+    updatedBy: r.updatedBy,
+  };
+}

@@ -1,0 +1,58 @@
+import type { Database } from "../db/client.js";
+import type { Logger } from "../lib/logger.js";
+import type { Metrics } from "../lib/metrics.js";
+import { AdmissionService } from "./admission.js";
+import { AuditService } from "./audit.js";
+import { EvaluationService } from "./evaluations.js";
+import { ExceptionService } from "./exceptions.js";
+import { ImageService } from "./images.js";
+import { PolicyService } from "./policies.js";
+import { PolicySetRuntime } from "./policy-set.js";
+import { ReplayService } from "./replays.js";
+import { TokenService } from "./tokens.js";
+
+/** Every domain verb of the service, wired to one database. */
+export interface Services {
+  database: Database;
+  logger: Logger;
+  metrics: Metrics;
+  runtime: PolicySetRuntime;
+  tokens: TokenService;
+  audit: AuditService;
+  policies: PolicyService;
+  exceptions: ExceptionService;
+  images: ImageService;
+  evaluations: EvaluationService;
+  admission: AdmissionService;
+  replays: ReplayService;
+}
+
+export function createServices(deps: {
+  database: Database;
+  logger: Logger;
+  metrics: Metrics;
+  policyPollMs: number;
+}): Services {
+  const { database, logger, metrics } = deps;
+  const db = database.db;
+  const runtime = new PolicySetRuntime(db, logger, deps.policyPollMs, (s) => {
+    metrics.set("celgate_policies", "Policies in the compiled set in force", s.set.policies.length);
+    metrics.set("celgate_policy_generation", "Policy generation in force on this instance", s.generation);
+  });
+  const images = new ImageService(db);
+  const evaluations = new EvaluationService(db, runtime, images, metrics);
+  return {
+    database,
+    logger,
+    metrics,
+    runtime,
+    tokens: new TokenService(db),
+    audit: new AuditService(db),
+    policies: new PolicyService(db, runtime),
+    exceptions: new ExceptionService(db, runtime),
+    images,
+    evaluations,
+    admission: new AdmissionService(evaluations),
+    replays: new ReplayService(runtime, evaluations),
+  };
+}

@@ -1,0 +1,441 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import type { PolicyResource, PolicySource, PolicyVersion, ValidationResult } from "@celgate/contracts";
+import {
+  canonicalJson,
+  compilePolicySet,
+  type Diagnostic,
+  type ExceptionDocument,
+  type Located,
+  type PolicyDocument,
+  parseLabelSelector,
+  parsePolicyDocuments,
+} from "@celgate/core";
+import { and, asc, desc, eq, lt, max, sql } from "drizzle-orm";
+import type { Db, Tx } from "../db/client.js";
+import { policies, policyVersions } from "../db/schema.js";
+import { decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { describe, diagnosticErrors, isError, isSyntax } from "../lib/diagnostics.js";
+import { problems } from "../lib/errors.js";
+import { etagOf, ifMatchSatisfied } from "../lib/etag.js";
+import type { Logger } from "../lib/logger.js";
+import { writeAudit } from "./audit.js";
+import { bumpGeneration, type PolicySetRuntime } from "./policy-set.js";
+
+type Row = typeof policies.$inferSelect;
+const REPOSITORY_LOCK = 4_227_303;
+
+export function toPolicyResource(r: Row): PolicyResource {
+  return {
+    name: r.name,
+    source: r.source as PolicySource,
+    version: r.version,
+    etag: r.etag,
+    labels: r.labels,
+    document: r.document as PolicyResource["document"],
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    updatedBy: r.updatedBy,
+  };
+}
+
+/**
+ * Parses a request body that must hold exactly one document of `kind`. Throws 400 on syntax
+ * errors and 422 on schema errors, every diagnostic with its line and column.
+ */
+export function parseSingleDocument(text: string, kind: "Policy"): PolicyDocument;
+export function parseSingleDocument(text: string, kind: "PolicyException"): ExceptionDocument;
+export function parseSingleDocument(
+  text: string,
+  kind: "Policy" | "PolicyException",
+): PolicyDocument | ExceptionDocument {
+  return parseSingle(text, kind).doc;
+}
+
+function parseSingle(text: string, kind: "Policy" | "PolicyException") {
+  const parsed = parsePolicyDocuments(text);
+  const errors = parsed.diagnostics.filter(isError);
+  if (errors.length > 0) {
+    const summary = errors.slice(0, 3).map(describe).join("; ");
+    if (errors.some(isSyntax))
+      throw problems.invalidBody(`malformed document: ${summary}`, diagnosticErrors(errors));
+    throw problems.unprocessable(`the document is not a valid ${kind}: ${summary}`, diagnosticErrors(errors));
+  }
+  const docs = kind === "Policy" ? parsed.located.policies : parsed.located.exceptions;
+  const total = parsed.policies.length + parsed.exceptions.length + parsed.tests.length;
+  if (docs.length !== 1 || total !== 1)
+    throw problems.invalidBody(`expected exactly one ${kind} document, got ${total} document(s)`);
+  return docs[0]!;
+}
+
+/** Parses and compiles one Policy document of a request body; throws 400/422 with positions. */
+function parsePolicyBody(text: string): PolicyDocument {
+  const located = parseSingle(text, "Policy") as Located<PolicyDocument>;
+  const { diagnostics } = compilePolicySet([located]);
+  const errors = diagnostics.filter(isError);
+  if (errors.length > 0)
+    throw problems.unprocessable(
+      `the policy does not compile: ${errors.slice(0, 3).map(describe).join("; ")}`,
+      diagnosticErrors(errors),
+    );
+  return located.doc;
+}
+
+async function nextVersion(tx: Tx, name: string): Promise<number> {
+  const [row] = await tx
+    .select({ v: max(policyVersions.version) })
+    .from(policyVersions)
+    .where(eq(policyVersions.name, name));
+  return (row?.v ?? 0) + 1;
+}
+
+const labelsOf = (doc: PolicyDocument): Record<string, string> => ({ ...(doc.metadata.labels ?? {}) });
+
+/** Policies: create, read, replace (optimistic, If-Match), delete, versions, validate, repository sync. */
+export class PolicyService {
+  constructor(
+    private readonly db: Db,
+    private readonly runtime: PolicySetRuntime,
+  ) {}
+
+  async list(q: {
+    select?: string | undefined;
+    source?: PolicySource | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  }) {
+    let matches: ((labels: Record<string, string>) => boolean) | undefined;
+    if (q.select !== undefined) {
+      const selector = parseLabelSelector(q.select);
+      if (!selector.ok)
+        throw problems.badRequest(`invalid label selector: ${selector.error}`, [
+          { path: "select", message: selector.error },
+        ]);
+      matches = selector.matches;
+    }
+    const after = q.cursor ? String(decodeCursor(q.cursor, ["name"]).name) : undefined;
+    const rows = await this.db
+      .select()
+      .from(policies)
+      .where(
+        and(
+          q.source ? eq(policies.source, q.source) : undefined,
+          after ? sql`${policies.name} > ${after}` : undefined,
+        ),
+      )
+      .orderBy(asc(policies.name));
+    const filtered = matches ? rows.filter((r) => matches(r.labels)) : rows;
+    const page = filtered.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toPolicyResource),
+      nextCursor: filtered.length > q.limit && last ? encodeCursor({ name: last.name }) : null,
+    };
+  }
+
+  async get(name: string): Promise<PolicyResource> {
+    const [row] = await this.db.select().from(policies).where(eq(policies.name, name));
+    if (!row) throw problems.notFound(`no policy named ${name}`);
+    return toPolicyResource(row);
+  }
+
+  async create(actor: string, text: string): Promise<PolicyResource> {
+    const doc = parsePolicyBody(text);
+    const name = doc.metadata.name;
+    const row = await this.db.transaction(async (tx) => {
+      const [existing] = await tx.select().from(policies).where(eq(policies.name, name)).for("update");
+      if (existing)
+        throw problems.conflict(
+          existing.source === "repository"
+            ? `policy ${name} comes from the policy repository (CELGATE_POLICY_DIR) and cannot be changed through the API`
+            : `a policy named ${name} already exists; replace it with PUT /v1/policies/${name}`,
+        );
+      const version = await nextVersion(tx, name);
+      const [inserted] = await tx
+        .insert(policies)
+        .values({
+          name,
+          source: "api",
+          version,
+          etag: etagOf(version),
+          labels: labelsOf(doc),
+          document: doc as never,
+          updatedBy: actor,
+        })
+        .returning();
+      await tx
+        .insert(policyVersions)
+        .values({ name, version, change: "create", source: "api", actor, document: doc as never });
+      await writeAudit(tx, {
+        actor,
+        action: "policy.create",
+        targetKind: "policy",
+        targetName: name,
+        detail: { version },
+      });
+      await bumpGeneration(tx);
+      return inserted!;
+    });
+    this.runtime.invalidate();
+    return toPolicyResource(row);
+  }
+
+  async replace(
+    actor: string,
+    name: string,
+    ifMatch: string | undefined,
+    text: string,
+  ): Promise<PolicyResource> {
+    if (!ifMatch)
+      throw problems.preconditionRequired("send If-Match with the ETag of the version you are replacing");
+    const doc = parsePolicyBody(text);
+    if (doc.metadata.name !== name)
+      throw problems.invalidBody(
+        `metadata.name (${doc.metadata.name}) differs from the name in the path (${name})`,
+        [{ path: "metadata.name", message: "must equal the name in the path" }],
+      );
+    const row = await this.db.transaction(async (tx) => {
+      const current = await this.#lockForChange(tx, name, ifMatch);
+      const version = await nextVersion(tx, name);
+      // The etag condition makes the update itself the arbiter between concurrent writers.
+      const [updated] = await tx
+        .update(policies)
+        .set({
+          version,
+          etag: etagOf(version),
+          labels: labelsOf(doc),
+          document: doc as never,
+          updatedAt: new Date(),
+          updatedBy: actor,
+        })
+        .where(and(eq(policies.name, name), eq(policies.etag, current.etag)))
+        .returning();
+      if (!updated)
+        throw problems.preconditionFailed(`policy ${name} was changed concurrently; read it again`);
+      await tx
+        .insert(policyVersions)
+        .values({ name, version, change: "update", source: "api", actor, document: doc as never });
+      await writeAudit(tx, {
+        actor,
+        action: "policy.update",
+        targetKind: "policy",
+        targetName: name,
+        detail: { version, previous: current.version },
+      });
+      await bumpGeneration(tx);
+      return updated;
+    });
+    this.runtime.invalidate();
+    return toPolicyResource(row);
+  }
+
+  async remove(actor: string, name: string, ifMatch: string | undefined): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const current = await this.#lockForChange(tx, name, ifMatch);
+      const version = await nextVersion(tx, name);
+      const deleted = await tx
+        .delete(policies)
+        .where(and(eq(policies.name, name), eq(policies.etag, current.etag)))
+        .returning();
+      if (deleted.length === 0)
+        throw problems.preconditionFailed(`policy ${name} was changed concurrently; read it again`);
+      await tx
+        .insert(policyVersions)
+        .values({ name, version, change: "delete", source: "api", actor, document: null });
+      await writeAudit(tx, {
+        actor,
+        action: "policy.delete",
+        targetKind: "policy",
+        targetName: name,
+        detail: { version: current.version },
+      });
+      await bumpGeneration(tx);
+    });
+    this.runtime.invalidate();
+  }
+
+  async #lockForChange(tx: Tx, name: string, ifMatch: string | undefined): Promise<Row> {
+    const [current] = await tx.select().from(policies).where(eq(policies.name, name)).for("update");
+    if (!current) throw problems.notFound(`no policy named ${name}`);
+    if (current.source === "repository")
+      throw problems.conflict(
+        `policy ${name} comes from the policy repository (CELGATE_POLICY_DIR); change it there, not through the API`,
+      );
+    if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, current.etag))
+      throw problems.preconditionFailed(
+        `If-Match ${ifMatch} does not match the current ETag ${current.etag}`,
+      );
+    return current;
+  }
+
+  async versions(name: string, limit: number, cursor?: string) {
+    const before = cursor ? Number(decodeCursor(cursor, ["v"]).v) : undefined;
+    const rows = await this.db
+      .select()
+      .from(policyVersions)
+      .where(and(eq(policyVersions.name, name), before ? lt(policyVersions.version, before) : undefined))
+      .orderBy(desc(policyVersions.version))
+      .limit(limit + 1);
+    if (rows.length === 0 && !cursor) throw problems.notFound(`no policy named ${name} was ever stored`);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toVersion),
+      nextCursor: rows.length > limit && last ? encodeCursor({ v: last.version }) : null,
+    };
+  }
+
+  async version(name: string, version: number): Promise<PolicyVersion> {
+    const [row] = await this.db
+      .select()
+      .from(policyVersions)
+      .where(and(eq(policyVersions.name, name), eq(policyVersions.version, version)));
+    if (!row) throw problems.notFound(`policy ${name} has no version ${version}`);
+    return toVersion(row);
+  }
+
+  /** Compiles documents without saving anything. Never throws for invalid documents. */
+  validate(text: string): ValidationResult {
+    const parsed = parsePolicyDocuments(text);
+    const { set, diagnostics } = compilePolicySet(parsed.located.policies);
+    const all: Diagnostic[] = [...parsed.diagnostics, ...diagnostics];
+    const compiled = new Set(set.policies.map((p) => p.name));
+    return {
+      valid: !all.some(isError),
+      policies: parsed.policies.map((p) => ({ name: p.metadata.name, valid: compiled.has(p.metadata.name) })),
+      diagnostics: all.map((d) => ({
+        code: d.code,
+        message: d.message,
+        ...(d.path === undefined ? {} : { path: d.path }),
+        ...(d.line === undefined ? {} : { line: d.line }),
+        ...(d.column === undefined ? {} : { column: d.column }),
+        ...(d.sourceLine === undefined ? {} : { sourceLine: d.sourceLine }),
+        ...(d.severity === undefined ? {} : { severity: d.severity }),
+      })),
+    };
+  }
+
+  /**
+   * Loads the policy repository (CELGATE_POLICY_DIR) as source `repository`: new or changed
+   * policies are stored as a new version, ones gone from the folder are deleted, policies that
+   * do not compile are logged and left out. Replicas may run this together (advisory lock).
+   */
+  async syncRepository(
+    dir: string,
+    logger: Logger,
+  ): Promise<{ loaded: number; changed: number; invalid: number }> {
+    const files = await listYamlFiles(dir);
+    const docs = new Map<string, PolicyDocument>();
+    let invalid = 0;
+    for (const file of files) {
+      const text = await readFile(file, "utf8");
+      const rel = relative(dir, file);
+      const parsed = parsePolicyDocuments(text, rel);
+      for (const d of parsed.diagnostics.filter(isError))
+        logger.error({ file: rel, diagnostic: d }, "policy file has errors");
+      const { set, diagnostics } = compilePolicySet(parsed.located.policies);
+      for (const d of diagnostics.filter(isError))
+        logger.error({ file: rel, diagnostic: d }, "policy does not compile; not loaded");
+      invalid += parsed.policies.length - set.policies.length;
+      for (const p of set.policies) {
+        if (docs.has(p.name))
+          logger.error(
+            { file: rel, policy: p.name },
+            "duplicate policy name in the repository; first one kept",
+          );
+        else docs.set(p.name, p.document);
+      }
+    }
+    const actor = "repository";
+    const changed = await this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${REPOSITORY_LOCK})`);
+      const existing = new Map((await tx.select().from(policies)).map((r) => [r.name, r]));
+      let n = 0;
+      for (const [name, doc] of docs) {
+        const row = existing.get(name);
+        if (row && row.source === "repository" && canonicalJson(row.document) === canonicalJson(doc))
+          continue;
+        if (row && row.source === "api")
+          logger.warn({ policy: name }, "repository policy replaces the API policy of the same name");
+        const version = await nextVersion(tx, name);
+        const values = {
+          source: "repository",
+          version,
+          etag: etagOf(version),
+          labels: labelsOf(doc),
+          document: doc as never,
+          updatedAt: new Date(),
+          updatedBy: actor,
+        };
+        await tx
+          .insert(policies)
+          .values({ name, ...values })
+          .onConflictDoUpdate({ target: policies.name, set: values });
+        const change = row ? "update" : "create";
+        await tx
+          .insert(policyVersions)
+          .values({ name, version, change, source: "repository", actor, document: doc as never });
+        await writeAudit(tx, {
+          actor,
+          action: `policy.${change}`,
+          targetKind: "policy",
+          targetName: name,
+          detail: { version, source: "repository" },
+        });
+        n++;
+      }
+      for (const [name, row] of existing) {
+        if (row.source !== "repository" || docs.has(name)) continue;
+        const version = await nextVersion(tx, name);
+        await tx.delete(policies).where(eq(policies.name, name));
+        await tx
+          .insert(policyVersions)
+          .values({ name, version, change: "delete", source: "repository", actor, document: null });
+        await writeAudit(tx, {
+          actor,
+          action: "policy.delete",
+          targetKind: "policy",
+          targetName: name,
+          detail: { version, source: "repository" },
+        });
+        n++;
+      }
+      if (n > 0) await bumpGeneration(tx);
+      return n;
+    });
+    this.runtime.invalidate();
+    return { loaded: docs.size, changed, invalid };
+  }
+}
+
+function toVersion(r: typeof policyVersions.$inferSelect): PolicyVersion {
+  return {
+    name: r.name,
+    version: r.version,
+    change: r.change as PolicyVersion["change"],
+    source: r.source as PolicySource,
+    actor: r.actor,
+    at: r.at.toISOString(),
+    document: (r.document as PolicyVersion["document"]) ?? null,
+  };
+}
+
+async function listYamlFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return out;
+    throw err;
+  }
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      // Test fixtures are manifests, not policies.
+      if (e.name === "fixtures" || e.name === "node_modules" || e.name.startsWith(".")) continue;
+      out.push(...(await listYamlFiles(path)));
+    } else if (/\.ya?ml$/.test(e.name) && !/\.test\.|_test\./.test(e.name)) out.push(path);
+  }
+  return out;
+}

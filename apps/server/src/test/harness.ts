@@ -1,0 +1,217 @@
+// Test harness: a real app over a real database (PGlite or PostgreSQL), one per test file.
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import type { Role } from "@celgate/contracts";
+import pg from "pg";
+import { type App, createApp } from "../app.js";
+import { type Database, openPglite, openPostgres } from "../db/client.js";
+import { createLogger } from "../lib/logger.js";
+import { Metrics } from "../lib/metrics.js";
+import { createServices, type Services } from "../services/index.js";
+
+export type Backend = "pglite" | "postgres";
+
+/** A parsed JSON response body: tests assert on its shape, so it is left untyped on purpose. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the assertions themselves
+export type Json = any;
+
+/** The PostgreSQL server for tests; each test file creates and drops its own database there. */
+export const TEST_POSTGRES_URL =
+  process.env.CELGATE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * The backends every storage test runs on: PGlite, and PostgreSQL when it is reachable (CI
+ * provides it). `CELGATE_TEST_BACKENDS=pglite` (or `postgres`) narrows the choice.
+ */
+export const BACKENDS: Backend[] = process.env.CELGATE_TEST_BACKENDS
+  ? (process.env.CELGATE_TEST_BACKENDS.split(",") as Backend[])
+  : (await postgresReachable())
+    ? ["pglite", "postgres"]
+    : ["pglite"];
+if (!BACKENDS.includes("postgres"))
+  console.warn(`celgate tests: PostgreSQL at ${TEST_POSTGRES_URL} unreachable; PGlite only`);
+
+export const FIXTURE_POLICY_DIR = fileURLToPath(new URL("./fixtures/policies", import.meta.url));
+
+export function databaseUrl(name: string, base = TEST_POSTGRES_URL): string {
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Creates an empty PostgreSQL database; returns its URL and a function that drops it. */
+export async function createPostgresDatabase(): Promise<{
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}> {
+  const name = `celgate_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  return {
+    url: databaseUrl(name),
+    name,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export async function openTestDatabase(
+  backend: Backend,
+): Promise<{ database: Database; drop(): Promise<void> }> {
+  if (backend === "pglite") {
+    const database = await openPglite("memory://");
+    return { database, drop: () => database.close() };
+  }
+  const created = await createPostgresDatabase();
+  const database = await openPostgres(created.url, { poolSize: 5 });
+  return {
+    database,
+    drop: async () => {
+      await database.close();
+      await created.drop();
+    },
+  };
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  /** Sent as is, with Content-Type application/yaml unless headers say otherwise. */
+  yaml?: string;
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestApp {
+  backend: Backend;
+  app: App;
+  services: Services;
+  database: Database;
+  tokens: Record<Role, string>;
+  request(method: string, path: string, options?: RequestOptions): Promise<Response>;
+  /** request() and the parsed JSON body. */
+  call<T = Json>(
+    method: string,
+    path: string,
+    options?: RequestOptions,
+  ): Promise<{ status: number; body: T; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** A complete app (fixture policy repository loaded, a token per role) over a fresh database. */
+export async function setupApp(
+  backend: Backend,
+  options: { policyDir?: string; bodyLimit?: number; policyPollMs?: number } = {},
+): Promise<TestApp> {
+  const { database, drop } = await openTestDatabase(backend);
+  const logger = createLogger(process.env.CELGATE_TEST_LOG ?? "silent");
+  const services = createServices({
+    database,
+    logger,
+    metrics: new Metrics(),
+    policyPollMs: options.policyPollMs ?? 0,
+  });
+  await services.tokens.seedAdmin("test-admin-token-0123456789");
+  await services.policies.syncRepository(options.policyDir ?? FIXTURE_POLICY_DIR, logger);
+  const tokens = { admin: "test-admin-token-0123456789" } as Record<Role, string>;
+  for (const role of ["author", "evaluator", "viewer"] as const)
+    tokens[role] = (await services.tokens.create("test", { name: `test ${role}`, role })).token;
+  const app = createApp({ services, bodyLimit: options.bodyLimit ?? 3 * 1024 * 1024 });
+  const request = (method: string, path: string, o: RequestOptions = {}) => {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    const token = o.token === undefined ? tokens.admin : o.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (o.yaml !== undefined) {
+      body = o.yaml;
+      headers["content-type"] ??= "application/yaml";
+    } else if (o.raw !== undefined) {
+      body = o.raw;
+      headers["content-type"] ??= "application/json";
+    } else if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers["content-type"] ??= "application/json";
+    }
+    return Promise.resolve(app.request(path, { method, headers, ...(body === undefined ? {} : { body }) }));
+  };
+  return {
+    backend,
+    app,
+    services,
+    database,
+    tokens,
+    request,
+    async call(method, path, o) {
+      const res = await request(method, path, o);
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, body: body as never, headers: res.headers };
+    },
+    close: drop,
+  };
+}
+
+/** A Deployment manifest as YAML. */
+export function deploymentYaml(
+  name: string,
+  options: { namespace?: string; owner?: string; replicas?: number; image?: string } = {},
+): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: ${options.namespace ?? "shop"}
+${options.owner ? `  labels:\n    owner: ${options.owner}\n` : ""}spec:
+  replicas: ${options.replicas ?? 2}
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ${options.image ?? "registry.example/shop/web:1.0"}
+`;
+}
+
+export function deploymentObject(
+  name: string,
+  options: { namespace?: string; owner?: string; replicas?: number; image?: string } = {},
+) {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name,
+      namespace: options.namespace ?? "shop",
+      ...(options.owner ? { labels: { owner: options.owner } } : {}),
+    },
+    spec: {
+      replicas: options.replicas ?? 2,
+      template: {
+        spec: { containers: [{ name: "app", image: options.image ?? "registry.example/shop/web:1.0" }] },
+      },
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { pageSchema } from "./common.js";
+
+export const AuditEntrySchema = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    actor: z.string(),
+    action: z.string().describe("e.g. policy.create, policy.update, exception.delete, token.revoke"),
+    targetKind: z.enum(["policy", "exception", "token", "image"]),
+    targetName: z.string(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: "AuditEntry" });
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+export const AuditListSchema = pageSchema(AuditEntrySchema, "AuditList");
+
+export const AuditListQuerySchema = z.object({
+  targetKind: z.enum(["policy", "exception", "token", "image"]).optional(),
+  targetName: z.string().max(253).optional(),
+  actor: z.string().max(100).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+});

@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/** RFC 9457 problem details, the one error envelope of the API. */
+export const ProblemFieldErrorSchema = z
+  .object({
+    path: z.string().optional(),
+    message: z.string(),
+    line: z.number().int().optional(),
+    column: z.number().int().optional(),
+    code: z.string().optional(),
+  })
+  .meta({ id: "ProblemFieldError" });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    requestId: z.string(),
+    errors: z.array(ProblemFieldErrorSchema).optional(),
+  })
+  .meta({ id: "Problem", description: "RFC 9457 problem details (application/problem+json)." });
+export type Problem = z.infer<typeof ProblemSchema>;
+export type ProblemFieldError = z.infer<typeof ProblemFieldErrorSchema>;
+
+export const MAX_PAGE_LIMIT = 500;
+export const DEFAULT_PAGE_LIMIT = 50;
+
+/** `?limit=` and `?cursor=` of every list. */
+export const PaginationQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
+  cursor: z.string().max(512).optional(),
+});
+export type PaginationQuery = z.infer<typeof PaginationQuerySchema>;
+
+/** A page of a list: `items` and an opaque `nextCursor` (null on the last page). */
+export function pageSchema<T extends z.ZodType>(item: T, id: string) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ id });
+}
+
+/** Metadata shared by celgate documents. */
+export const ObjectMetaSchema = z
+  .object({
+    name: z.string(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
+
+/** Roles of API tokens. */
+export const RoleSchema = z.enum(["admin", "author", "evaluator", "viewer"]).meta({ id: "Role" });
+export type Role = z.infer<typeof RoleSchema>;
+
+/** Where an evaluation came from. */
+export const EvaluationSourceSchema = z.enum(["api", "admission", "cli"]).meta({ id: "EvaluationSource" });
+export type EvaluationSource = z.infer<typeof EvaluationSourceSchema>;
+
+/** A duration such as `7d`, `12h`, `30m`, `1d12h`. */
+export const DurationSchema = z.string().regex(/^(\d+[dhms])+$/, "a duration such as 7d, 12h or 30m");
+
+/** Milliseconds of a duration such as `7d` or `1d12h`. Throws if the text is not a duration. */
+export function parseDuration(text: string): number {
+  if (!/^(\d+[dhms])+$/.test(text)) throw new Error(`not a duration: ${text}`);
+  const unit: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
+  let total = 0;
+  for (const m of text.matchAll(/(\d+)([dhms])/g)) total += Number(m[1]) * (unit[m[2] as string] ?? 0);
+  return total;
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { EvaluationRequestSchema, PaginationQuerySchema, ProblemSchema, parseDuration } from "./index.js";
+
+describe("contracts", () => {
+  it("requires exactly one of manifests and resources", () => {
+    expect(EvaluationRequestSchema.safeParse({ manifests: "a: 1" }).success).toBe(true);
+    expect(EvaluationRequestSchema.safeParse({ resources: [] }).success).toBe(true);
+    expect(EvaluationRequestSchema.safeParse({}).success).toBe(false);
+    expect(EvaluationRequestSchema.safeParse({ manifests: "", resources: [] }).success).toBe(false);
+    expect(EvaluationRequestSchema.safeParse({ manifests: "", extra: 1 }).success).toBe(false);
+  });
+
+  it("bounds pages", () => {
+    expect(PaginationQuerySchema.parse({})).toEqual({ limit: 50 });
+    expect(PaginationQuerySchema.safeParse({ limit: "501" }).success).toBe(false);
+  });
+
+  it("parses durations", () => {
+    expect(parseDuration("7d")).toBe(7 * 86_400_000);
+    expect(parseDuration("1d12h")).toBe(36 * 3_600_000);
+    expect(() => parseDuration("soon")).toThrow();
+  });
+
+  it("describes problem details", () => {
+    expect(
+      ProblemSchema.safeParse({ type: "about:blank", title: "x", status: 400, requestId: "r" }).success,
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { ObjectMetaSchema, pageSchema } from "./common.js";
+
+/** A celgate document (Policy or PolicyException) on the wire; the engine checks its spec. */
+export const PolicyDocumentSchema = z
+  .object({
+    apiVersion: z.literal("celgate.dev/v1"),
+    kind: z.literal("Policy"),
+    metadata: ObjectMetaSchema,
+    spec: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: "PolicyDocument", description: "A celgate Policy document (see policy-format)." });
+
+export const PolicySourceSchema = z.enum(["api", "repository"]).meta({ id: "PolicySource" });
+export type PolicySource = z.infer<typeof PolicySourceSchema>;
+
+/** A stored policy: its document plus what the service knows about it. */
+export const PolicyResourceSchema = z
+  .object({
+    name: z.string(),
+    source: PolicySourceSchema,
+    version: z.number().int(),
+    etag: z.string(),
+    labels: z.record(z.string(), z.string()),
+    document: PolicyDocumentSchema,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    updatedBy: z.string(),
+  })
+  .meta({ id: "PolicyResource" });
+export type PolicyResource = z.infer<typeof PolicyResourceSchema>;
+
+export const PolicyListSchema = pageSchema(PolicyResourceSchema, "PolicyList");
+export type PolicyList = z.infer<typeof PolicyListSchema>;
+
+export const PolicyListQuerySchema = z.object({
+  select: z.string().max(1024).optional(),
+  source: PolicySourceSchema.optional(),
+});
+
+export const PolicyChangeSchema = z.enum(["create", "update", "delete"]);
+
+/** One stored version of a policy: who changed it, when, and the document as it then was. */
+export const PolicyVersionSchema = z
+  .object({
+    name: z.string(),
+    version: z.number().int(),
+    change: PolicyChangeSchema,
+    source: PolicySourceSchema,
+    actor: z.string(),
+    at: z.string(),
+    document: PolicyDocumentSchema.nullable(),
+  })
+  .meta({ id: "PolicyVersion" });
+export type PolicyVersion = z.infer<typeof PolicyVersionSchema>;
+export const PolicyVersionListSchema = pageSchema(PolicyVersionSchema, "PolicyVersionList");
+
+export const DiagnosticSchema = z
+  .object({
+    code: z.string(),
+    message: z.string(),
+    path: z.string().optional(),
+    file: z.string().optional(),
+    line: z.number().int().optional(),
+    column: z.number().int().optional(),
+    sourceLine: z.string().optional(),
+    severity: z.enum(["error", "warning"]).optional(),
+  })
+  .meta({ id: "Diagnostic" });
+
+/** Answer of `POST /v1/policies:validate`: 200 whether or not the documents are valid. */
+export const ValidationResultSchema = z
+  .object({
+    valid: z.boolean(),
+    policies: z.array(z.object({ name: z.string(), valid: z.boolean() })),
+    diagnostics: z.array(DiagnosticSchema),
+  })
+  .meta({ id: "ValidationResult" });
+export type ValidationResult = z.infer<typeof ValidationResultSchema>;
