@@ -136,9 +136,16 @@ validations:
 
   it("treats explicit nulls in manifests as absent fields, as the API server does", () => {
     const { set } = policies(
-      policy("nulls", "validations:\n  - expression: object.spec.?volumes.orValue([]).all(v, true) && !has(object.metadata.annotations)"),
+      policy(
+        "nulls",
+        "validations:\n  - expression: object.spec.?volumes.orValue([]).all(v, true) && !has(object.metadata.annotations)",
+      ),
     );
-    const report = run(set, { resources: manifests("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\nspec:\n  volumes:\n") });
+    const report = run(set, {
+      resources: manifests(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\nspec:\n  volumes:\n",
+      ),
+    });
     expect(report.results[0]!.outcome).toBe("pass");
   });
 
@@ -257,6 +264,45 @@ metadata: {name: default}
     ]);
     const viaContext = run(set, { resources: resources.slice(2, 3), context: { namespace: "shop-de" } });
     expect(viaContext.results.map((r) => r.policy)).toEqual(["in-shop"]);
+  });
+
+  it("computes resource-invariant variables once per evaluation, the others once per resource", () => {
+    const { set } = policies(
+      policy(
+        "has-quota",
+        `variables:
+  - {name: quotas, expression: "bundle.filter(r, r.kind == 'ResourceQuota').map(r, r.metadata.namespace)"}
+  - {name: quotaCount, expression: size(variables.quotas)}
+  - {name: mine, expression: "object.metadata.?namespace.orValue('') in variables.quotas"}
+validations:
+  - expression: variables.mine && variables.quotaCount > 0`,
+      ),
+    );
+    const compiled = set.byName.get("has-quota")!;
+    expect(compiled.variables.map((v) => [v.name, v.invariant])).toEqual([
+      ["quotas", true],
+      ["quotaCount", true],
+      ["mine", false],
+    ]);
+    const calls = new Map<string, number>();
+    for (const v of compiled.variables) {
+      const run = v.run;
+      v.run = Object.assign((activation: Record<string, unknown>) => {
+        calls.set(v.name, (calls.get(v.name) ?? 0) + 1);
+        return run(activation);
+      }, run);
+    }
+    const docs = Array.from(
+      { length: 50 },
+      (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: ns${i % 5}}\n`,
+    );
+    docs.push("apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: ns1}\n");
+    const report = run(set, { resources: manifests(docs.join("---\n")) });
+    expect(Object.fromEntries(calls)).toEqual({ quotas: 1, quotaCount: 1, mine: 51 });
+    expect(report.summary.pass).toBe(11); // ten ConfigMaps and the quota in ns1
+    // a second evaluation starts afresh: the bundle may differ
+    run(set, { resources: manifests(docs[0]!) });
+    expect(calls.get("quotas")).toBe(2);
   });
 
   it("stops a runaway comprehension within the budget and keeps the other results", () => {

@@ -16,7 +16,7 @@ import { isRecord } from "../resources/identity.js";
 import type { Resource } from "../resources/types.js";
 import { containersOf, podSpecOf } from "../resources/workload.js";
 import { exceptionCovers, exceptionImageMatches, type LiveException, liveExceptions } from "./exceptions.js";
-import { type RawOutcome, runPolicy } from "./run-policy.js";
+import { type InvariantCache, type RawOutcome, runPolicy } from "./run-policy.js";
 
 export interface EvaluateInput {
   resources: readonly Resource[];
@@ -59,19 +59,22 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
     // each resource is converted to CEL values once, for `object` and for `bundle`
     const converted = input.resources.map((r) => convertObject(r.object));
     const shared = sharedActivation(input, policies, now, converted);
-    const paramsCache = new Map<string, unknown>();
-    const paramsFor = (policy: CompiledPolicy) => {
-      let value = paramsCache.get(policy.name);
+    const perPolicy = new Map<string, PolicyShared>();
+    const sharedFor = (policy: CompiledPolicy) => {
+      let value = perPolicy.get(policy.name);
       if (value === undefined) {
-        value = toCel({ ...policy.params, ...(input.params?.[policy.name] ?? {}) });
-        paramsCache.set(policy.name, value);
+        value = {
+          params: toCel({ ...policy.params, ...(input.params?.[policy.name] ?? {}) }),
+          invariants: new Map(),
+        };
+        perPolicy.set(policy.name, value);
       }
       return value;
     };
     for (const [index, resource] of input.resources.entries()) {
       const prepared = prepareResource(resource, converted[index]!, input, shared);
       for (const policy of policies) {
-        results.push(evaluatePair(policy, resource, prepared, live, paramsFor(policy), input.budget));
+        results.push(evaluatePair(policy, resource, prepared, live, sharedFor(policy), input.budget));
       }
     }
   } catch (error) {
@@ -123,6 +126,14 @@ function selectPolicies(
     policies = policies.filter((p) => parsed.matches(p.labels));
   }
   return policies;
+}
+
+/** What one policy shares across the resources of an evaluation. */
+interface PolicyShared {
+  /** The policy's params merged with the caller's, as CEL values. */
+  params: unknown;
+  /** Values of its resource-invariant variables. */
+  invariants: InvariantCache;
 }
 
 interface SharedActivation {
@@ -224,12 +235,12 @@ function evaluatePair(
   resource: Resource,
   prepared: PreparedResource,
   exceptions: readonly LiveException[],
-  params: unknown,
+  shared: PolicyShared,
   budget: BudgetLimits | undefined,
 ): Result {
   const result = blankResult(policy, resource);
   try {
-    return decidePair(result, policy, prepared, exceptions, params, budget);
+    return decidePair(result, policy, prepared, exceptions, shared, budget);
   } catch (error) {
     return {
       ...result,
@@ -260,7 +271,7 @@ function decidePair(
   policy: CompiledPolicy,
   prepared: PreparedResource,
   exceptions: readonly LiveException[],
-  params: unknown,
+  shared: PolicyShared,
   budget: BudgetLimits | undefined,
 ): Result {
   if (!matches(policy.match, prepared.subject)) return result;
@@ -276,7 +287,12 @@ function decidePair(
   );
 
   const run = (images: readonly ImageFacts[]): RawOutcome =>
-    runPolicy(policy, { ...prepared.base, params, images: images.map(imageToCel) }, budget);
+    runPolicy(
+      policy,
+      { ...prepared.base, params: shared.params, images: images.map(imageToCel) },
+      budget,
+      shared.invariants,
+    );
 
   let raw: RawOutcome;
   let waivedBy: string | null = null;

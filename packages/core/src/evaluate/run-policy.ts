@@ -22,9 +22,13 @@ export function runPolicy(
   policy: CompiledPolicy,
   base: Record<string, unknown>,
   limits?: BudgetLimits,
+  invariants?: InvariantCache,
 ): RawOutcome {
   const budget = new Budget(limits);
-  const activation: Record<string, unknown> = { ...base, variables: lazyVariables(policy, () => activation) };
+  const activation: Record<string, unknown> = {
+    ...base,
+    variables: lazyVariables(policy, () => activation, invariants),
+  };
   let current: CompiledExpression | undefined;
   try {
     return withBudget(budget, () => {
@@ -69,13 +73,23 @@ export function runPolicy(
   }
 }
 
+type VariableState = { value: unknown } | { error: unknown };
+
+/**
+ * Values of a policy's invariant variables, shared by every resource of one evaluation
+ * (see CompiledVariable.invariant). One per policy per evaluation.
+ */
+export type InvariantCache = Map<string, VariableState>;
+
 function lazyVariables(
   policy: CompiledPolicy,
   activation: () => Record<string, unknown>,
+  invariants: InvariantCache | undefined,
 ): Record<string, unknown> {
   const variables: Record<string, unknown> = Object.create(null);
   for (const variable of policy.variables) {
-    let state: { value: unknown } | { error: unknown } | undefined;
+    const shared = variable.invariant ? invariants : undefined;
+    let state: VariableState | undefined = shared?.get(variable.name);
     Object.defineProperty(variables, variable.name, {
       enumerable: true,
       get() {
@@ -87,6 +101,8 @@ function lazyVariables(
               error: BudgetExceededError.is(error) ? error : new VariableError(variable.name, error),
             };
           }
+          // a budget overrun belongs to this resource's run, not to the variable's value
+          if (!("error" in state && BudgetExceededError.is(state.error))) shared?.set(variable.name, state);
         }
         if ("error" in state) throw state.error;
         return state.value;
