@@ -1,1 +1,49 @@
-export {};
+/**
+ * @celgate/sdk: a thin fetch client of the celgate REST API, for tools that deploy. No engine
+ * and no Node built-ins inside: it runs on Node 20+ and in browsers.
+ */
+export { type CelgateClient, type ClientOptions, createClient, paginate } from "./client.js";
+export {
+  ApiError,
+  DeployBlockedError,
+  isApiError,
+  isDeployBlockedError,
+  isNetworkError,
+  NetworkError,
+} from "./errors.js";
+export { summarizeReport } from "./summary.js";
+export type { FetchLike } from "./transport.js";
+export type {
+  AuditEntry,
+  AuditListQuery,
+  CallOptions,
+  CreatedToken,
+  CreateTokenRequest,
+  Decision,
+  EvaluateInput,
+  EvaluateOptions,
+  EvaluationListFilters,
+  EvaluationReport,
+  EvaluationSource,
+  EvaluationSummary,
+  ExceptionDocument,
+  ExceptionListQuery,
+  ExceptionResource,
+  Health,
+  Page,
+  PageQuery,
+  PolicyDocument,
+  PolicyListQuery,
+  PolicyResource,
+  PolicySource,
+  PolicyVersion,
+  PreflightOptions,
+  Readiness,
+  ReplayInput,
+  ReplayReport,
+  ReportResult,
+  Role,
+  StoredImage,
+  Token,
+  ValidationResult,
+} from "./types.js";

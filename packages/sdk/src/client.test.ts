@@ -1,0 +1,460 @@
+// The SDK against the real service, started in-process over PGlite (one per file).
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CelgateClient, createClient, paginate } from "./client.js";
+import { ApiError, DeployBlockedError, NetworkError } from "./errors.js";
+import { startTestService, type TestService } from "./testing/service.js";
+import type { FetchLike } from "./transport.js";
+
+const TRIVY_ALPINE = fileURLToPath(
+  new URL("../../../../shared/corpora/image-scans/trivy/alpine-310.json.golden", import.meta.url),
+);
+const DIGEST = `sha256:${"a1".repeat(32)}`;
+
+const deployment = (
+  name: string,
+  o: { owner?: string; replicas?: number; image?: string } = {},
+) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: shop
+${o.owner ? `  labels:\n    owner: ${o.owner}\n` : ""}spec:
+  replicas: ${o.replicas ?? 2}
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ${o.image ?? "registry.example/shop/web:1.0"}
+`;
+
+const policyYaml = (
+  name: string,
+  expression = "object.spec.?replicas.orValue(1) <= 10",
+) => `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: ${name}
+  labels:
+    practice: testing
+spec:
+  severity: low
+  action: deny
+  match:
+    kinds: [Deployment]
+  validations:
+    - expression: "${expression}"
+      message: too many replicas
+`;
+
+let service: TestService;
+let admin: CelgateClient;
+const tokens: Record<"author" | "evaluator" | "viewer", string> = { author: "", evaluator: "", viewer: "" };
+const as = (token: string, extra: Partial<Parameters<typeof createClient>[0]> = {}) =>
+  createClient({ baseUrl: service.baseUrl, token, retryBaseMs: 20, ...extra });
+
+/** Expects `promise` to reject with an ApiError of that status and problem type. */
+async function expectProblem(promise: Promise<unknown>, status: number, type: string): Promise<ApiError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(ApiError.is(error), `expected an ApiError, got ${String(error)}`).toBe(true);
+  const e = error as ApiError;
+  expect(e.status).toBe(status);
+  expect(e.problem.status).toBe(status);
+  expect(e.problem.type).toBe(`https://celgate.dev/problems/${type}`);
+  expect(e.type).toBe(type);
+  expect(e.requestId).toMatch(/\S/);
+  expect(e.problem.title).toMatch(/\S/);
+  return e;
+}
+
+beforeAll(async () => {
+  service = await startTestService({ bodyLimit: "64kib" });
+  admin = as(service.adminToken);
+  for (const role of ["author", "evaluator", "viewer"] as const)
+    tokens[role] = (await admin.tokens.create({ name: `sdk ${role}`, role })).token;
+});
+
+afterAll(async () => {
+  await service?.close();
+});
+
+describe("system", () => {
+  it("answers health and readiness without a token", async () => {
+    const anonymous = createClient({ baseUrl: service.baseUrl });
+    expect(await anonymous.health()).toEqual({ status: "ok" });
+    expect(await anonymous.ready()).toMatchObject({
+      status: "ready",
+      checks: { database: true, policies: true },
+      policies: 2,
+    });
+  });
+});
+
+describe("policies", () => {
+  it("lists the repository's policies, with a selector and page by page", async () => {
+    const all = await admin.policies.list();
+    expect(all.items.map((p) => [p.name, p.source])).toEqual([
+      ["min-replicas", "repository"],
+      ["owner-label", "repository"],
+    ]);
+    const selected = await admin.policies.list({ select: "practice=ownership" });
+    expect(selected.items.map((p) => p.name)).toEqual(["owner-label"]);
+    const names: string[] = [];
+    for await (const p of paginate((cursor) =>
+      admin.policies.list({ limit: 1, ...(cursor ? { cursor } : {}) }),
+    ))
+      names.push(p.name);
+    expect(names).toEqual(["min-replicas", "owner-label"]);
+  });
+
+  it("creates, reads, replaces with If-Match, versions, validates and removes", async () => {
+    const author = as(tokens.author);
+    const created = await author.policies.create(policyYaml("max-replicas"));
+    expect(created).toMatchObject({
+      name: "max-replicas",
+      source: "api",
+      version: 1,
+      updatedBy: "sdk author",
+    });
+    const read = await author.policies.get("max-replicas");
+    expect(read.etag).toBe(created.etag);
+    const doc = { ...read.document, spec: { ...read.document.spec, severity: "high" } };
+    const updated = await author.policies.update("max-replicas", doc, { ifMatch: read.etag });
+    expect(updated.version).toBe(2);
+    const versions = await author.policies.versions("max-replicas");
+    expect(versions.items.map((v) => [v.version, v.change])).toEqual([
+      [2, "update"],
+      [1, "create"],
+    ]);
+    expect((await author.policies.version("max-replicas", 1)).document?.spec.severity).toBe("low");
+    const valid = await author.policies.validate([doc]);
+    expect(valid).toMatchObject({ valid: true, policies: [{ name: "max-replicas", valid: true }] });
+    const invalid = await author.policies.validate(policyYaml("broken", "object.spec +"));
+    expect(invalid.valid).toBe(false);
+    expect(invalid.diagnostics[0]).toMatchObject({ path: "spec.validations[0].expression" });
+    await author.policies.remove("max-replicas", { ifMatch: updated.etag });
+    await expectProblem(author.policies.get("max-replicas"), 404, "not-found");
+  });
+});
+
+describe("evaluations", () => {
+  it("evaluates manifests, records them with their context, reads them back and filters history", async () => {
+    const client = as(tokens.evaluator);
+    const report = await client.evaluate({
+      manifests: `${deployment("web")}---\n${deployment("api", { owner: "team-a" })}`,
+      context: { environment: "prod", commit: "c0ffee" },
+    });
+    expect(report).toMatchObject({
+      apiVersion: "celgate.dev/v1",
+      kind: "EvaluationReport",
+      decision: "deny",
+    });
+    expect(report.id).toMatch(/^ev_/);
+    expect(report.summary).toMatchObject({ resources: 2, fail: 1, pass: 3 });
+    expect(report.results.find((r) => r.outcome === "fail")).toMatchObject({
+      policy: "owner-label",
+      resource: { kind: "Deployment", name: "web", source: { line: 1, document: 0 } },
+      policyVersion: 1,
+    });
+    expect(await client.evaluations.get(report.id!)).toEqual(report);
+    const history = await client.evaluations.list({ context: { commit: "c0ffee" } });
+    expect(history.items).toHaveLength(1);
+    expect(history.items[0]).toMatchObject({
+      id: report.id,
+      decision: "deny",
+      source: "api",
+      actor: "sdk evaluator",
+    });
+    expect(
+      (await client.evaluations.list({ decision: "deny", name: "web", kind: "Deployment" })).items.map(
+        (i) => i.id,
+      ),
+    ).toContain(report.id);
+  });
+
+  it("does not record a dry run, and records the source it is given", async () => {
+    const client = as(tokens.evaluator);
+    const dry = await client.evaluate({
+      manifests: deployment("dry", { owner: "x" }),
+      dryRun: true,
+      context: { run: "dry" },
+    });
+    expect(dry.id).toBeUndefined();
+    expect((await client.evaluations.list({ context: { run: "dry" } })).items).toHaveLength(0);
+    await client.evaluate(
+      { manifests: deployment("cli", { owner: "x" }), context: { run: "cli" } },
+      { source: "cli" },
+    );
+    expect((await client.evaluations.list({ context: { run: "cli" } })).items.map((i) => i.source)).toEqual([
+      "cli",
+    ]);
+  });
+
+  it("preflight returns an allowed report and throws DeployBlockedError on deny", async () => {
+    const client = as(tokens.evaluator);
+    const ok = await client.preflight({ manifests: deployment("good", { owner: "team-a" }) });
+    expect(ok.decision).toBe("allow");
+    const error = await client.preflight({ manifests: deployment("bad") }).catch((e: unknown) => e);
+    expect(DeployBlockedError.is(error)).toBe(true);
+    const blocked = error as DeployBlockedError;
+    expect(blocked.report.decision).toBe("deny");
+    expect(blocked.summary).toContain("Deployment shop/bad (manifests:1)");
+    expect(blocked.summary).toContain(
+      "owner-label [medium, deny]: the owner label is missing (metadata.labels)",
+    );
+    // warn-level findings block only when asked
+    await expect(
+      client.preflight({ manifests: deployment("one", { owner: "a", replicas: 1 }) }),
+    ).resolves.toMatchObject({
+      decision: "warn",
+    });
+    await expect(
+      client.preflight({ manifests: deployment("one", { owner: "a", replicas: 1 }) }, { failOn: "warn" }),
+    ).rejects.toSatisfy(
+      (e: unknown) => DeployBlockedError.is(e) && e.summary.includes("replicas must be at least 2"),
+    );
+  });
+
+  it("records a retried evaluation once when the first answer was lost on the way back", async () => {
+    let lost = 0;
+    // The request reaches the service and is recorded; the answer never arrives.
+    const losing: FetchLike = async (url, init) => {
+      const response = await fetch(url, init);
+      if (init.method === "POST" && lost === 0) {
+        lost++;
+        await response.arrayBuffer();
+        throw Object.assign(new TypeError("fetch failed"), {
+          cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+        });
+      }
+      return response;
+    };
+    const client = as(tokens.evaluator, { fetch: losing });
+    const report = await client.evaluate({
+      manifests: deployment("once", { owner: "a" }),
+      context: { run: "lost-answer" },
+    });
+    expect(lost).toBe(1);
+    const history = await client.evaluations.list({ context: { run: "lost-answer" } });
+    expect(history.items.map((i) => i.id)).toEqual([report.id]);
+  });
+
+  it("retries across a restart of the service and records the evaluation once", async () => {
+    const client = as(tokens.evaluator, { retries: 8, retryBaseMs: 100, retryMaxMs: 400, timeoutMs: 5000 });
+    await service.stop();
+    await expect(createClient({ baseUrl: service.baseUrl, retries: 0 }).health()).rejects.toBeInstanceOf(
+      NetworkError,
+    );
+    const pending = client.evaluate({
+      manifests: deployment("restart", { owner: "a" }),
+      context: { run: "restart" },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await service.restart();
+    const report = await pending;
+    expect(report.decision).toBe("allow");
+    const history = await client.evaluations.list({ context: { run: "restart" } });
+    expect(history.items.map((i) => i.id)).toEqual([report.id]);
+    expect(await client.evaluations.get(report.id!)).toEqual(report);
+  });
+
+  it("gives up with a NetworkError naming the URL when the service stays down", async () => {
+    const client = createClient({ baseUrl: "http://127.0.0.1:9", token: "x", retries: 1, retryBaseMs: 10 });
+    const error = await client.evaluate({ manifests: deployment("x") }).catch((e: unknown) => e);
+    expect(NetworkError.is(error)).toBe(true);
+    expect((error as NetworkError).message).toContain("POST http://127.0.0.1:9/v1/evaluations");
+    expect((error as NetworkError).attempts).toBe(2);
+  });
+});
+
+describe("images, exceptions, replays, tokens, audit", () => {
+  it("stores a Trivy report under a digest and reads it back normalised", async () => {
+    const client = as(tokens.evaluator);
+    const trivy = JSON.parse(readFileSync(TRIVY_ALPINE, "utf8"));
+    const stored = await client.images.put(DIGEST, trivy);
+    expect(stored).toMatchObject({ digest: DIGEST, updatedBy: "sdk evaluator" });
+    expect(stored.facts).toMatchObject({
+      repository: "aquasecurity/trivy-test-images",
+      tag: "alpine-310",
+      digest: DIGEST,
+    });
+    expect(stored.facts.scan?.summary.medium).toBe(4);
+    expect(await as(tokens.viewer).images.get(DIGEST)).toEqual(stored);
+    await expectProblem(client.images.get(`sha256:${"b2".repeat(32)}`), 404, "not-found");
+  });
+
+  it("manages exceptions: create, list expiring, replace with If-Match, remove", async () => {
+    const author = as(tokens.author);
+    const expires = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    const doc = {
+      apiVersion: "celgate.dev/v1" as const,
+      kind: "PolicyException" as const,
+      metadata: { name: "legacy-web" },
+      spec: {
+        policies: ["owner-label"],
+        match: { names: ["legacy-*"] },
+        reason: "migrating",
+        owner: "ops@example.com",
+        expires,
+      },
+    };
+    const created = await author.exceptions.create(doc);
+    expect(created).toMatchObject({ name: "legacy-web", version: 1, expired: false });
+    expect((await author.exceptions.list({ expiring: "7d" })).items.map((e) => e.name)).toEqual([
+      "legacy-web",
+    ]);
+    expect((await author.exceptions.list({ expiring: "1d" })).items).toEqual([]);
+    const waived = await as(tokens.evaluator).evaluate({ manifests: deployment("legacy-app") });
+    expect(waived.results.find((r) => r.policy === "owner-label")).toMatchObject({
+      outcome: "waived",
+      exception: "legacy-web",
+    });
+    const got = await author.exceptions.get("legacy-web");
+    const replaced = await author.exceptions.update(
+      "legacy-web",
+      { ...doc, spec: { ...doc.spec, reason: "still migrating" } },
+      { ifMatch: got.etag },
+    );
+    expect(replaced.version).toBe(2);
+    await author.exceptions.remove("legacy-web");
+    await expectProblem(author.exceptions.get("legacy-web"), 404, "not-found");
+  });
+
+  it("replays recorded inputs against a candidate policy", async () => {
+    const result = await as(tokens.author).replays.run({
+      policies: [
+        {
+          apiVersion: "celgate.dev/v1",
+          kind: "Policy",
+          metadata: { name: "owner-label" },
+          spec: {
+            severity: "medium",
+            action: "deny",
+            match: { kinds: ["Deployment"] },
+            validations: [{ expression: "true" }],
+          },
+        },
+      ],
+      limit: 50,
+    });
+    expect(result.evaluations).toBeGreaterThan(0);
+    expect(
+      result.changes.some((c) => c.policy === "owner-label" && c.before === "fail" && c.after === "pass"),
+    ).toBe(true);
+  });
+
+  it("lists, creates and revokes tokens; a revoked token gets 401", async () => {
+    const created = await admin.tokens.create({ name: "short-lived", role: "viewer" });
+    expect(created.token).toMatch(/\S{16,}/);
+    const listed = await admin.tokens.list({ limit: 500 });
+    expect(listed.items.map((t) => t.name)).toContain("short-lived");
+    expect(JSON.stringify(listed)).not.toContain(created.token);
+    expect((await as(created.token).policies.list()).items.length).toBe(2);
+    const revoked = await admin.tokens.revoke(created.id);
+    expect(revoked.revokedAt).not.toBeNull();
+    await expectProblem(as(created.token).policies.list(), 401, "unauthorized");
+  });
+
+  it("reads the audit log of changes", async () => {
+    const audit = await as(tokens.viewer).audit.list({ targetKind: "policy", targetName: "max-replicas" });
+    expect(audit.items.map((a) => [a.action, a.actor])).toEqual([
+      ["policy.delete", "sdk author"],
+      ["policy.update", "sdk author"],
+      ["policy.create", "sdk author"],
+    ]);
+  });
+});
+
+describe("every problem the service answers with is a typed ApiError", () => {
+  it("401 without a valid token", async () => {
+    await expectProblem(createClient({ baseUrl: service.baseUrl }).policies.list(), 401, "unauthorized");
+    await expectProblem(as("not-a-token").evaluations.list(), 401, "unauthorized");
+  });
+
+  it("403 for a role that may not", async () => {
+    const e = await expectProblem(
+      as(tokens.viewer).evaluate({ manifests: deployment("x") }),
+      403,
+      "forbidden",
+    );
+    expect(e.problem.detail).toContain("viewer");
+    await expectProblem(as(tokens.evaluator).tokens.list(), 403, "forbidden");
+  });
+
+  it("404 for what does not exist", async () => {
+    await expectProblem(admin.policies.get("nope"), 404, "not-found");
+    await expectProblem(admin.evaluations.get("ev_nope"), 404, "not-found");
+  });
+
+  it("409 for a duplicate name and for a write to a repository policy", async () => {
+    await admin.policies.create(policyYaml("dup"));
+    await expectProblem(admin.policies.create(policyYaml("dup")), 409, "conflict");
+    const e = await expectProblem(admin.policies.remove("owner-label"), 409, "conflict");
+    expect(e.problem.detail).toContain("repository");
+  });
+
+  it("412 for a stale If-Match, 428 without one", async () => {
+    const p = await admin.policies.create(policyYaml("etag-test"));
+    await admin.policies.update("etag-test", policyYaml("etag-test", "true"), { ifMatch: p.etag });
+    await expectProblem(
+      admin.policies.update("etag-test", policyYaml("etag-test"), { ifMatch: p.etag }),
+      412,
+      "precondition-failed",
+    );
+    await expectProblem(
+      admin.policies.update("etag-test", policyYaml("etag-test")),
+      428,
+      "precondition-required",
+    );
+  });
+
+  it("413 for a body over the limit", async () => {
+    const big = `# ${"x".repeat(70 * 1024)}\n${deployment("big")}`;
+    await expectProblem(as(tokens.evaluator).evaluate({ manifests: big }), 413, "payload-too-large");
+  });
+
+  it("400 with the offending paths for an invalid body or query", async () => {
+    const client = as(tokens.evaluator);
+    const e = await expectProblem(
+      client.evaluate({ manifests: deployment("x"), resources: [] }),
+      400,
+      "invalid-body",
+    );
+    expect(e.problem.errors?.[0]?.path).toBe("manifests");
+    const yaml = await expectProblem(
+      client.evaluate({ manifests: "kind: [unclosed\n" }),
+      400,
+      "invalid-body",
+    );
+    expect(yaml.problem.errors?.[0]).toMatchObject({ line: expect.any(Number) });
+    await expectProblem(
+      client.evaluate({ manifests: deployment("x"), select: "pss in (" }),
+      400,
+      "bad-request",
+    );
+    await expectProblem(client.policies.list({ limit: 501 }), 400, "bad-request");
+  });
+
+  it("422 for a policy that does not compile and for a reused Idempotency-Key", async () => {
+    const e = await expectProblem(
+      admin.policies.create(policyYaml("broken", "object.spec +")),
+      422,
+      "unprocessable",
+    );
+    expect(e.problem.errors?.[0]).toMatchObject({
+      path: "spec.validations[0].expression",
+      line: expect.any(Number),
+    });
+    const client = as(tokens.evaluator);
+    await client.evaluate({ manifests: deployment("k1", { owner: "a" }) }, { idempotencyKey: "key-422" });
+    await expectProblem(
+      client.evaluate({ manifests: deployment("k2", { owner: "a" }) }, { idempotencyKey: "key-422" }),
+      422,
+      "unprocessable",
+    );
+  });
+});

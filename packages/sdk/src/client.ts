@@ -1,0 +1,337 @@
+import { ApiError, DeployBlockedError } from "./errors.js";
+import { summarizeReport } from "./summary.js";
+import { type FetchLike, type RequestSpec, send, type TransportOptions } from "./transport.js";
+import type {
+  AuditEntry,
+  AuditListQuery,
+  CallOptions,
+  CreatedToken,
+  CreateTokenRequest,
+  EvaluateInput,
+  EvaluateOptions,
+  EvaluationListFilters,
+  EvaluationReport,
+  EvaluationSummary,
+  ExceptionDocument,
+  ExceptionListQuery,
+  ExceptionResource,
+  Health,
+  Page,
+  PageQuery,
+  PolicyDocument,
+  PolicyListQuery,
+  PolicyResource,
+  PolicyVersion,
+  PreflightOptions,
+  Readiness,
+  ReplayInput,
+  ReplayReport,
+  StoredImage,
+  Token,
+  ValidationResult,
+} from "./types.js";
+
+export interface ClientOptions {
+  /** Where the service runs, e.g. `https://celgate.example` (a path prefix is kept). */
+  baseUrl: string;
+  /** An API token (`Authorization: Bearer`). Only /healthz and /readyz work without one. */
+  token?: string | undefined;
+  /** Per attempt, in milliseconds; default 10 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt, where retrying is safe; default 2. */
+  retries?: number;
+  /** First backoff delay in ms (doubling, with full jitter); default 250. */
+  retryBaseMs?: number;
+  /** Longest backoff delay and longest Retry-After waited for, in ms; default 10 000. */
+  retryMaxMs?: number;
+  /** A fetch implementation; the global one by default. */
+  fetch?: FetchLike;
+  /** Extra headers for every request. */
+  headers?: Record<string, string>;
+}
+
+/** Written as `Idempotency-Key` on evaluations. Uses crypto.randomUUID where there is one. */
+function newIdempotencyKey(): string {
+  const c = globalThis.crypto;
+  if (typeof c?.randomUUID === "function") return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  c.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `{name}` path segments are encoded; names may hold characters that are special in a path. */
+const seg = (value: string) => encodeURIComponent(value);
+
+function pageQuery(q: PageQuery | undefined) {
+  return { limit: q?.limit, cursor: q?.cursor };
+}
+
+/** Throws an ApiError when a 2xx answer is not an evaluation report (a proxy's page, say). */
+function expectReport(value: unknown, method: string, url: string, status: number): EvaluationReport {
+  const v = value as Partial<EvaluationReport> | undefined;
+  if (
+    v &&
+    typeof v === "object" &&
+    v.kind === "EvaluationReport" &&
+    typeof v.decision === "string" &&
+    Array.isArray(v.results) &&
+    typeof v.summary === "object"
+  )
+    return v as EvaluationReport;
+  throw new ApiError({
+    status,
+    method,
+    url,
+    problem: {
+      type: "about:blank#unexpected-response",
+      title: "Unexpected response",
+      status,
+      detail: "the answer is not an EvaluationReport; is the base URL that of a celgate service?",
+      requestId: "",
+    },
+  });
+}
+
+/**
+ * A client of the celgate REST API. Creating one does no I/O. Every method throws ApiError
+ * for an error answer and NetworkError when the service cannot be reached in time.
+ */
+export function createClient(options: ClientOptions) {
+  if (!options.baseUrl) throw new TypeError("createClient: baseUrl is required");
+  const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+  if (!fetchImpl) throw new TypeError("createClient: no global fetch; pass options.fetch");
+  const transport: TransportOptions = {
+    baseUrl: options.baseUrl,
+    token: options.token,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    retries: options.retries ?? 2,
+    retryBaseMs: options.retryBaseMs ?? 250,
+    retryMaxMs: options.retryMaxMs ?? 10_000,
+    // Called unbound: some fetch implementations insist on `this` being the global object.
+    fetch: (input, init) => fetchImpl(input, init),
+    headers: { ...(options.headers ?? {}) },
+  };
+
+  const call = async <T>(spec: RequestSpec): Promise<T> => (await send<T>(transport, spec)).body;
+  const get = <T>(path: string, query?: RequestSpec["query"], o?: CallOptions) =>
+    call<T>({ method: "GET", path, query, idempotent: true, signal: o?.signal });
+
+  async function evaluate(input: EvaluateInput, o: EvaluateOptions = {}): Promise<EvaluationReport> {
+    const path = "/v1/evaluations";
+    // One key for every attempt: the service answers a repeat with the first report.
+    const key = o.idempotencyKey ?? newIdempotencyKey();
+    const answer = await send<unknown>(transport, {
+      method: "POST",
+      path,
+      body: input,
+      headers: { "idempotency-key": key, "x-celgate-source": o.source },
+      idempotent: true,
+      signal: o.signal,
+    });
+    return expectReport(answer.body, "POST", `${transport.baseUrl}${path}`, answer.status);
+  }
+
+  return {
+    /**
+     * Evaluates manifests (or resource objects) against the policy set in force and records
+     * the report in history (unless `dryRun`). Safe to retry: it carries an Idempotency-Key.
+     */
+    evaluate,
+
+    /**
+     * Evaluates like `evaluate()` and throws DeployBlockedError (with the report and a
+     * readable summary) when the decision is deny (or warn, with `failOn: "warn"`).
+     * Returns the report otherwise.
+     */
+    async preflight(input: EvaluateInput, o: PreflightOptions = {}): Promise<EvaluationReport> {
+      const { failOn = "deny", ...rest } = o;
+      const report = await evaluate(input, rest);
+      if (report.decision === "deny" || (failOn === "warn" && report.decision === "warn"))
+        throw new DeployBlockedError(report, summarizeReport(report, failOn));
+      return report;
+    },
+
+    policies: {
+      list: (q?: PolicyListQuery, o?: CallOptions) =>
+        get<Page<PolicyResource>>(
+          "/v1/policies",
+          { ...pageQuery(q), select: q?.select, source: q?.source },
+          o,
+        ),
+      get: (name: string, o?: CallOptions) => get<PolicyResource>(`/v1/policies/${seg(name)}`, undefined, o),
+      /** Creates a policy from a document object or its YAML/JSON text. 409 if the name exists. */
+      create: (doc: PolicyDocument | string, o?: CallOptions) =>
+        call<PolicyResource>({
+          method: "POST",
+          path: "/v1/policies",
+          body: doc,
+          idempotent: false,
+          signal: o?.signal,
+        }),
+      /**
+       * Replaces a policy. The service requires `ifMatch` (the `etag` of the version read):
+       * 428 without it, 412 when another change came first.
+       */
+      update: (name: string, doc: PolicyDocument | string, o: CallOptions & { ifMatch?: string } = {}) =>
+        call<PolicyResource>({
+          method: "PUT",
+          path: `/v1/policies/${seg(name)}`,
+          body: doc,
+          headers: { "if-match": o.ifMatch },
+          idempotent: true,
+          signal: o.signal,
+        }),
+      remove: async (name: string, o: CallOptions & { ifMatch?: string } = {}): Promise<void> => {
+        await call<undefined>({
+          method: "DELETE",
+          path: `/v1/policies/${seg(name)}`,
+          headers: { "if-match": o.ifMatch },
+          idempotent: true,
+          signal: o.signal,
+        });
+      },
+      /** Every stored version, newest first. */
+      versions: (name: string, q?: PageQuery, o?: CallOptions) =>
+        get<Page<PolicyVersion>>(`/v1/policies/${seg(name)}/versions`, pageQuery(q), o),
+      version: (name: string, version: number, o?: CallOptions) =>
+        get<PolicyVersion>(`/v1/policies/${seg(name)}/versions/${version}`, undefined, o),
+      /** Compiles and checks documents without saving; `valid: false` is an answer, not an error. */
+      validate: (docs: PolicyDocument | PolicyDocument[] | string, o?: CallOptions) =>
+        call<ValidationResult>({
+          method: "POST",
+          path: "/v1/policies:validate",
+          body: docs,
+          idempotent: true,
+          signal: o?.signal,
+        }),
+    },
+
+    evaluations: {
+      /** History, newest first; filters combine with AND. */
+      list: (f: EvaluationListFilters = {}, o?: CallOptions) => {
+        const { context, limit, cursor, ...rest } = f;
+        const query: Record<string, string | number | undefined> = { ...rest, limit, cursor };
+        for (const [k, v] of Object.entries(context ?? {})) query[`context.${k}`] = v;
+        return get<Page<EvaluationSummary>>("/v1/evaluations", query, o);
+      },
+      /** One recorded report, exactly as returned when it was made. */
+      get: (id: string, o?: CallOptions) => get<EvaluationReport>(`/v1/evaluations/${seg(id)}`, undefined, o),
+      evaluate,
+    },
+
+    images: {
+      /** Stores the facts of an image: native facts, a Trivy JSON report or a Grype JSON report. */
+      put: (digest: string, facts: unknown, o?: CallOptions) =>
+        call<StoredImage>({
+          method: "PUT",
+          path: `/v1/images/${seg(digest)}`,
+          // Always JSON: a string here would be taken for YAML, which this route does not take.
+          body: typeof facts === "string" ? JSON.parse(facts) : facts,
+          idempotent: true,
+          signal: o?.signal,
+        }),
+      get: (digest: string, o?: CallOptions) => get<StoredImage>(`/v1/images/${seg(digest)}`, undefined, o),
+    },
+
+    exceptions: {
+      list: (q?: ExceptionListQuery, o?: CallOptions) =>
+        get<Page<ExceptionResource>>(
+          "/v1/exceptions",
+          { ...pageQuery(q), expiring: q?.expiring, policy: q?.policy },
+          o,
+        ),
+      get: (name: string, o?: CallOptions) =>
+        get<ExceptionResource>(`/v1/exceptions/${seg(name)}`, undefined, o),
+      create: (doc: ExceptionDocument | string, o?: CallOptions) =>
+        call<ExceptionResource>({
+          method: "POST",
+          path: "/v1/exceptions",
+          body: doc,
+          idempotent: false,
+          signal: o?.signal,
+        }),
+      update: (name: string, doc: ExceptionDocument | string, o: CallOptions & { ifMatch?: string } = {}) =>
+        call<ExceptionResource>({
+          method: "PUT",
+          path: `/v1/exceptions/${seg(name)}`,
+          body: doc,
+          headers: { "if-match": o.ifMatch },
+          idempotent: true,
+          signal: o.signal,
+        }),
+      remove: async (name: string, o: CallOptions & { ifMatch?: string } = {}): Promise<void> => {
+        await call<undefined>({
+          method: "DELETE",
+          path: `/v1/exceptions/${seg(name)}`,
+          headers: { "if-match": o.ifMatch },
+          idempotent: true,
+          signal: o.signal,
+        });
+      },
+    },
+
+    replays: {
+      /** Evaluates candidate policies against recorded inputs; records nothing. */
+      run: (input: ReplayInput, o?: CallOptions) =>
+        call<ReplayReport>({
+          method: "POST",
+          path: "/v1/replays",
+          body: input,
+          idempotent: true,
+          signal: o?.signal,
+        }),
+    },
+
+    tokens: {
+      list: (q?: PageQuery, o?: CallOptions) => get<Page<Token>>("/v1/tokens", pageQuery(q), o),
+      /** Creates a token; its secret (`token`) is in this answer only. */
+      create: (input: CreateTokenRequest, o?: CallOptions) =>
+        call<CreatedToken>({
+          method: "POST",
+          path: "/v1/tokens",
+          body: input,
+          idempotent: false,
+          signal: o?.signal,
+        }),
+      revoke: (id: string, o?: CallOptions) =>
+        call<Token>({ method: "DELETE", path: `/v1/tokens/${seg(id)}`, idempotent: true, signal: o?.signal }),
+    },
+
+    audit: {
+      list: (q: AuditListQuery = {}, o?: CallOptions) => {
+        const { limit, cursor, ...rest } = q;
+        return get<Page<AuditEntry>>("/v1/audit", { ...rest, limit, cursor }, o);
+      },
+    },
+
+    /** Liveness: resolves when the process answers. */
+    health: (o?: CallOptions) => get<Health>("/healthz", undefined, o),
+    /** Readiness: database reachable and policies compiled. Answers (does not throw) when unready. */
+    ready: (o?: CallOptions) =>
+      call<Readiness>({
+        method: "GET",
+        path: "/readyz",
+        idempotent: true,
+        accept: [503],
+        noRetry: true,
+        signal: o?.signal,
+      }),
+  };
+}
+
+export type CelgateClient = ReturnType<typeof createClient>;
+
+/**
+ * Every item of a paginated list, fetching page after page:
+ * `for await (const p of paginate((cursor) => client.policies.list({ cursor }))) ...`.
+ */
+export async function* paginate<T>(
+  page: (cursor: string | undefined) => Promise<Page<T>>,
+): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  do {
+    const next = await page(cursor);
+    yield* next.items;
+    cursor = next.nextCursor ?? undefined;
+  } while (cursor);
+}

@@ -1,0 +1,145 @@
+import type { EvaluationReportWire, Problem } from "@celgate/contracts";
+
+// Brands are registered symbols, so two copies of the SDK (or a bundle and a test) still
+// recognise each other's errors, which `instanceof` would not.
+const API_ERROR = Symbol.for("@celgate/sdk/ApiError");
+const NETWORK_ERROR = Symbol.for("@celgate/sdk/NetworkError");
+const DEPLOY_BLOCKED = Symbol.for("@celgate/sdk/DeployBlockedError");
+
+function branded(value: unknown, brand: symbol): boolean {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/**
+ * The service answered with an error status. `problem` holds its RFC 9457 problem details
+ * (synthesised from the status when the body was not a problem document).
+ */
+export class ApiError extends Error {
+  override name = "ApiError";
+  /** HTTP status, e.g. 404. */
+  readonly status: number;
+  /** The problem details of the answer. */
+  readonly problem: Problem;
+  /** The request id (from the problem or the `X-Request-Id` header): quote it to operators. */
+  readonly requestId: string | undefined;
+  readonly method: string;
+  readonly url: string;
+  readonly [API_ERROR] = true;
+
+  constructor(init: {
+    status: number;
+    problem: Problem;
+    requestId?: string | undefined;
+    method: string;
+    url: string;
+  }) {
+    const { problem } = init;
+    super(
+      `${init.method} ${init.url}: HTTP ${init.status} ${problem.title}${problem.detail ? `: ${problem.detail}` : ""}`,
+    );
+    this.status = init.status;
+    this.problem = problem;
+    this.requestId = init.requestId ?? (problem.requestId || undefined);
+    this.method = init.method;
+    this.url = init.url;
+  }
+
+  /** The problem type's last path segment, e.g. `not-found`, `precondition-failed`. */
+  get type(): string {
+    return this.problem.type.slice(this.problem.type.lastIndexOf("/") + 1);
+  }
+
+  /** Whether `value` is an ApiError from any copy of the SDK. */
+  static is(value: unknown): value is ApiError {
+    return branded(value, API_ERROR);
+  }
+
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, API_ERROR);
+  }
+}
+
+/**
+ * The service could not be reached or did not answer in time, after every retry. `timedOut`
+ * says which; `cause` holds the last underlying error.
+ */
+export class NetworkError extends Error {
+  override name = "NetworkError";
+  readonly method: string;
+  readonly url: string;
+  readonly timedOut: boolean;
+  /** How many attempts were made. */
+  readonly attempts: number;
+  readonly [NETWORK_ERROR] = true;
+
+  constructor(init: { method: string; url: string; timedOut: boolean; attempts: number; cause: unknown }) {
+    const reason = init.timedOut ? "timed out" : describeCause(init.cause);
+    super(
+      `${init.method} ${init.url}: ${reason}${init.attempts > 1 ? ` (after ${init.attempts} attempts)` : ""}`,
+      {
+        cause: init.cause,
+      },
+    );
+    this.method = init.method;
+    this.url = init.url;
+    this.timedOut = init.timedOut;
+    this.attempts = init.attempts;
+  }
+
+  static is(value: unknown): value is NetworkError {
+    return branded(value, NETWORK_ERROR);
+  }
+
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, NETWORK_ERROR);
+  }
+}
+
+/** The most telling message of a fetch failure: Node's undici hides the reason in `cause`. */
+function describeCause(cause: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = cause;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    const message = (e as { message?: unknown }).message;
+    if (typeof code === "string" && !parts.includes(code)) parts.push(code);
+    else if (typeof message === "string" && message && depth > 0) parts.push(message);
+    e = (e as { cause?: unknown }).cause;
+  }
+  const top = (cause as { message?: unknown })?.message;
+  const head = typeof top === "string" && top ? top : "network error";
+  return parts.length > 0 ? `${head} (${parts.join(": ")})` : head;
+}
+
+/**
+ * Thrown by `preflight()` when the decision is deny: the deployment must not go ahead.
+ * `report` is the full evaluation report; `summary` a readable multi-line account of what failed.
+ */
+export class DeployBlockedError extends Error {
+  override name = "DeployBlockedError";
+  readonly report: EvaluationReportWire;
+  readonly summary: string;
+  readonly [DEPLOY_BLOCKED] = true;
+
+  constructor(report: EvaluationReportWire, summary: string) {
+    super(summary.split("\n", 1)[0]);
+    this.report = report;
+    this.summary = summary;
+  }
+
+  static is(value: unknown): value is DeployBlockedError {
+    return branded(value, DEPLOY_BLOCKED);
+  }
+
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, DEPLOY_BLOCKED);
+  }
+}
+
+/** Whether `value` is an ApiError from any copy of the SDK. */
+export const isApiError = (value: unknown): value is ApiError => ApiError.is(value);
+/** Whether `value` is a NetworkError from any copy of the SDK. */
+export const isNetworkError = (value: unknown): value is NetworkError => NetworkError.is(value);
+/** Whether `value` is a DeployBlockedError from any copy of the SDK. */
+export const isDeployBlockedError = (value: unknown): value is DeployBlockedError =>
+  DeployBlockedError.is(value);

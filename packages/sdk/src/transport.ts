@@ -1,0 +1,268 @@
+import type { Problem } from "@celgate/contracts";
+import { ApiError, NetworkError } from "./errors.js";
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** How the transport behaves; every field is filled by `createClient`. */
+export interface TransportOptions {
+  baseUrl: string;
+  token: string | undefined;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Retries after the first attempt. */
+  retries: number;
+  /** First backoff delay; doubles each retry, with full jitter. */
+  retryBaseMs: number;
+  /** Longest backoff delay, and the longest Retry-After honoured (a longer one is not waited for). */
+  retryMaxMs: number;
+  fetch: FetchLike;
+  headers: Record<string, string>;
+}
+
+export interface RequestSpec {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Path below the base URL, starting with `/`; path parameters already encoded. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined> | undefined;
+  /** A JSON body; a string is sent as YAML (`application/yaml`). */
+  body?: unknown;
+  headers?: Record<string, string | undefined> | undefined;
+  /**
+   * Whether repeating the request cannot change the outcome (GET, PUT, DELETE, and POSTs that
+   * carry an Idempotency-Key or record nothing). Only these are retried after a 5xx, a timeout
+   * or a network error that may have happened after the request was sent.
+   */
+  idempotent: boolean;
+  /** Statuses answered without throwing besides 2xx (e.g. 503 of /readyz). */
+  accept?: readonly number[];
+  /** Disables retries for this call. */
+  noRetry?: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+export interface Answer<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+// 5xx statuses that say "try again" rather than "this request is broken".
+const RETRYABLE_5XX = new Set([500, 502, 503, 504]);
+// Failures where the request certainly never reached the service: safe to repeat anything.
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/**
+ * Sends one API call, with retries where they are safe, and returns the decoded answer.
+ * Throws ApiError for an error status, NetworkError when the service could not be reached
+ * in time after every retry, and the caller's abort reason when its signal aborts.
+ */
+export async function send<T>(options: TransportOptions, spec: RequestSpec): Promise<Answer<T>> {
+  const url = buildUrl(options.baseUrl, spec.path, spec.query);
+  const headers: Record<string, string> = {
+    accept: "application/json, application/problem+json",
+    ...options.headers,
+  };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (typeof spec.body === "string") {
+    body = spec.body;
+    headers["content-type"] = "application/yaml";
+  } else if (spec.body !== undefined) {
+    body = JSON.stringify(spec.body);
+    headers["content-type"] = "application/json";
+  }
+  for (const [k, v] of Object.entries(spec.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+
+  const maxAttempts = spec.noRetry ? 1 : Math.max(0, Math.floor(options.retries)) + 1;
+  for (let attempt = 1; ; attempt++) {
+    throwIfAborted(spec.signal);
+    const timer = attemptSignal(options.timeoutMs, spec.signal);
+    let response: Response;
+    try {
+      response = await options.fetch(url, {
+        method: spec.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: timer.signal,
+        // Never follow a redirect with the bearer token to somewhere else.
+        redirect: "error",
+      });
+    } catch (error) {
+      timer.clear();
+      if (spec.signal?.aborted) throw spec.signal.reason;
+      const timedOut = timer.timedOut();
+      const retryable = spec.idempotent || (!timedOut && NOT_SENT.has(errorCode(error) ?? ""));
+      if (retryable && attempt < maxAttempts) {
+        await sleep(backoff(options, attempt), spec.signal);
+        continue;
+      }
+      throw new NetworkError({ method: spec.method, url, timedOut, attempts: attempt, cause: error });
+    }
+
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The connection broke (or the timeout fired) while the body was arriving.
+      timer.clear();
+      if (spec.signal?.aborted) throw spec.signal.reason;
+      if (spec.idempotent && attempt < maxAttempts) {
+        await sleep(backoff(options, attempt), spec.signal);
+        continue;
+      }
+      throw new NetworkError({
+        method: spec.method,
+        url,
+        timedOut: timer.timedOut(),
+        attempts: attempt,
+        cause: error,
+      });
+    }
+    timer.clear();
+
+    const status = response.status;
+    if ((status >= 200 && status < 300) || spec.accept?.includes(status))
+      return { status, headers: response.headers, body: decode(text, response) as T };
+
+    if (attempt < maxAttempts && (status === 429 || (spec.idempotent && RETRYABLE_5XX.has(status)))) {
+      const wait = retryAfterMs(response.headers.get("retry-after"));
+      // A Retry-After longer than we are willing to wait: give the caller the error now.
+      if (wait === undefined || wait <= options.retryMaxMs) {
+        await sleep(wait ?? backoff(options, attempt), spec.signal);
+        continue;
+      }
+    }
+    throw toApiError(spec.method, url, response, text);
+  }
+}
+
+/** Base URL + path + query; `undefined` query values are left out. */
+export function buildUrl(
+  baseUrl: string,
+  path: string,
+  query?: Record<string, string | number | boolean | undefined>,
+): string {
+  const base = baseUrl.replace(/\/+$/, "");
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.append(k, String(v));
+  const qs = params.toString();
+  return `${base}${path}${qs ? `?${qs}` : ""}`;
+}
+
+/** Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^(attempt-1))]. */
+export function backoff(
+  options: Pick<TransportOptions, "retryBaseMs" | "retryMaxMs">,
+  attempt: number,
+): number {
+  const ceiling = Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** (attempt - 1));
+  return Math.round(Math.random() * ceiling);
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+function decode(text: string, response: Response): unknown {
+  if (text === "") return undefined;
+  const type = response.headers.get("content-type") ?? "";
+  if (/json/i.test(type) || /^\s*[[{]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // fall through: a proxy's HTML error page with a JSON content type, say
+    }
+  }
+  return text;
+}
+
+function toApiError(method: string, url: string, response: Response, text: string): ApiError {
+  const headerId = response.headers.get("x-request-id") ?? undefined;
+  let problem: Problem | undefined;
+  const parsed = decode(text, response);
+  if (isProblem(parsed)) problem = { ...parsed, requestId: parsed.requestId || headerId || "" };
+  problem ??= {
+    // Not a problem document (a proxy, a load balancer): describe the status itself.
+    type: "about:blank",
+    title: response.statusText || `HTTP ${response.status}`,
+    status: response.status,
+    ...(typeof parsed === "string" && parsed.trim() ? { detail: parsed.trim().slice(0, 200) } : {}),
+    requestId: headerId ?? "",
+  };
+  return new ApiError({
+    status: response.status,
+    problem,
+    requestId: problem.requestId || headerId,
+    method,
+    url,
+  });
+}
+
+function isProblem(value: unknown): value is Problem {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.title === "string" && typeof v.status === "number" && typeof v.type === "string";
+}
+
+function errorCode(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
+}
+
+/**
+ * One attempt's signal: aborts after `timeoutMs` or when the caller's signal does. Written
+ * by hand rather than with AbortSignal.any, which older browsers lack.
+ */
+function attemptSignal(timeoutMs: number, outer: AbortSignal | undefined) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer =
+    timeoutMs > 0 && Number.isFinite(timeoutMs)
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+        }, timeoutMs)
+      : undefined;
+  const onAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    clear: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      outer?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

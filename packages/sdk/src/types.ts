@@ -1,0 +1,124 @@
+import type {
+  AuditEntry,
+  CreatedToken,
+  CreateTokenRequest,
+  Decision,
+  EvaluationListQuery,
+  EvaluationReportWire,
+  EvaluationRequest,
+  EvaluationSource,
+  EvaluationSummary,
+  ExceptionResource,
+  PolicyResource,
+  PolicySource,
+  PolicyVersion,
+  ReplayReport,
+  ReplayRequest,
+  Role,
+  StoredImage,
+  Token,
+  ValidationResult,
+} from "@celgate/contracts";
+
+export type {
+  AuditEntry,
+  CreatedToken,
+  CreateTokenRequest,
+  Decision,
+  EvaluationSource,
+  EvaluationSummary,
+  ExceptionResource,
+  PolicyResource,
+  PolicySource,
+  PolicyVersion,
+  ReplayReport,
+  Role,
+  StoredImage,
+  Token,
+  ValidationResult,
+};
+
+/** The evaluation report: the same shape as `celgate check --format json`. */
+export type EvaluationReport = EvaluationReportWire;
+/** One (resource, policy) result of a report. */
+export type ReportResult = EvaluationReport["results"][number];
+
+/** Body of an evaluation: exactly one of `manifests` (YAML or JSON text) and `resources` (objects). */
+export type EvaluateInput = EvaluationRequest;
+
+/** A Policy document as an object, or its YAML/JSON text. */
+export type PolicyDocument = PolicyResource["document"];
+/** A PolicyException document as an object, or its YAML/JSON text. */
+export type ExceptionDocument = ExceptionResource["document"];
+
+/** A page of a list; pass `nextCursor` as `cursor` to get the next one (null on the last page). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** `limit` (1-500, default 50) and the opaque `cursor` of every list. */
+export interface PageQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Cancels the call (and its retries). */
+  signal?: AbortSignal;
+}
+
+export interface EvaluateOptions extends CallOptions {
+  /**
+   * Sent as `Idempotency-Key`; a fresh random one by default. The same key is kept across
+   * retries, so a retried evaluation is recorded once.
+   */
+  idempotencyKey?: string;
+  /** Where the evaluation comes from, as recorded in history; `api` by default. */
+  source?: Exclude<EvaluationSource, "admission">;
+}
+
+export interface PreflightOptions extends EvaluateOptions {
+  /** Block on `deny` (default) or already on `warn`. */
+  failOn?: "deny" | "warn";
+}
+
+export type PolicyListQuery = PageQuery & {
+  /** Label selector over policy labels, e.g. `pss in (baseline,restricted)`. */
+  select?: string;
+  source?: PolicySource;
+};
+
+export type EvaluationListFilters = PageQuery &
+  Partial<EvaluationListQuery> & {
+    /** `context.<key>=<value>` filters: the context given at evaluation time. */
+    context?: Record<string, string>;
+  };
+
+export type ExceptionListQuery = PageQuery & {
+  /** Only live exceptions lapsing within this duration, e.g. `7d`. */
+  expiring?: string;
+  policy?: string;
+};
+
+export type AuditListQuery = PageQuery & {
+  targetKind?: AuditEntry["targetKind"];
+  targetName?: string;
+  actor?: string;
+  since?: string;
+  until?: string;
+};
+
+/** Body of a replay; `limit` defaults to 100. */
+export type ReplayInput = Omit<ReplayRequest, "limit"> & { limit?: number };
+
+export interface Health {
+  status: "ok";
+}
+
+export interface Readiness {
+  status: "ready" | "unready";
+  checks: { database: boolean; policies: boolean };
+  policies?: number;
+}
