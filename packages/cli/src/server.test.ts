@@ -217,6 +217,16 @@ describe("celgate check --server", () => {
       ).code,
     ).toBe(1);
     expect((await celgate(["check", ...server(), "--fail-on", "never", "manifests"])).code).toBe(0);
+    const fixed = await celgate([
+      "check",
+      ...server(),
+      "-o",
+      "json",
+      "--now",
+      "2026-06-01T00:00:00Z",
+      "manifests",
+    ]);
+    expect(JSON.parse(fixed.stdout).evaluatedAt).toBe("2026-06-01T00:00:00.000Z");
   });
 
   it("records the evaluation with source cli and the given context, from flags or environment", async () => {
@@ -318,6 +328,9 @@ describe("celgate check --server", () => {
     const broken = await celgate(["check", ...server(), "broken.yaml"]);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/celgate: broken\.yaml:\d+:\d+: /);
+    const local = await celgate(["check", ...server(), "-p", "policies", "manifests"]);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain("--policies and --exceptions cannot be used with --server");
   });
 });
 

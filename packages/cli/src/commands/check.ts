@@ -84,6 +84,12 @@ export async function check(argv: string[]): Promise<number> {
   const server = values.server ?? process.env.CELGATE_SERVER;
   let report: EvaluationReport;
   if (server) {
+    // the service evaluates its own policy set and stored exceptions
+    if (values.policies?.length || values.exceptions?.length) {
+      throw new InputError(
+        "--policies and --exceptions cannot be used with --server: the service evaluates its own policies and exceptions",
+      );
+    }
     const { checkOnServer } = await import("./check-server.js");
     report = await checkOnServer(server, values.token ?? process.env.CELGATE_TOKEN, {
       paths: positionals,
@@ -92,6 +98,7 @@ export async function check(argv: string[]): Promise<number> {
       params,
       context,
       includeSkipped: values["include-skipped"] ?? false,
+      now,
     });
   } else {
     const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? []);
