@@ -112,24 +112,22 @@ function installEvaluationHook(env: Environment): void {
   });
   if (!evaluator) throw new Error("celgate: cannot reach the CEL evaluator to install the budget");
   const target = evaluator;
+  const matches = (ast: CelAst, ctx: unknown): unknown => {
+    const args = ast.args as unknown[];
+    const operands = (
+      ast.op === "rcall" ? [args[1], ...(args[2] as CelAst[])] : (args[1] as CelAst[])
+    ) as CelAst[];
+    if (operands.length !== 2) return ast.evaluate(target, ast, ctx);
+    return re2Matches(
+      expectString(target.run(operands[0]!, ctx)),
+      expectString(target.run(operands[1]!, ctx)),
+    );
+  };
   target.run = function run(ast: CelAst, ctx: unknown): unknown {
     activeBudget?.step();
-    if (ast.op === "rcall") {
-      const [method, receiver, args] = ast.args as [string, CelAst, CelAst[]];
-      if (method === "matches" && args.length === 1) {
-        return re2Matches(
-          expectString(target.run(receiver, ctx)),
-          expectString(target.run(args[0] as CelAst, ctx)),
-        );
-      }
-    } else if (ast.op === "call") {
-      const [name, args] = ast.args as [string, CelAst[]];
-      if (name === "matches" && args.length === 2) {
-        return re2Matches(
-          expectString(target.run(args[0] as CelAst, ctx)),
-          expectString(target.run(args[1] as CelAst, ctx)),
-        );
-      }
+    // one string comparison per node; the destructuring happens only for calls named matches
+    if ((ast.args as unknown[] | undefined)?.[0] === "matches" && (ast.op === "rcall" || ast.op === "call")) {
+      return matches(ast, ctx);
     }
     return ast.evaluate(target, ast, ctx);
   };

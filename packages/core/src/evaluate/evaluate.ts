@@ -142,6 +142,8 @@ interface SharedActivation {
   bundle: unknown[];
   namespaces: Map<string, Record<string, unknown>>;
   images: ImageFactsIndex;
+  /** Facts per image reference as written: each distinct image is resolved once per evaluation. */
+  factsByRef: Map<string, ImageFacts>;
 }
 
 type Converted = { value: Record<string, unknown> } | { error: string };
@@ -170,6 +172,7 @@ function sharedActivation(
     bundle: needsBundle ? converted.flatMap((c) => ("value" in c ? [c.value] : [])) : [],
     namespaces,
     images: new ImageFactsIndex(input.images ?? []),
+    factsByRef: new Map(),
   };
 }
 
@@ -180,11 +183,16 @@ function addNamespace(map: Map<string, Record<string, unknown>>, ns: Record<stri
 
 interface PreparedResource {
   subject: MatchSubject;
-  /** The CEL variables shared by every policy, without `params`, `images` and `variables`. */
+  /**
+   * The CEL variables of this resource. One object per resource, reused by every policy:
+   * `params` and `images` are set per policy before it runs (evaluation is sequential).
+   */
   base: Record<string, unknown> | undefined;
   /** Why the resource cannot be evaluated at all (too deep, ...). */
   failure?: string;
   images: ImageFacts[];
+  /** `images` as CEL values, for the policies that see them unchanged. */
+  celImages: unknown[];
   imageRefs: string[];
 }
 
@@ -198,7 +206,7 @@ function prepareResource(
   const namespaceObject = namespaceName !== undefined ? shared.namespaces.get(namespaceName) : undefined;
   const subject = matchSubject(resource.object, input.context as Record<string, unknown>, namespaceObject);
   if ("error" in converted)
-    return { subject, base: undefined, failure: converted.error, images: [], imageRefs: [] };
+    return { subject, base: undefined, failure: converted.error, images: [], celImages: [], imageRefs: [] };
   const object = converted.value;
   const podSpec = podSpecOf(object);
   const containers = containersOf(podSpec);
@@ -206,15 +214,20 @@ function prepareResource(
     ...new Set(containers.map((c) => c.image).filter((i): i is string => typeof i === "string")),
   ];
   const images = imageRefs.map((ref) => {
-    const parsed = parseImageReference(ref);
-    if (isReferenceError(parsed)) {
-      return emptyFacts({ ref, registry: "", repository: "", tag: null, digest: null });
+    let facts = shared.factsByRef.get(ref);
+    if (!facts) {
+      const parsed = parseImageReference(ref);
+      facts = isReferenceError(parsed)
+        ? emptyFacts({ ref, registry: "", repository: "", tag: null, digest: null })
+        : shared.images.lookup(parsed);
+      shared.factsByRef.set(ref, facts);
     }
-    return shared.images.lookup(parsed);
+    return facts;
   });
   return {
     subject,
     images,
+    celImages: images.map(imageToCel),
     imageRefs,
     base: {
       object,
@@ -280,19 +293,19 @@ function decidePair(
     result.error = `cannot evaluate this resource: ${prepared.failure}`;
     return result;
   }
-  const covering = exceptions.filter((e) => exceptionCovers(e, policy.name, prepared.subject));
+  const covering =
+    exceptions.length === 0 ? [] : exceptions.filter((e) => exceptionCovers(e, policy.name, prepared.subject));
   const cveWaivers = covering.filter((e) => e.vulnerabilities);
   const fullWaivers = covering.filter(
     (e) => !e.vulnerabilities && exceptionImageMatches(e, prepared.imageRefs),
   );
 
-  const run = (images: readonly ImageFacts[]): RawOutcome =>
-    runPolicy(
-      policy,
-      { ...prepared.base, params: shared.params, images: images.map(imageToCel) },
-      budget,
-      shared.invariants,
-    );
+  const base = prepared.base;
+  const run = (images: readonly ImageFacts[]): RawOutcome => {
+    base.params = shared.params;
+    base.images = images === prepared.images ? prepared.celImages : images.map(imageToCel);
+    return runPolicy(policy, base, budget, shared.invariants);
+  };
 
   let raw: RawOutcome;
   let waivedBy: string | null = null;

@@ -16,19 +16,18 @@ export type RawOutcome =
 /**
  * Evaluates one compiled policy against one activation (the CEL variables), within a budget:
  * matchConditions (all true, else skip), then every validation (each false one a violation).
- * Never throws: runtime errors and exhausted budgets become an `error` outcome.
+ * Sets `activation.variables` to the policy's lazy variables: callers reuse one activation per
+ * resource across policies. Never throws: runtime errors and exhausted budgets become an
+ * `error` outcome.
  */
 export function runPolicy(
   policy: CompiledPolicy,
-  base: Record<string, unknown>,
+  activation: Record<string, unknown>,
   limits?: BudgetLimits,
   invariants?: InvariantCache,
 ): RawOutcome {
   const budget = new Budget(limits);
-  const activation: Record<string, unknown> = {
-    ...base,
-    variables: lazyVariables(policy, () => activation, invariants),
-  };
+  activation.variables = lazyVariables(policy, () => activation, invariants);
   let current: CompiledExpression | undefined;
   try {
     return withBudget(budget, () => {
