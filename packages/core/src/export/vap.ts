@@ -1,6 +1,7 @@
 import type { CelAst } from "../cel/environment.js";
 import { walkAst } from "../compile/ast.js";
 import type { CompiledPolicy } from "../compile/compile.js";
+import { globToRegexSource } from "../match/glob.js";
 import { WORKLOAD_KINDS } from "../resources/workload.js";
 
 /** CEL variables that only celgate has: a policy that reads one cannot run as a VAP. */
@@ -89,8 +90,10 @@ export function exportVap(policy: CompiledPolicy): VapExport {
   const namespaceGlobs = (match?.namespaces ?? []).filter(isGlob);
   const excludeGlobs = (match?.excludeNamespaces ?? []).filter(isGlob);
   if (namespaceGlobs.length > 0 || excludeGlobs.length > 0) {
-    const include = namespaceGlobs.map((g) => `request.namespace.matches(${celString(globToRegex(g))})`);
-    const exclude = excludeGlobs.map((g) => `!request.namespace.matches(${celString(globToRegex(g))})`);
+    const include = namespaceGlobs.map(
+      (g) => `request.namespace.matches(${celString(globToRegexSource(g))})`,
+    );
+    const exclude = excludeGlobs.map((g) => `!request.namespace.matches(${celString(globToRegexSource(g))})`);
     const parts = [include.length ? `(${include.join(" || ")})` : "", ...exclude].filter(Boolean);
     matchConditions.unshift({
       name: "celgate-namespace-globs",
@@ -236,13 +239,6 @@ function celString(text: string): string {
 
 function isGlob(pattern: string): boolean {
   return pattern.includes("*") || pattern.includes("?");
-}
-
-function globToRegex(glob: string): string {
-  return `^${glob
-    .split("")
-    .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-    .join("")}$`;
 }
 
 function compact<T extends Record<string, unknown>>(object: T): T {

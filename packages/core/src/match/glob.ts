@@ -8,11 +8,7 @@ export function globMatch(pattern: string, text: string): boolean {
   if (!pattern.includes("*") && !pattern.includes("?")) return pattern === text;
   let re = cache.get(pattern);
   if (!re) {
-    const body = pattern
-      .split("")
-      .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-      .join("");
-    re = new RegExp(`^${body}$`, "s");
+    re = new RegExp(globToRegexSource(pattern), "s");
     if (cache.size > 1000) cache.clear();
     cache.set(pattern, re);
   }
@@ -21,4 +17,13 @@ export function globMatch(pattern: string, text: string): boolean {
 
 export function anyGlob(patterns: readonly string[], text: string): boolean {
   return patterns.some((p) => globMatch(p, text));
+}
+
+/** The anchored regular expression (RE2 and JavaScript syntax alike) of a glob. */
+export function globToRegexSource(pattern: string): string {
+  const body = pattern
+    .split("")
+    .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return `^${body}$`;
 }
