@@ -1,12 +1,12 @@
+import { type Diagnostic, type EvaluationReport, type ImageFacts, parseManifests } from "@celgate/core";
 import {
-  type Diagnostic,
-  type EvaluationReport,
-  type ImageFacts,
-  parseManifests,
-  type Resource,
-  type SourceLocation,
-} from "@celgate/core";
-import { ApiError, type CelgateClient, createClient, NetworkError, paginate } from "@celgate/sdk";
+  ApiError,
+  type CelgateClient,
+  createClient,
+  type EvaluateInput,
+  NetworkError,
+  paginate,
+} from "@celgate/sdk";
 import { InputError } from "../errors.js";
 import { loadImageFacts } from "../inputs/data.js";
 import { maxInputBytes, readInputs } from "../inputs/files.js";
@@ -102,108 +102,29 @@ function reasonOf(cause: unknown): string {
   return innermost;
 }
 
-/** Where each input file landed in the text sent to the service. */
-interface Segment {
-  file: string;
-  /** 1-based line of the combined text where this file's text starts (after a `---` line). */
-  start: number;
-  /** The file's resources as parsed here, with their positions in the file. */
-  resources: Resource[];
-  /** For JSON files (sent one object per line): combined line -> position in the file. */
-  lines?: Map<number, SourceLocation>;
-}
-
-const identity = (r: { apiVersion: string; kind: string; namespace?: string | undefined; name: string }) =>
-  `${r.apiVersion}\u0000${r.kind}\u0000${r.namespace ?? ""}\u0000${r.name}`;
+/** One input file as the service takes it: `{file, text}`. */
+type ManifestFile = Extract<EvaluateInput["manifests"], unknown[]>[number];
 
 /**
- * Reads the manifests as `check` does (same errors, same warnings), and joins them into one
- * multi-document text for the service, remembering where each file went.
+ * Reads the manifests as `check` does (same errors, same warnings) and returns one entry per
+ * input file: the service parses each on its own, so results point into the user's files.
  */
-function manifestsFor(paths: readonly string[]): { text: string; segments: Segment[] } {
+function manifestsFor(paths: readonly string[]): ManifestFile[] {
   const maxBytes = maxInputBytes();
   const diagnostics: Diagnostic[] = [];
-  const segments: Segment[] = [];
-  const parts: string[] = [];
-  let line = 1;
+  const files: ManifestFile[] = [];
   let count = 0;
   for (const file of readInputs(paths, { maxBytes })) {
     const parsed = parseManifests(file.text, file.name, { maxBytes });
     diagnostics.push(...parsed.diagnostics);
     count += parsed.resources.length;
-    if (parts.length > 0) {
-      parts.push("---\n");
-      line += 1;
-    }
-    const segment: Segment = { file: file.name, start: line, resources: parsed.resources };
-    let text = file.text.endsWith("\n") ? file.text : `${file.text}\n`;
-    const json = jsonDocuments(file.text);
-    if (json) {
-      // One compact object per document: JSON is YAML, but a top-level array is not a manifest.
-      segment.lines = new Map();
-      text = "";
-      json.forEach((doc, i) => {
-        const at = line + text.split("\n").length - 1;
-        const local = parsed.resources.find((r) => r.ref.source?.document === i)?.ref.source;
-        if (local) segment.lines!.set(at, local);
-        text += `${i > 0 ? "---\n" : ""}${JSON.stringify(doc)}\n`;
-      });
-      if (json.length === 0) text = "\n";
-    }
-    segments.push(segment);
-    parts.push(text);
-    line += text.split("\n").length - 1;
+    files.push({ file: file.name, text: file.text });
   }
   throwOnErrors(diagnostics, "manifest");
   if (count === 0) throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);
   for (const warning of diagnostics)
     process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
-  return { text: parts.join(""), segments };
-}
-
-function jsonDocuments(text: string): unknown[] | undefined {
-  const trimmed = text.trimStart();
-  if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value : [value];
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Gives every result its resource's file, line and document in the user's files (the service
- * saw one joined text): the resource of the same identity nearest to the reported line.
- */
-function relocate(report: EvaluationReport, segments: readonly Segment[]): void {
-  const cache = new Map<string, SourceLocation>();
-  for (const result of report.results) {
-    const source = result.resource.source;
-    if (!source) continue;
-    const key = `${source.line}\u0000${identity(result.resource)}`;
-    let found = cache.get(key);
-    if (!found) {
-      // A file's first document is reported at the `---` line put before it (start - 1).
-      const segment = [...segments].reverse().find((s) => s.start <= source.line + 1) ?? segments[0];
-      if (!segment) continue;
-      found = segment.lines?.get(source.line) ?? segment.lines?.get(source.line + 1);
-      if (!found) {
-        const local = source.line - segment.start + 1;
-        const same = segment.resources.filter(
-          (r) => identity(r.ref) === identity(result.resource) && r.ref.source,
-        );
-        same.sort((a, b) => Math.abs(a.ref.source!.line - local) - Math.abs(b.ref.source!.line - local));
-        found = same[0]?.ref.source ?? {
-          file: segment.file,
-          line: Math.max(1, local),
-          document: source.document,
-        };
-      }
-      cache.set(key, found);
-    }
-    result.resource.source = { file: found.file, line: found.line, document: found.document };
-  }
+  return files;
 }
 
 /**
@@ -237,7 +158,7 @@ async function addPolicyHints(client: CelgateClient, report: EvaluationReport): 
 
 /**
  * `celgate check --server`: sends the same inputs to the service (recorded with source `cli`
- * and the given context) and returns its report, with sources pointing into the user's files.
+ * and the given context) and returns its report; each result's source is a file the user gave.
  * Throws InputError (exit 2) for bad inputs, an unreachable service or a refused request.
  */
 export async function checkOnServer(
@@ -248,7 +169,7 @@ export async function checkOnServer(
   const client = serverClient(url, token);
   if (input.paths.length === 0)
     throw new InputError("check: no manifests given (pass files, folders, or - for stdin)");
-  const { text, segments } = manifestsFor(input.paths);
+  const manifests = manifestsFor(input.paths);
   let images: ImageFacts[] = [];
   if (input.imagePaths.length > 0) {
     const loaded = loadImageFacts(input.imagePaths);
@@ -259,7 +180,7 @@ export async function checkOnServer(
   try {
     wire = await client.evaluate(
       {
-        manifests: text,
+        manifests,
         ...(images.length > 0 ? { images } : {}),
         ...(Object.keys(input.params).length > 0 ? { params: input.params } : {}),
         ...(Object.keys(input.context).length > 0 ? { context: input.context } : {}),
@@ -274,7 +195,6 @@ export async function checkOnServer(
   }
   // The wire report is the engine's report minus formatter-only fields, which come next.
   const report = wire as EvaluationReport;
-  relocate(report, segments);
   await addPolicyHints(client, report);
   return report;
 }

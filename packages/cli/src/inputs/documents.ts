@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -10,7 +10,7 @@ import {
   parsePolicyDocuments,
 } from "@celgate/core";
 import { InputError } from "../errors.js";
-import { displayName, readText } from "./files.js";
+import { displayName, expand, readText } from "./files.js";
 
 /** Folders holding test fixtures (Kubernetes manifests) next to policies; never read as policies. */
 const FIXTURE_DIRS = new Set(["fixtures", "testdata"]);
@@ -32,7 +32,7 @@ export interface LoadedDocuments {
 export function loadDocuments(paths: readonly string[]): LoadedDocuments {
   const out: LoadedDocuments = { policies: [], exceptions: [], tests: [], diagnostics: [], lines: new Map() };
   for (const path of paths) {
-    for (const file of documentFiles(path)) {
+    for (const file of expand(path, FIXTURE_DIRS)) {
       const name = displayName(file);
       const text = readText(file);
       out.lines.set(name, text.split(/\r?\n/));
@@ -54,29 +54,6 @@ export function loadDocuments(paths: readonly string[]): LoadedDocuments {
       }
     }
   }
-  return out;
-}
-
-function documentFiles(path: string): string[] {
-  let stat: ReturnType<typeof statSync>;
-  try {
-    stat = statSync(path);
-  } catch {
-    throw new InputError(`${path}: no such file or directory`);
-  }
-  if (stat.isFile()) return [path];
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const entry of entries) {
-      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!FIXTURE_DIRS.has(entry.name)) walk(full);
-      } else if (/\.(ya?ml|json)$/i.test(entry.name)) out.push(full);
-    }
-  };
-  walk(path);
   return out;
 }
 

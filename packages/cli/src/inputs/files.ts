@@ -37,8 +37,12 @@ export function readInputs(
   return files;
 }
 
-/** Files under a path: the file itself, or every matching file below a folder. */
-export function expand(path: string): string[] {
+/**
+ * Files under a path: the file itself, or every *.yaml, *.yml and *.json file below a folder,
+ * in name order, skipping hidden folders, node_modules and any folder named in `skipDirs`.
+ * Throws InputError for a path that does not exist.
+ */
+export function expand(path: string, skipDirs: ReadonlySet<string> = new Set()): string[] {
   let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(path);
@@ -53,8 +57,9 @@ export function expand(path: string): string[] {
     for (const entry of entries) {
       if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
       const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(full);
+      if (entry.isDirectory()) {
+        if (!skipDirs.has(entry.name)) walk(full);
+      } else if (entry.isFile() && EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(full);
     }
   };
   walk(path);
