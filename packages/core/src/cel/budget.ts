@@ -39,6 +39,7 @@ export class Budget {
   private expressionSteps = 0;
   private readonly deadline: number;
   private expressionStart = 0;
+  private exceeded: BudgetExceededError | undefined;
 
   constructor(
     readonly limits: BudgetLimits = DEFAULT_BUDGET,
@@ -53,25 +54,36 @@ export class Budget {
     this.expressionSteps = 0;
   }
 
-  /** Called once per evaluated node; throws when a limit is crossed. */
+  /**
+   * Called once per evaluated node; throws when a limit is crossed. Once crossed, every later
+   * step throws too: CEL's `all` and `exists` absorb the errors of single elements and go on
+   * iterating, so a budget that tripped once must stay tripped for the iterations to end.
+   */
   step(): void {
+    if (this.exceeded) throw this.exceeded;
     this.policySteps++;
     const steps = ++this.expressionSteps;
     if (steps > this.limits.perExpression) {
-      throw new BudgetExceededError(
-        `evaluation budget exceeded: the expression took more than ${this.limits.perExpression.toLocaleString("en")} steps`,
-      );
+      this.trip(`the expression took more than ${this.limits.perExpression.toLocaleString("en")} steps`);
     }
     if (this.policySteps > this.limits.perPolicy) {
-      throw new BudgetExceededError(
-        `evaluation budget exceeded: the policy took more than ${this.limits.perPolicy.toLocaleString("en")} steps on this resource`,
+      this.trip(
+        `the policy took more than ${this.limits.perPolicy.toLocaleString("en")} steps on this resource`,
       );
     }
     if ((steps & 1023) === 0 && this.clock() > this.deadline) {
-      throw new BudgetExceededError(
-        `evaluation budget exceeded: the policy ran longer than ${this.limits.timeoutMs} ms`,
-      );
+      this.trip(`the policy ran longer than ${this.limits.timeoutMs} ms`);
     }
+  }
+
+  /** The error, once a limit was crossed (even when a quantifier absorbed it). */
+  get tripped(): BudgetExceededError | undefined {
+    return this.exceeded;
+  }
+
+  private trip(reason: string): never {
+    this.exceeded = new BudgetExceededError(`evaluation budget exceeded: ${reason}`);
+    throw this.exceeded;
   }
 
   get used(): number {

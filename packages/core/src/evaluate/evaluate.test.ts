@@ -324,6 +324,52 @@ validations:
     expect(report.results[1]).toMatchObject({ policy: "zz-fine", outcome: "pass" });
   });
 
+  it("bounds the whole evaluation with timeoutMs: later pairs become errors, matching skips stay skips", () => {
+    const big = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+    const { set } = policies(
+      policy(
+        "slow",
+        "validations:\n  - expression: object.data.all(a, object.data.all(b, object.data.all(c, a != '')))",
+      ) + policy("pods-only", "match: {kinds: [Pod]}\nvalidations:\n  - expression: 'true'"),
+    );
+    const doc = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "m" }, data: big });
+    const resources = manifests(Array.from({ length: 20 }, () => doc).join("\n---\n"));
+    const started = Date.now();
+    const report = run(set, {
+      resources,
+      timeoutMs: 300,
+      budget: { perExpression: 1e12, perPolicy: 1e12, timeoutMs: 1000 },
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+    const errors = report.results.filter((r) => r.outcome === "error").map((r) => r.error);
+    expect(errors).toHaveLength(20);
+    expect(errors.at(-1)).toContain("evaluation deadline exceeded: the whole evaluation may take 300 ms");
+    expect(report.summary.skip).toBe(20);
+  });
+
+  it("a budget that tripped stays an error even where CEL absorbs errors (|| true, exists)", () => {
+    const big = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+    const { set } = policies(
+      policy(
+        "absorbed",
+        "validations:\n  - expression: object.data.all(a, object.data.all(b, object.data.all(c, a != ''))) || true",
+      ) +
+        policy(
+          "absorbed-exists",
+          "validations:\n  - expression: \"object.data.exists(a, a == 'k999' || object.data.all(b, object.data.all(c, a != '')))\"",
+        ),
+    );
+    const resources = manifests(
+      JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "m" }, data: big }),
+    );
+    const report = run(set, { resources, budget: { perExpression: 1e12, perPolicy: 1e12, timeoutMs: 200 } });
+    expect(report.results.map((r) => [r.policy, r.outcome])).toEqual([
+      ["absorbed", "error"],
+      ["absorbed-exists", "error"],
+    ]);
+    expect(report.results[0]!.error).toContain("ran longer than 200 ms");
+  });
+
   it("evaluates catastrophic regular expressions in linear time", () => {
     const { set } = policies(
       policy("redos", "validations:\n  - expression: \"!object.data.s.matches('^(a+)+$')\""),

@@ -1,4 +1,4 @@
-import type { BudgetLimits } from "../cel/budget.js";
+import { type BudgetLimits, DEFAULT_BUDGET } from "../cel/budget.js";
 import { celEnvironment } from "../cel/environment.js";
 import { objectToCel, toCel } from "../cel/values.js";
 import type { CompiledPolicy, CompiledPolicySet } from "../compile/compile.js";
@@ -37,6 +37,12 @@ export interface EvaluateInput {
   /** Only these policies (by name). */
   policies?: readonly string[];
   budget?: BudgetLimits;
+  /**
+   * Milliseconds the whole evaluation may take (unlimited by default). Past it, every pair not
+   * yet evaluated is an `error` outcome: a service sets this so that one request cannot hold
+   * the process for long, whatever its policies and inputs.
+   */
+  timeoutMs?: number;
   /** Report id, when the caller records it. */
   id?: string;
 }
@@ -56,6 +62,8 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
   const failurePolicies = new Map<string, FailurePolicy>(policies.map((p) => [p.name, p.failurePolicy]));
   try {
     celEnvironment();
+    const budget = input.budget ?? DEFAULT_BUDGET;
+    const deadline = input.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + input.timeoutMs;
     // each resource is converted to CEL values once, for `object` and for `bundle`
     const converted = input.resources.map((r) => convertObject(r.object));
     const shared = sharedActivation(input, policies, now, converted);
@@ -74,7 +82,19 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
     for (const [index, resource] of input.resources.entries()) {
       const prepared = prepareResource(resource, converted[index]!, input, shared);
       for (const policy of policies) {
-        results.push(evaluatePair(policy, resource, prepared, live, sharedFor(policy), input.budget));
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) {
+          results.push({
+            ...blankResult(policy, resource),
+            outcome: matches(policy.match, prepared.subject) ? "error" : "skip",
+            error: matches(policy.match, prepared.subject)
+              ? `evaluation deadline exceeded: the whole evaluation may take ${input.timeoutMs} ms`
+              : null,
+          });
+          continue;
+        }
+        const limits = remaining < budget.timeoutMs ? { ...budget, timeoutMs: remaining } : budget;
+        results.push(evaluatePair(policy, resource, prepared, live, sharedFor(policy), limits));
       }
     }
   } catch (error) {
@@ -294,7 +314,9 @@ function decidePair(
     return result;
   }
   const covering =
-    exceptions.length === 0 ? [] : exceptions.filter((e) => exceptionCovers(e, policy.name, prepared.subject));
+    exceptions.length === 0
+      ? []
+      : exceptions.filter((e) => exceptionCovers(e, policy.name, prepared.subject));
   const cveWaivers = covering.filter((e) => e.vulnerabilities);
   const fullWaivers = covering.filter(
     (e) => !e.vulnerabilities && exceptionImageMatches(e, prepared.imageRefs),

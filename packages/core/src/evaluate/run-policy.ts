@@ -35,6 +35,7 @@ export function runPolicy(
         current = condition;
         budget.beginExpression();
         const value = condition.run(activation);
+        if (budget.tripped) throw budget.tripped;
         if (value === false) return { outcome: "skip" as const };
         if (value !== true)
           throw new TypeError(`matchCondition ${condition.name} returned ${celToText(value)}, not a bool`);
@@ -44,6 +45,7 @@ export function runPolicy(
         current = validation.expression;
         budget.beginExpression();
         const value = validation.expression.run(activation);
+        if (budget.tripped) throw budget.tripped;
         if (value === true) continue;
         if (value !== false) throw new TypeError(`returned ${celToText(value)}, not a bool`);
         let message = validation.message;
@@ -52,6 +54,7 @@ export function runPolicy(
           budget.beginExpression();
           try {
             const text = validation.messageExpression.run(activation);
+            if (budget.tripped) throw budget.tripped;
             if (typeof text === "string" && text.trim() !== "") message = text;
           } catch (error) {
             // as in Kubernetes, a failing messageExpression falls back to `message`; a budget overrun does not
