@@ -1,0 +1,134 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { CompiledPolicySet, EvaluateInput, EvaluationReport } from "@celgate/core";
+import type { EvaluateRequest, EvaluateResponse } from "./protocol.js";
+
+export interface EvaluatorPoolOptions {
+  /** Worker threads; default: the number of cores, at least 1. */
+  size?: number;
+  /** A worker that has not answered by then is stopped and replaced; its caller gets an error. */
+  hardTimeoutMs?: number;
+}
+
+interface Pending {
+  resolve(report: EvaluationReport): void;
+  reject(error: Error): void;
+  request: EvaluateRequest;
+  set: CompiledPolicySet;
+  timer: NodeJS.Timeout;
+}
+
+interface Slot {
+  worker: Worker;
+  /** Policy-set digests this worker has compiled. */
+  known: Set<string>;
+  pending: Map<number, Pending>;
+}
+
+/** Thrown when a worker failed or had to be stopped; the evaluation did not happen. */
+export class EvaluatorUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EvaluatorUnavailableError";
+  }
+}
+
+/**
+ * Evaluations on worker threads. The engine's budgets bound every expression, but a request
+ * with thousands of resources can still take seconds; on workers it never holds the event loop,
+ * so health checks and other requests are answered meanwhile. Each worker compiles a policy set
+ * once per digest. Requests go to the worker with the fewest pending evaluations.
+ */
+export class EvaluatorPool {
+  readonly #slots: Slot[] = [];
+  readonly #hardTimeoutMs: number;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(options: EvaluatorPoolOptions = {}) {
+    this.#hardTimeoutMs = options.hardTimeoutMs ?? 120_000;
+    const size = Math.max(1, options.size ?? availableParallelism());
+    for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
+  }
+
+  /** Evaluates on a worker. Rejects with EvaluatorUnavailableError if the worker fails. */
+  evaluate(set: CompiledPolicySet, input: EvaluateInput): Promise<EvaluationReport> {
+    if (this.#closed) return Promise.reject(new EvaluatorUnavailableError("the evaluator pool is closed"));
+    const slot = this.#slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
+    const id = this.#nextId++;
+    const request: EvaluateRequest = {
+      id,
+      digest: set.digest,
+      input,
+      ...(slot.known.has(set.digest) ? {} : { documents: set.policies.map((p) => p.document) }),
+    };
+    slot.known.add(set.digest);
+    return new Promise<EvaluationReport>((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.#replace(slot, "the evaluation took too long"),
+        this.#hardTimeoutMs,
+      );
+      slot.pending.set(id, { resolve, reject, request, set, timer });
+      slot.worker.postMessage(request);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(
+      this.#slots.map(async (slot) => {
+        this.#failAll(slot, "the evaluator pool is closing");
+        await slot.worker.terminate();
+      }),
+    );
+  }
+
+  #spawn(): Slot {
+    const source = import.meta.url.endsWith(".ts");
+    const worker = source
+      ? // from source (tests): register the TypeScript loader in the worker, then load the worker module
+        new Worker(
+          `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./worker.ts", import.meta.url).href)}); });`,
+          { eval: true, execArgv: ["--conditions=source"] },
+        )
+      : new Worker(new URL("./worker.js", import.meta.url));
+    worker.unref();
+    const slot: Slot = { worker, known: new Set(), pending: new Map() };
+    worker.on("message", (response: EvaluateResponse) => {
+      const pending = slot.pending.get(response.id);
+      if (!pending) return;
+      if (!response.ok && response.unknownDigest && !pending.request.documents) {
+        // the worker evicted the set: send the request again, with the documents
+        pending.request.documents = pending.set.policies.map((p) => p.document);
+        slot.worker.postMessage(pending.request);
+        return;
+      }
+      slot.pending.delete(response.id);
+      clearTimeout(pending.timer);
+      if (response.ok) pending.resolve(response.report);
+      else pending.reject(new EvaluatorUnavailableError(`evaluation failed: ${response.error}`));
+    });
+    worker.on("error", (error) => this.#replace(slot, `the evaluator failed: ${error.message}`));
+    worker.on("exit", () => {
+      if (!this.#closed && slot.pending.size > 0) this.#replace(slot, "the evaluator stopped");
+    });
+    return slot;
+  }
+
+  /** Stops a worker that failed or hangs, fails its evaluations, and starts a fresh one. */
+  #replace(slot: Slot, reason: string): void {
+    const index = this.#slots.indexOf(slot);
+    if (index < 0) return;
+    this.#failAll(slot, reason);
+    void slot.worker.terminate();
+    if (!this.#closed) this.#slots[index] = this.#spawn();
+  }
+
+  #failAll(slot: Slot, reason: string): void {
+    for (const pending of slot.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new EvaluatorUnavailableError(reason));
+    }
+    slot.pending.clear();
+  }
+}
