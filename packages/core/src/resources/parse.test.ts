@@ -68,6 +68,15 @@ metadata: {name: d}
     expect(parseManifests("values: {a: 1}\n", "values.yaml").diagnostics[0]?.severity).toBe("warning");
   });
 
+  it("skips celgate's own documents kept next to manifests, with a warning", () => {
+    const { resources, diagnostics } = parseManifests(
+      "apiVersion: celgate.dev/v1\nkind: PolicyException\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+      "k8s.yaml",
+    );
+    expect(resources.map((r) => r.ref.name)).toEqual(["p"]);
+    expect(diagnostics[0]).toMatchObject({ code: "celgate-document", severity: "warning", line: 1 });
+  });
+
   it("refuses binary input and input over the size limit", () => {
     expect(parseManifests("a\u0000b", "bin").diagnostics[0]!.code).toBe("binary-input");
     expect(parseManifests("x".repeat(100), "big.yaml", { maxBytes: 10 }).diagnostics[0]!.message).toContain(

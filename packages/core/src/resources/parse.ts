@@ -129,6 +129,17 @@ function addDocument(
     });
     return;
   }
+  if (object.apiVersion === "celgate.dev/v1") {
+    diagnostics.push({
+      code: "celgate-document",
+      message: `a celgate ${object.kind} document, not a Kubernetes object; skipped (pass it with --policies, --exceptions or --images)`,
+      file: source.file,
+      line: source.line,
+      path,
+      severity: "warning",
+    });
+    return;
+  }
   out.push({ object, ref: resourceRef(object, source) });
 }
 
