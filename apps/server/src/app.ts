@@ -16,6 +16,8 @@ export interface AppDeps {
   /** Largest accepted request body, bytes. */
   bodyLimit: number;
   version?: string;
+  /** `none`: `POST /v1/admission` accepts calls without a token (see docs/security.md). Default `token`. */
+  admissionAuth?: "token" | "none";
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -73,7 +75,7 @@ export function createApp(deps: AppDeps): App {
       },
     }),
   );
-  app.use("/v1/*", authenticate(services.tokens));
+  app.use("/v1/*", authenticate(services.tokens, { anonymousAdmission: deps.admissionAuth === "none" }));
 
   for (const def of ROUTES) {
     app.openAPIRegistry.registerPath(def.openapi);

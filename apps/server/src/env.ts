@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
@@ -42,7 +44,23 @@ const EnvSchema = z.object({
   CELGATE_POLICY_POLL_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   /** Seconds to wait for in-flight requests at shutdown. */
   CELGATE_SHUTDOWN_TIMEOUT_S: z.coerce.number().int().min(0).max(600).default(10),
+  /** PEM certificate chain and private key: both set, the service listens with HTTPS. */
+  CELGATE_TLS_CERT_FILE: z.string().min(1).optional(),
+  CELGATE_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** `token`: the webhook needs a bearer token like every /v1 route; `none`: it accepts calls without one. */
+  CELGATE_ADMISSION_AUTH: z.enum(["token", "none"]).default("token"),
 });
+
+/** How `POST /v1/admission` authenticates callers. */
+export type AdmissionAuth = "token" | "none";
+
+/** The serving certificate and key (PEM), read at start. */
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
+  cert: Buffer;
+  key: Buffer;
+}
 
 /** The service's configuration, validated. */
 export interface Config {
@@ -56,6 +74,9 @@ export interface Config {
   logLevel: z.infer<typeof LogLevelSchema>;
   policyPollMs: number;
   shutdownTimeoutMs: number;
+  /** Set: listen with HTTPS. */
+  tls: TlsConfig | undefined;
+  admissionAuth: AdmissionAuth;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
+  const tls = loadTls(e.CELGATE_TLS_CERT_FILE, e.CELGATE_TLS_KEY_FILE);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -85,5 +107,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     policyPollMs: e.CELGATE_POLICY_POLL_MS,
     shutdownTimeoutMs: e.CELGATE_SHUTDOWN_TIMEOUT_S * 1000,
+    tls,
+    admissionAuth: e.CELGATE_ADMISSION_AUTH,
   };
+}
+
+/**
+ * Reads the TLS pair and checks that it is usable (PEM, key matching the certificate) so that
+ * a mistake stops the start instead of failing every handshake. Throws ConfigError naming the variable.
+ */
+function loadTls(certFile: string | undefined, keyFile: string | undefined): TlsConfig | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    const missing = certFile === undefined ? "CELGATE_TLS_CERT_FILE" : "CELGATE_TLS_KEY_FILE";
+    throw new ConfigError(
+      `invalid configuration:\n  ${missing}: required when ${missing === "CELGATE_TLS_CERT_FILE" ? "CELGATE_TLS_KEY_FILE" : "CELGATE_TLS_CERT_FILE"} is set (give both or neither)`,
+    );
+  }
+  const read = (variable: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(
+        `invalid configuration:\n  ${variable}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
+    }
+  };
+  const cert = read("CELGATE_TLS_CERT_FILE", certFile);
+  const key = read("CELGATE_TLS_KEY_FILE", keyFile);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new ConfigError(
+      `invalid configuration:\n  CELGATE_TLS_CERT_FILE, CELGATE_TLS_KEY_FILE: not a usable PEM certificate and matching key (${(err as Error).message})`,
+    );
+  }
+  return { certFile, keyFile, cert, key };
 }

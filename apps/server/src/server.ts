@@ -1,3 +1,4 @@
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
@@ -9,6 +10,8 @@ import { createServices, type Services } from "./services/index.js";
 
 export interface RunningServer {
   port: number;
+  /** `https` when CELGATE_TLS_CERT_FILE/CELGATE_TLS_KEY_FILE are set. */
+  protocol: "http" | "https";
   services: Services;
   /** Stops accepting, waits for in-flight requests (up to the shutdown timeout), closes the database. */
   close(): Promise<void>;
@@ -43,13 +46,26 @@ export async function startServer(
   logger.info({ dir: config.policyDir, ...repo }, "policy repository loaded");
   await services.runtime.get();
 
-  const app = createApp({ services, bodyLimit: config.bodyLimit });
+  if (config.admissionAuth === "none")
+    logger.warn(
+      { tls: config.tls !== undefined },
+      "CELGATE_ADMISSION_AUTH=none: POST /v1/admission accepts calls without a token (recorded as admission-webhook); serve it over TLS and let only the API server reach it",
+    );
+  const app = createApp({ services, bodyLimit: config.bodyLimit, admissionAuth: config.admissionAuth });
+  const { tls } = config;
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    const listen = { fetch: app.fetch, port: config.port, hostname: config.host };
+    const s = tls
+      ? serve(
+          { ...listen, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } },
+          () => resolve(s),
+        )
+      : serve(listen, () => resolve(s));
     s.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, host: config.host }, "listening");
+  const protocol = tls ? "https" : "http";
+  logger.info({ port, host: config.host, protocol }, "listening");
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -70,5 +86,5 @@ export async function startServer(
       if (!options.database) await database.close();
       logger.info("stopped");
     })());
-  return { port, services, close };
+  return { port, protocol, services, close };
 }

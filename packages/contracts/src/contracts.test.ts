@@ -8,6 +8,13 @@ describe("contracts", () => {
     expect(EvaluationRequestSchema.safeParse({}).success).toBe(false);
     expect(EvaluationRequestSchema.safeParse({ manifests: "", resources: [] }).success).toBe(false);
     expect(EvaluationRequestSchema.safeParse({ manifests: "", extra: 1 }).success).toBe(false);
+    expect(EvaluationRequestSchema.safeParse({ manifests: [{ file: "a.yaml", text: "a: 1" }] }).success).toBe(
+      true,
+    );
+    expect(EvaluationRequestSchema.safeParse({ manifests: [{ file: "", text: "a: 1" }] }).success).toBe(
+      false,
+    );
+    expect(EvaluationRequestSchema.safeParse({ manifests: [{ text: "a: 1" }] }).success).toBe(false);
   });
 
   it("bounds pages", () => {

@@ -5,18 +5,31 @@ import { DecisionSchema, EvaluationReportSchema, SummarySchema } from "./report.
 /** Limits on one evaluation request (the body limit applies as well). */
 export const MAX_RESOURCES_PER_EVALUATION = 5000;
 
+/** One input file of an evaluation: its name (kept in each resource's `source.file`) and its text. */
+export const ManifestFileSchema = z
+  .object({
+    file: z.string().min(1).max(1024),
+    text: z.string(),
+  })
+  .strict()
+  .meta({ id: "ManifestFile" });
+export type ManifestFile = z.infer<typeof ManifestFileSchema>;
+
 const ParamsSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
 const ContextSchema = z.record(z.string(), z.unknown());
 
 /**
  * Body of `POST /v1/evaluations`. Exactly one of `manifests` (multi-document YAML or JSON
- * text) and `resources` (objects). `images`: native facts, a Trivy or Grype report, or a list
+ * text, or a list of `{file, text}` whose names the report's `source.file` keeps) and
+ * `resources` (objects). `images`: native facts, a Trivy or Grype report, or a list
  * of those; facts stored with `PUT /v1/images/{digest}` are added for every image referenced
  * by digest.
  */
 export const EvaluationRequestSchema = z
   .object({
-    manifests: z.string().optional(),
+    manifests: z
+      .union([z.string(), z.array(ManifestFileSchema).max(MAX_RESOURCES_PER_EVALUATION)])
+      .optional(),
     resources: z.array(z.unknown()).max(MAX_RESOURCES_PER_EVALUATION).optional(),
     images: z.unknown().optional(),
     params: ParamsSchema.optional(),

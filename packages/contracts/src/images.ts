@@ -67,3 +67,21 @@ export const StoredImageSchema = z
   })
   .meta({ id: "StoredImage" });
 export type StoredImage = z.infer<typeof StoredImageSchema>;
+
+/**
+ * Answer of `POST /v1/images`: every image of the facts document and the key it is stored
+ * under, its digest when it has one, else its normalised `registry/repository:tag`.
+ */
+export const ImagePushResultSchema = z
+  .object({
+    images: z.array(
+      z.object({
+        key: z.string(),
+        ref: z.string(),
+        digest: z.string().nullable(),
+        created: z.boolean(),
+      }),
+    ),
+  })
+  .meta({ id: "ImagePushResult" });
+export type ImagePushResult = z.infer<typeof ImagePushResultSchema>;

@@ -33,6 +33,8 @@ export {
   type EvaluationSummary,
   EvaluationSummarySchema,
   MAX_RESOURCES_PER_EVALUATION,
+  type ManifestFile,
+  ManifestFileSchema,
 } from "./evaluations.js";
 export {
   ExceptionDocumentSchema,
@@ -46,6 +48,8 @@ export {
   ImageFactsInputSchema,
   ImageFactsSchema,
   type ImageFactsWire,
+  type ImagePushResult,
+  ImagePushResultSchema,
   type StoredImage,
   StoredImageSchema,
   VulnerabilitySchema,

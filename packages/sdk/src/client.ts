@@ -16,6 +16,7 @@ import type {
   ExceptionListQuery,
   ExceptionResource,
   Health,
+  ImagePushResult,
   Page,
   PageQuery,
   PolicyDocument,
@@ -227,6 +228,20 @@ export function createClient(options: ClientOptions) {
           path: `/v1/images/${seg(digest)}`,
           // Always JSON: a string here would be taken for YAML, which this route does not take.
           body: typeof facts === "string" ? JSON.parse(facts) : facts,
+          idempotent: true,
+          signal: o?.signal,
+        }),
+      /**
+       * Stores every image of a facts document (native, Trivy or Grype), each under its digest
+       * when it has one, else under its normalised name and tag (a scan of a tag has no digest).
+       * Returns the stored keys.
+       */
+      push: (facts: unknown, o?: CallOptions) =>
+        call<ImagePushResult>({
+          method: "POST",
+          path: "/v1/images",
+          body: typeof facts === "string" ? JSON.parse(facts) : facts,
+          // Storing the same facts again changes nothing: safe to retry.
           idempotent: true,
           signal: o?.signal,
         }),

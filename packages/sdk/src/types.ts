@@ -9,6 +9,8 @@ import type {
   EvaluationSource,
   EvaluationSummary,
   ExceptionResource,
+  ImagePushResult,
+  ManifestFile,
   PolicyResource,
   PolicySource,
   PolicyVersion,
@@ -28,6 +30,8 @@ export type {
   EvaluationSource,
   EvaluationSummary,
   ExceptionResource,
+  ImagePushResult,
+  ManifestFile,
   PolicyResource,
   PolicySource,
   PolicyVersion,
@@ -43,7 +47,10 @@ export type EvaluationReport = EvaluationReportWire;
 /** One (resource, policy) result of a report. */
 export type ReportResult = EvaluationReport["results"][number];
 
-/** Body of an evaluation: exactly one of `manifests` (YAML or JSON text) and `resources` (objects). */
+/**
+ * Body of an evaluation: exactly one of `manifests` (YAML or JSON text, or a list of
+ * `{file, text}` so that each result's `source.file` names its own file) and `resources` (objects).
+ */
 export type EvaluateInput = EvaluationRequest;
 
 /** A Policy document as an object, or its YAML/JSON text. */

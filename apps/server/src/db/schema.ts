@@ -82,7 +82,7 @@ export const images = pgTable(
 /** Evaluation inputs, stored once per content hash and shared by every evaluation that used them. */
 export const inputs = pgTable("inputs", {
   hash: text("hash").primaryKey(),
-  /** manifests (YAML/JSON text in `text`) | resources (objects in `data`) | images (facts in `data`). */
+  /** manifests (YAML/JSON text in `text`) | manifest-files ([{file, text}] in `data`) | resources (objects in `data`) | images (facts in `data`). */
   kind: text("kind").notNull(),
   text: text("text"),
   data: jsonb("data"),

@@ -12,6 +12,7 @@ import getException from "./v1/exceptions/get.js";
 import listExceptions from "./v1/exceptions/list.js";
 import updateException from "./v1/exceptions/update.js";
 import getImage from "./v1/images/get.js";
+import pushImages from "./v1/images/push.js";
 import putImage from "./v1/images/put.js";
 import createPolicy from "./v1/policies/create.js";
 import deletePolicy from "./v1/policies/delete.js";
@@ -44,6 +45,7 @@ export const ROUTES: readonly RouteDef[] = [
   createEvaluation,
   listEvaluations,
   getEvaluation,
+  pushImages,
   putImage,
   getImage,
   listExceptions,

@@ -3,6 +3,7 @@ import type {
   EvaluationRequest,
   EvaluationSource,
   EvaluationSummary,
+  ManifestFile,
 } from "@celgate/contracts";
 import { MAX_RESOURCES_PER_EVALUATION } from "@celgate/contracts";
 import {
@@ -16,7 +17,7 @@ import {
   toWireReport,
 } from "@celgate/core";
 import { and, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
-import type { Db, Tx } from "../db/client.js";
+import type { Db } from "../db/client.js";
 import { evaluations, inputs } from "../db/schema.js";
 import type { Principal } from "../lib/context.js";
 import { decodeCursor, encodeCursor } from "../lib/cursor.js";
@@ -29,7 +30,8 @@ import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
 
 /** What an evaluation was run on, as stored for history and replays. */
 export interface StoredInput {
-  manifests?: string;
+  /** YAML/JSON text, or one entry per input file. */
+  manifests?: string | ManifestFile[];
   resources?: unknown[];
   images: ImageFacts[];
   params?: Record<string, Record<string, unknown>> | undefined;
@@ -40,6 +42,8 @@ export interface StoredInput {
 
 export interface EvaluationOutcome {
   report: EvaluationReport;
+  /** The report as JSON text, when it was already serialised (to record it): send this. */
+  json?: string;
   /** True when an Idempotency-Key matched an earlier request: the stored report is returned. */
   replayed: boolean;
   recorded: boolean;
@@ -47,17 +51,22 @@ export interface EvaluationOutcome {
 
 /** Resources from the request's manifests or objects; throws 400 with line and column. */
 export function resourcesOf(input: {
-  manifests?: string | undefined;
+  manifests?: string | ManifestFile[] | undefined;
   resources?: unknown[] | undefined;
 }): Resource[] {
   const { resources, diagnostics } =
-    input.manifests !== undefined
-      ? parseManifests(input.manifests, "manifests")
-      : resourcesFromObjects(input.resources ?? [], "resources");
+    input.manifests === undefined
+      ? resourcesFromObjects(input.resources ?? [], "resources")
+      : typeof input.manifests === "string"
+        ? parseManifests(input.manifests, "manifests")
+        : parseFiles(input.manifests);
   const errors = diagnostics.filter(isError);
   if (errors.length > 0)
     throw problems.invalidBody(
-      `the ${input.manifests !== undefined ? "manifests" : "resources"} are not valid: ${errors.slice(0, 3).map(describe).join("; ")}`,
+      `the ${input.manifests !== undefined ? "manifests" : "resources"} are not valid: ${errors
+        .slice(0, 3)
+        .map((d) => (Array.isArray(input.manifests) && d.file ? `${d.file}: ${describe(d)}` : describe(d)))
+        .join("; ")}`,
       diagnosticErrors(errors),
     );
   if (resources.length > MAX_RESOURCES_PER_EVALUATION)
@@ -65,6 +74,17 @@ export function resourcesOf(input: {
       `an evaluation holds at most ${MAX_RESOURCES_PER_EVALUATION} resources, not ${resources.length}; split the request`,
     );
   return resources;
+}
+
+/** Each file parsed on its own, so every resource's source names its file and its line there. */
+function parseFiles(files: readonly ManifestFile[]): ReturnType<typeof parseManifests> {
+  const out: ReturnType<typeof parseManifests> = { resources: [], diagnostics: [] };
+  for (const f of files) {
+    const parsed = parseManifests(f.text, f.file);
+    out.resources.push(...parsed.resources);
+    out.diagnostics.push(...parsed.diagnostics);
+  }
+  return out;
 }
 
 /** Sets each result's policyVersion from the snapshot's stored versions. */
@@ -139,7 +159,7 @@ export class EvaluationService {
     const id = record ? newId("ev") : undefined;
     const report = withVersions(
       toWireReport(
-        evaluate(snapshot.set, {
+        evaluate(options.admission ? snapshot.admissionSet : snapshot.set, {
           resources,
           images: facts,
           exceptions: snapshot.exceptions,
@@ -174,48 +194,37 @@ export class EvaluationService {
       select: req.select,
       policies: req.policies,
     };
-    const winner = await this.db.transaction(async (tx) => {
-      const { inputHash, imagesHash } = await storeInputs(tx, input);
-      const inserted = await tx
-        .insert(evaluations)
-        .values({
-          id,
-          evaluatedAt: new Date(report.evaluatedAt),
-          actor: principal.name,
-          tokenId: principal.tokenId,
-          source: options.source,
-          context: req.context ?? {},
-          params: req.params ?? null,
-          selector: req.select ?? null,
-          policyNames: req.policies ?? null,
-          policySetDigest: report.policySet.digest,
-          policyCount: report.policySet.policies,
-          policyVersions: Object.fromEntries(snapshot.versions),
-          decision: report.decision,
-          summary: { ...report.summary },
-          report: report as never,
-          inputHash,
-          imagesHash,
-          resources: resources.map((r) => ({
-            kind: r.ref.kind,
-            name: r.ref.name,
-            ...(r.ref.namespace ? { namespace: r.ref.namespace } : {}),
-          })),
-          images: imageTerms(refs),
-          policies: [...new Set(report.results.map((r) => r.policy))],
-          idempotencyKey: options.idempotencyKey ?? null,
-          requestHash: requestHash ?? null,
-        })
-        .onConflictDoNothing({ target: [evaluations.tokenId, evaluations.idempotencyKey] })
-        .returning({ id: evaluations.id });
-      return inserted.length > 0;
+    // Serialised once: the same text is stored and sent back.
+    const json = JSON.stringify(report);
+    const winner = await recordEvaluation(this.db, {
+      id,
+      evaluatedAt: report.evaluatedAt,
+      actor: principal.name,
+      tokenId: principal.tokenId,
+      source: options.source,
+      input,
+      policySetDigest: report.policySet.digest,
+      policyCount: report.policySet.policies,
+      policyVersions: snapshot.versionsJson,
+      decision: report.decision,
+      summary: report.summary,
+      reportJson: json,
+      resources: resources.map((r) => ({
+        kind: r.ref.kind,
+        name: r.ref.name,
+        ...(r.ref.namespace ? { namespace: r.ref.namespace } : {}),
+      })),
+      images: imageTerms(refs),
+      policies: [...new Set(report.results.map((r) => r.policy))],
+      idempotencyKey: options.idempotencyKey ?? null,
+      requestHash: requestHash ?? null,
     });
     if (!winner && options.idempotencyKey) {
       // A concurrent request with the same key won the race: answer with its report.
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
       if (earlier) return { report: earlier, replayed: true, recorded: true };
     }
-    return { report, replayed: false, recorded: true };
+    return { report, json, replayed: false, recorded: true };
   }
 
   async #byIdempotencyKey(
@@ -314,11 +323,13 @@ export class EvaluationService {
         ids.map((id) => sql`${id}`),
         sql`, `,
       )})`);
-    for (const r of (rows as unknown as { rows: Record<string, unknown>[] }).rows) {
+    for (const r of rowsOf(rows)) {
       const input: StoredInput = {
         ...(r.input_kind === "manifests"
           ? { manifests: r.input_text as string }
-          : { resources: r.input_data as unknown[] }),
+          : r.input_kind === "manifest-files"
+            ? { manifests: r.input_data as ManifestFile[] }
+            : { resources: r.input_data as unknown[] }),
         images: (r.images as ImageFacts[] | null) ?? [],
         params: (r.params as StoredInput["params"]) ?? undefined,
         context: (r.context as Record<string, unknown>) ?? {},
@@ -362,33 +373,80 @@ function imageTerms(refs: readonly string[]): string[] {
   return [...out];
 }
 
-/** Stores the manifests/resources and the image facts once per content hash. */
-async function storeInputs(
-  tx: Tx,
-  input: StoredInput,
-): Promise<{ inputHash: string; imagesHash: string | null }> {
+/** One evaluation row to record, with its inputs. */
+interface EvaluationRow {
+  id: string;
+  evaluatedAt: string;
+  actor: string;
+  tokenId: string;
+  source: EvaluationSource;
+  input: StoredInput;
+  policySetDigest: string;
+  policyCount: number;
+  /** JSON of name -> version, made once per policy set. */
+  policyVersions: string;
+  decision: string;
+  summary: EvaluationReport["summary"];
+  reportJson: string;
+  resources: { kind: string; name: string; namespace?: string }[];
+  images: string[];
+  policies: string[];
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+/**
+ * Records an evaluation and its inputs (manifests or resources, and image facts, each stored
+ * once per content hash) in one statement: one round trip, atomic without an explicit
+ * transaction. Returns false when an evaluation with the same token and Idempotency-Key exists.
+ */
+async function recordEvaluation(db: Db, row: EvaluationRow): Promise<boolean> {
+  const { input } = row;
+  const stored: SQL[] = [];
   let inputHash: string;
-  if (input.manifests !== undefined) {
+  if (typeof input.manifests === "string") {
     inputHash = `sha256:${sha256Hex(input.manifests)}`;
-    await tx
-      .insert(inputs)
-      .values({ hash: inputHash, kind: "manifests", text: input.manifests })
-      .onConflictDoNothing();
+    stored.push(sql`(${inputHash}, 'manifests', ${input.manifests}, null)`);
   } else {
-    const json = canonicalJson(input.resources ?? []);
-    inputHash = `sha256:${sha256Hex(json)}`;
-    await tx
-      .insert(inputs)
-      .values({ hash: inputHash, kind: "resources", data: input.resources ?? [] })
-      .onConflictDoNothing();
+    const kind = input.manifests !== undefined ? "manifest-files" : "resources";
+    const data = canonicalJson(input.manifests ?? input.resources ?? []);
+    inputHash = `sha256:${sha256Hex(data)}`;
+    stored.push(sql`(${inputHash}, ${kind}, null, ${data}::jsonb)`);
   }
   let imagesHash: string | null = null;
   if (input.images.length > 0) {
-    imagesHash = `sha256:${sha256Hex(canonicalJson(input.images))}`;
-    await tx
-      .insert(inputs)
-      .values({ hash: imagesHash, kind: "images", data: input.images })
-      .onConflictDoNothing();
+    const data = canonicalJson(input.images);
+    imagesHash = `sha256:${sha256Hex(data)}`;
+    stored.push(sql`(${imagesHash}, 'images', null, ${data}::jsonb)`);
   }
-  return { inputHash, imagesHash };
+  // Arrays go as JSON: PGlite and node-postgres serialise JavaScript arrays differently.
+  const textArray = (values: readonly string[]) =>
+    sql`array(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))::text[]`;
+  const jsonb = (value: unknown) =>
+    value === undefined || value === null ? sql`null` : sql`${JSON.stringify(value)}::jsonb`;
+  const result = await db.execute(sql`
+    with stored as (
+      insert into ${inputs} (hash, kind, text, data) values ${sql.join(stored, sql`, `)}
+      on conflict do nothing
+    )
+    insert into ${evaluations} (
+      id, evaluated_at, actor, token_id, source, context, params, selector, policy_names,
+      policy_set_digest, policy_count, policy_versions, decision, summary, report,
+      input_hash, images_hash, resources, images, policies, idempotency_key, request_hash
+    ) values (
+      ${row.id}, ${row.evaluatedAt}::timestamptz, ${row.actor}, ${row.tokenId}, ${row.source},
+      ${JSON.stringify(input.context)}::jsonb, ${jsonb(input.params)}, ${input.select ?? null}, ${jsonb(input.policies)},
+      ${row.policySetDigest}, ${row.policyCount}, ${row.policyVersions}::jsonb, ${row.decision},
+      ${JSON.stringify(row.summary)}::jsonb, ${row.reportJson}::jsonb,
+      ${inputHash}, ${imagesHash}, ${JSON.stringify(row.resources)}::jsonb, ${textArray(row.images)},
+      ${textArray(row.policies)}, ${row.idempotencyKey}, ${row.requestHash}
+    )
+    on conflict (token_id, idempotency_key) do nothing
+    returning id`);
+  return rowsOf(result).length > 0;
+}
+
+/** The rows of a db.execute() result: node-postgres and PGlite both answer `{rows}`. */
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  return (result as { rows: Record<string, unknown>[] }).rows;
 }

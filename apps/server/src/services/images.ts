@@ -1,4 +1,4 @@
-import type { StoredImage } from "@celgate/contracts";
+import type { ImagePushResult, StoredImage } from "@celgate/contracts";
 import {
   containersOf,
   type ImageFacts,
@@ -8,15 +8,24 @@ import {
   podSpecOf,
   type Resource,
 } from "@celgate/core";
-import { desc, eq, inArray, or } from "drizzle-orm";
+import { desc, eq, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { images } from "../db/schema.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { problems } from "../lib/errors.js";
 
-/** `registry/repository:tag`, normalised as Docker does; null without a tag. */
-export function nameTagOf(ref: { registry: string; repository: string; tag: string | null }): string | null {
-  return ref.tag ? `${ref.registry}/${ref.repository}:${ref.tag}` : null;
+/**
+ * `registry/repository:tag`, normalised as Docker does, with `latest` for a reference that has
+ * neither tag nor digest (what Kubernetes pulls); null for a digest-only reference.
+ */
+export function nameTagOf(ref: {
+  registry: string;
+  repository: string;
+  tag: string | null;
+  digest?: string | null;
+}): string | null {
+  if (ref.tag === null && ref.digest) return null;
+  return `${ref.registry}/${ref.repository}:${ref.tag || "latest"}`;
 }
 
 /** Every image reference in the resources' pod specs, as written. */
@@ -87,6 +96,61 @@ export class ImageService {
       .onConflictDoUpdate({ target: images.digest, set: values })
       .returning();
     return { image: toWire(row!), created: !existing };
+  }
+
+  /**
+   * Stores every image of a native, Trivy or Grype document: under its digest when it has one,
+   * else under its normalised `registry/repository:tag` (a Trivy report of a tag has no digest),
+   * which evaluations find by name and tag (`latest` when the reference has no tag). One
+   * transaction. Throws 400 for a body that is not image facts.
+   */
+  async push(actor: string, body: unknown): Promise<ImagePushResult> {
+    const facts = parseFacts(body, "body");
+    const rows = new Map<string, ImageFacts>();
+    for (const f of facts) {
+      // nameTagOf is null only for a digest-only reference, which has a digest.
+      const key = f.digest ?? (nameTagOf(f) as string);
+      // The last facts of one image in a document win, as a later PUT would.
+      rows.set(key, { ...f, known: true });
+    }
+    if (rows.size === 0) throw problems.unprocessable("the facts describe no image");
+    const now = new Date();
+    return this.db.transaction(async (tx) => {
+      const keys = [...rows.keys()];
+      const existing = new Set(
+        (await tx.select({ digest: images.digest }).from(images).where(inArray(images.digest, keys))).map(
+          (r) => r.digest,
+        ),
+      );
+      await tx
+        .insert(images)
+        .values(
+          [...rows].map(([key, f]) => ({
+            digest: key,
+            nameTag: nameTagOf(f),
+            facts: f as never,
+            updatedAt: now,
+            updatedBy: actor,
+          })),
+        )
+        .onConflictDoUpdate({
+          target: images.digest,
+          set: {
+            nameTag: sql`excluded.name_tag`,
+            facts: sql`excluded.facts`,
+            updatedAt: sql`excluded.updated_at`,
+            updatedBy: sql`excluded.updated_by`,
+          },
+        });
+      return {
+        images: [...rows].map(([key, f]) => ({
+          key,
+          ref: f.ref,
+          digest: f.digest,
+          created: !existing.has(key),
+        })),
+      };
+    });
   }
 
   async get(digest: string): Promise<StoredImage> {

@@ -15,11 +15,26 @@ const GENERATION = "policy_generation";
 export interface PolicySnapshot {
   generation: number;
   set: CompiledPolicySet;
+  /** `set` without the policies that read `bundle`: what admission evaluates (see admissionSetOf). */
+  admissionSet: CompiledPolicySet;
   documents: PolicyDocument[];
   /** name -> stored version. */
   versions: Map<string, number>;
+  /** `versions` as a JSON object, made once per load for every history row. */
+  versionsJson: string;
   exceptions: ExceptionDocument[];
   loadedAt: number;
+}
+
+/**
+ * The policies of `set` that judge one object on its own. At admission the bundle is the single
+ * object under review, so a policy reading `bundle` (a Namespace needs its ResourceQuota, say)
+ * would answer about an incomplete picture; those are left to CI. The digest stays the set's:
+ * it names the policy set in force, and `policySet.policies` in the report counts those evaluated.
+ */
+export function admissionSetOf(set: CompiledPolicySet): CompiledPolicySet {
+  const policies = set.policies.filter((p) => !p.reads.has("bundle"));
+  return { policies, byName: new Map(policies.map((p) => [p.name, p])), digest: set.digest };
 }
 
 /** Bumps the shared change counter; call inside the transaction of every policy or exception change. */
@@ -103,8 +118,10 @@ export class PolicySetRuntime {
     const snapshot: PolicySnapshot = {
       generation,
       set,
+      admissionSet: admissionSetOf(set),
       documents,
       versions: new Map(policyRows.map((r) => [r.name, r.version])),
+      versionsJson: JSON.stringify(Object.fromEntries(policyRows.map((r) => [r.name, r.version]))),
       exceptions: exceptionRows.map((r) => r.document as unknown as ExceptionDocument),
       loadedAt: Date.now(),
     };

@@ -11,7 +11,7 @@ import {
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { problems } from "../lib/errors.js";
 import { type EvaluationService, resourcesOf } from "./evaluations.js";
-import type { PolicySetRuntime } from "./policy-set.js";
+import { admissionSetOf, type PolicySetRuntime } from "./policy-set.js";
 
 const MAX_CHANGES = 5000;
 
@@ -64,13 +64,15 @@ export class ReplayService {
     const decisions: ReplayReport["decisions"] = [];
     let resources = 0;
     let changed = 0;
+    const admissionSet = admissionSetOf(set);
     for (const id of ids) {
       const entry = stored.get(id);
       if (!entry) continue;
       const { input, report: before } = entry;
       // Policies the original request named may no longer exist; evaluate the rest.
       const policies = input.policies?.filter((p) => set.byName.has(p));
-      const after = evaluate(set, {
+      // Admission reviews were judged without the bundle policies; replay them the same way.
+      const after = evaluate(input.context.admission === true ? admissionSet : set, {
         resources: resourcesOf(input),
         images: input.images,
         exceptions: snapshot.exceptions,

@@ -120,7 +120,12 @@ export interface TestApp {
 /** A complete app (fixture policy repository loaded, a token per role) over a fresh database. */
 export async function setupApp(
   backend: Backend,
-  options: { policyDir?: string; bodyLimit?: number; policyPollMs?: number } = {},
+  options: {
+    policyDir?: string;
+    bodyLimit?: number;
+    policyPollMs?: number;
+    admissionAuth?: "token" | "none";
+  } = {},
 ): Promise<TestApp> {
   const { database, drop } = await openTestDatabase(backend);
   const logger = createLogger(process.env.CELGATE_TEST_LOG ?? "silent");
@@ -135,7 +140,11 @@ export async function setupApp(
   const tokens = { admin: "test-admin-token-0123456789" } as Record<Role, string>;
   for (const role of ["author", "evaluator", "viewer"] as const)
     tokens[role] = (await services.tokens.create("test", { name: `test ${role}`, role })).token;
-  const app = createApp({ services, bodyLimit: options.bodyLimit ?? 3 * 1024 * 1024 });
+  const app = createApp({
+    services,
+    bodyLimit: options.bodyLimit ?? 3 * 1024 * 1024,
+    ...(options.admissionAuth ? { admissionAuth: options.admissionAuth } : {}),
+  });
   const request = (method: string, path: string, o: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     const token = o.token === undefined ? tokens.admin : o.token;

@@ -59,13 +59,14 @@ export default defineRoute({
       sourceHeader === undefined
         ? "api"
         : validate(EvaluationSourceSchema.exclude(["admission"]), sourceHeader, "X-Celgate-Source header");
-    const { report, recorded, replayed } = await s.evaluations.run(c.get("principal"), request, {
+    const { report, json, recorded, replayed } = await s.evaluations.run(c.get("principal"), request, {
       source,
       idempotencyKey: key,
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
     if (!recorded) return c.json(report, 200);
     c.header("Location", `/v1/evaluations/${report.id}`);
+    if (json !== undefined) return c.body(json, 201, { "Content-Type": "application/json" });
     return c.json(report, 201);
   },
 });

@@ -55,6 +55,39 @@ describe.each(BACKENDS)("evaluations on %s", (backend) => {
     expect(stored.body).toEqual(report);
   });
 
+  it("keeps each file's name and lines when manifests come as a list of files", async () => {
+    const files = [
+      { file: "k8s/web.yaml", text: `# web\n${deploymentYaml("web", { owner: "shop" })}` },
+      {
+        file: "k8s/api.yaml",
+        text: `${deploymentYaml("one", { owner: "shop" })}---\n${deploymentYaml("api", { replicas: 1 })}`,
+      },
+      { file: "k8s/worker.json", text: JSON.stringify(deploymentObject("worker", { owner: "x" }), null, 2) },
+    ];
+    const res = await t.call("POST", "/v1/evaluations", { body: { manifests: files } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.summary.resources).toBe(4);
+    const sourceOf = (name: string) =>
+      res.body.results.find((r: Json) => r.resource.name === name && r.policy === "owner-label").resource
+        .source;
+    expect(sourceOf("web")).toEqual({ file: "k8s/web.yaml", line: 1, document: 0 });
+    expect(sourceOf("one")).toEqual({ file: "k8s/api.yaml", line: 1, document: 0 });
+    expect(sourceOf("api")).toMatchObject({ file: "k8s/api.yaml", document: 1 });
+    expect(sourceOf("api").line).toBeGreaterThanOrEqual(15);
+    expect(sourceOf("worker")).toMatchObject({ file: "k8s/worker.json", line: 1 });
+    // Recorded as sent: a replay on the stored inputs changes nothing.
+    const replay = await t.call("POST", "/v1/replays", { body: { evaluations: [res.body.id] } });
+    expect(replay.status, JSON.stringify(replay.body)).toBe(200);
+    expect(replay.body.decisions).toEqual([]);
+    expect(replay.body.changes).toEqual([]);
+
+    const broken = await t.call("POST", "/v1/evaluations", {
+      body: { manifests: [files[0], { file: "k8s/bad.yaml", text: "kind: [\n" }] },
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.body.detail).toContain("k8s/bad.yaml");
+  });
+
   it("accepts resources as JSON objects and a raw YAML body", async () => {
     const json = await t.call("POST", "/v1/evaluations", {
       body: {

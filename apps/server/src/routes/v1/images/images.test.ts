@@ -77,4 +77,62 @@ describe.each(BACKENDS)("image facts on %s", (backend) => {
     expect((await t.call("PUT", `/v1/images/${NATIVE}`, { body: { hello: "world" } })).status).toBe(400);
     expect((await t.call("GET", `/v1/images/sha256:${"9".repeat(64)}`)).status).toBe(404);
   });
+
+  it("stores a Trivy report of a tag (no digest) under its name and tag, which evaluations find", async () => {
+    const report = fixture("trivy-api.json");
+    report.ArtifactName = "registry.example/shop/tagged:3.1";
+    report.Metadata = { RepoTags: ["registry.example/shop/tagged:3.1"] };
+    const first = await t.call("POST", "/v1/images", { body: report, token: t.tokens.evaluator });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body).toEqual({
+      images: [
+        {
+          key: "registry.example/shop/tagged:3.1",
+          ref: "registry.example/shop/tagged:3.1",
+          digest: null,
+          created: true,
+        },
+      ],
+    });
+    const again = await t.call("POST", "/v1/images", { body: report });
+    expect(again.body.images[0]).toMatchObject({ key: "registry.example/shop/tagged:3.1", created: false });
+    const evaluated = await t.call("POST", "/v1/evaluations", {
+      body: {
+        manifests: deploymentYaml("tagged", { owner: "x", image: "registry.example/shop/tagged:3.1" }),
+        dryRun: true,
+      },
+    });
+    expect(evaluated.body.results.find((r: Json) => r.policy === "images-scanned").outcome).toBe("pass");
+    // A report that carries a digest is stored under it, as PUT would.
+    const withDigest = await t.call("POST", "/v1/images", { body: fixture("trivy-api.json") });
+    expect(withDigest.body.images).toEqual([
+      { key: API, ref: expect.stringContaining("registry.example/shop/api"), digest: API, created: false },
+    ]);
+  });
+
+  it("stores a list of native facts, each under its own key", async () => {
+    const digest = `sha256:${"4".repeat(64)}`;
+    const res = await t.call("POST", "/v1/images", {
+      body: [
+        { ref: `registry.example/shop/one@${digest}` },
+        { ref: "nginx:1.27", scan: { scanner: "t", scannedAt: "2026-01-01T00:00:00Z", vulnerabilities: [] } },
+      ],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.images.map((i: Json) => i.key)).toEqual([digest, "docker.io/library/nginx:1.27"]);
+    expect((await t.call("GET", `/v1/images/${digest}`)).body.facts).toMatchObject({ digest, known: true });
+    expect((await t.call("POST", "/v1/images", { body: { hello: "world" } })).status).toBe(400);
+    // Without tag or digest, Kubernetes pulls latest: that is the key, and what a bare reference finds.
+    const untagged = await t.call("POST", "/v1/images", {
+      body: { ref: "registry.example/shop/bare", scan: { scanner: "t", vulnerabilities: [] } },
+    });
+    expect(untagged.body.images[0].key).toBe("registry.example/shop/bare:latest");
+    const bare = await t.call("POST", "/v1/evaluations", {
+      body: {
+        manifests: deploymentYaml("bare", { owner: "x", image: "registry.example/shop/bare" }),
+        dryRun: true,
+      },
+    });
+    expect(bare.body.results.find((r: Json) => r.policy === "images-scanned").outcome).toBe("pass");
+  });
 });
