@@ -37,6 +37,20 @@ describe("loadConfig", () => {
     expect(loadConfig({ PORT: "" }).port).toBe(8080);
   });
 
+  it("reads the evaluator settings: threads (default one per core) and the per-evaluation timeout", () => {
+    const c = loadConfig({});
+    expect(c.evaluatorThreads).toBeGreaterThanOrEqual(1);
+    expect(c.evaluationTimeoutMs).toBe(10_000);
+    expect(
+      loadConfig({ CELGATE_EVALUATOR_THREADS: "0", CELGATE_EVALUATION_TIMEOUT_MS: "2500" }),
+    ).toMatchObject({
+      evaluatorThreads: 0,
+      evaluationTimeoutMs: 2500,
+    });
+    expect(() => loadConfig({ CELGATE_EVALUATOR_THREADS: "many" })).toThrow(/CELGATE_EVALUATOR_THREADS/);
+    expect(() => loadConfig({ CELGATE_EVALUATION_TIMEOUT_MS: "5" })).toThrow(/CELGATE_EVALUATION_TIMEOUT_MS/);
+  });
+
   it("names every bad variable", () => {
     let error: unknown;
     try {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { createSecureContext } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -49,6 +50,10 @@ const EnvSchema = z.object({
   CELGATE_TLS_KEY_FILE: z.string().min(1).optional(),
   /** `token`: the webhook needs a bearer token like every /v1 route; `none`: it accepts calls without one. */
   CELGATE_ADMISSION_AUTH: z.enum(["token", "none"]).default("token"),
+  /** Worker threads that evaluate; 0 evaluates on the main thread. Default: one per core. */
+  CELGATE_EVALUATOR_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  /** Milliseconds one evaluation may take as a whole; pairs past it are `error` outcomes. */
+  CELGATE_EVALUATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 
 /** How `POST /v1/admission` authenticates callers. */
@@ -77,6 +82,8 @@ export interface Config {
   /** Set: listen with HTTPS. */
   tls: TlsConfig | undefined;
   admissionAuth: AdmissionAuth;
+  evaluatorThreads: number;
+  evaluationTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +116,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.CELGATE_SHUTDOWN_TIMEOUT_S * 1000,
     tls,
     admissionAuth: e.CELGATE_ADMISSION_AUTH,
+    evaluatorThreads: e.CELGATE_EVALUATOR_THREADS ?? availableParallelism(),
+    evaluationTimeoutMs: e.CELGATE_EVALUATION_TIMEOUT_MS,
   };
 }
 

@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { type Database, openDatabase } from "./db/client.js";
 import type { Config } from "./env.js";
+import { createEvaluator } from "./evaluator/index.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { Metrics } from "./lib/metrics.js";
 import { createServices, type Services } from "./services/index.js";
@@ -32,7 +33,17 @@ export async function startServer(
     "database ready",
   );
   const metrics = new Metrics();
-  const services = createServices({ database, logger, metrics, policyPollMs: config.policyPollMs });
+  const evaluator = createEvaluator({
+    threads: config.evaluatorThreads,
+    timeoutMs: config.evaluationTimeoutMs,
+  });
+  const services = createServices({
+    database,
+    logger,
+    metrics,
+    policyPollMs: config.policyPollMs,
+    evaluator,
+  });
 
   const { generated } = await services.tokens.seedAdmin(config.adminToken);
   if (generated) {
@@ -83,6 +94,7 @@ export async function startServer(
         });
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
+      await evaluator.close();
       if (!options.database) await database.close();
       logger.info("stopped");
     })());

@@ -1,4 +1,5 @@
 import type { Problem, ProblemFieldError } from "@celgate/contracts";
+import { EvaluatorUnavailableError } from "../evaluator/pool.js";
 
 const TYPE_BASE = "https://celgate.dev/problems/";
 
@@ -121,6 +122,8 @@ export function isUnavailable(err: unknown): boolean {
 export function toProblemError(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
   if (isUnavailable(err)) return problems.unavailable("the database is unreachable; retry shortly");
+  if (err instanceof EvaluatorUnavailableError)
+    return problems.unavailable("the evaluator could not finish this evaluation; retry shortly");
   const code = errorCode(err);
   if (code === "23505") return problems.conflict("a resource with this identity already exists");
   if (code === "40001" || code === "40P01") return problems.conflict("a concurrent change conflicted; retry");

@@ -8,7 +8,6 @@ import type {
 import { MAX_RESOURCES_PER_EVALUATION } from "@celgate/contracts";
 import {
   type EvaluationReport,
-  evaluate,
   type ImageFacts,
   parseLabelSelector,
   parseManifests,
@@ -19,6 +18,7 @@ import {
 import { and, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { evaluations, inputs } from "../db/schema.js";
+import type { Evaluator } from "../evaluator/index.js";
 import type { Principal } from "../lib/context.js";
 import { decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
@@ -103,6 +103,7 @@ export class EvaluationService {
     private readonly runtime: PolicySetRuntime,
     private readonly images: ImageService,
     private readonly metrics: Metrics,
+    private readonly evaluator: Evaluator,
   ) {}
 
   /**
@@ -159,7 +160,7 @@ export class EvaluationService {
     const id = record ? newId("ev") : undefined;
     const report = withVersions(
       toWireReport(
-        evaluate(options.admission ? snapshot.admissionSet : snapshot.set, {
+        await this.evaluator.evaluate(options.admission ? snapshot.admissionSet : snapshot.set, {
           resources,
           images: facts,
           exceptions: snapshot.exceptions,

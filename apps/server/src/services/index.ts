@@ -1,4 +1,5 @@
 import type { Database } from "../db/client.js";
+import { createEvaluator, type Evaluator } from "../evaluator/index.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
 import { AdmissionService } from "./admission.js";
@@ -25,6 +26,7 @@ export interface Services {
   evaluations: EvaluationService;
   admission: AdmissionService;
   replays: ReplayService;
+  evaluator: Evaluator;
 }
 
 export function createServices(deps: {
@@ -32,7 +34,10 @@ export function createServices(deps: {
   logger: Logger;
   metrics: Metrics;
   policyPollMs: number;
+  /** Default: in process, with a 10 s bound per evaluation. */
+  evaluator?: Evaluator;
 }): Services {
+  const evaluator = deps.evaluator ?? createEvaluator({ threads: 0, timeoutMs: 10_000 });
   const { database, logger, metrics } = deps;
   const db = database.db;
   const runtime = new PolicySetRuntime(db, logger, deps.policyPollMs, (s) => {
@@ -40,7 +45,7 @@ export function createServices(deps: {
     metrics.set("celgate_policy_generation", "Policy generation in force on this instance", s.generation);
   });
   const images = new ImageService(db);
-  const evaluations = new EvaluationService(db, runtime, images, metrics);
+  const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator);
   return {
     database,
     logger,
@@ -53,6 +58,7 @@ export function createServices(deps: {
     images,
     evaluations,
     admission: new AdmissionService(evaluations),
-    replays: new ReplayService(runtime, evaluations),
+    replays: new ReplayService(runtime, evaluations, evaluator),
+    evaluator,
   };
 }

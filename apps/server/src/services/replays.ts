@@ -2,12 +2,12 @@ import type { ReplayReport, ReplayRequest } from "@celgate/contracts";
 import {
   compilePolicySet,
   type EvaluationReport,
-  evaluate,
   type PolicyDocument,
   parsePolicyDocuments,
   policySchema,
   type ResourceRef,
 } from "@celgate/core";
+import type { Evaluator } from "../evaluator/index.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { problems } from "../lib/errors.js";
 import { type EvaluationService, resourcesOf } from "./evaluations.js";
@@ -36,6 +36,7 @@ export class ReplayService {
   constructor(
     private readonly runtime: PolicySetRuntime,
     private readonly evaluations: EvaluationService,
+    private readonly evaluator: Evaluator,
   ) {}
 
   async replay(req: ReplayRequest): Promise<ReplayReport> {
@@ -72,7 +73,7 @@ export class ReplayService {
       // Policies the original request named may no longer exist; evaluate the rest.
       const policies = input.policies?.filter((p) => set.byName.has(p));
       // Admission reviews were judged without the bundle policies; replay them the same way.
-      const after = evaluate(input.context.admission === true ? admissionSet : set, {
+      const after = await this.evaluator.evaluate(input.context.admission === true ? admissionSet : set, {
         resources: resourcesOf(input),
         images: input.images,
         exceptions: snapshot.exceptions,
