@@ -5,6 +5,7 @@ import type { Role } from "@celgate/contracts";
 import pg from "pg";
 import { type App, createApp } from "../app.js";
 import { type Database, openPglite, openPostgres } from "../db/client.js";
+import type { Evaluator } from "../evaluator/index.js";
 import { createLogger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
 import { createServices, type Services } from "../services/index.js";
@@ -125,6 +126,7 @@ export async function setupApp(
     bodyLimit?: number;
     policyPollMs?: number;
     admissionAuth?: "token" | "none";
+    evaluator?: Evaluator;
   } = {},
 ): Promise<TestApp> {
   const { database, drop } = await openTestDatabase(backend);
@@ -134,6 +136,7 @@ export async function setupApp(
     logger,
     metrics: new Metrics(),
     policyPollMs: options.policyPollMs ?? 0,
+    ...(options.evaluator ? { evaluator: options.evaluator } : {}),
   });
   await services.tokens.seedAdmin("test-admin-token-0123456789");
   await services.policies.syncRepository(options.policyDir ?? FIXTURE_POLICY_DIR, logger);

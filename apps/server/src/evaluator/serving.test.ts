@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setupApp, type TestApp } from "../test/harness.js";
+import { createEvaluator, type Evaluator } from "./index.js";
+
+/**
+ * A hostile policy makes one request slow (every pair runs into its budget); with the evaluator
+ * on worker threads, the service answers other requests meanwhile.
+ */
+describe("serving while a hostile policy is evaluated", () => {
+  let t: TestApp;
+  let evaluator: Evaluator;
+  beforeAll(async () => {
+    evaluator = createEvaluator({ threads: 1, timeoutMs: 3000 });
+    t = await setupApp("pglite", { evaluator });
+    const created = await t.call("POST", "/v1/policies", {
+      body: {
+        apiVersion: "celgate.dev/v1",
+        kind: "Policy",
+        metadata: { name: "hostile" },
+        spec: {
+          validations: [
+            { expression: "object.data.all(a, object.data.all(b, object.data.all(c, a != '')))" },
+          ],
+        },
+      },
+    });
+    expect(created.status).toBe(201);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await evaluator?.close();
+  });
+
+  it("keeps answering health checks, and the slow evaluation ends in error outcomes within its timeout", async () => {
+    const data = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+    const resources = Array.from({ length: 100 }, (_, i) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: `m${i}`, namespace: "shop" },
+      data,
+    }));
+    const started = Date.now();
+    const slow = t.call("POST", "/v1/evaluations", {
+      body: { resources, policies: ["hostile"], dryRun: true },
+    });
+    const latencies: number[] = [];
+    let done = false;
+    void slow.then(() => {
+      done = true;
+    });
+    while (!done && Date.now() - started < 20_000) {
+      const t0 = Date.now();
+      const res = await t.request("GET", "/healthz", { token: null });
+      expect(res.status).toBe(200);
+      latencies.push(Date.now() - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { status, body } = await slow;
+    expect(status).toBe(200);
+    expect(body.summary.error).toBe(100);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(latencies.length).toBeGreaterThan(5);
+    expect(Math.max(...latencies)).toBeLessThan(500);
+  }, 60_000);
+});
