@@ -17,6 +17,7 @@ const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const corpora = fileURLToPath(new URL("../../../../shared/corpora/image-scans", import.meta.url));
 const TRIVY_ALPINE = join(corpora, "trivy/alpine-310.json.golden");
+const TRIVY_DEBIAN = join(corpora, "trivy/debian-buster.json.golden");
 const GRYPE_KEYCLOAK = join(corpora, "grype/keycloak-test.json");
 const DIGEST = `sha256:${"c3".repeat(32)}`;
 
@@ -345,12 +346,12 @@ describe("celgate images push", () => {
     expect(nofiles.stderr).toContain("no files given");
   });
 
-  it("refuses facts without a digest unless --digest names it, and says why", async () => {
-    const r = await celgate(["images", "push", ...server(), TRIVY_ALPINE]);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(
-      `celgate: ${TRIVY_ALPINE}: image ghcr.io/aquasecurity/trivy-test-images:alpine-310 has no digest; scan it by digest (name@sha256:...) or pass --digest sha256:...`,
-    );
+  it("stores facts without a digest under their name and tag, and refuses a malformed --digest", async () => {
+    const r = await celgate(["images", "push", ...server(), TRIVY_DEBIAN]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("pushed ghcr.io/aquasecurity/trivy-test-images:debian-buster");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe(`1 image pushed to ${service.baseUrl}`);
     const bad = await celgate(["images", "push", ...server(), "--digest", "sha256:nothex", TRIVY_ALPINE]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--digest");

@@ -30,6 +30,8 @@ export type {
   ExceptionListQuery,
   ExceptionResource,
   Health,
+  ImagePushResult,
+  ManifestFile,
   Page,
   PageQuery,
   PolicyDocument,

@@ -8,14 +8,14 @@ import { serverClient, serverFailure } from "./check-server.js";
 
 export const IMAGES_HELP = `Usage: celgate images push [options] FILE...
 
-Sends image facts to the celgate service, which keeps them by image digest: later
-evaluations (celgate check --server, the REST API, the admission webhook) use them for every
-image referenced by that digest, or by the same name and tag, without --images.
+Sends image facts to the celgate service, which keeps them by image digest, or by normalised
+name and tag for facts that name no digest (a Trivy scan of a tag): later evaluations
+(celgate check --server, the REST API, the admission webhook) use them for every image
+referenced by that digest, or by the same name and tag, without --images.
 
 FILE is native image facts (JSON/YAML), a Trivy JSON report (trivy image -f json) or a Grype
-JSON report (grype -o json); a folder is read recursively. Each image needs a digest: scan
-the image by digest (registry/repo@sha256:...), or pass --digest for a file of one image
-(a Trivy scan of a tag or a local archive names none).
+JSON report (grype -o json); a folder is read recursively. --digest names the digest of the
+one image of a file that names none (a scan of a local archive).
 
 Options:
       --digest DIGEST        the image's digest (sha256:...) when the file names none
@@ -40,7 +40,8 @@ const FLAGS = {
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-f0-9]{32,}$/;
 
 interface Upload {
-  digest: string;
+  /** null: the document is sent whole, and the service keys its images by name and tag. */
+  digest: string | null;
   /** The document as read (sent as is: the service recognises the format itself). */
   body: unknown;
   facts: ImageFacts;
@@ -72,15 +73,29 @@ export async function images(argv: string[]): Promise<number> {
   const client = serverClient(server, values.token ?? process.env.CELGATE_TOKEN);
 
   const uploads = collect(positionals, values.digest);
+  let count = 0;
   for (const u of uploads) {
+    if (u.digest !== null) {
+      try {
+        await client.images.put(u.digest, u.body);
+      } catch (error) {
+        serverFailure(server, error);
+      }
+      process.stdout.write(`pushed ${u.digest} ${u.facts.ref} (${describeScan(u.facts)}) from ${u.file}\n`);
+      count++;
+      continue;
+    }
+    // no digest: the service keys the facts by normalised name and tag
+    let stored: { key: string; ref: string }[] = [];
     try {
-      await client.images.put(u.digest, u.body);
+      stored = (await client.images.push(u.body)).images;
     } catch (error) {
       serverFailure(server, error);
     }
-    process.stdout.write(`pushed ${u.digest} ${u.facts.ref} (${describeScan(u.facts)}) from ${u.file}\n`);
+    for (const image of stored) process.stdout.write(`pushed ${image.key} ${image.ref} from ${u.file}\n`);
+    count += stored.length;
   }
-  process.stdout.write(`${uploads.length} image${uploads.length === 1 ? "" : "s"} pushed to ${server}\n`);
+  process.stdout.write(`${count} image${count === 1 ? "" : "s"} pushed to ${server}\n`);
   return EXIT.allowed;
 }
 
@@ -108,10 +123,12 @@ function collect(paths: readonly string[], digestFlag: string | undefined): Uplo
             );
           digest = digestFlag;
         }
-        if (digest === null)
-          throw new InputError(
-            `${file.name}: image ${facts.ref} has no digest; scan it by digest (name@sha256:...) or pass --digest sha256:...`,
-          );
+        if (digest === null) {
+          // one push of the whole document stores every image of it by name and tag
+          if (!uploads.some((u) => u.body === doc))
+            uploads.push({ digest: null, body: doc, facts, file: file.name });
+          continue;
+        }
         uploads.push({ digest, body: doc, facts, file: file.name });
       }
     }
