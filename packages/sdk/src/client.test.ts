@@ -287,6 +287,15 @@ describe("images, exceptions, replays, tokens, audit", () => {
     await expectProblem(client.images.get(`sha256:${"b2".repeat(32)}`), 404, "not-found");
   });
 
+  it("pushes facts that name no digest; the service keys them by name and tag", async () => {
+    const client = as(tokens.evaluator);
+    const trivy = JSON.parse(readFileSync(TRIVY_ALPINE, "utf8"));
+    const pushed = await client.images.push(trivy);
+    expect(pushed.images).toHaveLength(1);
+    expect(pushed.images[0]).toMatchObject({ key: "ghcr.io/aquasecurity/trivy-test-images:alpine-310" });
+    await expectProblem(as(tokens.viewer).images.push(trivy), 403, "forbidden");
+  });
+
   it("manages exceptions: create, list expiring, replace with If-Match, remove", async () => {
     const author = as(tokens.author);
     const expires = new Date(Date.now() + 3 * 86_400_000).toISOString();
