@@ -194,8 +194,10 @@ describe("text", () => {
     expect(text).toContain("\\u001b[31m");
   });
 
-  it("counts passes unless verbose, which lists them", () => {
-    expect(formatReport(allowReport, "text")).toContain("1 passed, 1 skipped");
+  it("counts clean resources unless verbose, which lists them", () => {
+    expect(formatReport(allowReport, "text")).toContain("1 resource passed every policy that applies");
+    expect(formatReport(allowReport, "text")).not.toContain("shop/web");
+    expect(formatReport(denyReport, "text")).toMatch(/\d+ passed/);
     const verbose = formatReport(allowReport, "text", { verbose: true });
     expect(verbose).toMatch(/PASS +disallow-latest-tag/);
     expect(verbose).toMatch(/SKIP +no-wildcard-verbs/);

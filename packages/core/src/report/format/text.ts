@@ -113,12 +113,20 @@ function summaryLine(decision: Decision, summary: Summary, paint: Paint): string
  * The report for people: one block per resource with every failing, erroring and waived
  * policy (severity, action, messages, remediation hint), passes counted (listed when
  * `verbose`), notices, and a last summary line such as
- * `deny: 3 resources, 40 passed, 2 failed, 0 errors, 1 waived, 50 skipped`. Never throws.
+ * `deny: 3 resources, 40 passed, 2 failed, 0 errors, 1 waived, 50 skipped`. Resources with
+ * nothing to show but passes are only counted, unless `verbose`, so that findings stand out in
+ * a large bundle. Never throws.
  */
 export function formatText(report: EvaluationReport, options: TextFormatOptions = {}): string {
   const paint = painter(options.color === true);
   const blocks: string[] = [];
+  let clean = 0;
   for (const group of groupByResource(report.results)) {
+    const quietOnly = group.results.every((r) => r.outcome === "pass" || r.outcome === "skip");
+    if (quietOnly && !options.verbose) {
+      clean += 1;
+      continue;
+    }
     const lines = [header(group.resource, paint)];
     let passed = 0;
     let skipped = 0;
@@ -138,6 +146,11 @@ export function formatText(report: EvaluationReport, options: TextFormatOptions 
     const counted = tally.filter(Boolean).join(", ");
     if (counted) lines.push(`${INDENT}${counted}`);
     blocks.push(lines.join("\n"));
+  }
+  if (clean > 0) {
+    blocks.push(
+      `${paint(`${count(clean, "resource")} passed every policy that applies`, "green")} (-v lists them)`,
+    );
   }
   const notices = (report.notices ?? []).map(
     (notice) => `${paint("notice:", "yellow")} ${printable(notice.message)}`,
