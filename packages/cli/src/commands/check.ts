@@ -114,7 +114,9 @@ export async function check(argv: string[]): Promise<number> {
       now,
       select: values.select,
       includeSkipped: values["include-skipped"] ?? false,
+      onProgress: progressLine(resources.length),
     });
+    clearProgress();
   }
   writeOutput(
     formatReport(report, format, {
@@ -145,6 +147,22 @@ export function loadManifests(paths: readonly string[]): Resource[] {
     process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
   }
   return resources;
+}
+
+/** On a terminal, a progress line for bundles large enough to take a while; else nothing. */
+function progressLine(total: number): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY || total < 500) return undefined;
+  let last = 0;
+  return (done) => {
+    const now = Date.now();
+    if (now - last < 100 && done < total) return;
+    last = now;
+    process.stderr.write(`\revaluating: ${done}/${total} resources`);
+  };
+}
+
+function clearProgress(): void {
+  if (process.stderr.isTTY) process.stderr.write("\r\u001b[K");
 }
 
 export function exitCode(report: EvaluationReport, failOn: "deny" | "warn" | "never"): number {

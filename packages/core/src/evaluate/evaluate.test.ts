@@ -105,6 +105,19 @@ describe("evaluate", () => {
     expect(report.policySet.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
+  it("reports progress after each resource", () => {
+    const { set } = policies(NON_ROOT);
+    const seen: [number, number][] = [];
+    run(set, {
+      resources: manifests(`${deployment}---\n${deployment}`),
+      onProgress: (d, t) => seen.push([d, t]),
+    });
+    expect(seen).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+  });
+
   it("skips what does not match and lists skips only when asked", () => {
     const { set } = policies(NON_ROOT);
     const resources = manifests("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n");

@@ -43,6 +43,8 @@ export interface EvaluateInput {
    * the process for long, whatever its policies and inputs.
    */
   timeoutMs?: number;
+  /** Called after each resource with the count done and the total, for progress displays. */
+  onProgress?: (done: number, total: number) => void;
   /** Report id, when the caller records it. */
   id?: string;
 }
@@ -96,6 +98,7 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
         const limits = remaining < budget.timeoutMs ? { ...budget, timeoutMs: remaining } : budget;
         results.push(evaluatePair(policy, resource, prepared, live, sharedFor(policy), limits));
       }
+      input.onProgress?.(index + 1, input.resources.length);
     }
   } catch (error) {
     // A bug must never read as "allow": every pair not evaluated becomes an error outcome.
