@@ -14,6 +14,7 @@ export const VulnerabilitySchema = z.object({
   package: z.string().nullable(),
   installedVersion: z.string().nullable(),
   fixedVersion: z.string().nullable(),
+  aliases: z.array(z.string()),
 });
 
 /** Image facts in the native form (every field present; null where no supplier gave it). */

@@ -74,12 +74,13 @@ describe("normaliseFacts", () => {
               package: "openssl",
               installedVersion: "3.0.1",
               fixedVersion: "3.0.2",
+              aliases: [],
             },
             { id: "CVE-1", severity: "HIGH", package: "openssl", installedVersion: "3.0.1" },
             { id: "CVE-1", severity: "High", package: "libssl3", installedVersion: "3.0.1" },
             { id: "CVE-2", severity: "Moderate", package: "zlib" },
             { id: "CVE-3", severity: "negligible", package: "bash" },
-            { id: "CVE-4", severity: "whatever", package: "bash", fixedVersion: "5" },
+            { id: "CVE-4", severity: "whatever", package: "bash", fixedVersion: "5", aliases: [] },
             { id: "CVE-5", package: "bash" },
           ],
         },
@@ -104,6 +105,7 @@ describe("normaliseFacts", () => {
       package: "openssl",
       installedVersion: "3.0.1",
       fixedVersion: "3.0.2",
+      aliases: [],
     });
   });
 
@@ -113,14 +115,21 @@ describe("normaliseFacts", () => {
         scan: {
           vulnerabilities: [
             { id: "CVE-1", package: "a" },
-            { id: "CVE-1", package: "a", severity: "critical", fixedVersion: "2" },
+            { id: "CVE-1", package: "a", severity: "critical", fixedVersion: "2", aliases: [] },
           ],
         },
       },
       ref("nginx"),
     );
     expect(facts.scan?.vulnerabilities).toEqual([
-      { id: "CVE-1", package: "a", severity: "critical", installedVersion: null, fixedVersion: "2" },
+      {
+        id: "CVE-1",
+        package: "a",
+        severity: "critical",
+        installedVersion: null,
+        fixedVersion: "2",
+        aliases: [],
+      },
     ]);
     expect(facts.scan?.fixable.critical).toBe(1);
   });
@@ -130,7 +139,7 @@ describe("normaliseFacts", () => {
       {
         scan: {
           summary: { critical: 3, high: 7 },
-          vulnerabilities: [{ id: "CVE-1", severity: "low", fixedVersion: "1" }],
+          vulnerabilities: [{ id: "CVE-1", severity: "low", fixedVersion: "1", aliases: [] }],
         },
       },
       ref("nginx"),
@@ -221,8 +230,8 @@ describe("severities and counts", () => {
 
   it("counts fixable as having a fixed version", () => {
     const { summary, fixable } = countVulnerabilities([
-      { id: "a", severity: "low", package: null, installedVersion: null, fixedVersion: "1" },
-      { id: "b", severity: "low", package: null, installedVersion: null, fixedVersion: null },
+      { id: "a", severity: "low", package: null, installedVersion: null, fixedVersion: "1", aliases: [] },
+      { id: "b", severity: "low", package: null, installedVersion: null, fixedVersion: null, aliases: [] },
     ]);
     expect(summary.low).toBe(2);
     expect(fixable.low).toBe(1);

@@ -23,6 +23,7 @@ export interface VulnerabilityInput {
   package?: Loose;
   installedVersion?: Loose;
   fixedVersion?: Loose;
+  aliases?: readonly unknown[] | null;
 }
 
 export interface ScanInput {
@@ -142,6 +143,13 @@ function normaliseVulnerability(input: VulnerabilityInput): Vulnerability {
     package: text(input.package),
     installedVersion: text(input.installedVersion),
     fixedVersion: text(input.fixedVersion),
+    aliases: Array.isArray(input.aliases)
+      ? [
+          ...new Set(
+            input.aliases.filter((a): a is string => typeof a === "string" && a !== "" && a !== input.id),
+          ),
+        ]
+      : [],
   };
 }
 

@@ -51,6 +51,7 @@ describe("parseImageFacts: hostile input", () => {
       severity: ["critical", "high", "medium", "low"][i % 4],
       package: `pkg-${i % 100}`,
       fixedVersion: i % 2 === 0 ? "1" : null,
+      aliases: [],
     }));
     const started = Date.now();
     const { images, diagnostics } = parseImageFacts([{ ref: "nginx", scan: { vulnerabilities } }]);

@@ -14,6 +14,8 @@ export interface Vulnerability {
   package: string | null;
   installedVersion: string | null;
   fixedVersion: string | null;
+  /** Other ids of the same finding (a GHSA's CVE); an exception that accepts any of them waives it. */
+  aliases: string[];
 }
 
 export interface ScanFacts {

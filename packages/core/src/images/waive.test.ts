@@ -19,9 +19,15 @@ function facts(): ImageFacts {
         scanner: "trivy 0.58.0",
         scannedAt: "2026-11-20T10:00:00Z",
         vulnerabilities: [
-          { id: "CVE-2024-3094", severity: "critical", package: "xz-libs", fixedVersion: "5.6.2" },
+          {
+            id: "CVE-2024-3094",
+            severity: "critical",
+            package: "xz-libs",
+            fixedVersion: "5.6.2",
+            aliases: [],
+          },
           { id: "CVE-2024-3094", severity: "critical", package: "xz" },
-          { id: "CVE-2023-1", severity: "high", package: "openssl", fixedVersion: "3.0.2" },
+          { id: "CVE-2023-1", severity: "high", package: "openssl", fixedVersion: "3.0.2", aliases: [] },
           { id: "CVE-2023-2", severity: "low", package: "bash" },
         ],
       },
@@ -72,5 +78,32 @@ describe("withoutVulnerabilities", () => {
     expect(withoutVulnerabilities(facts(), new Set())).toEqual(facts());
     const unscanned = normaliseFacts({ user: "1" }, ref("nginx"));
     expect(withoutVulnerabilities(unscanned, new Set(["CVE-1"]))).toEqual(unscanned);
+  });
+});
+
+describe("withoutVulnerabilities and aliases", () => {
+  it("waives a finding whose alias is accepted (a GHSA id with its CVE)", () => {
+    const image = normaliseFacts(
+      {
+        scan: {
+          vulnerabilities: [
+            {
+              id: "GHSA-hv5j-3h9f-99c2",
+              aliases: ["CVE-2023-28755"],
+              severity: "high",
+              package: "uri",
+              fixedVersion: "0.10.2",
+            },
+            { id: "CVE-2023-28755", severity: "high", package: "ruby-3.0", fixedVersion: "3.0.6-r0" },
+            { id: "CVE-2023-0001", severity: "high", package: "zlib" },
+          ],
+        },
+      },
+      ref("cgr.dev/chainguard/ruby:latest"),
+    );
+    const reduced = withoutVulnerabilities(image, new Set(["cve-2023-28755"]));
+    expect(reduced.scan?.vulnerabilities.map((v) => v.id)).toEqual(["CVE-2023-0001"]);
+    expect(reduced.scan?.summary.high).toBe(1);
+    expect(reduced.scan?.fixable.high).toBe(0);
   });
 });

@@ -19,7 +19,10 @@ export function withoutVulnerabilities(facts: ImageFacts, cveIds: ReadonlySet<st
   const fixable = { ...scan.fixable };
   const vulnerabilities: Vulnerability[] = [];
   for (const vulnerability of scan.vulnerabilities) {
-    if (!waived.has(vulnerability.id.toUpperCase())) {
+    const accepted =
+      waived.has(vulnerability.id.toUpperCase()) ||
+      vulnerability.aliases.some((a) => waived.has(a.toUpperCase()));
+    if (!accepted) {
       vulnerabilities.push({ ...vulnerability });
       continue;
     }

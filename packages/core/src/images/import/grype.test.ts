@@ -48,6 +48,7 @@ describe("Grype reports (corpus)", () => {
         package: "ruby-3.0",
         installedVersion: "3.0.4-r1",
         fixedVersion: "3.0.6-r0",
+        aliases: [],
       },
       {
         id: "CVE-2023-28755",
@@ -55,6 +56,7 @@ describe("Grype reports (corpus)", () => {
         package: "uri",
         installedVersion: "0.10.1",
         fixedVersion: null,
+        aliases: [],
       },
       {
         id: "GHSA-hv5j-3h9f-99c2",
@@ -62,6 +64,7 @@ describe("Grype reports (corpus)", () => {
         package: "uri",
         installedVersion: "0.10.1",
         fixedVersion: "0.10.2",
+        aliases: ["CVE-2023-28755"],
       },
     ]);
   });

@@ -40,6 +40,7 @@ const matchSchema = z.object({
     severity: z.string().nullish(),
     fix: z.object({ versions: list.nullish(), state: z.string().nullish() }).nullish(),
   }),
+  relatedVulnerabilities: z.array(z.object({ id: z.string() }).passthrough()).nullish(),
   artifact: z.object({ name: text, version: text.nullish() }),
 });
 
@@ -87,9 +88,10 @@ export function importGrypeReport(input: Record<string, unknown>, sink: Diagnost
       sink.addZodIssues(match.error, ["matches", index]);
       return;
     }
-    const { vulnerability, artifact } = match.data;
+    const { vulnerability, artifact, relatedVulnerabilities } = match.data;
     vulnerabilities.push({
       id: vulnerability.id,
+      aliases: (relatedVulnerabilities ?? []).map((r) => r.id),
       severity: vulnerability.severity ?? null,
       package: artifact.name,
       installedVersion: artifact.version ?? null,

@@ -49,6 +49,7 @@ images:
               package: "openssl",
               installedVersion: "3.0.1",
               fixedVersion: "3.0.2",
+              aliases: [],
             },
           ],
         },

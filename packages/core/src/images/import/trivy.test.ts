@@ -53,6 +53,7 @@ describe("Trivy reports (corpus)", () => {
       package: "libssl1.1",
       installedVersion: "1.1.1c-r0",
       fixedVersion: "1.1.1d-r2",
+      aliases: [],
     });
   });
 
@@ -82,6 +83,7 @@ describe("Trivy reports (corpus)", () => {
       package: "libidn2-0",
       installedVersion: "2.0.5-1",
       fixedVersion: "2.0.5-1+deb10u1",
+      aliases: [],
     });
   });
 
@@ -102,6 +104,7 @@ describe("Trivy reports (corpus)", () => {
         package: "org.springframework:spring-beans",
         installedVersion: "5.3.15",
         fixedVersion: "5.3.18",
+        aliases: [],
       },
     ]);
   });
