@@ -117,6 +117,34 @@ export function createClient(options: ClientOptions) {
   const get = <T>(path: string, query?: RequestSpec["query"], o?: CallOptions) =>
     call<T>({ method: "GET", path, query, idempotent: true, signal: o?.signal });
 
+  /**
+   * create, update (If-Match) and remove of a named document collection (policies,
+   * exceptions). A create is not retried after a request that may have arrived; replace and
+   * delete are conditional on the ETag, so they are.
+   */
+  const documents = <D, R>(collection: string) => ({
+    create: (doc: D | string, o?: CallOptions) =>
+      call<R>({ method: "POST", path: collection, body: doc, idempotent: false, signal: o?.signal }),
+    update: (name: string, doc: D | string, o: CallOptions & { ifMatch?: string } = {}) =>
+      call<R>({
+        method: "PUT",
+        path: `${collection}/${seg(name)}`,
+        body: doc,
+        headers: { "if-match": o.ifMatch },
+        idempotent: true,
+        signal: o.signal,
+      }),
+    remove: async (name: string, o: CallOptions & { ifMatch?: string } = {}): Promise<void> => {
+      await call<undefined>({
+        method: "DELETE",
+        path: `${collection}/${seg(name)}`,
+        headers: { "if-match": o.ifMatch },
+        idempotent: true,
+        signal: o.signal,
+      });
+    },
+  });
+
   async function evaluate(input: EvaluateInput, o: EvaluateOptions = {}): Promise<EvaluationReport> {
     const path = "/v1/evaluations";
     // One key for every attempt: the service answers a repeat with the first report.
@@ -160,37 +188,12 @@ export function createClient(options: ClientOptions) {
           o,
         ),
       get: (name: string, o?: CallOptions) => get<PolicyResource>(`/v1/policies/${seg(name)}`, undefined, o),
-      /** Creates a policy from a document object or its YAML/JSON text. 409 if the name exists. */
-      create: (doc: PolicyDocument | string, o?: CallOptions) =>
-        call<PolicyResource>({
-          method: "POST",
-          path: "/v1/policies",
-          body: doc,
-          idempotent: false,
-          signal: o?.signal,
-        }),
       /**
-       * Replaces a policy. The service requires `ifMatch` (the `etag` of the version read):
-       * 428 without it, 412 when another change came first.
+       * `create(doc)` from a document object or its YAML/JSON text (409 if the name exists);
+       * `update(name, doc, { ifMatch })` requires the `etag` of the version read (428 without
+       * it, 412 when another change came first); `remove(name)`.
        */
-      update: (name: string, doc: PolicyDocument | string, o: CallOptions & { ifMatch?: string } = {}) =>
-        call<PolicyResource>({
-          method: "PUT",
-          path: `/v1/policies/${seg(name)}`,
-          body: doc,
-          headers: { "if-match": o.ifMatch },
-          idempotent: true,
-          signal: o.signal,
-        }),
-      remove: async (name: string, o: CallOptions & { ifMatch?: string } = {}): Promise<void> => {
-        await call<undefined>({
-          method: "DELETE",
-          path: `/v1/policies/${seg(name)}`,
-          headers: { "if-match": o.ifMatch },
-          idempotent: true,
-          signal: o.signal,
-        });
-      },
+      ...documents<PolicyDocument, PolicyResource>("/v1/policies"),
       /** Every stored version, newest first. */
       versions: (name: string, q?: PageQuery, o?: CallOptions) =>
         get<Page<PolicyVersion>>(`/v1/policies/${seg(name)}/versions`, pageQuery(q), o),
@@ -257,32 +260,7 @@ export function createClient(options: ClientOptions) {
         ),
       get: (name: string, o?: CallOptions) =>
         get<ExceptionResource>(`/v1/exceptions/${seg(name)}`, undefined, o),
-      create: (doc: ExceptionDocument | string, o?: CallOptions) =>
-        call<ExceptionResource>({
-          method: "POST",
-          path: "/v1/exceptions",
-          body: doc,
-          idempotent: false,
-          signal: o?.signal,
-        }),
-      update: (name: string, doc: ExceptionDocument | string, o: CallOptions & { ifMatch?: string } = {}) =>
-        call<ExceptionResource>({
-          method: "PUT",
-          path: `/v1/exceptions/${seg(name)}`,
-          body: doc,
-          headers: { "if-match": o.ifMatch },
-          idempotent: true,
-          signal: o.signal,
-        }),
-      remove: async (name: string, o: CallOptions & { ifMatch?: string } = {}): Promise<void> => {
-        await call<undefined>({
-          method: "DELETE",
-          path: `/v1/exceptions/${seg(name)}`,
-          headers: { "if-match": o.ifMatch },
-          idempotent: true,
-          signal: o.signal,
-        });
-      },
+      ...documents<ExceptionDocument, ExceptionResource>("/v1/exceptions"),
     },
 
     replays: {
