@@ -163,17 +163,14 @@ export class PolicyService {
           updatedBy: actor,
         })
         .returning();
-      await tx
-        .insert(policyVersions)
-        .values({ name, version, change: "create", source: "api", actor, document: doc as never });
-      await writeAudit(tx, {
+      await recordApiChange(tx, {
+        name,
+        version,
+        change: "create",
         actor,
-        action: "policy.create",
-        targetKind: "policy",
-        targetName: name,
+        document: doc,
         detail: { version },
       });
-      await bumpGeneration(tx);
       return inserted!;
     });
     this.runtime.invalidate();
@@ -212,17 +209,14 @@ export class PolicyService {
         .returning();
       if (!updated)
         throw problems.preconditionFailed(`policy ${name} was changed concurrently; read it again`);
-      await tx
-        .insert(policyVersions)
-        .values({ name, version, change: "update", source: "api", actor, document: doc as never });
-      await writeAudit(tx, {
+      await recordApiChange(tx, {
+        name,
+        version,
+        change: "update",
         actor,
-        action: "policy.update",
-        targetKind: "policy",
-        targetName: name,
+        document: doc,
         detail: { version, previous: current.version },
       });
-      await bumpGeneration(tx);
       return updated;
     });
     this.runtime.invalidate();
@@ -239,17 +233,14 @@ export class PolicyService {
         .returning();
       if (deleted.length === 0)
         throw problems.preconditionFailed(`policy ${name} was changed concurrently; read it again`);
-      await tx
-        .insert(policyVersions)
-        .values({ name, version, change: "delete", source: "api", actor, document: null });
-      await writeAudit(tx, {
+      await recordApiChange(tx, {
+        name,
+        version,
+        change: "delete",
         actor,
-        action: "policy.delete",
-        targetKind: "policy",
-        targetName: name,
+        document: null,
         detail: { version: current.version },
       });
-      await bumpGeneration(tx);
     });
     this.runtime.invalidate();
   }
@@ -438,4 +429,37 @@ async function listYamlFiles(dir: string): Promise<string[]> {
     } else if (/\.ya?ml$/.test(e.name) && !/\.test\.|_test\./.test(e.name)) out.push(path);
   }
   return out;
+}
+
+/**
+ * What every API change of a policy writes in its transaction: the version row, the audit
+ * row, and a new generation so that every replica reloads the policy set.
+ */
+async function recordApiChange(
+  tx: Tx,
+  change: {
+    name: string;
+    version: number;
+    change: "create" | "update" | "delete";
+    actor: string;
+    document: unknown;
+    detail: Record<string, unknown>;
+  },
+): Promise<void> {
+  await tx.insert(policyVersions).values({
+    name: change.name,
+    version: change.version,
+    change: change.change,
+    source: "api",
+    actor: change.actor,
+    document: change.document as never,
+  });
+  await writeAudit(tx, {
+    actor: change.actor,
+    action: `policy.${change.change}`,
+    targetKind: "policy",
+    targetName: change.name,
+    detail: change.detail,
+  });
+  await bumpGeneration(tx);
 }
