@@ -236,6 +236,8 @@ validations:
       params: { "max-replicas": { max: 2 } },
     });
     expect(tight.results[0]!.outcome).toBe("fail");
+    const none = run(set, { resources, select: "practice=nothing" });
+    expect(none.notices?.[0]?.message).toBe(`no policy's labels match the selector "practice=nothing"`);
     const bad = run(set, { resources, select: "pss in (" });
     expect(bad.results).toEqual([]);
     expect(bad.notices?.[0]?.message).toContain("invalid selector");

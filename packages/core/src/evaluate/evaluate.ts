@@ -147,6 +147,12 @@ function selectPolicies(
       return [];
     }
     policies = policies.filter((p) => parsed.matches(p.labels));
+    if (policies.length === 0) {
+      notices.push({
+        kind: "warning",
+        message: `no policy's labels match the selector ${JSON.stringify(input.select)}`,
+      });
+    }
   }
   return policies;
 }
