@@ -120,6 +120,11 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
     ],
     ["a bad selector", ["check", ...P, "-s", "pss in (", "manifests"], /--select: invalid selector/],
     [
+      "a selector that matches nothing",
+      ["check", ...P, "-s", "pss=restrictd", "manifests"],
+      /--select "pss=restrictd": no policy's labels match/,
+    ],
+    [
       "a bad --param",
       ["check", ...P, "--param", "nodot=1", "manifests"],
       /--param "nodot=1": expected POLICY\.NAME=JSON/,

@@ -102,6 +102,13 @@ export async function check(argv: string[]): Promise<number> {
     });
   } else {
     const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? []);
+    if (values.select !== undefined) {
+      const selector = parseLabelSelector(values.select);
+      // a typo in --select must not turn into a silent allow
+      if (selector.ok && !set.policies.some((p) => selector.matches(p.labels))) {
+        throw new InputError(`--select ${JSON.stringify(values.select)}: no policy's labels match`);
+      }
+    }
     const resources = loadManifests(positionals);
     const images = loadImageFacts(values.images ?? []);
     throwOnErrors(images.diagnostics, "image facts");
