@@ -7,7 +7,8 @@ import type { Duration } from "@marcbachmann/cel-js/evaluator";
 
 /** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
-const NAMED_ESCAPES: Record<string, string> = {
+/** The backslash escapes Go and CEL string literals share. */
+export const NAMED_ESCAPES: Readonly<Record<string, string>> = {
   "\x07": "\\a",
   "\b": "\\b",
   "\f": "\\f",

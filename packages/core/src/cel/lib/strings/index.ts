@@ -8,6 +8,7 @@ import type { Environment } from "@marcbachmann/cel-js";
 import type { FunctionDoc } from "../doc.js";
 import { celError, registerNamespace, toIndex } from "../shared.js";
 import { formatString } from "./format.js";
+import { NAMED_ESCAPES } from "./go-format.js";
 
 /** The character (code point) at `index`; '' at the end of the string; an error outside it. */
 function charAt(text: string, index: bigint): string {
@@ -41,22 +42,11 @@ function replace(text: string, search: string, replacement: string, limit: numbe
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const QUOTE_ESCAPES: Record<string, string> = {
-  "\x07": "\\a",
-  "\b": "\\b",
-  "\f": "\\f",
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-  "\v": "\\v",
-  "\\": "\\\\",
-  '"': '\\"',
-};
 
 /** strings.quote: a double-quoted CEL string literal; invalid UTF-16 becomes U+FFFD. */
 export function quote(text: string): string {
   const clean = text.replace(LONE_SURROGATE, "\uFFFD");
-  return `"${Array.from(clean, (c) => QUOTE_ESCAPES[c] ?? c).join("")}"`;
+  return `"${Array.from(clean, (c) => NAMED_ESCAPES[c] ?? c).join("")}"`;
 }
 
 /** Registers charAt, replace, format, reverse and strings.quote. */

@@ -4,22 +4,21 @@
  * `string(duration)` (seconds with an `s` suffix), so that messages can name scan dates and ages.
  */
 import type { Environment } from "@marcbachmann/cel-js";
+import type { Duration } from "@marcbachmann/cel-js/evaluator";
 import type { FunctionDoc } from "../doc.js";
 import { celError } from "../shared.js";
+import { formatDuration, formatTimestamp } from "../strings/go-format.js";
 
 const TIMESTAMP = "google.protobuf.Timestamp";
 const DURATION = "google.protobuf.Duration";
 
-/** RFC 3339 in UTC, with fractional seconds only when there are any (as cel-go prints). */
-export function timestampText(date: Date): string {
-  if (Number.isNaN(date.getTime())) throw celError("invalid timestamp");
-  return date.toISOString().replace(".000Z", "Z");
-}
-
 export function registerTimeLibrary(env: Environment): void {
-  env.registerFunction(`string(${TIMESTAMP}): string`, (t: Date) => timestampText(t));
+  env.registerFunction(`string(${TIMESTAMP}): string`, (t: Date) => {
+    if (Number.isNaN(t.getTime())) throw celError("invalid timestamp");
+    return formatTimestamp(t);
+  });
   env.registerFunction(`int(${TIMESTAMP}): int`, (t: Date) => BigInt(Math.floor(t.getTime() / 1000)));
-  env.registerFunction(`string(${DURATION}): string`, (d: { toString(): string }) => d.toString());
+  env.registerFunction(`string(${DURATION}): string`, (d: Duration) => formatDuration(d));
 }
 
 export const timeFunctions: FunctionDoc[] = [
