@@ -73,10 +73,8 @@ export async function check(argv: string[]): Promise<number> {
   const failOn = oneOf(values["fail-on"], ["deny", "warn", "never"] as const, "deny", "--fail-on");
   if (positionals.length === 0)
     throw new InputError("check: no manifests given (pass files, folders, or - for stdin)");
-  if (values.select !== undefined) {
-    const selector = parseLabelSelector(values.select);
-    if (!selector.ok) throw new InputError(`--select: ${selector.error}`);
-  }
+  const selector = values.select === undefined ? undefined : parseLabelSelector(values.select);
+  if (selector && !selector.ok) throw new InputError(`--select: ${selector.error}`);
   const params = mergeParams(loadParamsFile(values.params), policyParams(values.param));
   const context = keyValues(values.context, "--context");
   const now = timestampFlag(values.now, "--now");
@@ -102,12 +100,9 @@ export async function check(argv: string[]): Promise<number> {
     });
   } else {
     const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? []);
-    if (values.select !== undefined) {
-      const selector = parseLabelSelector(values.select);
-      // a typo in --select must not turn into a silent allow
-      if (selector.ok && !set.policies.some((p) => selector.matches(p.labels))) {
-        throw new InputError(`--select ${JSON.stringify(values.select)}: no policy's labels match`);
-      }
+    // a typo in --select must not turn into a silent allow
+    if (selector?.ok && !set.policies.some((p) => selector.matches(p.labels))) {
+      throw new InputError(`--select ${JSON.stringify(values.select)}: no policy's labels match`);
     }
     const resources = loadManifests(positionals);
     const images = loadImageFacts(values.images ?? []);

@@ -7,7 +7,7 @@ import { isReferenceError, parseImageReference } from "../images/reference.js";
 import { ImageFactsIndex } from "../images/store.js";
 import type { ImageFacts } from "../images/types.js";
 import { withoutVulnerabilities } from "../images/waive.js";
-import { labelsOf, type MatchSubject, matches, matchSubject } from "../match/match.js";
+import { type MatchSubject, matches, matchSubject } from "../match/match.js";
 import { parseLabelSelector } from "../match/selector.js";
 import type { ExceptionDocument } from "../policy/schema.js";
 import { buildReport, type FailurePolicy } from "../report/outcome.js";
@@ -399,5 +399,3 @@ function safeToCel(value: unknown, kubernetesObject = false): unknown {
     return undefined;
   }
 }
-
-export { labelsOf };

@@ -134,7 +134,22 @@ function describeError(error: unknown, where: CompiledExpression | undefined): s
   return capMessage(`${where?.path ?? "policy"}: ${errorSummary(error)}`);
 }
 
-function capMessage(message: string): string {
-  if (message.length <= MAX_MESSAGE_BYTES) return message;
-  return `${message.slice(0, MAX_MESSAGE_BYTES - 15)}... (truncated)`;
+const encoder = new TextEncoder();
+const TRUNCATED = "... (truncated)";
+
+/** Caps a message at MAX_MESSAGE_BYTES of UTF-8, cutting at a character boundary. */
+export function capMessage(message: string): string {
+  // a UTF-16 unit is at most 3 UTF-8 bytes: short messages need no encoding
+  if (message.length * 3 <= MAX_MESSAGE_BYTES) return message;
+  if (encoder.encode(message).length <= MAX_MESSAGE_BYTES) return message;
+  const budget = MAX_MESSAGE_BYTES - TRUNCATED.length;
+  let bytes = 0;
+  let end = 0;
+  for (const char of message) {
+    const size = encoder.encode(char).length;
+    if (bytes + size > budget) break;
+    bytes += size;
+    end += char.length;
+  }
+  return `${message.slice(0, end)}${TRUNCATED}`;
 }
