@@ -1,6 +1,6 @@
 import { compilePolicySet, evaluate, parseManifests, parsePolicyDocuments } from "@celgate/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { EvaluatorPool } from "./pool.js";
+import { EvaluatorPool, EvaluatorUnavailableError } from "./pool.js";
 
 const POLICIES = `apiVersion: celgate.dev/v1
 kind: Policy
@@ -59,5 +59,35 @@ describe("EvaluatorPool", () => {
       Array.from({ length: 20 }, () => pool.evaluate(set, { resources, policies: ["replicas"] })),
     );
     expect(new Set(reports.map((r) => r.decision))).toEqual(new Set(["deny"]));
+  });
+});
+
+describe("EvaluatorPool when a worker hangs", () => {
+  it("stops the worker after the hard timeout, answers 503, and serves the next request on a fresh one", async () => {
+    const { toProblemError } = await import("../lib/errors.js");
+    const small = new EvaluatorPool({ size: 1, hardTimeoutMs: 4000 });
+    try {
+      const data = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+      const doc = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "m" }, data });
+      const slow = parseManifests(doc, "m.yaml").resources;
+      const hung = small.evaluate(set, {
+        resources: slow,
+        policies: ["slow"],
+        budget: { perExpression: 1e12, perPolicy: 1e12, timeoutMs: 20_000 },
+      });
+      const error = await hung.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(EvaluatorUnavailableError);
+      expect((error as Error).message).toBe("the evaluation took too long");
+      expect(toProblemError(error).status).toBe(503);
+
+      const { resources } = parseManifests("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n", "p.yaml");
+      const next = await small.evaluate(set, { resources, policies: ["replicas"] });
+      expect(next.decision).toBe("deny");
+    } finally {
+      await small.close();
+    }
   });
 });
