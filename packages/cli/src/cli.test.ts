@@ -141,6 +141,11 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
       /--now "yesterday": expected an RFC 3339/,
     ],
     ["no manifests", ["check", ...P], /no manifests given/],
+    [
+      "an --output that cannot be written",
+      ["check", ...P, "--output", "/nonexistent-dir/report.json", "manifests/good.yaml"],
+      /--output \/nonexistent-dir\/report\.json: cannot write/,
+    ],
     ["an unknown command", ["frob"], /unknown command "frob"/],
   ];
   it.each(cases)("%s", (_name, args, reason) => {
