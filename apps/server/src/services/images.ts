@@ -41,26 +41,16 @@ export function imageRefsOf(resources: readonly Resource[]): string[] {
  * Throws 400 with the engine's diagnostics when the input is not image facts.
  */
 export function parseFacts(input: unknown, what = "images"): ImageFacts[] {
-  const reports =
-    Array.isArray(input) &&
-    input.length > 0 &&
-    input.every((x) => x && typeof x === "object" && ("SchemaVersion" in x || "matches" in x))
-      ? input
-      : [input];
-  const out: ImageFacts[] = [];
-  for (const report of reports) {
-    const parsed = parseImageFacts(report, what);
-    const errors = parsed.diagnostics.filter(isError);
-    if (errors.length > 0 || parsed.format === null)
-      throw problems.invalidBody(
-        parsed.format === null
-          ? `${what}: not image facts (native, Trivy or Grype JSON)`
-          : `${what}: ${errors.slice(0, 3).map(describe).join("; ")}`,
-        diagnosticErrors(errors),
-      );
-    out.push(...parsed.images);
-  }
-  return out;
+  const parsed = parseImageFacts(input, what);
+  const errors = parsed.diagnostics.filter(isError);
+  if (errors.length > 0 || parsed.format === null)
+    throw problems.invalidBody(
+      parsed.format === null
+        ? `${what}: not image facts (native, Trivy or Grype JSON)`
+        : `${what}: ${errors.slice(0, 3).map(describe).join("; ")}`,
+      diagnosticErrors(errors),
+    );
+  return parsed.images;
 }
 
 /** The image-facts store, keyed by digest. */

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { IMAGE_FACTS_LIMITS, parseImageFacts } from "./index.js";
 
@@ -108,5 +109,35 @@ describe("parseImageFacts: hostile input", () => {
       "[2].signatures",
       "[3].createdAt",
     ]);
+  });
+});
+
+describe("parseImageFacts: a list of scanner reports", () => {
+  const corpora = new URL("../../../../../shared/corpora/image-scans/", import.meta.url);
+  const read = (path: string) => JSON.parse(readFileSync(new URL(path, corpora), "utf8"));
+
+  it("reads every report of the list, one image each", () => {
+    const parsed = parseImageFacts(
+      [
+        read("trivy/alpine-310.json.golden"),
+        read("grype/keycloak-test.json"),
+        read("trivy/debian-buster.json.golden"),
+      ],
+      "scans.json",
+    );
+    expect(parsed.diagnostics.filter((d) => d.severity !== "warning")).toEqual([]);
+    expect(parsed.format).toBe("trivy");
+    expect(parsed.images.map((i) => i.repository)).toEqual([
+      "aquasecurity/trivy-test-images",
+      "keycloak/keycloak",
+      "aquasecurity/trivy-test-images",
+    ]);
+  });
+
+  it("names the report a problem is in", () => {
+    const broken = read("trivy/alpine-310.json.golden");
+    broken.Results = "not a list";
+    const parsed = parseImageFacts([read("trivy/debian-buster.json.golden"), broken], "scans.json");
+    expect(parsed.diagnostics.some((d) => d.path?.startsWith("[1]"))).toBe(true);
   });
 });

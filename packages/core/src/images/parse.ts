@@ -25,11 +25,23 @@ export interface ParsedImageFacts {
 /**
  * Reads image facts from already-parsed JSON or YAML, recognising the format by its shape:
  * celgate's own (a list of image objects, a single one, or a `kind: ImageFacts` document), a
- * Trivy JSON report, a Grype JSON report, or `cosign verify` output. Every problem is a
- * diagnostic naming `file` and the path in the input; what can be read is still returned.
- * Never throws.
+ * Trivy JSON report, a Grype JSON report, a list of such reports, or `cosign verify` output.
+ * Every problem is a diagnostic naming `file` and the path in the input; what can be read is
+ * still returned. Never throws.
  */
 export function parseImageFacts(input: unknown, file?: string): ParsedImageFacts {
+  if (isReportList(input)) {
+    const parts = input.map((report, index) => {
+      const part = parseImageFacts(report, file);
+      for (const d of part.diagnostics) d.path = d.path ? `[${index}].${d.path}` : `[${index}]`;
+      return part;
+    });
+    return {
+      images: parts.flatMap((p) => p.images),
+      diagnostics: parts.flatMap((p) => p.diagnostics),
+      format: parts[0]!.format,
+    };
+  }
   const sink = new DiagnosticSink(file);
   let images: ImageFacts[] = [];
   let format: ImageFactsFormat | null = null;
@@ -61,6 +73,16 @@ export function parseImageFacts(input: unknown, file?: string): ParsedImageFacts
     sink.add("internal", `could not read image facts: ${(error as Error)?.message ?? String(error)}`, []);
   }
   return { images, diagnostics: sink.finish(), format };
+}
+
+/** A non-empty list whose every entry is a Trivy or Grype report (one per image scanned). */
+function isReportList(input: unknown): input is unknown[] {
+  return (
+    Array.isArray(input) &&
+    input.length > 0 &&
+    input.length <= 1000 &&
+    input.every((x) => isTrivyReport(x) || isGrypeReport(x))
+  );
 }
 
 /** Which format `input` is in, or null. */
