@@ -4,7 +4,7 @@
  */
 import { generateBundle } from "./generate.js";
 import type { ImageFacts, Resource } from "./lib/core.js";
-import { parseImageFacts, parseManifests } from "./lib/core.js";
+import { WORKLOAD_KINDS as CORE_WORKLOAD_KINDS, parseImageFacts, parseManifests } from "./lib/core.js";
 import { type MeasureOptions, measureRuns, summarise, type Timing, timeOnce } from "./lib/measure.js";
 import { num } from "./lib/table.js";
 
@@ -158,16 +158,7 @@ export function single<T>(fn: () => T): { timing: Timing; last: T } {
   return { timing: summarise([ms]), last: value };
 }
 
-const WORKLOAD_KINDS = new Set([
-  "Pod",
-  "Deployment",
-  "ReplicaSet",
-  "StatefulSet",
-  "DaemonSet",
-  "Job",
-  "CronJob",
-  "ReplicationController",
-]);
+const WORKLOAD_KINDS = new Set<string>(CORE_WORKLOAD_KINDS);
 
 export function isWorkload(resource: Resource): boolean {
   return WORKLOAD_KINDS.has(resource.ref.kind);

@@ -25,4 +25,5 @@ export {
   parseManifests,
   parsePolicyDocuments,
   podSpecOf,
+  WORKLOAD_KINDS,
 } from "../../packages/core/src/index.js";
