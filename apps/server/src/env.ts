@@ -50,6 +50,8 @@ const EnvSchema = z.object({
   CELGATE_TLS_KEY_FILE: z.string().min(1).optional(),
   /** `token`: the webhook needs a bearer token like every /v1 route; `none`: it accepts calls without one. */
   CELGATE_ADMISSION_AUTH: z.enum(["token", "none"]).default("token"),
+  /** `true`: an empty policy set allows everything. Default: an empty set refuses evaluations. */
+  CELGATE_ALLOW_EMPTY_POLICY_SET: z.enum(["true", "false"]).default("false"),
   /** Worker threads that evaluate; 0 evaluates on the main thread. Default: one per core. */
   CELGATE_EVALUATOR_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   /** Milliseconds one evaluation may take as a whole; pairs past it are `error` outcomes. */
@@ -82,6 +84,8 @@ export interface Config {
   /** Set: listen with HTTPS. */
   tls: TlsConfig | undefined;
   admissionAuth: AdmissionAuth;
+  /** An empty policy set allows everything (on purpose) instead of refusing evaluations. */
+  allowEmptyPolicySet: boolean;
   evaluatorThreads: number;
   evaluationTimeoutMs: number;
 }
@@ -116,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.CELGATE_SHUTDOWN_TIMEOUT_S * 1000,
     tls,
     admissionAuth: e.CELGATE_ADMISSION_AUTH,
+    allowEmptyPolicySet: e.CELGATE_ALLOW_EMPTY_POLICY_SET === "true",
     evaluatorThreads: e.CELGATE_EVALUATOR_THREADS ?? availableParallelism(),
     evaluationTimeoutMs: e.CELGATE_EVALUATION_TIMEOUT_MS,
   };

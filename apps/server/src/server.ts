@@ -8,6 +8,7 @@ import { createEvaluator } from "./evaluator/index.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { Metrics } from "./lib/metrics.js";
 import { createServices, type Services } from "./services/index.js";
+import { PolicySetUnavailableError } from "./services/policy-set.js";
 
 export interface RunningServer {
   port: number;
@@ -42,6 +43,7 @@ export async function startServer(
     logger,
     metrics,
     policyPollMs: config.policyPollMs,
+    allowEmptyPolicySet: config.allowEmptyPolicySet,
     evaluator,
   });
 
@@ -55,7 +57,11 @@ export async function startServer(
   }
   const repo = await services.policies.syncRepository(config.policyDir, logger);
   logger.info({ dir: config.policyDir, ...repo }, "policy repository loaded");
-  await services.runtime.get();
+  // A set that cannot be served leaves the instance running but unready (see /readyz): an
+  // operator can still repair it through the API. Any other failure stops the start.
+  await services.runtime.get().catch((err: unknown) => {
+    if (!(err instanceof PolicySetUnavailableError)) throw err;
+  });
 
   if (config.admissionAuth === "none")
     logger.warn(

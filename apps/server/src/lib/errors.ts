@@ -1,5 +1,7 @@
 import type { Problem, ProblemFieldError } from "@celgate/contracts";
+import { isDatabaseBroken } from "../db/client.js";
 import { EvaluatorUnavailableError } from "../evaluator/pool.js";
+import { PolicySetUnavailableError } from "../services/policy-set.js";
 
 const TYPE_BASE = "https://celgate.dev/problems/";
 
@@ -121,7 +123,11 @@ export function isUnavailable(err: unknown): boolean {
  */
 export function toProblemError(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
+  if (isDatabaseBroken(err))
+    return problems.unavailable("the database is not usable on this instance; retry shortly");
   if (isUnavailable(err)) return problems.unavailable("the database is unreachable; retry shortly");
+  if (err instanceof PolicySetUnavailableError)
+    return problems.unavailable(`no policy set can be evaluated on this instance: ${err.message}`);
   if (err instanceof EvaluatorUnavailableError)
     return problems.unavailable("the evaluator could not finish this evaluation; retry shortly");
   const code = errorCode(err);

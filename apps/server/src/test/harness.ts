@@ -127,6 +127,7 @@ export async function setupApp(
     policyPollMs?: number;
     admissionAuth?: "token" | "none";
     evaluator?: Evaluator;
+    allowEmptyPolicySet?: boolean;
   } = {},
 ): Promise<TestApp> {
   const { database, drop } = await openTestDatabase(backend);
@@ -136,6 +137,7 @@ export async function setupApp(
     logger,
     metrics: new Metrics(),
     policyPollMs: options.policyPollMs ?? 0,
+    ...(options.allowEmptyPolicySet ? { allowEmptyPolicySet: true } : {}),
     ...(options.evaluator ? { evaluator: options.evaluator } : {}),
   });
   await services.tokens.seedAdmin("test-admin-token-0123456789");
