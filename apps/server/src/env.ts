@@ -54,6 +54,8 @@ const EnvSchema = z.object({
   CELGATE_ALLOW_EMPTY_POLICY_SET: z.enum(["true", "false"]).default("false"),
   /** Worker threads that evaluate; 0 evaluates on the main thread. Default: one per core. */
   CELGATE_EVALUATOR_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  /** Heap ceiling of each evaluator worker thread, MiB: an evaluation over it fails alone (422). */
+  CELGATE_EVALUATOR_MEMORY_MB: z.coerce.number().int().min(32).max(16_384).default(256),
   /** Milliseconds one evaluation may take as a whole; pairs past it are `error` outcomes. */
   CELGATE_EVALUATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
@@ -87,6 +89,7 @@ export interface Config {
   /** An empty policy set allows everything (on purpose) instead of refusing evaluations. */
   allowEmptyPolicySet: boolean;
   evaluatorThreads: number;
+  evaluatorMemoryMb: number;
   evaluationTimeoutMs: number;
 }
 
@@ -122,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     admissionAuth: e.CELGATE_ADMISSION_AUTH,
     allowEmptyPolicySet: e.CELGATE_ALLOW_EMPTY_POLICY_SET === "true",
     evaluatorThreads: e.CELGATE_EVALUATOR_THREADS ?? availableParallelism(),
+    evaluatorMemoryMb: e.CELGATE_EVALUATOR_MEMORY_MB,
     evaluationTimeoutMs: e.CELGATE_EVALUATION_TIMEOUT_MS,
   };
 }

@@ -37,6 +37,7 @@ export async function startServer(
   const evaluator = createEvaluator({
     threads: config.evaluatorThreads,
     timeoutMs: config.evaluationTimeoutMs,
+    memoryMb: config.evaluatorMemoryMb,
   });
   const services = createServices({
     database,

@@ -1,6 +1,6 @@
 import type { Problem, ProblemFieldError } from "@celgate/contracts";
 import { isDatabaseBroken } from "../db/client.js";
-import { EvaluatorUnavailableError } from "../evaluator/pool.js";
+import { EvaluationTooLargeError, EvaluatorUnavailableError } from "../evaluator/pool.js";
 import { PolicySetUnavailableError } from "../services/policy-set.js";
 
 const TYPE_BASE = "https://celgate.dev/problems/";
@@ -128,6 +128,7 @@ export function toProblemError(err: unknown): ProblemError {
   if (isUnavailable(err)) return problems.unavailable("the database is unreachable; retry shortly");
   if (err instanceof PolicySetUnavailableError)
     return problems.unavailable(`no policy set can be evaluated on this instance: ${err.message}`);
+  if (err instanceof EvaluationTooLargeError) return problems.unprocessable(err.message);
   if (err instanceof EvaluatorUnavailableError)
     return problems.unavailable("the evaluator could not finish this evaluation; retry shortly");
   const code = errorCode(err);
