@@ -11,6 +11,9 @@ Commands:
   validate [PATH...]      compile and type-check policies
   export vap [PATH...]    ValidatingAdmissionPolicy + Binding YAML for exportable policies
   images push FILE...     send image facts (Trivy, Grype, native) to the service
+  policies [list|show N]  list the policies of a set, or show one whole
+  eval EXPR [-f FILE]     evaluate one CEL expression with the policy environment
+  completion SHELL        print a completion script for bash, zsh or fish
 
 Run "celgate <command> --help" for a command's options.
 Exit codes: 0 allowed, 1 denied (or tests failed), 2 usage or input error.
@@ -29,6 +32,12 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./commands/export.js")).exportCommand(rest);
     case "images":
       return (await import("./commands/images.js")).images(rest);
+    case "policies":
+      return (await import("./commands/policies.js")).policiesCommand(rest);
+    case "eval":
+      return (await import("./commands/eval.js")).evalCommand(rest);
+    case "completion":
+      return (await import("./commands/completion.js")).completion(rest);
     case undefined:
     case "help":
     case "-h":

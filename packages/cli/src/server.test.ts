@@ -417,3 +417,22 @@ describe("celgate images push", () => {
     expect(noServer.stderr).toContain("pass --server URL or set CELGATE_SERVER");
   });
 });
+
+describe("celgate policies --server", () => {
+  it("lists the service's policy set, shows one, and refuses what it cannot do", async () => {
+    const local = await celgate(["policies", "-p", "policies", "-o", "json"]);
+    const remote = await celgate(["policies", ...server(), "-o", "json"]);
+    expect(remote.stderr).toBe("");
+    expect(remote.code).toBe(0);
+    const names = (s: string) => (JSON.parse(s) as { name: string }[]).map((p) => p.name);
+    expect(names(remote.stdout)).toEqual(names(local.stdout));
+    expect(JSON.parse(remote.stdout)[0].source).toMatch(/^repository v\d+$/);
+    const first = names(remote.stdout)[0]!;
+    const shown = await celgate(["policies", "show", first, ...server()]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain("validations:");
+    const both = await celgate(["policies", ...server(), "-p", "policies"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--policies cannot be used with --server");
+  });
+});

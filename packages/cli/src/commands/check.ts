@@ -36,6 +36,7 @@ Options:
       --fail-on LEVEL        deny (default) | warn | never
       --include-skipped      list skipped pairs in the report too
   -v, --verbose              text format: list passing policies too
+  -q, --quiet                text format: only the decision and the counts
       --server URL           evaluate through the REST service (records history); also CELGATE_SERVER
       --token TOKEN          bearer token for --server; also CELGATE_TOKEN
   -h, --help                 show this help
@@ -55,6 +56,7 @@ const FLAGS = {
   "fail-on": { type: "string" },
   "include-skipped": { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
+  quiet: { type: "boolean", short: "q" },
   server: { type: "string" },
   token: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -124,6 +126,7 @@ export async function check(argv: string[]): Promise<number> {
     formatReport(report, format, {
       color: format === "text" && useColor(values.output),
       verbose: values.verbose ?? false,
+      quiet: values.quiet ?? false,
       baseDir: process.cwd(),
     }),
     values.output,

@@ -68,7 +68,12 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
     const deadline = input.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + input.timeoutMs;
     // each resource is converted to CEL values once, for `object` and for `bundle`
     const converted = input.resources.map((r) => convertObject(r.object));
-    const shared = sharedActivation(input, policies, now, converted);
+    const shared = sharedActivation(
+      input,
+      policies.some((p) => p.reads.has("bundle")),
+      now,
+      converted,
+    );
     const perPolicy = new Map<string, PolicyShared>();
     const sharedFor = (policy: CompiledPolicy) => {
       let value = perPolicy.get(policy.name);
@@ -175,9 +180,9 @@ interface SharedActivation {
   factsByRef: Map<string, ImageFacts>;
 }
 
-type Converted = { value: Record<string, unknown> } | { error: string };
+export type Converted = { value: Record<string, unknown> } | { error: string };
 
-function convertObject(object: Record<string, unknown>): Converted {
+export function convertObject(object: Record<string, unknown>): Converted {
   try {
     return { value: objectToCel(object) as Record<string, unknown> };
   } catch (error) {
@@ -185,16 +190,15 @@ function convertObject(object: Record<string, unknown>): Converted {
   }
 }
 
-function sharedActivation(
+export function sharedActivation(
   input: EvaluateInput,
-  policies: readonly CompiledPolicy[],
+  needsBundle: boolean,
   now: Date,
   converted: readonly Converted[],
 ): SharedActivation {
   const namespaces = new Map<string, Record<string, unknown>>();
   for (const ns of input.namespaces ?? []) addNamespace(namespaces, ns);
   for (const r of input.resources) if (r.object.kind === "Namespace") addNamespace(namespaces, r.object);
-  const needsBundle = policies.some((p) => p.reads.has("bundle"));
   return {
     context: toCel(input.context ?? {}),
     now,
@@ -225,7 +229,7 @@ interface PreparedResource {
   imageRefs: string[];
 }
 
-function prepareResource(
+export function prepareResource(
   resource: Resource,
   converted: Converted,
   input: EvaluateInput,
