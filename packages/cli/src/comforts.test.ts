@@ -173,3 +173,50 @@ describe("celgate check, text report", () => {
     );
   });
 });
+
+describe("celgate explain", () => {
+  it("shows the outcome with each match criterion, variable and validation value", () => {
+    const r = celgate(["explain", "manifests/privileged.yaml", "--policy", "no-privileged"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^no-privileged on Pod shop\/debug \(manifests\/privileged\.yaml:1\): fail$/m);
+    expect(r.stdout).toContain('holds  kinds ["Workload"]');
+    expect(r.stdout).toMatch(/privileged = containers\.filter\(.*\) {2}=> {2}\[\{"name":"side"/);
+    expect(r.stdout).toContain("size(variables.privileged) == 0  =>  false");
+  });
+
+  it("says which criterion skips a resource, and which exception waives one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-explain-"));
+    writeFileSync(
+      join(dir, "objects.yaml"),
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {a: b}\n",
+    );
+    const skip = celgate(["explain", join(dir, "objects.yaml"), "--policy", "no-privileged", "-o", "json"]);
+    const [skipped] = JSON.parse(skip.stdout);
+    expect(skipped.result.outcome).toBe("skip");
+    expect(skipped.match).toEqual([{ name: "kinds", detail: '["Workload"]', value: "false" }]);
+    writeFileSync(
+      join(dir, "waiver.yaml"),
+      "apiVersion: celgate.dev/v1\nkind: PolicyException\nmetadata: {name: debug-pod}\nspec:\n  policies: [no-privileged]\n  match: {names: [debug]}\n  reason: a debugging pod\n  owner: sre@example.com\n  expires: 2099-01-01T00:00:00Z\n",
+    );
+    const waived = celgate([
+      "explain",
+      "manifests/privileged.yaml",
+      "--policy",
+      "no-privileged",
+      "-e",
+      join(dir, "waiver.yaml"),
+    ]);
+    expect(waived.stdout).toMatch(/: waived\n {2}waived by exception debug-pod\n/);
+  });
+
+  it("refuses a missing or unknown policy, a missing resource and no manifests (exit 2)", () => {
+    expect(celgate(["explain", "manifests/privileged.yaml"]).stderr).toContain("--policy NAME is required");
+    const unknown = celgate(["explain", "manifests/privileged.yaml", "--policy", "privileged"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("no such policy (did you mean");
+    const missing = celgate(["explain", "manifests", "--policy", "no-privileged", "-r", "Pod/none"]);
+    expect(missing.code).toBe(2);
+    expect(celgate(["explain", "--policy", "no-privileged"]).code).toBe(2);
+  });
+});

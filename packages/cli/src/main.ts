@@ -13,6 +13,7 @@ Commands:
   images push FILE...     send image facts (Trivy, Grype, native) to the service
   policies [list|show N]  list the policies of a set, or show one whole
   eval EXPR [-f FILE]     evaluate one CEL expression with the policy environment
+  explain PATH --policy N why a policy passed, failed or was skipped for a resource
   completion SHELL        print a completion script for bash, zsh or fish
 
 Run "celgate <command> --help" for a command's options.
@@ -34,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./commands/images.js")).images(rest);
     case "policies":
       return (await import("./commands/policies.js")).policiesCommand(rest);
+    case "explain":
+      return (await import("./commands/explain.js")).explainCommand(rest);
     case "eval":
       return (await import("./commands/eval.js")).evalCommand(rest);
     case "completion":

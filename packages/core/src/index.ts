@@ -15,6 +15,8 @@ export { diagnosticLine, hasErrors, renderDiagnostic } from "./diagnostics/rende
 export type { EvaluateInput } from "./evaluate/evaluate.js";
 // evaluate
 export { evaluate } from "./evaluate/evaluate.js";
+export type { ExplainedStep, Explanation } from "./evaluate/explain.js";
+export { explain } from "./evaluate/explain.js";
 export type { ExpressionInput, ExpressionResult } from "./evaluate/expression.js";
 export { celTypeOf, evaluateExpression } from "./evaluate/expression.js";
 export type { VapExport } from "./export/vap.js";

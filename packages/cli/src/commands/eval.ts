@@ -2,6 +2,7 @@ import { evaluateExpression, type Resource, renderDiagnostic } from "@celgate/co
 import { keyValues, oneOf, parseFlags, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts } from "../inputs/data.js";
+import { pickResource } from "../inputs/pick.js";
 import { throwOnErrors } from "../inputs/policy-set.js";
 import { loadManifests } from "./check.js";
 
@@ -53,7 +54,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const bundle = values.file?.length ? loadManifests(values.file) : [];
   if (values.resource !== undefined && bundle.length === 0)
     throw new InputError("--resource needs --file: the manifests to choose the resource from");
-  const resource = values.resource === undefined ? bundle[0] : pick(bundle, values.resource);
+  const resource = values.resource === undefined ? bundle[0] : pickResource(bundle, values.resource);
   const images = loadImageFacts(values.images ?? []);
   throwOnErrors(images.diagnostics, "image facts");
   const params: Record<string, unknown> = {};
@@ -84,20 +85,6 @@ export async function evalCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ value: toJson(result.value), type: result.type }, null, 2)}\n`);
   else process.stdout.write(`${show(result.value)}\n${`(${result.type})`}\n`);
   return EXIT.allowed;
-}
-
-function pick(bundle: readonly Resource[], wanted: string): Resource {
-  const slash = wanted.indexOf("/");
-  if (slash <= 0)
-    throw new InputError(`--resource ${JSON.stringify(wanted)}: expected KIND/NAME, e.g. Deployment/web`);
-  const kind = wanted.slice(0, slash);
-  const name = wanted.slice(slash + 1);
-  const found = bundle.find((r) => r.ref.kind.toLowerCase() === kind.toLowerCase() && r.ref.name === name);
-  if (!found) {
-    const known = bundle.map((r) => `${r.ref.kind}/${r.ref.name}`).slice(0, 10);
-    throw new InputError(`--resource ${wanted}: not in the manifests (they hold ${known.join(", ")})`);
-  }
-  return found;
 }
 
 /** A CEL value written the way CEL literals are. */
