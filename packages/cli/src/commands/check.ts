@@ -14,6 +14,7 @@ import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
 import { maxInputBytes, readInputs } from "../inputs/files.js";
 import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
 import { useColor, writeOutput } from "../output.js";
+import { Progress } from "../progress.js";
 
 export const CHECK_HELP = `Usage: celgate check [options] [PATH...]
 
@@ -106,7 +107,8 @@ export async function check(argv: string[]): Promise<number> {
     if (selector?.ok && !set.policies.some((p) => selector.matches(p.labels))) {
       throw new InputError(`--select ${JSON.stringify(values.select)}: no policy's labels match`);
     }
-    const resources = loadManifests(positionals);
+    const progress = new Progress();
+    const resources = loadManifests(positionals, progress);
     const images = loadImageFacts(values.images ?? []);
     throwOnErrors(images.diagnostics, "image facts");
     report = evaluate(set, {
@@ -118,9 +120,9 @@ export async function check(argv: string[]): Promise<number> {
       now,
       select: values.select,
       includeSkipped: values["include-skipped"] ?? false,
-      onProgress: progressLine(resources.length),
+      onProgress: (done, total) => progress.update("evaluating", done, total, "resources"),
     });
-    clearProgress();
+    progress.done();
   }
   writeOutput(
     formatReport(report, format, {
@@ -135,11 +137,13 @@ export async function check(argv: string[]): Promise<number> {
 }
 
 /** Reads and parses manifests; any syntax error anywhere is an InputError listing them all. */
-export function loadManifests(paths: readonly string[]): Resource[] {
+export function loadManifests(paths: readonly string[], progress?: Progress): Resource[] {
   const resources: Resource[] = [];
   const diagnostics = [];
   const maxBytes = maxInputBytes();
-  for (const file of readInputs(paths, { maxBytes })) {
+  const files = readInputs(paths, { maxBytes });
+  for (const [index, file] of files.entries()) {
+    progress?.update("reading", index, files.length, "files");
     const parsed = parseManifests(file.text, file.name, { maxBytes });
     resources.push(...parsed.resources);
     diagnostics.push(...parsed.diagnostics);
@@ -152,22 +156,6 @@ export function loadManifests(paths: readonly string[]): Resource[] {
     process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
   }
   return resources;
-}
-
-/** On a terminal, a progress line for bundles large enough to take a while; else nothing. */
-function progressLine(total: number): ((done: number, total: number) => void) | undefined {
-  if (!process.stderr.isTTY || total < 500) return undefined;
-  let last = 0;
-  return (done) => {
-    const now = Date.now();
-    if (now - last < 100 && done < total) return;
-    last = now;
-    process.stderr.write(`\revaluating: ${done}/${total} resources`);
-  };
-}
-
-function clearProgress(): void {
-  if (process.stderr.isTTY) process.stderr.write("\r\u001b[K");
 }
 
 export function exitCode(report: EvaluationReport, failOn: "deny" | "warn" | "never"): number {
