@@ -1,0 +1,350 @@
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { formatPath } from "../util/path.js";
+
+/**
+ * The limits on the shape of one input (a manifest file or document, a request body, a data
+ * file): one definition for the CLI and the service, so both refuse the same inputs. Each is
+ * checked before anything else looks at the input, and a value over it is refused with the
+ * field path and the limit's name, never truncated or partly used.
+ */
+export interface InputLimits {
+  /** Deepest nesting of mappings and sequences (objects and arrays); the top level counts 1. */
+  maxDepth: number;
+  /** YAML aliases (`*name`) in one document, counting each use of an anchor. */
+  maxAliases: number;
+  /**
+   * Size of one input once YAML aliases are expanded: every value counts 1, plus the length of
+   * each string and mapping key (about the size of the input written out as JSON, without aliases).
+   */
+  maxExpandedSize: number;
+  /** Longest string (or mapping key), in UTF-16 code units. */
+  maxStringLength: number;
+  /** YAML documents and Kubernetes objects (List items included) in one input. */
+  maxDocuments: number;
+}
+
+/** The name of each limit, its environment variable (service and CLI) and what it bounds. */
+export const INPUT_LIMITS: Readonly<
+  Record<keyof InputLimits, { readonly variable: string; readonly what: string }>
+> = {
+  maxDepth: { variable: "CELGATE_MAX_DEPTH", what: "nesting depth" },
+  maxAliases: { variable: "CELGATE_MAX_YAML_ALIASES", what: "YAML aliases per document" },
+  maxExpandedSize: { variable: "CELGATE_MAX_EXPANDED_SIZE", what: "expanded size" },
+  maxStringLength: { variable: "CELGATE_MAX_STRING_LENGTH", what: "string length" },
+  maxDocuments: { variable: "CELGATE_MAX_DOCUMENTS", what: "documents per input" },
+};
+
+/**
+ * The defaults. Depth 128 holds the deepest CustomResourceDefinition schemas seen in practice
+ * and stays far below where engines break (the embedded database failed near 1,000, V8's
+ * structured clone near 10,000). 100 aliases is what policy documents have always allowed.
+ * 32 MiB is the largest manifest input; 1 MiB is the most a ConfigMap or Secret can hold.
+ */
+export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({
+  maxDepth: 128,
+  maxAliases: 100,
+  maxExpandedSize: 32 * 1024 * 1024,
+  maxStringLength: 1024 * 1024,
+  maxDocuments: 10_000,
+});
+
+/** Why an input was refused: which limit (or `nul`), where, and a message naming both. */
+export interface LimitViolation {
+  limit: keyof InputLimits | "nul";
+  /** Path of the offending value (`spec.containers[0].args[3]`); empty for the input as a whole. */
+  path: string;
+  /** One line, naming the limit and its variable, without the path. */
+  message: string;
+}
+
+/** `the nesting depth limit of 128 (CELGATE_MAX_DEPTH)`: how messages name a limit. */
+export function describeLimit(limit: keyof InputLimits, limits: InputLimits): string {
+  const { what, variable } = INPUT_LIMITS[limit];
+  return `the ${what} limit of ${limits[limit]} (${variable})`;
+}
+
+/** A violation of a numeric limit, with its standard message. */
+export function limitViolation(
+  limit: keyof InputLimits,
+  limits: InputLimits,
+  path: readonly (string | number)[] | string,
+  found: string,
+): LimitViolation {
+  return {
+    limit,
+    path: typeof path === "string" ? path : renderPath(path),
+    message: `${found}, over ${describeLimit(limit, limits)}`,
+  };
+}
+
+const NUL_MESSAGE = "contains a NUL character (U+0000), which cannot be stored; remove it";
+
+/** A violation as a diagnostic (code `input-limit`, or `input-nul` for a NUL character). */
+export function limitDiagnostic(
+  violation: LimitViolation,
+  where: { file?: string | undefined; line?: number | undefined; column?: number | undefined } = {},
+): Diagnostic {
+  return {
+    code: violation.limit === "nul" ? "input-nul" : "input-limit",
+    message: violation.message,
+    ...(violation.path === "" ? {} : { path: violation.path }),
+    ...(where.file === undefined ? {} : { file: where.file }),
+    ...(where.line === undefined ? {} : { line: where.line }),
+    ...(where.column === undefined ? {} : { column: where.column }),
+  };
+}
+
+export interface CheckValueOptions {
+  /**
+   * Expanded size already used by earlier documents of the same input; checkValue adds this
+   * value's, so that maxExpandedSize bounds the input as a whole.
+   */
+  budget?: { used: number };
+  /** Path of the value inside a larger input, prefixed to every reported path. */
+  at?: readonly (string | number)[];
+  /**
+   * Strings allowed past maxStringLength: text that is parsed further (a request's manifests)
+   * and bounded by the body size instead. Called only for strings over the limit.
+   */
+  allowLongString?: (path: readonly (string | number)[]) => boolean;
+}
+
+interface Frame {
+  value: object;
+  parent: Frame | undefined;
+  key: string | number | undefined;
+  depth: number;
+  expanded: boolean;
+  size: number;
+  height: number;
+}
+
+/**
+ * Checks a parsed value (JSON, or YAML whose aliases are shared references) against the
+ * limits, and that no string or key contains NUL. Iterative, so no input can exhaust the
+ * stack; an aliased subtree is measured once and its size reused, so an alias bomb is refused
+ * in time proportional to its text, not its expansion. Returns the first violation found, or
+ * undefined. Never throws.
+ */
+export function checkValue(
+  value: unknown,
+  limits: InputLimits,
+  options: CheckValueOptions = {},
+): LimitViolation | undefined {
+  const at = options.at ?? [];
+  if (value === null || typeof value !== "object") {
+    if (options.budget) options.budget.used += typeof value === "string" ? 1 + value.length : 1;
+    if (typeof value === "string") return checkString(value, at, limits, options);
+    return undefined;
+  }
+  const base = options.budget?.used ?? 0;
+  const overSize = (size: number) => base + size > limits.maxExpandedSize;
+  const measured = new Map<object, { size: number; height: number }>();
+  const inProgress = new Set<object>();
+  let aliases = 0;
+  const pathOf = (frame: Frame | undefined, last?: string | number): (string | number)[] => {
+    const parts: (string | number)[] = [];
+    if (last !== undefined) parts.push(last);
+    for (let f = frame; f?.key !== undefined; f = f.parent) parts.push(f.key);
+    return [...at, ...parts.reverse()];
+  };
+  /** An object met again: a YAML alias. Returns a violation, or adds its measure to the parent. */
+  const reuse = (
+    known: { size: number; height: number },
+    parent: Frame,
+    key: string | number,
+  ): LimitViolation | undefined => {
+    aliases++;
+    if (aliases > limits.maxAliases)
+      return limitViolation("maxAliases", limits, pathOf(parent, key), `${aliases} aliases`);
+    if (parent.depth + known.height > limits.maxDepth)
+      return limitViolation(
+        "maxDepth",
+        limits,
+        pathOf(parent, key),
+        `nested ${parent.depth + known.height} levels deep through an alias`,
+      );
+    parent.size += known.size;
+    if (overSize(parent.size))
+      return limitViolation(
+        "maxExpandedSize",
+        limits,
+        pathOf(parent, key),
+        "too large once YAML aliases are expanded",
+      );
+    parent.height = Math.max(parent.height, known.height + 1);
+    return undefined;
+  };
+  const stack: Frame[] = [
+    { value, parent: undefined, key: undefined, depth: 1, expanded: false, size: 0, height: 0 },
+  ];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as Frame;
+    const object = frame.value;
+    if (frame.expanded) {
+      stack.pop();
+      inProgress.delete(object);
+      measured.set(object, { size: frame.size, height: frame.height });
+      const parent = frame.parent;
+      if (!parent && options.budget) options.budget.used += frame.size;
+      if (parent) {
+        parent.size += frame.size;
+        parent.height = Math.max(parent.height, frame.height + 1);
+        if (overSize(parent.size))
+          return limitViolation(
+            "maxExpandedSize",
+            limits,
+            pathOf(parent),
+            "too large once YAML aliases are expanded",
+          );
+      }
+      continue;
+    }
+    const known = measured.get(object);
+    if (known !== undefined || inProgress.has(object)) {
+      stack.pop();
+      const parent = frame.parent as Frame; // the root is never met twice
+      if (known === undefined)
+        return limitViolation(
+          "maxDepth",
+          limits,
+          pathOf(frame),
+          "an alias that contains itself is infinitely deep",
+        );
+      const v = reuse(known, parent, frame.key as string | number);
+      if (v) return v;
+      continue;
+    }
+    if (frame.depth > limits.maxDepth)
+      return limitViolation("maxDepth", limits, pathOf(frame), "nested too deeply");
+    frame.expanded = true;
+    frame.size = 1;
+    frame.height = 1;
+    inProgress.add(object);
+    const children: [string | number, unknown][] = Array.isArray(object)
+      ? object.map((v, i) => [i, v])
+      : Object.entries(object);
+    const pending: Frame[] = [];
+    for (const [key, child] of children) {
+      if (typeof key === "string") {
+        frame.size += key.length;
+        const v = checkString(key, pathOf(frame, key), limits, {}, "key");
+        if (v) return v;
+      }
+      if (child !== null && typeof child === "object") {
+        const seen = measured.get(child);
+        if (seen !== undefined) {
+          const v = reuse(seen, frame, key);
+          if (v) return v;
+        } else
+          pending.push({
+            value: child,
+            parent: frame,
+            key,
+            depth: frame.depth + 1,
+            expanded: false,
+            size: 0,
+            height: 0,
+          });
+        continue;
+      }
+      frame.size += typeof child === "string" ? 1 + child.length : 1;
+      if (typeof child === "string") {
+        const v = checkString(child, pathOf(frame, key), limits, options);
+        if (v) return v;
+      }
+    }
+    if (overSize(frame.size))
+      return limitViolation(
+        "maxExpandedSize",
+        limits,
+        pathOf(frame),
+        "too large once YAML aliases are expanded",
+      );
+    // in reverse, so that children are visited in document order (an anchor before its aliases)
+    for (let i = pending.length - 1; i >= 0; i--) stack.push(pending[i] as Frame);
+  }
+  return undefined;
+}
+
+function checkString(
+  text: string,
+  path: readonly (string | number)[],
+  limits: InputLimits,
+  options: CheckValueOptions,
+  what = "string",
+): LimitViolation | undefined {
+  if (text.length > limits.maxStringLength && !options.allowLongString?.(path))
+    return limitViolation("maxStringLength", limits, path, `a ${what} of ${text.length} characters`);
+  if (text.includes("\u0000")) return { limit: "nul", path: renderPath(path), message: NUL_MESSAGE };
+  return undefined;
+}
+
+/**
+ * Finds where a JSON text nests deeper than maxDepth, without parsing it: a linear scan that
+ * keeps only the keys of the open containers, so a body nested a million levels is refused in
+ * milliseconds and before any parser sees it. Returns the violation and the offset of the
+ * opening bracket past the limit, or undefined (also for malformed text, which the parser
+ * reports). Never throws.
+ */
+export function checkJsonDepth(
+  text: string,
+  limits: InputLimits,
+): (LimitViolation & { offset: number }) | undefined {
+  // per open container: its current key (object) or index (array), and whether a key is next
+  const keys: (string | number)[] = [];
+  const isObject: boolean[] = [];
+  const expectKey: boolean[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      const start = i;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) i++;
+        else if (d === 34) break;
+      }
+      const top = keys.length - 1;
+      if (top >= 0 && isObject[top] && expectKey[top]) {
+        let key: string;
+        try {
+          key = JSON.parse(text.slice(start, i + 1)) as string;
+        } catch {
+          key = text.slice(start + 1, i);
+        }
+        keys[top] = key;
+        expectKey[top] = false;
+      }
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (keys.length >= limits.maxDepth) {
+        return {
+          ...limitViolation("maxDepth", limits, keys, "nested too deeply"),
+          offset: i,
+        };
+      }
+      keys.push(c === 91 ? 0 : "");
+      isObject.push(c === 123);
+      expectKey.push(c === 123);
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      keys.pop();
+      isObject.pop();
+      expectKey.pop();
+    } else if (c === 44 /* , */) {
+      const top = keys.length - 1;
+      if (top >= 0) {
+        if (isObject[top]) expectKey[top] = true;
+        else keys[top] = (keys[top] as number) + 1;
+      }
+    }
+  }
+  return undefined;
+}
+
+const MAX_PATH_CHARS = 200;
+
+/** The path as text, shortened in the middle when very long (a deeply nested one). */
+function renderPath(path: readonly (string | number)[]): string {
+  const text = formatPath(path);
+  if (text.length <= MAX_PATH_CHARS) return text;
+  return `${text.slice(0, MAX_PATH_CHARS / 2)}…${text.slice(-MAX_PATH_CHARS / 2)}`;
+}
