@@ -43,6 +43,7 @@ export async function startServer(
     metrics,
     policyPollMs: config.policyPollMs,
     evaluator,
+    limits: config.limits,
   });
 
   const { generated } = await services.tokens.seedAdmin(config.adminToken);

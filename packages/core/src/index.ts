@@ -29,6 +29,7 @@ export {
   DEFAULT_INPUT_LIMITS,
   describeLimit,
   INPUT_LIMITS,
+  inputLimitsFromEnv,
   limitDiagnostic,
   limitViolation,
 } from "./limits/limits.js";

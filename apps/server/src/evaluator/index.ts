@@ -28,4 +28,4 @@ export function createEvaluator(options: { threads: number; timeoutMs: number })
   };
 }
 
-export { EvaluatorPool, EvaluatorUnavailableError } from "./pool.js";
+export { EvaluationHandOffError, EvaluatorPool, EvaluatorUnavailableError } from "./pool.js";

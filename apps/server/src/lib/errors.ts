@@ -1,5 +1,5 @@
 import type { Problem, ProblemFieldError } from "@celgate/contracts";
-import { EvaluatorUnavailableError } from "../evaluator/pool.js";
+import { EvaluationHandOffError, EvaluatorUnavailableError } from "../evaluator/pool.js";
 
 const TYPE_BASE = "https://celgate.dev/problems/";
 
@@ -122,6 +122,11 @@ export function isUnavailable(err: unknown): boolean {
 export function toProblemError(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
   if (isUnavailable(err)) return problems.unavailable("the database is unreachable; retry shortly");
+  // structured clone refused the input: it is the input's doing, and no worker saw it
+  if (err instanceof EvaluationHandOffError)
+    return problems.badRequest(
+      "the input cannot be evaluated: it is nested too deeply or too large to hand to an evaluator",
+    );
   if (err instanceof EvaluatorUnavailableError)
     return problems.unavailable("the evaluator could not finish this evaluation; retry shortly");
   const code = errorCode(err);

@@ -2,7 +2,13 @@ import yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { parsePolicyDocuments } from "../policy/parse.js";
 import { parseManifests, resourcesFromObjects } from "../resources/parse.js";
-import { checkJsonDepth, checkValue, DEFAULT_INPUT_LIMITS, type InputLimits } from "./limits.js";
+import {
+  checkJsonDepth,
+  checkValue,
+  DEFAULT_INPUT_LIMITS,
+  type InputLimits,
+  inputLimitsFromEnv,
+} from "./limits.js";
 
 const limits = (overrides: Partial<InputLimits> = {}): InputLimits => ({
   ...DEFAULT_INPUT_LIMITS,
@@ -220,5 +226,22 @@ describe("limits in the parsers", () => {
       "n.yaml",
     );
     expect(nul.diagnostics[0]).toMatchObject({ code: "input-nul", path: "metadata.name" });
+  });
+});
+
+describe("inputLimitsFromEnv", () => {
+  it("reads each variable, keeps defaults for unset ones and names every bad one", () => {
+    expect(inputLimitsFromEnv({})).toEqual({ ok: true, limits: DEFAULT_INPUT_LIMITS });
+    expect(inputLimitsFromEnv({ CELGATE_MAX_DEPTH: "64", CELGATE_MAX_DOCUMENTS: "" })).toEqual({
+      ok: true,
+      limits: { ...DEFAULT_INPUT_LIMITS, maxDepth: 64 },
+    });
+    expect(inputLimitsFromEnv({ CELGATE_MAX_DEPTH: "2000", CELGATE_MAX_YAML_ALIASES: "-1" })).toEqual({
+      ok: false,
+      errors: [
+        'CELGATE_MAX_DEPTH: a whole number from 2 to 512, not "2000"',
+        'CELGATE_MAX_YAML_ALIASES: a whole number from 0 to 100000, not "-1"',
+      ],
+    });
   });
 });

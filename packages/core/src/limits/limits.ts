@@ -23,15 +23,32 @@ export interface InputLimits {
   maxDocuments: number;
 }
 
-/** The name of each limit, its environment variable (service and CLI) and what it bounds. */
+/**
+ * Each limit's environment variable (read by the service and the CLI alike), what it bounds,
+ * and the range a configured value must be in.
+ */
 export const INPUT_LIMITS: Readonly<
-  Record<keyof InputLimits, { readonly variable: string; readonly what: string }>
+  Record<
+    keyof InputLimits,
+    { readonly variable: string; readonly what: string; readonly min: number; readonly max: number }
+  >
 > = {
-  maxDepth: { variable: "CELGATE_MAX_DEPTH", what: "nesting depth" },
-  maxAliases: { variable: "CELGATE_MAX_YAML_ALIASES", what: "YAML aliases per document" },
-  maxExpandedSize: { variable: "CELGATE_MAX_EXPANDED_SIZE", what: "expanded size" },
-  maxStringLength: { variable: "CELGATE_MAX_STRING_LENGTH", what: "string length" },
-  maxDocuments: { variable: "CELGATE_MAX_DOCUMENTS", what: "documents per input" },
+  // capped well below the ~1,000 levels at which the embedded database broke
+  maxDepth: { variable: "CELGATE_MAX_DEPTH", what: "nesting depth", min: 2, max: 512 },
+  maxAliases: {
+    variable: "CELGATE_MAX_YAML_ALIASES",
+    what: "YAML aliases per document",
+    min: 0,
+    max: 100_000,
+  },
+  maxExpandedSize: {
+    variable: "CELGATE_MAX_EXPANDED_SIZE",
+    what: "expanded size",
+    min: 1024,
+    max: 1024 ** 3,
+  },
+  maxStringLength: { variable: "CELGATE_MAX_STRING_LENGTH", what: "string length", min: 64, max: 1024 ** 3 },
+  maxDocuments: { variable: "CELGATE_MAX_DOCUMENTS", what: "documents per input", min: 1, max: 10_000_000 },
 };
 
 /**
@@ -47,6 +64,28 @@ export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({
   maxStringLength: 1024 * 1024,
   maxDocuments: 10_000,
 });
+
+/**
+ * The limits from environment variables (INPUT_LIMITS names them; unset or empty means the
+ * default). Values are whole numbers within each limit's range. Pure: the caller passes the
+ * environment. Returns every bad variable at once; never throws.
+ */
+export function inputLimitsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): { ok: true; limits: InputLimits } | { ok: false; errors: string[] } {
+  const limits: InputLimits = { ...DEFAULT_INPUT_LIMITS };
+  const errors: string[] = [];
+  for (const key of Object.keys(INPUT_LIMITS) as (keyof InputLimits)[]) {
+    const { variable, min, max } = INPUT_LIMITS[key];
+    const raw = env[variable]?.trim();
+    if (raw === undefined || raw === "") continue;
+    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max)
+      errors.push(`${variable}: a whole number from ${min} to ${max}, not ${JSON.stringify(raw)}`);
+    else limits[key] = value;
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, limits };
+}
 
 /** Why an input was refused: which limit (or `nul`), where, and a message naming both. */
 export interface LimitViolation {
