@@ -1,4 +1,4 @@
-import { DEFAULT_INPUT_LIMITS } from "@celgate/core";
+import { DEFAULT_INPUT_LIMITS, INPUT_LIMITS } from "@celgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EvaluatorPool } from "../evaluator/pool.js";
 import { BACKENDS, deploymentObject, deploymentYaml, setupApp, type TestApp } from "../test/harness.js";
@@ -307,19 +307,32 @@ describe.each(BACKENDS)("hostile requests on %s", (backend) => {
   });
 });
 
-describe("configured limits", () => {
+describe.each(BACKENDS)("configured limits on %s", (backend) => {
+  const maxDepth = INPUT_LIMITS.maxDepth.max;
   let t: TestApp;
   beforeAll(async () => {
-    t = await setupApp("pglite", { limits: { ...DEFAULT_INPUT_LIMITS, maxDepth: 8, maxStringLength: 100 } });
+    t = await setupApp(backend, { limits: { ...DEFAULT_INPUT_LIMITS, maxDepth, maxStringLength: 100 } });
   }, 120_000);
   afterAll(() => t?.close());
 
-  it("apply to bodies and to manifests alike, named in the answer", async () => {
-    const context = await t.call("POST", "/v1/evaluations", {
-      raw: `{"resources":[],"context":${deepJson(8)}}`,
+  it("the deepest configurable nesting is recorded safely (the embedded database broke near 900)", async () => {
+    const resource = deployWith("data", deepJson(maxDepth - 4));
+    const recorded = await t.call("POST", "/v1/evaluations", {
+      raw: `{"resources":[${resource}],"context":${deepJson(maxDepth - 2)}}`,
     });
-    expect(context.status).toBe(400);
-    expect(context.body.detail).toContain("the nesting depth limit of 8 (CELGATE_MAX_DEPTH)");
+    expect(recorded.status).toBe(201);
+    const fetched = await t.call("GET", `/v1/evaluations/${recorded.body.id}`);
+    expect(fetched.status).toBe(200);
+    const over = await t.call("POST", "/v1/evaluations", {
+      raw: `{"resources":[],"context":${deepJson(maxDepth)}}`,
+    });
+    expect(over.status).toBe(400);
+    expect(over.body.detail).toContain(`the nesting depth limit of ${maxDepth} (CELGATE_MAX_DEPTH)`);
+    const listed = await t.call("GET", "/v1/policies");
+    expect(listed.body.items.length).toBeGreaterThan(0);
+  });
+
+  it("apply to manifests as to bodies, named in the answer", async () => {
     const manifests = await t.call("POST", "/v1/evaluations", {
       body: {
         manifests: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: ${"x".repeat(101)}}\n`,
@@ -327,6 +340,11 @@ describe("configured limits", () => {
     });
     expect(manifests.status).toBe(400);
     expect(manifests.body.detail).toContain("the string length limit of 100 (CELGATE_MAX_STRING_LENGTH)");
+    const context = await t.call("POST", "/v1/evaluations", {
+      body: { resources: [], context: { a: "x".repeat(101) } },
+    });
+    expect(context.status).toBe(400);
+    expect(context.body.errors[0].path).toBe("context.a");
     // the manifests text itself may be longer than a string may be: it is parsed, then limited
     const long = await t.call("POST", "/v1/evaluations", {
       body: { manifests: `${deploymentYaml("w")}# ${"x".repeat(200)}\n`, dryRun: true },
