@@ -11,7 +11,7 @@ import {
 import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
-import { maxInputBytes, readInputs } from "../inputs/files.js";
+import { manifestOptions, readInputs } from "../inputs/files.js";
 import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
 import { useColor, writeOutput } from "../output.js";
 
@@ -135,9 +135,9 @@ export async function check(argv: string[]): Promise<number> {
 export function loadManifests(paths: readonly string[]): Resource[] {
   const resources: Resource[] = [];
   const diagnostics = [];
-  const maxBytes = maxInputBytes();
-  for (const file of readInputs(paths, { maxBytes })) {
-    const parsed = parseManifests(file.text, file.name, { maxBytes });
+  const options = manifestOptions();
+  for (const file of readInputs(paths, { maxBytes: options.maxBytes })) {
+    const parsed = parseManifests(file.text, file.name, options);
     resources.push(...parsed.resources);
     diagnostics.push(...parsed.diagnostics);
   }
