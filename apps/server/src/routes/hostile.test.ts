@@ -262,6 +262,19 @@ describe.each(BACKENDS)("hostile requests on %s", (backend) => {
       ).toBe(true);
       expect(JSON.stringify(problem)).toContain("NUL");
     }
+    // a lone surrogate cannot be stored either (JSON.stringify escapes it, and PostgreSQL refuses the escape)
+    const lone: [string, string, RegExp][] = [
+      ["/v1/evaluations", `{"resources":[],"context":{"a":"x\\ud800y"}}`, /^context\.a$/],
+      ["/v1/tokens", `{"name":"x\\udc00","role":"viewer"}`, /^name$/],
+    ];
+    for (const [path, raw, field] of lone) {
+      const res = await t.call("POST", path, { raw });
+      expect(res.status, path).toBe(400);
+      expect((res.body as Problem).errors[0]).toMatchObject({
+        code: "input-unicode",
+        path: expect.stringMatching(field),
+      });
+    }
     await expectUnharmed();
   });
 

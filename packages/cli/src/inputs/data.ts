@@ -23,7 +23,10 @@ export function parseData(text: string, name: string, limits: InputLimits = inpu
   const budget = { used: 0 };
   docs.forEach((doc, i) => {
     const v = checkValue(doc, limits, { budget });
-    if (v) throw new InputError(`${name}${docs.length > 1 ? ` (document ${i + 1})` : ""}: ${v.path ? `${v.path}: ` : ""}${v.message}`);
+    if (v)
+      throw new InputError(
+        `${name}${docs.length > 1 ? ` (document ${i + 1})` : ""}: ${v.path ? `${v.path}: ` : ""}${v.message}`,
+      );
   });
   return docs;
 }

@@ -60,16 +60,22 @@ describe("input limits in the CLI", () => {
     const strict = celgate(["check", "-p", "policies", "manifests/good.yaml"], { CELGATE_MAX_DEPTH: "3" });
     expect(strict.code).toBe(2);
     expect(strict.stderr).toContain("over the nesting depth limit of 3 (CELGATE_MAX_DEPTH)");
-    const bad = celgate(["check", "-p", "policies", "manifests/good.yaml"], { CELGATE_MAX_YAML_ALIASES: "lots" });
+    const bad = celgate(["check", "-p", "policies", "manifests/good.yaml"], {
+      CELGATE_MAX_YAML_ALIASES: "lots",
+    });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('celgate: CELGATE_MAX_YAML_ALIASES: a whole number from 0 to 100000, not "lots"');
+    expect(bad.stderr).toContain(
+      'celgate: CELGATE_MAX_YAML_ALIASES: a whole number from 0 to 100000, not "lots"',
+    );
     expect(() => inputLimits({ CELGATE_MAX_DEPTH: "0" })).toThrow(InputError);
   });
 
   it("image facts and params files get the same limits", () => {
     const bomb = `ref: registry.example/x:1\nscan:\n  scanner: t\n  scannedAt: "2026-01-01T00:00:00Z"\n  vulnerabilities: []\nextra:\n${[
       '  a: &a ["x","x","x","x","x","x","x","x","x"]',
-      ..."bcdefghi".split("").map((c, i) => `  ${c}: &${c} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(",")}]`),
+      ..."bcdefghi"
+        .split("")
+        .map((c, i) => `  ${c}: &${c} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(",")}]`),
     ].join("\n")}\n`;
     const r = refusal(() => parseData(bomb, "images.yaml"));
     expect(r.message).toMatch(/^images\.yaml: extra\.\S+: too large once YAML aliases are expanded/);

@@ -245,3 +245,15 @@ describe("inputLimitsFromEnv", () => {
     });
   });
 });
+
+describe("unstorable text", () => {
+  it("refuses a lone surrogate but not a pair", () => {
+    expect(checkValue({ a: "x\ud800y" }, limits())).toEqual({
+      limit: "unicode",
+      path: "a",
+      message: "contains a lone UTF-16 surrogate (not valid Unicode), which cannot be stored",
+    });
+    expect(checkValue({ a: "\udc00" }, limits())?.limit).toBe("unicode");
+    expect(checkValue({ a: "emoji \ud83d\ude00" }, limits())).toBeUndefined();
+  });
+});

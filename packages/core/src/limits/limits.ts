@@ -87,9 +87,12 @@ export function inputLimitsFromEnv(
   return errors.length > 0 ? { ok: false, errors } : { ok: true, limits };
 }
 
-/** Why an input was refused: which limit (or `nul`), where, and a message naming both. */
+/**
+ * Why an input was refused: which limit, or `nul` / `unicode` for text no database can store
+ * (a NUL character, a lone UTF-16 surrogate); where; and a message naming both.
+ */
 export interface LimitViolation {
-  limit: keyof InputLimits | "nul";
+  limit: keyof InputLimits | "nul" | "unicode";
   /** Path of the offending value (`spec.containers[0].args[3]`); empty for the input as a whole. */
   path: string;
   /** One line, naming the limit and its variable, without the path. */
@@ -117,14 +120,18 @@ export function limitViolation(
 }
 
 const NUL_MESSAGE = "contains a NUL character (U+0000), which cannot be stored; remove it";
+const SURROGATE_MESSAGE = "contains a lone UTF-16 surrogate (not valid Unicode), which cannot be stored";
+/** With the `u` flag, surrogates match only when unpaired. */
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
 
-/** A violation as a diagnostic (code `input-limit`, or `input-nul` for a NUL character). */
+/** A violation as a diagnostic: code `input-limit`, or `input-nul` / `input-unicode` for unstorable text. */
 export function limitDiagnostic(
   violation: LimitViolation,
   where: { file?: string | undefined; line?: number | undefined; column?: number | undefined } = {},
 ): Diagnostic {
   return {
-    code: violation.limit === "nul" ? "input-nul" : "input-limit",
+    code:
+      violation.limit === "nul" || violation.limit === "unicode" ? `input-${violation.limit}` : "input-limit",
     message: violation.message,
     ...(violation.path === "" ? {} : { path: violation.path }),
     ...(where.file === undefined ? {} : { file: where.file }),
@@ -160,7 +167,7 @@ interface Frame {
 
 /**
  * Checks a parsed value (JSON, or YAML whose aliases are shared references) against the
- * limits, and that no string or key contains NUL. Iterative, so no input can exhaust the
+ * limits, and that no string or key holds what no database can store (NUL, a lone surrogate). Iterative, so no input can exhaust the
  * stack; an aliased subtree is measured once and its size reused, so an alias bomb is refused
  * in time proportional to its text, not its expansion. Returns the first violation found, or
  * undefined. Never throws.
@@ -315,8 +322,9 @@ function checkString(
 ): LimitViolation | undefined {
   if (text.length > limits.maxStringLength && !options.allowLongString?.(path))
     return limitViolation("maxStringLength", limits, path, `a ${what} of ${text.length} characters`);
+  if (!UNSTORABLE.test(text)) return undefined;
   if (text.includes("\u0000")) return { limit: "nul", path: renderPath(path), message: NUL_MESSAGE };
-  return undefined;
+  return { limit: "unicode", path: renderPath(path), message: SURROGATE_MESSAGE };
 }
 
 /**
