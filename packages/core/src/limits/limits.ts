@@ -122,7 +122,7 @@ export function limitViolation(
 const NUL_MESSAGE = "contains a NUL character (U+0000), which cannot be stored; remove it";
 const SURROGATE_MESSAGE = "contains a lone UTF-16 surrogate (not valid Unicode), which cannot be stored";
 /** With the `u` flag, surrogates match only when unpaired. */
-const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /** A violation as a diagnostic: code `input-limit`, or `input-nul` / `input-unicode` for unstorable text. */
 export function limitDiagnostic(
@@ -322,9 +322,10 @@ function checkString(
 ): LimitViolation | undefined {
   if (text.length > limits.maxStringLength && !options.allowLongString?.(path))
     return limitViolation("maxStringLength", limits, path, `a ${what} of ${text.length} characters`);
-  if (!UNSTORABLE.test(text)) return undefined;
   if (text.includes("\u0000")) return { limit: "nul", path: renderPath(path), message: NUL_MESSAGE };
-  return { limit: "unicode", path: renderPath(path), message: SURROGATE_MESSAGE };
+  if (LONE_SURROGATE.test(text))
+    return { limit: "unicode", path: renderPath(path), message: SURROGATE_MESSAGE };
+  return undefined;
 }
 
 /**
