@@ -85,7 +85,7 @@ export async function readBody(c: Context<AppEnv>, options: { yaml?: boolean } =
       { message, line, column, code: "json-syntax" },
     ]);
   }
-  const violation = checkValue(parsed.value, limits, { allowLongString: isParsedText });
+  const violation = checkValue(parsed.value, limits, { allowLongString: isParsedText, tree: true });
   if (violation) throw limitProblem(violation);
   return { mediaType: "json", text, json: parsed.value };
 }

@@ -146,6 +146,12 @@ export interface CheckValueOptions {
    * value's, so that maxExpandedSize bounds the input as a whole.
    */
   budget?: { used: number };
+  /**
+   * True when the value is known to share no objects (straight from JSON.parse, or YAML
+   * without aliases): skips the bookkeeping that finds aliases. A wrong `true` walks every
+   * alias again, which maxExpandedSize still bounds, only much more slowly.
+   */
+  tree?: boolean;
   /** Path of the value inside a larger input, prefixed to every reported path. */
   at?: readonly (string | number)[];
   /**
@@ -180,11 +186,12 @@ export function checkValue(
   const at = options.at ?? [];
   if (value === null || typeof value !== "object") {
     if (options.budget) options.budget.used += typeof value === "string" ? 1 + value.length : 1;
-    if (typeof value === "string") return checkString(value, at, limits, options);
+    if (typeof value === "string") return checkString(value, () => at, limits, options);
     return undefined;
   }
   const base = options.budget?.used ?? 0;
   const overSize = (size: number) => base + size > limits.maxExpandedSize;
+  const tree = options.tree === true;
   const measured = new Map<object, { size: number; height: number }>();
   const inProgress = new Set<object>();
   let aliases = 0;
@@ -221,6 +228,34 @@ export function checkValue(
     parent.height = Math.max(parent.height, known.height + 1);
     return undefined;
   };
+  /** One child of an object being expanded: measured at once if a scalar or met before, else queued. */
+  const visit = (
+    frame: Frame,
+    key: string | number,
+    child: unknown,
+    pending: Frame[],
+  ): LimitViolation | undefined => {
+    if (child !== null && typeof child === "object") {
+      const seen = tree ? undefined : measured.get(child);
+      if (seen !== undefined) return reuse(seen, frame, key);
+      pending.push({
+        value: child,
+        parent: frame,
+        key,
+        depth: frame.depth + 1,
+        expanded: false,
+        size: 0,
+        height: 0,
+      });
+      return undefined;
+    }
+    if (typeof child !== "string") {
+      frame.size += 1;
+      return undefined;
+    }
+    frame.size += 1 + child.length;
+    return checkString(child, () => pathOf(frame, key), limits, options);
+  };
   const stack: Frame[] = [
     { value, parent: undefined, key: undefined, depth: 1, expanded: false, size: 0, height: 0 },
   ];
@@ -229,8 +264,10 @@ export function checkValue(
     const object = frame.value;
     if (frame.expanded) {
       stack.pop();
-      inProgress.delete(object);
-      measured.set(object, { size: frame.size, height: frame.height });
+      if (!tree) {
+        inProgress.delete(object);
+        measured.set(object, { size: frame.size, height: frame.height });
+      }
       const parent = frame.parent;
       if (!parent && options.budget) options.budget.used += frame.size;
       if (parent) {
@@ -246,8 +283,8 @@ export function checkValue(
       }
       continue;
     }
-    const known = measured.get(object);
-    if (known !== undefined || inProgress.has(object)) {
+    const known = tree ? undefined : measured.get(object);
+    if (known !== undefined || (!tree && inProgress.has(object))) {
       stack.pop();
       const parent = frame.parent as Frame; // the root is never met twice
       if (known === undefined)
@@ -266,37 +303,19 @@ export function checkValue(
     frame.expanded = true;
     frame.size = 1;
     frame.height = 1;
-    inProgress.add(object);
-    const children: [string | number, unknown][] = Array.isArray(object)
-      ? object.map((v, i) => [i, v])
-      : Object.entries(object);
+    if (!tree) inProgress.add(object);
     const pending: Frame[] = [];
-    for (const [key, child] of children) {
-      if (typeof key === "string") {
-        frame.size += key.length;
-        const v = checkString(key, pathOf(frame, key), limits, {}, "key");
+    if (Array.isArray(object)) {
+      for (let i = 0; i < object.length; i++) {
+        const v = visit(frame, i, object[i], pending);
         if (v) return v;
       }
-      if (child !== null && typeof child === "object") {
-        const seen = measured.get(child);
-        if (seen !== undefined) {
-          const v = reuse(seen, frame, key);
-          if (v) return v;
-        } else
-          pending.push({
-            value: child,
-            parent: frame,
-            key,
-            depth: frame.depth + 1,
-            expanded: false,
-            size: 0,
-            height: 0,
-          });
-        continue;
-      }
-      frame.size += typeof child === "string" ? 1 + child.length : 1;
-      if (typeof child === "string") {
-        const v = checkString(child, pathOf(frame, key), limits, options);
+    } else {
+      for (const key of Object.keys(object)) {
+        frame.size += key.length;
+        const k = checkString(key, () => pathOf(frame, key), limits, {}, "key");
+        if (k) return k;
+        const v = visit(frame, key, (object as Record<string, unknown>)[key], pending);
         if (v) return v;
       }
     }
@@ -313,18 +332,19 @@ export function checkValue(
   return undefined;
 }
 
+/** A string's problem, if any; its path is built only then. */
 function checkString(
   text: string,
-  path: readonly (string | number)[],
+  path: () => readonly (string | number)[],
   limits: InputLimits,
   options: CheckValueOptions,
   what = "string",
 ): LimitViolation | undefined {
-  if (text.length > limits.maxStringLength && !options.allowLongString?.(path))
-    return limitViolation("maxStringLength", limits, path, `a ${what} of ${text.length} characters`);
-  if (text.includes("\u0000")) return { limit: "nul", path: renderPath(path), message: NUL_MESSAGE };
+  if (text.length > limits.maxStringLength && !options.allowLongString?.(path()))
+    return limitViolation("maxStringLength", limits, path(), `a ${what} of ${text.length} characters`);
+  if (text.includes("\u0000")) return { limit: "nul", path: renderPath(path()), message: NUL_MESSAGE };
   if (LONE_SURROGATE.test(text))
-    return { limit: "unicode", path: renderPath(path), message: SURROGATE_MESSAGE };
+    return { limit: "unicode", path: renderPath(path()), message: SURROGATE_MESSAGE };
   return undefined;
 }
 

@@ -70,7 +70,7 @@ export function parseManifests(
     if (value !== undefined) {
       const line =
         text.length - trimmed.length > 0 ? text.slice(0, text.length - trimmed.length).split("\n").length : 1;
-      const violation = checkValue(value, limits);
+      const violation = checkValue(value, limits, { tree: true });
       if (violation) return refused(limitDiagnostic(violation, { file, line }));
       const docs = Array.isArray(value) ? value : [value];
       docs.forEach((doc, i) => {
@@ -101,7 +101,8 @@ export function parseManifests(
       diagnostics.push(diagnostic);
       continue;
     }
-    const violation = checkValue(value, limits, { budget });
+    // without `*` there is no alias, so nothing is shared
+    const violation = checkValue(value, limits, { budget, tree: !chunk.text.includes("*") });
     if (violation) return refused(limitDiagnostic(violation, { file, line: chunk.line }));
     addDocument(value, { file, line: chunk.line, document: chunk.index }, resources, diagnostics);
     const many = tooMany(resources.length, limits, file);
