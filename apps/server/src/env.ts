@@ -51,8 +51,12 @@ const EnvSchema = z.object({
   CELGATE_TLS_KEY_FILE: z.string().min(1).optional(),
   /** `token`: the webhook needs a bearer token like every /v1 route; `none`: it accepts calls without one. */
   CELGATE_ADMISSION_AUTH: z.enum(["token", "none"]).default("token"),
+  /** `true`: an empty policy set allows everything. Default: an empty set refuses evaluations. */
+  CELGATE_ALLOW_EMPTY_POLICY_SET: z.enum(["true", "false"]).default("false"),
   /** Worker threads that evaluate; 0 evaluates on the main thread. Default: one per core. */
   CELGATE_EVALUATOR_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  /** Heap ceiling of each evaluator worker thread, MiB: an evaluation over it fails alone (422). */
+  CELGATE_EVALUATOR_MEMORY_MB: z.coerce.number().int().min(32).max(16_384).default(256),
   /** Milliseconds one evaluation may take as a whole; pairs past it are `error` outcomes. */
   CELGATE_EVALUATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
@@ -83,7 +87,10 @@ export interface Config {
   /** Set: listen with HTTPS. */
   tls: TlsConfig | undefined;
   admissionAuth: AdmissionAuth;
+  /** An empty policy set allows everything (on purpose) instead of refusing evaluations. */
+  allowEmptyPolicySet: boolean;
   evaluatorThreads: number;
+  evaluatorMemoryMb: number;
   evaluationTimeoutMs: number;
   /** Shape limits on every input (CELGATE_MAX_DEPTH and the others named in core's INPUT_LIMITS). */
   limits: InputLimits;
@@ -123,7 +130,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.CELGATE_SHUTDOWN_TIMEOUT_S * 1000,
     tls,
     admissionAuth: e.CELGATE_ADMISSION_AUTH,
+    allowEmptyPolicySet: e.CELGATE_ALLOW_EMPTY_POLICY_SET === "true",
     evaluatorThreads: e.CELGATE_EVALUATOR_THREADS ?? availableParallelism(),
+    evaluatorMemoryMb: e.CELGATE_EVALUATOR_MEMORY_MB,
     evaluationTimeoutMs: e.CELGATE_EVALUATION_TIMEOUT_MS,
     limits: limits.limits,
   };

@@ -8,6 +8,7 @@ import { createEvaluator } from "./evaluator/index.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { Metrics } from "./lib/metrics.js";
 import { createServices, type Services } from "./services/index.js";
+import { PolicySetUnavailableError } from "./services/policy-set.js";
 
 export interface RunningServer {
   port: number;
@@ -36,12 +37,14 @@ export async function startServer(
   const evaluator = createEvaluator({
     threads: config.evaluatorThreads,
     timeoutMs: config.evaluationTimeoutMs,
+    memoryMb: config.evaluatorMemoryMb,
   });
   const services = createServices({
     database,
     logger,
     metrics,
     policyPollMs: config.policyPollMs,
+    allowEmptyPolicySet: config.allowEmptyPolicySet,
     evaluator,
     limits: config.limits,
   });
@@ -56,7 +59,11 @@ export async function startServer(
   }
   const repo = await services.policies.syncRepository(config.policyDir, logger);
   logger.info({ dir: config.policyDir, ...repo }, "policy repository loaded");
-  await services.runtime.get();
+  // A set that cannot be served leaves the instance running but unready (see /readyz): an
+  // operator can still repair it through the API. Any other failure stops the start.
+  await services.runtime.get().catch((err: unknown) => {
+    if (!(err instanceof PolicySetUnavailableError)) throw err;
+  });
 
   if (config.admissionAuth === "none")
     logger.warn(

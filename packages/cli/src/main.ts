@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
       return command === undefined ? EXIT.input : EXIT.allowed;
     case "--version":
     case "version":
-      process.stdout.write("celgate 0.1.0\n");
+      process.stdout.write(`${(await import("./version.js")).versionLine()}\n`);
       return EXIT.allowed;
     default:
       throw new InputError(`unknown command ${JSON.stringify(command)} (see celgate --help)`);

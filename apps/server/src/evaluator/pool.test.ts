@@ -1,6 +1,12 @@
-import { compilePolicySet, evaluate, parseManifests, parsePolicyDocuments } from "@celgate/core";
+import {
+  compilePolicySet,
+  evaluate,
+  parseManifests,
+  parsePolicyDocuments,
+  resourcesFromObjects,
+} from "@celgate/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { EvaluatorPool, EvaluatorUnavailableError } from "./pool.js";
+import { EvaluationTooLargeError, EvaluatorPool, EvaluatorUnavailableError } from "./pool.js";
 
 const POLICIES = `apiVersion: celgate.dev/v1
 kind: Policy
@@ -90,4 +96,32 @@ describe("EvaluatorPool when a worker hangs", () => {
       await small.close();
     }
   });
+});
+
+describe("EvaluatorPool when an evaluation needs more memory than a worker may use", () => {
+  it("fails that evaluation alone, retries the others that shared its worker, and keeps serving", async () => {
+    const small = new EvaluatorPool({ size: 1, memoryMb: 48 });
+    try {
+      const data = Object.fromEntries(Array.from({ length: 400_000 }, (_, i) => [`key-${i}`, `value-${i}`]));
+      const huge = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "huge" }, data };
+      const { resources: tiny } = parseManifests(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+        "p.yaml",
+      );
+      const [big, other] = await Promise.allSettled([
+        small.evaluate(set, {
+          resources: resourcesFromObjects([huge], "r").resources,
+          policies: ["replicas"],
+        }),
+        small.evaluate(set, { resources: tiny, policies: ["replicas"] }),
+      ]);
+      expect(big.status).toBe("rejected");
+      expect((big as PromiseRejectedResult).reason).toBeInstanceOf(EvaluationTooLargeError);
+      expect(other).toMatchObject({ status: "fulfilled", value: { decision: "deny" } });
+      const next = await small.evaluate(set, { resources: tiny, policies: ["replicas"] });
+      expect(next.decision).toBe("deny");
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
 });

@@ -1,5 +1,11 @@
 import type { Problem, ProblemFieldError } from "@celgate/contracts";
-import { EvaluationHandOffError, EvaluatorUnavailableError } from "../evaluator/pool.js";
+import { isDatabaseBroken } from "../db/client.js";
+import {
+  EvaluationHandOffError,
+  EvaluationTooLargeError,
+  EvaluatorUnavailableError,
+} from "../evaluator/pool.js";
+import { PolicySetUnavailableError } from "../services/policy-set.js";
 
 const TYPE_BASE = "https://celgate.dev/problems/";
 
@@ -121,12 +127,17 @@ export function isUnavailable(err: unknown): boolean {
  */
 export function toProblemError(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
+  if (isDatabaseBroken(err))
+    return problems.unavailable("the database is not usable on this instance; retry shortly");
   if (isUnavailable(err)) return problems.unavailable("the database is unreachable; retry shortly");
   // structured clone refused the input: it is the input's doing, and no worker saw it
   if (err instanceof EvaluationHandOffError)
     return problems.badRequest(
       "the input cannot be evaluated: it is nested too deeply or too large to hand to an evaluator",
     );
+  if (err instanceof PolicySetUnavailableError)
+    return problems.unavailable(`no policy set can be evaluated on this instance: ${err.message}`);
+  if (err instanceof EvaluationTooLargeError) return problems.unprocessable(err.message);
   if (err instanceof EvaluatorUnavailableError)
     return problems.unavailable("the evaluator could not finish this evaluation; retry shortly");
   const code = errorCode(err);

@@ -37,6 +37,8 @@ export function createServices(deps: {
   logger: Logger;
   metrics: Metrics;
   policyPollMs: number;
+  /** Serve an empty policy set (allow everything) instead of refusing; default false. */
+  allowEmptyPolicySet?: boolean;
   /** Default: in process, with a 10 s bound per evaluation. */
   evaluator?: Evaluator;
   /** Default: DEFAULT_INPUT_LIMITS. */
@@ -46,10 +48,16 @@ export function createServices(deps: {
   const evaluator = deps.evaluator ?? createEvaluator({ threads: 0, timeoutMs: 10_000 });
   const { database, logger, metrics } = deps;
   const db = database.db;
-  const runtime = new PolicySetRuntime(db, logger, deps.policyPollMs, (s) => {
-    metrics.set("celgate_policies", "Policies in the compiled set in force", s.set.policies.length);
-    metrics.set("celgate_policy_generation", "Policy generation in force on this instance", s.generation);
-  });
+  const runtime = new PolicySetRuntime(
+    db,
+    logger,
+    deps.policyPollMs,
+    (s) => {
+      metrics.set("celgate_policies", "Policies in the compiled set in force", s.set.policies.length);
+      metrics.set("celgate_policy_generation", "Policy generation in force on this instance", s.generation);
+    },
+    { allowEmpty: deps.allowEmptyPolicySet ?? false },
+  );
   const images = new ImageService(db);
   const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator, limits);
   return {

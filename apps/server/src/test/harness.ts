@@ -129,6 +129,7 @@ export async function setupApp(
     admissionAuth?: "token" | "none";
     evaluator?: Evaluator;
     limits?: InputLimits;
+    allowEmptyPolicySet?: boolean;
   } = {},
 ): Promise<TestApp> {
   const { database, drop } = await openTestDatabase(backend);
@@ -138,6 +139,7 @@ export async function setupApp(
     logger,
     metrics: new Metrics(),
     policyPollMs: options.policyPollMs ?? 0,
+    ...(options.allowEmptyPolicySet ? { allowEmptyPolicySet: true } : {}),
     ...(options.evaluator ? { evaluator: options.evaluator } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });
