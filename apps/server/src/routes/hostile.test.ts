@@ -328,7 +328,7 @@ describe.each(BACKENDS)("configured limits on %s", (backend) => {
   }, 120_000);
   afterAll(() => t?.close());
 
-  it("the deepest configurable nesting is recorded safely (the embedded database broke near 900)", async () => {
+  it("the deepest configurable nesting is recorded safely (PGlite 0.3.8 broke near 900)", async () => {
     const resource = deployWith("data", deepJson(maxDepth - 4));
     const recorded = await t.call("POST", "/v1/evaluations", {
       raw: `{"resources":[${resource}],"context":${deepJson(maxDepth - 2)}}`,
