@@ -173,10 +173,10 @@ interface Frame {
 
 /**
  * Checks a parsed value (JSON, or YAML whose aliases are shared references) against the
- * limits, and that no string or key holds what no database can store (NUL, a lone surrogate). Iterative, so no input can exhaust the
- * stack; an aliased subtree is measured once and its size reused, so an alias bomb is refused
- * in time proportional to its text, not its expansion. Returns the first violation found, or
- * undefined. Never throws.
+ * limits, and that no string or key holds what no database can store (NUL, a lone
+ * surrogate). Iterative, so no input can exhaust the stack; an aliased subtree is measured
+ * once and its size reused, so an alias bomb is refused in time proportional to its text, not
+ * its expansion. Returns the first violation found, or undefined. Never throws.
  */
 export function checkValue(
   value: unknown,
