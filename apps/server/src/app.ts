@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { authenticate, authorize } from "./lib/auth.js";
+import { rejectNulInUrl } from "./lib/body.js";
 import type { AppEnv } from "./lib/context.js";
 import { ProblemError, problems, toProblemError } from "./lib/errors.js";
 import { honoPath } from "./lib/route.js";
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): App {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set("requestId", requestId);
+    c.set("limits", services.limits);
     c.set("logger", logger.child({ requestId }));
     const started = performance.now();
     await next();
@@ -75,6 +77,7 @@ export function createApp(deps: AppDeps): App {
       },
     }),
   );
+  app.use("/v1/*", rejectNulInUrl);
   app.use("/v1/*", authenticate(services.tokens, { anonymousAdmission: deps.admissionAuth === "none" }));
 
   for (const def of ROUTES) {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { createSecureContext } from "node:tls";
 import { fileURLToPath } from "node:url";
+import { type InputLimits, inputLimitsFromEnv } from "@celgate/core";
 import { z } from "zod";
 
 /** The repository's built-in policy library, found relative to this package (src/ or dist/). */
@@ -91,6 +92,8 @@ export interface Config {
   evaluatorThreads: number;
   evaluatorMemoryMb: number;
   evaluationTimeoutMs: number;
+  /** Shape limits on every input (CELGATE_MAX_DEPTH and the others named in core's INPUT_LIMITS). */
+  limits: InputLimits;
 }
 
 export class ConfigError extends Error {
@@ -104,8 +107,12 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = EnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const limits = inputLimitsFromEnv(cleaned);
+  if (!parsed.success || !limits.ok) {
+    const lines = [
+      ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
+      ...(limits.ok ? [] : limits.errors),
+    ];
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
@@ -127,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     evaluatorThreads: e.CELGATE_EVALUATOR_THREADS ?? availableParallelism(),
     evaluatorMemoryMb: e.CELGATE_EVALUATOR_MEMORY_MB,
     evaluationTimeoutMs: e.CELGATE_EVALUATION_TIMEOUT_MS,
+    limits: limits.limits,
   };
 }
 

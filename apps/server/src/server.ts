@@ -46,6 +46,7 @@ export async function startServer(
     policyPollMs: config.policyPollMs,
     allowEmptyPolicySet: config.allowEmptyPolicySet,
     evaluator,
+    limits: config.limits,
   });
 
   const { generated } = await services.tokens.seedAdmin(config.adminToken);

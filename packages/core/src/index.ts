@@ -25,6 +25,18 @@ export { exportVap } from "./export/vap.js";
 export { parseImageFacts } from "./images/parse.js";
 export { isReferenceError, normalisedName, parseImageReference } from "./images/reference.js";
 export type { ImageFacts, ImageReference, ScanFacts, SignatureFacts, Vulnerability } from "./images/types.js";
+export type { CheckValueOptions, InputLimits, LimitViolation } from "./limits/limits.js";
+// input limits, shared by every entry point
+export {
+  checkJsonDepth,
+  checkValue,
+  DEFAULT_INPUT_LIMITS,
+  describeLimit,
+  INPUT_LIMITS,
+  inputLimitsFromEnv,
+  limitDiagnostic,
+  limitViolation,
+} from "./limits/limits.js";
 export type { Labels, Selector } from "./match/selector.js";
 // match
 export { parseLabelSelector } from "./match/selector.js";

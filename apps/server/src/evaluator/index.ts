@@ -36,4 +36,9 @@ export function createEvaluator(options: {
   };
 }
 
-export { EvaluationTooLargeError, EvaluatorPool, EvaluatorUnavailableError } from "./pool.js";
+export {
+  EvaluationHandOffError,
+  EvaluationTooLargeError,
+  EvaluatorPool,
+  EvaluatorUnavailableError,
+} from "./pool.js";

@@ -41,6 +41,14 @@ export class EvaluatorUnavailableError extends Error {
   }
 }
 
+/** Thrown when an input could not be handed to a worker; no worker saw it, nothing is pending. */
+export class EvaluationHandOffError extends Error {
+  constructor(reason: string) {
+    super(`the input could not be handed to an evaluator: ${reason}`);
+    this.name = "EvaluationHandOffError";
+  }
+}
+
 /** Thrown when an evaluation needs more memory than a worker may use; retrying will not help. */
 export class EvaluationTooLargeError extends Error {
   constructor(readonly memoryMb: number) {
@@ -69,7 +77,15 @@ export class EvaluatorPool {
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
   }
 
-  /** Evaluates on a worker. Rejects with EvaluatorUnavailableError if the worker fails. */
+  /** Evaluations handed to a worker and not yet answered (for tests and diagnostics). */
+  get pending(): number {
+    return this.#slots.reduce((n, s) => n + s.pending.size, 0);
+  }
+
+  /**
+   * Evaluates on a worker. Rejects with EvaluatorUnavailableError if the worker fails, and with
+   * EvaluationHandOffError if the input cannot be sent to it (nothing is left pending then).
+   */
   evaluate(set: CompiledPolicySet, input: EvaluateInput): Promise<EvaluationReport> {
     if (this.#closed) return Promise.reject(new EvaluatorUnavailableError("the evaluator pool is closed"));
     return new Promise<EvaluationReport>((resolve, reject) => {
@@ -88,10 +104,29 @@ export class EvaluatorPool {
       input: job.input,
       ...(slot.known.has(set.digest) ? {} : { documents: set.policies.map((p) => p.document) }),
     };
-    slot.known.add(set.digest);
     const timer = setTimeout(() => this.#replace(slot, "the evaluation took too long"), this.#hardTimeoutMs);
     slot.pending.set(id, { ...job, request, timer });
-    slot.worker.postMessage(request);
+    if (this.#post(slot, id, request)) slot.known.add(set.digest);
+  }
+
+  /**
+   * Sends a request to a worker. If it cannot be sent (structured clone refuses the input:
+   * too deep, not cloneable), the request's entry and timer are removed and its caller gets
+   * EvaluationHandOffError, so nothing is left to time out and stop a worker later.
+   */
+  #post(slot: Slot, id: number, request: EvaluateRequest): boolean {
+    try {
+      slot.worker.postMessage(request);
+      return true;
+    } catch (error) {
+      const pending = slot.pending.get(id);
+      slot.pending.delete(id);
+      if (pending) {
+        clearTimeout(pending.timer);
+        pending.reject(new EvaluationHandOffError(error instanceof Error ? error.message : String(error)));
+      }
+      return false;
+    }
   }
 
   async close(): Promise<void> {
@@ -121,7 +156,7 @@ export class EvaluatorPool {
       if (!response.ok && response.unknownDigest && !pending.request.documents) {
         // the worker evicted the set: send the request again, with the documents
         pending.request.documents = pending.set.policies.map((p) => p.document);
-        slot.worker.postMessage(pending.request);
+        this.#post(slot, response.id, pending.request);
         return;
       }
       slot.pending.delete(response.id);

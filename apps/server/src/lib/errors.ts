@@ -1,6 +1,10 @@
 import type { Problem, ProblemFieldError } from "@celgate/contracts";
 import { isDatabaseBroken } from "../db/client.js";
-import { EvaluationTooLargeError, EvaluatorUnavailableError } from "../evaluator/pool.js";
+import {
+  EvaluationHandOffError,
+  EvaluationTooLargeError,
+  EvaluatorUnavailableError,
+} from "../evaluator/pool.js";
 import { PolicySetUnavailableError } from "../services/policy-set.js";
 
 const TYPE_BASE = "https://celgate.dev/problems/";
@@ -126,6 +130,11 @@ export function toProblemError(err: unknown): ProblemError {
   if (isDatabaseBroken(err))
     return problems.unavailable("the database is not usable on this instance; retry shortly");
   if (isUnavailable(err)) return problems.unavailable("the database is unreachable; retry shortly");
+  // structured clone refused the input: it is the input's doing, and no worker saw it
+  if (err instanceof EvaluationHandOffError)
+    return problems.badRequest(
+      "the input cannot be evaluated: it is nested too deeply or too large to hand to an evaluator",
+    );
   if (err instanceof PolicySetUnavailableError)
     return problems.unavailable(`no policy set can be evaluated on this instance: ${err.message}`);
   if (err instanceof EvaluationTooLargeError) return problems.unprocessable(err.message);

@@ -7,8 +7,10 @@ import type {
 } from "@celgate/contracts";
 import { MAX_RESOURCES_PER_EVALUATION } from "@celgate/contracts";
 import {
+  DEFAULT_INPUT_LIMITS,
   type EvaluationReport,
   type ImageFacts,
+  type InputLimits,
   parseLabelSelector,
   parseManifests,
   type Resource,
@@ -20,7 +22,7 @@ import type { Db } from "../db/client.js";
 import { evaluations, inputs } from "../db/schema.js";
 import type { Evaluator } from "../evaluator/index.js";
 import type { Principal } from "../lib/context.js";
-import { decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { problems } from "../lib/errors.js";
 import { canonicalJson, newId, sha256Hex } from "../lib/ids.js";
@@ -49,17 +51,20 @@ export interface EvaluationOutcome {
   recorded: boolean;
 }
 
-/** Resources from the request's manifests or objects; throws 400 with line and column. */
-export function resourcesOf(input: {
-  manifests?: string | ManifestFile[] | undefined;
-  resources?: unknown[] | undefined;
-}): Resource[] {
+/** Resources from the request's manifests or objects, within the input limits; throws 400 with line and column. */
+export function resourcesOf(
+  input: {
+    manifests?: string | ManifestFile[] | undefined;
+    resources?: unknown[] | undefined;
+  },
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+): Resource[] {
   const { resources, diagnostics } =
     input.manifests === undefined
-      ? resourcesFromObjects(input.resources ?? [], "resources")
+      ? resourcesFromObjects(input.resources ?? [], "resources", { limits })
       : typeof input.manifests === "string"
-        ? parseManifests(input.manifests, "manifests")
-        : parseFiles(input.manifests);
+        ? parseManifests(input.manifests, "manifests", { limits })
+        : parseFiles(input.manifests, limits);
   const errors = diagnostics.filter(isError);
   if (errors.length > 0)
     throw problems.invalidBody(
@@ -77,10 +82,10 @@ export function resourcesOf(input: {
 }
 
 /** Each file parsed on its own, so every resource's source names its file and its line there. */
-function parseFiles(files: readonly ManifestFile[]): ReturnType<typeof parseManifests> {
+function parseFiles(files: readonly ManifestFile[], limits: InputLimits): ReturnType<typeof parseManifests> {
   const out: ReturnType<typeof parseManifests> = { resources: [], diagnostics: [] };
   for (const f of files) {
-    const parsed = parseManifests(f.text, f.file);
+    const parsed = parseManifests(f.text, f.file, { limits });
     out.resources.push(...parsed.resources);
     out.diagnostics.push(...parsed.diagnostics);
   }
@@ -104,6 +109,8 @@ export class EvaluationService {
     private readonly images: ImageService,
     private readonly metrics: Metrics,
     private readonly evaluator: Evaluator,
+    /** The input limits manifests and resources are parsed under (also used by replays). */
+    readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
   ) {}
 
   /**
@@ -136,7 +143,7 @@ export class EvaluationService {
           { path: "select", message: s.error },
         ]);
     }
-    let resources = resourcesOf(req);
+    let resources = resourcesOf(req, this.limits);
     if (options.admission)
       resources = resources.map((r) => ({
         ...r,
@@ -271,7 +278,7 @@ export class EvaluationService {
     if (Object.keys(resource).length > 0)
       where.push(sql`${evaluations.resources} @> ${JSON.stringify([resource])}::jsonb`);
     for (const [k, v] of Object.entries(q.context)) where.push(sql`${evaluations.context} ->> ${k} = ${v}`);
-    if (q.cursor) where.push(lt(evaluations.seq, Number(decodeCursor(q.cursor, ["seq"]).seq)));
+    if (q.cursor) where.push(lt(evaluations.seq, decodeCursor(q.cursor, CURSORS.evaluations).seq));
     const rows = await this.db
       .select({
         id: evaluations.id,

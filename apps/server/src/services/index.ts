@@ -1,3 +1,4 @@
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "@celgate/core";
 import type { Database } from "../db/client.js";
 import { createEvaluator, type Evaluator } from "../evaluator/index.js";
 import type { Logger } from "../lib/logger.js";
@@ -27,6 +28,8 @@ export interface Services {
   admission: AdmissionService;
   replays: ReplayService;
   evaluator: Evaluator;
+  /** Shape limits on every input: request bodies, manifests, resources. */
+  limits: InputLimits;
 }
 
 export function createServices(deps: {
@@ -38,7 +41,10 @@ export function createServices(deps: {
   allowEmptyPolicySet?: boolean;
   /** Default: in process, with a 10 s bound per evaluation. */
   evaluator?: Evaluator;
+  /** Default: DEFAULT_INPUT_LIMITS. */
+  limits?: InputLimits;
 }): Services {
+  const limits = deps.limits ?? DEFAULT_INPUT_LIMITS;
   const evaluator = deps.evaluator ?? createEvaluator({ threads: 0, timeoutMs: 10_000 });
   const { database, logger, metrics } = deps;
   const db = database.db;
@@ -53,7 +59,7 @@ export function createServices(deps: {
     { allowEmpty: deps.allowEmptyPolicySet ?? false },
   );
   const images = new ImageService(db);
-  const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator);
+  const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator, limits);
   return {
     database,
     logger,
@@ -68,5 +74,6 @@ export function createServices(deps: {
     admission: new AdmissionService(evaluations),
     replays: new ReplayService(runtime, evaluations, evaluator),
     evaluator,
+    limits,
   };
 }

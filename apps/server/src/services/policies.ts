@@ -14,7 +14,7 @@ import {
 import { and, asc, desc, eq, lt, max, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { policies, policyVersions } from "../db/schema.js";
-import { decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError, isSyntax } from "../lib/diagnostics.js";
 import { problems } from "../lib/errors.js";
 import { etagOf, ifMatchSatisfied } from "../lib/etag.js";
@@ -113,7 +113,7 @@ export class PolicyService {
         ]);
       matches = selector.matches;
     }
-    const after = q.cursor ? String(decodeCursor(q.cursor, ["name"]).name) : undefined;
+    const after = q.cursor ? decodeCursor(q.cursor, CURSORS.names).name : undefined;
     const rows = await this.db
       .select()
       .from(policies)
@@ -260,7 +260,7 @@ export class PolicyService {
   }
 
   async versions(name: string, limit: number, cursor?: string) {
-    const before = cursor ? Number(decodeCursor(cursor, ["v"]).v) : undefined;
+    const before = cursor ? decodeCursor(cursor, CURSORS.versions).v : undefined;
     const rows = await this.db
       .select()
       .from(policyVersions)

@@ -74,7 +74,7 @@ export class ReplayService {
       const policies = input.policies?.filter((p) => set.byName.has(p));
       // Admission reviews were judged without the bundle policies; replay them the same way.
       const after = await this.evaluator.evaluate(input.context.admission === true ? admissionSet : set, {
-        resources: resourcesOf(input),
+        resources: resourcesOf(input, this.evaluations.limits),
         images: input.images,
         exceptions: snapshot.exceptions,
         ...(input.params ? { params: input.params } : {}),

@@ -11,7 +11,7 @@ import {
 import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
-import { maxInputBytes, readInputs } from "../inputs/files.js";
+import { manifestOptions, readInputs } from "../inputs/files.js";
 import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
 import { useColor, writeOutput } from "../output.js";
 import { Progress } from "../progress.js";
@@ -140,11 +140,11 @@ export async function check(argv: string[]): Promise<number> {
 export function loadManifests(paths: readonly string[], progress?: Progress): Resource[] {
   const resources: Resource[] = [];
   const diagnostics = [];
-  const maxBytes = maxInputBytes();
-  const files = readInputs(paths, { maxBytes });
+  const options = manifestOptions();
+  const files = readInputs(paths, { maxBytes: options.maxBytes });
   for (const [index, file] of files.entries()) {
     progress?.update("reading", index, files.length, "files");
-    const parsed = parseManifests(file.text, file.name, { maxBytes });
+    const parsed = parseManifests(file.text, file.name, options);
     resources.push(...parsed.resources);
     diagnostics.push(...parsed.diagnostics);
   }
