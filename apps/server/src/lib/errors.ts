@@ -47,6 +47,9 @@ export class ProblemError extends Error {
 export const problems = {
   badRequest: (detail: string, errors?: ProblemFieldError[]) =>
     new ProblemError(400, "bad-request", "Bad request", { detail, ...(errors ? { errors } : {}) }),
+  /** `select` or `policies` that match no policy: an input error, never a silent allow. */
+  selectionEmpty: (detail: string, errors: ProblemFieldError[]) =>
+    new ProblemError(400, "selection-matches-nothing", "Selection matches no policy", { detail, errors }),
   invalidBody: (detail: string, errors?: ProblemFieldError[]) =>
     new ProblemError(400, "invalid-body", "Invalid request body", { detail, ...(errors ? { errors } : {}) }),
   unauthorized: (detail: string) =>
