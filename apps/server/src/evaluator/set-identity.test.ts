@@ -94,4 +94,34 @@ describe("the compiled set does not depend on the order of requests (worker thre
     expect(policiesOf(again)).toEqual(policiesOf(evaluated));
     expect(again.policySet).toEqual(evaluated.policySet);
   });
+
+  it("a replay of an added policy lists only that policy's changes and leaves the live set alone", async () => {
+    const added = {
+      apiVersion: "celgate.dev/v1",
+      kind: "Policy",
+      metadata: { name: "two-replicas" },
+      spec: {
+        match: { kinds: ["Deployment"] },
+        validations: [{ expression: "object.spec.replicas >= 3", message: "three replicas" }],
+      },
+    };
+    const evaluated = await evaluation();
+    // newest first: the admission review is replayed first, then the evaluation
+    const admitted = await admission("order-3");
+    const replay = await t.call("POST", "/v1/replays", {
+      body: { policies: [added], evaluations: [admitted.id, evaluated.id] },
+    });
+    expect(replay.status).toBe(200);
+    expect(replay.body.changes.map((c: Json) => `${c.evaluation}:${c.policy}:${c.before}->${c.after}`)).toEqual(
+      [`${admitted.id}:two-replicas:skip->fail`, `${evaluated.id}:two-replicas:skip->fail`],
+    );
+    // the candidate, created for real, is evaluated whole: bundle policies included
+    expect((await t.call("POST", "/v1/policies", { body: added })).status).toBe(201);
+    const after = await evaluation();
+    expect(after.policySet.policies).toBe(evaluated.policySet.policies + 1);
+    expect(after.policySet.digest).toBe(replay.body.policySet.digest);
+    expect(policiesOf(after)).toEqual([...policiesOf(evaluated), "two-replicas:fail"].sort());
+    const admittedAfter = await admission("order-4");
+    expect(policiesOf(admittedAfter)).toEqual([...policiesOf(admitted), "two-replicas:fail"].sort());
+  });
 });
