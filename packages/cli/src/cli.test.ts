@@ -122,7 +122,7 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
     [
       "a selector that matches nothing",
       ["check", ...P, "-s", "pss=restrictd", "manifests"],
-      /--select "pss=restrictd": no policy's labels match/,
+      /--select: no policy's labels match the selector "pss=restrictd"/,
     ],
     [
       "a bad --param",
