@@ -18,8 +18,9 @@ export { evaluate } from "./evaluate/evaluate.js";
 export type { VapExport } from "./export/vap.js";
 // export to Kubernetes ValidatingAdmissionPolicy
 export { exportVap } from "./export/vap.js";
+export { mergeImageFacts } from "./images/merge.js";
 export { parseImageFacts } from "./images/parse.js";
-export { isReferenceError, normalisedName, parseImageReference } from "./images/reference.js";
+export { isReferenceError, normalisedName, parseImageReference, tagKey } from "./images/reference.js";
 export type { ImageFacts, ImageReference, ScanFacts, SignatureFacts, Vulnerability } from "./images/types.js";
 export type { PolicySelection, SelectionProblem } from "./match/select-policies.js";
 export { selectPolicies } from "./match/select-policies.js";
