@@ -130,6 +130,12 @@ export async function check(argv: string[]): Promise<number> {
     }),
     values.output,
   );
+  // Facts for an image nothing uses are likely a typo: say so where people look, even when the
+  // report itself goes to a file or to a machine (a text report on stdout already lists it).
+  if (format !== "text" || values.output !== undefined) {
+    for (const notice of report.notices ?? [])
+      if (notice.kind === "unused-image-facts") process.stderr.write(`notice: ${notice.message}\n`);
+  }
   return exitCode(report, failOn);
 }
 

@@ -507,6 +507,20 @@ describe("images and exceptions", () => {
       now: new Date("2026-11-21T00:00:00Z"),
     });
     expect(fresh.results.find((r) => r.policy === "image-scan-fresh")!.outcome).toBe("pass");
+    expect(fresh.notices ?? []).toEqual([]);
+  });
+
+  it("gives a notice for facts of an image no evaluated resource uses", () => {
+    const { set } = policies(IMAGE_POLICIES);
+    const unused = parseImageFacts({ ref: "registry.example/shop/wbe:1.4.2", user: "1000" }, "typo.json").images;
+    const report = run(set, { resources: manifests(deployment), images: [...facts, ...unused] });
+    expect(report.notices).toEqual([
+      {
+        kind: "unused-image-facts",
+        image: "registry.example/shop/wbe:1.4.2",
+        message: "image facts for registry.example/shop/wbe:1.4.2 match no image of the evaluated resources",
+      },
+    ]);
   });
 
   it("waives a whole policy for matched resources, reports expired exceptions", () => {

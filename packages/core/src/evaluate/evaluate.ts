@@ -110,6 +110,13 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
       }
       input.onProgress?.(index + 1, input.resources.length);
     }
+    // facts nobody asked for are said out loud: a typo in a reference must not pass unnoticed
+    for (const facts of shared.images.unused())
+      notices.push({
+        kind: "unused-image-facts",
+        message: `image facts for ${facts.ref} match no image of the evaluated resources`,
+        image: facts.ref,
+      });
   } catch (error) {
     // A bug must never read as "allow": every pair not evaluated becomes an error outcome.
     const message = `internal error: ${(error as Error)?.message ?? String(error)}`;
