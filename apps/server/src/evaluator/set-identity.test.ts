@@ -112,9 +112,9 @@ describe("the compiled set does not depend on the order of requests (worker thre
       body: { policies: [added], evaluations: [admitted.id, evaluated.id] },
     });
     expect(replay.status).toBe(200);
-    expect(replay.body.changes.map((c: Json) => `${c.evaluation}:${c.policy}:${c.before}->${c.after}`)).toEqual(
-      [`${admitted.id}:two-replicas:skip->fail`, `${evaluated.id}:two-replicas:skip->fail`],
-    );
+    expect(
+      replay.body.changes.map((c: Json) => `${c.evaluation}:${c.policy}:${c.before}->${c.after}`),
+    ).toEqual([`${admitted.id}:two-replicas:skip->fail`, `${evaluated.id}:two-replicas:skip->fail`]);
     // the candidate, created for real, is evaluated whole: bundle policies included
     expect((await t.call("POST", "/v1/policies", { body: added })).status).toBe(201);
     const after = await evaluation();

@@ -11,11 +11,11 @@ import {
   type EvaluationReport,
   type ImageFacts,
   parseLabelSelector,
-  type Selector,
-  selectPolicies,
   parseManifests,
   type Resource,
   resourcesFromObjects,
+  type Selector,
+  selectPolicies,
   toWireReport,
 } from "@celgate/core";
 import { and, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
@@ -97,7 +97,9 @@ export function selectorOf(text: string | undefined): Selector | undefined {
   if (text === undefined) return undefined;
   const parsed = parseLabelSelector(text);
   if (!parsed.ok)
-    throw problems.badRequest(`invalid label selector: ${parsed.error}`, [{ path: "select", message: parsed.error }]);
+    throw problems.badRequest(`invalid label selector: ${parsed.error}`, [
+      { path: "select", message: parsed.error },
+    ]);
   return parsed.selector;
 }
 

@@ -62,7 +62,13 @@ export class ImageService {
       );
     }
     return this.db.transaction(async (tx) => {
-      const { row, created } = await storeMerged(tx, digest, { ...chosen, digest, known: true }, actor, new Date());
+      const { row, created } = await storeMerged(
+        tx,
+        digest,
+        { ...chosen, digest, known: true },
+        actor,
+        new Date(),
+      );
       return { image: toWire(row), created };
     });
   }

@@ -22,7 +22,8 @@ const MAX_CHANGES = 5000;
 function storedSelector(id: string, text: string | undefined): Selector | undefined {
   if (text === undefined) return undefined;
   const parsed = parseLabelSelector(text);
-  if (!parsed.ok) throw problems.unprocessable(`evaluation ${id} has a selector that no longer parses: ${parsed.error}`);
+  if (!parsed.ok)
+    throw problems.unprocessable(`evaluation ${id} has a selector that no longer parses: ${parsed.error}`);
   return parsed.selector;
 }
 
@@ -104,7 +105,8 @@ export class ReplayService {
           ...(input.policies ? { policies: input.policies } : {}),
         });
       const before = await evaluateWith(live[rule]);
-      const after = live[rule].digest === candidate[rule].digest ? before : await evaluateWith(candidate[rule]);
+      const after =
+        live[rule].digest === candidate[rule].digest ? before : await evaluateWith(candidate[rule]);
       resources += after.summary.resources;
       if (after.decision !== before.decision)
         decisions.push({ evaluation: id, before: before.decision, after: after.decision });

@@ -99,12 +99,16 @@ describe("policy set identity", () => {
     expect(withoutBundle.policies.map((p) => p.name)).toEqual(["a"]);
     expect(withoutBundle.digest).not.toBe(set.digest);
     // a subset is identified by what it holds, whatever rule chose it
-    expect(withoutBundle.digest).toBe(compile(`${header("a")}  validations: [{expression: "true"}]\n`).set.digest);
+    expect(withoutBundle.digest).toBe(
+      compile(`${header("a")}  validations: [{expression: "true"}]\n`).set.digest,
+    );
     expect(subsetOf(set, () => true)).toBe(set);
   });
 
   it("keeps ENGINE_VERSION equal to the package version", () => {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     expect(ENGINE_VERSION).toBe(pkg.version);
   });
 });

@@ -90,7 +90,10 @@ export function policySetDigest(policies: readonly CompiledPolicy[]): string {
  * The policies of `set` that `keep` accepts, as a set of its own with its own digest. Returns
  * `set` itself when every policy is kept. Never throws (unless `keep` does).
  */
-export function subsetOf(set: CompiledPolicySet, keep: (policy: CompiledPolicy) => boolean): CompiledPolicySet {
+export function subsetOf(
+  set: CompiledPolicySet,
+  keep: (policy: CompiledPolicy) => boolean,
+): CompiledPolicySet {
   const policies = set.policies.filter(keep);
   if (policies.length === set.policies.length) return set;
   return { policies, byName: new Map(policies.map((p) => [p.name, p])), digest: policySetDigest(policies) };

@@ -236,7 +236,10 @@ validations:
     const baseline = run(set, { resources, select: sel("pss in (baseline,restricted)") });
     expect(baseline.results.map((r) => r.policy)).toEqual(["run-as-non-root"]);
     // the report names the set evaluated: the selection has its own digest
-    expect(baseline.policySet).toEqual({ digest: subsetOf(set, (p) => p.name === "run-as-non-root").digest, policies: 1 });
+    expect(baseline.policySet).toEqual({
+      digest: subsetOf(set, (p) => p.name === "run-as-non-root").digest,
+      policies: 1,
+    });
     expect(baseline.policySet.digest).not.toBe(set.digest);
     expect(run(set, { resources, select: sel("practice=resource-quotas") }).results[0]!.outcome).toBe("pass");
     const tight = run(set, {
@@ -512,7 +515,10 @@ describe("images and exceptions", () => {
 
   it("gives a notice for facts of an image no evaluated resource uses", () => {
     const { set } = policies(IMAGE_POLICIES);
-    const unused = parseImageFacts({ ref: "registry.example/shop/wbe:1.4.2", user: "1000" }, "typo.json").images;
+    const unused = parseImageFacts(
+      { ref: "registry.example/shop/wbe:1.4.2", user: "1000" },
+      "typo.json",
+    ).images;
     const report = run(set, { resources: manifests(deployment), images: [...facts, ...unused] });
     expect(report.notices).toEqual([
       {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { ImageFactsInput } from "./facts.js";
 import { normaliseFacts } from "./facts.js";
 import { mergeImageFacts } from "./merge.js";
 import { parseImageReference } from "./reference.js";
-import type { ImageFactsInput } from "./facts.js";
 import type { ImageFacts } from "./types.js";
 
 const DIGEST = `sha256:${"d".repeat(64)}`;
@@ -14,7 +14,11 @@ function facts(input: ImageFactsInput, text = `registry.example/shop/web:1.0@${D
 }
 
 const scan = (scannedAt: string | null, scanner = "trivy") => ({ scanner, scannedAt, vulnerabilities: [] });
-const signature = (identity: string, verified = true) => ({ verified, identity, issuer: "https://token.actions" });
+const signature = (identity: string, verified = true) => ({
+  verified,
+  identity,
+  issuer: "https://token.actions",
+});
 
 describe("mergeImageFacts", () => {
   it("keeps the scan when signatures are pushed after it, and the signatures when a scan follows", () => {
@@ -36,9 +40,9 @@ describe("mergeImageFacts", () => {
     expect(mergeImageFacts(newer, older).scan?.scanner).toBe("new");
     expect(mergeImageFacts(older, newer).scan?.scanner).toBe("new");
     expect(mergeImageFacts(older, facts({ scan: scan(null, "undated") })).scan?.scanner).toBe("old");
-    expect(mergeImageFacts(facts({ scan: scan(null, "a") }), facts({ scan: scan(null, "b") })).scan?.scanner).toBe(
-      "b",
-    );
+    expect(
+      mergeImageFacts(facts({ scan: scan(null, "a") }), facts({ scan: scan(null, "b") })).scan?.scanner,
+    ).toBe("b");
   });
 
   it("keeps signatures per signer and verdict, the update's first, without repeats", () => {
@@ -50,7 +54,15 @@ describe("mergeImageFacts", () => {
   });
 
   it("takes the update's reference, and the base's digest when the update has none", () => {
-    const merged = mergeImageFacts(facts({ user: "1" }), facts({ user: "2" }, "registry.example/shop/web:1.0"));
-    expect(merged).toMatchObject({ ref: "registry.example/shop/web:1.0", digest: DIGEST, user: "2", known: true });
+    const merged = mergeImageFacts(
+      facts({ user: "1" }),
+      facts({ user: "2" }, "registry.example/shop/web:1.0"),
+    );
+    expect(merged).toMatchObject({
+      ref: "registry.example/shop/web:1.0",
+      digest: DIGEST,
+      user: "2",
+      known: true,
+    });
   });
 });

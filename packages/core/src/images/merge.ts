@@ -41,7 +41,10 @@ function newerScan(base: ScanFacts | null, update: ScanFacts | null): ScanFacts 
 }
 
 /** Every signature once per (identity, issuer, verified), `first`'s before `then`'s. Copies. */
-function mergeSignatures(first: readonly SignatureFacts[], then: readonly SignatureFacts[]): SignatureFacts[] {
+function mergeSignatures(
+  first: readonly SignatureFacts[],
+  then: readonly SignatureFacts[],
+): SignatureFacts[] {
   const seen = new Set<string>();
   const out: SignatureFacts[] = [];
   for (const signature of [...first, ...then]) {

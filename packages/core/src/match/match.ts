@@ -67,7 +67,8 @@ export function matches(match: PolicyMatch | ExceptionMatch | undefined, subject
   if (!kindMatches(match.kinds, String(object.kind ?? ""))) return false;
   if (!apiGroupMatches(match.apiGroups, String(object.apiVersion ?? ""))) return false;
   if (!namespaceMatches(match.namespaces, match.excludeNamespaces, subject.namespace)) return false;
-  if (match.labelSelector && !selectorMatches(selectorFromSpec(match.labelSelector), labelsOf(object))) return false;
+  if (match.labelSelector && !selectorMatches(selectorFromSpec(match.labelSelector), labelsOf(object)))
+    return false;
   if (match.namespaceSelector) {
     // like VAP: cluster-scoped objects are not filtered by a namespace selector; unknown labels are empty
     if (

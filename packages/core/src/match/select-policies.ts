@@ -34,7 +34,11 @@ export function selectPolicies(
   const names = selection.policies && selection.policies.length > 0 ? new Set(selection.policies) : undefined;
   for (const name of names ?? []) {
     if (!set.byName.has(name))
-      problems.push({ code: "unknown-policy", path: "policies", message: `policy ${name} is not in the policy set` });
+      problems.push({
+        code: "unknown-policy",
+        path: "policies",
+        message: `policy ${name} is not in the policy set`,
+      });
   }
   const select = selection.select;
   const keep = (p: CompiledPolicy) =>

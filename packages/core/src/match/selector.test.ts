@@ -56,7 +56,10 @@ describe("selectorFromSpec (matchLabels and matchExpressions)", () => {
 
   it("does not treat inherited object properties as labels", () => {
     expect(
-      selectorMatches(selectorFromSpec({ matchExpressions: [{ key: "constructor", operator: "Exists" }] }), {}),
+      selectorMatches(
+        selectorFromSpec({ matchExpressions: [{ key: "constructor", operator: "Exists" }] }),
+        {},
+      ),
     ).toBe(false);
   });
 });

@@ -77,8 +77,11 @@ describe.each(BACKENDS)("image facts on %s", (backend) => {
     const scan = (scannedAt: string, scanner: string) => ({ scanner, scannedAt, vulnerabilities: [] });
     const signature = { verified: true, identity: "ci@example", issuer: "https://token.example" };
     expect(
-      (await t.call("PUT", `/v1/images/${digest}`, { body: { ref: image, scan: scan("2026-11-01T00:00:00Z", "first") } }))
-        .status,
+      (
+        await t.call("PUT", `/v1/images/${digest}`, {
+          body: { ref: image, scan: scan("2026-11-01T00:00:00Z", "first") },
+        })
+      ).status,
     ).toBe(201);
     const signed = await t.call("POST", "/v1/images", { body: { ref: image, signatures: [signature] } });
     expect(signed.body.images).toEqual([{ key: digest, ref: image, digest, created: false }]);
@@ -86,9 +89,13 @@ describe.each(BACKENDS)("image facts on %s", (backend) => {
     expect(stored.scan?.scanner).toBe("first");
     expect(stored.signatures).toEqual([signature]);
     // an older scan pushed late does not replace a newer one; a newer one does
-    await t.call("PUT", `/v1/images/${digest}`, { body: { ref: image, scan: scan("2026-10-01T00:00:00Z", "old") } });
+    await t.call("PUT", `/v1/images/${digest}`, {
+      body: { ref: image, scan: scan("2026-10-01T00:00:00Z", "old") },
+    });
     expect((await t.call("GET", `/v1/images/${digest}`)).body.facts.scan.scanner).toBe("first");
-    await t.call("POST", "/v1/images", { body: { ref: image, scan: scan("2026-11-02T00:00:00Z", "second") } });
+    await t.call("POST", "/v1/images", {
+      body: { ref: image, scan: scan("2026-11-02T00:00:00Z", "second") },
+    });
     stored = (await t.call("GET", `/v1/images/${digest}`)).body.facts;
     expect(stored.scan.scanner).toBe("second");
     expect(stored.signatures).toEqual([signature]);
