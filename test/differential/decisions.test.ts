@@ -78,8 +78,13 @@ interface ReportLike {
   }[];
 }
 
-const resourceKey = (file: string, document: number, kind: string, namespace: string | undefined, name: string) =>
-  `${file}#${document} ${kind} ${namespace ?? ""}/${name}`;
+const resourceKey = (
+  file: string,
+  document: number,
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+) => `${file}#${document} ${kind} ${namespace ?? ""}/${name}`;
 
 function outcomesOf(report: ReportLike): Outcomes {
   const out: Outcomes = new Map();
@@ -150,7 +155,13 @@ describe("one decision everywhere: CLI, CLI --server, SDK and admission agree (w
   const policyArgs = () => ["-p", LIBRARY, ...extra.flatMap((f) => ["-p", f])];
 
   async function local(bundle: Bundle): Promise<ReportLike> {
-    const r = await cli(["-o", "json", "--include-skipped", ...policyArgs(), ...bundle.files.map(displayName)]);
+    const r = await cli([
+      "-o",
+      "json",
+      "--include-skipped",
+      ...policyArgs(),
+      ...bundle.files.map(displayName),
+    ]);
     expect(r.code, r.stderr).toBeLessThan(2);
     return JSON.parse(r.stdout) as ReportLike;
   }
@@ -185,7 +196,9 @@ describe("one decision everywhere: CLI, CLI --server, SDK and admission agree (w
     const out: Outcomes = new Map();
     let uid = 0;
     for (const r of resources) {
-      const object = r.object as Record<string, unknown> & { metadata?: { namespace?: string; name?: string } };
+      const object = r.object as Record<string, unknown> & {
+        metadata?: { namespace?: string; name?: string };
+      };
       const [group, version] = r.ref.apiVersion.includes("/")
         ? (r.ref.apiVersion.split("/") as [string, string])
         : ["", r.ref.apiVersion];
@@ -257,7 +270,9 @@ describe("one decision everywhere: CLI, CLI --server, SDK and admission agree (w
       expect(differences(want, outcomesOf(server)), `${b.name}: local vs check --server`).toEqual([]);
       expect(differences(want, outcomesOf(sdk)), `${b.name}: local vs SDK`).toEqual([]);
       expect(server.policySet, `${b.name}: policy set`).toEqual(expected.policySet);
-      const withoutBundle = new Map([...want].filter(([k]) => !skipBundle.has(k.slice(k.lastIndexOf(" | ") + 3))));
+      const withoutBundle = new Map(
+        [...want].filter(([k]) => !skipBundle.has(k.slice(k.lastIndexOf(" | ") + 3))),
+      );
       expect(differences(withoutBundle, admitted.get(b.name)!), `${b.name}: local vs admission`).toEqual([]);
     }
   }
@@ -302,7 +317,9 @@ spec:
     await compare(FIXTURES, "admission-first");
   });
 
-  it("agrees after a replay, which leaves the live set alone (both orders)", { timeout: 600_000 }, async () => {
+  it("agrees after a replay, which leaves the live set alone (both orders)", {
+    timeout: 600_000,
+  }, async () => {
     const recent = (await client.evaluations.list({ limit: 50 })).items.map((i) => i.id);
     const replay = await client.replays.run({
       policies: EXTRA("false").replace("differential-extra", "replay-only"),
@@ -310,7 +327,9 @@ spec:
       evaluations: recent,
     });
     expect(replay.changes.length).toBeGreaterThan(0);
-    expect(new Set(replay.changes.map((c) => c.policy))).toEqual(new Set(["replay-only", "differential-extra"]));
+    expect(new Set(replay.changes.map((c) => c.policy))).toEqual(
+      new Set(["replay-only", "differential-extra"]),
+    );
     await compare(FIXTURES, "evaluations-first");
     await compare(FIXTURES, "admission-first");
   });
