@@ -8,6 +8,7 @@ import type {
 import { MAX_RESOURCES_PER_EVALUATION } from "@celgate/contracts";
 import {
   type CompiledPolicySet,
+  canonicalJson,
   type EvaluationReport,
   type ImageFacts,
   parseLabelSelector,
@@ -26,7 +27,7 @@ import type { Principal } from "../lib/context.js";
 import { decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { problems } from "../lib/errors.js";
-import { canonicalJson, newId, sha256Hex } from "../lib/ids.js";
+import { newId, sha256Hex } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
