@@ -188,6 +188,17 @@ describe("celgate check --server", () => {
     }
   });
 
+  it("exits 2, as locally, when --select matches no policy of the service", { timeout: 60_000 }, async () => {
+    const args = ["--select", "practice=nothing", "manifests"];
+    const local = await celgate(["check", "-p", "policies", ...args]);
+    const remote = await celgate(["check", ...server(), ...args]);
+    expect(local.code).toBe(2);
+    expect(remote.code).toBe(2);
+    expect(remote.stdout).toBe("");
+    expect(remote.stderr).toContain(`no policy's labels match the selector "practice=nothing"`);
+    expect(remote.stderr).toContain("HTTP 400");
+  });
+
   it("passes --select, --param, --include-skipped and --fail-on through", { timeout: 60_000 }, async () => {
     const args = [
       "-o",

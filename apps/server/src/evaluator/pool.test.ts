@@ -4,6 +4,7 @@ import {
   parseManifests,
   parsePolicyDocuments,
   resourcesFromObjects,
+  subsetOf,
 } from "@celgate/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { EvaluationTooLargeError, EvaluatorPool, EvaluatorUnavailableError } from "./pool.js";
@@ -35,6 +36,30 @@ describe("EvaluatorPool", () => {
     const remote = await pool.evaluate(set, input);
     expect(remote).toEqual(evaluate(set, input));
     expect(remote.results[0]).toMatchObject({ outcome: "fail", violations: [{ message: "one replica" }] });
+  });
+
+  it("caches a subset under its own digest, and refuses documents that do not give the digest sent", async () => {
+    const { resources } = parseManifests(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {replicas: 1}\n",
+      "d.yaml",
+    );
+    const input = { resources, now: new Date("2026-11-29T00:00:00Z") };
+    const onlyReplicas = subsetOf(set, (p) => p.name === "replicas");
+    const solo = new EvaluatorPool({ size: 1 });
+    try {
+      // the subset first, then the whole set, on the same worker: each is evaluated as itself
+      expect((await solo.evaluate(onlyReplicas, input)).policySet).toEqual({
+        digest: onlyReplicas.digest,
+        policies: 1,
+      });
+      expect((await solo.evaluate(set, input)).policySet).toEqual({ digest: set.digest, policies: 2 });
+      // a set whose digest does not name its policies is never cached under that digest
+      const mislabelled = { ...onlyReplicas, digest: `sha256:${"0".repeat(64)}` };
+      await expect(solo.evaluate(mislabelled, input)).rejects.toBeInstanceOf(EvaluatorUnavailableError);
+      await expect(solo.evaluate(mislabelled, input)).rejects.toThrow(/compile to policy set sha256:/);
+    } finally {
+      await solo.close();
+    }
   });
 
   it("keeps the event loop free while a long evaluation runs", async () => {

@@ -1,4 +1,4 @@
-import type { Problem, ProblemFieldError } from "@celgate/contracts";
+import { type Problem, type ProblemFieldError, SELECTION_PROBLEM_TYPE } from "@celgate/contracts";
 import { isDatabaseBroken } from "../db/client.js";
 import {
   EvaluationHandOffError,
@@ -53,6 +53,9 @@ export class ProblemError extends Error {
 export const problems = {
   badRequest: (detail: string, errors?: ProblemFieldError[]) =>
     new ProblemError(400, "bad-request", "Bad request", { detail, ...(errors ? { errors } : {}) }),
+  /** `select` or `policies` that match no policy: an input error, never a silent allow. */
+  selectionEmpty: (detail: string, errors: ProblemFieldError[]) =>
+    new ProblemError(400, SELECTION_PROBLEM_TYPE, "Selection matches no policy", { detail, errors }),
   invalidBody: (detail: string, errors?: ProblemFieldError[]) =>
     new ProblemError(400, "invalid-body", "Invalid request body", { detail, ...(errors ? { errors } : {}) }),
   unauthorized: (detail: string) =>

@@ -3,6 +3,7 @@ import {
   compilePolicySet,
   type ExceptionDocument,
   type PolicyDocument,
+  subsetOf,
 } from "@celgate/core";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
@@ -29,12 +30,12 @@ export interface PolicySnapshot {
 /**
  * The policies of `set` that judge one object on its own. At admission the bundle is the single
  * object under review, so a policy reading `bundle` (a Namespace needs its ResourceQuota, say)
- * would answer about an incomplete picture; those are left to CI. The digest stays the set's:
- * it names the policy set in force, and `policySet.policies` in the report counts those evaluated.
+ * would answer about an incomplete picture; those are left to CI. The subset is a set of its
+ * own, with its own digest (core's `subsetOf`): the worker pool caches compiled sets by digest,
+ * so a subset named by the full set's digest would be served to evaluations of the full set.
  */
 export function admissionSetOf(set: CompiledPolicySet): CompiledPolicySet {
-  const policies = set.policies.filter((p) => !p.reads.has("bundle"));
-  return { policies, byName: new Map(policies.map((p) => [p.name, p])), digest: set.digest };
+  return subsetOf(set, (p) => !p.reads.has("bundle"));
 }
 
 /** Bumps the shared change counter; call inside the transaction of every policy or exception change. */

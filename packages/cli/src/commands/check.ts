@@ -7,6 +7,7 @@ import {
   REPORT_FORMATS,
   type ReportFormat,
   type Resource,
+  selectPolicies,
 } from "@celgate/core";
 import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
@@ -76,8 +77,10 @@ export async function check(argv: string[]): Promise<number> {
   const failOn = oneOf(values["fail-on"], ["deny", "warn", "never"] as const, "deny", "--fail-on");
   if (positionals.length === 0)
     throw new InputError("check: no manifests given (pass files, folders, or - for stdin)");
-  const selector = values.select === undefined ? undefined : parseLabelSelector(values.select);
-  if (selector && !selector.ok) throw new InputError(`--select: ${selector.error}`);
+  // parsed once, here; the parsed selector (not its text) goes to the engine
+  const parsedSelector = values.select === undefined ? undefined : parseLabelSelector(values.select);
+  if (parsedSelector && !parsedSelector.ok) throw new InputError(`--select: ${parsedSelector.error}`);
+  const selector = parsedSelector?.selector;
   const params = mergeParams(loadParamsFile(values.params), policyParams(values.param));
   const context = keyValues(values.context, "--context");
   const now = timestampFlag(values.now, "--now");
@@ -103,10 +106,9 @@ export async function check(argv: string[]): Promise<number> {
     });
   } else {
     const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? []);
-    // a typo in --select must not turn into a silent allow
-    if (selector?.ok && !set.policies.some((p) => selector.matches(p.labels))) {
-      throw new InputError(`--select ${JSON.stringify(values.select)}: no policy's labels match`);
-    }
+    // a typo in --select must not turn into a silent allow: the service's check, from core
+    const { problems } = selectPolicies(set, { select: selector });
+    if (problems.length > 0) throw new InputError(`--select: ${problems.map((p) => p.message).join("; ")}`);
     const progress = new Progress();
     const resources = loadManifests(positionals, progress);
     const images = loadImageFacts(values.images ?? []);
@@ -118,7 +120,7 @@ export async function check(argv: string[]): Promise<number> {
       params,
       context,
       now,
-      select: values.select,
+      ...(selector ? { select: selector } : {}),
       includeSkipped: values["include-skipped"] ?? false,
       onProgress: (done, total) => progress.update("evaluating", done, total, "resources"),
     });
@@ -133,6 +135,12 @@ export async function check(argv: string[]): Promise<number> {
     }),
     values.output,
   );
+  // Facts for an image nothing uses are likely a typo: say so where people look, even when the
+  // report itself goes to a file or to a machine (a text report on stdout already lists it).
+  if (format !== "text" || values.output !== undefined) {
+    for (const notice of report.notices ?? [])
+      if (notice.kind === "unused-image-facts") process.stderr.write(`notice: ${notice.message}\n`);
+  }
   return exitCode(report, failOn);
 }
 
