@@ -1,0 +1,180 @@
+/**
+ * Compile-time checks that Kubernetes makes and cel-js's type checker does not, run on every
+ * expression celgate compiles (see environment.ts). Each returns a cel-js TypeError whose range
+ * is the offending node, so the caret stands under it.
+ *
+ * Before type checking: `authorizer`, which only an API server can provide.
+ * After type checking:
+ * - literal regular expressions in `matches`, `find` and `findAll` (cel-go's
+ *   ValidateRegexLiterals and Kubernetes' precompiled regex library);
+ * - literal durations and timestamps (ValidateDurationLiterals, ValidateTimestampLiterals);
+ * - `format()` with a literal format string and a literal argument list: an unparsable clause,
+ *   or a number of arguments other than the clauses use (cel-go's format validator);
+ * - `sum()`, `min()`, `max()`, `isSorted()` and `sort()` on a list whose element type is known
+ *   and has no such overload in Kubernetes (their overloads are declared per element type).
+ */
+import { TypeError as CelTypeError } from "@marcbachmann/cel-js";
+import type { CelAst } from "./hooks.js";
+import { compileRe2 } from "./regex/index.js";
+import { countFormatClauses } from "./strings/format.js";
+
+/** A node as cel-js leaves it after type checking. */
+interface Node extends CelAst {
+  checkedType?: CelType;
+}
+
+interface CelType {
+  name: string;
+  kind: string;
+  valueType?: CelType;
+  hasDynType?: boolean;
+  hasPlaceholderType?: boolean;
+}
+
+const COMPARABLE = new Set([
+  "int",
+  "uint",
+  "double",
+  "bool",
+  "string",
+  "bytes",
+  "google.protobuf.Duration",
+  "google.protobuf.Timestamp",
+]);
+const SUMMABLE = new Set(["int", "uint", "double", "google.protobuf.Duration"]);
+/** Kubernetes' list functions whose overloads exist only for these element types. */
+const ELEMENT_TYPES: Readonly<Record<string, ReadonlySet<string>>> = {
+  sum: SUMMABLE,
+  min: COMPARABLE,
+  max: COMPARABLE,
+  isSorted: COMPARABLE,
+  sort: COMPARABLE,
+};
+
+export const AUTHORIZER_MESSAGE =
+  "authorizer is only available inside a Kubernetes API server; celgate evaluates outside one";
+
+function isNode(value: unknown): value is Node {
+  return typeof value === "object" && value !== null && typeof (value as Node).op === "string" && "args" in value;
+}
+
+/** Every node of the tree, parents before children. */
+function nodesOf(root: Node): Node[] {
+  const out: Node[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) stack.push(item[i]);
+    } else if (isNode(item)) {
+      out.push(item);
+      stack.push(item.args);
+    } else if (item && typeof item === "object" && !(item instanceof Date)) {
+      // comprehensions keep their parts in a plain record
+      for (const value of Object.values(item)) if (isNode(value) || Array.isArray(value)) stack.push(value);
+    }
+  }
+  return out;
+}
+
+function stringLiteral(node: unknown): string | undefined {
+  return isNode(node) && node.op === "value" && typeof node.args === "string" ? node.args : undefined;
+}
+
+function error(message: string, node: Node): Error {
+  return new CelTypeError({ code: "celgate_static_check", message, node } as never);
+}
+
+/** A call's name, receiver (for methods) and argument nodes. */
+function callParts(node: Node): { name: string; receiver?: Node; args: Node[] } | undefined {
+  const args = node.args as unknown[];
+  if (node.op === "rcall") return { name: args[0] as string, receiver: args[1] as Node, args: args[2] as Node[] };
+  if (node.op === "call") return { name: args[0] as string, args: args[1] as Node[] };
+  return undefined;
+}
+
+/** The check that must run before type checking (which would report an unknown variable). */
+export function checkBeforeTypes(root: CelAst): Error | undefined {
+  for (const node of nodesOf(root as Node)) {
+    if (node.op === "id" && node.args === "authorizer") return error(AUTHORIZER_MESSAGE, node);
+  }
+  return undefined;
+}
+
+/**
+ * The checks on a type-checked tree; `evaluateLiteral` evaluates a small constant expression
+ * (a duration or timestamp conversion) in the same environment and throws its error.
+ */
+export function checkAfterTypes(root: CelAst, evaluateLiteral: (expression: string) => unknown): Error | undefined {
+  for (const node of nodesOf(root as Node)) {
+    const call = callParts(node);
+    if (!call) continue;
+    const problem = checkCall(node, call, evaluateLiteral);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkCall(
+  node: Node,
+  { name, receiver, args }: { name: string; receiver?: Node; args: Node[] },
+  evaluateLiteral: (expression: string) => unknown,
+): Error | undefined {
+  // regular expressions: x.matches(re), matches(x, re), x.find(re), x.findAll(re[, n])
+  const regexArg =
+    name === "matches" ? (receiver ? args[0] : args[1]) : name === "find" || name === "findAll" ? args[0] : undefined;
+  const pattern = stringLiteral(regexArg);
+  if (pattern !== undefined && regexArg) {
+    try {
+      compileRe2(pattern);
+    } catch (e) {
+      return error((e as Error).message, regexArg);
+    }
+  }
+
+  if (!receiver && (name === "duration" || name === "timestamp") && args.length === 1) {
+    const literal = stringLiteral(args[0]);
+    if (literal !== undefined) {
+      try {
+        evaluateLiteral(`${name}(${JSON.stringify(literal)})`);
+      } catch (e) {
+        const summary = (e as { summary?: string }).summary ?? (e as Error).message;
+        return error(`invalid ${name} literal: ${summary}`, args[0] as Node);
+      }
+    }
+  }
+
+  if (receiver && name === "format" && args.length === 1) {
+    const template = stringLiteral(receiver);
+    const list = args[0];
+    if (template !== undefined && list?.op === "list") {
+      let clauses: number;
+      try {
+        clauses = countFormatClauses(template);
+      } catch (e) {
+        return error((e as Error).message, receiver);
+      }
+      const given = (list.args as unknown[]).length;
+      if (given !== clauses) {
+        return error(
+          `format() uses ${clauses} argument${clauses === 1 ? "" : "s"} but is given ${given}`,
+          given > clauses ? ((list.args as Node[])[clauses] ?? list) : list,
+        );
+      }
+    }
+  }
+
+  const allowed = ELEMENT_TYPES[name];
+  if (receiver && allowed && args.length === 0) {
+    const type = receiver.checkedType;
+    const element = type?.kind === "list" ? type.valueType : undefined;
+    const known = element && !element.hasDynType && !element.hasPlaceholderType;
+    if (known && !allowed.has(element.name)) {
+      return error(
+        `found no matching overload for '${type?.name}.${name}()': ${name}() is defined for lists of ${[...allowed].join(", ")}`,
+        node,
+      );
+    }
+  }
+  return undefined;
+}
