@@ -47,7 +47,6 @@ const matchesOverride: BuiltinOverride = {
 
 const ALL: readonly BuiltinOverride[] = [
   matchesOverride,
-  { ...matchesOverride, method: false },
   ...stringsOverrides,
   ...timeOverrides,
 ];

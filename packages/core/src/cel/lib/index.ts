@@ -1,8 +1,11 @@
 /**
- * The Kubernetes CEL function libraries, one folder each. `registerKubernetesLibraries` adds
- * them all to a cel-js Environment; the docs below generate docs/cel-functions.md.
+ * The CEL function libraries, one folder each: Kubernetes' (as Kubernetes 1.34 enables them)
+ * and celgate's own (celgate/, which a ValidatingAdmissionPolicy cannot use).
+ * `registerKubernetesLibraries` adds them all to a cel-js Environment; the docs below generate
+ * docs/cel-functions.md.
  */
 import type { Environment } from "@marcbachmann/cel-js";
+import { celgateFunctions, registerCelgateLibrary } from "./celgate/index.js";
 import type { FunctionDoc, LibraryDoc } from "./doc.js";
 import { formatFunctions, registerFormatLibrary } from "./format/index.js";
 import { ipFunctions, registerIpLibrary } from "./ip/index.js";
@@ -15,7 +18,13 @@ import { registerStringsLibrary, stringsFunctions } from "./strings/index.js";
 import { registerTimeLibrary, timeFunctions } from "./time/index.js";
 import { registerUrlLibrary, urlFunctions } from "./url/index.js";
 
+export {
+  CELGATE_FUNCTIONS,
+  type CelgateFunction,
+  celgateFunctionCalls,
+} from "./celgate/index.js";
 export type { FunctionDoc, LibraryDoc } from "./doc.js";
+export { AUTHORIZER_MESSAGE } from "./static-checks.js";
 export { compareQuantities, parseQuantity, Quantity } from "./quantity/index.js";
 export { compileRe2, re2Find, re2Matches } from "./regex/index.js";
 
@@ -31,6 +40,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerSemverLibrary(env);
   registerFormatLibrary(env);
   registerTimeLibrary(env);
+  registerCelgateLibrary(env);
 }
 
 /** The libraries in the order the reference shows them. */
@@ -38,7 +48,7 @@ export const functionLibraries: readonly LibraryDoc[] = [
   {
     name: "Strings",
     summary:
-      "cel-go's strings extension as Kubernetes enables it. `charAt`, `replace` and `reverse` count Unicode code points; `indexOf`, `lastIndexOf`, `substring` and `split('')` come from cel-js and count UTF-16 units, which differs from Kubernetes only for characters beyond U+FFFF such as emoji.",
+      "cel-go's strings extension at version 2, as Kubernetes enables it. Indexes and lengths count Unicode code points, as Go does (an emoji is one character). `reverse()` belongs to version 3, which Kubernetes does not enable, so it is not available.",
     functions: stringsFunctions,
   },
   {
@@ -49,7 +59,7 @@ export const functionLibraries: readonly LibraryDoc[] = [
   {
     name: "Lists",
     summary:
-      "Kubernetes' list functions, plus cel-go's lists extension (marked), which Kubernetes does not enable.",
+      "Kubernetes' list functions, cel-go's lists extension at version 3 (marked; Kubernetes enables it from 1.34) and `first()`/`last()` from cel-go's optional library. `sum()`, `min()`, `max()`, `isSorted()` and `sort()` on a list whose element type is known and unsupported are compile errors, as in Kubernetes.",
     functions: listsFunctions,
   },
   {
@@ -86,8 +96,14 @@ export const functionLibraries: readonly LibraryDoc[] = [
   {
     name: "Timestamps and durations",
     summary:
-      "Conversions the CEL standard library defines and the engine lacks, for messages that name dates and ages.",
+      "Conversions the CEL standard library defines (so Kubernetes has them) and the engine lacks, for messages that name dates and ages.",
     functions: timeFunctions,
+  },
+  {
+    name: "celgate functions (not in Kubernetes)",
+    summary:
+      "celgate's own functions. A policy may call them, but `celgate export vap` refuses it, naming the function and where it is called, because a ValidatingAdmissionPolicy would fail to compile.",
+    functions: celgateFunctions,
   },
 ];
 

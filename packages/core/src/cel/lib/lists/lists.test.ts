@@ -100,6 +100,34 @@ describe("lists library", () => {
   });
 });
 
+// cel-go ext/lists.go sortBy (lists version 2, which Kubernetes 1.34 enables at version 3)
+describe("sortBy", () => {
+  it.each([
+    ["[3, 1, 2].sortBy(e, e)", [1n, 2n, 3n]],
+    ["[3, 1, 2].sortBy(e, -e)", [3n, 2n, 1n]],
+    ["['bb', 'a', 'ccc'].sortBy(s, s.size())", ["a", "bb", "ccc"]],
+    ["[].sortBy(e, e)", []],
+    // equal keys keep their order
+    ["[{'n': 'x', 'p': 1}, {'n': 'y', 'p': 0}, {'n': 'z', 'p': 1}].sortBy(e, e.p).map(e, e.n)", ["y", "x", "z"]],
+  ])("%s", (expression, expected) => {
+    expect(evalCel(expression)).toEqual(expected);
+  });
+
+  it("sorts lists read from the resource by a field", () => {
+    const containers = [
+      { name: "b", port: 8080n },
+      { name: "a", port: 80n },
+    ];
+    expect(evalCel("containers.sortBy(c, c.port).map(c, c.name)", { containers })).toEqual(["a", "b"]);
+  });
+
+  it("requires comparable keys: a compile error when the key type is known, else a run-time one", () => {
+    expect(compileError("[1, 2].sortBy(e, [e])")).toMatch(/sortBy\(\) keys must be comparable/);
+    expect(compileError("[1, 2].sortBy(1, e)")).toMatch(/simple name/);
+    expect(evalError("l.sortBy(e, e)", { l: [[1n], [2n]] })).toMatch(/no such overload/);
+  });
+});
+
 describe("lists library on dyn values", () => {
   it("returns elements that operators accept", () => {
     const vars = { ports: [80n, 443n] };

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { AUTHORIZER_MESSAGE } from "./static-checks.js";
+import { compileError, evalCel, evalError, libraryEnv } from "./test-env.js";
+
+/** The source range the compile error of `expression` points at. */
+function errorRange(expression: string): string | undefined {
+  const checked = libraryEnv().parse(expression).check();
+  const range = (checked.error as { range?: { start: number; end: number } } | undefined)?.range;
+  return range ? expression.slice(range.start, range.end) : undefined;
+}
+
+describe("compile-time checks Kubernetes makes", () => {
+  // cel-go's ValidateRegexLiterals and Kubernetes' regex library, which compiles literal patterns
+  // when the policy is created: an invalid literal is a compile error, under the pattern.
+  it.each([
+    ["'abc'.matches('[')"],
+    ["matches('abc', '(')"],
+    ["'abc'.find('a(')"],
+    ["'abc'.findAll('*', 2)"],
+  ])("%s: an invalid regex literal is a compile error", (expression) => {
+    expect(compileError(expression)).toMatch(/invalid regular expression/);
+    expect(errorRange(expression)).toMatch(/^'.*'$/);
+  });
+
+  it("checks a pattern that is not a literal at run time", () => {
+    expect(compileError("'abc'.matches(p)")).toBeUndefined();
+    expect(evalError("'abc'.matches(p)", { p: "[" })).toMatch(/invalid regular expression/);
+  });
+
+  // ValidateDurationLiterals and ValidateTimestampLiterals
+  it.each([
+    ["duration('1 hour')", "'1 hour'"],
+    ["timestamp('yesterday') < now", "'yesterday'"],
+  ])("%s is a compile error", (expression, under) => {
+    expect(compileError(expression)).toMatch(/^invalid (duration|timestamp) literal/);
+    expect(errorRange(expression)).toBe(under);
+  });
+
+  it("accepts Go's bare zero duration, signed or not (time.ParseDuration)", () => {
+    expect(compileError("duration('0')")).toBeUndefined();
+    expect(evalCel("duration('0') == duration('0s') && duration('-0') == duration('+0')")).toBe(true);
+    expect(evalCel("duration(d).getSeconds()", { d: "0" })).toBe(0n);
+    expect(evalError("duration(d)", { d: "00" })).toMatch(/Invalid duration/);
+  });
+
+  it("puts the caret of a format count error under the first unused argument", () => {
+    expect(errorRange("'%s'.format(['a', 'b'])")).toBe("'b'");
+  });
+
+  it("puts the caret of a list element error under the call", () => {
+    expect(errorRange("['a'].sum() == 'a'")).toBe("['a'].sum()");
+  });
+
+  // Kubernetes' authorizer library exists only inside an API server.
+  it("refuses authorizer with a reason, not as an unknown variable", () => {
+    expect(compileError("authorizer.group('apps').resource('deployments').check('create').allowed()")).toBe(
+      AUTHORIZER_MESSAGE,
+    );
+    expect(errorRange("true && authorizer.serviceAccount('ns', 'sa').check('get').allowed()")).toBe("authorizer");
+  });
+});
