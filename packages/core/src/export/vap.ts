@@ -1,7 +1,9 @@
 import type { CelAst } from "../cel/environment.js";
+import { celgateFunctionCalls } from "../cel/lib/index.js";
 import { walkAst } from "../compile/ast.js";
-import type { CompiledPolicy } from "../compile/compile.js";
+import type { CompiledExpression, CompiledPolicy } from "../compile/compile.js";
 import { globToRegexSource } from "../match/glob.js";
+import { expressionPosition } from "../policy/expression-position.js";
 import { WORKLOAD_KINDS } from "../resources/workload.js";
 
 /** CEL variables that only celgate has: a policy that reads one cannot run as a VAP. */
@@ -53,18 +55,31 @@ export type VapExport =
   | { exportable: true; policy: Record<string, unknown>; binding: Record<string, unknown> }
   | { exportable: false; reason: string };
 
+export interface VapExportOptions {
+  /** Lines of each source file, for exact positions inside block scalars (as compile takes them). */
+  fileLines?: (file: string) => readonly string[] | undefined;
+}
+
 /**
  * Turns a compiled policy into a ValidatingAdmissionPolicy and its Binding
  * (admissionregistration.k8s.io/v1), or says why it cannot be one. `podSpec`, `containers`
  * and `params` become VAP variables; `images`, `bundle`, `context` and `now` have no VAP
- * equivalent. Never throws.
+ * equivalent, and celgate's own CEL functions (docs/cel-functions.md) do not exist in
+ * Kubernetes: a call of one is refused with its name and position (file:line:col). Never throws.
  */
-export function exportVap(policy: CompiledPolicy): VapExport {
+export function exportVap(policy: CompiledPolicy, options: VapExportOptions = {}): VapExport {
   const missing = CELGATE_ONLY.filter((name) => policy.reads.has(name));
   if (missing.length > 0) {
     return {
       exportable: false,
       reason: `reads ${missing.map((m) => `\`${m}\``).join(", ")}, which Kubernetes admission does not provide`,
+    };
+  }
+  const celgateCalls = celgateCallsIn(policy, options);
+  if (celgateCalls.length > 0) {
+    return {
+      exportable: false,
+      reason: `calls celgate functions that Kubernetes does not have: ${celgateCalls.join("; ")}`,
     };
   }
   const spec = policy.document.spec;
@@ -164,6 +179,35 @@ export function exportVap(policy: CompiledPolicy): VapExport {
     },
   };
   return { exportable: true, policy: vap, binding };
+}
+
+/** Every call of a celgate function in the policy's expressions, as `name at file:line:col (path)`. */
+function celgateCallsIn(policy: CompiledPolicy, options: VapExportOptions): string[] {
+  const expressions: CompiledExpression[] = [
+    ...policy.variables,
+    ...policy.matchConditions,
+    ...policy.validations.flatMap((v) => (v.messageExpression ? [v.expression, v.messageExpression] : [v.expression])),
+  ];
+  const origin = policy.origin;
+  const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
+  const found: string[] = [];
+  for (const expression of expressions) {
+    for (const call of celgateFunctionCalls(expression.run.ast)) {
+      const base = origin?.position?.(pathSegments(expression.path));
+      const at = expressionPosition(base, expression.source, call.offset, lines ?? []) ?? base;
+      const where = at ? `${origin?.file ?? "<policy>"}:${at.line}:${at.column}` : (origin?.file ?? "<policy>");
+      found.push(`${call.fn.display} at ${where} (${expression.path})`);
+    }
+  }
+  return found;
+}
+
+/** `spec.validations[0].expression` -> ["spec", "validations", 0, "expression"]. */
+function pathSegments(path: string): (string | number)[] {
+  return path
+    .split(/\.|\[|\]/)
+    .filter((part) => part !== "")
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
 function resourceRules(kinds: readonly string[] | undefined, apiGroups: readonly string[] | undefined) {
