@@ -114,7 +114,8 @@ spec:
       "containers",
       "count",
     ]);
-    expect(spec.variables[0].expression).toBe('{"max": 2, "names": ["a", "b"]}');
+    // Kubernetes checks map literals as homogeneous, so mixed values are wrapped in dyn()
+    expect(spec.variables[0].expression).toBe('{"max": dyn(2), "names": dyn(["a", "b"])}');
     expect(spec.variables[3].expression).toBe("size(variables.containers)");
     expect(spec.validations[0].expression).toBe(
       "variables.count <= variables.params.max && variables.podSpec != null",

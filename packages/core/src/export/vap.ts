@@ -261,20 +261,38 @@ function rewriteIdentifiers(source: string, ast: CelAst): string {
   return out;
 }
 
+/**
+ * A CEL literal of a params value. Kubernetes checks aggregate literals as homogeneous, so the
+ * elements of a list or the values of a map that mix CEL types are each wrapped in dyn().
+ */
 function celLiteral(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return celString(value);
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(value);
   if (typeof value === "bigint") return value.toString();
   if (typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return `[${value.map(celLiteral).join(", ")}]`;
+  if (Array.isArray(value)) return `[${homogeneous(value).join(", ")}]`;
   if (typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).map(
-      ([k, v]) => `${celString(k)}: ${celLiteral(v)}`,
-    );
-    return `{${entries.join(", ")}}`;
+    const entries = Object.entries(value as Record<string, unknown>);
+    const values = homogeneous(entries.map(([, v]) => v));
+    return `{${entries.map(([k], i) => `${celString(k)}: ${values[i]}`).join(", ")}}`;
   }
   return "null";
+}
+
+/** The literals of `values`, each wrapped in dyn() when they do not all have one CEL type. */
+function homogeneous(values: readonly unknown[]): string[] {
+  const literals = values.map(celLiteral);
+  const types = new Set(values.map(literalType));
+  return types.size > 1 ? literals.map((l) => `dyn(${l})`) : literals;
+}
+
+function literalType(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (Array.isArray(value)) return "list";
+  if (typeof value === "number") return Number.isInteger(value) ? "int" : "double";
+  if (typeof value === "bigint") return "int";
+  return typeof value;
 }
 
 function celString(text: string): string {

@@ -51,6 +51,26 @@ describe("compile-time checks Kubernetes makes", () => {
     expect(errorRange("['a'].sum() == 'a'")).toBe("['a'].sum()");
   });
 
+  // cel.HomogeneousAggregateLiterals: Kubernetes rejects literals that mix element types.
+  it.each([
+    ["[1, 'a']", "'a'"],
+    ["[1, 2.0] == [1, 2]", "2.0"],
+    ["{'a': 1, 'b': 'x'}.size() == 2", "'x'"],
+    ["{'a': 1, 2: 1}.size() == 2", "2"],
+    ["[[1], ['a']]", "['a']"],
+  ])("%s is a compile error under the odd element", (expression, under) => {
+    expect(compileError(expression)).toMatch(/must have one type .*expected type '.*' but found '.*'/);
+    expect(errorRange(expression)).toBe(under);
+  });
+
+  it("accepts dyn elements, empty literals and format() argument lists (which cel-go exempts)", () => {
+    expect(compileError("[1, dyn('a')]")).toBeUndefined();
+    expect(compileError("[x, 'a', x.y]")).toBeUndefined();
+    expect(compileError("[[], [1]]")).toBeUndefined();
+    expect(compileError("{'a': [], 'b': [1]}")).toBeUndefined();
+    expect(evalCel("'%s has %d replicas'.format(['web', 3])")).toBe("web has 3 replicas");
+  });
+
   // Kubernetes' authorizer library exists only inside an API server.
   it("refuses authorizer with a reason, not as an unknown variable", () => {
     expect(compileError("authorizer.group('apps').resource('deployments').check('create').allowed()")).toBe(

@@ -11,7 +11,12 @@
  * - `format()` with a literal format string and a literal argument list: an unparsable clause,
  *   or a number of arguments other than the clauses use (cel-go's format validator);
  * - `sum()`, `min()`, `max()`, `isSorted()` and `sort()` on a list whose element type is known
- *   and has no such overload in Kubernetes (their overloads are declared per element type).
+ *   and has no such overload in Kubernetes (their overloads are declared per element type);
+ * - list and map literals whose elements (keys, values) have different static types
+ *   (cel.HomogeneousAggregateLiterals), except inside `format()` calls, which cel-go exempts
+ *   (the format list mixes types by design). An element whose type is dyn is not compared: in
+ *   Kubernetes it would mostly have a schema type celgate cannot know. cel-js's own option for
+ *   this also rejects a dyn element next to a typed one, so celgate checks it here instead.
  */
 import { TypeError as CelTypeError } from "@marcbachmann/cel-js";
 import type { CelAst } from "./hooks.js";
@@ -106,11 +111,54 @@ export function checkBeforeTypes(root: CelAst): Error | undefined {
  * (a duration or timestamp conversion) in the same environment and throws its error.
  */
 export function checkAfterTypes(root: CelAst, evaluateLiteral: (expression: string) => unknown): Error | undefined {
-  for (const node of nodesOf(root as Node)) {
+  const nodes = nodesOf(root as Node);
+  const exempt = new Set<Node>();
+  for (const node of nodes) {
+    const call = callParts(node);
+    if (call?.receiver && call.name === "format") for (const arg of call.args) for (const n of nodesOf(arg)) exempt.add(n);
+  }
+  for (const node of nodes) {
+    if (exempt.has(node) && (node.op === "list" || node.op === "map")) continue;
+    if (node.op === "list") {
+      const problem = checkHomogeneous(node.args as Node[], "list element");
+      if (problem) return problem;
+      continue;
+    }
+    if (node.op === "map") {
+      const entries = node.args as [Node, Node][];
+      const problem =
+        checkHomogeneous(
+          entries.map((e) => e[0]),
+          "map key",
+        ) ??
+        checkHomogeneous(
+          entries.map((e) => e[1]),
+          "map value",
+        );
+      if (problem) return problem;
+      continue;
+    }
     const call = callParts(node);
     if (!call) continue;
     const problem = checkCall(node, call, evaluateLiteral);
     if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** The first element whose static type differs from the first typed one; dyn and type parameters match anything. */
+function checkHomogeneous(elements: readonly Node[], what: string): Error | undefined {
+  let expected: CelType | undefined;
+  for (const element of elements) {
+    const type = element.checkedType;
+    if (!type || type.hasDynType || type.hasPlaceholderType) continue;
+    if (!expected) expected = type;
+    else if (type.name !== expected.name) {
+      return error(
+        `${what}s must have one type (Kubernetes checks aggregate literals as homogeneous): expected type '${expected.name}' but found '${type.name}'; wrap one in dyn() to mix them`,
+        element,
+      );
+    }
   }
   return undefined;
 }

@@ -246,8 +246,8 @@ export const listsFunctions: FunctionDoc[] = [
     signature: "<list>.flatten([<int>]) -> <list>",
     description:
       "Splices nested lists into the list, one level deep or to the given depth. cel-go lists extension.",
-    example: "[1, [2, [3, 4]]].flatten()",
-    result: "[1, 2, [3, 4]]",
+    example: "[[1, 2], [3, 4]].flatten()",
+    result: "[1, 2, 3, 4]",
   },
   {
     signature: "<list<T>>.distinct() -> <list<T>>",
@@ -272,7 +272,7 @@ export const listsFunctions: FunctionDoc[] = [
     signature: "<list<T>>.sortBy(<name>, <key expression>) -> <list<T>>",
     description:
       "The elements ordered by a key computed from each (stable for equal keys); the keys must be comparable. cel-go lists extension.",
-    example: "[{'n': 'b', 'p': 2}, {'n': 'a', 'p': 1}].sortBy(e, e.p).map(e, e.n)",
+    example: "[{'n': 'b', 'p': dyn(2)}, {'n': 'a', 'p': dyn(1)}].sortBy(e, e.p).map(e, e.n)",
     result: "['a', 'b']",
   },
   {
