@@ -186,7 +186,9 @@ function celgateCallsIn(policy: CompiledPolicy, options: VapExportOptions): stri
   const expressions: CompiledExpression[] = [
     ...policy.variables,
     ...policy.matchConditions,
-    ...policy.validations.flatMap((v) => (v.messageExpression ? [v.expression, v.messageExpression] : [v.expression])),
+    ...policy.validations.flatMap((v) =>
+      v.messageExpression ? [v.expression, v.messageExpression] : [v.expression],
+    ),
   ];
   const origin = policy.origin;
   const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
@@ -195,7 +197,9 @@ function celgateCallsIn(policy: CompiledPolicy, options: VapExportOptions): stri
     for (const call of celgateFunctionCalls(expression.run.ast)) {
       const base = origin?.position?.(pathSegments(expression.path));
       const at = expressionPosition(base, expression.source, call.offset, lines ?? []) ?? base;
-      const where = at ? `${origin?.file ?? "<policy>"}:${at.line}:${at.column}` : (origin?.file ?? "<policy>");
+      const where = at
+        ? `${origin?.file ?? "<policy>"}:${at.line}:${at.column}`
+        : (origin?.file ?? "<policy>");
       found.push(`${call.fn.display} at ${where} (${expression.path})`);
     }
   }

@@ -23,7 +23,10 @@ export class CelgateEnvironment extends Environment {
     const check = (): TypeCheckResult => {
       if (result) return result;
       const early = checkBeforeTypes(ast);
-      if (early) return (result = { valid: false, error: early as never });
+      if (early) {
+        result = { valid: false, error: early as never };
+        return result;
+      }
       result = parsed.check();
       if (!result.valid) return result;
       installOverrides(ast);

@@ -45,11 +45,7 @@ const matchesOverride: BuiltinOverride = {
   },
 };
 
-const ALL: readonly BuiltinOverride[] = [
-  matchesOverride,
-  ...stringsOverrides,
-  ...timeOverrides,
-];
+const ALL: readonly BuiltinOverride[] = [matchesOverride, ...stringsOverrides, ...timeOverrides];
 /** The overrides of methods (`rcall` nodes) and of global functions (`call` nodes), by name. */
 const METHODS = new Map(ALL.filter((o) => o.method).map((o) => [o.name, o]));
 const FUNCTIONS = new Map(ALL.filter((o) => !o.method).map((o) => [o.name, o]));
@@ -60,7 +56,9 @@ function withPosition(error: unknown, ast: CelAst): unknown {
 }
 
 function isNode(value: unknown): value is CheckedCall {
-  return typeof value === "object" && value !== null && typeof (value as CelAst).op === "string" && "args" in value;
+  return (
+    typeof value === "object" && value !== null && typeof (value as CelAst).op === "string" && "args" in value
+  );
 }
 
 /**

@@ -24,9 +24,9 @@ export {
   celgateFunctionCalls,
 } from "./celgate/index.js";
 export type { FunctionDoc, LibraryDoc } from "./doc.js";
-export { AUTHORIZER_MESSAGE } from "./static-checks.js";
 export { compareQuantities, parseQuantity, Quantity } from "./quantity/index.js";
 export { compileRe2, re2Find, re2Matches } from "./regex/index.js";
+export { AUTHORIZER_MESSAGE } from "./static-checks.js";
 
 /** Registers every library. Call once per Environment: registering twice throws. */
 export function registerKubernetesLibraries(env: Environment): void {

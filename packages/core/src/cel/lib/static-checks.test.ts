@@ -12,15 +12,13 @@ function errorRange(expression: string): string | undefined {
 describe("compile-time checks Kubernetes makes", () => {
   // cel-go's ValidateRegexLiterals and Kubernetes' regex library, which compiles literal patterns
   // when the policy is created: an invalid literal is a compile error, under the pattern.
-  it.each([
-    ["'abc'.matches('[')"],
-    ["matches('abc', '(')"],
-    ["'abc'.find('a(')"],
-    ["'abc'.findAll('*', 2)"],
-  ])("%s: an invalid regex literal is a compile error", (expression) => {
-    expect(compileError(expression)).toMatch(/invalid regular expression/);
-    expect(errorRange(expression)).toMatch(/^'.*'$/);
-  });
+  it.each([["'abc'.matches('[')"], ["matches('abc', '(')"], ["'abc'.find('a(')"], ["'abc'.findAll('*', 2)"]])(
+    "%s: an invalid regex literal is a compile error",
+    (expression) => {
+      expect(compileError(expression)).toMatch(/invalid regular expression/);
+      expect(errorRange(expression)).toMatch(/^'.*'$/);
+    },
+  );
 
   it("checks a pattern that is not a literal at run time", () => {
     expect(compileError("'abc'.matches(p)")).toBeUndefined();
@@ -76,6 +74,8 @@ describe("compile-time checks Kubernetes makes", () => {
     expect(compileError("authorizer.group('apps').resource('deployments').check('create').allowed()")).toBe(
       AUTHORIZER_MESSAGE,
     );
-    expect(errorRange("true && authorizer.serviceAccount('ns', 'sa').check('get').allowed()")).toBe("authorizer");
+    expect(errorRange("true && authorizer.serviceAccount('ns', 'sa').check('get').allowed()")).toBe(
+      "authorizer",
+    );
   });
 });

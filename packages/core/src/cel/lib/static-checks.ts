@@ -60,7 +60,9 @@ export const AUTHORIZER_MESSAGE =
   "authorizer is only available inside a Kubernetes API server; celgate evaluates outside one";
 
 function isNode(value: unknown): value is Node {
-  return typeof value === "object" && value !== null && typeof (value as Node).op === "string" && "args" in value;
+  return (
+    typeof value === "object" && value !== null && typeof (value as Node).op === "string" && "args" in value
+  );
 }
 
 /** Every node of the tree, parents before children. */
@@ -93,7 +95,8 @@ function error(message: string, node: Node): Error {
 /** A call's name, receiver (for methods) and argument nodes. */
 function callParts(node: Node): { name: string; receiver?: Node; args: Node[] } | undefined {
   const args = node.args as unknown[];
-  if (node.op === "rcall") return { name: args[0] as string, receiver: args[1] as Node, args: args[2] as Node[] };
+  if (node.op === "rcall")
+    return { name: args[0] as string, receiver: args[1] as Node, args: args[2] as Node[] };
   if (node.op === "call") return { name: args[0] as string, args: args[1] as Node[] };
   return undefined;
 }
@@ -110,12 +113,16 @@ export function checkBeforeTypes(root: CelAst): Error | undefined {
  * The checks on a type-checked tree; `evaluateLiteral` evaluates a small constant expression
  * (a duration or timestamp conversion) in the same environment and throws its error.
  */
-export function checkAfterTypes(root: CelAst, evaluateLiteral: (expression: string) => unknown): Error | undefined {
+export function checkAfterTypes(
+  root: CelAst,
+  evaluateLiteral: (expression: string) => unknown,
+): Error | undefined {
   const nodes = nodesOf(root as Node);
   const exempt = new Set<Node>();
   for (const node of nodes) {
     const call = callParts(node);
-    if (call?.receiver && call.name === "format") for (const arg of call.args) for (const n of nodesOf(arg)) exempt.add(n);
+    if (call?.receiver && call.name === "format")
+      for (const arg of call.args) for (const n of nodesOf(arg)) exempt.add(n);
   }
   for (const node of nodes) {
     if (exempt.has(node) && (node.op === "list" || node.op === "map")) continue;
@@ -170,7 +177,13 @@ function checkCall(
 ): Error | undefined {
   // regular expressions: x.matches(re), matches(x, re), x.find(re), x.findAll(re[, n])
   const regexArg =
-    name === "matches" ? (receiver ? args[0] : args[1]) : name === "find" || name === "findAll" ? args[0] : undefined;
+    name === "matches"
+      ? receiver
+        ? args[0]
+        : args[1]
+      : name === "find" || name === "findAll"
+        ? args[0]
+        : undefined;
   const pattern = stringLiteral(regexArg);
   if (pattern !== undefined && regexArg) {
     try {

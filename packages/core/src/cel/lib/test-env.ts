@@ -2,8 +2,9 @@
  * A celgate Environment (libraries, evaluation hook, static checks) configured like celgate's
  * own (cel/environment.ts), for the libraries' tests. Unknown variables are dyn.
  */
-import type { FunctionDoc } from "./doc.js";
+
 import { type CelgateEnvironment, createCelgateEnvironment } from "./celgate-environment.js";
+import type { FunctionDoc } from "./doc.js";
 
 let env: CelgateEnvironment | undefined;
 
@@ -31,7 +32,9 @@ export function evalCel(expression: string, variables: Record<string, unknown> =
 export function compileError(expression: string): string | undefined {
   try {
     const checked = libraryEnv().parse(expression).check();
-    return checked.valid ? undefined : ((checked.error as { summary?: string }).summary ?? checked.error?.message);
+    return checked.valid
+      ? undefined
+      : ((checked.error as { summary?: string }).summary ?? checked.error?.message);
   } catch (error) {
     return (error as { summary?: string }).summary ?? (error as Error).message;
   }

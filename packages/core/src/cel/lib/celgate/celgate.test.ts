@@ -20,6 +20,8 @@ describe("celgate library", () => {
       ["<Quantity>.mul()", source.indexOf("mul")],
       ["<Quantity>.mul()", source.lastIndexOf("mul")],
     ]);
-    expect(celgateFunctionCalls(libraryEnv().parse("quantity('1').add(2)").ast as unknown as CelAst)).toEqual([]);
+    expect(celgateFunctionCalls(libraryEnv().parse("quantity('1').add(2)").ast as unknown as CelAst)).toEqual(
+      [],
+    );
   });
 });

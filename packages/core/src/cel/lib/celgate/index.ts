@@ -68,7 +68,9 @@ export function celgateFunctionCalls(root: CelAst): { fn: CelgateFunction; offse
     stack.push(node.args);
     if (node.op !== "rcall" && node.op !== "call") continue;
     const name = (node.args as unknown[])[0];
-    const fn = CELGATE_FUNCTIONS.find((f) => f.name === name && (f.receiver !== undefined) === (node.op === "rcall"));
+    const fn = CELGATE_FUNCTIONS.find(
+      (f) => f.name === name && (f.receiver !== undefined) === (node.op === "rcall"),
+    );
     if (!fn) continue;
     const start = node.start ?? 0;
     const at = typeof node.input === "string" ? node.input.indexOf(fn.name, start) : -1;

@@ -88,7 +88,10 @@ function sortByKeys(list: readonly unknown[], keys: readonly unknown[]): unknown
 }
 
 interface MacroChecker {
-  check(node: unknown, ctx: unknown): { kind: string; name: string; valueType?: unknown; hasDynType?: boolean; hasPlaceholderType?: boolean };
+  check(
+    node: unknown,
+    ctx: unknown,
+  ): { kind: string; name: string; valueType?: unknown; hasDynType?: boolean; hasPlaceholderType?: boolean };
   getType(name: string): unknown;
   createError(code: string, message: string, node: unknown): Error;
 }
@@ -124,7 +127,13 @@ const SORTABLE_KEYS = new Set([
  * `<list>.sortBy(e, keyExpr)`, cel-go's macro: the key expression is type-checked with `e` bound
  * to the element type; a key type known at compile time must be comparable.
  */
-function sortByMacro({ args, receiver }: { args: { op: string; args: unknown }[]; receiver: unknown }): SortByMacro {
+function sortByMacro({
+  args,
+  receiver,
+}: {
+  args: { op: string; args: unknown }[];
+  receiver: unknown;
+}): SortByMacro {
   const variable = args[0];
   if (variable?.op !== "id" || typeof variable.args !== "string") {
     throw celError("sortBy(var, key) requires a simple name as its first argument");
@@ -137,7 +146,11 @@ function sortByMacro({ args, receiver }: { args: { op: string; args: unknown }[]
       const listType = checker.check(macro.receiver, ctx);
       const element = listType.kind === "list" ? listType.valueType : checker.getType("dyn");
       if (listType.kind !== "list" && listType.kind !== "dyn") {
-        throw checker.createError("no_matching_overload", `sortBy() needs a list, got '${listType.name}'`, macro.receiver);
+        throw checker.createError(
+          "no_matching_overload",
+          `sortBy() needs a list, got '${listType.name}'`,
+          macro.receiver,
+        );
       }
       macro.keyCtx = ctx.forkWithVariable(macro.variable, element);
       const keyType = checker.check(macro.key, macro.keyCtx);

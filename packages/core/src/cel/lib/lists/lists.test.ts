@@ -90,7 +90,9 @@ describe("lists library", () => {
     ["[[1]].max()", "max"],
     ["[{'a': 1}].sort()", "sort"],
   ])("%s is a compile error", (expression, name) => {
-    expect(compileError(expression)).toMatch(new RegExp(`found no matching overload for '.*\\.${name}\\(\\)'`));
+    expect(compileError(expression)).toMatch(
+      new RegExp(`found no matching overload for '.*\\.${name}\\(\\)'`),
+    );
   });
 
   it("checks dyn element types at run time", () => {
@@ -108,7 +110,10 @@ describe("sortBy", () => {
     ["['bb', 'a', 'ccc'].sortBy(s, s.size())", ["a", "bb", "ccc"]],
     ["[].sortBy(e, e)", []],
     // equal keys keep their order (map values of two types need dyn(): literals are homogeneous)
-    ["[{'n': 'x', 'p': dyn(1)}, {'n': 'y', 'p': dyn(0)}, {'n': 'z', 'p': dyn(1)}].sortBy(e, e.p).map(e, e.n)", ["y", "x", "z"]],
+    [
+      "[{'n': 'x', 'p': dyn(1)}, {'n': 'y', 'p': dyn(0)}, {'n': 'z', 'p': dyn(1)}].sortBy(e, e.p).map(e, e.n)",
+      ["y", "x", "z"],
+    ],
   ])("%s", (expression, expected) => {
     expect(evalCel(expression)).toEqual(expected);
   });

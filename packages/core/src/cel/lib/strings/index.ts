@@ -36,7 +36,8 @@ export function indexOf(text: string, search: string, offset: bigint): bigint {
   const chars = Array.from(text);
   if (offset >= BigInt(chars.length)) return -1n;
   const sub = Array.from(search);
-  for (let i = Number(offset); i <= chars.length - sub.length; i++) if (occursAt(chars, sub, i)) return BigInt(i);
+  for (let i = Number(offset); i <= chars.length - sub.length; i++)
+    if (occursAt(chars, sub, i)) return BigInt(i);
   return -1n;
 }
 
@@ -220,15 +221,13 @@ export const stringsFunctions: FunctionDoc[] = [
   },
   {
     signature: "<string>.lowerAscii() -> <string>",
-    description:
-      "The string with ASCII letters lower-cased; other characters are left as they are.",
+    description: "The string with ASCII letters lower-cased; other characters are left as they are.",
     example: "'TacoCÆt'.lowerAscii()",
     result: "'tacocÆt'",
   },
   {
     signature: "<string>.upperAscii() -> <string>",
-    description:
-      "The string with ASCII letters upper-cased; other characters are left as they are.",
+    description: "The string with ASCII letters upper-cased; other characters are left as they are.",
     example: "'TacoCæt'.upperAscii()",
     result: "'TACOCæT'",
   },

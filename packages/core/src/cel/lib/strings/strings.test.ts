@@ -225,7 +225,9 @@ describe("string.format (Kubernetes: cel-go strings v2)", () => {
   it("pads to any precision", () => {
     const text = evalCel("'%.1000f'.format([0.5])") as string;
     expect(text).toBe(`0.5${"0".repeat(999)}`);
-    expect(evalCel("'%.1076f'.format([5e-324])")).toMatch(/^0\.0{323}49406564584124654417656879286822137236505980/);
+    expect(evalCel("'%.1076f'.format([5e-324])")).toMatch(
+      /^0\.0{323}49406564584124654417656879286822137236505980/,
+    );
   });
 
   // cel-go's format validator: with a literal format string and a literal argument list, a
