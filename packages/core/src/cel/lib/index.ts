@@ -6,6 +6,7 @@
  */
 import type { Environment } from "@marcbachmann/cel-js";
 import { celgateFunctions, registerCelgateLibrary } from "./celgate/index.js";
+import { comprehensionsFunctions, registerComprehensionsLibrary } from "./comprehensions/index.js";
 import type { FunctionDoc, LibraryDoc } from "./doc.js";
 import { formatFunctions, registerFormatLibrary } from "./format/index.js";
 import { ipFunctions, registerIpLibrary } from "./ip/index.js";
@@ -40,6 +41,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerSemverLibrary(env);
   registerFormatLibrary(env);
   registerTimeLibrary(env);
+  registerComprehensionsLibrary(env);
   registerCelgateLibrary(env);
 }
 
@@ -50,6 +52,12 @@ export const functionLibraries: readonly LibraryDoc[] = [
     summary:
       "cel-go's strings extension at version 2, as Kubernetes enables it. Indexes and lengths count Unicode code points, as Go does (an emoji is one character). `reverse()` belongs to version 3, which Kubernetes does not enable, so it is not available.",
     functions: stringsFunctions,
+  },
+  {
+    name: "Two-variable comprehensions",
+    summary:
+      "cel-go's two-variable comprehension macros, which Kubernetes enables from 1.32: over a list the variables are the index and the element, over a map the key and the value.",
+    functions: comprehensionsFunctions,
   },
   {
     name: "Regular expressions",

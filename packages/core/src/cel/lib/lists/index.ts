@@ -9,6 +9,7 @@ import type { Environment } from "@marcbachmann/cel-js";
 import { Optional } from "@marcbachmann/cel-js";
 import { type Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
 import type { FunctionDoc } from "../doc.js";
+import type { MacroChecker, MacroContext, MacroEvaluator } from "../macro.js";
 import { celCompare, celEquals, celError, celTypeName, checkInt64, registerNamespace } from "../shared.js";
 
 /** lists.range refuses to build longer lists: evaluation budgets count calls, not elements. */
@@ -87,22 +88,6 @@ function sortByKeys(list: readonly unknown[], keys: readonly unknown[]): unknown
   return order.map((i) => list[i]);
 }
 
-interface MacroChecker {
-  check(
-    node: unknown,
-    ctx: unknown,
-  ): { kind: string; name: string; valueType?: unknown; hasDynType?: boolean; hasPlaceholderType?: boolean };
-  getType(name: string): unknown;
-  createError(code: string, message: string, node: unknown): Error;
-}
-interface MacroContext {
-  forkWithVariable(name: string, type: unknown): MacroContext;
-  reuse(parent: unknown): MacroContext;
-  setIterValue(value: unknown, ev: unknown): MacroContext;
-}
-interface MacroEvaluator {
-  run(node: unknown, ctx: unknown): unknown;
-}
 interface SortByMacro {
   receiver: unknown;
   variable: string;
@@ -144,7 +129,7 @@ function sortByMacro({
     key: args[1],
     typeCheck(checker, macro, ctx) {
       const listType = checker.check(macro.receiver, ctx);
-      const element = listType.kind === "list" ? listType.valueType : checker.getType("dyn");
+      const element = (listType.kind === "list" ? listType.valueType : undefined) ?? checker.getType("dyn");
       if (listType.kind !== "list" && listType.kind !== "dyn") {
         throw checker.createError(
           "no_matching_overload",
