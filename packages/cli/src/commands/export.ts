@@ -10,8 +10,8 @@ export const EXPORT_HELP = `Usage: celgate export vap [options] [PATH...]
 Writes a ValidatingAdmissionPolicy and a ValidatingAdmissionPolicyBinding
 (admissionregistration.k8s.io/v1) for every policy in PATH (default: the built-in library)
 that uses only what Kubernetes admission supports. For each other policy, one line on stderr
-says why it cannot be exported (it reads images, bundle, context or now, or calls one of
-celgate's own CEL functions, named with its file:line:col).
+says why it cannot be exported (it reads images, bundle, context or now, or calls a CEL
+function a ValidatingAdmissionPolicy does not have, named with its file:line:col).
 
 Options:
   -s, --select SELECTOR   only policies whose labels match (e.g. "pss=baseline")

@@ -67,9 +67,9 @@ spec:
     expect(result).toEqual({
       exportable: false,
       reason:
-        "calls celgate functions that Kubernetes does not have: " +
-        "<Quantity>.mul() at limits.yaml:7:35 (spec.variables[0].expression); " +
-        "<Quantity>.mul() at limits.yaml:11:74 (spec.validations[0].expression)",
+        "calls functions a ValidatingAdmissionPolicy does not have: " +
+        "<Quantity>.mul() (a celgate function) at limits.yaml:7:35 (spec.variables[0].expression); " +
+        "<Quantity>.mul() (a celgate function) at limits.yaml:11:74 (spec.validations[0].expression)",
     });
     expect(lines[6]?.slice(34, 37)).toBe("mul");
     expect(lines[10]?.slice(73, 76)).toBe("mul");

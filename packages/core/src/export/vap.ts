@@ -1,5 +1,5 @@
 import type { CelAst } from "../cel/environment.js";
-import { celgateFunctionCalls } from "../cel/lib/index.js";
+import { vapUnavailableCalls } from "../cel/lib/index.js";
 import { walkAst } from "../compile/ast.js";
 import type { CompiledExpression, CompiledPolicy } from "../compile/compile.js";
 import { globToRegexSource } from "../match/glob.js";
@@ -64,8 +64,9 @@ export interface VapExportOptions {
  * Turns a compiled policy into a ValidatingAdmissionPolicy and its Binding
  * (admissionregistration.k8s.io/v1), or says why it cannot be one. `podSpec`, `containers`
  * and `params` become VAP variables; `images`, `bundle`, `context` and `now` have no VAP
- * equivalent, and celgate's own CEL functions (docs/cel-functions.md) do not exist in
- * Kubernetes: a call of one is refused with its name and position (file:line:col). Never throws.
+ * equivalent, and celgate's own CEL functions (docs/cel-functions.md) and MutatingAdmissionPolicy's
+ * do not exist in a VAP: a call of one is refused with its name and position (file:line:col).
+ * Never throws.
  */
 export function exportVap(policy: CompiledPolicy, options: VapExportOptions = {}): VapExport {
   const missing = CELGATE_ONLY.filter((name) => policy.reads.has(name));
@@ -75,11 +76,11 @@ export function exportVap(policy: CompiledPolicy, options: VapExportOptions = {}
       reason: `reads ${missing.map((m) => `\`${m}\``).join(", ")}, which Kubernetes admission does not provide`,
     };
   }
-  const celgateCalls = celgateCallsIn(policy, options);
-  if (celgateCalls.length > 0) {
+  const unavailable = unavailableCallsIn(policy, options);
+  if (unavailable.length > 0) {
     return {
       exportable: false,
-      reason: `calls celgate functions that Kubernetes does not have: ${celgateCalls.join("; ")}`,
+      reason: `calls functions a ValidatingAdmissionPolicy does not have: ${unavailable.join("; ")}`,
     };
   }
   const spec = policy.document.spec;
@@ -181,8 +182,8 @@ export function exportVap(policy: CompiledPolicy, options: VapExportOptions = {}
   return { exportable: true, policy: vap, binding };
 }
 
-/** Every call of a celgate function in the policy's expressions, as `name at file:line:col (path)`. */
-function celgateCallsIn(policy: CompiledPolicy, options: VapExportOptions): string[] {
+/** Every call of a function a VAP lacks, as `name (why) at file:line:col (path)`. */
+function unavailableCallsIn(policy: CompiledPolicy, options: VapExportOptions): string[] {
   const expressions: CompiledExpression[] = [
     ...policy.variables,
     ...policy.matchConditions,
@@ -194,13 +195,13 @@ function celgateCallsIn(policy: CompiledPolicy, options: VapExportOptions): stri
   const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
   const found: string[] = [];
   for (const expression of expressions) {
-    for (const call of celgateFunctionCalls(expression.run.ast)) {
+    for (const call of vapUnavailableCalls(expression.run.ast)) {
       const base = origin?.position?.(pathSegments(expression.path));
       const at = expressionPosition(base, expression.source, call.offset, lines ?? []) ?? base;
       const where = at
         ? `${origin?.file ?? "<policy>"}:${at.line}:${at.column}`
         : (origin?.file ?? "<policy>");
-      found.push(`${call.fn.display} at ${where} (${expression.path})`);
+      found.push(`${call.fn.display} (${call.fn.why}) at ${where} (${expression.path})`);
     }
   }
   return found;

@@ -10,6 +10,7 @@ import { comprehensionsFunctions, registerComprehensionsLibrary } from "./compre
 import type { FunctionDoc, LibraryDoc } from "./doc.js";
 import { formatFunctions, registerFormatLibrary } from "./format/index.js";
 import { ipFunctions, registerIpLibrary } from "./ip/index.js";
+import { jsonPatchFunctions, registerJsonPatchLibrary } from "./jsonpatch/index.js";
 import { listsFunctions, registerListsLibrary } from "./lists/index.js";
 import { quantityFunctions, registerQuantityLibrary } from "./quantity/index.js";
 import { regexFunctions, registerRegexLibrary } from "./regex/index.js";
@@ -22,7 +23,8 @@ import { registerUrlLibrary, urlFunctions } from "./url/index.js";
 export {
   CELGATE_FUNCTIONS,
   type CelgateFunction,
-  celgateFunctionCalls,
+  VAP_UNAVAILABLE,
+  vapUnavailableCalls,
 } from "./celgate/index.js";
 export type { FunctionDoc, LibraryDoc } from "./doc.js";
 export { compareQuantities, parseQuantity, Quantity } from "./quantity/index.js";
@@ -42,6 +44,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerFormatLibrary(env);
   registerTimeLibrary(env);
   registerComprehensionsLibrary(env);
+  registerJsonPatchLibrary(env);
   registerCelgateLibrary(env);
 }
 
@@ -106,6 +109,12 @@ export const functionLibraries: readonly LibraryDoc[] = [
     summary:
       "Conversions the CEL standard library defines (so Kubernetes has them) and the engine lacks, for messages that name dates and ages.",
     functions: timeFunctions,
+  },
+  {
+    name: "JSON Patch",
+    summary:
+      "Kubernetes' JSON Patch library. Kubernetes provides it to MutatingAdmissionPolicy only, so `celgate export vap` refuses a policy that calls it.",
+    functions: jsonPatchFunctions,
   },
   {
     name: "celgate functions (not in Kubernetes)",

@@ -1,7 +1,8 @@
 /**
  * celgate's own functions: not part of Kubernetes' CEL environment. A policy may use them, but
  * it cannot run as a ValidatingAdmissionPolicy, so `celgate export vap` refuses a policy that
- * calls one (see `celgateFunctionCalls`), naming the function and where it is called.
+ * calls one (see `vapUnavailableCalls`), naming the function and where it is called. The same
+ * holds for the Kubernetes functions that only MutatingAdmissionPolicy has.
  */
 import type { Environment } from "@marcbachmann/cel-js";
 import type { FunctionDoc } from "../doc.js";
@@ -9,17 +10,30 @@ import type { CelAst } from "../hooks.js";
 import { Quantity } from "../quantity/index.js";
 import { checkInt64 } from "../shared.js";
 
-/** A celgate function: a method on `receiver`, or a global function when receiver is absent. */
+/** A function a VAP cannot call: a method on `receiver`, or a global function when receiver is absent. */
 export interface CelgateFunction {
   name: string;
   receiver?: string;
-  /** How the reference and the export's refusal name it, e.g. `quantity.mul()`. */
+  /** How the reference and the export's refusal name it, e.g. `<Quantity>.mul()`. */
   display: string;
+  /** Why a ValidatingAdmissionPolicy cannot call it. */
+  why: string;
 }
 
 /** Every celgate function; no Kubernetes function has any of these names. */
 export const CELGATE_FUNCTIONS: readonly CelgateFunction[] = [
-  { name: "mul", receiver: "kubernetes.Quantity", display: "<Quantity>.mul()" },
+  { name: "mul", receiver: "kubernetes.Quantity", display: "<Quantity>.mul()", why: "a celgate function" },
+];
+
+/** Every function a ValidatingAdmissionPolicy cannot call: celgate's, and MutatingAdmissionPolicy's. */
+export const VAP_UNAVAILABLE: readonly CelgateFunction[] = [
+  ...CELGATE_FUNCTIONS,
+  {
+    name: "escapeKey",
+    receiver: "jsonpatch",
+    display: "jsonpatch.escapeKey()",
+    why: "MutatingAdmissionPolicy only",
+  },
 ];
 
 /** Registers celgate's own functions. */
@@ -46,11 +60,11 @@ interface Located extends CelAst {
 }
 
 /**
- * The calls of celgate functions in a parsed expression, each with the offset of the
- * function's name in the expression, in source order. A method is matched by name alone:
- * whatever its receiver, Kubernetes has no method of that name.
+ * The calls of functions a ValidatingAdmissionPolicy cannot call (VAP_UNAVAILABLE) in a parsed
+ * expression, each with the offset of the function's name in the expression, in source order.
+ * A method is matched by name alone: whatever its receiver, a VAP has no method of that name.
  */
-export function celgateFunctionCalls(root: CelAst): { fn: CelgateFunction; offset: number }[] {
+export function vapUnavailableCalls(root: CelAst): { fn: CelgateFunction; offset: number }[] {
   const found: { fn: CelgateFunction; offset: number }[] = [];
   const stack: unknown[] = [root];
   while (stack.length > 0) {
