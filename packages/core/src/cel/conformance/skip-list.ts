@@ -40,11 +40,7 @@ const HETEROGENEOUS_EQ =
 const INT_OVERFLOW = "cel-js does not report int64 overflow for -(-2^63) and -2^63 / -1 (it returns 2^63)";
 const DOUBLE_TO_INT_RANGE =
   "cel-js int(double) and uint(double) do not reject values outside the int64/uint64 range (int(1e19) is 10^19)";
-const OPT_NON_ZERO = "cel-js has no optional.ofNonZeroValue()";
-const OPT_MAP = "cel-js has no optMap() or optFlatMap() on optionals";
 const OPT_LITERALS = "cel-js cannot parse optional list elements and map entries ([?x], {?k: v})";
-const OPT_EQUALITY =
-  "cel-js has no equality on optionals (optional.none() == optional.none() is a type error)";
 const OPT_SELECT_ON_OPTIONAL =
   "cel-js type check rejects a plain select or an index on an optional value (optional.none().?f, optional.of(m).c), which cel-go allows";
 const OPT_NULL_FIELD =
@@ -88,7 +84,7 @@ const TYPE_PARAM_LEAK =
 const TYPE_DEDUCTION =
   "cel-js check() deduces dyn where cel-go narrows the type (optional<int> for [optional.of(1), null][0])";
 const EMPTY_MAP_INDEX =
-  "cel-js check() cannot index the result of mapping an empty list (`Cannot index type 'undefined'`)";
+  "cel-js check() cannot select from the element of an empty list or map literal (`Cannot index type 'undefined'`, {}.?key.optFlatMap(k, k.?subkey))";
 const ABSTRACT_TYPES =
   "declares functions over an abstract parametric type (tuple<T, U, V>), which cel-js cannot declare";
 const UNKNOWNS =
@@ -243,21 +239,6 @@ export const SKIPS: Readonly<Record<string, string>> = {
     "conversions/int/double_range",
     "conversions/uint/double_uint_max_range",
   ]),
-  ...each(OPT_NON_ZERO, [
-    "optionals/optionals/null_non_zero_value",
-    "optionals/optionals/optional_ofNonZeroValue_or_optional_value",
-    "optionals/optionals/optional_chaining_1",
-    "optionals/optionals/optional_chaining_10",
-  ]),
-  ...each(OPT_MAP, [
-    "optionals/optionals/none_optMap_hasValue",
-    "optionals/optionals/optional_of_optMap_value",
-    "optionals/optionals/empty_map_optFlatMap_hasValue",
-    "optionals/optionals/map_empty_submap_optFlatMap_hasValue",
-    "optionals/optionals/map_submap_subkey_optFlatMap_value",
-    "optionals/optionals/map_submap_optFlatMap_value",
-    "optionals/optionals/map_optindex_optFlatMap_optional_ofNonZeroValue_hasValue",
-  ]),
   ...each(OPT_LITERALS, [
     "optionals/optionals/optional_chaining_12",
     "optionals/optionals/optional_chaining_13",
@@ -265,16 +246,6 @@ export const SKIPS: Readonly<Record<string, string>> = {
     "optionals/optionals/optional_chaining_15",
     "optionals/optionals/optional_chaining_16",
     "optionals/optionals/map_optional_entry_has",
-  ]),
-  ...each(OPT_EQUALITY, [
-    "optionals/optionals/optional_eq_none_none",
-    "optionals/optionals/optional_eq_none_int",
-    "optionals/optionals/optional_eq_int_none",
-    "optionals/optionals/optional_eq_int_int",
-    "optionals/optionals/optional_ne_none_none",
-    "optionals/optionals/optional_ne_none_int",
-    "optionals/optionals/optional_ne_int_none",
-    "optionals/optionals/optional_ne_int_int",
   ]),
   ...each(OPT_SELECT_ON_OPTIONAL, [
     "optionals/optionals/map_undefined_entry_hasValue",
@@ -413,6 +384,7 @@ export const SKIPS: Readonly<Record<string, string>> = {
     "type_deductions/flexible_type_parameter_assignment/list_parameter_order_independent",
   ]),
   "type_deductions/flexible_type_parameter_assignment/unconstrained_type_var_as_dyn": EMPTY_MAP_INDEX,
+  "optionals/optionals/empty_map_optFlatMap_hasValue": EMPTY_MAP_INDEX,
   "type_deductions/legacy_nullable_types/null_assignable_to_abstract_parameter_candidate": TYPE_DEDUCTION,
   "type_deductions/type_parameters": ABSTRACT_TYPES,
 };

@@ -12,6 +12,7 @@ import { formatFunctions, registerFormatLibrary } from "./format/index.js";
 import { ipFunctions, registerIpLibrary } from "./ip/index.js";
 import { jsonPatchFunctions, registerJsonPatchLibrary } from "./jsonpatch/index.js";
 import { listsFunctions, registerListsLibrary } from "./lists/index.js";
+import { optionalsFunctions, registerOptionalsLibrary } from "./optionals/index.js";
 import { quantityFunctions, registerQuantityLibrary } from "./quantity/index.js";
 import { regexFunctions, registerRegexLibrary } from "./regex/index.js";
 import { registerSemverLibrary, semverFunctions } from "./semver/index.js";
@@ -44,6 +45,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerFormatLibrary(env);
   registerTimeLibrary(env);
   registerComprehensionsLibrary(env);
+  registerOptionalsLibrary(env);
   registerJsonPatchLibrary(env);
   registerCelgateLibrary(env);
 }
@@ -61,6 +63,12 @@ export const functionLibraries: readonly LibraryDoc[] = [
     summary:
       "cel-go's two-variable comprehension macros, which Kubernetes enables from 1.32: over a list the variables are the index and the element, over a map the key and the value.",
     functions: comprehensionsFunctions,
+  },
+  {
+    name: "Optional values",
+    summary:
+      "The parts of cel-go's optional types library the engine lacks (it provides `optional.of`, `optional.none`, `.?`, `[?]`, `hasValue`, `value`, `orValue`, `or`).",
+    functions: optionalsFunctions,
   },
   {
     name: "Regular expressions",
