@@ -12,6 +12,7 @@ import { formatFunctions, registerFormatLibrary } from "./format/index.js";
 import { ipFunctions, registerIpLibrary } from "./ip/index.js";
 import { jsonPatchFunctions, registerJsonPatchLibrary } from "./jsonpatch/index.js";
 import { listsFunctions, registerListsLibrary } from "./lists/index.js";
+import { numbersFunctions, registerNumbersLibrary } from "./numbers/index.js";
 import { optionalsFunctions, registerOptionalsLibrary } from "./optionals/index.js";
 import { quantityFunctions, registerQuantityLibrary } from "./quantity/index.js";
 import { regexFunctions, registerRegexLibrary } from "./regex/index.js";
@@ -46,6 +47,7 @@ export function registerKubernetesLibraries(env: Environment): void {
   registerTimeLibrary(env);
   registerComprehensionsLibrary(env);
   registerOptionalsLibrary(env);
+  registerNumbersLibrary(env);
   registerJsonPatchLibrary(env);
   registerCelgateLibrary(env);
 }
@@ -63,6 +65,12 @@ export const functionLibraries: readonly LibraryDoc[] = [
     summary:
       "cel-go's two-variable comprehension macros, which Kubernetes enables from 1.32: over a list the variables are the index and the element, over a map the key and the value.",
     functions: comprehensionsFunctions,
+  },
+  {
+    name: "Numbers",
+    summary:
+      "Equality across int, uint and double, which the CEL specification defines and the engine lacks.",
+    functions: numbersFunctions,
   },
   {
     name: "Optional values",
