@@ -9,7 +9,8 @@
  *   ValidateRegexLiterals and Kubernetes' precompiled regex library);
  * - literal durations and timestamps (ValidateDurationLiterals, ValidateTimestampLiterals);
  * - `format()` with a literal format string and a literal argument list: an unparsable clause,
- *   or a number of arguments other than the clauses use (cel-go's format validator);
+ *   a number of arguments other than the clauses use, or an argument of a known type its
+ *   clause does not take (cel-go's format validator);
  * - `sum()`, `min()`, `max()`, `isSorted()` and `sort()` on a list whose element type is known
  *   and has no such overload in Kubernetes (their overloads are declared per element type);
  * - list and map literals whose elements (keys, values) have different static types
@@ -21,7 +22,7 @@
 import { TypeError as CelTypeError } from "@marcbachmann/cel-js";
 import type { CelAst } from "./hooks.js";
 import { compileRe2 } from "./regex/index.js";
-import { countFormatClauses } from "./strings/format.js";
+import { formatClauseVerbs } from "./strings/format.js";
 
 /** A node as cel-js leaves it after type checking. */
 interface Node extends CelAst {
@@ -153,6 +154,54 @@ export function checkAfterTypes(
   return undefined;
 }
 
+const NUMBERS = ["int", "uint"];
+/** The argument types each format verb takes (cel-go's formatting, strings version 2). */
+const FORMAT_ARGUMENTS: Readonly<Record<string, (type: CelType) => boolean>> = {
+  s: (t) =>
+    !t.name.startsWith("optional") && !t.name.startsWith("kubernetes.") && !t.name.startsWith("celgate."),
+  d: (t) => NUMBERS.includes(t.name),
+  // %f and %e also take the strings "NaN", "Infinity" and "-Infinity"
+  f: (t) => t.name === "double" || t.name === "string",
+  e: (t) => t.name === "double" || t.name === "string",
+  b: (t) => NUMBERS.includes(t.name) || t.name === "bool",
+  x: (t) => [...NUMBERS, "string", "bytes"].includes(t.name),
+  X: (t) => [...NUMBERS, "string", "bytes"].includes(t.name),
+  o: (t) => NUMBERS.includes(t.name),
+};
+
+/**
+ * cel-go's format validator, for a literal format string and a literal argument list: every
+ * clause must parse, the list must have one argument per clause, and an argument whose type
+ * is known must suit its clause.
+ */
+function checkFormat(receiver: Node, list: Node | undefined): Error | undefined {
+  const template = stringLiteral(receiver);
+  if (template === undefined || list?.op !== "list") return undefined;
+  let verbs: string[];
+  try {
+    verbs = formatClauseVerbs(template);
+  } catch (e) {
+    return error((e as Error).message, receiver);
+  }
+  const elements = list.args as Node[];
+  if (elements.length !== verbs.length) {
+    const n = verbs.length;
+    return error(
+      `format() uses ${n} argument${n === 1 ? "" : "s"} but is given ${elements.length}`,
+      elements.length > n ? (elements[n] ?? list) : list,
+    );
+  }
+  for (const [i, verb] of verbs.entries()) {
+    const element = elements[i];
+    const type = element?.checkedType;
+    if (!element || !type || type.hasDynType || type.hasPlaceholderType) continue;
+    if (!FORMAT_ARGUMENTS[verb]?.(type)) {
+      return error(`format() clause %${verb} cannot format an argument of type '${type.name}'`, element);
+    }
+  }
+  return undefined;
+}
+
 /** The first element whose static type differs from the first typed one; dyn and type parameters match anything. */
 function checkHomogeneous(elements: readonly Node[], what: string): Error | undefined {
   let expected: CelType | undefined;
@@ -206,23 +255,8 @@ function checkCall(
   }
 
   if (receiver && name === "format" && args.length === 1) {
-    const template = stringLiteral(receiver);
-    const list = args[0];
-    if (template !== undefined && list?.op === "list") {
-      let clauses: number;
-      try {
-        clauses = countFormatClauses(template);
-      } catch (e) {
-        return error((e as Error).message, receiver);
-      }
-      const given = (list.args as unknown[]).length;
-      if (given !== clauses) {
-        return error(
-          `format() uses ${clauses} argument${clauses === 1 ? "" : "s"} but is given ${given}`,
-          given > clauses ? ((list.args as Node[])[clauses] ?? list) : list,
-        );
-      }
-    }
+    const problem = checkFormat(receiver, args[0]);
+    if (problem) return problem;
   }
 
   const allowed = ELEMENT_TYPES[name];

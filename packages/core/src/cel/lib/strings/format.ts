@@ -60,11 +60,12 @@ export function formatString(template: string, args: readonly unknown[]): string
 }
 
 /**
- * The number of arguments `template` consumes. Throws a CEL error with cel-go's message for a
- * clause it cannot parse. Used to check literal format calls at compile time.
+ * The verb of each clause of `template` (`s`, `d`, `f`, ...), one per argument it consumes.
+ * Throws a CEL error with cel-go's message for a clause it cannot parse. Used to check literal
+ * format calls at compile time.
  */
-export function countFormatClauses(template: string): number {
-  let count = 0;
+export function formatClauseVerbs(template: string): string[] {
+  const verbs: string[] = [];
   let i = 0;
   while (i < template.length) {
     if (template[i] !== "%") {
@@ -76,10 +77,11 @@ export function countFormatClauses(template: string): number {
       continue;
     }
     if (i + 1 >= template.length) throw celError("unexpected end of string");
-    i += 1 + parseClause(template, i + 1).length;
-    count++;
+    const { length } = parseClause(template, i + 1);
+    verbs.push(template[i + length] ?? "");
+    i += 1 + length;
   }
-  return count;
+  return verbs;
 }
 
 /** Parses `[.precision]verb` at `start`: the clause and how many characters it used. */

@@ -268,7 +268,7 @@ export const stringsFunctions: FunctionDoc[] = [
   {
     signature: "<string>.format(<list>) -> <string>",
     description:
-      "printf-style formatting as Kubernetes does it: %s (any value; lists and maps print their strings quoted), %d, %f and %.Nf (en-US digit grouping), %e, %b, %x, %X, %o, and %% for a percent sign. Too few arguments or a wrong type is an error. When the format string and the argument list are literals, an unknown clause and a wrong argument count are compile errors, as in Kubernetes.",
+      "printf-style formatting as Kubernetes does it: %s (any value; lists and maps print their strings quoted), %d, %f and %.Nf (en-US digit grouping), %e, %b, %x, %X, %o, and %% for a percent sign. Too few arguments or a wrong type is an error. When the format string and the argument list are literals, an unknown clause, a wrong argument count and an argument of a type its clause does not take are compile errors, as in Kubernetes.",
     example: "'%s has %d replicas (%.1f%%)'.format(['web', 3, 37.5])",
     result: "'web has 3 replicas (37.5%)'",
   },

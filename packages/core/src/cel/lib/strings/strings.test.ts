@@ -218,7 +218,35 @@ describe("string.format (Kubernetes: cel-go strings v2)", () => {
     ],
     ["%s", "[1, quantity('1')]", "error during formatting: no formatting function for kubernetes.Quantity"],
   ])("%j with [%s] is an error", (template, args, message) => {
-    expect(evalError(`${JSON.stringify(template)}.format([${args}])`)).toBe(message);
+    // dyn() hides the list from the compile-time check, so these are cel-go's run-time errors
+    expect(evalError(`${JSON.stringify(template)}.format(dyn([${args}]))`)).toBe(message);
+  });
+
+  // cel-go's format validator also checks the type of each literal argument against its clause
+  it.each([
+    ["'%d'.format(['a'])", "format() clause %d cannot format an argument of type 'string'"],
+    ["'%d'.format([2.5])", "format() clause %d cannot format an argument of type 'double'"],
+    ["'%o'.format([true])", "format() clause %o cannot format an argument of type 'bool'"],
+    ["'%x'.format([0.5])", "format() clause %x cannot format an argument of type 'double'"],
+    [
+      "'%s'.format([quantity('1')])",
+      "format() clause %s cannot format an argument of type 'kubernetes.Quantity'",
+    ],
+    ["'%f %s'.format([1, 'a'])", "format() clause %f cannot format an argument of type 'int'"],
+  ])("%s is a compile error", (expression, message) => {
+    expect(compileError(expression)).toBe(message);
+  });
+
+  it("accepts the types each clause takes", () => {
+    for (const expression of [
+      "'%s %s %s %s'.format(['a', 1, 2.5, [1]])",
+      "'%d %d'.format([1, 2u])",
+      "'%f %e %f'.format([1.5, 2.5, 'NaN'])",
+      "'%b %b %x %X %o'.format([5, true, 'hi', b'hi', 8])",
+      "'%s %d'.format([x, x])",
+    ]) {
+      expect(compileError(expression), expression).toBeUndefined();
+    }
   });
 
   // Kubernetes' strings version 2 has no precision limit (cel-go's limit of 100 came with version 5).
