@@ -51,6 +51,14 @@ export class CelgateEnvironment extends Environment {
     return parsed();
   }
 
+  override check(expression: string): TypeCheckResult {
+    try {
+      return this.parse(expression).check();
+    } catch (error) {
+      return { valid: false, error: error as never };
+    }
+  }
+
   override evaluate(expression: string, context?: Record<string, unknown>): unknown {
     return this.parse(expression)(context);
   }

@@ -79,3 +79,14 @@ describe("compile-time checks Kubernetes makes", () => {
     );
   });
 });
+
+describe("every entry point of the environment runs the checks", () => {
+  it("check(), parse().check() and evaluate() agree", () => {
+    const env = libraryEnv();
+    expect(env.check("[1, 'a']").valid).toBe(false);
+    expect(env.parse("[1, 'a']").check().valid).toBe(false);
+    expect(() => env.evaluate("[1, 'a']")).toThrow(/must have one type/);
+    expect(env.check("'a'.matches('(')").valid).toBe(false);
+    expect(env.check("1 +").valid).toBe(false);
+  });
+});
