@@ -6,11 +6,12 @@
  * (2) cel-js's built-in functions cannot be re-registered, so after type checking,
  *     `installOverrides` wraps the overload dispatcher cel-js stores on each call node of a
  *     built-in whose semantics differ from Kubernetes' (`matches` with RE2's linear-time
- *     matching, the string functions by code point, `duration('0')`).
+ *     matching, the string functions by code point, `duration('0')`), and of the int
+ *     negation and division, which cel-js lets overflow int64 (`-(-2^63)`, `-2^63 / -1`).
  */
 import type { Environment } from "@marcbachmann/cel-js";
 import { re2Matches } from "./regex/index.js";
-import { type BuiltinOverride, celError, FALLBACK } from "./shared.js";
+import { type BuiltinOverride, celError, FALLBACK, INT64_MAX, INT64_MIN } from "./shared.js";
 import { stringsOverrides } from "./strings/index.js";
 import { timeOverrides } from "./time/index.js";
 
@@ -31,8 +32,11 @@ interface CelEvaluator {
  * differs between methods and functions).
  */
 interface CheckedCall extends CelAst {
-  handle?: (values: unknown[], a: unknown, b: unknown) => unknown;
+  handle?: (values: unknown[], a: unknown, b: unknown, c?: unknown) => unknown;
 }
+
+/** Operators whose int result cel-js does not check against the int64 range. */
+const UNCHECKED_INT_OPERATORS = new Set(["-_", "/"]);
 
 const matchesOverride: BuiltinOverride = {
   method: true,
@@ -82,6 +86,21 @@ export function installOverrides(root: CelAst): void {
     }
     stack.push(item.args);
     const op = item.op;
+    if (UNCHECKED_INT_OPERATORS.has(op)) {
+      const original = item.handle;
+      if (!original || wrapped.has(original)) continue;
+      const node = item;
+      const handle = (a: unknown, b: unknown, c: unknown, d?: unknown): unknown => {
+        const result = (original as (...args: unknown[]) => unknown)(a, b, c, d);
+        if (typeof result === "bigint" && (result > INT64_MAX || result < INT64_MIN)) {
+          throw withPosition(celError("integer overflow"), node);
+        }
+        return result;
+      };
+      wrapped.add(handle);
+      node.handle = handle as CheckedCall["handle"];
+      continue;
+    }
     if (op !== "rcall" && op !== "call") continue;
     const o = (op === "rcall" ? METHODS : FUNCTIONS).get((item.args as unknown[])[0] as string);
     const original = item.handle;

@@ -2,7 +2,8 @@
  * Equality between numbers of different types (`1 == 1.0`, `2u != 2`), which the CEL
  * specification defines (heterogeneous equality, cel-go 0.10+ as Kubernetes runs it) and
  * cel-js lacks between static types. Values compare exactly: 2^53 + 1 is not equal to its
- * nearest double. One registration serves both operand orders and `!=`.
+ * nearest double. One registration serves both operand orders and `!=`. (Int negation and
+ * division, which cel-js lets overflow int64, are checked in ../hooks.ts.)
  */
 import type { Environment } from "@marcbachmann/cel-js";
 import type { FunctionDoc } from "../doc.js";

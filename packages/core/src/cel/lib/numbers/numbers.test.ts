@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { docCheckExpression, evalCel } from "../test-env.js";
+import { docCheckExpression, evalCel, evalError } from "../test-env.js";
 import { numbersFunctions } from "./index.js";
 
 // CEL heterogeneous equality (cel-spec comparisons.textproto, cel-go as Kubernetes runs it)
@@ -20,5 +20,24 @@ describe("numeric equality across types", () => {
     ["x == 1.0", true],
   ])("%s", (expression, expected) => {
     expect(evalCel(expression, { x: 1n })).toBe(expected);
+  });
+});
+
+// cel-go reports int64 overflow for every int operation (cel-spec integer_math int64_math)
+describe("int64 overflow", () => {
+  it.each([
+    ["-(-9223372036854775808)"],
+    ["-9223372036854775808 / -1"],
+    ["-x"],
+    ["x / -1"],
+    ["9223372036854775807 + 1"],
+  ])("%s is an error", (expression) => {
+    expect(evalError(expression, { x: -(2n ** 63n) })).toMatch(/integer overflow/);
+  });
+
+  it("leaves results in range alone", () => {
+    expect(evalCel("-(-9223372036854775807) / 1", {})).toBe(9223372036854775807n);
+    expect(evalCel("x % -1", { x: -(2n ** 63n) })).toBe(0n);
+    expect(evalCel("-(2.5) / -1.0", {})).toBe(2.5);
   });
 });
