@@ -10,6 +10,7 @@
  *     negation and division, which cel-js lets overflow int64 (`-(-2^63)`, `-2^63 / -1`).
  */
 import type { Environment } from "@marcbachmann/cel-js";
+import { numbersOverrides } from "./numbers/index.js";
 import { re2Matches } from "./regex/index.js";
 import { type BuiltinOverride, celError, FALLBACK, INT64_MAX, INT64_MIN } from "./shared.js";
 import { stringsOverrides } from "./strings/index.js";
@@ -49,7 +50,12 @@ const matchesOverride: BuiltinOverride = {
   },
 };
 
-const ALL: readonly BuiltinOverride[] = [matchesOverride, ...stringsOverrides, ...timeOverrides];
+const ALL: readonly BuiltinOverride[] = [
+  matchesOverride,
+  ...stringsOverrides,
+  ...timeOverrides,
+  ...numbersOverrides,
+];
 /** The overrides of methods (`rcall` nodes) and of global functions (`call` nodes), by name. */
 const METHODS = new Map(ALL.filter((o) => o.method).map((o) => [o.name, o]));
 const FUNCTIONS = new Map(ALL.filter((o) => !o.method).map((o) => [o.name, o]));

@@ -2,12 +2,43 @@
  * Equality between numbers of different types (`1 == 1.0`, `2u != 2`), which the CEL
  * specification defines (heterogeneous equality, cel-go 0.10+ as Kubernetes runs it) and
  * cel-js lacks between static types. Values compare exactly: 2^53 + 1 is not equal to its
- * nearest double. One registration serves both operand orders and `!=`. (Int negation and
- * division, which cel-js lets overflow int64, are checked in ../hooks.ts.)
+ * nearest double. One registration serves both operand orders and `!=`. Also the checked
+ * conversions of doubles to int and uint (`numbersOverrides`); int negation and division,
+ * which cel-js lets overflow int64, are checked in ../hooks.ts.
  */
 import type { Environment } from "@marcbachmann/cel-js";
 import type { FunctionDoc } from "../doc.js";
-import { celEquals } from "../shared.js";
+import { type BuiltinOverride, celEquals, celError, FALLBACK } from "../shared.js";
+
+const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
+
+/**
+ * int(double) and uint(double) fail outside the target range, as cel-go's checked conversions
+ * do (cel-js converts 1e19 to an int beyond int64); otherwise cel-js converts.
+ */
+export const numbersOverrides: readonly BuiltinOverride[] = [
+  {
+    method: false,
+    name: "int",
+    apply: ([x]) => {
+      if (typeof x !== "number") return FALLBACK;
+      if (!Number.isFinite(x) || x <= -TWO_63 || x >= TWO_63)
+        throw celError(`range error converting ${x} to int`);
+      return FALLBACK;
+    },
+  },
+  {
+    method: false,
+    name: "uint",
+    apply: ([x]) => {
+      if (typeof x !== "number") return FALLBACK;
+      if (!Number.isFinite(x) || x <= -1 || x >= TWO_64)
+        throw celError(`range error converting ${x} to uint`);
+      return FALLBACK;
+    },
+  },
+];
 
 export function registerNumbersLibrary(env: Environment): void {
   const equal = (a: unknown, b: unknown) => celEquals(a, b);

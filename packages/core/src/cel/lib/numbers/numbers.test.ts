@@ -41,3 +41,20 @@ describe("int64 overflow", () => {
     expect(evalCel("-(2.5) / -1.0", {})).toBe(2.5);
   });
 });
+
+// cel-go's checked conversions (cel-spec conversions int/uint range tests)
+describe("int() and uint() of a double out of range", () => {
+  it.each([["int(1e19)"], ["int(-1e19)"], ["int(double('NaN'))"], ["uint(-1.0)"], ["uint(2e19)"]])(
+    "%s is an error",
+    (expression) => {
+      expect(evalError(expression)).toMatch(/range error/);
+    },
+  );
+
+  it("converts values in range", () => {
+    expect(evalCel("int(-5.9)")).toBe(-5n);
+    expect(evalCel("int(9.2e18)")).toBe(9200000000000000000n);
+    expect(evalCel("uint(2.5) == 2u")).toBe(true);
+    expect(evalCel("int('12')")).toBe(12n);
+  });
+});
