@@ -7,8 +7,9 @@
  * which cel-js lets overflow int64, are checked in ../hooks.ts.
  */
 import type { Environment } from "@marcbachmann/cel-js";
+import type { UnsignedInt } from "@marcbachmann/cel-js/evaluator";
 import type { FunctionDoc } from "../doc.js";
-import { type BuiltinOverride, celEquals, celError, FALLBACK } from "../shared.js";
+import { type BuiltinOverride, celCompare, celEquals, celError, FALLBACK, INT64_MAX } from "../shared.js";
 
 const TWO_63 = 2 ** 63;
 const TWO_64 = 2 ** 64;
@@ -45,6 +46,15 @@ export function registerNumbersLibrary(env: Environment): void {
   env.registerOperator("int == double", equal);
   env.registerOperator("int == uint", equal);
   env.registerOperator("uint == double", equal);
+  env.registerFunction("int(uint): int", (u: UnsignedInt) => {
+    if (u.value > INT64_MAX) throw celError(`range error converting ${u.value} to int`);
+    return u.value;
+  });
+  // the standard library orders bytes lexicographically
+  env.registerOperator("bytes < bytes", (a: Uint8Array, b: Uint8Array) => celCompare(a, b) < 0);
+  env.registerOperator("bytes <= bytes", (a: Uint8Array, b: Uint8Array) => celCompare(a, b) <= 0);
+  env.registerOperator("bytes > bytes", (a: Uint8Array, b: Uint8Array) => celCompare(a, b) > 0);
+  env.registerOperator("bytes >= bytes", (a: Uint8Array, b: Uint8Array) => celCompare(a, b) >= 0);
 }
 
 export const numbersFunctions: FunctionDoc[] = [
@@ -53,6 +63,18 @@ export const numbersFunctions: FunctionDoc[] = [
     description:
       "Numbers of different types are equal when their values are, exactly (CEL's heterogeneous equality). Lists and maps of mixed numeric types are not compared this way.",
     example: "1 == 1.0 && 2u == 2 && 9007199254740993 != 9007199254740992.0",
+    result: "true",
+  },
+  {
+    signature: "int(<uint>) -> <int>",
+    description: "The uint as an int; an error above the int range.",
+    example: "int(42u)",
+    result: "42",
+  },
+  {
+    signature: "<bytes> < <bytes> -> <bool>",
+    description: "Bytes compare lexicographically (also <=, >, >=).",
+    example: "b'abc' < b'abd'",
     result: "true",
   },
 ];

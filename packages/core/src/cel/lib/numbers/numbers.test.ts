@@ -58,3 +58,21 @@ describe("int() and uint() of a double out of range", () => {
     expect(evalCel("int('12')")).toBe(12n);
   });
 });
+
+describe("int(uint) and bytes ordering (CEL standard library)", () => {
+  it.each([
+    ["int(42u)", 42n],
+    ["b'a' < b'b'", true],
+    ["b'ab' > b'a'", true],
+    ["b'' >= b''", true],
+    ["b'b' <= b'a'", false],
+  ])("%s", (expression, expected) => {
+    expect(evalCel(expression)).toBe(expected);
+  });
+
+  it("refuses a uint above the int range", () => {
+    expect(evalError("int(18446744073709551615u)")).toBe(
+      "range error converting 18446744073709551615 to int",
+    );
+  });
+});

@@ -20,6 +20,9 @@ export function registerTimeLibrary(env: Environment): void {
   });
   env.registerFunction(`int(${TIMESTAMP}): int`, (t: Date) => BigInt(Math.floor(t.getTime() / 1000)));
   env.registerFunction(`string(${DURATION}): string`, (d: Duration) => formatDuration(d));
+  // the standard library's identity conversions
+  env.registerFunction(`timestamp(${TIMESTAMP}): ${TIMESTAMP}`, (t: Date) => t);
+  env.registerFunction(`duration(${DURATION}): ${DURATION}`, (d: Duration) => d);
 }
 
 /** Go's time.ParseDuration takes a bare zero, signed or not, without a unit. */
