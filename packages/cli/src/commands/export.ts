@@ -10,7 +10,8 @@ export const EXPORT_HELP = `Usage: celgate export vap [options] [PATH...]
 Writes a ValidatingAdmissionPolicy and a ValidatingAdmissionPolicyBinding
 (admissionregistration.k8s.io/v1) for every policy in PATH (default: the built-in library)
 that uses only what Kubernetes admission supports. For each other policy, one line on stderr
-says why it cannot be exported (it reads images, bundle, context or now).
+says why it cannot be exported (it reads images, bundle, context or now, or calls a CEL
+function a ValidatingAdmissionPolicy does not have, named with its file:line:col).
 
 Options:
   -s, --select SELECTOR   only policies whose labels match (e.g. "pss=baseline")
@@ -39,7 +40,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     process.stdout.write(EXPORT_HELP);
     return EXIT.allowed;
   }
-  const { set } = loadPolicyInputs(positionals.length > 0 ? positionals : undefined);
+  const { set, documents: sources } = loadPolicyInputs(positionals.length > 0 ? positionals : undefined);
   let policies = set.policies;
   if (values.select !== undefined) {
     const { parseLabelSelector } = await import("@celgate/core");
@@ -50,7 +51,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const documents: string[] = [];
   let skipped = 0;
   for (const policy of policies) {
-    const result = exportVap(policy);
+    const result = exportVap(policy, { fileLines: (file) => sources.lines.get(file) });
     if (!result.exportable) {
       skipped++;
       process.stderr.write(`not exported: ${policy.name}: ${result.reason}\n`);

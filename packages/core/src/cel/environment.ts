@@ -1,6 +1,9 @@
-import { Environment } from "@marcbachmann/cel-js";
+import type { Environment } from "@marcbachmann/cel-js";
 import type { Budget } from "./budget.js";
-import { re2Matches, registerKubernetesLibraries } from "./lib/index.js";
+import { createCelgateEnvironment } from "./lib/celgate-environment.js";
+import type { CelAst } from "./lib/hooks.js";
+
+export type { CelAst } from "./lib/hooks.js";
 
 /** The variables every policy expression sees, with their CEL types (policy-format.md). */
 export const CEL_VARIABLES = {
@@ -29,17 +32,6 @@ export interface ParsedExpression {
   ast: CelAst;
 }
 
-/** The parts of cel-js's AST nodes that celgate reads. */
-export interface CelAst {
-  op: string;
-  args: unknown;
-  evaluate(evaluator: CelEvaluator, ast: CelAst, ctx: unknown): unknown;
-}
-
-interface CelEvaluator {
-  run(ast: CelAst, ctx: unknown): unknown;
-}
-
 let activeBudget: Budget | null = null;
 
 /**
@@ -60,80 +52,25 @@ let shared: Environment | undefined;
 
 /**
  * The one CEL environment of the process: the standard library, optional types, the
- * Kubernetes libraries and celgate's variables. Building it is costly, so it is built once.
+ * Kubernetes libraries, celgate's variables and its compile-time checks. Building it is costly,
+ * so it is built once.
  */
 export function celEnvironment(): Environment {
   if (shared) return shared;
-  const env = new Environment({
-    enableOptionalTypes: true,
-    homogeneousAggregateLiterals: false,
-    limits: {
-      maxAstNodes: 20_000,
-      maxDepth: 100,
-      maxListElements: 1_000,
-      maxMapEntries: 1_000,
-      maxCallArguments: 32,
+  shared = createCelgateEnvironment(
+    {
+      enableOptionalTypes: true,
+      homogeneousAggregateLiterals: false,
+      limits: {
+        maxAstNodes: 20_000,
+        maxDepth: 100,
+        maxListElements: 1_000,
+        maxMapEntries: 1_000,
+        maxCallArguments: 32,
+      },
     },
-  });
-  for (const [name, type] of Object.entries(CEL_VARIABLES)) env.registerVariable(name, type);
-  registerKubernetesLibraries(env);
-  installEvaluationHook(env);
-  shared = env;
-  return env;
-}
-
-/**
- * cel-js evaluates every node through `evaluator.run`, which it does not let us configure.
- * A macro receives the evaluator instance, so we reach it once and wrap `run` to
- * (1) count steps against the active budget and (2) evaluate `matches` with RE2 semantics
- * (linear time) instead of JavaScript's backtracking RegExp.
- */
-function installEvaluationHook(env: Environment): void {
-  let evaluator: CelEvaluator | undefined;
-  env.registerFunction("__celgateEvaluator(ast): bool", ({ args }: { args: unknown[] }) => ({
-    args,
-    typeCheck(checker: { getType(name: string): unknown }) {
-      return checker.getType("bool");
-    },
-    evaluate(ev: CelEvaluator) {
-      evaluator = ev;
-      return true;
-    },
-  }));
-  env.evaluate("__celgateEvaluator(true)", {
-    object: {},
-    params: {},
-    variables: {},
-    containers: [],
-    images: [],
-    bundle: [],
-    context: {},
-    now: new Date(0),
-  });
-  if (!evaluator) throw new Error("celgate: cannot reach the CEL evaluator to install the budget");
-  const target = evaluator;
-  const matches = (ast: CelAst, ctx: unknown): unknown => {
-    const args = ast.args as unknown[];
-    const operands = (
-      ast.op === "rcall" ? [args[1], ...(args[2] as CelAst[])] : (args[1] as CelAst[])
-    ) as CelAst[];
-    if (operands.length !== 2) return ast.evaluate(target, ast, ctx);
-    return re2Matches(
-      expectString(target.run(operands[0]!, ctx)),
-      expectString(target.run(operands[1]!, ctx)),
-    );
-  };
-  target.run = function run(ast: CelAst, ctx: unknown): unknown {
-    activeBudget?.step();
-    // one string comparison per node; the destructuring happens only for calls named matches
-    if ((ast.args as unknown[] | undefined)?.[0] === "matches" && (ast.op === "rcall" || ast.op === "call")) {
-      return matches(ast, ctx);
-    }
-    return ast.evaluate(target, ast, ctx);
-  };
-}
-
-function expectString(value: unknown): string {
-  if (typeof value !== "string") throw new Error(`matches() expects strings, got ${typeof value}`);
-  return value;
+    CEL_VARIABLES,
+    () => activeBudget?.step(),
+  );
+  return shared;
 }

@@ -45,6 +45,36 @@ describe("exportVap", () => {
     });
   });
 
+  // Kubernetes' quantity library has no mul(): the API server would reject the exported policy.
+  it("refuses policies that call a celgate function, naming it and its file:line:col", () => {
+    const source = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: double-limit}
+spec:
+  variables:
+    - name: doubled
+      expression: quantity('1Gi').mul(2)
+  validations:
+    - expression: |
+        containers.all(c,
+          quantity(c.resources.limits.memory).isLessThan(quantity('4Gi').mul(2)))
+`;
+    const parsed = parsePolicyDocuments(source, "limits.yaml");
+    const { set, diagnostics } = compilePolicySet(parsed.located.policies);
+    expect(diagnostics).toEqual([]);
+    const lines = source.split("\n");
+    const result = exportVap(set.byName.get("double-limit")!, { fileLines: () => lines });
+    expect(result).toEqual({
+      exportable: false,
+      reason:
+        "calls functions a ValidatingAdmissionPolicy does not have: " +
+        "<Quantity>.mul() (a celgate function) at limits.yaml:7:35 (spec.variables[0].expression); " +
+        "<Quantity>.mul() (a celgate function) at limits.yaml:11:74 (spec.validations[0].expression)",
+    });
+    expect(lines[6]?.slice(34, 37)).toBe("mul");
+    expect(lines[10]?.slice(73, 76)).toBe("mul");
+  });
+
   it("builds a VAP and binding: rules from kinds, namespaces, variables for podSpec/containers/params", () => {
     const result = exportVap(compiled().byName.get("max-containers")!);
     if (!result.exportable) throw new Error(result.reason);
@@ -84,7 +114,8 @@ describe("exportVap", () => {
       "containers",
       "count",
     ]);
-    expect(spec.variables[0].expression).toBe('{"max": 2, "names": ["a", "b"]}');
+    // Kubernetes checks map literals as homogeneous, so mixed values are wrapped in dyn()
+    expect(spec.variables[0].expression).toBe('{"max": dyn(2), "names": dyn(["a", "b"])}');
     expect(spec.variables[3].expression).toBe("size(variables.containers)");
     expect(spec.validations[0].expression).toBe(
       "variables.count <= variables.params.max && variables.podSpec != null",

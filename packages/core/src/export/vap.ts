@@ -1,7 +1,9 @@
 import type { CelAst } from "../cel/environment.js";
+import { vapUnavailableCalls } from "../cel/lib/index.js";
 import { walkAst } from "../compile/ast.js";
-import type { CompiledPolicy } from "../compile/compile.js";
+import type { CompiledExpression, CompiledPolicy } from "../compile/compile.js";
 import { globToRegexSource } from "../match/glob.js";
+import { expressionPosition } from "../policy/expression-position.js";
 import { WORKLOAD_KINDS } from "../resources/workload.js";
 
 /** CEL variables that only celgate has: a policy that reads one cannot run as a VAP. */
@@ -53,18 +55,32 @@ export type VapExport =
   | { exportable: true; policy: Record<string, unknown>; binding: Record<string, unknown> }
   | { exportable: false; reason: string };
 
+export interface VapExportOptions {
+  /** Lines of each source file, for exact positions inside block scalars (as compile takes them). */
+  fileLines?: (file: string) => readonly string[] | undefined;
+}
+
 /**
  * Turns a compiled policy into a ValidatingAdmissionPolicy and its Binding
  * (admissionregistration.k8s.io/v1), or says why it cannot be one. `podSpec`, `containers`
  * and `params` become VAP variables; `images`, `bundle`, `context` and `now` have no VAP
- * equivalent. Never throws.
+ * equivalent, and celgate's own CEL functions (docs/cel-functions.md) and MutatingAdmissionPolicy's
+ * do not exist in a VAP: a call of one is refused with its name and position (file:line:col).
+ * Never throws.
  */
-export function exportVap(policy: CompiledPolicy): VapExport {
+export function exportVap(policy: CompiledPolicy, options: VapExportOptions = {}): VapExport {
   const missing = CELGATE_ONLY.filter((name) => policy.reads.has(name));
   if (missing.length > 0) {
     return {
       exportable: false,
       reason: `reads ${missing.map((m) => `\`${m}\``).join(", ")}, which Kubernetes admission does not provide`,
+    };
+  }
+  const unavailable = unavailableCallsIn(policy, options);
+  if (unavailable.length > 0) {
+    return {
+      exportable: false,
+      reason: `calls functions a ValidatingAdmissionPolicy does not have: ${unavailable.join("; ")}`,
     };
   }
   const spec = policy.document.spec;
@@ -166,6 +182,39 @@ export function exportVap(policy: CompiledPolicy): VapExport {
   return { exportable: true, policy: vap, binding };
 }
 
+/** Every call of a function a VAP lacks, as `name (why) at file:line:col (path)`. */
+function unavailableCallsIn(policy: CompiledPolicy, options: VapExportOptions): string[] {
+  const expressions: CompiledExpression[] = [
+    ...policy.variables,
+    ...policy.matchConditions,
+    ...policy.validations.flatMap((v) =>
+      v.messageExpression ? [v.expression, v.messageExpression] : [v.expression],
+    ),
+  ];
+  const origin = policy.origin;
+  const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
+  const found: string[] = [];
+  for (const expression of expressions) {
+    for (const call of vapUnavailableCalls(expression.run.ast)) {
+      const base = origin?.position?.(pathSegments(expression.path));
+      const at = expressionPosition(base, expression.source, call.offset, lines ?? []) ?? base;
+      const where = at
+        ? `${origin?.file ?? "<policy>"}:${at.line}:${at.column}`
+        : (origin?.file ?? "<policy>");
+      found.push(`${call.fn.display} (${call.fn.why}) at ${where} (${expression.path})`);
+    }
+  }
+  return found;
+}
+
+/** `spec.validations[0].expression` -> ["spec", "validations", 0, "expression"]. */
+function pathSegments(path: string): (string | number)[] {
+  return path
+    .split(/\.|\[|\]/)
+    .filter((part) => part !== "")
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
 function resourceRules(kinds: readonly string[] | undefined, apiGroups: readonly string[] | undefined) {
   const operations = ["CREATE", "UPDATE"];
   if (!kinds || kinds.length === 0 || kinds.includes("*")) {
@@ -217,20 +266,38 @@ function rewriteIdentifiers(source: string, ast: CelAst): string {
   return out;
 }
 
+/**
+ * A CEL literal of a params value. Kubernetes checks aggregate literals as homogeneous, so the
+ * elements of a list or the values of a map that mix CEL types are each wrapped in dyn().
+ */
 function celLiteral(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return celString(value);
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(value);
   if (typeof value === "bigint") return value.toString();
   if (typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return `[${value.map(celLiteral).join(", ")}]`;
+  if (Array.isArray(value)) return `[${homogeneous(value).join(", ")}]`;
   if (typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).map(
-      ([k, v]) => `${celString(k)}: ${celLiteral(v)}`,
-    );
-    return `{${entries.join(", ")}}`;
+    const entries = Object.entries(value as Record<string, unknown>);
+    const values = homogeneous(entries.map(([, v]) => v));
+    return `{${entries.map(([k], i) => `${celString(k)}: ${values[i]}`).join(", ")}}`;
   }
   return "null";
+}
+
+/** The literals of `values`, each wrapped in dyn() when they do not all have one CEL type. */
+function homogeneous(values: readonly unknown[]): string[] {
+  const literals = values.map(celLiteral);
+  const types = new Set(values.map(literalType));
+  return types.size > 1 ? literals.map((l) => `dyn(${l})`) : literals;
+}
+
+function literalType(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (Array.isArray(value)) return "list";
+  if (typeof value === "number") return Number.isInteger(value) ? "int" : "double";
+  if (typeof value === "bigint") return "int";
+  return typeof value;
 }
 
 function celString(text: string): string {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { allFunctionDocs, functionLibraries } from "./index.js";
+import { allFunctionDocs, CELGATE_FUNCTIONS, functionLibraries } from "./index.js";
 import { renderFunctionReference } from "./render-docs.js";
 import { docCheckExpression, evalCel } from "./test-env.js";
 
@@ -14,8 +14,15 @@ describe("CEL function reference", () => {
   });
 
   it("lists every library with at least one function", () => {
-    expect(functionLibraries.map((l) => l.name)).toHaveLength(10);
+    expect(functionLibraries.map((l) => l.name)).toHaveLength(15);
     for (const library of functionLibraries) expect(library.functions.length).toBeGreaterThan(0);
+  });
+
+  it("lists celgate's own functions, and only them, in their own library", () => {
+    const celgate = functionLibraries.find((l) => l.name.startsWith("celgate"));
+    expect(celgate?.functions.map((f) => f.signature)).toEqual(
+      CELGATE_FUNCTIONS.map((f) => f.display.replace("()", "(<int>) -> <Quantity>")),
+    );
   });
 
   it("every example gives its documented result", () => {

@@ -14,8 +14,10 @@ export function renderFunctionReference(): string {
     "Every celgate expression has the CEL standard library (`size`, `contains`, `startsWith`,",
     "`endsWith`, `matches`, `has`, `all`, `exists`, `exists_one`, `map`, `filter`, conversions,",
     "timestamps and durations), optional values (`a.?b.orValue(x)`, `optional.of`, `optional.none`)",
-    "and the Kubernetes libraries below, with the names and results they have in Kubernetes.",
-    "Each example is checked by celgate's tests to give the result shown.",
+    "and the Kubernetes libraries below, as Kubernetes 1.34 enables them, with the names and results",
+    "they have there (differences: docs/policy-language.md). celgate's own functions, which a",
+    "ValidatingAdmissionPolicy cannot use, are listed last, as such. Each example is checked by",
+    "celgate's tests to give the result shown.",
     "",
   ];
   for (const library of functionLibraries) {

@@ -211,3 +211,18 @@ export function registerNamespace(env: Environment, name: string): string {
   env.registerConstant(name, typeName, new Namespace());
   return typeName;
 }
+
+/** Returned by a BuiltinOverride that does not apply to its arguments: cel-js's own overload runs. */
+export const FALLBACK: unique symbol = Symbol("celgate.fallback");
+
+/**
+ * A replacement for a cel-js built-in function, which cel-js does not let us re-register.
+ * The evaluation hook (../hooks.ts) calls `apply` with the evaluated receiver (for a method)
+ * and arguments; FALLBACK hands the call back to cel-js.
+ */
+export interface BuiltinOverride {
+  /** A method (`x.name(...)`) rather than a global function (`name(...)`). */
+  method: boolean;
+  name: string;
+  apply(values: readonly unknown[]): unknown;
+}

@@ -1,28 +1,43 @@
 /**
- * A cel-js Environment with every library registered, configured like celgate's own
- * (cel/environment.ts), for the libraries' tests. Unknown variables are dyn.
+ * A celgate Environment (libraries, evaluation hook, static checks) configured like celgate's
+ * own (cel/environment.ts), for the libraries' tests. Unknown variables are dyn.
  */
-import { Environment } from "@marcbachmann/cel-js";
+
+import { type CelgateEnvironment, createCelgateEnvironment } from "./celgate-environment.js";
 import type { FunctionDoc } from "./doc.js";
-import { registerKubernetesLibraries } from "./index.js";
 
-let env: Environment | undefined;
+let env: CelgateEnvironment | undefined;
 
-export function libraryEnv(): Environment {
-  if (!env) {
-    env = new Environment({
-      enableOptionalTypes: true,
-      homogeneousAggregateLiterals: false,
-      unlistedVariablesAreDyn: true,
-    });
-    registerKubernetesLibraries(env);
-  }
+export function libraryEnv(): CelgateEnvironment {
+  env ??= createCelgateEnvironment({
+    enableOptionalTypes: true,
+    homogeneousAggregateLiterals: false,
+    unlistedVariablesAreDyn: true,
+  });
   return env;
 }
 
-/** Evaluates a CEL expression; throws cel-js's parse, type or evaluation error. */
+/**
+ * Checks then evaluates a CEL expression, as celgate compiles then runs a policy; throws the
+ * parse, type, static-check or evaluation error.
+ */
 export function evalCel(expression: string, variables: Record<string, unknown> = {}): unknown {
-  return libraryEnv().evaluate(expression, variables);
+  const parsed = libraryEnv().parse(expression);
+  const checked = parsed.check();
+  if (!checked.valid) throw checked.error;
+  return parsed(variables);
+}
+
+/** The compile-time error of `expression` (parse, type or static check), or undefined. */
+export function compileError(expression: string): string | undefined {
+  try {
+    const checked = libraryEnv().parse(expression).check();
+    return checked.valid
+      ? undefined
+      : ((checked.error as { summary?: string }).summary ?? checked.error?.message);
+  } catch (error) {
+    return (error as { summary?: string }).summary ?? (error as Error).message;
+  }
 }
 
 /** The message of the error evaluating `expression` throws, or undefined if it succeeds. */

@@ -25,6 +25,11 @@ describe("format library", () => {
     ["format.datetime().validate('2021-01-01T00:00:00Z').hasValue()", false],
     ["format.named('dns1123Label').value().validate('my-name').hasValue()", false],
     ["format.named('unknown').hasValue()", false],
+    // format_test.go compares formats: one == overload serves == and !=
+    ["format.named('dns1123Label').value() == format.dns1123Label()", true],
+    ["format.named('uri').value() == format.uuid()", false],
+    ["format.named('uri').value() != format.uuid()", true],
+    ["[format.uri(), format.date()].exists(f, f == format.date())", true],
     ["format.named('labelValue').value().validate('').hasValue()", false],
     ["format.dns1123Label().validate('UPPER').hasValue()", true],
     ["format.dns1035Label().validate('1abc').hasValue()", true],

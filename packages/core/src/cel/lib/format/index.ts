@@ -184,10 +184,12 @@ export const NAMED_FORMATS: ReadonlyMap<string, NamedFormat> = new Map(
   ).map(([key, name, validate]) => [key, new NamedFormat(name, validate)]),
 );
 
-/** Registers format.named, format.<name>() and <NamedFormat>.validate. */
+/** Registers format.named, format.<name>(), <NamedFormat>.validate and NamedFormat equality. */
 export function registerFormatLibrary(env: Environment): void {
   const F = "kubernetes.NamedFormat";
   env.registerType(F, NamedFormat);
+  // Kubernetes' format values compare by name (format.named('uri').value() == format.uri())
+  env.registerOperator(`${F} == ${F}`, (a: NamedFormat, b: NamedFormat) => a.equals(b));
   const ns = registerNamespace(env, "format");
   env.registerFunction(`${ns}.named(string): optional<${F}>`, (_: unknown, name: string) => {
     const format = NAMED_FORMATS.get(name);
@@ -223,5 +225,11 @@ export const formatFunctions: FunctionDoc[] = [
       "optional.none() if the string is valid, otherwise the list of problems (Kubernetes' messages).",
     example: "format.dns1123Label().validate('my.name').value()",
     result: "['must not contain dots']",
+  },
+  {
+    signature: "<Format> == <Format> -> <bool>",
+    description: "Formats are equal when they are the same named format.",
+    example: "format.named('uri').value() == format.uri()",
+    result: "true",
   },
 ];

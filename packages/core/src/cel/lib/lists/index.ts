@@ -1,13 +1,15 @@
 /**
  * List functions: Kubernetes' lists library (k8s.io/apiserver/pkg/cel/library/lists.go:
- * isSorted, sum, min, max, indexOf, lastIndexOf) and, beyond Kubernetes, cel-go's lists
- * extension (ext/lists.go: slice, flatten, distinct, reverse, sort, first, last, lists.range).
+ * isSorted, sum, min, max, indexOf, lastIndexOf), cel-go's lists extension at version 3, which
+ * Kubernetes enables from 1.34 (ext/lists.go: slice, flatten, distinct, reverse, sort, sortBy,
+ * lists.range), and `first()`/`last()` from cel-go's optional library.
  */
 
 import type { Environment } from "@marcbachmann/cel-js";
 import { Optional } from "@marcbachmann/cel-js";
 import { type Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
 import type { FunctionDoc } from "../doc.js";
+import type { MacroChecker, MacroContext, MacroEvaluator } from "../macro.js";
 import { celCompare, celEquals, celError, celTypeName, checkInt64, registerNamespace } from "../shared.js";
 
 /** lists.range refuses to build longer lists: evaluation budgets count calls, not elements. */
@@ -79,6 +81,84 @@ function distinct(list: readonly unknown[]): unknown[] {
   return out;
 }
 
+/** sortBy(e, key): the elements ordered by their keys (stable), which must be comparable. */
+function sortByKeys(list: readonly unknown[], keys: readonly unknown[]): unknown[] {
+  const order = list.map((_, i) => i);
+  order.sort((a, b) => celCompare(keys[a], keys[b]) || a - b);
+  return order.map((i) => list[i]);
+}
+
+interface SortByMacro {
+  receiver: unknown;
+  variable: string;
+  key: unknown;
+  keyCtx?: MacroContext;
+  typeCheck(checker: MacroChecker, macro: SortByMacro, ctx: MacroContext): unknown;
+  evaluate(ev: MacroEvaluator, macro: SortByMacro, ctx: unknown): unknown;
+}
+
+const SORTABLE_KEYS = new Set([
+  "int",
+  "uint",
+  "double",
+  "bool",
+  "string",
+  "bytes",
+  "google.protobuf.Duration",
+  "google.protobuf.Timestamp",
+]);
+
+/**
+ * `<list>.sortBy(e, keyExpr)`, cel-go's macro: the key expression is type-checked with `e` bound
+ * to the element type; a key type known at compile time must be comparable.
+ */
+function sortByMacro({
+  args,
+  receiver,
+}: {
+  args: { op: string; args: unknown }[];
+  receiver: unknown;
+}): SortByMacro {
+  const variable = args[0];
+  if (variable?.op !== "id" || typeof variable.args !== "string") {
+    throw celError("sortBy(var, key) requires a simple name as its first argument");
+  }
+  return {
+    receiver,
+    variable: variable.args,
+    key: args[1],
+    typeCheck(checker, macro, ctx) {
+      const listType = checker.check(macro.receiver, ctx);
+      const element = (listType.kind === "list" ? listType.valueType : undefined) ?? checker.getType("dyn");
+      if (listType.kind !== "list" && listType.kind !== "dyn") {
+        throw checker.createError(
+          "no_matching_overload",
+          `sortBy() needs a list, got '${listType.name}'`,
+          macro.receiver,
+        );
+      }
+      macro.keyCtx = ctx.forkWithVariable(macro.variable, element);
+      const keyType = checker.check(macro.key, macro.keyCtx);
+      if (!keyType.hasDynType && !keyType.hasPlaceholderType && !SORTABLE_KEYS.has(keyType.name)) {
+        throw checker.createError(
+          "no_matching_overload",
+          `sortBy() keys must be comparable (int, uint, double, bool, string, bytes, duration, timestamp), got '${keyType.name}'`,
+          macro.key,
+        );
+      }
+      return listType;
+    },
+    evaluate(ev, macro, ctx) {
+      const list = ev.run(macro.receiver, ctx);
+      if (!Array.isArray(list)) throw celError(`sortBy() needs a list, got ${celTypeName(list)}`);
+      const keyCtx = macro.keyCtx;
+      if (!keyCtx) throw celError("sortBy() was not type-checked");
+      const keys = list.map((element) => ev.run(macro.key, keyCtx.reuse(ctx).setIterValue(element, ev)));
+      return sortByKeys(list, keys);
+    },
+  };
+}
+
 function range(n: bigint): bigint[] {
   if (n > BigInt(MAX_RANGE)) throw celError(`lists.range(${n}) is longer than ${MAX_RANGE} elements`);
   const out: bigint[] = [];
@@ -110,6 +190,7 @@ export function registerListsLibrary(env: Environment): void {
   env.registerFunction("list.last(): optional<dyn>", (list: unknown[]) =>
     list.length > 0 ? Optional.of(list[list.length - 1]) : Optional.none(),
   );
+  env.registerFunction("list.sortBy(ast, ast): list", sortByMacro as never);
   const lists = registerNamespace(env, "lists");
   env.registerFunction(`${lists}.range(int): list<int>`, (_: unknown, n: bigint) => range(n));
 }
@@ -163,8 +244,8 @@ export const listsFunctions: FunctionDoc[] = [
     signature: "<list>.flatten([<int>]) -> <list>",
     description:
       "Splices nested lists into the list, one level deep or to the given depth. cel-go lists extension.",
-    example: "[1, [2, [3, 4]]].flatten()",
-    result: "[1, 2, [3, 4]]",
+    example: "[[1, 2], [3, 4]].flatten()",
+    result: "[1, 2, 3, 4]",
   },
   {
     signature: "<list<T>>.distinct() -> <list<T>>",
@@ -186,14 +267,21 @@ export const listsFunctions: FunctionDoc[] = [
     result: "['a', 'b', 'c']",
   },
   {
+    signature: "<list<T>>.sortBy(<name>, <key expression>) -> <list<T>>",
+    description:
+      "The elements ordered by a key computed from each (stable for equal keys); the keys must be comparable. cel-go lists extension.",
+    example: "[{'n': 'b', 'p': dyn(2)}, {'n': 'a', 'p': dyn(1)}].sortBy(e, e.p).map(e, e.n)",
+    result: "['a', 'b']",
+  },
+  {
     signature: "<list<T>>.first() -> <optional<T>>",
-    description: "The first element, or optional.none() for an empty list. cel-go lists extension.",
+    description: "The first element, or optional.none() for an empty list. cel-go optional library.",
     example: "[7, 8].first().orValue(0)",
     result: "7",
   },
   {
     signature: "<list<T>>.last() -> <optional<T>>",
-    description: "The last element, or optional.none() for an empty list. cel-go lists extension.",
+    description: "The last element, or optional.none() for an empty list. cel-go optional library.",
     example: "[].last().hasValue()",
     result: "false",
   },

@@ -1,6 +1,6 @@
 import { Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
 import { describe, expect, it } from "vitest";
-import { docCheckExpression, evalCel, evalError } from "../test-env.js";
+import { compileError, docCheckExpression, evalCel, evalError } from "../test-env.js";
 import { listsFunctions } from "./index.js";
 
 describe("lists library", () => {
@@ -28,16 +28,16 @@ describe("lists library", () => {
     ["[1.0].indexOf(1.1)", -1n],
     ["[].indexOf('string')", -1n],
     ["[[1], [2]].indexOf([2])", 1n],
-    ["[1, 2.0, 3u].indexOf(2)", 1n],
+    ["[1, dyn(2.0), dyn(3u)].indexOf(2)", 1n],
     // cel-go lists extension
     ["[1, 2, 3, 4].slice(0, 4)", [1n, 2n, 3n, 4n]],
     ["[1, 2, 3, 4].slice(2, 2)", []],
-    ["[1, [2, [3, [4]]]].flatten(2)", [1n, 2n, 3n, [4n]]],
-    ["[1, [2, [3, [4]]]].flatten(0)", [1n, [2n, [3n, [4n]]]]],
+    ["[1, dyn([2, dyn([3, dyn([4])])])].flatten(2)", [1n, 2n, 3n, [4n]]],
+    ["[1, dyn([2, dyn([3, dyn([4])])])].flatten(0)", [1n, [2n, [3n, [4n]]]]],
     ["[].flatten()", []],
-    ["[1, 1.0, 2].distinct()", [1n, 2n]],
+    ["[1, dyn(1.0), 2].distinct()", [1n, 2n]],
     ["['c', 'a', 'b', 'a'].distinct().sort()", ["a", "b", "c"]],
-    ["[3, 1.5, 2u].sort()", [1.5, new UnsignedInt(2n), 3n]],
+    ["[3, dyn(1.5), dyn(2u)].sort()", [1.5, new UnsignedInt(2n), 3n]],
     ["[].reverse()", []],
     ["[].first().hasValue()", false],
     ["[1, 2].last().value()", 2n],
@@ -63,10 +63,9 @@ describe("lists library", () => {
   it("reports errors instead of crashing", () => {
     expect(evalError("[].min()")).toBe("min called on empty list");
     expect(evalError("[].max()")).toBe("max called on empty list");
-    expect(evalError("[1, 'a'].sort()")).toMatch(/no such overload/);
-    expect(evalError("[1, 2.5].sum()")).toMatch(/no such overload: int \+ double/);
+    expect(evalError("[1, dyn('a')].sort()")).toMatch(/no such overload/);
+    expect(evalError("[1, dyn(2.5)].sum()")).toMatch(/no such overload: int \+ double/);
     expect(evalError("[9223372036854775807, 1].sum()")).toBe("integer overflow");
-    expect(evalError("[[1], [2]].isSorted()")).toMatch(/no such overload/);
     expect(evalError("[1, 2].slice(-1, 1)")).toBe("cannot slice(-1, 1), negative indexes not supported");
     expect(evalError("[1, 2].slice(2, 1)")).toBe(
       "cannot slice(2, 1), start index must be less than or equal to end index",
@@ -78,6 +77,59 @@ describe("lists library", () => {
 
   it("type-checks element types like Kubernetes", () => {
     expect(evalError("[1, 2].indexOf('a')")).toMatch(/no matching overload/);
+  });
+
+  // Kubernetes declares sum() for lists of int, uint, double and duration, and min(), max(),
+  // isSorted() and sort() for lists of comparable types, so another element type known at
+  // compile time is a compile error there; a dyn element type is checked at run time.
+  it.each([
+    ["[[1], [2]].isSorted()", "isSorted"],
+    ["['a', 'b'].sum()", "sum"],
+    ["[true].sum()", "sum"],
+    ["[{'a': 1}].min()", "min"],
+    ["[[1]].max()", "max"],
+    ["[{'a': 1}].sort()", "sort"],
+  ])("%s is a compile error", (expression, name) => {
+    expect(compileError(expression)).toMatch(
+      new RegExp(`found no matching overload for '.*\\.${name}\\(\\)'`),
+    );
+  });
+
+  it("checks dyn element types at run time", () => {
+    expect(compileError("l.sum()")).toBeUndefined();
+    expect(evalError("l.sum()", { l: ["a"] })).toBe("sum() is not defined for lists of string");
+    expect(compileError("['a', 'b'].min() == 'a' && [2.5, 1.0].sum() == 3.5")).toBeUndefined();
+  });
+});
+
+// cel-go ext/lists.go sortBy (lists version 2, which Kubernetes 1.34 enables at version 3)
+describe("sortBy", () => {
+  it.each([
+    ["[3, 1, 2].sortBy(e, e)", [1n, 2n, 3n]],
+    ["[3, 1, 2].sortBy(e, -e)", [3n, 2n, 1n]],
+    ["['bb', 'a', 'ccc'].sortBy(s, s.size())", ["a", "bb", "ccc"]],
+    ["[].sortBy(e, e)", []],
+    // equal keys keep their order (map values of two types need dyn(): literals are homogeneous)
+    [
+      "[{'n': 'x', 'p': dyn(1)}, {'n': 'y', 'p': dyn(0)}, {'n': 'z', 'p': dyn(1)}].sortBy(e, e.p).map(e, e.n)",
+      ["y", "x", "z"],
+    ],
+  ])("%s", (expression, expected) => {
+    expect(evalCel(expression)).toEqual(expected);
+  });
+
+  it("sorts lists read from the resource by a field", () => {
+    const containers = [
+      { name: "b", port: 8080n },
+      { name: "a", port: 80n },
+    ];
+    expect(evalCel("containers.sortBy(c, c.port).map(c, c.name)", { containers })).toEqual(["a", "b"]);
+  });
+
+  it("requires comparable keys: a compile error when the key type is known, else a run-time one", () => {
+    expect(compileError("[1, 2].sortBy(e, [e])")).toMatch(/sortBy\(\) keys must be comparable/);
+    expect(compileError("[1, 2].sortBy(1, e)")).toMatch(/simple name/);
+    expect(evalError("l.sortBy(e, e)", { l: [[1n], [2n]] })).toMatch(/no such overload/);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { Environment } from "@marcbachmann/cel-js";
 import type { FunctionDoc } from "../doc.js";
-import { celError, checkInt64, INT64_MAX, INT64_MIN } from "../shared.js";
+import { celError, INT64_MAX, INT64_MIN } from "../shared.js";
 
 const NANO = 1_000_000_000n;
 /** Kubernetes caps binary-suffixed quantities at 2^63-1 (resource.maxAllowed). */
@@ -162,10 +162,6 @@ export function registerQuantityLibrary(env: Environment): void {
   env.registerFunction(`${Q}.add(int): ${Q}`, (a: Quantity, n: bigint) => new Quantity(a.nanos + n * NANO));
   env.registerFunction(`${Q}.sub(${Q}): ${Q}`, (a: Quantity, b: Quantity) => new Quantity(a.nanos - b.nanos));
   env.registerFunction(`${Q}.sub(int): ${Q}`, (a: Quantity, n: bigint) => new Quantity(a.nanos - n * NANO));
-  env.registerFunction(
-    `${Q}.mul(int): ${Q}`,
-    (a: Quantity, n: bigint) => new Quantity(a.nanos * checkInt64(n)),
-  );
   env.registerFunction(`${Q}.isGreaterThan(${Q}): bool`, (a: Quantity, b: Quantity) => a.compareTo(b) === 1);
   env.registerFunction(`${Q}.isLessThan(${Q}): bool`, (a: Quantity, b: Quantity) => a.compareTo(b) === -1);
   env.registerFunction(`${Q}.compareTo(${Q}): int`, (a: Quantity, b: Quantity) => BigInt(a.compareTo(b)));
@@ -225,12 +221,6 @@ export const quantityFunctions: FunctionDoc[] = [
     signature: "<Quantity>.sub(<Quantity | int>) -> <Quantity>",
     description: "The difference of two quantities, or of a quantity and an int (in units).",
     example: "quantity('50k').sub(quantity('20')) == quantity('49.98k')",
-    result: "true",
-  },
-  {
-    signature: "<Quantity>.mul(<int>) -> <Quantity>",
-    description: "The quantity multiplied by an int.",
-    example: "quantity('50k').mul(2) == quantity('100000')",
     result: "true",
   },
   {

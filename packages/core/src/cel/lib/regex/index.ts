@@ -55,8 +55,10 @@ function findAll(text: string, pattern: string, limit: number): string[] {
   return matches ?? [];
 }
 
-/** Registers `find` and `findAll` on strings. */
+/** Registers `find` and `findAll` on strings, and the global form of the standard `matches`. */
 export function registerRegexLibrary(env: Environment): void {
+  // cel-js has only the method form; the method itself is replaced in ../hooks.ts
+  env.registerFunction("matches(string, string): bool", re2Matches);
   env.registerFunction("string.find(string): string", (text: string, pattern: string) =>
     re2Find(text, pattern),
   );

@@ -41,7 +41,7 @@ export const setsFunctions: FunctionDoc[] = [
   {
     signature: "sets.equivalent(<list>, <list>) -> <bool>",
     description: "True if both lists contain the same elements, ignoring order and duplicates.",
-    example: "sets.equivalent([1, 2, 3], [3u, 2.0, 1])",
+    example: "sets.equivalent([1, 2, 3], [3u, dyn(2.0), dyn(1)])",
     result: "true",
   },
   {

@@ -17,7 +17,12 @@ import {
 } from "./go-format.js";
 
 const DEFAULT_PRECISION = 6;
-const MAX_PRECISION = 100;
+/**
+ * Kubernetes' strings version 2 has no precision limit (cel-go added one of 100 in version 5).
+ * This bound is a resource limit only: no policy asks for a million decimals, and one call must
+ * not allocate megabytes.
+ */
+export const MAX_PRECISION = 1_000_000;
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
@@ -54,6 +59,31 @@ export function formatString(template: string, args: readonly unknown[]): string
   return out;
 }
 
+/**
+ * The verb of each clause of `template` (`s`, `d`, `f`, ...), one per argument it consumes.
+ * Throws a CEL error with cel-go's message for a clause it cannot parse. Used to check literal
+ * format calls at compile time.
+ */
+export function formatClauseVerbs(template: string): string[] {
+  const verbs: string[] = [];
+  let i = 0;
+  while (i < template.length) {
+    if (template[i] !== "%") {
+      i++;
+      continue;
+    }
+    if (template[i + 1] === "%") {
+      i += 2;
+      continue;
+    }
+    if (i + 1 >= template.length) throw celError("unexpected end of string");
+    const { length } = parseClause(template, i + 1);
+    verbs.push(template[i + length] ?? "");
+    i += 1 + length;
+  }
+  return verbs;
+}
+
 /** Parses `[.precision]verb` at `start`: the clause and how many characters it used. */
 function parseClause(template: string, start: number): { clause: Clause; length: number } {
   let i = start;
@@ -74,10 +104,9 @@ function parseClause(template: string, start: number): { clause: Clause; length:
       );
     }
     precision = Number(digits);
-    // Go would pad to any precision; a bound keeps one format call from allocating megabytes.
     if (precision > MAX_PRECISION) {
       throw celError(
-        `could not parse formatting clause: precision ${digits} is larger than ${MAX_PRECISION}`,
+        `could not parse formatting clause: precision ${digits} is larger than celgate's resource limit of ${MAX_PRECISION}`,
       );
     }
   }

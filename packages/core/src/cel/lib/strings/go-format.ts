@@ -95,7 +95,11 @@ function exactDecimal(x: number): { whole: string; fraction: string } {
 export function formatFixed(x: number, precision: number): string {
   const sign = x < 0 || Object.is(x, -0) ? "-" : "";
   const { whole, fraction } = exactDecimal(Math.abs(x));
-  const kept = fraction.padEnd(precision, "0").slice(0, precision);
+  // every digit of the exact value is kept: no rounding, only zeros to pad (cheap at any precision)
+  if (fraction.length <= precision) {
+    return sign + (precision > 0 ? `${whole}.${fraction.padEnd(precision, "0")}` : whole);
+  }
+  const kept = fraction.slice(0, precision);
   const rest = fraction.slice(precision);
   let digits = BigInt(whole + kept);
   if (rest[0] !== undefined && rest[0] >= "5" && (!/^50*$/.test(rest) || digits % 2n === 1n)) digits += 1n;

@@ -1,6 +1,6 @@
 import { UnsignedInt } from "@marcbachmann/cel-js/evaluator";
 import { describe, expect, it } from "vitest";
-import { docCheckExpression, evalCel, evalError } from "../test-env.js";
+import { compileError, docCheckExpression, evalCel, evalError } from "../test-env.js";
 import { stringsFunctions } from "./index.js";
 
 describe("strings library", () => {
@@ -24,9 +24,6 @@ describe("strings library", () => {
     ["'1 ©αT taco'.replace('αT', 'o©α')", "1 ©o©α taco"],
     ["'abc'.replace('', '-')", "-a-b-c-"],
     ["'😀😀'.replace('', '-', 2)", "-😀-😀"],
-    ["'gums'.reverse()", "smug"],
-    ["'John Smith'.reverse()", "htimS nhoJ"],
-    ["'😀ab'.reverse()", "ba😀"],
     ["strings.quote('first\\nsecond')", '"first\\nsecond"'],
     ["strings.quote('bell\\a')", '"bell\\a"'],
     ["strings.quote('\\bbackspace')", '"\\bbackspace"'],
@@ -162,10 +159,12 @@ describe("string.format (Kubernetes: cel-go strings v2)", () => {
   it.each([
     ["%a", "1", 'could not parse formatting clause: unrecognized formatting clause "a"'],
     ["%E", "0.5", 'could not parse formatting clause: unrecognized formatting clause "E"'],
-    ["%d %d %d", "0, 1", "index 2 out of range"],
-    ["%s %s", '"abc"', "index 1 out of range"],
     ["filler %", "1", "unexpected end of string"],
-    ["%.1000f", "5.0", "could not parse formatting clause: precision 1000 is larger than 100"],
+    [
+      "%.1000001f",
+      "5.0",
+      "could not parse formatting clause: precision 1000001 is larger than celgate's resource limit of 1000000",
+    ],
     [
       "%.f",
       "5.0",
@@ -219,40 +218,132 @@ describe("string.format (Kubernetes: cel-go strings v2)", () => {
     ],
     ["%s", "[1, quantity('1')]", "error during formatting: no formatting function for kubernetes.Quantity"],
   ])("%j with [%s] is an error", (template, args, message) => {
-    expect(evalError(`${JSON.stringify(template)}.format([${args}])`)).toBe(message);
+    // dyn() hides the list from the compile-time check, so these are cel-go's run-time errors
+    expect(evalError(`${JSON.stringify(template)}.format(dyn([${args}]))`)).toBe(message);
+  });
+
+  // cel-go's format validator also checks the type of each literal argument against its clause
+  it.each([
+    ["'%d'.format(['a'])", "format() clause %d cannot format an argument of type 'string'"],
+    ["'%d'.format([2.5])", "format() clause %d cannot format an argument of type 'double'"],
+    ["'%o'.format([true])", "format() clause %o cannot format an argument of type 'bool'"],
+    ["'%x'.format([0.5])", "format() clause %x cannot format an argument of type 'double'"],
+    [
+      "'%s'.format([quantity('1')])",
+      "format() clause %s cannot format an argument of type 'kubernetes.Quantity'",
+    ],
+    ["'%f %s'.format([1, 'a'])", "format() clause %f cannot format an argument of type 'int'"],
+  ])("%s is a compile error", (expression, message) => {
+    expect(compileError(expression)).toBe(message);
+  });
+
+  it("accepts the types each clause takes", () => {
+    for (const expression of [
+      "'%s %s %s %s'.format(['a', 1, 2.5, [1]])",
+      "'%d %d'.format([1, 2u])",
+      "'%f %e %f'.format([1.5, 2.5, 'NaN'])",
+      "'%b %b %x %X %o'.format([5, true, 'hi', b'hi', 8])",
+      "'%s %d'.format([x, x])",
+    ]) {
+      expect(compileError(expression), expression).toBeUndefined();
+    }
+  });
+
+  // Kubernetes' strings version 2 has no precision limit (cel-go's limit of 100 came with version 5).
+  it("pads to any precision", () => {
+    const text = evalCel("'%.1000f'.format([0.5])") as string;
+    expect(text).toBe(`0.5${"0".repeat(999)}`);
+    expect(evalCel("'%.1076f'.format([5e-324])")).toMatch(
+      /^0\.0{323}49406564584124654417656879286822137236505980/,
+    );
+  });
+
+  // cel-go's format validator: with a literal format string and a literal argument list, a
+  // clause it cannot parse and an argument count other than the clauses use fail compilation.
+  it.each([
+    ["'%d %d %d'.format([0, 1])", "format() uses 3 arguments but is given 2"],
+    ["'%s %s'.format(['abc'])", "format() uses 2 arguments but is given 1"],
+    ["'%s'.format(['a', 'b'])", "format() uses 1 argument but is given 2"],
+    ["'no clauses'.format([1])", "format() uses 0 arguments but is given 1"],
+    ["'%a'.format([1])", 'could not parse formatting clause: unrecognized formatting clause "a"'],
+  ])("%s is a compile error", (expression, message) => {
+    expect(compileError(expression)).toBe(message);
+  });
+
+  it("checks counts at run time when the arguments are not a literal list", () => {
+    // Kubernetes formats what the clauses use; unused arguments of a non-literal list are no error
+    expect(compileError("'%s'.format(args)")).toBeUndefined();
+    expect(evalCel("'%s'.format(args)", { args: ["a", "b"] })).toBe("a");
+    expect(evalError("'%s %s'.format(args)", { args: ["a"] })).toBe("index 1 out of range");
   });
 });
 
-describe("string functions cel-js provides", () => {
-  // These come from the engine; pinned here because the reference documents them.
+describe("string functions cel-js provides, with Kubernetes' semantics", () => {
+  // cel-go ext/strings.go (v0.26, Kubernetes 1.34) and its tests; indexes count code points.
   it.each([
     ["'hello mellow'.indexOf('')", 0n],
     ["'hello mellow'.indexOf('ello')", 1n],
     ["'hello mellow'.indexOf('jello')", -1n],
     ["'hello mellow'.indexOf('', 2)", 2n],
     ["'hello mellow'.indexOf('ello', 2)", 7n],
+    ["'hello mellow'.indexOf('', 20)", 20n],
+    ["'hello mellow'.indexOf('ello', 12)", -1n],
+    ["'hello mellow'.indexOf('ello', 20)", -1n],
+    ["''.indexOf('a')", -1n],
+    ["'hello mellow'.lastIndexOf('')", 12n],
     ["'hello mellow'.lastIndexOf('ello')", 7n],
     ["'hello mellow'.lastIndexOf('ello', 6)", 1n],
+    ["'hello mellow'.lastIndexOf('ello', 12)", -1n],
+    ["''.lastIndexOf('a')", -1n],
     ["'ta©o©αT'.indexOf('©', 3)", 4n],
+    ["'😀a😀b'.indexOf('b')", 3n],
+    ["'😀a😀b'.indexOf('😀', 1)", 2n],
+    ["'😀a😀b'.lastIndexOf('😀')", 2n],
+    ["'😀a😀b'.lastIndexOf('a', 2)", 1n],
+    ["'😀😀abc'.substring(2)", "abc"],
+    ["'😀😀abc'.substring(1, 3)", "😀a"],
+    ["'😀😀abc'.size()", 5n],
     ["'TacoCat'.lowerAscii()", "tacocat"],
+    ["'TacoCÆt Xii'.lowerAscii()", "tacocÆt xii"],
     ["'TacoCat'.upperAscii()", "TACOCAT"],
+    ["'TacoCæt Xii'.upperAscii()", "TACOCæT XII"],
     ["'hello hello hello'.split(' ')", ["hello", "hello", "hello"]],
     ["'hello hello hello'.split(' ', 0)", []],
     ["'hello hello hello'.split(' ', 1)", ["hello hello hello"]],
     ["'hello hello hello'.split(' ', 2)", ["hello", "hello hello"]],
     ["'hello hello hello'.split(' ', -1)", ["hello", "hello", "hello"]],
+    ["'😀ab'.split('')", ["😀", "a", "b"]],
+    ["'😀ab'.split('', 2)", ["😀", "ab"]],
     ["'tacocat'.substring(4)", "cat"],
     ["'tacocat'.substring(0, 4)", "taco"],
     ["' \\f\\n\\r\\t\\vtext  '.trim()", "text"],
+    // Go's unicode.IsSpace: NEL and NBSP are spaces, the BOM (zero width) is not
+    ["'\\u0085\\u00a0\\u2003text\\u3000'.trim()", "text"],
+    ["'\\ufefftext\\ufeff'.trim()", "\ufefftext\ufeff"],
     ["['hello', 'mellow'].join()", "hellomellow"],
     ["[].join('/')", ""],
   ])("%s", (expression, expected) => {
     expect(evalCel(expression)).toEqual(expected);
   });
 
-  it("errors for out-of-range indexes", () => {
-    expect(evalError("'tacocat'.substring(-1)")).toMatch(/out of range/);
-    expect(evalError("'tacocat'.substring(2, 1)")).toMatch(/out of range/);
-    expect(evalError("'hello mellow'.indexOf('ello', 20)")).toMatch(/out of range/);
+  it("applies to strings read from the resource (dyn) and leaves lists to the lists library", () => {
+    expect(evalCel("s.indexOf('b', 9) == -1 && s.upperAscii() == 'ÆB'", { s: "æb" })).toBe(false);
+    expect(evalCel("s.upperAscii()", { s: "æb" })).toBe("æB");
+    expect(evalCel("l.indexOf('b')", { l: ["a", "b"] })).toBe(1n);
+    expect(evalCel("l.lastIndexOf(2)", { l: [2n, 2n, 3n] })).toBe(1n);
+  });
+
+  it("errors like cel-go for out-of-range indexes", () => {
+    expect(evalError("'tacocat'.substring(-1)")).toBe("index out of range: -1");
+    expect(evalError("'tacocat'.substring(8)")).toBe("index out of range: 8");
+    expect(evalError("'tacocat'.substring(2, 1)")).toBe("invalid substring range. start: 2, end: 1");
+    expect(evalError("'tacocat'.substring(0, 8)")).toBe("index out of range: 8");
+    expect(evalError("'😀😀'.substring(0, 3)")).toBe("index out of range: 3");
+    expect(evalError("'hello mellow'.indexOf('ello', -1)")).toBe("index out of range: -1");
+    expect(evalError("'hello mellow'.lastIndexOf('ello', -1)")).toBe("index out of range: -1");
+  });
+
+  it("has no string reverse(): Kubernetes enables strings version 2, reverse() is version 3", () => {
+    expect(compileError("'gums'.reverse()")).toMatch(/found no matching overload for 'string.reverse\(\)'/);
   });
 });

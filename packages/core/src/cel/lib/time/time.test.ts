@@ -15,4 +15,12 @@ describe("time library", () => {
     );
     expect(evalCel("int(n) - int(s)", { s: scannedAt, n: now })).toBe(777600n);
   });
+
+  // the CEL standard library's identity conversions
+  it("converts a timestamp or duration to itself", () => {
+    expect(evalCel("timestamp(timestamp('2026-01-01T00:00:00Z')) == timestamp('2026-01-01T00:00:00Z')")).toBe(
+      true,
+    );
+    expect(evalCel("duration(duration('1h')) == duration('60m')")).toBe(true);
+  });
 });

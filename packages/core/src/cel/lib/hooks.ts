@@ -1,0 +1,164 @@
+/**
+ * celgate's hooks into cel-js, which has no configuration for either:
+ * (1) cel-js evaluates every node below the root through `evaluator.run`; a macro receives the
+ *     evaluator instance, so we reach it once and wrap `run` to report every evaluation step
+ *     (the budget counts them);
+ * (2) cel-js's built-in functions cannot be re-registered, so after type checking,
+ *     `installOverrides` wraps the overload dispatcher cel-js stores on each call node of a
+ *     built-in whose semantics differ from Kubernetes' (`matches` with RE2's linear-time
+ *     matching, the string functions by code point, `duration('0')`), and of the int
+ *     negation and division, which cel-js lets overflow int64 (`-(-2^63)`, `-2^63 / -1`).
+ */
+import type { Environment } from "@marcbachmann/cel-js";
+import { numbersOverrides } from "./numbers/index.js";
+import { re2Matches } from "./regex/index.js";
+import { type BuiltinOverride, celError, FALLBACK, INT64_MAX, INT64_MIN } from "./shared.js";
+import { stringsOverrides } from "./strings/index.js";
+import { timeOverrides } from "./time/index.js";
+
+/** The parts of cel-js's AST nodes that celgate reads. */
+export interface CelAst {
+  op: string;
+  args: unknown;
+  evaluate(evaluator: CelEvaluator, ast: CelAst, ctx: unknown): unknown;
+}
+
+interface CelEvaluator {
+  run(ast: CelAst, ctx: unknown): unknown;
+}
+
+/**
+ * cel-js sets `handle` on call nodes when it type-checks them: the overload dispatcher, called
+ * with the evaluated receiver and arguments (then the evaluator and node, in an order that
+ * differs between methods and functions).
+ */
+interface CheckedCall extends CelAst {
+  handle?: (values: unknown[], a: unknown, b: unknown, c?: unknown) => unknown;
+}
+
+/** Operators whose int result cel-js does not check against the int64 range. */
+const UNCHECKED_INT_OPERATORS = new Set(["-_", "/"]);
+
+const matchesOverride: BuiltinOverride = {
+  method: true,
+  name: "matches",
+  apply: ([text, pattern]) => {
+    if (typeof text !== "string" || typeof pattern !== "string") {
+      throw celError(`matches() expects strings, got ${typeof text} and ${typeof pattern}`);
+    }
+    return re2Matches(text, pattern);
+  },
+};
+
+const ALL: readonly BuiltinOverride[] = [
+  matchesOverride,
+  ...stringsOverrides,
+  ...timeOverrides,
+  ...numbersOverrides,
+];
+/** The overrides of methods (`rcall` nodes) and of global functions (`call` nodes), by name. */
+const METHODS = new Map(ALL.filter((o) => o.method).map((o) => [o.name, o]));
+const FUNCTIONS = new Map(ALL.filter((o) => !o.method).map((o) => [o.name, o]));
+
+function withPosition(error: unknown, ast: CelAst): unknown {
+  const attach = (error as { withAst?: (node: CelAst) => unknown } | null)?.withAst;
+  return typeof attach === "function" ? attach.call(error, ast) : error;
+}
+
+function isNode(value: unknown): value is CheckedCall {
+  return (
+    typeof value === "object" && value !== null && typeof (value as CelAst).op === "string" && "args" in value
+  );
+}
+
+/**
+ * Wraps the dispatcher of every overridden built-in call in a type-checked tree, so the
+ * override runs on the evaluated values and hands back to cel-js (FALLBACK) when it does not
+ * apply. Idempotent; call after a successful type check, before the first evaluation.
+ */
+export function installOverrides(root: CelAst): void {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (Array.isArray(item)) {
+      for (const child of item) stack.push(child);
+      continue;
+    }
+    if (!isNode(item)) {
+      if (item && typeof item === "object" && !(item instanceof Date)) {
+        for (const value of Object.values(item)) if (isNode(value) || Array.isArray(value)) stack.push(value);
+      }
+      continue;
+    }
+    stack.push(item.args);
+    const op = item.op;
+    if (UNCHECKED_INT_OPERATORS.has(op)) {
+      const original = item.handle;
+      if (!original || wrapped.has(original)) continue;
+      const node = item;
+      const handle = (a: unknown, b: unknown, c: unknown, d?: unknown): unknown => {
+        const result = (original as (...args: unknown[]) => unknown)(a, b, c, d);
+        if (typeof result === "bigint" && (result > INT64_MAX || result < INT64_MIN)) {
+          throw withPosition(celError("integer overflow"), node);
+        }
+        return result;
+      };
+      wrapped.add(handle);
+      node.handle = handle as CheckedCall["handle"];
+      continue;
+    }
+    if (op !== "rcall" && op !== "call") continue;
+    const o = (op === "rcall" ? METHODS : FUNCTIONS).get((item.args as unknown[])[0] as string);
+    const original = item.handle;
+    if (!o || !original || wrapped.has(original)) continue;
+    const node = item;
+    const handle = (values: unknown[], a: unknown, b: unknown): unknown => {
+      let result: unknown;
+      try {
+        result = o.apply(values);
+      } catch (error) {
+        throw withPosition(error, node);
+      }
+      return result === FALLBACK ? original(values, a, b) : result;
+    };
+    wrapped.add(handle);
+    node.handle = handle;
+  }
+}
+
+const wrapped = new WeakSet<object>();
+
+/**
+ * Installs the step hook on `env`'s evaluator; `onStep` runs before every node below the root
+ * is evaluated (it may throw to stop evaluation). Call once per Environment. Throws if cel-js's
+ * internals changed so that the evaluator cannot be reached.
+ */
+export function installEvaluationHook(env: Environment, onStep: () => void): void {
+  let evaluator: CelEvaluator | undefined;
+  env.registerFunction("__celgateEvaluator(ast): bool", ({ args }: { args: unknown[] }) => ({
+    args,
+    typeCheck(checker: { getType(name: string): unknown }) {
+      return checker.getType("bool");
+    },
+    evaluate(ev: CelEvaluator) {
+      evaluator = ev;
+      return true;
+    },
+  }));
+  env.evaluate("__celgateEvaluator(true)", {
+    object: {},
+    params: {},
+    variables: {},
+    containers: [],
+    images: [],
+    bundle: [],
+    context: {},
+    now: new Date(0),
+  });
+  if (!evaluator) throw new Error("celgate: cannot reach the CEL evaluator to install its hook");
+  const target = evaluator;
+  target.run = function run(ast: CelAst, ctx: unknown): unknown {
+    onStep();
+    return ast.evaluate(target, ast, ctx);
+  };
+}
