@@ -82,6 +82,11 @@ export type {
   Summary,
   Violation,
 } from "./report/types.js";
+// redaction: what is secret, replaced before anything is stored
+export type { RedactionOptions } from "./redact/redact.js";
+export { REDACTED_PREFIX, Redaction } from "./redact/redact.js";
+export type { RedactionPath } from "./redact/rules.js";
+export { CREDENTIAL_NAME, parseRedactionPaths } from "./redact/rules.js";
 export { effectiveNamespace, isClusterScoped, resourceRef } from "./resources/identity.js";
 export type { ParseManifestsOptions } from "./resources/parse.js";
 export { MAX_MANIFEST_BYTES, parseManifests, resourcesFromObjects } from "./resources/parse.js";
