@@ -47,6 +47,8 @@ export async function startServer(
     allowEmptyPolicySet: config.allowEmptyPolicySet,
     evaluator,
     limits: config.limits,
+    redaction: { paths: config.redactPaths, key: config.redactionKey },
+    replays: { timeoutMs: config.replayTimeoutMs, evaluationTimeoutMs: config.evaluationTimeoutMs },
   });
 
   const { generated } = await services.tokens.seedAdmin(config.adminToken);

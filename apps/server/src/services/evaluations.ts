@@ -29,6 +29,7 @@ import { canonicalJson, newId, sha256Hex } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
+import type { RedactionService } from "./redaction.js";
 
 /** What an evaluation was run on, as stored for history and replays. */
 export interface StoredInput {
@@ -109,6 +110,7 @@ export class EvaluationService {
     private readonly images: ImageService,
     private readonly metrics: Metrics,
     private readonly evaluator: Evaluator,
+    private readonly redaction: RedactionService,
     /** The input limits manifests and resources are parsed under (also used by replays). */
     readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
   ) {}
@@ -131,7 +133,7 @@ export class EvaluationService {
     },
   ): Promise<EvaluationOutcome> {
     const record = req.dryRun !== true;
-    const requestHash = options.idempotencyKey ? sha256Hex(canonicalJson(req)) : undefined;
+    const requestHash = options.idempotencyKey ? await this.redaction.requestHash(req) : undefined;
     if (record && options.idempotencyKey) {
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
       if (earlier) return { report: earlier, replayed: true, recorded: true };
@@ -165,7 +167,7 @@ export class EvaluationService {
     // Inline facts come first: the caller's word beats the store.
     const facts = [...inline, ...stored];
     const id = record ? newId("ev") : undefined;
-    const report = withVersions(
+    const evaluated = withVersions(
       toWireReport(
         await this.evaluator.evaluate(options.admission ? snapshot.admissionSet : snapshot.set, {
           resources,
@@ -182,7 +184,14 @@ export class EvaluationService {
       ),
       snapshot,
     );
-    if (id) report.id = id;
+    if (id) evaluated.id = id;
+    // Redaction (docs/security.md): what is stored, and what is answered, holds no secret value.
+    const redacted = await this.redaction.evaluation(req, evaluated, {
+      resources,
+      store: record,
+      oldObject: options.admission?.oldObject,
+    });
+    const report = redacted.report;
     this.metrics.inc("celgate_evaluations_total", "Evaluations by decision and source", {
       decision: report.decision,
       source: options.source,
@@ -195,7 +204,9 @@ export class EvaluationService {
     if (!record || !id) return { report, replayed: false, recorded: false };
 
     const input: StoredInput = {
-      ...(req.manifests !== undefined ? { manifests: req.manifests } : { resources: req.resources ?? [] }),
+      ...(redacted.manifests !== undefined
+        ? { manifests: redacted.manifests }
+        : { resources: redacted.resources ?? [] }),
       images: facts,
       params: req.params,
       context: req.context ?? {},
