@@ -6,7 +6,9 @@ export const AuditEntrySchema = z
     id: z.string(),
     at: z.string(),
     actor: z.string(),
-    action: z.string().describe("e.g. policy.create, policy.update, exception.delete, token.revoke, replay.run"),
+    action: z
+      .string()
+      .describe("e.g. policy.create, policy.update, exception.delete, token.revoke, replay.run"),
     targetKind: z.enum(["policy", "exception", "token", "image", "replay"]),
     targetName: z.string(),
     detail: z.record(z.string(), z.unknown()).nullable(),

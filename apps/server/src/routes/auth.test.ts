@@ -1,11 +1,11 @@
 // One test walks the whole route table: 401 without a valid token, 403 for every role that
 // may not call a route, and neither for the roles that may.
 import type { Role } from "@celgate/contracts";
+import { parseRedactionPaths } from "@celgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_ROLES } from "../lib/route.js";
 import { BACKENDS, setupApp, type TestApp } from "../test/harness.js";
 import { ECHO_POLICIES, expectNoSecret, manifestsYaml, REDACT_PATHS } from "../test/secrets.js";
-import { parseRedactionPaths } from "@celgate/core";
 import { ROUTES } from "./index.js";
 
 const SAMPLE: Record<string, string> = {

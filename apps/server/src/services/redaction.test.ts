@@ -1,5 +1,6 @@
 // Nothing secret is kept (docs/security.md, "Redaction"): through real HTTP on both databases,
 // secret values reach neither the database, nor any answer, nor a replay.
+import { createHash } from "node:crypto";
 import { parseRedactionPaths } from "@celgate/core";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +16,7 @@ import {
   SECRET_VALUES,
   secretObject,
 } from "../test/secrets.js";
+import { RedactionService } from "./redaction.js";
 
 const MARKER = /celgate:redacted:hmac-sha256:[0-9a-f]{32}/;
 const b64 = (text: string) => Buffer.from(text).toString("base64");
@@ -51,7 +53,9 @@ describe.each(BACKENDS)("redaction on %s", (backend) => {
     });
     const created = await t.call("POST", "/v1/policies", { yaml: ECHO_POLICIES.split("---\n")[0]! });
     expect(created.status).toBe(201);
-    expect((await t.call("POST", "/v1/policies", { yaml: ECHO_POLICIES.split("---\n")[1]! })).status).toBe(201);
+    expect((await t.call("POST", "/v1/policies", { yaml: ECHO_POLICIES.split("---\n")[1]! })).status).toBe(
+      201,
+    );
     const requests = [
       { manifests: manifestsYaml() },
       { resources: [secretObject(), deploymentWithEnv(), configMapObject()] },
@@ -78,8 +82,12 @@ describe.each(BACKENDS)("redaction on %s", (backend) => {
     for (const text of answers) expectNoSecret(text, "an answer");
     const first = JSON.parse(answers[0]!) as Json;
     const messages = first.results.flatMap((r: Json) => r.violations.map((v: Json) => v.message as string));
-    expect(messages.some((m: string) => m.startsWith("data password=celgate:redacted:hmac-sha256:"))).toBe(true);
-    expect(messages).toContainEqual(expect.stringMatching(/^env DB_PASSWORD=celgate:redacted:.*LOG_LEVEL=debug/));
+    expect(messages.some((m: string) => m.startsWith("data password=celgate:redacted:hmac-sha256:"))).toBe(
+      true,
+    );
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^env DB_PASSWORD=celgate:redacted:.*LOG_LEVEL=debug/),
+    );
     expect(messages).toContainEqual(expect.stringMatching(/^cm celgate:redacted:/));
     const stored = await t.call("GET", `/v1/evaluations/${ids[0]}`);
     expect(stored.body).toEqual(first);
@@ -112,7 +120,10 @@ describe.each(BACKENDS)("redaction on %s", (backend) => {
         expectNoSecret(text, `GET /v1/evaluations/${id} as ${role}`);
         expect(text).toMatch(MARKER);
       }
-      expectNoSecret(await (await t.request("GET", "/v1/evaluations", { token: t.tokens[role] })).text(), role);
+      expectNoSecret(
+        await (await t.request("GET", "/v1/evaluations", { token: t.tokens[role] })).text(),
+        role,
+      );
     }
   });
 
@@ -158,6 +169,17 @@ describe.each(BACKENDS)("redaction on %s", (backend) => {
       expect(outcome, key).toBe("pass");
       expect(after.get(key.replace("|right-", "|wrong-")), key).toBe(outcome);
     }
+  });
+
+  it("keys markers per installation: the same on every replica, not a plain hash of the value", async () => {
+    const replica = new RedactionService(t.database.db);
+    expect((await replica.key()).equals(await t.services.redaction.key())).toBe(true);
+    const value = SECRET_VALUES.password;
+    const ours = (await replica.pass()).marker(value);
+    expect(ours).toBe((await t.services.redaction.pass()).marker(value));
+    expect(ours).not.toContain(createHash("sha256").update(value).digest("hex").slice(0, 32));
+    const configured = new RedactionService(t.database.db, { key: "k".repeat(32) });
+    expect((await configured.pass()).marker(value)).not.toBe(ours);
   });
 
   it("writes an audit row for every replay: who, the candidates' digest, evaluations and changes", async () => {

@@ -1,6 +1,12 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { ManifestFile } from "@celgate/contracts";
-import { canonicalJson, type EvaluationReport, Redaction, type RedactionPath, type Resource } from "@celgate/core";
+import {
+  canonicalJson,
+  type EvaluationReport,
+  Redaction,
+  type RedactionPath,
+  type Resource,
+} from "@celgate/core";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { settings } from "../db/schema.js";
@@ -60,7 +66,8 @@ export class RedactionService {
   async pass(): Promise<Redaction> {
     const key = await this.key();
     return new Redaction({
-      digest: (value) => `hmac-sha256:${createHmac("sha256", key).update(value).digest("hex").slice(0, DIGEST_HEX)}`,
+      digest: (value) =>
+        `hmac-sha256:${createHmac("sha256", key).update(value).digest("hex").slice(0, DIGEST_HEX)}`,
       paths: this.config.paths ?? [],
     });
   }
@@ -85,12 +92,17 @@ export class RedactionService {
   async evaluation(
     input: { manifests?: string | ManifestFile[] | undefined; resources?: unknown[] | undefined },
     report: EvaluationReport,
-    options: { resources: readonly Resource[]; store: boolean; oldObject?: Record<string, unknown> | null | undefined },
+    options: {
+      resources: readonly Resource[];
+      store: boolean;
+      oldObject?: Record<string, unknown> | null | undefined;
+    },
   ): Promise<RedactedEvaluation> {
     const r = await this.pass();
     let stored: Omit<RedactedEvaluation, "report"> = {};
     if (!options.store) for (const res of options.resources) r.object(res.object);
-    else if (typeof input.manifests === "string") stored = { manifests: r.manifests(input.manifests, "manifests") };
+    else if (typeof input.manifests === "string")
+      stored = { manifests: r.manifests(input.manifests, "manifests") };
     else if (input.manifests !== undefined)
       stored = { manifests: input.manifests.map((f) => ({ ...f, text: r.manifests(f.text, f.file) })) };
     else stored = { resources: r.objects(input.resources ?? []) };

@@ -79,7 +79,8 @@ export class ReplayService {
   async replay(principal: Principal, req: ReplayRequest): Promise<ReplayReport> {
     if (this.#running)
       throw new ProblemError(429, "replay-busy", "Too many replays", {
-        detail: "a replay is already running on this instance; replays run one at a time, retry when it has ended",
+        detail:
+          "a replay is already running on this instance; replays run one at a time, retry when it has ended",
         headers: { "Retry-After": "5" },
       });
     this.#running = true;

@@ -73,7 +73,11 @@ describe("Redaction.object", () => {
         },
       },
     };
-    const rollout = { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", spec: { template: { spec: { containers: [container("d")] } } } };
+    const rollout = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Rollout",
+      spec: { template: { spec: { containers: [container("d")] } } },
+    };
     const r = new Redaction({ digest });
     const text = JSON.stringify([r.object(cronJob), r.object(rollout)]);
     for (const v of ["pw-1", "gh-2", "sk-3", "pw-4"]) expect(text).not.toContain(v);
@@ -168,7 +172,12 @@ stringData:
   });
 
   it("rewrites JSON text and Lists keeping document indexes", () => {
-    const text = JSON.stringify([secret, { apiVersion: "v1", kind: "List", items: [secret, secret] }, 3, secret]);
+    const text = JSON.stringify([
+      secret,
+      { apiVersion: "v1", kind: "List", items: [secret, secret] },
+      3,
+      secret,
+    ]);
     const out = new Redaction({ digest }).manifests(text);
     expect(out).not.toContain(b64(PASSWORD));
     const refs = (t: string) => parseManifests(t).resources.map((r) => [r.ref.name, r.ref.source?.document]);

@@ -2,7 +2,13 @@ import type { EvaluationReport } from "../report/types.js";
 import { isRecord } from "../resources/identity.js";
 import { parseManifests } from "../resources/parse.js";
 import { canonicalJson } from "../util/sha256.js";
-import { CONTAINER_LISTS, CREDENTIAL_NAME, LAST_APPLIED, type RedactionPath, URL_WITH_PASSWORD } from "./rules.js";
+import {
+  CONTAINER_LISTS,
+  CREDENTIAL_NAME,
+  LAST_APPLIED,
+  type RedactionPath,
+  URL_WITH_PASSWORD,
+} from "./rules.js";
 
 /** Every redacted value becomes `celgate:redacted:<digest>`; the digest comes from the caller. */
 export const REDACTED_PREFIX = "celgate:redacted:";
@@ -134,7 +140,9 @@ export class Redaction {
         })),
         error: r.error === null ? null : this.mask(r.error),
       })),
-      ...(report.notices ? { notices: report.notices.map((n) => ({ ...n, message: this.mask(n.message) })) } : {}),
+      ...(report.notices
+        ? { notices: report.notices.map((n) => ({ ...n, message: this.mask(n.message) })) }
+        : {}),
     };
   }
 
@@ -158,7 +166,8 @@ export class Redaction {
     }
     out = this.#containers(out) as Record<string, unknown>;
     for (const path of this.#paths)
-      if (path.kind === undefined || path.kind === kind) out = this.#path(out, path.segments, 0) as typeof out;
+      if (path.kind === undefined || path.kind === kind)
+        out = this.#path(out, path.segments, 0) as typeof out;
     return this.#lastApplied(out);
   }
 
@@ -269,7 +278,9 @@ export class Redaction {
         : new RegExp(
             forms
               .map((f) =>
-                f.length >= MIN_SUBSTRING ? escapeRegExp(f) : `(?<![\\p{L}\\p{N}])${escapeRegExp(f)}(?![\\p{L}\\p{N}])`,
+                f.length >= MIN_SUBSTRING
+                  ? escapeRegExp(f)
+                  : `(?<![\\p{L}\\p{N}])${escapeRegExp(f)}(?![\\p{L}\\p{N}])`,
               )
               .join("|"),
             "gu",
@@ -293,7 +304,8 @@ function mapSame(items: unknown[], f: (item: unknown) => unknown): unknown[] {
 
 function stringLeaves(value: unknown): string[] {
   if (typeof value === "string") return [value];
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return [String(value)];
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+    return [String(value)];
   if (Array.isArray(value)) return value.flatMap(stringLeaves);
   if (isRecord(value)) return Object.values(value).flatMap(stringLeaves);
   return [];

@@ -4,7 +4,11 @@
  */
 
 /** Container fields that hold containers, wherever they appear (pod specs, templates, custom resources). */
-export const CONTAINER_LISTS: ReadonlySet<string> = new Set(["containers", "initContainers", "ephemeralContainers"]);
+export const CONTAINER_LISTS: ReadonlySet<string> = new Set([
+  "containers",
+  "initContainers",
+  "ephemeralContainers",
+]);
 
 /**
  * Environment variable names whose plain `value` is treated as a credential: the name contains
