@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseManifests } from "../resources/parse.js";
 import { sha256Hex } from "../util/sha256.js";
-import { REDACTED_PREFIX, Redaction } from "./redact.js";
+import { REDACTED_PREFIX, Redaction, TOO_DEEP } from "./redact.js";
 import { parseRedactionPaths } from "./rules.js";
 
 // A test digest; the service uses an HMAC with a per-installation key.
@@ -229,5 +229,18 @@ describe("Redaction.mask", () => {
     expect(JSON.stringify(masked)).not.toContain(PASSWORD);
     expect(JSON.stringify(masked)).not.toContain(b64(PASSWORD));
     expect(report.results[0]!.violations[0]!.message).toContain(b64(PASSWORD));
+  });
+});
+
+describe("Redaction of hostile depth", () => {
+  it("replaces subtrees deeper than the limit instead of overflowing the stack", () => {
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const r = new Redaction({ digest });
+    const config = r.object({ apiVersion: "v1", kind: "ConfigMap", data: deep });
+    expect(JSON.stringify(config)).toContain(TOO_DEEP);
+    const s = r.object({ apiVersion: "v1", kind: "Secret", data: { password: deep } });
+    expect(s.data).toEqual({ password: TOO_DEEP });
+    expect(r.mask("leaf")).toBe("leaf");
   });
 });

@@ -24,6 +24,14 @@ export interface RedactionOptions {
   paths?: readonly RedactionPath[];
 }
 
+/**
+ * Objects are walked this deep at most; a subtree below it is replaced by TOO_DEEP whole (it
+ * cannot be inspected, so it is not kept). The input limits refuse such bodies before this.
+ */
+export const MAX_REDACTION_DEPTH = 256;
+/** The marker of a subtree nested deeper than MAX_REDACTION_DEPTH. */
+export const TOO_DEEP = `${REDACTED_PREFIX}too-deep`;
+
 // Forms shorter than this are masked only as whole words, so a one-letter secret does not
 // shred every message; longer ones are masked wherever they occur.
 const MIN_SUBSTRING = 4;
@@ -61,6 +69,7 @@ export class Redaction {
 
   /** The marker of a value (strings as they are, anything else as canonical JSON). */
   marker(value: unknown): string {
+    if (deeperThan(value, MAX_REDACTION_DEPTH)) return TOO_DEEP;
     return REDACTED_PREFIX + this.#digest(typeof value === "string" ? value : canonicalJson(value));
   }
 
@@ -69,7 +78,7 @@ export class Redaction {
    * secret. Non-objects come back as they are.
    */
   object<T>(value: T): T {
-    return this.#document(value) as T;
+    return this.#document(value, 0) as T;
   }
 
   /**
@@ -77,7 +86,7 @@ export class Redaction {
    * evaluation skips) become null, so every document keeps its index.
    */
   objects(values: readonly unknown[]): unknown[] {
-    return values.map((v) => (isRecord(v) ? this.#document(v) : null));
+    return values.map((v) => (isRecord(v) ? this.#document(v, 0) : null));
   }
 
   /**
@@ -92,7 +101,7 @@ export class Redaction {
     const docs = new Map<number, { line: number; objects: unknown[] }>();
     let changed = diagnostics.length > 0;
     for (const r of resources) {
-      const redacted = this.#document(r.object);
+      const redacted = this.#document(r.object, 0);
       if (redacted !== r.object) changed = true;
       const at = r.ref.source?.document ?? 0;
       const doc = docs.get(at) ?? { line: r.ref.source?.line ?? 1, objects: [] };
@@ -146,11 +155,12 @@ export class Redaction {
     };
   }
 
-  #document(value: unknown): unknown {
+  #document(value: unknown, depth: number): unknown {
     if (!isRecord(value)) return value;
+    if (depth > MAX_REDACTION_DEPTH) return TOO_DEEP;
     const kind = value.kind;
     if (typeof kind === "string" && kind.endsWith("List") && Array.isArray(value.items)) {
-      const items = mapSame(value.items, (item) => this.#document(item));
+      const items = mapSame(value.items, (item) => this.#document(item, depth + 2));
       return items === value.items ? value : { ...value, items };
     }
     let out: Record<string, unknown> = value;
@@ -164,25 +174,27 @@ export class Redaction {
         out = { ...out, [field]: redacted };
       }
     }
-    out = this.#containers(out) as Record<string, unknown>;
+    const walked = this.#containers(out, depth);
+    if (!isRecord(walked)) return walked;
+    out = walked;
     for (const path of this.#paths)
       if (path.kind === undefined || path.kind === kind)
         out = this.#path(out, path.segments, 0) as typeof out;
-    return this.#lastApplied(out);
+    return this.#lastApplied(out, depth);
   }
 
   /** Container lists at any depth, their credential-looking env values redacted. */
-  #containers(value: unknown): unknown {
-    if (Array.isArray(value)) return mapSame(value, (v) => this.#containers(v));
+  #containers(value: unknown, depth: number): unknown {
+    if (typeof value !== "object" || value === null) return value;
+    if (depth > MAX_REDACTION_DEPTH) return TOO_DEEP;
+    if (Array.isArray(value)) return mapSame(value, (v) => this.#containers(v, depth + 1));
     if (!isRecord(value)) return value;
     let out = value;
     for (const [key, v] of Object.entries(value)) {
       const next =
         CONTAINER_LISTS.has(key) && Array.isArray(v)
           ? mapSame(v, (c) => this.#container(c))
-          : typeof v === "object" && v !== null
-            ? this.#containers(v)
-            : v;
+          : this.#containers(v, depth + 1);
       if (next !== v) {
         if (out === value) out = { ...value };
         out[key] = next;
@@ -225,7 +237,7 @@ export class Redaction {
   }
 
   /** The last-applied annotation is a JSON copy of the object: redact it by the same rules. */
-  #lastApplied(object: Record<string, unknown>): Record<string, unknown> {
+  #lastApplied(object: Record<string, unknown>, depth: number): Record<string, unknown> {
     const metadata = object.metadata;
     if (!isRecord(metadata) || !isRecord(metadata.annotations)) return object;
     const text = metadata.annotations[LAST_APPLIED];
@@ -233,7 +245,7 @@ export class Redaction {
     let replaced: unknown;
     try {
       const parsed: unknown = JSON.parse(String(text));
-      const redacted = this.#document(parsed);
+      const redacted = this.#document(parsed, depth + 1);
       if (redacted === parsed) return object;
       replaced = JSON.stringify(redacted);
     } catch {
@@ -250,6 +262,7 @@ export class Redaction {
   #redact(value: unknown, base64: boolean): string {
     const marker = this.marker(value);
     this.#count++;
+    if (marker === TOO_DEEP) return marker;
     for (const s of stringLeaves(value)) {
       this.#remember(s, marker);
       this.#remember(encodeBase64(s), marker);
@@ -302,6 +315,16 @@ function mapSame(items: unknown[], f: (item: unknown) => unknown): unknown[] {
   return out ?? items;
 }
 
+/** Whether a value nests deeper than `limit`; looks no deeper than that. */
+function deeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (limit <= 0) return true;
+  for (const v of Array.isArray(value) ? value : Object.values(value))
+    if (deeperThan(v, limit - 1)) return true;
+  return false;
+}
+
+/** The scalar values in a value, as text (only called on values within MAX_REDACTION_DEPTH). */
 function stringLeaves(value: unknown): string[] {
   if (typeof value === "string") return [value];
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
