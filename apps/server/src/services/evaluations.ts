@@ -392,6 +392,11 @@ function imageTerms(refs: readonly string[]): string[] {
   return [...out];
 }
 
+/** The key of a stored input: the hash of its text (manifests) or canonical JSON (data). */
+export function inputHashOf(stored: string): string {
+  return `sha256:${sha256Hex(stored)}`;
+}
+
 /** One evaluation row to record, with its inputs. */
 interface EvaluationRow {
   id: string;
@@ -424,12 +429,12 @@ async function recordEvaluation(db: Db, row: EvaluationRow): Promise<boolean> {
   const stored: SQL[] = [];
   let inputHash: string;
   if (typeof input.manifests === "string") {
-    inputHash = `sha256:${sha256Hex(input.manifests)}`;
+    inputHash = inputHashOf(input.manifests);
     stored.push(sql`(${inputHash}, 'manifests', ${input.manifests}, null)`);
   } else {
     const kind = input.manifests !== undefined ? "manifest-files" : "resources";
     const data = canonicalJson(input.manifests ?? input.resources ?? []);
-    inputHash = `sha256:${sha256Hex(data)}`;
+    inputHash = inputHashOf(data);
     stored.push(sql`(${inputHash}, ${kind}, null, ${data}::jsonb)`);
   }
   let imagesHash: string | null = null;

@@ -21,6 +21,8 @@ import { RedactionService } from "./redaction.js";
 const MARKER = /celgate:redacted:hmac-sha256:[0-9a-f]{32}/;
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
+const rowsOf = (result: unknown) => (result as { rows: Record<string, unknown>[] }).rows;
+
 /** Every row of a table as text, straight from the database. */
 async function tableText(t: TestApp, table: "inputs" | "evaluations" | "audit"): Promise<string> {
   const result = await t.database.db.execute(sql.raw(`select * from ${table}`));
@@ -180,6 +182,46 @@ describe.each(BACKENDS)("redaction on %s", (backend) => {
     expect(ours).not.toContain(createHash("sha256").update(value).digest("hex").slice(0, 32));
     const configured = new RedactionService(t.database.db, { key: "k".repeat(32) });
     expect((await configured.pass()).marker(value)).not.toBe(ours);
+  });
+
+  it("redacts history recorded before redaction existed, once, and replays still run on it", async () => {
+    // An evaluation as an older version stored it: raw manifests under the hash of the raw
+    // text, a report echoing the secret, a plain request hash.
+    const res = await t.call("POST", "/v1/evaluations", { body: { manifests: manifestsYaml() } });
+    const id = res.body.id as string;
+    const raw = manifestsYaml();
+    const rawHash = `sha256:${createHash("sha256").update(raw).digest("hex")}`;
+    const echoed = JSON.stringify(res.body).replace(
+      /pw=celgate:redacted:hmac-sha256:[0-9a-f]{32}/,
+      `pw=${b64(SECRET_VALUES.password)}`,
+    );
+    expect(echoed).toContain(b64(SECRET_VALUES.password));
+    const [before] = rowsOf(
+      await t.database.db.execute(sql`select input_hash from evaluations where id = ${id}`),
+    );
+    await t.database.db.execute(sql`
+      insert into inputs (hash, kind, text, created_at) values (${rawHash}, 'manifests', ${raw}, now() - interval '1 day')`);
+    await t.database.db.execute(sql`
+      update evaluations set input_hash = ${rawHash}, report = ${echoed}::jsonb, request_hash = 'plain' where id = ${id}`);
+    expect(await tableText(t, "inputs")).toContain(SECRET_VALUES.token);
+
+    expect(await t.services.redaction.redactHistory({ batch: 1 })).toBeGreaterThanOrEqual(1);
+    expectNoSecret(await tableText(t, "inputs"), "the inputs table after redactHistory");
+    expectNoSecret(await tableText(t, "evaluations"), "the evaluations table after redactHistory");
+    const [after] = rowsOf(
+      await t.database.db.execute(sql`select input_hash, request_hash from evaluations where id = ${id}`),
+    );
+    // Stored as a fresh recording stores it: the same row as the redacted evaluation's.
+    expect(after).toEqual({ input_hash: before!.input_hash, request_hash: null });
+    expect((await t.call("GET", `/v1/evaluations/${id}`)).body).toEqual(res.body);
+    // Done: a second run finds nothing, and replays still run on the rewritten input.
+    expect(await t.services.redaction.redactHistory()).toBe(0);
+    const replay = await t.call("POST", "/v1/replays", {
+      body: { evaluations: [id] },
+      token: t.tokens.author,
+    });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ evaluations: 1, changed: 0 });
   });
 
   it("writes an audit row for every replay: who, the candidates' digest, evaluations and changes", async () => {

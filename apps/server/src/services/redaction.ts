@@ -10,8 +10,14 @@ import {
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { settings } from "../db/schema.js";
+import { inputHashOf } from "./evaluations.js";
 
 const KEY_SETTING = "redaction_key";
+/** When the redaction migration ran (database time): inputs created before it may hold raw secrets. */
+const CUTOFF_SETTING = "history_redaction_cutoff";
+/** The last input hash the history redaction finished, or `done`. */
+const CURSOR_SETTING = "history_redaction_cursor";
+const HISTORY_LOCK = 4_227_303;
 /** Hex digits of the HMAC kept in a marker: 128 bits, ample to tell values apart. */
 const DIGEST_HEX = 32;
 
@@ -56,8 +62,8 @@ export class RedactionService {
     const fresh = randomBytes(32).toString("base64url");
     // Replicas starting together: the first insert wins and every one reads the winner.
     await this.db.insert(settings).values({ key: KEY_SETTING, value: fresh }).onConflictDoNothing();
-    const rows = await this.db.execute(sql`select value from ${settings} where key = ${KEY_SETTING}`);
-    const value = (rows as unknown as { rows: { value: string }[] }).rows[0]?.value;
+    const rows = rowsOf(await this.db.execute(sql`select value from ${settings} where key = ${KEY_SETTING}`));
+    const value = rows[0]?.value as string | undefined;
     if (!value) throw new Error("the redaction key could not be stored");
     return Buffer.from(value, "base64url");
   }
@@ -109,4 +115,83 @@ export class RedactionService {
     if (options.oldObject) r.object(options.oldObject);
     return { ...stored, report: r.maskReport(report) };
   }
+
+  /**
+   * Redacts history recorded before redaction existed: every stored input created before the
+   * migration that brought redaction is rewritten as a fresh recording would store it (redacted, under the
+   * hash of its redacted form), the reports of its evaluations are masked and their plain
+   * request hashes dropped. Runs in batches, each its own transaction under an advisory lock
+   * (replicas do not run it twice at once), and resumes where it stopped. Returns how many
+   * inputs it looked at; 0 once everything is done.
+   */
+  async redactHistory(options: { batch?: number } = {}): Promise<number> {
+    const batch = options.batch ?? 50;
+    let total = 0;
+    for (;;) {
+      const done = await this.db.transaction(async (tx) => {
+        const locked = rowsOf(await tx.execute(sql`select pg_try_advisory_xact_lock(${HISTORY_LOCK}) as ok`));
+        if (locked[0]?.ok !== true) return true; // another replica is at it
+        const state = rowsOf(
+          await tx.execute(
+            sql`select key, value from ${settings} where key in (${CUTOFF_SETTING}, ${CURSOR_SETTING})`,
+          ),
+        );
+        const cutoff = state.find((r) => r.key === CUTOFF_SETTING)?.value as string | undefined;
+        const cursor = (state.find((r) => r.key === CURSOR_SETTING)?.value as string | undefined) ?? "";
+        if (cutoff === undefined || cursor === "done") return true;
+        const rows = rowsOf(
+          await tx.execute(sql`
+            select hash, kind, text, data from inputs
+            where created_at < ${cutoff}::timestamptz and kind <> 'images' and hash > ${cursor}
+            order by hash limit ${batch}`),
+        );
+        for (const row of rows) {
+          const r = await this.pass();
+          const oldHash = row.hash as string;
+          let text: string | null = null;
+          let data: string | null = null;
+          if (row.kind === "manifests") text = r.manifests(row.text as string, "manifests");
+          else if (row.kind === "manifest-files")
+            data = canonicalJson(
+              (row.data as ManifestFile[]).map((f) => ({ ...f, text: r.manifests(f.text, f.file) })),
+            );
+          else data = canonicalJson(r.objects(row.data as unknown[]));
+          const newHash = inputHashOf(text ?? data!);
+          const reports = rowsOf(
+            await tx.execute(sql`select id, report from evaluations where input_hash = ${oldHash}`),
+          );
+          for (const e of reports)
+            await tx.execute(sql`
+              update evaluations set report = ${JSON.stringify(r.maskReport(e.report as EvaluationReport))}::jsonb,
+                request_hash = null
+              where id = ${e.id as string}`);
+          if (newHash === oldHash) {
+            await tx.execute(
+              sql`update inputs set text = ${text}, data = ${data}::jsonb where hash = ${oldHash}`,
+            );
+            continue;
+          }
+          await tx.execute(sql`
+            insert into inputs (hash, kind, text, data)
+            values (${newHash}, ${row.kind as string}, ${text}, ${data}::jsonb)
+            on conflict do nothing`);
+          await tx.execute(sql`update evaluations set input_hash = ${newHash} where input_hash = ${oldHash}`);
+          await tx.execute(sql`delete from inputs where hash = ${oldHash}`);
+        }
+        total += rows.length;
+        const next = rows.length < batch ? "done" : (rows.at(-1)!.hash as string);
+        await tx
+          .insert(settings)
+          .values({ key: CURSOR_SETTING, value: next })
+          .onConflictDoUpdate({ target: settings.key, set: { value: next } });
+        return next === "done";
+      });
+      if (done) return total;
+    }
+  }
+}
+
+/** The rows of a db.execute() result: node-postgres and PGlite both answer `{rows}`. */
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  return (result as { rows: Record<string, unknown>[] }).rows;
 }
