@@ -171,6 +171,15 @@ stringData:
     expect(after[0]!.object).toEqual(before[0]!.object);
   });
 
+  it("does not keep documents the evaluation skipped (a values file, say), nor CRLF quirks", () => {
+    const text = `db:\r\n  password: helm-values-secret\r\n---\r\n${deployment.replaceAll("\n", "\r\n")}`;
+    const out = new Redaction({ digest }).manifests(text);
+    expect(out).not.toContain("helm-values-secret");
+    expect(parseManifests(out).resources.map((r) => r.ref)).toEqual(
+      parseManifests(text).resources.map((r) => r.ref),
+    );
+  });
+
   it("rewrites JSON text and Lists keeping document indexes", () => {
     const text = JSON.stringify([
       secret,
@@ -242,5 +251,14 @@ describe("Redaction of hostile depth", () => {
     const s = r.object({ apiVersion: "v1", kind: "Secret", data: { password: deep } });
     expect(s.data).toEqual({ password: TOO_DEEP });
     expect(r.mask("leaf")).toBe("leaf");
+  });
+});
+
+describe("Redaction.mask of odd values", () => {
+  it("masks values with regular-expression characters and lone surrogates without throwing", () => {
+    const r = new Redaction({ digest });
+    r.object({ apiVersion: "v1", kind: "Secret", stringData: { a: "(a+)+$[x]\\d", b: "x\ud800y-value" } });
+    expect(r.mask("1 (a+)+$[x]\\d 2")).toBe(`1 ${marker("(a+)+$[x]\\d")} 2`);
+    expect(r.mask("x\ud800y-value")).toBe(marker("x\ud800y-value"));
   });
 });

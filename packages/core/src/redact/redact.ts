@@ -282,22 +282,26 @@ export class Redaction {
     if (escaped !== form) this.#forms.set(escaped, marker);
   }
 
+  /** One pattern for every form, longest first; null when there is nothing to mask. */
   #maskPattern(): RegExp | null {
     if (this.#pattern !== undefined) return this.#pattern;
     const forms = [...this.#forms.keys()].sort((a, b) => b.length - a.length);
-    this.#pattern =
-      forms.length === 0
-        ? null
-        : new RegExp(
-            forms
-              .map((f) =>
-                f.length >= MIN_SUBSTRING
-                  ? escapeRegExp(f)
-                  : `(?<![\\p{L}\\p{N}])${escapeRegExp(f)}(?![\\p{L}\\p{N}])`,
-              )
-              .join("|"),
-            "gu",
-          );
+    const alternatives = (short: (escaped: string) => string) =>
+      forms.map((f) => (f.length >= MIN_SUBSTRING ? escapeRegExp(f) : short(escapeRegExp(f)))).join("|");
+    if (forms.length === 0) this.#pattern = null;
+    else
+      try {
+        this.#pattern = new RegExp(
+          alternatives((e) => `(?<![\\p{L}\\p{N}])${e}(?![\\p{L}\\p{N}])`),
+          "gu",
+        );
+      } catch {
+        // A form the Unicode mode refuses (a lone surrogate): mask without word boundaries.
+        this.#pattern = new RegExp(
+          alternatives((e) => e),
+          "g",
+        );
+      }
     return this.#pattern;
   }
 }
