@@ -108,9 +108,18 @@ export class RedactionService {
     let stored: Omit<RedactedEvaluation, "report"> = {};
     if (!options.store) for (const res of options.resources) r.object(res.object);
     else if (typeof input.manifests === "string")
-      stored = { manifests: r.manifests(input.manifests, "manifests") };
+      stored = { manifests: r.manifests(input.manifests, "manifests", options.resources) };
     else if (input.manifests !== undefined)
-      stored = { manifests: input.manifests.map((f) => ({ ...f, text: r.manifests(f.text, f.file) })) };
+      stored = {
+        manifests: input.manifests.map((f) => ({
+          ...f,
+          text: r.manifests(
+            f.text,
+            f.file,
+            options.resources.filter((x) => x.ref.source?.file === f.file),
+          ),
+        })),
+      };
     else stored = { resources: r.objects(input.resources ?? []) };
     if (options.oldObject) r.object(options.oldObject);
     return { ...stored, report: r.maskReport(report) };

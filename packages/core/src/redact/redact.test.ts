@@ -180,6 +180,22 @@ stringData:
     );
   });
 
+  it("keeps already-parsed text without parsing it again only when nothing is secret or skipped", () => {
+    const parse = (t: string) => parseManifests(t).resources;
+    const two = `${deployment}---\n${deployment.replace("web", "api")}`;
+    expect(new Redaction({ digest }).manifests(two, "<input>", parse(two))).toBe(two);
+    for (const text of [
+      `${deployment}---\n${secretYaml}`,
+      `${deployment}---\n- skipped\n`,
+      `apiVersion: v1\nkind: List\nitems:\n  - ${JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } })}\n  - password: in-a-skipped-item\n`,
+      JSON.stringify([JSON.parse(JSON.stringify({ apiVersion: "v1", kind: "ConfigMap" })), "skipped-string"]),
+    ]) {
+      const out = new Redaction({ digest }).manifests(text, "<input>", parse(text));
+      expect(out, text).not.toBe(text);
+      expect(out).not.toMatch(/in-a-skipped-item|skipped-string|tok-123456/);
+    }
+  });
+
   it("rewrites JSON text and Lists keeping document indexes", () => {
     const text = JSON.stringify([
       secret,

@@ -1,6 +1,8 @@
 import type { EvaluationReport } from "../report/types.js";
 import { isRecord } from "../resources/identity.js";
 import { parseManifests } from "../resources/parse.js";
+import { splitYamlDocuments } from "../resources/split.js";
+import type { Resource } from "../resources/types.js";
 import { canonicalJson } from "../util/sha256.js";
 import {
   CONTAINER_LISTS,
@@ -94,9 +96,12 @@ export class Redaction {
    * Otherwise it is rewritten as one flow (JSON) line per document, each on the line where its
    * document started (so reports keep their line numbers where the original allows), documents
    * the evaluation skipped as `null`, List documents as a List of their items: parsed again, it
-   * yields the same resources with the same document indexes, minus the secrets.
+   * yields the same resources with the same document indexes, minus the secrets. `parsed`, the
+   * resources the caller already parsed from this text, spares a second parse when the text
+   * has nothing to redact.
    */
-  manifests(text: string, file = "<input>"): string {
+  manifests(text: string, file = "<input>", parsed?: readonly Resource[]): string {
+    if (parsed !== undefined && this.#plain(text, parsed)) return text;
     const { resources, diagnostics } = parseManifests(text, file);
     const docs = new Map<number, { line: number; objects: unknown[] }>();
     let changed = diagnostics.length > 0;
@@ -125,6 +130,23 @@ export class Redaction {
     }
     lines.push("");
     return lines.join("\n");
+  }
+
+  /**
+   * Whether YAML text, already parsed to `parsed` (the caller's evaluation did it), can be kept
+   * as it is without parsing it again: every document gave exactly one resource (nothing
+   * skipped), none spelled "List" (whose skipped items would not show), none holds a secret.
+   */
+  #plain(text: string, parsed: readonly Resource[]): boolean {
+    if (/^\s*[[{]/.test(text)) return false;
+    const chunks = splitYamlDocuments(text);
+    if (chunks.length !== parsed.length) return false;
+    for (let i = 0; i < chunks.length; i++) {
+      const r = parsed[i]!;
+      if (r.ref.source?.document !== chunks[i]!.index || chunks[i]!.text.includes("List")) return false;
+      if (this.#document(r.object, 0) !== r.object) return false;
+    }
+    return true;
   }
 
   /** `text` with every secret value this pass has seen replaced by its marker. */
