@@ -134,7 +134,8 @@ export class RedactionService {
    * inputs it looked at; 0 once everything is done.
    */
   async redactHistory(options: { batch?: number } = {}): Promise<number> {
-    const batch = options.batch ?? 50;
+    // Small batches with a pause between them: on PGlite (one connection) requests interleave.
+    const batch = options.batch ?? 10;
     let total = 0;
     for (;;) {
       const done = await this.db.transaction(async (tx) => {
@@ -196,6 +197,7 @@ export class RedactionService {
         return next === "done";
       });
       if (done) return total;
+      await new Promise<void>((resolve) => setTimeout(resolve, 10));
     }
   }
 }
