@@ -65,7 +65,7 @@ export function createServices(deps: {
     { allowEmpty: deps.allowEmptyPolicySet ?? false },
   );
   const images = new ImageService(db);
-  const redaction = new RedactionService(db, deps.redaction);
+  const redaction = new RedactionService(db, { ...deps.redaction, limits });
   const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator, redaction, limits);
   return {
     database,

@@ -3,6 +3,7 @@ import type { ManifestFile } from "@celgate/contracts";
 import {
   canonicalJson,
   type EvaluationReport,
+  type InputLimits,
   Redaction,
   type RedactionPath,
   type Resource,
@@ -26,6 +27,8 @@ export interface RedactionConfig {
   paths?: readonly RedactionPath[];
   /** CELGATE_REDACTION_KEY: the HMAC key; when unset, one is generated and kept in the database. */
   key?: string | undefined;
+  /** The service's input limits, under which manifest text is parsed again. */
+  limits?: InputLimits;
 }
 
 /** What an evaluation may keep: its inputs with secrets replaced, and its report with echoes masked. */
@@ -75,6 +78,7 @@ export class RedactionService {
       digest: (value) =>
         `hmac-sha256:${createHmac("sha256", key).update(value).digest("hex").slice(0, DIGEST_HEX)}`,
       paths: this.config.paths ?? [],
+      ...(this.config.limits ? { limits: this.config.limits } : {}),
     });
   }
 

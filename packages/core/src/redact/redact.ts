@@ -1,3 +1,4 @@
+import type { InputLimits } from "../limits/limits.js";
 import type { EvaluationReport } from "../report/types.js";
 import { isRecord } from "../resources/identity.js";
 import { parseManifests } from "../resources/parse.js";
@@ -24,6 +25,8 @@ export interface RedactionOptions {
   digest(value: string): string;
   /** Operator paths to redact as well (parseRedactionPaths). */
   paths?: readonly RedactionPath[];
+  /** The input limits manifests were parsed under (default DEFAULT_INPUT_LIMITS): text is parsed again under the same. */
+  limits?: InputLimits;
 }
 
 /**
@@ -54,6 +57,7 @@ const MIN_SUBSTRING = 4;
 export class Redaction {
   readonly #digest: (value: string) => string;
   readonly #paths: readonly RedactionPath[];
+  readonly #limits: InputLimits | undefined;
   /** Every form a secret may take in a message (as is, base64 decoded or encoded, JSON-escaped) -> its marker. */
   readonly #forms = new Map<string, string>();
   #pattern: RegExp | null | undefined;
@@ -62,6 +66,7 @@ export class Redaction {
   constructor(options: RedactionOptions) {
     this.#digest = options.digest;
     this.#paths = options.paths ?? [];
+    this.#limits = options.limits;
   }
 
   /** How many values this pass has replaced. */
@@ -102,7 +107,11 @@ export class Redaction {
    */
   manifests(text: string, file = "<input>", parsed?: readonly Resource[]): string {
     if (parsed !== undefined && this.#plain(text, parsed)) return text;
-    const { resources, diagnostics } = parseManifests(text, file);
+    const { resources, diagnostics } = parseManifests(
+      text,
+      file,
+      this.#limits ? { limits: this.#limits } : {},
+    );
     const docs = new Map<number, { line: number; objects: unknown[] }>();
     let changed = diagnostics.length > 0;
     for (const r of resources) {
