@@ -31,9 +31,10 @@ export interface RedactionOptions {
 
 /**
  * Objects are walked this deep at most; a subtree below it is replaced by TOO_DEEP whole (it
- * cannot be inspected, so it is not kept). The input limits refuse such bodies before this.
+ * cannot be inspected, so it is not kept). Above the highest CELGATE_MAX_DEPTH (512), so the input
+ * limits refuse such bodies before this; it only keeps the walk off the end of the stack.
  */
-export const MAX_REDACTION_DEPTH = 256;
+export const MAX_REDACTION_DEPTH = 1024;
 /** The marker of a subtree nested deeper than MAX_REDACTION_DEPTH. */
 export const TOO_DEEP = `${REDACTED_PREFIX}too-deep`;
 
