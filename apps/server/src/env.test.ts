@@ -51,6 +51,31 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ CELGATE_EVALUATION_TIMEOUT_MS: "5" })).toThrow(/CELGATE_EVALUATION_TIMEOUT_MS/);
   });
 
+  it("reads the redaction and replay settings, naming a bad path", () => {
+    expect(loadConfig({})).toMatchObject({
+      redactPaths: [],
+      redactionKey: undefined,
+      replayTimeoutMs: 30_000,
+    });
+    const c = loadConfig({
+      CELGATE_REDACT_PATHS:
+        'ConfigMap:data.password, $.spec.credentials,Deployment:metadata.annotations["vault.io/token"]',
+      CELGATE_REDACTION_KEY: "k".repeat(32),
+      CELGATE_REPLAY_TIMEOUT_MS: "5000",
+    });
+    expect(c.redactPaths.map((p) => [p.kind, p.segments])).toEqual([
+      ["ConfigMap", ["data", "password"]],
+      [undefined, ["spec", "credentials"]],
+      ["Deployment", ["metadata", "annotations", "vault.io/token"]],
+    ]);
+    expect(c).toMatchObject({ redactionKey: "k".repeat(32), replayTimeoutMs: 5000 });
+    expect(() => loadConfig({ CELGATE_REDACT_PATHS: "ConfigMap:data..password" })).toThrow(
+      /CELGATE_REDACT_PATHS: "ConfigMap:data\.\.password"/,
+    );
+    expect(() => loadConfig({ CELGATE_REDACTION_KEY: "short" })).toThrow(/CELGATE_REDACTION_KEY/);
+    expect(() => loadConfig({ CELGATE_REPLAY_TIMEOUT_MS: "5" })).toThrow(/CELGATE_REPLAY_TIMEOUT_MS/);
+  });
+
   it("names every bad variable", () => {
     let error: unknown;
     try {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { createSecureContext } from "node:tls";
 import { fileURLToPath } from "node:url";
-import { type InputLimits, inputLimitsFromEnv } from "@celgate/core";
+import { type InputLimits, inputLimitsFromEnv, parseRedactionPaths, type RedactionPath } from "@celgate/core";
 import { z } from "zod";
 
 /** The repository's built-in policy library, found relative to this package (src/ or dist/). */
@@ -59,6 +59,19 @@ const EnvSchema = z.object({
   CELGATE_EVALUATOR_MEMORY_MB: z.coerce.number().int().min(32).max(16_384).default(256),
   /** Milliseconds one evaluation may take as a whole; pairs past it are `error` outcomes. */
   CELGATE_EVALUATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** Extra paths to redact before storing, e.g. `ConfigMap:data.password,$.spec.credentials` (docs/security.md). */
+  CELGATE_REDACT_PATHS: z
+    .string()
+    .transform((text, ctx) => {
+      const { paths, errors } = parseRedactionPaths(text);
+      for (const message of errors) ctx.addIssue({ code: "custom", message });
+      return paths;
+    })
+    .optional(),
+  /** HMAC key of redaction markers; unset: one generated and kept in the database. */
+  CELGATE_REDACTION_KEY: z.string().min(32, "at least 32 characters").optional(),
+  /** Milliseconds one replay may take as a whole. */
+  CELGATE_REPLAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
 });
 
 /** How `POST /v1/admission` authenticates callers. */
@@ -94,6 +107,10 @@ export interface Config {
   evaluationTimeoutMs: number;
   /** Shape limits on every input (CELGATE_MAX_DEPTH and the others named in core's INPUT_LIMITS). */
   limits: InputLimits;
+  /** Operator paths to redact (CELGATE_REDACT_PATHS). */
+  redactPaths: RedactionPath[];
+  redactionKey: string | undefined;
+  replayTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +152,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     evaluatorMemoryMb: e.CELGATE_EVALUATOR_MEMORY_MB,
     evaluationTimeoutMs: e.CELGATE_EVALUATION_TIMEOUT_MS,
     limits: limits.limits,
+    redactPaths: e.CELGATE_REDACT_PATHS ?? [],
+    redactionKey: e.CELGATE_REDACTION_KEY,
+    replayTimeoutMs: e.CELGATE_REPLAY_TIMEOUT_MS,
   };
 }
 

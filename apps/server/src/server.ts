@@ -47,6 +47,8 @@ export async function startServer(
     allowEmptyPolicySet: config.allowEmptyPolicySet,
     evaluator,
     limits: config.limits,
+    redaction: { paths: config.redactPaths, key: config.redactionKey },
+    replays: { timeoutMs: config.replayTimeoutMs, evaluationTimeoutMs: config.evaluationTimeoutMs },
   });
 
   const { generated } = await services.tokens.seedAdmin(config.adminToken);
@@ -85,6 +87,13 @@ export async function startServer(
   const port = (server.address() as AddressInfo).port;
   const protocol = tls ? "https" : "http";
   logger.info({ port, host: config.host, protocol }, "listening");
+  // History stored before redaction existed is redacted in the background (docs/security.md).
+  services.redaction
+    .redactHistory()
+    .then((n) => n > 0 && logger.info({ inputs: n }, "redacted history recorded before redaction"))
+    .catch((err: unknown) =>
+      logger.error({ err }, "redacting older history failed; it resumes at the next start"),
+    );
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -6,8 +6,10 @@ export const AuditEntrySchema = z
     id: z.string(),
     at: z.string(),
     actor: z.string(),
-    action: z.string().describe("e.g. policy.create, policy.update, exception.delete, token.revoke"),
-    targetKind: z.enum(["policy", "exception", "token", "image"]),
+    action: z
+      .string()
+      .describe("e.g. policy.create, policy.update, exception.delete, token.revoke, replay.run"),
+    targetKind: z.enum(["policy", "exception", "token", "image", "replay"]),
     targetName: z.string(),
     detail: z.record(z.string(), z.unknown()).nullable(),
   })
@@ -16,7 +18,7 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export const AuditListSchema = pageSchema(AuditEntrySchema, "AuditList");
 
 export const AuditListQuerySchema = z.object({
-  targetKind: z.enum(["policy", "exception", "token", "image"]).optional(),
+  targetKind: z.enum(["policy", "exception", "token", "image", "replay"]).optional(),
   targetName: z.string().max(253).optional(),
   actor: z.string().max(100).optional(),
   since: z.iso.datetime({ offset: true }).optional(),

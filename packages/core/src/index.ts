@@ -61,8 +61,12 @@ export {
   policySchema,
   policyTestSchema,
 } from "./policy/schema.js";
+// redaction: what is secret, replaced before anything is stored
+export type { RedactionOptions } from "./redact/redact.js";
+export { REDACTED_PREFIX, Redaction } from "./redact/redact.js";
+export type { RedactionPath } from "./redact/rules.js";
+export { CREDENTIAL_NAME, parseRedactionPaths } from "./redact/rules.js";
 export type { FormatOptions, PolicyMetadata, ReportFormat } from "./report/index.js";
-
 // report
 export {
   buildReport,

@@ -152,3 +152,10 @@ export const state = pgTable("state", {
   key: text("key").primaryKey(),
   value: bigint("value", { mode: "number" }).notNull(),
 });
+
+/** Installation-wide secrets made at first start (the redaction key); never returned by any route. */
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});

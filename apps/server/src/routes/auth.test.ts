@@ -1,9 +1,11 @@
 // One test walks the whole route table: 401 without a valid token, 403 for every role that
 // may not call a route, and neither for the roles that may.
 import type { Role } from "@celgate/contracts";
+import { parseRedactionPaths } from "@celgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_ROLES } from "../lib/route.js";
 import { BACKENDS, setupApp, type TestApp } from "../test/harness.js";
+import { ECHO_POLICIES, expectNoSecret, manifestsYaml, REDACT_PATHS } from "../test/secrets.js";
 import { ROUTES } from "./index.js";
 
 const SAMPLE: Record<string, string> = {
@@ -19,7 +21,9 @@ const v1 = ROUTES.filter((r) => r.roles !== "public");
 describe.each(BACKENDS)("authentication and authorisation on %s", (backend) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await setupApp(backend);
+    t = await setupApp(backend, {
+      services: { redaction: { paths: parseRedactionPaths(REDACT_PATHS).paths } },
+    });
   });
   afterAll(() => t.close());
 
@@ -66,6 +70,46 @@ describe.each(BACKENDS)("authentication and authorisation on %s", (backend) => {
     expect(roles("post", "/v1/evaluations")).toEqual(["admin", "evaluator"]);
     expect(roles("put", "/v1/images/{digest}")).toEqual(["admin", "evaluator"]);
     expect(roles("get", "/v1/evaluations")).toEqual(["admin", "author", "evaluator", "viewer"]);
+  });
+
+  // The role decision of docs/security.md ("Redaction"): no route returns stored inputs; reports
+  // (masked) are for every role; replays (admin, author) run on redacted inputs and return
+  // only outcomes. Walk every route a role may call, after a Secret was evaluated with a policy
+  // echoing it: no answer holds the secret in any form.
+  it("shows no stored secret to any role on any route", async () => {
+    for (const doc of ECHO_POLICIES.split("---\n"))
+      expect((await t.call("POST", "/v1/policies", { yaml: doc })).status).toBe(201);
+    const evaluated = await t.request("POST", "/v1/evaluations", {
+      body: { manifests: manifestsYaml() },
+      token: t.tokens.evaluator,
+    });
+    const text = await evaluated.text();
+    expect(evaluated.status).toBe(201);
+    expectNoSecret(text, "POST /v1/evaluations");
+    const id = JSON.parse(text).id as string;
+    const values: Record<string, string> = { ...SAMPLE, id, name: "echo-secrets" };
+    const reads = ROUTES.filter(
+      (r) => r.openapi.method === "get" || (r.openapi.method === "post" && r.openapi.path === "/v1/replays"),
+    );
+    let checked = 0;
+    for (const route of reads) {
+      const url = route.openapi.path.replace(/\{(\w+)\}/g, (_, p: string) => values[p] ?? "x");
+      const roles = route.roles === "public" ? ALL_ROLES : route.roles;
+      for (const role of roles) {
+        const res = await t.request(route.openapi.method.toUpperCase(), url, {
+          token: t.tokens[role],
+          ...(route.openapi.method === "post" ? { body: { evaluations: [id] } } : {}),
+        });
+        expect(res.status, `${route.openapi.method} ${url} as ${role}`).toBeLessThan(500);
+        const body = await res.text();
+        expectNoSecret(body, `${route.openapi.method.toUpperCase()} ${url} as ${role}`);
+        // No route hands out stored inputs.
+        expect(body).not.toMatch(/"(manifests|resources)":\s*[["]/);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+    expect(ROUTES.find((r) => r.openapi.path === "/v1/replays")?.roles).toEqual(["admin", "author"]);
   });
 
   it("refuses a revoked token and an expired one", async () => {

@@ -33,6 +33,7 @@ import { newId, sha256Hex } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
+import type { RedactionService } from "./redaction.js";
 
 /** What an evaluation was run on, as stored for history and replays. */
 export interface StoredInput {
@@ -146,6 +147,7 @@ export class EvaluationService {
     private readonly images: ImageService,
     private readonly metrics: Metrics,
     private readonly evaluator: Evaluator,
+    private readonly redaction: RedactionService,
     /** The input limits manifests and resources are parsed under (also used by replays). */
     readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
   ) {}
@@ -168,7 +170,7 @@ export class EvaluationService {
     },
   ): Promise<EvaluationOutcome> {
     const record = req.dryRun !== true;
-    const requestHash = options.idempotencyKey ? sha256Hex(canonicalJson(req)) : undefined;
+    const requestHash = options.idempotencyKey ? await this.redaction.requestHash(req) : undefined;
     if (record && options.idempotencyKey) {
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
       if (earlier) return { report: earlier, replayed: true, recorded: true };
@@ -191,7 +193,7 @@ export class EvaluationService {
     // Inline facts come first: the caller's word beats the store.
     const facts = [...inline, ...stored];
     const id = record ? newId("ev") : undefined;
-    const report = withVersions(
+    const evaluated = withVersions(
       toWireReport(
         await this.evaluator.evaluate(set, {
           resources,
@@ -208,7 +210,14 @@ export class EvaluationService {
       ),
       snapshot,
     );
-    if (id) report.id = id;
+    if (id) evaluated.id = id;
+    // Redaction (docs/security.md): what is stored, and what is answered, holds no secret value.
+    const redacted = await this.redaction.evaluation(req, evaluated, {
+      resources,
+      store: record,
+      oldObject: options.admission?.oldObject,
+    });
+    const report = redacted.report;
     this.metrics.inc("celgate_evaluations_total", "Evaluations by decision and source", {
       decision: report.decision,
       source: options.source,
@@ -221,7 +230,9 @@ export class EvaluationService {
     if (!record || !id) return { report, replayed: false, recorded: false };
 
     const input: StoredInput = {
-      ...(req.manifests !== undefined ? { manifests: req.manifests } : { resources: req.resources ?? [] }),
+      ...(redacted.manifests !== undefined
+        ? { manifests: redacted.manifests }
+        : { resources: redacted.resources ?? [] }),
       images: facts,
       params: req.params,
       context: req.context ?? {},
@@ -407,6 +418,11 @@ function imageTerms(refs: readonly string[]): string[] {
   return [...out];
 }
 
+/** The key of a stored input: the hash of its text (manifests) or canonical JSON (data). */
+export function inputHashOf(stored: string): string {
+  return `sha256:${sha256Hex(stored)}`;
+}
+
 /** One evaluation row to record, with its inputs. */
 interface EvaluationRow {
   id: string;
@@ -439,12 +455,12 @@ async function recordEvaluation(db: Db, row: EvaluationRow): Promise<boolean> {
   const stored: SQL[] = [];
   let inputHash: string;
   if (typeof input.manifests === "string") {
-    inputHash = `sha256:${sha256Hex(input.manifests)}`;
+    inputHash = inputHashOf(input.manifests);
     stored.push(sql`(${inputHash}, 'manifests', ${input.manifests}, null)`);
   } else {
     const kind = input.manifests !== undefined ? "manifest-files" : "resources";
     const data = canonicalJson(input.manifests ?? input.resources ?? []);
-    inputHash = `sha256:${sha256Hex(data)}`;
+    inputHash = inputHashOf(data);
     stored.push(sql`(${inputHash}, ${kind}, null, ${data}::jsonb)`);
   }
   let imagesHash: string | null = null;

@@ -10,7 +10,8 @@ import { ExceptionService } from "./exceptions.js";
 import { ImageService } from "./images.js";
 import { PolicyService } from "./policies.js";
 import { PolicySetRuntime } from "./policy-set.js";
-import { ReplayService } from "./replays.js";
+import { type RedactionConfig, RedactionService } from "./redaction.js";
+import { type ReplayOptions, ReplayService } from "./replays.js";
 import { TokenService } from "./tokens.js";
 
 /** Every domain verb of the service, wired to one database. */
@@ -27,6 +28,7 @@ export interface Services {
   evaluations: EvaluationService;
   admission: AdmissionService;
   replays: ReplayService;
+  redaction: RedactionService;
   evaluator: Evaluator;
   /** Shape limits on every input: request bodies, manifests, resources. */
   limits: InputLimits;
@@ -43,6 +45,10 @@ export function createServices(deps: {
   evaluator?: Evaluator;
   /** Default: DEFAULT_INPUT_LIMITS. */
   limits?: InputLimits;
+  /** Operator paths and key of the redaction (docs/security.md, "Redaction"). */
+  redaction?: RedactionConfig;
+  /** Replay time limit; default 30 s. */
+  replays?: Partial<ReplayOptions>;
 }): Services {
   const limits = deps.limits ?? DEFAULT_INPUT_LIMITS;
   const evaluator = deps.evaluator ?? createEvaluator({ threads: 0, timeoutMs: 10_000 });
@@ -59,7 +65,8 @@ export function createServices(deps: {
     { allowEmpty: deps.allowEmptyPolicySet ?? false },
   );
   const images = new ImageService(db);
-  const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator, limits);
+  const redaction = new RedactionService(db, { ...deps.redaction, limits });
+  const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator, redaction, limits);
   return {
     database,
     logger,
@@ -72,7 +79,8 @@ export function createServices(deps: {
     images,
     evaluations,
     admission: new AdmissionService(evaluations),
-    replays: new ReplayService(runtime, evaluations, evaluator),
+    replays: new ReplayService(db, runtime, evaluations, evaluator, deps.replays),
+    redaction,
     evaluator,
     limits,
   };

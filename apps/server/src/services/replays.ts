@@ -1,6 +1,7 @@
 import type { ReplayReport, ReplayRequest } from "@celgate/contracts";
 import {
   type CompiledPolicySet,
+  canonicalJson,
   compilePolicySet,
   type EvaluationReport,
   type PolicyDocument,
@@ -10,13 +11,36 @@ import {
   type ResourceRef,
   type Selector,
 } from "@celgate/core";
+import type { Db } from "../db/client.js";
 import type { Evaluator } from "../evaluator/index.js";
+import type { Principal } from "../lib/context.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
-import { problems } from "../lib/errors.js";
+import { ProblemError, problems } from "../lib/errors.js";
+import { sha256Hex } from "../lib/ids.js";
+import { writeAudit } from "./audit.js";
 import { type EvaluationService, resourcesOf } from "./evaluations.js";
-import { admissionSetOf, type PolicySetRuntime } from "./policy-set.js";
+import { admissionSetOf, type PolicySetRuntime, type PolicySnapshot } from "./policy-set.js";
 
 const MAX_CHANGES = 5000;
+
+/** How replays share the instance with evaluations (docs/operations.md). */
+export interface ReplayOptions {
+  /** A replay as a whole (CELGATE_REPLAY_TIMEOUT_MS); past it, it stops with 503 replay-timeout. */
+  timeoutMs: number;
+  /** Bound of one evaluation (CELGATE_EVALUATION_TIMEOUT_MS): a replay's evaluation never gets more. */
+  evaluationTimeoutMs: number;
+}
+
+const DEFAULTS: ReplayOptions = { timeoutMs: 30_000, evaluationTimeoutMs: 10_000 };
+
+/** Thrown when a replay passes its time limit. */
+class ReplayTimeout extends ProblemError {
+  constructor(timeoutMs: number, done: number, total: number) {
+    super(503, "replay-timeout", "Replay timed out", {
+      detail: `the replay did not finish within its limit of ${timeoutMs} ms (CELGATE_REPLAY_TIMEOUT_MS) after ${done} of ${total} evaluations; replay fewer (evaluations, limit, since/until) or raise the limit`,
+    });
+  }
+}
 
 /** A recorded request's selector, parsed again (it was checked when recorded). */
 function storedSelector(id: string, text: string | undefined): Selector | undefined {
@@ -25,6 +49,12 @@ function storedSelector(id: string, text: string | undefined): Selector | undefi
   if (!parsed.ok)
     throw problems.unprocessable(`evaluation ${id} has a selector that no longer parses: ${parsed.error}`);
   return parsed.selector;
+}
+
+/** The set in force and the candidate set, each whole and as admission evaluates it. */
+interface ReplaySets {
+  live: { full: CompiledPolicySet; admission: CompiledPolicySet };
+  candidate: { full: CompiledPolicySet; admission: CompiledPolicySet };
 }
 
 function key(ref: ResourceRef): string {
@@ -41,19 +71,49 @@ function outcomes(
 }
 
 /**
- * Replays: candidate policies laid over the set in force, evaluated on the inputs of recorded
- * evaluations, compared outcome by outcome with the set in force on the same inputs. The
- * candidate is compiled into a set of its own (its own digest), so nothing it does reaches the
- * live set or the workers' cache entries for it. Records nothing.
+ * Replays: candidate policies laid over the set in force, evaluated on the (redacted) stored
+ * inputs of recorded evaluations, compared outcome by outcome with the set in force on the
+ * same inputs. The candidate is compiled into a set of its own (its own digest), so nothing it
+ * does reaches the live set or the workers' cache entries for it.
+ * Records no evaluation; writes one audit row per replay that ran (`replay.run`: who, the
+ * candidates' digest, how many evaluations, how many changes, how it ended).
+ *
+ * Sharing: one replay at a time per instance (a second gets 429 with Retry-After); it
+ * evaluates one recorded evaluation at a time, so it holds at most one worker of the pool and
+ * the others keep serving evaluations; the whole replay has its own time limit.
  */
 export class ReplayService {
+  readonly #options: ReplayOptions;
+  #running = false;
+
   constructor(
+    private readonly db: Db,
     private readonly runtime: PolicySetRuntime,
     private readonly evaluations: EvaluationService,
     private readonly evaluator: Evaluator,
-  ) {}
+    options: Partial<ReplayOptions> = {},
+  ) {
+    this.#options = { ...DEFAULTS, ...options };
+  }
 
-  async replay(req: ReplayRequest): Promise<ReplayReport> {
+  async replay(principal: Principal, req: ReplayRequest): Promise<ReplayReport> {
+    if (this.#running)
+      throw new ProblemError(429, "replay-busy", "Too many replays", {
+        detail:
+          "a replay is already running on this instance; replays run one at a time, retry when it has ended",
+        headers: { "Retry-After": "5" },
+      });
+    this.#running = true;
+    try {
+      return await this.#replay(principal, req);
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #replay(principal: Principal, req: ReplayRequest): Promise<ReplayReport> {
+    const started = Date.now();
+    const deadline = started + this.#options.timeoutMs;
     const candidates = this.#candidates(req.policies);
     const snapshot = await this.runtime.get();
     const byName = new Map(snapshot.documents.map((d) => [d.metadata.name, d]));
@@ -75,19 +135,76 @@ export class ReplayService {
     if (req.evaluations && missing.length > 0)
       throw problems.notFound(`no evaluations with ids ${missing.join(", ")}`);
 
-    // --- compiled sets: the candidate's own, never the live one (see the server README) ---
-    // `before` is the set in force and `after` the candidate, both evaluated now on the same
-    // stored inputs at their original time: only policies that differ can change an outcome
-    // (the recorded report may predate other policy, exception or engine changes).
-    const live = { full: snapshot.set, admission: snapshot.admissionSet };
-    const candidate = { full: set, admission: admissionSetOf(set) };
+    const audited = {
+      candidates: `sha256:${sha256Hex(canonicalJson(candidates))}`,
+      candidateCount: candidates.length,
+      candidatePolicies: candidates.slice(0, 50).map((c) => c.metadata.name),
+      removed: req.remove ?? [],
+      policySet: { digest: set.digest, policies: set.policies.length },
+      requested: ids.length,
+    };
+    let outcome = "failed";
+    let done = 0;
+    let changed = 0;
+    try {
+      // --- compiled sets: the candidate's own, never the live one (see the server README) ---
+      // `before` is the set in force and `after` the candidate, both evaluated now on the same
+      // stored inputs at their original time: only policies that differ can change an outcome
+      // (the recorded report may predate other policy, exception or engine changes).
+      const sets: ReplaySets = {
+        live: { full: snapshot.set, admission: snapshot.admissionSet },
+        candidate: { full: set, admission: admissionSetOf(set) },
+      };
+      const report = await this.#run(sets, snapshot.exceptions, ids, stored, deadline, (n, c) => {
+        done = n;
+        changed = c;
+      });
+      outcome = "completed";
+      return report;
+    } catch (err) {
+      if (err instanceof ReplayTimeout) outcome = "timed-out";
+      throw err;
+    } finally {
+      // No replay result without its audit row: a failure to write it fails the request.
+      await writeAudit(this.db, {
+        actor: principal.name,
+        action: "replay.run",
+        targetKind: "replay",
+        targetName: audited.candidates,
+        detail: {
+          ...audited,
+          tokenId: principal.tokenId,
+          evaluations: done,
+          changed,
+          outcome,
+          durationMs: Date.now() - started,
+        },
+      });
+    }
+  }
+
+  async #run(
+    sets: ReplaySets,
+    exceptions: PolicySnapshot["exceptions"],
+    ids: readonly string[],
+    stored: Awaited<ReturnType<EvaluationService["inputsOf"]>>,
+    deadline: number,
+    progress: (evaluations: number, changed: number) => void,
+  ): Promise<ReplayReport> {
     const changes: ReplayReport["changes"] = [];
     const decisions: ReplayReport["decisions"] = [];
     let resources = 0;
     let changed = 0;
+    const { live, candidate } = sets;
+    const set = candidate.full;
+    let done = 0;
     for (const id of ids) {
       const entry = stored.get(id);
       if (!entry) continue;
+      // Let waiting requests run between evaluations (in-process evaluators hold the loop).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new ReplayTimeout(this.#options.timeoutMs, done, stored.size);
       const { input, report: recorded } = entry;
       const select = storedSelector(id, input.select);
       // Admission reviews were judged without the bundle policies; replay them the same way.
@@ -96,17 +213,21 @@ export class ReplayService {
         this.evaluator.evaluate(policySet, {
           resources: resourcesOf(input, this.evaluations.limits),
           images: input.images,
-          exceptions: snapshot.exceptions,
+          exceptions,
           ...(input.params ? { params: input.params } : {}),
           context: input.context,
           now: new Date(recorded.evaluatedAt),
           ...(select ? { select } : {}),
           // as named then: a name no longer in a set selects nothing there (never everything)
           ...(input.policies ? { policies: input.policies } : {}),
+          timeoutMs: Math.max(1, Math.min(deadline - Date.now(), this.#options.evaluationTimeoutMs)),
         });
       const before = await evaluateWith(live[rule]);
       const after =
         live[rule].digest === candidate[rule].digest ? before : await evaluateWith(candidate[rule]);
+      // Cut by the deadline, its errors are not the candidates' doing: the replay fails whole.
+      if (Date.now() >= deadline) throw new ReplayTimeout(this.#options.timeoutMs, done, stored.size);
+      done++;
       resources += after.summary.resources;
       if (after.decision !== before.decision)
         decisions.push({ evaluation: id, before: before.decision, after: after.decision });
@@ -128,8 +249,8 @@ export class ReplayService {
             after: now as ReplayReport["changes"][number]["after"],
           });
       }
+      progress(done, changed);
     }
-    // --- end compiled sets ---
     return {
       policySet: { digest: set.digest, policies: set.policies.length },
       evaluations: stored.size,

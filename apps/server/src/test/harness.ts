@@ -130,6 +130,8 @@ export async function setupApp(
     evaluator?: Evaluator;
     limits?: InputLimits;
     allowEmptyPolicySet?: boolean;
+    /** Redaction and replay settings (CELGATE_REDACT_PATHS, CELGATE_REPLAY_TIMEOUT_MS, ...). */
+    services?: Pick<Parameters<typeof createServices>[0], "redaction" | "replays">;
   } = {},
 ): Promise<TestApp> {
   const { database, drop } = await openTestDatabase(backend);
@@ -142,6 +144,7 @@ export async function setupApp(
     ...(options.allowEmptyPolicySet ? { allowEmptyPolicySet: true } : {}),
     ...(options.evaluator ? { evaluator: options.evaluator } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...options.services,
   });
   await services.tokens.seedAdmin("test-admin-token-0123456789");
   await services.policies.syncRepository(options.policyDir ?? FIXTURE_POLICY_DIR, logger);

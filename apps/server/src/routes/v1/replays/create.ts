@@ -10,15 +10,17 @@ export default defineRoute({
     tags: ["replays"],
     summary: "Replay recorded inputs against candidate policies",
     description:
-      "Candidate policies replace those of the same name in the set in force (`remove` drops some); the result lists every (resource, policy) whose outcome would change and every decision that would change. Records nothing.",
+      "Candidate policies replace those of the same name in the set in force (`remove` drops some); the result lists every (resource, policy) whose outcome would change and every decision that would change. Runs on the stored inputs, whose secret values are redacted markers; records no evaluation but writes an audit row (`replay.run`). One replay at a time per instance (429 otherwise); past CELGATE_REPLAY_TIMEOUT_MS it stops with 503.",
     request: { body: { required: true, content: { "application/json": { schema: ReplayRequestSchema } } } },
     responses: {
       200: jsonContent(ReplayReportSchema, "What would change"),
       422: errorResponse("Candidates do not compile"),
+      429: errorResponse("A replay is already running on this instance"),
+      503: errorResponse("The replay passed its time limit"),
     },
   },
   handler: async (c, s) => {
     const body = await readBody(c);
-    return c.json(await s.replays.replay(validate(ReplayRequestSchema, body.json)), 200);
+    return c.json(await s.replays.replay(c.get("principal"), validate(ReplayRequestSchema, body.json)), 200);
   },
 });

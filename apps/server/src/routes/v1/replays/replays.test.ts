@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEvaluator } from "../../../evaluator/index.js";
 import { BACKENDS, deploymentYaml, type Json, setupApp, type TestApp } from "../../../test/harness.js";
 
 const stricter = `apiVersion: celgate.dev/v1
@@ -68,5 +69,76 @@ describe.each(BACKENDS)("replays on %s", (backend) => {
       body: { policies: stricter.replace(">= 3", ">=") },
     });
     expect(broken.status).toBe(422);
+  });
+});
+
+// A slow candidate: about 60,000 CEL steps per Deployment, well inside the expression budget.
+const slow = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: slow-candidate
+spec:
+  match:
+    kinds: [Deployment]
+  validations:
+    - expression: "${"L"}.all(i, ${"L"}.all(j, i + j >= 0))"
+`.replaceAll("L", `[${Array.from({ length: 250 }, (_, i) => i).join(",")}]`);
+
+describe.each(BACKENDS)("replay limits on %s", (backend) => {
+  let t: TestApp;
+  const evaluator = createEvaluator({ threads: 2, timeoutMs: 10_000 });
+  beforeAll(async () => {
+    t = await setupApp(backend, { evaluator, services: { replays: { timeoutMs: 1000 } } });
+    // 8 x 10 Deployments: about 2.5 s of candidate work, over the replay's limit of 1 s.
+    const bundle = "abcdefghij"
+      .split("")
+      .map((n) => deploymentYaml(n, { owner: "x" }))
+      .join("---\n");
+    for (let i = 0; i < 8; i++)
+      expect((await t.call("POST", "/v1/evaluations", { body: { manifests: bundle } })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await t.close();
+    await evaluator.close();
+  });
+
+  it("stops a replay at its time limit, one at a time, while evaluations keep being served", async () => {
+    const replay = t.call("POST", "/v1/replays", { body: { policies: slow }, token: t.tokens.author });
+    await new Promise((r) => setTimeout(r, 150));
+    const second = await t.call("POST", "/v1/replays", { body: {}, token: t.tokens.admin });
+    expect(second.status).toBe(429);
+    expect(second.headers.get("retry-after")).toBe("5");
+    expect(second.body.detail).toContain("already running");
+
+    const latencies: number[] = [];
+    let done = false;
+    void replay.then(() => {
+      done = true;
+    });
+    while (!done) {
+      const started = performance.now();
+      const res = await t.call("POST", "/v1/evaluations", {
+        body: { manifests: deploymentYaml("live", { owner: "x" }) },
+        token: t.tokens.evaluator,
+      });
+      expect(res.status).toBe(201);
+      latencies.push(performance.now() - started);
+    }
+    const ended = await replay;
+    expect(ended.status).toBe(503);
+    expect(ended.body.type).toMatch(/replay-timeout$/);
+    expect(ended.body.detail).toContain("CELGATE_REPLAY_TIMEOUT_MS");
+    // The replay holds one worker; the other served evaluations meanwhile, promptly.
+    expect(latencies.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...latencies)).toBeLessThan(1500);
+
+    const audit = await t.call("GET", "/v1/audit?targetKind=replay");
+    expect(audit.body.items[0]).toMatchObject({
+      actor: "test author",
+      detail: { outcome: "timed-out", candidateCount: 1, candidatePolicies: ["slow-candidate"] },
+    });
+    expect(audit.body.items[0].detail.evaluations).toBeLessThan(8);
+    // The slot is free again.
+    expect((await t.call("POST", "/v1/replays", { body: { evaluations: [] } })).status).toBe(200);
   });
 });

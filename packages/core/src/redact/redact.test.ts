@@ -1,0 +1,280 @@
+import { describe, expect, it } from "vitest";
+import { parseManifests } from "../resources/parse.js";
+import { sha256Hex } from "../util/sha256.js";
+import { REDACTED_PREFIX, Redaction, TOO_DEEP } from "./redact.js";
+import { parseRedactionPaths } from "./rules.js";
+
+// A test digest; the service uses an HMAC with a per-installation key.
+const digest = (v: string) => `test:${sha256Hex(`k${v}`).slice(0, 16)}`;
+const marker = (v: string) => `${REDACTED_PREFIX}${digest(v)}`;
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+const PASSWORD = "hunter2-correct-horse";
+const secret = {
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: { name: "db", namespace: "shop" },
+  data: { password: b64(PASSWORD), user: b64("admin") },
+  stringData: { token: "tok-123456" },
+};
+
+describe("Redaction.object", () => {
+  it("replaces every Secret data and stringData value by a marker that keeps the key", () => {
+    const r = new Redaction({ digest });
+    const out = r.object(secret);
+    expect(out).toEqual({
+      ...secret,
+      data: { password: marker(b64(PASSWORD)), user: marker(b64("admin")) },
+      stringData: { token: marker("tok-123456") },
+    });
+    expect(secret.data.password).toBe(b64(PASSWORD));
+    expect(r.count).toBe(3);
+    // Equal values give equal markers: "this key changed" stays answerable.
+    expect(new Redaction({ digest }).object(secret)).toEqual(out);
+    expect(JSON.stringify(out)).not.toContain(b64(PASSWORD));
+  });
+
+  it("replaces data that is not a mapping whole, and Secrets inside Lists", () => {
+    const r = new Redaction({ digest });
+    const odd = { apiVersion: "v1", kind: "Secret", metadata: { name: "x" }, data: ["a-secret-value"] };
+    expect(r.object(odd).data).toBe(marker(JSON.stringify(["a-secret-value"])));
+    const list = r.object({ apiVersion: "v1", kind: "List", items: [secret, { kind: "ConfigMap" }] });
+    expect(JSON.stringify(list)).not.toContain(b64(PASSWORD));
+    expect(list.items[1]).toEqual({ kind: "ConfigMap" });
+  });
+
+  it("redacts credential-looking env values in every container list at any depth", () => {
+    const container = (name: string) => ({
+      name,
+      env: [
+        { name: "DB_PASSWORD", value: "pw-1" },
+        { name: "githubToken", value: "gh-2" },
+        { name: "STRIPE_API_KEY", value: "sk-3" },
+        { name: "DATABASE_URL", value: "postgres://app:pw-4@db:5432/app" },
+        { name: "LOG_LEVEL", value: "debug" },
+        { name: "FROM_SECRET", valueFrom: { secretKeyRef: { name: "db", key: "password" } } },
+      ],
+    });
+    const cronJob = {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: { name: "nightly" },
+      spec: {
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: {
+                containers: [container("a")],
+                initContainers: [container("b")],
+                ephemeralContainers: [container("c")],
+              },
+            },
+          },
+        },
+      },
+    };
+    const rollout = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Rollout",
+      spec: { template: { spec: { containers: [container("d")] } } },
+    };
+    const r = new Redaction({ digest });
+    const text = JSON.stringify([r.object(cronJob), r.object(rollout)]);
+    for (const v of ["pw-1", "gh-2", "sk-3", "pw-4"]) expect(text).not.toContain(v);
+    expect(text).toContain('"value":"debug"');
+    expect(text).toContain("secretKeyRef");
+    expect(r.count).toBe(16);
+  });
+
+  it("applies operator paths, by kind or for every kind", () => {
+    const { paths, errors } = parseRedactionPaths(
+      'ConfigMap:data.password, $.spec.credentials\nDeployment:metadata.annotations["vault.example/token"],ConfigMap:binaryData.*',
+    );
+    expect(errors).toEqual([]);
+    const r = new Redaction({ digest, paths });
+    const cm = r.object({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      data: { password: "cm-pass", other: "keep" },
+      binaryData: { a: "YmluMQ==", b: "YmluMg==" },
+    });
+    expect(cm.data).toEqual({ password: marker("cm-pass"), other: "keep" });
+    expect(cm.binaryData).toEqual({ a: marker("YmluMQ=="), b: marker("YmluMg==") });
+    const dep = r.object({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { annotations: { "vault.example/token": "vt", other: "x" } },
+      spec: { credentials: { user: "u", pass: "p" } },
+    });
+    expect(dep.metadata.annotations).toEqual({ "vault.example/token": marker("vt"), other: "x" });
+    expect(dep.spec.credentials).toMatch(/^celgate:redacted:/);
+    // A path that is absent changes nothing.
+    const plain = { apiVersion: "v1", kind: "Service", metadata: { name: "s" } };
+    expect(r.object(plain)).toBe(plain);
+  });
+
+  it("reports bad operator paths", () => {
+    expect(parseRedactionPaths("ConfigMap:, a..b, x[y]").errors).toHaveLength(3);
+    expect(parseRedactionPaths("").paths).toEqual([]);
+  });
+
+  it("redacts the last-applied-configuration annotation by the same rules", () => {
+    const applied = {
+      ...secret,
+      metadata: {
+        ...secret.metadata,
+        annotations: { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(secret) },
+      },
+    };
+    const out = new Redaction({ digest }).object(applied);
+    expect(JSON.stringify(out)).not.toContain(b64(PASSWORD));
+    expect(JSON.stringify(out)).not.toContain("tok-123456");
+  });
+});
+
+describe("Redaction.manifests", () => {
+  const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: web:1
+`;
+  const secretYaml = `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+data:
+  password: ${b64(PASSWORD)}
+stringData:
+  token: tok-123456
+`;
+
+  it("keeps text with nothing secret as it is", () => {
+    expect(new Redaction({ digest }).manifests(deployment)).toBe(deployment);
+  });
+
+  it("rewrites text with secrets: same resources, same document indexes and lines, no secret", () => {
+    const text = `# leading comment\n${deployment}---\n${secretYaml}---\n- not an object\n---\n${deployment.replace("web", "api")}`;
+    const out = new Redaction({ digest }).manifests(text, "k8s/app.yaml");
+    expect(out).not.toContain(b64(PASSWORD));
+    expect(out).not.toContain(PASSWORD);
+    expect(out).not.toContain("tok-123456");
+    const before = parseManifests(text, "k8s/app.yaml").resources;
+    const after = parseManifests(out, "k8s/app.yaml").resources;
+    expect(after.map((r) => r.ref)).toEqual(before.map((r) => r.ref));
+    expect(after[1]!.object.data).toEqual({ password: marker(b64(PASSWORD)) });
+    expect(after[0]!.object).toEqual(before[0]!.object);
+  });
+
+  it("does not keep documents the evaluation skipped (a values file, say), nor CRLF quirks", () => {
+    const text = `db:\r\n  password: helm-values-secret\r\n---\r\n${deployment.replaceAll("\n", "\r\n")}`;
+    const out = new Redaction({ digest }).manifests(text);
+    expect(out).not.toContain("helm-values-secret");
+    expect(parseManifests(out).resources.map((r) => r.ref)).toEqual(
+      parseManifests(text).resources.map((r) => r.ref),
+    );
+  });
+
+  it("keeps already-parsed text without parsing it again only when nothing is secret or skipped", () => {
+    const parse = (t: string) => parseManifests(t).resources;
+    const two = `${deployment}---\n${deployment.replace("web", "api")}`;
+    expect(new Redaction({ digest }).manifests(two, "<input>", parse(two))).toBe(two);
+    for (const text of [
+      `${deployment}---\n${secretYaml}`,
+      `${deployment}---\n- skipped\n`,
+      `apiVersion: v1\nkind: List\nitems:\n  - ${JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } })}\n  - password: in-a-skipped-item\n`,
+      JSON.stringify([JSON.parse(JSON.stringify({ apiVersion: "v1", kind: "ConfigMap" })), "skipped-string"]),
+    ]) {
+      const out = new Redaction({ digest }).manifests(text, "<input>", parse(text));
+      expect(out, text).not.toBe(text);
+      expect(out).not.toMatch(/in-a-skipped-item|skipped-string|tok-123456/);
+    }
+  });
+
+  it("rewrites JSON text and Lists keeping document indexes", () => {
+    const text = JSON.stringify([
+      secret,
+      { apiVersion: "v1", kind: "List", items: [secret, secret] },
+      3,
+      secret,
+    ]);
+    const out = new Redaction({ digest }).manifests(text);
+    expect(out).not.toContain(b64(PASSWORD));
+    const refs = (t: string) => parseManifests(t).resources.map((r) => [r.ref.name, r.ref.source?.document]);
+    expect(refs(out)).toEqual(refs(text));
+  });
+});
+
+describe("Redaction.mask", () => {
+  it("masks a secret echoed as is, decoded, base64-encoded or JSON-escaped", () => {
+    const r = new Redaction({ digest });
+    r.object({ ...secret, stringData: { quoted: 'say "hi" now' } });
+    const m = marker(b64(PASSWORD));
+    expect(r.mask(`password is ${PASSWORD}!`)).toBe(`password is ${m}!`);
+    expect(r.mask(`data: {"password": "${b64(PASSWORD)}"}`)).toBe(`data: {"password": "${m}"}`);
+    expect(r.mask('{"quoted":"say \\"hi\\" now"}')).toBe(`{"quoted":"${marker('say "hi" now')}"}`);
+    expect(r.mask("nothing secret here")).toBe("nothing secret here");
+  });
+
+  it("masks short values only as whole words", () => {
+    const r = new Redaction({ digest });
+    r.object({ apiVersion: "v1", kind: "Secret", stringData: { pin: "42" } });
+    expect(r.mask("pin 42 in 1420")).toBe(`pin ${marker("42")} in 1420`);
+  });
+
+  it("masks every message of a report and leaves the input report alone", () => {
+    const r = new Redaction({ digest });
+    r.object(secret);
+    const report = {
+      apiVersion: "celgate.dev/v1" as const,
+      kind: "EvaluationReport" as const,
+      decision: "allow" as const,
+      evaluatedAt: "2026-01-01T00:00:00Z",
+      policySet: { digest: "sha256:x", policies: 1 },
+      summary: { resources: 1, pass: 0, fail: 1, error: 0, skip: 0, waived: 0 },
+      results: [
+        {
+          resource: { apiVersion: "v1", kind: "Secret", name: "db" },
+          policy: "echo",
+          severity: "low" as const,
+          action: "audit" as const,
+          outcome: "fail" as const,
+          violations: [{ message: `saw ${b64(PASSWORD)}` }],
+          error: `bad ${PASSWORD}`,
+          exception: null,
+        },
+      ],
+    };
+    const masked = r.maskReport(report);
+    expect(JSON.stringify(masked)).not.toContain(PASSWORD);
+    expect(JSON.stringify(masked)).not.toContain(b64(PASSWORD));
+    expect(report.results[0]!.violations[0]!.message).toContain(b64(PASSWORD));
+  });
+});
+
+describe("Redaction of hostile depth", () => {
+  it("replaces subtrees deeper than the limit instead of overflowing the stack", () => {
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const r = new Redaction({ digest });
+    const config = r.object({ apiVersion: "v1", kind: "ConfigMap", data: deep });
+    expect(JSON.stringify(config)).toContain(TOO_DEEP);
+    const s = r.object({ apiVersion: "v1", kind: "Secret", data: { password: deep } });
+    expect(s.data).toEqual({ password: TOO_DEEP });
+    expect(r.mask("leaf")).toBe("leaf");
+  });
+});
+
+describe("Redaction.mask of odd values", () => {
+  it("masks values with regular-expression characters and lone surrogates without throwing", () => {
+    const r = new Redaction({ digest });
+    r.object({ apiVersion: "v1", kind: "Secret", stringData: { a: "(a+)+$[x]\\d", b: "x\ud800y-value" } });
+    expect(r.mask("1 (a+)+$[x]\\d 2")).toBe(`1 ${marker("(a+)+$[x]\\d")} 2`);
+    expect(r.mask("x\ud800y-value")).toBe(marker("x\ud800y-value"));
+  });
+});

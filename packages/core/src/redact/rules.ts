@@ -1,0 +1,87 @@
+/**
+ * What counts as secret, in one place: the rules the redaction applies (see docs/security.md,
+ * "Redaction"). Pure data and small parsers; redact.ts applies them.
+ */
+
+/** Container fields that hold containers, wherever they appear (pod specs, templates, custom resources). */
+export const CONTAINER_LISTS: ReadonlySet<string> = new Set([
+  "containers",
+  "initContainers",
+  "ephemeralContainers",
+]);
+
+/**
+ * Environment variable names whose plain `value` is treated as a credential: the name contains
+ * one of these words, case-insensitively, `_`, `-` or `.` allowed between the parts
+ * (`DB_PASSWORD`, `githubToken`, `STRIPE_API_KEY`, `AWS_SECRET_ACCESS_KEY`, `BASIC_AUTH`).
+ * Over-matching (`AUTHOR_NAME`) only hides a value that was never secret.
+ */
+export const CREDENTIAL_NAME =
+  /PASS(?:WORD|WD|PHRASE)|SECRET|TOKEN|API[_.-]?KEY|PRIVATE[_.-]?KEY|ACCESS[_.-]?KEY|SIGNING[_.-]?KEY|ENCRYPTION[_.-]?KEY|SESSION[_.-]?KEY|CREDENTIAL|AUTH|COOKIE|DSN|CONN(?:ECTION)?[_.-]?STR(?:ING)?/i;
+
+/** A URL carrying a password (`postgres://user:pw@host`): redacted whatever the variable is called. */
+export const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/i;
+
+/** The annotation `kubectl apply` writes: a JSON copy of the object, secrets included. */
+export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * An operator's extra path to redact: in objects of `kind` (every kind when absent), the value
+ * at `segments`, where `*` is any key of a mapping or any item of a list.
+ */
+export interface RedactionPath {
+  kind?: string;
+  segments: string[];
+  /** As written, for messages. */
+  text: string;
+}
+
+const KIND_PREFIX = /^([A-Za-z][A-Za-z0-9]*):(?!\/)/;
+const SEGMENT = /^(?:\["((?:[^"\\]|\\.)*)"\]|([^.[\]"]+))/;
+
+/**
+ * Parses `CELGATE_REDACT_PATHS`: entries separated by commas or new lines, each
+ * `[Kind:][$.]segment(.segment)*`, where a segment is a key, `*`, or `["key.with.dots"]`.
+ * Examples: `ConfigMap:data.password`, `$.spec.credentials`,
+ * `Deployment:metadata.annotations["vault.example/token"]`, `ConfigMap:data.*`.
+ * Never throws: every bad entry is an error naming it.
+ */
+export function parseRedactionPaths(text: string): { paths: RedactionPath[]; errors: string[] } {
+  const paths: RedactionPath[] = [];
+  const errors: string[] = [];
+  for (const raw of text.split(/[,\n]/)) {
+    const entry = raw.trim();
+    if (entry === "") continue;
+    const parsed = parseOne(entry);
+    if (typeof parsed === "string") errors.push(`${JSON.stringify(entry)}: ${parsed}`);
+    else paths.push(parsed);
+  }
+  return { paths, errors };
+}
+
+function parseOne(entry: string): RedactionPath | string {
+  let rest = entry;
+  let kind: string | undefined;
+  const k = KIND_PREFIX.exec(rest);
+  if (k) {
+    kind = k[1];
+    rest = rest.slice(k[0].length);
+  }
+  if (rest.startsWith("$")) rest = rest.slice(1);
+  if (rest.startsWith(".")) rest = rest.slice(1);
+  if (rest === "") return "names no field (write e.g. ConfigMap:data.password)";
+  const segments: string[] = [];
+  let first = true;
+  while (rest !== "") {
+    if (!first) {
+      if (rest.startsWith(".")) rest = rest.slice(1);
+      else if (!rest.startsWith("[")) return `expected "." or "[" before ${JSON.stringify(rest)}`;
+    }
+    const m = SEGMENT.exec(rest);
+    if (!m) return `cannot read a key at ${JSON.stringify(rest)} (quote keys with dots: ["a.b"])`;
+    segments.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]!);
+    rest = rest.slice(m[0].length);
+    first = false;
+  }
+  return { ...(kind ? { kind } : {}), segments, text: entry };
+}
