@@ -1,63 +1,7 @@
 #!/usr/bin/env node
-import { EXIT, InputError } from "./errors.js";
+// The `celgate` binary: runs the command line and sets the exit code (see cli.ts).
+import { main } from "./cli.js";
 
-const HELP = `celgate: policy-as-code for Kubernetes deployments
-
-Usage: celgate <command> [options]
-
-Commands:
-  check [PATH...]         evaluate policies over manifests and print the report
-  test [PATH...]          run PolicyTest documents ("N passed, N failed")
-  validate [PATH...]      compile and type-check policies
-  export vap [PATH...]    ValidatingAdmissionPolicy + Binding YAML for exportable policies
-  images push FILE...     send image facts (Trivy, Grype, native) to the service
-
-Run "celgate <command> --help" for a command's options.
-Exit codes: 0 allowed, 1 denied (or tests failed), 2 usage or input error.
-`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case "check":
-      return (await import("./commands/check.js")).check(rest);
-    case "test":
-      return (await import("./commands/test.js")).test(rest);
-    case "validate":
-      return (await import("./commands/validate.js")).validate(rest);
-    case "export":
-      return (await import("./commands/export.js")).exportCommand(rest);
-    case "images":
-      return (await import("./commands/images.js")).images(rest);
-    case undefined:
-    case "help":
-    case "-h":
-    case "--help":
-      process.stdout.write(HELP);
-      return command === undefined ? EXIT.input : EXIT.allowed;
-    case "--version":
-    case "version":
-      process.stdout.write("celgate 0.1.0\n");
-      return EXIT.allowed;
-    default:
-      throw new InputError(`unknown command ${JSON.stringify(command)} (see celgate --help)`);
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof InputError) {
-      if (error.details) process.stderr.write(`${error.details}\n`);
-      process.stderr.write(`celgate: ${error.message}\n`);
-      process.exitCode = EXIT.input;
-      return;
-    }
-    // an unexpected failure: one line, no stack unless asked for
-    process.stderr.write(`celgate: internal error: ${(error as Error)?.message ?? String(error)}\n`);
-    if (process.env.CELGATE_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
-    process.exitCode = EXIT.input;
-  },
-);
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
