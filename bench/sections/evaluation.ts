@@ -65,7 +65,9 @@ export function evaluationSection(ctx: Context, set: CompiledPolicySet, setName:
       .filter((f) => f.endsWith(".yaml"))
       .sort();
   } catch {
-    ctx.print(`  (no corpora at ${relative(ctx.paths.repo, ctx.paths.corpora)}: the generated bundle only; set CELGATE_CORPORA)`);
+    ctx.print(
+      `  (no corpora at ${relative(ctx.paths.repo, ctx.paths.corpora)}: the generated bundle only; set CELGATE_CORPORA)`,
+    );
   }
   for (const file of corpusFiles) {
     ctx.progress(`evaluating ${file}`);
