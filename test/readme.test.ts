@@ -180,7 +180,9 @@ const SERVICE: [string, Expectation | "set by the test"][] = [
     (r) => {
       expect(r.code).toBe(0);
       expect(r.stderr).toBe("");
-      expect(r.stdout).toContain("ghcr.io/example/shop-web:1.4.2");
+      expect(r.stdout).toContain(
+        "pushed ghcr.io/example/shop-web:1.4.2@sha256:1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a (2 vulnerabilities: 2 medium) from examples/images/shop-web.trivy.json",
+      );
       expect(summary(r)).toMatch(/^1 image pushed to http:\/\/127\.0\.0\.1:\d+$/);
     },
   ],

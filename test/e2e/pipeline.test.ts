@@ -224,7 +224,9 @@ describe("from a pull request to an admission decision", () => {
     ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`pushed ${DIGEST} ghcr.io/example/shop-web:1.4.2`);
+    expect(r.stdout).toContain(
+      `pushed ghcr.io/example/shop-web:1.4.2@${DIGEST} (4 vulnerabilities: 4 medium)`,
+    );
   });
 
   it("checks the manifest folder through the service, which uses the pushed facts", async () => {

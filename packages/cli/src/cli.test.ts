@@ -129,7 +129,21 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
       ["check", ...P, "--param", "nodot=1", "manifests"],
       /--param "nodot=1": expected POLICY\.NAME=JSON/,
     ],
-    ["an unknown flag", ["check", "--frobnicate", "manifests"], /check: Unknown option '--frobnicate'/],
+    [
+      "an unknown flag",
+      ["check", "--frobnicate", "manifests"],
+      /^celgate: check: unknown option --frobnicate \(see celgate check --help; a path that starts with "-" goes after "--"\)$/,
+    ],
+    [
+      "a --param for a policy the set does not have",
+      ["check", ...P, "--param", "min-replicas.min=3", "--param", "nosuch.x=1", "manifests"],
+      /--param "nosuch\.x=1": no policy named "nosuch" among the 2 policies of policies$/,
+    ],
+    [
+      "a --params file naming a policy the set does not have",
+      ["check", "--params", "bad/params-unknown-policy.yaml", "manifests"],
+      /--params bad\/params-unknown-policy\.yaml: no policy named "no-such-policy" among the \d+ policies of the built-in library$/,
+    ],
     [
       "an unknown format",
       ["check", ...P, "-o", "xml", "manifests"],
@@ -155,6 +169,8 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
     expect(lines.at(-1)).toMatch(/^celgate: /);
     expect(lines.at(-1)).toMatch(reason);
     expect(r.stderr).not.toMatch(/\n\s+at /); // never a stack trace
+    // quotes come in pairs
+    expect(lines.at(-1)!.split('"').length % 2, lines.at(-1)).toBe(1);
   });
 
   it("renders every compile error with a caret", () => {
@@ -195,6 +211,13 @@ describe("celgate validate and test", () => {
     const r = celgate(["validate", "policies"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("ok: 2 policies, 0 exceptions, 1 tests");
+  });
+
+  it("validate without a path validates the built-in library, as test does", () => {
+    const r = celgate(["validate"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok: [1-9]\d* policies, 0 exceptions, [1-9]\d* tests\n$/);
   });
 
   it("test runs cases with fixtures and ends with N passed, N failed", () => {

@@ -351,7 +351,10 @@ describe("celgate images push", () => {
     const r = await celgate(["images", "push", ...server(), TRIVY_API]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("pushed ghcr.io/example/shop-api:2.0.1");
+    // each image once, with its vulnerability count
+    expect(r.stdout).toBe(
+      `pushed ghcr.io/example/shop-api:2.0.1 (2 vulnerabilities: 1 critical, 1 low) from ${TRIVY_API}\n1 image pushed to ${service.baseUrl}\n`,
+    );
     expect(r.stdout.trim().split("\n").at(-1)).toBe(`1 image pushed to ${service.baseUrl}`);
     const bad = await celgate(["images", "push", ...server(), "--digest", "sha256:nothex", TRIVY_WEB]);
     expect(bad.code).toBe(2);
@@ -373,14 +376,16 @@ describe("celgate images push", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      `pushed ${DIGEST} ghcr.io/example/shop-web:1.4.2 (4 vulnerabilities: 4 medium)`,
+      `pushed ghcr.io/example/shop-web:1.4.2@${DIGEST} (4 vulnerabilities: 4 medium) from ${TRIVY_WEB}\n`,
     );
     expect(r.stdout.trim().split("\n").at(-1)).toBe(`1 image pushed to ${service.baseUrl}`);
     const g = await celgate(["images", "push", GRYPE_WORKER], {
       env: { CELGATE_SERVER: service.baseUrl, CELGATE_TOKEN: tokens.evaluator },
     });
     expect(g.code).toBe(0);
-    expect(g.stdout).toContain(`pushed sha256:${"3c".repeat(32)} registry.example.com/shop/worker:3.2.0`);
+    expect(g.stdout).toContain(
+      `pushed registry.example.com/shop/worker:3.2.0@sha256:${"3c".repeat(32)} (2 vulnerabilities: 1 high, 1 medium) from`,
+    );
     const viewer = createClient({ baseUrl: service.baseUrl, token: tokens.viewer });
     expect((await viewer.images.get(DIGEST)).facts).toMatchObject({ tag: "1.4.2", digest: DIGEST });
     const after = await celgate([
@@ -402,8 +407,12 @@ describe("celgate images push", () => {
     const r = await celgate(["images", "push", ...server(), ...reports]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("ghcr.io/aquasecurity/trivy-test-images:alpine-310");
-    expect(r.stdout).toContain("docker.io/keycloak/keycloak:21.0.2");
+    expect(r.stdout).toContain(
+      "pushed ghcr.io/aquasecurity/trivy-test-images:alpine-310 (4 vulnerabilities: 4 medium) from",
+    );
+    expect(r.stdout).toContain(
+      "pushed docker.io/keycloak/keycloak:21.0.2@sha256:347a0d748d05a050dc64b92de2246d2240db6eb38afbc17c3c08d0acb0db1b50 (6 vulnerabilities: 6 low) from",
+    );
     expect(r.stdout.trim().split("\n").at(-1)).toBe(`3 images pushed to ${service.baseUrl}`);
   });
 
