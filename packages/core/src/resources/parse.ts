@@ -74,7 +74,7 @@ export function parseManifests(
       diagnostics.push(yamlDiagnostic(error, file, chunk.line));
       continue;
     }
-    addDocument(value, { file, line: chunk.line, document: chunk.index }, resources, diagnostics);
+    addDocument(value, { file, line: chunk.contentLine, document: chunk.index }, resources, diagnostics);
   }
   return { resources, diagnostics };
 }

@@ -1,7 +1,13 @@
-/** One YAML document's text and the 1-based line it starts on. */
+/** One YAML document's text and where it is in the stream. */
 export interface DocumentChunk {
   text: string;
+  /** 1-based line of the chunk's first text line (the `---` line itself, when there is one). */
   line: number;
+  /**
+   * 1-based line where the document's content begins: its first line that is neither blank nor
+   * a comment (the `---` line only when content follows the marker on it). Resources point here.
+   */
+  contentLine: number;
   index: number;
 }
 
@@ -18,8 +24,14 @@ export function splitYamlDocuments(text: string): DocumentChunk[] {
   let start = 0;
   let buffer: string[] = [];
   const flush = (nextStart: number) => {
-    if (buffer.some((l) => l.trim() !== "" && !l.trimStart().startsWith("#"))) {
-      chunks.push({ text: buffer.join("\n"), line: start + 1, index: chunks.length });
+    const first = buffer.findIndex((l) => l.trim() !== "" && !l.trimStart().startsWith("#"));
+    if (first >= 0) {
+      chunks.push({
+        text: buffer.join("\n"),
+        line: start + 1,
+        contentLine: start + first + 1,
+        index: chunks.length,
+      });
     }
     buffer = [];
     start = nextStart;
