@@ -13,6 +13,9 @@ import { startTestService, type TestService } from "../packages/sdk/src/testing/
 import { repositoryRoot } from "./support/corpora.js";
 
 const readme = readFileSync(join(repositoryRoot, "README.md"), "utf8");
+// The README's paths are relative to the repository root, where pnpm runs scripts (this file
+// runs in a forked worker of its own, so changing its directory touches no other test).
+process.chdir(repositoryRoot);
 
 /** The text of the section under `## title`, up to the next `## ` heading. */
 function section(title: string): string {
