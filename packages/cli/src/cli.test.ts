@@ -92,8 +92,8 @@ describe("celgate check", () => {
   it("locates a resource at its document's first line, not the --- before it (text and SARIF)", () => {
     const read = (name: string) => readFileSync(join(fixtures, "manifests", name), "utf8");
     const input = `${read("good.yaml")}---\n# the privileged one\n${read("privileged.yaml")}`;
-    const line = input.split("\n").indexOf("# the privileged one") + 2;
-    expect(input.split("\n")[line - 1]).toBe("apiVersion: v1");
+    const line = input.split("\n").indexOf("# the privileged one") + 1;
+    expect(input.split("\n")[line - 2]).toBe("---");
     const sarif = JSON.parse(celgate(["check", ...P, "-o", "sarif", "-"], { input }).stdout);
     expect(sarif.runs[0].results[0].locations[0].physicalLocation.region).toEqual({ startLine: line });
     expect(celgate(["check", ...P, "-"], { input }).stdout).toContain(`Pod shop/debug (<stdin>:${line})`);

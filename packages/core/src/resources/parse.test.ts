@@ -3,7 +3,7 @@ import { parseManifests, resourcesFromObjects } from "./parse.js";
 import { containersOf, podSpecOf } from "./workload.js";
 
 describe("parseManifests", () => {
-  it("keeps file, first content line and document index; skips empty documents; unpacks Lists", () => {
+  it("keeps file, first line and document index; skips empty documents; unpacks Lists", () => {
     const text = `# leading comment
 ---
 apiVersion: v1
@@ -34,16 +34,16 @@ metadata: {name: d}
     expect(resources[3]!.ref.namespace).toBeUndefined();
   });
 
-  it("points past comments and blank lines to where the object starts, and at content after ---", () => {
+  it("points at a document's first non-blank line (a leading comment included), and at content after ---", () => {
     const text =
       "# web\n\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n\n# Source: chart/b.yaml\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n--- {apiVersion: v1, kind: Pod, metadata: {name: c}}\n...\n# after the end marker\napiVersion: v1\nkind: Pod\nmetadata: {name: d}\n";
     const { resources, diagnostics } = parseManifests(text, "m.yaml");
     expect(diagnostics).toEqual([]);
     expect(resources.map((r) => [r.ref.name, r.ref.source?.line])).toEqual([
-      ["a", 3],
-      ["b", 9],
+      ["a", 1],
+      ["b", 8],
       ["c", 12],
-      ["d", 15],
+      ["d", 14],
     ]);
   });
 

@@ -4,8 +4,9 @@ export interface DocumentChunk {
   /** 1-based line of the chunk's first text line (the `---` line itself, when there is one). */
   line: number;
   /**
-   * 1-based line where the document's content begins: its first line that is neither blank nor
-   * a comment (the `---` line only when content follows the marker on it). Resources point here.
+   * 1-based line where the document begins: its first non-blank line after the `---` marker
+   * (a leading comment belongs to the document; the marker line itself only when content
+   * follows it there). Resources point here, never at the `---`.
    */
   contentLine: number;
   index: number;
@@ -24,8 +25,8 @@ export function splitYamlDocuments(text: string): DocumentChunk[] {
   let start = 0;
   let buffer: string[] = [];
   const flush = (nextStart: number) => {
-    const first = buffer.findIndex((l) => l.trim() !== "" && !l.trimStart().startsWith("#"));
-    if (first >= 0) {
+    if (buffer.some((l) => l.trim() !== "" && !l.trimStart().startsWith("#"))) {
+      const first = buffer.findIndex((l) => l.trim() !== "");
       chunks.push({
         text: buffer.join("\n"),
         line: start + 1,
