@@ -15,5 +15,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Names the suites skipped because the external corpora are absent (test/support/corpora.ts).
+    globalSetup: ["test/support/corpora-setup.ts"],
   },
 });

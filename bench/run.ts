@@ -15,6 +15,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { corpus } from "../test/support/corpora.js";
 import { bundleCache, type Context, makePlan } from "./context.js";
 import type { CompiledPolicySet } from "./lib/core.js";
 import { compilePolicySet, parsePolicyDocuments } from "./lib/core.js";
@@ -50,8 +51,8 @@ const ctx: Context = {
   paths: {
     bench,
     repo,
-    // real manifests shared with CI, next to the repository: ../shared/corpora
-    corpora: resolve(bench, "../../shared/corpora/manifests"),
+    // real manifests shared with CI: $CELGATE_CORPORA, by default ../shared/corpora beside the repository
+    corpora: corpus("manifests"),
     results: join(bench, "results"),
     policies: resolve(repo, args.policies ?? process.env.CELGATE_BENCH_POLICIES ?? "policies"),
   },

@@ -1,6 +1,7 @@
 /**
  * Section 2: evaluation throughput of a policy set over the generated bundle and the real
- * manifests of ../shared/corpora, how it scales with the bundle, and what each policy costs.
+ * manifests of the corpora (`manifests/` of $CELGATE_CORPORA), how it scales with the bundle, and
+ * what each policy costs.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
@@ -64,7 +65,9 @@ export function evaluationSection(ctx: Context, set: CompiledPolicySet, setName:
       .filter((f) => f.endsWith(".yaml"))
       .sort();
   } catch {
-    ctx.print(`  (no corpora at ${relative(ctx.paths.repo, ctx.paths.corpora)}: the generated bundle only)`);
+    ctx.print(
+      `  (no corpora at ${relative(ctx.paths.repo, ctx.paths.corpora)}: the generated bundle only; set CELGATE_CORPORA)`,
+    );
   }
   for (const file of corpusFiles) {
     ctx.progress(`evaluating ${file}`);

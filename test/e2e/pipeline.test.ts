@@ -13,17 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The root package depends on no workspace package: the SDK and the CLI's loader are imported by path.
 import { loadPolicyInputs } from "../../packages/cli/src/inputs/policy-set.js";
 import { createClient } from "../../packages/sdk/src/index.js";
+import { fixture } from "../support/fixtures.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const cliMain = join(root, "packages/cli/src/main.ts");
 // By file URL: the CLI runs in a temporary folder, where the bare name `tsx` does not resolve.
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-const TRIVY_ALPINE = fileURLToPath(
-  new URL("../../../shared/corpora/image-scans/trivy/alpine-310.json.golden", import.meta.url),
-);
+const TRIVY_WEB = fixture("image-scans", "trivy-web.json");
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 const DIGEST = `sha256:${"e2".repeat(32)}`;
-const IMAGE = `ghcr.io/aquasecurity/trivy-test-images:alpine-310@${DIGEST}`;
+const IMAGE = `ghcr.io/example/shop-web:1.4.2@${DIGEST}`;
 
 /** The Deployment under test, as the pipeline has it (YAML) and as the API server sends it. */
 const deploymentObject = {
@@ -222,11 +221,13 @@ describe("from a pull request to an admission decision", () => {
       evaluatorToken,
       "--digest",
       DIGEST,
-      TRIVY_ALPINE,
+      TRIVY_WEB,
     ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`pushed ${DIGEST} ghcr.io/aquasecurity/trivy-test-images:alpine-310`);
+    expect(r.stdout).toContain(
+      `pushed ghcr.io/example/shop-web:1.4.2@${DIGEST} (4 vulnerabilities: 4 medium)`,
+    );
   });
 
   it("checks the manifest folder through the service, which uses the pushed facts", async () => {

@@ -8,8 +8,16 @@ export function parseFlags<O extends Options>(argv: string[], options: O, comman
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = (error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, "");
-    throw new InputError(`${command}: ${message.split("\n")[0]} (see celgate ${command} --help)`);
+    const { code, message } = error as { code?: string; message: string };
+    // Node's own text for an unknown option ends in an unbalanced quote; say it in our words.
+    const unknown = code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /'([^']*)'/.exec(message)?.[1] : undefined;
+    if (unknown !== undefined) {
+      throw new InputError(
+        `${command}: unknown option ${unknown} (see celgate ${command} --help; a path that starts with "-" goes after "--")`,
+      );
+    }
+    const reason = message.replace(/^TypeError \[[A-Z_]+\]: /, "").split("\n")[0];
+    throw new InputError(`${command}: ${reason} (see celgate ${command} --help)`);
   }
 }
 

@@ -126,6 +126,16 @@ spec:
     );
   });
 
+  it("locates a resource at its document's first line, not the --- before it (text and SARIF)", () => {
+    const read = (name: string) => readFileSync(join(fixtures, "manifests", name), "utf8");
+    const input = `${read("good.yaml")}---\n# the privileged one\n${read("privileged.yaml")}`;
+    const line = input.split("\n").indexOf("# the privileged one") + 1;
+    expect(input.split("\n")[line - 2]).toBe("---");
+    const sarif = JSON.parse(celgate(["check", ...P, "-o", "sarif", "-"], { input }).stdout);
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation.region).toEqual({ startLine: line });
+    expect(celgate(["check", ...P, "-"], { input }).stdout).toContain(`Pod shop/debug (<stdin>:${line})`);
+  });
+
   it("uses the built-in library without --policies", () => {
     const r = celgate(["check", "manifests/privileged.yaml", "-o", "json"]);
     expect([0, 1]).toContain(r.code);
@@ -166,7 +176,21 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
       ["check", ...P, "--param", "nodot=1", "manifests"],
       /--param "nodot=1": expected POLICY\.NAME=JSON/,
     ],
-    ["an unknown flag", ["check", "--frobnicate", "manifests"], /check: Unknown option '--frobnicate'/],
+    [
+      "an unknown flag",
+      ["check", "--frobnicate", "manifests"],
+      /^celgate: check: unknown option --frobnicate \(see celgate check --help; a path that starts with "-" goes after "--"\)$/,
+    ],
+    [
+      "a --param for a policy the set does not have",
+      ["check", ...P, "--param", "min-replicas.min=3", "--param", "nosuch.x=1", "manifests"],
+      /--param "nosuch\.x=1": no policy named "nosuch" among the 2 policies of policies$/,
+    ],
+    [
+      "a --params file naming a policy the set does not have",
+      ["check", "--params", "bad/params-unknown-policy.yaml", "manifests"],
+      /--params bad\/params-unknown-policy\.yaml: no policy named "no-such-policy" among the \d+ policies of the built-in library$/,
+    ],
     [
       "an unknown format",
       ["check", ...P, "-o", "xml", "manifests"],
@@ -192,6 +216,8 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
     expect(lines.at(-1)).toMatch(/^celgate: /);
     expect(lines.at(-1)).toMatch(reason);
     expect(r.stderr).not.toMatch(/\n\s+at /); // never a stack trace
+    // quotes come in pairs
+    expect(lines.at(-1)!.split('"').length % 2, lines.at(-1)).toBe(1);
   });
 
   it("renders every compile error with a caret", () => {
@@ -232,6 +258,13 @@ describe("celgate validate and test", () => {
     const r = celgate(["validate", "policies"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("ok: 2 policies, 0 exceptions, 1 tests");
+  });
+
+  it("validate without a path validates the built-in library, as test does", () => {
+    const r = celgate(["validate"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok: [1-9]\d* policies, 0 exceptions, [1-9]\d* tests\n$/);
   });
 
   it("test runs cases with fixtures and ends with N passed, N failed", () => {

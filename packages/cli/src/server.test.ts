@@ -9,16 +9,17 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "@celgate/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { corpus, needsCorpora } from "../../../test/support/corpora.js";
+import { fixture } from "../../../test/support/fixtures.js";
 import { startTestService, type TestService } from "../../sdk/src/testing/service.js";
 
 const fixtures = fileURLToPath(new URL("../test/fixtures", import.meta.url));
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 // By file URL: the CLI runs in a temporary folder, where the bare name `tsx` does not resolve.
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-const corpora = fileURLToPath(new URL("../../../../shared/corpora/image-scans", import.meta.url));
-const TRIVY_ALPINE = join(corpora, "trivy/alpine-310.json.golden");
-const TRIVY_DEBIAN = join(corpora, "trivy/debian-buster.json.golden");
-const GRYPE_KEYCLOAK = join(corpora, "grype/keycloak-test.json");
+const TRIVY_WEB = fixture("image-scans", "trivy-web.json");
+const TRIVY_API = fixture("image-scans", "trivy-api.json");
+const GRYPE_WORKER = fixture("image-scans", "grype-worker.json");
 const DIGEST = `sha256:${"c3".repeat(32)}`;
 
 const IMAGES_POLICY = `apiVersion: celgate.dev/v1
@@ -43,7 +44,7 @@ spec:
   replicas: 2
   template:
     spec:
-      containers: [{ name: app, image: "ghcr.io/aquasecurity/trivy-test-images:alpine-310" }]
+      containers: [{ name: app, image: "ghcr.io/example/shop-web:1.4.2" }]
 `;
 
 let service: TestService;
@@ -96,7 +97,7 @@ function comparable(json: string) {
 
 beforeAll(async () => {
   // One folder holds the policies (the service's repository, and -p for the local runs to
-  // compare with), the manifests of the CLI's fixtures and a Deployment of the alpine image.
+  // compare with), the manifests of the CLI's fixtures and a Deployment (named alpine) of the shop-web image.
   work = mkdtempSync(join(tmpdir(), "celgate-cli-server-"));
   cpSync(join(fixtures, "manifests"), join(work, "manifests"), { recursive: true });
   mkdirSync(join(work, "policies"));
@@ -277,7 +278,7 @@ describe("celgate check --server", () => {
       "check",
       ...server(),
       "-i",
-      TRIVY_ALPINE,
+      TRIVY_WEB,
       "--select",
       "practice=image-vulnerabilities",
       "alpine",
@@ -358,12 +359,15 @@ describe("celgate images push", () => {
   });
 
   it("stores facts without a digest under their name and tag, and refuses a malformed --digest", async () => {
-    const r = await celgate(["images", "push", ...server(), TRIVY_DEBIAN]);
+    const r = await celgate(["images", "push", ...server(), TRIVY_API]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("pushed ghcr.io/aquasecurity/trivy-test-images:debian-buster");
+    // each image once, with its vulnerability count
+    expect(r.stdout).toBe(
+      `pushed ghcr.io/example/shop-api:2.0.1 (2 vulnerabilities: 1 critical, 1 low) from ${TRIVY_API}\n1 image pushed to ${service.baseUrl}\n`,
+    );
     expect(r.stdout.trim().split("\n").at(-1)).toBe(`1 image pushed to ${service.baseUrl}`);
-    const bad = await celgate(["images", "push", ...server(), "--digest", "sha256:nothex", TRIVY_ALPINE]);
+    const bad = await celgate(["images", "push", ...server(), "--digest", "sha256:nothex", TRIVY_WEB]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--digest");
   });
@@ -379,22 +383,22 @@ describe("celgate images push", () => {
       "alpine",
     ]);
     expect(before.code).toBe(1);
-    const r = await celgate(["images", "push", ...server(), "--digest", DIGEST, TRIVY_ALPINE]);
+    const r = await celgate(["images", "push", ...server(), "--digest", DIGEST, TRIVY_WEB]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      `pushed ${DIGEST} ghcr.io/aquasecurity/trivy-test-images:alpine-310 (4 vulnerabilities: 4 medium)`,
+      `pushed ghcr.io/example/shop-web:1.4.2@${DIGEST} (4 vulnerabilities: 4 medium) from ${TRIVY_WEB}\n`,
     );
     expect(r.stdout.trim().split("\n").at(-1)).toBe(`1 image pushed to ${service.baseUrl}`);
-    const g = await celgate(["images", "push", GRYPE_KEYCLOAK], {
+    const g = await celgate(["images", "push", GRYPE_WORKER], {
       env: { CELGATE_SERVER: service.baseUrl, CELGATE_TOKEN: tokens.evaluator },
     });
     expect(g.code).toBe(0);
     expect(g.stdout).toContain(
-      "pushed sha256:347a0d748d05a050dc64b92de2246d2240db6eb38afbc17c3c08d0acb0db1b50 docker.io/keycloak/keycloak:21.0.2",
+      `pushed registry.example.com/shop/worker:3.2.0@sha256:${"3c".repeat(32)} (2 vulnerabilities: 1 high, 1 medium) from`,
     );
     const viewer = createClient({ baseUrl: service.baseUrl, token: tokens.viewer });
-    expect((await viewer.images.get(DIGEST)).facts).toMatchObject({ tag: "alpine-310", digest: DIGEST });
+    expect((await viewer.images.get(DIGEST)).facts).toMatchObject({ tag: "1.4.2", digest: DIGEST });
     const after = await celgate([
       "check",
       ...server(),
@@ -405,6 +409,24 @@ describe("celgate images push", () => {
     expect(after.code).toBe(0);
   });
 
+  it.skipIf(!needsCorpora("cli-images-push"))("pushes real Trivy and Grype reports (corpora)", async () => {
+    const reports = [
+      corpus("image-scans/trivy/alpine-310.json.golden"),
+      corpus("image-scans/trivy/debian-buster.json.golden"),
+      corpus("image-scans/grype/keycloak-test.json"),
+    ];
+    const r = await celgate(["images", "push", ...server(), ...reports]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      "pushed ghcr.io/aquasecurity/trivy-test-images:alpine-310 (4 vulnerabilities: 4 medium) from",
+    );
+    expect(r.stdout).toContain(
+      "pushed docker.io/keycloak/keycloak:21.0.2@sha256:347a0d748d05a050dc64b92de2246d2240db6eb38afbc17c3c08d0acb0db1b50 (6 vulnerabilities: 6 low) from",
+    );
+    expect(r.stdout.trim().split("\n").at(-1)).toBe(`3 images pushed to ${service.baseUrl}`);
+  });
+
   it("exits 2 naming the URL and status when the service refuses or cannot be reached", async () => {
     const viewer = await celgate([
       "images",
@@ -413,17 +435,17 @@ describe("celgate images push", () => {
       service.baseUrl,
       "--token",
       tokens.viewer,
-      GRYPE_KEYCLOAK,
+      GRYPE_WORKER,
     ]);
     expect(viewer.code).toBe(2);
     expect(viewer.stderr).toContain(
       `the celgate service at ${service.baseUrl} refused the request: HTTP 403 Forbidden`,
     );
     const url = await deadUrl();
-    const down = await celgate(["images", "push", "--server", url, "--token", "t", GRYPE_KEYCLOAK]);
+    const down = await celgate(["images", "push", "--server", url, "--token", "t", GRYPE_WORKER]);
     expect(down.code).toBe(2);
     expect(down.stderr).toContain(`cannot reach the celgate service at ${url}: connection refused`);
-    const noServer = await celgate(["images", "push", GRYPE_KEYCLOAK]);
+    const noServer = await celgate(["images", "push", GRYPE_WORKER]);
     expect(noServer.code).toBe(2);
     expect(noServer.stderr).toContain("pass --server URL or set CELGATE_SERVER");
   });

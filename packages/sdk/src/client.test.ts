@@ -1,15 +1,13 @@
 // The SDK against the real service, started in-process over PGlite (one per file).
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture } from "../../../test/support/fixtures.js";
 import { type CelgateClient, createClient, paginate } from "./client.js";
 import { ApiError, DeployBlockedError, isSelectionError, NetworkError, SelectionError } from "./errors.js";
 import { startTestService, type TestService } from "./testing/service.js";
 import type { FetchLike } from "./transport.js";
 
-const TRIVY_ALPINE = fileURLToPath(
-  new URL("../../../../shared/corpora/image-scans/trivy/alpine-310.json.golden", import.meta.url),
-);
+const TRIVY_WEB = fixture("image-scans", "trivy-web.json");
 const DIGEST = `sha256:${"a1".repeat(32)}`;
 
 const deployment = (
@@ -292,12 +290,12 @@ describe("evaluations", () => {
 describe("images, exceptions, replays, tokens, audit", () => {
   it("stores a Trivy report under a digest and reads it back normalised", async () => {
     const client = as(tokens.evaluator);
-    const trivy = JSON.parse(readFileSync(TRIVY_ALPINE, "utf8"));
+    const trivy = JSON.parse(readFileSync(TRIVY_WEB, "utf8"));
     const stored = await client.images.put(DIGEST, trivy);
     expect(stored).toMatchObject({ digest: DIGEST, updatedBy: "sdk evaluator" });
     expect(stored.facts).toMatchObject({
-      repository: "aquasecurity/trivy-test-images",
-      tag: "alpine-310",
+      repository: "example/shop-web",
+      tag: "1.4.2",
       digest: DIGEST,
     });
     expect(stored.facts.scan?.summary.medium).toBe(4);
@@ -307,10 +305,10 @@ describe("images, exceptions, replays, tokens, audit", () => {
 
   it("pushes facts that name no digest; the service keys them by name and tag", async () => {
     const client = as(tokens.evaluator);
-    const trivy = JSON.parse(readFileSync(TRIVY_ALPINE, "utf8"));
+    const trivy = JSON.parse(readFileSync(TRIVY_WEB, "utf8"));
     const pushed = await client.images.push(trivy);
     expect(pushed.images).toHaveLength(1);
-    expect(pushed.images[0]).toMatchObject({ key: "ghcr.io/aquasecurity/trivy-test-images:alpine-310" });
+    expect(pushed.images[0]).toMatchObject({ key: "ghcr.io/example/shop-web:1.4.2" });
     await expectProblem(as(tokens.viewer).images.push(trivy), 403, "forbidden");
   });
 

@@ -81,7 +81,9 @@ export async function check(argv: string[]): Promise<number> {
   const parsedSelector = values.select === undefined ? undefined : parseLabelSelector(values.select);
   if (parsedSelector && !parsedSelector.ok) throw new InputError(`--select: ${parsedSelector.error}`);
   const selector = parsedSelector?.selector;
-  const params = mergeParams(loadParamsFile(values.params), policyParams(values.param));
+  const fileParams = loadParamsFile(values.params);
+  const flagParams = policyParams(values.param);
+  const params = mergeParams(fileParams, flagParams);
   const context = keyValues(values.context, "--context");
   const now = timestampFlag(values.now, "--now");
 
@@ -106,6 +108,16 @@ export async function check(argv: string[]): Promise<number> {
     });
   } else {
     const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? []);
+    // a param for a policy the set does not have would otherwise be ignored without a word
+    const names = new Set(set.policies.map((p) => p.name));
+    const from = values.policies?.length ? values.policies.join(", ") : "the built-in library";
+    requireKnownPolicies(
+      Object.keys(flagParams),
+      names,
+      from,
+      (policy) => `--param ${JSON.stringify(values.param?.find((item) => item.startsWith(`${policy}.`)))}`,
+    );
+    requireKnownPolicies(Object.keys(fileParams), names, from, () => `--params ${values.params}`);
     // a typo in --select must not turn into a silent allow: the service's check, from core
     const { problems } = selectPolicies(set, { select: selector });
     if (problems.length > 0) throw new InputError(`--select: ${problems.map((p) => p.message).join("; ")}`);
@@ -171,6 +183,23 @@ export function exitCode(report: EvaluationReport, failOn: "deny" | "warn" | "ne
   if (report.decision === "deny") return EXIT.denied;
   if (report.decision === "warn" && failOn === "warn") return EXIT.denied;
   return EXIT.allowed;
+}
+
+/**
+ * Throws an InputError naming the first of `policies` that is not in the set, where it was given
+ * (`where`) and where the set came from (`from`).
+ */
+function requireKnownPolicies(
+  policies: readonly string[],
+  known: ReadonlySet<string>,
+  from: string,
+  where: (policy: string) => string,
+): void {
+  const unknown = policies.find((policy) => !known.has(policy));
+  if (unknown === undefined) return;
+  throw new InputError(
+    `${where(unknown)}: no policy named ${JSON.stringify(unknown)} among the ${known.size} policies of ${from}`,
+  );
 }
 
 function mergeParams(

@@ -44,7 +44,8 @@ interface Upload {
   digest: string | null;
   /** The document as read (sent as is: the service recognises the format itself). */
   body: unknown;
-  facts: ImageFacts;
+  /** The image sent under `digest`; with no digest, every image of the document. */
+  facts: ImageFacts[];
   file: string;
 }
 
@@ -81,7 +82,10 @@ export async function images(argv: string[]): Promise<number> {
       } catch (error) {
         serverFailure(server, error);
       }
-      process.stdout.write(`pushed ${u.digest} ${u.facts.ref} (${describeScan(u.facts)}) from ${u.file}\n`);
+      const facts = u.facts[0]!;
+      // the reference names the digest once, whether the file or --digest gave it
+      const ref = facts.digest === u.digest ? facts.ref : `${facts.ref}@${u.digest}`;
+      process.stdout.write(`pushed ${ref} (${describeScan(facts)}) from ${u.file}\n`);
       count++;
       continue;
     }
@@ -92,7 +96,13 @@ export async function images(argv: string[]): Promise<number> {
     } catch (error) {
       serverFailure(server, error);
     }
-    for (const image of stored) process.stdout.write(`pushed ${image.key} ${image.ref} from ${u.file}\n`);
+    for (const image of stored) {
+      const facts = u.facts.find((f) => f.ref === image.ref);
+      const scan = facts ? ` (${describeScan(facts)})` : "";
+      // the key is the name and tag the service files it under; say so only when the reference hides it
+      const key = image.ref.startsWith(image.key) ? "" : ` as ${image.key}`;
+      process.stdout.write(`pushed ${image.ref}${key}${scan} from ${u.file}\n`);
+    }
     count += stored.length;
   }
   process.stdout.write(`${count} image${count === 1 ? "" : "s"} pushed to ${server}\n`);
@@ -125,11 +135,12 @@ function collect(paths: readonly string[], digestFlag: string | undefined): Uplo
         }
         if (digest === null) {
           // one push of the whole document stores every image of it by name and tag
-          if (!uploads.some((u) => u.body === doc))
-            uploads.push({ digest: null, body: doc, facts, file: file.name });
+          const whole = uploads.find((u) => u.body === doc && u.digest === null);
+          if (whole) whole.facts.push(facts);
+          else uploads.push({ digest: null, body: doc, facts: [facts], file: file.name });
           continue;
         }
-        uploads.push({ digest, body: doc, facts, file: file.name });
+        uploads.push({ digest, body: doc, facts: [facts], file: file.name });
       }
     }
   }

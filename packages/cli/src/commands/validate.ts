@@ -1,12 +1,13 @@
 import { compilePolicySet, renderDiagnostic } from "@celgate/core";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
-import { loadDocuments } from "../inputs/documents.js";
+import { builtinPolicyDir, loadDocuments } from "../inputs/documents.js";
 
 export const VALIDATE_HELP = `Usage: celgate validate [PATH...]
 
-Parses and type-checks policies, exceptions and policy tests, and prints every problem with
-file:line:col and a caret under it. Exit code 0 when everything compiles, 2 otherwise.
+Parses and type-checks policies, exceptions and policy tests found in PATH (files or folders;
+default: the built-in library), and prints every problem with file:line:col and a caret under
+it. Exit code 0 when everything compiles, 2 otherwise.
 
 Options:
   -h, --help   show this help
@@ -18,8 +19,9 @@ export async function validate(argv: string[]): Promise<number> {
     process.stdout.write(VALIDATE_HELP);
     return EXIT.allowed;
   }
-  if (positionals.length === 0) throw new InputError("validate: no paths given");
-  const documents = loadDocuments(positionals);
+  // like `celgate test`, no path means the built-in library
+  const paths = positionals.length > 0 ? positionals : [builtinPolicyDir()];
+  const documents = loadDocuments(paths);
   const compiled = compilePolicySet(documents.policies, { fileLines: (file) => documents.lines.get(file) });
   const diagnostics = [...documents.diagnostics, ...compiled.diagnostics];
   const errors = diagnostics.filter((d) => d.severity !== "warning");

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { fixture } from "../../../../test/support/fixtures.js";
 import { IMAGE_FACTS_LIMITS, parseImageFacts } from "./index.js";
 
 describe("parseImageFacts: unrecognised input", () => {
@@ -113,31 +114,26 @@ describe("parseImageFacts: hostile input", () => {
 });
 
 describe("parseImageFacts: a list of scanner reports", () => {
-  const corpora = new URL("../../../../../shared/corpora/image-scans/", import.meta.url);
-  const read = (path: string) => JSON.parse(readFileSync(new URL(path, corpora), "utf8"));
+  const read = (name: string) => JSON.parse(readFileSync(fixture("image-scans", name), "utf8"));
 
   it("reads every report of the list, one image each", () => {
     const parsed = parseImageFacts(
-      [
-        read("trivy/alpine-310.json.golden"),
-        read("grype/keycloak-test.json"),
-        read("trivy/debian-buster.json.golden"),
-      ],
+      [read("trivy-web.json"), read("grype-worker.json"), read("trivy-api.json")],
       "scans.json",
     );
     expect(parsed.diagnostics.filter((d) => d.severity !== "warning")).toEqual([]);
     expect(parsed.format).toBe("trivy");
     expect(parsed.images.map((i) => i.repository)).toEqual([
-      "aquasecurity/trivy-test-images",
-      "keycloak/keycloak",
-      "aquasecurity/trivy-test-images",
+      "example/shop-web",
+      "shop/worker",
+      "example/shop-api",
     ]);
   });
 
   it("names the report a problem is in", () => {
-    const broken = read("trivy/alpine-310.json.golden");
+    const broken = read("trivy-web.json");
     broken.Results = "not a list";
-    const parsed = parseImageFacts([read("trivy/debian-buster.json.golden"), broken], "scans.json");
+    const parsed = parseImageFacts([read("trivy-api.json"), broken], "scans.json");
     expect(parsed.diagnostics.some((d) => d.path?.startsWith("[1]"))).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { parseManifests, resourcesFromObjects } from "./parse.js";
 import { containersOf, podSpecOf } from "./workload.js";
 
 describe("parseManifests", () => {
-  it("keeps file, line and document index; skips empty documents; unpacks Lists", () => {
+  it("keeps file, first line and document index; skips empty documents; unpacks Lists", () => {
     const text = `# leading comment
 ---
 apiVersion: v1
@@ -24,13 +24,27 @@ metadata: {name: d}
     const { resources, diagnostics } = parseManifests(text, "k8s/app.yaml");
     expect(diagnostics).toEqual([]);
     expect(resources.map((r) => [r.ref.name, r.ref.source?.line, r.ref.source?.document])).toEqual([
-      ["a", 2, 0],
-      ["b", 7, 1],
-      ["c", 7, 1],
-      ["d", 13, 2],
+      // the document's first line, not the `---` before it
+      ["a", 3, 0],
+      ["b", 8, 1],
+      ["c", 8, 1],
+      ["d", 14, 2],
     ]);
     expect(resources[0]!.ref.namespace).toBe("shop");
     expect(resources[3]!.ref.namespace).toBeUndefined();
+  });
+
+  it("points at a document's first non-blank line (a leading comment included), and at content after ---", () => {
+    const text =
+      "# web\n\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n\n# Source: chart/b.yaml\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n--- {apiVersion: v1, kind: Pod, metadata: {name: c}}\n...\n# after the end marker\napiVersion: v1\nkind: Pod\nmetadata: {name: d}\n";
+    const { resources, diagnostics } = parseManifests(text, "m.yaml");
+    expect(diagnostics).toEqual([]);
+    expect(resources.map((r) => [r.ref.name, r.ref.source?.line])).toEqual([
+      ["a", 1],
+      ["b", 8],
+      ["c", 12],
+      ["d", 14],
+    ]);
   });
 
   it("reports a syntax error with its line and keeps the other documents", () => {

@@ -103,8 +103,8 @@ export function parseManifests(
     }
     // without `*` there is no alias, so nothing is shared
     const violation = checkValue(value, limits, { budget, tree: !chunk.text.includes("*") });
-    if (violation) return refused(limitDiagnostic(violation, { file, line: chunk.line }));
-    addDocument(value, { file, line: chunk.line, document: chunk.index }, resources, diagnostics);
+    if (violation) return refused(limitDiagnostic(violation, { file, line: chunk.contentLine }));
+    addDocument(value, { file, line: chunk.contentLine, document: chunk.index }, resources, diagnostics);
     const many = tooMany(resources.length, limits, file);
     if (many) return many;
   }

@@ -1,7 +1,14 @@
-/** One YAML document's text and the 1-based line it starts on. */
+/** One YAML document's text and where it is in the stream. */
 export interface DocumentChunk {
   text: string;
+  /** 1-based line of the chunk's first text line (the `---` line itself, when there is one). */
   line: number;
+  /**
+   * 1-based line where the document begins: its first non-blank line after the `---` marker
+   * (a leading comment belongs to the document; the marker line itself only when content
+   * follows it there). Resources point here, never at the `---`.
+   */
+  contentLine: number;
   index: number;
 }
 
@@ -19,7 +26,13 @@ export function splitYamlDocuments(text: string): DocumentChunk[] {
   let buffer: string[] = [];
   const flush = (nextStart: number) => {
     if (buffer.some((l) => l.trim() !== "" && !l.trimStart().startsWith("#"))) {
-      chunks.push({ text: buffer.join("\n"), line: start + 1, index: chunks.length });
+      const first = buffer.findIndex((l) => l.trim() !== "");
+      chunks.push({
+        text: buffer.join("\n"),
+        line: start + 1,
+        contentLine: start + first + 1,
+        index: chunks.length,
+      });
     }
     buffer = [];
     start = nextStart;

@@ -1,14 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { corpus, needsCorpora } from "../../../../../test/support/corpora.js";
 import { parseImageFacts } from "../parse.js";
 
-const CORPUS = new URL("../../../../../../shared/corpora/image-scans/sigstore/", import.meta.url);
-
 function load(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(name, CORPUS), "utf8"));
+  return JSON.parse(readFileSync(corpus("image-scans", "sigstore", name), "utf8"));
 }
 
-describe("cosign verify output (corpus)", () => {
+describe.skipIf(!needsCorpora("cosign-import"))("cosign verify output (corpus)", () => {
   it("keyless: identity and issuer from the certificate", () => {
     const { images, diagnostics, format } = parseImageFacts(
       load("cosign-verify-keyless-output.chainguard-jdk.json"),

@@ -1,12 +1,20 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { corpus, needsCorpora } from "../../../../../test/support/corpora.js";
+import { fixture } from "../../../../../test/support/fixtures.js";
 import { parseImageFacts } from "../parse.js";
 import type { ImageFacts } from "../types.js";
 
-const CORPUS = new URL("../../../../../../shared/corpora/image-scans/grype/", import.meta.url);
-
 function load(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(name, CORPUS), "utf8")) as Record<string, unknown>;
+  return JSON.parse(readFileSync(corpus("image-scans", "grype", name), "utf8")) as Record<string, unknown>;
+}
+
+/** The repository's own small Grype report, for the edge cases. */
+function sample(): Record<string, unknown> {
+  return JSON.parse(readFileSync(fixture("image-scans", "grype-worker.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
 }
 
 function only(name: string): ImageFacts {
@@ -21,7 +29,7 @@ function counts(critical: number, high: number, medium: number, low: number, unk
   return { critical, high, medium, low, unknown };
 }
 
-describe("Grype reports (corpus)", () => {
+describe.skipIf(!needsCorpora("grype-import"))("Grype reports (corpus)", () => {
   it("chainguard-ruby: the tag as asked for, the repository digest, config from the report", () => {
     const image = only("chainguard-ruby-test.json");
     const digest = "sha256:3c9afb4f188827ea1062ec3b8acea32893236a0d7df31e0498df93486cff0978";
@@ -125,7 +133,7 @@ describe("Grype reports (corpus)", () => {
 
 describe("Grype reports (edge cases)", () => {
   it("a directory scan is not an image scan", () => {
-    const report = load("ghsa-test.json");
+    const report = sample();
     report.source = { type: "directory", target: "/src" };
     const { images, diagnostics } = parseImageFacts(report, "dir.json");
     expect(images).toEqual([]);
@@ -133,7 +141,7 @@ describe("Grype reports (edge cases)", () => {
   });
 
   it("skips malformed matches and names where they are", () => {
-    const report = load("ghsa-test.json");
+    const report = sample();
     (report.matches as unknown[]).push(null, { vulnerability: { id: "" }, artifact: { name: "x" } });
     const { images, diagnostics } = parseImageFacts(report);
     expect(images[0]?.scan?.vulnerabilities).toHaveLength(2);
@@ -141,7 +149,7 @@ describe("Grype reports (edge cases)", () => {
   });
 
   it("warns about an embedded config that is not base64 JSON", () => {
-    const report = load("ghsa-test.json");
+    const report = sample();
     (report.source as { target: Record<string, unknown> }).target.config = "%%% not base64";
     const { images, diagnostics } = parseImageFacts(report);
     expect(images[0]?.user).toBeNull();
@@ -149,7 +157,7 @@ describe("Grype reports (edge cases)", () => {
   });
 
   it("a negligible severity is low", () => {
-    const report = load("ghsa-test.json");
+    const report = sample();
     const match = (report.matches as { vulnerability: { severity: string } }[])[0]!;
     match.vulnerability.severity = "Negligible";
     expect(parseImageFacts(report).images[0]?.scan?.summary.low).toBe(1);

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { corpus, needsCorpora } from "../../../../../test/support/corpora.js";
+import { fixture } from "../../../../../test/support/fixtures.js";
 import { parseImageFacts } from "../parse.js";
 import type { ImageFacts } from "../types.js";
 
-const CORPUS = new URL("../../../../../../shared/corpora/image-scans/trivy/", import.meta.url);
-
 function load(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(name, CORPUS), "utf8"));
+  return JSON.parse(readFileSync(corpus("image-scans", "trivy", name), "utf8"));
 }
 
 function only(name: string): ImageFacts {
@@ -21,7 +21,7 @@ function counts(critical: number, high: number, medium: number, low: number, unk
   return { critical, high, medium, low, unknown };
 }
 
-describe("Trivy reports (corpus)", () => {
+describe.skipIf(!needsCorpora("trivy-import"))("Trivy reports (corpus)", () => {
   it("alpine-310: the image from RepoTags, not the tarball path in ArtifactName", () => {
     const image = only("alpine-310.json.golden");
     expect(image).toMatchObject({
@@ -133,7 +133,7 @@ describe("Trivy reports (corpus)", () => {
 
 describe("Trivy reports (edge cases)", () => {
   const base = () =>
-    load("debian-buster.json.golden") as {
+    JSON.parse(readFileSync(fixture("image-scans", "trivy-api.json"), "utf8")) as {
       ArtifactName: string;
       Metadata: Record<string, unknown>;
       Results: Record<string, unknown>[];
