@@ -1,5 +1,5 @@
 // One decision everywhere. Over the repository's fixture manifests (and the corpora of
-// ../shared/corpora/manifests, or CELGATE_CORPORA, when present) every (resource, policy) pair
+// CELGATE_CORPORA, when present) every (resource, policy) pair
 // must get the same outcome from
 //   - a local `celgate check` (the CLI's check command, in process, -o json),
 //   - `celgate check --server` against a real service (HTTP, worker threads on),
@@ -8,9 +8,9 @@
 //     that do not read `bundle`: admission leaves those out),
 // whatever the order of requests (admission first, or evaluations first), and after a policy is
 // created, changed or deleted and after a replay.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { check } from "../../packages/cli/src/commands/check.js";
@@ -18,6 +18,7 @@ import { loadPolicyInputs } from "../../packages/cli/src/inputs/policy-set.js";
 import { parseManifests, type Resource } from "../../packages/core/src/index.js";
 import { type CelgateClient, createClient } from "../../packages/sdk/src/index.js";
 import { startTestService, type TestService } from "../../packages/sdk/src/testing/service.js";
+import { corpus, needsCorpora } from "../support/corpora.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const LIBRARY = join(root, "policies");
@@ -43,18 +44,12 @@ const FIXTURES: Bundle[] = [
     .map((p) => ({ name: `policies/${p}`, files: [join(LIBRARY, p)] })),
 ];
 
-const corporaGiven = process.env.CELGATE_CORPORA
-  ? resolve(process.env.CELGATE_CORPORA)
-  : join(root, "../shared/corpora/manifests");
-// the real path: a symlinked folder may be replaced while the test runs
-const corporaDir = existsSync(corporaGiven) ? realpathSync(corporaGiven) : corporaGiven;
-const CORPORA: Bundle[] = existsSync(corporaDir)
-  ? yamlIn(corporaDir).map((f) => ({ name: relative(corporaDir, f), files: [f] }))
+// the corpora's real manifests, when present (CELGATE_CORPORA; skipped and named otherwise);
+// the real path, since a symlinked folder may be replaced while the test runs
+const manifestsDir = needsCorpora("differential-manifests") ? realpathSync(corpus("manifests")) : undefined;
+const CORPORA: Bundle[] = manifestsDir
+  ? yamlIn(manifestsDir).map((f) => ({ name: relative(manifestsDir, f), files: [f] }))
   : [];
-if (CORPORA.length === 0)
-  console.warn(
-    `differential test: no corpora at ${corporaDir} (set CELGATE_CORPORA); only the repository's fixtures are compared`,
-  );
 
 /** The file name as the CLI shows it (relative to the working directory when inside it). */
 function displayName(file: string): string {
