@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { authenticate, authorize } from "./lib/auth.js";
 import type { AppEnv } from "./lib/context.js";
 import { ProblemError, problems, toProblemError } from "./lib/errors.js";
+import { type RateLimit, rateLimit } from "./lib/rate-limit.js";
 import { honoPath } from "./lib/route.js";
 import { ROUTES } from "./routes/index.js";
 import type { Services } from "./services/index.js";
@@ -18,6 +19,8 @@ export interface AppDeps {
   version?: string;
   /** `none`: `POST /v1/admission` accepts calls without a token (see docs/security.md). Default `token`. */
   admissionAuth?: "token" | "none";
+  /** Per-caller rate limit on `/v1` (see lib/rate-limit.ts); absent or null: none. */
+  rateLimit?: RateLimit | null;
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -76,6 +79,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   app.use("/v1/*", authenticate(services.tokens, { anonymousAdmission: deps.admissionAuth === "none" }));
+  if (deps.rateLimit) app.use("/v1/*", rateLimit(deps.rateLimit, metrics));
 
   for (const def of ROUTES) {
     app.openAPIRegistry.registerPath(def.openapi);

@@ -63,7 +63,12 @@ export async function startServer(
       { tls: config.tls !== undefined },
       "CELGATE_ADMISSION_AUTH=none: POST /v1/admission accepts calls without a token (recorded as admission-webhook); serve it over TLS and let only the API server reach it",
     );
-  const app = createApp({ services, bodyLimit: config.bodyLimit, admissionAuth: config.admissionAuth });
+  const app = createApp({
+    services,
+    bodyLimit: config.bodyLimit,
+    admissionAuth: config.admissionAuth,
+    rateLimit: config.rateLimit,
+  });
   const { tls } = config;
   const limits = config.http;
   const serverOptions = {

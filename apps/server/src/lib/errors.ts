@@ -72,6 +72,11 @@ export const problems = {
     }),
   preconditionRequired: (detail: string) =>
     new ProblemError(428, "precondition-required", "Precondition required", { detail }),
+  tooManyRequests: (detail: string, retryAfterSeconds: number) =>
+    new ProblemError(429, "too-many-requests", "Too many requests", {
+      detail,
+      headers: { "Retry-After": String(retryAfterSeconds) },
+    }),
   unavailable: (detail: string) =>
     new ProblemError(503, "unavailable", "Service unavailable", { detail, headers: { "Retry-After": "1" } }),
   internal: () =>

@@ -8,6 +8,7 @@ import { type Database, openPglite, openPostgres } from "../db/client.js";
 import type { Evaluator } from "../evaluator/index.js";
 import { createLogger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
+import type { RateLimit } from "../lib/rate-limit.js";
 import { createServices, type Services } from "../services/index.js";
 
 export type Backend = "pglite" | "postgres";
@@ -100,6 +101,8 @@ export interface RequestOptions {
   yaml?: string;
   raw?: string;
   headers?: Record<string, string>;
+  /** The peer address the app sees (as @hono/node-server passes it); default none. */
+  remoteAddress?: string;
 }
 
 export interface TestApp {
@@ -127,6 +130,7 @@ export async function setupApp(
     policyPollMs?: number;
     admissionAuth?: "token" | "none";
     evaluator?: Evaluator;
+    rateLimit?: RateLimit;
   } = {},
 ): Promise<TestApp> {
   const { database, drop } = await openTestDatabase(backend);
@@ -147,6 +151,7 @@ export async function setupApp(
     services,
     bodyLimit: options.bodyLimit ?? 3 * 1024 * 1024,
     ...(options.admissionAuth ? { admissionAuth: options.admissionAuth } : {}),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   });
   const request = (method: string, path: string, o: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -163,7 +168,10 @@ export async function setupApp(
       body = JSON.stringify(o.body);
       headers["content-type"] ??= "application/json";
     }
-    return Promise.resolve(app.request(path, { method, headers, ...(body === undefined ? {} : { body }) }));
+    const env = o.remoteAddress ? { incoming: { socket: { remoteAddress: o.remoteAddress } } } : undefined;
+    return Promise.resolve(
+      app.request(path, { method, headers, ...(body === undefined ? {} : { body }) }, env),
+    );
   };
   return {
     backend,
