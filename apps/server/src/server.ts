@@ -9,6 +9,7 @@ import { createEvaluator } from "./evaluator/index.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { Metrics } from "./lib/metrics.js";
 import { createServices, type Services } from "./services/index.js";
+import { RetentionService } from "./services/retention.js";
 
 export interface RunningServer {
   port: number;
@@ -63,6 +64,11 @@ export async function startServer(
       { tls: config.tls !== undefined },
       "CELGATE_ADMISSION_AUTH=none: POST /v1/admission accepts calls without a token (recorded as admission-webhook); serve it over TLS and let only the API server reach it",
     );
+  const retention =
+    config.historyRetentionMs === null
+      ? null
+      : new RetentionService(database, logger, metrics, { retentionMs: config.historyRetentionMs });
+  retention?.start();
   const app = createApp({
     services,
     bodyLimit: config.bodyLimit,
@@ -121,6 +127,7 @@ export async function startServer(
         });
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
+      await retention?.stop();
       await evaluator.close();
       if (!options.database) await database.close();
       logger.info("stopped");

@@ -86,7 +86,7 @@ export const problems = {
 };
 
 /** The first SQLSTATE or errno code on an error's cause chain (drizzle wraps driver errors). */
-function errorCode(err: unknown): string | undefined {
+export function errorCode(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
