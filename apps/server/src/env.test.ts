@@ -78,7 +78,11 @@ describe("loadConfig", () => {
     });
     expect(c.rateLimit).toEqual({ perSecond: 100, burst: 200 });
     expect(c.historyRetentionMs).toBe(90 * 86_400_000);
-    expect(c.evaluationConcurrency).toEqual({ active: 4, queue: 256 });
+    expect(c.evaluationConcurrency).toEqual({ active: 1, queue: 256 });
+    expect(
+      loadConfig({ CELGATE_EVALUATOR_THREADS: "2", DATABASE_URL: "postgres://h/db" }).evaluationConcurrency
+        .active,
+    ).toBe(4);
     const set = loadConfig({
       CELGATE_RATE_LIMIT: "2.5",
       CELGATE_RATE_LIMIT_BURST: "10",

@@ -86,7 +86,7 @@ const EnvSchema = z.object({
   CELGATE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
   /** How long recorded evaluations are kept. */
   CELGATE_HISTORY_RETENTION: retention.prefault("90d"),
-  /** Evaluations in progress at once; more wait in a queue. Default: twice the evaluator threads, at least 2. */
+  /** Evaluations in progress at once; more wait in a queue. Default: 1 on PGlite; on PostgreSQL twice the evaluator threads, at least 2. */
   CELGATE_MAX_CONCURRENT_EVALUATIONS: z.coerce.number().int().min(1).max(4096).optional(),
   /** Evaluations that may wait for their turn; past it, 503 with Retry-After. */
   CELGATE_EVALUATION_QUEUE: z.coerce.number().int().min(0).max(100_000).default(256),
@@ -190,7 +190,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           },
     historyRetentionMs: e.CELGATE_HISTORY_RETENTION,
     evaluationConcurrency: {
-      active: e.CELGATE_MAX_CONCURRENT_EVALUATIONS ?? Math.max(2, evaluatorThreads * 2),
+      // PGlite runs every query on the event loop: one evaluation at a time in the pipeline keeps
+      // the loop's turns short (measured: see bench/README.md). PostgreSQL: two per worker thread.
+      active:
+        e.CELGATE_MAX_CONCURRENT_EVALUATIONS ??
+        (e.DATABASE_URL === undefined ? 1 : Math.max(2, evaluatorThreads * 2)),
       queue: e.CELGATE_EVALUATION_QUEUE,
     },
   };

@@ -64,17 +64,14 @@ export async function startServer(
       { tls: config.tls !== undefined },
       "CELGATE_ADMISSION_AUTH=none: POST /v1/admission accepts calls without a token (recorded as admission-webhook); serve it over TLS and let only the API server reach it",
     );
-  const retention =
-    config.historyRetentionMs === null
-      ? null
-      : new RetentionService(database, logger, metrics, { retentionMs: config.historyRetentionMs });
-  retention?.start();
   const app = createApp({
     services,
     bodyLimit: config.bodyLimit,
     admissionAuth: config.admissionAuth,
     rateLimit: config.rateLimit,
+    concurrency: config.evaluationConcurrency,
   });
+  services.readiness.start();
   const { tls } = config;
   const limits = config.http;
   const serverOptions = {
@@ -110,6 +107,11 @@ export async function startServer(
   const port = (server.address() as AddressInfo).port;
   const protocol = tls ? "https" : "http";
   logger.info({ port, host: config.host, protocol }, "listening");
+  const retention =
+    config.historyRetentionMs === null
+      ? null
+      : new RetentionService(database, logger, metrics, { retentionMs: config.historyRetentionMs });
+  retention?.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -128,6 +130,7 @@ export async function startServer(
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
       await retention?.stop();
+      services.readiness.stop();
       await evaluator.close();
       if (!options.database) await database.close();
       logger.info("stopped");

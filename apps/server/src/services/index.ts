@@ -9,6 +9,7 @@ import { ExceptionService } from "./exceptions.js";
 import { ImageService } from "./images.js";
 import { PolicyService } from "./policies.js";
 import { PolicySetRuntime } from "./policy-set.js";
+import { Readiness } from "./readiness.js";
 import { ReplayService } from "./replays.js";
 import { TokenService } from "./tokens.js";
 
@@ -18,6 +19,8 @@ export interface Services {
   logger: Logger;
   metrics: Metrics;
   runtime: PolicySetRuntime;
+  /** What /readyz reports, checked in the background once started (server.ts). */
+  readiness: Readiness;
   tokens: TokenService;
   audit: AuditService;
   policies: PolicyService;
@@ -51,6 +54,7 @@ export function createServices(deps: {
     logger,
     metrics,
     runtime,
+    readiness: new Readiness(database, runtime),
     tokens: new TokenService(db),
     audit: new AuditService(db),
     policies: new PolicyService(db, runtime),
