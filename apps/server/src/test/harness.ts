@@ -6,6 +6,7 @@ import pg from "pg";
 import { type App, createApp } from "../app.js";
 import { type Database, openPglite, openPostgres } from "../db/client.js";
 import type { Evaluator } from "../evaluator/index.js";
+import type { ConcurrencyLimit } from "../lib/concurrency.js";
 import { createLogger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
 import type { RateLimit } from "../lib/rate-limit.js";
@@ -131,6 +132,7 @@ export async function setupApp(
     admissionAuth?: "token" | "none";
     evaluator?: Evaluator;
     rateLimit?: RateLimit;
+    concurrency?: ConcurrencyLimit;
   } = {},
 ): Promise<TestApp> {
   const { database, drop } = await openTestDatabase(backend);
@@ -152,6 +154,7 @@ export async function setupApp(
     bodyLimit: options.bodyLimit ?? 3 * 1024 * 1024,
     ...(options.admissionAuth ? { admissionAuth: options.admissionAuth } : {}),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   const request = (method: string, path: string, o: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
