@@ -10,8 +10,14 @@ describe("Slots", () => {
     const a = await slots.acquire();
     const b = await slots.acquire();
     const order: string[] = [];
-    const c = slots.acquire()?.then((release) => (order.push("c"), release));
-    const d = slots.acquire()?.then((release) => (order.push("d"), release));
+    const c = slots.acquire()?.then((release) => {
+      order.push("c");
+      return release;
+    });
+    const d = slots.acquire()?.then((release) => {
+      order.push("d");
+      return release;
+    });
     expect(slots.acquire()).toBeNull();
     expect([slots.active, slots.queued]).toEqual([2, 2]);
     a?.();
