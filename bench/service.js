@@ -152,11 +152,10 @@ const percentile = (sorted, p) =>
 
 /**
  * Health probes while evaluations run: `concurrency` clients send POST /v1/evaluations back to
- * back, and one prober, on its own connection, asks GET `path` every 20 ms (as a kubelet would,
- * only more often). Returns the probes' latencies and status counts.
+ * back, and one prober asks GET `path` every 20 ms on a new connection each time, as a kubelet
+ * does (only more often). Returns the probes' latencies and status counts.
  */
 async function probeUnderLoad(port, path, body, headers, { seconds, concurrency }) {
-  const probeAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const latencies = [];
   let ok = 0;
   let failed = 0;
@@ -165,11 +164,11 @@ async function probeUnderLoad(port, path, body, headers, { seconds, concurrency 
     done = true;
   });
   // let the load reach its concurrency first
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 500));
   while (!done) {
     const t0 = performance.now();
     const status = await new Promise((resolve) => {
-      const req = http.request({ host: "127.0.0.1", port, method: "GET", path, agent: probeAgent }, (res) => {
+      const req = http.request({ host: "127.0.0.1", port, method: "GET", path, agent: false }, (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
       });
@@ -182,7 +181,6 @@ async function probeUnderLoad(port, path, body, headers, { seconds, concurrency 
     await new Promise((r) => setTimeout(r, 20));
   }
   const evaluations = await loadRun;
-  probeAgent.destroy();
   latencies.sort((a, b) => a - b);
   return {
     probes: latencies.length,
