@@ -78,7 +78,7 @@ describe("loadConfig", () => {
     });
     expect(c.rateLimit).toEqual({ perSecond: 100, burst: 200 });
     expect(c.historyRetentionMs).toBe(90 * 86_400_000);
-    expect(c.evaluationConcurrency).toEqual({ active: 1, queue: 256 });
+    expect(c.evaluationConcurrency).toEqual({ active: 1, queue: 256, maxWaitMs: 30_000 });
     expect(
       loadConfig({ CELGATE_EVALUATOR_THREADS: "2", DATABASE_URL: "postgres://h/db" }).evaluationConcurrency
         .active,
@@ -92,7 +92,7 @@ describe("loadConfig", () => {
     });
     expect(set.rateLimit).toEqual({ perSecond: 2.5, burst: 10 });
     expect(set.historyRetentionMs).toBe(36 * 3_600_000);
-    expect(set.evaluationConcurrency).toEqual({ active: 3, queue: 0 });
+    expect(set.evaluationConcurrency).toEqual({ active: 3, queue: 0, maxWaitMs: 30_000 });
     for (const off of ["off", "0", "OFF"]) {
       expect(loadConfig({ CELGATE_RATE_LIMIT: off }).rateLimit).toBeNull();
       expect(loadConfig({ CELGATE_HISTORY_RETENTION: off }).historyRetentionMs).toBeNull();

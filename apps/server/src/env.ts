@@ -127,7 +127,7 @@ export interface Config {
   /** How long recorded evaluations are kept, ms; null: forever. */
   historyRetentionMs: number | null;
   /** Evaluations in progress at once, and how many may wait for their turn. */
-  evaluationConcurrency: { active: number; queue: number };
+  evaluationConcurrency: { active: number; queue: number; maxWaitMs: number };
 }
 
 /** Limits of the HTTP server on connections and on how slowly a client may send. */
@@ -196,6 +196,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         e.CELGATE_MAX_CONCURRENT_EVALUATIONS ??
         (e.DATABASE_URL === undefined ? 1 : Math.max(2, evaluatorThreads * 2)),
       queue: e.CELGATE_EVALUATION_QUEUE,
+      // a waiting request's body is unread: it must get its turn well within the request timeout
+      maxWaitMs: Math.min(30_000, Math.floor(e.CELGATE_REQUEST_TIMEOUT_MS / 2)),
     },
   };
 }

@@ -31,6 +31,15 @@ describe("Slots", () => {
     releaseD?.();
     expect([slots.active, slots.queued]).toEqual([0, 0]);
   });
+
+  it("gives up on a wait after maxWaitMs and leaves the queue", async () => {
+    const slots = new Slots({ active: 1, queue: 5, maxWaitMs: 20 });
+    const first = await slots.acquire();
+    expect(await slots.acquire()).toBeNull();
+    expect(slots.queued).toBe(0);
+    first?.();
+    expect(slots.active).toBe(0);
+  });
 });
 
 describe.each(BACKENDS)("the evaluation queue on %s", (backend) => {
@@ -47,7 +56,7 @@ describe.each(BACKENDS)("the evaluation queue on %s", (backend) => {
     close: async () => {},
   };
   beforeAll(async () => {
-    t = await setupApp(backend, { evaluator: held, concurrency: { active: 1, queue: 1 } });
+    t = await setupApp(backend, { evaluator: held, concurrency: { active: 1, queue: 1, maxWaitMs: 20_000 } });
   });
   afterAll(() => t.close());
 
