@@ -9,7 +9,7 @@
 //   import { runServiceBench } from "./service.js"   returns the rows
 //
 // Options (environment): BENCH_SECONDS (5), BENCH_CONCURRENCY (32), BENCH_HEALTH_CONCURRENCY (64),
-// BENCH_MAXIMAL ("off" skips the eight maximal evaluations),
+// BENCH_MAXIMAL ("off" skips the eight maximal evaluations), CELGATE_* (passed to the server),
 // BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres; "off" skips PostgreSQL).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -61,7 +61,19 @@ async function freePort() {
 async function startProcess(main, env, readyPath) {
   const port = await freePort();
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: String(port), ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      LOG_LEVEL: "warn",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      ...env,
+      // CELGATE_* settings given to the bench reach the server (e.g. CELGATE_MAX_CONCURRENT_EVALUATIONS)
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(
+          ([k]) => k.startsWith("CELGATE_") && k !== "CELGATE_BENCH_POLICIES",
+        ),
+      ),
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

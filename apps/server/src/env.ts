@@ -86,7 +86,7 @@ const EnvSchema = z.object({
   CELGATE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
   /** How long recorded evaluations are kept. */
   CELGATE_HISTORY_RETENTION: retention.prefault("90d"),
-  /** Evaluations in progress at once; more wait in a queue. Default: 1 on PGlite; on PostgreSQL twice the evaluator threads, at least 2. */
+  /** Evaluations in progress at once; more wait in a queue. Default: 1 on PGlite; on PostgreSQL one per evaluator thread, at least 2. */
   CELGATE_MAX_CONCURRENT_EVALUATIONS: z.coerce.number().int().min(1).max(4096).optional(),
   /** Evaluations that may wait for their turn; past it, 503 with Retry-After. */
   CELGATE_EVALUATION_QUEUE: z.coerce.number().int().min(0).max(100_000).default(256),
@@ -190,11 +190,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           },
     historyRetentionMs: e.CELGATE_HISTORY_RETENTION,
     evaluationConcurrency: {
-      // PGlite runs every query on the event loop: one evaluation at a time in the pipeline keeps
-      // the loop's turns short (measured: see bench/README.md). PostgreSQL: two per worker thread.
+      // Fewer in the pipeline keeps the event loop's turns short, so probes are answered promptly
+      // (measured: see bench/README.md). PGlite runs every query on the event loop: one at a
+      // time. PostgreSQL: one per worker thread, at least 2, which kept the throughput.
       active:
         e.CELGATE_MAX_CONCURRENT_EVALUATIONS ??
-        (e.DATABASE_URL === undefined ? 1 : Math.max(2, evaluatorThreads * 2)),
+        (e.DATABASE_URL === undefined ? 1 : Math.max(2, evaluatorThreads)),
       queue: e.CELGATE_EVALUATION_QUEUE,
       // a waiting request's body is unread: it must get its turn well within the request timeout
       maxWaitMs: Math.min(30_000, Math.floor(e.CELGATE_REQUEST_TIMEOUT_MS / 2)),
