@@ -79,10 +79,10 @@ describe("loadConfig", () => {
     expect(c.rateLimit).toEqual({ perSecond: 100, burst: 200 });
     expect(c.historyRetentionMs).toBe(90 * 86_400_000);
     expect(c.evaluationConcurrency).toEqual({ active: 1, queue: 256, maxWaitMs: 30_000 });
-    expect(
-      loadConfig({ CELGATE_EVALUATOR_THREADS: "2", DATABASE_URL: "postgres://h/db" }).evaluationConcurrency
-        .active,
-    ).toBe(4);
+    const onPostgres = (threads: string) =>
+      loadConfig({ CELGATE_EVALUATOR_THREADS: threads, DATABASE_URL: "postgres://h/db" })
+        .evaluationConcurrency.active;
+    expect([onPostgres("1"), onPostgres("2"), onPostgres("4")]).toEqual([2, 2, 4]);
     const set = loadConfig({
       CELGATE_RATE_LIMIT: "2.5",
       CELGATE_RATE_LIMIT_BURST: "10",
