@@ -85,7 +85,7 @@ export function rateLimit(limit: RateLimit, metrics: Metrics): MiddlewareHandler
   const buckets = new TokenBuckets(limit);
   return async (c, next) => {
     const principal = c.get("principal");
-    const anonymous = principal === ADMISSION_WEBHOOK;
+    const anonymous = principal.tokenId === ADMISSION_WEBHOOK.tokenId;
     // Addresses and token ids cannot collide: the prefixes differ.
     const key = anonymous ? `address:${remoteAddress(c.env) ?? "unknown"}` : `token:${principal.tokenId}`;
     const retryAfter = buckets.take(key);
