@@ -3,8 +3,13 @@
  * evaluation time, output, and the generated bundles (made once, on first use).
  */
 import { generateBundle } from "./generate.js";
-import type { ImageFacts, Resource } from "./lib/core.js";
-import { WORKLOAD_KINDS as CORE_WORKLOAD_KINDS, parseImageFacts, parseManifests } from "./lib/core.js";
+import type { ImageFacts, Resource, Selector } from "./lib/core.js";
+import {
+  WORKLOAD_KINDS as CORE_WORKLOAD_KINDS,
+  parseImageFacts,
+  parseLabelSelector,
+  parseManifests,
+} from "./lib/core.js";
 import { type MeasureOptions, measureRuns, summarise, type Timing, timeOnce } from "./lib/measure.js";
 import { num } from "./lib/table.js";
 
@@ -165,4 +170,8 @@ export function isWorkload(resource: Resource): boolean {
 }
 
 /** A label selector that no policy matches: evaluate() then does only its per-resource work. */
-export const NO_POLICY = "celgate.dev/bench-selects-no-policy";
+export const NO_POLICY: Selector = (() => {
+  const parsed = parseLabelSelector("celgate.dev/bench-selects-no-policy");
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.selector;
+})();

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { evaluate, parseManifests } from "@celgate/core";
+import { evaluate, parseLabelSelector, parseManifests } from "@celgate/core";
 import { afterAll, describe, expect, test } from "vitest";
 import { loadLibrary } from "./library.js";
 
@@ -35,7 +35,13 @@ for (const { level, folder, select } of LEVELS) {
       const { set } = loadLibrary();
       const { resources, diagnostics } = parseManifests(readFileSync(path, "utf8"), name);
       expect(diagnostics.filter((d) => d.severity !== "warning")).toEqual([]);
-      const report = evaluate(set, { resources, select, now: new Date("2026-06-01T00:00:00Z") });
+      const selector = parseLabelSelector(select);
+      if (!selector.ok) throw new Error(selector.error);
+      const report = evaluate(set, {
+        resources,
+        select: selector.selector,
+        now: new Date("2026-06-01T00:00:00Z"),
+      });
       const errors = report.results.filter((r) => r.outcome === "error");
       expect(errors.map((r) => `${r.policy}: ${r.error}`)).toEqual([]);
       const failing = report.results.filter((r) => r.outcome === "fail").map((r) => r.policy);

@@ -14,6 +14,7 @@ export type {
   PolicyDocument,
   Resource,
   Result,
+  Selector,
 } from "../../packages/core/src/index.js";
 export {
   compilePolicySet,
@@ -22,6 +23,7 @@ export {
   isReferenceError,
   parseImageFacts,
   parseImageReference,
+  parseLabelSelector,
   parseManifests,
   parsePolicyDocuments,
   podSpecOf,

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// The root package depends on no workspace package: the SDK is imported by path.
+// The root package depends on no workspace package: the SDK and the CLI's loader are imported by path.
+import { loadPolicyInputs } from "../../packages/cli/src/inputs/policy-set.js";
 import { createClient } from "../../packages/sdk/src/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -290,11 +291,22 @@ describe("from a pull request to an admission decision", () => {
       decision: cliReport.decision,
       context: { operation: "CREATE", namespace: "shop", user: "system:serviceaccount:ci:deployer" },
     });
-    // Both reports judged the same (resource, policy) pairs the same way.
+    // Both reports judged the same (resource, policy) pairs the same way, except that admission
+    // leaves out the policies that read `bundle` (a single object has no bundle).
     const admission = await viewer.evaluations.get(bySource.get("admission")!.id);
+    const readsBundle = new Set(
+      loadPolicyInputs([join(root, "policies")])
+        .set.policies.filter((p) => p.reads.has("bundle"))
+        .map((p) => p.name),
+    );
     const outcomes = (r: { results: { policy: string; outcome: string }[] }) =>
-      r.results.map((x) => `${x.policy}=${x.outcome}`).sort();
+      r.results
+        .filter((x) => !readsBundle.has(x.policy))
+        .map((x) => `${x.policy}=${x.outcome}`)
+        .sort();
+    expect(readsBundle.size).toBeGreaterThan(0);
     expect(outcomes(admission)).toEqual(outcomes(cliReport));
+    expect(admission.results.some((x) => readsBundle.has(x.policy))).toBe(false);
     expect(
       (await viewer.evaluations.list({ source: "cli", context: { pipeline: "e2e-1" } })).items,
     ).toHaveLength(1);

@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { authenticate, authorize } from "./lib/auth.js";
+import { rejectNulInUrl } from "./lib/body.js";
 import { type ConcurrencyLimit, limitConcurrency } from "./lib/concurrency.js";
 import type { AppEnv } from "./lib/context.js";
 import { isUnavailable, ProblemError, problems, toProblemError } from "./lib/errors.js";
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): App {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set("requestId", requestId);
+    c.set("limits", services.limits);
     c.set("logger", logger.child({ requestId }));
     const started = performance.now();
     await next();
@@ -84,6 +86,7 @@ export function createApp(deps: AppDeps): App {
       },
     }),
   );
+  app.use("/v1/*", rejectNulInUrl);
   app.use("/v1/*", authenticate(services.tokens, { anonymousAdmission: deps.admissionAuth === "none" }));
   if (deps.rateLimit) app.use("/v1/*", rateLimit(deps.rateLimit, metrics));
   if (deps.concurrency) {

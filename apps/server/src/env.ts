@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { createSecureContext } from "node:tls";
 import { fileURLToPath } from "node:url";
+import { type InputLimits, inputLimitsFromEnv } from "@celgate/core";
 import { z } from "zod";
 
 /** The repository's built-in policy library, found relative to this package (src/ or dist/). */
@@ -68,8 +69,12 @@ const EnvSchema = z.object({
   CELGATE_TLS_KEY_FILE: z.string().min(1).optional(),
   /** `token`: the webhook needs a bearer token like every /v1 route; `none`: it accepts calls without one. */
   CELGATE_ADMISSION_AUTH: z.enum(["token", "none"]).default("token"),
+  /** `true`: an empty policy set allows everything. Default: an empty set refuses evaluations. */
+  CELGATE_ALLOW_EMPTY_POLICY_SET: z.enum(["true", "false"]).default("false"),
   /** Worker threads that evaluate; 0 evaluates on the main thread. Default: one per core. */
   CELGATE_EVALUATOR_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  /** Heap ceiling of each evaluator worker thread, MiB: an evaluation over it fails alone (422). */
+  CELGATE_EVALUATOR_MEMORY_MB: z.coerce.number().int().min(32).max(16_384).default(256),
   /** Milliseconds one evaluation may take as a whole; pairs past it are `error` outcomes. */
   CELGATE_EVALUATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Open connections at most; past it, an idle connection is closed to make room (see server.ts). */
@@ -118,8 +123,13 @@ export interface Config {
   /** Set: listen with HTTPS. */
   tls: TlsConfig | undefined;
   admissionAuth: AdmissionAuth;
+  /** An empty policy set allows everything (on purpose) instead of refusing evaluations. */
+  allowEmptyPolicySet: boolean;
   evaluatorThreads: number;
+  evaluatorMemoryMb: number;
   evaluationTimeoutMs: number;
+  /** Shape limits on every input (CELGATE_MAX_DEPTH and the others named in core's INPUT_LIMITS). */
+  limits: InputLimits;
   /** HTTP server limits (see server.ts). */
   http: HttpLimits;
   /** Per-caller token bucket; null: no rate limit. */
@@ -149,8 +159,12 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = EnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const limits = inputLimitsFromEnv(cleaned);
+  if (!parsed.success || !limits.ok) {
+    const lines = [
+      ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
+      ...(limits.ok ? [] : limits.errors),
+    ];
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
@@ -173,6 +187,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.CELGATE_SHUTDOWN_TIMEOUT_S * 1000,
     tls,
     admissionAuth: e.CELGATE_ADMISSION_AUTH,
+    allowEmptyPolicySet: e.CELGATE_ALLOW_EMPTY_POLICY_SET === "true",
+    evaluatorMemoryMb: e.CELGATE_EVALUATOR_MEMORY_MB,
+    limits: limits.limits,
     evaluatorThreads,
     evaluationTimeoutMs: e.CELGATE_EVALUATION_TIMEOUT_MS,
     http: {

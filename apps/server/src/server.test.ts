@@ -107,7 +107,7 @@ describe.skipIf(!built).each(BACKENDS)("the built server on %s", (backend) => {
     expect(res.status).toBe(201);
     expect(res.body.summary.resources).toBe(800);
     expect((await second.exited).code).toBe(0);
-  });
+  }, 90_000);
 
   it.runIf(backend === "postgres")("keeps replicas on one PostgreSQL in step within a second", async () => {
     const env = { ...(await storage()), CELGATE_POLICY_DIR: FIXTURE_POLICY_DIR, CELGATE_ADMIN_TOKEN: ADMIN };

@@ -9,6 +9,7 @@ import { createEvaluator } from "./evaluator/index.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { Metrics } from "./lib/metrics.js";
 import { createServices, type Services } from "./services/index.js";
+import { PolicySetUnavailableError } from "./services/policy-set.js";
 import { RetentionService } from "./services/retention.js";
 
 export interface RunningServer {
@@ -38,13 +39,16 @@ export async function startServer(
   const evaluator = createEvaluator({
     threads: config.evaluatorThreads,
     timeoutMs: config.evaluationTimeoutMs,
+    memoryMb: config.evaluatorMemoryMb,
   });
   const services = createServices({
     database,
     logger,
     metrics,
     policyPollMs: config.policyPollMs,
+    allowEmptyPolicySet: config.allowEmptyPolicySet,
     evaluator,
+    limits: config.limits,
   });
 
   const { generated } = await services.tokens.seedAdmin(config.adminToken);
@@ -57,7 +61,11 @@ export async function startServer(
   }
   const repo = await services.policies.syncRepository(config.policyDir, logger);
   logger.info({ dir: config.policyDir, ...repo }, "policy repository loaded");
-  await services.runtime.get();
+  // A set that cannot be served leaves the instance running but unready (see /readyz): an
+  // operator can still repair it through the API. Any other failure stops the start.
+  await services.runtime.get().catch((err: unknown) => {
+    if (!(err instanceof PolicySetUnavailableError)) throw err;
+  });
 
   if (config.admissionAuth === "none")
     logger.warn(

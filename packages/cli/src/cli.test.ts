@@ -40,6 +40,43 @@ describe("celgate check", () => {
     expect(r.stdout).toMatch(/^deny: 3 resources/m);
   });
 
+  it("merges -i files (scan, then signatures) and names facts that no resource uses on stderr", () => {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-images-"));
+    const file = (name: string, value: unknown) => {
+      writeFileSync(join(dir, name), typeof value === "string" ? value : JSON.stringify(value));
+      return join(dir, name);
+    };
+    const policy = file(
+      "signed-and-scanned.yaml",
+      `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: signed-and-scanned}
+spec:
+  match: {kinds: [Deployment]}
+  validations:
+    - expression: images.all(i, i.scan != null && i.signatures.exists(s, s.verified))
+      message: unscanned or unsigned
+`,
+    );
+    const scan = file("scan.json", {
+      ref: "registry.example/web:1.0",
+      scan: { scanner: "trivy", scannedAt: "2026-11-01T00:00:00Z", vulnerabilities: [] },
+    });
+    const signed = file("sig.json", {
+      ref: "registry.example/web:1.0",
+      signatures: [{ verified: true, identity: "ci", issuer: "gh" }],
+    });
+    const unused = file("unused.json", { ref: "registry.example/wbe:1.0", user: "1000" });
+    const args = ["check", "-p", policy, "-o", "json", "manifests/good.yaml"];
+    const both = celgate([...args, "-i", scan, "-i", signed, "-i", unused]);
+    expect(both.code).toBe(0);
+    expect(JSON.parse(both.stdout).summary).toMatchObject({ pass: 1, fail: 0 });
+    expect(both.stderr).toBe(
+      "notice: image facts for registry.example/wbe:1.0 match no image of the evaluated resources\n",
+    );
+    expect(celgate([...args, "-i", signed]).code).toBe(1);
+  });
+
   it("--fail-on warn and never change only the exit code", () => {
     expect(celgate(["check", ...P, "manifests/one-replica.yaml"]).code).toBe(0);
     expect(celgate(["check", ...P, "--fail-on", "warn", "manifests/one-replica.yaml"]).code).toBe(1);
@@ -122,7 +159,7 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
     [
       "a selector that matches nothing",
       ["check", ...P, "-s", "pss=restrictd", "manifests"],
-      /--select "pss=restrictd": no policy's labels match/,
+      /--select: no policy's labels match the selector "pss=restrictd"/,
     ],
     [
       "a bad --param",

@@ -11,6 +11,10 @@ Commands:
   validate [PATH...]      compile and type-check policies
   export vap [PATH...]    ValidatingAdmissionPolicy + Binding YAML for exportable policies
   images push FILE...     send image facts (Trivy, Grype, native) to the service
+  policies [list|show N]  list the policies of a set, or show one whole
+  eval EXPR [-f FILE]     evaluate one CEL expression with the policy environment
+  explain PATH --policy N why a policy passed, failed or was skipped for a resource
+  completion SHELL        print a completion script for bash, zsh or fish
 
 Run "celgate <command> --help" for a command's options.
 Exit codes: 0 allowed, 1 denied (or tests failed), 2 usage or input error.
@@ -29,6 +33,14 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./commands/export.js")).exportCommand(rest);
     case "images":
       return (await import("./commands/images.js")).images(rest);
+    case "policies":
+      return (await import("./commands/policies.js")).policiesCommand(rest);
+    case "explain":
+      return (await import("./commands/explain.js")).explainCommand(rest);
+    case "eval":
+      return (await import("./commands/eval.js")).evalCommand(rest);
+    case "completion":
+      return (await import("./commands/completion.js")).completion(rest);
     case undefined:
     case "help":
     case "-h":
@@ -37,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
       return command === undefined ? EXIT.input : EXIT.allowed;
     case "--version":
     case "version":
-      process.stdout.write("celgate 0.1.0\n");
+      process.stdout.write(`${(await import("./version.js")).versionLine()}\n`);
       return EXIT.allowed;
     default:
       throw new InputError(`unknown command ${JSON.stringify(command)} (see celgate --help)`);

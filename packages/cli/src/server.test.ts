@@ -188,6 +188,17 @@ describe("celgate check --server", () => {
     }
   });
 
+  it("exits 2, as locally, when --select matches no policy of the service", { timeout: 60_000 }, async () => {
+    const args = ["--select", "practice=nothing", "manifests"];
+    const local = await celgate(["check", "-p", "policies", ...args]);
+    const remote = await celgate(["check", ...server(), ...args]);
+    expect(local.code).toBe(2);
+    expect(remote.code).toBe(2);
+    expect(remote.stdout).toBe("");
+    expect(remote.stderr).toContain(`no policy's labels match the selector "practice=nothing"`);
+    expect(remote.stderr).toContain("HTTP 400");
+  });
+
   it("passes --select, --param, --include-skipped and --fail-on through", { timeout: 60_000 }, async () => {
     const args = [
       "-o",
@@ -415,5 +426,24 @@ describe("celgate images push", () => {
     const noServer = await celgate(["images", "push", GRYPE_KEYCLOAK]);
     expect(noServer.code).toBe(2);
     expect(noServer.stderr).toContain("pass --server URL or set CELGATE_SERVER");
+  });
+});
+
+describe("celgate policies --server", () => {
+  it("lists the service's policy set, shows one, and refuses what it cannot do", async () => {
+    const local = await celgate(["policies", "-p", "policies", "-o", "json"]);
+    const remote = await celgate(["policies", ...server(), "-o", "json"]);
+    expect(remote.stderr).toBe("");
+    expect(remote.code).toBe(0);
+    const names = (s: string) => (JSON.parse(s) as { name: string }[]).map((p) => p.name);
+    expect(names(remote.stdout)).toEqual(names(local.stdout));
+    expect(JSON.parse(remote.stdout)[0].source).toMatch(/^repository v\d+$/);
+    const first = names(remote.stdout)[0]!;
+    const shown = await celgate(["policies", "show", first, ...server()]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain("validations:");
+    const both = await celgate(["policies", ...server(), "-p", "policies"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--policies cannot be used with --server");
   });
 });

@@ -23,6 +23,12 @@ export const ProblemSchema = z
   })
   .meta({ id: "Problem", description: "RFC 9457 problem details (application/problem+json)." });
 export type Problem = z.infer<typeof ProblemSchema>;
+
+/**
+ * The problem type (last path segment) of a request whose `select` or `policies` match no
+ * policy: a 400 that clients can tell apart from other input errors.
+ */
+export const SELECTION_PROBLEM_TYPE = "selection-matches-nothing";
 export type ProblemFieldError = z.infer<typeof ProblemFieldErrorSchema>;
 
 export const MAX_PAGE_LIMIT = 500;

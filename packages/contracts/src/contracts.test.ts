@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EvaluationRequestSchema, PaginationQuerySchema, ProblemSchema, parseDuration } from "./index.js";
 
@@ -32,5 +33,16 @@ describe("contracts", () => {
     expect(
       ProblemSchema.safeParse({ type: "about:blank", title: "x", status: 400, requestId: "r" }).success,
     ).toBe(true);
+  });
+});
+
+describe("dependencies", () => {
+  it("installs without the engine: the SDK depends on contracts, and contracts only on zod", () => {
+    for (const pkg of ["../package.json", "../../sdk/package.json"]) {
+      const json = JSON.parse(readFileSync(new URL(pkg, import.meta.url), "utf8")) as {
+        dependencies?: Record<string, string>;
+      };
+      expect(Object.keys(json.dependencies ?? {}), pkg).not.toContain("@celgate/core");
+    }
   });
 });

@@ -22,6 +22,7 @@ export {
   parseDuration,
   type Role,
   RoleSchema,
+  SELECTION_PROBLEM_TYPE,
 } from "./common.js";
 export {
   type EvaluationList,

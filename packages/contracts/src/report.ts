@@ -52,9 +52,10 @@ export const SummarySchema = z
   .meta({ id: "Summary" });
 
 export const ReportNoticeSchema = z.object({
-  kind: z.enum(["expired-exception", "warning"]),
+  kind: z.enum(["expired-exception", "unused-image-facts", "warning"]),
   message: z.string(),
   exception: z.string().optional(),
+  image: z.string().optional(),
 });
 
 /** The evaluation report: one shape for the CLI's JSON, the API, history and the SDK. */

@@ -8,22 +8,41 @@ export { BudgetExceededError, DEFAULT_BUDGET } from "./cel/budget.js";
 export { CEL_VARIABLES, celEnvironment } from "./cel/environment.js";
 export type { CompiledPolicy, CompiledPolicySet, CompileOptions } from "./compile/compile.js";
 // compile
-export { compilePolicy, compilePolicySet } from "./compile/compile.js";
+export { compilePolicy, compilePolicySet, policySetDigest, subsetOf } from "./compile/compile.js";
 // diagnostics
 export type { Diagnostic } from "./diagnostics/diagnostic.js";
 export { diagnosticLine, hasErrors, renderDiagnostic } from "./diagnostics/render.js";
 export type { EvaluateInput } from "./evaluate/evaluate.js";
 // evaluate
 export { evaluate } from "./evaluate/evaluate.js";
+export type { ExplainedStep, Explanation } from "./evaluate/explain.js";
+export { explain } from "./evaluate/explain.js";
+export type { ExpressionInput, ExpressionResult } from "./evaluate/expression.js";
+export { celTypeOf, evaluateExpression } from "./evaluate/expression.js";
 export type { VapExport } from "./export/vap.js";
 // export to Kubernetes ValidatingAdmissionPolicy
 export { exportVap } from "./export/vap.js";
+export { mergeImageFacts } from "./images/merge.js";
 export { parseImageFacts } from "./images/parse.js";
-export { isReferenceError, normalisedName, parseImageReference } from "./images/reference.js";
+export { isReferenceError, normalisedName, parseImageReference, tagKey } from "./images/reference.js";
 export type { ImageFacts, ImageReference, ScanFacts, SignatureFacts, Vulnerability } from "./images/types.js";
+export type { CheckValueOptions, InputLimits, LimitViolation } from "./limits/limits.js";
+// input limits, shared by every entry point
+export {
+  checkJsonDepth,
+  checkValue,
+  DEFAULT_INPUT_LIMITS,
+  describeLimit,
+  INPUT_LIMITS,
+  inputLimitsFromEnv,
+  limitDiagnostic,
+  limitViolation,
+} from "./limits/limits.js";
+export type { PolicySelection, SelectionProblem } from "./match/select-policies.js";
+export { selectPolicies } from "./match/select-policies.js";
 export type { Labels, Selector } from "./match/selector.js";
 // match
-export { parseLabelSelector } from "./match/selector.js";
+export { parseLabelSelector, selectorMatches } from "./match/selector.js";
 export type { DocumentOrigin, Located, ParsedDocuments } from "./policy/parse.js";
 // load: celgate documents, manifests, image facts
 export { formatPath, parsePolicyDocuments } from "./policy/parse.js";
@@ -74,3 +93,4 @@ export { containersOf, podSpecOf, WORKLOAD_KINDS } from "./resources/workload.js
 
 // content digests
 export { canonicalJson, sha256Hex } from "./util/sha256.js";
+export { ENGINE_VERSION } from "./version.js";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CelgateClient, createClient, paginate } from "./client.js";
-import { ApiError, DeployBlockedError, NetworkError } from "./errors.js";
+import { ApiError, DeployBlockedError, isSelectionError, NetworkError, SelectionError } from "./errors.js";
 import { startTestService, type TestService } from "./testing/service.js";
 import type { FetchLike } from "./transport.js";
 
@@ -217,6 +217,24 @@ describe("evaluations", () => {
     ).rejects.toSatisfy(
       (e: unknown) => DeployBlockedError.is(e) && e.summary.includes("replicas must be at least 2"),
     );
+  });
+
+  it("preflight throws SelectionError (never allows) when select or policies match no policy", async () => {
+    const client = as(tokens.evaluator);
+    const manifests = deployment("good", { owner: "team-a" });
+    for (const input of [
+      { manifests, select: "practice=nothing" },
+      { manifests, policies: ["no-such-policy"] },
+    ]) {
+      const error = await client.preflight(input).catch((e: unknown) => e);
+      expect(isSelectionError(error), String(error)).toBe(true);
+      expect(error instanceof SelectionError && error instanceof ApiError).toBe(true);
+      const e = error as SelectionError;
+      expect(e.status).toBe(400);
+      expect(e.type).toBe("selection-matches-nothing");
+      expect(e.problem.errors?.[0]?.code).toMatch(/^(selector-matches-nothing|unknown-policy)$/);
+      await expect(client.evaluate(input)).rejects.toSatisfy(isSelectionError);
+    }
   });
 
   it("records a retried evaluation once when the first answer was lost on the way back", async () => {

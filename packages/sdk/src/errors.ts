@@ -1,10 +1,11 @@
-import type { EvaluationReportWire, Problem } from "@celgate/contracts";
+import { type EvaluationReportWire, type Problem, SELECTION_PROBLEM_TYPE } from "@celgate/contracts";
 
 // Brands are registered symbols, so two copies of the SDK (or a bundle and a test) still
 // recognise each other's errors, which `instanceof` would not.
 const API_ERROR = Symbol.for("@celgate/sdk/ApiError");
 const NETWORK_ERROR = Symbol.for("@celgate/sdk/NetworkError");
 const DEPLOY_BLOCKED = Symbol.for("@celgate/sdk/DeployBlockedError");
+const SELECTION_ERROR = Symbol.for("@celgate/sdk/SelectionError");
 
 function branded(value: unknown, brand: symbol): boolean {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
@@ -56,6 +57,29 @@ export class ApiError extends Error {
 
   static [Symbol.hasInstance](value: unknown): boolean {
     return branded(value, API_ERROR);
+  }
+}
+
+/**
+ * The request's `select` or `policies` match no policy of the service's set (HTTP 400): nothing
+ * was evaluated, so nothing may be taken as allowed. `problem.errors` names each field, with
+ * `code` `selector-matches-nothing` or `unknown-policy`. `evaluate()` and `preflight()` throw it.
+ */
+export class SelectionError extends ApiError {
+  override name = "SelectionError";
+  readonly [SELECTION_ERROR] = true;
+
+  /** Whether an answer's problem is a selection that matches nothing. */
+  static matches(problem: Problem): boolean {
+    return problem.type.slice(problem.type.lastIndexOf("/") + 1) === SELECTION_PROBLEM_TYPE;
+  }
+
+  static override is(value: unknown): value is SelectionError {
+    return branded(value, SELECTION_ERROR);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, SELECTION_ERROR);
   }
 }
 
@@ -138,6 +162,8 @@ export class DeployBlockedError extends Error {
 
 /** Whether `value` is an ApiError from any copy of the SDK. */
 export const isApiError = (value: unknown): value is ApiError => ApiError.is(value);
+/** Whether `value` is a SelectionError (a `select` or `policies` matching nothing) from any copy of the SDK. */
+export const isSelectionError = (value: unknown): value is SelectionError => SelectionError.is(value);
 /** Whether `value` is a NetworkError from any copy of the SDK. */
 export const isNetworkError = (value: unknown): value is NetworkError => NetworkError.is(value);
 /** Whether `value` is a DeployBlockedError from any copy of the SDK. */

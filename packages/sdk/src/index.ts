@@ -9,7 +9,9 @@ export {
   isApiError,
   isDeployBlockedError,
   isNetworkError,
+  isSelectionError,
   NetworkError,
+  SelectionError,
 } from "./errors.js";
 export { summarizeReport } from "./summary.js";
 export type { FetchLike } from "./transport.js";

@@ -1,5 +1,5 @@
 import type { Problem } from "@celgate/contracts";
-import { ApiError, NetworkError } from "./errors.js";
+import { ApiError, NetworkError, SelectionError } from "./errors.js";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -194,13 +194,8 @@ function toApiError(method: string, url: string, response: Response, text: strin
     ...(typeof parsed === "string" && parsed.trim() ? { detail: parsed.trim().slice(0, 200) } : {}),
     requestId: headerId ?? "",
   };
-  return new ApiError({
-    status: response.status,
-    problem,
-    requestId: problem.requestId || headerId,
-    method,
-    url,
-  });
+  const init = { status: response.status, problem, requestId: problem.requestId || headerId, method, url };
+  return SelectionError.matches(problem) ? new SelectionError(init) : new ApiError(init);
 }
 
 function isProblem(value: unknown): value is Problem {

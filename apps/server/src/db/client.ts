@@ -22,7 +22,24 @@ export interface Database {
   kind: "pglite" | "postgres";
   /** Resolves when the database answers a trivial query within the timeout; never throws. */
   ping(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Why the database may not be trusted any more (an embedded database whose engine failed),
+   * or null. While set, every query fails and ping() answers false.
+   */
+  broken(): string | null;
+  /** The guard around an embedded engine (PGlite only); tests reach the instance through it. */
+  engine?: PgliteGuard;
   close(): Promise<void>;
+}
+
+/**
+ * Thrown for every query on an embedded database whose engine failed: its state can no longer
+ * be trusted, so nothing is read from it or written to it until it has been reopened.
+ */
+export class DatabaseBrokenError extends Error {
+  override name = "DatabaseBrokenError";
+  /** Read by the error mapper: the database is unavailable (503), not the request at fault. */
+  readonly code = "CELGATE_DATABASE_BROKEN";
 }
 
 // A fixed key for the advisory lock that serialises migrations of replicas starting together.
@@ -58,6 +75,7 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
     db,
     kind: "postgres",
     ping: (timeoutMs) => ping(db, timeoutMs),
+    broken: () => null,
     close: () => pool.end(),
   };
 }
@@ -65,20 +83,130 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
 /**
  * Opens PGlite in `dataDir` (created if missing; `memory://` for a throwaway database) and
  * applies the migrations. PGlite is single-connection: it serialises queries and transactions.
+ *
+ * PGlite runs PostgreSQL compiled to WebAssembly. If that engine traps (a `RuntimeError` such
+ * as "memory access out of bounds"), the instance is not dead: it goes on answering queries,
+ * but with empty results, so a service would carry on with no policies and no tokens. The
+ * client is therefore guarded: the first trap marks the database broken, every later query
+ * fails (503), readiness fails, and a file-backed database is reopened from disk in the
+ * background; an in-memory one stays broken until the process restarts.
  */
 export async function openPglite(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
-  const db = drizzlePglite(client, { schema });
+  const guard = new PgliteGuard(await PGlite.create(dataDir), dataDir);
+  const db = drizzlePglite(guard.client, { schema });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
   const typed = db as unknown as Db;
   await seedState(typed);
   return {
     db: typed,
     kind: "pglite",
-    ping: (timeoutMs) => ping(typed, timeoutMs),
-    close: () => client.close(),
+    ping: async (timeoutMs) => guard.reason === null && (await ping(typed, timeoutMs)),
+    broken: () => guard.reason,
+    engine: guard,
+    close: () => guard.close(),
   };
+}
+
+/** Whether an error (or its cause) is the WebAssembly engine trapping: its state is then undefined. */
+export function isEngineTrap(err: unknown): boolean {
+  return causes(err).some((e) => e instanceof WebAssembly.RuntimeError);
+}
+
+/** Whether an error (or its cause) comes from an embedded database that cannot be trusted. */
+export function isDatabaseBroken(err: unknown): boolean {
+  return causes(err).some((e) => e instanceof DatabaseBrokenError || e instanceof WebAssembly.RuntimeError);
+}
+
+function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e = err, depth = 0; e && depth < 5; depth++, e = (e as { cause?: unknown }).cause) out.push(e);
+  return out;
+}
+
+/**
+ * Holds the PGlite instance behind a stable client object (drizzle keeps a reference to it),
+ * so that a broken instance can be refused and replaced without rebuilding the services.
+ */
+export class PgliteGuard {
+  /** Set once the engine trapped: why the database is not trusted. */
+  reason: string | null = null;
+  /** What drizzle talks to: forwards to the current instance while it is trusted. */
+  readonly client: PGlite;
+  #current: PGlite;
+  #reopening: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(
+    instance: PGlite,
+    private readonly dataDir: string,
+    private readonly open: (dataDir: string) => Promise<PGlite> = (d) => PGlite.create(d),
+  ) {
+    this.#current = instance;
+    const guarded = new Set(["query", "exec", "transaction", "sql"]);
+    this.client = new Proxy({} as PGlite, {
+      get: (_target, prop) => {
+        const value = Reflect.get(this.#current, prop, this.#current) as unknown;
+        if (typeof value !== "function") return value;
+        if (typeof prop !== "string" || !guarded.has(prop)) return value.bind(this.#current);
+        return (...args: unknown[]) => this.#call(prop, args);
+      },
+    });
+  }
+
+  /** The instance in use (tests reach it to simulate an engine trap). */
+  get instance(): PGlite {
+    return this.#current;
+  }
+
+  async #call(method: string, args: unknown[]): Promise<unknown> {
+    if (this.reason !== null)
+      throw new DatabaseBrokenError(`the embedded database is broken: ${this.reason}`);
+    const instance = this.#current;
+    try {
+      return await (instance[method as keyof PGlite] as (...a: unknown[]) => Promise<unknown>).apply(
+        instance,
+        args,
+      );
+    } catch (err) {
+      if (isEngineTrap(err)) this.#markBroken(err as Error);
+      throw err;
+    }
+  }
+
+  #markBroken(err: Error): void {
+    if (this.reason !== null) return;
+    this.reason = `the database engine failed (${err.message}); its state cannot be trusted`;
+    if (!this.dataDir.startsWith("memory://") && !this.#closed) this.#reopening ??= this.#reopen();
+  }
+
+  /** Drops the broken instance and opens the files again; stays broken if that fails. */
+  async #reopen(): Promise<void> {
+    const broken = this.#current;
+    await broken.close().catch(() => {});
+    try {
+      const fresh = await this.open(this.dataDir);
+      await fresh.query("select value from state where key = 'policy_generation'").then((r) => {
+        if (r.rows.length !== 1) throw new Error("the reopened database has no policy generation");
+      });
+      if (this.#closed) {
+        await fresh.close();
+        return;
+      }
+      this.#current = fresh;
+      this.reason = null;
+    } catch (err) {
+      this.reason = `${this.reason ?? "broken"}; reopening failed: ${(err as Error).message}`;
+    } finally {
+      this.#reopening = null;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#reopening;
+    await this.#current.close().catch(() => {});
+  }
 }
 
 /** PostgreSQL when a URL is given, else PGlite in `dataDir`. */

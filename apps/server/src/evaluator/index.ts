@@ -12,7 +12,11 @@ export interface Evaluator {
  * threads so that a long evaluation never holds the event loop. `timeoutMs` bounds every
  * evaluation as a whole (pairs past it are `error` outcomes).
  */
-export function createEvaluator(options: { threads: number; timeoutMs: number }): Evaluator {
+export function createEvaluator(options: {
+  threads: number;
+  timeoutMs: number;
+  memoryMb?: number;
+}): Evaluator {
   const bounded = (input: EvaluateInput): EvaluateInput =>
     input.timeoutMs === undefined ? { ...input, timeoutMs: options.timeoutMs } : input;
   if (options.threads <= 0) {
@@ -21,11 +25,20 @@ export function createEvaluator(options: { threads: number; timeoutMs: number })
       close: async () => {},
     };
   }
-  const pool = new EvaluatorPool({ size: options.threads, hardTimeoutMs: options.timeoutMs * 4 + 30_000 });
+  const pool = new EvaluatorPool({
+    size: options.threads,
+    hardTimeoutMs: options.timeoutMs * 4 + 30_000,
+    ...(options.memoryMb ? { memoryMb: options.memoryMb } : {}),
+  });
   return {
     evaluate: (set, input) => pool.evaluate(set, bounded(input)),
     close: () => pool.close(),
   };
 }
 
-export { EvaluatorPool, EvaluatorUnavailableError } from "./pool.js";
+export {
+  EvaluationHandOffError,
+  EvaluationTooLargeError,
+  EvaluatorPool,
+  EvaluatorUnavailableError,
+} from "./pool.js";

@@ -1,6 +1,13 @@
-import { compilePolicySet, evaluate, parseManifests, parsePolicyDocuments } from "@celgate/core";
+import {
+  compilePolicySet,
+  evaluate,
+  parseManifests,
+  parsePolicyDocuments,
+  resourcesFromObjects,
+  subsetOf,
+} from "@celgate/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { EvaluatorPool, EvaluatorUnavailableError } from "./pool.js";
+import { EvaluationTooLargeError, EvaluatorPool, EvaluatorUnavailableError } from "./pool.js";
 
 const POLICIES = `apiVersion: celgate.dev/v1
 kind: Policy
@@ -29,6 +36,30 @@ describe("EvaluatorPool", () => {
     const remote = await pool.evaluate(set, input);
     expect(remote).toEqual(evaluate(set, input));
     expect(remote.results[0]).toMatchObject({ outcome: "fail", violations: [{ message: "one replica" }] });
+  });
+
+  it("caches a subset under its own digest, and refuses documents that do not give the digest sent", async () => {
+    const { resources } = parseManifests(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {replicas: 1}\n",
+      "d.yaml",
+    );
+    const input = { resources, now: new Date("2026-11-29T00:00:00Z") };
+    const onlyReplicas = subsetOf(set, (p) => p.name === "replicas");
+    const solo = new EvaluatorPool({ size: 1 });
+    try {
+      // the subset first, then the whole set, on the same worker: each is evaluated as itself
+      expect((await solo.evaluate(onlyReplicas, input)).policySet).toEqual({
+        digest: onlyReplicas.digest,
+        policies: 1,
+      });
+      expect((await solo.evaluate(set, input)).policySet).toEqual({ digest: set.digest, policies: 2 });
+      // a set whose digest does not name its policies is never cached under that digest
+      const mislabelled = { ...onlyReplicas, digest: `sha256:${"0".repeat(64)}` };
+      await expect(solo.evaluate(mislabelled, input)).rejects.toBeInstanceOf(EvaluatorUnavailableError);
+      await expect(solo.evaluate(mislabelled, input)).rejects.toThrow(/compile to policy set sha256:/);
+    } finally {
+      await solo.close();
+    }
   });
 
   it("keeps the event loop free while a long evaluation runs", async () => {
@@ -90,4 +121,32 @@ describe("EvaluatorPool when a worker hangs", () => {
       await small.close();
     }
   });
+});
+
+describe("EvaluatorPool when an evaluation needs more memory than a worker may use", () => {
+  it("fails that evaluation alone, retries the others that shared its worker, and keeps serving", async () => {
+    const small = new EvaluatorPool({ size: 1, memoryMb: 48 });
+    try {
+      const data = Object.fromEntries(Array.from({ length: 400_000 }, (_, i) => [`key-${i}`, `value-${i}`]));
+      const huge = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "huge" }, data };
+      const { resources: tiny } = parseManifests(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+        "p.yaml",
+      );
+      const [big, other] = await Promise.allSettled([
+        small.evaluate(set, {
+          resources: resourcesFromObjects([huge], "r").resources,
+          policies: ["replicas"],
+        }),
+        small.evaluate(set, { resources: tiny, policies: ["replicas"] }),
+      ]);
+      expect(big.status).toBe("rejected");
+      expect((big as PromiseRejectedResult).reason).toBeInstanceOf(EvaluationTooLargeError);
+      expect(other).toMatchObject({ status: "fulfilled", value: { decision: "deny" } });
+      const next = await small.evaluate(set, { resources: tiny, policies: ["replicas"] });
+      expect(next.decision).toBe("deny");
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
 });

@@ -8,6 +8,11 @@ export interface EvaluatorPoolOptions {
   size?: number;
   /** A worker that has not answered by then is stopped and replaced; its caller gets an error. */
   hardTimeoutMs?: number;
+  /**
+   * Heap ceiling of each worker (V8 old generation), MiB. An evaluation that needs more ends
+   * that worker (EvaluationTooLargeError for the evaluation), never the process. Default 256.
+   */
+  memoryMb?: number;
 }
 
 interface Pending {
@@ -15,7 +20,10 @@ interface Pending {
   reject(error: Error): void;
   request: EvaluateRequest;
   set: CompiledPolicySet;
+  input: EvaluateInput;
   timer: NodeJS.Timeout;
+  /** Sent again once already, after its worker ran out of memory with other work pending. */
+  retried: boolean;
 }
 
 interface Slot {
@@ -33,6 +41,22 @@ export class EvaluatorUnavailableError extends Error {
   }
 }
 
+/** Thrown when an input could not be handed to a worker; no worker saw it, nothing is pending. */
+export class EvaluationHandOffError extends Error {
+  constructor(reason: string) {
+    super(`the input could not be handed to an evaluator: ${reason}`);
+    this.name = "EvaluationHandOffError";
+  }
+}
+
+/** Thrown when an evaluation needs more memory than a worker may use; retrying will not help. */
+export class EvaluationTooLargeError extends Error {
+  constructor(readonly memoryMb: number) {
+    super(`the evaluation needs more than the ${memoryMb} MiB an evaluator may use; split the request`);
+    this.name = "EvaluationTooLargeError";
+  }
+}
+
 /**
  * Evaluations on worker threads. The engine's budgets bound every expression, but a request
  * with thousands of resources can still take seconds; on workers it never holds the event loop,
@@ -42,35 +66,67 @@ export class EvaluatorUnavailableError extends Error {
 export class EvaluatorPool {
   readonly #slots: Slot[] = [];
   readonly #hardTimeoutMs: number;
+  readonly #memoryMb: number;
   #nextId = 1;
   #closed = false;
 
   constructor(options: EvaluatorPoolOptions = {}) {
     this.#hardTimeoutMs = options.hardTimeoutMs ?? 120_000;
+    this.#memoryMb = options.memoryMb ?? 256;
     const size = Math.max(1, options.size ?? availableParallelism());
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
   }
 
-  /** Evaluates on a worker. Rejects with EvaluatorUnavailableError if the worker fails. */
+  /** Evaluations handed to a worker and not yet answered (for tests and diagnostics). */
+  get pending(): number {
+    return this.#slots.reduce((n, s) => n + s.pending.size, 0);
+  }
+
+  /**
+   * Evaluates on a worker. Rejects with EvaluatorUnavailableError if the worker fails, and with
+   * EvaluationHandOffError if the input cannot be sent to it (nothing is left pending then).
+   */
   evaluate(set: CompiledPolicySet, input: EvaluateInput): Promise<EvaluationReport> {
     if (this.#closed) return Promise.reject(new EvaluatorUnavailableError("the evaluator pool is closed"));
+    return new Promise<EvaluationReport>((resolve, reject) => {
+      this.#dispatch({ resolve, reject, set, input, retried: false });
+    });
+  }
+
+  /** Sends an evaluation to the least busy worker. */
+  #dispatch(job: Omit<Pending, "request" | "timer">): void {
     const slot = this.#slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
     const id = this.#nextId++;
+    const { set } = job;
     const request: EvaluateRequest = {
       id,
       digest: set.digest,
-      input,
+      input: job.input,
       ...(slot.known.has(set.digest) ? {} : { documents: set.policies.map((p) => p.document) }),
     };
-    slot.known.add(set.digest);
-    return new Promise<EvaluationReport>((resolve, reject) => {
-      const timer = setTimeout(
-        () => this.#replace(slot, "the evaluation took too long"),
-        this.#hardTimeoutMs,
-      );
-      slot.pending.set(id, { resolve, reject, request, set, timer });
+    const timer = setTimeout(() => this.#replace(slot, "the evaluation took too long"), this.#hardTimeoutMs);
+    slot.pending.set(id, { ...job, request, timer });
+    if (this.#post(slot, id, request)) slot.known.add(set.digest);
+  }
+
+  /**
+   * Sends a request to a worker. If it cannot be sent (structured clone refuses the input:
+   * too deep, not cloneable), the request's entry and timer are removed and its caller gets
+   * EvaluationHandOffError, so nothing is left to time out and stop a worker later.
+   */
+  #post(slot: Slot, id: number, request: EvaluateRequest): boolean {
+    try {
       slot.worker.postMessage(request);
-    });
+      return true;
+    } catch (error) {
+      const pending = slot.pending.get(id);
+      slot.pending.delete(id);
+      if (pending) {
+        clearTimeout(pending.timer);
+        pending.reject(new EvaluationHandOffError(error instanceof Error ? error.message : String(error)));
+      }
+      return false;
+    }
   }
 
   async close(): Promise<void> {
@@ -89,9 +145,9 @@ export class EvaluatorPool {
       ? // from source (tests): register the TypeScript loader in the worker, then load the worker module
         new Worker(
           `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL("./worker.ts", import.meta.url).href)}); });`,
-          { eval: true, execArgv: ["--conditions=source"] },
+          { eval: true, execArgv: ["--conditions=source"], resourceLimits: this.#limits() },
         )
-      : new Worker(new URL("./worker.js", import.meta.url));
+      : new Worker(new URL("./worker.js", import.meta.url), { resourceLimits: this.#limits() });
     worker.unref();
     const slot: Slot = { worker, known: new Set(), pending: new Map() };
     worker.on("message", (response: EvaluateResponse) => {
@@ -100,7 +156,7 @@ export class EvaluatorPool {
       if (!response.ok && response.unknownDigest && !pending.request.documents) {
         // the worker evicted the set: send the request again, with the documents
         pending.request.documents = pending.set.policies.map((p) => p.document);
-        slot.worker.postMessage(pending.request);
+        this.#post(slot, response.id, pending.request);
         return;
       }
       slot.pending.delete(response.id);
@@ -108,11 +164,66 @@ export class EvaluatorPool {
       if (response.ok) pending.resolve(response.report);
       else pending.reject(new EvaluatorUnavailableError(`evaluation failed: ${response.error}`));
     });
-    worker.on("error", (error) => this.#replace(slot, `the evaluator failed: ${error.message}`));
+    worker.on("error", (error) => {
+      if ((error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") this.#outOfMemory(slot);
+      else this.#replace(slot, `the evaluator failed: ${error.message}`);
+    });
     worker.on("exit", () => {
       if (!this.#closed && slot.pending.size > 0) this.#replace(slot, "the evaluator stopped");
     });
     return slot;
+  }
+
+  #limits(): { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number } {
+    return {
+      maxOldGenerationSizeMb: this.#memoryMb,
+      maxYoungGenerationSizeMb: Math.min(64, this.#memoryMb / 4),
+    };
+  }
+
+  /**
+   * A worker hit its heap ceiling. Alone, its evaluation is the one at fault; with others
+   * pending, which one is unknown, so each is sent once more to a fresh worker and a second
+   * failure is final. The process itself never runs out of memory for an evaluation.
+   */
+  #outOfMemory(slot: Slot): void {
+    const index = this.#slots.indexOf(slot);
+    if (index < 0) return;
+    const jobs = [...slot.pending.values()];
+    slot.pending.clear();
+    void slot.worker.terminate();
+    if (!this.#closed) this.#slots[index] = this.#spawn();
+    // The suspects run again one after another, so that the one at fault fails alone.
+    let chain = Promise.resolve();
+    for (const job of jobs) {
+      clearTimeout(job.timer);
+      if (this.#closed) job.reject(new EvaluatorUnavailableError("the evaluator pool is closing"));
+      else if (jobs.length === 1 || job.retried) job.reject(new EvaluationTooLargeError(this.#memoryMb));
+      else chain = chain.then(() => this.#retry(job));
+    }
+  }
+
+  /** Sends an evaluation again after its worker ran out of memory; resolves when it settles. */
+  #retry(job: Pending): Promise<void> {
+    return new Promise<void>((done) => {
+      if (this.#closed) {
+        job.reject(new EvaluatorUnavailableError("the evaluator pool is closing"));
+        return done();
+      }
+      this.#dispatch({
+        set: job.set,
+        input: job.input,
+        retried: true,
+        resolve: (report) => {
+          job.resolve(report);
+          done();
+        },
+        reject: (error) => {
+          job.reject(error);
+          done();
+        },
+      });
+    });
   }
 
   /** Stops a worker that failed or hangs, fails its evaluations, and starts a fresh one. */

@@ -3,8 +3,12 @@ import type { EvaluateInput, EvaluationReport, PolicyDocument } from "@celgate/c
 /** What the service asks a worker: evaluate `input` with the policy set `digest`. */
 export interface EvaluateRequest {
   id: number;
+  /**
+   * The set's identity (core's `policySetDigest`: engine version and every policy's content).
+   * A subset, such as the admission set, has its own digest; the worker caches by it.
+   */
   digest: string;
-  /** The set's documents, sent the first time a worker sees the digest. */
+  /** The set's documents (exactly its policies), sent the first time a worker sees the digest. */
   documents?: PolicyDocument[];
   /** EvaluateInput without functions: everything here survives structured cloning. */
   input: EvaluateInput;

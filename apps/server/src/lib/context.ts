@@ -1,4 +1,5 @@
 import type { Role } from "@celgate/contracts";
+import type { InputLimits } from "@celgate/core";
 import type { Logger } from "./logger.js";
 
 /** Who is calling: the token's id, name (recorded as the actor) and role. */
@@ -16,5 +17,7 @@ export interface AppEnv {
     principal: Principal;
     /** The matched route's OpenAPI path, for logs and metrics. */
     route: string;
+    /** Shape limits that the body reader applies (the service's configured ones). */
+    limits: InputLimits;
   };
 }

@@ -1,25 +1,47 @@
+import { z } from "zod";
 import { problems } from "./errors.js";
+
+/** A row number or id in a cursor: a whole number a bigint column can hold. */
+const position = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** A name or id in a cursor: text a column can hold (no NUL). */
+const key = z
+  .string()
+  .min(1)
+  .max(253)
+  .refine((s) => !s.includes("\u0000"), "contains NUL");
+
+/** The cursor of each list: the sort key of the last item of the page before. */
+export const CURSORS = {
+  /** `GET /v1/evaluations`: newest first, by sequence number. */
+  evaluations: z.object({ seq: position }).strict(),
+  /** `GET /v1/audit`: newest first, by id. */
+  audit: z.object({ id: position }).strict(),
+  /** `GET /v1/tokens`: by id. */
+  tokens: z.object({ id: key }).strict(),
+  /** `GET /v1/policies` and `GET /v1/exceptions`: by name. */
+  names: z.object({ name: key }).strict(),
+  /** `GET /v1/policies/{name}/versions`: newest first, by version. */
+  versions: z.object({ v: position }).strict(),
+} as const;
 
 /** Encodes a position in a list as an opaque cursor. */
 export function encodeCursor(position: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(position)).toString("base64url");
 }
 
-/** Decodes a cursor made by encodeCursor; throws a 400 problem if it is not one. */
-export function decodeCursor<K extends string>(
-  cursor: string,
-  keys: readonly K[],
-): Record<K, string | number> {
+/**
+ * Decodes a cursor made by encodeCursor with the list's own schema (one of CURSORS); throws a
+ * 400 problem if it is not base64url JSON of exactly that shape.
+ */
+export function decodeCursor<T extends z.ZodType>(cursor: string, schema: T): z.infer<T> {
+  let value: unknown;
   try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (value && typeof value === "object" && keys.every((k) => k in value)) {
-      const v = value as Record<K, unknown>;
-      if (keys.every((k) => typeof v[k] === "string" || typeof v[k] === "number"))
-        return v as Record<K, string | number>;
-    }
+    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    // fall through to the problem below
+    value = undefined;
   }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
   throw problems.badRequest("the cursor is not valid; use nextCursor of a previous page", [
     { path: "cursor", message: "invalid cursor" },
   ]);

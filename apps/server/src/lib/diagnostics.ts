@@ -14,8 +14,8 @@ export function diagnosticErrors(diagnostics: readonly Diagnostic[]): ProblemFie
 
 export const isError = (d: Diagnostic) => d.severity !== "warning";
 
-/** Whether a diagnostic is about the text's syntax (400) rather than its meaning (422). */
-export const isSyntax = (d: Diagnostic) => /syntax|yaml|json|parse/i.test(d.code);
+/** Whether a diagnostic is about the text's syntax or its input limits (400) rather than its meaning (422). */
+export const isSyntax = (d: Diagnostic) => /syntax|yaml|json|parse|^input-/i.test(d.code);
 
 /** `message (line L, column C)` for a one-line detail. */
 export function describe(d: Diagnostic): string {

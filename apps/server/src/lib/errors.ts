@@ -1,5 +1,11 @@
-import type { Problem, ProblemFieldError } from "@celgate/contracts";
-import { EvaluatorUnavailableError } from "../evaluator/pool.js";
+import { type Problem, type ProblemFieldError, SELECTION_PROBLEM_TYPE } from "@celgate/contracts";
+import { isDatabaseBroken } from "../db/client.js";
+import {
+  EvaluationHandOffError,
+  EvaluationTooLargeError,
+  EvaluatorUnavailableError,
+} from "../evaluator/pool.js";
+import { PolicySetUnavailableError } from "../services/policy-set.js";
 
 const TYPE_BASE = "https://celgate.dev/problems/";
 
@@ -47,6 +53,9 @@ export class ProblemError extends Error {
 export const problems = {
   badRequest: (detail: string, errors?: ProblemFieldError[]) =>
     new ProblemError(400, "bad-request", "Bad request", { detail, ...(errors ? { errors } : {}) }),
+  /** `select` or `policies` that match no policy: an input error, never a silent allow. */
+  selectionEmpty: (detail: string, errors: ProblemFieldError[]) =>
+    new ProblemError(400, SELECTION_PROBLEM_TYPE, "Selection matches no policy", { detail, errors }),
   invalidBody: (detail: string, errors?: ProblemFieldError[]) =>
     new ProblemError(400, "invalid-body", "Invalid request body", { detail, ...(errors ? { errors } : {}) }),
   unauthorized: (detail: string) =>
@@ -126,7 +135,17 @@ export function isUnavailable(err: unknown): boolean {
  */
 export function toProblemError(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
+  if (isDatabaseBroken(err))
+    return problems.unavailable("the database is not usable on this instance; retry shortly");
   if (isUnavailable(err)) return problems.unavailable("the database is unreachable; retry shortly");
+  // structured clone refused the input: it is the input's doing, and no worker saw it
+  if (err instanceof EvaluationHandOffError)
+    return problems.badRequest(
+      "the input cannot be evaluated: it is nested too deeply or too large to hand to an evaluator",
+    );
+  if (err instanceof PolicySetUnavailableError)
+    return problems.unavailable(`no policy set can be evaluated on this instance: ${err.message}`);
+  if (err instanceof EvaluationTooLargeError) return problems.unprocessable(err.message);
   if (err instanceof EvaluatorUnavailableError)
     return problems.unavailable("the evaluator could not finish this evaluation; retry shortly");
   const code = errorCode(err);

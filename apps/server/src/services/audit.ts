@@ -2,7 +2,7 @@ import type { AuditEntry } from "@celgate/contracts";
 import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { audit } from "../db/schema.js";
-import { decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 
 export type TargetKind = AuditEntry["targetKind"];
 
@@ -40,7 +40,7 @@ export class AuditService {
     if (q.actor) where.push(eq(audit.actor, q.actor));
     if (q.since) where.push(gte(audit.at, new Date(q.since)));
     if (q.until) where.push(lte(audit.at, new Date(q.until)));
-    if (q.cursor) where.push(lt(audit.id, Number(decodeCursor(q.cursor, ["id"]).id)));
+    if (q.cursor) where.push(lt(audit.id, decodeCursor(q.cursor, CURSORS.audit).id));
     const rows = await this.db
       .select()
       .from(audit)

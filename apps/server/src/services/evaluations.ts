@@ -7,12 +7,18 @@ import type {
 } from "@celgate/contracts";
 import { MAX_RESOURCES_PER_EVALUATION } from "@celgate/contracts";
 import {
+  type CompiledPolicySet,
+  canonicalJson,
+  DEFAULT_INPUT_LIMITS,
   type EvaluationReport,
   type ImageFacts,
+  type InputLimits,
   parseLabelSelector,
   parseManifests,
   type Resource,
   resourcesFromObjects,
+  type Selector,
+  selectPolicies,
   toWireReport,
 } from "@celgate/core";
 import { and, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
@@ -20,10 +26,10 @@ import type { Db } from "../db/client.js";
 import { evaluations, inputs } from "../db/schema.js";
 import type { Evaluator } from "../evaluator/index.js";
 import type { Principal } from "../lib/context.js";
-import { decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { problems } from "../lib/errors.js";
-import { canonicalJson, newId, sha256Hex } from "../lib/ids.js";
+import { newId, sha256Hex } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
@@ -49,17 +55,20 @@ export interface EvaluationOutcome {
   recorded: boolean;
 }
 
-/** Resources from the request's manifests or objects; throws 400 with line and column. */
-export function resourcesOf(input: {
-  manifests?: string | ManifestFile[] | undefined;
-  resources?: unknown[] | undefined;
-}): Resource[] {
+/** Resources from the request's manifests or objects, within the input limits; throws 400 with line and column. */
+export function resourcesOf(
+  input: {
+    manifests?: string | ManifestFile[] | undefined;
+    resources?: unknown[] | undefined;
+  },
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+): Resource[] {
   const { resources, diagnostics } =
     input.manifests === undefined
-      ? resourcesFromObjects(input.resources ?? [], "resources")
+      ? resourcesFromObjects(input.resources ?? [], "resources", { limits })
       : typeof input.manifests === "string"
-        ? parseManifests(input.manifests, "manifests")
-        : parseFiles(input.manifests);
+        ? parseManifests(input.manifests, "manifests", { limits })
+        : parseFiles(input.manifests, limits);
   const errors = diagnostics.filter(isError);
   if (errors.length > 0)
     throw problems.invalidBody(
@@ -77,15 +86,48 @@ export function resourcesOf(input: {
 }
 
 /** Each file parsed on its own, so every resource's source names its file and its line there. */
-function parseFiles(files: readonly ManifestFile[]): ReturnType<typeof parseManifests> {
+function parseFiles(files: readonly ManifestFile[], limits: InputLimits): ReturnType<typeof parseManifests> {
   const out: ReturnType<typeof parseManifests> = { resources: [], diagnostics: [] };
   for (const f of files) {
-    const parsed = parseManifests(f.text, f.file);
+    const parsed = parseManifests(f.text, f.file, { limits });
     out.resources.push(...parsed.resources);
     out.diagnostics.push(...parsed.diagnostics);
   }
   return out;
 }
+
+// --- selection (select / policies) ---
+
+/** The request's label selector, parsed once (core's parser); a 400 naming `select` when it is invalid. */
+export function selectorOf(text: string | undefined): Selector | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseLabelSelector(text);
+  if (!parsed.ok)
+    throw problems.badRequest(`invalid label selector: ${parsed.error}`, [
+      { path: "select", message: parsed.error },
+    ]);
+  return parsed.selector;
+}
+
+/**
+ * A selection that matches nothing is an input error, never "evaluate nothing and allow": a
+ * 400 naming each unknown policy (`policies`) or the selector that leaves no policy (`select`).
+ * The same check as the CLI's, from core's `selectPolicies`.
+ */
+export function checkSelection(
+  set: CompiledPolicySet,
+  select: Selector | undefined,
+  policies: readonly string[] | undefined,
+): void {
+  const { problems: found } = selectPolicies(set, { select, policies });
+  if (found.length === 0) return;
+  throw problems.selectionEmpty(
+    found.map((p) => p.message).join("; "),
+    found.map((p) => ({ path: p.path, message: p.message, code: p.code })),
+  );
+}
+
+// --- end selection ---
 
 /** Sets each result's policyVersion from the snapshot's stored versions. */
 function withVersions(report: EvaluationReport, snapshot: PolicySnapshot): EvaluationReport {
@@ -104,6 +146,8 @@ export class EvaluationService {
     private readonly images: ImageService,
     private readonly metrics: Metrics,
     private readonly evaluator: Evaluator,
+    /** The input limits manifests and resources are parsed under (also used by replays). */
+    readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
   ) {}
 
   /**
@@ -129,14 +173,9 @@ export class EvaluationService {
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
       if (earlier) return { report: earlier, replayed: true, recorded: true };
     }
-    if (req.select !== undefined) {
-      const s = parseLabelSelector(req.select);
-      if (!s.ok)
-        throw problems.badRequest(`invalid label selector: ${s.error}`, [
-          { path: "select", message: s.error },
-        ]);
-    }
-    let resources = resourcesOf(req);
+    // --- selection (select / policies): parsed once here, checked against the set below ---
+    const selector = selectorOf(req.select);
+    let resources = resourcesOf(req, this.limits);
     if (options.admission)
       resources = resources.map((r) => ({
         ...r,
@@ -145,14 +184,8 @@ export class EvaluationService {
       }));
     const inline = req.images === undefined ? [] : parseFacts(req.images, "images");
     const snapshot = await this.runtime.get();
-    if (req.policies) {
-      const unknown = req.policies.filter((p) => !snapshot.set.byName.has(p));
-      if (unknown.length > 0)
-        throw problems.badRequest(
-          `unknown policies: ${unknown.join(", ")}`,
-          unknown.map((p) => ({ path: "policies", message: `no policy named ${p}` })),
-        );
-    }
+    const set = options.admission ? snapshot.admissionSet : snapshot.set;
+    checkSelection(set, selector, req.policies);
     const refs = imageRefsOf(resources);
     const stored = await this.images.lookup(refs);
     // Inline facts come first: the caller's word beats the store.
@@ -160,7 +193,7 @@ export class EvaluationService {
     const id = record ? newId("ev") : undefined;
     const report = withVersions(
       toWireReport(
-        await this.evaluator.evaluate(options.admission ? snapshot.admissionSet : snapshot.set, {
+        await this.evaluator.evaluate(set, {
           resources,
           images: facts,
           exceptions: snapshot.exceptions,
@@ -168,7 +201,7 @@ export class EvaluationService {
           context: req.context ?? {},
           ...(req.now ? { now: new Date(req.now) } : {}),
           ...(req.includeSkipped ? { includeSkipped: true } : {}),
-          ...(req.select !== undefined ? { select: req.select } : {}),
+          ...(selector ? { select: selector } : {}),
           ...(req.policies ? { policies: req.policies } : {}),
           ...(id ? { id } : {}),
         }),
@@ -271,7 +304,7 @@ export class EvaluationService {
     if (Object.keys(resource).length > 0)
       where.push(sql`${evaluations.resources} @> ${JSON.stringify([resource])}::jsonb`);
     for (const [k, v] of Object.entries(q.context)) where.push(sql`${evaluations.context} ->> ${k} = ${v}`);
-    if (q.cursor) where.push(lt(evaluations.seq, Number(decodeCursor(q.cursor, ["seq"]).seq)));
+    if (q.cursor) where.push(lt(evaluations.seq, decodeCursor(q.cursor, CURSORS.evaluations).seq));
     const rows = await this.db
       .select({
         id: evaluations.id,

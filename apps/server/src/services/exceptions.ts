@@ -2,7 +2,7 @@ import type { ExceptionResource } from "@celgate/contracts";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { exceptions } from "../db/schema.js";
-import { decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { problems } from "../lib/errors.js";
 import { etagOf, ifMatchSatisfied } from "../lib/etag.js";
 import { writeAudit } from "./audit.js";
@@ -39,7 +39,7 @@ export class ExceptionService {
     cursor?: string | undefined;
   }) {
     const now = new Date();
-    const after = q.cursor ? String(decodeCursor(q.cursor, ["name"]).name) : undefined;
+    const after = q.cursor ? decodeCursor(q.cursor, CURSORS.names).name : undefined;
     const rows = await this.db
       .select()
       .from(exceptions)

@@ -3,30 +3,18 @@ import {
   containersOf,
   type ImageFacts,
   isReferenceError,
+  mergeImageFacts,
   parseImageFacts,
   parseImageReference,
   podSpecOf,
   type Resource,
+  tagKey,
 } from "@celgate/core";
-import { desc, eq, inArray, or, sql } from "drizzle-orm";
-import type { Db } from "../db/client.js";
+import { desc, eq, inArray, or } from "drizzle-orm";
+import type { Db, Tx } from "../db/client.js";
 import { images } from "../db/schema.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { problems } from "../lib/errors.js";
-
-/**
- * `registry/repository:tag`, normalised as Docker does, with `latest` for a reference that has
- * neither tag nor digest (what Kubernetes pulls); null for a digest-only reference.
- */
-export function nameTagOf(ref: {
-  registry: string;
-  repository: string;
-  tag: string | null;
-  digest?: string | null;
-}): string | null {
-  if (ref.tag === null && ref.digest) return null;
-  return `${ref.registry}/${ref.repository}:${ref.tag || "latest"}`;
-}
 
 /** Every image reference in the resources' pod specs, as written. */
 export function imageRefsOf(resources: readonly Resource[]): string[] {
@@ -57,7 +45,11 @@ export function parseFacts(input: unknown, what = "images"): ImageFacts[] {
 export class ImageService {
   constructor(private readonly db: Db) {}
 
-  /** Stores the facts of `digest` from a native, Trivy or Grype body. Returns whether it was new. */
+  /**
+   * Stores the facts of `digest` from a native, Trivy or Grype body, merged with what is stored
+   * (core's `mergeImageFacts`: a newer scan replaces an older one, signatures accumulate, nothing
+   * the body does not carry is erased). Returns whether it was new.
+   */
   async put(actor: string, digest: string, body: unknown): Promise<{ image: StoredImage; created: boolean }> {
     const facts = parseFacts(body, "body");
     const chosen =
@@ -69,77 +61,47 @@ export class ImageService {
         `the facts describe no image with digest ${digest} (found: ${digests || "no images"})`,
       );
     }
-    const stored: ImageFacts = { ...chosen, digest, known: true };
-    const values = {
-      nameTag: nameTagOf(stored),
-      facts: stored as never,
-      updatedAt: new Date(),
-      updatedBy: actor,
-    };
-    const [existing] = await this.db
-      .select({ digest: images.digest })
-      .from(images)
-      .where(eq(images.digest, digest));
-    const [row] = await this.db
-      .insert(images)
-      .values({ digest, ...values })
-      .onConflictDoUpdate({ target: images.digest, set: values })
-      .returning();
-    return { image: toWire(row!), created: !existing };
+    return this.db.transaction(async (tx) => {
+      const { row, created } = await storeMerged(
+        tx,
+        digest,
+        { ...chosen, digest, known: true },
+        actor,
+        new Date(),
+      );
+      return { image: toWire(row), created };
+    });
   }
 
   /**
    * Stores every image of a native, Trivy or Grype document: under its digest when it has one,
    * else under its normalised `registry/repository:tag` (a Trivy report of a tag has no digest),
-   * which evaluations find by name and tag (`latest` when the reference has no tag). One
-   * transaction. Throws 400 for a body that is not image facts.
+   * which evaluations find by name and tag (`latest` when the reference has no tag). Each is
+   * merged with what is stored, as `put` does. One transaction. Throws 400 for a body that is
+   * not image facts.
    */
   async push(actor: string, body: unknown): Promise<ImagePushResult> {
     const facts = parseFacts(body, "body");
     const rows = new Map<string, ImageFacts>();
     for (const f of facts) {
-      // nameTagOf is null only for a digest-only reference, which has a digest.
-      const key = f.digest ?? (nameTagOf(f) as string);
-      // The last facts of one image in a document win, as a later PUT would.
-      rows.set(key, { ...f, known: true });
+      // tagKey is null only for a digest-only reference, which has a digest.
+      const key = f.digest ?? (tagKey(f) as string);
+      // Several facts of one image in a document merge, later over earlier, as later pushes would.
+      const earlier = rows.get(key);
+      const next = { ...f, known: true };
+      rows.set(key, earlier ? mergeImageFacts(earlier, next) : next);
     }
     if (rows.size === 0) throw problems.unprocessable("the facts describe no image");
     const now = new Date();
     return this.db.transaction(async (tx) => {
-      const keys = [...rows.keys()];
-      const existing = new Set(
-        (await tx.select({ digest: images.digest }).from(images).where(inArray(images.digest, keys))).map(
-          (r) => r.digest,
-        ),
-      );
-      await tx
-        .insert(images)
-        .values(
-          [...rows].map(([key, f]) => ({
-            digest: key,
-            nameTag: nameTagOf(f),
-            facts: f as never,
-            updatedAt: now,
-            updatedBy: actor,
-          })),
-        )
-        .onConflictDoUpdate({
-          target: images.digest,
-          set: {
-            nameTag: sql`excluded.name_tag`,
-            facts: sql`excluded.facts`,
-            updatedAt: sql`excluded.updated_at`,
-            updatedBy: sql`excluded.updated_by`,
-          },
-        });
-      return {
-        images: [...rows].map(([key, f]) => ({
-          key,
-          ref: f.ref,
-          digest: f.digest,
-          created: !existing.has(key),
-        })),
-      };
+      const out: ImagePushResult["images"] = [];
+      // in key order, so that concurrent pushes lock rows in the same order
+      for (const [key, f] of [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const { created } = await storeMerged(tx, key, f, actor, now);
+        out.push({ key, ref: f.ref, digest: f.digest, created });
+      }
+      const order = [...rows.keys()];
+      return { images: out.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key)) };
     });
   }
 
@@ -162,7 +124,7 @@ export class ImageService {
       if (isReferenceError(ref)) continue;
       if (ref.digest) digests.add(ref.digest);
       else {
-        const key = nameTagOf(ref);
+        const key = tagKey(ref);
         if (key) nameTags.add(key);
       }
     }
@@ -188,6 +150,35 @@ export class ImageService {
     }
     return out;
   }
+}
+
+/**
+ * Stores `facts` under `key`, merged over the stored facts of that key: inserted when new;
+ * otherwise the row is locked, merged with `mergeImageFacts` (stored as base, `facts` as the
+ * update) and written back. Race-free: a concurrent first insert makes this one wait, then merge.
+ */
+async function storeMerged(
+  tx: Tx,
+  key: string,
+  facts: ImageFacts,
+  actor: string,
+  now: Date,
+): Promise<{ row: typeof images.$inferSelect; created: boolean }> {
+  const values = { nameTag: tagKey(facts), updatedAt: now, updatedBy: actor };
+  const [inserted] = await tx
+    .insert(images)
+    .values({ digest: key, facts: facts as never, ...values })
+    .onConflictDoNothing({ target: images.digest })
+    .returning();
+  if (inserted) return { row: inserted, created: true };
+  const [stored] = await tx.select().from(images).where(eq(images.digest, key)).for("update");
+  const merged = stored ? mergeImageFacts(stored.facts as unknown as ImageFacts, facts) : facts;
+  const [row] = await tx
+    .update(images)
+    .set({ facts: merged as never, ...values, nameTag: tagKey(merged) })
+    .where(eq(images.digest, key))
+    .returning();
+  return { row: row!, created: false };
 }
 
 function toWire(r: typeof images.$inferSelect): StoredImage {

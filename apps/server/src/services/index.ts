@@ -1,3 +1,4 @@
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from "@celgate/core";
 import type { Database } from "../db/client.js";
 import { createEvaluator, type Evaluator } from "../evaluator/index.js";
 import type { Logger } from "../lib/logger.js";
@@ -30,6 +31,8 @@ export interface Services {
   admission: AdmissionService;
   replays: ReplayService;
   evaluator: Evaluator;
+  /** Shape limits on every input: request bodies, manifests, resources. */
+  limits: InputLimits;
 }
 
 export function createServices(deps: {
@@ -37,18 +40,29 @@ export function createServices(deps: {
   logger: Logger;
   metrics: Metrics;
   policyPollMs: number;
+  /** Serve an empty policy set (allow everything) instead of refusing; default false. */
+  allowEmptyPolicySet?: boolean;
   /** Default: in process, with a 10 s bound per evaluation. */
   evaluator?: Evaluator;
+  /** Default: DEFAULT_INPUT_LIMITS. */
+  limits?: InputLimits;
 }): Services {
+  const limits = deps.limits ?? DEFAULT_INPUT_LIMITS;
   const evaluator = deps.evaluator ?? createEvaluator({ threads: 0, timeoutMs: 10_000 });
   const { database, logger, metrics } = deps;
   const db = database.db;
-  const runtime = new PolicySetRuntime(db, logger, deps.policyPollMs, (s) => {
-    metrics.set("celgate_policies", "Policies in the compiled set in force", s.set.policies.length);
-    metrics.set("celgate_policy_generation", "Policy generation in force on this instance", s.generation);
-  });
+  const runtime = new PolicySetRuntime(
+    db,
+    logger,
+    deps.policyPollMs,
+    (s) => {
+      metrics.set("celgate_policies", "Policies in the compiled set in force", s.set.policies.length);
+      metrics.set("celgate_policy_generation", "Policy generation in force on this instance", s.generation);
+    },
+    { allowEmpty: deps.allowEmptyPolicySet ?? false },
+  );
   const images = new ImageService(db);
-  const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator);
+  const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator, limits);
   return {
     database,
     logger,
@@ -64,5 +78,6 @@ export function createServices(deps: {
     admission: new AdmissionService(evaluations),
     replays: new ReplayService(runtime, evaluations, evaluator),
     evaluator,
+    limits,
   };
 }

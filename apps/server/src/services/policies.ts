@@ -14,7 +14,7 @@ import {
 import { and, asc, desc, eq, lt, max, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { policies, policyVersions } from "../db/schema.js";
-import { decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError, isSyntax } from "../lib/diagnostics.js";
 import { problems } from "../lib/errors.js";
 import { etagOf, ifMatchSatisfied } from "../lib/etag.js";
@@ -113,7 +113,7 @@ export class PolicyService {
         ]);
       matches = selector.matches;
     }
-    const after = q.cursor ? String(decodeCursor(q.cursor, ["name"]).name) : undefined;
+    const after = q.cursor ? decodeCursor(q.cursor, CURSORS.names).name : undefined;
     const rows = await this.db
       .select()
       .from(policies)
@@ -260,7 +260,7 @@ export class PolicyService {
   }
 
   async versions(name: string, limit: number, cursor?: string) {
-    const before = cursor ? Number(decodeCursor(cursor, ["v"]).v) : undefined;
+    const before = cursor ? decodeCursor(cursor, CURSORS.versions).v : undefined;
     const rows = await this.db
       .select()
       .from(policyVersions)
@@ -318,16 +318,16 @@ export class PolicyService {
     const files = await listYamlFiles(dir);
     const docs = new Map<string, PolicyDocument>();
     let invalid = 0;
+    let firstError: string | undefined;
     for (const file of files) {
       const text = await readFile(file, "utf8");
       const rel = relative(dir, file);
       const parsed = parsePolicyDocuments(text, rel);
-      for (const d of parsed.diagnostics.filter(isError))
-        logger.error({ file: rel, diagnostic: d }, "policy file has errors");
       const { set, diagnostics } = compilePolicySet(parsed.located.policies);
-      for (const d of diagnostics.filter(isError))
-        logger.error({ file: rel, diagnostic: d }, "policy does not compile; not loaded");
-      invalid += parsed.policies.length - set.policies.length;
+      const errors = [...parsed.diagnostics, ...diagnostics].filter(isError);
+      for (const d of errors) logger.error({ file: rel, diagnostic: d }, "policy file has errors");
+      invalid += errors.length;
+      firstError ??= errors[0] ? `${rel}: ${describe(errors[0])}` : undefined;
       for (const p of set.policies) {
         if (docs.has(p.name))
           logger.error(
@@ -337,6 +337,12 @@ export class PolicyService {
         else docs.set(p.name, p.document);
       }
     }
+    // Fail closed: a repository that does not load whole is not loaded at all, so the service
+    // never starts deciding with fewer policies than the repository holds.
+    if (invalid > 0)
+      throw new RepositoryError(
+        `the policy repository ${dir} has ${invalid} error(s), the first: ${firstError}; fix them (celgate validate ${dir}) and start again`,
+      );
     const actor = "repository";
     const changed = await this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${REPOSITORY_LOCK})`);
@@ -397,6 +403,11 @@ export class PolicyService {
     this.runtime.invalidate();
     return { loaded: docs.size, changed, invalid };
   }
+}
+
+/** The policy repository cannot be loaded whole; the service does not start on it. */
+export class RepositoryError extends Error {
+  override name = "RepositoryError";
 }
 
 function toVersion(r: typeof policyVersions.$inferSelect): PolicyVersion {

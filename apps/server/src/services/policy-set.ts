@@ -3,6 +3,7 @@ import {
   compilePolicySet,
   type ExceptionDocument,
   type PolicyDocument,
+  subsetOf,
 } from "@celgate/core";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
@@ -29,12 +30,12 @@ export interface PolicySnapshot {
 /**
  * The policies of `set` that judge one object on its own. At admission the bundle is the single
  * object under review, so a policy reading `bundle` (a Namespace needs its ResourceQuota, say)
- * would answer about an incomplete picture; those are left to CI. The digest stays the set's:
- * it names the policy set in force, and `policySet.policies` in the report counts those evaluated.
+ * would answer about an incomplete picture; those are left to CI. The subset is a set of its
+ * own, with its own digest (core's `subsetOf`): the worker pool caches compiled sets by digest,
+ * so a subset named by the full set's digest would be served to evaluations of the full set.
  */
 export function admissionSetOf(set: CompiledPolicySet): CompiledPolicySet {
-  const policies = set.policies.filter((p) => !p.reads.has("bundle"));
-  return { policies, byName: new Map(policies.map((p) => [p.name, p])), digest: set.digest };
+  return subsetOf(set, (p) => !p.reads.has("bundle"));
 }
 
 /** Bumps the shared change counter; call inside the transaction of every policy or exception change. */
@@ -46,12 +47,28 @@ export async function bumpGeneration(tx: Tx): Promise<void> {
 }
 
 /**
+ * Thrown when the service has no policy set it may decide with: the stored policies do not all
+ * compile, the set is empty without the operator having asked for that, or the database lost
+ * its state. Evaluations answer 503 (admission: the webhook's failurePolicy applies) and
+ * readiness fails, rather than deciding with fewer policies than are in force.
+ */
+export class PolicySetUnavailableError extends Error {
+  override name = "PolicySetUnavailableError";
+}
+
+/**
  * The compiled policy set in force. Replicas share nothing but the database: before it is
  * used, the snapshot checks the `policy_generation` counter (at most every `pollMs`) and
  * reloads and recompiles when another replica (or this one) changed a policy or exception.
+ *
+ * Fail closed: a generation whose policies do not all compile, or that holds no policy (unless
+ * `allowEmpty`), is not served, and neither is a database that lost its generation counter.
+ * While the database is merely unreachable, the last snapshot loaded keeps serving.
  */
 export class PolicySetRuntime {
   #snapshot: PolicySnapshot | null = null;
+  /** Set while the newest generation cannot be served; cleared by a good load. */
+  #failure: { generation: number | null; reason: string } | null = null;
   #checkedAt = 0;
   #inflight: Promise<PolicySnapshot> | null = null;
 
@@ -60,11 +77,17 @@ export class PolicySetRuntime {
     private readonly logger: Logger,
     private readonly pollMs: number,
     private readonly onLoad: (s: PolicySnapshot) => void = () => {},
+    private readonly options: { allowEmpty?: boolean } = {},
   ) {}
 
-  /** The last loaded snapshot, without touching the database (null before the first load). */
+  /** The last snapshot that may be served, without touching the database (null before one). */
   get current(): PolicySnapshot | null {
-    return this.#snapshot;
+    return this.#failure ? null : this.#snapshot;
+  }
+
+  /** Why no policy set can be served right now, or null (as of the last check). */
+  get failure(): string | null {
+    return this.#failure?.reason ?? null;
   }
 
   /** Forces a generation check on the next get() (after a change made by this instance). */
@@ -73,12 +96,16 @@ export class PolicySetRuntime {
   }
 
   /**
-   * The snapshot in force. Throws (a database error) only when none was ever loaded; while the
-   * database is unreachable the last snapshot keeps serving.
+   * The snapshot in force. Throws PolicySetUnavailableError when the newest generation cannot
+   * be served, and a database error when none was ever loaded; while the database is
+   * unreachable the last snapshot keeps serving.
    */
   async get(): Promise<PolicySnapshot> {
     const now = Date.now();
-    if (this.#snapshot && now - this.#checkedAt < this.pollMs) return this.#snapshot;
+    if (now - this.#checkedAt < this.pollMs) {
+      if (this.#failure) throw new PolicySetUnavailableError(this.#failure.reason);
+      if (this.#snapshot) return this.#snapshot;
+    }
     this.#inflight ??= this.#refresh().finally(() => {
       this.#inflight = null;
     });
@@ -86,19 +113,33 @@ export class PolicySetRuntime {
   }
 
   async #refresh(): Promise<PolicySnapshot> {
+    let generation: number;
     try {
-      const [row] = await this.db.select({ value: state.value }).from(state).where(eq(state.key, GENERATION));
-      const generation = row?.value ?? 0;
-      this.#checkedAt = Date.now();
-      if (this.#snapshot && this.#snapshot.generation === generation) return this.#snapshot;
-      return await this.#load(generation);
+      const rows = await this.db.select({ value: state.value }).from(state).where(eq(state.key, GENERATION));
+      if (rows.length !== 1 || typeof rows[0]?.value !== "number")
+        return this.#fail(null, "the database has lost its state (the policy generation counter is missing)");
+      generation = rows[0].value;
     } catch (err) {
-      if (this.#snapshot) {
+      if (err instanceof PolicySetUnavailableError) throw err;
+      if (this.#snapshot && !this.#failure) {
         this.logger.warn({ err }, "policy generation check failed; serving the last loaded policy set");
         return this.#snapshot;
       }
       throw err;
     }
+    this.#checkedAt = Date.now();
+    if (this.#failure && this.#failure.generation === generation)
+      throw new PolicySetUnavailableError(this.#failure.reason);
+    if (!this.#failure && this.#snapshot && this.#snapshot.generation === generation) return this.#snapshot;
+    return await this.#load(generation);
+  }
+
+  #fail(generation: number | null, reason: string): never {
+    if (this.#failure?.reason !== reason)
+      this.logger.error({ generation, reason }, "no policy set can be served; refusing evaluations");
+    this.#failure = { generation, reason };
+    this.#checkedAt = Date.now();
+    throw new PolicySetUnavailableError(reason);
   }
 
   async #load(generation: number): Promise<PolicySnapshot> {
@@ -111,10 +152,21 @@ export class PolicySetRuntime {
     const documents = policyRows.map((r) => r.document as unknown as PolicyDocument);
     const started = performance.now();
     const { set, diagnostics } = compilePolicySet(documents);
-    for (const d of diagnostics) {
-      if (d.severity !== "warning")
-        this.logger.error({ diagnostic: d }, "stored policy does not compile; left out");
+    const broken = diagnostics.filter((d) => d.severity !== "warning");
+    for (const d of broken) this.logger.error({ diagnostic: d }, "stored policy does not compile");
+    if (broken.length > 0 || set.policies.length !== documents.length) {
+      const names = documents.map((d) => d.metadata.name).filter((n) => !set.byName.has(n));
+      const first = broken[0];
+      return this.#fail(
+        generation,
+        `stored policies do not compile (${names.slice(0, 5).join(", ") || "duplicates"}${first ? `: ${first.message}` : ""}); fix or delete them through the API`,
+      );
     }
+    if (set.policies.length === 0 && !this.options.allowEmpty)
+      return this.#fail(
+        generation,
+        "no policies are in force; create one, or set CELGATE_ALLOW_EMPTY_POLICY_SET=true to allow everything on purpose",
+      );
     const snapshot: PolicySnapshot = {
       generation,
       set,
@@ -129,6 +181,8 @@ export class PolicySetRuntime {
       { generation, policies: set.policies.length, compileMs: Math.round(performance.now() - started) },
       "policy set loaded",
     );
+    if (this.#failure) this.logger.info({ generation }, "a policy set can be served again");
+    this.#failure = null;
     this.#snapshot = snapshot;
     this.onLoad(snapshot);
     return snapshot;

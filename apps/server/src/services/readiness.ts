@@ -7,6 +7,8 @@ export interface ReadyState {
   checks: { database: boolean; policies: boolean };
   /** Policies in the compiled set in force, once one was loaded. */
   policies: number | undefined;
+  /** Why the instance is not ready, when it is not. */
+  reason: string | undefined;
   /** performance.now() when the check finished. */
   checkedAt: number;
 }
@@ -45,11 +47,15 @@ export class Readiness {
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 1500;
   }
 
-  /** The state for a probe: cached when recent enough, else a fresh check. Never throws. */
+  /**
+   * The state for a probe: the database check cached when recent enough (else a fresh check),
+   * combined with what this process knows without asking (the embedded database broken, the
+   * policy set failed or replaced), so a refusal shows at once. Never throws.
+   */
   async state(): Promise<ReadyState> {
     const s = this.#state;
-    if (s && performance.now() - s.checkedAt <= this.#maxAgeMs) return s;
-    return this.check();
+    const checked = s && performance.now() - s.checkedAt <= this.#maxAgeMs ? s : await this.check();
+    return this.#live(checked.checks.database, checked.checkedAt);
   }
 
   /** Checks now (joining a check in progress) and caches the result. Never throws. */
@@ -62,8 +68,7 @@ export class Readiness {
 
   /** Marks the database unreachable until the next successful check (a request just found it so). */
   databaseDown(): void {
-    if (this.#state?.checks.database)
-      this.#state = { ...this.#state, ready: false, checks: { ...this.#state.checks, database: false } };
+    if (this.#state?.checks.database) this.#state = this.#live(false, this.#state.checkedAt);
   }
 
   /** Starts the background loop: one check every interval, one at a time. */
@@ -82,23 +87,37 @@ export class Readiness {
   }
 
   async #check(): Promise<ReadyState> {
-    const database = await this.#database.ping(this.#pingTimeoutMs);
-    let policies = this.#runtime.current !== null;
+    let database = this.#database.broken() === null && (await this.#database.ping(this.#pingTimeoutMs));
     if (database) {
       try {
+        // loads the policy set, or records why it cannot be served (runtime.failure)
         await this.#runtime.get();
-        policies = true;
-      } catch {
-        policies = false;
+      } catch (err) {
+        // the database answered the ping but not this: it counts as not answering
+        if (this.#runtime.failure === null) database = false;
       }
     }
+    this.#state = this.#live(database, performance.now());
+    return this.#state;
+  }
+
+  /** The state from the last database check and the process's own knowledge, as of now. */
+  #live(answered: boolean, checkedAt: number): ReadyState {
+    const broken = this.#database.broken();
+    const database = broken === null && answered;
+    const failure = this.#runtime.failure;
     const current = this.#runtime.current;
-    this.#state = {
-      ready: database && policies,
+    const policies = failure === null && current !== null;
+    const ready = database && policies;
+    return {
+      ready,
       checks: { database, policies },
       policies: current ? current.set.policies.length : undefined,
-      checkedAt: performance.now(),
+      reason: ready
+        ? undefined
+        : (broken ??
+          (!database ? "the database does not answer" : (failure ?? "the policy set is not loaded"))),
+      checkedAt,
     };
-    return this.#state;
   }
 }

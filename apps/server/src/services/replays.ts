@@ -1,11 +1,14 @@
 import type { ReplayReport, ReplayRequest } from "@celgate/contracts";
 import {
+  type CompiledPolicySet,
   compilePolicySet,
   type EvaluationReport,
   type PolicyDocument,
+  parseLabelSelector,
   parsePolicyDocuments,
   policySchema,
   type ResourceRef,
+  type Selector,
 } from "@celgate/core";
 import type { Evaluator } from "../evaluator/index.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
@@ -14,6 +17,15 @@ import { type EvaluationService, resourcesOf } from "./evaluations.js";
 import { admissionSetOf, type PolicySetRuntime } from "./policy-set.js";
 
 const MAX_CHANGES = 5000;
+
+/** A recorded request's selector, parsed again (it was checked when recorded). */
+function storedSelector(id: string, text: string | undefined): Selector | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseLabelSelector(text);
+  if (!parsed.ok)
+    throw problems.unprocessable(`evaluation ${id} has a selector that no longer parses: ${parsed.error}`);
+  return parsed.selector;
+}
 
 function key(ref: ResourceRef): string {
   return JSON.stringify([ref.apiVersion, ref.kind, ref.namespace ?? "", ref.name, ref.source?.document ?? 0]);
@@ -30,7 +42,9 @@ function outcomes(
 
 /**
  * Replays: candidate policies laid over the set in force, evaluated on the inputs of recorded
- * evaluations, compared outcome by outcome with what was decided then. Records nothing.
+ * evaluations, compared outcome by outcome with the set in force on the same inputs. The
+ * candidate is compiled into a set of its own (its own digest), so nothing it does reaches the
+ * live set or the workers' cache entries for it. Records nothing.
  */
 export class ReplayService {
   constructor(
@@ -61,28 +75,38 @@ export class ReplayService {
     if (req.evaluations && missing.length > 0)
       throw problems.notFound(`no evaluations with ids ${missing.join(", ")}`);
 
+    // --- compiled sets: the candidate's own, never the live one (see the server README) ---
+    // `before` is the set in force and `after` the candidate, both evaluated now on the same
+    // stored inputs at their original time: only policies that differ can change an outcome
+    // (the recorded report may predate other policy, exception or engine changes).
+    const live = { full: snapshot.set, admission: snapshot.admissionSet };
+    const candidate = { full: set, admission: admissionSetOf(set) };
     const changes: ReplayReport["changes"] = [];
     const decisions: ReplayReport["decisions"] = [];
     let resources = 0;
     let changed = 0;
-    const admissionSet = admissionSetOf(set);
     for (const id of ids) {
       const entry = stored.get(id);
       if (!entry) continue;
-      const { input, report: before } = entry;
-      // Policies the original request named may no longer exist; evaluate the rest.
-      const policies = input.policies?.filter((p) => set.byName.has(p));
+      const { input, report: recorded } = entry;
+      const select = storedSelector(id, input.select);
       // Admission reviews were judged without the bundle policies; replay them the same way.
-      const after = await this.evaluator.evaluate(input.context.admission === true ? admissionSet : set, {
-        resources: resourcesOf(input),
-        images: input.images,
-        exceptions: snapshot.exceptions,
-        ...(input.params ? { params: input.params } : {}),
-        context: input.context,
-        now: new Date(before.evaluatedAt),
-        ...(input.select !== undefined ? { select: input.select } : {}),
-        ...(policies ? { policies } : {}),
-      });
+      const rule = input.context.admission === true ? "admission" : "full";
+      const evaluateWith = (policySet: CompiledPolicySet) =>
+        this.evaluator.evaluate(policySet, {
+          resources: resourcesOf(input, this.evaluations.limits),
+          images: input.images,
+          exceptions: snapshot.exceptions,
+          ...(input.params ? { params: input.params } : {}),
+          context: input.context,
+          now: new Date(recorded.evaluatedAt),
+          ...(select ? { select } : {}),
+          // as named then: a name no longer in a set selects nothing there (never everything)
+          ...(input.policies ? { policies: input.policies } : {}),
+        });
+      const before = await evaluateWith(live[rule]);
+      const after =
+        live[rule].digest === candidate[rule].digest ? before : await evaluateWith(candidate[rule]);
       resources += after.summary.resources;
       if (after.decision !== before.decision)
         decisions.push({ evaluation: id, before: before.decision, after: after.decision });
@@ -105,6 +129,7 @@ export class ReplayService {
           });
       }
     }
+    // --- end compiled sets ---
     return {
       policySet: { digest: set.digest, policies: set.policies.length },
       evaluations: stored.size,

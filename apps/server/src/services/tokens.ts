@@ -4,7 +4,7 @@ import { and, asc, count, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { tokens } from "../db/schema.js";
 import type { Principal } from "../lib/context.js";
-import { decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { problems } from "../lib/errors.js";
 import { newId, sha256Hex } from "../lib/ids.js";
 import { writeAudit } from "./audit.js";
@@ -109,7 +109,7 @@ export class TokenService {
   }
 
   async list(limit: number, cursor?: string): Promise<{ items: Token[]; nextCursor: string | null }> {
-    const after = cursor ? String(decodeCursor(cursor, ["id"]).id) : undefined;
+    const after = cursor ? decodeCursor(cursor, CURSORS.tokens).id : undefined;
     const rows = await this.db
       .select()
       .from(tokens)

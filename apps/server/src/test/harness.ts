@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Role } from "@celgate/contracts";
+import type { InputLimits } from "@celgate/core";
 import pg from "pg";
 import { type App, createApp } from "../app.js";
 import { type Database, openPglite, openPostgres } from "../db/client.js";
@@ -133,6 +134,8 @@ export async function setupApp(
     evaluator?: Evaluator;
     rateLimit?: RateLimit;
     concurrency?: ConcurrencyLimit;
+    limits?: InputLimits;
+    allowEmptyPolicySet?: boolean;
   } = {},
 ): Promise<TestApp> {
   const { database, drop } = await openTestDatabase(backend);
@@ -142,7 +145,9 @@ export async function setupApp(
     logger,
     metrics: new Metrics(),
     policyPollMs: options.policyPollMs ?? 0,
+    ...(options.allowEmptyPolicySet ? { allowEmptyPolicySet: true } : {}),
     ...(options.evaluator ? { evaluator: options.evaluator } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   await services.tokens.seedAdmin("test-admin-token-0123456789");
   await services.policies.syncRepository(options.policyDir ?? FIXTURE_POLICY_DIR, logger);

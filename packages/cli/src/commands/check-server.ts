@@ -9,7 +9,7 @@ import {
 } from "@celgate/sdk";
 import { InputError } from "../errors.js";
 import { loadImageFacts } from "../inputs/data.js";
-import { maxInputBytes, readInputs } from "../inputs/files.js";
+import { manifestOptions, readInputs } from "../inputs/files.js";
 import { throwOnErrors } from "../inputs/policy-set.js";
 
 export interface ServerCheckInput {
@@ -110,12 +110,12 @@ type ManifestFile = Extract<EvaluateInput["manifests"], unknown[]>[number];
  * input file: the service parses each on its own, so results point into the user's files.
  */
 function manifestsFor(paths: readonly string[]): ManifestFile[] {
-  const maxBytes = maxInputBytes();
+  const options = manifestOptions();
   const diagnostics: Diagnostic[] = [];
   const files: ManifestFile[] = [];
   let count = 0;
-  for (const file of readInputs(paths, { maxBytes })) {
-    const parsed = parseManifests(file.text, file.name, { maxBytes });
+  for (const file of readInputs(paths, { maxBytes: options.maxBytes })) {
+    const parsed = parseManifests(file.text, file.name, options);
     diagnostics.push(...parsed.diagnostics);
     count += parsed.resources.length;
     files.push({ file: file.name, text: file.text });

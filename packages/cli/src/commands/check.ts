@@ -7,13 +7,15 @@ import {
   REPORT_FORMATS,
   type ReportFormat,
   type Resource,
+  selectPolicies,
 } from "@celgate/core";
 import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
-import { maxInputBytes, readInputs } from "../inputs/files.js";
+import { manifestOptions, readInputs } from "../inputs/files.js";
 import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
 import { useColor, writeOutput } from "../output.js";
+import { Progress } from "../progress.js";
 
 export const CHECK_HELP = `Usage: celgate check [options] [PATH...]
 
@@ -36,6 +38,7 @@ Options:
       --fail-on LEVEL        deny (default) | warn | never
       --include-skipped      list skipped pairs in the report too
   -v, --verbose              text format: list passing policies too
+  -q, --quiet                text format: only the decision and the counts
       --server URL           evaluate through the REST service (records history); also CELGATE_SERVER
       --token TOKEN          bearer token for --server; also CELGATE_TOKEN
   -h, --help                 show this help
@@ -55,6 +58,7 @@ const FLAGS = {
   "fail-on": { type: "string" },
   "include-skipped": { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
+  quiet: { type: "boolean", short: "q" },
   server: { type: "string" },
   token: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -73,8 +77,10 @@ export async function check(argv: string[]): Promise<number> {
   const failOn = oneOf(values["fail-on"], ["deny", "warn", "never"] as const, "deny", "--fail-on");
   if (positionals.length === 0)
     throw new InputError("check: no manifests given (pass files, folders, or - for stdin)");
-  const selector = values.select === undefined ? undefined : parseLabelSelector(values.select);
-  if (selector && !selector.ok) throw new InputError(`--select: ${selector.error}`);
+  // parsed once, here; the parsed selector (not its text) goes to the engine
+  const parsedSelector = values.select === undefined ? undefined : parseLabelSelector(values.select);
+  if (parsedSelector && !parsedSelector.ok) throw new InputError(`--select: ${parsedSelector.error}`);
+  const selector = parsedSelector?.selector;
   const params = mergeParams(loadParamsFile(values.params), policyParams(values.param));
   const context = keyValues(values.context, "--context");
   const now = timestampFlag(values.now, "--now");
@@ -100,11 +106,11 @@ export async function check(argv: string[]): Promise<number> {
     });
   } else {
     const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? []);
-    // a typo in --select must not turn into a silent allow
-    if (selector?.ok && !set.policies.some((p) => selector.matches(p.labels))) {
-      throw new InputError(`--select ${JSON.stringify(values.select)}: no policy's labels match`);
-    }
-    const resources = loadManifests(positionals);
+    // a typo in --select must not turn into a silent allow: the service's check, from core
+    const { problems } = selectPolicies(set, { select: selector });
+    if (problems.length > 0) throw new InputError(`--select: ${problems.map((p) => p.message).join("; ")}`);
+    const progress = new Progress();
+    const resources = loadManifests(positionals, progress);
     const images = loadImageFacts(values.images ?? []);
     throwOnErrors(images.diagnostics, "image facts");
     report = evaluate(set, {
@@ -114,30 +120,39 @@ export async function check(argv: string[]): Promise<number> {
       params,
       context,
       now,
-      select: values.select,
+      ...(selector ? { select: selector } : {}),
       includeSkipped: values["include-skipped"] ?? false,
-      onProgress: progressLine(resources.length),
+      onProgress: (done, total) => progress.update("evaluating", done, total, "resources"),
     });
-    clearProgress();
+    progress.done();
   }
   writeOutput(
     formatReport(report, format, {
       color: format === "text" && useColor(values.output),
       verbose: values.verbose ?? false,
+      quiet: values.quiet ?? false,
       baseDir: process.cwd(),
     }),
     values.output,
   );
+  // Facts for an image nothing uses are likely a typo: say so where people look, even when the
+  // report itself goes to a file or to a machine (a text report on stdout already lists it).
+  if (format !== "text" || values.output !== undefined) {
+    for (const notice of report.notices ?? [])
+      if (notice.kind === "unused-image-facts") process.stderr.write(`notice: ${notice.message}\n`);
+  }
   return exitCode(report, failOn);
 }
 
 /** Reads and parses manifests; any syntax error anywhere is an InputError listing them all. */
-export function loadManifests(paths: readonly string[]): Resource[] {
+export function loadManifests(paths: readonly string[], progress?: Progress): Resource[] {
   const resources: Resource[] = [];
   const diagnostics = [];
-  const maxBytes = maxInputBytes();
-  for (const file of readInputs(paths, { maxBytes })) {
-    const parsed = parseManifests(file.text, file.name, { maxBytes });
+  const options = manifestOptions();
+  const files = readInputs(paths, { maxBytes: options.maxBytes });
+  for (const [index, file] of files.entries()) {
+    progress?.update("reading", index, files.length, "files");
+    const parsed = parseManifests(file.text, file.name, options);
     resources.push(...parsed.resources);
     diagnostics.push(...parsed.diagnostics);
   }
@@ -149,22 +164,6 @@ export function loadManifests(paths: readonly string[]): Resource[] {
     process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
   }
   return resources;
-}
-
-/** On a terminal, a progress line for bundles large enough to take a while; else nothing. */
-function progressLine(total: number): ((done: number, total: number) => void) | undefined {
-  if (!process.stderr.isTTY || total < 500) return undefined;
-  let last = 0;
-  return (done) => {
-    const now = Date.now();
-    if (now - last < 100 && done < total) return;
-    last = now;
-    process.stderr.write(`\revaluating: ${done}/${total} resources`);
-  };
-}
-
-function clearProgress(): void {
-  if (process.stderr.isTTY) process.stderr.write("\r\u001b[K");
 }
 
 export function exitCode(report: EvaluationReport, failOn: "deny" | "warn" | "never"): number {

@@ -1,10 +1,37 @@
-import { type Diagnostic, type ImageFacts, parseImageFacts } from "@celgate/core";
+import {
+  checkValue,
+  type Diagnostic,
+  type ImageFacts,
+  type InputLimits,
+  limitViolation,
+  parseImageFacts,
+} from "@celgate/core";
 import yaml from "js-yaml";
 import { InputError } from "../errors.js";
-import { readInputs } from "./files.js";
+import { inputLimits, readInputs } from "./files.js";
 
-/** Parses a JSON or YAML data file (one or several documents); throws InputError naming the position. */
-export function parseData(text: string, name: string): unknown[] {
+/**
+ * Parses a JSON or YAML data file (one or several documents) under the input limits; throws
+ * InputError naming the position, or the field and the limit it goes over.
+ */
+export function parseData(text: string, name: string, limits: InputLimits = inputLimits()): unknown[] {
+  const docs = parseDocuments(text, name, limits);
+  if (docs.length > limits.maxDocuments) {
+    const v = limitViolation("maxDocuments", limits, "", `more than ${limits.maxDocuments} documents`);
+    throw new InputError(`${name}: ${v.message}`);
+  }
+  const budget = { used: 0 };
+  docs.forEach((doc, i) => {
+    const v = checkValue(doc, limits, { budget });
+    if (v)
+      throw new InputError(
+        `${name}${docs.length > 1 ? ` (document ${i + 1})` : ""}: ${v.path ? `${v.path}: ` : ""}${v.message}`,
+      );
+  });
+  return docs;
+}
+
+function parseDocuments(text: string, name: string, limits: InputLimits): unknown[] {
   const trimmed = text.trimStart();
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
     try {
@@ -15,14 +42,20 @@ export function parseData(text: string, name: string): unknown[] {
   }
   try {
     return yaml
-      .loadAll(text, undefined, { schema: yaml.CORE_SCHEMA, filename: name })
+      .loadAll(text, undefined, {
+        schema: yaml.CORE_SCHEMA,
+        filename: name,
+        // past the limit, so that checkValue names the path; js-yaml still stops deeper input
+        maxDepth: limits.maxDepth + 2,
+      } as yaml.LoadOptions)
       .filter((d) => d != null);
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
       const mark = error.mark as { line?: number; column?: number } | undefined;
-      throw new InputError(
-        `${name}:${(mark?.line ?? 0) + 1}:${(mark?.column ?? 0) + 1}: malformed YAML: ${error.reason}`,
-      );
+      const at = `${name}:${(mark?.line ?? 0) + 1}:${(mark?.column ?? 0) + 1}`;
+      if (/maxDepth/.test(error.reason))
+        throw new InputError(`${at}: ${limitViolation("maxDepth", limits, "", "nested too deeply").message}`);
+      throw new InputError(`${at}: malformed YAML: ${error.reason}`);
     }
     throw new InputError(`${name}: cannot parse: ${(error as Error).message}`);
   }

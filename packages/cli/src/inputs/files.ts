@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative } from "node:path";
+import { type InputLimits, inputLimitsFromEnv } from "@celgate/core";
 import { InputError } from "../errors.js";
 
 const EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
@@ -121,6 +122,22 @@ function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
   if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${n} bytes`;
+}
+
+/**
+ * The input limits (depth, aliases, expanded size, string length, documents): the engine's
+ * defaults, or the same variables the service reads (CELGATE_MAX_DEPTH...). Throws InputError
+ * naming a bad variable.
+ */
+export function inputLimits(env: Readonly<Record<string, string | undefined>> = process.env): InputLimits {
+  const result = inputLimitsFromEnv(env);
+  if (!result.ok) throw new InputError(result.errors.join("; "));
+  return result.limits;
+}
+
+/** How `check` parses manifest files: the byte cap and the input limits. */
+export function manifestOptions(): { maxBytes: number; limits: InputLimits } {
+  return { maxBytes: maxInputBytes(), limits: inputLimits() };
 }
 
 export function maxInputBytes(): number {

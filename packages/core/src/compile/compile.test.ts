@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { parsePolicyDocuments } from "../policy/parse.js";
-import { compilePolicySet } from "./compile.js";
+import { ENGINE_VERSION } from "../version.js";
+import { compilePolicySet, policySetDigest, subsetOf } from "./compile.js";
 
 function compile(text: string) {
   const parsed = parsePolicyDocuments(text, "p.yaml");
@@ -84,5 +86,29 @@ describe("compilePolicySet", () => {
     const p = set.policies[0]!;
     expect([...p.reads].sort()).toEqual(["bundle", "images"]);
     expect(p.calls.has("startsWith")).toBe(true);
+  });
+});
+
+describe("policy set identity", () => {
+  const two = `${header("a")}  validations: [{expression: "true"}]\n---\n${header("b")}  validations: [{expression: "size(bundle) >= 0"}]\n`;
+
+  it("names the engine version and every policy's content; a subset is another set", () => {
+    const { set } = compile(two);
+    expect(set.digest).toBe(policySetDigest(set.policies));
+    const withoutBundle = subsetOf(set, (p) => !p.reads.has("bundle"));
+    expect(withoutBundle.policies.map((p) => p.name)).toEqual(["a"]);
+    expect(withoutBundle.digest).not.toBe(set.digest);
+    // a subset is identified by what it holds, whatever rule chose it
+    expect(withoutBundle.digest).toBe(
+      compile(`${header("a")}  validations: [{expression: "true"}]\n`).set.digest,
+    );
+    expect(subsetOf(set, () => true)).toBe(set);
+  });
+
+  it("keeps ENGINE_VERSION equal to the package version", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    expect(ENGINE_VERSION).toBe(pkg.version);
   });
 });

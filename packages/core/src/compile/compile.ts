@@ -5,6 +5,7 @@ import { type DocumentOrigin, formatPath, type Located } from "../policy/parse.j
 import type { PolicyDocument, PolicyMatch } from "../policy/schema.js";
 import type { PolicyAction, Severity } from "../report/types.js";
 import { canonicalJson, sha256Hex } from "../util/sha256.js";
+import { ENGINE_VERSION } from "../version.js";
 import { functionsCalled, identifiersOf, variableReferences } from "./ast.js";
 
 /** One compiled CEL expression and where it came from. */
@@ -41,6 +42,8 @@ export interface CompiledValidation {
 export interface CompiledPolicy {
   name: string;
   document: PolicyDocument;
+  /** `sha256:` of the canonical JSON of `document` (after defaults): the policy's content identity. */
+  digest: string;
   labels: Record<string, string>;
   title?: string;
   severity: Severity;
@@ -59,11 +62,41 @@ export interface CompiledPolicy {
   origin?: DocumentOrigin;
 }
 
+/**
+ * Policies ready to evaluate, in name order. `digest` identifies exactly what the set holds:
+ * the engine version and the content digest of every policy in it (see `policySetDigest`).
+ * Two sets with the same digest evaluate alike, so a compiled form may be cached under it; a
+ * subset (the admission set, a `select`) is another set with its own digest (see `subsetOf`).
+ */
 export interface CompiledPolicySet {
   policies: CompiledPolicy[];
   byName: Map<string, CompiledPolicy>;
-  /** `sha256:` of the canonical JSON of every policy document, in name order. */
   digest: string;
+}
+
+/**
+ * The identity of a set of compiled policies: `sha256:` of the canonical JSON of
+ * `{engine: ENGINE_VERSION, policies: [each policy's digest, in name order]}`. Only content
+ * counts: whatever rule chose the policies, the same policies are the same set.
+ */
+export function policySetDigest(policies: readonly CompiledPolicy[]): string {
+  const digests = [...policies]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((p) => p.digest);
+  return `sha256:${sha256Hex(canonicalJson({ engine: ENGINE_VERSION, policies: digests }))}`;
+}
+
+/**
+ * The policies of `set` that `keep` accepts, as a set of its own with its own digest. Returns
+ * `set` itself when every policy is kept. Never throws (unless `keep` does).
+ */
+export function subsetOf(
+  set: CompiledPolicySet,
+  keep: (policy: CompiledPolicy) => boolean,
+): CompiledPolicySet {
+  const policies = set.policies.filter(keep);
+  if (policies.length === set.policies.length) return set;
+  return { policies, byName: new Map(policies.map((p) => [p.name, p])), digest: policySetDigest(policies) };
 }
 
 export interface CompileOptions {
@@ -103,9 +136,12 @@ export function compilePolicySet(
     if (result.policy) compiled.push(result.policy);
   }
   compiled.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const digest = `sha256:${sha256Hex(canonicalJson(compiled.map((p) => p.document)))}`;
   return {
-    set: { policies: compiled, byName: new Map(compiled.map((p) => [p.name, p])), digest },
+    set: {
+      policies: compiled,
+      byName: new Map(compiled.map((p) => [p.name, p])),
+      digest: policySetDigest(compiled),
+    },
     diagnostics,
   };
 }
@@ -226,6 +262,7 @@ export function compilePolicy(
     policy: {
       name: doc.metadata.name,
       document: doc,
+      digest: `sha256:${sha256Hex(canonicalJson(doc))}`,
       labels: doc.metadata.labels ?? {},
       title: spec.title,
       severity: spec.severity,

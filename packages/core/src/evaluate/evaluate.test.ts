@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { compilePolicySet } from "../compile/compile.js";
+import { compilePolicySet, subsetOf } from "../compile/compile.js";
 import { parseImageFacts } from "../images/parse.js";
+import { selectPolicies } from "../match/select-policies.js";
+import { parseLabelSelector } from "../match/selector.js";
 import { parsePolicyDocuments } from "../policy/parse.js";
 import { parseManifests } from "../resources/parse.js";
 import { type EvaluateInput, evaluate } from "./evaluate.js";
@@ -226,21 +228,35 @@ validations:
         ),
     );
     const resources = manifests(deployment);
-    expect(
-      run(set, { resources, select: "pss in (baseline,restricted)" }).results.map((r) => r.policy),
-    ).toEqual(["run-as-non-root"]);
-    expect(run(set, { resources, select: "practice=resource-quotas" }).results[0]!.outcome).toBe("pass");
+    const sel = (text: string) => {
+      const parsed = parseLabelSelector(text);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.selector;
+    };
+    const baseline = run(set, { resources, select: sel("pss in (baseline,restricted)") });
+    expect(baseline.results.map((r) => r.policy)).toEqual(["run-as-non-root"]);
+    // the report names the set evaluated: the selection has its own digest
+    expect(baseline.policySet).toEqual({
+      digest: subsetOf(set, (p) => p.name === "run-as-non-root").digest,
+      policies: 1,
+    });
+    expect(baseline.policySet.digest).not.toBe(set.digest);
+    expect(run(set, { resources, select: sel("practice=resource-quotas") }).results[0]!.outcome).toBe("pass");
     const tight = run(set, {
       resources,
-      select: "practice=resource-quotas",
+      select: sel("practice=resource-quotas"),
       params: { "max-replicas": { max: 2 } },
     });
     expect(tight.results[0]!.outcome).toBe("fail");
-    const none = run(set, { resources, select: "practice=nothing" });
+    const none = run(set, { resources, select: sel("practice=nothing") });
     expect(none.notices?.[0]?.message).toBe(`no policy's labels match the selector "practice=nothing"`);
-    const bad = run(set, { resources, select: "pss in (" });
-    expect(bad.results).toEqual([]);
-    expect(bad.notices?.[0]?.message).toContain("invalid selector");
+    expect(selectPolicies(set, { select: sel("practice=nothing") }).problems.map((p) => p.code)).toEqual([
+      "selector-matches-nothing",
+    ]);
+    expect(selectPolicies(set, { policies: ["nope", "max-replicas"] }).problems).toEqual([
+      { code: "unknown-policy", path: "policies", message: "policy nope is not in the policy set" },
+    ]);
+    expect(selectPolicies(set, {}).set).toBe(set);
   });
 
   it("matches namespaces by glob, excludes, label selectors and the default namespace", () => {
@@ -494,6 +510,23 @@ describe("images and exceptions", () => {
       now: new Date("2026-11-21T00:00:00Z"),
     });
     expect(fresh.results.find((r) => r.policy === "image-scan-fresh")!.outcome).toBe("pass");
+    expect(fresh.notices ?? []).toEqual([]);
+  });
+
+  it("gives a notice for facts of an image no evaluated resource uses", () => {
+    const { set } = policies(IMAGE_POLICIES);
+    const unused = parseImageFacts(
+      { ref: "registry.example/shop/wbe:1.4.2", user: "1000" },
+      "typo.json",
+    ).images;
+    const report = run(set, { resources: manifests(deployment), images: [...facts, ...unused] });
+    expect(report.notices).toEqual([
+      {
+        kind: "unused-image-facts",
+        image: "registry.example/shop/wbe:1.4.2",
+        message: "image facts for registry.example/shop/wbe:1.4.2 match no image of the evaluated resources",
+      },
+    ]);
   });
 
   it("waives a whole policy for matched resources, reports expired exceptions", () => {

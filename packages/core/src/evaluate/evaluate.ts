@@ -8,7 +8,8 @@ import { ImageFactsIndex } from "../images/store.js";
 import type { ImageFacts } from "../images/types.js";
 import { withoutVulnerabilities } from "../images/waive.js";
 import { type MatchSubject, matches, matchSubject } from "../match/match.js";
-import { parseLabelSelector } from "../match/selector.js";
+import { selectPolicies } from "../match/select-policies.js";
+import type { Selector } from "../match/selector.js";
 import type { ExceptionDocument } from "../policy/schema.js";
 import { buildReport, type FailurePolicy } from "../report/outcome.js";
 import type { EvaluationReport, ReportNotice, Result } from "../report/types.js";
@@ -32,8 +33,13 @@ export interface EvaluateInput {
   /** Evaluation time; defaults to the current time. */
   now?: Date;
   includeSkipped?: boolean;
-  /** Label selector over policy labels (`pss in (baseline,restricted)`). */
-  select?: string;
+  /**
+   * Label selector over policy labels (`pss in (baseline,restricted)`), parsed once by the
+   * caller with `parseLabelSelector`. A selector that matches no policy, or a name in
+   * `policies` that is not in the set, is an input error: check with `selectPolicies` first.
+   * Here it is a notice, and the report's `policySet` names the (empty) selection.
+   */
+  select?: Selector;
   /** Only these policies (by name). */
   policies?: readonly string[];
   budget?: BudgetLimits;
@@ -57,7 +63,11 @@ export interface EvaluateInput {
 export function evaluate(set: CompiledPolicySet, input: EvaluateInput): EvaluationReport {
   const now = input.now ?? new Date();
   const notices: ReportNotice[] = [];
-  const policies = selectPolicies(set, input, notices);
+  const selection = selectPolicies(set, { select: input.select, policies: input.policies });
+  for (const problem of selection.problems) notices.push({ kind: "warning", message: problem.message });
+  // the report names the set evaluated: the selection, not the set it was taken from
+  const evaluated = selection.set;
+  const policies = evaluated.policies;
   const { live, notices: expired } = liveExceptions(input.exceptions ?? [], now);
   notices.push(...expired);
   const results: Result[] = [];
@@ -68,7 +78,12 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
     const deadline = input.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + input.timeoutMs;
     // each resource is converted to CEL values once, for `object` and for `bundle`
     const converted = input.resources.map((r) => convertObject(r.object));
-    const shared = sharedActivation(input, policies, now, converted);
+    const shared = sharedActivation(
+      input,
+      policies.some((p) => p.reads.has("bundle")),
+      now,
+      converted,
+    );
     const perPolicy = new Map<string, PolicyShared>();
     const sharedFor = (policy: CompiledPolicy) => {
       let value = perPolicy.get(policy.name);
@@ -100,6 +115,13 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
       }
       input.onProgress?.(index + 1, input.resources.length);
     }
+    // facts nobody asked for are said out loud: a typo in a reference must not pass unnoticed
+    for (const facts of shared.images.unused())
+      notices.push({
+        kind: "unused-image-facts",
+        message: `image facts for ${facts.ref} match no image of the evaluated resources`,
+        image: facts.ref,
+      });
   } catch (error) {
     // A bug must never read as "allow": every pair not evaluated becomes an error outcome.
     const message = `internal error: ${(error as Error)?.message ?? String(error)}`;
@@ -117,44 +139,13 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
   return buildReport({
     results,
     resources: input.resources.map((r) => r.ref),
-    policySet: { digest: set.digest, policies: policies.length },
+    policySet: { digest: evaluated.digest, policies: policies.length },
     evaluatedAt: now.toISOString(),
     failurePolicies,
     includeSkipped: input.includeSkipped,
     id: input.id,
     notices,
   });
-}
-
-function selectPolicies(
-  set: CompiledPolicySet,
-  input: EvaluateInput,
-  notices: ReportNotice[],
-): CompiledPolicy[] {
-  let policies = set.policies;
-  if (input.policies && input.policies.length > 0) {
-    const wanted = new Set(input.policies);
-    for (const name of wanted) {
-      if (!set.byName.has(name))
-        notices.push({ kind: "warning", message: `policy ${name} is not in the policy set` });
-    }
-    policies = policies.filter((p) => wanted.has(p.name));
-  }
-  if (input.select) {
-    const parsed = parseLabelSelector(input.select);
-    if (!parsed.ok) {
-      notices.push({ kind: "warning", message: parsed.error });
-      return [];
-    }
-    policies = policies.filter((p) => parsed.matches(p.labels));
-    if (policies.length === 0) {
-      notices.push({
-        kind: "warning",
-        message: `no policy's labels match the selector ${JSON.stringify(input.select)}`,
-      });
-    }
-  }
-  return policies;
 }
 
 /** What one policy shares across the resources of an evaluation. */
@@ -175,9 +166,9 @@ interface SharedActivation {
   factsByRef: Map<string, ImageFacts>;
 }
 
-type Converted = { value: Record<string, unknown> } | { error: string };
+export type Converted = { value: Record<string, unknown> } | { error: string };
 
-function convertObject(object: Record<string, unknown>): Converted {
+export function convertObject(object: Record<string, unknown>): Converted {
   try {
     return { value: objectToCel(object) as Record<string, unknown> };
   } catch (error) {
@@ -185,16 +176,15 @@ function convertObject(object: Record<string, unknown>): Converted {
   }
 }
 
-function sharedActivation(
+export function sharedActivation(
   input: EvaluateInput,
-  policies: readonly CompiledPolicy[],
+  needsBundle: boolean,
   now: Date,
   converted: readonly Converted[],
 ): SharedActivation {
   const namespaces = new Map<string, Record<string, unknown>>();
   for (const ns of input.namespaces ?? []) addNamespace(namespaces, ns);
   for (const r of input.resources) if (r.object.kind === "Namespace") addNamespace(namespaces, r.object);
-  const needsBundle = policies.some((p) => p.reads.has("bundle"));
   return {
     context: toCel(input.context ?? {}),
     now,
@@ -225,7 +215,7 @@ interface PreparedResource {
   imageRefs: string[];
 }
 
-function prepareResource(
+export function prepareResource(
   resource: Resource,
   converted: Converted,
   input: EvaluateInput,

@@ -11,6 +11,7 @@ export {
 } from "./facts.js";
 export { LIMITS as IMAGE_FACTS_LIMITS } from "./import/common.js";
 export { IMAGE_FACTS_API_VERSION, IMAGE_FACTS_KIND } from "./import/native.js";
+export { mergeImageFacts } from "./merge.js";
 export { detectFormat, type ImageFactsFormat, type ParsedImageFacts, parseImageFacts } from "./parse.js";
 export {
   DEFAULT_REGISTRY,

@@ -130,7 +130,8 @@ export function tagKey(ref: ImageReference): string | null {
  * `tagKey`. Two references with the same key are the same image; use it to dedupe.
  */
 export function imageKey(ref: ImageReference): string {
-  return ref.digest ?? `${ref.registry}/${ref.repository}:${ref.tag ?? DEFAULT_TAG}`;
+  // tagKey is null only for a digest-only reference, which has a digest
+  return ref.digest ?? (tagKey(ref) as string);
 }
 
 /** Validates a digest (`algorithm:hex`), checking the length of the registered algorithms. */

@@ -2,7 +2,7 @@ import type { ExceptionMatch, PolicyMatch } from "../policy/schema.js";
 import { apiGroupOf, effectiveNamespace, isRecord } from "../resources/identity.js";
 import { isWorkloadKind } from "../resources/workload.js";
 import { anyGlob } from "./glob.js";
-import { selectorFromSpec } from "./selector.js";
+import { selectorFromSpec, selectorMatches } from "./selector.js";
 
 /** What matching needs to know about a resource beyond the object itself. */
 export interface MatchSubject {
@@ -67,12 +67,13 @@ export function matches(match: PolicyMatch | ExceptionMatch | undefined, subject
   if (!kindMatches(match.kinds, String(object.kind ?? ""))) return false;
   if (!apiGroupMatches(match.apiGroups, String(object.apiVersion ?? ""))) return false;
   if (!namespaceMatches(match.namespaces, match.excludeNamespaces, subject.namespace)) return false;
-  if (match.labelSelector && !selectorFromSpec(match.labelSelector).matches(labelsOf(object))) return false;
+  if (match.labelSelector && !selectorMatches(selectorFromSpec(match.labelSelector), labelsOf(object)))
+    return false;
   if (match.namespaceSelector) {
     // like VAP: cluster-scoped objects are not filtered by a namespace selector; unknown labels are empty
     if (
       subject.namespace !== undefined &&
-      !selectorFromSpec(match.namespaceSelector).matches(subject.namespaceLabels ?? {})
+      !selectorMatches(selectorFromSpec(match.namespaceSelector), subject.namespaceLabels ?? {})
     ) {
       return false;
     }

@@ -2,17 +2,25 @@ import type { LabelSelector } from "../policy/schema.js";
 
 export type Labels = Readonly<Record<string, string>>;
 
-interface Requirement {
+export interface Requirement {
   key: string;
   operator: "In" | "NotIn" | "Exists" | "DoesNotExist" | "Equals" | "NotEquals";
   values: string[];
 }
 
-/** A parsed label selector: a conjunction of requirements (Kubernetes semantics). */
+/**
+ * A parsed label selector: a conjunction of requirements (Kubernetes semantics). Plain data, so
+ * it survives structured cloning (to a worker thread) and JSON; test it with `selectorMatches`.
+ */
 export interface Selector {
+  /** The text it was parsed from ("" for a structured selector). */
   text: string;
   requirements: readonly Requirement[];
-  matches(labels: Labels): boolean;
+}
+
+/** Whether `labels` satisfy every requirement of `selector`; an empty selector matches everything. */
+export function selectorMatches(selector: Selector, labels: Labels): boolean {
+  return selector.requirements.every((r) => matchesRequirement(r, labels));
 }
 
 function matchesRequirement(r: Requirement, labels: Labels): boolean {
@@ -34,11 +42,7 @@ function matchesRequirement(r: Requirement, labels: Labels): boolean {
 }
 
 function selector(text: string, requirements: Requirement[]): Selector {
-  return {
-    text,
-    requirements,
-    matches: (labels) => requirements.every((r) => matchesRequirement(r, labels)),
-  };
+  return { text, requirements };
 }
 
 /**
@@ -86,7 +90,7 @@ export function parseLabelSelector(
   skipSpace();
   if (i === s.length) {
     const sel = selector(text, []);
-    return { ok: true, selector: sel, matches: sel.matches };
+    return { ok: true, selector: sel, matches: (labels) => selectorMatches(sel, labels) };
   }
   while (i < s.length) {
     skipSpace();
@@ -148,5 +152,5 @@ export function parseLabelSelector(
     }
   }
   const sel = selector(text, requirements);
-  return { ok: true, selector: sel, matches: sel.matches };
+  return { ok: true, selector: sel, matches: (labels) => selectorMatches(sel, labels) };
 }

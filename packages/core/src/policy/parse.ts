@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { formatPath } from "../util/path.js";
 import {
   API_VERSION,
   type ExceptionDocument,
@@ -10,6 +11,8 @@ import {
   policyTestSchema,
 } from "./schema.js";
 import { parseSourceDocuments, type SourceDocument } from "./source.js";
+
+export { formatPath };
 
 /** Where a document came from, so later stages (compile, test) can point back at it. */
 export interface DocumentOrigin {
@@ -118,14 +121,6 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
 }
 
 /** `spec.validations[0].expression` from `["spec", "validations", 0, "expression"]`. */
-export function formatPath(path: readonly (string | number)[]): string {
-  let text = "";
-  for (const part of path) {
-    if (typeof part === "number") text += `[${part}]`;
-    else text += text ? `.${part}` : part;
-  }
-  return text;
-}
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys")

@@ -1,5 +1,6 @@
 import { type Document, isMap, isNode, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { checkValue, DEFAULT_INPUT_LIMITS, type InputLimits, limitDiagnostic } from "../limits/limits.js";
 
 /** One YAML (or JSON) document of a source file, with a way back from paths to positions. */
 export interface SourceDocument {
@@ -17,16 +18,17 @@ export interface SourcePosition {
   scalarType?: string;
 }
 
-const MAX_ALIAS_COUNT = 100;
-
 /**
  * Splits text into documents and keeps every node's position, for small files that want exact
  * error positions (policies, exceptions, tests). Syntax errors come back as diagnostics; a
- * broken document is skipped while the others are still returned. Never throws.
+ * broken document is skipped while the others are still returned. Documents over the input
+ * limits (the `yaml` package's own alias count, then checkValue) are refused like broken ones.
+ * Never throws.
  */
 export function parseSourceDocuments(
   text: string,
   file?: string,
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
 ): { documents: SourceDocument[]; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
   const lines = text.split(/\r?\n/);
@@ -63,13 +65,19 @@ export function parseSourceDocuments(
     }
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      value = doc.toJS({ maxAliasCount: limits.maxAliases });
     } catch (error) {
       const at = doc.contents?.range ? locate(doc.contents.range[0]) : undefined;
       diagnostics.push({ code: "yaml-syntax", message: firstLine((error as Error).message), file, ...at });
       return;
     }
     if (value === null || value === undefined) return; // empty documents are ignored
+    const violation = checkValue(value, limits);
+    if (violation) {
+      const at = doc.contents?.range ? locate(doc.contents.range[0]) : undefined;
+      diagnostics.push(limitDiagnostic(violation, { file, line: at?.line, column: at?.column }));
+      return;
+    }
     documents.push({
       index,
       value,

@@ -164,6 +164,7 @@ export function toWireReport(report: EvaluationReport): EvaluationReport {
       kind: notice.kind,
       message: notice.message,
       ...(notice.exception === undefined ? {} : { exception: notice.exception }),
+      ...(notice.image === undefined ? {} : { image: notice.image }),
     }));
   }
   return wire;

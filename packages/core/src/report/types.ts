@@ -67,11 +67,16 @@ export interface Summary {
   waived: number;
 }
 
-/** A notice that is not a result: an expired exception, an unknown image, a skipped document. */
+/**
+ * A notice that is not a result: an expired exception (`exception` names it), image facts that
+ * no evaluated resource uses (`image` is their reference), or another warning (a selection that
+ * matches nothing, an evaluation stopped by an internal error).
+ */
 export interface ReportNotice {
-  kind: "expired-exception" | "warning";
+  kind: "expired-exception" | "unused-image-facts" | "warning";
   message: string;
   exception?: string;
+  image?: string;
 }
 
 export interface EvaluationReport {

@@ -1,5 +1,12 @@
 import yaml from "js-yaml";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import {
+  checkValue,
+  DEFAULT_INPUT_LIMITS,
+  type InputLimits,
+  limitDiagnostic,
+  limitViolation,
+} from "../limits/limits.js";
 import { resourceRef } from "./identity.js";
 import { splitYamlDocuments } from "./split.js";
 import type { Resource } from "./types.js";
@@ -14,13 +21,17 @@ export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
 
 export interface ParseManifestsOptions {
   maxBytes?: number;
+  /** Shape limits (depth, aliases, expanded size, string length, documents); default DEFAULT_INPUT_LIMITS. */
+  limits?: InputLimits;
 }
 
 /**
  * Parses Kubernetes manifests from YAML (multi-document) or JSON text: `List` kinds are
  * unpacked, empty documents ignored, every resource keeps its file, line and document index.
  * Problems come back as diagnostics (errors for syntax, warnings for documents that are not
- * Kubernetes objects); the good documents are still returned. Never throws.
+ * Kubernetes objects); the good documents are still returned. An input over one of the
+ * limits is refused as a whole: no resources, one `input-limit` (or `input-nul`) error naming
+ * the document's line, the field path and the limit. Never throws.
  */
 export function parseManifests(
   text: string,
@@ -28,6 +39,7 @@ export function parseManifests(
   options: ParseManifestsOptions = {},
 ): { resources: Resource[]; diagnostics: Diagnostic[] } {
   const maxBytes = options.maxBytes ?? MAX_MANIFEST_BYTES;
+  const limits = options.limits ?? DEFAULT_INPUT_LIMITS;
   const diagnostics: Diagnostic[] = [];
   const resources: Resource[] = [];
   if (text.length > maxBytes) {
@@ -58,40 +70,86 @@ export function parseManifests(
     if (value !== undefined) {
       const line =
         text.length - trimmed.length > 0 ? text.slice(0, text.length - trimmed.length).split("\n").length : 1;
+      const violation = checkValue(value, limits, { tree: true });
+      if (violation) return refused(limitDiagnostic(violation, { file, line }));
       const docs = Array.isArray(value) ? value : [value];
       docs.forEach((doc, i) => {
         addDocument(doc, { file, line, document: i }, resources, diagnostics);
       });
-      return { resources, diagnostics };
+      return tooMany(resources.length, limits, file) ?? { resources, diagnostics };
     }
     // not valid JSON: fall through to YAML, which reports the position of the problem
   }
-  for (const chunk of splitYamlDocuments(text)) {
+  const chunks = splitYamlDocuments(text);
+  const documents = tooMany(chunks.length, limits, file);
+  if (documents) return documents;
+  const budget = { used: 0 };
+  for (const chunk of chunks) {
     let value: unknown;
     try {
-      value = yaml.load(chunk.text, { schema: MANIFEST_SCHEMA, filename: file, json: true });
+      value = yaml.load(chunk.text, {
+        schema: MANIFEST_SCHEMA,
+        filename: file,
+        json: true,
+        // past the limit, so that checkValue reports the depth with its path; js-yaml's own
+        // check still stops a deeper document before its recursive descent can go further
+        maxDepth: limits.maxDepth + 2,
+      } as yaml.LoadOptions);
     } catch (error) {
-      diagnostics.push(yamlDiagnostic(error, file, chunk.line));
+      const diagnostic = yamlDiagnostic(error, file, chunk.line, limits);
+      if (diagnostic.code === "input-limit") return refused(diagnostic);
+      diagnostics.push(diagnostic);
       continue;
     }
+    // without `*` there is no alias, so nothing is shared
+    const violation = checkValue(value, limits, { budget, tree: !chunk.text.includes("*") });
+    if (violation) return refused(limitDiagnostic(violation, { file, line: chunk.line }));
     addDocument(value, { file, line: chunk.line, document: chunk.index }, resources, diagnostics);
+    const many = tooMany(resources.length, limits, file);
+    if (many) return many;
   }
   return { resources, diagnostics };
 }
 
+function refused(diagnostic: Diagnostic): { resources: Resource[]; diagnostics: Diagnostic[] } {
+  return { resources: [], diagnostics: [diagnostic] };
+}
+
+/** The refusal of an input with more documents (or objects) than maxDocuments, if it has. */
+function tooMany(
+  count: number,
+  limits: InputLimits,
+  file: string,
+): { resources: Resource[]; diagnostics: Diagnostic[] } | undefined {
+  if (count <= limits.maxDocuments) return undefined;
+  return refused(
+    limitDiagnostic(
+      limitViolation("maxDocuments", limits, "", `more than ${limits.maxDocuments} documents`),
+      {
+        file,
+      },
+    ),
+  );
+}
+
 /**
- * Builds resources from already-parsed objects (the REST API's `resources: [...]`). Never throws.
+ * Builds resources from already-parsed objects (the REST API's `resources: [...]`), under the
+ * same limits as parseManifests (refused as a whole when over one). Never throws.
  */
 export function resourcesFromObjects(
   objects: readonly unknown[],
   file = "<request>",
+  options: { limits?: InputLimits } = {},
 ): { resources: Resource[]; diagnostics: Diagnostic[] } {
+  const limits = options.limits ?? DEFAULT_INPUT_LIMITS;
   const diagnostics: Diagnostic[] = [];
   const resources: Resource[] = [];
+  const violation = checkValue(objects, limits);
+  if (violation) return refused(limitDiagnostic(violation, { file }));
   objects.forEach((doc, i) => {
     addDocument(doc, { file, line: 1, document: i }, resources, diagnostics, `[${i}]`);
   });
-  return { resources, diagnostics };
+  return tooMany(resources.length, limits, file) ?? { resources, diagnostics };
 }
 
 function addDocument(
@@ -143,10 +201,21 @@ function addDocument(
   out.push({ object, ref: resourceRef(object, source) });
 }
 
-function yamlDiagnostic(error: unknown, file: string, firstLine: number): Diagnostic {
+function yamlDiagnostic(error: unknown, file: string, firstLine: number, limits: InputLimits): Diagnostic {
   if (error instanceof yaml.YAMLException) {
     const mark = error.mark as { line?: number; column?: number; snippet?: string } | undefined;
     const line = firstLine + (mark?.line ?? 0);
+    if (/maxDepth|maxTotalMergeKeys/.test(error.reason ?? ""))
+      return limitDiagnostic(
+        /maxDepth/.test(error.reason)
+          ? limitViolation("maxDepth", limits, "", "nested too deeply")
+          : {
+              limit: "maxAliases",
+              path: "",
+              message: `too many keys merged through \`<<\` aliases (${error.reason})`,
+            },
+        { file, line, column: (mark?.column ?? 0) + 1 },
+      );
     return {
       code: "yaml-syntax",
       message: `malformed YAML: ${error.reason}`,
@@ -155,9 +224,11 @@ function yamlDiagnostic(error: unknown, file: string, firstLine: number): Diagno
       column: (mark?.column ?? 0) + 1,
     };
   }
-  if (error instanceof RangeError) {
-    return { code: "too-deep", message: "document is nested too deeply to parse", file, line: firstLine };
-  }
+  if (error instanceof RangeError)
+    return limitDiagnostic(limitViolation("maxDepth", limits, "", "nested too deeply to parse"), {
+      file,
+      line: firstLine,
+    });
   return {
     code: "yaml-syntax",
     message: `cannot parse: ${(error as Error)?.message ?? String(error)}`,

@@ -17,4 +17,9 @@ describe("canonicalJson", () => {
       '{"a":{"c":2,"d":[1,{"y":2,"z":1}]},"b":1}',
     );
   });
+
+  it("leaves out undefined keys, writes undefined items and undefined alone as null, bigints as numbers", () => {
+    expect(canonicalJson({ b: undefined, a: [undefined, 1n] })).toBe('{"a":[null,1]}');
+    expect(canonicalJson(undefined)).toBe("null");
+  });
 });

@@ -65,9 +65,14 @@ export function sha256Hex(text: string): string {
   return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("");
 }
 
-/** JSON with object keys sorted, so equal data always hashes the same. */
+/**
+ * JSON with object keys sorted at every level, so equal data always hashes the same: the one
+ * canonical form of the engine and the service (policy and set digests, input and request
+ * hashes). As JSON.stringify: keys whose value is undefined are left out, undefined in an array
+ * is null; a bigint is written as a number; undefined alone is `null`.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => {
+  const text: string | undefined = JSON.stringify(value, (_key, v) => {
     if (v && typeof v === "object" && !Array.isArray(v)) {
       const sorted: Record<string, unknown> = {};
       for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
@@ -75,4 +80,5 @@ export function canonicalJson(value: unknown): string {
     }
     return typeof v === "bigint" ? Number(v) : v;
   });
+  return text ?? "null";
 }

@@ -6,6 +6,8 @@ const Ready = z.object({
   status: z.enum(["ready", "unready"]),
   checks: z.object({ database: z.boolean(), policies: z.boolean() }),
   policies: z.number().int().optional(),
+  /** Why the instance is not ready, when it is not. */
+  reason: z.string().optional(),
 });
 
 export const healthz = defineRoute({
@@ -37,6 +39,7 @@ export const readyz = defineRoute({
       status: state.ready ? ("ready" as const) : ("unready" as const),
       checks: state.checks,
       ...(state.policies === undefined ? {} : { policies: state.policies }),
+      ...(state.reason === undefined ? {} : { reason: state.reason }),
     };
     return c.json(body, state.ready ? 200 : 503);
   },

@@ -6,6 +6,8 @@ export interface TextFormatOptions {
   color?: boolean;
   /** List passing (and listed skipped) pairs one by one instead of counting them. */
   verbose?: boolean;
+  /** Only the notices and the summary line (decision and counts). */
+  quiet?: boolean;
 }
 
 type Style = "bold" | "dim" | "red" | "green" | "yellow" | "blue" | "magenta" | "cyan";
@@ -85,9 +87,6 @@ function resultLines(result: Result, paint: Paint): string[] {
     const at = violation.fieldPath ? paint(` at ${printable(violation.fieldPath)}`, "dim") : "";
     lines.push(`${detail(violation.message)}${at}`);
   }
-  if (result.remediation && result.outcome !== "waived") {
-    lines.push(paint(detail(`hint: ${result.remediation}`), "cyan"));
-  }
   return lines;
 }
 
@@ -110,9 +109,37 @@ function summaryLine(decision: Decision, summary: Summary, paint: Paint): string
 }
 
 /**
+ * One block per policy that failed or errored somewhere and has a remediation: the hint once,
+ * then the resources it concerns (at most a few names, then a count), so that a large bundle
+ * does not repeat the same hint under every resource.
+ */
+function hintLines(results: readonly Result[], paint: Paint): string[] {
+  const byPolicy = new Map<string, { remediation: string; resources: string[] }>();
+  for (const r of results) {
+    if ((r.outcome !== "fail" && r.outcome !== "error") || !r.remediation) continue;
+    let entry = byPolicy.get(r.policy);
+    if (!entry) {
+      entry = { remediation: r.remediation, resources: [] };
+      byPolicy.set(r.policy, entry);
+    }
+    const ref = r.resource;
+    entry.resources.push(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`);
+  }
+  const SHOWN = 5;
+  const lines: string[] = [];
+  for (const [policy, { remediation, resources }] of byPolicy) {
+    const more = resources.length > SHOWN ? `, and ${resources.length - SHOWN} more` : "";
+    lines.push(`${INDENT}${paint(printable(policy), "bold")}: ${paint(printable(remediation), "cyan")}`);
+    lines.push(`${INDENT}${INDENT}${paint(printable(resources.slice(0, SHOWN).join(", ") + more), "dim")}`);
+  }
+  return lines.length > 0 ? [paint("How to fix:", "bold"), ...lines] : [];
+}
+
+/**
  * The report for people: one block per resource with every failing, erroring and waived
- * policy (severity, action, messages, remediation hint), passes counted (listed when
- * `verbose`), notices, and a last summary line such as
+ * policy (severity, action, messages), passes counted (listed when `verbose`), then each
+ * failing policy's remediation hint once with the resources it concerns, notices, and a last
+ * summary line such as
  * `deny: 3 resources, 40 passed, 2 failed, 0 errors, 1 waived, 50 skipped`. Resources with
  * nothing to show but passes are only counted, unless `verbose`, so that findings stand out in
  * a large bundle. Never throws.
@@ -120,6 +147,14 @@ function summaryLine(decision: Decision, summary: Summary, paint: Paint): string
 export function formatText(report: EvaluationReport, options: TextFormatOptions = {}): string {
   const paint = painter(options.color === true);
   const blocks: string[] = [];
+  const notices = (report.notices ?? []).map(
+    (notice) => `${paint("notice:", "yellow")} ${printable(notice.message)}`,
+  );
+  if (options.quiet) {
+    if (notices.length > 0) blocks.push(notices.join("\n"));
+    blocks.push(summaryLine(report.decision, report.summary, paint));
+    return `${blocks.join("\n\n")}\n`;
+  }
   let clean = 0;
   for (const group of groupByResource(report.results)) {
     const quietOnly = group.results.every((r) => r.outcome === "pass" || r.outcome === "skip");
@@ -152,9 +187,8 @@ export function formatText(report: EvaluationReport, options: TextFormatOptions 
       `${paint(`${count(clean, "resource")} passed every policy that applies`, "green")} (-v lists them)`,
     );
   }
-  const notices = (report.notices ?? []).map(
-    (notice) => `${paint("notice:", "yellow")} ${printable(notice.message)}`,
-  );
+  const hints = hintLines(report.results, paint);
+  if (hints.length > 0) blocks.push(hints.join("\n"));
   if (notices.length > 0) blocks.push(notices.join("\n"));
   blocks.push(summaryLine(report.decision, report.summary, paint));
   return `${blocks.join("\n\n")}\n`;

@@ -154,6 +154,35 @@ describe.each(BACKENDS)("evaluations on %s", (backend) => {
     ).toBe(400);
   });
 
+  it("refuses a selection that matches no policy (400), recording nothing", async () => {
+    const manifests = deploymentYaml("unselected", { owner: "x" });
+    const before = (await t.call("GET", "/v1/evaluations?name=unselected")).body.items.length;
+    const none = await t.call("POST", "/v1/evaluations", { body: { manifests, select: "practice=nothing" } });
+    expect(none.status).toBe(400);
+    expect(none.body.type).toBe("https://celgate.dev/problems/selection-matches-nothing");
+    expect(none.body.errors).toEqual([
+      {
+        path: "select",
+        code: "selector-matches-nothing",
+        message: `no policy's labels match the selector "practice=nothing"`,
+      },
+    ]);
+    // both given: the selector must match one of the named policies
+    const crossed = await t.call("POST", "/v1/evaluations", {
+      body: { manifests, dryRun: true, select: "practice=ownership", policies: ["min-replicas"] },
+    });
+    expect(crossed.status).toBe(400);
+    expect(crossed.body.errors[0]).toMatchObject({ path: "select", code: "selector-matches-nothing" });
+    const unknown = await t.call("POST", "/v1/evaluations", {
+      body: { manifests, dryRun: true, policies: ["owner-label", "nope"] },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([
+      { path: "policies", code: "unknown-policy", message: "policy nope is not in the policy set" },
+    ]);
+    expect((await t.call("GET", "/v1/evaluations?name=unselected")).body.items.length).toBe(before);
+  });
+
   it("returns the same report and id for a retried Idempotency-Key, and stores one row", async () => {
     const body = { manifests: deploymentYaml("idem", { owner: "x" }), context: { idem: "1" } };
     const headers = { "idempotency-key": "deploy-42" };

@@ -71,6 +71,40 @@ describe.each(BACKENDS)("image facts on %s", (backend) => {
     expect(byDigest.body.results.find((r: Json) => r.policy === "images-scanned").outcome).toBe("pass");
   });
 
+  it("keeps the scan when signatures are pushed after it (scan, push, sign, push), and both when rescanned", async () => {
+    const digest = `sha256:${"5".repeat(64)}`;
+    const image = `registry.example/shop/signed@${digest}`;
+    const scan = (scannedAt: string, scanner: string) => ({ scanner, scannedAt, vulnerabilities: [] });
+    const signature = { verified: true, identity: "ci@example", issuer: "https://token.example" };
+    expect(
+      (
+        await t.call("PUT", `/v1/images/${digest}`, {
+          body: { ref: image, scan: scan("2026-11-01T00:00:00Z", "first") },
+        })
+      ).status,
+    ).toBe(201);
+    const signed = await t.call("POST", "/v1/images", { body: { ref: image, signatures: [signature] } });
+    expect(signed.body.images).toEqual([{ key: digest, ref: image, digest, created: false }]);
+    let stored = (await t.call("GET", `/v1/images/${digest}`)).body.facts;
+    expect(stored.scan?.scanner).toBe("first");
+    expect(stored.signatures).toEqual([signature]);
+    // an older scan pushed late does not replace a newer one; a newer one does
+    await t.call("PUT", `/v1/images/${digest}`, {
+      body: { ref: image, scan: scan("2026-10-01T00:00:00Z", "old") },
+    });
+    expect((await t.call("GET", `/v1/images/${digest}`)).body.facts.scan.scanner).toBe("first");
+    await t.call("POST", "/v1/images", {
+      body: { ref: image, scan: scan("2026-11-02T00:00:00Z", "second") },
+    });
+    stored = (await t.call("GET", `/v1/images/${digest}`)).body.facts;
+    expect(stored.scan.scanner).toBe("second");
+    expect(stored.signatures).toEqual([signature]);
+    const evaluated = await t.call("POST", "/v1/evaluations", {
+      body: { manifests: deploymentYaml("signed", { owner: "x", image }), dryRun: true },
+    });
+    expect(evaluated.body.results.find((r: Json) => r.policy === "images-scanned").outcome).toBe("pass");
+  });
+
   it("rejects facts for another digest, bad digests and non-facts", async () => {
     expect((await t.call("PUT", `/v1/images/${DB}`, { body: fixture("trivy-api.json") })).status).toBe(422);
     expect((await t.call("PUT", "/v1/images/latest", { body: fixture("trivy-api.json") })).status).toBe(400);
