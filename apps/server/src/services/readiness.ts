@@ -92,7 +92,7 @@ export class Readiness {
       try {
         // loads the policy set, or records why it cannot be served (runtime.failure)
         await this.#runtime.get();
-      } catch (err) {
+      } catch {
         // the database answered the ping but not this: it counts as not answering
         if (this.#runtime.failure === null) database = false;
       }
