@@ -1,16 +1,19 @@
 // Service benchmark: requests per second and p50/p99 latency of POST /v1/evaluations (one
 // Deployment, recorded in history) under concurrent load on loopback, next to a bare Hono JSON
 // endpoint in the same run, on PGlite and on PostgreSQL; then the count of history rows, which
-// must equal the count of 2xx answers. Needs `pnpm build` first.
+// must equal the count of 2xx answers; /healthz and /readyz latency while evaluations run at
+// concurrency 64; the server's peak RSS under eight concurrent maximal (3 MiB) evaluations.
+// Needs `pnpm build` first.
 //
 //   node bench/service.js            prints a table
 //   import { runServiceBench } from "./service.js"   returns the rows
 //
-// Options (environment): BENCH_SECONDS (5), BENCH_CONCURRENCY (32),
+// Options (environment): BENCH_SECONDS (5), BENCH_CONCURRENCY (32), BENCH_HEALTH_CONCURRENCY (64),
+// BENCH_MAXIMAL ("off" skips the eight maximal evaluations), CELGATE_* (passed to the server),
 // BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres; "off" skips PostgreSQL).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -58,7 +61,19 @@ async function freePort() {
 async function startProcess(main, env, readyPath) {
   const port = await freePort();
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: String(port), ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      LOG_LEVEL: "warn",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      ...env,
+      // CELGATE_* settings given to the bench reach the server (e.g. CELGATE_MAX_CONCURRENT_EVALUATIONS)
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(
+          ([k]) => k.startsWith("CELGATE_") && k !== "CELGATE_BENCH_POLICIES",
+        ),
+      ),
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
@@ -79,6 +94,7 @@ async function startProcess(main, env, readyPath) {
   }
   return {
     port,
+    pid: child.pid,
     async stop() {
       child.kill("SIGTERM");
       await exited;
@@ -143,6 +159,120 @@ async function load(port, path, body, headers, { seconds, concurrency }) {
   return { requests: latencies.length, ok, failed, rps: ok / elapsed, p50: pct(50), p99: pct(99) };
 }
 
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/**
+ * Health probes while evaluations run: `concurrency` clients send POST /v1/evaluations back to
+ * back, and one prober asks GET `path` every 20 ms on a new connection each time, as a kubelet
+ * does (only more often). Returns the probes' latencies and status counts.
+ */
+async function probeUnderLoad(port, path, body, headers, { seconds, concurrency }) {
+  const latencies = [];
+  let ok = 0;
+  let failed = 0;
+  let done = false;
+  const loadRun = load(port, "/v1/evaluations", body, headers, { seconds, concurrency }).finally(() => {
+    done = true;
+  });
+  // let the load reach its concurrency first
+  await new Promise((r) => setTimeout(r, 500));
+  while (!done) {
+    const t0 = performance.now();
+    const status = await new Promise((resolve) => {
+      const req = http.request({ host: "127.0.0.1", port, method: "GET", path, agent: false }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("error", () => resolve(0));
+      req.end();
+    });
+    latencies.push(performance.now() - t0);
+    if (status === 200) ok++;
+    else failed++;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const evaluations = await loadRun;
+  latencies.sort((a, b) => a - b);
+  return {
+    probes: latencies.length,
+    ok,
+    failed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? 0,
+    evaluations,
+  };
+}
+
+/** A request body of just under `bytes`: a manifests bundle of distinct Deployments. */
+function maximalBody(bytes) {
+  const docs = [];
+  let size = 64;
+  for (let i = 0; ; i++) {
+    const doc = DEPLOYMENT.replace("name: web\n", `name: web-${i}\n`);
+    // JSON escapes each newline: count the document as it is sent
+    const cost = JSON.stringify(doc).length + 4;
+    if (size + cost > bytes) break;
+    docs.push(doc);
+    size += cost;
+  }
+  return {
+    body: JSON.stringify({ manifests: docs.join("---\n"), context: { run: "rss" } }),
+    resources: docs.length,
+  };
+}
+
+/** The kernel's high-water mark of the process's resident memory (VmHWM), in bytes; null off Linux. */
+function peakRssBytes(pid) {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Resets VmHWM to the current RSS (Linux: writing 5 to clear_refs); false when not possible. */
+function resetPeakRss(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Eight (or `count`) concurrent maximal evaluations: their latencies and the server's peak RSS. */
+async function peakRssUnderMaximal(server, headers, bodyLimit, count) {
+  const { body, resources } = maximalBody(bodyLimit);
+  const reset = resetPeakRss(server.pid);
+  const before = peakRssBytes(server.pid);
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const t0 = performance.now();
+      const r = await request(server.port, "POST", "/v1/evaluations", body, headers).catch(() => ({
+        status: 0,
+      }));
+      return { status: r.status, ms: performance.now() - t0 };
+    }),
+  );
+  const ms = results.map((r) => r.ms).sort((a, b) => a - b);
+  return {
+    resources,
+    bodyBytes: Buffer.byteLength(body),
+    ok: results.filter((r) => r.status >= 200 && r.status < 300).length,
+    statuses: [...new Set(results.map((r) => r.status))].join(","),
+    p50: percentile(ms, 50),
+    max: ms.at(-1) ?? 0,
+    seconds: (performance.now() - started) / 1000,
+    rssBefore: reset ? before : null,
+    peakRss: peakRssBytes(server.pid),
+    peakIsSinceStart: !reset,
+  };
+}
+
 async function countHistory(port, runId) {
   let n = 0;
   let cursor = null;
@@ -166,10 +296,13 @@ const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 export async function runServiceBench(options = {}) {
   const seconds = options.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
   const concurrency = options.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 32);
+  const healthConcurrency = options.healthConcurrency ?? Number(process.env.BENCH_HEALTH_CONCURRENCY ?? 64);
+  const bodyLimit = 3 * 1024 * 1024;
   const pgBase =
     options.postgresUrl ?? process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const cfg = { seconds, concurrency };
   const rows = [];
+  const notes = [];
 
   const bareServer = await startBare();
   try {
@@ -231,7 +364,12 @@ export async function runServiceBench(options = {}) {
       for (const c of cleanup.reverse()) await c();
       continue;
     }
-    const server = await startProcess(SERVER_MAIN, { ...env, CELGATE_ADMIN_TOKEN: TOKEN }, "/readyz");
+    // One token sends every request here: the per-token rate limit would measure itself.
+    const server = await startProcess(
+      SERVER_MAIN,
+      { ...env, CELGATE_ADMIN_TOKEN: TOKEN, CELGATE_RATE_LIMIT: "off" },
+      "/readyz",
+    );
     try {
       const headers = { authorization: `Bearer ${TOKEN}` };
       const warm = JSON.stringify({ manifests: DEPLOYMENT, context: { run: "warmup" } });
@@ -254,13 +392,55 @@ export async function runServiceBench(options = {}) {
         historyMatches: history === r.ok,
         ratioToBare: round(r.rps / bareRps, 3),
       });
+      for (const path of ["/healthz", "/readyz"]) {
+        const h = await probeUnderLoad(server.port, path, body, headers, {
+          seconds,
+          concurrency: healthConcurrency,
+        });
+        rows.push({
+          target: `GET ${path} during evaluations`,
+          backend: backend.name,
+          concurrency: healthConcurrency,
+          seconds,
+          requests: h.probes,
+          ok: h.ok,
+          rps: round(h.evaluations.rps),
+          p50Ms: round(h.p50, 2),
+          p99Ms: round(h.p99, 2),
+          maxMs: round(h.max, 1),
+        });
+        if (h.evaluations.failed > 0)
+          notes.push(
+            `${backend.name}, ${path} run: ${h.evaluations.failed} of ${h.evaluations.requests} evaluations were not 2xx (queue full answers 503)`,
+          );
+      }
+      if (process.env.BENCH_MAXIMAL === "off") continue;
+      const m = await peakRssUnderMaximal(server, headers, bodyLimit, 8);
+      rows.push({
+        target: `8 x ${round(m.bodyBytes / 1048576, 2)} MiB evaluations (${m.resources} resources each)`,
+        backend: backend.name,
+        concurrency: 8,
+        seconds: round(m.seconds, 1),
+        requests: 8,
+        ok: m.ok,
+        p50Ms: round(m.p50, 0),
+        maxMs: round(m.max, 0),
+        peakRssMiB: m.peakRss === null ? null : round(m.peakRss / 1048576, 0),
+      });
+      if (m.ok < 8) notes.push(`${backend.name}, maximal evaluations: statuses ${m.statuses}`);
+      if (m.peakIsSinceStart)
+        notes.push(`${backend.name}: peak RSS could not be reset; it is the peak since start`);
+      else if (m.rssBefore !== null)
+        notes.push(
+          `${backend.name}: RSS before the maximal evaluations ${round(m.rssBefore / 1048576, 0)} MiB`,
+        );
     } finally {
       await server.stop();
       for (const c of cleanup.reverse()) await c();
     }
   }
   agent.destroy();
-  return rows;
+  return { rows, notes };
 }
 
 async function startBare() {
@@ -284,8 +464,9 @@ async function startBare() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = await runServiceBench();
+  const { rows, notes } = await runServiceBench();
   console.table(rows);
+  for (const note of notes) console.log(note);
   if (rows.some((r) => r.historyMatches === false)) {
     console.error("history rows differ from the count of 2xx answers");
     process.exit(1);

@@ -6,8 +6,10 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { authenticate, authorize } from "./lib/auth.js";
 import { rejectNulInUrl } from "./lib/body.js";
+import { type ConcurrencyLimit, limitConcurrency } from "./lib/concurrency.js";
 import type { AppEnv } from "./lib/context.js";
-import { ProblemError, problems, toProblemError } from "./lib/errors.js";
+import { isUnavailable, ProblemError, problems, toProblemError } from "./lib/errors.js";
+import { type RateLimit, rateLimit } from "./lib/rate-limit.js";
 import { honoPath } from "./lib/route.js";
 import { ROUTES } from "./routes/index.js";
 import type { Services } from "./services/index.js";
@@ -19,7 +21,14 @@ export interface AppDeps {
   version?: string;
   /** `none`: `POST /v1/admission` accepts calls without a token (see docs/security.md). Default `token`. */
   admissionAuth?: "token" | "none";
+  /** Per-caller rate limit on `/v1` (see lib/rate-limit.ts); absent or null: none. */
+  rateLimit?: RateLimit | null;
+  /** Evaluating requests in progress at once and waiting (see lib/concurrency.ts); absent: no limit. */
+  concurrency?: ConcurrencyLimit | null;
 }
+
+/** The routes that evaluate: they pass through the concurrency limit. */
+const EVALUATING = new Set(["/v1/evaluations", "/v1/admission", "/v1/replays"]);
 
 export type App = OpenAPIHono<AppEnv>;
 
@@ -79,6 +88,13 @@ export function createApp(deps: AppDeps): App {
   );
   app.use("/v1/*", rejectNulInUrl);
   app.use("/v1/*", authenticate(services.tokens, { anonymousAdmission: deps.admissionAuth === "none" }));
+  if (deps.rateLimit) app.use("/v1/*", rateLimit(deps.rateLimit, metrics));
+  if (deps.concurrency) {
+    const gate = limitConcurrency(deps.concurrency, metrics);
+    app.use("/v1/*", (c, next) =>
+      c.req.method === "POST" && EVALUATING.has(c.req.path) ? gate(c, next) : next(),
+    );
+  }
 
   for (const def of ROUTES) {
     app.openAPIRegistry.registerPath(def.openapi);
@@ -136,6 +152,8 @@ export function createApp(deps: AppDeps): App {
           ? problems.payloadTooLarge(deps.bodyLimit)
           : new ProblemError(err.status, "http", err.message || "Request failed", { detail: err.message });
     } else problem = toProblemError(err);
+    // readiness says so at once, not at its next check
+    if (isUnavailable(err)) services.readiness.databaseDown();
     const log = c.get("logger") ?? logger;
     if (problem.status >= 500) log.error({ err }, "request failed");
     else log.debug({ problem: problem.title, detail: problem.detail }, "request rejected");

@@ -92,4 +92,43 @@ describe("loadConfig", () => {
     for (const name of ["PORT", "LOG_LEVEL", "CELGATE_ADMIN_TOKEN", "DATABASE_URL"])
       expect((error as Error).message).toContain(name);
   });
+
+  it("reads the volume limits, with documented defaults and a way to turn each off", () => {
+    const c = loadConfig({ CELGATE_EVALUATOR_THREADS: "2" });
+    expect(c.http).toEqual({
+      maxConnections: 1024,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 5000,
+    });
+    expect(c.rateLimit).toEqual({ perSecond: 100, burst: 200 });
+    expect(c.historyRetentionMs).toBe(90 * 86_400_000);
+    expect(c.evaluationConcurrency).toEqual({ active: 1, queue: 256, maxWaitMs: 30_000 });
+    const onPostgres = (threads: string) =>
+      loadConfig({ CELGATE_EVALUATOR_THREADS: threads, DATABASE_URL: "postgres://h/db" })
+        .evaluationConcurrency.active;
+    expect([onPostgres("1"), onPostgres("2"), onPostgres("4")]).toEqual([2, 2, 4]);
+    const set = loadConfig({
+      CELGATE_RATE_LIMIT: "2.5",
+      CELGATE_RATE_LIMIT_BURST: "10",
+      CELGATE_HISTORY_RETENTION: "36h",
+      CELGATE_MAX_CONCURRENT_EVALUATIONS: "3",
+      CELGATE_EVALUATION_QUEUE: "0",
+    });
+    expect(set.rateLimit).toEqual({ perSecond: 2.5, burst: 10 });
+    expect(set.historyRetentionMs).toBe(36 * 3_600_000);
+    expect(set.evaluationConcurrency).toEqual({ active: 3, queue: 0, maxWaitMs: 30_000 });
+    for (const off of ["off", "0", "OFF"]) {
+      expect(loadConfig({ CELGATE_RATE_LIMIT: off }).rateLimit).toBeNull();
+      expect(loadConfig({ CELGATE_HISTORY_RETENTION: off }).historyRetentionMs).toBeNull();
+    }
+    expect(() => loadConfig({ CELGATE_HISTORY_RETENTION: "90 days" })).toThrow(/CELGATE_HISTORY_RETENTION/);
+    expect(() => loadConfig({ CELGATE_HISTORY_RETENTION: "5m" })).toThrow(
+      /CELGATE_HISTORY_RETENTION: at least 1h/,
+    );
+    expect(() => loadConfig({ CELGATE_RATE_LIMIT: "fast" })).toThrow(/CELGATE_RATE_LIMIT/);
+    expect(() =>
+      loadConfig({ CELGATE_HEADERS_TIMEOUT_MS: "20000", CELGATE_REQUEST_TIMEOUT_MS: "10000" }),
+    ).toThrow(/CELGATE_REQUEST_TIMEOUT_MS/);
+  });
 });

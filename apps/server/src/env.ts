@@ -29,6 +29,24 @@ const byteSize = z
   })
   .pipe(z.number().int().min(1024, "at least 1024 bytes"));
 
+/** A duration such as `90d`, `12h`, `30m`; `0` or `off` turns the feature off (null). */
+const retention = z
+  .string()
+  .regex(/^(off|0|\d+\s*(d|h|m))$/i, "a duration such as 90d, 12h or 30m, or 0/off to keep history forever")
+  .transform((text) => {
+    const m = /^(\d+)\s*([dhm])$/i.exec(text.trim());
+    if (!m) return null;
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2]!.toLowerCase() as "d" | "h" | "m"];
+    return Number(m[1]) * unit || null;
+  })
+  .pipe(z.number().int().min(3_600_000, "at least 1h (or 0/off to keep history forever)").nullable());
+
+/** Requests per second: a positive number, or `0`/`off` for no limit (null). */
+const rate = z
+  .string()
+  .regex(/^(off|\d+(\.\d+)?)$/i, "requests per second per caller, such as 100, or 0/off for no limit")
+  .transform((text) => (/^off$/i.test(text) ? null : Number(text) || null));
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -72,6 +90,24 @@ const EnvSchema = z.object({
   CELGATE_REDACTION_KEY: z.string().min(32, "at least 32 characters").optional(),
   /** Milliseconds one replay may take as a whole. */
   CELGATE_REPLAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** Open connections at most; past it, an idle connection is closed to make room (see server.ts). */
+  CELGATE_MAX_CONNECTIONS: z.coerce.number().int().min(8).max(1_000_000).default(1024),
+  /** Milliseconds a client has to send a request's headers once its connection is open or idle. */
+  CELGATE_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
+  /** Milliseconds a client has to send a whole request (headers and body). */
+  CELGATE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** Milliseconds an idle keep-alive connection is kept open. */
+  CELGATE_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /** Requests per second per token (per source address for unauthenticated admission). */
+  CELGATE_RATE_LIMIT: rate.prefault("100"),
+  /** Requests a caller may send at once above the rate; default twice the rate. */
+  CELGATE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /** How long recorded evaluations are kept. */
+  CELGATE_HISTORY_RETENTION: retention.prefault("90d"),
+  /** Evaluations in progress at once; more wait in a queue. Default: 1 on PGlite; on PostgreSQL one per evaluator thread, at least 2. */
+  CELGATE_MAX_CONCURRENT_EVALUATIONS: z.coerce.number().int().min(1).max(4096).optional(),
+  /** Evaluations that may wait for their turn; past it, 503 with Retry-After. */
+  CELGATE_EVALUATION_QUEUE: z.coerce.number().int().min(0).max(100_000).default(256),
 });
 
 /** How `POST /v1/admission` authenticates callers. */
@@ -111,6 +147,22 @@ export interface Config {
   redactPaths: RedactionPath[];
   redactionKey: string | undefined;
   replayTimeoutMs: number;
+  /** HTTP server limits (see server.ts). */
+  http: HttpLimits;
+  /** Per-caller token bucket; null: no rate limit. */
+  rateLimit: { perSecond: number; burst: number } | null;
+  /** How long recorded evaluations are kept, ms; null: forever. */
+  historyRetentionMs: number | null;
+  /** Evaluations in progress at once, and how many may wait for their turn. */
+  evaluationConcurrency: { active: number; queue: number; maxWaitMs: number };
+}
+
+/** Limits of the HTTP server on connections and on how slowly a client may send. */
+export interface HttpLimits {
+  maxConnections: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +185,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
+  if (e.CELGATE_REQUEST_TIMEOUT_MS <= e.CELGATE_HEADERS_TIMEOUT_MS)
+    throw new ConfigError(
+      "invalid configuration:\n  CELGATE_REQUEST_TIMEOUT_MS: must be longer than CELGATE_HEADERS_TIMEOUT_MS",
+    );
+  const evaluatorThreads = e.CELGATE_EVALUATOR_THREADS ?? availableParallelism();
   const tls = loadTls(e.CELGATE_TLS_CERT_FILE, e.CELGATE_TLS_KEY_FILE);
   return {
     port: e.PORT,
@@ -148,13 +205,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tls,
     admissionAuth: e.CELGATE_ADMISSION_AUTH,
     allowEmptyPolicySet: e.CELGATE_ALLOW_EMPTY_POLICY_SET === "true",
-    evaluatorThreads: e.CELGATE_EVALUATOR_THREADS ?? availableParallelism(),
     evaluatorMemoryMb: e.CELGATE_EVALUATOR_MEMORY_MB,
-    evaluationTimeoutMs: e.CELGATE_EVALUATION_TIMEOUT_MS,
     limits: limits.limits,
     redactPaths: e.CELGATE_REDACT_PATHS ?? [],
     redactionKey: e.CELGATE_REDACTION_KEY,
     replayTimeoutMs: e.CELGATE_REPLAY_TIMEOUT_MS,
+    evaluatorThreads,
+    evaluationTimeoutMs: e.CELGATE_EVALUATION_TIMEOUT_MS,
+    http: {
+      maxConnections: e.CELGATE_MAX_CONNECTIONS,
+      headersTimeoutMs: e.CELGATE_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.CELGATE_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.CELGATE_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    rateLimit:
+      e.CELGATE_RATE_LIMIT === null
+        ? null
+        : {
+            perSecond: e.CELGATE_RATE_LIMIT,
+            burst: e.CELGATE_RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(e.CELGATE_RATE_LIMIT * 2)),
+          },
+    historyRetentionMs: e.CELGATE_HISTORY_RETENTION,
+    evaluationConcurrency: {
+      // Fewer in the pipeline keeps the event loop's turns short, so probes are answered promptly
+      // (measured: see bench/README.md). PGlite runs every query on the event loop: one at a
+      // time. PostgreSQL: one per worker thread, at least 2, which kept the throughput.
+      active:
+        e.CELGATE_MAX_CONCURRENT_EVALUATIONS ??
+        (e.DATABASE_URL === undefined ? 1 : Math.max(2, evaluatorThreads)),
+      queue: e.CELGATE_EVALUATION_QUEUE,
+      // a waiting request's body is unread: it must get its turn well within the request timeout
+      maxWaitMs: Math.min(30_000, Math.floor(e.CELGATE_REQUEST_TIMEOUT_MS / 2)),
+    },
   };
 }
 

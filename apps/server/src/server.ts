@@ -1,14 +1,16 @@
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { type Database, openDatabase } from "./db/client.js";
-import type { Config } from "./env.js";
+import type { Config, HttpLimits } from "./env.js";
 import { createEvaluator } from "./evaluator/index.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { Metrics } from "./lib/metrics.js";
 import { createServices, type Services } from "./services/index.js";
 import { PolicySetUnavailableError } from "./services/policy-set.js";
+import { RetentionService } from "./services/retention.js";
 
 export interface RunningServer {
   port: number;
@@ -72,16 +74,44 @@ export async function startServer(
       { tls: config.tls !== undefined },
       "CELGATE_ADMISSION_AUTH=none: POST /v1/admission accepts calls without a token (recorded as admission-webhook); serve it over TLS and let only the API server reach it",
     );
-  const app = createApp({ services, bodyLimit: config.bodyLimit, admissionAuth: config.admissionAuth });
+  const app = createApp({
+    services,
+    bodyLimit: config.bodyLimit,
+    admissionAuth: config.admissionAuth,
+    rateLimit: config.rateLimit,
+    concurrency: config.evaluationConcurrency,
+  });
+  services.readiness.start();
   const { tls } = config;
+  const limits = config.http;
+  const serverOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks the two timeouts above on this interval (30 s by default): check often enough
+    // that a connection which never sends its headers is closed close to headersTimeout.
+    connectionsCheckingInterval: Math.min(1000, Math.ceil(limits.headersTimeoutMs / 2)),
+  };
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const listen = { fetch: app.fetch, port: config.port, hostname: config.host };
     const s = tls
       ? serve(
-          { ...listen, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } },
+          {
+            ...listen,
+            createServer: createHttpsServer,
+            serverOptions: {
+              ...serverOptions,
+              cert: tls.cert,
+              key: tls.key,
+              handshakeTimeout: limits.headersTimeoutMs,
+            },
+          },
           () => resolve(s),
         )
-      : serve(listen, () => resolve(s));
+      : serve({ ...listen, serverOptions }, () => resolve(s));
+    guardConnections(s as HttpServer, limits, tls !== undefined, () =>
+      metrics.inc("celgate_connections_evicted_total", "Idle connections closed to make room for new ones"),
+    );
     s.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
@@ -94,6 +124,11 @@ export async function startServer(
     .catch((err: unknown) =>
       logger.error({ err }, "redacting older history failed; it resumes at the next start"),
     );
+  const retention =
+    config.historyRetentionMs === null
+      ? null
+      : new RetentionService(database, logger, metrics, { retentionMs: config.historyRetentionMs });
+  retention?.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -111,9 +146,60 @@ export async function startServer(
         });
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
+      await retention?.stop();
+      services.readiness.stop();
       await evaluator.close();
       if (!options.database) await database.close();
       logger.info("stopped");
     })());
   return { port, protocol, services, close };
+}
+
+/**
+ * Keeps at most `limits.maxConnections` connections open. When a new connection would exceed it,
+ * the connection idle longest (open, but with no request in progress: a client that connected
+ * and sent nothing, a slow sender still on its headers, a keep-alive connection between
+ * requests) is closed to make room; only when every open connection is serving a request is
+ * the new one refused. So a flood of idle connections cannot lock out health probes or
+ * clients, and Node's headersTimeout closes the idle ones anyway. With TLS, connections still
+ * in their handshake count towards the limit but are closed by the handshake timeout, not evicted.
+ */
+export function guardConnections(
+  server: HttpServer,
+  limits: Pick<HttpLimits, "maxConnections" | "keepAliveTimeoutMs">,
+  tls: boolean,
+  onEvict: () => void = () => {},
+): void {
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  const open = new Set<Socket>();
+  // Sockets as requests see them (TLS sockets with TLS), without a request in progress; a Set
+  // iterates in insertion order, so the first is the one idle longest.
+  const idle = new Set<Socket>();
+  const track = (socket: Socket) => {
+    idle.add(socket);
+    socket.once("close", () => idle.delete(socket));
+  };
+  server.on("connection", (socket: Socket) => {
+    if (open.size >= limits.maxConnections) {
+      const oldest = idle.values().next().value;
+      if (oldest === undefined) {
+        socket.destroy();
+        return;
+      }
+      idle.delete(oldest);
+      oldest.destroy();
+      onEvict();
+    }
+    open.add(socket);
+    socket.once("close", () => open.delete(socket));
+    if (!tls) track(socket);
+  });
+  if (tls) server.on("secureConnection", track);
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    idle.delete(socket);
+    res.once("close", () => {
+      if (!socket.destroyed) idle.add(socket);
+    });
+  });
 }

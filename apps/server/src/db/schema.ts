@@ -126,6 +126,9 @@ export const evaluations = pgTable(
   (t) => [
     uniqueIndex("evaluations_idempotency").on(t.tokenId, t.idempotencyKey),
     index("evaluations_recorded_at").on(t.recordedAt),
+    // Retention looks up whether any evaluation still refers to an input.
+    index("evaluations_input_hash").on(t.inputHash),
+    index("evaluations_images_hash").on(t.imagesHash),
     index("evaluations_resources").using("gin", t.resources),
     index("evaluations_images").using("gin", t.images),
     index("evaluations_policies").using("gin", t.policies),

@@ -81,6 +81,11 @@ export const problems = {
     }),
   preconditionRequired: (detail: string) =>
     new ProblemError(428, "precondition-required", "Precondition required", { detail }),
+  tooManyRequests: (detail: string, retryAfterSeconds: number) =>
+    new ProblemError(429, "too-many-requests", "Too many requests", {
+      detail,
+      headers: { "Retry-After": String(retryAfterSeconds) },
+    }),
   unavailable: (detail: string) =>
     new ProblemError(503, "unavailable", "Service unavailable", { detail, headers: { "Retry-After": "1" } }),
   internal: () =>
@@ -90,7 +95,7 @@ export const problems = {
 };
 
 /** The first SQLSTATE or errno code on an error's cause chain (drizzle wraps driver errors). */
-function errorCode(err: unknown): string | undefined {
+export function errorCode(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;

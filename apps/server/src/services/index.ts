@@ -10,6 +10,7 @@ import { ExceptionService } from "./exceptions.js";
 import { ImageService } from "./images.js";
 import { PolicyService } from "./policies.js";
 import { PolicySetRuntime } from "./policy-set.js";
+import { Readiness } from "./readiness.js";
 import { type RedactionConfig, RedactionService } from "./redaction.js";
 import { type ReplayOptions, ReplayService } from "./replays.js";
 import { TokenService } from "./tokens.js";
@@ -20,6 +21,8 @@ export interface Services {
   logger: Logger;
   metrics: Metrics;
   runtime: PolicySetRuntime;
+  /** What /readyz reports, checked in the background once started (server.ts). */
+  readiness: Readiness;
   tokens: TokenService;
   audit: AuditService;
   policies: PolicyService;
@@ -72,6 +75,7 @@ export function createServices(deps: {
     logger,
     metrics,
     runtime,
+    readiness: new Readiness(database, runtime),
     tokens: new TokenService(db),
     audit: new AuditService(db),
     policies: new PolicyService(db, runtime),

@@ -7,8 +7,10 @@ import pg from "pg";
 import { type App, createApp } from "../app.js";
 import { type Database, openPglite, openPostgres } from "../db/client.js";
 import type { Evaluator } from "../evaluator/index.js";
+import type { ConcurrencyLimit } from "../lib/concurrency.js";
 import { createLogger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
+import type { RateLimit } from "../lib/rate-limit.js";
 import { createServices, type Services } from "../services/index.js";
 
 export type Backend = "pglite" | "postgres";
@@ -101,6 +103,8 @@ export interface RequestOptions {
   yaml?: string;
   raw?: string;
   headers?: Record<string, string>;
+  /** The peer address the app sees (as @hono/node-server passes it); default none. */
+  remoteAddress?: string;
 }
 
 export interface TestApp {
@@ -128,6 +132,8 @@ export async function setupApp(
     policyPollMs?: number;
     admissionAuth?: "token" | "none";
     evaluator?: Evaluator;
+    rateLimit?: RateLimit;
+    concurrency?: ConcurrencyLimit;
     limits?: InputLimits;
     allowEmptyPolicySet?: boolean;
     /** Redaction and replay settings (CELGATE_REDACT_PATHS, CELGATE_REPLAY_TIMEOUT_MS, ...). */
@@ -155,6 +161,8 @@ export async function setupApp(
     services,
     bodyLimit: options.bodyLimit ?? 3 * 1024 * 1024,
     ...(options.admissionAuth ? { admissionAuth: options.admissionAuth } : {}),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   const request = (method: string, path: string, o: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -171,7 +179,10 @@ export async function setupApp(
       body = JSON.stringify(o.body);
       headers["content-type"] ??= "application/json";
     }
-    return Promise.resolve(app.request(path, { method, headers, ...(body === undefined ? {} : { body }) }));
+    const env = o.remoteAddress ? { incoming: { socket: { remoteAddress: o.remoteAddress } } } : undefined;
+    return Promise.resolve(
+      app.request(path, { method, headers, ...(body === undefined ? {} : { body }) }, env),
+    );
   };
   return {
     backend,
