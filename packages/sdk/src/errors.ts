@@ -139,16 +139,23 @@ function describeCause(cause: unknown): string {
  * Thrown by `preflight()` when the decision is deny: the deployment must not go ahead.
  * `report` is the full evaluation report; `summary` a readable multi-line account of what failed.
  */
+/** Lines of the summary that an error message carries (decision line, then findings). */
+const MESSAGE_LINES = 6;
+
 export class DeployBlockedError extends Error {
   override name = "DeployBlockedError";
-  readonly report: EvaluationReportWire;
-  readonly summary: string;
+  /** The whole report; not enumerable, so an uncaught error does not print it into logs. */
+  declare readonly report: EvaluationReportWire;
+  /** The readable summary: the decision line and every blocking finding (capped). */
+  declare readonly summary: string;
   readonly [DEPLOY_BLOCKED] = true;
 
+  /** The message is short: the decision line and the first findings, never the report. */
   constructor(report: EvaluationReportWire, summary: string) {
-    super(summary.split("\n", 1)[0]);
-    this.report = report;
-    this.summary = summary;
+    const lines = summary.split("\n");
+    super(lines.length > MESSAGE_LINES ? `${lines.slice(0, MESSAGE_LINES).join("\n")}\n  ...` : summary);
+    Object.defineProperty(this, "report", { value: report, enumerable: false });
+    Object.defineProperty(this, "summary", { value: summary, enumerable: false });
   }
 
   static is(value: unknown): value is DeployBlockedError {

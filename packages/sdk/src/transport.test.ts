@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClient } from "./client.js";
 import { ApiError, DeployBlockedError, isApiError, NetworkError } from "./errors.js";
 import { backoff, buildUrl, retryAfterMs } from "./transport.js";
+import { summarizeReport } from "./summary.js";
 
 interface Seen {
   url: string;
@@ -309,7 +310,7 @@ describe("evaluations and idempotency", () => {
       "  Deployment shop/web (k8s/web.yaml:3)",
       "    - run-as-non-root [high, deny]: container web may run as root (spec.template.spec.containers[0])",
     ]);
-    expect(blocked.message).toBe(blocked.summary.split("\n")[0]);
+    expect(blocked.message).toBe(blocked.summary);
     await expect(client.preflight({ manifests: "" }, { failOn: "warn" })).rejects.toSatisfy(
       (e: unknown) => DeployBlockedError.is(e) && e.summary.includes("min-replicas [low, warn]: too few"),
     );
@@ -408,5 +409,39 @@ describe("errors", () => {
       "GET http://celgate.test/healthz: fetch failed (ECONNREFUSED) (after 3 attempts)",
     );
     expect(error.attempts).toBe(3);
+  });
+});
+
+describe("DeployBlockedError in logs", () => {
+  it("keeps the report as a property that an uncaught error does not print", async () => {
+    const { inspect } = await import("node:util");
+    const results = Array.from({ length: 300 }, (_, i) => ({
+      resource: { apiVersion: "v1", kind: "Pod", namespace: "shop", name: `p${i}` },
+      policy: "no-privileged",
+      severity: "critical",
+      action: "deny",
+      outcome: "fail",
+      violations: [{ message: `container c${i} is privileged` }],
+      error: null,
+      exception: null,
+    }));
+    const report = {
+      apiVersion: "celgate.dev/v1",
+      kind: "EvaluationReport",
+      decision: "deny",
+      evaluatedAt: "2026-12-06T00:00:00Z",
+      policySet: { digest: "sha256:x", policies: 1 },
+      summary: { resources: 300, pass: 0, fail: 300, error: 0, skip: 0, waived: 0 },
+      results,
+    } as never;
+    const error = new DeployBlockedError(report, summarizeReport(report));
+    const printed = inspect(error);
+    expect(printed.split("\n").length).toBeLessThan(30);
+    expect(printed).toContain("celgate: deny: 1 policy failed on 300 of 300 resources");
+    expect(printed).not.toContain("c299");
+    expect(error.message.split("\n").length).toBeLessThanOrEqual(7);
+    expect(error.report.results).toHaveLength(300);
+    expect(error.summary).toContain("... and");
+    expect(Object.keys(error)).not.toContain("report");
   });
 });
