@@ -117,7 +117,7 @@ const TOUR: Record<string, Expectation | "built by pnpm test"> = {
     expect(r.stdout).toMatch(/FAIL {4}no-privileged \(critical, deny\)/);
     expect(r.stdout).toContain("no-host-namespaces");
     expect(r.stdout).toContain("hostPath volumes are not allowed: host (/)");
-    expect(r.stdout).toContain("hint: ");
+    expect(r.stdout).toMatch(/How to fix:\n {2}\S+: /);
     expect(r.stdout).toMatch(/Deployment shop\/web[^\n]*\n {2}FAIL {4}image-scan-required/);
   },
   "pnpm celgate check examples/manifests/ --select 'pss in (baseline,restricted)'": (r) => {
