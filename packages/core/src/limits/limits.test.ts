@@ -155,7 +155,8 @@ describe("limits in the parsers", () => {
       expect.objectContaining({
         code: "input-limit",
         file: "bomb.yaml",
-        line: 1,
+        // the document's first line, after its `---`
+        line: 2,
         path: expect.stringMatching(/^data\./),
       }),
     ]);
