@@ -134,13 +134,38 @@ describe("one decision everywhere: CLI, CLI --server, SDK and admission agree (w
   /** Policy files of the local set, in addition to the library. */
   let extra: string[] = [];
 
+  /**
+   * This process blocks its event loop for seconds while it runs local checks, so the HTTP
+   * client can pick a keep-alive connection that the service closed meanwhile: the request is
+   * then reset before the service read it. Sent again once, on a new connection.
+   */
+  const freshAfterReset: typeof fetch = async (input, init) => {
+    try {
+      return await fetch(input, init);
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (code !== "ECONNRESET" && code !== "EPIPE") throw error;
+      return fetch(input, init);
+    }
+  };
+
   beforeAll(async () => {
     service = await startTestService({
       policyDir: LIBRARY,
       bodyLimit: "32mib",
-      env: { CELGATE_EVALUATOR_THREADS: "2", CELGATE_EVALUATION_TIMEOUT_MS: "120000" },
+      // decisions are compared here, not volume limits: hundreds of admission reviews in a burst
+      env: {
+        CELGATE_EVALUATOR_THREADS: "2",
+        CELGATE_EVALUATION_TIMEOUT_MS: "120000",
+        CELGATE_RATE_LIMIT: "off",
+      },
     });
-    client = createClient({ baseUrl: service.baseUrl, token: service.adminToken, timeoutMs: 120_000 });
+    client = createClient({
+      baseUrl: service.baseUrl,
+      token: service.adminToken,
+      timeoutMs: 120_000,
+      fetch: freshAfterReset,
+    });
     work = mkdtempSync(join(tmpdir(), "celgate-differential-"));
   }, 120_000);
   afterAll(async () => {
