@@ -10,6 +10,7 @@ export type { CompiledPolicy, CompiledPolicySet, CompileOptions } from "./compil
 // compile
 export { compilePolicy, compilePolicySet, policySetDigest, subsetOf } from "./compile/compile.js";
 // diagnostics
+export { DIAGNOSTIC_CODES, type DiagnosticCode } from "./diagnostics/codes.js";
 export type { Diagnostic } from "./diagnostics/diagnostic.js";
 export { diagnosticLine, hasErrors, renderDiagnostic } from "./diagnostics/render.js";
 export type { EvaluateInput } from "./evaluate/evaluate.js";
@@ -75,6 +76,8 @@ export {
 export type {
   Decision,
   EvaluationReport,
+  FailurePolicy,
+  NoticeKind,
   Outcome,
   PolicyAction,
   ReportNotice,
@@ -84,6 +87,16 @@ export type {
   SourceLocation,
   Summary,
   Violation,
+  WireReport,
+  WireResult,
+} from "./report/types.js";
+export {
+  DECISIONS,
+  FAILURE_POLICIES,
+  NOTICE_KINDS,
+  OUTCOMES,
+  POLICY_ACTIONS,
+  SEVERITIES,
 } from "./report/types.js";
 export { effectiveNamespace, isClusterScoped, resourceRef } from "./resources/identity.js";
 export type { ParseManifestsOptions } from "./resources/parse.js";
