@@ -71,6 +71,7 @@ export const DIAGNOSTIC_CODES = [
   "schema",
   "celgate-document",
   "unexpected-policy",
+  "document-in-test-file",
   "duplicate-policy",
   "duplicate-variable",
   "cel-syntax",

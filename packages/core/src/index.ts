@@ -44,6 +44,15 @@ export { selectPolicies } from "./match/select-policies.js";
 export type { Labels, Selector } from "./match/selector.js";
 // match
 export { parseLabelSelector, selectorMatches } from "./match/selector.js";
+export type { PolicyPathKind } from "./policy/files.js";
+export {
+  classifyPolicyPath,
+  FIXTURE_FOLDERS,
+  POLICY_FILE_EXTENSIONS,
+  readsPolicyPath,
+  SKIPPED_POLICY_FOLDERS,
+  skipsPolicyFolder,
+} from "./policy/files.js";
 export type { DocumentOrigin, Located, ParsedDocuments } from "./policy/parse.js";
 // load: celgate documents, manifests, image facts
 export { formatPath, parsePolicyDocuments } from "./policy/parse.js";

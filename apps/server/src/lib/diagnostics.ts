@@ -32,6 +32,7 @@ export const DIAGNOSTIC_STATUS: Readonly<Record<DiagnosticCode, 400 | 422>> = {
   schema: 422,
   "celgate-document": 422,
   "unexpected-policy": 422,
+  "document-in-test-file": 422,
   "duplicate-policy": 422,
   "duplicate-variable": 422,
   "cel-syntax": 422,

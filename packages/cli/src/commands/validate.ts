@@ -19,7 +19,7 @@ export async function validate(argv: string[]): Promise<number> {
     return EXIT.allowed;
   }
   if (positionals.length === 0) throw new InputError("validate: no paths given");
-  const documents = loadDocuments(positionals);
+  const documents = loadDocuments(positionals, { tests: true });
   const compiled = compilePolicySet(documents.policies, { fileLines: (file) => documents.lines.get(file) });
   const diagnostics = [...documents.diagnostics, ...compiled.diagnostics];
   const errors = diagnostics.filter((d) => d.severity !== "warning");

@@ -29,6 +29,8 @@ export const DIAGNOSTIC_CODES = [
   "celgate-document",
   /** A Policy where only exceptions were expected (the CLI's `--exceptions` files). */
   "unexpected-policy",
+  /** A Policy or PolicyException in a test file (`*.test.yaml`), which evaluating never reads. */
+  "document-in-test-file",
   /** Two policies of one set have the same name. */
   "duplicate-policy",
   /** A policy declares a variable twice. */
