@@ -267,6 +267,33 @@ describe("evaluations and idempotency", () => {
     });
   });
 
+  it("refuses a report that breaks the wire schema, naming the field", async () => {
+    // an outcome no version of the engine produces: the old duck check let it through
+    const broken = report("deny");
+    const { fetch } = scripted([
+      json(201, {
+        ...broken,
+        results: [
+          {
+            resource: { apiVersion: "v1", kind: "Pod", name: "p" },
+            policy: "x",
+            severity: "high",
+            action: "deny",
+            outcome: "maybe",
+            violations: [],
+            error: null,
+            exception: null,
+          },
+        ],
+      }),
+    ]);
+    const error = await createClient({ ...fast, fetch })
+      .evaluate({ manifests: "" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).problem.detail).toContain("results.0.outcome");
+  });
+
   it("preflight returns allow and warn reports, throws DeployBlockedError with a summary on deny", async () => {
     const failing = {
       resource: {
