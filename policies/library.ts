@@ -1,7 +1,7 @@
 /**
  * Loads the built-in library for its own tests (psa.test.ts, library.test.ts, docs.test.ts):
- * every Policy and PolicyTest under policies/, skipping `fixtures/` and `testdata/` as the CLI
- * does. Throws if any document does not parse or compile, so a broken policy fails loudly.
+ * every Policy and PolicyTest under policies/, the files chosen by the engine's
+ * `classifyPolicyPath` as the CLI and the service choose them. Throws if any document does not parse or compile, so a broken policy fails loudly.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -13,25 +13,24 @@ import {
   type PolicyDocument,
   type PolicyTestDocument,
   parsePolicyDocuments,
+  readsPolicyPath,
   renderDiagnostic,
+  skipsPolicyFolder,
 } from "@celgate/core";
 
 export type { PolicyDocument };
 
 export const LIBRARY_DIR = fileURLToPath(new URL(".", import.meta.url));
 
-const SKIPPED_DIRS = new Set(["fixtures", "testdata", "node_modules"]);
-
-/** Every *.yaml file of the library, sorted, as absolute paths. */
-export function libraryFiles(dir = LIBRARY_DIR): string[] {
+/** Every document file of the library (policies and tests), sorted, as absolute paths. */
+export function libraryFiles(dir = LIBRARY_DIR, root = dir): string[] {
   const out: string[] = [];
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const entry of entries) {
-    if (entry.name.startsWith(".")) continue;
     const full = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name)) out.push(...libraryFiles(full));
-    } else if (/\.ya?ml$/.test(entry.name)) out.push(full);
+      if (!skipsPolicyFolder(entry.name)) out.push(...libraryFiles(full, root));
+    } else if (entry.isFile() && readsPolicyPath(relative(root, full), { tests: true })) out.push(full);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EvaluationRequestSchema, PaginationQuerySchema, ProblemSchema, parseDuration } from "./index.js";
 
@@ -44,5 +44,17 @@ describe("dependencies", () => {
       };
       expect(Object.keys(json.dependencies ?? {}), pkg).not.toContain("@celgate/core");
     }
+  });
+
+  it("imports the engine only in its type tests, which are not built", () => {
+    const src = new URL("./", import.meta.url);
+    const importers = readdirSync(src)
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .filter((f) => /from "@celgate\/core/.test(readFileSync(new URL(f, src), "utf8")));
+    expect(importers).toEqual([]);
+    const build = JSON.parse(readFileSync(new URL("../tsconfig.build.json", import.meta.url), "utf8")) as {
+      exclude?: string[];
+    };
+    expect(build.exclude).toContain("src/**/*.test.ts");
   });
 });

@@ -55,9 +55,47 @@ export const PolicyVersionSchema = z
 export type PolicyVersion = z.infer<typeof PolicyVersionSchema>;
 export const PolicyVersionListSchema = pageSchema(PolicyVersionSchema, "PolicyVersionList");
 
+/**
+ * Every diagnostic code. The engine (@celgate/core, diagnostics/codes.ts) declares the same
+ * list with a line on each; policies.types.test.ts proves the two equal.
+ */
+export const DIAGNOSTIC_CODES = [
+  "yaml-syntax",
+  "input-limit",
+  "input-nul",
+  "input-unicode",
+  "input-too-large",
+  "binary-input",
+  "not-an-object",
+  "empty",
+  "schema",
+  "celgate-document",
+  "unexpected-policy",
+  "document-in-test-file",
+  "duplicate-policy",
+  "duplicate-variable",
+  "cel-syntax",
+  "cel-type",
+  "cel-unknown-variable",
+  "cel-runtime",
+  "resource",
+  "unknown-policy",
+  "selector-matches-nothing",
+  "image-facts-format",
+  "not-image-scan",
+  "unsupported-version",
+  "image-reference",
+  "limit",
+  "internal",
+  "too-many-problems",
+] as const;
+export const DiagnosticCodeSchema = z.enum(DIAGNOSTIC_CODES).meta({ id: "DiagnosticCode" });
+export type DiagnosticCode = z.infer<typeof DiagnosticCodeSchema>;
+
+/** A problem the engine found in a document: code, message, and where it is. */
 export const DiagnosticSchema = z
   .object({
-    code: z.string(),
+    code: DiagnosticCodeSchema,
     message: z.string(),
     path: z.string().optional(),
     file: z.string().optional(),
@@ -67,6 +105,7 @@ export const DiagnosticSchema = z
     severity: z.enum(["error", "warning"]).optional(),
   })
   .meta({ id: "Diagnostic" });
+export type Diagnostic = z.infer<typeof DiagnosticSchema>;
 
 /** Answer of `POST /v1/policies:validate`: 200 whether or not the documents are valid. */
 export const ValidationResultSchema = z

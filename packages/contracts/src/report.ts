@@ -1,9 +1,25 @@
 import { z } from "zod";
 
-export const OutcomeSchema = z.enum(["pass", "fail", "error", "skip", "waived"]).meta({ id: "Outcome" });
-export const DecisionSchema = z.enum(["allow", "warn", "deny"]).meta({ id: "Decision" });
-export const SeveritySchema = z.enum(["critical", "high", "medium", "low", "info"]).meta({ id: "Severity" });
-export const PolicyActionSchema = z.enum(["deny", "warn", "audit"]).meta({ id: "PolicyAction" });
+// The closed sets of the report model. The engine (@celgate/core, report/types.ts) declares
+// the same arrays; contracts may not import the engine, so engine-agreement.test.ts proves the
+// two equal: a value added on one side only fails `pnpm typecheck`.
+
+/** pass | fail | error | skip | waived: the outcome of one (resource, policy) pair. */
+export const OUTCOMES = ["pass", "fail", "error", "skip", "waived"] as const;
+/** allow | warn | deny: the decision of a whole evaluation. */
+export const DECISIONS = ["allow", "warn", "deny"] as const;
+/** critical | high | medium | low | info: a policy's severity. */
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+/** deny | warn | audit: what a failing policy does to the decision. */
+export const POLICY_ACTIONS = ["deny", "warn", "audit"] as const;
+/** Kinds of report notices (an expired exception, unused image facts, a warning). */
+export const NOTICE_KINDS = ["expired-exception", "unused-image-facts", "warning"] as const;
+
+export const OutcomeSchema = z.enum(OUTCOMES).meta({ id: "Outcome" });
+export const DecisionSchema = z.enum(DECISIONS).meta({ id: "Decision" });
+export const SeveritySchema = z.enum(SEVERITIES).meta({ id: "Severity" });
+export const PolicyActionSchema = z.enum(POLICY_ACTIONS).meta({ id: "PolicyAction" });
+export const NoticeKindSchema = z.enum(NOTICE_KINDS).meta({ id: "NoticeKind" });
 
 export const SourceLocationSchema = z.object({
   file: z.string(),
@@ -37,7 +53,6 @@ export const ResultSchema = z
     error: z.string().nullable(),
     exception: z.string().nullable(),
   })
-  .loose()
   .meta({ id: "Result" });
 
 export const SummarySchema = z
@@ -51,12 +66,14 @@ export const SummarySchema = z
   })
   .meta({ id: "Summary" });
 
-export const ReportNoticeSchema = z.object({
-  kind: z.enum(["expired-exception", "unused-image-facts", "warning"]),
-  message: z.string(),
-  exception: z.string().optional(),
-  image: z.string().optional(),
-});
+export const ReportNoticeSchema = z
+  .object({
+    kind: NoticeKindSchema,
+    message: z.string(),
+    exception: z.string().optional(),
+    image: z.string().optional(),
+  })
+  .meta({ id: "ReportNotice" });
 
 /** The evaluation report: one shape for the CLI's JSON, the API, history and the SDK. */
 export const EvaluationReportSchema = z
@@ -75,5 +92,8 @@ export const EvaluationReportSchema = z
 
 export type Outcome = z.infer<typeof OutcomeSchema>;
 export type Decision = z.infer<typeof DecisionSchema>;
+export type Severity = z.infer<typeof SeveritySchema>;
+export type PolicyAction = z.infer<typeof PolicyActionSchema>;
 export type ReportResult = z.infer<typeof ResultSchema>;
+export type ReportNotice = z.infer<typeof ReportNoticeSchema>;
 export type EvaluationReportWire = z.infer<typeof EvaluationReportSchema>;

@@ -10,6 +10,7 @@ export type { CompiledPolicy, CompiledPolicySet, CompileOptions } from "./compil
 // compile
 export { compilePolicy, compilePolicySet, policySetDigest, subsetOf } from "./compile/compile.js";
 // diagnostics
+export { DIAGNOSTIC_CODES, type DiagnosticCode } from "./diagnostics/codes.js";
 export type { Diagnostic } from "./diagnostics/diagnostic.js";
 export { diagnosticLine, hasErrors, renderDiagnostic } from "./diagnostics/render.js";
 export type { EvaluateInput } from "./evaluate/evaluate.js";
@@ -43,6 +44,15 @@ export { selectPolicies } from "./match/select-policies.js";
 export type { Labels, Selector } from "./match/selector.js";
 // match
 export { parseLabelSelector, selectorMatches } from "./match/selector.js";
+export type { PolicyPathKind } from "./policy/files.js";
+export {
+  classifyPolicyPath,
+  FIXTURE_FOLDERS,
+  POLICY_FILE_EXTENSIONS,
+  readsPolicyPath,
+  SKIPPED_POLICY_FOLDERS,
+  skipsPolicyFolder,
+} from "./policy/files.js";
 export type { DocumentOrigin, Located, ParsedDocuments } from "./policy/parse.js";
 // load: celgate documents, manifests, image facts
 export { formatPath, parsePolicyDocuments } from "./policy/parse.js";
@@ -79,6 +89,8 @@ export {
 export type {
   Decision,
   EvaluationReport,
+  FailurePolicy,
+  NoticeKind,
   Outcome,
   PolicyAction,
   ReportNotice,
@@ -88,6 +100,16 @@ export type {
   SourceLocation,
   Summary,
   Violation,
+  WireReport,
+  WireResult,
+} from "./report/types.js";
+export {
+  DECISIONS,
+  FAILURE_POLICIES,
+  NOTICE_KINDS,
+  OUTCOMES,
+  POLICY_ACTIONS,
+  SEVERITIES,
 } from "./report/types.js";
 export { effectiveNamespace, isClusterScoped, resourceRef } from "./resources/identity.js";
 export type { ParseManifestsOptions } from "./resources/parse.js";

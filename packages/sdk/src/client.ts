@@ -1,3 +1,4 @@
+import { EvaluationReportSchema } from "@celgate/contracts";
 import { ApiError, DeployBlockedError } from "./errors.js";
 import { summarizeReport } from "./summary.js";
 import { type FetchLike, type RequestSpec, send, type TransportOptions } from "./transport.js";
@@ -67,18 +68,15 @@ function pageQuery(q: PageQuery | undefined) {
   return { limit: q?.limit, cursor: q?.cursor };
 }
 
-/** Throws an ApiError when a 2xx answer is not an evaluation report (a proxy's page, say). */
+/**
+ * The answer as an evaluation report, checked against the wire schema. Throws an ApiError
+ * when a 2xx answer is not one (a proxy's page, a service of another version).
+ */
 function expectReport(value: unknown, method: string, url: string, status: number): EvaluationReport {
-  const v = value as Partial<EvaluationReport> | undefined;
-  if (
-    v &&
-    typeof v === "object" &&
-    v.kind === "EvaluationReport" &&
-    typeof v.decision === "string" &&
-    Array.isArray(v.results) &&
-    typeof v.summary === "object"
-  )
-    return v as EvaluationReport;
+  const parsed = EvaluationReportSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue ? ` (${issue.path.join(".") || "the body"}: ${issue.message})` : "";
   throw new ApiError({
     status,
     method,
@@ -87,7 +85,7 @@ function expectReport(value: unknown, method: string, url: string, status: numbe
       type: "about:blank#unexpected-response",
       title: "Unexpected response",
       status,
-      detail: "the answer is not an EvaluationReport; is the base URL that of a celgate service?",
+      detail: `the answer is not an EvaluationReport${where}; is the base URL that of a celgate service?`,
       requestId: "",
     },
   });

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClient } from "./client.js";
 import { ApiError, DeployBlockedError, isApiError, NetworkError } from "./errors.js";
-import { backoff, buildUrl, retryAfterMs } from "./transport.js";
 import { summarizeReport } from "./summary.js";
+import { backoff, buildUrl, retryAfterMs } from "./transport.js";
 
 interface Seen {
   url: string;
@@ -266,6 +266,33 @@ describe("evaluations and idempotency", () => {
       status: 200,
       problem: { title: "Unexpected response" },
     });
+  });
+
+  it("refuses a report that breaks the wire schema, naming the field", async () => {
+    // an outcome no version of the engine produces: the old duck check let it through
+    const broken = report("deny");
+    const { fetch } = scripted([
+      json(201, {
+        ...broken,
+        results: [
+          {
+            resource: { apiVersion: "v1", kind: "Pod", name: "p" },
+            policy: "x",
+            severity: "high",
+            action: "deny",
+            outcome: "maybe",
+            violations: [],
+            error: null,
+            exception: null,
+          },
+        ],
+      }),
+    ]);
+    const error = await createClient({ ...fast, fetch })
+      .evaluate({ manifests: "" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).problem.detail).toContain("results.0.outcome");
   });
 
   it("preflight returns allow and warn reports, throws DeployBlockedError with a summary on deny", async () => {

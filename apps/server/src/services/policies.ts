@@ -10,6 +10,8 @@ import {
   type PolicyDocument,
   parseLabelSelector,
   parsePolicyDocuments,
+  readsPolicyPath,
+  skipsPolicyFolder,
 } from "@celgate/core";
 import { and, asc, desc, eq, lt, max, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
@@ -422,7 +424,11 @@ function toVersion(r: typeof policyVersions.$inferSelect): PolicyVersion {
   };
 }
 
-async function listYamlFiles(dir: string): Promise<string[]> {
+/**
+ * The files of the policy repository that hold policies, in name order: the CLI's set
+ * (`classifyPolicyPath` in core decides), without test files. An absent folder holds none.
+ */
+async function listYamlFiles(dir: string, root = dir): Promise<string[]> {
   const out: string[] = [];
   let entries: import("node:fs").Dirent[];
   try {
@@ -431,13 +437,12 @@ async function listYamlFiles(dir: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return out;
     throw err;
   }
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const path = join(dir, e.name);
+    // which files hold policies is the engine's decision, the same as the CLI's; tests are not read
     if (e.isDirectory()) {
-      // Test fixtures are manifests, not policies.
-      if (e.name === "fixtures" || e.name === "node_modules" || e.name.startsWith(".")) continue;
-      out.push(...(await listYamlFiles(path)));
-    } else if (/\.ya?ml$/.test(e.name) && !/\.test\.|_test\./.test(e.name)) out.push(path);
+      if (!skipsPolicyFolder(e.name)) out.push(...(await listYamlFiles(path, root)));
+    } else if (e.isFile() && readsPolicyPath(relative(root, path), { tests: false })) out.push(path);
   }
   return out;
 }

@@ -194,7 +194,7 @@ export async function checkOnServer(
     serverFailure(url, error);
   }
   // The wire report is the engine's report minus formatter-only fields, which come next.
-  const report = wire as EvaluationReport;
+  const report: EvaluationReport = wire;
   await addPolicyHints(client, report);
   return report;
 }

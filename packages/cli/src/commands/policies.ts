@@ -1,4 +1,4 @@
-import { type PolicyDocument, parseLabelSelector } from "@celgate/core";
+import { type PolicyDocument, parseLabelSelector, policySchema } from "@celgate/core";
 import { paginate } from "@celgate/sdk";
 import yaml from "js-yaml";
 import { oneOf, parseFlags } from "../args.js";
@@ -133,8 +133,13 @@ async function serverEntries(
   const out: PolicyEntry[] = [];
   try {
     for await (const p of paginate((cursor) => client.policies.list({ cursor, limit: 500, select }))) {
-      // The wire schema keeps spec open; the service only stores documents the engine accepted.
-      const document = p.document as unknown as PolicyDocument;
+      // The wire schema keeps spec open; the engine's schema reads it (and refuses what it cannot).
+      const parsed = policySchema.safeParse(p.document);
+      if (!parsed.success)
+        throw new InputError(
+          `the celgate service at ${url} answered policy ${p.name} in a shape this celgate cannot read: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+        );
+      const document: PolicyDocument = parsed.data;
       out.push({
         name: p.name,
         title: document.spec.title ?? null,

@@ -35,7 +35,7 @@ export async function test(argv: string[]): Promise<number> {
     return EXIT.allowed;
   }
   const paths = [...positionals, ...(values.policies ?? [])];
-  const { set, documents } = loadPolicyInputs(paths.length > 0 ? paths : undefined);
+  const { set, documents } = loadPolicyInputs(paths.length > 0 ? paths : undefined, [], { tests: true });
   let tests = documents.tests;
   if (tests.length === 0)
     throw new InputError(`no PolicyTest documents found in ${paths.join(", ") || "the built-in library"}`);

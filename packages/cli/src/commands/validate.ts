@@ -21,7 +21,7 @@ export async function validate(argv: string[]): Promise<number> {
   }
   // like `celgate test`, no path means the built-in library
   const paths = positionals.length > 0 ? positionals : [builtinPolicyDir()];
-  const documents = loadDocuments(paths);
+  const documents = loadDocuments(paths, { tests: true });
   const compiled = compilePolicySet(documents.policies, { fileLines: (file) => documents.lines.get(file) });
   const diagnostics = [...documents.diagnostics, ...compiled.diagnostics];
   const errors = diagnostics.filter((d) => d.severity !== "warning");

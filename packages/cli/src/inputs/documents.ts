@@ -1,19 +1,33 @@
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  classifyPolicyPath,
   type Diagnostic,
   type ExceptionDocument,
   type Located,
   type PolicyDocument,
   type PolicyTestDocument,
   parsePolicyDocuments,
+  readsPolicyPath,
+  skipsPolicyFolder,
 } from "@celgate/core";
 import { InputError } from "../errors.js";
-import { displayName, expand, readText } from "./files.js";
+import { displayName, expand, readText, type WalkFilter } from "./files.js";
 
-/** Folders holding test fixtures (Kubernetes manifests) next to policies; never read as policies. */
-const FIXTURE_DIRS = new Set(["fixtures", "testdata"]);
+/** The engine decides which files of a policy folder hold documents; the CLI only walks. */
+const policyWalk = (tests: boolean): WalkFilter => ({
+  folder: (name) => !skipsPolicyFolder(name),
+  file: (relPath) => readsPolicyPath(relPath, { tests }),
+});
+
+export interface LoadOptions {
+  /**
+   * Read test files (`*.test.yaml`...) too: `celgate test` and `validate` want them; evaluating
+   * does not, and skipping them saves most of the time spent loading the built-in library.
+   */
+  tests?: boolean;
+}
 
 export interface LoadedDocuments {
   policies: Located<PolicyDocument>[];
@@ -25,14 +39,17 @@ export interface LoadedDocuments {
 }
 
 /**
- * Reads celgate documents (policies, exceptions, tests) from files and folders. Folders are
- * walked recursively for *.yaml, *.yml and *.json, skipping `fixtures/` and `testdata/`.
- * Throws InputError for a path that does not exist; document problems come back as diagnostics.
+ * Reads celgate documents (policies, exceptions, and tests when `options.tests`) from files and
+ * folders. Folders are walked recursively; which files are read is the engine's decision
+ * (`classifyPolicyPath`: *.yaml, *.yml and *.json, not below `fixtures/`, `testdata/` or hidden
+ * folders, test files only when tests are wanted), the same as the service's repository sync.
+ * A file named on its own is read whatever its name. Throws InputError for a path that does not
+ * exist; document problems come back as diagnostics.
  */
-export function loadDocuments(paths: readonly string[]): LoadedDocuments {
+export function loadDocuments(paths: readonly string[], options: LoadOptions = {}): LoadedDocuments {
   const out: LoadedDocuments = { policies: [], exceptions: [], tests: [], diagnostics: [], lines: new Map() };
   for (const path of paths) {
-    for (const file of expand(path, FIXTURE_DIRS)) {
+    for (const file of expand(path, policyWalk(options.tests ?? false))) {
       const name = displayName(file);
       const text = readText(file);
       out.lines.set(name, text.split(/\r?\n/));
@@ -41,6 +58,16 @@ export function loadDocuments(paths: readonly string[]): LoadedDocuments {
       out.exceptions.push(...parsed.located.exceptions);
       out.tests.push(...parsed.located.tests);
       out.diagnostics.push(...parsed.diagnostics);
+      const misplaced = [...parsed.located.policies, ...parsed.located.exceptions][0];
+      if (misplaced && classifyPolicyPath(basename(file)) === "tests") {
+        // evaluating never reads test files, so a policy there would silently not apply
+        out.diagnostics.push({
+          code: "document-in-test-file",
+          message: `${misplaced.doc.kind} ${misplaced.doc.metadata.name} is in a test file, which check and the service do not read; move it to a file not named *.test.* or *_test.*`,
+          file: name,
+          ...(misplaced.origin.position ? { line: misplaced.origin.position([])?.line } : {}),
+        });
+      }
       if (
         parsed.diagnostics.length === 0 &&
         parsed.located.policies.length + parsed.located.exceptions.length + parsed.located.tests.length === 0

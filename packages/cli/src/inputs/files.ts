@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { extname, join, relative } from "node:path";
+import { basename, extname, join, relative } from "node:path";
 import { type InputLimits, inputLimitsFromEnv } from "@celgate/core";
 import { InputError } from "../errors.js";
 
@@ -38,12 +38,26 @@ export function readInputs(
   return files;
 }
 
+/** Which entries a folder walk keeps. */
+export interface WalkFilter {
+  /** Whether to walk into the folder of this name. */
+  folder(name: string): boolean;
+  /** Whether to keep the file at this path, relative to the folder walked. */
+  file(relPath: string): boolean;
+}
+
+/** Manifests: every *.yaml, *.yml and *.json file, skipping hidden entries and node_modules. */
+export const MANIFEST_WALK: WalkFilter = {
+  folder: (name) => !name.startsWith(".") && name !== "node_modules",
+  file: (relPath) => !basename(relPath).startsWith(".") && EXTENSIONS.has(extname(relPath).toLowerCase()),
+};
+
 /**
- * Files under a path: the file itself, or every *.yaml, *.yml and *.json file below a folder,
- * in name order, skipping hidden folders, node_modules and any folder named in `skipDirs`.
- * Throws InputError for a path that does not exist.
+ * Files under a path: the file itself (whatever its name), or the files below a folder that
+ * `filter` keeps, in name order (manifests by default). Throws InputError for a path that does
+ * not exist.
  */
-export function expand(path: string, skipDirs: ReadonlySet<string> = new Set()): string[] {
+export function expand(path: string, filter: WalkFilter = MANIFEST_WALK): string[] {
   let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(path);
@@ -56,11 +70,10 @@ export function expand(path: string, skipDirs: ReadonlySet<string> = new Set()):
   const walk = (dir: string) => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const entry of entries) {
-      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!skipDirs.has(entry.name)) walk(full);
-      } else if (entry.isFile() && EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(full);
+        if (filter.folder(entry.name)) walk(full);
+      } else if (entry.isFile() && filter.file(relative(path, full))) out.push(full);
     }
   };
   walk(path);

@@ -7,7 +7,7 @@ import {
   renderDiagnostic,
 } from "@celgate/core";
 import { InputError } from "../errors.js";
-import { builtinPolicyDir, type LoadedDocuments, loadDocuments } from "./documents.js";
+import { builtinPolicyDir, type LoadedDocuments, type LoadOptions, loadDocuments } from "./documents.js";
 
 export interface PolicyInputs {
   set: CompiledPolicySet;
@@ -18,15 +18,16 @@ export interface PolicyInputs {
 
 /**
  * Loads and compiles the policies (the built-in library when no path is given) and the
- * exceptions. Any error in any file is an InputError carrying every diagnostic rendered with
+ * exceptions; test files only when `options.tests` (see loadDocuments). Any error in any file is an InputError carrying every diagnostic rendered with
  * file:line:col and a caret.
  */
 export function loadPolicyInputs(
   policyPaths: readonly string[] | undefined,
   exceptionPaths: readonly string[] = [],
+  options: LoadOptions = {},
 ): PolicyInputs {
   const paths = policyPaths && policyPaths.length > 0 ? policyPaths : [builtinPolicyDir()];
-  const documents = loadDocuments(paths);
+  const documents = loadDocuments(paths, options);
   if (exceptionPaths.length > 0) {
     const extra = loadDocuments(exceptionPaths);
     documents.exceptions.push(...extra.exceptions);

@@ -1,9 +1,10 @@
 import { CEL_VARIABLES, celEnvironment, type ParsedExpression } from "../cel/environment.js";
+import type { DiagnosticCode } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { expressionPosition } from "../policy/expression-position.js";
 import { type DocumentOrigin, formatPath, type Located } from "../policy/parse.js";
 import type { PolicyDocument, PolicyMatch } from "../policy/schema.js";
-import type { PolicyAction, Severity } from "../report/types.js";
+import type { FailurePolicy, PolicyAction, Severity } from "../report/types.js";
 import { canonicalJson, sha256Hex } from "../util/sha256.js";
 import { ENGINE_VERSION } from "../version.js";
 import { functionsCalled, identifiersOf, variableReferences } from "./ast.js";
@@ -48,7 +49,7 @@ export interface CompiledPolicy {
   title?: string;
   severity: Severity;
   action: PolicyAction;
-  failurePolicy: "Fail" | "Ignore";
+  failurePolicy: FailurePolicy;
   remediation?: string;
   match?: PolicyMatch;
   params: Record<string, unknown>;
@@ -165,7 +166,7 @@ export function compilePolicy(
     want: "bool" | "string" | "any",
   ): CompiledExpression | undefined => {
     const pathText = formatPath(path);
-    const report = (message: string, offset: number, code: string) => {
+    const report = (message: string, offset: number, code: DiagnosticCode) => {
       const base = origin?.position?.(path);
       const at = expressionPosition(base, source, offset, lines ?? []) ?? base;
       diagnostics.push({

@@ -1,10 +1,12 @@
+import type { DiagnosticCode } from "./codes.js";
+
 /**
  * A problem found in an input, as a value. Parsing and compiling collect these rather than
  * throw, so every problem of a file is reported at once.
  */
 export interface Diagnostic {
-  /** Stable machine code, e.g. `yaml-syntax`, `schema`, `cel-syntax`, `cel-type`. */
-  code: string;
+  /** Stable machine code, one of a closed set (`DIAGNOSTIC_CODES`): `yaml-syntax`, `schema`, `cel-type`... */
+  code: DiagnosticCode;
   message: string;
   /** Document path of the offending field, e.g. `spec.validations[0].expression`. */
   path?: string;

@@ -95,7 +95,7 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
     if (!result.success) {
       const found = result.error.issues.map((issue) => {
         const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-        return { code: "schema", message: issueMessage(issue), path: formatPath(path), ...at(path) };
+        return { code: "schema" as const, message: issueMessage(issue), path: formatPath(path), ...at(path) };
       });
       // by position; at the same position an unknown field first, since it usually explains the rest
       const rank = (d: { message: string }) => (d.message.startsWith("unknown field") ? 0 : 1);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FAILURE_POLICIES, OUTCOMES, POLICY_ACTIONS, SEVERITIES } from "../report/types.js";
 
 /** The API version every celgate document carries. */
 export const API_VERSION = "celgate.dev/v1";
@@ -73,9 +74,9 @@ export const policySchema = z.strictObject({
   spec: z.strictObject({
     title: z.string().optional(),
     description: z.string().optional(),
-    severity: z.enum(["critical", "high", "medium", "low", "info"]).default("medium"),
-    action: z.enum(["deny", "warn", "audit"]).default("deny"),
-    failurePolicy: z.enum(["Fail", "Ignore"]).default("Fail"),
+    severity: z.enum(SEVERITIES).default("medium"),
+    action: z.enum(POLICY_ACTIONS).default("deny"),
+    failurePolicy: z.enum(FAILURE_POLICIES).default("Fail"),
     remediation: z.string().optional(),
     references: z.array(z.string()).optional(),
     match: policyMatchSchema.optional(),
@@ -125,7 +126,7 @@ export type ExceptionDocument = z.infer<typeof exceptionSchema>;
 export const testCaseSchema = z
   .strictObject({
     name: z.string().min(1),
-    expect: z.enum(["pass", "fail", "skip", "error", "waived"]),
+    expect: z.enum(OUTCOMES),
     resource: z.record(z.string(), z.unknown()).optional(),
     file: z.string().optional(),
     images: z.array(z.unknown()).optional(),

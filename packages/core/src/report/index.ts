@@ -22,6 +22,7 @@ export { buildReport, decide, resourceKey, sortResults, summarise, toWireReport 
 export type {
   Decision,
   EvaluationReport,
+  NoticeKind,
   Outcome,
   PolicyAction,
   ReportNotice,
@@ -31,5 +32,7 @@ export type {
   SourceLocation,
   Summary,
   Violation,
+  WireReport,
+  WireResult,
 } from "./types.js";
-export { OUTCOMES, SEVERITIES } from "./types.js";
+export { DECISIONS, FAILURE_POLICIES, NOTICE_KINDS, OUTCOMES, POLICY_ACTIONS, SEVERITIES } from "./types.js";

@@ -1,15 +1,17 @@
 import type {
   Decision,
   EvaluationReport,
+  FailurePolicy,
   Outcome,
   ReportNotice,
   ResourceRef,
   Result,
   Summary,
+  WireReport,
+  WireResult,
 } from "./types.js";
 
-/** What an evaluation error of a policy counts as: `Fail` (the default) or nothing (`Ignore`). */
-export type FailurePolicy = "Fail" | "Ignore";
+export type { FailurePolicy };
 
 /** The part of a result the decision depends on; `failurePolicy` defaults to `Fail`. */
 export type DecisionInput = Pick<Result, "outcome" | "action"> & { failurePolicy?: FailurePolicy };
@@ -141,8 +143,8 @@ export function buildReport(input: BuildReportInput): EvaluationReport {
  * The report as it goes on the wire: keys in contract order, the formatter-only fields
  * (`remediation`, `title`) of results dropped, absent optional fields left out. Never throws.
  */
-export function toWireReport(report: EvaluationReport): EvaluationReport {
-  const wire: EvaluationReport = {
+export function toWireReport(report: EvaluationReport): WireReport {
+  const wire: WireReport = {
     apiVersion: report.apiVersion,
     kind: report.kind,
     ...(report.id === undefined ? {} : { id: report.id }),
@@ -170,7 +172,7 @@ export function toWireReport(report: EvaluationReport): EvaluationReport {
   return wire;
 }
 
-function toWireResult(result: Result): Result {
+function toWireResult(result: Result): WireResult {
   const { resource } = result;
   return {
     resource: {

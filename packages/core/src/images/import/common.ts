@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { DiagnosticCode } from "../../diagnostics/codes.js";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 
 /**
@@ -30,7 +31,7 @@ export class DiagnosticSink {
   }
 
   add(
-    code: string,
+    code: DiagnosticCode,
     message: string,
     path: readonly PathSegment[],
     severity: "error" | "warning" = "error",

@@ -1,0 +1,60 @@
+// The wire model and the engine's model are declared twice, once here (zod, for the service and
+// the SDK) and once in @celgate/core (TypeScript, for the engine), because contracts may not
+// depend on the engine. These type tests prove the two equal, so a field or a value added on
+// one side only fails `pnpm typecheck`. @celgate/core is a devDependency of this package, for
+// this file only.
+import type * as core from "@celgate/core";
+import { describe, expectTypeOf, it } from "vitest";
+import type { z } from "zod";
+import type * as wire from "./index.js";
+
+type Wire<T extends z.ZodType> = z.infer<T>;
+
+describe("the wire model equals the engine's", () => {
+  it("has the same closed sets, value for value and in the same order", () => {
+    expectTypeOf<typeof wire.OUTCOMES>().toEqualTypeOf<typeof core.OUTCOMES>();
+    expectTypeOf<typeof wire.DECISIONS>().toEqualTypeOf<typeof core.DECISIONS>();
+    expectTypeOf<typeof wire.SEVERITIES>().toEqualTypeOf<typeof core.SEVERITIES>();
+    expectTypeOf<typeof wire.POLICY_ACTIONS>().toEqualTypeOf<typeof core.POLICY_ACTIONS>();
+    expectTypeOf<typeof wire.NOTICE_KINDS>().toEqualTypeOf<typeof core.NOTICE_KINDS>();
+    expectTypeOf<typeof wire.DIAGNOSTIC_CODES>().toEqualTypeOf<typeof core.DIAGNOSTIC_CODES>();
+
+    expectTypeOf<Wire<typeof wire.OutcomeSchema>>().toEqualTypeOf<core.Outcome>();
+    expectTypeOf<Wire<typeof wire.DecisionSchema>>().toEqualTypeOf<core.Decision>();
+    expectTypeOf<Wire<typeof wire.SeveritySchema>>().toEqualTypeOf<core.Severity>();
+    expectTypeOf<Wire<typeof wire.PolicyActionSchema>>().toEqualTypeOf<core.PolicyAction>();
+    expectTypeOf<Wire<typeof wire.NoticeKindSchema>>().toEqualTypeOf<core.NoticeKind>();
+    expectTypeOf<Wire<typeof wire.DiagnosticCodeSchema>>().toEqualTypeOf<core.DiagnosticCode>();
+  });
+
+  it("has the same report, result by result", () => {
+    expectTypeOf<Wire<typeof wire.SourceLocationSchema>>().toEqualTypeOf<core.SourceLocation>();
+    expectTypeOf<Wire<typeof wire.ResourceRefSchema>>().toEqualTypeOf<core.ResourceRef>();
+    expectTypeOf<Wire<typeof wire.ViolationSchema>>().toEqualTypeOf<core.Violation>();
+    expectTypeOf<Wire<typeof wire.ResultSchema>>().toEqualTypeOf<core.WireResult>();
+    expectTypeOf<Wire<typeof wire.SummarySchema>>().toEqualTypeOf<core.Summary>();
+    expectTypeOf<Wire<typeof wire.ReportNoticeSchema>>().toEqualTypeOf<core.ReportNotice>();
+    expectTypeOf<Wire<typeof wire.EvaluationReportSchema>>().toEqualTypeOf<core.WireReport>();
+    // what the CLI's --server path receives, it can format as a local report
+    expectTypeOf<core.WireReport>().toExtend<core.EvaluationReport>();
+  });
+
+  it("has the same diagnostics, and problem errors can carry their codes", () => {
+    expectTypeOf<Wire<typeof wire.DiagnosticSchema>>().toEqualTypeOf<core.Diagnostic>();
+    expectTypeOf<core.DiagnosticCode>().toExtend<NonNullable<wire.ProblemFieldError["code"]>>();
+    type Located = Pick<core.Diagnostic, "path" | "message" | "line" | "column">;
+    expectTypeOf<Located>().toEqualTypeOf<
+      Pick<wire.ProblemFieldError, "path" | "message" | "line" | "column">
+    >();
+  });
+
+  it("has policy and exception documents the engine's documents fit", () => {
+    type Head<T extends { apiVersion: unknown; kind: unknown }> = Pick<T, "apiVersion" | "kind">;
+    expectTypeOf<Head<Wire<typeof wire.PolicyDocumentSchema>>>().toEqualTypeOf<Head<core.PolicyDocument>>();
+    expectTypeOf<Head<Wire<typeof wire.ExceptionDocumentSchema>>>().toEqualTypeOf<
+      Head<core.ExceptionDocument>
+    >();
+    expectTypeOf<core.PolicyDocument>().toExtend<z.input<typeof wire.PolicyDocumentSchema>>();
+    expectTypeOf<core.ExceptionDocument>().toExtend<z.input<typeof wire.ExceptionDocumentSchema>>();
+  });
+});
