@@ -158,6 +158,10 @@ describe("evaluate", () => {
       "p/c-conditional/skip",
     ]);
     expect(all.summary).toEqual(report.summary);
+    const failing = run(set, { resources, omitPassing: true });
+    expect(pairs(failing)).toEqual(["web/a-all/fail", "p/a-all/fail"]);
+    expect(failing.summary).toEqual(report.summary);
+    expect(failing.decision).toBe(report.decision);
   });
 
   it("an internal failure midway keeps what was decided and turns every later pair into an error", () => {

@@ -34,6 +34,11 @@ export interface EvaluateInput {
   now?: Date;
   includeSkipped?: boolean;
   /**
+   * Leave passing pairs out of `results` (they are still counted in `summary.pass`): for
+   * callers that only want what needs attention, and to keep a large report small.
+   */
+  omitPassing?: boolean;
+  /**
    * Label selector over policy labels (`pss in (baseline,restricted)`), parsed once by the
    * caller with `parseLabelSelector`. A selector that matches no policy, or a name in
    * `policies` that is not in the set, is an input error: check with `selectPolicies` first.
@@ -73,10 +78,13 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
   const includeSkipped = input.includeSkipped === true;
   // Results come out of the loop in report order (resource index, then policy index: compiled
   // sets are in name order), so no sort is needed. Skipped pairs are only counted, unless listed.
+  const omitPassing = input.omitPassing === true;
   const results: Result[] = [];
   let skipped = 0;
+  let passed = 0;
   const keep = (result: Result) => {
     if (result.outcome === "skip" && !includeSkipped) skipped++;
+    else if (result.outcome === "pass" && omitPassing) passed++;
     else results.push(result);
   };
   // how far the loop got, for the internal-error path: pairs before it have been decided
@@ -154,7 +162,7 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
   return buildReport({
     results,
     ordered: true,
-    skipped,
+    omitted: { skip: skipped, pass: passed },
     resources: input.resources.map((r) => r.ref),
     policySet: { digest: evaluated.digest, policies: policies.length },
     evaluatedAt: now.toISOString(),

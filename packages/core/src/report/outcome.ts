@@ -98,10 +98,11 @@ export interface BuildReportInput {
   /** Every (resource, policy) pair evaluated, skips included unless counted in `skipped`. */
   results: readonly Result[];
   /**
-   * Skipped pairs left out of `results` (counted in the summary only). Callers that pass
-   * them this way cannot list them: `includeSkipped` lists the skips found in `results`.
+   * Pairs evaluated but left out of `results`, by outcome (skips, passes a caller does not
+   * want listed): counted in the summary only. `includeSkipped` lists the skips that are in
+   * `results`; it cannot list those counted here.
    */
-  skipped?: number;
+  omitted?: Partial<Record<Outcome, number>>;
   /**
    * `results` are already in report order (by resource in `resources` order, then policy
    * name), as evaluate() produces them: no sort.
@@ -140,7 +141,8 @@ export function buildReport(input: BuildReportInput): EvaluationReport {
     })(),
   );
   const summary = summarise(sorted, input.resources.length);
-  summary.skip += input.skipped ?? 0;
+  for (const outcome of Object.keys(input.omitted ?? {}) as Outcome[])
+    summary[outcome] += input.omitted?.[outcome] ?? 0;
   const listed = input.includeSkipped || !sorted.some((result) => result.outcome === "skip");
   const report: EvaluationReport = {
     apiVersion: "celgate.dev/v1",
@@ -189,7 +191,8 @@ export function toWireReport(report: EvaluationReport): EvaluationReport {
   return wire;
 }
 
-function toWireResult(result: Result): Result {
+/** One result as it goes on the wire (see toWireReport). Never throws. */
+export function toWireResult(result: Result): Result {
   const { resource } = result;
   return {
     resource: {
