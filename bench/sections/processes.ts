@@ -98,9 +98,23 @@ export function processSection(options: ProcessOptions): Record<string, unknown>
       writeFileSync(file, generateBundle(size).yaml);
       files.set(size, file);
     }
-    const check = (file: string) => ["--require", preload, cli, "check", "-o", "json", "--fail-on", "never", file];
+    const check = (file: string) => [
+      "--require",
+      preload,
+      cli,
+      "check",
+      "-o",
+      "json",
+      "--fail-on",
+      "never",
+      file,
+    ];
     const cases: { label: string; args: string[]; env?: Record<string, string> }[] = [
-      { label: "parse only: one Pod", args: ["--require", preload, parseOnly, pod], env: { BENCH_JS_YAML: jsYaml } },
+      {
+        label: "parse only: one Pod",
+        args: ["--require", preload, parseOnly, pod],
+        env: { BENCH_JS_YAML: jsYaml },
+      },
       {
         label: "parse only: 1,000 workloads",
         args: ["--require", preload, parseOnly, files.get(1_000)!],
@@ -115,7 +129,9 @@ export function processSection(options: ProcessOptions): Record<string, unknown>
     ];
     // one untimed run each: the file cache and the policy cache (when on) are warm for all alike
     for (const c of cases) run(c.args, c.env);
-    const samples = new Map<string, { ms: number[]; rss: number }>(cases.map((c) => [c.label, { ms: [], rss: 0 }]));
+    const samples = new Map<string, { ms: number[]; rss: number }>(
+      cases.map((c) => [c.label, { ms: [], rss: 0 }]),
+    );
     for (let round = 0; round < options.rounds; round++) {
       options.progress(`processes, round ${round + 1} of ${options.rounds}`);
       for (const c of cases) {

@@ -145,7 +145,12 @@ describe("evaluate", () => {
     const pairs = (report: ReturnType<typeof run>) =>
       report.results.map((r) => `${r.resource.name}/${r.policy}/${r.outcome}`);
     const report = run(set, { resources });
-    expect(pairs(report)).toEqual(["web/a-all/fail", "web/c-conditional/pass", "p/a-all/fail", "p/b-pods/pass"]);
+    expect(pairs(report)).toEqual([
+      "web/a-all/fail",
+      "web/c-conditional/pass",
+      "p/a-all/fail",
+      "p/b-pods/pass",
+    ]);
     // one skip by match (b-pods on the Service), one by matchCondition (c-conditional on p)
     expect(report.summary).toMatchObject({ pass: 2, fail: 2, skip: 2 });
     const all = run(set, { resources, includeSkipped: true });
@@ -166,7 +171,8 @@ describe("evaluate", () => {
 
   it("an internal failure midway keeps what was decided and turns every later pair into an error", () => {
     const { set } = policies(
-      policy("a", "validations:\n  - expression: 'true'") + policy("b", "validations:\n  - expression: 'true'"),
+      policy("a", "validations:\n  - expression: 'true'") +
+        policy("b", "validations:\n  - expression: 'true'"),
     );
     const resources = manifests(
       "apiVersion: v1\nkind: X\nmetadata: {name: one}\n---\napiVersion: v1\nkind: X\nmetadata: {name: two}\n",
