@@ -114,7 +114,9 @@ export async function check(argv: string[]): Promise<number> {
     // the service lists every result; passing ones are dropped here, the summary keeps them
     if (omitPassing) report = { ...report, results: report.results.filter((r) => r.outcome !== "pass") };
   } else {
-    const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? []);
+    const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? [], {
+      forEvaluation: true,
+    });
     // a typo in --select must not turn into a silent allow: the service's check, from core
     const { problems } = selectPolicies(set, { select: selector });
     if (problems.length > 0) throw new InputError(`--select: ${problems.map((p) => p.message).join("; ")}`);

@@ -10,7 +10,7 @@ import {
   parsePolicyDocuments,
 } from "@celgate/core";
 import { InputError } from "../errors.js";
-import { displayName, expand, readText } from "./files.js";
+import { displayName, expand, type InputFile, readText } from "./files.js";
 
 /** Folders holding test fixtures (Kubernetes manifests) next to policies; never read as policies. */
 const FIXTURE_DIRS = new Set(["fixtures", "testdata"]);
@@ -29,29 +29,55 @@ export interface LoadedDocuments {
  * walked recursively for *.yaml, *.yml and *.json, skipping `fixtures/` and `testdata/`.
  * Throws InputError for a path that does not exist; document problems come back as diagnostics.
  */
-export function loadDocuments(paths: readonly string[]): LoadedDocuments {
-  const out: LoadedDocuments = { policies: [], exceptions: [], tests: [], diagnostics: [], lines: new Map() };
+export function loadDocuments(paths: readonly string[], options: DocumentFileOptions = {}): LoadedDocuments {
+  return parseDocumentFiles(readDocumentFiles(paths, options));
+}
+
+export interface DocumentFileOptions {
+  /**
+   * False when only policies and exceptions are wanted (`check`): a `*.test.*` file in which
+   * no `kind: Policy` or `kind: PolicyException` appears is not read, as it can hold only tests.
+   */
+  tests?: boolean;
+}
+
+const TEST_FILE = /\.test\.(ya?ml|json)$/;
+// a Policy or PolicyException kind anywhere in the text, block or flow style, quoted or not
+const POLICY_KIND = /\bkind["']?\s*:\s*["']?(Policy|PolicyException)["']?\s*(?:[,}#]|$)/m;
+
+/** The files `loadDocuments` parses, read (see loadDocuments). Throws InputError as it does. */
+export function readDocumentFiles(paths: readonly string[], options: DocumentFileOptions = {}): InputFile[] {
+  const files: InputFile[] = [];
   for (const path of paths) {
     for (const file of expand(path, FIXTURE_DIRS)) {
-      const name = displayName(file);
       const text = readText(file);
-      out.lines.set(name, text.split(/\r?\n/));
-      const parsed = parsePolicyDocuments(text, name);
-      out.policies.push(...parsed.located.policies);
-      out.exceptions.push(...parsed.located.exceptions);
-      out.tests.push(...parsed.located.tests);
-      out.diagnostics.push(...parsed.diagnostics);
-      if (
-        parsed.diagnostics.length === 0 &&
-        parsed.located.policies.length + parsed.located.exceptions.length + parsed.located.tests.length === 0
-      ) {
-        out.diagnostics.push({
-          code: "empty",
-          message: "file holds no celgate documents",
-          file: name,
-          severity: "warning",
-        });
-      }
+      if (options.tests === false && TEST_FILE.test(file) && !POLICY_KIND.test(text)) continue;
+      files.push({ name: displayName(file), text });
+    }
+  }
+  return files;
+}
+
+/** Parses files read by `readDocumentFiles`; every problem is a diagnostic. Never throws. */
+export function parseDocumentFiles(files: readonly InputFile[]): LoadedDocuments {
+  const out: LoadedDocuments = { policies: [], exceptions: [], tests: [], diagnostics: [], lines: new Map() };
+  for (const { name, text } of files) {
+    out.lines.set(name, text.split(/\r?\n/));
+    const parsed = parsePolicyDocuments(text, name);
+    out.policies.push(...parsed.located.policies);
+    out.exceptions.push(...parsed.located.exceptions);
+    out.tests.push(...parsed.located.tests);
+    out.diagnostics.push(...parsed.diagnostics);
+    if (
+      parsed.diagnostics.length === 0 &&
+      parsed.located.policies.length + parsed.located.exceptions.length + parsed.located.tests.length === 0
+    ) {
+      out.diagnostics.push({
+        code: "empty",
+        message: "file holds no celgate documents",
+        file: name,
+        severity: "warning",
+      });
     }
   }
   return out;
