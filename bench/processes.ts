@@ -1,9 +1,9 @@
 /**
  * Sections (a) and (d) of `pnpm bench` on their own, for comparing two builds of the CLI:
  *
- *   node --import tsx bench/processes.ts [--cli path/to/main.js] [--rounds N] [--sizes 100,1000]
+ *   node --import tsx bench/processes.ts [--cli main.js] [--baseline other/main.js] [--rounds N] [--sizes 100,1000]
  *
- * Environment variables given to the CLI: CELGATE_CACHE (e.g. `off`) is passed through.
+ * With --baseline, that build's checks run interleaved with this one's (rows marked "baseline").
  */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,7 @@ import { processSection } from "./sections/processes.js";
 const { values } = parseArgs({
   options: {
     cli: { type: "string" },
+    baseline: { type: "string" },
     rounds: { type: "string", default: "5" },
     sizes: { type: "string", default: "100,1000,10000" },
   },
@@ -21,6 +22,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const figures = processSection({
   repo,
   ...(values.cli ? { cli: resolve(values.cli) } : {}),
+  ...(values.baseline ? { baseline: resolve(values.baseline) } : {}),
   rounds: Number(values.rounds),
   sizes: values.sizes.split(",").map(Number),
   print: (text) => process.stdout.write(`${text}\n`),

@@ -24,8 +24,8 @@ export interface ProcessOptions {
   rounds: number;
   /** Workload counts for (d). */
   sizes: readonly number[];
-  /** Extra environment for the CLI (e.g. CELGATE_CACHE=off for a cold policy load). */
-  env?: Record<string, string>;
+  /** Another build of the CLI to run alongside, interleaved (its rows are marked "baseline"). */
+  baseline?: string;
   print(text: string): void;
   progress(text: string): void;
 }
@@ -98,10 +98,12 @@ export function processSection(options: ProcessOptions): Record<string, unknown>
       writeFileSync(file, generateBundle(size).yaml);
       files.set(size, file);
     }
-    const check = (file: string) => [
+    // the policy cache in a folder of its own: warmed by the untimed first run of each case
+    const env = { CELGATE_CACHE_DIR: join(dir, "cache") };
+    const check = (file: string, main = cli) => [
       "--require",
       preload,
-      cli,
+      main,
       "check",
       "-o",
       "json",
@@ -120,12 +122,23 @@ export function processSection(options: ProcessOptions): Record<string, unknown>
         args: ["--require", preload, parseOnly, files.get(1_000)!],
         env: { BENCH_JS_YAML: jsYaml },
       },
-      { label: "check: one Pod", args: check(pod), env: options.env },
+      { label: "check: one Pod, policy cache off", args: check(pod), env: { ...env, CELGATE_CACHE: "off" } },
+      { label: "check: one Pod", args: check(pod), env },
       ...sizes.map((size) => ({
         label: `check: ${num(size)} workloads`,
         args: check(files.get(size)!),
-        env: options.env,
+        env,
       })),
+      ...(options.baseline
+        ? [
+            { label: "baseline check: one Pod", args: check(pod, options.baseline), env },
+            ...sizes.map((size) => ({
+              label: `baseline check: ${num(size)} workloads`,
+              args: check(files.get(size)!, options.baseline),
+              env,
+            })),
+          ]
+        : []),
     ];
     // one untimed run each: the file cache and the policy cache (when on) are warm for all alike
     for (const c of cases) run(c.args, c.env);
@@ -188,7 +201,12 @@ export function processSection(options: ProcessOptions): Record<string, unknown>
           `over a one-Pod check (median), peak RSS ${mib(result.find((r) => r.label === `check: ${num(size)} workloads`)!.peakRssBytes)}`,
       );
     }
-    return { cases: result, ratioA, cli, env: options.env ?? {} };
+    const cold = by("check: one Pod, policy cache off");
+    options.print(
+      `  warm start: a one-Pod check with the policy cache ${ms(onePod.minMs)} / ${ms(onePod.medianMs)} ms ` +
+        `(min / median), without it ${ms(cold.minMs)} / ${ms(cold.medianMs)} ms`,
+    );
+    return { cases: result, ratioA, cli, baseline: options.baseline };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
