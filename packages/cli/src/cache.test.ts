@@ -81,7 +81,7 @@ describe("readCache and writeCache", () => {
     writeFileSync(file, good.subarray(0, good.length - 3));
     expect(readCache(key, store)).toBeUndefined();
     const flipped = Buffer.from(good);
-    flipped[flipped.length - 1] ^= 0xff;
+    flipped[flipped.length - 1] = (flipped[flipped.length - 1] ?? 0) ^ 0xff;
     writeFileSync(file, flipped);
     expect(readCache(key, store)).toBeUndefined();
     writeFileSync(file, "garbage");
