@@ -75,9 +75,10 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
   const policies = evaluated.policies;
   const { live, notices: expired } = liveExceptions(input.exceptions ?? [], now);
   notices.push(...expired);
-  const includeSkipped = input.includeSkipped === true;
   // Results come out of the loop in report order (resource index, then policy index: compiled
-  // sets are in name order), so no sort is needed. Skipped pairs are only counted, unless listed.
+  // sets are in name order), so no sort is needed. Skipped pairs are only counted, unless
+  // listed; passing pairs too with omitPassing.
+  const includeSkipped = input.includeSkipped === true;
   const omitPassing = input.omitPassing === true;
   const results: Result[] = [];
   let skipped = 0;
@@ -161,7 +162,8 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
   }
   return buildReport({
     results,
-    ordered: true,
+    // compiled sets are in name order; a set made another way is sorted as before
+    ordered: policies.every((p, i) => i === 0 || policies[i - 1]!.name < p.name),
     omitted: { skip: skipped, pass: passed },
     resources: input.resources.map((r) => r.ref),
     policySet: { digest: evaluated.digest, policies: policies.length },
