@@ -4,7 +4,7 @@
  * bench/results/<timestamp>.json. bench/README.md says what each figure means.
  *
  *   node --expose-gc --conditions=source --import tsx bench/run.ts
- *        [--quick] [--no-profile] [--no-service] [--policies <dir>]
+ *        [--quick] [--no-profile] [--no-service] [--no-processes] [--policies <dir>]
  *
  * No figure is asserted anywhere: timings depend on the machine.
  */
@@ -24,6 +24,7 @@ import { heading, mib, num } from "./lib/table.js";
 import { compileSection } from "./sections/compile.js";
 import { evaluationSection } from "./sections/evaluation.js";
 import { memorySection } from "./sections/memory.js";
+import { processSection } from "./sections/processes.js";
 import { profileSection } from "./sections/profile.js";
 import { rulesSection } from "./sections/rules.js";
 import { serviceSection } from "./sections/service.js";
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     "no-profile": { type: "boolean", default: false },
     "no-service": { type: "boolean", default: false },
+    "no-processes": { type: "boolean", default: false },
     policies: { type: "string" },
   },
 });
@@ -196,6 +198,22 @@ async function main(): Promise<void> {
     json.service = { available: false, reason: "--no-service" };
   } else {
     json.service = (await section("service", "6. Service", () => serviceSection(ctx))) ?? json.service;
+  }
+
+  if (args["no-processes"]) {
+    ctx.print(heading("7. Whole processes"));
+    ctx.print("  process bench: skipped (--no-processes)");
+  } else {
+    json.processes =
+      (await section("processes", "7. Whole processes: celgate check, cold, as a user runs it", () =>
+        processSection({
+          repo,
+          rounds: quick ? 1 : 5,
+          sizes: quick ? [100, 1_000] : [100, 1_000, 10_000],
+          print: ctx.print,
+          progress,
+        }),
+      )) ?? json.processes;
   }
 
   const totalSeconds = (performance.now() - wallStart) / 1000;

@@ -136,6 +136,31 @@ spec:
     expect(celgate(["check", ...P, "-"], { input }).stdout).toContain(`Pod shop/debug (<stdin>:${line})`);
   });
 
+  it("writes compact JSON to a pipe, indented with --pretty; --omit-passing lists only what needs attention", () => {
+    const args = [
+      "check",
+      ...P,
+      "-o",
+      "json",
+      "manifests/privileged.yaml",
+      "manifests/good.yaml",
+      "--now",
+      "2026-12-01T00:00:00Z",
+    ];
+    const compact = celgate(args);
+    expect(compact.stdout.trimEnd().split("\n")).toHaveLength(1);
+    const full = JSON.parse(compact.stdout);
+    expect(full.results.some((r: { outcome: string }) => r.outcome === "pass")).toBe(true);
+    const pretty = celgate([...args, "--pretty"]);
+    expect(pretty.stdout).toBe(`${JSON.stringify(full, null, 2)}\n`);
+    const omitted = celgate([...args, "--omit-passing"]);
+    expect(omitted.code).toBe(compact.code);
+    const failing = JSON.parse(omitted.stdout);
+    expect(failing.results).toEqual(full.results.filter((r: { outcome: string }) => r.outcome !== "pass"));
+    expect(failing.summary).toEqual(full.summary);
+    expect(failing.decision).toBe(full.decision);
+  });
+
   it("uses the built-in library without --policies", () => {
     const r = celgate(["check", "manifests/privileged.yaml", "-o", "json"]);
     expect([0, 1]).toContain(r.code);

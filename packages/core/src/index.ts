@@ -85,6 +85,7 @@ export {
   REPORT_FORMATS,
   summarise,
   toWireReport,
+  writeReport,
 } from "./report/index.js";
 export type {
   Decision,

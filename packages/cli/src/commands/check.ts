@@ -1,20 +1,20 @@
 import {
   type EvaluationReport,
   evaluate,
-  formatReport,
   parseLabelSelector,
   parseManifests,
   REPORT_FORMATS,
   type ReportFormat,
   type Resource,
   selectPolicies,
+  writeReport,
 } from "@celgate/core";
 import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
 import { manifestOptions, readInputs } from "../inputs/files.js";
 import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
-import { useColor, writeOutput } from "../output.js";
+import { useColor, writeOutputStreamed } from "../output.js";
 import { Progress } from "../progress.js";
 
 export const CHECK_HELP = `Usage: celgate check [options] [PATH...]
@@ -37,6 +37,10 @@ Options:
       --output FILE          write the report to FILE instead of stdout
       --fail-on LEVEL        deny (default) | warn | never
       --include-skipped      list skipped pairs in the report too
+      --omit-passing         leave passing results out of the report (still counted in the
+                             summary); keeps the report of a large bundle small
+      --pretty               json: indented even when not written to a terminal (json is
+                             compact when stdout is not a terminal or with --output)
   -v, --verbose              text format: list passing policies too
   -q, --quiet                text format: only the decision and the counts
       --server URL           evaluate through the REST service (records history); also CELGATE_SERVER
@@ -57,6 +61,8 @@ const FLAGS = {
   output: { type: "string" },
   "fail-on": { type: "string" },
   "include-skipped": { type: "boolean" },
+  "omit-passing": { type: "boolean" },
+  pretty: { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
   quiet: { type: "boolean", short: "q" },
   server: { type: "string" },
@@ -87,6 +93,7 @@ export async function check(argv: string[]): Promise<number> {
   const context = keyValues(values.context, "--context");
   const now = timestampFlag(values.now, "--now");
 
+  const omitPassing = values["omit-passing"] ?? false;
   const server = values.server ?? process.env.CELGATE_SERVER;
   let report: EvaluationReport;
   if (server) {
@@ -106,8 +113,12 @@ export async function check(argv: string[]): Promise<number> {
       includeSkipped: values["include-skipped"] ?? false,
       now,
     });
+    // the service lists every result; passing ones are dropped here, the summary keeps them
+    if (omitPassing) report = { ...report, results: report.results.filter((r) => r.outcome !== "pass") };
   } else {
-    const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? []);
+    const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? [], {
+      forEvaluation: true,
+    });
     // a param for a policy the set does not have would otherwise be ignored without a word
     const names = new Set(set.policies.map((p) => p.name));
     const from = values.policies?.length ? values.policies.join(", ") : "the built-in library";
@@ -134,19 +145,20 @@ export async function check(argv: string[]): Promise<number> {
       now,
       ...(selector ? { select: selector } : {}),
       includeSkipped: values["include-skipped"] ?? false,
+      omitPassing,
       onProgress: (done, total) => progress.update("evaluating", done, total, "resources"),
     });
     progress.done();
   }
-  writeOutput(
-    formatReport(report, format, {
-      color: format === "text" && useColor(values.output),
-      verbose: values.verbose ?? false,
-      quiet: values.quiet ?? false,
-      baseDir: process.cwd(),
-    }),
-    values.output,
-  );
+  const options = {
+    color: format === "text" && useColor(values.output),
+    verbose: values.verbose ?? false,
+    quiet: values.quiet ?? false,
+    baseDir: process.cwd(),
+    // JSON for people is indented; for machines (a pipe, a file) it is one line
+    compact: !(values.pretty ?? (values.output === undefined && Boolean(process.stdout.isTTY))),
+  };
+  writeOutputStreamed((write) => writeReport(report, format, write, options), values.output);
   // Facts for an image nothing uses are likely a typo: say so where people look, even when the
   // report itself goes to a file or to a machine (a text report on stdout already lists it).
   if (format !== "text" || values.output !== undefined) {

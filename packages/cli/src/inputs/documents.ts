@@ -13,7 +13,7 @@ import {
   skipsPolicyFolder,
 } from "@celgate/core";
 import { InputError } from "../errors.js";
-import { displayName, expand, readText, type WalkFilter } from "./files.js";
+import { displayName, expand, type InputFile, readText, type WalkFilter } from "./files.js";
 
 /** The engine decides which files of a policy folder hold documents; the CLI only walks. */
 const policyWalk = (tests: boolean): WalkFilter => ({
@@ -47,38 +47,48 @@ export interface LoadedDocuments {
  * exist; document problems come back as diagnostics.
  */
 export function loadDocuments(paths: readonly string[], options: LoadOptions = {}): LoadedDocuments {
+  return parseDocumentFiles(readDocumentFiles(paths, options));
+}
+
+/** The files `loadDocuments` parses, read (the walk and its rules as there). Throws InputError as it does. */
+export function readDocumentFiles(paths: readonly string[], options: LoadOptions = {}): InputFile[] {
+  const files: InputFile[] = [];
+  for (const path of paths)
+    for (const file of expand(path, policyWalk(options.tests ?? false)))
+      files.push({ name: displayName(file), text: readText(file) });
+  return files;
+}
+
+/** Parses files read by `readDocumentFiles`; every problem is a diagnostic. Never throws. */
+export function parseDocumentFiles(files: readonly InputFile[]): LoadedDocuments {
   const out: LoadedDocuments = { policies: [], exceptions: [], tests: [], diagnostics: [], lines: new Map() };
-  for (const path of paths) {
-    for (const file of expand(path, policyWalk(options.tests ?? false))) {
-      const name = displayName(file);
-      const text = readText(file);
-      out.lines.set(name, text.split(/\r?\n/));
-      const parsed = parsePolicyDocuments(text, name);
-      out.policies.push(...parsed.located.policies);
-      out.exceptions.push(...parsed.located.exceptions);
-      out.tests.push(...parsed.located.tests);
-      out.diagnostics.push(...parsed.diagnostics);
-      const misplaced = [...parsed.located.policies, ...parsed.located.exceptions][0];
-      if (misplaced && classifyPolicyPath(basename(file)) === "tests") {
-        // evaluating never reads test files, so a policy there would silently not apply
-        out.diagnostics.push({
-          code: "document-in-test-file",
-          message: `${misplaced.doc.kind} ${misplaced.doc.metadata.name} is in a test file, which check and the service do not read; move it to a file not named *.test.* or *_test.*`,
-          file: name,
-          ...(misplaced.origin.position ? { line: misplaced.origin.position([])?.line } : {}),
-        });
-      }
-      if (
-        parsed.diagnostics.length === 0 &&
-        parsed.located.policies.length + parsed.located.exceptions.length + parsed.located.tests.length === 0
-      ) {
-        out.diagnostics.push({
-          code: "empty",
-          message: "file holds no celgate documents",
-          file: name,
-          severity: "warning",
-        });
-      }
+  for (const { name, text } of files) {
+    out.lines.set(name, text.split(/\r?\n/));
+    const parsed = parsePolicyDocuments(text, name);
+    out.policies.push(...parsed.located.policies);
+    out.exceptions.push(...parsed.located.exceptions);
+    out.tests.push(...parsed.located.tests);
+    out.diagnostics.push(...parsed.diagnostics);
+    const misplaced = [...parsed.located.policies, ...parsed.located.exceptions][0];
+    if (misplaced && classifyPolicyPath(basename(name)) === "tests") {
+      // evaluating never reads test files, so a policy there would silently not apply
+      out.diagnostics.push({
+        code: "document-in-test-file",
+        message: `${misplaced.doc.kind} ${misplaced.doc.metadata.name} is in a test file, which check and the service do not read; move it to a file not named *.test.* or *_test.*`,
+        file: name,
+        ...(misplaced.origin.position ? { line: misplaced.origin.position([])?.line } : {}),
+      });
+    }
+    if (
+      parsed.diagnostics.length === 0 &&
+      parsed.located.policies.length + parsed.located.exceptions.length + parsed.located.tests.length === 0
+    ) {
+      out.diagnostics.push({
+        code: "empty",
+        message: "file holds no celgate documents",
+        file: name,
+        severity: "warning",
+      });
     }
   }
   return out;

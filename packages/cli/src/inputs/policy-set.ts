@@ -6,8 +6,16 @@ import {
   hasErrors,
   renderDiagnostic,
 } from "@celgate/core";
+import { cacheKey, readCache, writeCache } from "../cache.js";
 import { InputError } from "../errors.js";
-import { builtinPolicyDir, type LoadedDocuments, type LoadOptions, loadDocuments } from "./documents.js";
+import {
+  builtinPolicyDir,
+  type LoadedDocuments,
+  type LoadOptions,
+  loadDocuments,
+  parseDocumentFiles,
+  readDocumentFiles,
+} from "./documents.js";
 
 export interface PolicyInputs {
   set: CompiledPolicySet;
@@ -16,18 +24,52 @@ export interface PolicyInputs {
   warnings: Diagnostic[];
 }
 
+export interface PolicyInputOptions extends LoadOptions {
+  /**
+   * For `check`: PolicyTest files are not read, and parsed policy documents come from the
+   * cache (cache.ts) when the files are unchanged. `documents.tests` is then empty and
+   * `documents.lines` may be too: callers that need them leave this off.
+   */
+  forEvaluation?: boolean;
+}
+
 /**
  * Loads and compiles the policies (the built-in library when no path is given) and the
- * exceptions; test files only when `options.tests` (see loadDocuments). Any error in any file is an InputError carrying every diagnostic rendered with
+ * exceptions; test files only when `options.tests` (see loadDocuments). Any error in any file
+ * is an InputError carrying every diagnostic rendered with
  * file:line:col and a caret.
  */
 export function loadPolicyInputs(
   policyPaths: readonly string[] | undefined,
   exceptionPaths: readonly string[] = [],
-  options: LoadOptions = {},
+  options: PolicyInputOptions = {},
 ): PolicyInputs {
   const paths = policyPaths && policyPaths.length > 0 ? policyPaths : [builtinPolicyDir()];
-  const documents = loadDocuments(paths, options);
+  if (options.forEvaluation) {
+    const files = readDocumentFiles(paths, { tests: false });
+    const key = cacheKey(files);
+    const cached = readCache(key);
+    if (cached) {
+      const documents: LoadedDocuments = { ...cached, tests: [], diagnostics: [], lines: new Map() };
+      const inputs = finish(paths, documents, exceptionPaths, true);
+      // only a set that compiles without a word is used as cached: any diagnostic is rendered
+      // from a full load, with the source positions the cache does not keep
+      if (inputs) return inputs;
+    }
+    const documents = parseDocumentFiles(files);
+    if (documents.diagnostics.length === 0) writeCache(key, documents);
+    return finish(paths, documents, exceptionPaths, false)!;
+  }
+  return finish(paths, loadDocuments(paths, options), exceptionPaths, false)!;
+}
+
+/** Adds the exceptions, compiles, and throws on errors; from the cache, undefined on any diagnostic. */
+function finish(
+  paths: readonly string[],
+  documents: LoadedDocuments,
+  exceptionPaths: readonly string[],
+  cached: boolean,
+): PolicyInputs | undefined {
   if (exceptionPaths.length > 0) {
     const extra = loadDocuments(exceptionPaths);
     documents.exceptions.push(...extra.exceptions);
@@ -43,6 +85,7 @@ export function loadPolicyInputs(
     }
   }
   const compiled = compilePolicySet(documents.policies, { fileLines: (file) => documents.lines.get(file) });
+  if (cached && compiled.diagnostics.length > 0) return undefined;
   const diagnostics = [...documents.diagnostics, ...compiled.diagnostics];
   throwOnErrors(diagnostics, "policy");
   if (compiled.set.policies.length === 0) {

@@ -130,6 +130,68 @@ describe("evaluate", () => {
     expect(run(set, { resources, includeSkipped: true }).results[0]!.outcome).toBe("skip");
   });
 
+  it("lists results by resource, then policy name; counts every skip, listed or not", () => {
+    const { set } = policies(
+      policy("b-pods", "match: {kinds: [Pod]}\nvalidations:\n  - expression: 'true'") +
+        policy("a-all", "validations:\n  - expression: 'false'") +
+        policy(
+          "c-conditional",
+          "matchConditions:\n  - {name: web, expression: 'object.metadata.name == \"web\"'}\nvalidations:\n  - expression: 'true'",
+        ),
+    );
+    const resources = manifests(
+      "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+    );
+    const pairs = (report: ReturnType<typeof run>) =>
+      report.results.map((r) => `${r.resource.name}/${r.policy}/${r.outcome}`);
+    const report = run(set, { resources });
+    expect(pairs(report)).toEqual([
+      "web/a-all/fail",
+      "web/c-conditional/pass",
+      "p/a-all/fail",
+      "p/b-pods/pass",
+    ]);
+    // one skip by match (b-pods on the Service), one by matchCondition (c-conditional on p)
+    expect(report.summary).toMatchObject({ pass: 2, fail: 2, skip: 2 });
+    const all = run(set, { resources, includeSkipped: true });
+    expect(pairs(all)).toEqual([
+      "web/a-all/fail",
+      "web/b-pods/skip",
+      "web/c-conditional/pass",
+      "p/a-all/fail",
+      "p/b-pods/pass",
+      "p/c-conditional/skip",
+    ]);
+    expect(all.summary).toEqual(report.summary);
+    const failing = run(set, { resources, omitPassing: true });
+    expect(pairs(failing)).toEqual(["web/a-all/fail", "p/a-all/fail"]);
+    expect(failing.summary).toEqual(report.summary);
+    expect(failing.decision).toBe(report.decision);
+  });
+
+  it("an internal failure midway keeps what was decided and turns every later pair into an error", () => {
+    const { set } = policies(
+      policy("a", "validations:\n  - expression: 'true'") +
+        policy("b", "validations:\n  - expression: 'true'"),
+    );
+    const resources = manifests(
+      "apiVersion: v1\nkind: X\nmetadata: {name: one}\n---\napiVersion: v1\nkind: X\nmetadata: {name: two}\n",
+    );
+    const report = run(set, {
+      resources,
+      onProgress: (done) => {
+        if (done === 1) throw new Error("progress display failed");
+      },
+    });
+    expect(report.results.map((r) => `${r.resource.name}/${r.policy}/${r.outcome}`)).toEqual([
+      "one/a/pass",
+      "one/b/pass",
+      "two/a/error",
+      "two/b/error",
+    ]);
+    expect(report.decision).toBe("deny");
+  });
+
   it("reads integers as CEL ints, keeps __proto__ as data, and knows the effective namespace", () => {
     const { set } = policies(
       policy(

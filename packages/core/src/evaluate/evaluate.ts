@@ -34,6 +34,11 @@ export interface EvaluateInput {
   now?: Date;
   includeSkipped?: boolean;
   /**
+   * Leave passing pairs out of `results` (they are still counted in `summary.pass`): for
+   * callers that only want what needs attention, and to keep a large report small.
+   */
+  omitPassing?: boolean;
+  /**
    * Label selector over policy labels (`pss in (baseline,restricted)`), parsed once by the
    * caller with `parseLabelSelector`. A selector that matches no policy, or a name in
    * `policies` that is not in the set, is an input error: check with `selectPolicies` first.
@@ -70,49 +75,71 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
   const policies = evaluated.policies;
   const { live, notices: expired } = liveExceptions(input.exceptions ?? [], now);
   notices.push(...expired);
+  // Results come out of the loop in report order (resource index, then policy index: compiled
+  // sets are in name order), so no sort is needed. Skipped pairs are only counted, unless
+  // listed; passing pairs too with omitPassing.
+  const includeSkipped = input.includeSkipped === true;
+  const omitPassing = input.omitPassing === true;
   const results: Result[] = [];
+  let skipped = 0;
+  let passed = 0;
+  const keep = (result: Result) => {
+    if (result.outcome === "skip" && !includeSkipped) skipped++;
+    else if (result.outcome === "pass" && omitPassing) passed++;
+    else results.push(result);
+  };
+  // how far the loop got, for the internal-error path: pairs before it have been decided
+  let doneResources = 0;
+  let donePolicies = 0;
   const failurePolicies = new Map<string, FailurePolicy>(policies.map((p) => [p.name, p.failurePolicy]));
   try {
     celEnvironment();
     const budget = input.budget ?? DEFAULT_BUDGET;
-    const deadline = input.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + input.timeoutMs;
-    // each resource is converted to CEL values once, for `object` and for `bundle`
-    const converted = input.resources.map((r) => convertObject(r.object));
-    const shared = sharedActivation(
-      input,
-      policies.some((p) => p.reads.has("bundle")),
-      now,
-      converted,
-    );
-    const perPolicy = new Map<string, PolicyShared>();
-    const sharedFor = (policy: CompiledPolicy) => {
-      let value = perPolicy.get(policy.name);
-      if (value === undefined) {
-        value = {
-          params: toCel({ ...policy.params, ...(input.params?.[policy.name] ?? {}) }),
-          invariants: new Map(),
-        };
-        perPolicy.set(policy.name, value);
-      }
-      return value;
-    };
+    const timed = input.timeoutMs !== undefined;
+    const deadline = timed ? Date.now() + (input.timeoutMs ?? 0) : Number.POSITIVE_INFINITY;
+    const needsBundle = policies.some((p) => p.reads.has("bundle"));
+    // Each resource is converted to CEL values once, for `object` and for `bundle`. Without a
+    // policy reading `bundle`, each is converted just before its turn and dropped after it.
+    const converted = needsBundle ? input.resources.map((r) => convertObject(r.object)) : undefined;
+    // image facts are resolved when a policy reads them, or to say which given facts match nothing
+    const needsImages = (input.images?.length ?? 0) > 0 || policies.some((p) => p.reads.has("images"));
+    const shared = sharedActivation(input, needsBundle, now, converted ?? [], needsImages);
+    const perPolicy = policies.map((policy) => ({
+      params: toCel({ ...policy.params, ...(input.params?.[policy.name] ?? {}) }),
+      invariants: new Map(),
+    }));
     for (const [index, resource] of input.resources.entries()) {
-      const prepared = prepareResource(resource, converted[index]!, input, shared);
-      for (const policy of policies) {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) {
-          results.push({
-            ...blankResult(policy, resource),
-            outcome: matches(policy.match, prepared.subject) ? "error" : "skip",
-            error: matches(policy.match, prepared.subject)
-              ? `evaluation deadline exceeded: the whole evaluation may take ${input.timeoutMs} ms`
-              : null,
-          });
+      const prepared = prepareResource(
+        resource,
+        converted?.[index] ?? convertObject(resource.object),
+        input,
+        shared,
+      );
+      for (const [p, policy] of policies.entries()) {
+        donePolicies = p;
+        if (!matches(policy.match, prepared.subject)) {
+          if (includeSkipped) results.push(blankResult(policy, resource));
+          else skipped++;
           continue;
         }
-        const limits = remaining < budget.timeoutMs ? { ...budget, timeoutMs: remaining } : budget;
-        results.push(evaluatePair(policy, resource, prepared, live, sharedFor(policy), limits));
+        let limits = budget;
+        if (timed) {
+          // the clock is read per pair only when the whole evaluation has a deadline
+          const remaining = deadline - Date.now();
+          if (remaining <= 0) {
+            results.push({
+              ...blankResult(policy, resource),
+              outcome: "error",
+              error: `evaluation deadline exceeded: the whole evaluation may take ${input.timeoutMs} ms`,
+            });
+            continue;
+          }
+          if (remaining < budget.timeoutMs) limits = { ...budget, timeoutMs: remaining };
+        }
+        keep(evaluatePair(policy, resource, prepared, live, perPolicy[p]!, limits));
       }
+      doneResources = index + 1;
+      donePolicies = 0;
       input.onProgress?.(index + 1, input.resources.length);
     }
     // facts nobody asked for are said out loud: a typo in a reference must not pass unnoticed
@@ -126,23 +153,23 @@ export function evaluate(set: CompiledPolicySet, input: EvaluateInput): Evaluati
     // A bug must never read as "allow": every pair not evaluated becomes an error outcome.
     const message = `internal error: ${(error as Error)?.message ?? String(error)}`;
     notices.push({ kind: "warning", message: `evaluation stopped by an ${message}` });
-    const done = new Set(
-      results.map((r) => `${input.resources.findIndex((x) => x.ref === r.resource)}\u0000${r.policy}`),
-    );
-    input.resources.forEach((resource, index) => {
-      for (const policy of policies) {
-        if (done.has(`${index}\u0000${policy.name}`)) continue;
-        results.push({ ...blankResult(policy, resource), outcome: "error", error: message });
+    for (let r = doneResources; r < input.resources.length; r++) {
+      const resource = input.resources[r]!;
+      for (let p = r === doneResources ? donePolicies : 0; p < policies.length; p++) {
+        results.push({ ...blankResult(policies[p]!, resource), outcome: "error", error: message });
       }
-    });
+    }
   }
   return buildReport({
     results,
+    // compiled sets are in name order; a set made another way is sorted as before
+    ordered: policies.every((p, i) => i === 0 || policies[i - 1]!.name < p.name),
+    omitted: { skip: skipped, pass: passed },
     resources: input.resources.map((r) => r.ref),
     policySet: { digest: evaluated.digest, policies: policies.length },
     evaluatedAt: now.toISOString(),
     failurePolicies,
-    includeSkipped: input.includeSkipped,
+    includeSkipped,
     id: input.id,
     notices,
   });
@@ -164,6 +191,8 @@ interface SharedActivation {
   images: ImageFactsIndex;
   /** Facts per image reference as written: each distinct image is resolved once per evaluation. */
   factsByRef: Map<string, ImageFacts>;
+  /** False when no policy reads `images` and no facts were given: resources' images stay unresolved. */
+  resolveImages: boolean;
 }
 
 export type Converted = { value: Record<string, unknown> } | { error: string };
@@ -181,6 +210,7 @@ export function sharedActivation(
   needsBundle: boolean,
   now: Date,
   converted: readonly Converted[],
+  resolveImages = true,
 ): SharedActivation {
   const namespaces = new Map<string, Record<string, unknown>>();
   for (const ns of input.namespaces ?? []) addNamespace(namespaces, ns);
@@ -192,6 +222,7 @@ export function sharedActivation(
     namespaces,
     images: new ImageFactsIndex(input.images ?? []),
     factsByRef: new Map(),
+    resolveImages,
   };
 }
 
@@ -232,7 +263,7 @@ export function prepareResource(
   const imageRefs = [
     ...new Set(containers.map((c) => c.image).filter((i): i is string => typeof i === "string")),
   ];
-  const images = imageRefs.map((ref) => {
+  const images = (shared.resolveImages ? imageRefs : []).map((ref) => {
     let facts = shared.factsByRef.get(ref);
     if (!facts) {
       const parsed = parseImageReference(ref);
@@ -306,7 +337,7 @@ function decidePair(
   shared: PolicyShared,
   budget: BudgetLimits | undefined,
 ): Result {
-  if (!matches(policy.match, prepared.subject)) return result;
+  // the caller has checked that the policy matches the resource
   if (!prepared.base) {
     result.outcome = "error";
     result.error = `cannot evaluate this resource: ${prepared.failure}`;

@@ -16,6 +16,7 @@ export {
   formatSarif,
   formatText,
   REPORT_FORMATS,
+  writeReport,
 } from "./format/index.js";
 export type { BuildReportInput, DecisionInput, FailurePolicy } from "./outcome.js";
 export { buildReport, decide, resourceKey, sortResults, summarise, toWireReport } from "./outcome.js";

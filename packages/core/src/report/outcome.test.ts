@@ -196,6 +196,14 @@ describe("buildReport", () => {
     expect(report.summary.skip).toBe(1);
   });
 
+  it("counts omitted pairs by outcome and keeps ordered results in their order", () => {
+    const ordered = [result(web, "a", "pass"), result(web, "b", "error"), result(db, "a", "fail", "warn")];
+    const report = buildReport({ ...base, results: ordered, ordered: true, omitted: { skip: 4, pass: 2 } });
+    expect(report.results.map((r) => `${r.resource.name}:${r.policy}`)).toEqual(["web:a", "web:b", "db:a"]);
+    expect(report.summary).toEqual({ resources: 3, pass: 3, fail: 1, error: 1, skip: 4, waived: 0 });
+    expect(report.decision).toBe("deny");
+  });
+
   it("takes each policy's failurePolicy into account", () => {
     const report = buildReport({ ...base, failurePolicies: new Map([["b", "Ignore"]]) });
     expect(report.decision).toBe("warn");

@@ -97,8 +97,19 @@ export function sortResults<R extends Pick<Result, "resource" | "policy">>(
 }
 
 export interface BuildReportInput {
-  /** Every (resource, policy) pair evaluated, skips included. */
+  /** Every (resource, policy) pair evaluated, skips included unless counted in `skipped`. */
   results: readonly Result[];
+  /**
+   * Pairs evaluated but left out of `results`, by outcome (skips, passes a caller does not
+   * want listed): counted in the summary only. `includeSkipped` lists the skips that are in
+   * `results`; it cannot list those counted here.
+   */
+  omitted?: Partial<Record<Outcome, number>>;
+  /**
+   * `results` are already in report order (by resource in `resources` order, then policy
+   * name), as evaluate() produces them: no sort.
+   */
+  ordered?: boolean;
   /** Every resource evaluated, in input order: gives `summary.resources` and the result order. */
   resources: readonly ResourceRef[];
   policySet: { digest: string; policies: number };
@@ -117,14 +128,24 @@ export interface BuildReportInput {
  * every outcome counted in the summary, the decision taken. Never throws.
  */
 export function buildReport(input: BuildReportInput): EvaluationReport {
-  const sorted = sortResults(input.results, input.resources);
+  const sorted = input.ordered ? input.results : sortResults(input.results, input.resources);
+  const decisionInput: DecisionInput = { outcome: "pass", action: "audit" };
+  const failurePolicies = input.failurePolicies;
   const decision = decide(
-    sorted.map((result) => ({
-      outcome: result.outcome,
-      action: result.action,
-      failurePolicy: input.failurePolicies?.get(result.policy) ?? "Fail",
-    })),
+    // one reused object, not one per result
+    (function* () {
+      for (const result of sorted) {
+        decisionInput.outcome = result.outcome;
+        decisionInput.action = result.action;
+        decisionInput.failurePolicy = failurePolicies?.get(result.policy) ?? "Fail";
+        yield decisionInput;
+      }
+    })(),
   );
+  const summary = summarise(sorted, input.resources.length);
+  for (const outcome of Object.keys(input.omitted ?? {}) as Outcome[])
+    summary[outcome] += input.omitted?.[outcome] ?? 0;
+  const listed = input.includeSkipped || !sorted.some((result) => result.outcome === "skip");
   const report: EvaluationReport = {
     apiVersion: "celgate.dev/v1",
     kind: "EvaluationReport",
@@ -132,8 +153,8 @@ export function buildReport(input: BuildReportInput): EvaluationReport {
     decision,
     evaluatedAt: input.evaluatedAt,
     policySet: { digest: input.policySet.digest, policies: input.policySet.policies },
-    summary: summarise(sorted, input.resources.length),
-    results: input.includeSkipped ? sorted : sorted.filter((result) => result.outcome !== "skip"),
+    summary,
+    results: listed ? [...sorted] : sorted.filter((result) => result.outcome !== "skip"),
   };
   if (input.notices && input.notices.length > 0) report.notices = [...input.notices];
   return report;
@@ -172,7 +193,8 @@ export function toWireReport(report: EvaluationReport): WireReport {
   return wire;
 }
 
-function toWireResult(result: Result): WireResult {
+/** One result as it goes on the wire (see toWireReport). Never throws. */
+export function toWireResult(result: Result): WireResult {
   const { resource } = result;
   return {
     resource: {

@@ -3,10 +3,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { buildReport } from "../outcome.js";
+import { buildReport, toWireReport } from "../outcome.js";
 import type { EvaluationReport, ResourceRef, Result } from "../types.js";
 import { fnv1a64 } from "./hash.js";
-import { type FormatOptions, formatReport, REPORT_FORMATS, type ReportFormat } from "./index.js";
+import { type FormatOptions, formatReport, REPORT_FORMATS, type ReportFormat, writeReport } from "./index.js";
 import { escapeXml } from "./junit.js";
 import { toTimestamp } from "./policyreport.js";
 
@@ -212,6 +212,37 @@ describe("json", () => {
     for (const result of parsed.results) {
       expect(result).not.toHaveProperty("remediation");
       expect(result).not.toHaveProperty("title");
+    }
+  });
+});
+
+describe("json, streamed", () => {
+  const withNotices: EvaluationReport = {
+    ...denyReport,
+    id: "ev_1",
+    notices: [{ kind: "unused-image-facts", message: "image facts for x match nothing", image: "x" }],
+  };
+  const empty: EvaluationReport = { ...allowReport, results: [] };
+
+  it("writes, piece by piece, exactly JSON.stringify of the wire report, pretty and compact", () => {
+    for (const report of [denyReport, allowReport, withNotices, empty]) {
+      for (const compact of [false, true]) {
+        const pieces: string[] = [];
+        writeReport(report, "json", (piece) => pieces.push(piece), { compact });
+        const expected = `${JSON.stringify(toWireReport(report), null, compact ? undefined : 2)}\n`;
+        expect(pieces.join("")).toBe(expected);
+        expect(formatReport(report, "json", { compact })).toBe(expected);
+        // one piece per result at least: never the whole report in one string
+        if (report.results.length > 1) expect(pieces.length).toBeGreaterThan(report.results.length);
+      }
+    }
+  });
+
+  it("writes other formats as their formatReport text", () => {
+    for (const format of REPORT_FORMATS) {
+      const pieces: string[] = [];
+      writeReport(denyReport, format, (piece) => pieces.push(piece), OPTIONS);
+      expect(pieces.join("")).toBe(formatReport(denyReport, format, OPTIONS));
     }
   });
 });

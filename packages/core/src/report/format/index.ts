@@ -1,5 +1,5 @@
 import type { EvaluationReport } from "../types.js";
-import { formatJson, type JsonFormatOptions } from "./json.js";
+import { formatJson, type JsonFormatOptions, writeJson } from "./json.js";
 import { formatJunit, type JunitFormatOptions } from "./junit.js";
 import { formatPolicyReport, type PolicyReportFormatOptions } from "./policyreport.js";
 import { formatSarif, type SarifFormatOptions } from "./sarif.js";
@@ -35,6 +35,21 @@ export function formatReport(
   }
 }
 
+/**
+ * Writes a report in one of the output formats to `write`, in pieces where the format allows
+ * (JSON: one result at a time), else as one piece. The pieces joined are `formatReport`'s text.
+ * Throws only what `write` throws.
+ */
+export function writeReport(
+  report: EvaluationReport,
+  format: ReportFormat,
+  write: (chunk: string) => void,
+  options: FormatOptions = {},
+): void {
+  if (format === "json") writeJson(report, write, options);
+  else write(formatReport(report, format, options));
+}
+
 export type { PolicyMetadata } from "./sarif.js";
 export type {
   JsonFormatOptions,
@@ -43,4 +58,4 @@ export type {
   SarifFormatOptions,
   TextFormatOptions,
 };
-export { formatJson, formatJunit, formatPolicyReport, formatSarif, formatText };
+export { formatJson, formatJunit, formatPolicyReport, formatSarif, formatText, writeJson };
