@@ -449,7 +449,8 @@ validations:
       ) +
         policy(
           "absorbed-exists",
-          "validations:\n  - expression: \"object.data.exists(a, a == 'k999' || object.data.all(b, object.data.all(c, a != '')))\"",
+          // a billion steps per iteration: past the time limit on any machine, however fast
+          "validations:\n  - expression: \"object.data.exists(a, a == 'k999' || object.data.all(b, object.data.all(c, object.data.all(d, a != ''))))\"",
         ),
     );
     const resources = manifests(
