@@ -111,8 +111,8 @@ describe("loadPolicyInputs for check", () => {
     const warm = loadPolicyInputs([root], [], { forEvaluation: true });
     expect(warm.set.digest).toBe(cold.set.digest);
     expect(warm.set.policies.map((p) => p.name)).toEqual(["no-privileged"]);
-    // the same documents as a load without the cache (which does read the tests)
-    const plain = loadPolicyInputs([root]);
+    // the same documents as a load without the cache that reads the tests too (validate, test)
+    const plain = loadPolicyInputs([root], [], { tests: true });
     expect(plain.set.digest).toBe(cold.set.digest);
     expect(plain.documents.tests).toHaveLength(1);
     // a changed file is a new key: the new content is used
@@ -130,12 +130,12 @@ describe("loadPolicyInputs for check", () => {
     expect(readFileSync(join(dir, "cache", entry!), "utf8")).not.toBe("not a cache entry");
   });
 
-  it("reads a *.test.* file that holds a policy", () => {
+  it("never takes a policy from a *.test.* file; validating names it as misplaced", () => {
     const root = join(dir, "odd");
     mkdirSync(root, { recursive: true });
     writeFileSync(join(root, "odd.test.yaml"), `${POLICY}---\n${TEST}`);
-    const loaded = loadPolicyInputs([root], [], { forEvaluation: true });
-    expect(loaded.set.policies.map((p) => p.name)).toEqual(["no-privileged"]);
+    expect(() => loadPolicyInputs([root], [], { forEvaluation: true })).toThrow(/no policies found/);
+    expect(() => loadPolicyInputs([root], [], { tests: true })).toThrow(/is in a test file/);
   });
 
   it("reports problems with line and column, cold or warm; never caches documents with problems", () => {
