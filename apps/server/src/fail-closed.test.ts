@@ -13,21 +13,9 @@ import { Metrics } from "./lib/metrics.js";
 import { createServices } from "./services/index.js";
 import { RepositoryError } from "./services/policies.js";
 import { bumpGeneration } from "./services/policy-set.js";
-import { BACKENDS, deploymentObject, setupApp, type TestApp } from "./test/harness.js";
+import { admissionReview, BACKENDS, deploymentObject, setupApp, type TestApp } from "./test/harness.js";
 
-const review = (object: Record<string, unknown>) => ({
-  apiVersion: "admission.k8s.io/v1",
-  kind: "AdmissionReview",
-  request: {
-    uid: "uid-fc",
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
-    resource: { group: "apps", version: "v1", resource: "deployments" },
-    namespace: "shop",
-    operation: "CREATE",
-    userInfo: { username: "alice" },
-    object,
-  },
-});
+const review = (object: Record<string, unknown>) => admissionReview("uid-fc", object);
 
 const trap = () => {
   throw new WebAssembly.RuntimeError("memory access out of bounds");

@@ -2,7 +2,7 @@
 // the worker pool caches compiled sets by digest, and the admission set (without the policies
 // that read `bundle`) is another set than the one evaluations use.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploymentObject, type Json, setupApp, type TestApp } from "../test/harness.js";
+import { admissionReview, deploymentObject, type Json, setupApp, type TestApp } from "../test/harness.js";
 import { createEvaluator, type Evaluator } from "./index.js";
 
 const needsQuota = (message: string) => ({
@@ -17,21 +17,7 @@ const needsQuota = (message: string) => ({
   },
 });
 
-const review = (uid: string) => ({
-  apiVersion: "admission.k8s.io/v1",
-  kind: "AdmissionReview",
-  request: {
-    uid,
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
-    resource: { group: "apps", version: "v1", resource: "deployments" },
-    namespace: "shop",
-    operation: "CREATE",
-    userInfo: { username: "alice" },
-    object: deploymentObject("web", { owner: "team" }),
-    oldObject: null,
-    dryRun: false,
-  },
-});
+const review = (uid: string) => admissionReview(uid, deploymentObject("web", { owner: "team" }));
 
 const policiesOf = (report: Json) => report.results.map((r: Json) => `${r.policy}:${r.outcome}`).sort();
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, deploymentObject, setupApp, type TestApp } from "../test/harness.js";
+import { admissionReview, BACKENDS, deploymentObject, setupApp, type TestApp } from "../test/harness.js";
 import { TokenBuckets } from "./rate-limit.js";
 
 describe("TokenBuckets", () => {
@@ -28,21 +28,7 @@ describe("TokenBuckets", () => {
   });
 });
 
-const review = (uid: string) => ({
-  apiVersion: "admission.k8s.io/v1",
-  kind: "AdmissionReview",
-  request: {
-    uid,
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
-    resource: { group: "apps", version: "v1", resource: "deployments" },
-    namespace: "shop",
-    operation: "CREATE",
-    userInfo: { username: "alice" },
-    object: deploymentObject(`web-${uid}`),
-    oldObject: null,
-    dryRun: false,
-  },
-});
+const review = (uid: string) => admissionReview(uid, deploymentObject(`web-${uid}`));
 
 describe.each(BACKENDS)("rate limits on %s", (backend) => {
   let t: TestApp;

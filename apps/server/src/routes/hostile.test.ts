@@ -1,7 +1,14 @@
 import { DEFAULT_INPUT_LIMITS, INPUT_LIMITS } from "@celgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EvaluatorPool } from "../evaluator/pool.js";
-import { BACKENDS, deploymentObject, deploymentYaml, setupApp, type TestApp } from "../test/harness.js";
+import {
+  admissionReview,
+  BACKENDS,
+  deploymentObject,
+  deploymentYaml,
+  setupApp,
+  type TestApp,
+} from "../test/harness.js";
 
 /**
  * Hostile requests, as an attacker would send them, on both databases and with evaluations on
@@ -28,20 +35,7 @@ data:
   i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 `;
 
-const review = (uid: string, object: unknown) => ({
-  apiVersion: "admission.k8s.io/v1",
-  kind: "AdmissionReview",
-  request: {
-    uid,
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
-    resource: { group: "apps", version: "v1", resource: "deployments" },
-    namespace: "shop",
-    operation: "CREATE",
-    userInfo: { username: "mallory" },
-    object,
-    oldObject: null,
-  },
-});
+const review = (uid: string, object: unknown) => admissionReview(uid, object, { username: "mallory" });
 
 /** The raw text of a deployment whose `spec.template.metadata.annotations` holds `deep`. */
 const deployWith = (field: "data" | "annotations", deep: string) => {

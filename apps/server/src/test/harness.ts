@@ -246,3 +246,29 @@ export function deploymentObject(
     },
   };
 }
+
+/**
+ * An AdmissionReview v1 request as the API server sends it for a Deployment in namespace
+ * `shop` (user alice of group dev unless `username` says otherwise).
+ */
+export function admissionReview(
+  uid: string,
+  object: unknown,
+  options: { operation?: string; username?: string } = {},
+) {
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid,
+      kind: { group: "apps", version: "v1", kind: "Deployment" },
+      resource: { group: "apps", version: "v1", resource: "deployments" },
+      namespace: "shop",
+      operation: options.operation ?? "CREATE",
+      userInfo: { username: options.username ?? "alice", groups: ["dev"] },
+      object,
+      oldObject: null,
+      dryRun: false,
+    },
+  };
+}

@@ -1,23 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY_DIR } from "../../../env.js";
-import { BACKENDS, deploymentObject, setupApp, type TestApp } from "../../../test/harness.js";
+import {
+  admissionReview,
+  BACKENDS,
+  deploymentObject,
+  setupApp,
+  type TestApp,
+} from "../../../test/harness.js";
 import { ROUTES } from "../../index.js";
 
-const review = (uid: string, object: Record<string, unknown> | null, operation = "CREATE") => ({
-  apiVersion: "admission.k8s.io/v1",
-  kind: "AdmissionReview",
-  request: {
-    uid,
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
-    resource: { group: "apps", version: "v1", resource: "deployments" },
-    namespace: "shop",
-    operation,
-    userInfo: { username: "alice", groups: ["dev"] },
-    object,
-    oldObject: null,
-    dryRun: false,
-  },
-});
+const review = (uid: string, object: Record<string, unknown> | null, operation = "CREATE") =>
+  admissionReview(uid, object, { operation });
 
 const scanned = {
   ref: "registry.example/shop/web:1.0",
