@@ -128,6 +128,19 @@ export function checkSelection(
   );
 }
 
+/**
+ * Params for a policy the set does not have would be ignored without a word (a typo in a
+ * policy name): a 400 naming each, as the CLI's exit 2 for `--param`.
+ */
+export function checkParams(set: CompiledPolicySet, params: Record<string, unknown> | undefined): void {
+  const unknown = Object.keys(params ?? {}).filter((name) => !set.byName.has(name));
+  if (unknown.length === 0) return;
+  throw problems.badRequest(
+    `params name policies that are not in the policy set in force: ${unknown.join(", ")}`,
+    unknown.map((name) => ({ path: `params.${name}`, message: `no policy named ${name}` })),
+  );
+}
+
 // --- end selection ---
 
 /** Sets each result's policyVersion from the snapshot's stored versions. */
@@ -188,6 +201,7 @@ export class EvaluationService {
     const snapshot = await this.runtime.get();
     const set = options.admission ? snapshot.admissionSet : snapshot.set;
     checkSelection(set, selector, req.policies);
+    checkParams(snapshot.set, req.params);
     const refs = imageRefsOf(resources);
     const stored = await this.images.lookup(refs);
     // Inline facts come first: the caller's word beats the store.

@@ -183,6 +183,16 @@ describe.each(BACKENDS)("evaluations on %s", (backend) => {
     expect((await t.call("GET", "/v1/evaluations?name=unselected")).body.items.length).toBe(before);
   });
 
+  it("refuses params for a policy the set does not have (400), as the CLI's --param does", async () => {
+    const manifests = deploymentYaml("typo", { owner: "x" });
+    const res = await t.call("POST", "/v1/evaluations", {
+      body: { manifests, params: { "min-replica": { min: 3 }, "min-replicas": { min: 2 } } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: "params.min-replica", message: "no policy named min-replica" }]);
+    expect((await t.call("GET", "/v1/evaluations?name=typo")).body.items).toHaveLength(0);
+  });
+
   it("returns the same report and id for a retried Idempotency-Key, and stores one row", async () => {
     const body = { manifests: deploymentYaml("idem", { owner: "x" }), context: { idem: "1" } };
     const headers = { "idempotency-key": "deploy-42" };
