@@ -19,7 +19,7 @@ export { evaluate } from "./evaluate/evaluate.js";
 export type { ExplainedStep, Explanation } from "./evaluate/explain.js";
 export { explain } from "./evaluate/explain.js";
 export type { ExpressionInput, ExpressionResult } from "./evaluate/expression.js";
-export { celTypeOf, evaluateExpression } from "./evaluate/expression.js";
+export { evaluateExpression } from "./evaluate/expression.js";
 export type { VapExport } from "./export/vap.js";
 // export to Kubernetes ValidatingAdmissionPolicy
 export { exportVap } from "./export/vap.js";

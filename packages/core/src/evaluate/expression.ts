@@ -1,6 +1,7 @@
 import { Budget, type BudgetLimits, DEFAULT_BUDGET } from "../cel/budget.js";
 import { checkExpression } from "../cel/check.js";
 import { withBudget } from "../cel/environment.js";
+import { celTypeName } from "../cel/lib/shared.js";
 import { toCel } from "../cel/values.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ImageFacts } from "../images/types.js";
@@ -76,7 +77,7 @@ export function evaluateExpression(source: string, input: ExpressionInput = {}):
       if (budget.tripped) throw budget.tripped;
       return v;
     });
-    return { ok: true, value, checkedType: checked.type, type: celTypeOf(value) };
+    return { ok: true, value, checkedType: checked.type, type: celTypeName(value) };
   } catch (error) {
     return {
       ok: false,
@@ -84,26 +85,4 @@ export function evaluateExpression(source: string, input: ExpressionInput = {}):
       diagnostic: { code: "cel-runtime", message: (error as Error)?.message ?? String(error) },
     };
   }
-}
-
-/** The CEL type name of a runtime value. */
-export function celTypeOf(value: unknown): string {
-  if (value === null || value === undefined) return "null_type";
-  switch (typeof value) {
-    case "bigint":
-      return "int";
-    case "number":
-      return "double";
-    case "string":
-      return "string";
-    case "boolean":
-      return "bool";
-  }
-  if (Array.isArray(value)) return "list";
-  if (value instanceof Date) return "google.protobuf.Timestamp";
-  if (value instanceof Uint8Array) return "bytes";
-  if (value instanceof Map) return "map";
-  const name = (value as { constructor?: { name?: string } }).constructor?.name;
-  if (name && name !== "Object") return name.replace(/^Cel/, "").toLowerCase();
-  return "map";
 }

@@ -33,6 +33,18 @@ function isCelObject(value: object): value is CelObject {
   return isClassInstance(value) && typeof (value as Partial<CelObject>).celType === "string";
 }
 
+/** The CEL types with an order (`<`, sort, min, max): what cel-go's lists library accepts as elements or keys. */
+export const ORDERED_TYPES: ReadonlySet<string> = new Set([
+  "int",
+  "uint",
+  "double",
+  "bool",
+  "string",
+  "bytes",
+  "google.protobuf.Duration",
+  "google.protobuf.Timestamp",
+]);
+
 /** The CEL type name of a runtime value, as cel-go spells it in error messages. */
 export function celTypeName(value: unknown): string {
   switch (typeof value) {

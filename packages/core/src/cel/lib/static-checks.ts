@@ -22,6 +22,7 @@
 import { TypeError as CelTypeError } from "@marcbachmann/cel-js";
 import type { CelAst } from "./hooks.js";
 import { compileRe2 } from "./regex/index.js";
+import { ORDERED_TYPES } from "./shared.js";
 import { formatClauseVerbs } from "./strings/format.js";
 
 /** A node as cel-js leaves it after type checking. */
@@ -37,16 +38,7 @@ interface CelType {
   hasPlaceholderType?: boolean;
 }
 
-const COMPARABLE = new Set([
-  "int",
-  "uint",
-  "double",
-  "bool",
-  "string",
-  "bytes",
-  "google.protobuf.Duration",
-  "google.protobuf.Timestamp",
-]);
+const COMPARABLE = ORDERED_TYPES;
 const SUMMABLE = new Set(["int", "uint", "double", "google.protobuf.Duration"]);
 /** Kubernetes' list functions whose overloads exist only for these element types. */
 const ELEMENT_TYPES: Readonly<Record<string, ReadonlySet<string>>> = {

@@ -10,7 +10,15 @@ import { Optional } from "@marcbachmann/cel-js";
 import { type Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
 import type { FunctionDoc } from "../doc.js";
 import type { MacroChecker, MacroContext, MacroEvaluator } from "../macro.js";
-import { celCompare, celEquals, celError, celTypeName, checkInt64, registerNamespace } from "../shared.js";
+import {
+  celCompare,
+  celEquals,
+  celError,
+  celTypeName,
+  checkInt64,
+  ORDERED_TYPES,
+  registerNamespace,
+} from "../shared.js";
 
 /** lists.range refuses to build longer lists: evaluation budgets count calls, not elements. */
 export const MAX_RANGE = 1_000_000;
@@ -97,17 +105,6 @@ interface SortByMacro {
   evaluate(ev: MacroEvaluator, macro: SortByMacro, ctx: unknown): unknown;
 }
 
-const SORTABLE_KEYS = new Set([
-  "int",
-  "uint",
-  "double",
-  "bool",
-  "string",
-  "bytes",
-  "google.protobuf.Duration",
-  "google.protobuf.Timestamp",
-]);
-
 /**
  * `<list>.sortBy(e, keyExpr)`, cel-go's macro: the key expression is type-checked with `e` bound
  * to the element type; a key type known at compile time must be comparable.
@@ -139,7 +136,7 @@ function sortByMacro({
       }
       macro.keyCtx = ctx.forkWithVariable(macro.variable, element);
       const keyType = checker.check(macro.key, macro.keyCtx);
-      if (!keyType.hasDynType && !keyType.hasPlaceholderType && !SORTABLE_KEYS.has(keyType.name)) {
+      if (!keyType.hasDynType && !keyType.hasPlaceholderType && !ORDERED_TYPES.has(keyType.name)) {
         throw checker.createError(
           "no_matching_overload",
           `sortBy() keys must be comparable (int, uint, double, bool, string, bytes, duration, timestamp), got '${keyType.name}'`,
