@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { DEFAULT_INPUT_LIMITS, INPUT_LIMITS } from "@celgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture } from "../../../../test/support/fixtures.js";
 import { EvaluatorPool } from "../evaluator/pool.js";
 import {
   admissionReview,
@@ -19,21 +21,8 @@ import {
 /** `{"a":{"a":...1...}}` nested `depth` objects deep, as JSON text. */
 const deepJson = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
 
-/** "Billion laughs" in 718 bytes: nine levels of nine aliases. */
-const ALIAS_BOMB = `apiVersion: v1
-kind: ConfigMap
-metadata: {name: lol, namespace: shop}
-data:
-  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-  g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-  h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-  i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-`;
+/** "Billion laughs" in 718 bytes: nine levels of nine aliases (test/fixtures/hostile). */
+const ALIAS_BOMB = readFileSync(fixture("hostile", "alias-bomb.yaml"), "utf8");
 
 const review = (uid: string, object: unknown) => admissionReview(uid, object, { username: "mallory" });
 
