@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
-import type { Context } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { authenticate, authorize } from "./lib/auth.js";
@@ -10,7 +10,8 @@ import { type ConcurrencyLimit, limitConcurrency } from "./lib/concurrency.js";
 import type { AppEnv } from "./lib/context.js";
 import { isUnavailable, ProblemError, problems, toProblemError } from "./lib/errors.js";
 import { type RateLimit, rateLimit } from "./lib/rate-limit.js";
-import { honoPath } from "./lib/route.js";
+import type { RouteDef } from "./lib/route.js";
+import { bodyValidator, refuseInvalid } from "./lib/validate.js";
 import { ROUTES } from "./routes/index.js";
 import type { Services } from "./services/index.js";
 
@@ -38,7 +39,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createApp(deps: AppDeps): App {
   const { services } = deps;
   const { logger, metrics } = services;
-  const app = new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: refuseInvalid() });
 
   // Request id, access log and metrics around everything else.
   app.use("*", async (c, next) => {
@@ -96,17 +97,7 @@ export function createApp(deps: AppDeps): App {
     );
   }
 
-  for (const def of ROUTES) {
-    app.openAPIRegistry.registerPath(def.openapi);
-    const path = honoPath(def.openapi.path);
-    const setRoute = async (c: Context<AppEnv>, next: () => Promise<void>) => {
-      c.set("route", def.openapi.path);
-      await next();
-    };
-    const handler = (c: Context<AppEnv>) => def.handler(c, services);
-    if (def.roles === "public") app.on(def.openapi.method.toUpperCase(), path, setRoute, handler);
-    else app.on(def.openapi.method.toUpperCase(), path, setRoute, authorize(def.roles), handler);
-  }
+  for (const def of ROUTES) registerRoute(app, def, services);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
@@ -164,4 +155,35 @@ export function createApp(deps: AppDeps): App {
   });
 
   return app;
+}
+
+/**
+ * Registers one route with @hono/zod-openapi, in this order: the route's name for logs and
+ * metrics, its roles (401/403 come before any 400), then the validators built from its
+ * OpenAPI description: params, query and headers by @hono/zod-openapi, then the body (JSON or
+ * YAML, with the body reader's limits) by bodyValidator, then the handler. The document is the same description, so
+ * it states what is enforced.
+ */
+function registerRoute(app: App, def: RouteDef, services: Services): void {
+  const { body, ...request } = def.openapi.request ?? {};
+  const setRoute: MiddlewareHandler<AppEnv> = async (c, next) => {
+    c.set("route", def.openapi.path);
+    await next();
+  };
+  const middleware: MiddlewareHandler<AppEnv>[] = [setRoute];
+  if (def.roles !== "public") middleware.push(authorize(def.roles));
+  // zod-openapi's own body check knows neither YAML nor the body reader's limits: the body is
+  // left out of what it validates, checked last by bodyValidator, and the whole description is
+  // registered for the document.
+  const checkBody = body ? bodyValidator(body) : undefined;
+  app.openAPIRegistry.registerPath(def.openapi);
+  app.openapi(
+    { ...def.openapi, request, hide: true, middleware },
+    async (c) => {
+      await checkBody?.(c);
+      // the context carries what the validators above added; its static type is the route's
+      return def.handler(c as never, services);
+    },
+    refuseInvalid(def.openapi),
+  );
 }

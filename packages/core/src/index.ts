@@ -71,6 +71,8 @@ export {
   policySchema,
   policyTestSchema,
 } from "./policy/schema.js";
+export type { SourceDocument, SourcePosition } from "./policy/source.js";
+export { parseSourceDocuments } from "./policy/source.js";
 // redaction: what is secret, replaced before anything is stored
 export type { RedactionOptions } from "./redact/redact.js";
 export { REDACTED_PREFIX, Redaction } from "./redact/redact.js";

@@ -9,6 +9,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "./context.js";
 import { problems } from "./errors.js";
+import { invalidInput } from "./invalid.js";
 import { lineColumn, parseJson } from "./json.js";
 
 export interface RawBody {
@@ -114,27 +115,19 @@ export const rejectNulInUrl: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-/** Validates a value with a zod schema; throws 400 naming every offending path. */
-export function validate<T extends z.ZodType>(schema: T, value: unknown, what = "request body"): z.infer<T> {
+/**
+ * Validates a value with a zod schema; throws the 400 a declared body schema gives. For
+ * routes that read their input by hand; declared schemas are enforced before the handler.
+ */
+export function validate<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const errors = result.error.issues.map((i) => ({
-    path: i.path.map(String).join(".") || "(root)",
-    message: i.message,
-  }));
-  throw problems.invalidBody(
-    `the ${what} is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
-    errors,
-  );
+  throw invalidInput("json", result.error);
 }
 
-/** Validates the query string (one value per key) with a zod schema; throws 400. */
+/** Validates the query string (one value per key) with a zod schema; throws the 400 of a declared query. */
 export function validateQuery<T extends z.ZodType>(c: Context<AppEnv>, schema: T): z.infer<T> {
   const result = schema.safeParse(c.req.query());
   if (result.success) return result.data;
-  const errors = result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
-  throw problems.badRequest(
-    `invalid query: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
-    errors,
-  );
+  throw invalidInput("query", result.error);
 }

@@ -1,5 +1,6 @@
 import type { Role } from "@celgate/contracts";
 import type { InputLimits } from "@celgate/core";
+import type { RawBody } from "./body.js";
 import type { Logger } from "./logger.js";
 
 /** Who is calling: the token's id, name (recorded as the actor) and role. */
@@ -19,5 +20,7 @@ export interface AppEnv {
     route: string;
     /** Shape limits that the body reader applies (the service's configured ones). */
     limits: InputLimits;
+    /** The request body as read (media type and text), set by the body validator (lib/validate.ts). */
+    body: RawBody;
   };
 }

@@ -1,5 +1,4 @@
 import { AdmissionReviewRequestSchema, AdmissionReviewResponseSchema } from "@celgate/contracts";
-import { readBody, validate } from "../../../lib/body.js";
 import { defineRoute, EVALUATE, jsonContent } from "../../../lib/route.js";
 
 export default defineRoute({
@@ -16,9 +15,5 @@ export default defineRoute({
     },
     responses: { 200: jsonContent(AdmissionReviewResponseSchema, "The review's response") },
   },
-  handler: async (c, s) => {
-    const body = await readBody(c);
-    const review = validate(AdmissionReviewRequestSchema, body.json, "AdmissionReview");
-    return c.json(await s.admission.review(c.get("principal"), review), 200);
-  },
+  handler: async (c, s) => c.json(await s.admission.review(c.get("principal"), c.req.valid("json")), 200),
 });

@@ -1,5 +1,4 @@
 import { AuditListQuerySchema, AuditListSchema, PaginationQuerySchema } from "@celgate/contracts";
-import { validateQuery } from "../../../lib/body.js";
 import { defineRoute, jsonContent, READ } from "../../../lib/route.js";
 
 const Query = AuditListQuerySchema.extend(PaginationQuerySchema.shape);
@@ -14,5 +13,5 @@ export default defineRoute({
     request: { query: Query },
     responses: { 200: jsonContent(AuditListSchema, "A page of the audit log") },
   },
-  handler: async (c, s) => c.json(await s.audit.list(validateQuery(c, Query)), 200),
+  handler: async (c, s) => c.json(await s.audit.list(c.req.valid("query")), 200),
 });

@@ -1,14 +1,16 @@
 import { EvaluationReportSchema, EvaluationRequestSchema, EvaluationSourceSchema } from "@celgate/contracts";
 import { z } from "zod";
-import { readBody, validate, validateQuery } from "../../../lib/body.js";
 import { problems } from "../../../lib/errors.js";
 import { defineRoute, EVALUATE, errorResponse, jsonContent } from "../../../lib/route.js";
 
-// With a YAML body (the manifests themselves), the other options come from the query string.
+const Flag = z.enum(["true", "false"]);
+
+// With a YAML body (the manifests themselves), the other options come from the query string;
+// a JSON body carries them itself.
 const YamlQuery = z.object({
-  select: z.string().max(1024).optional(),
-  dryRun: z.enum(["true", "false"]).optional(),
-  includeSkipped: z.enum(["true", "false"]).optional(),
+  select: EvaluationRequestSchema.shape.select.describe("YAML body only: the request's `select`"),
+  dryRun: Flag.optional().describe("YAML body only: the request's `dryRun`"),
+  includeSkipped: Flag.optional().describe("YAML body only: the request's `includeSkipped`"),
 });
 
 export default defineRoute({
@@ -21,9 +23,17 @@ export default defineRoute({
     description:
       "Recorded in history (201, with `Location`) unless `dryRun` (200). `Idempotency-Key`: a retry with the same key and body returns the same report and id and records nothing new; the same key with another body is a 422. `X-Celgate-Source: cli` marks evaluations made by the CLI. A YAML body (`application/yaml`) is taken as the manifests, with `select`, `dryRun` and `includeSkipped` in the query.",
     request: {
+      query: YamlQuery,
       headers: z.object({
-        "idempotency-key": z.string().max(255).optional(),
-        "x-celgate-source": z.enum(["api", "cli"]).optional(),
+        "idempotency-key": z
+          .string()
+          .min(1)
+          .max(255)
+          .optional()
+          .describe("A retry with the same key and body returns the first report and records nothing new"),
+        "x-celgate-source": EvaluationSourceSchema.exclude(["admission"])
+          .optional()
+          .describe("`cli` marks evaluations made by the CLI; default `api`"),
       }),
       body: {
         required: true,
@@ -40,28 +50,30 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    const body = await readBody(c, { yaml: true });
+    const body = c.req.valid("json");
+    const q = c.req.valid("query");
     let request: z.infer<typeof EvaluationRequestSchema>;
-    if (body.mediaType === "yaml") {
-      const q = validateQuery(c, YamlQuery);
+    if (typeof body === "string") {
       request = {
-        manifests: body.text,
+        manifests: body,
         ...(q.select !== undefined ? { select: q.select } : {}),
         ...(q.dryRun === "true" ? { dryRun: true } : {}),
         ...(q.includeSkipped === "true" ? { includeSkipped: true } : {}),
       };
-    } else request = validate(EvaluationRequestSchema, body.json);
-    const key = c.req.header("idempotency-key");
-    if (key !== undefined && (key.length === 0 || key.length > 255))
-      throw problems.badRequest("Idempotency-Key must be 1 to 255 characters");
-    const sourceHeader = c.req.header("x-celgate-source");
-    const source =
-      sourceHeader === undefined
-        ? "api"
-        : validate(EvaluationSourceSchema.exclude(["admission"]), sourceHeader, "X-Celgate-Source header");
+    } else {
+      // two places for one option would leave one of them silently ignored
+      const given = Object.keys(q);
+      if (given.length > 0)
+        throw problems.badRequest(
+          `with a JSON body, give ${given.join(", ")} in the body, not the query (the query options are for YAML bodies)`,
+          given.map((path) => ({ path, message: "only with a YAML body; put it in the JSON body" })),
+        );
+      request = body;
+    }
+    const headers = c.req.valid("header");
     const { report, json, recorded, replayed } = await s.evaluations.run(c.get("principal"), request, {
-      source,
-      idempotencyKey: key,
+      source: headers["x-celgate-source"] ?? "api",
+      idempotencyKey: headers["idempotency-key"],
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
     if (!recorded) return c.json(report, 200);

@@ -15,5 +15,5 @@ export default defineRoute({
       404: errorResponse("No such evaluation"),
     },
   },
-  handler: async (c, s) => c.json(await s.evaluations.get(c.req.param("id")!), 200),
+  handler: async (c, s) => c.json(await s.evaluations.get(c.req.valid("param").id), 200),
 });

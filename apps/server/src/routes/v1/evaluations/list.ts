@@ -1,9 +1,29 @@
 import { EvaluationListQuerySchema, EvaluationListSchema, PaginationQuerySchema } from "@celgate/contracts";
-import { validateQuery } from "../../../lib/body.js";
-import { problems } from "../../../lib/errors.js";
+import { z } from "zod";
 import { defineRoute, jsonContent, READ } from "../../../lib/route.js";
 
-const Query = EvaluationListQuerySchema.extend(PaginationQuerySchema.shape);
+const CONTEXT = "context.";
+
+/**
+ * The declared filters and pagination, plus `context.<key>` filters; any other key is refused
+ * like an unknown option of a strict query.
+ */
+const Query = EvaluationListQuerySchema.extend(PaginationQuerySchema.shape)
+  .catchall(z.string())
+  .superRefine((q, ctx) => {
+    for (const key of Object.keys(q)) {
+      if (key in EvaluationListQuerySchema.shape || key in PaginationQuerySchema.shape) continue;
+      const contextKey = key.startsWith(CONTEXT) ? key.slice(CONTEXT.length) : undefined;
+      if (contextKey === undefined)
+        ctx.addIssue({ code: "unrecognized_keys", keys: [key], input: q, path: [] });
+      else if (!contextKey || contextKey.length > 100)
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: "a context filter is context.<key> with a key of 1 to 100 characters",
+        });
+    }
+  });
 
 export default defineRoute({
   roles: READ,
@@ -18,15 +38,10 @@ export default defineRoute({
     responses: { 200: jsonContent(EvaluationListSchema, "A page of history") },
   },
   handler: async (c, s) => {
-    // Unknown keys are dropped by the schema; `context.*` ones are collected here.
-    const q = validateQuery(c, Query);
+    const q = c.req.valid("query");
     const context: Record<string, string> = {};
-    for (const [k, v] of Object.entries(c.req.query())) {
-      if (!k.startsWith("context.")) continue;
-      const key = k.slice("context.".length);
-      if (!key || key.length > 100) throw problems.badRequest(`invalid context filter ${k}`);
-      context[key] = v;
-    }
+    for (const [k, v] of Object.entries(q))
+      if (k.startsWith(CONTEXT) && typeof v === "string") context[k.slice(CONTEXT.length)] = v;
     return c.json(await s.evaluations.list({ ...q, context }), 200);
   },
 });

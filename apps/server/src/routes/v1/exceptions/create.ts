@@ -1,5 +1,4 @@
 import { ExceptionDocumentSchema, ExceptionResourceSchema } from "@celgate/contracts";
-import { readBody } from "../../../lib/body.js";
 import { AUTHOR, defineRoute, errorResponse, jsonContent } from "../../../lib/route.js";
 
 export default defineRoute({
@@ -25,8 +24,7 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    const body = await readBody(c, { yaml: true });
-    const e = await s.exceptions.create(c.get("principal").name, body.text);
+    const e = await s.exceptions.create(c.get("principal").name, c.get("body").text);
     c.header("ETag", e.etag);
     c.header("Location", `/v1/exceptions/${encodeURIComponent(e.name)}`);
     return c.json(e, 201);

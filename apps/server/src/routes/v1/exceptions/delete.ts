@@ -17,7 +17,11 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    await s.exceptions.remove(c.get("principal").name, c.req.param("name")!, c.req.header("if-match"));
+    await s.exceptions.remove(
+      c.get("principal").name,
+      c.req.valid("param").name,
+      c.req.valid("header")["if-match"],
+    );
     return c.body(null, 204);
   },
 });

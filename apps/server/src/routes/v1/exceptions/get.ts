@@ -18,7 +18,7 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    const e = await s.exceptions.get(c.req.param("name")!);
+    const e = await s.exceptions.get(c.req.valid("param").name);
     c.header("ETag", e.etag);
     return c.json(e, 200);
   },

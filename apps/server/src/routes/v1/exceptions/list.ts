@@ -4,7 +4,6 @@ import {
   PaginationQuerySchema,
   parseDuration,
 } from "@celgate/contracts";
-import { validateQuery } from "../../../lib/body.js";
 import { defineRoute, jsonContent, READ } from "../../../lib/route.js";
 
 const Query = ExceptionListQuerySchema.extend(PaginationQuerySchema.shape);
@@ -22,7 +21,7 @@ export default defineRoute({
     responses: { 200: jsonContent(ExceptionListSchema, "A page of exceptions") },
   },
   handler: async (c, s) => {
-    const q = validateQuery(c, Query);
+    const q = c.req.valid("query");
     return c.json(
       await s.exceptions.list({
         ...q,

@@ -1,5 +1,4 @@
-import { ImageDigestSchema, StoredImageSchema } from "@celgate/contracts";
-import { validate } from "../../../lib/body.js";
+import { StoredImageSchema } from "@celgate/contracts";
 import { defineRoute, errorResponse, jsonContent, READ } from "../../../lib/route.js";
 import { DigestParam } from "./put.js";
 
@@ -14,7 +13,6 @@ export default defineRoute({
     responses: { 200: jsonContent(StoredImageSchema, "The facts"), 404: errorResponse("Nothing stored") },
   },
   handler: async (c, s) => {
-    const digest = validate(ImageDigestSchema, c.req.param("digest"), "digest in the path");
-    return c.json(await s.images.get(digest), 200);
+    return c.json(await s.images.get(c.req.valid("param").digest), 200);
   },
 });

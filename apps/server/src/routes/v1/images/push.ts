@@ -1,5 +1,4 @@
 import { ImageFactsInputSchema, ImagePushResultSchema } from "@celgate/contracts";
-import { readBody } from "../../../lib/body.js";
 import { defineRoute, EVALUATE, errorResponse, jsonContent } from "../../../lib/route.js";
 
 export default defineRoute({
@@ -20,7 +19,6 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    const body = await readBody(c);
-    return c.json(await s.images.push(c.get("principal").name, body.json), 200);
+    return c.json(await s.images.push(c.get("principal").name, c.req.valid("json")), 200);
   },
 });

@@ -1,9 +1,8 @@
 import { ImageDigestSchema, ImageFactsInputSchema, StoredImageSchema } from "@celgate/contracts";
 import { z } from "zod";
-import { readBody, validate } from "../../../lib/body.js";
 import { defineRoute, EVALUATE, errorResponse, jsonContent } from "../../../lib/route.js";
 
-export const DigestParam = z.object({ digest: z.string() });
+export const DigestParam = z.object({ digest: ImageDigestSchema });
 
 export default defineRoute({
   roles: EVALUATE,
@@ -25,9 +24,11 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    const digest = validate(ImageDigestSchema, c.req.param("digest"), "digest in the path");
-    const body = await readBody(c);
-    const { image, created } = await s.images.put(c.get("principal").name, digest, body.json);
+    const { image, created } = await s.images.put(
+      c.get("principal").name,
+      c.req.valid("param").digest,
+      c.req.valid("json"),
+    );
     return c.json(image, created ? 201 : 200);
   },
 });

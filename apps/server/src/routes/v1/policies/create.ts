@@ -1,5 +1,4 @@
 import { PolicyDocumentSchema, PolicyResourceSchema } from "@celgate/contracts";
-import { readBody } from "../../../lib/body.js";
 import { AUTHOR, defineRoute, errorResponse, jsonContent } from "../../../lib/route.js";
 
 export default defineRoute({
@@ -26,8 +25,8 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    const body = await readBody(c, { yaml: true });
-    const policy = await s.policies.create(c.get("principal").name, body.text);
+    // the engine parses the text again, to point its diagnostics at lines and columns
+    const policy = await s.policies.create(c.get("principal").name, c.get("body").text);
     c.header("ETag", policy.etag);
     c.header("Location", `/v1/policies/${encodeURIComponent(policy.name)}`);
     return c.json(policy, 201);

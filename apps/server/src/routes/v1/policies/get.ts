@@ -16,7 +16,7 @@ export default defineRoute({
     responses: { 200: jsonContent(PolicyResourceSchema, "The policy"), 404: errorResponse("No such policy") },
   },
   handler: async (c, s) => {
-    const policy = await s.policies.get(c.req.param("name")!);
+    const policy = await s.policies.get(c.req.valid("param").name);
     c.header("ETag", policy.etag);
     return c.json(policy, 200);
   },

@@ -1,5 +1,4 @@
 import { PaginationQuerySchema, PolicyListQuerySchema, PolicyListSchema } from "@celgate/contracts";
-import { validateQuery } from "../../../lib/body.js";
 import { defineRoute, jsonContent, READ } from "../../../lib/route.js";
 
 const Query = PolicyListQuerySchema.extend(PaginationQuerySchema.shape);
@@ -17,7 +16,7 @@ export default defineRoute({
     responses: { 200: jsonContent(PolicyListSchema, "A page of policies") },
   },
   handler: async (c, s) => {
-    const q = validateQuery(c, Query);
+    const q = c.req.valid("query");
     return c.json(await s.policies.list(q), 200);
   },
 });

@@ -1,6 +1,5 @@
 import { PolicyDocumentSchema, PolicyResourceSchema } from "@celgate/contracts";
 import { z } from "zod";
-import { readBody } from "../../../lib/body.js";
 import { AUTHOR, defineRoute, errorResponse, jsonContent } from "../../../lib/route.js";
 import { NameParam } from "./get.js";
 
@@ -33,12 +32,11 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    const body = await readBody(c, { yaml: true });
     const policy = await s.policies.replace(
       c.get("principal").name,
-      c.req.param("name")!,
-      c.req.header("if-match"),
-      body.text,
+      c.req.valid("param").name,
+      c.req.valid("header")["if-match"],
+      c.get("body").text,
     );
     c.header("ETag", policy.etag);
     return c.json(policy, 200);

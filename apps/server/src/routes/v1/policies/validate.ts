@@ -1,7 +1,8 @@
-import { PolicyDocumentSchema, ValidationResultSchema } from "@celgate/contracts";
+import { ValidationResultSchema } from "@celgate/contracts";
 import { z } from "zod";
-import { readBody } from "../../../lib/body.js";
 import { defineRoute, jsonContent } from "../../../lib/route.js";
+
+const Document = z.record(z.string(), z.unknown());
 
 export default defineRoute({
   roles: ["admin", "author", "evaluator"],
@@ -16,19 +17,26 @@ export default defineRoute({
       body: {
         required: true,
         content: {
-          "application/json": { schema: z.union([PolicyDocumentSchema, z.array(PolicyDocumentSchema)]) },
-          "application/yaml": { schema: z.string() },
+          // any document is accepted: what is wrong with it is the answer, not a refusal
+          "application/json": {
+            schema: z
+              .union([Document, z.array(Document)])
+              .describe("A Policy or PolicyException document, or a list of them"),
+          },
+          "application/yaml": {
+            schema: z.string().describe("One or more documents, separated by `---`"),
+          },
         },
       },
     },
     responses: { 200: jsonContent(ValidationResultSchema, "The result") },
   },
   handler: async (c, s) => {
-    const body = await readBody(c, { yaml: true });
+    const body = c.req.valid("json");
     // A JSON list of documents becomes a multi-document stream for the engine.
-    const text = Array.isArray(body.json)
-      ? body.json.map((d) => JSON.stringify(d)).join("\n---\n")
-      : body.text;
+    const text = Array.isArray(body)
+      ? body.map((d) => JSON.stringify(d)).join("\n---\n")
+      : c.get("body").text;
     return c.json(s.policies.validate(text), 200);
   },
 });

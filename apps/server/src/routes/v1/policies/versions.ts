@@ -1,6 +1,5 @@
 import { PaginationQuerySchema, PolicyVersionListSchema, PolicyVersionSchema } from "@celgate/contracts";
 import { z } from "zod";
-import { validate, validateQuery } from "../../../lib/body.js";
 import { defineRoute, errorResponse, jsonContent, READ } from "../../../lib/route.js";
 import { NameParam } from "./get.js";
 
@@ -15,8 +14,8 @@ export const listVersions = defineRoute({
     responses: { 200: jsonContent(PolicyVersionListSchema, "Versions"), 404: errorResponse("Never stored") },
   },
   handler: async (c, s) => {
-    const q = validateQuery(c, PaginationQuerySchema);
-    return c.json(await s.policies.versions(c.req.param("name")!, q.limit, q.cursor), 200);
+    const q = c.req.valid("query");
+    return c.json(await s.policies.versions(c.req.valid("param").name, q.limit, q.cursor), 200);
   },
 });
 
@@ -36,7 +35,7 @@ export const getVersion = defineRoute({
     },
   },
   handler: async (c, s) => {
-    const p = validate(VersionParams, c.req.param(), "path");
+    const p = c.req.valid("param");
     return c.json(await s.policies.version(p.name, p.n), 200);
   },
 });

@@ -1,5 +1,4 @@
 import { ReplayReportSchema, ReplayRequestSchema } from "@celgate/contracts";
-import { readBody, validate } from "../../../lib/body.js";
 import { AUTHOR, defineRoute, errorResponse, jsonContent } from "../../../lib/route.js";
 
 export default defineRoute({
@@ -20,7 +19,6 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    const body = await readBody(c);
-    return c.json(await s.replays.replay(c.get("principal"), validate(ReplayRequestSchema, body.json)), 200);
+    return c.json(await s.replays.replay(c.get("principal"), c.req.valid("json")), 200);
   },
 });

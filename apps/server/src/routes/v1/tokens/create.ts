@@ -1,5 +1,4 @@
 import { CreatedTokenSchema, CreateTokenRequestSchema } from "@celgate/contracts";
-import { readBody, validate } from "../../../lib/body.js";
 import { ADMIN, defineRoute, jsonContent } from "../../../lib/route.js";
 
 export default defineRoute({
@@ -15,11 +14,7 @@ export default defineRoute({
     responses: { 201: jsonContent(CreatedTokenSchema, "Created") },
   },
   handler: async (c, s) => {
-    const body = await readBody(c);
-    const token = await s.tokens.create(
-      c.get("principal").name,
-      validate(CreateTokenRequestSchema, body.json),
-    );
+    const token = await s.tokens.create(c.get("principal").name, c.req.valid("json"));
     c.header("Cache-Control", "no-store");
     return c.json(token, 201);
   },

@@ -16,5 +16,6 @@ export default defineRoute({
       409: errorResponse("The last live admin token"),
     },
   },
-  handler: async (c, s) => c.json(await s.tokens.revoke(c.get("principal").name, c.req.param("id")!), 200),
+  handler: async (c, s) =>
+    c.json(await s.tokens.revoke(c.get("principal").name, c.req.valid("param").id), 200),
 });

@@ -1,5 +1,4 @@
 import { PaginationQuerySchema, TokenListSchema } from "@celgate/contracts";
-import { validateQuery } from "../../../lib/body.js";
 import { ADMIN, defineRoute, jsonContent } from "../../../lib/route.js";
 
 export default defineRoute({
@@ -13,7 +12,7 @@ export default defineRoute({
     responses: { 200: jsonContent(TokenListSchema, "A page of tokens") },
   },
   handler: async (c, s) => {
-    const q = validateQuery(c, PaginationQuerySchema);
+    const q = c.req.valid("query");
     return c.json(await s.tokens.list(q.limit, q.cursor), 200);
   },
 });

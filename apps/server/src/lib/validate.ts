@@ -1,0 +1,89 @@
+import { DEFAULT_INPUT_LIMITS, parseSourceDocuments } from "@celgate/core";
+import type { RouteConfig } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { z } from "zod";
+import { readBody } from "./body.js";
+import type { AppEnv } from "./context.js";
+import { describe, diagnosticErrors } from "./diagnostics.js";
+import { problems } from "./errors.js";
+import { type InputTarget, invalidInput } from "./invalid.js";
+
+type Body = NonNullable<NonNullable<RouteConfig["request"]>["body"]>;
+
+const YAML = "application/yaml";
+const JSON_TYPE = "application/json";
+
+/** The names a query schema declares (the keys of its object shape). */
+export function queryOptions(schema: unknown): string[] {
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/**
+ * The validation hook of a route (@hono/zod-openapi calls it after each part is parsed):
+ * refusals become problems, thrown to the app's one onError; success passes through.
+ */
+export function refuseInvalid(route?: RouteConfig) {
+  const accepted = queryOptions(route?.request?.query);
+  return (result: { success: boolean; error?: unknown; target: string }, _c: Context): undefined => {
+    if (result.success) return undefined;
+    if (!(result.error instanceof z.ZodError)) throw problems.badRequest(`invalid ${result.target}`);
+    throw invalidInput(result.target as InputTarget, result.error, { accepted });
+  };
+}
+
+function schemaOf(body: Body, mediaType: string): z.ZodType | undefined {
+  const media = body.content[mediaType];
+  const schema = media && "schema" in media ? media.schema : undefined;
+  return schema instanceof z.ZodType ? schema : undefined;
+}
+
+/**
+ * Reads and validates the body against the schema declared for its media type; the result is
+ * `c.req.valid("json")` whatever the media type, and the text stays in `c.get("body")` (the
+ * engine parses policy text again to point at expressions). JSON goes through readBody's
+ * checks (size, depth, syntax with line and column, NUL). A YAML body whose declared schema is
+ * a string is passed on as text (manifests, policy streams: the engine parses them under the
+ * input limits); otherwise it must be exactly one document, parsed under the same limits, and
+ * schema errors carry the line and column of the offending node. Throws problems (400, 415).
+ */
+export function bodyValidator(body: Body): (c: Context<AppEnv>) => Promise<void> {
+  const json = schemaOf(body, JSON_TYPE);
+  const yaml = schemaOf(body, YAML);
+  return async (c) => {
+    const raw = await readBody(c, { yaml: yaml !== undefined });
+    c.set("body", raw);
+    let value: unknown;
+    if (raw.mediaType === "json") {
+      if (!json) throw problems.unsupportedMediaType(`send ${YAML}, not JSON`);
+      const result = json.safeParse(raw.json);
+      if (!result.success) throw invalidInput("json", result.error);
+      value = result.data;
+    } else if (yaml instanceof z.ZodString) {
+      const result = yaml.safeParse(raw.text);
+      if (!result.success) throw invalidInput("json", result.error);
+      value = result.data;
+    } else {
+      const { documents, diagnostics } = parseSourceDocuments(
+        raw.text,
+        undefined,
+        c.get("limits") ?? DEFAULT_INPUT_LIMITS,
+      );
+      if (diagnostics.length > 0)
+        throw problems.invalidBody(
+          `malformed YAML: ${diagnostics.slice(0, 3).map(describe).join("; ")}`,
+          diagnosticErrors(diagnostics),
+        );
+      const [document] = documents;
+      if (!document || documents.length !== 1)
+        throw problems.invalidBody(`expected exactly one YAML document, got ${documents.length}`);
+      const result = (yaml as z.ZodType).safeParse(document.value);
+      if (!result.success)
+        throw invalidInput("json", result.error, {
+          locate: (path) =>
+            document.position(path.filter((k) => typeof k !== "symbol") as (string | number)[]),
+        });
+      value = result.data;
+    }
+    c.req.addValidatedData("json", value as object);
+  };
+}
