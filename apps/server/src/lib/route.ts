@@ -95,12 +95,15 @@ export const jsonContent = (schema: z.ZodType, description: string) => ({
 /**
  * A query schema that refuses keys it does not declare: the API is strict, and an unknown
  * option (a typo of `dryRun`, say) is a 400 naming it rather than silently ignored. Objects
- * that already decide about unknown keys (`.strict()`, `.catchall()`, `.loose()`) are kept.
+ * that already decide about unknown keys (`.strict()`, `.catchall()`, `.loose()`) are kept;
+ * a /v1 route that declares no query takes none.
  */
 function strictQuery<Q>(query: Q): Q {
   if (query instanceof z.ZodObject && query._zod.def.catchall === undefined) return query.strict() as Q;
   return query;
 }
+
+const NO_QUERY = z.object({}).strict();
 
 /**
  * Declares an endpoint: makes its query strict, adds bearer security and the common error
@@ -109,6 +112,7 @@ function strictQuery<Q>(query: Q): Q {
 export function defineRoute<R extends RouteConfig>(def: RouteDef<R>): RouteDef<R> {
   const { openapi } = def;
   if (openapi.request?.query) openapi.request.query = strictQuery(openapi.request.query);
+  else if (def.roles !== "public") openapi.request = { ...openapi.request, query: NO_QUERY };
   const errors = {
     ...(def.roles === "public" ? PUBLIC_ERRORS : COMMON_ERRORS),
     ...(openapi.request?.body ? BODY_ERRORS : {}),

@@ -13,8 +13,8 @@ type Body = NonNullable<NonNullable<RouteConfig["request"]>["body"]>;
 const YAML = "application/yaml";
 const JSON_TYPE = "application/json";
 
-/** The names a query schema declares (the keys of its object shape). */
-export function queryOptions(schema: unknown): string[] {
+/** The names an object schema declares (query options, headers, path parameters). */
+export function schemaKeys(schema: unknown): string[] {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
@@ -23,7 +23,7 @@ export function queryOptions(schema: unknown): string[] {
  * refusals become problems, thrown to the app's one onError; success passes through.
  */
 export function refuseInvalid(route?: RouteConfig) {
-  const accepted = queryOptions(route?.request?.query);
+  const accepted = schemaKeys(route?.request?.query);
   return (result: { success: boolean; error?: unknown; target: string }, _c: Context): undefined => {
     if (result.success) return undefined;
     if (!(result.error instanceof z.ZodError)) throw problems.badRequest(`invalid ${result.target}`);
