@@ -7,6 +7,7 @@ import { Metrics } from "../lib/metrics.js";
 import { createServices, type Services } from "../services/index.js";
 import { BACKENDS, createPostgresDatabase, deploymentYaml, FIXTURE_POLICY_DIR } from "../test/harness.js";
 import { TcpProxy } from "../test/process.js";
+import { checkResponses } from "../test/responses.js";
 import { type Database, openPostgres } from "./client.js";
 
 const ADMIN = "unavailable-admin-token-0123456789";
@@ -30,6 +31,7 @@ describe.skipIf(!BACKENDS.includes("postgres"))("PostgreSQL unreachable", () => 
     await services.tokens.seedAdmin(ADMIN);
     await services.policies.syncRepository(FIXTURE_POLICY_DIR, logger);
     app = createApp({ services, bodyLimit: 1 << 20 });
+    checkResponses(app);
   });
   afterAll(async () => {
     await proxy.cut();

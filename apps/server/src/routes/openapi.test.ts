@@ -14,7 +14,8 @@ const PARTS = [
 ] as const;
 
 /** A concrete path for a route: every `{param}` filled in. */
-const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name) => (name === "digest" ? `sha256:${"a".repeat(64)}` : "x"));
+const concrete = (path: string) =>
+  path.replace(/\{(\w+)\}/g, (_, name) => (name === "digest" ? `sha256:${"a".repeat(64)}` : "x"));
 
 describe("the OpenAPI document is what the routes enforce", () => {
   let t: TestApp;
@@ -54,7 +55,9 @@ describe("the OpenAPI document is what the routes enforce", () => {
       const operation = doc.paths[path][method];
       const declared = Object.keys(request?.body?.content ?? {});
       expect(Object.keys(operation.requestBody?.content ?? {}), `${method} ${path}`).toEqual(declared);
-      expect(Object.keys(operation.responses).sort(), `${method} ${path}`).toEqual(Object.keys(responses).sort());
+      expect(Object.keys(operation.responses).sort(), `${method} ${path}`).toEqual(
+        Object.keys(responses).sort(),
+      );
     }
   });
 

@@ -12,6 +12,7 @@ import { createLogger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
 import type { RateLimit } from "../lib/rate-limit.js";
 import { createServices, type Services } from "../services/index.js";
+import { checkResponses } from "./responses.js";
 
 export type Backend = "pglite" | "postgres";
 
@@ -164,6 +165,7 @@ export async function setupApp(
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
+  checkResponses(app);
   const request = (method: string, path: string, o: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     const token = o.token === undefined ? tokens.admin : o.token;

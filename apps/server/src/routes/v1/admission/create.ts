@@ -1,5 +1,5 @@
 import { AdmissionReviewRequestSchema, AdmissionReviewResponseSchema } from "@celgate/contracts";
-import { defineRoute, EVALUATE, jsonContent } from "../../../lib/route.js";
+import { defineRoute, EVALUATE, errorResponse, jsonContent } from "../../../lib/route.js";
 
 export default defineRoute({
   roles: EVALUATE,
@@ -13,7 +13,10 @@ export default defineRoute({
     request: {
       body: { required: true, content: { "application/json": { schema: AdmissionReviewRequestSchema } } },
     },
-    responses: { 200: jsonContent(AdmissionReviewResponseSchema, "The review's response") },
+    responses: {
+      200: jsonContent(AdmissionReviewResponseSchema, "The review's response"),
+      422: errorResponse("The object is too large to evaluate"),
+    },
   },
   handler: async (c, s) => c.json(await s.admission.review(c.get("principal"), c.req.valid("json")), 200),
 });

@@ -46,7 +46,9 @@ export default defineRoute({
     responses: {
       200: jsonContent(EvaluationReportSchema, "The report (dryRun, not recorded)"),
       201: jsonContent(EvaluationReportSchema, "The report, recorded in history"),
-      422: errorResponse("Idempotency-Key reused with a different body"),
+      422: errorResponse(
+        "Idempotency-Key reused with a different body, or the input is too large to evaluate",
+      ),
     },
   },
   handler: async (c, s) => {

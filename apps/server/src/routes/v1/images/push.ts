@@ -16,6 +16,7 @@ export default defineRoute({
     responses: {
       200: jsonContent(ImagePushResultSchema, "Stored; `created` says which keys are new"),
       400: errorResponse("Not image facts"),
+      422: errorResponse("Facts of an unknown format, or describing no image"),
     },
   },
   handler: async (c, s) => {

@@ -13,6 +13,7 @@ export default defineRoute({
     request: { body: { required: true, content: { "application/json": { schema: ReplayRequestSchema } } } },
     responses: {
       200: jsonContent(ReplayReportSchema, "What would change"),
+      404: errorResponse("A chosen evaluation does not exist"),
       422: errorResponse("Candidates do not compile"),
       429: errorResponse("A replay is already running on this instance"),
       503: errorResponse("The replay passed its time limit"),
