@@ -164,7 +164,7 @@ export function createApp(deps: AppDeps): App {
  * YAML, with the body reader's limits) by bodyValidator, then the handler. The document is the same description, so
  * it states what is enforced.
  */
-function registerRoute(app: App, def: RouteDef, services: Services): void {
+export function registerRoute(app: App, def: RouteDef, services: Services): void {
   const { body, ...request } = def.openapi.request ?? {};
   const setRoute: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("route", def.openapi.path);

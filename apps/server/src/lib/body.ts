@@ -119,10 +119,10 @@ export const rejectNulInUrl: MiddlewareHandler<AppEnv> = async (c, next) => {
  * Validates a value with a zod schema; throws the 400 a declared body schema gives. For
  * routes that read their input by hand; declared schemas are enforced before the handler.
  */
-export function validate<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+export function validate<T extends z.ZodType>(schema: T, value: unknown, what = "request body"): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw invalidInput("json", result.error);
+  throw invalidInput("json", result.error, { what });
 }
 
 /** Validates the query string (one value per key) with a zod schema; throws the 400 of a declared query. */

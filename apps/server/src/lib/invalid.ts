@@ -53,12 +53,13 @@ const summary = (errors: readonly ProblemFieldError[]) =>
 /**
  * The problem for input that its route's schema refuses: 400 `bad-request` for the path,
  * query and headers, 400 `invalid-body` for the body, each entry naming the field; a missing
- * If-Match is 428. `accepted` names the query options of the route, for unknown ones.
+ * If-Match is 428. `accepted` names the query options of the route, for unknown ones; `what`
+ * names a body (default "request body").
  */
 export function invalidInput(
   target: InputTarget,
   error: z.ZodError,
-  options: { accepted?: readonly string[]; locate?: Locate } = {},
+  options: { accepted?: readonly string[]; locate?: Locate; what?: string } = {},
 ): ProblemError {
   switch (target) {
     case "query": {
@@ -83,7 +84,10 @@ export function invalidInput(
     }
     case "json": {
       const errors = fieldErrors(error, { locate: options.locate });
-      return problems.invalidBody(`the request body is not valid: ${summary(errors)}`, errors);
+      return problems.invalidBody(
+        `the ${options.what ?? "request body"} is not valid: ${summary(errors)}`,
+        errors,
+      );
     }
   }
 }

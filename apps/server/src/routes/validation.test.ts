@@ -1,6 +1,10 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { fixture } from "../../../../test/support/fixtures.js";
+import { createApp, registerRoute } from "../app.js";
+import { readBody, validate } from "../lib/body.js";
+import { defineRoute, jsonContent, READ } from "../lib/route.js";
 import { BACKENDS, deploymentYaml, setupApp, type TestApp } from "../test/harness.js";
 
 /**
@@ -150,5 +154,51 @@ describe.each(BACKENDS)("input validation on %s", (backend) => {
     expect(big.status).toBe(413);
     // and the instance still serves a legitimate document
     expect((await t.call("POST", "/v1/policies", { yaml: policyYaml("fine") })).status).toBe(201);
+  });
+});
+
+describe("a route in the style before schemas were enforced", () => {
+  // Other branches add routes whose handlers read c.req.param() and the body by hand; they
+  // must keep working when registered the same way.
+  const legacy = defineRoute({
+    roles: READ,
+    openapi: {
+      method: "post",
+      path: "/v1/legacy/{name}",
+      request: {
+        params: z.object({ name: z.string() }),
+        query: z.object({ n: z.string().optional() }),
+        body: { required: true, content: { "application/json": { schema: z.object({ a: z.number() }) } } },
+      },
+      responses: {
+        200: jsonContent(z.object({ name: z.string(), n: z.string().nullable(), a: z.number() }), "ok"),
+      },
+    },
+    handler: async (c) => {
+      const body = await readBody(c);
+      const { a } = validate(z.object({ a: z.number() }), body.json);
+      return c.json({ name: c.req.param("name")!, n: c.req.query("n") ?? null, a }, 200);
+    },
+  });
+
+  it("reads its params, query and body by hand, behind the same validation", async () => {
+    const t = await setupApp("pglite");
+    try {
+      const app = createApp({ services: t.services, bodyLimit: 1024 });
+      registerRoute(app, legacy, t.services);
+      const send = (path: string, body: string) =>
+        app.request(path, {
+          method: "POST",
+          headers: { authorization: `Bearer ${t.tokens.viewer}`, "content-type": "application/json" },
+          body,
+        });
+      const ok = await send("/v1/legacy/x?n=2", '{"a": 1}');
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ name: "x", n: "2", a: 1 });
+      expect((await send("/v1/legacy/x?m=2", '{"a": 1}')).status).toBe(400);
+      expect((await send("/v1/legacy/x", '{"a": "1"}')).status).toBe(400);
+    } finally {
+      await t.close();
+    }
   });
 });
