@@ -14,7 +14,7 @@ import {
   skipsPolicyFolder,
 } from "@celgate/core";
 import { and, asc, desc, eq, lt, max, sql } from "drizzle-orm";
-import type { Db, Tx } from "../db/client.js";
+import { advisoryXactLock, type Db, LOCKS, type Tx } from "../db/client.js";
 import { policies, policyVersions } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError, isSyntax } from "../lib/diagnostics.js";
@@ -26,7 +26,6 @@ import { bumpGeneration, type PolicySetRuntime } from "./policy-set.js";
 import { type VersionedResource, VersionedStore } from "./versioned.js";
 
 type Row = typeof policies.$inferSelect;
-const REPOSITORY_LOCK = 4_227_303;
 
 export function toPolicyResource(r: Row): PolicyResource {
   return {
@@ -274,7 +273,7 @@ export class PolicyService {
       );
     const actor = "repository";
     const changed = await this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${REPOSITORY_LOCK})`);
+      await advisoryXactLock(tx, LOCKS.repository);
       const existing = new Map((await tx.select().from(policies)).map((r) => [r.name, r]));
       let n = 0;
       for (const [name, doc] of docs) {
