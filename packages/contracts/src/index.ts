@@ -28,8 +28,8 @@ export {
   ProblemSchema,
   pageSchema,
   parseDuration,
-  type Role,
   ROLES,
+  type Role,
   RoleSchema,
   SELECTION_PROBLEM_TYPE,
 } from "./common.js";

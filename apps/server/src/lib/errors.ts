@@ -97,7 +97,8 @@ export const problems = {
   payloadTooLarge: (limit: number) =>
     problem("payloadTooLarge", { detail: `the request body exceeds the limit of ${limit} bytes` }),
   unsupportedMediaType: (detail: string) => problem("unsupportedMediaType", { detail }),
-  unprocessable: (detail: string, errors?: ProblemFieldError[]) => problem("unprocessable", { detail, errors }),
+  unprocessable: (detail: string, errors?: ProblemFieldError[]) =>
+    problem("unprocessable", { detail, errors }),
   tooManyRequests: (detail: string, retryAfterSeconds: number) =>
     problem("tooManyRequests", { detail, headers: { "Retry-After": String(retryAfterSeconds) } }),
   unavailable: (detail: string) => problem("unavailable", { detail, headers: { "Retry-After": "1" } }),
@@ -192,10 +193,7 @@ const sqlstateClass = (code: string) => (code.length === 5 && !code.startsWith("
 /** Whether an error means the database cannot be reached (as opposed to a bad query). */
 export function isUnavailable(err: unknown): boolean {
   const code = errorCode(err);
-  if (
-    code &&
-    (UNAVAILABLE_SQLSTATE_CLASSES.has(sqlstateClass(code)) || UNAVAILABLE_CODES.has(code))
-  )
+  if (code && (UNAVAILABLE_SQLSTATE_CLASSES.has(sqlstateClass(code)) || UNAVAILABLE_CODES.has(code)))
     return true;
   return /timeout exceeded when trying to connect|Connection terminated|connection (is )?closed|Client has encountered a connection error|PGlite is closed|database system is (shutting down|starting up)/i.test(
     messages(err),

@@ -102,7 +102,7 @@ export class ExceptionService {
 }
 
 /** How exceptions are stored: the version counts changes of the row; no version rows are kept. */
-const EXCEPTION_RESOURCE: VersionedResource<Row, ExceptionDocument> = {
+export const EXCEPTION_RESOURCE: VersionedResource<Row, ExceptionDocument> = {
   kind: "exception",
   lock: async (tx, name) =>
     (await tx.select().from(exceptions).where(eq(exceptions.name, name)).for("update"))[0],

@@ -66,7 +66,11 @@ function parseSingle(
     const summary = errors.slice(0, 3).map(describe).join("; ");
     if (errors.some(isSyntax))
       throw refuse("malformed-input", `malformed document: ${summary}`, diagnosticErrors(errors));
-    throw refuse("invalid-input", `the document is not a valid ${kind}: ${summary}`, diagnosticErrors(errors));
+    throw refuse(
+      "invalid-input",
+      `the document is not a valid ${kind}: ${summary}`,
+      diagnosticErrors(errors),
+    );
   }
   const total = parsed.policies.length + parsed.exceptions.length + parsed.tests.length;
   const docs: readonly (Located<PolicyDocument> | Located<ExceptionDocument>)[] =
@@ -374,7 +378,7 @@ async function listYamlFiles(dir: string, root = dir): Promise<string[]> {
 }
 
 /** How policies are stored: versions continue across deletions, each change keeps its version row. */
-const POLICY_RESOURCE: VersionedResource<Row, PolicyDocument> = {
+export const POLICY_RESOURCE: VersionedResource<Row, PolicyDocument> = {
   kind: "policy",
   lock: async (tx, name) =>
     (await tx.select().from(policies).where(eq(policies.name, name)).for("update"))[0],

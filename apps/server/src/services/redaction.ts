@@ -64,7 +64,10 @@ export class RedactionService {
     const fresh = randomBytes(32).toString("base64url");
     // Replicas starting together: the first insert wins and every one reads the winner.
     await this.db.insert(settings).values({ key: KEY_SETTING, value: fresh }).onConflictDoNothing();
-    const [row] = await this.db.select({ value: settings.value }).from(settings).where(eq(settings.key, KEY_SETTING));
+    const [row] = await this.db
+      .select({ value: settings.value })
+      .from(settings)
+      .where(eq(settings.key, KEY_SETTING));
     const value = row?.value;
     if (!value) throw new Error("the redaction key could not be stored");
     return Buffer.from(value, "base64url");

@@ -109,7 +109,8 @@ export class RetentionService {
     const cutoff = new Date(now.getTime() - this.#retentionMs);
     try {
       const result = await this.#database.db.transaction(async (tx) => {
-        if (!(await tryAdvisoryXactLock(tx, LOCKS.retention))) return { evaluations: 0, inputs: 0, skipped: true };
+        if (!(await tryAdvisoryXactLock(tx, LOCKS.retention)))
+          return { evaluations: 0, inputs: 0, skipped: true };
         // Waiting for the SHARE lock holds new history rows back: never wait long for it.
         await tx.execute(sql`set local lock_timeout = '1s'`);
         const oldest = tx

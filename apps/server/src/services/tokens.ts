@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { CreatedToken, CreateTokenRequest, Token } from "@celgate/contracts";
-import { and, asc, count, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull } from "drizzle-orm";
 import { advisoryXactLock, type Db, LOCKS } from "../db/client.js";
 import { tokens } from "../db/schema.js";
 import type { Principal } from "../lib/context.js";

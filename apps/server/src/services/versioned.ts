@@ -29,7 +29,10 @@ export interface VersionedResource<Row extends VersionedRow, Doc> {
   /** The version a change of `name` gets (`current` is absent for a create). */
   nextVersion(tx: Tx, name: string, current: Row | undefined): Promise<number>;
   /** Inserts a new row; undefined when a row of the name appeared meanwhile. */
-  insert(tx: Tx, values: { name: string; version: number; doc: Doc; actor: string }): Promise<Row | undefined>;
+  insert(
+    tx: Tx,
+    values: { name: string; version: number; doc: Doc; actor: string },
+  ): Promise<Row | undefined>;
   /** Replaces the row whose ETag is still `current.etag`; undefined when another writer won. */
   update(
     tx: Tx,
@@ -44,10 +47,12 @@ export interface VersionedResource<Row extends VersionedRow, Doc> {
     entry: { name: string; version: number; change: Change; actor: string; doc: Doc | null },
   ): Promise<void>;
   /** The audit row's detail of a change. */
-  auditDetail(entry: { change: Change; version: number; current: Row | undefined; doc: Doc | null }): Record<
-    string,
-    unknown
-  >;
+  auditDetail(entry: {
+    change: Change;
+    version: number;
+    current: Row | undefined;
+    doc: Doc | null;
+  }): Record<string, unknown>;
 }
 
 /** 428 unless the request names the version it changes. */
@@ -80,7 +85,9 @@ export class VersionedStore<Row extends VersionedRow, Doc> {
       const inserted = await r.insert(tx, { name, version, doc, actor });
       if (!inserted) {
         const winner = await r.lock(tx, name);
-        throw winner ? r.exists(winner) : refuse("already-exists", `a ${r.kind} named ${name} already exists`);
+        throw winner
+          ? r.exists(winner)
+          : refuse("already-exists", `a ${r.kind} named ${name} already exists`);
       }
       await this.#record(tx, { name, version, change: "create", actor, doc, current: undefined });
       return inserted;
@@ -128,13 +135,23 @@ export class VersionedStore<Row extends VersionedRow, Doc> {
     const readOnly = r.readOnly?.(current, change);
     if (readOnly) throw readOnly;
     if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, current.etag))
-      throw refuse("precondition-failed", `If-Match ${ifMatch} does not match the current ETag ${current.etag}`);
+      throw refuse(
+        "precondition-failed",
+        `If-Match ${ifMatch} does not match the current ETag ${current.etag}`,
+      );
     return current;
   }
 
   async #record(
     tx: Tx,
-    entry: { name: string; version: number; change: Change; actor: string; doc: Doc | null; current: Row | undefined },
+    entry: {
+      name: string;
+      version: number;
+      change: Change;
+      actor: string;
+      doc: Doc | null;
+      current: Row | undefined;
+    },
   ): Promise<void> {
     const r = this.resource;
     await r.history?.(tx, entry);
