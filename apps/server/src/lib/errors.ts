@@ -10,8 +10,9 @@ import { DomainError, type DomainErrorCode } from "../services/errors.js";
 const TYPE_BASE = "https://celgate.dev/problems/";
 
 /**
- * An error that becomes an RFC 9457 problem response. Thrown by handlers and services; the
- * app's one onError turns it into `application/problem+json`.
+ * An error that becomes an RFC 9457 problem response. Thrown by the edge (middleware, body
+ * reading, handlers); services throw DomainErrors instead, which toProblemError maps. The app's
+ * one onError turns it into `application/problem+json`.
  */
 export class ProblemError extends Error {
   override name = "ProblemError";
@@ -201,7 +202,8 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 /**
- * Maps any error to a ProblemError: problems pass through, database errors are translated
+ * Maps any error to a ProblemError: problems pass through, domain errors are mapped by
+ * DOMAIN_PROBLEMS, database errors are translated
  * (unique violation -> 409, unreachable -> 503), the rest is a 500 whose cause is only logged.
  */
 export function toProblemError(err: unknown): ProblemError {

@@ -5,7 +5,7 @@ import type {
   EvaluationSummary,
   ManifestFile,
 } from "@celgate/contracts";
-import { ImageFactsSchema, MAX_RESOURCES_PER_EVALUATION, ManifestFileSchema } from "@celgate/contracts";
+import { MAX_RESOURCES_PER_EVALUATION, ManifestFileSchema } from "@celgate/contracts";
 import {
   type CompiledPolicySet,
   canonicalJson,
@@ -393,7 +393,8 @@ export class EvaluationService {
         kind: inputs.kind,
         text: inputs.text,
         data: inputs.data,
-        images: imageInputs.data,
+        // images_hash only ever names an input of kind `images` (recordEvaluation writes both)
+        images: sql<ImageFacts[] | null>`${imageInputs.data}`,
       })
       .from(evaluations)
       .innerJoin(inputs, eq(inputs.hash, evaluations.inputHash))
@@ -402,7 +403,7 @@ export class EvaluationService {
     for (const r of rows) {
       const input: StoredInput = {
         ...storedManifests(r.kind, r.text, r.data),
-        images: r.images ? ImageFactsSchema.array().parse(r.images) : [],
+        images: r.images ?? [],
         params: r.params ?? undefined,
         context: r.context,
         select: r.selector ?? undefined,
