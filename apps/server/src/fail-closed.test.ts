@@ -114,12 +114,13 @@ describe.each(BACKENDS)("the policy set fails closed on %s", (backend) => {
         version: 1,
         etag: '"1"',
         labels: {},
-        document: {
+        // written past the API, as a damaged or hand-edited row would be: not a valid document
+        document: sql`${JSON.stringify({
           apiVersion: "celgate.dev/v1",
           kind: "Policy",
           metadata: { name: "broken" },
           spec: { validations: [{ expression: "object.spec.replicas >" }] },
-        },
+        })}::jsonb`,
         updatedBy: "test",
       });
       await bumpGeneration(tx);

@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { pageSchema } from "./common.js";
 
+/** What an audit entry is about. */
+export const AUDIT_TARGET_KINDS = ["policy", "exception", "token", "image", "replay"] as const;
+export const AuditTargetKindSchema = z.enum(AUDIT_TARGET_KINDS);
+
 export const AuditEntrySchema = z
   .object({
     id: z.string(),
@@ -9,7 +13,7 @@ export const AuditEntrySchema = z
     action: z
       .string()
       .describe("e.g. policy.create, policy.update, exception.delete, token.revoke, replay.run"),
-    targetKind: z.enum(["policy", "exception", "token", "image", "replay"]),
+    targetKind: AuditTargetKindSchema,
     targetName: z.string(),
     detail: z.record(z.string(), z.unknown()).nullable(),
   })
@@ -18,7 +22,7 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export const AuditListSchema = pageSchema(AuditEntrySchema, "AuditList");
 
 export const AuditListQuerySchema = z.object({
-  targetKind: z.enum(["policy", "exception", "token", "image", "replay"]).optional(),
+  targetKind: AuditTargetKindSchema.optional(),
   targetName: z.string().max(253).optional(),
   actor: z.string().max(100).optional(),
   since: z.iso.datetime({ offset: true }).optional(),

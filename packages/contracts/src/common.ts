@@ -56,11 +56,13 @@ export const ObjectMetaSchema = z
   .loose();
 
 /** Roles of API tokens. */
-export const RoleSchema = z.enum(["admin", "author", "evaluator", "viewer"]).meta({ id: "Role" });
+export const ROLES = ["admin", "author", "evaluator", "viewer"] as const;
+export const RoleSchema = z.enum(ROLES).meta({ id: "Role" });
 export type Role = z.infer<typeof RoleSchema>;
 
 /** Where an evaluation came from. */
-export const EvaluationSourceSchema = z.enum(["api", "admission", "cli"]).meta({ id: "EvaluationSource" });
+export const EVALUATION_SOURCES = ["api", "admission", "cli"] as const;
+export const EvaluationSourceSchema = z.enum(EVALUATION_SOURCES).meta({ id: "EvaluationSource" });
 export type EvaluationSource = z.infer<typeof EvaluationSourceSchema>;
 
 /** A duration such as `7d`, `12h`, `30m`, `1d12h`. */

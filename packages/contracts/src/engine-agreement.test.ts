@@ -48,6 +48,10 @@ describe("the wire model equals the engine's", () => {
     >();
   });
 
+  it("has the engine's image facts, signature by signature", () => {
+    expectTypeOf<Wire<typeof wire.ImageFactsSchema>>().toEqualTypeOf<core.ImageFacts>();
+  });
+
   it("has policy and exception documents the engine's documents fit", () => {
     type Head<T extends { apiVersion: unknown; kind: unknown }> = Pick<T, "apiVersion" | "kind">;
     expectTypeOf<Head<Wire<typeof wire.PolicyDocumentSchema>>>().toEqualTypeOf<Head<core.PolicyDocument>>();

@@ -36,7 +36,13 @@ export const ImageFactsSchema = z
       })
       .nullable(),
     signatures: z.array(
-      z.object({ verified: z.boolean(), identity: z.string().nullable(), issuer: z.string().nullable() }),
+      z.object({
+        verified: z.boolean(),
+        identity: z.string().nullable(),
+        issuer: z.string().nullable(),
+        source: z.string().nullable().describe("what verified it, e.g. cosign"),
+        verifiedAt: z.string().nullable(),
+      }),
     ),
     createdAt: z.string().nullable(),
     labels: z.record(z.string(), z.string()).nullable(),

@@ -4,10 +4,18 @@ export {
   type AdmissionReviewResponse,
   AdmissionReviewResponseSchema,
 } from "./admission.js";
-export { type AuditEntry, AuditEntrySchema, AuditListQuerySchema, AuditListSchema } from "./audit.js";
+export {
+  AUDIT_TARGET_KINDS,
+  type AuditEntry,
+  AuditEntrySchema,
+  AuditListQuerySchema,
+  AuditListSchema,
+  AuditTargetKindSchema,
+} from "./audit.js";
 export {
   DEFAULT_PAGE_LIMIT,
   DurationSchema,
+  EVALUATION_SOURCES,
   type EvaluationSource,
   EvaluationSourceSchema,
   MAX_PAGE_LIMIT,
@@ -20,6 +28,7 @@ export {
   ProblemSchema,
   pageSchema,
   parseDuration,
+  ROLES,
   type Role,
   RoleSchema,
   SELECTION_PROBLEM_TYPE,
@@ -61,6 +70,8 @@ export {
   type DiagnosticCode,
   DiagnosticCodeSchema,
   DiagnosticSchema,
+  POLICY_CHANGES,
+  POLICY_SOURCES,
   PolicyChangeSchema,
   PolicyDocumentSchema,
   type PolicyList,

@@ -11,7 +11,9 @@ export const PolicyDocumentSchema = z
   })
   .meta({ id: "PolicyDocument", description: "A celgate Policy document (see policy-format)." });
 
-export const PolicySourceSchema = z.enum(["api", "repository"]).meta({ id: "PolicySource" });
+/** Where a stored policy comes from: the API, or the policy repository (CELGATE_POLICY_DIR). */
+export const POLICY_SOURCES = ["api", "repository"] as const;
+export const PolicySourceSchema = z.enum(POLICY_SOURCES).meta({ id: "PolicySource" });
 export type PolicySource = z.infer<typeof PolicySourceSchema>;
 
 /** A stored policy: its document plus what the service knows about it. */
@@ -38,7 +40,9 @@ export const PolicyListQuerySchema = z.object({
   source: PolicySourceSchema.optional(),
 });
 
-export const PolicyChangeSchema = z.enum(["create", "update", "delete"]);
+/** What a stored policy version records. */
+export const POLICY_CHANGES = ["create", "update", "delete"] as const;
+export const PolicyChangeSchema = z.enum(POLICY_CHANGES);
 
 /** One stored version of a policy: who changed it, when, and the document as it then was. */
 export const PolicyVersionSchema = z

@@ -25,7 +25,13 @@ export type { VapExport } from "./export/vap.js";
 export { exportVap } from "./export/vap.js";
 export { mergeImageFacts } from "./images/merge.js";
 export { parseImageFacts } from "./images/parse.js";
-export { isReferenceError, normalisedName, parseImageReference, tagKey } from "./images/reference.js";
+export {
+  imageKey,
+  isReferenceError,
+  normalisedName,
+  parseImageReference,
+  tagKey,
+} from "./images/reference.js";
 export type { ImageFacts, ImageReference, ScanFacts, SignatureFacts, Vulnerability } from "./images/types.js";
 export type { CheckValueOptions, InputLimits, LimitViolation } from "./limits/limits.js";
 // input limits, shared by every entry point

@@ -42,8 +42,36 @@ export class DatabaseBrokenError extends Error {
   readonly code = "CELGATE_DATABASE_BROKEN";
 }
 
-// A fixed key for the advisory lock that serialises migrations of replicas starting together.
-const MIGRATION_LOCK = 4_227_301;
+/**
+ * The advisory lock keys of the service, one per job that replicas must not run at once; each
+ * key is used by one job only (a try-lock sharing a key with another job would skip its round).
+ */
+export const LOCKS = {
+  /** Migrations of replicas starting together. */
+  migration: 4_227_301,
+  /** Seeding the first admin token. */
+  tokenSeed: 4_227_302,
+  /** Loading the policy repository. */
+  repository: 4_227_303,
+  /** History retention rounds. */
+  retention: 4_227_304,
+  /** Redacting history recorded before redaction. */
+  historyRedaction: 4_227_305,
+} as const;
+const MIGRATION_LOCK = LOCKS.migration;
+
+/** Waits for the transaction-scoped advisory lock `key`. */
+export async function advisoryXactLock(tx: Tx, key: number): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${key})`);
+}
+
+/** Takes the transaction-scoped advisory lock `key` if it is free; false when another session holds it. */
+export async function tryAdvisoryXactLock(tx: Tx, key: number): Promise<boolean> {
+  const result: unknown = await tx.execute(sql`select pg_try_advisory_xact_lock(${key}) as locked`);
+  // node-postgres and PGlite both answer `{rows}` for a raw statement
+  const rows = (result as { rows: { locked: unknown }[] }).rows;
+  return rows[0]?.locked === true;
+}
 
 /**
  * Opens PostgreSQL at `url`, applies the migrations (under an advisory lock, so replicas can

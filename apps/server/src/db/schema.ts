@@ -1,11 +1,27 @@
 // The one schema of the service. drizzle-kit generates the migrations in ../../drizzle from it
 // (`pnpm --filter @celgate/server db:generate`); they are applied at start on PGlite and PostgreSQL.
+//
+// Columns are typed by what they hold: a jsonb column carries its document type (`$type`, from
+// the engine's or the wire model's types), a closed set is a PostgreSQL enum made from the
+// contracts' zod enum, so a row read back needs no cast and the database refuses a value
+// outside the set.
+import {
+  AUDIT_TARGET_KINDS,
+  DECISIONS,
+  EVALUATION_SOURCES,
+  type ManifestFile,
+  POLICY_CHANGES,
+  POLICY_SOURCES,
+  ROLES,
+} from "@celgate/contracts";
+import type { EvaluationReport, ExceptionDocument, ImageFacts, PolicyDocument } from "@celgate/core";
 import {
   bigint,
   bigserial,
   index,
   integer,
   jsonb,
+  pgEnum,
   pgTable,
   primaryKey,
   text,
@@ -15,10 +31,32 @@ import {
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
+export const roleEnum = pgEnum("role", ROLES);
+export const policySourceEnum = pgEnum("policy_source", POLICY_SOURCES);
+export const policyChangeEnum = pgEnum("policy_change", POLICY_CHANGES);
+export const evaluationSourceEnum = pgEnum("evaluation_source", EVALUATION_SOURCES);
+export const decisionEnum = pgEnum("decision", DECISIONS);
+export const auditTargetKindEnum = pgEnum("audit_target_kind", AUDIT_TARGET_KINDS);
+
+/** What an `inputs` row holds (see `inputs`). */
+export const INPUT_KINDS = ["manifests", "manifest-files", "resources", "images"] as const;
+export type InputKind = (typeof INPUT_KINDS)[number];
+export const inputKindEnum = pgEnum("input_kind", INPUT_KINDS);
+
+/** The `data` of an `inputs` row, by kind: manifest files, resource objects, or image facts. */
+export type InputData = ManifestFile[] | unknown[] | ImageFacts[];
+
+/** Where an evaluation's resources are, for the kind/namespace/name filters of the history. */
+export interface ResourceTerm {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
 export const tokens = pgTable("tokens", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
-  role: text("role").notNull(),
+  role: roleEnum("role").notNull(),
   /** sha256 of the secret, hex. The secret itself is never stored. */
   hash: text("hash").notNull().unique(),
   createdAt: ts("created_at").notNull().defaultNow(),
@@ -30,11 +68,11 @@ export const tokens = pgTable("tokens", {
 
 export const policies = pgTable("policies", {
   name: text("name").primaryKey(),
-  source: text("source").notNull(),
+  source: policySourceEnum("source").notNull(),
   version: integer("version").notNull(),
   etag: text("etag").notNull(),
   labels: jsonb("labels").$type<Record<string, string>>().notNull(),
-  document: jsonb("document").$type<Record<string, unknown>>().notNull(),
+  document: jsonb("document").$type<PolicyDocument>().notNull(),
   createdAt: ts("created_at").notNull().defaultNow(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
   updatedBy: text("updated_by").notNull(),
@@ -45,12 +83,12 @@ export const policyVersions = pgTable(
   {
     name: text("name").notNull(),
     version: integer("version").notNull(),
-    change: text("change").notNull(),
-    source: text("source").notNull(),
+    change: policyChangeEnum("change").notNull(),
+    source: policySourceEnum("source").notNull(),
     actor: text("actor").notNull(),
     at: ts("at").notNull().defaultNow(),
     /** Null for a deletion. */
-    document: jsonb("document").$type<Record<string, unknown>>(),
+    document: jsonb("document").$type<PolicyDocument>(),
   },
   (t) => [primaryKey({ columns: [t.name, t.version] })],
 );
@@ -60,7 +98,7 @@ export const exceptions = pgTable("exceptions", {
   version: integer("version").notNull(),
   etag: text("etag").notNull(),
   expires: ts("expires").notNull(),
-  document: jsonb("document").$type<Record<string, unknown>>().notNull(),
+  document: jsonb("document").$type<ExceptionDocument>().notNull(),
   createdAt: ts("created_at").notNull().defaultNow(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
   updatedBy: text("updated_by").notNull(),
@@ -72,7 +110,7 @@ export const images = pgTable(
     digest: text("digest").primaryKey(),
     /** `registry/repository:tag` of the facts, normalised, so tag-only references find them too. */
     nameTag: text("name_tag"),
-    facts: jsonb("facts").$type<Record<string, unknown>>().notNull(),
+    facts: jsonb("facts").$type<ImageFacts>().notNull(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
     updatedBy: text("updated_by").notNull(),
   },
@@ -83,9 +121,9 @@ export const images = pgTable(
 export const inputs = pgTable("inputs", {
   hash: text("hash").primaryKey(),
   /** manifests (YAML/JSON text in `text`) | manifest-files ([{file, text}] in `data`) | resources (objects in `data`) | images (facts in `data`). */
-  kind: text("kind").notNull(),
+  kind: inputKindEnum("kind").notNull(),
   text: text("text"),
-  data: jsonb("data"),
+  data: jsonb("data").$type<InputData>(),
   createdAt: ts("created_at").notNull().defaultNow(),
 });
 
@@ -99,7 +137,7 @@ export const evaluations = pgTable(
     evaluatedAt: ts("evaluated_at").notNull(),
     actor: text("actor").notNull(),
     tokenId: text("token_id").notNull(),
-    source: text("source").notNull(),
+    source: evaluationSourceEnum("source").notNull(),
     context: jsonb("context").$type<Record<string, unknown>>().notNull(),
     params: jsonb("params").$type<Record<string, Record<string, unknown>>>(),
     selector: text("selector"),
@@ -108,14 +146,14 @@ export const evaluations = pgTable(
     policyCount: integer("policy_count").notNull(),
     /** name -> version of every policy in the set used. */
     policyVersions: jsonb("policy_versions").$type<Record<string, number>>().notNull(),
-    decision: text("decision").notNull(),
-    summary: jsonb("summary").$type<Record<string, number>>().notNull(),
+    decision: decisionEnum("decision").notNull(),
+    summary: jsonb("summary").$type<EvaluationReport["summary"]>().notNull(),
     /** The report exactly as returned. */
-    report: jsonb("report").$type<Record<string, unknown>>().notNull(),
+    report: jsonb("report").$type<EvaluationReport>().notNull(),
     inputHash: text("input_hash").notNull(),
     imagesHash: text("images_hash"),
     /** [{kind, namespace, name}] of every resource evaluated: the kind/namespace/name filters. */
-    resources: jsonb("resources").$type<{ kind: string; namespace?: string; name: string }[]>().notNull(),
+    resources: jsonb("resources").$type<ResourceTerm[]>().notNull(),
     /** Image references and digests seen: the image filter. */
     images: text("images").array().notNull(),
     /** Policies with a non-skip result: the policy filter. */
@@ -143,7 +181,7 @@ export const audit = pgTable(
     at: ts("at").notNull().defaultNow(),
     actor: text("actor").notNull(),
     action: text("action").notNull(),
-    targetKind: text("target_kind").notNull(),
+    targetKind: auditTargetKindEnum("target_kind").notNull(),
     targetName: text("target_name").notNull(),
     detail: jsonb("detail").$type<Record<string, unknown>>(),
   },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { problems } from "./errors.js";
+import { refuse } from "../services/errors.js";
 
 /** A row number or id in a cursor: a whole number a bigint column can hold. */
 const position = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -42,7 +42,7 @@ export function decodeCursor<T extends z.ZodType>(cursor: string, schema: T): z.
   }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw problems.badRequest("the cursor is not valid; use nextCursor of a previous page", [
+  throw refuse("invalid-argument", "the cursor is not valid; use nextCursor of a previous page", [
     { path: "cursor", message: "invalid cursor" },
   ]);
 }

@@ -5,13 +5,14 @@ import {
   EvaluationTooLargeError,
   EvaluatorUnavailableError,
 } from "../evaluator/pool.js";
-import { PolicySetUnavailableError } from "../services/policy-set.js";
+import { DomainError, type DomainErrorCode } from "../services/errors.js";
 
 const TYPE_BASE = "https://celgate.dev/problems/";
 
 /**
- * An error that becomes an RFC 9457 problem response. Thrown by handlers and services; the
- * app's one onError turns it into `application/problem+json`.
+ * An error that becomes an RFC 9457 problem response. Thrown by the edge (middleware, body
+ * reading, handlers); services throw DomainErrors instead, which toProblemError maps. The app's
+ * one onError turns it into `application/problem+json`.
  */
 export class ProblemError extends Error {
   override name = "ProblemError";
@@ -49,50 +50,107 @@ export class ProblemError extends Error {
   }
 }
 
-/** The problems the API answers with, one constructor each. */
+/**
+ * Every problem type the API answers with: its status, the last part of its type URI and its
+ * title. `problems` (the edge: auth, bodies, limits) and DOMAIN_PROBLEMS (service errors) both
+ * take their statuses from here, so one kind of refusal has one wire form.
+ */
+const PROBLEM_TYPES = {
+  badRequest: { status: 400, slug: "bad-request", title: "Bad request" },
+  selectionEmpty: { status: 400, slug: SELECTION_PROBLEM_TYPE, title: "Selection matches no policy" },
+  invalidBody: { status: 400, slug: "invalid-body", title: "Invalid request body" },
+  unauthorized: { status: 401, slug: "unauthorized", title: "Unauthorized" },
+  forbidden: { status: 403, slug: "forbidden", title: "Forbidden" },
+  notFound: { status: 404, slug: "not-found", title: "Not found" },
+  conflict: { status: 409, slug: "conflict", title: "Conflict" },
+  preconditionFailed: { status: 412, slug: "precondition-failed", title: "Precondition failed" },
+  payloadTooLarge: { status: 413, slug: "payload-too-large", title: "Payload too large" },
+  unsupportedMediaType: { status: 415, slug: "unsupported-media-type", title: "Unsupported media type" },
+  unprocessable: { status: 422, slug: "unprocessable", title: "Unprocessable content" },
+  preconditionRequired: { status: 428, slug: "precondition-required", title: "Precondition required" },
+  tooManyRequests: { status: 429, slug: "too-many-requests", title: "Too many requests" },
+  replayBusy: { status: 429, slug: "replay-busy", title: "Too many replays" },
+  internal: { status: 500, slug: "internal", title: "Internal server error" },
+  unavailable: { status: 503, slug: "unavailable", title: "Service unavailable" },
+  replayTimeout: { status: 503, slug: "replay-timeout", title: "Replay timed out" },
+} as const satisfies Record<string, { status: number; slug: string; title: string }>;
+
+type ProblemKind = keyof typeof PROBLEM_TYPES;
+
+function problem(
+  kind: ProblemKind,
+  options: { detail?: string; errors?: ProblemFieldError[] | undefined; headers?: Record<string, string> },
+): ProblemError {
+  const { status, slug, title } = PROBLEM_TYPES[kind];
+  const { errors, ...rest } = options;
+  return new ProblemError(status, slug, title, { ...rest, ...(errors ? { errors } : {}) });
+}
+
+/** The problems the edge (middleware, body reading, the app) answers with, one constructor each. */
 export const problems = {
-  badRequest: (detail: string, errors?: ProblemFieldError[]) =>
-    new ProblemError(400, "bad-request", "Bad request", { detail, ...(errors ? { errors } : {}) }),
-  /** `select` or `policies` that match no policy: an input error, never a silent allow. */
-  selectionEmpty: (detail: string, errors: ProblemFieldError[]) =>
-    new ProblemError(400, SELECTION_PROBLEM_TYPE, "Selection matches no policy", { detail, errors }),
-  invalidBody: (detail: string, errors?: ProblemFieldError[]) =>
-    new ProblemError(400, "invalid-body", "Invalid request body", { detail, ...(errors ? { errors } : {}) }),
+  badRequest: (detail: string, errors?: ProblemFieldError[]) => problem("badRequest", { detail, errors }),
+  invalidBody: (detail: string, errors?: ProblemFieldError[]) => problem("invalidBody", { detail, errors }),
   unauthorized: (detail: string) =>
-    new ProblemError(401, "unauthorized", "Unauthorized", {
-      detail,
-      headers: { "WWW-Authenticate": 'Bearer realm="celgate"' },
-    }),
-  forbidden: (detail: string) => new ProblemError(403, "forbidden", "Forbidden", { detail }),
-  notFound: (detail: string) => new ProblemError(404, "not-found", "Not found", { detail }),
-  conflict: (detail: string) => new ProblemError(409, "conflict", "Conflict", { detail }),
-  preconditionFailed: (detail: string) =>
-    new ProblemError(412, "precondition-failed", "Precondition failed", { detail }),
+    problem("unauthorized", { detail, headers: { "WWW-Authenticate": 'Bearer realm="celgate"' } }),
+  forbidden: (detail: string) => problem("forbidden", { detail }),
+  notFound: (detail: string) => problem("notFound", { detail }),
+  conflict: (detail: string) => problem("conflict", { detail }),
   payloadTooLarge: (limit: number) =>
-    new ProblemError(413, "payload-too-large", "Payload too large", {
-      detail: `the request body exceeds the limit of ${limit} bytes`,
-    }),
-  unsupportedMediaType: (detail: string) =>
-    new ProblemError(415, "unsupported-media-type", "Unsupported media type", { detail }),
+    problem("payloadTooLarge", { detail: `the request body exceeds the limit of ${limit} bytes` }),
+  unsupportedMediaType: (detail: string) => problem("unsupportedMediaType", { detail }),
   unprocessable: (detail: string, errors?: ProblemFieldError[]) =>
-    new ProblemError(422, "unprocessable", "Unprocessable content", {
-      detail,
-      ...(errors ? { errors } : {}),
-    }),
-  preconditionRequired: (detail: string) =>
-    new ProblemError(428, "precondition-required", "Precondition required", { detail }),
+    problem("unprocessable", { detail, errors }),
   tooManyRequests: (detail: string, retryAfterSeconds: number) =>
-    new ProblemError(429, "too-many-requests", "Too many requests", {
-      detail,
-      headers: { "Retry-After": String(retryAfterSeconds) },
-    }),
-  unavailable: (detail: string) =>
-    new ProblemError(503, "unavailable", "Service unavailable", { detail, headers: { "Retry-After": "1" } }),
+    problem("tooManyRequests", { detail, headers: { "Retry-After": String(retryAfterSeconds) } }),
+  unavailable: (detail: string) => problem("unavailable", { detail, headers: { "Retry-After": "1" } }),
   internal: () =>
-    new ProblemError(500, "internal", "Internal server error", {
+    problem("internal", {
       detail: "an unexpected error occurred; the request id identifies it in the logs",
     }),
 };
+
+/** How one domain error code answers on the wire. */
+export interface DomainProblem {
+  problem: ProblemKind;
+  headers?: Readonly<Record<string, string>>;
+  /** Put before the error's message in `detail`. */
+  prefix?: string;
+}
+
+/**
+ * The one place a service's refusal becomes HTTP: each domain error code, its problem type
+ * (and so its status) and any headers. Keyed by the closed DomainErrorCode union, so a new code
+ * does not compile until it is mapped; errors.test.ts walks every code at run time too.
+ */
+export const DOMAIN_PROBLEMS: Readonly<Record<DomainErrorCode, DomainProblem>> = {
+  "invalid-argument": { problem: "badRequest" },
+  "selection-empty": { problem: "selectionEmpty" },
+  "malformed-input": { problem: "invalidBody" },
+  "invalid-input": { problem: "unprocessable" },
+  "not-found": { problem: "notFound" },
+  "already-exists": { problem: "conflict" },
+  conflict: { problem: "conflict" },
+  "precondition-required": { problem: "preconditionRequired" },
+  "precondition-failed": { problem: "preconditionFailed" },
+  "idempotency-mismatch": { problem: "unprocessable" },
+  "replay-busy": { problem: "replayBusy", headers: { "Retry-After": "5" } },
+  "replay-timeout": { problem: "replayTimeout" },
+  "policy-set-unavailable": {
+    problem: "unavailable",
+    headers: { "Retry-After": "1" },
+    prefix: "no policy set can be evaluated on this instance: ",
+  },
+};
+
+/** The problem response of a domain error (DOMAIN_PROBLEMS). */
+export function domainProblem(err: DomainError): ProblemError {
+  const mapping = DOMAIN_PROBLEMS[err.code];
+  return problem(mapping.problem, {
+    detail: `${mapping.prefix ?? ""}${err.message}`,
+    errors: err.errors,
+    ...(mapping.headers ? { headers: { ...mapping.headers } } : {}),
+  });
+}
 
 /** The first SQLSTATE or errno code on an error's cause chain (drizzle wraps driver errors). */
 export function errorCode(err: unknown): string | undefined {
@@ -115,14 +173,28 @@ function messages(err: unknown): string {
   return parts.join(" | ");
 }
 
+/** SQLSTATE classes of an unreachable server: 08 connection exception, 53 insufficient resources. */
+const UNAVAILABLE_SQLSTATE_CLASSES = new Set(["08", "53"]);
+/** Shutting down, crashed, starting up (57P01-03), and the socket errors of an unreachable host. */
+const UNAVAILABLE_CODES = new Set([
+  "57P01",
+  "57P02",
+  "57P03",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+]);
+
+/** The class of a five-character SQLSTATE (its first two characters); "" for an errno name. */
+const sqlstateClass = (code: string) => (code.length === 5 && !code.startsWith("E") ? code.slice(0, 2) : "");
+
 /** Whether an error means the database cannot be reached (as opposed to a bad query). */
 export function isUnavailable(err: unknown): boolean {
   const code = errorCode(err);
-  if (
-    code &&
-    (/^(08|57P0[1-3]|53)/.test(code) ||
-      ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"].includes(code))
-  )
+  if (code && (UNAVAILABLE_SQLSTATE_CLASSES.has(sqlstateClass(code)) || UNAVAILABLE_CODES.has(code)))
     return true;
   return /timeout exceeded when trying to connect|Connection terminated|connection (is )?closed|Client has encountered a connection error|PGlite is closed|database system is (shutting down|starting up)/i.test(
     messages(err),
@@ -130,11 +202,13 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 /**
- * Maps any error to a ProblemError: problems pass through, database errors are translated
+ * Maps any error to a ProblemError: problems pass through, domain errors are mapped by
+ * DOMAIN_PROBLEMS, database errors are translated
  * (unique violation -> 409, unreachable -> 503), the rest is a 500 whose cause is only logged.
  */
 export function toProblemError(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
+  if (err instanceof DomainError) return domainProblem(err);
   if (isDatabaseBroken(err))
     return problems.unavailable("the database is not usable on this instance; retry shortly");
   if (isUnavailable(err)) return problems.unavailable("the database is unreachable; retry shortly");
@@ -143,8 +217,6 @@ export function toProblemError(err: unknown): ProblemError {
     return problems.badRequest(
       "the input cannot be evaluated: it is nested too deeply or too large to hand to an evaluator",
     );
-  if (err instanceof PolicySetUnavailableError)
-    return problems.unavailable(`no policy set can be evaluated on this instance: ${err.message}`);
   if (err instanceof EvaluationTooLargeError) return problems.unprocessable(err.message);
   if (err instanceof EvaluatorUnavailableError)
     return problems.unavailable("the evaluator could not finish this evaluation; retry shortly");

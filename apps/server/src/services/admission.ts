@@ -7,6 +7,9 @@ const MAX_WARNING = 256;
 const MAX_WARNINGS = 20;
 const MAX_MESSAGE = 1024;
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 /**
@@ -30,9 +33,7 @@ export class AdmissionService {
       return answer({ allowed: true });
 
     // The API server leaves metadata.namespace unset on some CREATEs; the request says where it goes.
-    const metadata = (
-      object.metadata && typeof object.metadata === "object" ? object.metadata : {}
-    ) as Record<string, unknown>;
+    const metadata = isRecord(object.metadata) ? object.metadata : {};
     const resource =
       req.namespace && metadata.namespace === undefined
         ? { ...object, metadata: { ...metadata, namespace: req.namespace } }
@@ -76,7 +77,9 @@ export class AdmissionService {
     if (report.decision === "deny") {
       const denials = failed.filter((r) => r.action === "deny").map(line);
       const kind = String(resource.kind ?? req.kind.kind);
-      const name = String((resource.metadata as Record<string, unknown> | undefined)?.name ?? req.name ?? "");
+      const name = String(
+        (isRecord(resource.metadata) ? resource.metadata.name : undefined) ?? req.name ?? "",
+      );
       return answer({
         allowed: false,
         status: {

@@ -55,7 +55,7 @@ export class AuditService {
         at: r.at.toISOString(),
         actor: r.actor,
         action: r.action,
-        targetKind: r.targetKind as TargetKind,
+        targetKind: r.targetKind,
         targetName: r.targetName,
         detail: r.detail ?? null,
       })),

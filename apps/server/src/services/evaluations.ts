@@ -5,7 +5,7 @@ import type {
   EvaluationSummary,
   ManifestFile,
 } from "@celgate/contracts";
-import { MAX_RESOURCES_PER_EVALUATION } from "@celgate/contracts";
+import { MAX_RESOURCES_PER_EVALUATION, ManifestFileSchema } from "@celgate/contracts";
 import {
   type CompiledPolicySet,
   canonicalJson,
@@ -21,16 +21,18 @@ import {
   selectPolicies,
   toWireReport,
 } from "@celgate/core";
-import { and, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../db/client.js";
-import { evaluations, inputs } from "../db/schema.js";
+import { evaluations, type InputData, type InputKind, inputs } from "../db/schema.js";
 import type { Evaluator } from "../evaluator/index.js";
 import type { Principal } from "../lib/context.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
-import { problems } from "../lib/errors.js";
+
 import { newId, sha256Hex } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
+import { refuse } from "./errors.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
 import type { RedactionService } from "./redaction.js";
@@ -72,7 +74,8 @@ export function resourcesOf(
         : parseFiles(input.manifests, limits);
   const errors = diagnostics.filter(isError);
   if (errors.length > 0)
-    throw problems.invalidBody(
+    throw refuse(
+      "malformed-input",
       `the ${input.manifests !== undefined ? "manifests" : "resources"} are not valid: ${errors
         .slice(0, 3)
         .map((d) => (Array.isArray(input.manifests) && d.file ? `${d.file}: ${describe(d)}` : describe(d)))
@@ -80,7 +83,8 @@ export function resourcesOf(
       diagnosticErrors(errors),
     );
   if (resources.length > MAX_RESOURCES_PER_EVALUATION)
-    throw problems.invalidBody(
+    throw refuse(
+      "malformed-input",
       `an evaluation holds at most ${MAX_RESOURCES_PER_EVALUATION} resources, not ${resources.length}; split the request`,
     );
   return resources;
@@ -104,7 +108,7 @@ export function selectorOf(text: string | undefined): Selector | undefined {
   if (text === undefined) return undefined;
   const parsed = parseLabelSelector(text);
   if (!parsed.ok)
-    throw problems.badRequest(`invalid label selector: ${parsed.error}`, [
+    throw refuse("invalid-argument", `invalid label selector: ${parsed.error}`, [
       { path: "select", message: parsed.error },
     ]);
   return parsed.selector;
@@ -122,7 +126,8 @@ export function checkSelection(
 ): void {
   const { problems: found } = selectPolicies(set, { select, policies });
   if (found.length === 0) return;
-  throw problems.selectionEmpty(
+  throw refuse(
+    "selection-empty",
     found.map((p) => p.message).join("; "),
     found.map((p) => ({ path: p.path, message: p.message, code: p.code })),
   );
@@ -135,7 +140,8 @@ export function checkSelection(
 export function checkParams(set: CompiledPolicySet, params: Record<string, unknown> | undefined): void {
   const unknown = Object.keys(params ?? {}).filter((name) => !set.byName.has(name));
   if (unknown.length === 0) return;
-  throw problems.badRequest(
+  throw refuse(
+    "invalid-argument",
     `params name policies that are not in the policy set in force: ${unknown.join(", ")}`,
     unknown.map((name) => ({ path: `params.${name}`, message: `no policy named ${name}` })),
   );
@@ -257,14 +263,14 @@ export class EvaluationService {
     const json = JSON.stringify(report);
     const winner = await recordEvaluation(this.db, {
       id,
-      evaluatedAt: report.evaluatedAt,
+      evaluatedAt: new Date(report.evaluatedAt),
       actor: principal.name,
       tokenId: principal.tokenId,
       source: options.source,
       input,
       policySetDigest: report.policySet.digest,
       policyCount: report.policySet.policies,
-      policyVersions: snapshot.versionsJson,
+      policyVersionsJson: snapshot.versionsJson,
       decision: report.decision,
       summary: report.summary,
       reportJson: json,
@@ -297,8 +303,11 @@ export class EvaluationService {
       .where(and(eq(evaluations.tokenId, tokenId), eq(evaluations.idempotencyKey, key)));
     if (!row) return null;
     if (row.requestHash !== requestHash)
-      throw problems.unprocessable(`Idempotency-Key ${key} was already used with a different request body`);
-    return row.report as unknown as EvaluationReport;
+      throw refuse(
+        "idempotency-mismatch",
+        `Idempotency-Key ${key} was already used with a different request body`,
+      );
+    return row.report;
   }
 
   async get(id: string): Promise<EvaluationReport> {
@@ -306,8 +315,8 @@ export class EvaluationService {
       .select({ report: evaluations.report })
       .from(evaluations)
       .where(eq(evaluations.id, id));
-    if (!row) throw problems.notFound(`no evaluation with id ${id}`);
-    return row.report as unknown as EvaluationReport;
+    if (!row) throw refuse("not-found", `no evaluation with id ${id}`);
+    return row.report;
   }
 
   /** History, newest first. `context` holds the `context.<key>` filters. */
@@ -355,12 +364,12 @@ export class EvaluationService {
         id: r.id,
         evaluatedAt: r.evaluatedAt.toISOString(),
         recordedAt: r.recordedAt.toISOString(),
-        decision: r.decision as EvaluationSummary["decision"],
-        source: r.source as EvaluationSource,
+        decision: r.decision,
+        source: r.source,
         actor: r.actor,
         context: r.context,
         policySet: { digest: r.digest, policies: r.count },
-        summary: r.summary as EvaluationSummary["summary"],
+        summary: r.summary,
       })),
       nextCursor: rows.length > q.limit && last ? encodeCursor({ seq: last.seq }) : null,
     };
@@ -372,30 +381,35 @@ export class EvaluationService {
   ): Promise<Map<string, { input: StoredInput; report: EvaluationReport }>> {
     const out = new Map<string, { input: StoredInput; report: EvaluationReport }>();
     if (ids.length === 0) return out;
-    const rows = await this.db.execute(sql`
-      select e.id, e.report, e.params, e.context, e.selector, e.policy_names,
-             i.kind as input_kind, i.text as input_text, i.data as input_data, m.data as images
-      from ${evaluations} e
-      join ${inputs} i on i.hash = e.input_hash
-      left join ${inputs} m on m.hash = e.images_hash
-      where e.id in (${sql.join(
-        ids.map((id) => sql`${id}`),
-        sql`, `,
-      )})`);
-    for (const r of rowsOf(rows)) {
+    const imageInputs = alias(inputs, "image_inputs");
+    const rows = await this.db
+      .select({
+        id: evaluations.id,
+        report: evaluations.report,
+        params: evaluations.params,
+        context: evaluations.context,
+        selector: evaluations.selector,
+        policyNames: evaluations.policyNames,
+        kind: inputs.kind,
+        text: inputs.text,
+        data: inputs.data,
+        // images_hash only ever names an input of kind `images` (recordEvaluation writes both)
+        images: sql<ImageFacts[] | null>`${imageInputs.data}`,
+      })
+      .from(evaluations)
+      .innerJoin(inputs, eq(inputs.hash, evaluations.inputHash))
+      .leftJoin(imageInputs, eq(imageInputs.hash, evaluations.imagesHash))
+      .where(inArray(evaluations.id, [...ids]));
+    for (const r of rows) {
       const input: StoredInput = {
-        ...(r.input_kind === "manifests"
-          ? { manifests: r.input_text as string }
-          : r.input_kind === "manifest-files"
-            ? { manifests: r.input_data as ManifestFile[] }
-            : { resources: r.input_data as unknown[] }),
-        images: (r.images as ImageFacts[] | null) ?? [],
-        params: (r.params as StoredInput["params"]) ?? undefined,
-        context: (r.context as Record<string, unknown>) ?? {},
-        select: (r.selector as string | null) ?? undefined,
-        policies: (r.policy_names as string[] | null) ?? undefined,
+        ...storedManifests(r.kind, r.text, r.data),
+        images: r.images ?? [],
+        params: r.params ?? undefined,
+        context: r.context,
+        select: r.selector ?? undefined,
+        policies: r.policyNames ?? undefined,
       };
-      out.set(r.id as string, { input, report: r.report as EvaluationReport });
+      out.set(r.id, { input, report: r.report });
     }
     return out;
   }
@@ -437,80 +451,77 @@ export function inputHashOf(stored: string): string {
   return `sha256:${sha256Hex(stored)}`;
 }
 
-/** One evaluation row to record, with its inputs. */
-interface EvaluationRow {
-  id: string;
-  evaluatedAt: string;
-  actor: string;
-  tokenId: string;
-  source: EvaluationSource;
-  input: StoredInput;
-  policySetDigest: string;
-  policyCount: number;
-  /** JSON of name -> version, made once per policy set. */
-  policyVersions: string;
-  decision: string;
-  summary: EvaluationReport["summary"];
-  reportJson: string;
-  resources: { kind: string; name: string; namespace?: string }[];
-  images: string[];
-  policies: string[];
-  idempotencyKey: string | null;
-  requestHash: string | null;
+/**
+ * The manifests or resources of a stored input, by its kind. Manifest files are checked
+ * against their wire schema on the way back (the column holds any kind's data).
+ */
+function storedManifests(
+  kind: InputKind,
+  text: string | null,
+  data: InputData | null,
+): Pick<StoredInput, "manifests" | "resources"> {
+  if (kind === "manifests") return { manifests: text ?? "" };
+  if (kind === "manifest-files") return { manifests: ManifestFileSchema.array().parse(data ?? []) };
+  return { resources: data ?? [] };
 }
+
+/** One evaluation to record: the history row without its input hashes, and its inputs. */
+type EvaluationRow = Omit<
+  typeof evaluations.$inferInsert,
+  "inputHash" | "imagesHash" | "report" | "policyVersions" | "context" | "params" | "selector" | "policyNames"
+> & {
+  input: StoredInput;
+  /** The report as JSON text: serialised once, stored and sent back. */
+  reportJson: string;
+  /** JSON of name -> version, made once per policy set. */
+  policyVersionsJson: string;
+};
 
 /**
  * Records an evaluation and its inputs (manifests or resources, and image facts, each stored
- * once per content hash) in one statement: one round trip, atomic without an explicit
- * transaction. Returns false when an evaluation with the same token and Idempotency-Key exists.
+ * once per content hash) in one statement (the inputs insert is a CTE of the evaluations
+ * insert): one round trip, atomic without an explicit transaction. Returns false when an
+ * evaluation with the same token and Idempotency-Key exists.
  */
 async function recordEvaluation(db: Db, row: EvaluationRow): Promise<boolean> {
-  const { input } = row;
-  const stored: SQL[] = [];
+  const { input, reportJson, policyVersionsJson, ...history } = row;
+  // `data` goes as JSON text already made (canonical, for the hash), not serialised again
+  const stored: (Omit<typeof inputs.$inferInsert, "data"> & { data: SQL | null })[] = [];
   let inputHash: string;
   if (typeof input.manifests === "string") {
     inputHash = inputHashOf(input.manifests);
-    stored.push(sql`(${inputHash}, 'manifests', ${input.manifests}, null)`);
+    stored.push({ hash: inputHash, kind: "manifests", text: input.manifests, data: null });
   } else {
     const kind = input.manifests !== undefined ? "manifest-files" : "resources";
     const data = canonicalJson(input.manifests ?? input.resources ?? []);
     inputHash = inputHashOf(data);
-    stored.push(sql`(${inputHash}, ${kind}, null, ${data}::jsonb)`);
+    stored.push({ hash: inputHash, kind, text: null, data: jsonbText(data) });
   }
   let imagesHash: string | null = null;
   if (input.images.length > 0) {
     const data = canonicalJson(input.images);
     imagesHash = `sha256:${sha256Hex(data)}`;
-    stored.push(sql`(${imagesHash}, 'images', null, ${data}::jsonb)`);
+    stored.push({ hash: imagesHash, kind: "images", text: null, data: jsonbText(data) });
   }
-  // Arrays go as JSON: PGlite and node-postgres serialise JavaScript arrays differently.
-  const textArray = (values: readonly string[]) =>
-    sql`array(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))::text[]`;
-  const jsonb = (value: unknown) =>
-    value === undefined || value === null ? sql`null` : sql`${JSON.stringify(value)}::jsonb`;
-  const result = await db.execute(sql`
-    with stored as (
-      insert into ${inputs} (hash, kind, text, data) values ${sql.join(stored, sql`, `)}
-      on conflict do nothing
-    )
-    insert into ${evaluations} (
-      id, evaluated_at, actor, token_id, source, context, params, selector, policy_names,
-      policy_set_digest, policy_count, policy_versions, decision, summary, report,
-      input_hash, images_hash, resources, images, policies, idempotency_key, request_hash
-    ) values (
-      ${row.id}, ${row.evaluatedAt}::timestamptz, ${row.actor}, ${row.tokenId}, ${row.source},
-      ${JSON.stringify(input.context)}::jsonb, ${jsonb(input.params)}, ${input.select ?? null}, ${jsonb(input.policies)},
-      ${row.policySetDigest}, ${row.policyCount}, ${row.policyVersions}::jsonb, ${row.decision},
-      ${JSON.stringify(row.summary)}::jsonb, ${row.reportJson}::jsonb,
-      ${inputHash}, ${imagesHash}, ${JSON.stringify(row.resources)}::jsonb, ${textArray(row.images)},
-      ${textArray(row.policies)}, ${row.idempotencyKey}, ${row.requestHash}
-    )
-    on conflict (token_id, idempotency_key) do nothing
-    returning id`);
-  return rowsOf(result).length > 0;
+  const storedInputs = db.$with("stored_inputs").as(db.insert(inputs).values(stored).onConflictDoNothing());
+  const recorded = await db
+    .with(storedInputs)
+    .insert(evaluations)
+    .values({
+      ...history,
+      params: input.params ?? null,
+      selector: input.select ?? null,
+      policyNames: input.policies ?? null,
+      context: input.context,
+      policyVersions: jsonbText(policyVersionsJson),
+      report: jsonbText(reportJson),
+      inputHash,
+      imagesHash,
+    })
+    .onConflictDoNothing({ target: [evaluations.tokenId, evaluations.idempotencyKey] })
+    .returning({ id: evaluations.id });
+  return recorded.length > 0;
 }
 
-/** The rows of a db.execute() result: node-postgres and PGlite both answer `{rows}`. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  return (result as { rows: Record<string, unknown>[] }).rows;
-}
+/** JSON text already serialised (canonical or reused), stored as jsonb without a second stringify. */
+const jsonbText = (json: string) => sql`${json}::jsonb`;

@@ -1,13 +1,14 @@
 import type { ExceptionResource } from "@celgate/contracts";
+import type { ExceptionDocument } from "@celgate/core";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { exceptions } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
-import { problems } from "../lib/errors.js";
-import { etagOf, ifMatchSatisfied } from "../lib/etag.js";
-import { writeAudit } from "./audit.js";
-import { parseSingleDocument } from "./policies.js";
-import { bumpGeneration, type PolicySetRuntime } from "./policy-set.js";
+import { etagOf } from "../lib/etag.js";
+import { refuse } from "./errors.js";
+import { checkPathName, parseSingleDocument } from "./policies.js";
+import type { PolicySetRuntime } from "./policy-set.js";
+import { type VersionedResource, VersionedStore } from "./versioned.js";
 
 type Row = typeof exceptions.$inferSelect;
 
@@ -18,7 +19,7 @@ function toWire(r: Row, now = Date.now()): ExceptionResource {
     etag: r.etag,
     expires: r.expires.toISOString(),
     expired: r.expires.getTime() <= now,
-    document: r.document as ExceptionResource["document"],
+    document: r.document,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
     updatedBy: r.updatedBy,
@@ -27,10 +28,14 @@ function toWire(r: Row, now = Date.now()): ExceptionResource {
 
 /** PolicyExceptions (waivers): create, read, replace (If-Match), delete, list with `expiring`. */
 export class ExceptionService {
+  readonly #store: VersionedStore<Row, ExceptionDocument>;
+
   constructor(
     private readonly db: Db,
-    private readonly runtime: PolicySetRuntime,
-  ) {}
+    runtime: PolicySetRuntime,
+  ) {
+    this.#store = new VersionedStore(db, runtime, EXCEPTION_RESOURCE);
+  }
 
   async list(q: {
     expiringMs?: number | undefined;
@@ -67,112 +72,87 @@ export class ExceptionService {
 
   async get(name: string): Promise<ExceptionResource> {
     const [row] = await this.db.select().from(exceptions).where(eq(exceptions.name, name));
-    if (!row) throw problems.notFound(`no exception named ${name}`);
+    if (!row) throw refuse("not-found", `no exception named ${name}`);
     return toWire(row);
   }
 
   async create(actor: string, text: string): Promise<ExceptionResource> {
     const doc = parseSingleDocument(text, "PolicyException");
-    const name = doc.metadata.name;
-    const row = await this.db.transaction(async (tx) => {
-      const [inserted] = await tx
-        .insert(exceptions)
-        .values({
-          name,
-          version: 1,
-          etag: etagOf(1),
-          expires: new Date(doc.spec.expires),
-          document: doc as never,
-          updatedBy: actor,
-        })
-        .onConflictDoNothing()
-        .returning();
-      if (!inserted)
-        throw problems.conflict(
-          `an exception named ${name} already exists; replace it with PUT /v1/exceptions/${name}`,
-        );
-      await writeAudit(tx, {
-        actor,
-        action: "exception.create",
-        targetKind: "exception",
-        targetName: name,
-        detail: { policies: doc.spec.policies, expires: doc.spec.expires, reason: doc.spec.reason },
-      });
-      await bumpGeneration(tx);
-      return inserted;
-    });
-    this.runtime.invalidate();
-    return toWire(row);
+    return toWire(await this.#store.create(actor, doc.metadata.name, doc));
   }
 
+  /** Replaces an exception: 428 without If-Match, then the body is read (400/422), then 404/412. */
   async replace(
     actor: string,
     name: string,
     ifMatch: string | undefined,
     text: string,
   ): Promise<ExceptionResource> {
-    if (!ifMatch)
-      throw problems.preconditionRequired("send If-Match with the ETag of the version you are replacing");
-    const doc = parseSingleDocument(text, "PolicyException");
-    if (doc.metadata.name !== name)
-      throw problems.invalidBody(
-        `metadata.name (${doc.metadata.name}) differs from the name in the path (${name})`,
-        [{ path: "metadata.name", message: "must equal the name in the path" }],
-      );
-    const row = await this.db.transaction(async (tx) => {
-      const [current] = await tx.select().from(exceptions).where(eq(exceptions.name, name)).for("update");
-      if (!current) throw problems.notFound(`no exception named ${name}`);
-      if (!ifMatchSatisfied(ifMatch, current.etag))
-        throw problems.preconditionFailed(
-          `If-Match ${ifMatch} does not match the current ETag ${current.etag}`,
-        );
-      const version = current.version + 1;
-      const [updated] = await tx
+    const row = await this.#store.replace(actor, name, ifMatch, () => {
+      const doc = parseSingleDocument(text, "PolicyException");
+      checkPathName(doc, name);
+      return doc;
+    });
+    return toWire(row);
+  }
+
+  async remove(actor: string, name: string, ifMatch: string | undefined): Promise<void> {
+    await this.#store.remove(actor, name, ifMatch);
+  }
+}
+
+/** How exceptions are stored: the version counts changes of the row; no version rows are kept. */
+export const EXCEPTION_RESOURCE: VersionedResource<Row, ExceptionDocument> = {
+  kind: "exception",
+  lock: async (tx, name) =>
+    (await tx.select().from(exceptions).where(eq(exceptions.name, name)).for("update"))[0],
+  exists: (row) =>
+    refuse(
+      "already-exists",
+      `an exception named ${row.name} already exists; replace it with PUT /v1/exceptions/${row.name}`,
+    ),
+  nextVersion: async (_tx, _name, current) => (current ? current.version + 1 : 1),
+  insert: async (tx, { name, version, doc, actor }) =>
+    (
+      await tx
+        .insert(exceptions)
+        .values({
+          name,
+          version,
+          etag: etagOf(version),
+          expires: new Date(doc.spec.expires),
+          document: doc,
+          updatedBy: actor,
+        })
+        .onConflictDoNothing({ target: exceptions.name })
+        .returning()
+    )[0],
+  update: async (tx, current, { version, doc, actor }) =>
+    (
+      await tx
         .update(exceptions)
         .set({
           version,
           etag: etagOf(version),
           expires: new Date(doc.spec.expires),
-          document: doc as never,
+          document: doc,
           updatedAt: new Date(),
           updatedBy: actor,
         })
-        .where(and(eq(exceptions.name, name), eq(exceptions.etag, current.etag)))
-        .returning();
-      if (!updated)
-        throw problems.preconditionFailed(`exception ${name} was changed concurrently; read it again`);
-      await writeAudit(tx, {
-        actor,
-        action: "exception.update",
-        targetKind: "exception",
-        targetName: name,
-        detail: { version, policies: doc.spec.policies, expires: doc.spec.expires },
-      });
-      await bumpGeneration(tx);
-      return updated;
-    });
-    this.runtime.invalidate();
-    return toWire(row);
-  }
-
-  async remove(actor: string, name: string, ifMatch: string | undefined): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const [current] = await tx.select().from(exceptions).where(eq(exceptions.name, name)).for("update");
-      if (!current) throw problems.notFound(`no exception named ${name}`);
-      if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, current.etag))
-        throw problems.preconditionFailed(
-          `If-Match ${ifMatch} does not match the current ETag ${current.etag}`,
-        );
-      await tx.delete(exceptions).where(eq(exceptions.name, name));
-      await writeAudit(tx, {
-        actor,
-        action: "exception.delete",
-        targetKind: "exception",
-        targetName: name,
-        detail: { document: current.document },
-      });
-      await bumpGeneration(tx);
-    });
-    this.runtime.invalidate();
-  }
-}
+        .where(and(eq(exceptions.name, current.name), eq(exceptions.etag, current.etag)))
+        .returning()
+    )[0],
+  delete: async (tx, current) =>
+    (
+      await tx
+        .delete(exceptions)
+        .where(and(eq(exceptions.name, current.name), eq(exceptions.etag, current.etag)))
+        .returning({ name: exceptions.name })
+    ).length > 0,
+  auditDetail: ({ change, version, current, doc }) =>
+    change === "create"
+      ? { policies: doc?.spec.policies, expires: doc?.spec.expires, reason: doc?.spec.reason }
+      : change === "update"
+        ? { version, policies: doc?.spec.policies, expires: doc?.spec.expires }
+        : { document: current?.document },
+};

@@ -2,6 +2,7 @@ import type { ImagePushResult, StoredImage } from "@celgate/contracts";
 import {
   containersOf,
   type ImageFacts,
+  imageKey,
   isReferenceError,
   mergeImageFacts,
   parseImageFacts,
@@ -14,7 +15,7 @@ import { desc, eq, inArray, or } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { images } from "../db/schema.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
-import { problems } from "../lib/errors.js";
+import { refuse } from "./errors.js";
 
 /** Every image reference in the resources' pod specs, as written. */
 export function imageRefsOf(resources: readonly Resource[]): string[] {
@@ -32,7 +33,8 @@ export function parseFacts(input: unknown, what = "images"): ImageFacts[] {
   const parsed = parseImageFacts(input, what);
   const errors = parsed.diagnostics.filter(isError);
   if (errors.length > 0 || parsed.format === null)
-    throw problems.invalidBody(
+    throw refuse(
+      "malformed-input",
       parsed.format === null
         ? `${what}: not image facts (native, Trivy or Grype JSON)`
         : `${what}: ${errors.slice(0, 3).map(describe).join("; ")}`,
@@ -57,7 +59,8 @@ export class ImageService {
       (facts.length === 1 && facts[0]!.digest === null ? facts[0] : undefined);
     if (!chosen) {
       const digests = facts.map((f) => f.digest ?? "(none)").join(", ");
-      throw problems.unprocessable(
+      throw refuse(
+        "invalid-input",
         `the facts describe no image with digest ${digest} (found: ${digests || "no images"})`,
       );
     }
@@ -84,14 +87,13 @@ export class ImageService {
     const facts = parseFacts(body, "body");
     const rows = new Map<string, ImageFacts>();
     for (const f of facts) {
-      // tagKey is null only for a digest-only reference, which has a digest.
-      const key = f.digest ?? (tagKey(f) as string);
+      const key = imageKey(f);
       // Several facts of one image in a document merge, later over earlier, as later pushes would.
       const earlier = rows.get(key);
       const next = { ...f, known: true };
       rows.set(key, earlier ? mergeImageFacts(earlier, next) : next);
     }
-    if (rows.size === 0) throw problems.unprocessable("the facts describe no image");
+    if (rows.size === 0) throw refuse("invalid-input", "the facts describe no image");
     const now = new Date();
     return this.db.transaction(async (tx) => {
       const out: ImagePushResult["images"] = [];
@@ -107,7 +109,7 @@ export class ImageService {
 
   async get(digest: string): Promise<StoredImage> {
     const [row] = await this.db.select().from(images).where(eq(images.digest, digest));
-    if (!row) throw problems.notFound(`no facts stored for image ${digest}`);
+    if (!row) throw refuse("not-found", `no facts stored for image ${digest}`);
     return toWire(row);
   }
 
@@ -142,10 +144,10 @@ export class ImageService {
     const seenTags = new Set<string>();
     const out: ImageFacts[] = [];
     for (const r of rows) {
-      if (digests.has(r.digest)) out.push(r.facts as unknown as ImageFacts);
+      if (digests.has(r.digest)) out.push(r.facts);
       else if (r.nameTag && !seenTags.has(r.nameTag)) {
         seenTags.add(r.nameTag);
-        out.push(r.facts as unknown as ImageFacts);
+        out.push(r.facts);
       }
     }
     return out;
@@ -167,15 +169,15 @@ async function storeMerged(
   const values = { nameTag: tagKey(facts), updatedAt: now, updatedBy: actor };
   const [inserted] = await tx
     .insert(images)
-    .values({ digest: key, facts: facts as never, ...values })
+    .values({ digest: key, facts, ...values })
     .onConflictDoNothing({ target: images.digest })
     .returning();
   if (inserted) return { row: inserted, created: true };
   const [stored] = await tx.select().from(images).where(eq(images.digest, key)).for("update");
-  const merged = stored ? mergeImageFacts(stored.facts as unknown as ImageFacts, facts) : facts;
+  const merged = stored ? mergeImageFacts(stored.facts, facts) : facts;
   const [row] = await tx
     .update(images)
-    .set({ facts: merged as never, ...values, nameTag: tagKey(merged) })
+    .set({ facts: merged, ...values, nameTag: tagKey(merged) })
     .where(eq(images.digest, key))
     .returning();
   return { row: row!, created: false };
@@ -184,7 +186,7 @@ async function storeMerged(
 function toWire(r: typeof images.$inferSelect): StoredImage {
   return {
     digest: r.digest,
-    facts: r.facts as unknown as StoredImage["facts"],
+    facts: r.facts,
     updatedAt: r.updatedAt.toISOString(),
     updatedBy: r.updatedBy,
   };

@@ -14,27 +14,27 @@ import {
   skipsPolicyFolder,
 } from "@celgate/core";
 import { and, asc, desc, eq, lt, max, sql } from "drizzle-orm";
-import type { Db, Tx } from "../db/client.js";
+import { advisoryXactLock, type Db, LOCKS, type Tx } from "../db/client.js";
 import { policies, policyVersions } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError, isSyntax } from "../lib/diagnostics.js";
-import { problems } from "../lib/errors.js";
-import { etagOf, ifMatchSatisfied } from "../lib/etag.js";
+import { etagOf } from "../lib/etag.js";
 import type { Logger } from "../lib/logger.js";
 import { writeAudit } from "./audit.js";
+import { refuse } from "./errors.js";
 import { bumpGeneration, type PolicySetRuntime } from "./policy-set.js";
+import { type VersionedResource, VersionedStore } from "./versioned.js";
 
 type Row = typeof policies.$inferSelect;
-const REPOSITORY_LOCK = 4_227_303;
 
 export function toPolicyResource(r: Row): PolicyResource {
   return {
     name: r.name,
-    source: r.source as PolicySource,
+    source: r.source,
     version: r.version,
     etag: r.etag,
     labels: r.labels,
-    document: r.document as PolicyResource["document"],
+    document: r.document,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
     updatedBy: r.updatedBy,
@@ -51,32 +51,54 @@ export function parseSingleDocument(
   text: string,
   kind: "Policy" | "PolicyException",
 ): PolicyDocument | ExceptionDocument {
-  return parseSingle(text, kind).doc;
+  return kind === "Policy" ? parseSingle(text, kind).doc : parseSingle(text, kind).doc;
 }
 
-function parseSingle(text: string, kind: "Policy" | "PolicyException") {
+function parseSingle(text: string, kind: "Policy"): Located<PolicyDocument>;
+function parseSingle(text: string, kind: "PolicyException"): Located<ExceptionDocument>;
+function parseSingle(
+  text: string,
+  kind: "Policy" | "PolicyException",
+): Located<PolicyDocument> | Located<ExceptionDocument> {
   const parsed = parsePolicyDocuments(text);
   const errors = parsed.diagnostics.filter(isError);
   if (errors.length > 0) {
     const summary = errors.slice(0, 3).map(describe).join("; ");
     if (errors.some(isSyntax))
-      throw problems.invalidBody(`malformed document: ${summary}`, diagnosticErrors(errors));
-    throw problems.unprocessable(`the document is not a valid ${kind}: ${summary}`, diagnosticErrors(errors));
+      throw refuse("malformed-input", `malformed document: ${summary}`, diagnosticErrors(errors));
+    throw refuse(
+      "invalid-input",
+      `the document is not a valid ${kind}: ${summary}`,
+      diagnosticErrors(errors),
+    );
   }
-  const docs = kind === "Policy" ? parsed.located.policies : parsed.located.exceptions;
   const total = parsed.policies.length + parsed.exceptions.length + parsed.tests.length;
-  if (docs.length !== 1 || total !== 1)
-    throw problems.invalidBody(`expected exactly one ${kind} document, got ${total} document(s)`);
-  return docs[0]!;
+  const docs: readonly (Located<PolicyDocument> | Located<ExceptionDocument>)[] =
+    kind === "Policy" ? parsed.located.policies : parsed.located.exceptions;
+  const [doc] = docs;
+  if (!doc || docs.length !== 1 || total !== 1)
+    throw refuse("malformed-input", `expected exactly one ${kind} document, got ${total} document(s)`);
+  return doc;
+}
+
+/** The document of a replacement must be the one the path names (400 naming metadata.name). */
+export function checkPathName(doc: { metadata: { name: string } }, name: string): void {
+  if (doc.metadata.name !== name)
+    throw refuse(
+      "malformed-input",
+      `metadata.name (${doc.metadata.name}) differs from the name in the path (${name})`,
+      [{ path: "metadata.name", message: "must equal the name in the path" }],
+    );
 }
 
 /** Parses and compiles one Policy document of a request body; throws 400/422 with positions. */
 function parsePolicyBody(text: string): PolicyDocument {
-  const located = parseSingle(text, "Policy") as Located<PolicyDocument>;
+  const located = parseSingle(text, "Policy");
   const { diagnostics } = compilePolicySet([located]);
   const errors = diagnostics.filter(isError);
   if (errors.length > 0)
-    throw problems.unprocessable(
+    throw refuse(
+      "invalid-input",
       `the policy does not compile: ${errors.slice(0, 3).map(describe).join("; ")}`,
       diagnosticErrors(errors),
     );
@@ -95,10 +117,14 @@ const labelsOf = (doc: PolicyDocument): Record<string, string> => ({ ...(doc.met
 
 /** Policies: create, read, replace (optimistic, If-Match), delete, versions, validate, repository sync. */
 export class PolicyService {
+  readonly #store: VersionedStore<Row, PolicyDocument>;
+
   constructor(
     private readonly db: Db,
     private readonly runtime: PolicySetRuntime,
-  ) {}
+  ) {
+    this.#store = new VersionedStore(db, runtime, POLICY_RESOURCE);
+  }
 
   async list(q: {
     select?: string | undefined;
@@ -110,7 +136,7 @@ export class PolicyService {
     if (q.select !== undefined) {
       const selector = parseLabelSelector(q.select);
       if (!selector.ok)
-        throw problems.badRequest(`invalid label selector: ${selector.error}`, [
+        throw refuse("invalid-argument", `invalid label selector: ${selector.error}`, [
           { path: "select", message: selector.error },
         ]);
       matches = selector.matches;
@@ -137,128 +163,32 @@ export class PolicyService {
 
   async get(name: string): Promise<PolicyResource> {
     const [row] = await this.db.select().from(policies).where(eq(policies.name, name));
-    if (!row) throw problems.notFound(`no policy named ${name}`);
+    if (!row) throw refuse("not-found", `no policy named ${name}`);
     return toPolicyResource(row);
   }
 
   async create(actor: string, text: string): Promise<PolicyResource> {
     const doc = parsePolicyBody(text);
-    const name = doc.metadata.name;
-    const row = await this.db.transaction(async (tx) => {
-      const [existing] = await tx.select().from(policies).where(eq(policies.name, name)).for("update");
-      if (existing)
-        throw problems.conflict(
-          existing.source === "repository"
-            ? `policy ${name} comes from the policy repository (CELGATE_POLICY_DIR) and cannot be changed through the API`
-            : `a policy named ${name} already exists; replace it with PUT /v1/policies/${name}`,
-        );
-      const version = await nextVersion(tx, name);
-      const [inserted] = await tx
-        .insert(policies)
-        .values({
-          name,
-          source: "api",
-          version,
-          etag: etagOf(version),
-          labels: labelsOf(doc),
-          document: doc as never,
-          updatedBy: actor,
-        })
-        .returning();
-      await recordApiChange(tx, {
-        name,
-        version,
-        change: "create",
-        actor,
-        document: doc,
-        detail: { version },
-      });
-      return inserted!;
-    });
-    this.runtime.invalidate();
-    return toPolicyResource(row);
+    return toPolicyResource(await this.#store.create(actor, doc.metadata.name, doc));
   }
 
+  /** Replaces a policy: 428 without If-Match, then the body is read (400/422), then 404/409/412. */
   async replace(
     actor: string,
     name: string,
     ifMatch: string | undefined,
     text: string,
   ): Promise<PolicyResource> {
-    if (!ifMatch)
-      throw problems.preconditionRequired("send If-Match with the ETag of the version you are replacing");
-    const doc = parsePolicyBody(text);
-    if (doc.metadata.name !== name)
-      throw problems.invalidBody(
-        `metadata.name (${doc.metadata.name}) differs from the name in the path (${name})`,
-        [{ path: "metadata.name", message: "must equal the name in the path" }],
-      );
-    const row = await this.db.transaction(async (tx) => {
-      const current = await this.#lockForChange(tx, name, ifMatch);
-      const version = await nextVersion(tx, name);
-      // The etag condition makes the update itself the arbiter between concurrent writers.
-      const [updated] = await tx
-        .update(policies)
-        .set({
-          version,
-          etag: etagOf(version),
-          labels: labelsOf(doc),
-          document: doc as never,
-          updatedAt: new Date(),
-          updatedBy: actor,
-        })
-        .where(and(eq(policies.name, name), eq(policies.etag, current.etag)))
-        .returning();
-      if (!updated)
-        throw problems.preconditionFailed(`policy ${name} was changed concurrently; read it again`);
-      await recordApiChange(tx, {
-        name,
-        version,
-        change: "update",
-        actor,
-        document: doc,
-        detail: { version, previous: current.version },
-      });
-      return updated;
+    const row = await this.#store.replace(actor, name, ifMatch, () => {
+      const doc = parsePolicyBody(text);
+      checkPathName(doc, name);
+      return doc;
     });
-    this.runtime.invalidate();
     return toPolicyResource(row);
   }
 
   async remove(actor: string, name: string, ifMatch: string | undefined): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const current = await this.#lockForChange(tx, name, ifMatch);
-      const version = await nextVersion(tx, name);
-      const deleted = await tx
-        .delete(policies)
-        .where(and(eq(policies.name, name), eq(policies.etag, current.etag)))
-        .returning();
-      if (deleted.length === 0)
-        throw problems.preconditionFailed(`policy ${name} was changed concurrently; read it again`);
-      await recordApiChange(tx, {
-        name,
-        version,
-        change: "delete",
-        actor,
-        document: null,
-        detail: { version: current.version },
-      });
-    });
-    this.runtime.invalidate();
-  }
-
-  async #lockForChange(tx: Tx, name: string, ifMatch: string | undefined): Promise<Row> {
-    const [current] = await tx.select().from(policies).where(eq(policies.name, name)).for("update");
-    if (!current) throw problems.notFound(`no policy named ${name}`);
-    if (current.source === "repository")
-      throw problems.conflict(
-        `policy ${name} comes from the policy repository (CELGATE_POLICY_DIR); change it there, not through the API`,
-      );
-    if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, current.etag))
-      throw problems.preconditionFailed(
-        `If-Match ${ifMatch} does not match the current ETag ${current.etag}`,
-      );
-    return current;
+    await this.#store.remove(actor, name, ifMatch);
   }
 
   async versions(name: string, limit: number, cursor?: string) {
@@ -269,7 +199,7 @@ export class PolicyService {
       .where(and(eq(policyVersions.name, name), before ? lt(policyVersions.version, before) : undefined))
       .orderBy(desc(policyVersions.version))
       .limit(limit + 1);
-    if (rows.length === 0 && !cursor) throw problems.notFound(`no policy named ${name} was ever stored`);
+    if (rows.length === 0 && !cursor) throw refuse("not-found", `no policy named ${name} was ever stored`);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
@@ -283,7 +213,7 @@ export class PolicyService {
       .select()
       .from(policyVersions)
       .where(and(eq(policyVersions.name, name), eq(policyVersions.version, version)));
-    if (!row) throw problems.notFound(`policy ${name} has no version ${version}`);
+    if (!row) throw refuse("not-found", `policy ${name} has no version ${version}`);
     return toVersion(row);
   }
 
@@ -347,7 +277,7 @@ export class PolicyService {
       );
     const actor = "repository";
     const changed = await this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${REPOSITORY_LOCK})`);
+      await advisoryXactLock(tx, LOCKS.repository);
       const existing = new Map((await tx.select().from(policies)).map((r) => [r.name, r]));
       let n = 0;
       for (const [name, doc] of docs) {
@@ -362,10 +292,10 @@ export class PolicyService {
           version,
           etag: etagOf(version),
           labels: labelsOf(doc),
-          document: doc as never,
+          document: doc,
           updatedAt: new Date(),
           updatedBy: actor,
-        };
+        } satisfies Partial<typeof policies.$inferInsert>;
         await tx
           .insert(policies)
           .values({ name, ...values })
@@ -373,7 +303,7 @@ export class PolicyService {
         const change = row ? "update" : "create";
         await tx
           .insert(policyVersions)
-          .values({ name, version, change, source: "repository", actor, document: doc as never });
+          .values({ name, version, change, source: "repository", actor, document: doc });
         await writeAudit(tx, {
           actor,
           action: `policy.${change}`,
@@ -416,11 +346,11 @@ function toVersion(r: typeof policyVersions.$inferSelect): PolicyVersion {
   return {
     name: r.name,
     version: r.version,
-    change: r.change as PolicyVersion["change"],
-    source: r.source as PolicySource,
+    change: r.change,
+    source: r.source,
     actor: r.actor,
     at: r.at.toISOString(),
-    document: (r.document as PolicyVersion["document"]) ?? null,
+    document: r.document,
   };
 }
 
@@ -447,35 +377,71 @@ async function listYamlFiles(dir: string, root = dir): Promise<string[]> {
   return out;
 }
 
-/**
- * What every API change of a policy writes in its transaction: the version row, the audit
- * row, and a new generation so that every replica reloads the policy set.
- */
-async function recordApiChange(
-  tx: Tx,
-  change: {
-    name: string;
-    version: number;
-    change: "create" | "update" | "delete";
-    actor: string;
-    document: unknown;
-    detail: Record<string, unknown>;
+/** How policies are stored: versions continue across deletions, each change keeps its version row. */
+export const POLICY_RESOURCE: VersionedResource<Row, PolicyDocument> = {
+  kind: "policy",
+  lock: async (tx, name) =>
+    (await tx.select().from(policies).where(eq(policies.name, name)).for("update"))[0],
+  readOnly: (row) =>
+    row.source === "repository"
+      ? refuse(
+          "conflict",
+          `policy ${row.name} comes from the policy repository (CELGATE_POLICY_DIR); change it there, not through the API`,
+        )
+      : undefined,
+  exists: (row) =>
+    refuse(
+      "already-exists",
+      row.source === "repository"
+        ? `policy ${row.name} comes from the policy repository (CELGATE_POLICY_DIR) and cannot be changed through the API`
+        : `a policy named ${row.name} already exists; replace it with PUT /v1/policies/${row.name}`,
+    ),
+  nextVersion: (tx, name) => nextVersion(tx, name),
+  insert: async (tx, { name, version, doc, actor }) =>
+    (
+      await tx
+        .insert(policies)
+        .values({
+          name,
+          source: "api",
+          version,
+          etag: etagOf(version),
+          labels: labelsOf(doc),
+          document: doc,
+          updatedBy: actor,
+        })
+        .onConflictDoNothing({ target: policies.name })
+        .returning()
+    )[0],
+  update: async (tx, current, { version, doc, actor }) =>
+    (
+      await tx
+        .update(policies)
+        .set({
+          version,
+          etag: etagOf(version),
+          labels: labelsOf(doc),
+          document: doc,
+          updatedAt: new Date(),
+          updatedBy: actor,
+        })
+        .where(and(eq(policies.name, current.name), eq(policies.etag, current.etag)))
+        .returning()
+    )[0],
+  delete: async (tx, current) =>
+    (
+      await tx
+        .delete(policies)
+        .where(and(eq(policies.name, current.name), eq(policies.etag, current.etag)))
+        .returning({ name: policies.name })
+    ).length > 0,
+  history: async (tx, { name, version, change, actor, doc }) => {
+    await tx.insert(policyVersions).values({ name, version, change, source: "api", actor, document: doc });
   },
-): Promise<void> {
-  await tx.insert(policyVersions).values({
-    name: change.name,
-    version: change.version,
-    change: change.change,
-    source: "api",
-    actor: change.actor,
-    document: change.document as never,
-  });
-  await writeAudit(tx, {
-    actor: change.actor,
-    action: `policy.${change.change}`,
-    targetKind: "policy",
-    targetName: change.name,
-    detail: change.detail,
-  });
-  await bumpGeneration(tx);
-}
+  auditDetail: ({ change, version, current }) =>
+    change === "create"
+      ? { version }
+      : change === "update"
+        ? { version, previous: current?.version }
+        : { version: current?.version },
+};

@@ -9,6 +9,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { exceptions, policies, state } from "../db/schema.js";
 import type { Logger } from "../lib/logger.js";
+import { DomainError } from "./errors.js";
 
 const GENERATION = "policy_generation";
 
@@ -52,8 +53,11 @@ export async function bumpGeneration(tx: Tx): Promise<void> {
  * its state. Evaluations answer 503 (admission: the webhook's failurePolicy applies) and
  * readiness fails, rather than deciding with fewer policies than are in force.
  */
-export class PolicySetUnavailableError extends Error {
+export class PolicySetUnavailableError extends DomainError {
   override name = "PolicySetUnavailableError";
+  constructor(reason: string) {
+    super("policy-set-unavailable", reason);
+  }
 }
 
 /**
@@ -149,7 +153,7 @@ export class PolicySetRuntime {
       this.db.select().from(policies).orderBy(asc(policies.name)),
       this.db.select().from(exceptions).orderBy(asc(exceptions.name)),
     ]);
-    const documents = policyRows.map((r) => r.document as unknown as PolicyDocument);
+    const documents = policyRows.map((r) => r.document);
     const started = performance.now();
     const { set, diagnostics } = compilePolicySet(documents);
     const broken = diagnostics.filter((d) => d.severity !== "warning");
@@ -174,7 +178,7 @@ export class PolicySetRuntime {
       documents,
       versions: new Map(policyRows.map((r) => [r.name, r.version])),
       versionsJson: JSON.stringify(Object.fromEntries(policyRows.map((r) => [r.name, r.version]))),
-      exceptions: exceptionRows.map((r) => r.document as unknown as ExceptionDocument),
+      exceptions: exceptionRows.map((r) => r.document),
       loadedAt: Date.now(),
     };
     this.logger.info(

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { ManifestFile } from "@celgate/contracts";
+import { type ManifestFile, ManifestFileSchema } from "@celgate/contracts";
 import {
   canonicalJson,
   type EvaluationReport,
@@ -8,9 +8,9 @@ import {
   type RedactionPath,
   type Resource,
 } from "@celgate/core";
-import { sql } from "drizzle-orm";
-import type { Db } from "../db/client.js";
-import { settings } from "../db/schema.js";
+import { and, asc, eq, gt, inArray, lt, ne, sql } from "drizzle-orm";
+import { type Db, LOCKS, tryAdvisoryXactLock } from "../db/client.js";
+import { evaluations, inputs, settings } from "../db/schema.js";
 import { inputHashOf } from "./evaluations.js";
 
 const KEY_SETTING = "redaction_key";
@@ -18,7 +18,6 @@ const KEY_SETTING = "redaction_key";
 const CUTOFF_SETTING = "history_redaction_cutoff";
 /** The last input hash the history redaction finished, or `done`. */
 const CURSOR_SETTING = "history_redaction_cursor";
-const HISTORY_LOCK = 4_227_303;
 /** Hex digits of the HMAC kept in a marker: 128 bits, ample to tell values apart. */
 const DIGEST_HEX = 32;
 
@@ -65,8 +64,11 @@ export class RedactionService {
     const fresh = randomBytes(32).toString("base64url");
     // Replicas starting together: the first insert wins and every one reads the winner.
     await this.db.insert(settings).values({ key: KEY_SETTING, value: fresh }).onConflictDoNothing();
-    const rows = rowsOf(await this.db.execute(sql`select value from ${settings} where key = ${KEY_SETTING}`));
-    const value = rows[0]?.value as string | undefined;
+    const [row] = await this.db
+      .select({ value: settings.value })
+      .from(settings)
+      .where(eq(settings.key, KEY_SETTING));
+    const value = row?.value;
     if (!value) throw new Error("the redaction key could not be stored");
     return Buffer.from(value, "base64url");
   }
@@ -143,57 +145,55 @@ export class RedactionService {
     let total = 0;
     for (;;) {
       const done = await this.db.transaction(async (tx) => {
-        const locked = rowsOf(await tx.execute(sql`select pg_try_advisory_xact_lock(${HISTORY_LOCK}) as ok`));
-        if (locked[0]?.ok !== true) return true; // another replica is at it
-        const state = rowsOf(
-          await tx.execute(
-            sql`select key, value from ${settings} where key in (${CUTOFF_SETTING}, ${CURSOR_SETTING})`,
-          ),
-        );
-        const cutoff = state.find((r) => r.key === CUTOFF_SETTING)?.value as string | undefined;
-        const cursor = (state.find((r) => r.key === CURSOR_SETTING)?.value as string | undefined) ?? "";
+        if (!(await tryAdvisoryXactLock(tx, LOCKS.historyRedaction))) return true; // another replica is at it
+        const state = await tx
+          .select()
+          .from(settings)
+          .where(inArray(settings.key, [CUTOFF_SETTING, CURSOR_SETTING]));
+        const cutoff = state.find((r) => r.key === CUTOFF_SETTING)?.value;
+        const cursor = state.find((r) => r.key === CURSOR_SETTING)?.value ?? "";
         if (cutoff === undefined || cursor === "done") return true;
-        const rows = rowsOf(
-          await tx.execute(sql`
-            select hash, kind, text, data from inputs
-            where created_at < ${cutoff}::timestamptz and kind <> 'images' and hash > ${cursor}
-            order by hash limit ${batch}`),
-        );
+        const rows = await tx
+          .select()
+          .from(inputs)
+          .where(
+            and(
+              // database time as text, microseconds included: compared by the database
+              lt(inputs.createdAt, sql`${cutoff}::timestamptz`),
+              ne(inputs.kind, "images"),
+              gt(inputs.hash, cursor),
+            ),
+          )
+          .orderBy(asc(inputs.hash))
+          .limit(batch);
         for (const row of rows) {
           const r = await this.pass();
-          const oldHash = row.hash as string;
-          let text: string | null = null;
-          let data: string | null = null;
-          if (row.kind === "manifests") text = r.manifests(row.text as string, "manifests");
-          else if (row.kind === "manifest-files")
-            data = canonicalJson(
-              (row.data as ManifestFile[]).map((f) => ({ ...f, text: r.manifests(f.text, f.file) })),
-            );
-          else data = canonicalJson(r.objects(row.data as unknown[]));
-          const newHash = inputHashOf(text ?? data!);
-          const reports = rowsOf(
-            await tx.execute(sql`select id, report from evaluations where input_hash = ${oldHash}`),
-          );
+          const oldHash = row.hash;
+          const redacted = redactInput(r, row);
+          const newHash = inputHashOf(redacted.text ?? redacted.json);
+          const reports = await tx
+            .select({ id: evaluations.id, report: evaluations.report })
+            .from(evaluations)
+            .where(eq(evaluations.inputHash, oldHash));
           for (const e of reports)
-            await tx.execute(sql`
-              update evaluations set report = ${JSON.stringify(r.maskReport(e.report as EvaluationReport))}::jsonb,
-                request_hash = null
-              where id = ${e.id as string}`);
+            await tx
+              .update(evaluations)
+              .set({ report: r.maskReport(e.report), requestHash: null })
+              .where(eq(evaluations.id, e.id));
+          const data = redacted.json === null ? null : sql`${redacted.json}::jsonb`;
           if (newHash === oldHash) {
-            await tx.execute(
-              sql`update inputs set text = ${text}, data = ${data}::jsonb where hash = ${oldHash}`,
-            );
+            await tx.update(inputs).set({ text: redacted.text, data }).where(eq(inputs.hash, oldHash));
             continue;
           }
-          await tx.execute(sql`
-            insert into inputs (hash, kind, text, data)
-            values (${newHash}, ${row.kind as string}, ${text}, ${data}::jsonb)
-            on conflict do nothing`);
-          await tx.execute(sql`update evaluations set input_hash = ${newHash} where input_hash = ${oldHash}`);
-          await tx.execute(sql`delete from inputs where hash = ${oldHash}`);
+          await tx
+            .insert(inputs)
+            .values({ hash: newHash, kind: row.kind, text: redacted.text, data })
+            .onConflictDoNothing();
+          await tx.update(evaluations).set({ inputHash: newHash }).where(eq(evaluations.inputHash, oldHash));
+          await tx.delete(inputs).where(eq(inputs.hash, oldHash));
         }
         total += rows.length;
-        const next = rows.length < batch ? "done" : (rows.at(-1)!.hash as string);
+        const next = rows.length < batch ? "done" : (rows.at(-1)?.hash ?? "done");
         await tx
           .insert(settings)
           .values({ key: CURSOR_SETTING, value: next })
@@ -206,7 +206,23 @@ export class RedactionService {
   }
 }
 
-/** The rows of a db.execute() result: node-postgres and PGlite both answer `{rows}`. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  return (result as { rows: Record<string, unknown>[] }).rows;
+/**
+ * A stored input as a fresh recording would store it: manifest text redacted (`text`), or its
+ * files or resource objects redacted and serialised canonically (`json`).
+ */
+function redactInput(
+  r: Redaction,
+  row: typeof inputs.$inferSelect,
+): { text: string; json: null } | { text: null; json: string } {
+  if (row.kind === "manifests") return { text: r.manifests(row.text ?? "", "manifests"), json: null };
+  if (row.kind === "manifest-files")
+    return {
+      text: null,
+      json: canonicalJson(
+        ManifestFileSchema.array()
+          .parse(row.data ?? [])
+          .map((f) => ({ ...f, text: r.manifests(f.text, f.file) })),
+      ),
+    };
+  return { text: null, json: canonicalJson(r.objects(row.data ?? [])) };
 }

@@ -4,6 +4,7 @@ import {
   canonicalJson,
   compilePolicySet,
   type EvaluationReport,
+  type Outcome,
   type PolicyDocument,
   parseLabelSelector,
   parsePolicyDocuments,
@@ -15,9 +16,10 @@ import type { Db } from "../db/client.js";
 import type { Evaluator } from "../evaluator/index.js";
 import type { Principal } from "../lib/context.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
-import { ProblemError, problems } from "../lib/errors.js";
+
 import { sha256Hex } from "../lib/ids.js";
 import { writeAudit } from "./audit.js";
+import { DomainError, refuse } from "./errors.js";
 import { type EvaluationService, resourcesOf } from "./evaluations.js";
 import { admissionSetOf, type PolicySetRuntime, type PolicySnapshot } from "./policy-set.js";
 
@@ -34,11 +36,12 @@ export interface ReplayOptions {
 const DEFAULTS: ReplayOptions = { timeoutMs: 30_000, evaluationTimeoutMs: 10_000 };
 
 /** Thrown when a replay passes its time limit. */
-class ReplayTimeout extends ProblemError {
+class ReplayTimeout extends DomainError {
   constructor(timeoutMs: number, done: number, total: number) {
-    super(503, "replay-timeout", "Replay timed out", {
-      detail: `the replay did not finish within its limit of ${timeoutMs} ms (CELGATE_REPLAY_TIMEOUT_MS) after ${done} of ${total} evaluations; replay fewer (evaluations, limit, since/until) or raise the limit`,
-    });
+    super(
+      "replay-timeout",
+      `the replay did not finish within its limit of ${timeoutMs} ms (CELGATE_REPLAY_TIMEOUT_MS) after ${done} of ${total} evaluations; replay fewer (evaluations, limit, since/until) or raise the limit`,
+    );
   }
 }
 
@@ -47,7 +50,7 @@ function storedSelector(id: string, text: string | undefined): Selector | undefi
   if (text === undefined) return undefined;
   const parsed = parseLabelSelector(text);
   if (!parsed.ok)
-    throw problems.unprocessable(`evaluation ${id} has a selector that no longer parses: ${parsed.error}`);
+    throw refuse("invalid-input", `evaluation ${id} has a selector that no longer parses: ${parsed.error}`);
   return parsed.selector;
 }
 
@@ -63,8 +66,8 @@ function key(ref: ResourceRef): string {
 
 function outcomes(
   report: EvaluationReport,
-): Map<string, { ref: ResourceRef; policy: string; outcome: string }> {
-  const m = new Map<string, { ref: ResourceRef; policy: string; outcome: string }>();
+): Map<string, { ref: ResourceRef; policy: string; outcome: Outcome }> {
+  const m = new Map<string, { ref: ResourceRef; policy: string; outcome: Outcome }>();
   for (const r of report.results)
     m.set(`${key(r.resource)}|${r.policy}`, { ref: r.resource, policy: r.policy, outcome: r.outcome });
   return m;
@@ -98,11 +101,10 @@ export class ReplayService {
 
   async replay(principal: Principal, req: ReplayRequest): Promise<ReplayReport> {
     if (this.#running)
-      throw new ProblemError(429, "replay-busy", "Too many replays", {
-        detail:
-          "a replay is already running on this instance; replays run one at a time, retry when it has ended",
-        headers: { "Retry-After": "5" },
-      });
+      throw refuse(
+        "replay-busy",
+        "a replay is already running on this instance; replays run one at a time, retry when it has ended",
+      );
     this.#running = true;
     try {
       return await this.#replay(principal, req);
@@ -122,7 +124,8 @@ export class ReplayService {
     const { set, diagnostics } = compilePolicySet([...byName.values()]);
     const errors = diagnostics.filter(isError);
     if (errors.length > 0)
-      throw problems.unprocessable(
+      throw refuse(
+        "invalid-input",
         `the candidate policy set does not compile: ${errors.slice(0, 3).map(describe).join("; ")}`,
         diagnosticErrors(errors),
       );
@@ -133,7 +136,7 @@ export class ReplayService {
     const stored = await this.evaluations.inputsOf(ids);
     const missing = ids.filter((id) => !stored.has(id));
     if (req.evaluations && missing.length > 0)
-      throw problems.notFound(`no evaluations with ids ${missing.join(", ")}`);
+      throw refuse("not-found", `no evaluations with ids ${missing.join(", ")}`);
 
     const audited = {
       candidates: `sha256:${sha256Hex(canonicalJson(candidates))}`,
@@ -245,8 +248,8 @@ export class ReplayService {
             evaluation: id,
             resource: (y ?? x)!.ref,
             policy: (y ?? x)!.policy,
-            before: was as ReplayReport["changes"][number]["before"],
-            after: now as ReplayReport["changes"][number]["after"],
+            before: was,
+            after: now,
           });
       }
       progress(done, changed);
@@ -267,7 +270,8 @@ export class ReplayService {
       const parsed = parsePolicyDocuments(policies, "policies");
       const errors = parsed.diagnostics.filter(isError);
       if (errors.length > 0)
-        throw problems.unprocessable(
+        throw refuse(
+          "invalid-input",
           `candidate policies: ${errors.slice(0, 3).map(describe).join("; ")}`,
           diagnosticErrors(errors),
         );
@@ -276,7 +280,8 @@ export class ReplayService {
     return policies.map((doc, i) => {
       const r = policySchema.safeParse(doc);
       if (!r.success)
-        throw problems.unprocessable(
+        throw refuse(
+          "invalid-input",
           `candidate policies[${i}] is not a valid Policy`,
           r.error.issues.map((x) => ({ path: `policies[${i}].${x.path.join(".")}`, message: x.message })),
         );

@@ -1,12 +1,9 @@
-import { sql } from "drizzle-orm";
-import type { Database } from "../db/client.js";
+import { and, asc, eq, inArray, lt, notExists, sql } from "drizzle-orm";
+import { type Database, LOCKS, tryAdvisoryXactLock } from "../db/client.js";
 import { evaluations, inputs } from "../db/schema.js";
 import { errorCode, isUnavailable } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
-
-// A fixed key for the advisory lock that lets one replica at a time prune (see pruneBatch).
-const RETENTION_LOCK = 4_227_302;
 
 export interface RetentionOptions {
   /** Evaluations recorded longer ago than this are deleted. */
@@ -109,38 +106,42 @@ export class RetentionService {
 
   /** One transaction: at most `batchSize` evaluations and the inputs they alone referred to. */
   async pruneBatch(now: Date = new Date()): Promise<PruneResult> {
-    const cutoff = new Date(now.getTime() - this.#retentionMs).toISOString();
+    const cutoff = new Date(now.getTime() - this.#retentionMs);
     try {
       const result = await this.#database.db.transaction(async (tx) => {
-        const [lock] = rows(
-          await tx.execute(sql`select pg_try_advisory_xact_lock(${RETENTION_LOCK}) as locked`),
-        );
-        if (lock?.locked !== true) return { evaluations: 0, inputs: 0, skipped: true };
+        if (!(await tryAdvisoryXactLock(tx, LOCKS.retention)))
+          return { evaluations: 0, inputs: 0, skipped: true };
         // Waiting for the SHARE lock holds new history rows back: never wait long for it.
         await tx.execute(sql`set local lock_timeout = '1s'`);
-        const deleted = rows(
-          await tx.execute(sql`
-            delete from ${evaluations} where id in (
-              select id from ${evaluations} where recorded_at < ${cutoff}::timestamptz
-              order by recorded_at limit ${this.#batchSize}
-            )
-            returning input_hash, images_hash`),
-        );
+        const oldest = tx
+          .select({ id: evaluations.id })
+          .from(evaluations)
+          .where(lt(evaluations.recordedAt, cutoff))
+          .orderBy(asc(evaluations.recordedAt))
+          .limit(this.#batchSize);
+        const deleted = await tx
+          .delete(evaluations)
+          .where(inArray(evaluations.id, oldest))
+          .returning({ inputHash: evaluations.inputHash, imagesHash: evaluations.imagesHash });
         if (deleted.length === 0) return { evaluations: 0, inputs: 0, skipped: false };
         const hashes = new Set<string>();
         for (const r of deleted) {
-          hashes.add(r.input_hash as string);
-          if (r.images_hash) hashes.add(r.images_hash as string);
+          hashes.add(r.inputHash);
+          if (r.imagesHash) hashes.add(r.imagesHash);
         }
         await tx.execute(sql`lock table ${evaluations} in share mode`);
-        const gone = rows(
-          await tx.execute(sql`
-            delete from ${inputs} i
-            where i.hash in (select jsonb_array_elements_text(${JSON.stringify([...hashes])}::jsonb))
-              and not exists (select 1 from ${evaluations} e where e.input_hash = i.hash)
-              and not exists (select 1 from ${evaluations} e where e.images_hash = i.hash)
-            returning i.hash`),
-        );
+        const referring = (column: typeof evaluations.inputHash | typeof evaluations.imagesHash) =>
+          tx.select({ one: sql`1` }).from(evaluations).where(eq(column, inputs.hash));
+        const gone = await tx
+          .delete(inputs)
+          .where(
+            and(
+              inArray(inputs.hash, [...hashes]),
+              notExists(referring(evaluations.inputHash)),
+              notExists(referring(evaluations.imagesHash)),
+            ),
+          )
+          .returning({ hash: inputs.hash });
         return { evaluations: deleted.length, inputs: gone.length, skipped: false };
       });
       if (result.evaluations > 0) {
@@ -155,8 +156,4 @@ export class RetentionService {
       throw err;
     }
   }
-}
-
-function rows(result: unknown): Record<string, unknown>[] {
-  return (result as { rows: Record<string, unknown>[] }).rows;
 }

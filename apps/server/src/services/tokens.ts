@@ -1,18 +1,18 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import type { CreatedToken, CreateTokenRequest, Role, Token } from "@celgate/contracts";
-import { and, asc, count, eq, gt, isNull, sql } from "drizzle-orm";
-import type { Db } from "../db/client.js";
+import type { CreatedToken, CreateTokenRequest, Token } from "@celgate/contracts";
+import { and, asc, count, eq, gt, isNull } from "drizzle-orm";
+import { advisoryXactLock, type Db, LOCKS } from "../db/client.js";
 import { tokens } from "../db/schema.js";
 import type { Principal } from "../lib/context.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
-import { problems } from "../lib/errors.js";
+
 import { newId, sha256Hex } from "../lib/ids.js";
 import { writeAudit } from "./audit.js";
+import { refuse } from "./errors.js";
 
 const ENV_ADMIN_ID = "tok_env_admin";
 const CACHE_MS = 1000;
 const TOUCH_MS = 60_000;
-const SEED_LOCK = 4_227_302;
 
 /** A new random token secret: `cg_` and 32 random bytes, base64url. */
 export function generateSecret(): string {
@@ -25,7 +25,7 @@ function toWire(r: Row): Token {
   return {
     id: r.id,
     name: r.name,
-    role: r.role as Role,
+    role: r.role,
     createdAt: r.createdAt.toISOString(),
     createdBy: r.createdBy,
     expiresAt: r.expiresAt?.toISOString() ?? null,
@@ -62,7 +62,7 @@ export class TokenService {
       row.revokedAt === null &&
       (row.expiresAt === null || row.expiresAt.getTime() > now)
     ) {
-      principal = { tokenId: row.id, name: row.name, role: row.role as Role };
+      principal = { tokenId: row.id, name: row.name, role: row.role };
       this.#touch(row.id, now);
     }
     if (this.#cache.size > 10_000) this.#cache.clear();
@@ -128,7 +128,7 @@ export class TokenService {
   async revoke(actor: string, id: string): Promise<Token> {
     const row = await this.db.transaction(async (tx) => {
       const [current] = await tx.select().from(tokens).where(eq(tokens.id, id)).for("update");
-      if (!current) throw problems.notFound(`no token with id ${id}`);
+      if (!current) throw refuse("not-found", `no token with id ${id}`);
       if (current.revokedAt) return current;
       if (current.role === "admin") {
         const [live] = await tx
@@ -136,7 +136,7 @@ export class TokenService {
           .from(tokens)
           .where(and(eq(tokens.role, "admin"), isNull(tokens.revokedAt)));
         if ((live?.n ?? 0) <= 1)
-          throw problems.conflict("this is the last live admin token; create another first");
+          throw refuse("conflict", "this is the last live admin token; create another first");
       }
       const [updated] = await tx
         .update(tokens)
@@ -163,7 +163,7 @@ export class TokenService {
    */
   async seedAdmin(adminToken: string | undefined): Promise<{ generated?: string }> {
     return this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${SEED_LOCK})`);
+      await advisoryXactLock(tx, LOCKS.tokenSeed);
       if (adminToken) {
         const hash = sha256Hex(adminToken);
         const [existing] = await tx.select().from(tokens).where(eq(tokens.id, ENV_ADMIN_ID));

@@ -576,6 +576,25 @@ describe("images and exceptions", () => {
     expect(fresh.notices ?? []).toEqual([]);
   });
 
+  it("sees a signature's verifiedAt as a timestamp", () => {
+    const { set } = policies(
+      policy(
+        "signature-fresh",
+        "match: {kinds: [Workload]}\nvalidations:\n  - expression: images.exists(i, i.signatures.exists(s, s.source == 'cosign' && now - s.verifiedAt <= duration('24h')))",
+      ),
+    );
+    const signed = parseImageFacts([
+      {
+        ref: "registry.example/shop/web:1.4.2",
+        signatures: [{ verified: true, source: "cosign", verifiedAt: "2026-11-20T10:00:00Z" }],
+      },
+    ]).images;
+    const outcome = (now: string) =>
+      run(set, { resources: manifests(deployment), images: signed, now: new Date(now) }).results[0]!.outcome;
+    expect(outcome("2026-11-20T12:00:00Z")).toBe("pass");
+    expect(outcome("2026-11-22T12:00:00Z")).toBe("fail");
+  });
+
   it("gives a notice for facts of an image no evaluated resource uses", () => {
     const { set } = policies(IMAGE_POLICIES);
     const unused = parseImageFacts(

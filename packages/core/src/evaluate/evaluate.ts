@@ -398,7 +398,7 @@ function decidePair(
 
 const celFacts = new WeakMap<ImageFacts, unknown>();
 
-/** Image facts as CEL sees them: counts as ints, `scannedAt` and `createdAt` as timestamps. */
+/** Image facts as CEL sees them: counts as ints, `scannedAt`, `createdAt` and each `verifiedAt` as timestamps. */
 function imageToCel(facts: ImageFacts): unknown {
   let value = celFacts.get(facts);
   if (value === undefined) {
@@ -407,6 +407,11 @@ function imageToCel(facts: ImageFacts): unknown {
     if (facts.scan?.scannedAt && converted.scan) {
       (converted.scan as Record<string, unknown>).scannedAt = new Date(facts.scan.scannedAt);
     }
+    const signatures = converted.signatures as Record<string, unknown>[];
+    facts.signatures.forEach((s, i) => {
+      const converted = signatures[i];
+      if (s.verifiedAt && converted) converted.verifiedAt = new Date(s.verifiedAt);
+    });
     value = converted;
     celFacts.set(facts, value);
   }

@@ -182,11 +182,15 @@ describe("normaliseFacts", () => {
     });
   });
 
-  it("defaults signatures to unverified with null identity and issuer", () => {
-    const facts = normaliseFacts({ signatures: [{ verified: true }, {}] }, ref("nginx"));
+  it("defaults signatures to unverified with null identity, issuer, source and time", () => {
+    const facts = normaliseFacts(
+      { signatures: [{ verified: true }, {}, { source: "cosign", verifiedAt: "2026-11-01t00:00:00z" }] },
+      ref("nginx"),
+    );
     expect(facts.signatures).toEqual([
-      { verified: true, identity: null, issuer: null },
-      { verified: false, identity: null, issuer: null },
+      { verified: true, identity: null, issuer: null, source: null, verifiedAt: null },
+      { verified: false, identity: null, issuer: null, source: null, verifiedAt: null },
+      { verified: false, identity: null, issuer: null, source: "cosign", verifiedAt: "2026-11-01T00:00:00Z" },
     ]);
   });
 });

@@ -26,6 +26,15 @@ export interface VulnerabilityInput {
   aliases?: readonly unknown[] | null;
 }
 
+/** A signature as a supplier gives it: any field may be missing, the time as text or a Date. */
+export interface SignatureInput {
+  verified?: boolean | null;
+  identity?: Loose;
+  issuer?: Loose;
+  source?: Loose;
+  verifiedAt?: LooseTime;
+}
+
 export interface ScanInput {
   scanner?: Loose;
   scannedAt?: LooseTime;
@@ -38,7 +47,7 @@ export interface ScanInput {
 export interface ImageFactsInput {
   known?: boolean | null;
   scan?: ScanInput | null;
-  signatures?: readonly Partial<SignatureFacts>[] | null;
+  signatures?: readonly SignatureInput[] | null;
   createdAt?: LooseTime;
   labels?: Readonly<Record<string, Loose>> | null;
   user?: Loose;
@@ -184,8 +193,14 @@ function completeCounts(given: Partial<SeverityCounts> | null | undefined, count
   return out;
 }
 
-function normaliseSignature(input: Partial<SignatureFacts>): SignatureFacts {
-  return { verified: input.verified === true, identity: text(input.identity), issuer: text(input.issuer) };
+function normaliseSignature(input: SignatureInput): SignatureFacts {
+  return {
+    verified: input.verified === true,
+    identity: text(input.identity),
+    issuer: text(input.issuer),
+    source: text(input.source),
+    verifiedAt: normaliseTimestamp(input.verifiedAt),
+  };
 }
 
 function normaliseLabels(input: Readonly<Record<string, Loose>>): Record<string, string> {

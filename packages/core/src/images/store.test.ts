@@ -87,7 +87,9 @@ describe("ImageFactsIndex.lookup", () => {
     ]);
     const found = index.lookup(ref(`ghcr.io/acme/web:1.4.2@${A}`));
     expect(found.scan?.scanner).toBe("s-3");
-    expect(found.signatures).toEqual([{ verified: true, identity: "ci", issuer: "gh" }]);
+    expect(found.signatures).toEqual([
+      { verified: true, identity: "ci", issuer: "gh", source: null, verifiedAt: null },
+    ]);
     expect(found.createdAt).toBe("2026-01-01T00:00:00Z");
     expect(found.user).toBe("1000");
     expect(found.ref).toBe(`ghcr.io/acme/web:1.4.2@${A}`);
@@ -108,7 +110,9 @@ describe("ImageFactsIndex.lookup", () => {
 
   it("does not let one lookup change what another sees", () => {
     const index = new ImageFactsIndex([normaliseFacts({ signatures: [{ verified: true }] }, ref("app:1"))]);
-    index.lookup(ref("app:1")).signatures.push({ verified: false, identity: null, issuer: null });
+    index
+      .lookup(ref("app:1"))
+      .signatures.push({ verified: false, identity: null, issuer: null, source: null, verifiedAt: null });
     expect(index.lookup(ref("app:1")).signatures).toHaveLength(1);
   });
 });

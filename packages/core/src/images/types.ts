@@ -27,10 +27,20 @@ export interface ScanFacts {
   vulnerabilities: Vulnerability[];
 }
 
+/**
+ * One signature check of an image. The signer is (identity, issuer); `source` names what
+ * checked it (`cosign` for `cosign verify` output, or what the supplier says: a policy
+ * controller, an image store), so one signer's signature checked by two sources is two
+ * entries. `verifiedAt` says when; a newer check from the same signer and source replaces an
+ * older one (mergeImageFacts).
+ */
 export interface SignatureFacts {
   verified: boolean;
   identity: string | null;
   issuer: string | null;
+  source: string | null;
+  /** RFC 3339 text on the wire; a timestamp once adapted for CEL. */
+  verifiedAt: string | null;
 }
 
 /** A parsed image reference, normalised as Docker does. */

@@ -57,7 +57,7 @@ describe("withoutVulnerabilities", () => {
     const result = withoutVulnerabilities(input, new Set(["CVE-2023-1", "CVE-2023-2"]));
     expect(input).toEqual(before);
     expect(result.scan).not.toBe(input.scan);
-    result.signatures.push({ verified: false, identity: null, issuer: null });
+    result.signatures.push({ verified: false, identity: null, issuer: null, source: null, verifiedAt: null });
     expect(input.signatures).toHaveLength(1);
   });
 

@@ -29,6 +29,8 @@ describe.skipIf(!needsCorpora("cosign-import"))("cosign verify output (corpus)",
             identity:
               "https://github.com/chainguard-images/jdk/.github/workflows/release.yaml@refs/heads/main",
             issuer: "https://token.actions.githubusercontent.com",
+            source: "cosign",
+            verifiedAt: null,
           },
         ],
         createdAt: null,
@@ -88,8 +90,8 @@ describe("cosign verify output (edge cases)", () => {
     ]);
     expect(images.map((i) => i.repository)).toEqual(["acme/web", "acme/api"]);
     expect(images[0]?.signatures).toEqual([
-      { verified: true, identity: "one", issuer: "idp" },
-      { verified: true, identity: "two", issuer: "legacy-idp" },
+      { verified: true, identity: "one", issuer: "idp", source: "cosign", verifiedAt: null },
+      { verified: true, identity: "two", issuer: "legacy-idp", source: "cosign", verifiedAt: null },
     ]);
   });
 

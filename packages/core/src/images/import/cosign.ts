@@ -7,6 +7,9 @@ import { boundedList, type DiagnosticSink, field, isRecord, LIMITS, type PathSeg
 /** Fulcio's certificate extension for the OIDC issuer (1.3.6.1.4.1.57264.1.1, deprecated form). */
 const FULCIO_ISSUER_OID = "1.3.6.1.4.1.57264.1.1";
 
+/** The `source` of signatures read from `cosign verify` output. */
+export const COSIGN_SOURCE = "cosign";
+
 const entrySchema = z.object({
   critical: z.object({
     identity: z.object({ "docker-reference": z.string() }),
@@ -24,8 +27,9 @@ export function isCosignVerifyOutput(input: unknown): input is unknown[] {
 
 /**
  * Reads `cosign verify` output: every entry is a signature cosign has verified, so each becomes
- * `{verified: true, identity, issuer}` (identity and issuer from the keyless certificate; null
- * for key-based signatures). Entries for the same image are one image's facts. Never throws.
+ * `{verified: true, identity, issuer, source: "cosign"}` (identity and issuer from the keyless
+ * certificate; null for key-based signatures; the output does not say when it was verified).
+ * Entries for the same image are one image's facts. Never throws.
  */
 export function importCosignVerifyOutput(
   input: readonly unknown[],
@@ -58,6 +62,8 @@ export function importCosignVerifyOutput(
       verified: true,
       identity: text(field(optional, "Subject")),
       issuer: text(field(optional, "Issuer")) ?? text(field(optional, FULCIO_ISSUER_OID)),
+      source: COSIGN_SOURCE,
+      verifiedAt: null,
     };
     const found = byImage.get(key);
     if (found) found.signatures.push(signature);

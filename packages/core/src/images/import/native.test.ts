@@ -58,6 +58,8 @@ images:
             verified: true,
             identity: "https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main",
             issuer: "https://token.actions.githubusercontent.com",
+            source: null,
+            verifiedAt: null,
           },
         ],
         createdAt: "2026-11-01T00:00:00.000Z",
@@ -122,7 +124,9 @@ images:
     );
     expect(images.map((i) => i.repository)).toEqual(["library/redis"]);
     expect(images[0]?.scan?.vulnerabilities.map((v) => v.id)).toEqual(["CVE-2"]);
-    expect(images[0]?.signatures).toEqual([{ verified: true, identity: null, issuer: null }]);
+    expect(images[0]?.signatures).toEqual([
+      { verified: true, identity: null, issuer: null, source: null, verifiedAt: null },
+    ]);
     expect(images[0]?.labels).toEqual({ ok: "yes" });
     expect(diagnostics.map((d) => [d.code, d.path])).toEqual([
       ["image-reference", "images[0].ref"],

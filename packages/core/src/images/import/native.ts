@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { normaliseFacts, type VulnerabilityInput } from "../facts.js";
+import { normaliseFacts, type SignatureInput, type VulnerabilityInput } from "../facts.js";
 import { formatReference, parseImageReference } from "../reference.js";
-import type { ImageFacts, ImageReference, SignatureFacts } from "../types.js";
+import type { ImageFacts, ImageReference } from "../types.js";
 import {
   boundedList,
   type DiagnosticSink,
@@ -39,6 +39,8 @@ const signatureSchema = z.object({
   verified: z.boolean(),
   identity: text.nullish(),
   issuer: text.nullish(),
+  source: text.nullish(),
+  verifiedAt: time.nullish(),
 });
 
 const scanSchema = z.object({
@@ -147,14 +149,20 @@ export function importNativeImage(
     else sink.addZodIssues(result.error, [...vulnerabilitiesPath, index]);
   });
 
-  const signatures: SignatureFacts[] = [];
+  const signatures: SignatureInput[] = [];
   const signaturesPath = [...path, "signatures"];
   boundedList(image.signatures, LIMITS.signatures, signaturesPath, sink, "signatures").forEach(
     (item, index) => {
       const result = signatureSchema.safeParse(item);
       if (result.success) {
-        const { verified, identity, issuer } = result.data;
-        signatures.push({ verified, identity: identity ?? null, issuer: issuer ?? null });
+        const { verified, identity, issuer, source, verifiedAt } = result.data;
+        signatures.push({
+          verified,
+          identity: identity ?? null,
+          issuer: issuer ?? null,
+          source: source ?? null,
+          verifiedAt: verifiedAt ?? null,
+        });
       } else sink.addZodIssues(result.error, [...signaturesPath, index]);
     },
   );

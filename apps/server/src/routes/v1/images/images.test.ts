@@ -75,7 +75,13 @@ describe.each(BACKENDS)("image facts on %s", (backend) => {
     const digest = `sha256:${"5".repeat(64)}`;
     const image = `registry.example/shop/signed@${digest}`;
     const scan = (scannedAt: string, scanner: string) => ({ scanner, scannedAt, vulnerabilities: [] });
-    const signature = { verified: true, identity: "ci@example", issuer: "https://token.example" };
+    const signature = {
+      verified: true,
+      identity: "ci@example",
+      issuer: "https://token.example",
+      source: null,
+      verifiedAt: null,
+    };
     expect(
       (
         await t.call("PUT", `/v1/images/${digest}`, {
@@ -103,6 +109,35 @@ describe.each(BACKENDS)("image facts on %s", (backend) => {
       body: { manifests: deploymentYaml("signed", { owner: "x", image }), dryRun: true },
     });
     expect(evaluated.body.results.find((r: Json) => r.policy === "images-scanned").outcome).toBe("pass");
+  });
+
+  it("keeps signatures per signer and verification source; a newer check of the same replaces the older", async () => {
+    const digest = `sha256:${"6".repeat(64)}`;
+    const image = `registry.example/shop/verified@${digest}`;
+    const signer = { identity: "ci@example", issuer: "https://token.example" };
+    const push = async (...signatures: object[]) => {
+      const r = await t.call("POST", "/v1/images", { body: { ref: image, signatures } });
+      expect(r.status).toBe(200);
+      return (await t.call("GET", `/v1/images/${digest}`)).body.facts.signatures as Json[];
+    };
+    const byCosign = { ...signer, verified: true, source: "cosign", verifiedAt: "2026-11-01T00:00:00Z" };
+    const byController = {
+      ...signer,
+      verified: true,
+      source: "policy-controller",
+      verifiedAt: "2026-11-01T00:00:00Z",
+    };
+    await push(byCosign);
+    // the same signer, checked by another source: both kept
+    expect(await push(byController)).toEqual([byController, byCosign]);
+    // a later check by the controller replaces its earlier one only
+    const revoked = { ...byController, verified: false, verifiedAt: "2026-11-03T00:00:00Z" };
+    expect(await push(revoked)).toEqual([revoked, byCosign]);
+    // an older check pushed late replaces nothing
+    expect(await push({ ...byCosign, verified: false, verifiedAt: "2026-10-01T00:00:00Z" })).toEqual([
+      revoked,
+      byCosign,
+    ]);
   });
 
   it("rejects facts for another digest, bad digests and non-facts", async () => {
