@@ -5,7 +5,7 @@
  * The convention (docs/README.md states it for writers):
  *
  * - Every fenced block tagged `sh`, `bash`, `shell` or `console` is an example that runs.
- * - A block whose first line is `# illustrative: <why>` is not run; the test lists it as
+ * - A block whose first line (after a `#!` line, in a script) is `# illustrative: <why>` is not run; the test lists it as
  *   skipped with its reason. The marker without a reason is an error.
  * - A block whose first line is `# exit: N` must end with status N; every other block with 0.
  *   Blocks run with `set -e -o pipefail`: the first command that fails ends the block, and
@@ -62,7 +62,9 @@ export function shellBlocks(file: string, markdown: string): ShellBlock[] {
     const body = lines.slice(i + 1, end).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()));
     if (SHELL_LANGUAGES.has(language.toLowerCase())) {
       const text = `${body.join("\n")}\n`;
-      blocks.push({ file, line: i + 1, language: language.toLowerCase(), text, mode: marker(body[0] ?? "") });
+      // A script's `#!` line comes first; the marker is then the line after it.
+      const first = body[0]?.startsWith("#!") ? body[1] : body[0];
+      blocks.push({ file, line: i + 1, language: language.toLowerCase(), text, mode: marker(first ?? "") });
     }
     i = end;
   }
