@@ -3,9 +3,9 @@
 // the files of examples/; see test/support/doc-shell.ts for the conventions (`# exit: N`,
 // `# illustrative: <why>`, console transcripts). README.md is run the same way by
 // test/readme.test.ts, which also checks what the README says about the outputs.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repositoryRoot } from "./support/corpora.js";
 import { type DocShell, shellBlocksOf, startDocShell } from "./support/doc-shell.js";
 import { describeDocument } from "./support/doc-tests.js";
@@ -13,7 +13,8 @@ import { describeDocument } from "./support/doc-tests.js";
 const documents = readdirSync(join(repositoryRoot, "docs"))
   .filter((name) => name.endsWith(".md"))
   .sort()
-  .map((name) => `docs/${name}`);
+  .map((name) => `docs/${name}`)
+  .filter((file) => shellBlocksOf(file).length > 0);
 
 let shell: DocShell | undefined;
 beforeAll(async () => {
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 it("finds the shell examples", () => {
-  expect(documents).toContain("docs/api.md");
+  for (const file of ["docs/api.md", "docs/cli.md", "docs/quick-start.md"]) expect(documents).toContain(file);
   for (const file of ["docs/api.md", "docs/cli.md", "docs/writing-policies.md"]) {
     expect(shellBlocksOf(file).filter((b) => b.mode.run).length, file).toBeGreaterThan(0);
   }
@@ -36,3 +37,18 @@ for (const file of documents) {
     return shell;
   });
 }
+
+describe("docs/writing-policies.md", () => {
+  it("shows the files of examples/my-policies/ as they are", () => {
+    const text = readFileSync(join(repositoryRoot, "docs/writing-policies.md"), "utf8");
+    const yaml = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const file = (path: string) => readFileSync(join(repositoryRoot, "examples/my-policies", path), "utf8");
+    // The policy is shown in three parts (what it is, what it applies to, the check), then the
+    // test, its fixture and the exception.
+    expect(yaml).toHaveLength(6);
+    expect(yaml.slice(0, 3).join("")).toBe(file("no-default-service-account.yaml"));
+    expect(yaml[3]).toBe(file("no-default-service-account.test.yaml"));
+    expect(yaml[4]).toBe(file("fixtures/cronjob-default-sa.yaml"));
+    expect(yaml[5]).toBe(file("exceptions.yaml"));
+  });
+});

@@ -23,7 +23,7 @@
  * `--fail-with-body`, so that an HTTP error status fails the block (exit 22) as a reader
  * would notice it in the answer.
  */
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -59,7 +59,9 @@ export function shellBlocks(file: string, markdown: string): ShellBlock[] {
     const [, indent, fence, language] = open as unknown as [string, string, string, string];
     let end = i + 1;
     while (end < lines.length && !lines[end]!.trim().startsWith(fence)) end++;
-    const body = lines.slice(i + 1, end).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()));
+    const body = lines
+      .slice(i + 1, end)
+      .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()));
     if (SHELL_LANGUAGES.has(language.toLowerCase())) {
       const text = `${body.join("\n")}\n`;
       // A script's `#!` line comes first; the marker is then the line after it.
@@ -76,12 +78,14 @@ function marker(first: string): ShellBlock["mode"] {
   const illustrative = /^#\s*illustrative\b(:?)(.*)$/i.exec(line);
   if (illustrative) {
     const reason = illustrative[2]!.trim();
-    if (!illustrative[1] || !reason) return { run: false, problem: `"${line}": say why, as "# illustrative: <why>"` };
+    if (!illustrative[1] || !reason)
+      return { run: false, problem: `"${line}": say why, as "# illustrative: <why>"` };
     return { run: false, reason };
   }
   const exit = /^#\s*exit\b(:?)\s*(.*)$/i.exec(line);
   if (exit) {
-    if (!exit[1] || !/^\d{1,3}$/.test(exit[2]!)) return { run: false, problem: `"${line}": write "# exit: N"` };
+    if (!exit[1] || !/^\d{1,3}$/.test(exit[2]!))
+      return { run: false, problem: `"${line}": write "# exit: N"` };
     return { run: true, exit: Number(exit[2]) };
   }
   return { run: true, exit: 0 };
@@ -99,7 +103,6 @@ export interface BlockRun {
   /** console blocks: each command's output that differs from the transcript. */
   mismatches: { command: string; expected: string; actual: string }[];
 }
-
 
 export interface DocShell {
   service: TestService;
@@ -127,7 +130,7 @@ export async function startDocShell(options: { timeoutMs?: number } = {}): Promi
   writeFileSync(join(bin, "celgate"), `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`);
   chmodSync(join(bin, "celgate"), 0o755);
   writeFileSync(join(home, ".curlrc"), "fail-with-body\nshow-error\n");
-  
+
   const service = await startTestService({
     policyDir: join(repositoryRoot, "policies"),
     env: { CELGATE_EVALUATOR_THREADS: "2" },
@@ -146,7 +149,6 @@ export async function startDocShell(options: { timeoutMs?: number } = {}): Promi
   delete env.CELGATE_SERVER;
   delete env.FORCE_COLOR;
   let files = 0;
-  const timeout = options.timeoutMs ?? 60_000;
 
   return {
     service,
@@ -154,45 +156,58 @@ export async function startDocShell(options: { timeoutMs?: number } = {}): Promi
     runner() {
       const dir = join(home, `file-${files++}`);
       mkdirSync(dir);
-      const state = join(dir, "state.sh");
-      writeFileSync(state, "");
-      let blocks = 0;
-      const bash = async (script: string): Promise<{ code: number; stdout: string; stderr: string }> => {
-        const file = join(dir, `block-${blocks++}.sh`);
-        writeFileSync(file, script);
-        const result = await run("bash", ["--noprofile", "--norc", RUNNER, state, file], {
-          env,
-          timeout,
-        });
-        // The variables it set, for the next block (none if it was killed).
-        if (existsSync(`${state}.next`)) writeFileSync(state, readFileSync(`${state}.next`));
-        rmSync(`${state}.next`, { force: true });
-        return result;
-      };
-      return async (block) => {
-        if (!block.mode.run) throw new Error(`${block.file}:${block.line} is not run`);
-        if (block.language !== "console") return { ...(await bash(block.text)), mismatches: [] };
-        const mismatches: BlockRun["mismatches"] = [];
-        let last = { code: 0, stdout: "", stderr: "" };
-        const steps = transcript(block.text);
-        for (const [i, step] of steps.entries()) {
-          last = await bash(`${step.command}\n`);
-          const actual = tidy(last.stdout);
-          if (actual !== tidy(step.output))
-            mismatches.push({ command: step.command, expected: tidy(step.output), actual });
-          if (last.code !== 0 && i < steps.length - 1) {
-            // Only the last command may fail (as "# exit: N" says); the rest are not run.
-            mismatches.push({ command: step.command, expected: "status 0", actual: `status ${last.code}` });
-            break;
-          }
-        }
-        return { ...last, mismatches };
-      };
+      return blockRunner({ env, dir, timeoutMs: options.timeoutMs });
     },
     async close() {
       await service.close();
       rmSync(home, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Runs the blocks of one file in order, in `dir` (an empty folder for its scripts and the
+ * variables carried from block to block), each with `env`, from the repository root. Each run
+ * resolves (never rejects) with the status and output; a block past `timeoutMs` is killed.
+ */
+export function blockRunner(options: {
+  env: NodeJS.ProcessEnv;
+  dir: string;
+  timeoutMs?: number;
+}): (block: ShellBlock) => Promise<BlockRun> {
+  const { env, dir } = options;
+  const timeout = options.timeoutMs ?? 60_000;
+  const state = join(dir, "state.sh");
+  writeFileSync(state, "");
+  let blocks = 0;
+  const bash = async (script: string): Promise<{ code: number; stdout: string; stderr: string }> => {
+    const file = join(dir, `block-${blocks++}.sh`);
+    writeFileSync(file, script);
+    const result = await run("bash", ["--noprofile", "--norc", RUNNER, state, file], { env, timeout });
+    // The variables it set, for the next block (none if it was killed).
+    if (existsSync(`${state}.next`)) writeFileSync(state, readFileSync(`${state}.next`));
+    rmSync(`${state}.next`, { force: true });
+    return result;
+  };
+  return async (block) => {
+    if (!block.mode.run) throw new Error(`${block.file}:${block.line} is not run`);
+    if (block.language !== "console") return { ...(await bash(block.text)), mismatches: [] };
+    const mismatches: BlockRun["mismatches"] = [];
+    let last = { code: 0, stdout: "", stderr: "" };
+    const steps = transcript(block.text);
+    if (steps.length === 0) mismatches.push({ command: "", expected: "a `$ ` command", actual: "none" });
+    for (const [i, step] of steps.entries()) {
+      last = await bash(`${step.command}\n`);
+      const actual = tidy(last.stdout);
+      if (actual !== tidy(step.output))
+        mismatches.push({ command: step.command, expected: tidy(step.output), actual });
+      if (last.code !== 0 && i < steps.length - 1) {
+        // Only the last command may fail (as "# exit: N" says); the rest are not run.
+        mismatches.push({ command: step.command, expected: "status 0", actual: `status ${last.code}` });
+        break;
+      }
+    }
+    return { ...last, mismatches };
   };
 }
 
@@ -224,25 +239,48 @@ const tidy = (text: string) =>
     .trim();
 
 function commandExists(tool: string): Promise<boolean> {
-  return run("sh", ["-c", `command -v ${tool}`], { env: process.env, timeout: 10_000 }).then((r) => r.code === 0);
+  return run("sh", ["-c", `command -v ${tool}`], { env: process.env, timeout: 10_000 }).then(
+    (r) => r.code === 0,
+  );
 }
 
-/** Runs a process asynchronously (the service answers from this very process); never rejects. */
+/**
+ * Runs a process asynchronously (the service answers from this very process) in a process
+ * group of its own, killed whole past the timeout; never rejects.
+ */
 function run(
   command: string,
   args: string[],
   options: { env: NodeJS.ProcessEnv; timeout: number },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: repositoryRoot, env: options.env, timeout: options.timeout, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : error.killed ? 124 : 1) : 0;
-        const note = error?.killed ? `\n(killed after ${options.timeout} ms)` : "";
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) + note });
-      },
+    const child = spawn(command, args, { cwd: repositoryRoot, env: options.env, detached: true });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, options.timeout);
+    const done = (code: number, note = "") => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8") + note,
+      });
+    };
+    child.on("error", (error) => done(127, `\n${error.message}`));
+    child.on("close", (code, signal) =>
+      killed
+        ? done(124, `\n(killed after ${options.timeout} ms)`)
+        : done(code ?? (signal ? 128 : 1), signal ? `\n(ended by ${signal})` : ""),
     );
   });
 }

@@ -6,20 +6,25 @@
 import { describe, expect, it } from "vitest";
 import { type BlockRun, type DocShell, type ShellBlock, shellBlocksOf } from "./doc-shell.js";
 
-/** What a document says about a block's output, beyond its status: keyed by a text the block contains. */
+/** What a document says about a block's output, beyond its status: by the block's first command line. */
 export type OutputChecks = Record<string, (run: BlockRun) => void>;
 
-/** The first command of a block, for test names. */
+/** The first command line of a block (without a trailing comment), for test names and checks. */
 const firstCommand = (block: ShellBlock) =>
   block.text
     .split("\n")
-    .map((l) => l.replace(/^\$ /, "").trim())
+    .map((l) =>
+      l
+        .replace(/^\$ /, "")
+        .replace(/\s+#\s.*$/, "")
+        .trim(),
+    )
     .find((l) => l && !l.startsWith("#")) ?? "(empty)";
 
 /**
  * Declares the tests of one Markdown file: its blocks run in order with `shell()` (started by
- * the caller's beforeAll); `checks` add assertions on the output of the block containing each
- * key (and fail if no block contains it).
+ * the caller's beforeAll); `checks` add assertions on the output of the block whose first
+ * command line is the key (and fail if no runnable block has it).
  */
 export function describeDocument(file: string, shell: () => DocShell, checks: OutputChecks = {}): void {
   const blocks = shellBlocksOf(file);
@@ -44,13 +49,13 @@ export function describeDocument(file: string, shell: () => DocShell, checks: Ou
           const shown = `${file}:${block.line}\n${block.text}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
           expect(result.mismatches, shown).toEqual([]);
           expect(result.code, shown).toBe(mode.exit);
-          for (const [key, check] of Object.entries(checks)) if (block.text.includes(key)) check(result);
+          checks[firstCommand(block)]?.(result);
         });
       }
     }
     for (const key of Object.keys(checks)) {
       it(`has a block with "${key}"`, () => {
-        expect(blocks.filter((b) => b.mode.run && b.text.includes(key))).not.toHaveLength(0);
+        expect(blocks.filter((b) => b.mode.run).map(firstCommand)).toContain(key);
       });
     }
   });
