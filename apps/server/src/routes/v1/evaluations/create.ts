@@ -5,11 +5,17 @@ import { problems } from "../../../lib/errors.js";
 import { defineRoute, EVALUATE, errorResponse, jsonContent } from "../../../lib/route.js";
 
 // With a YAML body (the manifests themselves), the other options come from the query string.
-const YamlQuery = z.object({
+// Any other query parameter is refused, never ignored: `?now=` or `?context.x=` would otherwise
+// look applied. With a JSON body every option is in the body, and a query string is refused too.
+const YamlQuery = z.strictObject({
   select: z.string().max(1024).optional(),
   dryRun: z.enum(["true", "false"]).optional(),
   includeSkipped: z.enum(["true", "false"]).optional(),
 });
+const JsonQuery = z.strictObject(
+  {},
+  { error: "with a JSON body the options are fields of the body; the query string takes none" },
+);
 
 export default defineRoute({
   roles: EVALUATE,
@@ -19,7 +25,7 @@ export default defineRoute({
     tags: ["evaluations"],
     summary: "Evaluate manifests against the policy set in force",
     description:
-      "Recorded in history (201, with `Location`) unless `dryRun` (200). `Idempotency-Key`: a retry with the same key and body returns the same report and id and records nothing new; the same key with another body is a 422. `X-Celgate-Source: cli` marks evaluations made by the CLI. A YAML body (`application/yaml`) is taken as the manifests, with `select`, `dryRun` and `includeSkipped` in the query.",
+      "Recorded in history (201, with `Location`) unless `dryRun` (200). `Idempotency-Key`: a retry with the same key and body returns the same report and id and records nothing new; the same key with another body is a 422. `X-Celgate-Source: cli` marks evaluations made by the CLI. A YAML body (`application/yaml`) is taken as the manifests, with `select`, `dryRun` and `includeSkipped` in the query (any other query parameter is a 400); with a JSON body the query string must be empty.",
     request: {
       headers: z.object({
         "idempotency-key": z.string().max(255).optional(),
@@ -50,7 +56,10 @@ export default defineRoute({
         ...(q.dryRun === "true" ? { dryRun: true } : {}),
         ...(q.includeSkipped === "true" ? { includeSkipped: true } : {}),
       };
-    } else request = validate(EvaluationRequestSchema, body.json);
+    } else {
+      validateQuery(c, JsonQuery);
+      request = validate(EvaluationRequestSchema, body.json);
+    }
     const key = c.req.header("idempotency-key");
     if (key !== undefined && (key.length === 0 || key.length > 255))
       throw problems.badRequest("Idempotency-Key must be 1 to 255 characters");
