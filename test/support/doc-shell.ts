@@ -176,7 +176,7 @@ export function blockRunner(options: {
   timeoutMs?: number;
 }): (block: ShellBlock) => Promise<BlockRun> {
   const { env, dir } = options;
-  const timeout = options.timeoutMs ?? 60_000;
+  const timeout = options.timeoutMs ?? 120_000;
   const state = join(dir, "state.sh");
   writeFileSync(state, "");
   let blocks = 0;

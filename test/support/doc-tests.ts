@@ -44,7 +44,7 @@ export function describeDocument(file: string, shell: () => DocShell, checks: Ou
       } else if ("reason" in mode) {
         it.skip(`${name} (illustrative: ${mode.reason})`, () => {});
       } else {
-        it(name, { timeout: 120_000 }, async () => {
+        it(name, { timeout: 300_000 }, async () => {
           const result = await next()(block);
           const shown = `${file}:${block.line}\n${block.text}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
           expect(result.mismatches, shown).toEqual([]);
