@@ -93,6 +93,32 @@ const README_CHECKS: OutputChecks = {
   },
 };
 
+/** What docs/api.md says about some answers: the status of an error, a header, a field. */
+const API_CHECKS: OutputChecks = {
+  "GIT_SHA=$(git rev-parse HEAD)": (r) => {
+    // recorded (an id), then the dry run's decision
+    expect(r.stdout).toMatch(/"id": "ev_\w+"/);
+    expect(r.stdout).toMatch(/^"(allow|warn|deny)"$/m);
+  },
+  'curl -sS "${auth[@]}" "$CELGATE_URL/v1/policies?select=pss%20in%20(baseline,restricted)" | jq \'[.items[].name]\'':
+    (r) => {
+      expect(r.stdout).toContain('"valid":true');
+      expect(r.stdout).toMatch(/^etag: "v1"\r?$/im);
+      expect(r.stdout).toContain('"version":2');
+    },
+  "curl -sS \"${auth[@]}\" -X PUT -H 'If-Match: \"v1\"' -H 'Content-Type: application/yaml' \\": (r) => {
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 412 });
+  },
+  "curl -sS \"${auth[@]}\" -H 'Content-Type: application/json' -d @examples/api/admission-review.json \\": (
+    r,
+  ) => {
+    expect(JSON.parse(r.stdout)).toMatchObject({ allowed: false, status: { code: 403 } });
+  },
+  "created=$(curl -sS \"${auth[@]}\" -H 'Content-Type: application/json' \\": (r) => {
+    expect(r.stdout).toMatch(/^cg_\S+$/m);
+  },
+};
+
 let shell: DocShell | undefined;
 beforeAll(async () => {
   shell = await startDocShell();
@@ -121,7 +147,7 @@ for (const file of documents) {
       if (!shell) throw new Error("the service did not start");
       return shell;
     },
-    file === "README.md" ? README_CHECKS : {},
+    file === "README.md" ? README_CHECKS : file === "docs/api.md" ? API_CHECKS : {},
   );
 }
 
