@@ -125,6 +125,12 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await shell?.close();
+  // One line naming the blocks that were not run, so that they stay visible (and few).
+  const blocks = documents.flatMap((file) => shellBlocksOf(file));
+  const illustrative = blocks.filter((b) => "reason" in b.mode).map((b) => `${b.file}:${b.line}`);
+  console.info(
+    `docs examples: ${blocks.length - illustrative.length} blocks run, ${illustrative.length} illustrative (not run): ${illustrative.join(", ")}`,
+  );
 });
 
 it("finds the shell examples", () => {

@@ -133,7 +133,8 @@ export async function startDocShell(options: { timeoutMs?: number } = {}): Promi
 
   const service = await startTestService({
     policyDir: join(repositoryRoot, "policies"),
-    env: { CELGATE_EVALUATOR_THREADS: "2" },
+    // Evaluations in a worker thread, as in production; one is enough for these examples.
+    env: { CELGATE_EVALUATOR_THREADS: "1" },
   });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
