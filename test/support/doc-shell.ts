@@ -25,7 +25,7 @@
  */
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTestService, type TestService } from "../../packages/sdk/src/testing/service.js";
@@ -139,7 +139,11 @@ export async function startDocShell(options: { timeoutMs?: number } = {}): Promi
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: [bin, process.env.PATH].join(delimiter),
+    // A home of its own: the examples may write there (shell completion scripts). pnpm keeps
+    // using the corepack cache of the real home, and checks for no update.
     HOME: home,
+    COREPACK_HOME: process.env.COREPACK_HOME ?? join(homedir(), ".cache", "node", "corepack"),
+    npm_config_update_notifier: "false",
     CURL_HOME: home,
     CELGATE_CACHE_DIR: join(home, "cache"),
     CELGATE_URL: service.baseUrl,
