@@ -105,6 +105,28 @@ describe.each(BACKENDS)("evaluations on %s", (backend) => {
     expect(yaml.body.summary.resources).toBe(1);
   });
 
+  it("takes select, dryRun and includeSkipped from the query with a YAML body, and refuses other query parameters", async () => {
+    const yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\n";
+    const query = "dryRun=true&select=practice%3Davailability";
+    const plain = await t.call("POST", `/v1/evaluations?${query}`, { yaml });
+    expect(plain.status).toBe(200);
+    expect(plain.body).toMatchObject({ policySet: { policies: 1 }, results: [] });
+    expect(plain.body.summary.skip).toBe(1);
+    const skipped = await t.call("POST", `/v1/evaluations?${query}&includeSkipped=true`, { yaml });
+    expect(skipped.body.results).toMatchObject([{ outcome: "skip" }]);
+    for (const query of ["now=2026-11-29T00:00:00Z", "context.environment=prod", "dryrun=true"]) {
+      const res = await t.call("POST", `/v1/evaluations?dryRun=true&${query}`, { yaml });
+      expect(res.status, query).toBe(400);
+      expect(res.body.detail, query).toContain(query.split("=")[0]);
+    }
+    const before = await t.call("GET", "/v1/evaluations?limit=500");
+    const json = await t.call("POST", "/v1/evaluations?dryRun=true", { body: { manifests: yaml } });
+    expect(json.status).toBe(400);
+    expect(json.body.detail).toContain("options are fields of the body");
+    const after = await t.call("GET", "/v1/evaluations?limit=500");
+    expect(after.body.items.length).toBe(before.body.items.length);
+  });
+
   it("does not record a dryRun", async () => {
     const before = await t.call("GET", "/v1/evaluations?context.run=dry");
     const res = await t.call("POST", "/v1/evaluations", {
