@@ -25,6 +25,15 @@ export {
   SELECTION_PROBLEM_TYPE,
 } from "./common.js";
 export {
+  DSSE_MEDIA_TYPE,
+  type DsseEnvelope,
+  DsseEnvelopeSchema,
+  DsseSignatureSchema,
+  fromBase64,
+  pae,
+  toBase64,
+} from "./dsse.js";
+export {
   type EvaluationList,
   type EvaluationListQuery,
   EvaluationListQuerySchema,
@@ -76,6 +85,26 @@ export {
   type ValidationResult,
   ValidationResultSchema,
 } from "./policies.js";
+export {
+  DECISION_PREDICATE_TYPE,
+  type DecisionPredicate,
+  DecisionPredicateSchema,
+  IN_TOTO_PAYLOAD_TYPE,
+  type Jwks,
+  JwksSchema,
+  jwkThumbprintInput,
+  KEY_ID_PATTERN,
+  type KeyRotation,
+  KeyRotationSchema,
+  type ReceiptStatement,
+  ReceiptStatementSchema,
+  type ReceiptSubject,
+  ReceiptSubjectSchema,
+  STATEMENT_TYPE,
+  SUBJECT_ANNOTATION,
+  type SigningJwk,
+  SigningJwkSchema,
+} from "./receipts.js";
 export {
   type ReplayReport,
   ReplayReportSchema,

@@ -6,12 +6,15 @@ import listAudit from "./v1/audit/list.js";
 import createEvaluation from "./v1/evaluations/create.js";
 import getEvaluation from "./v1/evaluations/get.js";
 import listEvaluations from "./v1/evaluations/list.js";
+import getReceipt from "./v1/evaluations/receipt.js";
 import createException from "./v1/exceptions/create.js";
 import deleteException from "./v1/exceptions/delete.js";
 import getException from "./v1/exceptions/get.js";
 import listExceptions from "./v1/exceptions/list.js";
 import updateException from "./v1/exceptions/update.js";
 import getImage from "./v1/images/get.js";
+import listKeys from "./v1/keys/list.js";
+import rotateKey from "./v1/keys/rotate.js";
 import pushImages from "./v1/images/push.js";
 import putImage from "./v1/images/put.js";
 import createPolicy from "./v1/policies/create.js";
@@ -59,4 +62,8 @@ export const ROUTES: readonly RouteDef[] = [
   createToken,
   deleteToken,
   listAudit,
+  // signed decision receipts (docs/receipts.md); /v1/keys is public
+  getReceipt,
+  listKeys,
+  rotateKey,
 ];

@@ -1,4 +1,5 @@
 import type {
+  DsseEnvelope,
   EvaluationListQuery,
   EvaluationRequest,
   EvaluationSource,
@@ -33,6 +34,7 @@ import { newId, sha256Hex } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
+import type { ReceiptService } from "./receipts.js";
 import type { RedactionService } from "./redaction.js";
 
 /** What an evaluation was run on, as stored for history and replays. */
@@ -161,6 +163,8 @@ export class EvaluationService {
     private readonly metrics: Metrics,
     private readonly evaluator: Evaluator,
     private readonly redaction: RedactionService,
+    /** Signs every recorded decision (docs/receipts.md). */
+    private readonly receipts: ReceiptService,
     /** The input limits manifests and resources are parsed under (also used by replays). */
     readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
   ) {}
@@ -242,6 +246,22 @@ export class EvaluationService {
           policy: r.policy,
         });
     if (!record || !id) return { report, replayed: false, recorded: false };
+    // Every recorded decision is signed (docs/receipts.md): the receipt is stored in the report
+    // and answered with it; a decision that cannot be signed is not recorded (the request fails).
+    const signed: EvaluationReport & { receipt?: DsseEnvelope } = {
+      ...report,
+      receipt: await this.receipts.issue({
+        report,
+        resources,
+        set,
+        select: selector,
+        policies: req.policies,
+        versions: snapshot.versions,
+        source: options.source,
+        context: req.context ?? {},
+        images: refs,
+      }),
+    };
 
     const input: StoredInput = {
       ...(redacted.manifests !== undefined
@@ -254,7 +274,7 @@ export class EvaluationService {
       policies: req.policies,
     };
     // Serialised once: the same text is stored and sent back.
-    const json = JSON.stringify(report);
+    const json = JSON.stringify(signed);
     const winner = await recordEvaluation(this.db, {
       id,
       evaluatedAt: report.evaluatedAt,
@@ -283,7 +303,7 @@ export class EvaluationService {
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
       if (earlier) return { report: earlier, replayed: true, recorded: true };
     }
-    return { report, json, replayed: false, recorded: true };
+    return { report: signed, json, replayed: false, recorded: true };
   }
 
   async #byIdempotencyKey(
