@@ -23,7 +23,7 @@ export type DsseEnvelope = z.infer<typeof DsseEnvelopeSchema>;
  * DSSE's pre-authentication encoding, the bytes that are signed:
  * `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, lengths in bytes as ASCII decimal.
  */
-export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
+export function pae(payloadType: string, payload: Uint8Array): Uint8Array<ArrayBuffer> {
   const encoder = new TextEncoder();
   const type = encoder.encode(payloadType);
   const head = encoder.encode(`DSSEv1 ${type.length} `);
@@ -48,7 +48,7 @@ export function toBase64(bytes: Uint8Array): string {
  * Bytes of standard or URL-safe base64, padded or not (DSSE accepts either). Returns null
  * for anything else.
  */
-export function fromBase64(text: string): Uint8Array | null {
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text)) return null;
   const standard = text.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
   if (standard.length % 4 === 1) return null;

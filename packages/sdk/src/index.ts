@@ -13,8 +13,23 @@ export {
   NetworkError,
   SelectionError,
 } from "./errors.js";
+export {
+  INVALID_RECEIPT_CODES,
+  type ReceiptProblem,
+  type ReceiptProblemCode,
+  type ReceiptVerification,
+  type VerifyReceiptOptions,
+  verifyReceipt,
+} from "./receipts/verify.js";
 export { summarizeReport } from "./summary.js";
 export type { FetchLike } from "./transport.js";
+export type {
+  DecisionPredicate,
+  DsseEnvelope,
+  Jwks,
+  ReceiptStatement,
+  SigningJwk,
+} from "@celgate/contracts";
 export type {
   AuditEntry,
   AuditListQuery,
