@@ -15,6 +15,7 @@ export {
 } from "./errors.js";
 export {
   INVALID_RECEIPT_CODES,
+  jwkThumbprint,
   type ReceiptProblem,
   type ReceiptProblemCode,
   type ReceiptVerification,
@@ -22,6 +23,8 @@ export {
   verifyReceipt,
 } from "./receipts/verify.js";
 export { summarizeReport } from "./summary.js";
+// durations as the service reads them (`24h`, `7d`), for options such as a receipt's maximum age
+export { parseDuration } from "@celgate/contracts";
 export type { FetchLike } from "./transport.js";
 export type {
   DecisionPredicate,

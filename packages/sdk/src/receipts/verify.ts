@@ -4,12 +4,14 @@ import {
   fromBase64,
   IN_TOTO_PAYLOAD_TYPE,
   type Jwks,
+  jwkThumbprintInput,
   pae,
   type ReceiptStatement,
   ReceiptStatementSchema,
   type SigningJwk,
   SigningJwkSchema,
   SUBJECT_ANNOTATION,
+  toBase64,
 } from "@celgate/contracts";
 import { resourceDigest, resourceSubjectName } from "./canonical.js";
 
@@ -83,9 +85,31 @@ export interface ReceiptVerification {
   subjectsCompared: boolean;
 }
 
-function keyList(keys: VerifyReceiptOptions["keys"]): SigningJwk[] {
-  const list = Array.isArray(keys) ? keys : ((keys as Jwks | undefined)?.keys ?? []);
-  return list.filter((k) => SigningJwkSchema.safeParse(k).success);
+/** The Ed25519 JWKs with a kid among the keys given; others (RSA keys of a shared JWKS, say) verify nothing. */
+function keyList(keys: VerifyReceiptOptions["keys"]): { keys: SigningJwk[]; given: number } {
+  const list: readonly unknown[] = Array.isArray(keys) ? keys : ((keys as Jwks | undefined)?.keys ?? []);
+  const usable: SigningJwk[] = [];
+  for (const k of list) {
+    const parsed = SigningJwkSchema.safeParse(k);
+    if (parsed.success) usable.push(parsed.data);
+  }
+  return { keys: usable, given: Array.isArray(list) ? list.length : 0 };
+}
+
+/**
+ * The RFC 7638 thumbprint of an Ed25519 public key (its `x`), the key id celgate gives it:
+ * pin a key by it. Uses Web Crypto.
+ */
+export async function jwkThumbprint(x: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(jwkThumbprintInput(x)));
+  return toBase64Url(new Uint8Array(digest));
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes)
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 async function verifyWith(key: SigningJwk, signature: Uint8Array<ArrayBuffer>, message: Uint8Array<ArrayBuffer>): Promise<boolean> {
@@ -106,7 +130,7 @@ async function verifyWith(key: SigningJwk, signature: Uint8Array<ArrayBuffer>, m
  */
 async function checkSignature(
   envelope: DsseEnvelope,
-  keys: SigningJwk[],
+  { keys, given }: { keys: SigningJwk[]; given: number },
 ): Promise<{ keyId: string; payload: Uint8Array } | ReceiptProblem> {
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE)
     return {
@@ -115,7 +139,14 @@ async function checkSignature(
     };
   const payload = fromBase64(envelope.payload);
   if (!payload) return { code: "malformed", message: "the envelope's payload is not base64" };
-  if (keys.length === 0) return { code: "no-keys", message: "no Ed25519 public key was given to verify with" };
+  if (keys.length === 0)
+    return {
+      code: "no-keys",
+      message:
+        given === 0
+          ? "no public key was given to verify with"
+          : `none of the ${given} key(s) given is an Ed25519 JWK (kty OKP, crv Ed25519) with a kid`,
+    };
   const message = pae(envelope.payloadType, payload);
   const named: string[] = [];
   for (const s of envelope.signatures) {
