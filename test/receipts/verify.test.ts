@@ -1,7 +1,7 @@
 // The SDK's verifyReceipt over receipts made by the real service, on PGlite and on PostgreSQL:
 // a genuine receipt verifies, and each kind of tampering or mismatch fails naming its reason.
 // The same scenarios run on both databases and must end the same way.
-import { generateKeyPairSync, createPublicKey } from "node:crypto";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BACKENDS,
@@ -58,7 +58,10 @@ describe.each(BACKENDS)("verifyReceipt on receipts from %s", (backend) => {
   });
 
   it("verifies a genuine receipt against the manifests it was made from", async () => {
-    const v = record("genuine", await verifyReceipt(allowed.receipt, { manifests: objects(`${WEB}---\n${API}`), keys: jwks }));
+    const v = record(
+      "genuine",
+      await verifyReceipt(allowed.receipt, { manifests: objects(`${WEB}---\n${API}`), keys: jwks }),
+    );
     expect(v).toMatchObject({ valid: true, ok: true, problems: [], subjectsCompared: true });
     expect(v.keyId).toBe(allowed.receipt.signatures[0].keyid);
     expect(v.statement?.predicate).toMatchObject({ evaluationId: allowed.id, decision: "allow" });
@@ -80,7 +83,10 @@ describe.each(BACKENDS)("verifyReceipt on receipts from %s", (backend) => {
     ]);
     expect(changed.problems[0]?.message).toContain("Deployment/shop/web differs");
 
-    const missing = record("manifest-missing", await verifyReceipt(allowed.receipt, { manifests: objects(WEB), keys: jwks }));
+    const missing = record(
+      "manifest-missing",
+      await verifyReceipt(allowed.receipt, { manifests: objects(WEB), keys: jwks }),
+    );
     expect(missing.problems).toEqual([
       expect.objectContaining({
         code: "subject-missing",
@@ -96,21 +102,30 @@ describe.each(BACKENDS)("verifyReceipt on receipts from %s", (backend) => {
       }),
     );
     expect(extra.problems).toEqual([
-      expect.objectContaining({ code: "not-in-receipt", message: "Deployment/shop/db is not in the receipt" }),
+      expect.objectContaining({
+        code: "not-in-receipt",
+        message: "Deployment/shop/db is not in the receipt",
+      }),
     ]);
   });
 
   it("refuses an envelope or a signature changed by one byte", async () => {
     const payload = record(
       "payload-changed",
-      await verifyReceipt({ ...allowed.receipt, payload: flipByte(allowed.receipt.payload, 40) }, { keys: jwks }),
+      await verifyReceipt(
+        { ...allowed.receipt, payload: flipByte(allowed.receipt.payload, 40) },
+        { keys: jwks },
+      ),
     );
     expect(payload).toMatchObject({ valid: false, ok: false, problems: [{ code: "signature" }] });
     expect(payload.problems[0]?.message).toContain("does not verify");
     const [sig] = allowed.receipt.signatures;
     const signature = record(
       "signature-changed",
-      await verifyReceipt({ ...allowed.receipt, signatures: [{ ...sig, sig: flipByte(sig.sig, 5) }] }, { keys: jwks }),
+      await verifyReceipt(
+        { ...allowed.receipt, signatures: [{ ...sig, sig: flipByte(sig.sig, 5) }] },
+        { keys: jwks },
+      ),
     );
     expect(signature).toMatchObject({ valid: false, problems: [{ code: "signature" }] });
     const type = record(
@@ -124,10 +139,13 @@ describe.each(BACKENDS)("verifyReceipt on receipts from %s", (backend) => {
   });
 
   it("refuses a receipt checked with another key", async () => {
-    const other = createPublicKey(generateKeyPairSync("ed25519").privateKey).export({ format: "jwk" }).x as string;
+    const other = createPublicKey(generateKeyPairSync("ed25519").privateKey).export({ format: "jwk" })
+      .x as string;
     const unknown = record(
       "another-key",
-      await verifyReceipt(allowed.receipt, { keys: [{ kty: "OKP", crv: "Ed25519", x: other, kid: "someone-else" }] }),
+      await verifyReceipt(allowed.receipt, {
+        keys: [{ kty: "OKP", crv: "Ed25519", x: other, kid: "someone-else" }],
+      }),
     );
     expect(unknown).toMatchObject({ valid: false, problems: [{ code: "unknown-key" }] });
     expect(unknown.problems[0]?.message).toContain(allowed.receipt.signatures[0].keyid);
@@ -144,27 +162,44 @@ describe.each(BACKENDS)("verifyReceipt on receipts from %s", (backend) => {
 
   it("says a valid receipt of a denied decision does not allow", async () => {
     const res = await t.call("POST", "/v1/evaluations", { body: { manifests: deploymentYaml("bad") } });
-    const v = record("denied", await verifyReceipt(res.body.receipt, { manifests: objects(deploymentYaml("bad")), keys: jwks }));
+    const v = record(
+      "denied",
+      await verifyReceipt(res.body.receipt, { manifests: objects(deploymentYaml("bad")), keys: jwks }),
+    );
     expect(v).toMatchObject({ valid: true, ok: false, problems: [{ code: "denied" }] });
     expect(v.problems[0]?.message).toContain(`evaluation ${res.body.id} is deny`);
   });
 
   it("checks the age, the policy-set digest and required policies", async () => {
     const future = new Date(Date.parse(allowed.evaluatedAt) + 25 * 3_600_000);
-    const old = record("too-old", await verifyReceipt(allowed.receipt, { keys: jwks, maxAgeMs: 86_400_000, now: future }));
+    const old = record(
+      "too-old",
+      await verifyReceipt(allowed.receipt, { keys: jwks, maxAgeMs: 86_400_000, now: future }),
+    );
     expect(old.problems.map((p) => p.code)).toEqual(["too-old"]);
     expect(
-      (await verifyReceipt(allowed.receipt, { keys: jwks, maxAgeMs: 86_400_000, now: new Date(allowed.evaluatedAt) })).ok,
+      (
+        await verifyReceipt(allowed.receipt, {
+          keys: jwks,
+          maxAgeMs: 86_400_000,
+          now: new Date(allowed.evaluatedAt),
+        })
+      ).ok,
     ).toBe(true);
     const digest = record(
       "policy-set",
       await verifyReceipt(allowed.receipt, { keys: jwks, policiesDigest: `sha256:${"0".repeat(64)}` }),
     );
     expect(digest.problems[0]?.message).toContain(allowed.policySet.digest);
-    expect((await verifyReceipt(allowed.receipt, { keys: jwks, policiesDigest: allowed.policySet.digest })).ok).toBe(true);
+    expect(
+      (await verifyReceipt(allowed.receipt, { keys: jwks, policiesDigest: allowed.policySet.digest })).ok,
+    ).toBe(true);
     const required = record(
       "policy-missing",
-      await verifyReceipt(allowed.receipt, { keys: jwks, requirePolicies: ["owner-label", "no-such-policy"] }),
+      await verifyReceipt(allowed.receipt, {
+        keys: jwks,
+        requirePolicies: ["owner-label", "no-such-policy"],
+      }),
     );
     expect(required.problems).toEqual([
       { code: "policy-missing", message: "policy no-such-policy was not in the evaluated policy set" },
@@ -175,10 +210,15 @@ describe.each(BACKENDS)("verifyReceipt on receipts from %s", (backend) => {
     expect((await t.call("POST", "/v1/keys:rotate")).status).toBe(201);
     const after = (await t.call("GET", "/v1/keys", { token: null })).body;
     expect(after.keys).toHaveLength(2);
-    record("after-rotation", await verifyReceipt(allowed.receipt, { manifests: objects(`${WEB}---\n${API}`), keys: after }));
+    record(
+      "after-rotation",
+      await verifyReceipt(allowed.receipt, { manifests: objects(`${WEB}---\n${API}`), keys: after }),
+    );
     expect(seen["after-rotation"]).toBe("valid ok ");
     // a new receipt is signed by the new key, which the old pinned set does not hold
-    const fresh = await t.call("POST", "/v1/evaluations", { body: { manifests: WEB, images: [scanned(IMAGE)] } });
+    const fresh = await t.call("POST", "/v1/evaluations", {
+      body: { manifests: WEB, images: [scanned(IMAGE)] },
+    });
     expect((await verifyReceipt(fresh.body.receipt, { keys: jwks })).problems[0]?.code).toBe("unknown-key");
     expect((await verifyReceipt(fresh.body.receipt, { manifests: objects(WEB), keys: after })).ok).toBe(true);
   });

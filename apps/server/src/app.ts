@@ -89,7 +89,9 @@ export function createApp(deps: AppDeps): App {
   app.use("/v1/*", rejectNulInUrl);
   // Public routes under /v1 (the receipt keys, GET /v1/keys) need no token and have no caller to limit.
   const open = new Set(
-    ROUTES.filter((r) => r.roles === "public").map((r) => `${r.openapi.method.toUpperCase()} ${r.openapi.path}`),
+    ROUTES.filter((r) => r.roles === "public").map(
+      (r) => `${r.openapi.method.toUpperCase()} ${r.openapi.path}`,
+    ),
   );
   const unlessOpen =
     (middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>

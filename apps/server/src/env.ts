@@ -299,6 +299,8 @@ function loadSigningKey(file: string | undefined): KeyObject | undefined {
     throw fail(`${file} is not a PEM private key (${(err as Error).message})`);
   }
   if (key.asymmetricKeyType !== "ed25519")
-    throw fail(`${file} holds an ${key.asymmetricKeyType ?? "unknown"} key; receipts are signed with Ed25519`);
+    throw fail(
+      `${file} holds an ${key.asymmetricKeyType ?? "unknown"} key; receipts are signed with Ed25519`,
+    );
   return key;
 }

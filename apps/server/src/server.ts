@@ -71,7 +71,10 @@ export async function startServer(
   });
   // The receipt signing key exists from the first start (generated and stored once when not configured).
   const signing = await services.receipts.keys.active();
-  logger.info({ kid: signing.kid, source: config.signingKey ? "CELGATE_SIGNING_KEY" : "database" }, "receipt signing key");
+  logger.info(
+    { kid: signing.kid, source: config.signingKey ? "CELGATE_SIGNING_KEY" : "database" },
+    "receipt signing key",
+  );
 
   if (config.admissionAuth === "none")
     logger.warn(

@@ -91,7 +91,10 @@ beforeAll(async () => {
   // the pinned keys, as a deploy job keeps them: the JWKS, and the key as a PEM public key
   const jwks = await admin.keys.list();
   writeFileSync(path("keys.json"), JSON.stringify(jwks));
-  const pem = createPublicKey({ key: { ...jwks.keys[0]! }, format: "jwk" }).export({ type: "spki", format: "pem" });
+  const pem = createPublicKey({ key: { ...jwks.keys[0]! }, format: "jwk" }).export({
+    type: "spki",
+    format: "pem",
+  });
   writeFileSync(path("key.pem"), pem);
 });
 
@@ -112,7 +115,14 @@ describe("celgate check --server --receipt, then celgate verify", () => {
     expect(byFile.stdout).toMatch(/^VALID receipt .*receipt\.json: allow for these manifests/);
     expect(byFile.stdout).toMatch(/evaluation ev_\S+ at \S+ \(cli\), decision allow/);
 
-    const byPem = await run(["verify", path("receipt.json"), path("k8s", "web.yaml"), path("k8s", "api.yaml"), "-k", path("key.pem")]);
+    const byPem = await run([
+      "verify",
+      path("receipt.json"),
+      path("k8s", "web.yaml"),
+      path("k8s", "api.yaml"),
+      "-k",
+      path("key.pem"),
+    ]);
     expect(byPem.code, byPem.stdout).toBe(0);
     const byUrl = await run([
       "verify",
@@ -128,18 +138,38 @@ describe("celgate check --server --receipt, then celgate verify", () => {
       "json",
     ]);
     expect(byUrl.code, byUrl.stdout).toBe(0);
-    expect(JSON.parse(byUrl.stdout)).toMatchObject({ valid: true, ok: true, problems: [], subjectsCompared: true });
+    expect(JSON.parse(byUrl.stdout)).toMatchObject({
+      valid: true,
+      ok: true,
+      problems: [],
+      subjectsCompared: true,
+    });
   });
 
   it("exits 1 naming each resource that differs or is missing, and for a check that fails", async () => {
     await checkServer(path("receipt-2.json"), path("k8s"));
     writeFileSync(path("web-changed.yaml"), deployment("web", OWNED, 3));
-    const changed = await run(["verify", path("receipt-2.json"), path("web-changed.yaml"), "-k", path("keys.json")]);
+    const changed = await run([
+      "verify",
+      path("receipt-2.json"),
+      path("web-changed.yaml"),
+      "-k",
+      path("keys.json"),
+    ]);
     expect(changed.code).toBe(1);
     expect(changed.stdout).toContain("mismatch: Deployment/shop/web differs from the evaluated one");
-    expect(changed.stdout).toContain("mismatch: Deployment/shop/api is in the receipt but not among the manifests");
+    expect(changed.stdout).toContain(
+      "mismatch: Deployment/shop/api is in the receipt but not among the manifests",
+    );
 
-    const extra = await run(["verify", path("receipt-2.json"), path("k8s"), path("bad.yaml"), "-k", path("keys.json")]);
+    const extra = await run([
+      "verify",
+      path("receipt-2.json"),
+      path("k8s"),
+      path("bad.yaml"),
+      "-k",
+      path("keys.json"),
+    ]);
     expect(extra.code).toBe(1);
     expect(extra.stdout).toContain("Deployment/shop/bad is not in the receipt");
 
@@ -175,7 +205,13 @@ describe("celgate check --server --receipt, then celgate verify", () => {
     statement.predicate.context = { environment: "prod" };
     envelope.payload = Buffer.from(JSON.stringify(statement)).toString("base64");
     writeFileSync(path("tampered.json"), JSON.stringify(envelope));
-    const tampered = await spawnCelgate(["verify", path("tampered.json"), path("k8s"), "-k", path("keys.json")]);
+    const tampered = await spawnCelgate([
+      "verify",
+      path("tampered.json"),
+      path("k8s"),
+      "-k",
+      path("keys.json"),
+    ]);
     expect(tampered.code).toBe(2);
     expect(tampered.stdout).toContain("INVALID receipt");
     expect(tampered.stdout).toContain("the signature does not verify");
@@ -185,7 +221,13 @@ describe("celgate check --server --receipt, then celgate verify", () => {
       format: "jwk",
     }).export({ type: "spki", format: "pem" });
     writeFileSync(path("other.pem"), other);
-    const wrongKey = await spawnCelgate(["verify", path("receipt-3.json"), path("k8s"), "-k", path("other.pem")]);
+    const wrongKey = await spawnCelgate([
+      "verify",
+      path("receipt-3.json"),
+      path("k8s"),
+      "-k",
+      path("other.pem"),
+    ]);
     expect(wrongKey.code).toBe(2);
     expect(wrongKey.stdout).toContain("not among the 1 trusted key(s)");
   });
@@ -225,13 +267,19 @@ describe("celgate verify: usage and input errors (exit 2)", () => {
   it("names a receipt or key file that cannot be used", async () => {
     writeFileSync(path("not-json.txt"), "hello");
     writeFileSync(path("rsa.json"), JSON.stringify({ keys: [{ kty: "RSA", n: "x", e: "AQAB" }] }));
-    writeFileSync(path("private.pem"), "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n");
+    writeFileSync(
+      path("private.pem"),
+      "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n",
+    );
     const cases: [string[], string][] = [
       [["verify", path("absent.json"), "-k", path("keys.json")], "absent.json"],
       [["verify", path("not-json.txt"), "-k", path("keys.json")], "not JSON"],
       [["verify", path("receipt.json"), "-k", path("absent.pem")], "cannot read"],
       [["verify", path("receipt.json"), "-k", path("rsa.json")], "holds no Ed25519 public key"],
-      [["verify", path("receipt.json"), "-k", path("private.pem")], "a private key; give the public key only"],
+      [
+        ["verify", path("receipt.json"), "-k", path("private.pem")],
+        "a private key; give the public key only",
+      ],
       [["verify", path("receipt.json"), "-k", path("not-json.txt")], "neither a PEM public key nor JSON"],
     ];
     for (const [args, message] of cases) {

@@ -35,7 +35,9 @@ describe("the wire model equals the engine's", () => {
     expectTypeOf<Wire<typeof wire.SummarySchema>>().toEqualTypeOf<core.Summary>();
     expectTypeOf<Wire<typeof wire.ReportNoticeSchema>>().toEqualTypeOf<core.ReportNotice>();
     // the receipt is the service's signature over a recorded report, not part of the engine's model
-    expectTypeOf<Omit<Wire<typeof wire.EvaluationReportSchema>, "receipt">>().toEqualTypeOf<core.WireReport>();
+    expectTypeOf<
+      Omit<Wire<typeof wire.EvaluationReportSchema>, "receipt">
+    >().toEqualTypeOf<core.WireReport>();
     // what the CLI's --server path receives, it can format as a local report
     expectTypeOf<core.WireReport>().toExtend<core.EvaluationReport>();
   });

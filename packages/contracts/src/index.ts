@@ -100,10 +100,10 @@ export {
   ReceiptStatementSchema,
   type ReceiptSubject,
   ReceiptSubjectSchema,
-  STATEMENT_TYPE,
-  SUBJECT_ANNOTATION,
   type SigningJwk,
   SigningJwkSchema,
+  STATEMENT_TYPE,
+  SUBJECT_ANNOTATION,
 } from "./receipts.js";
 export {
   type ReplayReport,

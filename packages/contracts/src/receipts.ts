@@ -38,7 +38,9 @@ export const DecisionPredicateSchema = z
       /** The report's policySet.digest: engine version and every policy document evaluated. */
       digest: z.string(),
       /** Each policy of the set, by name, stored version (policies from the API) and document digest. */
-      policies: z.array(z.object({ name: z.string(), version: z.number().int().optional(), digest: z.string() })),
+      policies: z.array(
+        z.object({ name: z.string(), version: z.number().int().optional(), digest: z.string() }),
+      ),
     }),
     /** Each exception that waived a result: its name, the policy and the resource (subject name). */
     exceptions: z.array(z.object({ name: z.string(), policy: z.string(), resource: z.string() })),

@@ -219,7 +219,8 @@ export function createClient(options: ClientOptions) {
       /** One recorded report, exactly as returned when it was made. */
       get: (id: string, o?: CallOptions) => get<EvaluationReport>(`/v1/evaluations/${seg(id)}`, undefined, o),
       /** The signed receipt of a recorded evaluation (a DSSE envelope; verify it with verifyReceipt). */
-      receipt: (id: string, o?: CallOptions) => get<DsseEnvelope>(`/v1/evaluations/${seg(id)}/receipt`, undefined, o),
+      receipt: (id: string, o?: CallOptions) =>
+        get<DsseEnvelope>(`/v1/evaluations/${seg(id)}/receipt`, undefined, o),
       evaluate,
     },
 

@@ -2,6 +2,16 @@
  * @celgate/sdk: a thin fetch client of the celgate REST API, for tools that deploy. No engine
  * and no Node built-ins inside: it runs on Node 20+ and in browsers.
  */
+
+export type {
+  DecisionPredicate,
+  DsseEnvelope,
+  Jwks,
+  ReceiptStatement,
+  SigningJwk,
+} from "@celgate/contracts";
+// durations as the service reads them (`24h`, `7d`), for options such as a receipt's maximum age
+export { parseDuration } from "@celgate/contracts";
 export { type CelgateClient, type ClientOptions, createClient, paginate } from "./client.js";
 export {
   ApiError,
@@ -23,16 +33,7 @@ export {
   verifyReceipt,
 } from "./receipts/verify.js";
 export { summarizeReport } from "./summary.js";
-// durations as the service reads them (`24h`, `7d`), for options such as a receipt's maximum age
-export { parseDuration } from "@celgate/contracts";
 export type { FetchLike } from "./transport.js";
-export type {
-  DecisionPredicate,
-  DsseEnvelope,
-  Jwks,
-  ReceiptStatement,
-  SigningJwk,
-} from "@celgate/contracts";
 export type {
   AuditEntry,
   AuditListQuery,

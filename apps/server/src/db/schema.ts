@@ -186,5 +186,7 @@ export const signingKeys = pgTable(
     retiredAt: ts("retired_at"),
   },
   // at most one generated key in use: replicas starting together generate one between them
-  (t) => [uniqueIndex("signing_keys_current").on(t.source).where(sql`retired_at is null and source = 'generated'`)],
+  (t) => [
+    uniqueIndex("signing_keys_current").on(t.source).where(sql`retired_at is null and source = 'generated'`),
+  ],
 );

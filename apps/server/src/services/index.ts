@@ -77,7 +77,16 @@ export function createServices(deps: {
   const images = new ImageService(db);
   const redaction = new RedactionService(db, { ...deps.redaction, limits });
   const receipts = new ReceiptService(db, new SigningKeyService(db, deps.signing?.key));
-  const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator, redaction, receipts, limits);
+  const evaluations = new EvaluationService(
+    db,
+    runtime,
+    images,
+    metrics,
+    evaluator,
+    redaction,
+    receipts,
+    limits,
+  );
   return {
     database,
     logger,

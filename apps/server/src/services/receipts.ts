@@ -138,7 +138,9 @@ export class ReceiptService {
     if (!row) throw problems.notFound(`no evaluation with id ${id}`);
     const parsed = DsseEnvelopeSchema.safeParse(row.receipt);
     if (!parsed.success)
-      throw problems.notFound(`evaluation ${id} has no receipt (it was recorded before receipts were signed)`);
+      throw problems.notFound(
+        `evaluation ${id} has no receipt (it was recorded before receipts were signed)`,
+      );
     return parsed.data;
   }
 }

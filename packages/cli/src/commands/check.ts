@@ -101,7 +101,9 @@ export async function check(argv: string[]): Promise<number> {
   const server = values.server ?? process.env.CELGATE_SERVER;
   let report: EvaluationReport;
   if (values.receipt !== undefined && !server)
-    throw new InputError("--receipt needs --server: only the service signs its decisions (see docs/receipts.md)");
+    throw new InputError(
+      "--receipt needs --server: only the service signs its decisions (see docs/receipts.md)",
+    );
   if (server) {
     // the service evaluates its own policy set and stored exceptions
     if (values.policies?.length || values.exceptions?.length) {

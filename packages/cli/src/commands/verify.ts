@@ -60,7 +60,9 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const [receiptPath, ...manifestPaths] = positionals;
   if (receiptPath === undefined) throw new InputError("verify: no receipt given (see celgate verify --help)");
   if (!values.key?.length)
-    throw new InputError("verify: no --key given: a receipt is only worth the key you trust (see celgate verify --help)");
+    throw new InputError(
+      "verify: no --key given: a receipt is only worth the key you trust (see celgate verify --help)",
+    );
   const format = values.format ?? "text";
   if (format !== "text" && format !== "json")
     throw new InputError(`--format ${JSON.stringify(format)}: expected one of text, json`);
@@ -69,7 +71,9 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     try {
       maxAgeMs = parseDuration(values["max-age"]);
     } catch {
-      throw new InputError(`--max-age ${JSON.stringify(values["max-age"])}: expected a duration such as 30m, 24h or 7d`);
+      throw new InputError(
+        `--max-age ${JSON.stringify(values["max-age"])}: expected a duration such as 30m, 24h or 7d`,
+      );
     }
   }
   const digest = values["policies-digest"];
@@ -79,8 +83,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const envelope = readReceipt(receiptPath);
   const keys: SigningJwk[] = [];
   for (const source of values.key) keys.push(...(await loadKeys(source)));
-  const manifests =
-    manifestPaths.length > 0 ? loadManifests(manifestPaths).map((r) => r.object) : undefined;
+  const manifests = manifestPaths.length > 0 ? loadManifests(manifestPaths).map((r) => r.object) : undefined;
 
   const result = await verifyReceipt(envelope, {
     keys,
@@ -89,7 +92,10 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     ...(digest !== undefined ? { policiesDigest: digest } : {}),
     ...(values["require-policy"] ? { requirePolicies: values["require-policy"] } : {}),
   });
-  writeOutput(format === "json" ? `${JSON.stringify(jsonResult(result))}\n` : textResult(result, receiptPath), undefined);
+  writeOutput(
+    format === "json" ? `${JSON.stringify(jsonResult(result))}\n` : textResult(result, receiptPath),
+    undefined,
+  );
   if (!result.valid) return EXIT.input;
   return result.ok ? EXIT.allowed : EXIT.denied;
 }
@@ -101,11 +107,14 @@ function readReceipt(path: string): unknown {
   try {
     value = JSON.parse(file!.text);
   } catch (error) {
-    throw new InputError(`${path}: not JSON (a receipt is a DSSE envelope in JSON): ${(error as Error).message}`);
+    throw new InputError(
+      `${path}: not JSON (a receipt is a DSSE envelope in JSON): ${(error as Error).message}`,
+    );
   }
   if (value && typeof value === "object" && "receipt" in value && !("payload" in value)) {
     const receipt = (value as { receipt?: unknown }).receipt;
-    if (receipt === undefined || receipt === null) throw new InputError(`${path}: the report holds no receipt`);
+    if (receipt === undefined || receipt === null)
+      throw new InputError(`${path}: the report holds no receipt`);
     return receipt;
   }
   return value;
@@ -133,7 +142,9 @@ async function loadKeys(source: string): Promise<SigningJwk[]> {
     try {
       text = readFileSync(source, "utf8");
     } catch (error) {
-      throw new InputError(`--key ${source}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      throw new InputError(
+        `--key ${source}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
     }
   }
   if (text.trimStart().startsWith("-----BEGIN")) return [await pemKey(source, text)];
@@ -154,7 +165,8 @@ async function loadKeys(source: string): Promise<SigningJwk[]> {
       throw new InputError(`--key ${source}: holds a private key; give the public key only (GET /v1/keys)`);
     keys.push({ kty: "OKP", crv: "Ed25519", x: jwk.x, kid: jwk.kid ?? (await jwkThumbprint(jwk.x)) });
   }
-  if (keys.length === 0) throw new InputError(`--key ${source}: holds no Ed25519 public key (kty OKP, crv Ed25519)`);
+  if (keys.length === 0)
+    throw new InputError(`--key ${source}: holds no Ed25519 public key (kty OKP, crv Ed25519)`);
   return keys;
 }
 
@@ -165,7 +177,9 @@ async function pemKey(source: string, pem: string): Promise<SigningJwk> {
   try {
     const key = createPublicKey(pem);
     if (key.asymmetricKeyType !== "ed25519")
-      throw new InputError(`--key ${source}: an ${key.asymmetricKeyType} key; receipts are signed with Ed25519`);
+      throw new InputError(
+        `--key ${source}: an ${key.asymmetricKeyType} key; receipts are signed with Ed25519`,
+      );
     x = key.export({ format: "jwk" }).x;
   } catch (error) {
     if (error instanceof InputError) throw error;
@@ -184,7 +198,9 @@ function textResult(result: ReceiptVerification, path: string): string {
   else lines.push(`VALID receipt ${path}, but it does not allow these manifests`);
   if (p) {
     lines.push(`  evaluation ${p.evaluationId} at ${p.evaluatedAt} (${p.source}), decision ${p.decision}`);
-    lines.push(`  policy set ${p.policySet.digest} (${p.policySet.policies.length} policies), key ${result.keyId}`);
+    lines.push(
+      `  policy set ${p.policySet.digest} (${p.policySet.policies.length} policies), key ${result.keyId}`,
+    );
     const context = Object.entries(p.context)
       .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
       .join(" ");
@@ -208,4 +224,3 @@ function jsonResult(result: ReceiptVerification) {
     subjects: result.statement?.subject ?? [],
   };
 }
-

@@ -101,18 +101,22 @@ function keyList(keys: VerifyReceiptOptions["keys"]): { keys: SigningJwk[]; give
  * pin a key by it. Uses Web Crypto.
  */
 export async function jwkThumbprint(x: string): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(jwkThumbprintInput(x)));
+  const digest = await globalThis.crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(jwkThumbprintInput(x)),
+  );
   return toBase64Url(new Uint8Array(digest));
 }
 
 function toBase64Url(bytes: Uint8Array): string {
-  return toBase64(bytes)
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-async function verifyWith(key: SigningJwk, signature: Uint8Array<ArrayBuffer>, message: Uint8Array<ArrayBuffer>): Promise<boolean> {
+async function verifyWith(
+  key: SigningJwk,
+  signature: Uint8Array<ArrayBuffer>,
+  message: Uint8Array<ArrayBuffer>,
+): Promise<boolean> {
   const subtle = globalThis.crypto.subtle;
   const imported = await subtle.importKey(
     "jwk",
@@ -175,7 +179,10 @@ async function checkSignature(
 }
 
 /** Compares the manifests with the receipt's resource subjects, naming each one that differs or is missing. */
-async function compareSubjects(statement: ReceiptStatement, manifests: readonly unknown[]): Promise<ReceiptProblem[]> {
+async function compareSubjects(
+  statement: ReceiptStatement,
+  manifests: readonly unknown[],
+): Promise<ReceiptProblem[]> {
   const problems: ReceiptProblem[] = [];
   const expected = new Map<string, string[]>();
   for (const s of statement.subject) {
@@ -217,7 +224,10 @@ async function compareSubjects(statement: ReceiptStatement, manifests: readonly 
  * the decision, and the optional checks (manifests equal to the subjects, age, policy set).
  * Never throws: every failure is a problem naming its reason.
  */
-export async function verifyReceipt(envelope: unknown, options: VerifyReceiptOptions): Promise<ReceiptVerification> {
+export async function verifyReceipt(
+  envelope: unknown,
+  options: VerifyReceiptOptions,
+): Promise<ReceiptVerification> {
   const subjectsCompared = options.manifests !== undefined;
   const fail = (problem: ReceiptProblem): ReceiptVerification => ({
     valid: false,
@@ -267,9 +277,19 @@ export async function verifyReceipt(envelope: unknown, options: VerifyReceiptOpt
   const evaluated = new Set(p.policySet.policies.map((x) => x.name));
   for (const name of options.requirePolicies ?? [])
     if (!evaluated.has(name))
-      problems.push({ code: "policy-missing", message: `policy ${name} was not in the evaluated policy set` });
+      problems.push({
+        code: "policy-missing",
+        message: `policy ${name} was not in the evaluated policy set`,
+      });
   if (options.manifests !== undefined) problems.push(...(await compareSubjects(s, options.manifests)));
-  return { valid: true, ok: problems.length === 0, problems, statement: s, keyId: signed.keyId, subjectsCompared };
+  return {
+    valid: true,
+    ok: problems.length === 0,
+    problems,
+    statement: s,
+    keyId: signed.keyId,
+    subjectsCompared,
+  };
 }
 
 function safeJson(text: string): unknown {

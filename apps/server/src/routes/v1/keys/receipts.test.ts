@@ -18,7 +18,10 @@ import {
 
 const DIGEST = `sha256:${"d".repeat(64)}`;
 const IMAGE = `registry.example/shop/web@${DIGEST}`;
-const scanned = { ref: IMAGE, scan: { scanner: "trivy 0.58.0", scannedAt: "2026-11-20T10:00:00Z", vulnerabilities: [] } };
+const scanned = {
+  ref: IMAGE,
+  scan: { scanner: "trivy 0.58.0", scannedAt: "2026-11-20T10:00:00Z", vulnerabilities: [] },
+};
 const ALLOWED = deploymentYaml("web", { owner: "shop", image: IMAGE });
 
 /** DSSE v1 PAE, from the specification: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body. */
@@ -34,7 +37,9 @@ function independentPae(type: string, body: Buffer): Buffer {
 
 /** RFC 7638 thumbprint of an OKP key: SHA-256 of {"crv","kty","x"} in that order, base64url. */
 const thumbprint = (x: string) =>
-  createHash("sha256").update(JSON.stringify({ crv: "Ed25519", kty: "OKP", x })).digest("base64url");
+  createHash("sha256")
+    .update(JSON.stringify({ crv: "Ed25519", kty: "OKP", x }))
+    .digest("base64url");
 
 /** Verifies an envelope against a JWKS without celgate's code; returns the statement or throws why not. */
 function independentVerify(envelope: Json, jwks: Json): Json {
@@ -44,7 +49,12 @@ function independentVerify(envelope: Json, jwks: Json): Json {
   const jwk = jwks.keys.find((k: Json) => k.kid === signature.keyid);
   if (!jwk) throw new Error(`no key ${signature.keyid}`);
   const key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk.x }, format: "jwk" });
-  const ok = verify(null, independentPae(envelope.payloadType, body), key, Buffer.from(signature.sig, "base64"));
+  const ok = verify(
+    null,
+    independentPae(envelope.payloadType, body),
+    key,
+    Buffer.from(signature.sig, "base64"),
+  );
   if (!ok) throw new Error("signature does not verify");
   return JSON.parse(body.toString("utf8"));
 }
@@ -81,7 +91,9 @@ describe.each(BACKENDS)("signed decision receipts on %s", (backend) => {
     expect(report.decision).toBe("allow");
     expect(report.receipt).toBeDefined();
 
-    const receipt = await t.request("GET", `/v1/evaluations/${report.id}/receipt`, { token: t.tokens.viewer });
+    const receipt = await t.request("GET", `/v1/evaluations/${report.id}/receipt`, {
+      token: t.tokens.viewer,
+    });
     expect(receipt.status).toBe(200);
     expect(receipt.headers.get("content-type")).toBe("application/vnd.dsse.envelope.v1+json");
     const envelope = await receipt.json();
@@ -163,7 +175,10 @@ describe.each(BACKENDS)("signed decision receipts on %s", (backend) => {
     const id = review.body.response.auditAnnotations["celgate.dev/evaluation"];
     const receipt = await t.call("GET", `/v1/evaluations/${id}/receipt`);
     expect(receipt.status).toBe(200);
-    expect(independentVerify(receipt.body, jwks).predicate).toMatchObject({ evaluationId: id, source: "admission" });
+    expect(independentVerify(receipt.body, jwks).predicate).toMatchObject({
+      evaluationId: id,
+      source: "admission",
+    });
   });
 
   it("answers 404 for the receipt of an unknown evaluation", async () => {
@@ -173,14 +188,18 @@ describe.each(BACKENDS)("signed decision receipts on %s", (backend) => {
   });
 
   it("rotates: new receipts use the new key, the old key stays published and old receipts still verify", async () => {
-    const before = await t.call("POST", "/v1/evaluations", { body: { manifests: ALLOWED, images: [scanned] } });
+    const before = await t.call("POST", "/v1/evaluations", {
+      body: { manifests: ALLOWED, images: [scanned] },
+    });
     const oldKid = before.body.receipt.signatures[0].keyid;
     const rotated = await t.call("POST", "/v1/keys:rotate", { token: t.tokens.admin });
     expect(rotated.status, JSON.stringify(rotated.body)).toBe(201);
     expect(rotated.body).toEqual({ kid: expect.any(String), previous: oldKid });
     expect(rotated.body.kid).not.toBe(oldKid);
 
-    const after = await t.call("POST", "/v1/evaluations", { body: { manifests: ALLOWED, images: [scanned] } });
+    const after = await t.call("POST", "/v1/evaluations", {
+      body: { manifests: ALLOWED, images: [scanned] },
+    });
     expect(after.body.receipt.signatures[0].keyid).toBe(rotated.body.kid);
     const jwks = (await t.call("GET", "/v1/keys", { token: null })).body;
     expect(jwks.keys.map((k: Json) => k.kid)).toEqual(expect.arrayContaining([oldKid, rotated.body.kid]));
@@ -201,10 +220,14 @@ describe.each(BACKENDS)("signed decision receipts on %s", (backend) => {
     const x = createPublicKey(privateKey).export({ format: "jwk" }).x as string;
     const own = await setupApp(backend, { services: { signing: { key: privateKey } } });
     try {
-      const res = await own.call("POST", "/v1/evaluations", { body: { manifests: ALLOWED, images: [scanned] } });
+      const res = await own.call("POST", "/v1/evaluations", {
+        body: { manifests: ALLOWED, images: [scanned] },
+      });
       expect(res.body.receipt.signatures[0].keyid).toBe(thumbprint(x));
       const jwks = (await own.call("GET", "/v1/keys", { token: null })).body;
-      expect(jwks.keys).toEqual([{ kty: "OKP", crv: "Ed25519", x, kid: thumbprint(x), use: "sig", alg: "EdDSA" }]);
+      expect(jwks.keys).toEqual([
+        { kty: "OKP", crv: "Ed25519", x, kid: thumbprint(x), use: "sig", alg: "EdDSA" },
+      ]);
       expect(independentVerify(res.body.receipt, jwks).predicate.decision).toBe("allow");
       const rotate = await own.call("POST", "/v1/keys:rotate");
       expect(rotate.status).toBe(409);
