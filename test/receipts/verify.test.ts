@@ -171,18 +171,28 @@ describe.each(BACKENDS)("verifyReceipt on receipts from %s", (backend) => {
   });
 
   it("checks the age, the policy-set digest and required policies", async () => {
-    const future = new Date(Date.parse(allowed.evaluatedAt) + 25 * 3_600_000);
+    const signedAt = await verifyReceipt(allowed.receipt, { keys: jwks }).then(
+      (v) => v.statement!.predicate.signedAt,
+    );
+    const future = new Date(Date.parse(signedAt) + 25 * 3_600_000);
     const old = record(
       "too-old",
       await verifyReceipt(allowed.receipt, { keys: jwks, maxAgeMs: 86_400_000, now: future }),
     );
     expect(old.problems.map((p) => p.code)).toEqual(["too-old"]);
+    expect(old.problems[0]?.message).toBe(`signed at ${signedAt}, longer ago than the maximum age of 1d`);
+    // the age counts from the service's clock: a request's own clock (\`now\`) moves evaluatedAt only
+    const backdated = await t.call("POST", "/v1/evaluations", {
+      body: { manifests: WEB, images: [scanned(IMAGE)], now: "2020-01-01T00:00:00Z" },
+    });
+    expect(backdated.body.evaluatedAt).toBe("2020-01-01T00:00:00.000Z");
+    expect((await verifyReceipt(backdated.body.receipt, { keys: jwks, maxAgeMs: 3_600_000 })).ok).toBe(true);
     expect(
       (
         await verifyReceipt(allowed.receipt, {
           keys: jwks,
           maxAgeMs: 86_400_000,
-          now: new Date(allowed.evaluatedAt),
+          now: new Date(signedAt),
         })
       ).ok,
     ).toBe(true);

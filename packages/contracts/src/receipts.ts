@@ -31,7 +31,10 @@ export const DecisionPredicateSchema = z
     /** The recorded evaluation (`GET /v1/evaluations/{id}`). */
     evaluationId: z.string(),
     decision: DecisionSchema,
+    /** The clock the policies saw: the service's, or the request's `now` when it gave one. */
     evaluatedAt: z.string(),
+    /** When the service signed the decision, by its own clock: what a maximum age is measured from. */
+    signedAt: z.string(),
     /** How the evaluation came: api, cli (`check --server`) or admission. */
     source: EvaluationSourceSchema,
     policySet: z.object({

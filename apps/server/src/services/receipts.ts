@@ -96,6 +96,7 @@ export function buildStatement(input: ReceiptInput): ReceiptStatement {
       evaluationId: report.id,
       decision: report.decision,
       evaluatedAt: report.evaluatedAt,
+      signedAt: new Date().toISOString(),
       source: input.source,
       policySet: {
         digest: evaluated.digest,

@@ -31,7 +31,7 @@ Options:
   -k, --key FILE|URL          keys to trust (repeatable): a JWKS saved from GET /v1/keys, one
                               JWK, a PEM public key, or the http(s) URL of a JWKS. Pin a file:
                               a URL trusts whatever the service answers today
-      --max-age DURATION      refuse a decision older than this: 30m, 24h, 7d
+      --max-age DURATION      refuse a decision signed longer ago than this: 30m, 24h, 7d
       --policies-digest D     the policy-set digest the decision must have used (sha256:...)
       --require-policy NAME   a policy that must have been in the evaluated set (repeatable)
   -o, --format FORMAT         text (default) | json
@@ -197,7 +197,9 @@ function textResult(result: ReceiptVerification, path: string): string {
   else if (result.ok) lines.push(`VALID receipt ${path}: ${p?.decision} for these manifests`);
   else lines.push(`VALID receipt ${path}, but it does not allow these manifests`);
   if (p) {
-    lines.push(`  evaluation ${p.evaluationId} at ${p.evaluatedAt} (${p.source}), decision ${p.decision}`);
+    lines.push(
+      `  evaluation ${p.evaluationId} at ${p.evaluatedAt} (${p.source}), decision ${p.decision}, signed ${p.signedAt}`,
+    );
     lines.push(
       `  policy set ${p.policySet.digest} (${p.policySet.policies.length} policies), key ${result.keyId}`,
     );

@@ -87,13 +87,14 @@ export interface ReceiptVerification {
 
 /** The Ed25519 JWKs with a kid among the keys given; others (RSA keys of a shared JWKS, say) verify nothing. */
 function keyList(keys: VerifyReceiptOptions["keys"]): { keys: SigningJwk[]; given: number } {
-  const list: readonly unknown[] = Array.isArray(keys) ? keys : ((keys as Jwks | undefined)?.keys ?? []);
+  const inner = (keys as Jwks | undefined)?.keys;
+  const list: readonly unknown[] = Array.isArray(keys) ? keys : Array.isArray(inner) ? inner : [];
   const usable: SigningJwk[] = [];
   for (const k of list) {
     const parsed = SigningJwkSchema.safeParse(k);
     if (parsed.success) usable.push(parsed.data);
   }
-  return { keys: usable, given: Array.isArray(list) ? list.length : 0 };
+  return { keys: usable, given: list.length };
 }
 
 /**
@@ -261,12 +262,13 @@ export async function verifyReceipt(
       message: `the decision of evaluation ${p.evaluationId} is deny (${p.summary.fail} failed, ${p.summary.error} errors)`,
     });
   if (options.maxAgeMs !== undefined) {
-    const at = Date.parse(p.evaluatedAt);
+    // the service's clock, not evaluatedAt, which a request may set (`now`)
+    const at = Date.parse(p.signedAt);
     const now = (options.now ?? new Date()).getTime();
     if (!Number.isFinite(at) || now - at > options.maxAgeMs)
       problems.push({
         code: "too-old",
-        message: `evaluated at ${p.evaluatedAt}, longer ago than the maximum age of ${options.maxAgeMs} ms`,
+        message: `signed at ${p.signedAt}, longer ago than the maximum age of ${formatMs(options.maxAgeMs)}`,
       });
   }
   if (options.policiesDigest !== undefined && p.policySet.digest !== options.policiesDigest)
@@ -298,4 +300,21 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** `90000000` as `25h`, `90000` as `1m30s`: durations as they were given. */
+function formatMs(ms: number): string {
+  const parts: string[] = [];
+  let rest = Math.max(0, Math.round(ms / 1000));
+  for (const [unit, seconds] of [
+    ["d", 86_400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1],
+  ] as const) {
+    const n = Math.floor(rest / seconds);
+    if (n > 0) parts.push(`${n}${unit}`);
+    rest -= n * seconds;
+  }
+  return parts.join("") || "0s";
 }
