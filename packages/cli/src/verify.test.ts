@@ -235,6 +235,9 @@ describe("celgate check --server --receipt, then celgate verify", () => {
   it("verifies a saved API response that holds the receipt, and says when no manifests were compared", async () => {
     const client = createClient({ baseUrl: service.baseUrl, token });
     const report = await client.evaluate({ manifests: deployment("solo", OWNED) });
+    // the SDK reads the same envelope from the receipt route
+    expect(report.receipt).toBeDefined();
+    expect(await client.evaluations.receipt(report.id!)).toEqual(report.receipt);
     writeFileSync(path("report.json"), JSON.stringify(report));
     const r = await run(["verify", path("report.json"), "-k", path("keys.json")]);
     expect(r.code).toBe(0);
