@@ -93,7 +93,6 @@ export {
   type Jwks,
   JwksSchema,
   jwkThumbprintInput,
-  KEY_ID_PATTERN,
   type KeyRotation,
   KeyRotationSchema,
   type ReceiptStatement,

@@ -14,8 +14,6 @@ export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
 export const DECISION_PREDICATE_TYPE = "https://celgate.dev/decision/v1";
 /** The subject annotation that says what a subject is: `resource` or `image`. */
 export const SUBJECT_ANNOTATION = "celgate.dev/subject";
-/** Key ids: the RFC 7638 JWK thumbprint (SHA-256, base64url) of the public key. */
-export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /** An in-toto ResourceDescriptor as a receipt uses it: a name, a sha256 digest, what it is. */
 export const ReceiptSubjectSchema = z.object({
