@@ -181,6 +181,17 @@ describe.each(BACKENDS)("signed decision receipts on %s", (backend) => {
     });
   });
 
+  it("describes the routes in the OpenAPI document: the keys without security, the receipt as a DSSE envelope", async () => {
+    const { body } = await t.call("GET", "/openapi.json", { token: null });
+    expect(body.paths["/v1/keys"].get.security).toBeUndefined();
+    expect(body.paths["/v1/keys:rotate"].post.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(body.paths["/v1/evaluations/{id}/receipt"].get.responses["200"].content)).toEqual([
+      "application/vnd.dsse.envelope.v1+json",
+    ]);
+    expect(body.components.schemas).toHaveProperty("DsseEnvelope");
+    expect(body.components.schemas).toHaveProperty("Jwks");
+  });
+
   it("answers 404 for the receipt of an unknown evaluation", async () => {
     const res = await t.call("GET", "/v1/evaluations/ev_missing/receipt");
     expect(res.status).toBe(404);
