@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { authenticate, authorize } from "./lib/auth.js";
@@ -88,8 +88,21 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   app.use("/v1/*", rejectNulInUrl);
-  app.use("/v1/*", authenticate(services.tokens, { anonymousAdmission: deps.admissionAuth === "none" }));
-  if (deps.rateLimit) app.use("/v1/*", rateLimit(deps.rateLimit, metrics));
+  // Public routes under /v1 (the receipt keys, GET /v1/keys) need no token and have no caller to limit.
+  const open = new Set(
+    ROUTES.filter((r) => r.roles === "public").map(
+      (r) => `${r.openapi.method.toUpperCase()} ${r.openapi.path}`,
+    ),
+  );
+  const unlessOpen =
+    (middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
+    (c, next) =>
+      open.has(`${c.req.method} ${c.req.path}`) ? next() : middleware(c, next);
+  app.use(
+    "/v1/*",
+    unlessOpen(authenticate(services.tokens, { anonymousAdmission: deps.admissionAuth === "none" })),
+  );
+  if (deps.rateLimit) app.use("/v1/*", unlessOpen(rateLimit(deps.rateLimit, metrics)));
   if (deps.concurrency) {
     const gate = limitConcurrency(deps.concurrency, metrics);
     app.use("/v1/*", (c, next) =>

@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { createSecureContext } from "node:tls";
@@ -108,6 +109,8 @@ const EnvSchema = z.object({
   CELGATE_MAX_CONCURRENT_EVALUATIONS: z.coerce.number().int().min(1).max(4096).optional(),
   /** Evaluations that may wait for their turn; past it, 503 with Retry-After. */
   CELGATE_EVALUATION_QUEUE: z.coerce.number().int().min(0).max(100_000).default(256),
+  /** PEM file of the Ed25519 private key that signs decision receipts; unset: one generated and kept in the database. */
+  CELGATE_SIGNING_KEY: z.string().min(1).optional(),
 });
 
 /** How `POST /v1/admission` authenticates callers. */
@@ -135,6 +138,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Set: listen with HTTPS. */
   tls: TlsConfig | undefined;
+  /** The receipt signing key read from CELGATE_SIGNING_KEY; undefined: the database's own (docs/receipts.md). */
+  signingKey: KeyObject | undefined;
   admissionAuth: AdmissionAuth;
   /** An empty policy set allows everything (on purpose) instead of refusing evaluations. */
   allowEmptyPolicySet: boolean;
@@ -203,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     policyPollMs: e.CELGATE_POLICY_POLL_MS,
     shutdownTimeoutMs: e.CELGATE_SHUTDOWN_TIMEOUT_S * 1000,
     tls,
+    signingKey: loadSigningKey(e.CELGATE_SIGNING_KEY),
     admissionAuth: e.CELGATE_ADMISSION_AUTH,
     allowEmptyPolicySet: e.CELGATE_ALLOW_EMPTY_POLICY_SET === "true",
     evaluatorMemoryMb: e.CELGATE_EVALUATOR_MEMORY_MB,
@@ -271,4 +277,30 @@ function loadTls(certFile: string | undefined, keyFile: string | undefined): Tls
     );
   }
   return { certFile, keyFile, cert, key };
+}
+
+/**
+ * Reads CELGATE_SIGNING_KEY: a PEM file holding an Ed25519 private key (PKCS#8, as
+ * `openssl genpkey -algorithm ed25519` writes). Throws ConfigError naming the variable.
+ */
+function loadSigningKey(file: string | undefined): KeyObject | undefined {
+  if (file === undefined) return undefined;
+  const fail = (why: string) => new ConfigError(`invalid configuration:\n  CELGATE_SIGNING_KEY: ${why}`);
+  let pem: Buffer;
+  try {
+    pem = readFileSync(file);
+  } catch (err) {
+    throw fail(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch (err) {
+    throw fail(`${file} is not a PEM private key (${(err as Error).message})`);
+  }
+  if (key.asymmetricKeyType !== "ed25519")
+    throw fail(
+      `${file} holds an ${key.asymmetricKeyType ?? "unknown"} key; receipts are signed with Ed25519`,
+    );
+  return key;
 }

@@ -51,6 +51,7 @@ export async function startServer(
     limits: config.limits,
     redaction: { paths: config.redactPaths, key: config.redactionKey },
     replays: { timeoutMs: config.replayTimeoutMs, evaluationTimeoutMs: config.evaluationTimeoutMs },
+    signing: { key: config.signingKey },
   });
 
   const { generated } = await services.tokens.seedAdmin(config.adminToken);
@@ -68,6 +69,12 @@ export async function startServer(
   await services.runtime.get().catch((err: unknown) => {
     if (!(err instanceof PolicySetUnavailableError)) throw err;
   });
+  // The receipt signing key exists from the first start (generated and stored once when not configured).
+  const signing = await services.receipts.keys.active();
+  logger.info(
+    { kid: signing.kid, source: config.signingKey ? "CELGATE_SIGNING_KEY" : "database" },
+    "receipt signing key",
+  );
 
   if (config.admissionAuth === "none")
     logger.warn(

@@ -10,6 +10,7 @@ Commands:
   validate [PATH...]      compile and type-check policies
   export vap [PATH...]    ValidatingAdmissionPolicy + Binding YAML for exportable policies
   images push FILE...     send image facts (Trivy, Grype, native) to the service
+  verify RECEIPT [PATH...] check a signed decision receipt against manifests (--key)
   policies [list|show N]  list the policies of a set, or show one whole
   eval EXPR [-f FILE]     evaluate one CEL expression with the policy environment
   explain PATH --policy N why a policy passed, failed or was skipped for a resource
@@ -38,6 +39,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return (await import("./commands/explain.js")).explainCommand(rest);
     case "eval":
       return (await import("./commands/eval.js")).evalCommand(rest);
+    case "verify":
+      return (await import("./commands/verify.js")).verifyCommand(rest);
     case "completion":
       return (await import("./commands/completion.js")).completion(rest);
     case undefined:

@@ -34,7 +34,10 @@ describe("the wire model equals the engine's", () => {
     expectTypeOf<Wire<typeof wire.ResultSchema>>().toEqualTypeOf<core.WireResult>();
     expectTypeOf<Wire<typeof wire.SummarySchema>>().toEqualTypeOf<core.Summary>();
     expectTypeOf<Wire<typeof wire.ReportNoticeSchema>>().toEqualTypeOf<core.ReportNotice>();
-    expectTypeOf<Wire<typeof wire.EvaluationReportSchema>>().toEqualTypeOf<core.WireReport>();
+    // the receipt is the service's signature over a recorded report, not part of the engine's model
+    expectTypeOf<
+      Omit<Wire<typeof wire.EvaluationReportSchema>, "receipt">
+    >().toEqualTypeOf<core.WireReport>();
     // what the CLI's --server path receives, it can format as a local report
     expectTypeOf<core.WireReport>().toExtend<core.EvaluationReport>();
   });

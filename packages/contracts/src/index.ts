@@ -34,6 +34,15 @@ export {
   SELECTION_PROBLEM_TYPE,
 } from "./common.js";
 export {
+  DSSE_MEDIA_TYPE,
+  type DsseEnvelope,
+  DsseEnvelopeSchema,
+  DsseSignatureSchema,
+  fromBase64,
+  pae,
+  toBase64,
+} from "./dsse.js";
+export {
   type EvaluationList,
   type EvaluationListQuery,
   EvaluationListQuerySchema,
@@ -87,6 +96,25 @@ export {
   type ValidationResult,
   ValidationResultSchema,
 } from "./policies.js";
+export {
+  DECISION_PREDICATE_TYPE,
+  type DecisionPredicate,
+  DecisionPredicateSchema,
+  IN_TOTO_PAYLOAD_TYPE,
+  type Jwks,
+  JwksSchema,
+  jwkThumbprintInput,
+  type KeyRotation,
+  KeyRotationSchema,
+  type ReceiptStatement,
+  ReceiptStatementSchema,
+  type ReceiptSubject,
+  ReceiptSubjectSchema,
+  type SigningJwk,
+  SigningJwkSchema,
+  STATEMENT_TYPE,
+  SUBJECT_ANNOTATION,
+} from "./receipts.js";
 export {
   type ReplayReport,
   ReplayReportSchema,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DsseEnvelopeSchema } from "./dsse.js";
 
 // The closed sets of the report model. The engine (@celgate/core, report/types.ts) declares
 // the same arrays; contracts may not import the engine, so engine-agreement.test.ts proves the
@@ -87,6 +88,8 @@ export const EvaluationReportSchema = z
     summary: SummarySchema,
     results: z.array(ResultSchema),
     notices: z.array(ReportNoticeSchema).optional(),
+    /** The signed receipt of a recorded evaluation (docs/receipts.md); the service adds it, the engine never. */
+    receipt: DsseEnvelopeSchema.optional(),
   })
   .meta({ id: "EvaluationReport" });
 

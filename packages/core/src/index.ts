@@ -80,6 +80,15 @@ export {
 export type { SourceDocument, SourcePosition } from "./policy/source.js";
 export { parseSourceDocuments } from "./policy/source.js";
 // redaction: what is secret, replaced before anything is stored
+// receipts: the canonical form of a resource, whose digest names it in a signed decision
+export {
+  canonicalResource,
+  canonicalResourceJson,
+  LAST_APPLIED_ANNOTATION,
+  resourceDigest,
+  resourceSubjectName,
+  SERVER_SET_METADATA,
+} from "./receipts/canonical.js";
 export type { RedactionOptions } from "./redact/redact.js";
 export { REDACTED_PREFIX, Redaction } from "./redact/redact.js";
 export type { RedactionPath } from "./redact/rules.js";

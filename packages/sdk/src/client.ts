@@ -1,4 +1,4 @@
-import { EvaluationReportSchema } from "@celgate/contracts";
+import { type DsseEnvelope, EvaluationReportSchema, type Jwks } from "@celgate/contracts";
 import { ApiError, DeployBlockedError } from "./errors.js";
 import { summarizeReport } from "./summary.js";
 import { type FetchLike, type RequestSpec, send, type TransportOptions } from "./transport.js";
@@ -218,7 +218,15 @@ export function createClient(options: ClientOptions) {
       },
       /** One recorded report, exactly as returned when it was made. */
       get: (id: string, o?: CallOptions) => get<EvaluationReport>(`/v1/evaluations/${seg(id)}`, undefined, o),
+      /** The signed receipt of a recorded evaluation (a DSSE envelope; verify it with verifyReceipt). */
+      receipt: (id: string, o?: CallOptions) =>
+        get<DsseEnvelope>(`/v1/evaluations/${seg(id)}/receipt`, undefined, o),
       evaluate,
+    },
+
+    keys: {
+      /** The public keys of receipts (JWKS); no token needed. Pin them: see docs/receipts.md. */
+      list: (o?: CallOptions) => get<Jwks>("/v1/keys", undefined, o),
     },
 
     images: {

@@ -2,6 +2,16 @@
  * @celgate/sdk: a thin fetch client of the celgate REST API, for tools that deploy. No engine
  * and no Node built-ins inside: it runs on Node 20+ and in browsers.
  */
+
+export type {
+  DecisionPredicate,
+  DsseEnvelope,
+  Jwks,
+  ReceiptStatement,
+  SigningJwk,
+} from "@celgate/contracts";
+// durations as the service reads them (`24h`, `7d`), for options such as a receipt's maximum age
+export { parseDuration } from "@celgate/contracts";
 export { type CelgateClient, type ClientOptions, createClient, paginate } from "./client.js";
 export {
   ApiError,
@@ -13,6 +23,15 @@ export {
   NetworkError,
   SelectionError,
 } from "./errors.js";
+export {
+  INVALID_RECEIPT_CODES,
+  jwkThumbprint,
+  type ReceiptProblem,
+  type ReceiptProblemCode,
+  type ReceiptVerification,
+  type VerifyReceiptOptions,
+  verifyReceipt,
+} from "./receipts/verify.js";
 export { summarizeReport } from "./summary.js";
 export type { FetchLike } from "./transport.js";
 export type {

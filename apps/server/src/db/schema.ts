@@ -1,5 +1,6 @@
 // The one schema of the service. drizzle-kit generates the migrations in ../../drizzle from it
 // (`pnpm --filter @celgate/server db:generate`); they are applied at start on PGlite and PostgreSQL.
+import { sql } from "drizzle-orm";
 //
 // Columns are typed by what they hold: a jsonb column carries its document type (`$type`, from
 // the engine's or the wire model's types), a closed set is a PostgreSQL enum made from the
@@ -200,3 +201,30 @@ export const settings = pgTable("settings", {
   value: text("value").notNull(),
   createdAt: ts("created_at").notNull().defaultNow(),
 });
+
+// --- signed decision receipts (issue 14, docs/receipts.md) ---
+
+/**
+ * The Ed25519 keys decision receipts are signed with. A key is never deleted: after a rotation
+ * its public key stays published (`GET /v1/keys`) so receipts it signed still verify.
+ */
+export const signingKeys = pgTable(
+  "signing_keys",
+  {
+    /** The RFC 7638 JWK thumbprint of the public key (SHA-256, base64url). */
+    kid: text("kid").primaryKey(),
+    /** The raw public key, base64url (the JWK's `x`). */
+    publicKey: text("public_key").notNull(),
+    /** PKCS#8 PEM of a key the service generated; null for a key from CELGATE_SIGNING_KEY (never stored). */
+    privateKey: text("private_key"),
+    /** generated (made and kept by the service) | file (CELGATE_SIGNING_KEY). */
+    source: text("source").$type<"generated" | "file">().notNull(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    /** When a newer generated key took over; null for the generated key in use. */
+    retiredAt: ts("retired_at"),
+  },
+  // at most one generated key in use: replicas starting together generate one between them
+  (t) => [
+    uniqueIndex("signing_keys_current").on(t.source).where(sql`retired_at is null and source = 'generated'`),
+  ],
+);

@@ -6,6 +6,7 @@ import listAudit from "./v1/audit/list.js";
 import createEvaluation from "./v1/evaluations/create.js";
 import getEvaluation from "./v1/evaluations/get.js";
 import listEvaluations from "./v1/evaluations/list.js";
+import getReceipt from "./v1/evaluations/receipt.js";
 import createException from "./v1/exceptions/create.js";
 import deleteException from "./v1/exceptions/delete.js";
 import getException from "./v1/exceptions/get.js";
@@ -14,6 +15,8 @@ import updateException from "./v1/exceptions/update.js";
 import getImage from "./v1/images/get.js";
 import pushImages from "./v1/images/push.js";
 import putImage from "./v1/images/put.js";
+import listKeys from "./v1/keys/list.js";
+import rotateKey from "./v1/keys/rotate.js";
 import createPolicy from "./v1/policies/create.js";
 import deletePolicy from "./v1/policies/delete.js";
 import getPolicy from "./v1/policies/get.js";
@@ -59,4 +62,8 @@ export const ROUTES: readonly RouteDef[] = [
   createToken,
   deleteToken,
   listAudit,
+  // signed decision receipts (docs/receipts.md); /v1/keys is public
+  getReceipt,
+  listKeys,
+  rotateKey,
 ];

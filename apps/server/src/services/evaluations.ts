@@ -1,4 +1,5 @@
 import type {
+  DsseEnvelope,
   EvaluationListQuery,
   EvaluationRequest,
   EvaluationSource,
@@ -35,6 +36,7 @@ import type { Metrics } from "../lib/metrics.js";
 import { refuse } from "./errors.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
+import type { ReceiptService } from "./receipts.js";
 import type { RedactionService } from "./redaction.js";
 
 /** What an evaluation was run on, as stored for history and replays. */
@@ -167,6 +169,8 @@ export class EvaluationService {
     private readonly metrics: Metrics,
     private readonly evaluator: Evaluator,
     private readonly redaction: RedactionService,
+    /** Signs every recorded decision (docs/receipts.md). */
+    private readonly receipts: ReceiptService,
     /** The input limits manifests and resources are parsed under (also used by replays). */
     readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
   ) {}
@@ -248,6 +252,22 @@ export class EvaluationService {
           policy: r.policy,
         });
     if (!record || !id) return { report, replayed: false, recorded: false };
+    // Every recorded decision is signed (docs/receipts.md): the receipt is stored in the report
+    // and answered with it; a decision that cannot be signed is not recorded (the request fails).
+    const signed: EvaluationReport & { receipt?: DsseEnvelope } = {
+      ...report,
+      receipt: await this.receipts.issue({
+        report,
+        resources,
+        set,
+        select: selector,
+        policies: req.policies,
+        versions: snapshot.versions,
+        source: options.source,
+        context: req.context ?? {},
+        images: refs,
+      }),
+    };
 
     const input: StoredInput = {
       ...(redacted.manifests !== undefined
@@ -260,7 +280,7 @@ export class EvaluationService {
       policies: req.policies,
     };
     // Serialised once: the same text is stored and sent back.
-    const json = JSON.stringify(report);
+    const json = JSON.stringify(signed);
     const winner = await recordEvaluation(this.db, {
       id,
       evaluatedAt: new Date(report.evaluatedAt),
@@ -289,7 +309,7 @@ export class EvaluationService {
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
       if (earlier) return { report: earlier, replayed: true, recorded: true };
     }
-    return { report, json, replayed: false, recorded: true };
+    return { report: signed, json, replayed: false, recorded: true };
   }
 
   async #byIdempotencyKey(

@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from "@celgate/core";
 import type { Database } from "../db/client.js";
 import { createEvaluator, type Evaluator } from "../evaluator/index.js";
@@ -11,8 +12,10 @@ import { ImageService } from "./images.js";
 import { PolicyService } from "./policies.js";
 import { PolicySetRuntime } from "./policy-set.js";
 import { Readiness } from "./readiness.js";
+import { ReceiptService } from "./receipts.js";
 import { type RedactionConfig, RedactionService } from "./redaction.js";
 import { type ReplayOptions, ReplayService } from "./replays.js";
+import { SigningKeyService } from "./signing-keys.js";
 import { TokenService } from "./tokens.js";
 
 /** Every domain verb of the service, wired to one database. */
@@ -32,6 +35,8 @@ export interface Services {
   admission: AdmissionService;
   replays: ReplayService;
   redaction: RedactionService;
+  /** Signed decision receipts and their keys (docs/receipts.md). */
+  receipts: ReceiptService;
   evaluator: Evaluator;
   /** Shape limits on every input: request bodies, manifests, resources. */
   limits: InputLimits;
@@ -52,6 +57,8 @@ export function createServices(deps: {
   redaction?: RedactionConfig;
   /** Replay time limit; default 30 s. */
   replays?: Partial<ReplayOptions>;
+  /** The receipt signing key (CELGATE_SIGNING_KEY); default: the database's generated key. */
+  signing?: { key?: KeyObject | undefined };
 }): Services {
   const limits = deps.limits ?? DEFAULT_INPUT_LIMITS;
   const evaluator = deps.evaluator ?? createEvaluator({ threads: 0, timeoutMs: 10_000 });
@@ -69,7 +76,17 @@ export function createServices(deps: {
   );
   const images = new ImageService(db);
   const redaction = new RedactionService(db, { ...deps.redaction, limits });
-  const evaluations = new EvaluationService(db, runtime, images, metrics, evaluator, redaction, limits);
+  const receipts = new ReceiptService(db, new SigningKeyService(db, deps.signing?.key));
+  const evaluations = new EvaluationService(
+    db,
+    runtime,
+    images,
+    metrics,
+    evaluator,
+    redaction,
+    receipts,
+    limits,
+  );
   return {
     database,
     logger,
@@ -85,6 +102,7 @@ export function createServices(deps: {
     admission: new AdmissionService(evaluations),
     replays: new ReplayService(db, runtime, evaluations, evaluator, deps.replays),
     redaction,
+    receipts,
     evaluator,
     limits,
   };

@@ -138,7 +138,7 @@ export async function setupApp(
     limits?: InputLimits;
     allowEmptyPolicySet?: boolean;
     /** Redaction and replay settings (CELGATE_REDACT_PATHS, CELGATE_REPLAY_TIMEOUT_MS, ...). */
-    services?: Pick<Parameters<typeof createServices>[0], "redaction" | "replays">;
+    services?: Pick<Parameters<typeof createServices>[0], "redaction" | "replays" | "signing">;
   } = {},
 ): Promise<TestApp> {
   const { database, drop } = await openTestDatabase(backend);

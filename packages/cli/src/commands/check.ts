@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import {
   type EvaluationReport,
   evaluate,
@@ -45,6 +46,8 @@ Options:
   -q, --quiet                text format: only the decision and the counts
       --server URL           evaluate through the REST service (records history); also CELGATE_SERVER
       --token TOKEN          bearer token for --server; also CELGATE_TOKEN
+      --receipt FILE         with --server: write the decision's signed receipt (a DSSE
+                             envelope) to FILE, for "celgate verify" in the deploy job
   -h, --help                 show this help
 `;
 
@@ -67,6 +70,7 @@ const FLAGS = {
   quiet: { type: "boolean", short: "q" },
   server: { type: "string" },
   token: { type: "string" },
+  receipt: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -96,6 +100,10 @@ export async function check(argv: string[]): Promise<number> {
   const omitPassing = values["omit-passing"] ?? false;
   const server = values.server ?? process.env.CELGATE_SERVER;
   let report: EvaluationReport;
+  if (values.receipt !== undefined && !server)
+    throw new InputError(
+      "--receipt needs --server: only the service signs its decisions (see docs/receipts.md)",
+    );
   if (server) {
     // the service evaluates its own policy set and stored exceptions
     if (values.policies?.length || values.exceptions?.length) {
@@ -113,6 +121,7 @@ export async function check(argv: string[]): Promise<number> {
       includeSkipped: values["include-skipped"] ?? false,
       now,
     });
+    if (values.receipt !== undefined) writeReceipt(report, values.receipt);
     // the service lists every result; passing ones are dropped here, the summary keeps them
     if (omitPassing) report = { ...report, results: report.results.filter((r) => r.outcome !== "pass") };
   } else {
@@ -222,4 +231,17 @@ function mergeParams(
   for (const [policy, params] of Object.entries(overrides))
     out[policy] = { ...(out[policy] ?? {}), ...params };
   return out;
+}
+
+/** Writes the signed receipt of a report from the service; InputError (exit 2) when it has none. */
+function writeReceipt(report: EvaluationReport & { receipt?: unknown }, file: string): void {
+  if (report.receipt === undefined)
+    throw new InputError(
+      `--receipt ${file}: the service returned no receipt (a service older than signed receipts?)`,
+    );
+  try {
+    writeFileSync(file, `${JSON.stringify(report.receipt, null, 2)}\n`);
+  } catch (error) {
+    throw new InputError(`--receipt ${file}: cannot write: ${(error as Error).message}`);
+  }
 }

@@ -19,6 +19,7 @@ async function commands(): Promise<{ name: string; sub: string[]; options: strin
     ["policies", ["list", "show"], import("./policies.js").then((m) => m.POLICIES_HELP)],
     ["eval", [], import("./eval.js").then((m) => m.EVAL_HELP)],
     ["explain", [], import("./explain.js").then((m) => m.EXPLAIN_HELP)],
+    ["verify", [], import("./verify.js").then((m) => m.VERIFY_HELP)],
     ["completion", ["bash", "zsh", "fish"], Promise.resolve(COMPLETION_HELP)],
   ];
   return Promise.all(
