@@ -95,6 +95,8 @@ export const problems = {
   forbidden: (detail: string) => problem("forbidden", { detail }),
   notFound: (detail: string) => problem("notFound", { detail }),
   conflict: (detail: string) => problem("conflict", { detail }),
+  /** A versioned write without If-Match, refused by the route's header schema before the service runs. */
+  preconditionRequired: (detail: string) => problem("preconditionRequired", { detail }),
   payloadTooLarge: (limit: number) =>
     problem("payloadTooLarge", { detail: `the request body exceeds the limit of ${limit} bytes` }),
   unsupportedMediaType: (detail: string) => problem("unsupportedMediaType", { detail }),
