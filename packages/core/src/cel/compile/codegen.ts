@@ -16,6 +16,7 @@
  * A construct this file does not know throws `Unsupported` with a reason; the caller then
  * interprets that expression.
  */
+import { isTwoVariableMacro } from "../lib/comprehensions/index.js";
 import type { CelTypeDecl } from "./runtime.js";
 
 /** Why an expression cannot be compiled. */
@@ -52,6 +53,18 @@ interface Comprehension {
   step: Node;
   condition?: (accu: unknown) => boolean;
   result: (accu: unknown) => unknown;
+}
+
+/** The macro object of a two-variable comprehension (../lib/comprehensions). */
+interface TwoVariable {
+  kind: string;
+  receiver: Node;
+  first: string;
+  second: string;
+  filter?: Node;
+  body: Node;
+  firstCtx?: { iterType: CelTypeDecl };
+  secondCtx?: { iterType: CelTypeDecl };
 }
 
 export interface GeneratedSource {
@@ -402,6 +415,40 @@ class Generator {
     return t;
   }
 
+  /**
+   * all/exists/existsOne/transform* with two variables: the library's own loop
+   * (runTwoVariable) calls the filter and body compiled as functions of the two variables.
+   */
+  private twoVariable(m: TwoVariable, out: string[]): string {
+    const firstType = m.firstCtx?.iterType;
+    const secondType = m.secondCtx?.iterType;
+    if (!firstType || !secondType) throw new Unsupported("an unchecked two-variable comprehension");
+    const receiver = this.gen(m.receiver, out);
+    const step = (node: Node): string => {
+      const first = this.temp();
+      const second = this.temp();
+      const body: string[] = [];
+      this.scope.push({ name: m.first, local: first }, { name: m.second, local: second });
+      const [value, weight] = this.counted(() => this.gen(node, body));
+      this.scope.pop();
+      this.scope.pop();
+      return [
+        "(a, b) => {",
+        `${first} = a;`,
+        this.bind(first, firstType, m.first),
+        `${second} = b;`,
+        this.bind(second, secondType, m.second),
+        `R.charge(${weight});`,
+        ...body,
+        `return ${value};`,
+        "}",
+      ].join("\n");
+    };
+    const filter = m.filter === undefined ? "undefined" : step(m.filter);
+    const body = step(m.body);
+    return this.assign(`R.twoVariable(${this.constant(m.kind)}, ${receiver}, ${filter}, ${body})`, out);
+  }
+
   private macro(n: Node, macro: Macro, out: string[]): string {
     if (Array.isArray(macro.macroHasProps)) {
       const props = macro.macroHasProps;
@@ -444,6 +491,7 @@ class Generator {
       );
       return t;
     }
+    if (isTwoVariableMacro(macro)) return this.twoVariable(macro as unknown as TwoVariable, out);
     const name = Array.isArray(n.args) && typeof n.args[0] === "string" ? n.args[0] : n.op;
     throw new Unsupported(`the ${name}() macro`);
   }

@@ -8,6 +8,7 @@
  */
 import { Optional } from "@marcbachmann/cel-js";
 import { chargeSteps } from "../environment.js";
+import { runTwoVariable } from "../lib/comprehensions/index.js";
 
 /** The parts of cel-js's evaluator that compiled code and these helpers use. */
 export interface CelEvaluator {
@@ -68,6 +69,8 @@ export interface Runtime {
   logicalOperand(right: unknown, node: { left: unknown }): never;
   /** Returns `value` if it is an optional, else throws cel-js's error naming `description` (ensureOptional). */
   optional(value: unknown, node: unknown, description: string): Optional<unknown>;
+  /** A two-variable comprehension (the library's runTwoVariable). */
+  twoVariable: typeof runTwoVariable;
   /** Counts `n` evaluation steps against the active budget. */
   charge(n: number): void;
 }
@@ -193,6 +196,7 @@ function makeRuntime(ev: CelEvaluator): Runtime {
       if (value instanceof Optional) return value;
       throw ev.createError("optional_expected", `${description} must be optional`, node);
     },
+    twoVariable: runTwoVariable,
     charge: chargeSteps,
   };
 }
