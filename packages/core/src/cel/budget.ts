@@ -85,7 +85,8 @@ export class Budget {
     if (this.exceeded) throw this.exceeded;
     const before = this.expressionSteps;
     this.policySteps += n;
-    const steps = (this.expressionSteps += n);
+    this.expressionSteps += n;
+    const steps = this.expressionSteps;
     if (steps > this.limits.perExpression) {
       this.trip(`the expression took more than ${this.limits.perExpression.toLocaleString("en")} steps`);
     }

@@ -81,7 +81,10 @@ const IDENTITY_EQUALITY = new Set(["string", "bool", "int", "null"]);
 const NATIVE_ORDER = new Set(["int", "double", "string"]);
 
 function isAsyncFunction(fn: unknown): boolean {
-  return typeof fn === "function" && (fn as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === "AsyncFunction";
+  return (
+    typeof fn === "function" &&
+    (fn as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === "AsyncFunction"
+  );
 }
 
 interface Binding {
@@ -125,7 +128,8 @@ class Generator {
     lines.push("const ev = R.ev;", "const U = R.unread;", "return function compiledCel(act) {");
     lines.push("R.checkActivation(act);");
     if (this.roots.size > 0) lines.push(`let ${[...this.roots.values()].map((r) => `${r} = U`).join(", ")};`);
-    if (this.temps > 0) lines.push(`let ${Array.from({ length: this.temps }, (_, i) => `t${i}`).join(", ")};`);
+    if (this.temps > 0)
+      lines.push(`let ${Array.from({ length: this.temps }, (_, i) => `t${i}`).join(", ")};`);
     if (entry > 0) lines.push(`R.charge(${entry});`);
     lines.push(...out, `return ${result};`, "};");
     return lines.join("\n");
@@ -267,7 +271,11 @@ class Generator {
     if (same && (n.op === "==" || n.op === "!=") && IDENTITY_EQUALITY.has(lt.name)) {
       return this.assign(`${left} ${n.op === "==" ? "===" : "!=="} ${right}`, out);
     }
-    if (same && (n.op === "<" || n.op === "<=" || n.op === ">" || n.op === ">=") && NATIVE_ORDER.has(lt.name)) {
+    if (
+      same &&
+      (n.op === "<" || n.op === "<=" || n.op === ">" || n.op === ">=") &&
+      NATIVE_ORDER.has(lt.name)
+    ) {
       return this.assign(`${left} ${n.op} ${right}`, out);
     }
     return this.handled(n, `${left}, ${right}, ${this.constant(n)}, ev`, out);

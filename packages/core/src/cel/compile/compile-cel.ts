@@ -10,9 +10,7 @@ import { type CelEvaluator, runtimeFor } from "./runtime.js";
 /** A compiled expression: call it with an activation, as a parsed cel-js expression. */
 export type CompiledCel = (activation: Record<string, unknown>) => unknown;
 
-export type CompileCelResult =
-  | { ok: true; run: CompiledCel; source: string }
-  | { ok: false; reason: string };
+export type CompileCelResult = { ok: true; run: CompiledCel; source: string } | { ok: false; reason: string };
 
 /**
  * Compiles `ast`, the root of an expression parsed by `env` and type-checked (with celgate's
@@ -31,7 +29,8 @@ export function compileCel(env: Environment, ast: unknown): CompileCelResult {
   try {
     generated = generate(ast);
   } catch (error) {
-    if (error instanceof Unsupported) return { ok: false, reason: `the compiler does not handle ${error.message}` };
+    if (error instanceof Unsupported)
+      return { ok: false, reason: `the compiler does not handle ${error.message}` };
     // a syntax tree deeper than the stack, or a cel-js internal the compiler did not expect
     return { ok: false, reason: `the compiler failed: ${(error as Error)?.message ?? String(error)}` };
   }
@@ -43,6 +42,9 @@ export function compileCel(env: Environment, ast: unknown): CompileCelResult {
     ) => CompiledCel;
     return { ok: true, run: factory(generated.constants, runtimeFor(ev)), source: generated.body };
   } catch (error) {
-    return { ok: false, reason: `the generated code did not load: ${(error as Error)?.message ?? String(error)}` };
+    return {
+      ok: false,
+      reason: `the generated code did not load: ${(error as Error)?.message ?? String(error)}`,
+    };
   }
 }

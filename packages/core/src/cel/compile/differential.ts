@@ -84,8 +84,10 @@ export function valueDifference(a: unknown, b: unknown, at: string): string | un
   }
   if (a === null || b === null) return a === b ? undefined : `${at}: null vs non-null`;
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${at}: different prototypes`;
-  if (a instanceof UnsignedInt) return a.value === (b as UnsignedInt).value ? undefined : `${at}: uint differs`;
-  if (a instanceof Date) return a.getTime() === (b as Date).getTime() ? undefined : `${at}: timestamp differs`;
+  if (a instanceof UnsignedInt)
+    return a.value === (b as UnsignedInt).value ? undefined : `${at}: uint differs`;
+  if (a instanceof Date)
+    return a.getTime() === (b as Date).getTime() ? undefined : `${at}: timestamp differs`;
   if (a instanceof Duration) {
     const d = b as Duration;
     return a.seconds === d.seconds && a.nanos === d.nanos ? undefined : `${at}: duration differs`;
@@ -115,7 +117,9 @@ export function valueDifference(a: unknown, b: unknown, at: string): string | un
     const kb = [...m.keys()];
     if (ka.length !== kb.length) return `${at}: ${ka.length} vs ${kb.length} entries`;
     for (let i = 0; i < ka.length; i++) {
-      const d = valueDifference(ka[i], kb[i], `${at} key ${i}`) ?? valueDifference(a.get(ka[i]), m.get(kb[i]), `${at}[${i}]`);
+      const d =
+        valueDifference(ka[i], kb[i], `${at} key ${i}`) ??
+        valueDifference(a.get(ka[i]), m.get(kb[i]), `${at}[${i}]`);
       if (d) return d;
     }
     return undefined;

@@ -99,7 +99,8 @@ function makeRuntime(ev: CelEvaluator): Runtime {
     unread: UNREAD,
     checkActivation(activation) {
       if (activation === undefined || activation === null) return;
-      if (typeof activation !== "object") throw ev.createError("invalid_context", "Context must be an object");
+      if (typeof activation !== "object")
+        throw ev.createError("invalid_context", "Context must be an object");
     },
     root(activation, node) {
       const name = node.args as string;

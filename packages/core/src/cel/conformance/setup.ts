@@ -40,4 +40,3 @@ export function activation(test: ConformanceTest): Record<string, unknown> {
   }
   return out;
 }
-

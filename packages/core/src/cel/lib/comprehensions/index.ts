@@ -195,7 +195,6 @@ export function runTwoVariable(
   }
 }
 
-
 function evaluate(ev: MacroEvaluator, macro: TwoVarMacro, ctx: unknown): unknown {
   const firstCtx = macro.firstCtx;
   const secondCtx = macro.secondCtx;
