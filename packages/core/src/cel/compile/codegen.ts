@@ -240,8 +240,6 @@ class Generator {
     }
     const type = n.checkedType;
     if (!type) throw new Unsupported("an unchecked variable");
-    // cel-js converts maps to message types it knows when a variable is declared with one
-    if (type.kind === "message") throw new Unsupported("a variable of a message type");
     let local = this.roots.get(name);
     if (!local) {
       local = `r${this.roots.size}`;

@@ -111,9 +111,15 @@ function makeRuntime(ev: CelEvaluator): Runtime {
       if (value === undefined) throw ev.createError("unknown_variable", `Unknown variable: ${name}`, node);
       const type = node.checkedType;
       if (type.matchesValueType(value, ev)) return value;
+      const valueType = ev.debugType(value);
+      // a map given for a variable of a registered message type is converted (once per evaluation: the caller keeps it)
+      if (type.kind === "message" && valueType.kind === "map") {
+        const converted = ev.objectTypes.get(type.name)?.convert?.(value);
+        if (converted) return converted;
+      }
       throw ev.createError(
         "variable_type_mismatch",
-        `Variable '${name}' is not of type '${type}', got '${ev.debugType(value)}'`,
+        `Variable '${name}' is not of type '${type}', got '${valueType}'`,
         node,
       );
     },
