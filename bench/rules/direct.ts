@@ -75,7 +75,9 @@ export function activationFor(resource: Resource, now: Date): Activation | null 
  */
 export function runDirect(policy: CompiledPolicy, base: Activation): JsOutcome {
   const variables: Record<string, unknown> = Object.create(null);
-  const activation = { ...base, variables };
+  // the activation is reused, as evaluate() reuses one per resource: only `variables` changes
+  const activation = base;
+  activation.variables = variables;
   for (const condition of policy.matchConditions)
     if (condition.run(activation) !== true) return { outcome: "skip" };
   for (const variable of policy.variables) variables[variable.name] = variable.run(activation);

@@ -42,6 +42,25 @@ export interface HandledNode {
 export const UNREAD: unique symbol = Symbol("celgate.unread");
 
 const hasOwn = Object.hasOwn;
+const NONE = Optional.none();
+
+/** Primitives, plain (or prototype-less) objects and arrays: what `dyn` accepts without a registry lookup. */
+function isPlain(v: unknown): boolean {
+  switch (typeof v) {
+    case "string":
+    case "bigint":
+    case "number":
+    case "boolean":
+      return true;
+    case "object": {
+      if (v === null) return true;
+      const c = (v as { constructor?: unknown }).constructor;
+      return c === undefined || c === Object || c === Array;
+    }
+    default:
+      return false;
+  }
+}
 
 /**
  * The helpers compiled code receives. Built once per evaluator: they close over it.
@@ -59,6 +78,10 @@ export interface Runtime {
   range(value: unknown, iterable: unknown): unknown[];
   /** `a.b` on a dyn operand or a map of dyn, with the common case inline (fieldAccess). */
   field(left: unknown, key: string, node: HandledNode): unknown;
+  /** `a.?b`, with the common case inline (the optional type's field access, #getOptionalField). */
+  optionalField(left: unknown, key: string, node: HandledNode): unknown;
+  /** True for the values cel-js's `dyn` type accepts without looking further: primitives, plain maps, arrays. */
+  plain(value: unknown): boolean;
   /** A map literal from its entries (safeFromEntries). */
   mapLiteral(entries: [unknown, unknown][]): Record<string, unknown>;
   /** `has(a.b.c)` once `a` is evaluated (the has() macro's evaluate). */
@@ -149,22 +172,26 @@ function makeRuntime(ev: CelEvaluator): Runtime {
         const c = (left as { constructor?: unknown }).constructor;
         if ((c === undefined || c === Object) && hasOwn(left, key)) {
           const v = (left as Record<string, unknown>)[key];
-          switch (typeof v) {
-            case "string":
-            case "bigint":
-            case "number":
-            case "boolean":
-              return v;
-            case "object": {
-              if (v === null) return v;
-              const vc = (v as { constructor?: unknown }).constructor;
-              if (vc === undefined || vc === Object || vc === Array) return v;
-            }
-          }
+          if (isPlain(v)) return v;
         }
       }
       return node.handle(left, key, node, ev);
     },
+    optionalField(left, key, node) {
+      let obj = left;
+      if (obj instanceof Optional) obj = obj.orValue(undefined);
+      if (obj !== null && typeof obj === "object") {
+        const c = (obj as { constructor?: unknown }).constructor;
+        if (c === undefined || c === Object) {
+          if (!hasOwn(obj, key)) return NONE;
+          const v = (obj as Record<string, unknown>)[key];
+          if (v === undefined) return NONE;
+          if (isPlain(v)) return Optional.of(v);
+        }
+      }
+      return node.handle(left, key, node, ev);
+    },
+    plain: isPlain,
     mapLiteral(entries) {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < entries.length; i++) {
