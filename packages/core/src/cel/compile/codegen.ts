@@ -80,6 +80,13 @@ const IDENTITY_EQUALITY = new Set(["string", "bool", "int", "null"]);
 /** Types whose `<`, `<=`, `>`, `>=` handlers are JavaScript's operators. */
 const NATIVE_ORDER = new Set(["int", "double", "string"]);
 
+/** An `a.?b` node (not a macro, not replaced by an alternate). */
+function isOptionalAccess(node: Node): boolean {
+  let n = node;
+  while (n.meta.alternate) n = n.meta.alternate;
+  return n.op === ".?" && !n.meta.macro;
+}
+
 function isAsyncFunction(fn: unknown): boolean {
   return (
     typeof fn === "function" &&
@@ -136,10 +143,17 @@ class Generator {
   }
 
   /** Emits `node` into `out`; returns a JavaScript expression (a name or a literal) for its value. */
-  gen(node: Node, out: string[]): string {
+  gen(node: Node, out: string[], unwrapped = false): string {
     this.weight++;
     let n = node;
     while (n.meta.alternate) n = n.meta.alternate;
+    if (unwrapped) {
+      // an `a.?b` whose optional only feeds another `.?`, orValue() or hasValue(): its value, or undefined for none
+      if (!isOptionalAccess(n)) throw new Unsupported("an unwrapped optional of another kind");
+      const [leftNode, key] = n.args as [Node, string];
+      const left = this.optionalOperand(leftNode, out);
+      return this.assign(`R.optionalValue(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
+    }
     if (n.meta.macro) return this.macro(n, n.meta.macro, out);
     switch (n.op) {
       case "value":
@@ -150,7 +164,7 @@ class Generator {
         return this.field(n, out);
       case ".?": {
         const [leftNode, key] = n.args as [Node, string];
-        const left = this.gen(leftNode, out);
+        const left = this.optionalOperand(leftNode, out);
         return this.assign(`R.optionalField(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
       }
       case "[]":
@@ -166,7 +180,12 @@ class Generator {
         return this.handled(n, `[${values.join(", ")}], ${this.constant(n)}, ev`, out);
       }
       case "rcall": {
-        const [, receiver, argNodes] = n.args as [string, Node, Node[]];
+        const [name, receiver, argNodes] = n.args as [string, Node, Node[]];
+        if (name === "hasValue" && argNodes.length === 0 && isOptionalAccess(receiver)) {
+          // `a.?b.hasValue()`: the optional itself is never made
+          const value = this.gen(receiver, out, true);
+          return this.assign(`${value} !== undefined`, out);
+        }
         const values = this.reversed([receiver, ...argNodes], out);
         return this.handled(n, `[${values.join(", ")}], ev, ${this.constant(n)}`, out);
       }
@@ -206,6 +225,11 @@ class Generator {
         if (BINARY.has(n.op)) return this.binary(n, out);
         throw new Unsupported(`the ${n.op} construct`);
     }
+  }
+
+  /** The left side of `.?`: an unwrapped value when it is itself `.?` (no optional is made), else its value. */
+  private optionalOperand(node: Node, out: string[]): string {
+    return this.gen(node, out, isOptionalAccess(node));
   }
 
   private assign(expression: string, out: string[]): string {
@@ -493,11 +517,20 @@ class Generator {
       macro.arg
     ) {
       // optional.or(o) and optional.orValue(v): the argument is evaluated only when the receiver is empty
+      const orValue = macro.functionDesc === "optional.orValue(value)";
+      if (orValue && isOptionalAccess(macro.receiver as Node)) {
+        // `a.?b.orValue(d)`: read the value, no optional is made
+        const value = this.gen(macro.receiver as Node, out, true);
+        const t = this.temp();
+        const empty: string[] = [];
+        const arg = this.gen(macro.arg as Node, empty);
+        out.push(`if (${value} !== undefined) ${t} = ${value}; else {`, ...empty, `${t} = ${arg};`, "}");
+        return t;
+      }
       const receiver = this.gen(macro.receiver as Node, out);
       const t = this.temp();
       const description = this.constant(`${macro.functionDesc} receiver`);
       out.push(`R.optional(${receiver}, ${this.constant(macro.receiver)}, ${description});`);
-      const orValue = macro.functionDesc === "optional.orValue(value)";
       const empty: string[] = [];
       const arg = this.gen(macro.arg as Node, empty);
       const argument = orValue

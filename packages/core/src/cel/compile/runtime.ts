@@ -80,6 +80,8 @@ export interface Runtime {
   field(left: unknown, key: string, node: HandledNode): unknown;
   /** `a.?b`, with the common case inline (the optional type's field access, #getOptionalField). */
   optionalField(left: unknown, key: string, node: HandledNode): unknown;
+  /** `a.?b` as its value, or undefined for none; `left` may be an optional, a value or undefined (none). */
+  optionalValue(left: unknown, key: string, node: HandledNode): unknown;
   /** True for the values cel-js's `dyn` type accepts without looking further: primitives, plain maps, arrays. */
   plain(value: unknown): boolean;
   /** A map literal from its entries (safeFromEntries). */
@@ -180,6 +182,7 @@ function makeRuntime(ev: CelEvaluator): Runtime {
     optionalField(left, key, node) {
       let obj = left;
       if (obj instanceof Optional) obj = obj.orValue(undefined);
+      if (obj === undefined) return NONE;
       if (obj !== null && typeof obj === "object") {
         const c = (obj as { constructor?: unknown }).constructor;
         if (c === undefined || c === Object) {
@@ -190,6 +193,20 @@ function makeRuntime(ev: CelEvaluator): Runtime {
         }
       }
       return node.handle(left, key, node, ev);
+    },
+    optionalValue(left, key, node) {
+      let obj = left;
+      if (obj instanceof Optional) obj = obj.orValue(undefined);
+      if (obj === undefined) return undefined;
+      if (obj !== null && typeof obj === "object") {
+        const c = (obj as { constructor?: unknown }).constructor;
+        if (c === undefined || c === Object) {
+          if (!hasOwn(obj, key)) return undefined;
+          const v = (obj as Record<string, unknown>)[key];
+          if (v === undefined || isPlain(v)) return v;
+        }
+      }
+      return (node.handle(obj, key, node, ev) as Optional<unknown>).orValue(undefined);
     },
     plain: isPlain,
     mapLiteral(entries) {
