@@ -5,7 +5,9 @@ import { compilePolicySet, evaluate, parseManifests, parsePolicyDocuments } from
 import { activationFor, runDirect } from "./rules/direct.js";
 
 const parsed = parsePolicyDocuments(readFileSync("bench/rules/five-rules.yaml", "utf8"), "x");
-const set = compilePolicySet(parsed.located.policies, { celEngine: process.env.ENGINE === "interpret" ? "interpret" : "compile" }).set;
+const set = compilePolicySet(parsed.located.policies, {
+  celEngine: process.env.ENGINE === "interpret" ? "interpret" : "compile",
+}).set;
 const g = generateBundle(1000);
 const resources = parseManifests(g.yaml, "g").resources.filter(isWorkload);
 const now = new Date();
@@ -14,7 +16,10 @@ const mode = process.env.MODE ?? "bare";
 const t0 = performance.now();
 let n = 0;
 while (performance.now() - t0 < 8000) {
-  if (mode === "bare") for (const a of acts) { if (a) for (const p of set.policies) runDirect(p, a); }
+  if (mode === "bare")
+    for (const a of acts) {
+      if (a) for (const p of set.policies) runDirect(p, a);
+    }
   else evaluate(set, { resources, now });
   n++;
 }

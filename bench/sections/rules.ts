@@ -134,7 +134,10 @@ export function rulesSection(ctx: Context, five: CompiledPolicySet): Record<stri
     );
     const t = (name: string) => timings[name]!;
     const js = t("js");
-    const over = (name: string) => ({ min: t(name).minMs / js.minMs, median: t(name).medianMs / js.medianMs });
+    const over = (name: string) => ({
+      min: t(name).minMs / js.minMs,
+      median: t(name).medianMs / js.medianMs,
+    });
     rows.push({
       rule: label,
       outcomes,

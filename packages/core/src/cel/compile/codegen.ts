@@ -175,8 +175,18 @@ class Generator {
         return this.handled(n, `${left}, ${right}, ${this.constant(n)}, ev`, out);
       }
       case "call": {
-        const [, argNodes] = n.args as [string, Node[]];
+        const [name, argNodes] = n.args as [string, Node[]];
         const values = this.reversed(argNodes, out);
+        if (name === "size" && values.length === 1 && argNodes[0]?.checkedType?.hasDynType) {
+          // size() of a dyn list: cel-js's size(list) overload is the length, without its run-time dispatch
+          if (typeof n.handle !== "function") throw new Unsupported("an unchecked call");
+          const v = values[0] as string;
+          const k = this.constant(n);
+          return this.assign(
+            `Array.isArray(${v}) ? BigInt(${v}.length) : ${k}.handle([${v}], ${k}, ev)`,
+            out,
+          );
+        }
         return this.handled(n, `[${values.join(", ")}], ${this.constant(n)}, ev`, out);
       }
       case "rcall": {
