@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { isWorkload } from "./context.js";
+import { isWorkload, NO_POLICY } from "./context.js";
 import { generateBundle } from "./generate.js";
 import { compilePolicySet, evaluate, parseManifests, parsePolicyDocuments } from "./lib/core.js";
 import { activationFor, runDirect } from "./rules/direct.js";
@@ -20,6 +20,7 @@ while (performance.now() - t0 < 8000) {
     for (const a of acts) {
       if (a) for (const p of set.policies) runDirect(p, a);
     }
+  else if (mode === "none") evaluate(set, { resources, now, select: NO_POLICY });
   else evaluate(set, { resources, now });
   n++;
 }
