@@ -103,10 +103,11 @@ export function summarise(samples: readonly number[]): Timing {
 export function measureInterleaved(
   fns: readonly (readonly [string, () => unknown])[],
   options: MeasureOptions,
-): Record<string, Timing> {
+): Record<string, Timing & { cpu: Timing }> {
   collectGarbage();
   for (const [, fn] of fns) for (let i = 0; i < options.warmup; i++) fn();
   const samples = fns.map(() => [] as number[]);
+  const cpuSamples = fns.map(() => [] as number[]);
   const start = performance.now();
   for (let round = 0; round < options.maxIterations; round++) {
     const elapsed = performance.now() - start;
@@ -115,11 +116,16 @@ export function measureInterleaved(
     for (let k = 0; k < fns.length; k++) {
       const i = (k + round) % fns.length;
       const fn = fns[i]![1];
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       fn();
       samples[i]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpuSamples[i]!.push((c.user + c.system) / 1000);
     }
     memory.sample();
   }
-  return Object.fromEntries(fns.map(([name], i) => [name, summarise(samples[i]!)]));
+  return Object.fromEntries(
+    fns.map(([name], i) => [name, { ...summarise(samples[i]!), cpu: summarise(cpuSamples[i]!) }]),
+  );
 }
