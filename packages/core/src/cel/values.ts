@@ -6,6 +6,8 @@
  */
 export const MAX_VALUE_DEPTH = 200;
 
+const hasOwn = Object.hasOwn;
+
 export class ValueDepthError extends Error {
   constructor() {
     super(`document nested deeper than ${MAX_VALUE_DEPTH} levels`);
@@ -49,7 +51,9 @@ function convert(value: unknown, depth: number, dropNulls: boolean): unknown {
       // object in fast mode (shared shapes, quick reads), where Object.create(null) starts a
       // hash table per object, several times dearer to build and to collect.
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(value)) {
+      // for...in with an own-key check walks the keys without allocating an array of them
+      for (const key in value) {
+        if (!hasOwn(value, key)) continue;
         const item = (value as Record<string, unknown>)[key];
         if (dropNulls && (item === null || item === undefined)) continue;
         const converted = convert(item, depth + 1, dropNulls);
