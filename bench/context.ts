@@ -30,6 +30,8 @@ export interface Plan {
   engineRule: MeasureOptions;
   /** The fast loops: bare CEL expressions and JavaScript. */
   fastRule: MeasureOptions;
+  /** Section 3's interleaved rounds (evaluate(), compiled and interpreted CEL, JavaScript). */
+  rulesInterleaved: MeasureOptions;
   perPolicy: boolean;
   profileMs: number;
 }
@@ -54,6 +56,7 @@ export function makePlan(quick: boolean): Plan {
     largeLimitMs: 60_000,
     engineRule: opts(1, 3, 20, 600, 1_500),
     fastRule: opts(10, 20, 2_000, 250, 1_000),
+    rulesInterleaved: opts(2, 7, 40, 3_000, 8_000),
     perPolicy: true,
     profileMs: 1_500,
   };
@@ -74,6 +77,7 @@ export function makePlan(quick: boolean): Plan {
     largeLimitMs: 15_000,
     engineRule: shrink(plan.engineRule),
     fastRule: shrink(plan.fastRule),
+    rulesInterleaved: shrink(plan.rulesInterleaved),
     perPolicy: false,
     profileMs: 500,
   };

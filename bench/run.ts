@@ -4,7 +4,7 @@
  * bench/results/<timestamp>.json. bench/README.md says what each figure means.
  *
  *   node --expose-gc --conditions=source --import tsx bench/run.ts
- *        [--quick] [--no-profile] [--no-service] [--no-processes] [--policies <dir>]
+ *        [--quick] [--no-profile] [--no-service] [--no-processes] [--policies <dir>] [--only rules,...]
  *
  * No figure is asserted anywhere: timings depend on the machine.
  */
@@ -36,8 +36,11 @@ const { values: args } = parseArgs({
     "no-service": { type: "boolean", default: false },
     "no-processes": { type: "boolean", default: false },
     policies: { type: "string" },
+    /** Runs only the named sections (comma-separated: compile, evaluation, rules, memory, profile, service, processes). */
+    only: { type: "string" },
   },
 });
+const only = args.only ? new Set(args.only.split(",").map((s) => s.trim())) : undefined;
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(bench, "..");
@@ -75,6 +78,7 @@ const sectionSeconds: Record<string, number> = {};
 
 /** Runs one section; a failure is printed and recorded, and the next section still runs. */
 async function section<T>(name: string, title: string, fn: () => T | Promise<T>): Promise<T | undefined> {
+  if (only && !only.has(name)) return undefined;
   ctx.print(heading(title));
   // garbage of the previous section would otherwise count as this one's peak
   collectGarbage();
@@ -192,7 +196,9 @@ async function main(): Promise<void> {
       )) ?? json.profile;
   }
 
-  if (args["no-service"]) {
+  if (only && !only.has("service")) {
+    // left out by --only
+  } else if (args["no-service"]) {
     ctx.print(heading("6. Service"));
     ctx.print("  service bench: skipped (--no-service)");
     json.service = { available: false, reason: "--no-service" };
@@ -200,7 +206,9 @@ async function main(): Promise<void> {
     json.service = (await section("service", "6. Service", () => serviceSection(ctx))) ?? json.service;
   }
 
-  if (args["no-processes"]) {
+  if (only && !only.has("processes")) {
+    // left out by --only
+  } else if (args["no-processes"]) {
     ctx.print(heading("7. Whole processes"));
     ctx.print("  process bench: skipped (--no-processes)");
   } else {

@@ -93,3 +93,39 @@ export function summarise(samples: readonly number[]): Timing {
     samplesMs: samples.map((s) => Math.round(s * 1000) / 1000),
   };
 }
+
+/**
+ * Times several functions round by round, interleaved (each round runs every function once,
+ * in a rotated order), so that load on a shared machine hits them alike: `warmup` untimed runs
+ * of each, then rounds until `minIterations` rounds and `budgetMs` are reached, at most
+ * `maxIterations` rounds and `capMs`. Read the min and the median of each.
+ */
+export function measureInterleaved(
+  fns: readonly (readonly [string, () => unknown])[],
+  options: MeasureOptions,
+): Record<string, Timing & { cpu: Timing }> {
+  collectGarbage();
+  for (const [, fn] of fns) for (let i = 0; i < options.warmup; i++) fn();
+  const samples = fns.map(() => [] as number[]);
+  const cpuSamples = fns.map(() => [] as number[]);
+  const start = performance.now();
+  for (let round = 0; round < options.maxIterations; round++) {
+    const elapsed = performance.now() - start;
+    if (round >= options.minIterations && elapsed >= options.budgetMs) break;
+    if (round >= 1 && elapsed + elapsed / round > options.capMs) break;
+    for (let k = 0; k < fns.length; k++) {
+      const i = (k + round) % fns.length;
+      const fn = fns[i]![1];
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      fn();
+      samples[i]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpuSamples[i]!.push((c.user + c.system) / 1000);
+    }
+    memory.sample();
+  }
+  return Object.fromEntries(
+    fns.map(([name], i) => [name, { ...summarise(samples[i]!), cpu: summarise(cpuSamples[i]!) }]),
+  );
+}

@@ -19,8 +19,20 @@ function adapt(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(adapt);
   if (value instanceof Date) return value;
   if (typeof value === "object" && value !== null) {
-    const out: Record<string, unknown> = Object.create(null);
-    for (const key of Object.keys(value)) out[key] = adapt((value as Record<string, unknown>)[key]);
+    // as the engine builds them: an ordinary object cut loose from its prototype (fast properties)
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const item = adapt((value as Record<string, unknown>)[key]);
+      if (key === "__proto__") {
+        Object.defineProperty(out, key, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else out[key] = item;
+    }
+    Object.setPrototypeOf(out, null);
     return out;
   }
   return value;
@@ -75,7 +87,9 @@ export function activationFor(resource: Resource, now: Date): Activation | null 
  */
 export function runDirect(policy: CompiledPolicy, base: Activation): JsOutcome {
   const variables: Record<string, unknown> = Object.create(null);
-  const activation = { ...base, variables };
+  // the activation is reused, as evaluate() reuses one per resource: only `variables` changes
+  const activation = base;
+  activation.variables = variables;
   for (const condition of policy.matchConditions)
     if (condition.run(activation) !== true) return { outcome: "skip" };
   for (const variable of policy.variables) variables[variable.name] = variable.run(activation);

@@ -72,6 +72,11 @@ const EnvSchema = z.object({
   CELGATE_ADMISSION_AUTH: z.enum(["token", "none"]).default("token"),
   /** `true`: an empty policy set allows everything. Default: an empty set refuses evaluations. */
   CELGATE_ALLOW_EMPTY_POLICY_SET: z.enum(["true", "false"]).default("false"),
+  /**
+   * How CEL runs: compiled to JavaScript, or interpreted (for comparison). Checked here so that a
+   * bad value stops the start; the engine (and every evaluator worker) reads it itself.
+   */
+  CELGATE_CEL_ENGINE: z.enum(["compile", "interpret"]).default("compile"),
   /** Worker threads that evaluate; 0 evaluates on the main thread. Default: one per core. */
   CELGATE_EVALUATOR_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   /** Heap ceiling of each evaluator worker thread, MiB: an evaluation over it fails alone (422). */

@@ -292,6 +292,34 @@ describe("celgate validate and test", () => {
     expect(r.stdout).toMatch(/^ok: [1-9]\d* policies, 0 exceptions, [1-9]\d* tests\n$/);
   });
 
+  it("validate -v counts compiled expressions and names each interpreted one with the reason", () => {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-validate-"));
+    const file = join(dir, "sorted.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: sorted}
+spec:
+  match: {kinds: [Deployment]}
+  validations:
+    - expression: containers.all(c, c.name != "")
+      message: named
+    - expression: containers.sortBy(c, c.name).size() < 10
+      message: few
+`,
+    );
+    const r = celgate(["validate", "-v", file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `interpreted: ${file}: sorted spec.validations[1].expression: the compiler does not handle the sortBy() macro`,
+    );
+    expect(r.stdout).toContain("CEL expressions: 1 compiled to JavaScript, 1 interpreted");
+    const forced = celgate(["validate", "-v", file], { env: { CELGATE_CEL_ENGINE: "interpret" } });
+    expect(forced.stdout).toContain("sorted spec.validations[0].expression: CELGATE_CEL_ENGINE=interpret");
+    expect(forced.stdout).toContain("CEL expressions: 0 compiled to JavaScript, 2 interpreted");
+  });
+
   it("test runs cases with fixtures and ends with N passed, N failed", () => {
     const r = celgate(["test", "policies"]);
     expect(r.stdout.trim().split("\n").at(-1)).toBe("2 passed, 0 failed");

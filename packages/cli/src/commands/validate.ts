@@ -1,4 +1,4 @@
-import { compilePolicySet, renderDiagnostic } from "@celgate/core";
+import { type CompiledPolicySet, compilePolicySet, renderDiagnostic } from "@celgate/core";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { builtinPolicyDir, loadDocuments } from "../inputs/documents.js";
@@ -10,11 +10,17 @@ default: the built-in library), and prints every problem with file:line:col and 
 it. Exit code 0 when everything compiles, 2 otherwise.
 
 Options:
-  -h, --help   show this help
+  -v, --verbose   also say how many CEL expressions run compiled to JavaScript, and name each
+                  one that is interpreted, with the reason
+  -h, --help      show this help
 `;
 
 export async function validate(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { help: { type: "boolean", short: "h" } }, "validate");
+  const { values, positionals } = parseFlags(
+    argv,
+    { help: { type: "boolean", short: "h" }, verbose: { type: "boolean", short: "v" } },
+    "validate",
+  );
   if (values.help) {
     process.stdout.write(VALIDATE_HELP);
     return EXIT.allowed;
@@ -33,6 +39,34 @@ export async function validate(argv: string[]): Promise<number> {
       `${[first.file, first.line, first.column].filter((p) => p !== undefined).join(":")}: ${first.message} (${errors.length} error${errors.length === 1 ? "" : "s"} in ${summary})`,
     );
   }
+  if (values.verbose) process.stdout.write(engineLines(compiled.set));
   process.stdout.write(`ok: ${summary}\n`);
   return EXIT.allowed;
+}
+
+/** How each expression runs: a count of compiled ones, and each interpreted one with its reason. */
+function engineLines(set: CompiledPolicySet): string {
+  const lines: string[] = [];
+  let compiled = 0;
+  let interpreted = 0;
+  for (const policy of set.policies) {
+    const expressions = [
+      ...policy.matchConditions,
+      ...policy.variables,
+      ...policy.validations.flatMap((v) =>
+        v.messageExpression ? [v.expression, v.messageExpression] : [v.expression],
+      ),
+    ];
+    for (const e of expressions) {
+      if (e.engine === "compiled") {
+        compiled++;
+        continue;
+      }
+      interpreted++;
+      const at = policy.origin?.file ? `${policy.origin.file}: ` : "";
+      lines.push(`interpreted: ${at}${policy.name} ${e.path}: ${e.interpretedBecause ?? "no reason given"}`);
+    }
+  }
+  lines.push(`CEL expressions: ${compiled} compiled to JavaScript, ${interpreted} interpreted`);
+  return `${lines.join("\n")}\n`;
 }

@@ -1,3 +1,4 @@
+import { prepareRun } from "./compile/engine.js";
 import { celEnvironment, type ParsedExpression } from "./environment.js";
 
 /** A CEL expression parsed and type-checked in celgate's environment, or why it is not. */
@@ -32,5 +33,6 @@ export function checkExpression(source: string): CheckedExpression {
       offset: e.range?.start ?? 0,
     };
   }
-  return { ok: true, run, type: checked.type };
+  // compiled to JavaScript unless CELGATE_CEL_ENGINE=interpret or the compiler does not handle it
+  return { ok: true, run: prepareRun(celEnvironment(), run).run, type: checked.type };
 }

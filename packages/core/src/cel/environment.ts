@@ -48,6 +48,11 @@ export function withBudget<T>(budget: Budget, fn: () => T): T {
   }
 }
 
+/** Counts `n` steps against the active budget, if any (compiled expressions call this). */
+export function chargeSteps(n: number): void {
+  activeBudget?.charge(n);
+}
+
 let shared: Environment | undefined;
 
 /**

@@ -1,3 +1,4 @@
+import { type CelEngine, prepareRun } from "../cel/compile/engine.js";
 import { CEL_VARIABLES, celEnvironment, type ParsedExpression } from "../cel/environment.js";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -15,6 +16,10 @@ export interface CompiledExpression {
   path: string;
   source: string;
   run: ParsedExpression;
+  /** Whether `run` is compiled JavaScript or cel-js's interpreter (cel/compile/). */
+  engine: "compiled" | "interpreted";
+  /** Why the expression is interpreted, when it is. */
+  interpretedBecause?: string;
 }
 
 /**
@@ -103,6 +108,8 @@ export function subsetOf(
 export interface CompileOptions {
   /** Lines of each source file, for caret rendering of expression errors. */
   fileLines?: (file: string) => readonly string[] | undefined;
+  /** Compile CEL to JavaScript (default) or interpret it; default: `CELGATE_CEL_ENGINE`. */
+  celEngine?: CelEngine;
 }
 
 /**
@@ -209,7 +216,7 @@ export function compilePolicy(
     }
     for (const id of identifiersOf(run.ast)) if (Object.hasOwn(CEL_VARIABLES, id)) reads.add(id);
     for (const fn of functionsCalled(run.ast)) calls.add(fn);
-    return { path: pathText, source, run };
+    return { path: pathText, source, ...prepareRun(env, run, options.celEngine) };
   };
 
   const spec = doc.spec;

@@ -83,21 +83,49 @@ type VariableState = { value: unknown } | { error: unknown };
  */
 export type InvariantCache = Map<string, VariableState>;
 
+/**
+ * A policy's `variables` map for one evaluation, made once and reused for every resource: its
+ * getters read the state of the current run (`states`, reset per run) and compute a variable on
+ * first use. Evaluation is synchronous and runs one (policy, resource) pair at a time.
+ */
+interface VariableSlots {
+  object: Record<string, unknown>;
+  states: (VariableState | undefined)[];
+  activation: Record<string, unknown>;
+}
+
+const slotsByCache = new WeakMap<InvariantCache, VariableSlots>();
+
 function lazyVariables(
   policy: CompiledPolicy,
   activation: () => Record<string, unknown>,
   invariants: InvariantCache | undefined,
 ): Record<string, unknown> {
-  const variables: Record<string, unknown> = Object.create(null);
-  for (const variable of policy.variables) {
+  let slots = invariants ? slotsByCache.get(invariants) : undefined;
+  if (!slots) {
+    slots = makeSlots(policy, invariants);
+    if (invariants) slotsByCache.set(invariants, slots);
+  }
+  slots.activation = activation();
+  slots.states.fill(undefined);
+  return slots.object;
+}
+
+function makeSlots(policy: CompiledPolicy, invariants: InvariantCache | undefined): VariableSlots {
+  const slots: VariableSlots = {
+    object: Object.create(null),
+    states: new Array(policy.variables.length).fill(undefined),
+    activation: {},
+  };
+  policy.variables.forEach((variable, i) => {
     const shared = variable.invariant ? invariants : undefined;
-    let state: VariableState | undefined = shared?.get(variable.name);
-    Object.defineProperty(variables, variable.name, {
+    Object.defineProperty(slots.object, variable.name, {
       enumerable: true,
       get() {
+        let state = slots.states[i] ?? shared?.get(variable.name);
         if (!state) {
           try {
-            state = { value: variable.run(activation()) };
+            state = { value: variable.run(slots.activation) };
           } catch (error) {
             state = {
               error: BudgetExceededError.is(error) ? error : new VariableError(variable.name, error),
@@ -106,12 +134,13 @@ function lazyVariables(
           // a budget overrun belongs to this resource's run, not to the variable's value
           if (!("error" in state && BudgetExceededError.is(state.error))) shared?.set(variable.name, state);
         }
+        slots.states[i] = state;
         if ("error" in state) throw state.error;
         return state.value;
       },
     });
-  }
-  return variables;
+  });
+  return slots;
 }
 
 class VariableError extends Error {

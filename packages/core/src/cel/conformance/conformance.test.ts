@@ -4,12 +4,11 @@
  * does not pass are in skip-list.ts, each with the reason. Skipped tests run too and must still
  * fail: a skipped test that passes fails the run, so the list cannot go stale.
  */
-import { type Environment, Optional } from "@marcbachmann/cel-js";
+import { Optional } from "@marcbachmann/cel-js";
 import { Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
 import { afterAll, describe, expect, it } from "vitest";
-import { celEnvironment } from "../environment.js";
-import { createCelgateEnvironment } from "../lib/celgate-environment.js";
 import { type ConformanceTest, loadConformanceFiles, TypeName, Unsupported } from "./load.js";
+import { activation, environmentFor } from "./setup.js";
 import { RUNS, SKIPS, skipReason } from "./skip-list.js";
 
 const files = loadConformanceFiles();
@@ -20,42 +19,6 @@ interface Tally {
   skipped: number;
 }
 const tallies = new Map<string, Tally>();
-
-/**
- * The environment a test runs in: celgate's shared one when the test declares nothing, else a
- * new celgate environment (same options, libraries, hooks and static checks) with the test's
- * declarations instead of celgate's variables (the shared one cannot take more variables, and
- * its names would clash).
- */
-function environmentFor(test: ConformanceTest): Environment {
-  if (test.variables.size === 0 && test.bindings.size === 0 && test.functions.length === 0) {
-    return celEnvironment();
-  }
-  const declared: Record<string, string> = {};
-  for (const [name, type] of test.variables) {
-    if (type instanceof Unsupported) throw new Error(`cannot declare ${name}: ${type.reason}`);
-    declared[name] = type;
-  }
-  for (const name of test.bindings.keys()) declared[name] ??= "dyn";
-  const env = createCelgateEnvironment({ ...celEnvironment().opts }, declared);
-  for (const signature of test.functions) {
-    if (signature instanceof Unsupported) throw new Error(`cannot declare a function: ${signature.reason}`);
-    // Only type-checking tests declare functions, so the implementation is never called.
-    env.registerFunction(signature, () => {
-      throw new Error(`${signature} has no implementation`);
-    });
-  }
-  return env;
-}
-
-function activation(test: ConformanceTest): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of test.bindings) {
-    if (value instanceof Unsupported) throw new Error(`cannot bind ${name}: ${value.reason}`);
-    out[name] = value;
-  }
-  return out;
-}
 
 /** Runs one test; throws (an assertion error) when celgate's answer differs. */
 function runTest(test: ConformanceTest): void {

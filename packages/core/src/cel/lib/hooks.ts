@@ -128,6 +128,16 @@ export function installOverrides(root: CelAst): void {
 
 const wrapped = new WeakSet<object>();
 
+const evaluators = new WeakMap<Environment, CelEvaluator>();
+
+/**
+ * The evaluator of `env` (reached by installEvaluationHook), which compiled expressions pass to
+ * cel-js's handlers as the interpreter does; undefined for an environment without the hook.
+ */
+export function evaluatorOf(env: Environment): unknown {
+  return evaluators.get(env);
+}
+
 /**
  * Installs the step hook on `env`'s evaluator; `onStep` runs before every node below the root
  * is evaluated (it may throw to stop evaluation). Call once per Environment. Throws if cel-js's
@@ -157,6 +167,7 @@ export function installEvaluationHook(env: Environment, onStep: () => void): voi
   });
   if (!evaluator) throw new Error("celgate: cannot reach the CEL evaluator to install its hook");
   const target = evaluator;
+  evaluators.set(env, target);
   target.run = function run(ast: CelAst, ctx: unknown): unknown {
     onStep();
     return ast.evaluate(target, ast, ctx);

@@ -23,9 +23,9 @@ import {
 } from "../macro.js";
 import { celEquals, celError, celTypeName, isCelMap, mapEntries } from "../shared.js";
 
-type Kind = "all" | "exists" | "existsOne" | "transformList" | "transformMap" | "transformMapEntry";
+export type Kind = "all" | "exists" | "existsOne" | "transformList" | "transformMap" | "transformMapEntry";
 
-interface TwoVarMacro {
+export interface TwoVarMacro {
   kind: Kind;
   receiver: unknown;
   first: string;
@@ -117,25 +117,34 @@ function expectBool(value: unknown, kind: Kind, what: string): boolean {
   return value;
 }
 
-function evaluate(ev: MacroEvaluator, macro: TwoVarMacro, ctx: unknown): unknown {
-  const firstCtx = macro.firstCtx;
-  const secondCtx = macro.secondCtx;
-  if (!firstCtx || !secondCtx) throw celError(`${macro.kind}() was not type-checked`);
-  const pairs = pairsOf(ev.run(macro.receiver, ctx), macro.kind);
-  const scope = (key: unknown, value: unknown): MacroContext =>
-    secondCtx.reuse(firstCtx.reuse(ctx).setIterValue(key, ev)).setIterValue(value, ev);
-  const passes = (inner: MacroContext): boolean =>
-    macro.filter === undefined || expectBool(ev.run(macro.filter, inner), macro.kind, "filter");
+/** One evaluation of a comprehension's filter or body for a key (index) and a value. */
+export type PairStep = (key: unknown, value: unknown) => unknown;
 
-  switch (macro.kind) {
+/**
+ * Runs a two-variable comprehension of `kind` over `collection` (a list or a map), with its
+ * filter (if any) and body as functions of the two variables: the interpreter's macro
+ * (`evaluate` below) and compiled expressions (../../compile/) both run it. Throws a CEL error
+ * as the comprehension fails.
+ */
+export function runTwoVariable(
+  kind: Kind,
+  collection: unknown,
+  filter: PairStep | undefined,
+  body: PairStep,
+): unknown {
+  const pairs = pairsOf(collection, kind);
+  const passes = (key: unknown, value: unknown): boolean =>
+    filter === undefined || expectBool(filter(key, value), kind, "filter");
+
+  switch (kind) {
     case "all":
     case "exists": {
       // the deciding value wins over an error from another element, as CEL's && and || do
-      const deciding = macro.kind === "exists";
+      const deciding = kind === "exists";
       let error: unknown;
       for (const [key, value] of pairs) {
         try {
-          if (expectBool(ev.run(macro.body, scope(key, value)), macro.kind, "predicate") === deciding) {
+          if (expectBool(body(key, value), kind, "predicate") === deciding) {
             return deciding;
           }
         } catch (e) {
@@ -148,32 +157,29 @@ function evaluate(ev: MacroEvaluator, macro: TwoVarMacro, ctx: unknown): unknown
     case "existsOne": {
       let count = 0;
       for (const [key, value] of pairs) {
-        if (expectBool(ev.run(macro.body, scope(key, value)), macro.kind, "predicate")) count++;
+        if (expectBool(body(key, value), kind, "predicate")) count++;
       }
       return count === 1;
     }
     case "transformList": {
       const out: unknown[] = [];
       for (const [key, value] of pairs) {
-        const inner = scope(key, value);
-        if (passes(inner)) out.push(ev.run(macro.body, inner));
+        if (passes(key, value)) out.push(body(key, value));
       }
       return out;
     }
     case "transformMap": {
       const out = new Map<unknown, unknown>();
       for (const [key, value] of pairs) {
-        const inner = scope(key, value);
-        if (passes(inner)) out.set(key, ev.run(macro.body, inner));
+        if (passes(key, value)) out.set(key, body(key, value));
       }
       return out;
     }
     case "transformMapEntry": {
       const out = new Map<unknown, unknown>();
       for (const [key, value] of pairs) {
-        const inner = scope(key, value);
-        if (!passes(inner)) continue;
-        const entry = ev.run(macro.body, inner);
+        if (!passes(key, value)) continue;
+        const entry = body(key, value);
         if (!isCelMap(entry)) {
           throw celError(`transformMapEntry() must return a map, got ${celTypeName(entry)}`);
         }
@@ -187,6 +193,27 @@ function evaluate(ev: MacroEvaluator, macro: TwoVarMacro, ctx: unknown): unknown
       return out;
     }
   }
+}
+
+function evaluate(ev: MacroEvaluator, macro: TwoVarMacro, ctx: unknown): unknown {
+  const firstCtx = macro.firstCtx;
+  const secondCtx = macro.secondCtx;
+  if (!firstCtx || !secondCtx) throw celError(`${macro.kind}() was not type-checked`);
+  const collection = ev.run(macro.receiver, ctx);
+  const scope = (key: unknown, value: unknown): MacroContext =>
+    secondCtx.reuse(firstCtx.reuse(ctx).setIterValue(key, ev)).setIterValue(value, ev);
+  const filter = macro.filter;
+  return runTwoVariable(
+    macro.kind,
+    collection,
+    filter === undefined ? undefined : (key, value) => ev.run(filter, scope(key, value)),
+    (key, value) => ev.run(macro.body, scope(key, value)),
+  );
+}
+
+/** True for the macro object of a two-variable comprehension (what compiled expressions compile). */
+export function isTwoVariableMacro(macro: unknown): macro is TwoVarMacro {
+  return (macro as TwoVarMacro | null)?.evaluate === evaluate;
 }
 
 function expander(kind: Kind, withFilter: boolean) {

@@ -1,0 +1,572 @@
+/**
+ * Turns a type-checked cel-js syntax tree into the source of one JavaScript function with the
+ * same meaning. The source is built from the tree's shape only: every value that comes from
+ * the expression (string and number literals, field and variable names, the nodes themselves,
+ * which cel-js's handlers and error positions need) goes into a constant table and is referred
+ * to by its index (`k12`), so no text of the expression ever appears in the source.
+ *
+ * What the function does, node by node, is what cel-js's evaluator does (operators.js,
+ * macros.js), without its per-node dispatch: operators and functions call the handler cel-js
+ * chose at type check (`node.handle`), so each has one implementation; `&&`, `||`, `?:` and the
+ * quantifiers keep CEL's error absorption; comprehensions are loops. Steps are counted once
+ * per expression for the nodes outside comprehensions and once per iteration for a
+ * comprehension's body (the node count of the body), so a compiled expression never counts
+ * fewer steps than the interpreter would.
+ *
+ * A construct this file does not know throws `Unsupported` with a reason; the caller then
+ * interprets that expression.
+ */
+import { isTwoVariableMacro } from "../lib/comprehensions/index.js";
+import type { CelTypeDecl } from "./runtime.js";
+
+/** Why an expression cannot be compiled. */
+export class Unsupported extends Error {}
+
+/** A cel-js syntax node, as far as the compiler reads it. */
+interface Node {
+  op: string;
+  args: unknown;
+  meta: { alternate?: Node; macro?: Macro; evaluate?: unknown };
+  checkedType?: CelTypeDecl;
+  handle?: unknown;
+  candidates?: { declarations?: { handler?: unknown }[] };
+}
+
+/** A cel-js macro object (has, cel.bind, or one of celgate's libraries). */
+interface Macro {
+  macroHasProps?: Node[];
+  bindCtx?: { iterType: CelTypeDecl };
+  var?: string;
+  val?: Node;
+  exp?: Node;
+  [key: string]: unknown;
+}
+
+/** The arguments of cel-js's comprehension node (macros.js). */
+interface Comprehension {
+  kind?: string;
+  errorsAreFatal: boolean;
+  iterable: Node;
+  iterVarName: string;
+  iterCtx: { iterType: CelTypeDecl };
+  init: Node;
+  step: Node;
+  condition?: (accu: unknown) => boolean;
+  result: (accu: unknown) => unknown;
+}
+
+/** The macro object of a two-variable comprehension (../lib/comprehensions). */
+interface TwoVariable {
+  kind: string;
+  receiver: Node;
+  first: string;
+  second: string;
+  filter?: Node;
+  body: Node;
+  firstCtx?: { iterType: CelTypeDecl };
+  secondCtx?: { iterType: CelTypeDecl };
+}
+
+export interface GeneratedSource {
+  /** The body of `new Function("K", "R", body)`, which returns the expression's function. */
+  body: string;
+  /** The constant table `K`. */
+  constants: unknown[];
+}
+
+const BINARY = new Set(["==", "!=", "in", "+", "-", "*", "/", "%", "<", "<=", ">", ">="]);
+/** Types whose `==` handler is `===`. */
+const IDENTITY_EQUALITY = new Set(["string", "bool", "int", "null"]);
+/** Types whose `<`, `<=`, `>`, `>=` handlers are JavaScript's operators. */
+const NATIVE_ORDER = new Set(["int", "double", "string"]);
+
+/** An `a.?b` node (not a macro, not replaced by an alternate). */
+function isOptionalAccess(node: Node): boolean {
+  let n = node;
+  while (n.meta.alternate) n = n.meta.alternate;
+  return n.op === ".?" && !n.meta.macro;
+}
+
+function isAsyncFunction(fn: unknown): boolean {
+  return (
+    typeof fn === "function" &&
+    (fn as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === "AsyncFunction"
+  );
+}
+
+interface Binding {
+  name: string;
+  local: string;
+}
+
+class Generator {
+  readonly constants: unknown[] = [];
+  private readonly constantIndex = new Map<unknown, number>();
+  private temps = 0;
+  private readonly roots = new Map<string, string>();
+  /** Steps of the nodes generated in the current counting scope (the expression or a loop body). */
+  private weight = 0;
+  private readonly scope: Binding[] = [];
+  /** The accumulator of each enclosing comprehension, innermost last. */
+  private readonly accumulators: string[] = [];
+
+  constant(value: unknown): string {
+    let index = this.constantIndex.get(value);
+    if (index === undefined) {
+      index = this.constants.length;
+      this.constants.push(value);
+      this.constantIndex.set(value, index);
+    }
+    return `k${index}`;
+  }
+
+  temp(): string {
+    return `t${this.temps++}`;
+  }
+
+  /** The function's source. */
+  program(root: Node): string {
+    const out: string[] = [];
+    const result = this.gen(root, out);
+    // the interpreter counts every node below the root
+    const entry = this.weight - 1;
+    const lines = ['"use strict";'];
+    for (let i = 0; i < this.constants.length; i++) lines.push(`const k${i} = K[${i}];`);
+    lines.push("const ev = R.ev;", "const U = R.unread;", "return function compiledCel(act) {");
+    lines.push("R.checkActivation(act);");
+    if (this.roots.size > 0) lines.push(`let ${[...this.roots.values()].map((r) => `${r} = U`).join(", ")};`);
+    if (this.temps > 0)
+      lines.push(`let ${Array.from({ length: this.temps }, (_, i) => `t${i}`).join(", ")};`);
+    if (entry > 0) lines.push(`R.charge(${entry});`);
+    lines.push(...out, `return ${result};`, "};");
+    return lines.join("\n");
+  }
+
+  /** Emits `node` into `out`; returns a JavaScript expression (a name or a literal) for its value. */
+  gen(node: Node, out: string[], unwrapped = false): string {
+    this.weight++;
+    let n = node;
+    while (n.meta.alternate) n = n.meta.alternate;
+    if (unwrapped) {
+      // an `a.?b` whose optional only feeds another `.?`, orValue() or hasValue(): its value, or undefined for none
+      if (!isOptionalAccess(n)) throw new Unsupported("an unwrapped optional of another kind");
+      const [leftNode, key] = n.args as [Node, string];
+      const left = this.optionalOperand(leftNode, out);
+      return this.assign(`R.optionalValue(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
+    }
+    if (n.meta.macro) return this.macro(n, n.meta.macro, out);
+    switch (n.op) {
+      case "value":
+        return this.value(n.args);
+      case "id":
+        return this.identifier(n, out);
+      case ".":
+        return this.field(n, out);
+      case ".?": {
+        const [leftNode, key] = n.args as [Node, string];
+        const left = this.optionalOperand(leftNode, out);
+        return this.assign(`R.optionalField(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
+      }
+      case "[]":
+      case "[?]": {
+        const [leftNode, rightNode] = n.args as [Node, Node];
+        const left = this.gen(leftNode, out);
+        const right = this.gen(rightNode as Node, out);
+        return this.handled(n, `${left}, ${right}, ${this.constant(n)}, ev`, out);
+      }
+      case "call": {
+        const [name, argNodes] = n.args as [string, Node[]];
+        const values = this.reversed(argNodes, out);
+        if (name === "size" && values.length === 1 && argNodes[0]?.checkedType?.hasDynType) {
+          // size() of a dyn list: cel-js's size(list) overload is the length, without its run-time dispatch
+          if (typeof n.handle !== "function") throw new Unsupported("an unchecked call");
+          const v = values[0] as string;
+          const k = this.constant(n);
+          return this.assign(
+            `Array.isArray(${v}) ? BigInt(${v}.length) : ${k}.handle([${v}], ${k}, ev)`,
+            out,
+          );
+        }
+        return this.handled(n, `[${values.join(", ")}], ${this.constant(n)}, ev`, out);
+      }
+      case "rcall": {
+        const [name, receiver, argNodes] = n.args as [string, Node, Node[]];
+        if (name === "hasValue" && argNodes.length === 0 && isOptionalAccess(receiver)) {
+          // `a.?b.hasValue()`: the optional itself is never made
+          const value = this.gen(receiver, out, true);
+          return this.assign(`${value} !== undefined`, out);
+        }
+        const values = this.reversed([receiver, ...argNodes], out);
+        return this.handled(n, `[${values.join(", ")}], ev, ${this.constant(n)}`, out);
+      }
+      case "!_":
+      case "-_": {
+        const operand = n.args as Node;
+        const value = this.gen(operand, out);
+        if (n.op === "!_" && operand.checkedType?.name === "bool") return this.assign(`!${value}`, out);
+        return this.handled(n, `${value}, ${this.constant(n)}, ev`, out);
+      }
+      case "?:":
+        return this.ternary(n, out);
+      case "&&":
+      case "||":
+        return this.logical(n, out);
+      case "list": {
+        const values = this.reversed(n.args as Node[], out);
+        return this.assign(`[${values.join(", ")}]`, out);
+      }
+      case "map":
+        return this.mapLiteral(n, out);
+      case "comprehension":
+        return this.comprehension(n, out);
+      case "accuValue":
+        return this.accumulator(n);
+      case "accuInc": {
+        const accu = this.accumulator(n);
+        return this.assign(`(${accu} += 1)`, out);
+      }
+      case "accuPush": {
+        const accu = this.accumulator(n);
+        const value = this.gen(n.args as Node, out);
+        out.push(`${accu}.push(${value});`);
+        return accu;
+      }
+      default:
+        if (BINARY.has(n.op)) return this.binary(n, out);
+        throw new Unsupported(`the ${n.op} construct`);
+    }
+  }
+
+  /** The left side of `.?`: an unwrapped value when it is itself `.?` (no optional is made), else its value. */
+  private optionalOperand(node: Node, out: string[]): string {
+    return this.gen(node, out, isOptionalAccess(node));
+  }
+
+  private assign(expression: string, out: string[]): string {
+    const t = this.temp();
+    out.push(`${t} = ${expression};`);
+    return t;
+  }
+
+  private handled(n: Node, args: string, out: string[]): string {
+    if (typeof n.handle !== "function") throw new Unsupported(`an unchecked ${n.op} node`);
+    // cel-js marks every handler not declared synchronous as maybe async; only real async functions matter
+    if (n.candidates?.declarations?.some((d) => isAsyncFunction(d.handler))) {
+      throw new Unsupported("asynchronous functions");
+    }
+    const k = this.constant(n);
+    return this.assign(`${k}.handle(${args})`, out);
+  }
+
+  /** cel-js evaluates call arguments and list elements last to first; so do we (the first error thrown wins). */
+  private reversed(nodes: readonly Node[], out: string[]): string[] {
+    const values = new Array<string>(nodes.length);
+    for (let i = nodes.length - 1; i >= 0; i--) values[i] = this.gen(nodes[i] as Node, out);
+    return values;
+  }
+
+  private value(value: unknown): string {
+    if (value === true || value === false || value === null) return String(value);
+    return this.constant(value);
+  }
+
+  private identifier(n: Node, out: string[]): string {
+    const name = n.args as string;
+    for (let i = this.scope.length - 1; i >= 0; i--) {
+      const binding = this.scope[i] as Binding;
+      if (binding.name === name) return binding.local;
+    }
+    const type = n.checkedType;
+    if (!type) throw new Unsupported("an unchecked variable");
+    let local = this.roots.get(name);
+    if (!local) {
+      local = `r${this.roots.size}`;
+      this.roots.set(name, local);
+    }
+    out.push(`if (${local} === U) ${local} = R.root(act, ${this.constant(n)});`);
+    return local;
+  }
+
+  private field(n: Node, out: string[]): string {
+    const [leftNode, key] = n.args as [Node, string];
+    const left = this.gen(leftNode, out);
+    const type = leftNode.checkedType;
+    // on dyn and on maps of dyn cel-js reads the property and checks only that it is a CEL value
+    const dynamic = type?.kind === "dyn" || (type?.kind === "map" && type.valueType?.kind === "dyn");
+    if (dynamic) return this.assign(`R.field(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
+    return this.handled(n, `${left}, ${this.constant(key)}, ${this.constant(n)}, ev`, out);
+  }
+
+  private binary(n: Node, out: string[]): string {
+    const [leftNode, rightNode] = n.args as [Node, Node];
+    const left = this.gen(leftNode, out);
+    const right = this.gen(rightNode, out);
+    const lt = leftNode.checkedType;
+    const rt = rightNode.checkedType;
+    const same = lt !== undefined && rt !== undefined && !lt.hasDynType && lt.name === rt.name;
+    if (same && (n.op === "==" || n.op === "!=") && IDENTITY_EQUALITY.has(lt.name)) {
+      return this.assign(`${left} ${n.op === "==" ? "===" : "!=="} ${right}`, out);
+    }
+    if (
+      same &&
+      (n.op === "<" || n.op === "<=" || n.op === ">" || n.op === ">=") &&
+      NATIVE_ORDER.has(lt.name)
+    ) {
+      return this.assign(`${left} ${n.op} ${right}`, out);
+    }
+    if ((n.op === "==" || n.op === "!=") && (lt?.hasDynType || rt?.hasDynType)) {
+      // two values of one primitive type: cel-js's overload for them is ===, so decide here
+      if (typeof n.handle !== "function") throw new Unsupported(`an unchecked ${n.op} node`);
+      const k = this.constant(n);
+      const same = `typeof ${left} === typeof ${right} && (typeof ${left} === "string" || typeof ${left} === "boolean" || typeof ${left} === "bigint")`;
+      const eq = n.op === "==" ? "===" : "!==";
+      return this.assign(`${same} ? ${left} ${eq} ${right} : ${k}.handle(${left}, ${right}, ${k}, ev)`, out);
+    }
+    return this.handled(n, `${left}, ${right}, ${this.constant(n)}, ev`, out);
+  }
+
+  private ternary(n: Node, out: string[]): string {
+    const [conditionNode, leftNode, rightNode] = n.args as [Node, Node, Node];
+    const condition = this.gen(conditionNode, out);
+    const left: string[] = [];
+    const leftValue = this.gen(leftNode, left);
+    const right: string[] = [];
+    const rightValue = this.gen(rightNode, right);
+    if (typeof n.handle !== "function") throw new Unsupported("an unchecked ternary");
+    const t = this.temp();
+    const k = this.constant(n);
+    // a condition that is not a bool: cel-js's handler throws its error (labelled for macros)
+    out.push(
+      `if (${condition} === true) {`,
+      ...left,
+      `${t} = ${leftValue};`,
+      `} else if (${condition} === false) {`,
+      ...right,
+      `${t} = ${rightValue};`,
+      `} else ${t} = ${k}.handle(${condition}, ev, ${k}, undefined);`,
+    );
+    return t;
+  }
+
+  /**
+   * `a && b`: an error or non-bool on the left waits for the right, which may decide (false)
+   * and absorb it; `a || b` likewise with true (operators.js `&&`, `||`).
+   */
+  private logical(n: Node, out: string[]): string {
+    const [leftNode, rightNode] = n.args as [Node, Node];
+    const decides = n.op === "||";
+    const l = this.temp();
+    const left: string[] = [];
+    const leftValue = this.gen(leftNode, left);
+    out.push("try {", ...left, `${l} = ${leftValue};`, `} catch (e) { ${l} = e; }`);
+    const right: string[] = [];
+    const rightValue = this.gen(rightNode, right);
+    const t = this.temp();
+    out.push(
+      `if (${l} === ${decides}) ${t} = ${decides}; else {`,
+      ...right,
+      `${t} = ${l} === ${!decides} && typeof ${rightValue} === "boolean" ? ${rightValue} : R.logical(${decides}, ${l}, ${rightValue}, ${this.constant(n)});`,
+      "}",
+    );
+    return t;
+  }
+
+  private mapLiteral(n: Node, out: string[]): string {
+    const entries = n.args as [Node, Node][];
+    if (entries.length === 0) return this.assign("{}", out);
+    const pairs: string[] = [];
+    for (const [keyNode, valueNode] of entries) {
+      const key = this.gen(keyNode, out);
+      const value = this.gen(valueNode, out);
+      pairs.push(`[${key}, ${value}]`);
+    }
+    return this.assign(`R.mapLiteral([${pairs.join(", ")}])`, out);
+  }
+
+  private accumulator(n: Node): string {
+    const accu = this.accumulators[this.accumulators.length - 1];
+    if (accu === undefined) throw new Unsupported(`${n.op} outside a comprehension`);
+    return accu;
+  }
+
+  /** Binds `local` to a value of `type` checked as cel-js checks a bound value. */
+  private bind(local: string, type: CelTypeDecl, name: string): string {
+    const k = this.constant(type);
+    // dyn accepts every plain value at once; anything else asks the type, as cel-js does
+    const quick = type.kind === "dyn" ? `!R.plain(${local}) && ` : "";
+    return `if (${quick}!${k}.matchesValueType(${local}, ev)) ${local} = R.iterMismatch(${k}, ${local}, ${this.constant(name)});`;
+  }
+
+  /** A counting scope: the nodes generated by `fn` are charged by the caller, per iteration. */
+  private counted<T>(fn: () => T): [T, number] {
+    const outer = this.weight;
+    this.weight = 0;
+    try {
+      return [fn(), this.weight];
+    } finally {
+      this.weight = outer;
+    }
+  }
+
+  private comprehension(n: Node, out: string[]): string {
+    const c = n.args as Comprehension;
+    if (!c.iterCtx?.iterType) throw new Unsupported("an unchecked comprehension");
+    if (!c.errorsAreFatal && !c.condition) throw new Unsupported("a quantifier without a condition");
+    const items = this.temp();
+    const accu = this.temp();
+    const i = this.temp();
+    const x = this.temp();
+    const t = this.temp();
+    const iterable = this.gen(c.iterable, out);
+    out.push(`${items} = ${iterable};`);
+    out.push(`if (!Array.isArray(${items})) ${items} = R.range(${items}, ${this.constant(c.iterable)});`);
+    const init = this.gen(c.init, out);
+    out.push(`${accu} = ${init};`);
+    const body: string[] = [];
+    this.scope.push({ name: c.iterVarName, local: x });
+    this.accumulators.push(accu);
+    const [stepValue, weight] = this.counted(() => this.gen(c.step, body));
+    this.accumulators.pop();
+    this.scope.pop();
+    const bindValue = this.bind(x, c.iterCtx.iterType, c.iterVarName);
+    const result = this.constant(c.result);
+    if (c.errorsAreFatal) {
+      const stop = c.condition ? `if (!${this.constant(c.condition)}(${accu})) break;` : "";
+      out.push(
+        `for (${i} = 0; ${i} < ${items}.length; ${i}++) {`,
+        stop,
+        `${x} = ${items}[${i}];`,
+        bindValue,
+        `R.charge(${weight});`,
+        ...body,
+        `${accu} = ${stepValue};`,
+        "}",
+        `${t} = ${result}(${accu});`,
+      );
+      return t;
+    }
+    // all/exists: an element's error is kept while the others may still decide (iterateQuantifier)
+    const condition = this.constant(c.condition);
+    const error = this.temp();
+    out.push(
+      `${error} = undefined;`,
+      `${t} = U;`,
+      `for (${i} = 0; ${i} < ${items}.length; ${i}++) {`,
+      `if (!${condition}(${accu})) { ${t} = ${result}(${accu}); break; }`,
+      `${x} = ${items}[${i}];`,
+      bindValue,
+      "try {",
+      `R.charge(${weight});`,
+      ...body,
+      `${accu} = ${stepValue};`,
+      `} catch (e) { if (e instanceof Error) { if (${error} === undefined) ${error} = e; } else ${accu} = e; }`,
+      "}",
+      `if (${t} === U) {`,
+      `if (${error} !== undefined && ${condition}(${accu})) throw ${error};`,
+      `${t} = ${result}(${accu});`,
+      "}",
+    );
+    return t;
+  }
+
+  /**
+   * all/exists/existsOne/transform* with two variables: the library's own loop
+   * (runTwoVariable) calls the filter and body compiled as functions of the two variables.
+   */
+  private twoVariable(m: TwoVariable, out: string[]): string {
+    const firstType = m.firstCtx?.iterType;
+    const secondType = m.secondCtx?.iterType;
+    if (!firstType || !secondType) throw new Unsupported("an unchecked two-variable comprehension");
+    const receiver = this.gen(m.receiver, out);
+    const step = (node: Node): string => {
+      const first = this.temp();
+      const second = this.temp();
+      const body: string[] = [];
+      this.scope.push({ name: m.first, local: first }, { name: m.second, local: second });
+      const [value, weight] = this.counted(() => this.gen(node, body));
+      this.scope.pop();
+      this.scope.pop();
+      return [
+        "(a, b) => {",
+        `${first} = a;`,
+        this.bind(first, firstType, m.first),
+        `${second} = b;`,
+        this.bind(second, secondType, m.second),
+        `R.charge(${weight});`,
+        ...body,
+        `return ${value};`,
+        "}",
+      ].join("\n");
+    };
+    const filter = m.filter === undefined ? "undefined" : step(m.filter);
+    const body = step(m.body);
+    return this.assign(`R.twoVariable(${this.constant(m.kind)}, ${receiver}, ${filter}, ${body})`, out);
+  }
+
+  private macro(n: Node, macro: Macro, out: string[]): string {
+    if (Array.isArray(macro.macroHasProps)) {
+      const props = macro.macroHasProps;
+      const root = this.gen(props[props.length - 1] as Node, out);
+      return this.assign(`R.has(${root}, ${this.constant(props)})`, out);
+    }
+    if (macro.bindCtx?.iterType && typeof macro.var === "string" && macro.val && macro.exp) {
+      const value = this.gen(macro.val, out);
+      const x = this.temp();
+      out.push(`${x} = ${value};`, this.bind(x, macro.bindCtx.iterType, macro.var));
+      this.scope.push({ name: macro.var, local: x });
+      try {
+        return this.gen(macro.exp, out);
+      } finally {
+        this.scope.pop();
+      }
+    }
+    if (
+      (macro.functionDesc === "optional.orValue(value)" || macro.functionDesc === "optional.or(optional)") &&
+      typeof macro.onEmpty === "function" &&
+      macro.receiver &&
+      macro.arg
+    ) {
+      // optional.or(o) and optional.orValue(v): the argument is evaluated only when the receiver is empty
+      const orValue = macro.functionDesc === "optional.orValue(value)";
+      if (orValue && isOptionalAccess(macro.receiver as Node)) {
+        // `a.?b.orValue(d)`: read the value, no optional is made
+        const value = this.gen(macro.receiver as Node, out, true);
+        const t = this.temp();
+        const empty: string[] = [];
+        const arg = this.gen(macro.arg as Node, empty);
+        out.push(`if (${value} !== undefined) ${t} = ${value}; else {`, ...empty, `${t} = ${arg};`, "}");
+        return t;
+      }
+      const receiver = this.gen(macro.receiver as Node, out);
+      const t = this.temp();
+      const description = this.constant(`${macro.functionDesc} receiver`);
+      out.push(`R.optional(${receiver}, ${this.constant(macro.receiver)}, ${description});`);
+      const empty: string[] = [];
+      const arg = this.gen(macro.arg as Node, empty);
+      const argument = orValue
+        ? arg
+        : `R.optional(${arg}, ${this.constant(macro.arg)}, ${this.constant("optional.or(optional) argument")})`;
+      out.push(
+        `if (${receiver}.hasValue()) ${t} = ${orValue ? `${receiver}.value()` : receiver}; else {`,
+        ...empty,
+        `${t} = ${argument};`,
+        "}",
+      );
+      return t;
+    }
+    if (isTwoVariableMacro(macro)) return this.twoVariable(macro as unknown as TwoVariable, out);
+    const name = Array.isArray(n.args) && typeof n.args[0] === "string" ? n.args[0] : n.op;
+    throw new Unsupported(`the ${name}() macro`);
+  }
+}
+
+/**
+ * The source and constants of the function that evaluates the checked tree `root`. Throws
+ * `Unsupported` for a construct it does not compile.
+ */
+export function generate(root: unknown): GeneratedSource {
+  const node = root as Node;
+  const generator = new Generator();
+  const body = generator.program(node);
+  return { body, constants: generator.constants };
+}
