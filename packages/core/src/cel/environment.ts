@@ -48,6 +48,19 @@ export function withBudget<T>(budget: Budget, fn: () => T): T {
   }
 }
 
+/** cel-js options of every celgate environment (the runtime one and the typed checking one). */
+export const CEL_OPTIONS = {
+  enableOptionalTypes: true,
+  homogeneousAggregateLiterals: false,
+  limits: {
+    maxAstNodes: 20_000,
+    maxDepth: 100,
+    maxListElements: 1_000,
+    maxMapEntries: 1_000,
+    maxCallArguments: 32,
+  },
+} as const;
+
 let shared: Environment | undefined;
 
 /**
@@ -58,17 +71,7 @@ let shared: Environment | undefined;
 export function celEnvironment(): Environment {
   if (shared) return shared;
   shared = createCelgateEnvironment(
-    {
-      enableOptionalTypes: true,
-      homogeneousAggregateLiterals: false,
-      limits: {
-        maxAstNodes: 20_000,
-        maxDepth: 100,
-        maxListElements: 1_000,
-        maxMapEntries: 1_000,
-        maxCallArguments: 32,
-      },
-    },
+    CEL_OPTIONS,
     CEL_VARIABLES,
     () => activeBudget?.step(),
   );

@@ -1,4 +1,5 @@
 import { CEL_VARIABLES, celEnvironment, type ParsedExpression } from "../cel/environment.js";
+import { faultOffset, PolicyTypes } from "../cel/types/typed-check.js";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { expressionPosition } from "../policy/expression-position.js";
@@ -160,11 +161,13 @@ export function compilePolicy(
   const declared = new Set<string>();
   const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
 
+  const types = new PolicyTypes(doc.spec.params, doc.spec.match);
+  /** The compiled expression and its type in each typed pass (see PolicyTypes). */
   const compile = (
     path: (string | number)[],
     source: string,
     want: "bool" | "string" | "any",
-  ): CompiledExpression | undefined => {
+  ): { expression: CompiledExpression; types: string[] } | undefined => {
     const pathText = formatPath(path);
     const report = (message: string, offset: number, code: DiagnosticCode) => {
       const base = origin?.position?.(path);
@@ -189,12 +192,9 @@ export function compilePolicy(
     }
     const checked = run.check();
     if (!checked.valid) {
-      const e = checked.error as Error & { summary?: string; range?: { start: number } };
-      report(`CEL type error: ${e.summary ?? e.message.split("\n")[0]}`, e.range?.start ?? 0, "cel-type");
-      return undefined;
-    }
-    if (want !== "any" && checked.type !== want && checked.type !== "dyn") {
-      report(`must evaluate to ${want}, but its type is ${checked.type}`, 0, "cel-type");
+      const e = checked.error as Error & { summary?: string; range?: { start: number }; node?: unknown };
+      const offset = e.node ? faultOffset(e.node as never, source) : (e.range?.start ?? 0);
+      report(`CEL type error: ${e.summary ?? e.message.split("\n")[0]}`, offset, "cel-type");
       return undefined;
     }
     for (const ref of variableReferences(run.ast)) {
@@ -207,9 +207,19 @@ export function compilePolicy(
         return undefined;
       }
     }
+    const typed = types.check(source);
+    if (!typed.ok) {
+      report(typed.error.message, typed.error.offset, "cel-type");
+      return undefined;
+    }
+    const wrong = [checked.type, ...typed.types].find((t) => want !== "any" && t !== want && t !== "dyn");
+    if (wrong !== undefined) {
+      report(`must evaluate to ${want}, but its type is ${wrong}`, 0, "cel-type");
+      return undefined;
+    }
     for (const id of identifiersOf(run.ast)) if (Object.hasOwn(CEL_VARIABLES, id)) reads.add(id);
     for (const fn of functionsCalled(run.ast)) calls.add(fn);
-    return { path: pathText, source, run };
+    return { expression: { path: pathText, source, run }, types: typed.types };
   };
 
   const spec = doc.spec;
@@ -225,9 +235,11 @@ export function compilePolicy(
       });
       return;
     }
-    const expr = compile(["spec", "variables", i, "expression"], v.expression, "any");
+    const compiled = compile(["spec", "variables", i, "expression"], v.expression, "any");
     declared.add(v.name); // declared even when broken, so later references do not repeat the error
-    if (!expr) return;
+    types.declareVariable(v.name, compiled?.types);
+    if (!compiled) return;
+    const expr = compiled.expression;
     const uses = [...identifiersOf(expr.run.ast)].filter((id) => Object.hasOwn(CEL_VARIABLES, id));
     const invariant =
       uses.every((id) => INVARIANT_INPUTS.has(id)) &&
@@ -238,15 +250,15 @@ export function compilePolicy(
   });
   const matchConditions: CompiledPolicy["matchConditions"] = [];
   spec.matchConditions?.forEach((c, i) => {
-    const expr = compile(["spec", "matchConditions", i, "expression"], c.expression, "bool");
+    const expr = compile(["spec", "matchConditions", i, "expression"], c.expression, "bool")?.expression;
     if (expr) matchConditions.push({ ...expr, name: c.name });
   });
   const validations: CompiledValidation[] = [];
   spec.validations.forEach((v, i) => {
-    const expression = compile(["spec", "validations", i, "expression"], v.expression, "bool");
+    const expression = compile(["spec", "validations", i, "expression"], v.expression, "bool")?.expression;
     const messageExpression =
       v.messageExpression !== undefined
-        ? compile(["spec", "validations", i, "messageExpression"], v.messageExpression, "string")
+        ? compile(["spec", "validations", i, "messageExpression"], v.messageExpression, "string")?.expression
         : undefined;
     if (!expression) return;
     validations.push({
