@@ -285,6 +285,27 @@ describe("celgate validate and test", () => {
     expect(r.stdout).toContain("ok: 2 policies, 0 exceptions, 1 tests");
   });
 
+  it("validate fails (exit 2) on what would fail on every resource, each with a caret under the fault", () => {
+    // typed/: an int param compared with a string, a misspelled param, a validation returning an
+    // int, and a field typo on a Deployment (typed from the Kubernetes schema)
+    const r = celgate(["validate", "typed"]);
+    expect(r.code).toBe(2);
+    const caret = (file: string, line: number, column: number, under: string) => {
+      const at = r.stderr.indexOf(`ERROR: typed/${file}:${line}:${column}: `);
+      expect(at, `${file}:${line}:${column} in\n${r.stderr}`).toBeGreaterThanOrEqual(0);
+      const [, source, mark] = r.stderr.slice(at).split("\n");
+      expect(mark).toBe(` | ${" ".repeat(column - 1)}^`);
+      expect(source?.slice(3 + column - 1).startsWith(under)).toBe(true);
+    };
+    caret("param-type.yaml", 8, 68, "== 'two'");
+    caret("param-name.yaml", 8, 51, "minimum");
+    caret("validation-int.yaml", 6, 19, "size(");
+    caret("deployment-typo.yaml", 10, 23, "replicaz");
+    expect(r.stderr).toContain("unknown param minimum: spec.params declares min");
+    expect(r.stderr).toContain("must evaluate to bool, but its type is int");
+    expect(r.stderr).toContain("no such field replicaz in object.spec");
+  });
+
   it("validate without a path validates the built-in library, as test does", () => {
     const r = celgate(["validate"]);
     expect(r.stderr).toBe("");

@@ -15,7 +15,7 @@ import { isWorkloadKind, WORKLOAD_KINDS } from "../../resources/workload.js";
 import { CEL_OPTIONS, CEL_VARIABLES } from "../environment.js";
 import { createCelgateEnvironment } from "../lib/celgate-environment.js";
 import type { CelAst } from "../lib/hooks.js";
-import { KUBERNETES_KINDS, KUBERNETES_SCHEMA_RELEASE, type KubernetesKind } from "./kinds.js";
+import { KUBERNETES_SCHEMA_RELEASE, type KubernetesKind } from "./kinds.js";
 import { builtinKind, kindTypeName, kubernetesMessageTypes, modelTypeName } from "./kubernetes.js";
 import { paramTypes } from "./params.js";
 
@@ -132,7 +132,8 @@ export class PolicyTypes {
     const offset = node ? faultOffset(node, source) : (e.range?.start ?? 0);
     const where = pass.kind ? ` (object is a ${pass.kind}, Kubernetes ${KUBERNETES_SCHEMA_RELEASE} schema)` : "";
     if (e.code === "no_such_key" && node) {
-      const receiver = (node.args as Node[])[0]?.checkedType?.name;
+      const receiverNode = (node.args as Node[])[0];
+      const receiver = receiverNode?.checkedType?.name;
       const field = fieldName(node);
       if (receiver === PARAMS_TYPE) {
         const declared = Object.keys(this.#params);
@@ -142,10 +143,10 @@ export class PolicyTypes {
         };
       }
       if (receiver?.startsWith("k8s.")) {
+        const text = source.slice(receiverNode?.start ?? 0, receiverNode?.end ?? 0).trim();
         const model = receiver.slice("k8s.".length);
-        const kindOf = Object.entries(KUBERNETES_KINDS).find(([, k]) => k.model === model)?.[0];
         return {
-          message: `no such field ${field} in ${kindOf ?? model}${where}`,
+          message: `no such field ${field} in ${text || model} (${model}; object is a ${pass.kind ?? "resource"}, Kubernetes ${KUBERNETES_SCHEMA_RELEASE} schema)`,
           offset,
         };
       }
