@@ -1,4 +1,5 @@
 import { CEL_VARIABLES, celEnvironment, type ParsedExpression } from "../cel/environment.js";
+import { ESTIMATED_COST_LIMIT } from "../cel/types/cost.js";
 import { faultOffset, PolicyTypes } from "../cel/types/typed-check.js";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -6,6 +7,7 @@ import { expressionPosition } from "../policy/expression-position.js";
 import { type DocumentOrigin, formatPath, type Located } from "../policy/parse.js";
 import type { PolicyDocument, PolicyMatch } from "../policy/schema.js";
 import type { FailurePolicy, PolicyAction, Severity } from "../report/types.js";
+import { parsePath } from "../util/path.js";
 import { canonicalJson, sha256Hex } from "../util/sha256.js";
 import { ENGINE_VERSION } from "../version.js";
 import { functionsCalled, identifiersOf, variableReferences } from "./ast.js";
@@ -16,6 +18,8 @@ export interface CompiledExpression {
   path: string;
   source: string;
   run: ParsedExpression;
+  /** Estimated worst-case cost, as Kubernetes estimates it (cel/types/cost.ts). */
+  cost?: number;
 }
 
 /**
@@ -148,6 +152,46 @@ export function compilePolicySet(
   };
 }
 
+/**
+ * Every expression of a compiled policy, in document order: variables, match conditions,
+ * validations with their message expressions.
+ */
+export function expressionsOf(policy: CompiledPolicy): CompiledExpression[] {
+  return [
+    ...policy.variables,
+    ...policy.matchConditions,
+    ...policy.validations.flatMap((v) => (v.messageExpression ? [v.expression, v.messageExpression] : [v.expression])),
+  ];
+}
+
+/**
+ * A warning for each expression of `policy` whose estimated worst-case cost is over
+ * Kubernetes' per-expression limit, at the expression's position. Not part of compiling:
+ * celgate's evaluation budget stops such an expression at run time, so `validate` reports
+ * these and `export vap` refuses them. Never throws.
+ */
+export function costWarnings(policy: CompiledPolicy, options: CompileOptions = {}): Diagnostic[] {
+  const origin = policy.origin;
+  const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
+  const out: Diagnostic[] = [];
+  for (const e of expressionsOf(policy)) {
+    if ((e.cost ?? 0) <= ESTIMATED_COST_LIMIT) continue;
+    const base = origin?.position?.(parsePath(e.path));
+    const at = expressionPosition(base, e.source, 0, lines ?? []) ?? base;
+    out.push({
+      code: "cel-cost",
+      message: `estimated cost ${(e.cost ?? 0).toLocaleString("en-US")} is over Kubernetes' per-expression limit of ${ESTIMATED_COST_LIMIT.toLocaleString("en-US")}: bound the lists and strings it walks, or walk fewer`,
+      path: e.path,
+      file: origin?.file,
+      line: at?.line,
+      column: at?.column,
+      sourceLine: at?.sourceLine,
+      severity: "warning",
+    });
+  }
+  return out;
+}
+
 /** Compiles one policy. Never throws. */
 export function compilePolicy(
   doc: PolicyDocument,
@@ -219,7 +263,7 @@ export function compilePolicy(
     }
     for (const id of identifiersOf(run.ast)) if (Object.hasOwn(CEL_VARIABLES, id)) reads.add(id);
     for (const fn of functionsCalled(run.ast)) calls.add(fn);
-    return { expression: { path: pathText, source, run }, types: typed.types };
+    return { expression: { path: pathText, source, run, cost: typed.cost }, types: typed.types };
   };
 
   const spec = doc.spec;

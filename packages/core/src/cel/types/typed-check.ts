@@ -15,6 +15,7 @@ import { isWorkloadKind, WORKLOAD_KINDS } from "../../resources/workload.js";
 import { CEL_OPTIONS, CEL_VARIABLES } from "../environment.js";
 import { createCelgateEnvironment } from "../lib/celgate-environment.js";
 import type { CelAst } from "../lib/hooks.js";
+import { estimateCost } from "./cost.js";
 import { KUBERNETES_SCHEMA_RELEASE, type KubernetesKind } from "./kinds.js";
 import { builtinKind, kindTypeName, kubernetesMessageTypes, modelTypeName } from "./kubernetes.js";
 import { paramTypes } from "./params.js";
@@ -52,7 +53,8 @@ export interface TypedError {
   offset: number;
 }
 
-export type TypedResult = { ok: true; types: string[] } | { ok: false; error: TypedError };
+/** The expression's type in each pass, and its estimated worst-case cost (the most of any pass). */
+export type TypedResult = { ok: true; types: string[]; cost: number } | { ok: false; error: TypedError };
 
 interface Pass {
   /** The kind `object` is in this pass; undefined when it is dynamic. */
@@ -85,13 +87,21 @@ export class PolicyTypes {
   /** Checks `source` once per kind; the first error, or the expression's type in each pass. */
   check(source: string): TypedResult {
     const types: string[] = [];
+    let cost = 0;
     for (const pass of this.#passes) {
       const env = this.#environment(pass);
-      const result = env.check(source);
+      let parsed: ReturnType<Environment["parse"]>;
+      try {
+        parsed = env.parse(source);
+      } catch (error) {
+        return { ok: false, error: this.#describe(error, source, pass) };
+      }
+      const result = parsed.check();
       if (!result.valid) return { ok: false, error: this.#describe(result.error, source, pass) };
       types.push(result.type ?? "dyn");
+      cost = Math.max(cost, estimateCost(parsed.ast as unknown as CelAst));
     }
-    return { ok: true, types };
+    return { ok: true, types, cost };
   }
 
   /** Declares `variables.<name>` with its type in each pass (from `check`), or dyn when it did not compile. */
