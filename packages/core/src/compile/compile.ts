@@ -251,7 +251,11 @@ export function compilePolicy(
         return undefined;
       }
     }
-    const typed = types.check(source);
+    const typed = types.check(
+      source,
+      identifiersOf(run.ast),
+      variableReferences(run.ast).map((ref) => ref.name),
+    );
     if (!typed.ok) {
       report(typed.error.message, typed.error.offset, "cel-type");
       return undefined;

@@ -61,6 +61,8 @@ interface Pass {
   kind?: KubernetesKind;
   variables: Record<string, string>;
   env?: Environment;
+  /** The variables `env` declares. */
+  envVariables?: Set<string>;
 }
 
 /**
@@ -84,12 +86,23 @@ export class PolicyTypes {
     this.#passes = typedKinds(match).map((kind) => ({ kind, variables: {} }));
   }
 
-  /** Checks `source` once per kind; the first error, or the expression's type in each pass. */
-  check(source: string): TypedResult {
+  /**
+   * Checks `source`, which reads the top-level variables `uses`, once per kind; the first error,
+   * or the expression's type in each pass. An expression that reads neither `object` nor
+   * `oldObject`, nor a variable whose type differs between kinds, types alike in every pass, so
+   * it is checked once.
+   */
+  check(source: string, uses: ReadonlySet<string>, variableNames: readonly string[] = []): TypedResult {
+    const perKind =
+      uses.has("object") ||
+      uses.has("oldObject") ||
+      ((uses.has("podSpec") || uses.has("containers")) && this.#podSpecDiffersByKind()) ||
+      (uses.has("variables") && this.#variablesDifferByKind());
+    const passes = perKind ? this.#passes : this.#passes.slice(0, 1);
     const types: string[] = [];
     let cost = 0;
-    for (const pass of this.#passes) {
-      const env = this.#environment(pass);
+    for (const pass of passes) {
+      const env = this.#environment(pass, variableNames);
       let parsed: ReturnType<Environment["parse"]>;
       try {
         parsed = env.parse(source);
@@ -101,6 +114,7 @@ export class PolicyTypes {
       types.push(result.type ?? "dyn");
       cost = Math.max(cost, estimateCost(parsed.ast as unknown as CelAst));
     }
+    while (types.length < this.#passes.length) types.push(types[0] ?? "dyn");
     return { ok: true, types, cost };
   }
 
@@ -108,12 +122,26 @@ export class PolicyTypes {
   declareVariable(name: string, types: readonly string[] | undefined): void {
     this.#passes.forEach((pass, i) => {
       pass.variables[name] = types?.[i] ?? "dyn";
-      pass.env = undefined;
     });
   }
 
-  #environment(pass: Pass): Environment {
-    if (pass.env) return pass.env;
+  #podSpecDiffersByKind(): boolean {
+    const workload = this.#passes.map((p) => p.kind !== undefined && isWorkloadKind(p.kind));
+    return workload.some((w) => w !== workload[0]);
+  }
+
+  #variablesDifferByKind(): boolean {
+    const [first, ...rest] = this.#passes;
+    if (!first) return false;
+    return Object.entries(first.variables).some(([name, type]) => rest.some((p) => p.variables[name] !== type));
+  }
+
+  /**
+   * The pass's environment. Building one costs more than checking an expression, so one is
+   * kept until an expression reads a variable declared after it was built.
+   */
+  #environment(pass: Pass, reads: readonly string[]): Environment {
+    if (pass.env && reads.every((name) => pass.envVariables?.has(name))) return pass.env;
     const env = checkingBase().clone({});
     env.registerType(PARAMS_TYPE, { ctor: class {}, fields: this.#params } as never);
     env.registerType(VARIABLES_TYPE, { ctor: class {}, fields: { ...pass.variables } } as never);
@@ -132,6 +160,7 @@ export class PolicyTypes {
     };
     for (const [name, type] of Object.entries(types)) env.registerVariable(name, type);
     pass.env = env;
+    pass.envVariables = new Set(Object.keys(pass.variables));
     return env;
   }
 
