@@ -2,7 +2,7 @@
 // kinds of kinds.ts reach, from @kubernetes/client-node. Static imports keep compilation
 // synchronous; listing only the reachable models keeps loading them cheap (a few hundred small
 // files instead of the package's 2,500). Run after changing kinds.ts or the package version:
-//   node scripts/kubernetes-models.mjs
+//   node scripts/kubernetes-models.mjs && pnpm format
 // kubernetes.test.ts fails when the file misses a model a kind reaches.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

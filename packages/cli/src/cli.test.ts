@@ -323,11 +323,15 @@ spec:
     );
     const r = celgate(["validate", "--cost", dir]);
     expect(r.code).toBe(0); // a warning, not an error
-    expect(r.stdout).toMatch(/^ *[\d,]+ {2}unique-names spec\.validations\[0\]\.expression {2}over the limit$/m);
+    expect(r.stdout).toMatch(
+      /^ *[\d,]+ {2}unique-names spec\.validations\[0\]\.expression {2}over the limit$/m,
+    );
     // object, .metadata, .name, size(), >
     expect(r.stdout).toMatch(/^ +5 {2}unique-names spec\.validations\[1\]\.expression$/m);
     expect(r.stdout).toContain("limit: 10,000,000 per expression");
-    expect(r.stderr).toMatch(/WARNING: .*p\.yaml:7:19: estimated cost [\d,]+ is over Kubernetes' per-expression limit/);
+    expect(r.stderr).toMatch(
+      /WARNING: .*p\.yaml:7:19: estimated cost [\d,]+ is over Kubernetes' per-expression limit/,
+    );
     const plain = celgate(["validate", dir]);
     expect(plain.stderr).toContain("WARNING: 1 expression is over Kubernetes' estimated cost limit");
   });
@@ -336,7 +340,9 @@ spec:
     const r = celgate(["validate"]);
     // no errors; many built-in policies walk lists the Kubernetes schemas leave unbounded, which
     // Kubernetes' cost estimate counts at their largest (a warning, see validate --cost)
-    expect(r.stderr.replace(/^WARNING: \d+ expressions are over Kubernetes' estimated cost limit.*\n/, "")).toBe("");
+    expect(
+      r.stderr.replace(/^WARNING: \d+ expressions are over Kubernetes' estimated cost limit.*\n/, ""),
+    ).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ok: [1-9]\d* policies, 0 exceptions, [1-9]\d* tests\n$/);
   });

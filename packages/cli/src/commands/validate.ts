@@ -72,6 +72,8 @@ function costTable(set: CompiledPolicySet): string {
       lines.push(`${cost.toLocaleString("en-US").padStart(20)}  ${policy.name} ${e.path}${over}`);
     }
   }
-  lines.push(`limit: ${ESTIMATED_COST_LIMIT.toLocaleString("en-US")} per expression (Kubernetes' estimated cost limit)`);
+  lines.push(
+    `limit: ${ESTIMATED_COST_LIMIT.toLocaleString("en-US")} per expression (Kubernetes' estimated cost limit)`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -70,10 +70,6 @@ let shared: Environment | undefined;
  */
 export function celEnvironment(): Environment {
   if (shared) return shared;
-  shared = createCelgateEnvironment(
-    CEL_OPTIONS,
-    CEL_VARIABLES,
-    () => activeBudget?.step(),
-  );
+  shared = createCelgateEnvironment(CEL_OPTIONS, CEL_VARIABLES, () => activeBudget?.step());
   return shared;
 }

@@ -160,7 +160,9 @@ export function expressionsOf(policy: CompiledPolicy): CompiledExpression[] {
   return [
     ...policy.variables,
     ...policy.matchConditions,
-    ...policy.validations.flatMap((v) => (v.messageExpression ? [v.expression, v.messageExpression] : [v.expression])),
+    ...policy.validations.flatMap((v) =>
+      v.messageExpression ? [v.expression, v.messageExpression] : [v.expression],
+    ),
   ];
 }
 

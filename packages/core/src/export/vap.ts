@@ -1,7 +1,12 @@
 import type { CelAst } from "../cel/environment.js";
 import { vapUnavailableCalls } from "../cel/lib/index.js";
 import { walkAst } from "../compile/ast.js";
-import { type CompiledExpression, type CompiledPolicy, costWarnings, expressionsOf } from "../compile/compile.js";
+import {
+  type CompiledExpression,
+  type CompiledPolicy,
+  costWarnings,
+  expressionsOf,
+} from "../compile/compile.js";
 import { globToRegexSource } from "../match/glob.js";
 import { expressionPosition } from "../policy/expression-position.js";
 import { WORKLOAD_KINDS } from "../resources/workload.js";
@@ -89,7 +94,10 @@ export function exportVap(policy: CompiledPolicy, options: VapExportOptions = {}
     return {
       exportable: false,
       reason: `has expressions over Kubernetes' estimated cost limit: ${costly
-        .map((d) => `${d.path} at ${d.file ?? "<policy>"}${d.line ? `:${d.line}:${d.column}` : ""} (${d.message.split(":")[0]})`)
+        .map(
+          (d) =>
+            `${d.path} at ${d.file ?? "<policy>"}${d.line ? `:${d.line}:${d.column}` : ""} (${d.message.split(":")[0]})`,
+        )
         .join("; ")}`,
     };
   }
@@ -210,7 +218,6 @@ function unavailableCallsIn(policy: CompiledPolicy, options: VapExportOptions): 
   }
   return found;
 }
-
 
 function resourceRules(kinds: readonly string[] | undefined, apiGroups: readonly string[] | undefined) {
   const operations = ["CREATE", "UPDATE"];

@@ -15,8 +15,8 @@ function compileOne(spec: string) {
 }
 
 const costOf = (expression: string, match = "  match: {kinds: [Deployment]}\n") =>
-  compileOne(`${match}  validations:\n    - expression: ${JSON.stringify(expression)}\n`).policy.validations[0]!
-    .expression.cost;
+  compileOne(`${match}  validations:\n    - expression: ${JSON.stringify(expression)}\n`).policy
+    .validations[0]!.expression.cost;
 
 describe("estimated cost (Kubernetes' estimator: cel-go's cost model, the API server's size bounds)", () => {
   it("bounds unbounded values by the largest request, as Kubernetes does for schemas without maxItems", () => {
@@ -63,9 +63,14 @@ describe("estimated cost (Kubernetes' estimator: cel-go's cost model, the API se
       line: 7,
       column: 20,
     });
-    expect(warnings[0]!.message).toMatch(/^estimated cost [\d,]+ is over Kubernetes' per-expression limit of 10,000,000/);
+    expect(warnings[0]!.message).toMatch(
+      /^estimated cost [\d,]+ is over Kubernetes' per-expression limit of 10,000,000/,
+    );
     const exported = exportVap(policy, { fileLines: () => lines });
     expect(exported.exportable).toBe(false);
-    if (!exported.exportable) expect(exported.reason).toMatch(/estimated cost limit: spec\.validations\[0\]\.expression at p\.yaml:7:20/);
+    if (!exported.exportable)
+      expect(exported.reason).toMatch(
+        /estimated cost limit: spec\.validations\[0\]\.expression at p\.yaml:7:20/,
+      );
   });
 });

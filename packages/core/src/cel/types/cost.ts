@@ -99,7 +99,17 @@ const LINEAR_IN_RECEIVER = new Set([
   "isSemver",
 ]);
 const REGEX = new Set(["matches", "find", "findAll"]);
-const MACROS = new Set(["all", "exists", "exists_one", "existsOne", "map", "filter", "transformList", "transformMap", "transformMapEntry"]);
+const MACROS = new Set([
+  "all",
+  "exists",
+  "exists_one",
+  "existsOne",
+  "map",
+  "filter",
+  "transformList",
+  "transformMap",
+  "transformMapEntry",
+]);
 
 /** The estimated worst-case cost of a type-checked expression tree. Never throws. */
 export function estimateCost(root: CelAst): number {
@@ -122,14 +132,21 @@ function cost(node: Node | undefined, depth: number): number {
     case "list":
       return LIST_CREATE + sum(args as Node[], depth);
     case "map":
-      return MAP_CREATE + (args as [Node, Node][]).reduce((s, [k, v]) => s + cost(k, depth + 1) + cost(v, depth + 1), 0);
+      return (
+        MAP_CREATE +
+        (args as [Node, Node][]).reduce((s, [k, v]) => s + cost(k, depth + 1) + cost(v, depth + 1), 0)
+      );
     case "?:": {
       const [c, a, b] = args as [Node, Node, Node];
       return cost(c, depth + 1) + Math.max(cost(a, depth + 1), cost(b, depth + 1));
     }
     case "call": {
       const [name, list] = args as [string, Node[]];
-      if (name === "has") return sum(list.map((n) => ((n.args as unknown[])[0] as Node) ?? n), depth);
+      if (name === "has")
+        return sum(
+          list.map((n) => ((n.args as unknown[])[0] as Node) ?? n),
+          depth,
+        );
       return 1 + sum(list, depth) + callCost(name, undefined, list);
     }
     case "rcall": {
@@ -151,7 +168,9 @@ function cost(node: Node | undefined, depth: number): number {
     const [left, right] = operands;
     if (left && right && (left.checkedType?.name === "string" || left.checkedType?.name === "bytes")) {
       // comparing or concatenating strings reads them
-      total += STRING_TRAVERSAL * (node.op === "+" ? sizeOf(left) + sizeOf(right) : Math.min(sizeOf(left), sizeOf(right)));
+      total +=
+        STRING_TRAVERSAL *
+        (node.op === "+" ? sizeOf(left) + sizeOf(right) : Math.min(sizeOf(left), sizeOf(right)));
     }
     if (node.op === "in" && right?.checkedType?.name.startsWith("list")) total += sizeOf(right);
     return total;

@@ -68,7 +68,10 @@ export function kubernetesMessageTypes(): MessageFields {
     const fields: Record<string, string> = {};
     for (const attribute of (cls as { attributeTypeMap: readonly ModelAttribute[] }).attributeTypeMap) {
       const type = attributeType(attribute.type, attribute.format);
-      if (!type) throw new Error(`celgate: schema model ${model}.${attribute.baseName} refers to unknown ${attribute.type}`);
+      if (!type)
+        throw new Error(
+          `celgate: schema model ${model}.${attribute.baseName} refers to unknown ${attribute.type}`,
+        );
       fields[attribute.baseName] = type;
     }
     out.set(modelTypeName(model), fields);
@@ -78,9 +81,13 @@ export function kubernetesMessageTypes(): MessageFields {
 }
 
 /** A kind name of `kinds` that is a built-in kind of the schema, if `apiGroups` allows its group. */
-export function builtinKind(kind: string, apiGroups: readonly string[] | undefined): KubernetesKind | undefined {
+export function builtinKind(
+  kind: string,
+  apiGroups: readonly string[] | undefined,
+): KubernetesKind | undefined {
   if (!Object.hasOwn(KUBERNETES_KINDS, kind)) return undefined;
   const k = kind as KubernetesKind;
-  if (apiGroups && !apiGroups.includes("*") && !apiGroups.includes(KUBERNETES_KINDS[k].group)) return undefined;
+  if (apiGroups && !apiGroups.includes("*") && !apiGroups.includes(KUBERNETES_KINDS[k].group))
+    return undefined;
   return k;
 }

@@ -21,7 +21,8 @@ function problems(spec: string) {
   }));
 }
 
-const validation = (expression: string) => `  validations:\n    - expression: ${JSON.stringify(expression)}\n`;
+const validation = (expression: string) =>
+  `  validations:\n    - expression: ${JSON.stringify(expression)}\n`;
 
 describe("params typed from their defaults (Kubernetes types params from the paramKind's schema)", () => {
   it("an int param compared with a string is a compile error, the caret under the operator", () => {
@@ -31,7 +32,9 @@ describe("params typed from their defaults (Kubernetes types params from the par
   });
 
   it("a misspelled param is a compile error naming the declared ones, the caret under the name", () => {
-    const [p] = problems(`  params: {min: 2, max: 5}\n${validation("object.spec.replicas >= params.minimum")}`);
+    const [p] = problems(
+      `  params: {min: 2, max: 5}\n${validation("object.spec.replicas >= params.minimum")}`,
+    );
     expect(p?.message).toBe("unknown param minimum: spec.params declares min, max");
     expect(p?.caretUnder?.startsWith("minimum")).toBe(true);
   });
@@ -56,7 +59,11 @@ describe("params typed from their defaults (Kubernetes types params from the par
       h: "map<string, int>",
       i: "dyn",
     });
-    expect(problems(`  params: {registries: [a, b]}\n${validation("params.registries.exists(r, r.startsWith('a'))")}`)).toEqual([]);
+    expect(
+      problems(
+        `  params: {registries: [a, b]}\n${validation("params.registries.exists(r, r.startsWith('a'))")}`,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -101,7 +108,9 @@ describe("object typed from the Kubernetes 1.34 schema of each matched built-in 
         object.spec.replicaz < 10
 `;
     const [p] = problems(spec);
-    expect(p?.message).toMatch(/^no such field replicaz in object\.spec \(V1DeploymentSpec; object is a Deployment/);
+    expect(p?.message).toMatch(
+      /^no such field replicaz in object\.spec \(V1DeploymentSpec; object is a Deployment/,
+    );
     expect(p).toMatchObject({ line: 9, column: 21, caretUnder: "replicaz <" });
   });
 
@@ -118,14 +127,18 @@ describe("object typed from the Kubernetes 1.34 schema of each matched built-in 
   });
 
   it("checks each kind a Workload policy matches", () => {
-    const [p] = problems(`  match: {kinds: [Workload]}\n${validation("object.spec.template.metadata != null")}`);
+    const [p] = problems(
+      `  match: {kinds: [Workload]}\n${validation("object.spec.template.metadata != null")}`,
+    );
     expect(p?.message).toMatch(/object is a Pod/);
   });
 
   it("keeps object dynamic for kinds without a schema, and for another API group", () => {
     expect(problems(`  match: {kinds: [Widget]}\n${validation("object.spec.replicaz == 1")}`)).toEqual([]);
     expect(
-      problems(`  match: {kinds: [Deployment], apiGroups: [example.com]}\n${validation("object.spec.replicaz == 1")}`),
+      problems(
+        `  match: {kinds: [Deployment], apiGroups: [example.com]}\n${validation("object.spec.replicaz == 1")}`,
+      ),
     ).toEqual([]);
     expect(problems(validation("object.spec.replicaz == 1"))).toEqual([]);
     expect(typedKinds({ kinds: ["Pod", "Widget"] })).toEqual(["Pod", undefined]);

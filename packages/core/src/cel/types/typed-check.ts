@@ -133,7 +133,9 @@ export class PolicyTypes {
   #variablesDifferByKind(): boolean {
     const [first, ...rest] = this.#passes;
     if (!first) return false;
-    return Object.entries(first.variables).some(([name, type]) => rest.some((p) => p.variables[name] !== type));
+    return Object.entries(first.variables).some(([name, type]) =>
+      rest.some((p) => p.variables[name] !== type),
+    );
   }
 
   /**
@@ -169,7 +171,9 @@ export class PolicyTypes {
     const summary = e.summary ?? e.message.split("\n")[0] ?? "type error";
     const node = e.node;
     const offset = node ? faultOffset(node, source) : (e.range?.start ?? 0);
-    const where = pass.kind ? ` (object is a ${pass.kind}, Kubernetes ${KUBERNETES_SCHEMA_RELEASE} schema)` : "";
+    const where = pass.kind
+      ? ` (object is a ${pass.kind}, Kubernetes ${KUBERNETES_SCHEMA_RELEASE} schema)`
+      : "";
     if (e.code === "no_such_key" && node) {
       const receiverNode = (node.args as Node[])[0];
       const receiver = receiverNode?.checkedType?.name;
