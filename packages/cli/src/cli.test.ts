@@ -384,6 +384,10 @@ spec:
     expect(r.stdout.match(/kind: ValidatingAdmissionPolicyBinding$/gm)).toHaveLength(2);
     expect(r.stdout).toContain("variables.containers.all(c,");
     expect(r.stderr).toContain("not exported: scanned: reads `images`");
+    // exported with a warning: Kubernetes' estimate for unbounded lists is over its limit
+    expect(r.stderr).toMatch(
+      /^warning: no-privileged: over Kubernetes' estimated cost limit: spec\.validations\[0\]\.messageExpression at /m,
+    );
   });
 
   it("every command has help", () => {

@@ -18,8 +18,7 @@ it. Exit code 0 when everything compiles, 2 otherwise.
 
 Options:
       --cost   print each expression's estimated worst-case cost, as Kubernetes estimates it;
-               one over Kubernetes' per-expression limit (10,000,000) is a warning here and
-               an error for \`celgate export vap\`
+               one over Kubernetes' per-expression limit (10,000,000) is a warning
   -h, --help   show this help
 `;
 
@@ -48,7 +47,7 @@ export async function validate(argv: string[]): Promise<number> {
   } else if (costly.length > 0) {
     const n = costly.length;
     process.stderr.write(
-      `WARNING: ${n} expression${n === 1 ? " is" : "s are"} over Kubernetes' estimated cost limit, which celgate export vap refuses (celgate validate --cost lists them)\n`,
+      `WARNING: ${n} expression${n === 1 ? " is" : "s are"} over Kubernetes' estimated cost limit (celgate validate --cost lists them)\n`,
     );
   }
   const summary = `${documents.policies.length} policies, ${documents.exceptions.length} exceptions, ${documents.tests.length} tests`;

@@ -169,8 +169,9 @@ export function expressionsOf(policy: CompiledPolicy): CompiledExpression[] {
 /**
  * A warning for each expression of `policy` whose estimated worst-case cost is over
  * Kubernetes' per-expression limit, at the expression's position. Not part of compiling:
- * celgate's evaluation budget stops such an expression at run time, so `validate` reports
- * these and `export vap` refuses them. Never throws.
+ * celgate's evaluation budget stops such an expression at run time, and the API server does
+ * not refuse a ValidatingAdmissionPolicy by estimate, so `validate` and `export vap` warn.
+ * Never throws.
  */
 export function costWarnings(policy: CompiledPolicy, options: CompileOptions = {}): Diagnostic[] {
   const origin = policy.origin;

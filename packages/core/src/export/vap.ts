@@ -58,7 +58,18 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
 const VAP_REASONS = new Set(["Unauthorized", "Forbidden", "Invalid", "RequestEntityTooLarge"]);
 
 export type VapExport =
-  | { exportable: true; policy: Record<string, unknown>; binding: Record<string, unknown> }
+  | {
+      exportable: true;
+      policy: Record<string, unknown>;
+      binding: Record<string, unknown>;
+      /**
+       * Expressions whose estimated worst-case cost is over Kubernetes' estimated cost limit,
+       * each as `path at file:line:col (estimated cost N)`: exported all the same, because the
+       * API server does not refuse a ValidatingAdmissionPolicy by estimate (it stops an
+       * evaluation that reaches its run-time limit), but worth bounding.
+       */
+      costWarnings: string[];
+    }
   | { exportable: false; reason: string };
 
 export interface VapExportOptions {
@@ -89,18 +100,10 @@ export function exportVap(policy: CompiledPolicy, options: VapExportOptions = {}
       reason: `calls functions a ValidatingAdmissionPolicy does not have: ${unavailable.join("; ")}`,
     };
   }
-  const costly = costWarnings(policy, options);
-  if (costly.length > 0) {
-    return {
-      exportable: false,
-      reason: `has expressions over Kubernetes' estimated cost limit: ${costly
-        .map(
-          (d) =>
-            `${d.path} at ${d.file ?? "<policy>"}${d.line ? `:${d.line}:${d.column}` : ""} (${d.message.split(":")[0]})`,
-        )
-        .join("; ")}`,
-    };
-  }
+  const costly = costWarnings(policy, options).map(
+    (d) =>
+      `${d.path} at ${d.file ?? "<policy>"}${d.line ? `:${d.line}:${d.column}` : ""} (${d.message.split(":")[0]})`,
+  );
   const spec = policy.document.spec;
   const rewrite = (expression: { run: { ast: CelAst }; source: string }) =>
     rewriteIdentifiers(expression.source, expression.run.ast);
@@ -197,7 +200,7 @@ export function exportVap(policy: CompiledPolicy, options: VapExportOptions = {}
       validationActions: [spec.action === "deny" ? "Deny" : spec.action === "warn" ? "Warn" : "Audit"],
     },
   };
-  return { exportable: true, policy: vap, binding };
+  return { exportable: true, policy: vap, binding, costWarnings: costly };
 }
 
 /** Every call of a function a VAP lacks, as `name (why) at file:line:col (path)`. */
