@@ -1,3 +1,4 @@
+import { TypeError as CelTypeError } from "@marcbachmann/cel-js";
 import { CEL_VARIABLES, celEnvironment, type ParsedExpression } from "../cel/environment.js";
 import { ESTIMATED_COST_LIMIT } from "../cel/types/cost.js";
 import { faultOffset, PolicyTypes } from "../cel/types/typed-check.js";
@@ -238,7 +239,20 @@ export function compilePolicy(
       return undefined;
     }
     const checked = run.check();
+    const typedCheck = () =>
+      types.check(
+        source,
+        identifiersOf(run.ast),
+        variableReferences(run.ast).map((ref) => ref.name),
+      );
     if (!checked.valid) {
+      // with the Kubernetes types the fault is often found earlier and more exactly
+      // (`name + 1 == 'a'`: at the `+`, not at the `==` of a dynamic sum)
+      const typed = checked.error instanceof CelTypeError ? typedCheck() : undefined;
+      if (typed && !typed.ok) {
+        report(typed.error.message, typed.error.offset, "cel-type");
+        return undefined;
+      }
       const e = checked.error as Error & { summary?: string; range?: { start: number }; node?: unknown };
       const offset = e.node ? faultOffset(e.node as never, source) : (e.range?.start ?? 0);
       report(`CEL type error: ${e.summary ?? e.message.split("\n")[0]}`, offset, "cel-type");
@@ -254,11 +268,7 @@ export function compilePolicy(
         return undefined;
       }
     }
-    const typed = types.check(
-      source,
-      identifiersOf(run.ast),
-      variableReferences(run.ast).map((ref) => ref.name),
-    );
+    const typed = typedCheck();
     if (!typed.ok) {
       report(typed.error.message, typed.error.offset, "cel-type");
       return undefined;

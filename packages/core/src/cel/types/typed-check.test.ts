@@ -145,6 +145,18 @@ describe("object typed from the Kubernetes 1.34 schema of each matched built-in 
   });
 });
 
+describe("carets under the part at fault", () => {
+  it("puts the caret under a binary operator, a called method, a selected field or a bad operand", () => {
+    const at = (e: string, spec = "  match: {kinds: [Pod]}\n") =>
+      problems(`${spec}${validation(e)}`)[0]?.caretUnder;
+    expect(at("object.metadata.name + 1 == 'a'")).toMatch(/^\+ 1/);
+    expect(at("object.metadata.name.startsWith(1)")).toMatch(/^startsWith/);
+    expect(at("object.metadata.namez == 'a'")).toMatch(/^namez/);
+    expect(at("object.spec.hostNetwork || 1")).toMatch(/^\|\| 1/);
+    expect(at("size(1) > 0")).toMatch(/^size\(1\)/);
+  });
+});
+
 describe("the schema table", () => {
   it("has every model the kinds reach (else rerun scripts/kubernetes-models.mjs)", () => {
     const types = kubernetesMessageTypes();
