@@ -27,6 +27,10 @@ export const VARIABLES_TYPE = "celgate.Variables";
 
 let base: Environment | undefined;
 
+/** Typed environments by what they declare (kind, param types, variable types); only read once built. */
+const environments = new Map<string, Environment>();
+const MAX_SHARED_ENVIRONMENTS = 512;
+
 /**
  * celgate's environment without variables, plus a message type per Kubernetes schema model,
  * each comparable with itself and with null (Kubernetes' object types are nullable). Built on
@@ -144,6 +148,14 @@ export class PolicyTypes {
    */
   #environment(pass: Pass, reads: readonly string[]): Environment {
     if (pass.env && reads.every((name) => pass.envVariables?.has(name))) return pass.env;
+    // policies often share params, kind and variables (none, say): share their environments
+    const key = JSON.stringify([pass.kind ?? "", this.#params, pass.variables]);
+    const cached = environments.get(key);
+    if (cached) {
+      pass.env = cached;
+      pass.envVariables = new Set(Object.keys(pass.variables));
+      return cached;
+    }
     const env = checkingBase().clone({});
     env.registerType(PARAMS_TYPE, { ctor: class {}, fields: this.#params } as never);
     env.registerType(VARIABLES_TYPE, { ctor: class {}, fields: { ...pass.variables } } as never);
@@ -161,6 +173,8 @@ export class PolicyTypes {
       containers: workload ? `list<${modelTypeName("V1Container")}>` : "list",
     };
     for (const [name, type] of Object.entries(types)) env.registerVariable(name, type);
+    if (environments.size >= MAX_SHARED_ENVIRONMENTS) environments.clear();
+    environments.set(key, env);
     pass.env = env;
     pass.envVariables = new Set(Object.keys(pass.variables));
     return env;
