@@ -263,7 +263,7 @@ describe.each(BACKENDS)("policies on %s", (backend) => {
     expect(typo.body.diagnostics[0]).toMatchObject({
       code: "cel-type",
       path: "spec.validations[0].expression",
-      line: 19,
+      line: 13,
       column: 32,
     });
     expect(typo.body.diagnostics[0].message).toMatch(/^no such field replicaz in object\.spec/);
