@@ -14,6 +14,7 @@ import type { PolicyMatch } from "../../policy/schema.js";
 import { isWorkloadKind, WORKLOAD_KINDS } from "../../resources/workload.js";
 import { CEL_OPTIONS, CEL_VARIABLES } from "../environment.js";
 import { createCelgateEnvironment } from "../lib/celgate-environment.js";
+import { rewriteHasChains } from "../lib/has-chain.js";
 import type { CelAst } from "../lib/hooks.js";
 import { estimateCost } from "./cost.js";
 import { KUBERNETES_SCHEMA_RELEASE, type KubernetesKind } from "./kinds.js";
@@ -49,6 +50,16 @@ function checkingBase(): Environment {
   }
   base = env;
   return env;
+}
+
+const templates = new WeakMap<Environment, CelAst>();
+function hasTemplate(env: Environment): CelAst {
+  let template = templates.get(env);
+  if (!template) {
+    template = env.parse("x.?y.hasValue()").ast as unknown as CelAst;
+    templates.set(env, template);
+  }
+  return template;
 }
 
 /** A type error found by the typed check, with the offset in the expression to put the caret at. */
@@ -110,6 +121,7 @@ export class PolicyTypes {
       let parsed: ReturnType<Environment["parse"]>;
       try {
         parsed = env.parse(source);
+        rewriteHasChains(parsed.ast as unknown as CelAst, hasTemplate(env));
       } catch (error) {
         return { ok: false, error: this.#describe(error, source, pass) };
       }
