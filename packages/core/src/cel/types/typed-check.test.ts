@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { compilePolicySet } from "../../compile/compile.js";
 import { parsePolicyDocuments } from "../../policy/parse.js";
-import { KUBERNETES_KINDS } from "./kinds.js";
+import { KUBERNETES_KINDS, KUBERNETES_SCHEMA_RELEASE } from "./kinds.js";
 import { attributeType, kubernetesMessageTypes } from "./kubernetes.js";
 import { KUBERNETES_MODELS } from "./kubernetes-models.js";
 import { paramTypes } from "./params.js";
@@ -167,6 +169,13 @@ describe("the schema table", () => {
       }
     }
     expect(Object.keys(KUBERNETES_MODELS).length).toBe(types.size);
+  });
+
+  it("states the Kubernetes release the models were generated from", () => {
+    const require = createRequire(import.meta.url);
+    const model = require.resolve("@kubernetes/client-node/dist/gen/models/V1Pod.js");
+    const version = /OpenAPI spec version: v(\d+\.\d+)\./.exec(readFileSync(model, "utf8"))?.[1];
+    expect(version).toBe(KUBERNETES_SCHEMA_RELEASE);
   });
 
   it("maps schema types as Kubernetes does, dates and int-or-string as dyn", () => {
