@@ -188,7 +188,7 @@ describe("bad input exits 2 with a one-line reason naming the file", () => {
     [
       "an unknown field",
       ["check", "-p", "bad/unknown-field.yaml", "manifests"],
-      /bad\/unknown-field\.yaml:\d+:\d+: spec: unknown field: validation/,
+      /bad\/unknown-field\.yaml:5:3: spec\.validation: unknown field validation/,
     ],
     ["a bad selector", ["check", ...P, "-s", "pss in (", "manifests"], /--select: invalid selector/],
     [
@@ -285,9 +285,64 @@ describe("celgate validate and test", () => {
     expect(r.stdout).toContain("ok: 2 policies, 0 exceptions, 1 tests");
   });
 
+  it("validate fails (exit 2) on what would fail on every resource, each with a caret under the fault", () => {
+    // typed/: an int param compared with a string, a misspelled param, a validation returning an
+    // int, and a field typo on a Deployment (typed from the Kubernetes schema)
+    const r = celgate(["validate", "typed"]);
+    expect(r.code).toBe(2);
+    const caret = (file: string, line: number, column: number, under: string) => {
+      const at = r.stderr.indexOf(`ERROR: typed/${file}:${line}:${column}: `);
+      expect(at, `${file}:${line}:${column} in\n${r.stderr}`).toBeGreaterThanOrEqual(0);
+      const [, source, mark] = r.stderr.slice(at).split("\n");
+      expect(mark).toBe(` | ${" ".repeat(column - 1)}^`);
+      expect(source?.slice(3 + column - 1).startsWith(under)).toBe(true);
+    };
+    caret("param-type.yaml", 8, 68, "== 'two'");
+    caret("param-name.yaml", 8, 51, "minimum");
+    caret("validation-int.yaml", 6, 19, "size(");
+    caret("deployment-typo.yaml", 10, 23, "replicaz");
+    expect(r.stderr).toContain("unknown param minimum: spec.params declares min");
+    expect(r.stderr).toContain("must evaluate to bool, but its type is int");
+    expect(r.stderr).toContain("no such field replicaz in object.spec");
+  });
+
+  it("validate --cost prints each expression's estimated cost and warns about one over the limit", () => {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-cost-"));
+    writeFileSync(
+      join(dir, "p.yaml"),
+      `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: unique-names}
+spec:
+  match: {kinds: [Pod]}
+  validations:
+    - expression: object.spec.containers.all(c, object.spec.containers.all(d, c.name != d.name || c == d))
+      message: names are unique
+    - expression: size(object.metadata.name) > 0
+`,
+    );
+    const r = celgate(["validate", "--cost", dir]);
+    expect(r.code).toBe(0); // a warning, not an error
+    expect(r.stdout).toMatch(
+      /^ *[\d,]+ {2}unique-names spec\.validations\[0\]\.expression {2}over the limit$/m,
+    );
+    // object, .metadata, .name, size(), >
+    expect(r.stdout).toMatch(/^ +5 {2}unique-names spec\.validations\[1\]\.expression$/m);
+    expect(r.stdout).toContain("limit: 10,000,000 per expression");
+    expect(r.stderr).toMatch(
+      /WARNING: .*p\.yaml:7:19: estimated cost [\d,]+ is over Kubernetes' per-expression limit/,
+    );
+    const plain = celgate(["validate", dir]);
+    expect(plain.stderr).toContain("WARNING: 1 expression is over Kubernetes' estimated cost limit");
+  });
+
   it("validate without a path validates the built-in library, as test does", () => {
     const r = celgate(["validate"]);
-    expect(r.stderr).toBe("");
+    // no errors; many built-in policies walk lists the Kubernetes schemas leave unbounded, which
+    // Kubernetes' cost estimate counts at their largest (a warning, see validate --cost)
+    expect(
+      r.stderr.replace(/^WARNING: \d+ expressions are over Kubernetes' estimated cost limit.*\n/, ""),
+    ).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ok: [1-9]\d* policies, 0 exceptions, [1-9]\d* tests\n$/);
   });
@@ -357,6 +412,10 @@ spec:
     expect(r.stdout.match(/kind: ValidatingAdmissionPolicyBinding$/gm)).toHaveLength(2);
     expect(r.stdout).toContain("variables.containers.all(c,");
     expect(r.stderr).toContain("not exported: scanned: reads `images`");
+    // exported with a warning: Kubernetes' estimate for unbounded lists is over its limit
+    expect(r.stderr).toMatch(
+      /^warning: no-privileged: over Kubernetes' estimated cost limit: spec\.validations\[0\]\.messageExpression at /m,
+    );
   });
 
   it("every command has help", () => {

@@ -81,6 +81,7 @@ export const DIAGNOSTIC_CODES = [
   "cel-syntax",
   "cel-type",
   "cel-unknown-variable",
+  "cel-cost",
   "cel-runtime",
   "resource",
   "unknown-policy",

@@ -6,9 +6,18 @@
 export type { BudgetLimits } from "./cel/budget.js";
 export { BudgetExceededError, DEFAULT_BUDGET } from "./cel/budget.js";
 export { CEL_VARIABLES, celEnvironment } from "./cel/environment.js";
+export { ESTIMATED_COST_LIMIT } from "./cel/types/cost.js";
+export { KUBERNETES_SCHEMA_RELEASE } from "./cel/types/kinds.js";
 export type { CompiledPolicy, CompiledPolicySet, CompileOptions } from "./compile/compile.js";
 // compile
-export { compilePolicy, compilePolicySet, policySetDigest, subsetOf } from "./compile/compile.js";
+export {
+  compilePolicy,
+  compilePolicySet,
+  costWarnings,
+  expressionsOf,
+  policySetDigest,
+  subsetOf,
+} from "./compile/compile.js";
 // diagnostics
 export { DIAGNOSTIC_CODES, type DiagnosticCode } from "./diagnostics/codes.js";
 export type { Diagnostic } from "./diagnostics/diagnostic.js";

@@ -95,11 +95,11 @@ spec:
     kinds: [Secret, Deployment, ConfigMap]
   validations:
     - expression: "false"
-      messageExpression: "object.kind == 'Secret' ? 'data ' + object.data.map(k, k + '=' + object.data[k]).join(',') : object.kind == 'ConfigMap' ? 'cm ' + object.data.password : 'env ' + object.spec.template.spec.containers.map(c, c.env.map(e, e.name + '=' + e.value).join(',')).join(';')"
+      messageExpression: "cel.bind(o, dyn(object), o.kind == 'Secret' ? 'data ' + o.data.map(k, k + '=' + o.data[k]).join(',') : o.kind == 'ConfigMap' ? 'cm ' + o.data.password : 'env ' + o.spec.template.spec.containers.map(c, c.env.map(e, e.name + '=' + e.value).join(',')).join(';'))"
     - expression: "false"
-      messageExpression: "has(object.stringData) ? 'stringData ' + object.stringData.map(k, k + '=' + object.stringData[k]).join(',') : 'none'"
+      messageExpression: "cel.bind(o, dyn(object), has(o.stringData) ? 'stringData ' + o.stringData.map(k, k + '=' + o.stringData[k]).join(',') : 'none')"
     - expression: "false"
-      messageExpression: "oldObject == null ? 'no old object' : 'old ' + oldObject.data.map(k, k + '=' + oldObject.data[k]).join(',')"
+      messageExpression: "oldObject == null ? 'no old object' : cel.bind(o, dyn(oldObject), 'old ' + o.data.map(k, k + '=' + o.data[k]).join(','))"
 ---
 apiVersion: celgate.dev/v1
 kind: Policy

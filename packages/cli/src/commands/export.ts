@@ -11,7 +11,9 @@ Writes a ValidatingAdmissionPolicy and a ValidatingAdmissionPolicyBinding
 (admissionregistration.k8s.io/v1) for every policy in PATH (default: the built-in library)
 that uses only what Kubernetes admission supports. For each other policy, one line on stderr
 says why it cannot be exported (it reads images, bundle, context or now, or calls a CEL
-function a ValidatingAdmissionPolicy does not have, named with its file:line:col).
+function a ValidatingAdmissionPolicy does not have, named with its file:line:col). An
+expression whose estimated cost is over Kubernetes' limit is exported with a warning on stderr
+(see celgate validate --cost).
 
 Options:
   -s, --select SELECTOR   only policies whose labels match (e.g. "pss=baseline")
@@ -56,6 +58,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
       skipped++;
       process.stderr.write(`not exported: ${policy.name}: ${result.reason}\n`);
       continue;
+    }
+    for (const warning of result.costWarnings) {
+      process.stderr.write(`warning: ${policy.name}: over Kubernetes' estimated cost limit: ${warning}\n`);
     }
     documents.push(
       yaml.dump(result.policy, { lineWidth: -1, noRefs: true }),

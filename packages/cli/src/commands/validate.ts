@@ -1,4 +1,11 @@
-import { type CompiledPolicySet, compilePolicySet, renderDiagnostic } from "@celgate/core";
+import {
+  type CompiledPolicySet,
+  compilePolicySet,
+  costWarnings,
+  ESTIMATED_COST_LIMIT,
+  expressionsOf,
+  renderDiagnostic,
+} from "@celgate/core";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { builtinPolicyDir, loadDocuments } from "../inputs/documents.js";
@@ -10,6 +17,8 @@ default: the built-in library), and prints every problem with file:line:col and 
 it. Exit code 0 when everything compiles, 2 otherwise.
 
 Options:
+      --cost      print each expression's estimated worst-case cost, as Kubernetes estimates it;
+                  one over Kubernetes' per-expression limit (10,000,000) is a warning
   -v, --verbose   also say how many CEL expressions run compiled to JavaScript, and name each
                   one that is interpreted, with the reason
   -h, --help      show this help
@@ -18,7 +27,7 @@ Options:
 export async function validate(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(
     argv,
-    { help: { type: "boolean", short: "h" }, verbose: { type: "boolean", short: "v" } },
+    { help: { type: "boolean", short: "h" }, verbose: { type: "boolean", short: "v" }, cost: { type: "boolean" } },
     "validate",
   );
   if (values.help) {
@@ -32,6 +41,17 @@ export async function validate(argv: string[]): Promise<number> {
   const diagnostics = [...documents.diagnostics, ...compiled.diagnostics];
   const errors = diagnostics.filter((d) => d.severity !== "warning");
   for (const d of diagnostics) process.stderr.write(`${renderDiagnostic(d)}\n`);
+  const fileLines = (file: string) => documents.lines.get(file);
+  const costly = compiled.set.policies.flatMap((p) => costWarnings(p, { fileLines }));
+  if (values.cost) {
+    for (const d of costly) process.stderr.write(`${renderDiagnostic(d)}\n`);
+    process.stdout.write(costTable(compiled.set));
+  } else if (costly.length > 0) {
+    const n = costly.length;
+    process.stderr.write(
+      `WARNING: ${n} expression${n === 1 ? " is" : "s are"} over Kubernetes' estimated cost limit (celgate validate --cost lists them)\n`,
+    );
+  }
   const summary = `${documents.policies.length} policies, ${documents.exceptions.length} exceptions, ${documents.tests.length} tests`;
   if (errors.length > 0) {
     const first = errors[0]!;
@@ -50,14 +70,7 @@ function engineLines(set: CompiledPolicySet): string {
   let compiled = 0;
   let interpreted = 0;
   for (const policy of set.policies) {
-    const expressions = [
-      ...policy.matchConditions,
-      ...policy.variables,
-      ...policy.validations.flatMap((v) =>
-        v.messageExpression ? [v.expression, v.messageExpression] : [v.expression],
-      ),
-    ];
-    for (const e of expressions) {
+    for (const e of expressionsOf(policy)) {
       if (e.engine === "compiled") {
         compiled++;
         continue;
@@ -68,5 +81,21 @@ function engineLines(set: CompiledPolicySet): string {
     }
   }
   lines.push(`CEL expressions: ${compiled} compiled to JavaScript, ${interpreted} interpreted`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** One line per expression: estimated cost, policy and document path; over the limit marked. */
+function costTable(set: CompiledPolicySet): string {
+  const lines: string[] = [];
+  for (const policy of set.policies) {
+    for (const e of expressionsOf(policy)) {
+      const cost = e.cost ?? 0;
+      const over = cost > ESTIMATED_COST_LIMIT ? "  over the limit" : "";
+      lines.push(`${cost.toLocaleString("en-US").padStart(20)}  ${policy.name} ${e.path}${over}`);
+    }
+  }
+  lines.push(
+    `limit: ${ESTIMATED_COST_LIMIT.toLocaleString("en-US")} per expression (Kubernetes' estimated cost limit)`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -53,6 +53,19 @@ export function chargeSteps(n: number): void {
   activeBudget?.charge(n);
 }
 
+/** cel-js options of every celgate environment (the runtime one and the typed checking one). */
+export const CEL_OPTIONS = {
+  enableOptionalTypes: true,
+  homogeneousAggregateLiterals: false,
+  limits: {
+    maxAstNodes: 20_000,
+    maxDepth: 100,
+    maxListElements: 1_000,
+    maxMapEntries: 1_000,
+    maxCallArguments: 32,
+  },
+} as const;
+
 let shared: Environment | undefined;
 
 /**
@@ -62,20 +75,6 @@ let shared: Environment | undefined;
  */
 export function celEnvironment(): Environment {
   if (shared) return shared;
-  shared = createCelgateEnvironment(
-    {
-      enableOptionalTypes: true,
-      homogeneousAggregateLiterals: false,
-      limits: {
-        maxAstNodes: 20_000,
-        maxDepth: 100,
-        maxListElements: 1_000,
-        maxMapEntries: 1_000,
-        maxCallArguments: 32,
-      },
-    },
-    CEL_VARIABLES,
-    () => activeBudget?.step(),
-  );
+  shared = createCelgateEnvironment(CEL_OPTIONS, CEL_VARIABLES, () => activeBudget?.step());
   return shared;
 }

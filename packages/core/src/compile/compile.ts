@@ -1,11 +1,15 @@
 import { type CelEngine, prepareRun } from "../cel/compile/engine.js";
+import { TypeError as CelTypeError } from "@marcbachmann/cel-js";
 import { CEL_VARIABLES, celEnvironment, type ParsedExpression } from "../cel/environment.js";
+import { ESTIMATED_COST_LIMIT } from "../cel/types/cost.js";
+import { faultOffset, PolicyTypes } from "../cel/types/typed-check.js";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { expressionPosition } from "../policy/expression-position.js";
 import { type DocumentOrigin, formatPath, type Located } from "../policy/parse.js";
 import type { PolicyDocument, PolicyMatch } from "../policy/schema.js";
 import type { FailurePolicy, PolicyAction, Severity } from "../report/types.js";
+import { parsePath } from "../util/path.js";
 import { canonicalJson, sha256Hex } from "../util/sha256.js";
 import { ENGINE_VERSION } from "../version.js";
 import { functionsCalled, identifiersOf, variableReferences } from "./ast.js";
@@ -20,6 +24,8 @@ export interface CompiledExpression {
   engine: "compiled" | "interpreted";
   /** Why the expression is interpreted, when it is. */
   interpretedBecause?: string;
+  /** Estimated worst-case cost, as Kubernetes estimates it (cel/types/cost.ts). */
+  cost?: number;
 }
 
 /**
@@ -154,6 +160,49 @@ export function compilePolicySet(
   };
 }
 
+/**
+ * Every expression of a compiled policy, in document order: variables, match conditions,
+ * validations with their message expressions.
+ */
+export function expressionsOf(policy: CompiledPolicy): CompiledExpression[] {
+  return [
+    ...policy.variables,
+    ...policy.matchConditions,
+    ...policy.validations.flatMap((v) =>
+      v.messageExpression ? [v.expression, v.messageExpression] : [v.expression],
+    ),
+  ];
+}
+
+/**
+ * A warning for each expression of `policy` whose estimated worst-case cost is over
+ * Kubernetes' per-expression limit, at the expression's position. Not part of compiling:
+ * celgate's evaluation budget stops such an expression at run time, and the API server does
+ * not refuse a ValidatingAdmissionPolicy by estimate, so `validate` and `export vap` warn.
+ * Never throws.
+ */
+export function costWarnings(policy: CompiledPolicy, options: CompileOptions = {}): Diagnostic[] {
+  const origin = policy.origin;
+  const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
+  const out: Diagnostic[] = [];
+  for (const e of expressionsOf(policy)) {
+    if ((e.cost ?? 0) <= ESTIMATED_COST_LIMIT) continue;
+    const base = origin?.position?.(parsePath(e.path));
+    const at = expressionPosition(base, e.source, 0, lines ?? []) ?? base;
+    out.push({
+      code: "cel-cost",
+      message: `estimated cost ${(e.cost ?? 0).toLocaleString("en-US")} is over Kubernetes' per-expression limit of ${ESTIMATED_COST_LIMIT.toLocaleString("en-US")}: bound the lists and strings it walks, or walk fewer`,
+      path: e.path,
+      file: origin?.file,
+      line: at?.line,
+      column: at?.column,
+      sourceLine: at?.sourceLine,
+      severity: "warning",
+    });
+  }
+  return out;
+}
+
 /** Compiles one policy. Never throws. */
 export function compilePolicy(
   doc: PolicyDocument,
@@ -167,11 +216,13 @@ export function compilePolicy(
   const declared = new Set<string>();
   const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
 
+  const types = new PolicyTypes(doc.spec.params, doc.spec.match);
+  /** The compiled expression and its type in each typed pass (see PolicyTypes). */
   const compile = (
     path: (string | number)[],
     source: string,
     want: "bool" | "string" | "any",
-  ): CompiledExpression | undefined => {
+  ): { expression: CompiledExpression; types: string[] } | undefined => {
     const pathText = formatPath(path);
     const report = (message: string, offset: number, code: DiagnosticCode) => {
       const base = origin?.position?.(path);
@@ -195,13 +246,23 @@ export function compilePolicy(
       return undefined;
     }
     const checked = run.check();
+    const typedCheck = () =>
+      types.check(
+        source,
+        identifiersOf(run.ast),
+        variableReferences(run.ast).map((ref) => ref.name),
+      );
     if (!checked.valid) {
-      const e = checked.error as Error & { summary?: string; range?: { start: number } };
-      report(`CEL type error: ${e.summary ?? e.message.split("\n")[0]}`, e.range?.start ?? 0, "cel-type");
-      return undefined;
-    }
-    if (want !== "any" && checked.type !== want && checked.type !== "dyn") {
-      report(`must evaluate to ${want}, but its type is ${checked.type}`, 0, "cel-type");
+      // with the Kubernetes types the fault is often found earlier and more exactly
+      // (`name + 1 == 'a'`: at the `+`, not at the `==` of a dynamic sum)
+      const typed = checked.error instanceof CelTypeError ? typedCheck() : undefined;
+      if (typed && !typed.ok) {
+        report(typed.error.message, typed.error.offset, "cel-type");
+        return undefined;
+      }
+      const e = checked.error as Error & { summary?: string; range?: { start: number }; node?: unknown };
+      const offset = e.node ? faultOffset(e.node as never, source) : (e.range?.start ?? 0);
+      report(`CEL type error: ${e.summary ?? e.message.split("\n")[0]}`, offset, "cel-type");
       return undefined;
     }
     for (const ref of variableReferences(run.ast)) {
@@ -214,9 +275,19 @@ export function compilePolicy(
         return undefined;
       }
     }
+    const typed = typedCheck();
+    if (!typed.ok) {
+      report(typed.error.message, typed.error.offset, "cel-type");
+      return undefined;
+    }
+    const wrong = [checked.type, ...typed.types].find((t) => want !== "any" && t !== want && t !== "dyn");
+    if (wrong !== undefined) {
+      report(`must evaluate to ${want}, but its type is ${wrong}`, 0, "cel-type");
+      return undefined;
+    }
     for (const id of identifiersOf(run.ast)) if (Object.hasOwn(CEL_VARIABLES, id)) reads.add(id);
     for (const fn of functionsCalled(run.ast)) calls.add(fn);
-    return { path: pathText, source, ...prepareRun(env, run, options.celEngine) };
+    return { expression: { path: pathText, source, cost: typed.cost, ...prepareRun(env, run, options.celEngine) }, types: typed.types };
   };
 
   const spec = doc.spec;
@@ -232,9 +303,11 @@ export function compilePolicy(
       });
       return;
     }
-    const expr = compile(["spec", "variables", i, "expression"], v.expression, "any");
+    const compiled = compile(["spec", "variables", i, "expression"], v.expression, "any");
     declared.add(v.name); // declared even when broken, so later references do not repeat the error
-    if (!expr) return;
+    types.declareVariable(v.name, compiled?.types);
+    if (!compiled) return;
+    const expr = compiled.expression;
     const uses = [...identifiersOf(expr.run.ast)].filter((id) => Object.hasOwn(CEL_VARIABLES, id));
     const invariant =
       uses.every((id) => INVARIANT_INPUTS.has(id)) &&
@@ -245,15 +318,15 @@ export function compilePolicy(
   });
   const matchConditions: CompiledPolicy["matchConditions"] = [];
   spec.matchConditions?.forEach((c, i) => {
-    const expr = compile(["spec", "matchConditions", i, "expression"], c.expression, "bool");
+    const expr = compile(["spec", "matchConditions", i, "expression"], c.expression, "bool")?.expression;
     if (expr) matchConditions.push({ ...expr, name: c.name });
   });
   const validations: CompiledValidation[] = [];
   spec.validations.forEach((v, i) => {
-    const expression = compile(["spec", "validations", i, "expression"], v.expression, "bool");
+    const expression = compile(["spec", "validations", i, "expression"], v.expression, "bool")?.expression;
     const messageExpression =
       v.messageExpression !== undefined
-        ? compile(["spec", "validations", i, "messageExpression"], v.messageExpression, "string")
+        ? compile(["spec", "validations", i, "messageExpression"], v.messageExpression, "string")?.expression
         : undefined;
     if (!expression) return;
     validations.push({

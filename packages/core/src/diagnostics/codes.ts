@@ -42,6 +42,8 @@ export const DIAGNOSTIC_CODES = [
   "cel-type",
   /** An expression reads `variables.x` that is not declared before it. */
   "cel-unknown-variable",
+  /** An expression's estimated worst-case cost is over Kubernetes' per-expression limit (a warning). */
+  "cel-cost",
   /** An expression failed while it ran (an `error` outcome, not a problem of the document). */
   "cel-runtime",
   /** A resource cannot be evaluated at all (its shape defeats the engine's value adapter). */

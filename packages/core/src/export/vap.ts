@@ -1,10 +1,16 @@
 import type { CelAst } from "../cel/environment.js";
 import { vapUnavailableCalls } from "../cel/lib/index.js";
 import { walkAst } from "../compile/ast.js";
-import type { CompiledExpression, CompiledPolicy } from "../compile/compile.js";
+import {
+  type CompiledExpression,
+  type CompiledPolicy,
+  costWarnings,
+  expressionsOf,
+} from "../compile/compile.js";
 import { globToRegexSource } from "../match/glob.js";
 import { expressionPosition } from "../policy/expression-position.js";
 import { WORKLOAD_KINDS } from "../resources/workload.js";
+import { parsePath } from "../util/path.js";
 
 /** CEL variables that only celgate has: a policy that reads one cannot run as a VAP. */
 const CELGATE_ONLY = ["images", "bundle", "context", "now"] as const;
@@ -52,7 +58,18 @@ const RESOURCES: Record<string, [group: string, resource: string]> = {
 const VAP_REASONS = new Set(["Unauthorized", "Forbidden", "Invalid", "RequestEntityTooLarge"]);
 
 export type VapExport =
-  | { exportable: true; policy: Record<string, unknown>; binding: Record<string, unknown> }
+  | {
+      exportable: true;
+      policy: Record<string, unknown>;
+      binding: Record<string, unknown>;
+      /**
+       * Expressions whose estimated worst-case cost is over Kubernetes' estimated cost limit,
+       * each as `path at file:line:col (estimated cost N)`: exported all the same, because the
+       * API server does not refuse a ValidatingAdmissionPolicy by estimate (it stops an
+       * evaluation that reaches its run-time limit), but worth bounding.
+       */
+      costWarnings: string[];
+    }
   | { exportable: false; reason: string };
 
 export interface VapExportOptions {
@@ -83,6 +100,10 @@ export function exportVap(policy: CompiledPolicy, options: VapExportOptions = {}
       reason: `calls functions a ValidatingAdmissionPolicy does not have: ${unavailable.join("; ")}`,
     };
   }
+  const costly = costWarnings(policy, options).map(
+    (d) =>
+      `${d.path} at ${d.file ?? "<policy>"}${d.line ? `:${d.line}:${d.column}` : ""} (${d.message.split(":")[0]})`,
+  );
   const spec = policy.document.spec;
   const rewrite = (expression: { run: { ast: CelAst }; source: string }) =>
     rewriteIdentifiers(expression.source, expression.run.ast);
@@ -179,24 +200,18 @@ export function exportVap(policy: CompiledPolicy, options: VapExportOptions = {}
       validationActions: [spec.action === "deny" ? "Deny" : spec.action === "warn" ? "Warn" : "Audit"],
     },
   };
-  return { exportable: true, policy: vap, binding };
+  return { exportable: true, policy: vap, binding, costWarnings: costly };
 }
 
 /** Every call of a function a VAP lacks, as `name (why) at file:line:col (path)`. */
 function unavailableCallsIn(policy: CompiledPolicy, options: VapExportOptions): string[] {
-  const expressions: CompiledExpression[] = [
-    ...policy.variables,
-    ...policy.matchConditions,
-    ...policy.validations.flatMap((v) =>
-      v.messageExpression ? [v.expression, v.messageExpression] : [v.expression],
-    ),
-  ];
+  const expressions: CompiledExpression[] = expressionsOf(policy);
   const origin = policy.origin;
   const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
   const found: string[] = [];
   for (const expression of expressions) {
     for (const call of vapUnavailableCalls(expression.run.ast)) {
-      const base = origin?.position?.(pathSegments(expression.path));
+      const base = origin?.position?.(parsePath(expression.path));
       const at = expressionPosition(base, expression.source, call.offset, lines ?? []) ?? base;
       const where = at
         ? `${origin?.file ?? "<policy>"}:${at.line}:${at.column}`
@@ -205,14 +220,6 @@ function unavailableCallsIn(policy: CompiledPolicy, options: VapExportOptions): 
     }
   }
   return found;
-}
-
-/** `spec.validations[0].expression` -> ["spec", "validations", 0, "expression"]. */
-function pathSegments(path: string): (string | number)[] {
-  return path
-    .split(/\.|\[|\]/)
-    .filter((part) => part !== "")
-    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
 function resourceRules(kinds: readonly string[] | undefined, apiGroups: readonly string[] | undefined) {

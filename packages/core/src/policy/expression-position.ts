@@ -2,7 +2,7 @@ import type { SourcePosition } from "./source.js";
 
 /**
  * Maps an offset inside a CEL expression to a line and column of the YAML file that holds it.
- * Exact for single-line scalars and literal blocks (`|`), approximate for folded text.
+ * Exact for single-line scalars and block scalars (`|`, `>`); approximate for multi-line flow scalars.
  */
 export function expressionPosition(
   base: SourcePosition | undefined,
@@ -20,6 +20,21 @@ export function expressionPosition(
     while (first < fileLines.length && (fileLines[first] ?? "").trim() === "") first++;
     const firstLine = fileLines[first] ?? "";
     const indent = firstLine.length - firstLine.trimStart().length;
+    // each source line's text (less the block's indentation) comes next in the expression,
+    // whether folding joined it to the previous line with a space or kept the line break
+    let cursor = 0;
+    for (let index = first; index < fileLines.length; index++) {
+      const sourceLine = fileLines[index] ?? "";
+      if (sourceLine.trim() === "") continue;
+      if (sourceLine.length - sourceLine.trimStart().length < indent) break;
+      const text = sourceLine.slice(indent).trimEnd();
+      const at = expression.indexOf(text, cursor);
+      if (at < 0) break;
+      if (offset <= at + text.length) {
+        return { line: index + 1, column: indent + Math.max(0, offset - at) + 1, sourceLine };
+      }
+      cursor = at + text.length;
+    }
     const line = first + 1 + lineIndex;
     return { line, column: indent + columnInLine + 1, sourceLine: fileLines[line - 1] ?? "" };
   }

@@ -47,8 +47,43 @@ spec:
     const byPath = Object.fromEntries(diagnostics.map((d) => [d.path, d]));
     expect(byPath["metadata.name"]).toMatchObject({ file: "bad.yaml", line: 4, column: 9 });
     expect(byPath["spec.severity"]).toMatchObject({ line: 6, column: 13 });
-    expect(byPath.spec?.message).toContain("unknown field: colour");
+    // an unknown field on its own line, not on its parent's first line
+    expect(byPath["spec.colour"]).toMatchObject({ message: "unknown field colour", line: 7, column: 3 });
     expect(byPath["spec.validations"]?.message).toContain("at least one validation");
+  });
+
+  it("names a missing required field the same way for every document kind and field type", () => {
+    const text = `apiVersion: celgate.dev/v1
+kind: PolicyTest
+metadata: {name: t}
+spec:
+  cases:
+    - name: a
+      resource: {}
+---
+apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  labels: {a: b}
+spec:
+  validations:
+    - message: x
+---
+apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata: {name: e}
+spec:
+  policies: [a]
+  reason: r
+`;
+    const { diagnostics } = parsePolicyDocuments(text, "m.yaml");
+    expect(diagnostics.map((d) => [d.path, d.message])).toEqual([
+      ["spec.policy", "missing required field policy"],
+      ["spec.cases[0].expect", "missing required field expect"],
+      ["metadata.name", "missing required field name"],
+      ["spec.validations[0].expression", "missing required field expression"],
+      ["spec.expires", "missing required field expires"],
+    ]);
   });
 
   it("reports YAML syntax errors with a position and keeps the good documents", () => {

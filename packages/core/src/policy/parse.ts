@@ -93,9 +93,28 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
     }
     const result = (schema as z.ZodType).safeParse(value);
     if (!result.success) {
-      const found = result.error.issues.map((issue) => {
+      const found = result.error.issues.flatMap((issue) => {
         const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-        return { code: "schema" as const, message: issueMessage(issue), path: formatPath(path), ...at(path) };
+        if (issue.code === "unrecognized_keys") {
+          // one problem per unknown field, on the field's own line
+          return issue.keys.map((key) => {
+            const position = source.position([...path, key], "key");
+            return {
+              code: "schema" as const,
+              message: `unknown field ${key}`,
+              path: formatPath([...path, key]),
+              file,
+              line: position?.line,
+              column: position?.column,
+              sourceLine: position?.sourceLine,
+            };
+          });
+        }
+        // a missing field reads the same whatever the kind of document or the field's type
+        const message = isMissing(value, path)
+          ? `missing required field ${String(path.at(-1))}`
+          : issueMessage(issue);
+        return [{ code: "schema" as const, message, path: formatPath(path), ...at(path) }];
       });
       // by position; at the same position an unknown field first, since it usually explains the rest
       const rank = (d: { message: string }) => (d.message.startsWith("unknown field") ? 0 : 1);
@@ -123,8 +142,22 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
 /** `spec.validations[0].expression` from `["spec", "validations", 0, "expression"]`. */
 
 function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys")
-    return `unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
-  if (issue.code === "invalid_type" && issue.input === undefined) return `is required (${issue.expected})`;
   return issue.message;
+}
+
+/** Whether `path` names a field that its (existing) parent mapping does not have. */
+function isMissing(document: unknown, path: readonly (string | number)[]): boolean {
+  let node = document;
+  for (const key of path.slice(0, -1)) {
+    if (node === null || typeof node !== "object") return false;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  const last = path.at(-1);
+  return (
+    last !== undefined &&
+    node !== null &&
+    typeof node === "object" &&
+    !Array.isArray(node) &&
+    !Object.hasOwn(node, last)
+  );
 }

@@ -6,8 +6,11 @@ import { checkValue, DEFAULT_INPUT_LIMITS, type InputLimits, limitDiagnostic } f
 export interface SourceDocument {
   index: number;
   value: unknown;
-  /** 1-based line and column of a value (or its key) inside the document, best effort. */
-  position(path: readonly (string | number)[]): SourcePosition | undefined;
+  /**
+   * 1-based line and column of a value (or its key) inside the document, best effort; with
+   * `part: "key"`, of the key of the path's last mapping entry.
+   */
+  position(path: readonly (string | number)[], part?: "key"): SourcePosition | undefined;
 }
 
 export interface SourcePosition {
@@ -81,15 +84,19 @@ export function parseSourceDocuments(
     documents.push({
       index,
       value,
-      position(path) {
+      position(path, part) {
         let node: unknown = doc.contents;
         let best: unknown = node;
-        for (const key of path) {
+        for (const [step, key] of path.entries()) {
           if (isMap(node)) {
             const pair = node.items.find(
               (item) => isNode(item.key) && (item.key as { value?: unknown }).value === key,
             );
             if (!pair) break;
+            if (part === "key" && step === path.length - 1) {
+              best = pair.key;
+              break;
+            }
             best = pair.value ?? pair.key;
             node = pair.value;
             if (!isNode(node)) {

@@ -7,3 +7,11 @@ export function formatPath(path: readonly (string | number)[]): string {
   }
   return text;
 }
+
+/** The segments of a document path written by `formatPath`: `spec.validations[0]` -> ["spec", "validations", 0]. */
+export function parsePath(path: string): (string | number)[] {
+  return path
+    .split(/\.|\[|\]/)
+    .filter((part) => part !== "")
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}

@@ -4,6 +4,7 @@
  * of `parse(...).check()`.
  */
 import { Environment, type ParseResult, type TypeCheckResult } from "@marcbachmann/cel-js";
+import { rewriteHasChains } from "./has-chain.js";
 import { type CelAst, installEvaluationHook, installOverrides } from "./hooks.js";
 import { registerKubernetesLibraries } from "./index.js";
 import { checkAfterTypes, checkBeforeTypes } from "./static-checks.js";
@@ -16,9 +17,13 @@ type EnvironmentOptions = ConstructorParameters<typeof Environment>[0];
  * evaluated: evaluating an unchecked expression checks it first (and throws its error).
  */
 export class CelgateEnvironment extends Environment {
+  #hasTemplate: CelAst | undefined;
+
   override parse(expression: string): ParseResult {
     const parsed = super.parse(expression);
     const ast = parsed.ast as unknown as CelAst;
+    this.#hasTemplate ??= super.parse("x.?y.hasValue()").ast as unknown as CelAst;
+    rewriteHasChains(ast, this.#hasTemplate);
     let result: TypeCheckResult | undefined;
     const check = (): TypeCheckResult => {
       if (result) return result;

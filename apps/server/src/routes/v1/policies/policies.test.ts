@@ -255,6 +255,18 @@ describe.each(BACKENDS)("policies on %s", (backend) => {
       path: "spec.validations[0].expression",
       line: expect.any(Number),
     });
+    // the same typed check as celgate validate: object from the Deployment schema
+    const typo = await t.call("POST", "/v1/policies:validate", {
+      yaml: policyYaml("v-typo", { expression: "object.spec.replicaz <= 10" }),
+    });
+    expect(typo.body.valid).toBe(false);
+    expect(typo.body.diagnostics[0]).toMatchObject({
+      code: "cel-type",
+      path: "spec.validations[0].expression",
+      line: 13,
+      column: 32,
+    });
+    expect(typo.body.diagnostics[0].message).toMatch(/^no such field replicaz in object\.spec/);
     const list = await t.call("POST", "/v1/policies:validate", {
       body: [policyJson("j1"), policyJson("j2")],
     });

@@ -1,0 +1,68 @@
+/**
+ * `has()` on a field reached through an index or a call (`has(x.items[0].name)`), which CEL
+ * and Kubernetes allow and cel-js's `has` macro refuses ("has() invalid argument"): such a
+ * call is given, through cel-js's `alternate` hook on its node, the meaning CEL defines for it,
+ * `x.items[0].?name.hasValue()`: the operand is evaluated as usual (its errors stay errors) and
+ * only the last field is tested for presence. A `has()` on a plain field chain is left to cel-js.
+ */
+import type { CelAst } from "./hooks.js";
+
+interface Node extends CelAst {
+  clone(op: { name: string; check: unknown; evaluate: unknown }, args: unknown): Node;
+  meta: { check: unknown; evaluate: unknown; macro?: unknown; alternate?: Node };
+}
+
+/** The parsed form of `x.?y.hasValue()` in the environment, whose node kinds the rewrite reuses. */
+export type HasTemplate = CelAst;
+
+function isNode(value: unknown): value is Node {
+  return (
+    typeof value === "object" && value !== null && typeof (value as Node).op === "string" && "args" in value
+  );
+}
+
+/** Whether a `.` chain ends in an identifier (what cel-js's `has` accepts). */
+function plainChain(node: Node): boolean {
+  let current: Node = node;
+  while (current.op === "." || current.op === ".?") {
+    const receiver = (current.args as unknown[])[0];
+    if (!isNode(receiver)) return false;
+    current = receiver;
+  }
+  return current.op === "id";
+}
+
+/** Rewrites every `has()` of a field of an index or call result in `root`, in place. Never throws. */
+export function rewriteHasChains(root: CelAst, template: HasTemplate): void {
+  const call = template as Node;
+  const select = (call.args as unknown[])[1] as Node;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (Array.isArray(item)) {
+      for (const child of item) stack.push(child);
+      continue;
+    }
+    if (!isNode(item)) {
+      if (item && typeof item === "object" && !(item instanceof Date)) {
+        for (const value of Object.values(item)) if (isNode(value) || Array.isArray(value)) stack.push(value);
+      }
+      continue;
+    }
+    stack.push(item.args);
+    if (item.op !== "call" || !item.meta?.macro) continue;
+    const [name, args] = item.args as [unknown, unknown[]];
+    const field = args?.[0];
+    if (name !== "has" || args.length !== 1 || !isNode(field) || field.op !== ".") continue;
+    if (plainChain(field) || item.meta.alternate) continue;
+    const [operand, key] = field.args as [Node, string];
+    const optional = field.clone(
+      { name: select.op, check: select.meta.check, evaluate: select.meta.evaluate },
+      [operand, key],
+    );
+    item.meta.alternate = item.clone(
+      { name: call.op, check: call.meta.check, evaluate: call.meta.evaluate },
+      ["hasValue", optional, []],
+    );
+  }
+}
