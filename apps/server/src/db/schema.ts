@@ -1,6 +1,6 @@
 // The one schema of the service. drizzle-kit generates the migrations in ../../drizzle from it
 // (`pnpm --filter @celgate/server db:generate`); they are applied at start on PGlite and PostgreSQL.
-import { sql } from "drizzle-orm";
+
 //
 // Columns are typed by what they hold: a jsonb column carries its document type (`$type`, from
 // the engine's or the wire model's types), a closed set is a PostgreSQL enum made from the
@@ -16,6 +16,7 @@ import {
   ROLES,
 } from "@celgate/contracts";
 import type { EvaluationReport, ExceptionDocument, ImageFacts, PolicyDocument } from "@celgate/core";
+import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,

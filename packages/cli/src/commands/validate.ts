@@ -27,7 +27,11 @@ Options:
 export async function validate(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(
     argv,
-    { help: { type: "boolean", short: "h" }, verbose: { type: "boolean", short: "v" }, cost: { type: "boolean" } },
+    {
+      help: { type: "boolean", short: "h" },
+      verbose: { type: "boolean", short: "v" },
+      cost: { type: "boolean" },
+    },
     "validate",
   );
   if (values.help) {

@@ -1,5 +1,5 @@
-import { type CelEngine, prepareRun } from "../cel/compile/engine.js";
 import { TypeError as CelTypeError } from "@marcbachmann/cel-js";
+import { type CelEngine, prepareRun } from "../cel/compile/engine.js";
 import { CEL_VARIABLES, celEnvironment, type ParsedExpression } from "../cel/environment.js";
 import { ESTIMATED_COST_LIMIT } from "../cel/types/cost.js";
 import { faultOffset, PolicyTypes } from "../cel/types/typed-check.js";
@@ -287,7 +287,10 @@ export function compilePolicy(
     }
     for (const id of identifiersOf(run.ast)) if (Object.hasOwn(CEL_VARIABLES, id)) reads.add(id);
     for (const fn of functionsCalled(run.ast)) calls.add(fn);
-    return { expression: { path: pathText, source, cost: typed.cost, ...prepareRun(env, run, options.celEngine) }, types: typed.types };
+    return {
+      expression: { path: pathText, source, cost: typed.cost, ...prepareRun(env, run, options.celEngine) },
+      types: typed.types,
+    };
   };
 
   const spec = doc.spec;
