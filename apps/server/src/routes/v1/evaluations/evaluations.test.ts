@@ -122,7 +122,7 @@ describe.each(BACKENDS)("evaluations on %s", (backend) => {
     const before = await t.call("GET", "/v1/evaluations?limit=500");
     const json = await t.call("POST", "/v1/evaluations?dryRun=true", { body: { manifests: yaml } });
     expect(json.status).toBe(400);
-    expect(json.body.detail).toContain("options are fields of the body");
+    expect(json.body.detail).toContain("in the body, not the query");
     const after = await t.call("GET", "/v1/evaluations?limit=500");
     expect(after.body.items.length).toBe(before.body.items.length);
   });
