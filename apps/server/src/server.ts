@@ -51,6 +51,11 @@ export async function startServer(
     limits: config.limits,
     redaction: { paths: config.redactPaths, key: config.redactionKey },
     replays: { timeoutMs: config.replayTimeoutMs, evaluationTimeoutMs: config.evaluationTimeoutMs },
+    cluster: config.clusterName,
+    reevaluation: {
+      concurrency: Math.max(1, config.reevaluation.workers),
+      batchSize: config.reevaluation.batchSize,
+    },
   });
 
   const { generated } = await services.tokens.seedAdmin(config.adminToken);
@@ -129,6 +134,10 @@ export async function startServer(
       ? null
       : new RetentionService(database, logger, metrics, { retentionMs: config.historyRetentionMs });
   retention?.start();
+  // Continuous re-evaluation and webhook delivery run in the background (docs/operations.md).
+  if (config.reevaluation.workers > 0) services.reevaluation.start();
+  else logger.warn("CELGATE_REEVALUATION_WORKERS=0: the inventory is not re-evaluated; no findings open");
+  services.webhooks.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -147,6 +156,8 @@ export async function startServer(
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
       await retention?.stop();
+      await services.reevaluation.stop();
+      await services.webhooks.stop();
       services.readiness.stop();
       await evaluator.close();
       if (!options.database) await database.close();

@@ -9,7 +9,7 @@ export const AuditEntrySchema = z
     action: z
       .string()
       .describe("e.g. policy.create, policy.update, exception.delete, token.revoke, replay.run"),
-    targetKind: z.enum(["policy", "exception", "token", "image", "replay"]),
+    targetKind: z.enum(["policy", "exception", "token", "image", "replay", "webhook"]),
     targetName: z.string(),
     detail: z.record(z.string(), z.unknown()).nullable(),
   })
@@ -18,7 +18,7 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export const AuditListSchema = pageSchema(AuditEntrySchema, "AuditList");
 
 export const AuditListQuerySchema = z.object({
-  targetKind: z.enum(["policy", "exception", "token", "image", "replay"]).optional(),
+  targetKind: z.enum(["policy", "exception", "token", "image", "replay", "webhook"]).optional(),
   targetName: z.string().max(253).optional(),
   actor: z.string().max(100).optional(),
   since: z.iso.datetime({ offset: true }).optional(),

@@ -6,6 +6,7 @@ import listAudit from "./v1/audit/list.js";
 import createEvaluation from "./v1/evaluations/create.js";
 import getEvaluation from "./v1/evaluations/get.js";
 import listEvaluations from "./v1/evaluations/list.js";
+import listFindings from "./v1/findings/list.js";
 import createException from "./v1/exceptions/create.js";
 import deleteException from "./v1/exceptions/delete.js";
 import getException from "./v1/exceptions/get.js";
@@ -14,6 +15,7 @@ import updateException from "./v1/exceptions/update.js";
 import getImage from "./v1/images/get.js";
 import pushImages from "./v1/images/push.js";
 import putImage from "./v1/images/put.js";
+import listInventory from "./v1/inventory/list.js";
 import createPolicy from "./v1/policies/create.js";
 import deletePolicy from "./v1/policies/delete.js";
 import getPolicy from "./v1/policies/get.js";
@@ -25,6 +27,9 @@ import createReplay from "./v1/replays/create.js";
 import createToken from "./v1/tokens/create.js";
 import deleteToken from "./v1/tokens/delete.js";
 import listTokens from "./v1/tokens/list.js";
+import createWebhook from "./v1/webhooks/create.js";
+import deleteWebhook from "./v1/webhooks/delete.js";
+import listWebhooks from "./v1/webhooks/list.js";
 
 /**
  * Every endpoint of the service. The order matters only where paths overlap: the static
@@ -59,4 +64,9 @@ export const ROUTES: readonly RouteDef[] = [
   createToken,
   deleteToken,
   listAudit,
+  listInventory,
+  listFindings,
+  listWebhooks,
+  createWebhook,
+  deleteWebhook,
 ];

@@ -32,6 +32,7 @@ import { problems } from "../lib/errors.js";
 import { newId, sha256Hex } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
+import { deployedCluster, type InventoryService } from "./inventory.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
 import type { RedactionService } from "./redaction.js";
 
@@ -163,6 +164,8 @@ export class EvaluationService {
     private readonly redaction: RedactionService,
     /** The input limits manifests and resources are parsed under (also used by replays). */
     readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
+    /** Where evaluations of deployed objects (context.cluster, context.deployed) are kept. */
+    private readonly inventory?: InventoryService,
   ) {}
 
   /**
@@ -283,6 +286,13 @@ export class EvaluationService {
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
       if (earlier) return { report: earlier, replayed: true, recorded: true };
     }
+    const cluster = deployedCluster(req.context);
+    if (cluster && this.inventory)
+      await this.inventory.record(cluster, resources, report, {
+        source: "evaluation",
+        evaluationId: id,
+        context: req.context ?? {},
+      });
     return { report, json, replayed: false, recorded: true };
   }
 

@@ -1,4 +1,5 @@
 import type { ExceptionResource } from "@celgate/contracts";
+import type { ExceptionDocument } from "@celgate/core";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { exceptions } from "../db/schema.js";
@@ -6,6 +7,7 @@ import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { problems } from "../lib/errors.js";
 import { etagOf, ifMatchSatisfied } from "../lib/etag.js";
 import { writeAudit } from "./audit.js";
+import { exceptionChange, recordChange } from "./changes.js";
 import { parseSingleDocument } from "./policies.js";
 import { bumpGeneration, type PolicySetRuntime } from "./policy-set.js";
 
@@ -98,6 +100,7 @@ export class ExceptionService {
         targetName: name,
         detail: { policies: doc.spec.policies, expires: doc.spec.expires, reason: doc.spec.reason },
       });
+      await recordChange(tx, exceptionChange("create", doc));
       await bumpGeneration(tx);
       return inserted;
     });
@@ -148,6 +151,8 @@ export class ExceptionService {
         targetName: name,
         detail: { version, policies: doc.spec.policies, expires: doc.spec.expires },
       });
+      // The entries the old document covered are concerned too.
+      await recordChange(tx, exceptionChange("update", doc, current.document as unknown as ExceptionDocument));
       await bumpGeneration(tx);
       return updated;
     });
@@ -171,6 +176,7 @@ export class ExceptionService {
         targetName: name,
         detail: { document: current.document },
       });
+      await recordChange(tx, exceptionChange("delete", current.document as unknown as ExceptionDocument));
       await bumpGeneration(tx);
     });
     this.runtime.invalidate();

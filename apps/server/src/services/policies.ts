@@ -22,6 +22,7 @@ import { problems } from "../lib/errors.js";
 import { etagOf, ifMatchSatisfied } from "../lib/etag.js";
 import type { Logger } from "../lib/logger.js";
 import { writeAudit } from "./audit.js";
+import { recordChange } from "./changes.js";
 import { bumpGeneration, type PolicySetRuntime } from "./policy-set.js";
 
 type Row = typeof policies.$inferSelect;
@@ -381,6 +382,7 @@ export class PolicyService {
           targetName: name,
           detail: { version, source: "repository" },
         });
+        await recordChange(tx, { cause: "policy-change", subject: name, detail: { version } });
         n++;
       }
       for (const [name, row] of existing) {
@@ -397,6 +399,7 @@ export class PolicyService {
           targetName: name,
           detail: { version, source: "repository" },
         });
+        await recordChange(tx, { cause: "policy-change", subject: name, detail: { version } });
         n++;
       }
       if (n > 0) await bumpGeneration(tx);
@@ -477,5 +480,6 @@ async function recordApiChange(
     targetName: change.name,
     detail: change.detail,
   });
+  await recordChange(tx, { cause: "policy-change", subject: change.name, detail: { version: change.version } });
   await bumpGeneration(tx);
 }
