@@ -33,6 +33,7 @@ CREATE TABLE "inventory" (
 	"source" text NOT NULL,
 	"evaluation_id" text,
 	"failing" jsonb NOT NULL,
+	"revision" integer DEFAULT 1 NOT NULL,
 	"recorded_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"evaluated_at" timestamp with time zone DEFAULT now() NOT NULL,
