@@ -4,7 +4,7 @@
  * bench/results/<timestamp>.json. bench/README.md says what each figure means.
  *
  *   node --expose-gc --conditions=source --import tsx bench/run.ts
- *        [--quick] [--no-profile] [--no-service] [--no-processes] [--policies <dir>]
+ *        [--quick] [--no-profile] [--no-service] [--no-processes] [--no-reevaluation] [--policies <dir>]
  *
  * No figure is asserted anywhere: timings depend on the machine.
  */
@@ -25,6 +25,7 @@ import { compileSection } from "./sections/compile.js";
 import { evaluationSection } from "./sections/evaluation.js";
 import { memorySection } from "./sections/memory.js";
 import { processSection } from "./sections/processes.js";
+import { reevaluationSection } from "./sections/reevaluation.js";
 import { profileSection } from "./sections/profile.js";
 import { rulesSection } from "./sections/rules.js";
 import { serviceSection } from "./sections/service.js";
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     "no-profile": { type: "boolean", default: false },
     "no-service": { type: "boolean", default: false },
     "no-processes": { type: "boolean", default: false },
+    "no-reevaluation": { type: "boolean", default: false },
     policies: { type: "string" },
   },
 });
@@ -214,6 +216,18 @@ async function main(): Promise<void> {
           progress,
         }),
       )) ?? json.processes;
+  }
+
+  if (args["no-reevaluation"]) {
+    ctx.print(heading("8. Continuous re-evaluation"));
+    ctx.print("  re-evaluation bench: skipped (--no-reevaluation)");
+  } else {
+    json.reevaluation =
+      (await section(
+        "reevaluation",
+        "8. Continuous re-evaluation: one policy change over the inventory, and concurrent evaluations",
+        () => reevaluationSection(ctx),
+      )) ?? json.reevaluation;
   }
 
   const totalSeconds = (performance.now() - wallStart) / 1000;
