@@ -128,6 +128,36 @@ export class FindingService {
     return out;
   }
 
+  /**
+   * For many objects of one cluster at once: resolves every open finding whose policy is not
+   * in its object's `failing` list. One query finds them; returns those resolved.
+   */
+  async resolveMany(
+    tx: Tx,
+    cluster: string,
+    entries: readonly { key: InventoryKey; failing: readonly string[] }[],
+    resolution: "passed" | "deleted",
+  ): Promise<Finding[]> {
+    if (entries.length === 0) return [];
+    const wanted = entries.map((e) => [e.key.namespace, e.key.kind, e.key.name, e.failing]);
+    const rows = await tx
+      .update(findings)
+      .set({ status: "resolved", resolvedAt: new Date(), resolution })
+      .where(
+        and(
+          eq(findings.status, "open"),
+          eq(findings.cluster, cluster),
+          sql`exists (select 1 from jsonb_array_elements(${JSON.stringify(wanted)}::jsonb) w
+            where w->>0 = ${findings.namespace} and w->>1 = ${findings.kind} and w->>2 = ${findings.name}
+              and not (w->3 ? ${findings.policy}))`,
+        ),
+      )
+      .returning();
+    const out = rows.map(toFinding);
+    for (const f of out) await this.webhooks.enqueue(tx, "finding.resolved", f);
+    return out;
+  }
+
   /** Findings, newest first; open ones unless `status` says otherwise. */
   async list(
     q: FindingListQuery & { limit: number; cursor?: string | undefined },

@@ -27,6 +27,9 @@ export interface InventoryKey {
 
 type Row = typeof inventory.$inferSelect;
 
+/** Rows per INSERT statement when many objects are recorded at once. */
+const WRITE_CHUNK = 200;
+
 /** The context keys that say an evaluation describes what is deployed (docs/operations.md). */
 export function deployedCluster(context: Record<string, unknown> | undefined): string | null {
   if (!context || context.deployed !== true) return null;
@@ -135,32 +138,54 @@ export class InventoryService {
     try {
       const pass = await this.redaction.pass();
       const now = new Date();
+      // One row per identity: a later resource of the same name replaces an earlier one.
+      const rows = new Map<string, typeof inventory.$inferInsert>();
+      for (const r of resources) {
+        const key = keyOf(cluster, r.ref);
+        if (!key.name || key.name.endsWith("*")) continue; // no name yet (generateName): no identity
+        rows.set(JSON.stringify([key.namespace, key.kind, key.name]), {
+          ...key,
+          apiVersion: r.ref.apiVersion,
+          object: pass.object(r.object),
+          request: options.request ?? null,
+          context: options.context,
+          images: imageKeysOf(imageRefsOf([r])),
+          source: options.source,
+          evaluationId: options.evaluationId,
+          failing: failingOf(report, key),
+          updatedAt: now,
+          evaluatedAt: now,
+        });
+      }
+      const all = [...rows.values()];
       await this.db.transaction(async (tx) => {
-        for (const r of resources) {
-          const key = keyOf(cluster, r.ref);
-          if (!key.name || key.name.endsWith("*")) continue; // no name yet (generateName): no identity
-          const failing = failingOf(report, key);
-          const values = {
-            apiVersion: r.ref.apiVersion,
-            object: pass.object(r.object),
-            request: options.request ?? null,
-            context: options.context,
-            images: imageKeysOf(imageRefsOf([r])),
-            source: options.source,
-            evaluationId: options.evaluationId,
-            failing,
-            updatedAt: now,
-            evaluatedAt: now,
-          };
+        for (let i = 0; i < all.length; i += WRITE_CHUNK) {
           await tx
             .insert(inventory)
-            .values({ ...key, ...values })
+            .values(all.slice(i, i + WRITE_CHUNK))
             .onConflictDoUpdate({
               target: [inventory.cluster, inventory.namespace, inventory.kind, inventory.name],
-              set: { ...values, revision: sql`${inventory.revision} + 1` },
+              set: {
+                apiVersion: sql`excluded.api_version`,
+                object: sql`excluded.object`,
+                request: sql`excluded.request`,
+                context: sql`excluded.context`,
+                images: sql`excluded.images`,
+                source: sql`excluded.source`,
+                evaluationId: sql`excluded.evaluation_id`,
+                failing: sql`excluded.failing`,
+                updatedAt: sql`excluded.updated_at`,
+                evaluatedAt: sql`excluded.evaluated_at`,
+                revision: sql`${inventory.revision} + 1`,
+              },
             });
-          await this.findings.resolveExcept(tx, key, failing, "passed");
         }
+        await this.findings.resolveMany(
+          tx,
+          cluster,
+          all.map((r) => ({ key: r as InventoryKey, failing: r.failing })),
+          "passed",
+        );
       });
     } catch (err) {
       this.#failed(err, "record");

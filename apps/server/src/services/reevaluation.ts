@@ -17,10 +17,10 @@ import type { Evaluator } from "../evaluator/index.js";
 import { isUnavailable } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
-import { ChangeQueue, type ClaimedChange } from "./changes.js";
+import { ChangeQueue, type ClaimedChange, rowsOf } from "./changes.js";
 import type { FailingPolicy, FindingService } from "./findings.js";
 import { type ImageService, imageRefsOf } from "./images.js";
-import { failingOf, type InventoryRow, inventoryKeyWhere, isFailing, keyOf, resultsFor } from "./inventory.js";
+import { failingOf, type InventoryRow, isFailing, keyOf, resultsFor } from "./inventory.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
 
 export interface ReevaluationOptions {
@@ -242,20 +242,35 @@ export class Reevaluator {
         context: rows[0]!.context,
       }),
     );
+    const verdicts = rows.map((row) => {
+      const key = keyOf(row.cluster, { kind: row.kind, namespace: row.namespace, name: row.name });
+      return { row, key, failing: failingOf(report, key) };
+    });
+    const now = new Date().toISOString();
     await this.db.transaction(async (tx) => {
-      for (const row of rows) {
-        const key = keyOf(row.cluster, { kind: row.kind, namespace: row.namespace, name: row.name });
-        const failing = failingOf(report, key);
-        const stored = await tx
-          .update(inventory)
-          .set({ failing, evaluatedAt: new Date(), revision: sql`${inventory.revision} + 1` })
-          .where(and(inventoryKeyWhere(key), eq(inventory.revision, row.revision)))
-          .returning({ revision: inventory.revision });
-        // Admitted again (or re-evaluated) meanwhile: the newer verdict stands.
-        if (stored.length === 0) continue;
-        const before = new Set(row.failing);
+      // Every verdict in one statement, each only over the revision that was read: an entry
+      // admitted again (or re-evaluated) meanwhile keeps its newer verdict.
+      const stored = rowsOf(
+        await tx.execute(sql`
+          update ${inventory} i
+          set failing = v.failing, evaluated_at = ${now}::timestamptz, revision = i.revision + 1
+          from jsonb_to_recordset(${JSON.stringify(
+            verdicts.map((v) => ({ ...v.key, revision: v.row.revision, failing: v.failing })),
+          )}::jsonb) as v(cluster text, namespace text, kind text, name text, revision int, failing jsonb)
+          where i.cluster = v.cluster and i.namespace = v.namespace and i.kind = v.kind and i.name = v.name
+            and i.revision = v.revision
+          returning i.namespace, i.kind, i.name`),
+      );
+      const kept = new Set(stored.map((r) => JSON.stringify([r.namespace, r.kind, r.name])));
+      const changed = verdicts.filter(
+        (v) =>
+          kept.has(JSON.stringify([v.key.namespace, v.key.kind, v.key.name])) &&
+          canonicalJson(v.failing) !== canonicalJson([...v.row.failing].sort()),
+      );
+      for (const v of changed) {
+        const before = new Set(v.row.failing);
         const opened: FailingPolicy[] = [];
-        for (const r of resultsFor(report, key))
+        for (const r of resultsFor(report, v.key))
           if (isFailing(r) && !before.has(r.policy) && !opened.some((o) => o.policy === r.policy))
             opened.push({
               policy: r.policy,
@@ -265,11 +280,14 @@ export class Reevaluator {
               message:
                 r.outcome === "error"
                   ? `error: ${r.error ?? "the policy could not be evaluated"}`
-                  : r.violations.map((v) => v.message).join("; ") || "failed",
+                  : r.violations.map((x) => x.message).join("; ") || "failed",
             });
-        if (opened.length > 0) await this.findings.open(tx, key, opened, cause);
-        await this.findings.resolveExcept(tx, key, failing, "passed");
+        if (opened.length > 0) await this.findings.open(tx, v.key, opened, cause);
       }
+      // Open findings are of policies the entry failed; only a changed verdict can resolve one.
+      const byCluster = new Map<string, typeof changed>();
+      for (const v of changed) byCluster.set(v.key.cluster, [...(byCluster.get(v.key.cluster) ?? []), v]);
+      for (const [cluster, list] of byCluster) await this.findings.resolveMany(tx, cluster, list, "passed");
     });
   }
 
