@@ -25,8 +25,8 @@ import { compileSection } from "./sections/compile.js";
 import { evaluationSection } from "./sections/evaluation.js";
 import { memorySection } from "./sections/memory.js";
 import { processSection } from "./sections/processes.js";
-import { reevaluationSection } from "./sections/reevaluation.js";
 import { profileSection } from "./sections/profile.js";
+import { reevaluationSection } from "./sections/reevaluation.js";
 import { rulesSection } from "./sections/rules.js";
 import { serviceSection } from "./sections/service.js";
 

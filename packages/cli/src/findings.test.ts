@@ -16,7 +16,10 @@ let viewer = "";
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const write = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
   process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
   try {
@@ -32,7 +35,10 @@ const deployment = {
   apiVersion: "apps/v1",
   kind: "Deployment",
   metadata: { name: "web", namespace: "shop", labels: { owner: "team-a" } },
-  spec: { replicas: 6, template: { spec: { containers: [{ name: "app", image: "registry.example/shop/web:1.0" }] } } },
+  spec: {
+    replicas: 6,
+    template: { spec: { containers: [{ name: "app", image: "registry.example/shop/web:1.0" }] } },
+  },
 };
 
 const AT_MOST_FOUR = `apiVersion: celgate.dev/v1
@@ -56,7 +62,10 @@ beforeAll(async () => {
   admin = createClient({ baseUrl: service.baseUrl, token: service.adminToken });
   viewer = (await admin.tokens.create({ name: "findings viewer", role: "viewer" })).token;
   // deployed in cluster prod: it passes every policy in force
-  const report = await admin.evaluate({ resources: [deployment], context: { cluster: "prod", deployed: true } });
+  const report = await admin.evaluate({
+    resources: [deployment],
+    context: { cluster: "prod", deployed: true },
+  });
   expect(report.decision).toBe("allow");
   await admin.policies.create(AT_MOST_FOUR);
   const end = Date.now() + 30_000;
@@ -107,7 +116,10 @@ describe("celgate findings", () => {
 
   it("exits 2 with one line for bad input, a missing service or token, and an unreachable service", async () => {
     const cases: [string[], RegExp][] = [
-      [["findings", ...server(), "--fail-on", "urgent"], /--fail-on "urgent": expected one of critical, high/],
+      [
+        ["findings", ...server(), "--fail-on", "urgent"],
+        /--fail-on "urgent": expected one of critical, high/,
+      ],
       [["findings", ...server(), "-o", "sarif"], /--format "sarif": expected one of text, json/],
       [["findings", ...server(), "--bogus"], /findings: unknown option --bogus/],
       [["findings", ...server(), "extra"], /findings: unexpected argument "extra"/],

@@ -21,12 +21,18 @@ export const InventoryEntrySchema = z
     evaluationId: z.string().nullable().describe("The recorded evaluation that last admitted it."),
     images: z.array(z.string()).describe("Image keys: digests and normalised name:tag of each reference."),
     failing: z.array(z.string()).describe("Policies failing at the last evaluation."),
-    object: z.record(z.string(), z.unknown()).optional().describe("With `?object=true`: the object, redacted."),
+    object: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("With `?object=true`: the object, redacted."),
     recordedAt: z.string(),
     updatedAt: z.string(),
     evaluatedAt: z.string(),
   })
-  .meta({ id: "InventoryEntry", description: "The latest admitted object of one (cluster, namespace, kind, name)." });
+  .meta({
+    id: "InventoryEntry",
+    description: "The latest admitted object of one (cluster, namespace, kind, name).",
+  });
 export type InventoryEntry = z.infer<typeof InventoryEntrySchema>;
 export const InventoryListSchema = pageSchema(InventoryEntrySchema, "InventoryList");
 
@@ -36,7 +42,12 @@ export const InventoryListQuerySchema = z
     namespace: name.optional(),
     kind: name.optional(),
     name: name.optional(),
-    image: z.string().min(1).max(1024).optional().describe("A digest or a normalised `registry/repository:tag`."),
+    image: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe("A digest or a normalised `registry/repository:tag`."),
     failing: z.enum(["true", "false"]).optional().describe("`true`: only entries failing a policy."),
     object: z.enum(["true", "false"]).optional().describe("`true`: include each redacted object."),
   })
@@ -79,7 +90,10 @@ export const FindingSchema = z
     resolvedAt: z.string().nullable(),
     resolution: z.enum(FINDING_RESOLUTIONS).nullable(),
   })
-  .meta({ id: "Finding", description: "A deployed object that a re-evaluation found failing a policy it passed before." });
+  .meta({
+    id: "Finding",
+    description: "A deployed object that a re-evaluation found failing a policy it passed before.",
+  });
 export type Finding = z.infer<typeof FindingSchema>;
 export const FindingListSchema = pageSchema(FindingSchema, "FindingList");
 
@@ -117,9 +131,7 @@ export const WebhookListSchema = pageSchema(WebhookSchema, "WebhookList");
 
 export const CreateWebhookRequestSchema = z
   .object({
-    url: z
-      .url({ protocol: /^https?$/, error: "an http:// or https:// URL" })
-      .max(2048),
+    url: z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }).max(2048),
     events: z.array(WebhookEventSchema).min(1).max(WEBHOOK_EVENTS.length),
     secret: z
       .string()

@@ -492,11 +492,19 @@ describe("inventory, findings, webhooks", () => {
       context: { cluster: "sdk-cluster", deployed: true },
     });
     // without deployed: true it is history only, not inventory
-    await client.evaluate({ manifests: deployment("inv-ci", { owner: "a" }), context: { cluster: "sdk-cluster" } });
+    await client.evaluate({
+      manifests: deployment("inv-ci", { owner: "a" }),
+      context: { cluster: "sdk-cluster" },
+    });
     const viewer = as(tokens.viewer);
     const inv = await viewer.inventory.list({ cluster: "sdk-cluster", object: true });
     expect(inv.items.map((e) => e.name)).toEqual(["inv-web"]);
-    expect(inv.items[0]).toMatchObject({ kind: "Deployment", namespace: "shop", source: "evaluation", failing: [] });
+    expect(inv.items[0]).toMatchObject({
+      kind: "Deployment",
+      namespace: "shop",
+      source: "evaluation",
+      failing: [],
+    });
     expect(inv.items[0]?.object).toMatchObject({ metadata: { name: "inv-web" } });
     expect((await viewer.inventory.list({ cluster: "sdk-cluster", failing: true })).items).toEqual([]);
     expect(await viewer.findings.list({ cluster: "sdk-cluster", status: "all" })).toEqual({
@@ -505,7 +513,10 @@ describe("inventory, findings, webhooks", () => {
     });
     await expectProblem(viewer.findings.list({ severity: "urgent" as never }), 400, "bad-request");
 
-    const hook = await admin.webhooks.create({ url: "https://hooks.example/celgate", events: ["finding.opened"] });
+    const hook = await admin.webhooks.create({
+      url: "https://hooks.example/celgate",
+      events: ["finding.opened"],
+    });
     expect(hook.secret.length).toBeGreaterThanOrEqual(32);
     const listed = await admin.webhooks.list();
     expect(listed.items.map((w) => w.id)).toContain(hook.id);

@@ -1,5 +1,7 @@
 // The one schema of the service. drizzle-kit generates the migrations in ../../drizzle from it
 // (`pnpm --filter @celgate/server db:generate`); they are applied at start on PGlite and PostgreSQL.
+
+import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
@@ -12,7 +14,6 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { sql } from "drizzle-orm";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 

@@ -82,12 +82,17 @@ export class AdmissionService {
     if (this.inventory && report.decision !== "deny" && !req.dryRun) {
       // The request's uid names one call; the rest of the context is what re-evaluation sends again.
       const { uid: _uid, ...kept } = context;
-      await this.inventory.record(this.inventory.admissionCluster, [{ object: resource, ref: resourceRef(resource) }], report, {
-        source: "admission",
-        evaluationId: report.id ?? null,
-        context: kept,
-        request: attributes,
-      });
+      await this.inventory.record(
+        this.inventory.admissionCluster,
+        [{ object: resource, ref: resourceRef(resource) }],
+        report,
+        {
+          source: "admission",
+          evaluationId: report.id ?? null,
+          context: kept,
+          request: attributes,
+        },
+      );
     }
     const failed = report.results.filter((r) => r.outcome === "fail" || r.outcome === "error");
     const line = (r: (typeof failed)[number]) =>

@@ -152,7 +152,10 @@ export class ExceptionService {
         detail: { version, policies: doc.spec.policies, expires: doc.spec.expires },
       });
       // The entries the old document covered are concerned too.
-      await recordChange(tx, exceptionChange("update", doc, current.document as unknown as ExceptionDocument));
+      await recordChange(
+        tx,
+        exceptionChange("update", doc, current.document as unknown as ExceptionDocument),
+      );
       await bumpGeneration(tx);
       return updated;
     });

@@ -13,8 +13,8 @@ import { InventoryService } from "./inventory.js";
 import { PolicyService } from "./policies.js";
 import { PolicySetRuntime } from "./policy-set.js";
 import { Readiness } from "./readiness.js";
-import { type ReevaluationOptions, Reevaluator } from "./reevaluation.js";
 import { type RedactionConfig, RedactionService } from "./redaction.js";
+import { type ReevaluationOptions, Reevaluator } from "./reevaluation.js";
 import { type ReplayOptions, ReplayService } from "./replays.js";
 import { TokenService } from "./tokens.js";
 import { type WebhookDeliveryOptions, WebhookService } from "./webhooks.js";
@@ -117,7 +117,16 @@ export function createServices(deps: {
     evaluator,
     inventory,
     findings,
-    reevaluation: new Reevaluator(db, runtime, images, evaluator, findings, logger, metrics, deps.reevaluation),
+    reevaluation: new Reevaluator(
+      db,
+      runtime,
+      images,
+      evaluator,
+      findings,
+      logger,
+      metrics,
+      deps.reevaluation,
+    ),
     webhooks,
     limits,
   };

@@ -8,7 +8,7 @@ import {
   type WireResult,
 } from "@celgate/core";
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
-import type { Db, Tx } from "../db/client.js";
+import type { Db } from "../db/client.js";
 import { inventory } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import type { Logger } from "../lib/logger.js";
@@ -32,7 +32,7 @@ const WRITE_CHUNK = 200;
 
 /** The context keys that say an evaluation describes what is deployed (docs/operations.md). */
 export function deployedCluster(context: Record<string, unknown> | undefined): string | null {
-  if (!context || context.deployed !== true) return null;
+  if (context?.deployed !== true) return null;
   return typeof context.cluster === "string" && context.cluster !== "" ? context.cluster : null;
 }
 
@@ -58,7 +58,10 @@ export function isFailing(r: Pick<WireResult, "outcome">): boolean {
 }
 
 /** The key of an evaluated resource within a cluster. */
-export function keyOf(cluster: string, ref: { kind: string; namespace?: string; name: string }): InventoryKey {
+export function keyOf(
+  cluster: string,
+  ref: { kind: string; namespace?: string; name: string },
+): InventoryKey {
   return { cluster, namespace: ref.namespace ?? "", kind: ref.kind, name: ref.name };
 }
 
@@ -66,13 +69,21 @@ export function keyOf(cluster: string, ref: { kind: string; namespace?: string; 
 export function resultsFor<R extends WireResult>(report: EvaluationReport<R>, key: InventoryKey): R[] {
   return report.results.filter(
     (r) =>
-      r.resource.kind === key.kind && (r.resource.namespace ?? "") === key.namespace && r.resource.name === key.name,
+      r.resource.kind === key.kind &&
+      (r.resource.namespace ?? "") === key.namespace &&
+      r.resource.name === key.name,
   );
 }
 
 /** The policies failing for one resource of a report, sorted. */
 export function failingOf(report: EvaluationReport<WireResult>, key: InventoryKey): string[] {
-  return [...new Set(resultsFor(report, key).filter(isFailing).map((r) => r.policy))].sort();
+  return [
+    ...new Set(
+      resultsFor(report, key)
+        .filter(isFailing)
+        .map((r) => r.policy),
+    ),
+  ].sort();
 }
 
 const keyWhere = (k: InventoryKey) =>
@@ -206,7 +217,10 @@ export class InventoryService {
 
   #failed(err: unknown, what: string): void {
     this.metrics.inc("celgate_inventory_errors_total", "Inventory writes that failed (logged)", { op: what });
-    this.logger.error({ err }, `inventory: ${what} failed; the inventory may be behind until the next admission`);
+    this.logger.error(
+      { err },
+      `inventory: ${what} failed; the inventory may be behind until the next admission`,
+    );
   }
 
   async list(

@@ -480,6 +480,10 @@ async function recordApiChange(
     targetName: change.name,
     detail: change.detail,
   });
-  await recordChange(tx, { cause: "policy-change", subject: change.name, detail: { version: change.version } });
+  await recordChange(tx, {
+    cause: "policy-change",
+    subject: change.name,
+    detail: { version: change.version },
+  });
   await bumpGeneration(tx);
 }

@@ -156,10 +156,19 @@ export class Reevaluator {
           this.metrics.inc("celgate_reevaluation_changes_total", "Changes re-evaluated, by cause", {
             cause: change.cause,
           });
-          this.metrics.inc("celgate_reevaluated_entries_total", "Inventory entries re-evaluated", {}, entries);
+          this.metrics.inc(
+            "celgate_reevaluated_entries_total",
+            "Inventory entries re-evaluated",
+            {},
+            entries,
+          );
         }
       } catch (err) {
-        const closed = await this.queue.fail(change, String((err as Error).message ?? err), this.#options.retryMs);
+        const closed = await this.queue.fail(
+          change,
+          String((err as Error).message ?? err),
+          this.#options.retryMs,
+        );
         this.logger[closed ? "error" : "warn"](
           { err, change: change.id, cause: change.cause, attempts: change.attempts },
           closed ? "re-evaluation of a change failed for good" : "re-evaluation of a change failed; retrying",
@@ -295,7 +304,10 @@ export class Reevaluator {
   async #scope(change: ClaimedChange, snapshot: PolicySnapshot): Promise<Scope> {
     const subject = change.subject;
     if (change.cause === "new-scan") {
-      const [row] = await this.db.select({ facts: images.facts }).from(images).where(eq(images.digest, subject));
+      const [row] = await this.db
+        .select({ facts: images.facts })
+        .from(images)
+        .where(eq(images.digest, subject));
       const vulnerabilities = vulnerabilityIds(row?.facts);
       return {
         where: sql`${inventory.images} @> array[${subject}]::text[]`,
@@ -303,7 +315,8 @@ export class Reevaluator {
       };
     }
     if (change.cause === "policy-change") {
-      const version = typeof change.detail.version === "number" ? change.detail.version : Number.MAX_SAFE_INTEGER;
+      const version =
+        typeof change.detail.version === "number" ? change.detail.version : Number.MAX_SAFE_INTEGER;
       // The document before and after the change: entries either one matched are concerned.
       const docs = await this.db
         .select({ document: policyVersions.document, change: policyVersions.change })
@@ -342,7 +355,10 @@ export class Reevaluator {
    * Entries of a kind one of `kinds` matches (core's kindMatches; a list that is absent or empty
    * matches every kind), or with a finding open on one of `policies` (null: any).
    */
-  async #kindsOrOpen(kinds: (readonly string[] | undefined)[], policies: string[] | null): Promise<SQL | null | undefined> {
+  async #kindsOrOpen(
+    kinds: (readonly string[] | undefined)[],
+    policies: string[] | null,
+  ): Promise<SQL | null | undefined> {
     if (kinds.some((k) => !k || k.length === 0)) return undefined;
     const present = await this.db.selectDistinct({ kind: inventory.kind }).from(inventory);
     const matched = present.map((p) => p.kind).filter((kind) => kinds.some((k) => kindMatches(k, kind)));

@@ -53,7 +53,10 @@ export function signDelivery(secret: string, timestamp: string, body: string): s
 }
 
 /** The delay before attempt `attempts + 1`: doubling from `backoffMs`, capped, with full jitter over the upper half. */
-export function backoffDelay(attempts: number, o: Pick<WebhookDeliveryOptions, "backoffMs" | "maxBackoffMs">) {
+export function backoffDelay(
+  attempts: number,
+  o: Pick<WebhookDeliveryOptions, "backoffMs" | "maxBackoffMs">,
+) {
   const ceiling = Math.min(o.maxBackoffMs, o.backoffMs * 2 ** Math.max(0, attempts - 1));
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
@@ -270,9 +273,13 @@ export class WebhookService {
       await res.body?.cancel().catch(() => {});
       if (status < 200 || status >= 300) error = `the receiver answered ${status}`;
     } catch (err) {
-      error = (err as Error).name === "TimeoutError" ? `no answer within ${this.#options.timeoutMs} ms` : String((err as Error).cause ?? (err as Error).message);
+      error =
+        (err as Error).name === "TimeoutError"
+          ? `no answer within ${this.#options.timeoutMs} ms`
+          : String((err as Error).cause ?? (err as Error).message);
     }
-    const outcome = error === null ? "delivered" : d.attempts >= this.#options.maxAttempts ? "failed" : "retry";
+    const outcome =
+      error === null ? "delivered" : d.attempts >= this.#options.maxAttempts ? "failed" : "retry";
     this.metrics.inc("celgate_webhook_attempts_total", "Webhook delivery attempts by outcome", { outcome });
     await this.db.transaction(async (tx) => {
       if (outcome === "retry") {

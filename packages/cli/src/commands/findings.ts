@@ -1,6 +1,6 @@
+import { SEVERITIES, type Severity } from "@celgate/core";
 import type { Finding } from "@celgate/sdk";
 import { paginate } from "@celgate/sdk";
-import { SEVERITIES, type Severity } from "@celgate/core";
 import { oneOf, parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { writeOutput } from "../output.js";
@@ -53,10 +53,14 @@ export async function findingsCommand(argv: string[]): Promise<number> {
     return EXIT.allowed;
   }
   if (positionals.length > 0)
-    throw new InputError(`findings: unexpected argument ${JSON.stringify(positionals[0])} (see celgate findings --help)`);
+    throw new InputError(
+      `findings: unexpected argument ${JSON.stringify(positionals[0])} (see celgate findings --help)`,
+    );
   const format = oneOf(values.format, ["text", "json"] as const, "text", "--format");
   const failOn =
-    values["fail-on"] === undefined ? undefined : oneOf(values["fail-on"], SEVERITIES, "critical", "--fail-on");
+    values["fail-on"] === undefined
+      ? undefined
+      : oneOf(values["fail-on"], SEVERITIES, "critical", "--fail-on");
   const server = values.server ?? process.env.CELGATE_SERVER;
   if (!server) throw new InputError("findings: no service given; pass --server URL or set CELGATE_SERVER");
   const client = serverClient(server, values.token ?? process.env.CELGATE_TOKEN);
@@ -78,7 +82,10 @@ export async function findingsCommand(argv: string[]): Promise<number> {
     serverFailure(server, error);
   }
   const failing = failOn === undefined ? [] : items.filter((f) => atOrAbove(f.severity, failOn));
-  writeOutput(format === "json" ? JSON.stringify({ items }, null, 2) : text(items, failOn, failing.length), values.output);
+  writeOutput(
+    format === "json" ? JSON.stringify({ items }, null, 2) : text(items, failOn, failing.length),
+    values.output,
+  );
   return failing.length > 0 ? EXIT.denied : EXIT.allowed;
 }
 
@@ -107,7 +114,9 @@ function text(items: readonly Finding[], failOn: Severity | undefined, failing: 
 function triggerText(f: Finding): string {
   const t = f.trigger;
   if (Array.isArray(t.vulnerabilities) && t.vulnerabilities.length > 0)
-    return (t.vulnerabilities as string[]).slice(0, 5).join(", ") + (t.vulnerabilities.length > 5 ? ", ..." : "");
+    return (
+      (t.vulnerabilities as string[]).slice(0, 5).join(", ") + (t.vulnerabilities.length > 5 ? ", ..." : "")
+    );
   if (typeof t.policy === "string") return `${t.policy}${t.version ? ` v${t.version}` : ""}`;
   if (typeof t.exception === "string") return `exception ${t.exception}`;
   return "";

@@ -14,11 +14,20 @@ import { createEvaluator } from "../../../evaluator/index.js";
 import { createLogger } from "../../../lib/logger.js";
 import { Metrics } from "../../../lib/metrics.js";
 import { createServices, type Services } from "../../../services/index.js";
-import { BACKENDS, createPostgresDatabase, type Json, setupApp, type TestApp } from "../../../test/harness.js";
+import {
+  BACKENDS,
+  createPostgresDatabase,
+  type Json,
+  setupApp,
+  type TestApp,
+} from "../../../test/harness.js";
 
 const BUDGET = readFileSync(
   fileURLToPath(
-    new URL("../../../../../../policies/image-vulnerabilities/image-vulnerability-budget.yaml", import.meta.url),
+    new URL(
+      "../../../../../../policies/image-vulnerabilities/image-vulnerability-budget.yaml",
+      import.meta.url,
+    ),
   ),
   "utf8",
 );
@@ -173,7 +182,9 @@ describe.each(BACKENDS)("continuous re-evaluation (%s)", (backend) => {
       images: expect.arrayContaining([digest]),
     });
 
-    expect((await t.call("POST", "/v1/images", { body: scanOf(digest, ["CVE-2026-1111"]) })).status).toBe(200);
+    expect((await t.call("POST", "/v1/images", { body: scanOf(digest, ["CVE-2026-1111"]) })).status).toBe(
+      200,
+    );
     const [finding] = await eventually(async () => {
       const items = await openFindings("web");
       return items.length > 0 ? items : undefined;
@@ -187,7 +198,9 @@ describe.each(BACKENDS)("continuous re-evaluation (%s)", (backend) => {
       trigger: { image: digest, vulnerabilities: ["CVE-2026-1111"] },
     });
     expect(finding.message).toContain("CVE-2026-1111");
-    expect((await t.call("GET", "/v1/inventory?failing=true")).body.items.map((e: Json) => e.name)).toContain("web");
+    expect((await t.call("GET", "/v1/inventory?failing=true")).body.items.map((e: Json) => e.name)).toContain(
+      "web",
+    );
 
     // the gauge counts it
     await t.services.findings.refreshGauges();
@@ -282,10 +295,15 @@ spec:
     await t.call("POST", "/v1/admission", { body: podReview("u4", "api", digest) });
     await t.call("POST", "/v1/images", { body: scanOf(digest, ["CVE-2026-3333"]) });
     // the hanging receiver holds a delivery open (no answer for 10 s) ...
-    await eventually(async () => (hanging.received.length > 0 ? true : undefined), "a delivery to the hanging receiver");
+    await eventually(
+      async () => (hanging.received.length > 0 ? true : undefined),
+      "a delivery to the hanging receiver",
+    );
     // ... while evaluations and admissions are answered
     for (let i = 0; i < 3; i++) {
-      const r = await t.call("POST", "/v1/admission", { body: podReview(`u5-${i}`, `other-${i}`, digestOf(4)) });
+      const r = await t.call("POST", "/v1/admission", {
+        body: podReview(`u5-${i}`, `other-${i}`, digestOf(4)),
+      });
       expect(r.status).toBe(200);
       expect(r.body.response.uid).toBe(`u5-${i}`);
     }
@@ -309,14 +327,19 @@ spec:
     expect((await t.call("GET", "/v1/findings?cursor=nope")).status).toBe(400);
     expect((await t.call("GET", "/v1/inventory?failing=perhaps")).status).toBe(400);
     expect((await t.call("GET", "/v1/inventory?bogus=1")).status).toBe(400);
-    const bad = await t.call("POST", "/v1/webhooks", { body: { url: "ftp://x.example/", events: ["finding.opened"] } });
+    const bad = await t.call("POST", "/v1/webhooks", {
+      body: { url: "ftp://x.example/", events: ["finding.opened"] },
+    });
     expect(bad.status).toBe(400);
-    expect((await t.call("POST", "/v1/webhooks", { body: { url: "https://x.example/", events: [] } })).status).toBe(
-      400,
-    );
     expect(
-      (await t.call("POST", "/v1/webhooks", { body: { url: "https://x.example/", events: ["evaluation.done"] } }))
-        .status,
+      (await t.call("POST", "/v1/webhooks", { body: { url: "https://x.example/", events: [] } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await t.call("POST", "/v1/webhooks", {
+          body: { url: "https://x.example/", events: ["evaluation.done"] },
+        })
+      ).status,
     ).toBe(400);
     // only admins manage webhooks; every role reads findings
     expect(
@@ -372,7 +395,9 @@ describe.runIf(BACKENDS.includes("postgres"))("two replicas on one PostgreSQL", 
       const before = await a.services.reevaluation.queue.pending();
       expect(before).toBe(0);
       const [{ max }] = (
-        (await a.services.database.db.execute("select coalesce(max(id), 0)::int as max from reevaluation_changes")) as unknown as {
+        (await a.services.database.db.execute(
+          "select coalesce(max(id), 0)::int as max from reevaluation_changes",
+        )) as unknown as {
           rows: { max: number }[];
         }
       ).rows as [{ max: number }];
