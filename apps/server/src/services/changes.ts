@@ -2,7 +2,7 @@ import type { FindingCause } from "@celgate/contracts";
 import type { ExceptionDocument } from "@celgate/core";
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
-import { exceptions, reevaluationChanges } from "../db/schema.js";
+import { exceptions, reevaluationChanges, webhookDeliveries } from "../db/schema.js";
 
 /** A change that calls for re-evaluating what is deployed (docs/operations.md, "Findings"). */
 export interface ChangeInput {
@@ -150,6 +150,24 @@ export class ChangeQueue {
           done_at = ${final ? sql`now()` : sql`null`}
       where id = ${change.id} and claimed_by = ${this.owner}`);
     return final;
+  }
+
+  /**
+   * Deletes changes done more than `keepMs` ago, and webhook deliveries delivered or given up
+   * that long ago: the queue keeps what is recent, for diagnosis. Returns the rows deleted.
+   */
+  async prune(keepMs: number): Promise<number> {
+    const changes = rowsOf(
+      await this.db.execute(sql`
+        delete from ${reevaluationChanges}
+        where done_at < now() - ${keepMs} * interval '1 millisecond' returning id`),
+    );
+    const deliveries = rowsOf(
+      await this.db.execute(sql`
+        delete from ${webhookDeliveries}
+        where status <> 'pending' and created_at < now() - ${keepMs} * interval '1 millisecond' returning id`),
+    );
+    return changes.length + deliveries.length;
   }
 
   /** Changes not done yet (for metrics and tests). */

@@ -39,6 +39,8 @@ export interface ReevaluationOptions {
   maxAttempts: number;
   /** Delay before a failed change is tried again; default 5 s. */
   retryMs: number;
+  /** How long done changes and sent webhook deliveries are kept; default 7 days. */
+  keepMs: number;
 }
 
 export const DEFAULT_REEVALUATION: ReevaluationOptions = {
@@ -48,7 +50,11 @@ export const DEFAULT_REEVALUATION: ReevaluationOptions = {
   leaseMs: 60_000,
   maxAttempts: 5,
   retryMs: 5000,
+  keepMs: 7 * 86_400_000,
 };
+
+/** Pruning of the queue runs at most this often per instance. */
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** Which inventory entries a change concerns, and what to name as its trigger. */
 interface Scope {
@@ -76,6 +82,7 @@ export class Reevaluator {
   #stopped = true;
   #running: Promise<number> | undefined;
   #again = false;
+  #prunedAt = 0;
   /** Set by stop(): drain() ends after the change in progress. */
   #halt = false;
 
@@ -177,6 +184,10 @@ export class Reevaluator {
       }
     }
     await this.findings.refreshGauges();
+    if (Date.now() - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.#prunedAt = Date.now();
+      await this.queue.prune(this.#options.keepMs);
+    }
     return done;
   }
 

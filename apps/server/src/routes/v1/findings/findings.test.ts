@@ -150,7 +150,7 @@ describe.each(BACKENDS)("continuous re-evaluation (%s)", (backend) => {
     secret = hook.body.secret;
     t.services.reevaluation.start();
     t.services.webhooks.start();
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await t?.services.reevaluation.stop();
@@ -237,7 +237,7 @@ describe.each(BACKENDS)("continuous re-evaluation (%s)", (backend) => {
     await t.services.findings.refreshGauges();
     const after = await (await t.request("GET", "/metrics", { token: null })).text();
     expect(after).toContain(`celgate_findings_open{policy="${POLICY}",severity="critical"} 0`);
-  }, 60_000);
+  }, 180_000);
 
   it("opens a finding when the exception that waived a failure expires", async () => {
     const digest = digestOf(2);
@@ -280,7 +280,7 @@ spec:
     expect((await t.call("GET", "/v1/inventory?name=legacy")).body.items).toHaveLength(0);
     const gone = (await t.call("GET", "/v1/findings?status=resolved&name=legacy")).body.items;
     expect(gone[0]).toMatchObject({ resolution: "deleted" });
-  }, 60_000);
+  }, 180_000);
 
   it("never holds evaluations for a receiver that hangs or is down", async () => {
     const hanging = await receiver(() => "hang");
@@ -319,7 +319,30 @@ spec:
     expect(rows[0].status).toBe("pending");
     expect(rows[0].last_error).toBeTruthy();
     await hanging.close();
-  }, 60_000);
+  }, 180_000);
+
+  it("prunes done changes and sent deliveries, keeping what is pending", async () => {
+    const count = async (q: string) =>
+      Number(((await t.database.db.execute(q)) as unknown as { rows: { n: number }[] }).rows[0]?.n);
+    expect(
+      await count("select count(*)::int as n from reevaluation_changes where done_at is not null"),
+    ).toBeGreaterThan(0);
+    expect(
+      await count("select count(*)::int as n from webhook_deliveries where status = 'delivered'"),
+    ).toBeGreaterThan(0);
+    const pending = await count("select count(*)::int as n from webhook_deliveries where status = 'pending'");
+    expect(pending).toBeGreaterThan(0); // the receiver that is down
+    expect(await t.services.reevaluation.queue.prune(0)).toBeGreaterThan(0);
+    expect(await count("select count(*)::int as n from reevaluation_changes where done_at is not null")).toBe(
+      0,
+    );
+    expect(await count("select count(*)::int as n from webhook_deliveries where status <> 'pending'")).toBe(
+      0,
+    );
+    expect(await count("select count(*)::int as n from webhook_deliveries where status = 'pending'")).toBe(
+      pending,
+    );
+  });
 
   it("refuses bad input with 400s", async () => {
     expect((await t.call("GET", "/v1/findings?severity=urgent")).status).toBe(400);
@@ -429,5 +452,5 @@ describe.runIf(BACKENDS.includes("postgres"))("two replicas on one PostgreSQL", 
       for (const r of replicas) await r.close();
       await created.drop();
     }
-  }, 60_000);
+  }, 180_000);
 });
