@@ -81,7 +81,6 @@ export class Reevaluator {
   #timer: NodeJS.Timeout | undefined;
   #stopped = true;
   #running: Promise<number> | undefined;
-  #again = false;
   #prunedAt = 0;
   /** Set by stop(): drain() ends after the change in progress. */
   #halt = false;
@@ -119,13 +118,6 @@ export class Reevaluator {
     await this.#running?.catch(() => {});
   }
 
-  /** Looks for work now rather than at the next poll (after a change made by this instance). */
-  wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) this.#again = true;
-    else this.#schedule(0);
-  }
-
   #schedule(delayMs: number): void {
     clearTimeout(this.#timer);
     if (this.#stopped) return;
@@ -138,9 +130,7 @@ export class Reevaluator {
         })
         .finally(() => {
           this.#running = undefined;
-          const again = this.#again;
-          this.#again = false;
-          this.#schedule(again ? 0 : this.#options.pollMs);
+          this.#schedule(this.#options.pollMs);
         });
     }, delayMs);
     this.#timer.unref();
