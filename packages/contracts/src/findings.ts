@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { pageSchema } from "./common.js";
-import { PolicyActionSchema, SeveritySchema } from "./report.js";
+import { PolicyActionSchema, SEVERITIES, type Severity, SeveritySchema } from "./report.js";
 
 // --- Continuous re-evaluation: inventory, findings, webhooks (docs/operations.md) ---
 
@@ -110,6 +110,14 @@ export const FindingListQuerySchema = z
   })
   .strict();
 export type FindingListQuery = z.infer<typeof FindingListQuerySchema>;
+
+/**
+ * The severities at or above `severity`, gravest first: what `?severity=` of GET /v1/findings
+ * selects, and what `celgate findings --fail-on` counts.
+ */
+export function severitiesAtOrAbove(severity: Severity): Severity[] {
+  return SEVERITIES.slice(0, SEVERITIES.indexOf(severity) + 1);
+}
 
 /** Events a webhook can subscribe to. */
 export const WEBHOOK_EVENTS = ["finding.opened", "finding.resolved"] as const;

@@ -67,6 +67,7 @@ export {
   InventoryListQuerySchema,
   InventoryListSchema,
   InventorySourceSchema,
+  severitiesAtOrAbove,
   WEBHOOK_EVENTS,
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,

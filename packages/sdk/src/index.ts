@@ -2,6 +2,9 @@
  * @celgate/sdk: a thin fetch client of the celgate REST API, for tools that deploy. No engine
  * and no Node built-ins inside: it runs on Node 20+ and in browsers.
  */
+
+/** The severities at or above one, gravest first (the `severity` filter of findings). */
+export { severitiesAtOrAbove } from "@celgate/contracts";
 export { type CelgateClient, type ClientOptions, createClient, paginate } from "./client.js";
 export {
   ApiError,

@@ -2,8 +2,7 @@ import {
   type Finding,
   type FindingCause,
   type FindingListQuery,
-  SEVERITIES,
-  type WebhookEvent,
+  severitiesAtOrAbove,
 } from "@celgate/contracts";
 import { and, desc, eq, inArray, lt, notInArray, type SQL, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
@@ -68,37 +67,34 @@ export class FindingService {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Opens a finding per newly failing policy of `key`; returns those opened (not already open). */
+  /**
+   * Opens a finding per newly failing policy of each object, in one statement; returns those
+   * opened (one already open for the object and policy is left as it is).
+   */
   async open(
     tx: Tx,
-    key: InventoryKey,
-    failing: readonly FailingPolicy[],
+    items: readonly { key: InventoryKey; failing: readonly FailingPolicy[] }[],
     cause: { cause: FindingCause; trigger: Record<string, unknown>; changeId: number | null },
   ): Promise<Finding[]> {
-    const out: Finding[] = [];
-    for (const f of failing) {
-      const [row] = await tx
-        .insert(findings)
-        .values({
-          id: newId("fd"),
-          ...key,
-          policy: f.policy,
-          policyVersion: f.policyVersion,
-          severity: f.severity,
-          action: f.action,
-          message: f.message.length > MAX_MESSAGE ? `${f.message.slice(0, MAX_MESSAGE - 1)}…` : f.message,
-          cause: cause.cause,
-          trigger: cause.trigger,
-          changeId: cause.changeId,
-          status: "open",
-        })
-        .onConflictDoNothing()
-        .returning();
-      if (!row) continue;
-      const finding = toFinding(row);
-      await this.webhooks.enqueue(tx, "finding.opened", finding);
-      out.push(finding);
-    }
+    const values = items.flatMap(({ key, failing }) =>
+      failing.map((f) => ({
+        id: newId("fd"),
+        ...key,
+        policy: f.policy,
+        policyVersion: f.policyVersion,
+        severity: f.severity,
+        action: f.action,
+        message: f.message.length > MAX_MESSAGE ? `${f.message.slice(0, MAX_MESSAGE - 1)}…` : f.message,
+        cause: cause.cause,
+        trigger: cause.trigger,
+        changeId: cause.changeId,
+        status: "open",
+      })),
+    );
+    if (values.length === 0) return [];
+    const rows = await tx.insert(findings).values(values).onConflictDoNothing().returning();
+    const out = rows.sort((a, b) => a.seq - b.seq).map(toFinding);
+    await this.webhooks.enqueue(tx, "finding.opened", out);
     return out;
   }
 
@@ -124,7 +120,7 @@ export class FindingService {
       )
       .returning();
     const out = rows.map(toFinding);
-    for (const f of out) await this.webhooks.enqueue(tx, "finding.resolved" satisfies WebhookEvent, f);
+    await this.webhooks.enqueue(tx, "finding.resolved", out);
     return out;
   }
 
@@ -154,7 +150,7 @@ export class FindingService {
       )
       .returning();
     const out = rows.map(toFinding);
-    for (const f of out) await this.webhooks.enqueue(tx, "finding.resolved", f);
+    await this.webhooks.enqueue(tx, "finding.resolved", out);
     return out;
   }
 
@@ -170,7 +166,7 @@ export class FindingService {
     if (q.name) where.push(eq(findings.name, q.name));
     if (q.policy) where.push(eq(findings.policy, q.policy));
     if (q.cause) where.push(eq(findings.cause, q.cause));
-    if (q.severity) where.push(inArray(findings.severity, atOrAbove(q.severity)));
+    if (q.severity) where.push(inArray(findings.severity, severitiesAtOrAbove(q.severity)));
     if (q.cursor) where.push(lt(findings.seq, decodeCursor(q.cursor, CURSORS.findings).seq));
     const rows = await this.db
       .select()
@@ -209,9 +205,4 @@ export class FindingService {
       }
     this.#gaugeKeys = seen;
   }
-}
-
-/** The severities at or above `severity`, most grave first. */
-export function atOrAbove(severity: Finding["severity"]): Finding["severity"][] {
-  return SEVERITIES.slice(0, SEVERITIES.indexOf(severity) + 1);
 }

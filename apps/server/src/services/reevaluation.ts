@@ -277,12 +277,12 @@ export class Reevaluator {
           kept.has(JSON.stringify([v.key.namespace, v.key.kind, v.key.name])) &&
           canonicalJson(v.failing) !== canonicalJson([...v.row.failing].sort()),
       );
-      for (const v of changed) {
+      const opened = changed.map((v) => {
         const before = new Set(v.row.failing);
-        const opened: FailingPolicy[] = [];
+        const failing: FailingPolicy[] = [];
         for (const r of resultsFor(report, v.key))
-          if (isFailing(r) && !before.has(r.policy) && !opened.some((o) => o.policy === r.policy))
-            opened.push({
+          if (isFailing(r) && !before.has(r.policy) && !failing.some((o) => o.policy === r.policy))
+            failing.push({
               policy: r.policy,
               policyVersion: snapshot.versions.get(r.policy) ?? null,
               severity: r.severity,
@@ -292,8 +292,9 @@ export class Reevaluator {
                   ? `error: ${r.error ?? "the policy could not be evaluated"}`
                   : r.violations.map((x) => x.message).join("; ") || "failed",
             });
-        if (opened.length > 0) await this.findings.open(tx, v.key, opened, cause);
-      }
+        return { key: v.key, failing };
+      });
+      await this.findings.open(tx, opened, cause);
       // Open findings are of policies the entry failed; only a changed verdict can resolve one.
       const byCluster = new Map<string, typeof changed>();
       for (const v of changed) byCluster.set(v.key.cluster, [...(byCluster.get(v.key.cluster) ?? []), v]);

@@ -152,12 +152,16 @@ export class WebhookService {
     });
   }
 
-  /** Queues `event` for every webhook subscribed to it; call in the transaction of the finding. */
-  async enqueue(tx: Tx, event: WebhookEvent, finding: Finding): Promise<void> {
+  /** Queues `event` of each finding for every webhook subscribed to it; call in the findings' transaction. */
+  async enqueue(tx: Tx, event: WebhookEvent, list: readonly Finding[]): Promise<void> {
+    if (list.length === 0) return;
     await tx.execute(sql`
       insert into ${webhookDeliveries} (webhook_id, event, payload, status)
-      select id, ${event}, ${JSON.stringify({ finding })}::jsonb, 'pending'
-      from ${webhooks} where events @> ${JSON.stringify([event])}::jsonb`);
+      select w.id, ${event}, jsonb_build_object('finding', f.value), 'pending'
+      from ${webhooks} w
+      cross join jsonb_array_elements(${JSON.stringify(list)}::jsonb) with ordinality as f(value, n)
+      where w.events @> ${JSON.stringify([event])}::jsonb
+      order by f.n, w.id`);
   }
 
   /** Starts delivering in the background. */

@@ -1,6 +1,5 @@
 import { SEVERITIES, type Severity } from "@celgate/core";
-import type { Finding } from "@celgate/sdk";
-import { paginate } from "@celgate/sdk";
+import { type Finding, paginate, severitiesAtOrAbove } from "@celgate/sdk";
 import { oneOf, parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { writeOutput } from "../output.js";
@@ -81,17 +80,13 @@ export async function findingsCommand(argv: string[]): Promise<number> {
   } catch (error) {
     serverFailure(server, error);
   }
-  const failing = failOn === undefined ? [] : items.filter((f) => atOrAbove(f.severity, failOn));
+  const counted = failOn === undefined ? [] : severitiesAtOrAbove(failOn);
+  const failing = items.filter((f) => counted.includes(f.severity));
   writeOutput(
     format === "json" ? JSON.stringify({ items }, null, 2) : text(items, failOn, failing.length),
     values.output,
   );
   return failing.length > 0 ? EXIT.denied : EXIT.allowed;
-}
-
-/** Whether `severity` is `threshold` or graver (SEVERITIES lists the gravest first). */
-function atOrAbove(severity: Severity, threshold: Severity): boolean {
-  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
 }
 
 function text(items: readonly Finding[], failOn: Severity | undefined, failing: number): string {
