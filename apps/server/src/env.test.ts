@@ -135,7 +135,10 @@ describe("loadConfig", () => {
 
 describe("continuous re-evaluation settings", () => {
   it("default to the cluster `default` and a quarter of the evaluator threads, at least one", () => {
-    expect(loadConfig({ CELGATE_EVALUATOR_THREADS: "8" }).reevaluation).toEqual({ workers: 2, batchSize: 50 });
+    expect(loadConfig({ CELGATE_EVALUATOR_THREADS: "8" }).reevaluation).toEqual({
+      workers: 2,
+      batchSize: 50,
+    });
     expect(loadConfig({ CELGATE_EVALUATOR_THREADS: "2" }).reevaluation.workers).toBe(1);
     expect(loadConfig({}).clusterName).toBe("default");
     const c = loadConfig({
