@@ -4,7 +4,8 @@
  * bench/results/<timestamp>.json. bench/README.md says what each figure means.
  *
  *   node --expose-gc --conditions=source --import tsx bench/run.ts
- *        [--quick] [--no-profile] [--no-service] [--no-processes] [--policies <dir>] [--only rules,...]
+ *        [--quick] [--no-profile] [--no-service] [--no-processes] [--no-reevaluation] [--policies <dir>]
+ *        [--only rules,...]
  *
  * No figure is asserted anywhere: timings depend on the machine.
  */
@@ -26,6 +27,7 @@ import { evaluationSection } from "./sections/evaluation.js";
 import { memorySection } from "./sections/memory.js";
 import { processSection } from "./sections/processes.js";
 import { profileSection } from "./sections/profile.js";
+import { reevaluationSection } from "./sections/reevaluation.js";
 import { rulesSection } from "./sections/rules.js";
 import { serviceSection } from "./sections/service.js";
 
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     "no-profile": { type: "boolean", default: false },
     "no-service": { type: "boolean", default: false },
     "no-processes": { type: "boolean", default: false },
+    "no-reevaluation": { type: "boolean", default: false },
     policies: { type: "string" },
     /** Runs only the named sections (comma-separated: compile, evaluation, rules, memory, profile, service, processes). */
     only: { type: "string" },
@@ -222,6 +225,18 @@ async function main(): Promise<void> {
           progress,
         }),
       )) ?? json.processes;
+  }
+
+  if (args["no-reevaluation"]) {
+    ctx.print(heading("8. Continuous re-evaluation"));
+    ctx.print("  re-evaluation bench: skipped (--no-reevaluation)");
+  } else {
+    json.reevaluation =
+      (await section(
+        "reevaluation",
+        "8. Continuous re-evaluation: one policy change over the inventory, and concurrent evaluations",
+        () => reevaluationSection(ctx),
+      )) ?? json.reevaluation;
   }
 
   const totalSeconds = (performance.now() - wallStart) / 1000;

@@ -132,3 +132,27 @@ describe("loadConfig", () => {
     ).toThrow(/CELGATE_REQUEST_TIMEOUT_MS/);
   });
 });
+
+describe("continuous re-evaluation settings", () => {
+  it("default to the cluster `default` and a quarter of the evaluator threads, at least one", () => {
+    expect(loadConfig({ CELGATE_EVALUATOR_THREADS: "8" }).reevaluation).toEqual({
+      workers: 2,
+      batchSize: 50,
+    });
+    expect(loadConfig({ CELGATE_EVALUATOR_THREADS: "2" }).reevaluation.workers).toBe(1);
+    expect(loadConfig({}).clusterName).toBe("default");
+    const c = loadConfig({
+      CELGATE_CLUSTER_NAME: "prod-eu",
+      CELGATE_REEVALUATION_WORKERS: "0",
+      CELGATE_REEVALUATION_BATCH: "200",
+    });
+    expect(c.clusterName).toBe("prod-eu");
+    expect(c.reevaluation).toEqual({ workers: 0, batchSize: 200 });
+  });
+
+  it("refuses bad values, naming the variable", () => {
+    expect(() => loadConfig({ CELGATE_CLUSTER_NAME: "prod eu" })).toThrow(/CELGATE_CLUSTER_NAME/);
+    expect(() => loadConfig({ CELGATE_REEVALUATION_WORKERS: "-1" })).toThrow(/CELGATE_REEVALUATION_WORKERS/);
+    expect(() => loadConfig({ CELGATE_REEVALUATION_BATCH: "0" })).toThrow(/CELGATE_REEVALUATION_BATCH/);
+  });
+});

@@ -116,6 +116,15 @@ const EnvSchema = z.object({
   CELGATE_EVALUATION_QUEUE: z.coerce.number().int().min(0).max(100_000).default(256),
   /** PEM file of the Ed25519 private key that signs decision receipts; unset: one generated and kept in the database. */
   CELGATE_SIGNING_KEY: z.string().min(1).optional(),
+  /** The cluster name admission reviews are kept under in the inventory. */
+  CELGATE_CLUSTER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,251}[A-Za-z0-9])?$/, "a name of letters, digits, '-', '_', '.'")
+    .default("default"),
+  /** Background re-evaluations in flight at once; 0 turns re-evaluation off. Default: a quarter of the evaluator threads, at least 1. */
+  CELGATE_REEVALUATION_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  /** Inventory entries per background evaluation. */
+  CELGATE_REEVALUATION_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
 });
 
 /** How `POST /v1/admission` authenticates callers. */
@@ -165,6 +174,10 @@ export interface Config {
   historyRetentionMs: number | null;
   /** Evaluations in progress at once, and how many may wait for their turn. */
   evaluationConcurrency: { active: number; queue: number; maxWaitMs: number };
+  /** The cluster admission reviews are kept under in the inventory. */
+  clusterName: string;
+  /** Background re-evaluation: evaluations in flight at once (0: off) and entries per evaluation. */
+  reevaluation: { workers: number; batchSize: number };
 }
 
 /** Limits of the HTTP server on connections and on how slowly a client may send. */
@@ -247,6 +260,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       queue: e.CELGATE_EVALUATION_QUEUE,
       // a waiting request's body is unread: it must get its turn well within the request timeout
       maxWaitMs: Math.min(30_000, Math.floor(e.CELGATE_REQUEST_TIMEOUT_MS / 2)),
+    },
+    clusterName: e.CELGATE_CLUSTER_NAME,
+    reevaluation: {
+      // a bounded share of the workers, so that requests keep the rest (docs/operations.md)
+      workers: e.CELGATE_REEVALUATION_WORKERS ?? Math.max(1, Math.floor(evaluatorThreads / 4)),
+      batchSize: e.CELGATE_REEVALUATION_BATCH,
     },
   };
 }

@@ -52,6 +52,11 @@ export async function startServer(
     redaction: { paths: config.redactPaths, key: config.redactionKey },
     replays: { timeoutMs: config.replayTimeoutMs, evaluationTimeoutMs: config.evaluationTimeoutMs },
     signing: { key: config.signingKey },
+    cluster: config.clusterName,
+    reevaluation: {
+      concurrency: Math.max(1, config.reevaluation.workers),
+      batchSize: config.reevaluation.batchSize,
+    },
   });
 
   const { generated } = await services.tokens.seedAdmin(config.adminToken);
@@ -136,6 +141,10 @@ export async function startServer(
       ? null
       : new RetentionService(database, logger, metrics, { retentionMs: config.historyRetentionMs });
   retention?.start();
+  // Continuous re-evaluation and webhook delivery run in the background (docs/operations.md).
+  if (config.reevaluation.workers > 0) services.reevaluation.start();
+  else logger.warn("CELGATE_REEVALUATION_WORKERS=0: the inventory is not re-evaluated; no findings open");
+  services.webhooks.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -154,6 +163,8 @@ export async function startServer(
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
       await retention?.stop();
+      await services.reevaluation.stop();
+      await services.webhooks.stop();
       services.readiness.stop();
       await evaluator.close();
       if (!options.database) await database.close();

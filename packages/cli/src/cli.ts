@@ -11,6 +11,7 @@ Commands:
   export vap [PATH...]    ValidatingAdmissionPolicy + Binding YAML for exportable policies
   images push FILE...     send image facts (Trivy, Grype, native) to the service
   verify RECEIPT [PATH...] check a signed decision receipt against manifests (--key)
+  findings --server URL   list the open findings of a service (exit 1 with --fail-on)
   policies [list|show N]  list the policies of a set, or show one whole
   eval EXPR [-f FILE]     evaluate one CEL expression with the policy environment
   explain PATH --policy N why a policy passed, failed or was skipped for a resource
@@ -33,6 +34,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return (await import("./commands/export.js")).exportCommand(rest);
     case "images":
       return (await import("./commands/images.js")).images(rest);
+    case "findings":
+      return (await import("./commands/findings.js")).findingsCommand(rest);
     case "policies":
       return (await import("./commands/policies.js")).policiesCommand(rest);
     case "explain":

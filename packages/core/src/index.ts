@@ -54,6 +54,7 @@ export {
   limitDiagnostic,
   limitViolation,
 } from "./limits/limits.js";
+export { kindMatches } from "./match/match.js";
 export type { PolicySelection, SelectionProblem } from "./match/select-policies.js";
 export { selectPolicies } from "./match/select-policies.js";
 export type { Labels, Selector } from "./match/selector.js";

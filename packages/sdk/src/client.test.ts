@@ -483,3 +483,46 @@ describe("every problem the service answers with is a typed ApiError", () => {
     );
   });
 });
+
+describe("inventory, findings, webhooks", () => {
+  it("keeps evaluations that state context.cluster and deployed, lists findings, manages webhooks", async () => {
+    const client = as(tokens.evaluator);
+    await client.evaluate({
+      manifests: deployment("inv-web", { owner: "a" }),
+      context: { cluster: "sdk-cluster", deployed: true },
+    });
+    // without deployed: true it is history only, not inventory
+    await client.evaluate({
+      manifests: deployment("inv-ci", { owner: "a" }),
+      context: { cluster: "sdk-cluster" },
+    });
+    const viewer = as(tokens.viewer);
+    const inv = await viewer.inventory.list({ cluster: "sdk-cluster", object: true });
+    expect(inv.items.map((e) => e.name)).toEqual(["inv-web"]);
+    expect(inv.items[0]).toMatchObject({
+      kind: "Deployment",
+      namespace: "shop",
+      source: "evaluation",
+      failing: [],
+    });
+    expect(inv.items[0]?.object).toMatchObject({ metadata: { name: "inv-web" } });
+    expect((await viewer.inventory.list({ cluster: "sdk-cluster", failing: true })).items).toEqual([]);
+    expect(await viewer.findings.list({ cluster: "sdk-cluster", status: "all" })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+    await expectProblem(viewer.findings.list({ severity: "urgent" as never }), 400, "bad-request");
+
+    const hook = await admin.webhooks.create({
+      url: "https://hooks.example/celgate",
+      events: ["finding.opened"],
+    });
+    expect(hook.secret.length).toBeGreaterThanOrEqual(32);
+    const listed = await admin.webhooks.list();
+    expect(listed.items.map((w) => w.id)).toContain(hook.id);
+    expect(JSON.stringify(listed)).not.toContain(hook.secret);
+    await expectProblem(viewer.webhooks.list(), 403, "forbidden");
+    await admin.webhooks.remove(hook.id);
+    await expectProblem(admin.webhooks.remove(hook.id), 404, "not-found");
+  });
+});

@@ -7,7 +7,9 @@ import type {
   AuditListQuery,
   CallOptions,
   CreatedToken,
+  CreatedWebhook,
   CreateTokenRequest,
+  CreateWebhookRequest,
   EvaluateInput,
   EvaluateOptions,
   EvaluationListFilters,
@@ -16,8 +18,12 @@ import type {
   ExceptionDocument,
   ExceptionListQuery,
   ExceptionResource,
+  Finding,
+  FindingQuery,
   Health,
   ImagePushResult,
+  InventoryEntry,
+  InventoryQuery,
   Page,
   PageQuery,
   PolicyDocument,
@@ -31,6 +37,7 @@ import type {
   StoredImage,
   Token,
   ValidationResult,
+  Webhook,
 } from "./types.js";
 
 export interface ClientOptions {
@@ -300,6 +307,53 @@ export function createClient(options: ClientOptions) {
       list: (q: AuditListQuery = {}, o?: CallOptions) => {
         const { limit, cursor, ...rest } = q;
         return get<Page<AuditEntry>>("/v1/audit", { ...rest, limit, cursor }, o);
+      },
+    },
+
+    inventory: {
+      /** What is deployed, as the service last saw it admitted (by cluster, namespace, kind, name). */
+      list: (q: InventoryQuery = {}, o?: CallOptions) => {
+        const { limit, cursor, failing, object, ...rest } = q;
+        return get<Page<InventoryEntry>>(
+          "/v1/inventory",
+          {
+            ...rest,
+            failing: failing === undefined ? undefined : String(failing),
+            object: object === undefined ? undefined : String(object),
+            limit,
+            cursor,
+          },
+          o,
+        );
+      },
+    },
+
+    findings: {
+      /** Findings, newest first: open ones unless `status` is `resolved` or `all`. */
+      list: (q: FindingQuery = {}, o?: CallOptions) => {
+        const { limit, cursor, ...rest } = q;
+        return get<Page<Finding>>("/v1/findings", { ...rest, limit, cursor }, o);
+      },
+    },
+
+    webhooks: {
+      list: (q?: PageQuery, o?: CallOptions) => get<Page<Webhook>>("/v1/webhooks", pageQuery(q), o),
+      /** Creates a webhook (admin); its signing `secret` is in this answer only. */
+      create: (input: CreateWebhookRequest, o?: CallOptions) =>
+        call<CreatedWebhook>({
+          method: "POST",
+          path: "/v1/webhooks",
+          body: input,
+          idempotent: false,
+          signal: o?.signal,
+        }),
+      remove: async (id: string, o?: CallOptions): Promise<void> => {
+        await call<undefined>({
+          method: "DELETE",
+          path: `/v1/webhooks/${seg(id)}`,
+          idempotent: true,
+          signal: o?.signal,
+        });
       },
     },
 

@@ -12,6 +12,8 @@ export type {
 } from "@celgate/contracts";
 // durations as the service reads them (`24h`, `7d`), for options such as a receipt's maximum age
 export { parseDuration } from "@celgate/contracts";
+/** The severities at or above one, gravest first (the `severity` filter of findings). */
+export { severitiesAtOrAbove } from "@celgate/contracts";
 export { type CelgateClient, type ClientOptions, createClient, paginate } from "./client.js";
 export {
   ApiError,
@@ -39,7 +41,9 @@ export type {
   AuditListQuery,
   CallOptions,
   CreatedToken,
+  CreatedWebhook,
   CreateTokenRequest,
+  CreateWebhookRequest,
   Decision,
   EvaluateInput,
   EvaluateOptions,
@@ -50,8 +54,12 @@ export type {
   ExceptionDocument,
   ExceptionListQuery,
   ExceptionResource,
+  Finding,
+  FindingQuery,
   Health,
   ImagePushResult,
+  InventoryEntry,
+  InventoryQuery,
   ManifestFile,
   Page,
   PageQuery,
@@ -69,4 +77,6 @@ export type {
   StoredImage,
   Token,
   ValidationResult,
+  Webhook,
+  WebhookPayload,
 } from "./types.js";

@@ -1,7 +1,9 @@
 import type {
   AuditEntry,
   CreatedToken,
+  CreatedWebhook,
   CreateTokenRequest,
+  CreateWebhookRequest,
   Decision,
   EvaluationListQuery,
   EvaluationReportWire,
@@ -9,7 +11,11 @@ import type {
   EvaluationSource,
   EvaluationSummary,
   ExceptionResource,
+  Finding,
+  FindingListQuery,
   ImagePushResult,
+  InventoryEntry,
+  InventoryListQuery,
   ManifestFile,
   PolicyResource,
   PolicySource,
@@ -20,17 +26,23 @@ import type {
   StoredImage,
   Token,
   ValidationResult,
+  Webhook,
+  WebhookPayload,
 } from "@celgate/contracts";
 
 export type {
   AuditEntry,
   CreatedToken,
+  CreatedWebhook,
   CreateTokenRequest,
+  CreateWebhookRequest,
   Decision,
   EvaluationSource,
   EvaluationSummary,
   ExceptionResource,
+  Finding,
   ImagePushResult,
+  InventoryEntry,
   ManifestFile,
   PolicyResource,
   PolicySource,
@@ -40,6 +52,8 @@ export type {
   StoredImage,
   Token,
   ValidationResult,
+  Webhook,
+  WebhookPayload,
 };
 
 /** The evaluation report: the same shape as `celgate check --format json`. */
@@ -129,3 +143,10 @@ export interface Readiness {
   checks: { database: boolean; policies: boolean };
   policies?: number;
 }
+
+/** Filters of `GET /v1/inventory`; `object: true` includes each (redacted) object. */
+export type InventoryQuery = PageQuery &
+  Partial<Omit<InventoryListQuery, "failing" | "object">> & { failing?: boolean; object?: boolean };
+
+/** Filters of `GET /v1/findings`: open ones unless `status` says otherwise; `severity` means "at or above". */
+export type FindingQuery = PageQuery & Partial<FindingListQuery>;

@@ -229,3 +229,140 @@ export const signingKeys = pgTable(
     uniqueIndex("signing_keys_current").on(t.source).where(sql`retired_at is null and source = 'generated'`),
   ],
 );
+
+// --- Continuous re-evaluation (issue 15): inventory, changes, findings, webhooks ---
+
+/**
+ * What is deployed: the latest admitted object per (cluster, namespace, kind, name), from
+ * admission reviews and from evaluations that state `context.cluster` and `context.deployed`.
+ * `namespace` is "" for cluster-scoped kinds. The object is stored redacted.
+ */
+export const inventory = pgTable(
+  "inventory",
+  {
+    cluster: text("cluster").notNull(),
+    namespace: text("namespace").notNull(),
+    kind: text("kind").notNull(),
+    name: text("name").notNull(),
+    apiVersion: text("api_version").notNull(),
+    /** The object as admitted, with secret values redacted. */
+    object: jsonb("object").$type<Record<string, unknown>>().notNull(),
+    /** The admission request it came with (operation, user, ...); null for evaluations. */
+    request: jsonb("request").$type<Record<string, unknown>>(),
+    context: jsonb("context").$type<Record<string, unknown>>().notNull(),
+    /** Image keys: every digest, and the normalised `registry/repository:tag` of every reference. */
+    images: text("images").array().notNull(),
+    /** admission | evaluation */
+    source: text("source").notNull(),
+    evaluationId: text("evaluation_id"),
+    /** Policies failing (fail or error) at the last evaluation: the baseline findings are judged against. */
+    failing: jsonb("failing").$type<string[]>().notNull(),
+    /** Grows with every write: a re-evaluation only stores its verdict over the revision it read. */
+    revision: integer("revision").notNull().default(1),
+    recordedAt: ts("recorded_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    evaluatedAt: ts("evaluated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cluster, t.namespace, t.kind, t.name] }),
+    index("inventory_images").using("gin", t.images),
+    index("inventory_kind").on(t.kind),
+  ],
+);
+
+/**
+ * Changes that call for a re-evaluation (a scan, a policy, an exception, an expiry), queued in
+ * the transaction of the change and claimed by one replica at a time (FOR UPDATE SKIP LOCKED,
+ * with a lease that a crashed replica's successor takes over).
+ */
+export const reevaluationChanges = pgTable(
+  "reevaluation_changes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** new-scan | policy-change | exception-change | exception-expired */
+    cause: text("cause").notNull(),
+    /** The image key, policy name or exception name. */
+    subject: text("subject").notNull(),
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull(),
+    /** Set for changes found by a scan (exception expiry), so that replicas queue each once. */
+    dedupe: text("dedupe").unique(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    claimedBy: text("claimed_by"),
+    claimedUntil: ts("claimed_until"),
+    attempts: integer("attempts").notNull().default(0),
+    doneAt: ts("done_at"),
+    /** Inventory entries re-evaluated. */
+    entries: integer("entries"),
+    error: text("error"),
+  },
+  (t) => [index("reevaluation_changes_pending").on(t.doneAt, t.id)],
+);
+
+/** A deployed object that a re-evaluation found failing a policy it passed before. */
+export const findings = pgTable(
+  "findings",
+  {
+    id: text("id").primaryKey(),
+    seq: bigserial("seq", { mode: "number" }).notNull().unique(),
+    cluster: text("cluster").notNull(),
+    namespace: text("namespace").notNull(),
+    kind: text("kind").notNull(),
+    name: text("name").notNull(),
+    policy: text("policy").notNull(),
+    policyVersion: integer("policy_version"),
+    severity: text("severity").notNull(),
+    action: text("action").notNull(),
+    message: text("message").notNull(),
+    /** new-scan | policy-change | exception-change | exception-expired */
+    cause: text("cause").notNull(),
+    /** The triggering fact: the image and its vulnerability ids, the policy version, the exception. */
+    trigger: jsonb("trigger").$type<Record<string, unknown>>().notNull(),
+    changeId: bigint("change_id", { mode: "number" }),
+    /** open | resolved */
+    status: text("status").notNull(),
+    openedAt: ts("opened_at").notNull().defaultNow(),
+    resolvedAt: ts("resolved_at"),
+    /** passed | deleted */
+    resolution: text("resolution"),
+  },
+  (t) => [
+    uniqueIndex("findings_open")
+      .on(t.cluster, t.namespace, t.kind, t.name, t.policy)
+      .where(sql`status = 'open'`),
+    index("findings_status").on(t.status, t.policy),
+  ],
+);
+
+/** Outgoing webhooks configured by an admin. The secret signs deliveries and is never returned again. */
+export const webhooks = pgTable("webhooks", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  events: jsonb("events").$type<string[]>().notNull(),
+  secret: text("secret").notNull(),
+  description: text("description"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  createdBy: text("created_by").notNull(),
+});
+
+/** One event to send to one webhook: queued with the finding, sent in the background with retries. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    /** pending | delivered | failed */
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    claimedUntil: ts("claimed_until"),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    deliveredAt: ts("delivered_at"),
+  },
+  (t) => [index("webhook_deliveries_due").on(t.status, t.nextAttemptAt)],
+);

@@ -22,6 +22,10 @@ export const CURSORS = {
   names: z.object({ name: key }).strict(),
   /** `GET /v1/policies/{name}/versions`: newest first, by version. */
   versions: z.object({ v: position }).strict(),
+  /** `GET /v1/findings`: newest first, by sequence number. */
+  findings: z.object({ seq: position }).strict(),
+  /** `GET /v1/inventory`: by cluster, namespace, kind and name. */
+  inventory: z.object({ c: key, ns: z.string().max(253), k: key, n: key }).strict(),
 } as const;
 
 /** Encodes a position in a list as an opaque cursor. */

@@ -12,11 +12,13 @@ import deleteException from "./v1/exceptions/delete.js";
 import getException from "./v1/exceptions/get.js";
 import listExceptions from "./v1/exceptions/list.js";
 import updateException from "./v1/exceptions/update.js";
+import listFindings from "./v1/findings/list.js";
 import getImage from "./v1/images/get.js";
 import pushImages from "./v1/images/push.js";
 import putImage from "./v1/images/put.js";
 import listKeys from "./v1/keys/list.js";
 import rotateKey from "./v1/keys/rotate.js";
+import listInventory from "./v1/inventory/list.js";
 import createPolicy from "./v1/policies/create.js";
 import deletePolicy from "./v1/policies/delete.js";
 import getPolicy from "./v1/policies/get.js";
@@ -28,6 +30,9 @@ import createReplay from "./v1/replays/create.js";
 import createToken from "./v1/tokens/create.js";
 import deleteToken from "./v1/tokens/delete.js";
 import listTokens from "./v1/tokens/list.js";
+import createWebhook from "./v1/webhooks/create.js";
+import deleteWebhook from "./v1/webhooks/delete.js";
+import listWebhooks from "./v1/webhooks/list.js";
 
 /**
  * Every endpoint of the service. The order matters only where paths overlap: the static
@@ -66,4 +71,9 @@ export const ROUTES: readonly RouteDef[] = [
   getReceipt,
   listKeys,
   rotateKey,
+  listInventory,
+  listFindings,
+  listWebhooks,
+  createWebhook,
+  deleteWebhook,
 ];

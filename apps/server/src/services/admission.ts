@@ -1,6 +1,8 @@
 import type { AdmissionReviewRequest, AdmissionReviewResponse } from "@celgate/contracts";
+import { resourceRef } from "@celgate/core";
 import type { Principal } from "../lib/context.js";
 import type { EvaluationService } from "./evaluations.js";
+import type { InventoryService } from "./inventory.js";
 
 // Kubernetes rejects warnings longer than this and truncates long status messages.
 const MAX_WARNING = 256;
@@ -18,7 +20,11 @@ const clip = (text: string, max: number) => (text.length <= max ? text : `${text
  * message, plus a warning per failing warn-action policy.
  */
 export class AdmissionService {
-  constructor(private readonly evaluations: EvaluationService) {}
+  constructor(
+    private readonly evaluations: EvaluationService,
+    /** Keeps what was admitted (docs/operations.md, "Inventory"). */
+    private readonly inventory?: InventoryService,
+  ) {}
 
   async review(principal: Principal, review: AdmissionReviewRequest): Promise<AdmissionReviewResponse> {
     const req = review.request;
@@ -29,6 +35,13 @@ export class AdmissionService {
     });
     // Deletions and connects carry no object to validate.
     const object = req.object ?? null;
+    if (this.inventory && req.operation === "DELETE" && !req.dryRun && req.name)
+      await this.inventory.remove({
+        cluster: this.inventory.admissionCluster,
+        namespace: req.namespace ?? "",
+        kind: req.kind.kind,
+        name: req.name,
+      });
     if (!object || req.operation === "DELETE" || req.operation === "CONNECT")
       return answer({ allowed: true });
 
@@ -46,6 +59,15 @@ export class AdmissionService {
       ...(req.userInfo?.username ? { user: req.userInfo.username } : {}),
       ...(req.dryRun ? { dryRun: true } : {}),
     };
+    // The request's attributes as policies see them (`request`); a re-evaluation sends them again.
+    const attributes = {
+      operation: req.operation,
+      namespace: req.namespace ?? null,
+      name: req.name ?? null,
+      userInfo: req.userInfo ?? null,
+      dryRun: req.dryRun ?? false,
+      kind: req.kind,
+    };
     const { report } = await this.evaluations.run(
       principal,
       { resources: [resource], context },
@@ -54,18 +76,25 @@ export class AdmissionService {
         admission: {
           object: resource,
           oldObject: req.oldObject ?? null,
-          request: {
-            uid: req.uid,
-            operation: req.operation,
-            namespace: req.namespace ?? null,
-            name: req.name ?? null,
-            userInfo: req.userInfo ?? null,
-            dryRun: req.dryRun ?? false,
-            kind: req.kind,
-          },
+          request: { uid: req.uid, ...attributes },
         },
       },
     );
+    if (this.inventory && report.decision !== "deny" && !req.dryRun) {
+      // The request's uid names one call; the rest of the context is what re-evaluation sends again.
+      const { uid: _uid, ...kept } = context;
+      await this.inventory.record(
+        this.inventory.admissionCluster,
+        [{ object: resource, ref: resourceRef(resource) }],
+        report,
+        {
+          source: "admission",
+          evaluationId: report.id ?? null,
+          context: kept,
+          request: attributes,
+        },
+      );
+    }
     const failed = report.results.filter((r) => r.outcome === "fail" || r.outcome === "error");
     const line = (r: (typeof failed)[number]) =>
       `${r.policy}: ${r.outcome === "error" ? `error: ${r.error}` : r.violations.map((v) => v.message).join("; ") || "failed"}`;

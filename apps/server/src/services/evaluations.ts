@@ -35,6 +35,7 @@ import { newId, sha256Hex } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
 import { refuse } from "./errors.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
+import { deployedCluster, type InventoryService } from "./inventory.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
 import type { ReceiptService } from "./receipts.js";
 import type { RedactionService } from "./redaction.js";
@@ -173,6 +174,8 @@ export class EvaluationService {
     private readonly receipts: ReceiptService,
     /** The input limits manifests and resources are parsed under (also used by replays). */
     readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
+    /** Where evaluations of deployed objects (context.cluster, context.deployed) are kept. */
+    private readonly inventory?: InventoryService,
   ) {}
 
   /**
@@ -309,6 +312,13 @@ export class EvaluationService {
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
       if (earlier) return { report: earlier, replayed: true, recorded: true };
     }
+    const cluster = deployedCluster(req.context);
+    if (cluster && this.inventory)
+      await this.inventory.record(cluster, resources, report, {
+        source: "evaluation",
+        evaluationId: id,
+        context: req.context ?? {},
+      });
     return { report: signed, json, replayed: false, recorded: true };
   }
 

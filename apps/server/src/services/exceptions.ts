@@ -9,6 +9,7 @@ import { refuse } from "./errors.js";
 import { checkPathName, parseSingleDocument } from "./policies.js";
 import type { PolicySetRuntime } from "./policy-set.js";
 import { type VersionedResource, VersionedStore } from "./versioned.js";
+import { exceptionChange, recordChange } from "./changes.js";
 
 type Row = typeof exceptions.$inferSelect;
 
@@ -149,6 +150,12 @@ export const EXCEPTION_RESOURCE: VersionedResource<Row, ExceptionDocument> = {
         .where(and(eq(exceptions.name, current.name), eq(exceptions.etag, current.etag)))
         .returning({ name: exceptions.name })
     ).length > 0,
+  // the inventory entries the exception covers (before and after the change) are re-evaluated
+  history: async (tx, { change, doc, current }) => {
+    const docs = [doc, current?.document].filter((d): d is ExceptionDocument => d != null);
+    const [first, ...rest] = docs;
+    if (first) await recordChange(tx, exceptionChange(change, first, ...rest));
+  },
   auditDetail: ({ change, version, current, doc }) =>
     change === "create"
       ? { policies: doc?.spec.policies, expires: doc?.spec.expires, reason: doc?.spec.reason }

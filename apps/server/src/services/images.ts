@@ -16,6 +16,7 @@ import type { Db, Tx } from "../db/client.js";
 import { images } from "../db/schema.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { refuse } from "./errors.js";
+import { recordChange } from "./changes.js";
 
 /** Every image reference in the resources' pod specs, as written. */
 export function imageRefsOf(resources: readonly Resource[]): string[] {
@@ -72,6 +73,7 @@ export class ImageService {
         actor,
         new Date(),
       );
+      await recordChange(tx, { cause: "new-scan", subject: digest });
       return { image: toWire(row), created };
     });
   }
@@ -100,6 +102,7 @@ export class ImageService {
       // in key order, so that concurrent pushes lock rows in the same order
       for (const [key, f] of [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const { created } = await storeMerged(tx, key, f, actor, now);
+        await recordChange(tx, { cause: "new-scan", subject: key });
         out.push({ key, ref: f.ref, digest: f.digest, created });
       }
       const order = [...rows.keys()];

@@ -8,15 +8,19 @@ import { AdmissionService } from "./admission.js";
 import { AuditService } from "./audit.js";
 import { EvaluationService } from "./evaluations.js";
 import { ExceptionService } from "./exceptions.js";
+import { FindingService } from "./findings.js";
 import { ImageService } from "./images.js";
+import { InventoryService } from "./inventory.js";
 import { PolicyService } from "./policies.js";
 import { PolicySetRuntime } from "./policy-set.js";
 import { Readiness } from "./readiness.js";
 import { ReceiptService } from "./receipts.js";
 import { type RedactionConfig, RedactionService } from "./redaction.js";
+import { type ReevaluationOptions, Reevaluator } from "./reevaluation.js";
 import { type ReplayOptions, ReplayService } from "./replays.js";
 import { SigningKeyService } from "./signing-keys.js";
 import { TokenService } from "./tokens.js";
+import { type WebhookDeliveryOptions, WebhookService } from "./webhooks.js";
 
 /** Every domain verb of the service, wired to one database. */
 export interface Services {
@@ -38,6 +42,13 @@ export interface Services {
   /** Signed decision receipts and their keys (docs/receipts.md). */
   receipts: ReceiptService;
   evaluator: Evaluator;
+  /** What is deployed (admission reviews, evaluations with context.cluster and context.deployed). */
+  inventory: InventoryService;
+  findings: FindingService;
+  /** Re-evaluates the inventory when scans, policies or exceptions change; start() runs it. */
+  reevaluation: Reevaluator;
+  /** Outgoing webhooks; start() delivers in the background. */
+  webhooks: WebhookService;
   /** Shape limits on every input: request bodies, manifests, resources. */
   limits: InputLimits;
 }
@@ -59,6 +70,12 @@ export function createServices(deps: {
   replays?: Partial<ReplayOptions>;
   /** The receipt signing key (CELGATE_SIGNING_KEY); default: the database's generated key. */
   signing?: { key?: KeyObject | undefined };
+  /** The cluster name admission reviews are kept under in the inventory; default `default`. */
+  cluster?: string;
+  /** Background re-evaluation (batch size, share of the evaluator workers, poll interval). */
+  reevaluation?: Partial<ReevaluationOptions>;
+  /** Webhook delivery (timeouts, retries, backoff). */
+  webhooks?: Partial<WebhookDeliveryOptions>;
 }): Services {
   const limits = deps.limits ?? DEFAULT_INPUT_LIMITS;
   const evaluator = deps.evaluator ?? createEvaluator({ threads: 0, timeoutMs: 10_000 });
@@ -77,6 +94,9 @@ export function createServices(deps: {
   const images = new ImageService(db);
   const redaction = new RedactionService(db, { ...deps.redaction, limits });
   const receipts = new ReceiptService(db, new SigningKeyService(db, deps.signing?.key));
+  const webhooks = new WebhookService(db, logger, metrics, deps.webhooks);
+  const findings = new FindingService(db, webhooks, metrics);
+  const inventory = new InventoryService(db, redaction, findings, logger, metrics, deps.cluster ?? "default");
   const evaluations = new EvaluationService(
     db,
     runtime,
@@ -86,6 +106,7 @@ export function createServices(deps: {
     redaction,
     receipts,
     limits,
+    inventory,
   );
   return {
     database,
@@ -99,11 +120,24 @@ export function createServices(deps: {
     exceptions: new ExceptionService(db, runtime),
     images,
     evaluations,
-    admission: new AdmissionService(evaluations),
+    admission: new AdmissionService(evaluations, inventory),
     replays: new ReplayService(db, runtime, evaluations, evaluator, deps.replays),
     redaction,
     receipts,
     evaluator,
+    inventory,
+    findings,
+    reevaluation: new Reevaluator(
+      db,
+      runtime,
+      images,
+      evaluator,
+      findings,
+      logger,
+      metrics,
+      deps.reevaluation,
+    ),
+    webhooks,
     limits,
   };
 }

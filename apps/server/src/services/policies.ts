@@ -22,6 +22,7 @@ import { etagOf } from "../lib/etag.js";
 import type { Logger } from "../lib/logger.js";
 import { writeAudit } from "./audit.js";
 import { refuse } from "./errors.js";
+import { recordChange } from "./changes.js";
 import { bumpGeneration, type PolicySetRuntime } from "./policy-set.js";
 import { type VersionedResource, VersionedStore } from "./versioned.js";
 
@@ -311,6 +312,7 @@ export class PolicyService {
           targetName: name,
           detail: { version, source: "repository" },
         });
+        await recordChange(tx, { cause: "policy-change", subject: name, detail: { version } });
         n++;
       }
       for (const [name, row] of existing) {
@@ -327,6 +329,7 @@ export class PolicyService {
           targetName: name,
           detail: { version, source: "repository" },
         });
+        await recordChange(tx, { cause: "policy-change", subject: name, detail: { version } });
         n++;
       }
       if (n > 0) await bumpGeneration(tx);
@@ -437,6 +440,8 @@ export const POLICY_RESOURCE: VersionedResource<Row, PolicyDocument> = {
     ).length > 0,
   history: async (tx, { name, version, change, actor, doc }) => {
     await tx.insert(policyVersions).values({ name, version, change, source: "api", actor, document: doc });
+    // inventory entries the policy matches are re-evaluated in the background (services/changes.ts)
+    await recordChange(tx, { cause: "policy-change", subject: name, detail: { version } });
   },
   auditDetail: ({ change, version, current }) =>
     change === "create"

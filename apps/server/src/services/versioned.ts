@@ -44,7 +44,14 @@ export interface VersionedResource<Row extends VersionedRow, Doc> {
   /** History besides the audit row, in the same transaction (policies: the version row). */
   history?(
     tx: Tx,
-    entry: { name: string; version: number; change: Change; actor: string; doc: Doc | null },
+    entry: {
+      name: string;
+      version: number;
+      change: Change;
+      actor: string;
+      doc: Doc | null;
+      current: Row | undefined;
+    },
   ): Promise<void>;
   /** The audit row's detail of a change. */
   auditDetail(entry: {

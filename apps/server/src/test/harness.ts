@@ -138,7 +138,10 @@ export async function setupApp(
     limits?: InputLimits;
     allowEmptyPolicySet?: boolean;
     /** Redaction and replay settings (CELGATE_REDACT_PATHS, CELGATE_REPLAY_TIMEOUT_MS, ...). */
-    services?: Pick<Parameters<typeof createServices>[0], "redaction" | "replays" | "signing">;
+    services?: Pick<
+      Parameters<typeof createServices>[0],
+      "redaction" | "replays" | "signing" | "cluster" | "reevaluation" | "webhooks"
+    >;
   } = {},
 ): Promise<TestApp> {
   const { database, drop } = await openTestDatabase(backend);

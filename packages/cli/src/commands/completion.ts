@@ -16,6 +16,7 @@ async function commands(): Promise<{ name: string; sub: string[]; options: strin
     ["validate", [], import("./validate.js").then((m) => m.VALIDATE_HELP)],
     ["export", ["vap"], import("./export.js").then((m) => m.EXPORT_HELP)],
     ["images", ["push"], import("./images.js").then((m) => m.IMAGES_HELP)],
+    ["findings", [], import("./findings.js").then((m) => m.FINDINGS_HELP)],
     ["policies", ["list", "show"], import("./policies.js").then((m) => m.POLICIES_HELP)],
     ["eval", [], import("./eval.js").then((m) => m.EVAL_HELP)],
     ["explain", [], import("./explain.js").then((m) => m.EXPLAIN_HELP)],

@@ -1,0 +1,28 @@
+import { CreatedWebhookSchema, CreateWebhookRequestSchema } from "@celgate/contracts";
+import { readBody, validate } from "../../../lib/body.js";
+import { ADMIN, defineRoute, jsonContent } from "../../../lib/route.js";
+
+export default defineRoute({
+  roles: ADMIN,
+  openapi: {
+    method: "post",
+    path: "/v1/webhooks",
+    tags: ["webhooks"],
+    summary: "Create an outgoing webhook; its signing secret is in this response only",
+    description:
+      "Each event is POSTed as JSON with `x-celgate-signature: sha256=<hex>`, the HMAC-SHA256 of `<x-celgate-timestamp>.<body>` keyed with the secret. Failed deliveries are retried with backoff; the final outcome is in the audit log.",
+    request: {
+      body: { required: true, content: { "application/json": { schema: CreateWebhookRequestSchema } } },
+    },
+    responses: { 201: jsonContent(CreatedWebhookSchema, "Created") },
+  },
+  handler: async (c, s) => {
+    const body = await readBody(c);
+    const created = await s.webhooks.create(
+      c.get("principal").name,
+      validate(CreateWebhookRequestSchema, body.json),
+    );
+    c.header("Cache-Control", "no-store");
+    return c.json(created, 201);
+  },
+});

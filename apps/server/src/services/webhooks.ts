@@ -1,0 +1,329 @@
+import { createHmac, randomBytes } from "node:crypto";
+import {
+  type CreatedWebhook,
+  type CreateWebhookRequest,
+  type Finding,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  type Webhook,
+  type WebhookEvent,
+  type WebhookPayload,
+} from "@celgate/contracts";
+import { asc, eq, gt, sql } from "drizzle-orm";
+import type { Db, Tx } from "../db/client.js";
+import { webhookDeliveries, webhooks } from "../db/schema.js";
+import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { isUnavailable, problems } from "../lib/errors.js";
+import { newId } from "../lib/ids.js";
+import type { Logger } from "../lib/logger.js";
+import type { Metrics } from "../lib/metrics.js";
+import { writeAudit } from "./audit.js";
+import { rowsOf } from "./changes.js";
+
+export interface WebhookDeliveryOptions {
+  /** How often an instance looks for deliveries that are due; default 1000 ms. */
+  pollMs: number;
+  /** One attempt's time limit; default 5000 ms. */
+  timeoutMs: number;
+  /** Attempts before a delivery is given up (and audited as failed); default 8. */
+  maxAttempts: number;
+  /** First retry delay; it doubles per attempt (with jitter), up to maxBackoffMs. Default 2000 ms. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Deliveries in flight at once per instance; default 8. */
+  concurrency: number;
+}
+
+export const DEFAULT_WEBHOOK_DELIVERY: WebhookDeliveryOptions = {
+  pollMs: 1000,
+  timeoutMs: 5000,
+  maxAttempts: 8,
+  backoffMs: 2000,
+  maxBackoffMs: 10 * 60_000,
+  concurrency: 8,
+};
+
+/**
+ * The signature of a delivery: `sha256=` and the hex HMAC-SHA256, keyed with the webhook's
+ * secret, of `<timestamp>.<body>` (the timestamp is the `x-celgate-timestamp` header). A
+ * receiver recomputes it over the raw body and compares in constant time.
+ */
+export function signDelivery(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+}
+
+/** The delay before attempt `attempts + 1`: doubling from `backoffMs`, capped, with full jitter over the upper half. */
+export function backoffDelay(
+  attempts: number,
+  o: Pick<WebhookDeliveryOptions, "backoffMs" | "maxBackoffMs">,
+) {
+  const ceiling = Math.min(o.maxBackoffMs, o.backoffMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+function toWire(r: typeof webhooks.$inferSelect): Webhook {
+  return {
+    id: r.id,
+    url: r.url,
+    events: r.events as WebhookEvent[],
+    description: r.description,
+    createdAt: r.createdAt.toISOString(),
+    createdBy: r.createdBy,
+  };
+}
+
+/**
+ * Outgoing webhooks: configured by an admin, queued in the transaction of the finding they
+ * report, and delivered in the background by whichever instance claims them first (`FOR
+ * UPDATE SKIP LOCKED`), with retries and backoff. Sending never holds an evaluation: nothing
+ * on a request's path waits for a receiver. Every final outcome (delivered, or given up) is
+ * written to the audit log.
+ */
+export class WebhookService {
+  readonly #options: WebhookDeliveryOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = true;
+  #inflight = new Set<Promise<void>>();
+  #ticking: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    options: Partial<WebhookDeliveryOptions> = {},
+  ) {
+    this.#options = { ...DEFAULT_WEBHOOK_DELIVERY, ...options };
+  }
+
+  async create(actor: string, req: CreateWebhookRequest): Promise<CreatedWebhook> {
+    const secret = req.secret ?? randomBytes(32).toString("base64url");
+    const row = await this.db.transaction(async (tx) => {
+      const [inserted] = await tx
+        .insert(webhooks)
+        .values({
+          id: newId("wh"),
+          url: req.url,
+          events: [...new Set(req.events)],
+          secret,
+          description: req.description ?? null,
+          createdBy: actor,
+        })
+        .returning();
+      await writeAudit(tx, {
+        actor,
+        action: "webhook.create",
+        targetKind: "webhook",
+        targetName: inserted!.id,
+        detail: { url: req.url, events: req.events },
+      });
+      return inserted!;
+    });
+    return { ...toWire(row), secret };
+  }
+
+  async list(q: { limit: number; cursor?: string | undefined }) {
+    const after = q.cursor ? decodeCursor(q.cursor, CURSORS.tokens).id : undefined;
+    const rows = await this.db
+      .select()
+      .from(webhooks)
+      .where(after ? gt(webhooks.id, after) : undefined)
+      .orderBy(asc(webhooks.id))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toWire),
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ id: last.id }) : null,
+    };
+  }
+
+  /** Deletes a webhook and its undelivered deliveries. */
+  async remove(actor: string, id: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const deleted = await tx.delete(webhooks).where(eq(webhooks.id, id)).returning();
+      if (deleted.length === 0) throw problems.notFound(`no webhook with id ${id}`);
+      await writeAudit(tx, {
+        actor,
+        action: "webhook.delete",
+        targetKind: "webhook",
+        targetName: id,
+        detail: { url: deleted[0]!.url },
+      });
+    });
+  }
+
+  /** Queues `event` of each finding for every webhook subscribed to it; call in the findings' transaction. */
+  async enqueue(tx: Tx, event: WebhookEvent, list: readonly Finding[]): Promise<void> {
+    if (list.length === 0) return;
+    await tx.execute(sql`
+      insert into ${webhookDeliveries} (webhook_id, event, payload, status)
+      select w.id, ${event}, jsonb_build_object('finding', f.value), 'pending'
+      from ${webhooks} w
+      cross join jsonb_array_elements(${JSON.stringify(list)}::jsonb) with ordinality as f(value, n)
+      where w.events @> ${JSON.stringify([event])}::jsonb
+      order by f.n, w.id`);
+  }
+
+  /** Starts delivering in the background. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    const schedule = () => {
+      if (this.#stopped) return;
+      this.#timer = setTimeout(() => {
+        this.#ticking = this.deliverDue()
+          .then(() => {})
+          .catch((err: unknown) => {
+            if (isUnavailable(err)) this.logger.debug({ err }, "webhooks: database unreachable");
+            else this.logger.warn({ err }, "webhooks: delivery round failed; retrying");
+          })
+          .finally(() => {
+            this.#ticking = undefined;
+            schedule();
+          });
+      }, this.#options.pollMs);
+      this.#timer.unref();
+    };
+    schedule();
+  }
+
+  /** Stops the timer and waits for the attempts in flight (each bounded by timeoutMs). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#ticking;
+    await Promise.allSettled([...this.#inflight]);
+  }
+
+  /**
+   * Claims the deliveries that are due (up to the free concurrency) and starts sending them;
+   * returns how many were started. Sending goes on in the background.
+   */
+  async deliverDue(): Promise<number> {
+    const free = this.#options.concurrency - this.#inflight.size;
+    if (free <= 0) return 0;
+    const lease = this.#options.timeoutMs + 10_000;
+    const claimed = rowsOf(
+      await this.db.execute(sql`
+        update ${webhookDeliveries} d
+        set claimed_until = now() + ${lease} * interval '1 millisecond', attempts = d.attempts + 1
+        from ${webhooks} w
+        where w.id = d.webhook_id and d.id in (
+          select id from ${webhookDeliveries}
+          where status = 'pending' and next_attempt_at <= now()
+            and (claimed_until is null or claimed_until < now())
+          order by id
+          limit ${free}
+          for update skip locked
+        )
+        returning d.id, d.event, d.payload, d.attempts, d.webhook_id, w.url, w.secret`),
+    );
+    for (const r of claimed) {
+      const p = this.#attempt({
+        id: Number(r.id),
+        event: r.event as WebhookEvent,
+        finding: (r.payload as { finding: Finding }).finding,
+        attempts: Number(r.attempts),
+        webhookId: r.webhook_id as string,
+        url: r.url as string,
+        secret: r.secret as string,
+      }).catch((err: unknown) => this.logger.warn({ err }, "webhooks: recording a delivery failed"));
+      this.#inflight.add(p);
+      void p.finally(() => this.#inflight.delete(p));
+    }
+    return claimed.length;
+  }
+
+  /** Waits until no attempt is in flight (tests). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.#inflight]);
+  }
+
+  async #attempt(d: {
+    id: number;
+    event: WebhookEvent;
+    finding: Finding;
+    attempts: number;
+    webhookId: string;
+    url: string;
+    secret: string;
+  }): Promise<void> {
+    const payload: WebhookPayload = {
+      id: `whd_${d.id}`,
+      event: d.event,
+      sentAt: new Date().toISOString(),
+      finding: d.finding,
+    };
+    const body = JSON.stringify(payload);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(d.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "celgate-webhook",
+          "x-celgate-event": d.event,
+          "x-celgate-delivery": payload.id,
+          [WEBHOOK_TIMESTAMP_HEADER]: timestamp,
+          [WEBHOOK_SIGNATURE_HEADER]: signDelivery(d.secret, timestamp, body),
+        },
+        body,
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      });
+      status = res.status;
+      await res.body?.cancel().catch(() => {});
+      if (status < 200 || status >= 300) error = `the receiver answered ${status}`;
+    } catch (err) {
+      error =
+        (err as Error).name === "TimeoutError"
+          ? `no answer within ${this.#options.timeoutMs} ms`
+          : String((err as Error).cause ?? (err as Error).message);
+    }
+    const outcome =
+      error === null ? "delivered" : d.attempts >= this.#options.maxAttempts ? "failed" : "retry";
+    this.metrics.inc("celgate_webhook_attempts_total", "Webhook delivery attempts by outcome", { outcome });
+    await this.db.transaction(async (tx) => {
+      if (outcome === "retry") {
+        await tx
+          .update(webhookDeliveries)
+          .set({
+            lastStatus: status,
+            lastError: error,
+            claimedUntil: null,
+            nextAttemptAt: new Date(Date.now() + backoffDelay(d.attempts, this.#options)),
+          })
+          .where(eq(webhookDeliveries.id, d.id));
+        return;
+      }
+      await tx
+        .update(webhookDeliveries)
+        .set({
+          status: outcome,
+          lastStatus: status,
+          lastError: error,
+          claimedUntil: null,
+          ...(outcome === "delivered" ? { deliveredAt: new Date() } : {}),
+        })
+        .where(eq(webhookDeliveries.id, d.id));
+      await writeAudit(tx, {
+        actor: "celgate",
+        action: outcome === "delivered" ? "webhook.deliver" : "webhook.fail",
+        targetKind: "webhook",
+        targetName: d.webhookId,
+        detail: {
+          delivery: payload.id,
+          event: d.event,
+          finding: d.finding.id,
+          attempts: d.attempts,
+          status,
+          ...(error ? { error } : {}),
+        },
+      });
+    });
+    if (outcome === "failed")
+      this.logger.warn({ webhook: d.webhookId, delivery: payload.id, error }, "webhook delivery given up");
+  }
+}
