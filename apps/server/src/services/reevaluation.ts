@@ -3,6 +3,7 @@ import type { FindingCause } from "@celgate/contracts";
 import {
   canonicalJson,
   type EvaluationReport,
+  type ImageFacts,
   kindMatches,
   type PolicyDocument,
   type Resource,
@@ -327,7 +328,7 @@ export class Reevaluator {
         .orderBy(desc(policyVersions.version))
         .limit(2);
       const kinds = docs
-        .map((d) => d.document as unknown as PolicyDocument | null)
+        .map((d) => d.document)
         .filter((d): d is PolicyDocument => d !== null)
         .map((d) => d.spec.match?.kinds);
       return {
@@ -384,9 +385,8 @@ function groups(rows: InventoryRow[]): InventoryRow[][] {
 }
 
 /** The ids of the critical and high vulnerabilities of stored image facts, most grave first. */
-function vulnerabilityIds(facts: Record<string, unknown> | undefined): string[] {
-  const scan = facts?.scan as { vulnerabilities?: { id: string; severity: string }[] } | null | undefined;
-  const list = scan?.vulnerabilities ?? [];
+function vulnerabilityIds(facts: ImageFacts | undefined): string[] {
+  const list = facts?.scan?.vulnerabilities ?? [];
   const rank = (s: string) => (s === "critical" ? 0 : 1);
   return list
     .filter((v) => v.severity === "critical" || v.severity === "high")
