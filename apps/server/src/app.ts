@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -12,6 +11,7 @@ import { isUnavailable, ProblemError, problems, toProblemError } from "./lib/err
 import { type RateLimit, rateLimit } from "./lib/rate-limit.js";
 import { honoPath } from "./lib/route.js";
 import { ROUTES } from "./routes/index.js";
+import { mountConsole, mountDocs } from "./routes/system/console.js";
 import type { Services } from "./services/index.js";
 
 export interface AppDeps {
@@ -25,6 +25,8 @@ export interface AppDeps {
   rateLimit?: RateLimit | null;
   /** Evaluating requests in progress at once and waiting (see lib/concurrency.ts); absent: no limit. */
   concurrency?: ConcurrencyLimit | null;
+  /** The built web console served at `/` (see routes/system/console.ts); absent: none. */
+  consoleDir?: string;
 }
 
 /** The routes that evaluate: they pass through the concurrency limit. */
@@ -130,11 +132,8 @@ export function createApp(deps: AppDeps): App {
     cached ??= document();
     return c.json(cached);
   });
-  app.use("/docs", async (c, next) => {
-    c.set("route", "/docs");
-    await next();
-  });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "celgate API" }));
+  mountDocs(app, logger);
+  if (deps.consoleDir !== undefined) mountConsole(app, deps.consoleDir, logger);
 
   app.notFound((c) => {
     const p = problems

@@ -5,6 +5,9 @@ import { fileURLToPath } from "node:url";
 import { type InputLimits, inputLimitsFromEnv, parseRedactionPaths, type RedactionPath } from "@celgate/core";
 import { z } from "zod";
 
+/** The web console built in this repository (apps/web/dist), found like the policy library. */
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
+
 /** The repository's built-in policy library, found relative to this package (src/ or dist/). */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies", import.meta.url));
 
@@ -108,6 +111,8 @@ const EnvSchema = z.object({
   CELGATE_MAX_CONCURRENT_EVALUATIONS: z.coerce.number().int().min(1).max(4096).optional(),
   /** Evaluations that may wait for their turn; past it, 503 with Retry-After. */
   CELGATE_EVALUATION_QUEUE: z.coerce.number().int().min(0).max(100_000).default(256),
+  /** The built web console served at `/`; `off` serves none. Default: apps/web/dist of this repository. */
+  CELGATE_CONSOLE_DIR: z.string().min(1).optional(),
 });
 
 /** How `POST /v1/admission` authenticates callers. */
@@ -155,6 +160,8 @@ export interface Config {
   historyRetentionMs: number | null;
   /** Evaluations in progress at once, and how many may wait for their turn. */
   evaluationConcurrency: { active: number; queue: number; maxWaitMs: number };
+  /** The built web console's folder; null: no console (CELGATE_CONSOLE_DIR=off). */
+  consoleDir: string | null;
 }
 
 /** Limits of the HTTP server on connections and on how slowly a client may send. */
@@ -226,6 +233,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             burst: e.CELGATE_RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(e.CELGATE_RATE_LIMIT * 2)),
           },
     historyRetentionMs: e.CELGATE_HISTORY_RETENTION,
+    consoleDir:
+      e.CELGATE_CONSOLE_DIR === "off" ? null : (e.CELGATE_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
     evaluationConcurrency: {
       // Fewer in the pipeline keeps the event loop's turns short, so probes are answered promptly
       // (measured: see bench/README.md). PGlite runs every query on the event loop: one at a
