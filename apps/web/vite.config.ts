@@ -1,11 +1,13 @@
 import react from "@vitejs/plugin-react";
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 
 // Static assets served by the service at `/` (apps/server/src/routes/system/console.ts). Workspace
-// packages resolve to their built dist (turbo builds them first); nothing is loaded from another origin.
+// packages are bundled from their TypeScript sources (the "source" condition), so the console
+// never carries a stale dist/; nothing is loaded from another origin.
 export default defineConfig({
   plugins: [react()],
   base: "/",
+  resolve: { conditions: ["source", ...defaultClientConditions] },
   build: {
     outDir: "dist",
     emptyOutDir: true,

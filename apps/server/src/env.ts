@@ -233,8 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             burst: e.CELGATE_RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(e.CELGATE_RATE_LIMIT * 2)),
           },
     historyRetentionMs: e.CELGATE_HISTORY_RETENTION,
-    consoleDir:
-      e.CELGATE_CONSOLE_DIR === "off" ? null : (e.CELGATE_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
+    consoleDir: e.CELGATE_CONSOLE_DIR === "off" ? null : (e.CELGATE_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
     evaluationConcurrency: {
       // Fewer in the pipeline keeps the event loop's turns short, so probes are answered promptly
       // (measured: see bench/README.md). PGlite runs every query on the event loop: one at a

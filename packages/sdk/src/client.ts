@@ -307,12 +307,27 @@ export function createClient(options: ClientOptions) {
     role: async (o?: CallOptions): Promise<Role> => {
       const probe = (spec: Omit<RequestSpec, "accept" | "noRetry" | "idempotent">) =>
         send<unknown>(transport, { ...spec, accept: [400, 403, 422], noRetry: true, idempotent: true });
-      const tokens = await probe({ method: "GET", path: "/v1/tokens", query: { limit: 1 }, signal: o?.signal });
+      const tokens = await probe({
+        method: "GET",
+        path: "/v1/tokens",
+        query: { limit: 1 },
+        signal: o?.signal,
+      });
       if (tokens.status === 200) return "admin";
       // limit 0 is outside 1-500: refused as invalid once the role is allowed, before any work
-      const replay = await probe({ method: "POST", path: "/v1/replays", body: { limit: 0 }, signal: o?.signal });
+      const replay = await probe({
+        method: "POST",
+        path: "/v1/replays",
+        body: { limit: 0 },
+        signal: o?.signal,
+      });
       if (replay.status !== 403) return "author";
-      const validate = await probe({ method: "POST", path: "/v1/policies:validate", body: [], signal: o?.signal });
+      const validate = await probe({
+        method: "POST",
+        path: "/v1/policies:validate",
+        body: [],
+        signal: o?.signal,
+      });
       if (validate.status !== 403) return "evaluator";
       return "viewer";
     },

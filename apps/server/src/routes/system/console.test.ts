@@ -9,7 +9,8 @@ import { type App, createApp } from "../../app.js";
 import { setupApp, type TestApp } from "../../test/harness.js";
 import { CONSOLE_CSP, findReferenceScript, RESERVED_PREFIXES } from "./console.js";
 
-const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head></html>';
+const INDEX =
+  '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head></html>';
 
 let t: TestApp;
 let dir: string;
@@ -53,9 +54,9 @@ describe("the console at /", () => {
     expect(asset.headers.get("content-type")).toMatch(/^text\/javascript/);
     expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     const etag = asset.headers.get("etag")!;
-    expect((await withConsole.request("/assets/index-abc123.js", { headers: { "if-none-match": etag } })).status).toBe(
-      304,
-    );
+    expect(
+      (await withConsole.request("/assets/index-abc123.js", { headers: { "if-none-match": etag } })).status,
+    ).toBe(304);
     expect((await withConsole.request("/favicon.svg")).headers.get("cache-control")).toBe("no-cache");
     const head = await withConsole.request("/", { method: "HEAD" });
     expect(head.status).toBe(200);

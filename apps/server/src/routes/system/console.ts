@@ -177,7 +177,10 @@ export function mountDocs(app: App, logger: Logger): void {
   if (!scriptPath || !script) {
     logger.warn("the API reference's script was not found: /docs answers 503");
     app.get("/docs", (c) =>
-      c.text("The API reference is not installed in this build; the OpenAPI document is at /openapi.json.", 503),
+      c.text(
+        "The API reference is not installed in this build; the OpenAPI document is at /openapi.json.",
+        503,
+      ),
     );
     return;
   }
