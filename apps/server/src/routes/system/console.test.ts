@@ -6,7 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../app.js";
-import { setupApp, type TestApp } from "../../test/harness.js";
+import { openPglite } from "../../db/client.js";
+import { loadConfig } from "../../env.js";
+import { createLogger } from "../../lib/logger.js";
+import { startServer } from "../../server.js";
+import { FIXTURE_POLICY_DIR, setupApp, type TestApp } from "../../test/harness.js";
 import { CONSOLE_CSP, findReferenceScript, RESERVED_PREFIXES } from "./console.js";
 
 const INDEX =
@@ -92,6 +96,35 @@ describe("the console at /", () => {
     expect(res.status).toBe(404);
     expect((await withoutConsole.request("/history")).status).toBe(404);
     expect((await withoutConsole.request("/v1/policies", { headers: auth() })).status).toBe(200);
+  });
+});
+
+describe("a service started without a built console", () => {
+  it("starts, is ready and answers the API; / is a 404", async () => {
+    const database = await openPglite("memory://");
+    const server = await startServer(
+      loadConfig({
+        HOST: "127.0.0.1",
+        PORT: "0",
+        CELGATE_ADMIN_TOKEN: "console-test-admin-token-0123",
+        CELGATE_POLICY_DIR: FIXTURE_POLICY_DIR,
+        CELGATE_CONSOLE_DIR: join(dir, "not-built"),
+        CELGATE_EVALUATOR_THREADS: "0",
+      }),
+      { database, logger: createLogger("silent"), print: () => {} },
+    );
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      const res = await fetch(`${base}/v1/policies`, {
+        headers: { authorization: "Bearer console-test-admin-token-0123" },
+      });
+      expect(res.status).toBe(200);
+      expect((await fetch(`${base}/`)).status).toBe(404);
+    } finally {
+      await server.close();
+      await database.close();
+    }
   });
 });
 
