@@ -4,7 +4,7 @@
  * bench/results/<timestamp>.json. bench/README.md says what each figure means.
  *
  *   node --expose-gc --conditions=source --import tsx bench/run.ts
- *        [--quick] [--no-profile] [--no-service] [--no-processes] [--policies <dir>]
+ *        [--quick] [--no-profile] [--no-service] [--no-processes] [--no-console] [--policies <dir>]
  *
  * No figure is asserted anywhere: timings depend on the machine.
  */
@@ -22,6 +22,7 @@ import { compilePolicySet, parsePolicyDocuments } from "./lib/core.js";
 import { collectGarbage, type MemoryPeaks, memory, settledHeapBytes } from "./lib/memory.js";
 import { heading, mib, num } from "./lib/table.js";
 import { compileSection } from "./sections/compile.js";
+import { consoleSection } from "./sections/console.js";
 import { evaluationSection } from "./sections/evaluation.js";
 import { memorySection } from "./sections/memory.js";
 import { processSection } from "./sections/processes.js";
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     "no-profile": { type: "boolean", default: false },
     "no-service": { type: "boolean", default: false },
     "no-processes": { type: "boolean", default: false },
+    "no-console": { type: "boolean", default: false },
     policies: { type: "string" },
   },
 });
@@ -214,6 +216,16 @@ async function main(): Promise<void> {
           progress,
         }),
       )) ?? json.processes;
+  }
+
+  if (args["no-console"]) {
+    ctx.print(heading("8. Web console"));
+    ctx.print("  console bench: skipped (--no-console)");
+  } else {
+    json.console =
+      (await section("console", "8. Web console: bundle size and time to interactive", () =>
+        consoleSection(ctx),
+      )) ?? json.console;
   }
 
   const totalSeconds = (performance.now() - wallStart) / 1000;

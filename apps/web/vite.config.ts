@@ -11,6 +11,8 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
+    // dist/.vite/manifest.json: which chunks each page loads (read by the bench and test/browser/bundle.ts)
+    manifest: true,
     // a source map per chunk would double what the image carries; the sources are in the repository
     sourcemap: false,
     chunkSizeWarningLimit: 900,

@@ -83,6 +83,8 @@ export function loadConsole(dir: string): Map<string, StaticFile> | null {
   const files = new Map<string, StaticFile>();
   const walk = (folder: string) => {
     for (const name of readdirSync(folder)) {
+      // dot files (the build's .vite/manifest.json) are for tools, not browsers
+      if (name.startsWith(".")) continue;
       const full = join(folder, name);
       if (statSync(full).isDirectory()) walk(full);
       else {
