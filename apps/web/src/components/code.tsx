@@ -40,7 +40,6 @@ export function CodeView({ text, label }: { text: string; label: string }) {
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard */}
       <pre className="code" tabIndex={0}>
         {lines.map((line, n) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
           <Fragment key={n}>
             <span className="ln" aria-hidden="true">
               {n + 1}
@@ -116,7 +115,6 @@ export function Editor({
       {markers.length ? (
         <ul className="problems" id={`${id}-problems`} aria-label={`Problems in ${label}`}>
           {markers.map((m, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: problems are positional
             <li key={i}>
               <button type="button" className="link" onClick={() => goTo(m)} disabled={!m.line}>
                 {m.line ? `line ${m.line}${m.column ? `, column ${m.column}` : ""}` : "document"}

@@ -15,7 +15,6 @@ export function DiffView({ before, after, label }: { before: string; after: stri
               const cls = part.added ? "add" : part.removed ? "del" : "same";
               const mark = part.added ? "+ " : part.removed ? "- " : "  ";
               return (
-                // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
                 <span key={`${i}-${j}`} className={`diff-${cls}`}>
                   {mark}
                   {line}

@@ -37,7 +37,6 @@ export function ReportView({
       {report.notices?.length ? (
         <ul className="notices" aria-label="Notices">
           {report.notices.map((n, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: notices have no identity of their own
             <li key={i}>
               <strong>{n.kind}</strong>: {n.message}
             </li>
@@ -68,7 +67,6 @@ export function ReportView({
                   {r.violations.length ? (
                     <ul>
                       {r.violations.map((v, i) => (
-                        // biome-ignore lint/suspicious/noArrayIndexKey: violations have no identity of their own
                         <li key={i}>
                           {v.message}
                           {v.fieldPath ? <code className="path"> {v.fieldPath}</code> : null}

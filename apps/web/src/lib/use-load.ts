@@ -12,7 +12,6 @@ export function useLoad<T>(
 ): [Loaded<T>, () => void] {
   const [result, setResult] = useState<Loaded<T>>({ state: "loading" });
   const [round, setRound] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the load depends on
   useEffect(() => {
     const controller = new AbortController();
     setResult({ state: "loading" });
