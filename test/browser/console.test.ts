@@ -260,6 +260,19 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", () => {
     await page.close();
   });
 
+  it("switches between light and dark, and keeps the choice", async () => {
+    const { page } = run;
+    await page.goto("/history");
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await page.getByRole("combobox", { name: /^Theme/ }).selectOption("dark");
+    expect(await background()).toBe("rgb(17, 24, 39)");
+    await page.reload();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    await page.getByRole("combobox", { name: /^Theme/ }).selectOption("light");
+    expect(await background()).toBe("rgb(255, 255, 255)");
+    await page.getByRole("combobox", { name: /^Theme/ }).selectOption("system");
+  });
+
   it("has an accessibility check that finds a violation when there is one", async () => {
     const { page } = run;
     await page.goto("/exceptions");
