@@ -4,8 +4,15 @@ import { defaultClientConditions, defineConfig } from "vite";
 // Static assets served by the service at `/` (apps/server/src/routes/system/console.ts). Workspace
 // packages are bundled from their TypeScript sources (the "source" condition), so the console
 // never carries a stale dist/; nothing is loaded from another origin.
+// `vite` (the dev server) sends the API's paths to a running service, so the console in
+// development talks to it as if from its own origin.
+const service = process.env.CELGATE_DEV_SERVICE ?? "http://localhost:8080";
+
 export default defineConfig({
   plugins: [react()],
+  server: {
+    proxy: Object.fromEntries(["/v1", "/healthz", "/readyz", "/docs", "/openapi.json"].map((p) => [p, service])),
+  },
   base: "/",
   resolve: { conditions: ["source", ...defaultClientConditions] },
   build: {
