@@ -11,7 +11,9 @@ const service = process.env.CELGATE_DEV_SERVICE ?? "http://localhost:8080";
 export default defineConfig({
   plugins: [react()],
   server: {
-    proxy: Object.fromEntries(["/v1", "/healthz", "/readyz", "/docs", "/openapi.json"].map((p) => [p, service])),
+    proxy: Object.fromEntries(
+      ["/v1", "/healthz", "/readyz", "/docs", "/openapi.json"].map((p) => [p, service]),
+    ),
   },
   base: "/",
   resolve: { conditions: ["source", ...defaultClientConditions] },
