@@ -288,25 +288,32 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", () => {
 
   it("passes an accessibility check on every page, light and dark, with no request elsewhere and no console error", async () => {
     const { page, recorded } = run;
-    const pages = [
-      "/",
-      "/history",
-      `/evaluations/${denied}`,
-      "/policies",
-      "/policies/owner-label",
-      "/policies/new",
-      "/replay",
-      "/playground",
-      "/images",
-      "/exceptions",
-      "/tokens",
-      "/audit",
+    // each page and its heading, to know the page shown is the one asked for
+    const pages: [string, RegExp][] = [
+      ["/", /^Overview$/],
+      ["/history", /^History$/],
+      [`/evaluations/${denied}`, /^Evaluation /],
+      ["/policies", /^Policies$/],
+      ["/policies/owner-label", /^owner-label$/],
+      ["/policies/new", /^New policy$/],
+      ["/replay", /^Replay$/],
+      ["/playground", /^Playground$/],
+      ["/images", /^Images$/],
+      ["/exceptions", /^Exceptions$/],
+      ["/tokens", /^Tokens$/],
+      ["/audit", /^Audit$/],
     ];
+    await page.goto("/");
     for (const scheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      for (const path of pages) {
-        await page.goto(path);
-        await page.locator("main h1").first().waitFor();
+      for (const [path, heading] of pages) {
+        // as the menu's links do: the router renders the page in the same document
+        await page.evaluate((to) => {
+          history.pushState({}, "", to);
+          dispatchEvent(new PopStateEvent("popstate"));
+        }, path);
+        await page.waitForURL((url) => url.pathname === path);
+        await page.locator("main h1").filter({ hasText: heading }).waitFor();
         await expect.poll(() => page.getByRole("status").filter({ hasText: "Loading" }).count()).toBe(0);
         const violations = await accessibilityViolations(page);
         expect(violations, `${scheme} ${path}`).toEqual([]);

@@ -119,7 +119,8 @@ export interface AxeViolation {
  * DevTools protocol, which the page's CSP does not govern, so the CSP stays as served.
  */
 export async function accessibilityViolations(page: Page): Promise<AxeViolation[]> {
-  await page.evaluate(axeSource);
+  // once per document: client-side navigations keep it
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
   return page.evaluate(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: axe is a global the evaluated script defines
     const axe = (window as any).axe;
