@@ -172,6 +172,8 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", () => {
     const text = await problems.innerText();
     expect(text).toMatch(/line 13, column \d+/);
     expect(text).toContain("object.spec.replicas >>> 2");
+    // and in the editor: line 13 is marked in its gutter
+    expect(await page.locator(".editor-body .gutter-line.has-problem").allInnerTexts()).toEqual(["● 13"]);
     // nothing was saved
     await expect(admin.policies.get("broken-policy")).rejects.toMatchObject({ status: 404 });
     // choosing the problem puts the cursor on that line

@@ -83,6 +83,7 @@ export function Editor({
   placeholder?: string;
 }) {
   const area = useRef<HTMLTextAreaElement>(null);
+  const gutter = useRef<HTMLDivElement>(null);
   const lines = value.split("\n");
   const goTo = (m: Marker) => {
     const el = area.current;
@@ -94,24 +95,46 @@ export function Editor({
   return (
     <div className="editor">
       <label htmlFor={id}>{label}</label>
-      <textarea
-        id={id}
-        ref={area}
-        value={value}
-        rows={rows}
-        spellCheck={false}
-        placeholder={placeholder}
-        aria-invalid={markers.length > 0}
-        aria-describedby={markers.length ? `${id}-problems` : undefined}
-        onChange={(e) => onChange(e.target.value)}
-        onDragOver={(e) => e.preventDefault()}
-        onDrop={async (e) => {
-          const file = e.dataTransfer.files[0];
-          if (!file) return;
-          e.preventDefault();
-          onChange(await file.text());
-        }}
-      />
+      <div className="editor-body">
+        {/* line numbers, with a mark on each line that has a problem (the list below says which) */}
+        <div className="gutter" ref={gutter} aria-hidden="true">
+          {lines.map((_, n) => {
+            const here = markers.filter((m) => m.line === n + 1);
+            return (
+              <div
+                key={n}
+                className={here.length ? "gutter-line has-problem" : "gutter-line"}
+                title={here.map((m) => m.message).join("\n") || undefined}
+              >
+                {here.length ? "● " : ""}
+                {n + 1}
+              </div>
+            );
+          })}
+        </div>
+        <textarea
+          id={id}
+          ref={area}
+          value={value}
+          rows={rows}
+          spellCheck={false}
+          wrap="off"
+          onScroll={(e) => {
+            if (gutter.current) gutter.current.scrollTop = e.currentTarget.scrollTop;
+          }}
+          placeholder={placeholder}
+          aria-invalid={markers.length > 0}
+          aria-describedby={markers.length ? `${id}-problems` : undefined}
+          onChange={(e) => onChange(e.target.value)}
+          onDragOver={(e) => e.preventDefault()}
+          onDrop={async (e) => {
+            const file = e.dataTransfer.files[0];
+            if (!file) return;
+            e.preventDefault();
+            onChange(await file.text());
+          }}
+        />
+      </div>
       {markers.length ? (
         <ul className="problems" id={`${id}-problems`} aria-label={`Problems in ${label}`}>
           {markers.map((m, i) => (
