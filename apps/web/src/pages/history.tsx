@@ -1,3 +1,4 @@
+import { DECISIONS, EvaluationSourceSchema } from "@celgate/contracts";
 import type { EvaluationListFilters } from "@celgate/sdk";
 import { type FormEvent, useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
@@ -69,19 +70,18 @@ export default function History() {
           Decision
           <select name="decision" defaultValue={text("decision")}>
             <option value="">any</option>
-            <option value="allow">allow</option>
-            <option value="warn">warn</option>
-            <option value="deny">deny</option>
+            {DECISIONS.map((d) => (
+              <option key={d}>{d}</option>
+            ))}
           </select>
         </label>
         <label>
           Source
           <select name="source" defaultValue={text("source")}>
             <option value="">any</option>
-            <option value="api">api</option>
-            <option value="ci">ci</option>
-            <option value="cli">cli</option>
-            <option value="admission">admission</option>
+            {EvaluationSourceSchema.options.map((source) => (
+              <option key={source}>{source}</option>
+            ))}
           </select>
         </label>
         {(["policy", "namespace", "kind", "name", "image"] as const).map((k) => (

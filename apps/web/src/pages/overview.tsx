@@ -1,3 +1,4 @@
+import { type EvaluationSource, EvaluationSourceSchema } from "@celgate/contracts";
 import { type EvaluationSummary, paginate } from "@celgate/sdk";
 import { useState } from "react";
 import { Link } from "react-router";
@@ -6,6 +7,13 @@ import { PageTitle, Show } from "../components/common.js";
 import { relative, resourceLabel } from "../lib/format.js";
 import { useLoad } from "../lib/use-load.js";
 import { useSession } from "../session.js";
+
+/** How each source reads: CI pipelines call `celgate check` (cli) or the SDK (api). */
+const SOURCE_LABELS: Record<EvaluationSource, string> = {
+  api: "API and SDK",
+  cli: "CLI and CI",
+  admission: "admission webhook",
+};
 
 const WINDOWS = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 } as const;
 type Window = keyof typeof WINDOWS;
@@ -41,13 +49,13 @@ function top(counts: Map<string, number>, n = 8) {
 export default function Overview() {
   const { client } = useSession();
   const [window, setWindow] = useState<Window>("7d");
-  const [source, setSource] = useState("");
+  const [source, setSource] = useState<EvaluationSource | "">("");
   const [data] = useLoad(
     async (signal) => {
       const since = Date.now() - WINDOWS[window];
       const filters = {
         since: new Date(since).toISOString(),
-        ...(source ? { source: source as "api" } : {}),
+        ...(source ? { source } : {}),
       };
       const items: EvaluationSummary[] = [];
       for await (const e of paginate((cursor) =>
@@ -96,12 +104,13 @@ export default function Overview() {
         </label>
         <label>
           Source
-          <select value={source} onChange={(e) => setSource(e.target.value)}>
+          <select value={source} onChange={(e) => setSource(e.target.value as EvaluationSource | "")}>
             <option value="">all</option>
-            <option value="ci">CI</option>
-            <option value="api">API</option>
-            <option value="cli">CLI</option>
-            <option value="admission">admission</option>
+            {EvaluationSourceSchema.options.map((s) => (
+              <option key={s} value={s}>
+                {SOURCE_LABELS[s]}
+              </option>
+            ))}
           </select>
         </label>
       </fieldset>
