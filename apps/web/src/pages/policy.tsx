@@ -91,7 +91,8 @@ export default function PolicyPage() {
             <>
               <PageTitle
                 actions={
-                  can(session, "author") ? (
+                  // the service refuses writes to policies of its repository folder (409)
+                  can(session, "author") && p.source === "api" ? (
                     <Link to={`/policies/${encodeURIComponent(p.name)}/edit`}>Edit</Link>
                   ) : null
                 }
@@ -99,6 +100,11 @@ export default function PolicyPage() {
                 {p.name}
               </PageTitle>
               {spec.title ? <p className="lead">{spec.title}</p> : null}
+              {p.source === "repository" ? (
+                <p className="muted">
+                  From the service's policy folder: change it there (a replay can try a change first).
+                </p>
+              ) : null}
               <dl className="facts">
                 <dt>Severity</dt>
                 <dd>{spec.severity}</dd>
