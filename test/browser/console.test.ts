@@ -70,7 +70,8 @@ spec:
       message: too many replicas
 `;
 
-describe.skipIf(!browserAvailable)("the web console in Chromium", () => {
+// Generous per-test time: on a loaded machine one browser step can take seconds.
+describe.skipIf(!browserAvailable)("the web console in Chromium", { timeout: 120_000 }, () => {
   let run: BrowserRun;
   let admin: CelgateClient;
   let viewerToken: string;
@@ -215,6 +216,11 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", () => {
     expect(changes).toMatch(/^\+ +title: My title$/m);
     const source = await page.getByRole("region", { name: "Source of team-policy" }).innerText();
     expect(source).toContain("object.spec.?replicas.orValue(1) <= 10");
+    expect(await page.getByRole("link", { name: "Edit" }).count()).toBe(1);
+    // a policy of the service's folder cannot be written through the API: no Edit
+    await page.goto("/policies/owner-label");
+    await page.getByText("From the service's policy folder").waitFor();
+    expect(await page.getByRole("link", { name: "Edit" }).count()).toBe(0);
   });
 
   it("runs a replay and shows the outcome that would change", async () => {

@@ -33,7 +33,7 @@ spec:
       message: more than five replicas
 `;
 
-describe.skipIf(!browserAvailable)("the playground with the network blocked", () => {
+describe.skipIf(!browserAvailable)("the playground with the network blocked", { timeout: 120_000 }, () => {
   let run: BrowserRun;
   const blocked: string[] = [];
 
