@@ -14,10 +14,12 @@ ENV COREPACK_INTEGRITY_KEYS=0 CI=true
 RUN npm install -g pnpm@12.4.2
 WORKDIR /src
 COPY . .
-# The server with its production dependencies only, and the built-in policy library.
+# The server with its production dependencies only, the web console's static files (served at
+# /; the API reference's script is in the server's dist/), and the built-in policy library.
 RUN pnpm install --frozen-lockfile \
  && pnpm build \
  && pnpm --filter @celgate/server deploy --prod /out/app \
+ && cp -r apps/web/dist /out/console \
  && cp -r policies /out/policies \
  && find /out/policies -name '*.ts' -delete \
  && mkdir -p /out/data
@@ -25,11 +27,13 @@ RUN pnpm install --frozen-lockfile \
 FROM gcr.io/distroless/nodejs20-debian12:nonroot AS runtime
 WORKDIR /app
 COPY --from=build /out/app /app
+COPY --from=build /out/console /console
 COPY --from=build /out/policies /policies
 COPY --from=build --chown=10001:10001 /out/data /data
 ENV NODE_ENV=production \
     PORT=8080 \
     CELGATE_POLICY_DIR=/policies \
+    CELGATE_CONSOLE_DIR=/console \
     CELGATE_DATA_DIR=/data
 USER 10001:10001
 EXPOSE 8080

@@ -4,8 +4,8 @@
  * bench/results/<timestamp>.json. bench/README.md says what each figure means.
  *
  *   node --expose-gc --conditions=source --import tsx bench/run.ts
- *        [--quick] [--no-profile] [--no-service] [--no-processes] [--no-reevaluation] [--policies <dir>]
- *        [--only rules,...]
+ *        [--quick] [--no-profile] [--no-service] [--no-processes] [--no-reevaluation] [--no-console]
+ *        [--policies <dir>] [--only rules,...]
  *
  * No figure is asserted anywhere: timings depend on the machine.
  */
@@ -23,6 +23,7 @@ import { compilePolicySet, parsePolicyDocuments } from "./lib/core.js";
 import { collectGarbage, type MemoryPeaks, memory, settledHeapBytes } from "./lib/memory.js";
 import { heading, mib, num } from "./lib/table.js";
 import { compileSection } from "./sections/compile.js";
+import { consoleSection } from "./sections/console.js";
 import { evaluationSection } from "./sections/evaluation.js";
 import { memorySection } from "./sections/memory.js";
 import { processSection } from "./sections/processes.js";
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     "no-service": { type: "boolean", default: false },
     "no-processes": { type: "boolean", default: false },
     "no-reevaluation": { type: "boolean", default: false },
+    "no-console": { type: "boolean", default: false },
     policies: { type: "string" },
     /** Runs only the named sections (comma-separated: compile, evaluation, rules, memory, profile, service, processes). */
     only: { type: "string" },
@@ -237,6 +239,16 @@ async function main(): Promise<void> {
         "8. Continuous re-evaluation: one policy change over the inventory, and concurrent evaluations",
         () => reevaluationSection(ctx),
       )) ?? json.reevaluation;
+  }
+
+  if (args["no-console"]) {
+    ctx.print(heading("9. Web console"));
+    ctx.print("  console bench: skipped (--no-console)");
+  } else {
+    json.console =
+      (await section("console", "9. Web console: bundle size and time to interactive", () =>
+        consoleSection(ctx),
+      )) ?? json.console;
   }
 
   const totalSeconds = (performance.now() - wallStart) / 1000;

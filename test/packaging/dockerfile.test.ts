@@ -111,6 +111,7 @@ describe("the image's layout, built without a container", () => {
       cwd: root,
       stdio: "pipe",
     });
+    cpSync(join(root, "apps/web/dist"), at("console"), { recursive: true });
     cpSync(join(root, "policies"), at("policies"), { recursive: true, filter: (s) => !s.endsWith(".ts") });
     mkdirSync(at("data"));
     const cmd = JSON.parse(runtime.find((i) => i.keyword === "CMD")!.args) as string[];
@@ -150,5 +151,13 @@ describe("the image's layout, built without a container", () => {
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: "ready", policies: 40 });
+    // the console from the image's copy, and the API reference's script from the deployed dist/
+    const page = await fetch(`http://127.0.0.1:${port}/history`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<div id="root">/);
+    const docs = await (await fetch(`http://127.0.0.1:${port}/docs`)).text();
+    const script = /<script src="(\/docs\/assets\/[^"]+)"/.exec(docs)?.[1];
+    expect(script).toBeDefined();
+    expect((await fetch(`http://127.0.0.1:${port}${script}`)).status).toBe(200);
   }, 120_000);
 });

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -13,6 +12,7 @@ import { type RateLimit, rateLimit } from "./lib/rate-limit.js";
 import type { RouteDef } from "./lib/route.js";
 import { bodyValidator, refuseInvalid } from "./lib/validate.js";
 import { ROUTES } from "./routes/index.js";
+import { mountConsole, mountDocs } from "./routes/system/console.js";
 import type { Services } from "./services/index.js";
 
 export interface AppDeps {
@@ -26,6 +26,8 @@ export interface AppDeps {
   rateLimit?: RateLimit | null;
   /** Evaluating requests in progress at once and waiting (see lib/concurrency.ts); absent: no limit. */
   concurrency?: ConcurrencyLimit | null;
+  /** The built web console served at `/` (see routes/system/console.ts); absent: none. */
+  consoleDir?: string;
 }
 
 /** The routes that evaluate: they pass through the concurrency limit. */
@@ -134,11 +136,8 @@ export function createApp(deps: AppDeps): App {
     cached ??= document();
     return c.json(cached);
   });
-  app.use("/docs", async (c, next) => {
-    c.set("route", "/docs");
-    await next();
-  });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "celgate API" }));
+  mountDocs(app, logger);
+  if (deps.consoleDir !== undefined) mountConsole(app, deps.consoleDir, logger);
 
   app.notFound((c) => {
     const p = problems

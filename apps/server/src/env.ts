@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 import { type InputLimits, inputLimitsFromEnv, parseRedactionPaths, type RedactionPath } from "@celgate/core";
 import { z } from "zod";
 
+/** The web console built in this repository (apps/web/dist), found like the policy library. */
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
+
 /** The repository's built-in policy library, found relative to this package (src/ or dist/). */
 export const DEFAULT_POLICY_DIR = fileURLToPath(new URL("../../../policies", import.meta.url));
 
@@ -125,6 +128,8 @@ const EnvSchema = z.object({
   CELGATE_REEVALUATION_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
   /** Inventory entries per background evaluation. */
   CELGATE_REEVALUATION_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
+  /** The built web console served at `/`; `off` serves none. Default: apps/web/dist of this repository. */
+  CELGATE_CONSOLE_DIR: z.string().min(1).optional(),
 });
 
 /** How `POST /v1/admission` authenticates callers. */
@@ -178,6 +183,8 @@ export interface Config {
   clusterName: string;
   /** Background re-evaluation: evaluations in flight at once (0: off) and entries per evaluation. */
   reevaluation: { workers: number; batchSize: number };
+  /** The built web console's folder; null: no console (CELGATE_CONSOLE_DIR=off). */
+  consoleDir: string | null;
 }
 
 /** Limits of the HTTP server on connections and on how slowly a client may send. */
@@ -250,6 +257,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             burst: e.CELGATE_RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(e.CELGATE_RATE_LIMIT * 2)),
           },
     historyRetentionMs: e.CELGATE_HISTORY_RETENTION,
+    consoleDir: e.CELGATE_CONSOLE_DIR === "off" ? null : (e.CELGATE_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
     evaluationConcurrency: {
       // Fewer in the pipeline keeps the event loop's turns short, so probes are answered promptly
       // (measured: see bench/README.md). PGlite runs every query on the event loop: one at a

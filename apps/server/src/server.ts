@@ -92,6 +92,7 @@ export async function startServer(
     admissionAuth: config.admissionAuth,
     rateLimit: config.rateLimit,
     concurrency: config.evaluationConcurrency,
+    ...(config.consoleDir === null ? {} : { consoleDir: config.consoleDir }),
   });
   services.readiness.start();
   const { tls } = config;

@@ -92,6 +92,18 @@ describe("system", () => {
   });
 });
 
+describe("role", () => {
+  it("tells each token's role by what the service allows it, and refuses an unknown token", async () => {
+    expect(await admin.role()).toBe("admin");
+    for (const role of ["author", "evaluator", "viewer"] as const)
+      expect(await as(tokens[role]).role()).toBe(role);
+    await expectProblem(as("cg_not-a-token-at-all-000000").role(), 401, "unauthorized");
+    // the probes changed nothing: no audit entry, no evaluation recorded by them
+    const history = await admin.evaluations.list({ limit: 500 });
+    expect(history.items.filter((e) => e.actor.startsWith("sdk "))).toEqual([]);
+  });
+});
+
 describe("policies", () => {
   it("lists the repository's policies, with a selector and page by page", async () => {
     const all = await admin.policies.list();

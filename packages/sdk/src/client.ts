@@ -34,6 +34,7 @@ import type {
   Readiness,
   ReplayInput,
   ReplayReport,
+  Role,
   StoredImage,
   Token,
   ValidationResult,
@@ -355,6 +356,40 @@ export function createClient(options: ClientOptions) {
           signal: o?.signal,
         });
       },
+    /**
+     * The role of this client's token, found by asking the service what it may do (it has no
+     * "who am I" route): the token list answers only an admin; a malformed replay is refused
+     * with 400 for an author and 403 below; a validation of nothing likewise for an evaluator;
+     * any other valid token is a viewer. Nothing is recorded or changed. Throws ApiError 401
+     * for an unknown, revoked or expired token. A console uses it to hide what the role may
+     * not do; the service still enforces every route.
+     */
+    role: async (o?: CallOptions): Promise<Role> => {
+      const probe = (spec: Omit<RequestSpec, "accept" | "noRetry" | "idempotent">) =>
+        send<unknown>(transport, { ...spec, accept: [400, 403, 422], noRetry: true, idempotent: true });
+      const tokens = await probe({
+        method: "GET",
+        path: "/v1/tokens",
+        query: { limit: 1 },
+        signal: o?.signal,
+      });
+      if (tokens.status === 200) return "admin";
+      // limit 0 is outside 1-500: refused as invalid once the role is allowed, before any work
+      const replay = await probe({
+        method: "POST",
+        path: "/v1/replays",
+        body: { limit: 0 },
+        signal: o?.signal,
+      });
+      if (replay.status !== 403) return "author";
+      const validate = await probe({
+        method: "POST",
+        path: "/v1/policies:validate",
+        body: [],
+        signal: o?.signal,
+      });
+      if (validate.status !== 403) return "evaluator";
+      return "viewer";
     },
 
     /** Liveness: resolves when the process answers. */

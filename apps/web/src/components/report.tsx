@@ -1,0 +1,93 @@
+import type { EvaluationReport, ReportResult } from "@celgate/sdk";
+import { resourceLabel } from "../lib/format.js";
+import { DecisionBadge, OutcomeBadge } from "./common.js";
+
+/** What the console knows of a policy besides its name, to show beside a result. */
+export interface PolicyHint {
+  title?: string | undefined;
+  remediation?: string | undefined;
+}
+
+const ORDER = { fail: 0, error: 1, waived: 2, skip: 3, pass: 4 } as const;
+
+/** The report grouped by resource: failures first, with messages, remediation and waivers. */
+export function ReportView({
+  report,
+  hints = {},
+}: {
+  report: EvaluationReport;
+  hints?: Record<string, PolicyHint>;
+}) {
+  const groups = new Map<string, ReportResult[]>();
+  for (const r of report.results) {
+    const key = `${r.resource.apiVersion}|${resourceLabel(r.resource)}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const s = report.summary;
+  return (
+    <div className="report">
+      <p className="decision-line">
+        Decision <DecisionBadge decision={report.decision} />{" "}
+        <span className="muted">
+          {s.resources} resources · {s.fail} fail · {s.error} error · {s.waived} waived · {s.pass} pass ·{" "}
+          {s.skip} skip · policy set {report.policySet.policies} policies (
+          {report.policySet.digest.slice(0, 19)})
+        </span>
+      </p>
+      {report.notices?.length ? (
+        <ul className="notices" aria-label="Notices">
+          {report.notices.map((n, i) => (
+            <li key={i}>
+              <strong>{n.kind}</strong>: {n.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {[...groups.entries()].map(([key, results]) => {
+        const first = results[0]!;
+        const sorted = [...results].sort((a, b) => ORDER[a.outcome] - ORDER[b.outcome]);
+        return (
+          <section className="resource" key={key} aria-label={resourceLabel(first.resource)}>
+            <h3>
+              {resourceLabel(first.resource)}{" "}
+              {first.resource.source ? (
+                <span className="muted">
+                  {first.resource.source.file}:{first.resource.source.line}
+                </span>
+              ) : null}
+            </h3>
+            <ul className="results">
+              {sorted.map((r) => (
+                <li key={r.policy} className={`result result-${r.outcome}`}>
+                  <OutcomeBadge outcome={r.outcome} /> <strong>{r.policy}</strong>{" "}
+                  <span className="muted">
+                    {r.severity} · {r.action}
+                  </span>
+                  {hints[r.policy]?.title ? <div className="muted">{hints[r.policy]!.title}</div> : null}
+                  {r.violations.length ? (
+                    <ul>
+                      {r.violations.map((v, i) => (
+                        <li key={i}>
+                          {v.message}
+                          {v.fieldPath ? <code className="path"> {v.fieldPath}</code> : null}
+                        </li>
+                      ))}
+                    </ul>
+                  ) : null}
+                  {r.error ? <div className="error-text">Error: {r.error}</div> : null}
+                  {r.exception ? <div>Waived by exception {r.exception}</div> : null}
+                  {(r.outcome === "fail" || r.outcome === "error") && hints[r.policy]?.remediation ? (
+                    <details>
+                      <summary>Remediation</summary>
+                      <p>{hints[r.policy]!.remediation}</p>
+                    </details>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+          </section>
+        );
+      })}
+    </div>
+  );
+}

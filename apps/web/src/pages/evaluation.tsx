@@ -1,0 +1,67 @@
+import { paginate } from "@celgate/sdk";
+import { useParams } from "react-router";
+import { PageTitle, Show } from "../components/common.js";
+import { type PolicyHint, ReportView } from "../components/report.js";
+import { download, when } from "../lib/format.js";
+import { useLoad } from "../lib/use-load.js";
+import { useSession } from "../session.js";
+
+export default function Evaluation() {
+  const { id = "" } = useParams();
+  const { client } = useSession();
+  const [report] = useLoad((signal) => client.evaluations.get(id, { signal }), [client, id]);
+  // Titles and remediation come from the policies in force (best effort: the report stands alone).
+  const [hints] = useLoad(
+    async (signal) => {
+      const out: Record<string, PolicyHint> = {};
+      for await (const p of paginate((cursor) =>
+        client.policies.list({ limit: 500, ...(cursor ? { cursor } : {}) }, { signal }),
+      )) {
+        const spec = p.document.spec as { title?: string; remediation?: string };
+        out[p.name] = { title: spec.title, remediation: spec.remediation };
+      }
+      return out;
+    },
+    [client],
+  );
+  return (
+    <section>
+      <Show loaded={report}>
+        {(r) => (
+          <>
+            <PageTitle
+              actions={
+                <>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      download(`evaluation-${id}.json`, `${JSON.stringify(r, null, 2)}\n`, "application/json")
+                    }
+                  >
+                    Download JSON
+                  </button>
+                  <button
+                    type="button"
+                    onClick={async () => {
+                      // the formatter is the engine's: loaded on this click only
+                      const { formatReport } = await import("@celgate/core");
+                      download(`evaluation-${id}.sarif`, formatReport(r, "sarif"), "application/sarif+json");
+                    }}
+                  >
+                    Download SARIF
+                  </button>
+                </>
+              }
+            >
+              Evaluation {when(r.evaluatedAt)}
+            </PageTitle>
+            <p className="muted">
+              <code>{id}</code>
+            </p>
+            <ReportView report={r} hints={hints.state === "done" ? hints.value : {}} />
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

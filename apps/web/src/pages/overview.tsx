@@ -1,0 +1,177 @@
+import { type EvaluationSource, EvaluationSourceSchema } from "@celgate/contracts";
+import { type EvaluationSummary, paginate } from "@celgate/sdk";
+import { useState } from "react";
+import { Link } from "react-router";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { PageTitle, Show } from "../components/common.js";
+import { relative, resourceLabel } from "../lib/format.js";
+import { useLoad } from "../lib/use-load.js";
+import { useSession } from "../session.js";
+
+/** How each source reads: CI pipelines call `celgate check` (cli) or the SDK (api). */
+const SOURCE_LABELS: Record<EvaluationSource, string> = {
+  api: "API and SDK",
+  cli: "CLI and CI",
+  admission: "admission webhook",
+};
+
+const WINDOWS = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 } as const;
+type Window = keyof typeof WINDOWS;
+/** At most this many evaluations are read for the chart, and this many reports for the top lists. */
+const MAX_SUMMARIES = 2000;
+const MAX_REPORTS = 50;
+
+function buckets(items: EvaluationSummary[], since: number, hourly: boolean) {
+  const size = hourly ? 3_600_000 : 86_400_000;
+  const start = Math.floor(since / size) * size;
+  const rows = new Map<number, { at: string; allow: number; warn: number; deny: number }>();
+  for (let t = start; t <= Date.now(); t += size) {
+    const d = new Date(t);
+    rows.set(t, {
+      at: hourly ? `${d.getHours()}:00` : d.toLocaleDateString(undefined, { month: "short", day: "numeric" }),
+      allow: 0,
+      warn: 0,
+      deny: 0,
+    });
+  }
+  for (const e of items) {
+    const t = Math.floor(new Date(e.evaluatedAt).getTime() / size) * size;
+    const row = rows.get(t);
+    if (row) row[e.decision]++;
+  }
+  return [...rows.values()];
+}
+
+function top(counts: Map<string, number>, n = 8) {
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n);
+}
+
+export default function Overview() {
+  const { client } = useSession();
+  const [window, setWindow] = useState<Window>("7d");
+  const [source, setSource] = useState<EvaluationSource | "">("");
+  const [data] = useLoad(
+    async (signal) => {
+      const since = Date.now() - WINDOWS[window];
+      const filters = {
+        since: new Date(since).toISOString(),
+        ...(source ? { source } : {}),
+      };
+      const items: EvaluationSummary[] = [];
+      for await (const e of paginate((cursor) =>
+        client.evaluations.list({ ...filters, limit: 500, ...(cursor ? { cursor } : {}) }, { signal }),
+      )) {
+        items.push(e);
+        if (items.length >= MAX_SUMMARIES) break;
+      }
+      const failing = new Map<string, number>();
+      const denied = new Map<string, number>();
+      const reports = items.filter((e) => e.decision !== "allow").slice(0, MAX_REPORTS);
+      for (const e of reports) {
+        const r = await client.evaluations.get(e.id, { signal });
+        for (const x of r.results) {
+          if (x.outcome !== "fail") continue;
+          failing.set(x.policy, (failing.get(x.policy) ?? 0) + 1);
+          if (x.action === "deny")
+            denied.set(resourceLabel(x.resource), (denied.get(resourceLabel(x.resource)) ?? 0) + 1);
+        }
+      }
+      const expiring = await client.exceptions.list({ expiring: "7d", limit: 50 }, { signal });
+      return {
+        chart: buckets(items, since, window === "24h"),
+        total: items.length,
+        capped: items.length >= MAX_SUMMARIES,
+        reportsRead: reports.length,
+        failing: top(failing),
+        denied: top(denied),
+        expiring: expiring.items,
+      };
+    },
+    [client, window, source],
+  );
+  return (
+    <section>
+      <PageTitle>Overview</PageTitle>
+      <fieldset className="filters">
+        <legend className="visually-hidden">Period and source</legend>
+        <label>
+          Period
+          <select value={window} onChange={(e) => setWindow(e.target.value as Window)}>
+            <option value="24h">last 24 hours (per hour)</option>
+            <option value="7d">last 7 days (per day)</option>
+            <option value="30d">last 30 days (per day)</option>
+          </select>
+        </label>
+        <label>
+          Source
+          <select value={source} onChange={(e) => setSource(e.target.value as EvaluationSource | "")}>
+            <option value="">all</option>
+            {EvaluationSourceSchema.options.map((s) => (
+              <option key={s} value={s}>
+                {SOURCE_LABELS[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+      </fieldset>
+      <Show loaded={data}>
+        {(d) => (
+          <>
+            <h2>Decisions over time</h2>
+            <p className="muted">
+              {d.total} evaluations{d.capped ? ` (the newest ${MAX_SUMMARIES})` : ""}.
+            </p>
+            <figure className="chart" aria-label="Decisions over time: allow, warn and deny per period">
+              <ResponsiveContainer width="100%" height={260}>
+                <BarChart data={d.chart}>
+                  <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+                  <XAxis dataKey="at" stroke="var(--muted)" />
+                  <YAxis allowDecimals={false} stroke="var(--muted)" />
+                  <Tooltip contentStyle={{ background: "var(--bg)", color: "var(--fg)" }} />
+                  <Legend />
+                  <Bar dataKey="allow" stackId="d" fill="var(--allow)" isAnimationActive={false} />
+                  <Bar dataKey="warn" stackId="d" fill="var(--warn)" isAnimationActive={false} />
+                  <Bar dataKey="deny" stackId="d" fill="var(--deny)" isAnimationActive={false} />
+                </BarChart>
+              </ResponsiveContainer>
+            </figure>
+            <div className="grid-2">
+              <div>
+                <h2>Policies that fail most</h2>
+                <p className="muted">In the newest {d.reportsRead} warn or deny evaluations.</p>
+                <ol>
+                  {d.failing.map(([name, n]) => (
+                    <li key={name}>
+                      <Link to={`/policies/${encodeURIComponent(name)}`}>{name}</Link> — {n}
+                    </li>
+                  ))}
+                </ol>
+              </div>
+              <div>
+                <h2>Resources denied most</h2>
+                <ol>
+                  {d.denied.map(([name, n]) => (
+                    <li key={name}>
+                      {name} — {n}
+                    </li>
+                  ))}
+                </ol>
+              </div>
+              <div>
+                <h2>Exceptions expiring within 7 days</h2>
+                {d.expiring.length === 0 ? <p>None.</p> : null}
+                <ul>
+                  {d.expiring.map((x) => (
+                    <li key={x.name}>
+                      {x.name} — {relative(x.expires)}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            </div>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

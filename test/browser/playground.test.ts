@@ -1,0 +1,119 @@
+// The playground evaluates in the browser with @celgate/core: once the page is loaded, every
+// request (to the service or anywhere) is blocked, and the decisions must still be right.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accessibilityViolations, type BrowserRun, browserAvailable, startBrowserRun } from "./harness.js";
+
+const manifest = (replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  replicas: ${replicas}
+  template:
+    spec:
+      containers:
+        - name: app
+          image: registry.example/shop/api:2.0
+`;
+
+const POLICY = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: at-most-five
+spec:
+  title: Deployments run at most five replicas
+  severity: medium
+  action: deny
+  remediation: Lower spec.replicas.
+  match:
+    kinds: [Deployment]
+  validations:
+    - expression: "object.spec.?replicas.orValue(1) <= 5"
+      message: more than five replicas
+`;
+
+describe.skipIf(!browserAvailable)("the playground with the network blocked", { timeout: 120_000 }, () => {
+  let run: BrowserRun;
+  const blocked: string[] = [];
+
+  beforeAll(async () => {
+    run = await startBrowserRun();
+    const { page } = run;
+    await page.goto("/playground");
+    await page.getByRole("textbox", { name: /^Manifests/ }).waitFor();
+    // From here on nothing leaves the page: not to the service, not anywhere.
+    await page.context().route("**/*", (route) => {
+      blocked.push(route.request().url());
+      return route.abort("internetdisconnected");
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await run?.close();
+  });
+
+  it("states on the page that nothing is sent", async () => {
+    const note = await run.page.getByRole("note").innerText();
+    expect(note).toMatch(/nothing you paste here is sent to the service/);
+  });
+
+  it("evaluates a pasted policy over pasted manifests and gets the right decision, offline", async () => {
+    const { page } = run;
+    await page.getByRole("checkbox", { name: /built-in library/ }).uncheck();
+    await page.getByRole("textbox", { name: /^Policy/ }).fill(POLICY);
+    await page.getByRole("textbox", { name: /^Manifests/ }).fill(manifest(8));
+    const line = page.locator(".decision-line .badge");
+    await expect.poll(() => line.innerText()).toBe("deny");
+    const result = page.locator("li.result", { hasText: "at-most-five" });
+    expect(await result.innerText()).toContain("more than five replicas");
+    expect(await result.innerText()).toContain("Deployments run at most five replicas");
+
+    await page.getByRole("textbox", { name: /^Manifests/ }).fill(manifest(3));
+    await expect.poll(() => line.innerText()).toBe("allow");
+    expect(blocked).toEqual([]);
+  });
+
+  it("uses the built-in library bundled into the page", async () => {
+    const { page } = run;
+    await page.getByRole("checkbox", { name: /built-in library/ }).check();
+    await page.getByRole("textbox", { name: /^Policy/ }).fill("");
+    // the library's pod-security policies fail a privileged container
+    await page
+      .getByRole("textbox", { name: /^Manifests/ })
+      .fill(
+        manifest(3).replace(
+          "image: registry.example/shop/api:2.0",
+          "image: registry.example/shop/api:2.0\n          securityContext:\n            privileged: true",
+        ),
+      );
+    await expect.poll(() => page.locator(".decision-line .badge").innerText()).toBe("deny");
+    const failing = await page.locator("li.result-fail strong").allInnerTexts();
+    expect(failing.some((name) => /privileged/.test(name))).toBe(true);
+    expect(blocked).toEqual([]);
+  });
+
+  it("shows a policy's diagnostics at their line and column, and manifest errors too", async () => {
+    const { page } = run;
+    await page.getByRole("checkbox", { name: /built-in library/ }).uncheck();
+    await page.getByRole("textbox", { name: /^Policy/ }).fill(POLICY.replace("<= 5", "<= "));
+    const problems = page.getByRole("list", { name: /^Problems in Policy/ });
+    await problems.waitFor();
+    expect(await problems.innerText()).toMatch(/line 13, column 56: CEL syntax error/);
+    await page.getByRole("textbox", { name: /^Manifests/ }).fill("kind: [unclosed\n");
+    const manifestProblems = page.getByRole("list", { name: /^Problems in Manifests/ });
+    await manifestProblems.waitFor();
+    expect(await manifestProblems.innerText()).toMatch(/line \d+/);
+    expect(blocked).toEqual([]);
+  });
+
+  it("sent no request after loading, and logged no error", async () => {
+    const violations = await accessibilityViolations(run.page);
+    expect(violations).toEqual([]);
+    expect(blocked).toEqual([]);
+    expect(run.recorded.foreign).toEqual([]);
+    expect(run.recorded.errors).toEqual([]);
+    // what it loaded before the block: the page and its scripts, no API call
+    expect(run.recorded.requests.filter((r) => r.includes("/v1/"))).toEqual([]);
+  });
+});
