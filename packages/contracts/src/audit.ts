@@ -2,7 +2,15 @@ import { z } from "zod";
 import { pageSchema } from "./common.js";
 
 /** What an audit entry is about. */
-export const AUDIT_TARGET_KINDS = ["policy", "exception", "token", "image", "replay", "signing-key", "webhook"] as const;
+export const AUDIT_TARGET_KINDS = [
+  "policy",
+  "exception",
+  "token",
+  "image",
+  "replay",
+  "signing-key",
+  "webhook",
+] as const;
 export const AuditTargetKindSchema = z.enum(AUDIT_TARGET_KINDS);
 
 export const AuditEntrySchema = z

@@ -356,6 +356,8 @@ export function createClient(options: ClientOptions) {
           signal: o?.signal,
         });
       },
+    },
+
     /**
      * The role of this client's token, found by asking the service what it may do (it has no
      * "who am I" route): the token list answers only an admin; a malformed replay is refused

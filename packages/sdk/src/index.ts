@@ -11,9 +11,8 @@ export type {
   SigningJwk,
 } from "@celgate/contracts";
 // durations as the service reads them (`24h`, `7d`), for options such as a receipt's maximum age
-export { parseDuration } from "@celgate/contracts";
 /** The severities at or above one, gravest first (the `severity` filter of findings). */
-export { severitiesAtOrAbove } from "@celgate/contracts";
+export { parseDuration, severitiesAtOrAbove } from "@celgate/contracts";
 export { type CelgateClient, type ClientOptions, createClient, paginate } from "./client.js";
 export {
   ApiError,

@@ -5,11 +5,11 @@ import type { Db } from "../db/client.js";
 import { exceptions } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { etagOf } from "../lib/etag.js";
+import { exceptionChange, recordChange } from "./changes.js";
 import { refuse } from "./errors.js";
 import { checkPathName, parseSingleDocument } from "./policies.js";
 import type { PolicySetRuntime } from "./policy-set.js";
 import { type VersionedResource, VersionedStore } from "./versioned.js";
-import { exceptionChange, recordChange } from "./changes.js";
 
 type Row = typeof exceptions.$inferSelect;
 

@@ -15,8 +15,8 @@ import { desc, eq, inArray, or } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { images } from "../db/schema.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
-import { refuse } from "./errors.js";
 import { recordChange } from "./changes.js";
+import { refuse } from "./errors.js";
 
 /** Every image reference in the resources' pod specs, as written. */
 export function imageRefsOf(resources: readonly Resource[]): string[] {

@@ -21,8 +21,8 @@ import { describe, diagnosticErrors, isError, isSyntax } from "../lib/diagnostic
 import { etagOf } from "../lib/etag.js";
 import type { Logger } from "../lib/logger.js";
 import { writeAudit } from "./audit.js";
-import { refuse } from "./errors.js";
 import { recordChange } from "./changes.js";
+import { refuse } from "./errors.js";
 import { bumpGeneration, type PolicySetRuntime } from "./policy-set.js";
 import { type VersionedResource, VersionedStore } from "./versioned.js";
 
