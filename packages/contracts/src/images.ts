@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DurationSchema, pageSchema } from "./common.js";
 
 const counts = z.object({
   critical: z.number().int(),
@@ -92,3 +93,41 @@ export const ImagePushResultSchema = z
   })
   .meta({ id: "ImagePushResult" });
 export type ImagePushResult = z.infer<typeof ImagePushResultSchema>;
+
+/** One stored image in `GET /v1/images`: its facts in brief (`GET /v1/images/{digest}` has them all). */
+export const ImageSummarySchema = z
+  .object({
+    key: z.string().describe("What the facts are stored under: the digest, else `registry/repository:tag`."),
+    digest: z.string().nullable(),
+    ref: z.string(),
+    scanner: z.string().nullable(),
+    scannedAt: z.string().nullable().describe("When the newest scan ran; null when no scan is stored."),
+    scanAgeSeconds: z
+      .number()
+      .int()
+      .nullable()
+      .describe("Seconds since `scannedAt` at the time of the answer; null when no scan is stored."),
+    summary: counts.nullable().describe("Vulnerabilities by severity; null when no scan is stored."),
+    signatures: z.number().int().describe("Signatures recorded (verified or not)."),
+    verifiedSignatures: z.number().int(),
+    updatedAt: z.string(),
+    updatedBy: z.string(),
+  })
+  .meta({ id: "ImageSummary" });
+export type ImageSummary = z.infer<typeof ImageSummarySchema>;
+export const ImageListSchema = pageSchema(ImageSummarySchema, "ImageList");
+
+export const ImageListQuerySchema = z
+  .object({
+    stale: DurationSchema.optional().describe(
+      "Only images whose newest scan is older than this (e.g. `7d`), or that have no scan.",
+    ),
+    repository: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .describe("Only images of this `registry/repository` (e.g. `registry.example/shop/web`)."),
+  })
+  .strict();
+export type ImageListQuery = z.infer<typeof ImageListQuerySchema>;

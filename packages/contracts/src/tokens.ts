@@ -30,3 +30,22 @@ export const CreatedTokenSchema = TokenSchema.extend({
   token: z.string().describe("The secret. Shown once; store it now."),
 }).meta({ id: "CreatedToken" });
 export type CreatedToken = z.infer<typeof CreatedTokenSchema>;
+
+/**
+ * What a token may do, by kind of route: `read` every GET of /v1, `evaluate` evaluations,
+ * admission and image facts, `validate` policy validation, `author` policies, exceptions and
+ * replays, `admin` tokens, webhooks, keys and audit. The service maps each to the role list its
+ * routes declare (apps/server/src/lib/route.ts).
+ */
+export const ACTIONS = ["read", "evaluate", "validate", "author", "admin"] as const;
+export const ActionSchema = z.enum(ACTIONS).meta({ id: "Action" });
+export type Action = z.infer<typeof ActionSchema>;
+
+export const WhoamiSchema = z
+  .object({
+    name: z.string().describe("The token's name (the actor recorded in history and audit)."),
+    role: RoleSchema,
+    actions: z.array(ActionSchema).describe("What the role may do, in the order of ACTIONS."),
+  })
+  .meta({ id: "Whoami", description: "The calling token: its name, role and what it may do." });
+export type Whoami = z.infer<typeof WhoamiSchema>;

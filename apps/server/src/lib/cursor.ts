@@ -24,6 +24,16 @@ export const CURSORS = {
   versions: z.object({ v: position }).strict(),
   /** `GET /v1/findings`: newest first, by sequence number. */
   findings: z.object({ seq: position }).strict(),
+  /** `GET /v1/images`: by key (digest, or `registry/repository:tag`). */
+  images: z
+    .object({
+      k: z
+        .string()
+        .min(1)
+        .max(2048)
+        .refine((s) => !s.includes("\u0000"), "contains NUL"),
+    })
+    .strict(),
   /** `GET /v1/inventory`: by cluster, namespace, kind and name. */
   inventory: z.object({ c: key, ns: z.string().max(253), k: key, n: key }).strict(),
 } as const;

@@ -1,5 +1,5 @@
-import type { Role } from "@celgate/contracts";
-import { ProblemSchema } from "@celgate/contracts";
+import type { Action, Role } from "@celgate/contracts";
+import { ACTIONS, ProblemSchema } from "@celgate/contracts";
 import type { RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
@@ -12,6 +12,22 @@ export const READ: readonly Role[] = ALL_ROLES;
 export const EVALUATE: readonly Role[] = ["admin", "evaluator"];
 export const AUTHOR: readonly Role[] = ["admin", "author"];
 export const ADMIN: readonly Role[] = ["admin"];
+/** Who may validate policies without storing them: authors, and evaluators (as CI does). */
+export const VALIDATE: readonly Role[] = ["admin", "author", "evaluator"];
+
+/** The role list behind each action that `GET /v1/whoami` reports: the lists routes declare. */
+export const ACTION_ROLES: Readonly<Record<Action, readonly Role[]>> = {
+  read: READ,
+  evaluate: EVALUATE,
+  validate: VALIDATE,
+  author: AUTHOR,
+  admin: ADMIN,
+};
+
+/** The actions a role may take, in the order of ACTIONS. */
+export function actionsOf(role: Role): Action[] {
+  return ACTIONS.filter((a) => ACTION_ROLES[a].includes(role));
+}
 
 type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
 type RequestPart<R, K extends string> = R extends { request?: infer Q }

@@ -14,6 +14,7 @@ import listExceptions from "./v1/exceptions/list.js";
 import updateException from "./v1/exceptions/update.js";
 import listFindings from "./v1/findings/list.js";
 import getImage from "./v1/images/get.js";
+import listImages from "./v1/images/list.js";
 import pushImages from "./v1/images/push.js";
 import putImage from "./v1/images/put.js";
 import listInventory from "./v1/inventory/list.js";
@@ -33,6 +34,7 @@ import listTokens from "./v1/tokens/list.js";
 import createWebhook from "./v1/webhooks/create.js";
 import deleteWebhook from "./v1/webhooks/delete.js";
 import listWebhooks from "./v1/webhooks/list.js";
+import whoami from "./v1/whoami/get.js";
 
 /**
  * Every endpoint of the service. The order matters only where paths overlap: the static
@@ -53,6 +55,7 @@ export const ROUTES: readonly RouteDef[] = [
   createEvaluation,
   listEvaluations,
   getEvaluation,
+  listImages,
   pushImages,
   putImage,
   getImage,
@@ -76,4 +79,5 @@ export const ROUTES: readonly RouteDef[] = [
   listWebhooks,
   createWebhook,
   deleteWebhook,
+  whoami,
 ];

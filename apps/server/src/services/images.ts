@@ -1,4 +1,5 @@
-import type { ImagePushResult, StoredImage } from "@celgate/contracts";
+import type { ImageListQuery, ImagePushResult, ImageSummary, StoredImage } from "@celgate/contracts";
+import { parseDuration } from "@celgate/contracts";
 import {
   containersOf,
   type ImageFacts,
@@ -11,9 +12,10 @@ import {
   type Resource,
   tagKey,
 } from "@celgate/core";
-import { desc, eq, inArray, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { images } from "../db/schema.js";
+import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { recordChange } from "./changes.js";
 import { refuse } from "./errors.js";
@@ -117,6 +119,37 @@ export class ImageService {
   }
 
   /**
+   * The stored images in brief, by key. `stale`: only those whose newest scan is older than
+   * that duration, or that have no scan (the scan time is the facts' `scan.scannedAt`).
+   */
+  async list(
+    q: ImageListQuery & { limit: number; cursor?: string | undefined },
+    now = new Date(),
+  ): Promise<{ items: ImageSummary[]; nextCursor: string | null }> {
+    const where: (SQL | undefined)[] = [];
+    const scannedAt = sql`(${images.facts}->'scan'->>'scannedAt')`;
+    if (q.stale) {
+      const cutoff = new Date(now.getTime() - parseDuration(q.stale)).toISOString();
+      where.push(sql`(${scannedAt} is null or ${scannedAt}::timestamptz < ${cutoff}::timestamptz)`);
+    }
+    if (q.repository)
+      where.push(sql`(${images.facts}->>'registry') || '/' || (${images.facts}->>'repository') = ${q.repository}`);
+    if (q.cursor) where.push(gt(images.digest, decodeCursor(q.cursor, CURSORS.images).k));
+    const rows = await this.db
+      .select()
+      .from(images)
+      .where(and(...where))
+      .orderBy(asc(images.digest))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => toSummary(r, now)),
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ k: last.digest }) : null,
+    };
+  }
+
+  /**
    * Stored facts for the given image references: by digest when the reference has one, else by
    * normalised name and tag (the newest stored). Unparseable references are ignored here (the
    * engine reports them).
@@ -190,6 +223,25 @@ function toWire(r: typeof images.$inferSelect): StoredImage {
   return {
     digest: r.digest,
     facts: r.facts,
+    updatedAt: r.updatedAt.toISOString(),
+    updatedBy: r.updatedBy,
+  };
+}
+
+function toSummary(r: typeof images.$inferSelect, now: Date): ImageSummary {
+  const f = r.facts;
+  const scannedAt = f.scan?.scannedAt ?? null;
+  const at = scannedAt === null ? Number.NaN : Date.parse(scannedAt);
+  return {
+    key: r.digest,
+    digest: f.digest,
+    ref: f.ref,
+    scanner: f.scan?.scanner ?? null,
+    scannedAt,
+    scanAgeSeconds: Number.isNaN(at) ? null : Math.max(0, Math.floor((now.getTime() - at) / 1000)),
+    summary: f.scan ? { ...f.scan.summary } : null,
+    signatures: f.signatures.length,
+    verifiedSignatures: f.signatures.filter((s) => s.verified).length,
     updatedAt: r.updatedAt.toISOString(),
     updatedBy: r.updatedBy,
   };

@@ -1,11 +1,11 @@
 import { ValidationResultSchema } from "@celgate/contracts";
 import { z } from "zod";
-import { defineRoute, jsonContent } from "../../../lib/route.js";
+import { defineRoute, jsonContent, VALIDATE } from "../../../lib/route.js";
 
 const Document = z.record(z.string(), z.unknown());
 
 export default defineRoute({
-  roles: ["admin", "author", "evaluator"],
+  roles: VALIDATE,
   openapi: {
     method: "post",
     path: "/v1/policies:validate",
