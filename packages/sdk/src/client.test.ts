@@ -92,15 +92,40 @@ describe("system", () => {
   });
 });
 
-describe("role", () => {
-  it("tells each token's role by what the service allows it, and refuses an unknown token", async () => {
+describe("whoami and role", () => {
+  it("names each token, its role and what it may do, and refuses an unknown token", async () => {
+    expect(await admin.whoami()).toEqual({
+      name: expect.any(String),
+      role: "admin",
+      actions: ["read", "evaluate", "validate", "author", "admin"],
+    });
+    expect(await as(tokens.viewer).whoami()).toEqual({ name: "sdk viewer", role: "viewer", actions: ["read"] });
+    expect(await as(tokens.author).whoami()).toMatchObject({ actions: ["read", "validate", "author"] });
     expect(await admin.role()).toBe("admin");
     for (const role of ["author", "evaluator", "viewer"] as const)
       expect(await as(tokens[role]).role()).toBe(role);
     await expectProblem(as("cg_not-a-token-at-all-000000").role(), 401, "unauthorized");
-    // the probes changed nothing: no audit entry, no evaluation recorded by them
-    const history = await admin.evaluations.list({ limit: 500 });
-    expect(history.items.filter((e) => e.actor.startsWith("sdk "))).toEqual([]);
+    await expectProblem(as("cg_not-a-token-at-all-000000").whoami(), 401, "unauthorized");
+  });
+});
+
+describe("images.list", () => {
+  it("lists pushed facts in brief, and the stale ones", async () => {
+    const digest = `sha256:${"c3".repeat(32)}`;
+    const old = new Date(Date.now() - 10 * 86_400_000).toISOString();
+    await as(tokens.evaluator).images.push({
+      ref: `registry.example/sdk/list@${digest}`,
+      digest,
+      scan: { scanner: "trivy", scannedAt: old, vulnerabilities: [{ id: "CVE-1", severity: "high" }] },
+    });
+    const all = await as(tokens.viewer).images.list({ repository: "registry.example/sdk/list" });
+    expect(all.items).toEqual([
+      expect.objectContaining({ key: digest, scannedAt: old, summary: expect.objectContaining({ high: 1 }) }),
+    ]);
+    const stale = await admin.images.list({ stale: "7d", limit: 500 });
+    expect(stale.items.map((i) => i.key)).toContain(digest);
+    const fresh = await admin.images.list({ stale: "30d", limit: 500 });
+    expect(fresh.items.map((i) => i.key)).not.toContain(digest);
   });
 });
 

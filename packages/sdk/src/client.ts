@@ -22,6 +22,8 @@ import type {
   FindingQuery,
   Health,
   ImagePushResult,
+  ImageQuery,
+  ImageSummary,
   InventoryEntry,
   InventoryQuery,
   Page,
@@ -39,6 +41,7 @@ import type {
   Token,
   ValidationResult,
   Webhook,
+  Whoami,
 } from "./types.js";
 
 export interface ClientOptions {
@@ -263,6 +266,11 @@ export function createClient(options: ClientOptions) {
           signal: o?.signal,
         }),
       get: (digest: string, o?: CallOptions) => get<StoredImage>(`/v1/images/${seg(digest)}`, undefined, o),
+      /** The stored images in brief, by key; `stale: "7d"` for scans older than 7 days or missing. */
+      list: (q: ImageQuery = {}, o?: CallOptions) => {
+        const { limit, cursor, ...rest } = q;
+        return get<Page<ImageSummary>>("/v1/images", { ...rest, limit, cursor }, o);
+      },
     },
 
     exceptions: {
@@ -359,40 +367,15 @@ export function createClient(options: ClientOptions) {
     },
 
     /**
-     * The role of this client's token, found by asking the service what it may do (it has no
-     * "who am I" route): the token list answers only an admin; a malformed replay is refused
-     * with 400 for an author and 403 below; a validation of nothing likewise for an evaluator;
-     * any other valid token is a viewer. Nothing is recorded or changed. Throws ApiError 401
-     * for an unknown, revoked or expired token. A console uses it to hide what the role may
-     * not do; the service still enforces every route.
+     * The calling token: its name, its role and what the role may do (`actions`: read,
+     * evaluate, validate, author, admin). Throws ApiError 401 for an unknown, revoked or
+     * expired token. A console uses it to hide what the token may not do; the service still
+     * enforces every route.
      */
-    role: async (o?: CallOptions): Promise<Role> => {
-      const probe = (spec: Omit<RequestSpec, "accept" | "noRetry" | "idempotent">) =>
-        send<unknown>(transport, { ...spec, accept: [400, 403, 422], noRetry: true, idempotent: true });
-      const tokens = await probe({
-        method: "GET",
-        path: "/v1/tokens",
-        query: { limit: 1 },
-        signal: o?.signal,
-      });
-      if (tokens.status === 200) return "admin";
-      // limit 0 is outside 1-500: refused as invalid once the role is allowed, before any work
-      const replay = await probe({
-        method: "POST",
-        path: "/v1/replays",
-        body: { limit: 0 },
-        signal: o?.signal,
-      });
-      if (replay.status !== 403) return "author";
-      const validate = await probe({
-        method: "POST",
-        path: "/v1/policies:validate",
-        body: [],
-        signal: o?.signal,
-      });
-      if (validate.status !== 403) return "evaluator";
-      return "viewer";
-    },
+    whoami: (o?: CallOptions) => get<Whoami>("/v1/whoami", undefined, o),
+
+    /** The role of this client's token (`whoami().role`). Throws ApiError 401 for a bad token. */
+    role: async (o?: CallOptions): Promise<Role> => (await get<Whoami>("/v1/whoami", undefined, o)).role,
 
     /** Liveness: resolves when the process answers. */
     health: (o?: CallOptions) => get<Health>("/healthz", undefined, o),

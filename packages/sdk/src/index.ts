@@ -57,6 +57,8 @@ export type {
   FindingQuery,
   Health,
   ImagePushResult,
+  ImageQuery,
+  ImageSummary,
   InventoryEntry,
   InventoryQuery,
   ManifestFile,
@@ -78,4 +80,5 @@ export type {
   ValidationResult,
   Webhook,
   WebhookPayload,
+  Whoami,
 } from "./types.js";

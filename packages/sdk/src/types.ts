@@ -13,7 +13,9 @@ import type {
   ExceptionResource,
   Finding,
   FindingListQuery,
+  ImageListQuery,
   ImagePushResult,
+  ImageSummary,
   InventoryEntry,
   InventoryListQuery,
   ManifestFile,
@@ -28,6 +30,7 @@ import type {
   ValidationResult,
   Webhook,
   WebhookPayload,
+  Whoami,
 } from "@celgate/contracts";
 
 export type {
@@ -42,6 +45,7 @@ export type {
   ExceptionResource,
   Finding,
   ImagePushResult,
+  ImageSummary,
   InventoryEntry,
   ManifestFile,
   PolicyResource,
@@ -54,6 +58,7 @@ export type {
   ValidationResult,
   Webhook,
   WebhookPayload,
+  Whoami,
 };
 
 /** The evaluation report: the same shape as `celgate check --format json`. */
@@ -150,3 +155,6 @@ export type InventoryQuery = PageQuery &
 
 /** Filters of `GET /v1/findings`: open ones unless `status` says otherwise; `severity` means "at or above". */
 export type FindingQuery = PageQuery & Partial<FindingListQuery>;
+
+/** Filters of `GET /v1/images`: `stale: "7d"` for scans older than 7 days or missing. */
+export type ImageQuery = PageQuery & Partial<ImageListQuery>;
