@@ -1,16 +1,13 @@
+import type { Action } from "@celgate/contracts";
 import { type CelgateClient, createClient, type Role } from "@celgate/sdk";
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
 
-/** What each role may do in the console; the service enforces the same on every route. */
-export const CAN = {
-  evaluate: ["admin", "author", "evaluator"],
-  author: ["admin", "author"],
-  admin: ["admin"],
-} as const satisfies Record<string, readonly Role[]>;
-
 export interface Session {
   token: string;
+  /** The token's name, role and actions as the service reported them (`GET /v1/whoami`). */
+  name: string;
   role: Role;
+  actions: Action[];
   client: CelgateClient;
 }
 
@@ -28,8 +25,9 @@ const clientFor = (token: string) => createClient({ baseUrl: window.location.ori
 
 function restore(): Session | null {
   try {
-    const saved = JSON.parse(sessionStorage.getItem(KEY) ?? "null") as { token: string; role: Role } | null;
-    return saved ? { ...saved, client: clientFor(saved.token) } : null;
+    const saved = JSON.parse(sessionStorage.getItem(KEY) ?? "null") as Omit<Session, "client"> | null;
+    // a session saved before actions were kept signs in again
+    return saved && Array.isArray(saved.actions) ? { ...saved, client: clientFor(saved.token) } : null;
   } catch {
     return null;
   }
@@ -41,9 +39,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(restore);
   const signIn = useCallback(async (token: string) => {
     const client = clientFor(token);
-    const role = await client.role();
-    sessionStorage.setItem(KEY, JSON.stringify({ token, role }));
-    setSession({ token, role, client });
+    const { name, role, actions } = await client.whoami();
+    sessionStorage.setItem(KEY, JSON.stringify({ token, name, role, actions }));
+    setSession({ token, name, role, actions, client });
   }, []);
   const signOut = useCallback(() => {
     sessionStorage.removeItem(KEY);
@@ -66,6 +64,7 @@ export function useSession(): Session {
   return session;
 }
 
-export function can(session: Session, what: keyof typeof CAN): boolean {
-  return (CAN[what] as readonly Role[]).includes(session.role);
+/** Whether the session's token may take an action, as the service said at sign-in (it still enforces it). */
+export function can(session: Session, what: Action): boolean {
+  return session.actions.includes(what);
 }

@@ -8,17 +8,22 @@ export function when(iso: string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { hour12: false });
 }
 
-/** How long ago, roughly: "3 h ago", "in 2 d". */
-export function relative(iso: string, now = Date.now()): string {
-  const ms = new Date(iso).getTime() - now;
-  const abs = Math.abs(ms);
+/** A duration in seconds, roughly: "12 min", "3 h", "9 d". */
+export function age(seconds: number): string {
+  const abs = Math.abs(seconds) * 1000;
   const [n, unit] =
     abs < 3_600_000
       ? [Math.round(abs / 60_000), "min"]
       : abs < 86_400_000
         ? [Math.round(abs / 3_600_000), "h"]
         : [Math.round(abs / 86_400_000), "d"];
-  return ms < 0 ? `${n} ${unit} ago` : `in ${n} ${unit}`;
+  return `${n} ${unit}`;
+}
+
+/** How long ago, roughly: "3 h ago", "in 2 d". */
+export function relative(iso: string, now = Date.now()): string {
+  const ms = new Date(iso).getTime() - now;
+  return ms < 0 ? `${age(ms / 1000)} ago` : `in ${age(ms / 1000)}`;
 }
 
 /** A readable sentence for any error a call may throw. */

@@ -1,45 +1,184 @@
-import type { StoredImage } from "@celgate/sdk";
-import { type FormEvent, useState } from "react";
-import { useSearchParams } from "react-router";
-import { ErrorBox, PageTitle } from "../components/common.js";
-import { relative, when } from "../lib/format.js";
+import type { ImageSummary, StoredImage } from "@celgate/sdk";
+import type { FormEvent } from "react";
+import { Link, useSearchParams } from "react-router";
+import { PageTitle, Show } from "../components/common.js";
+import { age, relative, when } from "../lib/format.js";
+import { useLoad } from "../lib/use-load.js";
 import { useSession } from "../session.js";
 
+/** The `stale` choices of the list: scans older than this, or none. */
+const STALE = ["1d", "7d", "30d"] as const;
+
+const counts = (s: ImageSummary["summary"]) =>
+  s ? `${s.critical} critical, ${s.high} high, ${s.medium} medium, ${s.low} low` : "no scan";
+
 export default function Images() {
-  const { client } = useSession();
-  const [params, setParams] = useSearchParams();
-  const [image, setImage] = useState<StoredImage | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const key = params.get("digest") ?? "";
-  const lookup = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const digest = String(new FormData(e.currentTarget).get("digest") ?? "").trim();
-    setParams(digest ? { digest } : {});
-    setError(null);
-    setImage(null);
-    try {
-      setImage(await client.images.get(digest));
-    } catch (err) {
-      setError(err);
-    }
-  };
-  const f = image?.facts;
+  const [params] = useSearchParams();
+  const key = params.get("digest");
   return (
     <section>
       <PageTitle>Images</PageTitle>
       <p className="muted">
-        Facts are stored per image digest (or name and tag for a scan of a tag). The API has no list of stored
-        images, so look one up.
+        Facts are stored per image digest (or name and tag for a scan of a tag). Select an image for its
+        vulnerabilities and signatures.
       </p>
-      <form className="filters" onSubmit={lookup}>
+      {key ? <ImageFacts digest={key} /> : <ImageList />}
+    </section>
+  );
+}
+
+function ImageList() {
+  const { client } = useSession();
+  const [params, setParams] = useSearchParams();
+  const stale = params.get("stale") ?? "";
+  const repository = params.get("repository") ?? "";
+  const cursor = params.get("cursor") ?? "";
+  const [page] = useLoad(
+    (signal) =>
+      client.images.list(
+        {
+          limit: 50,
+          ...(stale ? { stale } : {}),
+          ...(repository ? { repository } : {}),
+          ...(cursor ? { cursor } : {}),
+        },
+        { signal },
+      ),
+    [client, stale, repository, cursor],
+  );
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const next = new URLSearchParams();
+    for (const k of ["stale", "repository"]) {
+      const v = String(form.get(k) ?? "").trim();
+      if (v) next.set(k, v);
+    }
+    setParams(next);
+  };
+  return (
+    <>
+      <form className="filters" onSubmit={submit} aria-label="Filter images" key={params.toString()}>
+        <label>
+          Scan
+          <select name="stale" defaultValue={stale}>
+            <option value="">any</option>
+            {STALE.map((d) => (
+              <option key={d} value={d}>
+                older than {d}, or none
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Repository
+          <input name="repository" defaultValue={repository} placeholder="registry.example/shop/web" size={40} />
+        </label>
+        <div className="actions">
+          <button type="submit">Filter</button>
+        </div>
+      </form>
+      <form
+        className="filters"
+        aria-label="Look up an image"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const digest = String(new FormData(e.currentTarget).get("digest") ?? "").trim();
+          if (digest) setParams({ digest });
+        }}
+      >
         <label>
           Digest or name:tag
-          <input name="digest" defaultValue={key} size={60} required />
+          <input name="digest" size={60} required />
         </label>
         <button type="submit">Look up</button>
       </form>
-      {error ? <ErrorBox error={error} /> : null}
-      {f && image ? (
+      <Show loaded={page}>
+        {(p) => (
+          <>
+            <table>
+              <caption className="visually-hidden">Stored image facts, by key</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Image</th>
+                  <th scope="col">Vulnerabilities</th>
+                  <th scope="col">Scanned</th>
+                  <th scope="col">Signatures</th>
+                  <th scope="col">Stored</th>
+                </tr>
+              </thead>
+              <tbody>
+                {p.items.map((i) => (
+                  <tr key={i.key}>
+                    <td>
+                      <Link to={`/images?digest=${encodeURIComponent(i.key)}`}>{i.ref}</Link>
+                    </td>
+                    <td>{counts(i.summary)}</td>
+                    <td>
+                      {i.scannedAt && i.scanAgeSeconds !== null
+                        ? `${age(i.scanAgeSeconds)} ago${i.scanner ? ` (${i.scanner})` : ""}`
+                        : "never"}
+                    </td>
+                    <td>
+                      {i.verifiedSignatures} verified of {i.signatures}
+                    </td>
+                    <td>{when(i.updatedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {p.items.length === 0 ? <p>No image matches.</p> : null}
+            <div className="pager">
+              {cursor ? (
+                <button
+                  type="button"
+                  onClick={() => {
+                    const next = new URLSearchParams(params);
+                    next.delete("cursor");
+                    setParams(next);
+                  }}
+                >
+                  First page
+                </button>
+              ) : null}
+              {p.nextCursor ? (
+                <button
+                  type="button"
+                  onClick={() => {
+                    const next = new URLSearchParams(params);
+                    next.set("cursor", p.nextCursor!);
+                    setParams(next);
+                  }}
+                >
+                  Next page
+                </button>
+              ) : null}
+            </div>
+          </>
+        )}
+      </Show>
+    </>
+  );
+}
+
+function ImageFacts({ digest }: { digest: string }) {
+  const { client } = useSession();
+  const [loaded] = useLoad((signal) => client.images.get(digest, { signal }), [client, digest]);
+  return (
+    <>
+      <p>
+        <Link to="/images">All images</Link>
+      </p>
+      <Show loaded={loaded}>{(image) => <Facts image={image} />}</Show>
+    </>
+  );
+}
+
+function Facts({ image }: { image: StoredImage }) {
+  const f = image.facts;
+  return (
+    <>
+      {f ? (
         <>
           <h2>{f.ref}</h2>
           <dl className="facts">
@@ -97,6 +236,6 @@ export default function Images() {
           ) : null}
         </>
       ) : null}
-    </section>
+    </>
   );
 }
