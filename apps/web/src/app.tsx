@@ -16,6 +16,8 @@ const Replay = lazy(() => import("./pages/replay.js"));
 const Playground = lazy(() => import("./pages/playground.js"));
 const Images = lazy(() => import("./pages/images.js"));
 const Exceptions = lazy(() => import("./pages/exceptions.js"));
+const Findings = lazy(() => import("./pages/findings.js"));
+const Inventory = lazy(() => import("./pages/inventory.js"));
 const Tokens = lazy(() => import("./pages/tokens.js"));
 const Audit = lazy(() => import("./pages/audit.js"));
 
@@ -62,6 +64,8 @@ function Shell() {
         ["/playground", "Playground", true],
         ["/images", "Images", true],
         ["/exceptions", "Exceptions", true],
+        ["/findings", "Findings", true],
+        ["/inventory", "Inventory", true],
         ["/tokens", "Tokens", can(session, "admin")],
         ["/audit", "Audit", can(session, "admin")],
       ]
@@ -91,7 +95,7 @@ function Shell() {
           <a href="/docs">API reference</a>
           {session ? (
             <>
-              <span className="role" title="the role of your token">
+              <span className="role" title={`the role of your token (${session.name})`}>
                 {session.role}
               </span>
               <button type="button" onClick={signOut}>
@@ -126,6 +130,8 @@ function Shell() {
                   <Route path="/replay" element={<Replay />} />
                   <Route path="/images" element={<Images />} />
                   <Route path="/exceptions" element={<Exceptions />} />
+                  <Route path="/findings" element={<Findings />} />
+                  <Route path="/inventory" element={<Inventory />} />
                   <Route path="/tokens" element={<Tokens />} />
                   <Route path="/audit" element={<Audit />} />
                 </>

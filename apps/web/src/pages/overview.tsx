@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { PageTitle, Show } from "../components/common.js";
-import { relative, resourceLabel } from "../lib/format.js";
+import { age, relative, resourceLabel } from "../lib/format.js";
 import { useLoad } from "../lib/use-load.js";
 import { useSession } from "../session.js";
 
@@ -20,6 +20,8 @@ type Window = keyof typeof WINDOWS;
 /** At most this many evaluations are read for the chart, and this many reports for the top lists. */
 const MAX_SUMMARIES = 2000;
 const MAX_REPORTS = 50;
+/** Image facts whose newest scan is older than this (or missing) are listed as stale. */
+const STALE_SCAN = "7d";
 
 function buckets(items: EvaluationSummary[], since: number, hourly: boolean) {
   const size = hourly ? 3_600_000 : 86_400_000;
@@ -77,6 +79,7 @@ export default function Overview() {
         }
       }
       const expiring = await client.exceptions.list({ expiring: "7d", limit: 50 }, { signal });
+      const stale = await client.images.list({ stale: STALE_SCAN, limit: 20 }, { signal });
       return {
         chart: buckets(items, since, window === "24h"),
         total: items.length,
@@ -85,6 +88,8 @@ export default function Overview() {
         failing: top(failing),
         denied: top(denied),
         expiring: expiring.items,
+        stale: stale.items,
+        moreStale: stale.nextCursor !== null,
       };
     },
     [client, window, source],
@@ -167,6 +172,20 @@ export default function Overview() {
                     </li>
                   ))}
                 </ul>
+              </div>
+              <div>
+                <h2>Image facts that are stale</h2>
+                <p className="muted">Scanned more than {STALE_SCAN} ago, or never.</p>
+                {d.stale.length === 0 ? <p>None.</p> : null}
+                <ul>
+                  {d.stale.map((i) => (
+                    <li key={i.key}>
+                      <Link to={`/images?digest=${encodeURIComponent(i.key)}`}>{i.ref}</Link> —{" "}
+                      {i.scanAgeSeconds === null ? "never scanned" : `scanned ${age(i.scanAgeSeconds)} ago`}
+                    </li>
+                  ))}
+                </ul>
+                {d.moreStale ? <Link to={`/images?stale=${STALE_SCAN}`}>All stale images</Link> : null}
               </div>
             </div>
           </>
