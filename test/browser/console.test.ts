@@ -100,7 +100,16 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", { timeout: 120
     const nav = page.getByRole("navigation", { name: "Main" });
     await expect
       .poll(() => nav.getByRole("link").allInnerTexts())
-      .toEqual(["Overview", "History", "Policies", "Playground", "Images", "Exceptions"]);
+      .toEqual([
+        "Overview",
+        "History",
+        "Policies",
+        "Playground",
+        "Images",
+        "Exceptions",
+        "Findings",
+        "Inventory",
+      ]);
     await page.goto("/policies");
     await page.getByRole("link", { name: "owner-label" }).waitFor();
     expect(await page.getByRole("link", { name: "New policy" }).count()).toBe(0);
@@ -308,6 +317,8 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", { timeout: 120
       ["/playground", /^Playground$/],
       ["/images", /^Images$/],
       ["/exceptions", /^Exceptions$/],
+      ["/findings", /^Findings$/],
+      ["/inventory", /^Inventory$/],
       ["/tokens", /^Tokens$/],
       ["/audit", /^Audit$/],
     ];
@@ -329,8 +340,7 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", { timeout: 120
     }
     expect(recorded.foreign).toEqual([]);
     expect(recorded.errors).toEqual([]);
-    // the only refused API calls were the ones asked on purpose: a viewer's role probes, a wrong
-    // token, a stale If-Match
+    // the only refused API calls were the ones asked on purpose: a wrong token, a stale If-Match
     for (const line of recorded.apiRefusals) expect(line).toMatch(/status of (401|403|412)/);
   }, 120_000);
 });
