@@ -96,7 +96,10 @@ describe.skipIf(!browserAvailable)("image facts and findings in the console", { 
   it("lists a pushed image on the Images page, opens its facts, and shows it stale on the Overview", async () => {
     const { page } = run;
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Images" }).click();
-    await page.locator("main h1").filter({ hasText: /^Images$/ }).waitFor();
+    await page
+      .locator("main h1")
+      .filter({ hasText: /^Images$/ })
+      .waitFor();
     const row = page.locator("tbody tr").filter({ hasText: "registry.example/shop/legacy" });
     await row.waitFor();
     expect(await row.innerText()).toMatch(/20 d ago \(trivy\)/);
@@ -132,7 +135,10 @@ describe.skipIf(!browserAvailable)("image facts and findings in the console", { 
       .toBe(1);
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Findings" }).click();
-    await page.locator("main h1").filter({ hasText: /^Findings$/ }).waitFor();
+    await page
+      .locator("main h1")
+      .filter({ hasText: /^Findings$/ })
+      .waitFor();
     const row = page.locator("tbody tr").filter({ hasText: "Pod shop/cart" });
     await row.waitFor();
     const text = await row.innerText();

@@ -188,13 +188,13 @@ export {
   ViolationSchema,
 } from "./report.js";
 export {
+  ACTIONS,
+  type Action,
+  ActionSchema,
   type CreatedToken,
   CreatedTokenSchema,
   type CreateTokenRequest,
   CreateTokenRequestSchema,
-  ACTIONS,
-  type Action,
-  ActionSchema,
   type Token,
   TokenListSchema,
   TokenSchema,

@@ -99,7 +99,11 @@ describe("whoami and role", () => {
       role: "admin",
       actions: ["read", "evaluate", "validate", "author", "admin"],
     });
-    expect(await as(tokens.viewer).whoami()).toEqual({ name: "sdk viewer", role: "viewer", actions: ["read"] });
+    expect(await as(tokens.viewer).whoami()).toEqual({
+      name: "sdk viewer",
+      role: "viewer",
+      actions: ["read"],
+    });
     expect(await as(tokens.author).whoami()).toMatchObject({ actions: ["read", "validate", "author"] });
     expect(await admin.role()).toBe("admin");
     for (const role of ["author", "evaluator", "viewer"] as const)

@@ -133,7 +133,9 @@ export class ImageService {
       where.push(sql`(${scannedAt} is null or ${scannedAt}::timestamptz < ${cutoff}::timestamptz)`);
     }
     if (q.repository)
-      where.push(sql`(${images.facts}->>'registry') || '/' || (${images.facts}->>'repository') = ${q.repository}`);
+      where.push(
+        sql`(${images.facts}->>'registry') || '/' || (${images.facts}->>'repository') = ${q.repository}`,
+      );
     if (q.cursor) where.push(gt(images.digest, decodeCursor(q.cursor, CURSORS.images).k));
     const rows = await this.db
       .select()

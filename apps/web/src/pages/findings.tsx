@@ -60,8 +60,8 @@ export default function Findings() {
       <PageTitle>Findings</PageTitle>
       <p className="muted">
         Deployed objects that a re-evaluation (after a new scan, a policy or exception change, or an
-        exception's expiry) found failing a policy they passed before. A finding resolves when the object passes
-        again or is deleted.
+        exception's expiry) found failing a policy they passed before. A finding resolves when the object
+        passes again or is deleted.
       </p>
       <form className="filters" onSubmit={submit} aria-label="Filter findings" key={params.toString()}>
         <label>
@@ -123,7 +123,8 @@ export default function Findings() {
                       {f.resolvedAt ? ` ${when(f.resolvedAt)} (${f.resolution ?? ""})` : ""}
                     </td>
                     <td>
-                      {f.resource.cluster}: {resourceLabel({ ...f.resource, namespace: f.resource.namespace ?? undefined })}
+                      {f.resource.cluster}:{" "}
+                      {resourceLabel({ ...f.resource, namespace: f.resource.namespace ?? undefined })}
                     </td>
                     <td>
                       <Link to={`/policies/${encodeURIComponent(f.policy)}`}>{f.policy}</Link>

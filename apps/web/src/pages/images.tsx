@@ -72,7 +72,12 @@ function ImageList() {
         </label>
         <label>
           Repository
-          <input name="repository" defaultValue={repository} placeholder="registry.example/shop/web" size={40} />
+          <input
+            name="repository"
+            defaultValue={repository}
+            placeholder="registry.example/shop/web"
+            size={40}
+          />
         </label>
         <div className="actions">
           <button type="submit">Filter</button>

@@ -36,8 +36,8 @@ export default function Inventory() {
     <section>
       <PageTitle>Inventory</PageTitle>
       <p className="muted">
-        What is deployed, as the service last saw it admitted: from admission reviews, and from evaluations whose
-        context states a cluster and <code>deployed=true</code>.
+        What is deployed, as the service last saw it admitted: from admission reviews, and from evaluations
+        whose context states a cluster and <code>deployed=true</code>.
       </p>
       <form className="filters" onSubmit={submit} aria-label="Filter the inventory" key={params.toString()}>
         {TEXT_FIELDS.map((k) => (
@@ -47,7 +47,8 @@ export default function Inventory() {
           </label>
         ))}
         <label>
-          <input type="checkbox" name="failing" defaultChecked={text("failing") === "true"} /> Failing a policy
+          <input type="checkbox" name="failing" defaultChecked={text("failing") === "true"} /> Failing a
+          policy
         </label>
         <div className="actions">
           <button type="submit">Filter</button>
