@@ -34,7 +34,7 @@ export interface Recorded {
   errors: string[];
   /**
    * Chromium logs every API answer of 400 or more as a console error ("Failed to load resource").
-   * Those the console asked for on purpose (a role probe's 403, a stale If-Match's 412) are kept
+   * Those the console asked for on purpose (a wrong token's 401, a stale If-Match's 412) are kept
    * here, apart from `errors`; any other failed load (a script, a style) stays an error.
    */
   apiRefusals: string[];
