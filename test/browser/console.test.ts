@@ -325,6 +325,8 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", { timeout: 120
     await page.goto("/");
     for (const scheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme: scheme });
+      // with the system's choice in force, the console follows the system's scheme as it changes
+      await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
       for (const [path, heading] of pages) {
         // as the menu's links do: the router renders the page in the same document
         await page.evaluate((to) => {
