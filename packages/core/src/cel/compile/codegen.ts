@@ -17,6 +17,7 @@
  * interprets that expression.
  */
 import { isTwoVariableMacro } from "../lib/comprehensions/index.js";
+import { listOf, mapOf, optionalElement, optionalPositions } from "../lib/syntax/index.js";
 import type { CelTypeDecl } from "./runtime.js";
 
 /** Why an expression cannot be compiled. */
@@ -212,6 +213,7 @@ class Generator {
       case "||":
         return this.logical(n, out);
       case "list": {
+        if (optionalPositions(n)) return this.optionalList(n, out);
         const values = this.reversed(n.args as Node[], out);
         return this.assign(`[${values.join(", ")}]`, out);
       }
@@ -371,8 +373,36 @@ class Generator {
     return t;
   }
 
+  /**
+   * `[a, ?b]` (../lib/syntax): elements left to right, as the interpreter's rule for it does,
+   * each optional one checked and unwrapped (or left out) before the next is evaluated.
+   */
+  private optionalList(n: Node, out: string[]): string {
+    const optional = optionalPositions(n);
+    const values = (n.args as Node[]).map((element, i) => {
+      const value = this.gen(element, out);
+      if (!optional?.has(i)) return value;
+      return this.assign(`${this.constant(optionalElement)}(${value}, ${this.constant(element)})`, out);
+    });
+    return this.assign(`${this.constant(listOf)}([${values.join(", ")}])`, out);
+  }
+
   private mapLiteral(n: Node, out: string[]): string {
     const entries = n.args as [Node, Node][];
+    const optional = optionalPositions(n);
+    if (optional) {
+      // `{?k: v}` (../lib/syntax): entry by entry, as the interpreter's rule for it does
+      const pairs = entries.map(([keyNode, valueNode], i) => {
+        const key = this.gen(keyNode, out);
+        let value = this.gen(valueNode, out);
+        if (optional.has(i)) {
+          const unwrap = this.constant(optionalElement);
+          value = this.assign(`${unwrap}(${value}, ${this.constant(valueNode)}, ${key})`, out);
+        }
+        return `[${key}, ${value}]`;
+      });
+      return this.assign(`${this.constant(mapOf)}([${pairs.join(", ")}])`, out);
+    }
     if (entries.length === 0) return this.assign("{}", out);
     const pairs: string[] = [];
     for (const [keyNode, valueNode] of entries) {

@@ -8,6 +8,7 @@ import { rewriteHasChains } from "./has-chain.js";
 import { type CelAst, installEvaluationHook, installOverrides } from "./hooks.js";
 import { registerKubernetesLibraries } from "./index.js";
 import { checkAfterTypes, checkBeforeTypes } from "./static-checks.js";
+import { installSyntax } from "./syntax/index.js";
 
 type EnvironmentOptions = ConstructorParameters<typeof Environment>[0];
 
@@ -79,6 +80,7 @@ export function createCelgateEnvironment(
   onStep: () => void = () => {},
 ): CelgateEnvironment {
   const env = new CelgateEnvironment(options);
+  installSyntax(env);
   for (const [name, type] of Object.entries(variables)) env.registerVariable(name, type);
   registerKubernetesLibraries(env);
   installEvaluationHook(env, onStep);

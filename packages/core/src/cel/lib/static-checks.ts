@@ -24,6 +24,7 @@ import type { CelAst } from "./hooks.js";
 import { compileRe2 } from "./regex/index.js";
 import { ORDERED_TYPES } from "./shared.js";
 import { formatClauseVerbs } from "./strings/format.js";
+import { optionalPositions } from "./syntax/index.js";
 
 /** A node as cel-js leaves it after type checking. */
 interface Node extends CelAst {
@@ -120,7 +121,7 @@ export function checkAfterTypes(
   for (const node of nodes) {
     if (exempt.has(node) && (node.op === "list" || node.op === "map")) continue;
     if (node.op === "list") {
-      const problem = checkHomogeneous(node.args as Node[], "list element");
+      const problem = checkHomogeneous(node.args as Node[], "list element", optionalPositions(node));
       if (problem) return problem;
       continue;
     }
@@ -134,6 +135,7 @@ export function checkAfterTypes(
         checkHomogeneous(
           entries.map((e) => e[1]),
           "map value",
+          optionalPositions(node),
         );
       if (problem) return problem;
       continue;
@@ -168,7 +170,8 @@ const FORMAT_ARGUMENTS: Readonly<Record<string, (type: CelType) => boolean>> = {
  */
 function checkFormat(receiver: Node, list: Node | undefined): Error | undefined {
   const template = stringLiteral(receiver);
-  if (template === undefined || list?.op !== "list") return undefined;
+  // a list with optional elements (`[?x]`) has no fixed length to compare with the clauses
+  if (template === undefined || list?.op !== "list" || optionalPositions(list)) return undefined;
   let verbs: string[];
   try {
     verbs = formatClauseVerbs(template);
@@ -195,10 +198,15 @@ function checkFormat(receiver: Node, list: Node | undefined): Error | undefined 
 }
 
 /** The first element whose static type differs from the first typed one; dyn and type parameters match anything. */
-function checkHomogeneous(elements: readonly Node[], what: string): Error | undefined {
+function checkHomogeneous(
+  elements: readonly Node[],
+  what: string,
+  optional?: ReadonlySet<number>,
+): Error | undefined {
   let expected: CelType | undefined;
-  for (const element of elements) {
-    const type = element.checkedType;
+  for (const [i, element] of elements.entries()) {
+    // an optional element or entry (`?x`) contributes the type inside its optional, as in cel-go
+    const type = optional?.has(i) ? element.checkedType?.valueType : element.checkedType;
     if (!type || type.hasDynType || type.hasPlaceholderType) continue;
     if (!expected) expected = type;
     else if (type.name !== expected.name) {

@@ -16,6 +16,7 @@ import { CEL_OPTIONS, CEL_VARIABLES } from "../environment.js";
 import { createCelgateEnvironment } from "../lib/celgate-environment.js";
 import { rewriteHasChains } from "../lib/has-chain.js";
 import type { CelAst } from "../lib/hooks.js";
+import { installSyntax } from "../lib/syntax/index.js";
 import { estimateCost } from "./cost.js";
 import { KUBERNETES_SCHEMA_RELEASE, type KubernetesKind } from "./kinds.js";
 import { builtinKind, kindTypeName, kubernetesMessageTypes, modelTypeName } from "./kubernetes.js";
@@ -169,6 +170,8 @@ export class PolicyTypes {
       return cached;
     }
     const env = checkingBase().clone({});
+    // a clone parses with a new cel-js parser, which needs celgate's syntax (optional literals) too
+    installSyntax(env);
     env.registerType(PARAMS_TYPE, { ctor: class {}, fields: this.#params } as never);
     env.registerType(VARIABLES_TYPE, { ctor: class {}, fields: { ...pass.variables } } as never);
     const kind = pass.kind;
