@@ -75,7 +75,7 @@ export const functionLibraries: readonly LibraryDoc[] = [
   {
     name: "Optional values",
     summary:
-      "The parts of cel-go's optional types library the engine lacks (it provides `optional.of`, `optional.none`, `.?`, `[?]`, `hasValue`, `value`, `orValue`, `or`).",
+      "The parts of cel-go's optional types library the engine lacks (it provides `optional.of`, `optional.none`, `.?`, `[?]`, `hasValue`, `value`, `orValue`, `or`). Optional list elements and map entries are syntax, not functions: `[a, ?b]` holds b's value only if the optional b has one, `{?'k': v}` holds k only if the optional v has a value.",
     functions: optionalsFunctions,
   },
   {

@@ -461,6 +461,9 @@ export function installSyntax(env: Environment): void {
     throw new Error("celgate: cannot reach cel-js's parser to install celgate's syntax");
   }
   const { parser, node } = reached;
+  if (typeof parser.parseList !== "function" || typeof parser.parseMap !== "function") {
+    throw new Error("celgate: cel-js's parser has no list and map rules to replace");
+  }
   const base = parser.lexer;
   const tokens: Tokens = {
     dot: tokenKind(base, "."),
@@ -490,5 +493,22 @@ export function installSyntax(env: Environment): void {
   parser.parseMap = function ownParseMap(this: Parser) {
     return parseMap.call(this, grammar);
   };
+  selfTest(env);
   installed.add(env);
+}
+
+/** Parses each owned construct once with `env`; throws if the owned rules are not the ones in use. */
+function selfTest(env: Environment): void {
+  const list = env.parse("[?a, .5]").ast as unknown as SyntaxNode;
+  const map = env.parse("{?a: br'x'}").ast as unknown as SyntaxNode;
+  const [, half] = list.args as SyntaxNode[];
+  const [[, bytes] = []] = map.args as SyntaxNode[][];
+  if (
+    !optionalPositions(list)?.has(0) ||
+    !optionalPositions(map)?.has(0) ||
+    half?.args !== 0.5 ||
+    !(bytes?.args instanceof Uint8Array)
+  ) {
+    throw new Error("celgate: cel-js's parser does not use celgate's syntax rules");
+  }
 }
