@@ -20,6 +20,7 @@
  * the same helpers (`optionalElement`, `listOf`, `mapOf`).
  */
 import { type Environment, EvaluationError, Optional, ParseError } from "@marcbachmann/cel-js";
+import { celTypeName } from "../shared.js";
 
 /** A cel-js syntax node, as far as this file reads and builds it. */
 export interface SyntaxNode {
@@ -132,11 +133,11 @@ export function optionalPositions(node: unknown): ReadonlySet<number> | undefine
 /** Marks an optional element or entry whose optional is empty: it is left out. */
 export const OMITTED: unique symbol = Symbol("celgate.omitted");
 
+/** A value in an error message: a scalar as written, anything else by its CEL type. */
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return value.toString();
   if (value === null || typeof value !== "object") return String(value);
-  return Array.isArray(value) ? "a list" : "a map";
+  return `of type ${celTypeName(value)}`;
 }
 
 /**

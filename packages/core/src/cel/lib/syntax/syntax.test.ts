@@ -50,6 +50,7 @@ describe("optional list elements ([a, ?b])", () => {
     expect(evalError("[?x.a]", { x: { a: "s" } })).toBe(
       'cannot initialize optional list element from non-optional value "s"',
     );
+    expect(evalError("[?x.a]", { x: { a: [1n] } })).toMatch(/^cannot initialize .* value of type list/);
   });
 
   it("evaluate elements left to right: the first error is the one reported", () => {
