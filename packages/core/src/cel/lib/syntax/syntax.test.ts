@@ -123,6 +123,24 @@ describe("optional map entries ({?k: v})", () => {
   });
 });
 
+// cel-spec's conformance data expects errors for these; cel-go (and so Kubernetes) builds the map,
+// a repeated key keeping its last value, and skips those conformance tests (skip-list.ts MAP_KEYS).
+describe("map literal keys as cel-go has them", () => {
+  it("let a repeated key keep its last value", () => {
+    expect(evalCel("{true: 1, false: 2, true: 3}[true]")).toBe(3n);
+    expect(evalCel("{'a': 1, 'a': 2}")).toEqual({ a: 2n });
+  });
+
+  it("take null and double keys", () => {
+    expect(evalCel("{null: false}[null]")).toBe(false);
+    expect(evalCel("{1.5: 'x'}[1.5]")).toBe("x");
+  });
+
+  it("refuse int and uint keys in one literal at compile time (homogeneous literals)", () => {
+    expect(compileError("{0: 1, 0u: 2}")).toMatch(/^map keys must have one type/);
+  });
+});
+
 describe("hostile nesting", () => {
   it("ends deeply nested optional literals as a depth error, not a stack overflow", () => {
     for (const open of ["[?", "{?'k': ", "[?optional.of(", "{'k': [?"]) {
