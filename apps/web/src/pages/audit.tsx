@@ -5,7 +5,7 @@ import { type Column, type Filter, ListView, type ListViewProps } from "../compo
 import { when } from "../lib/format.js";
 
 /** Every filter of GET /v1/audit (`AuditListQuerySchema`), each a query parameter of this page's URL. */
-export const AUDIT_FILTERS = [
+export const FILTERS = [
   { kind: "select", name: "targetKind", label: "Target kind", options: AUDIT_TARGET_KINDS, any: "any" },
   { kind: "text", name: "targetName", label: "Target name" },
   { kind: "text", name: "actor", label: "Actor" },
@@ -18,9 +18,17 @@ const COLUMNS: readonly Column<AuditEntry>[] = [
   { header: "Actor", cell: (a) => a.actor },
   { header: "Action", cell: (a) => a.action },
   { header: "Target", cell: (a) => `${a.targetKind} ${a.targetName}` },
+  // what the target was (a token's name and role, a policy's version): ids alone do not say
+  {
+    header: "Detail",
+    cell: (a) =>
+      Object.entries(a.detail ?? {})
+        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+        .join(" "),
+  },
 ];
 
-const load: ListViewProps<AuditEntry, typeof AUDIT_FILTERS>["load"] = (client, q, signal) =>
+const load: ListViewProps<AuditEntry, typeof FILTERS>["load"] = (client, q, signal) =>
   // the target kind goes to the API as it is: it refuses (400) one it does not know
   client.audit.list(
     { ...q.filters, limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) } as AuditListQuery,
@@ -37,7 +45,7 @@ export default function Audit() {
       <ListView
         noun="audit entries"
         caption="Audit log, newest first"
-        filters={AUDIT_FILTERS}
+        filters={FILTERS}
         columns={COLUMNS}
         load={load}
         rowKey={(a) => a.id}

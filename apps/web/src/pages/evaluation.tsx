@@ -1,6 +1,7 @@
 import { paginate } from "@celgate/sdk";
 import { useParams } from "react-router";
 import { PageTitle, Show } from "../components/common.js";
+import { ReceiptView } from "../components/receipt.js";
 import { type PolicyHint, ReportView } from "../components/report.js";
 import { download, when } from "../lib/format.js";
 import { useLoad } from "../lib/use-load.js";
@@ -59,6 +60,7 @@ export default function Evaluation() {
               <code>{id}</code>
             </p>
             <ReportView report={r} hints={hints.state === "done" ? hints.value : {}} />
+            <ReceiptView id={id} envelope={r.receipt} />
           </>
         )}
       </Show>

@@ -5,7 +5,7 @@ import { type Column, type Filter, ListView, type ListViewProps } from "../compo
 import { relative, when } from "../lib/format.js";
 
 /** The filters of GET /v1/exceptions, each a query parameter of this page's URL. */
-const FILTERS = [
+export const FILTERS = [
   {
     kind: "select",
     name: "expiring",

@@ -1,12 +1,20 @@
-import { SEVERITIES } from "@celgate/contracts";
+import { FINDING_CAUSES, SEVERITIES } from "@celgate/contracts";
 import type { Finding, FindingQuery } from "@celgate/sdk";
 import { Link } from "react-router";
 import { PageTitle } from "../components/common.js";
 import { type Column, type Filter, ListView, type ListViewProps } from "../components/list.js";
 import { resourceLabel, when } from "../lib/format.js";
 
-/** The filters of GET /v1/findings, each a query parameter of this page's URL (shareable). */
-const FILTERS = [
+/** What made the re-evaluation run, as a reader says it. */
+const CAUSES: Record<(typeof FINDING_CAUSES)[number], string> = {
+  "new-scan": "new scan",
+  "policy-change": "policy change",
+  "exception-change": "exception change",
+  "exception-expired": "exception expired",
+};
+
+/** Every filter of GET /v1/findings, each a query parameter of this page's URL (shareable). */
+export const FILTERS = [
   // the API lists open findings when no status is given
   { kind: "select", name: "status", label: "Status", options: ["open", "resolved", "all"], initial: "open" },
   { kind: "select", name: "severity", label: "Severity at least", options: SEVERITIES, any: "any" },
@@ -15,15 +23,14 @@ const FILTERS = [
   { kind: "text", name: "kind", label: "Kind" },
   { kind: "text", name: "name", label: "Name" },
   { kind: "text", name: "policy", label: "Policy" },
+  {
+    kind: "select",
+    name: "cause",
+    label: "Cause",
+    any: "any",
+    options: FINDING_CAUSES.map((c) => ({ value: c, label: CAUSES[c] })),
+  },
 ] as const satisfies readonly Filter[];
-
-/** What made the re-evaluation run, as a reader says it. */
-const CAUSES: Record<string, string> = {
-  "new-scan": "new scan",
-  "policy-change": "policy change",
-  "exception-change": "exception change",
-  "exception-expired": "exception expired",
-};
 
 /** The triggering fact in a line: the image and its vulnerabilities, the policy version, the exception. */
 function trigger(t: Record<string, unknown>): string {

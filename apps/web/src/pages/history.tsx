@@ -9,7 +9,7 @@ import { when } from "../lib/format.js";
  * Every filter of GET /v1/evaluations (`EvaluationListQuerySchema` and the `context.<key>`
  * parameters), each a query parameter of this page's URL under the API's own name.
  */
-export const HISTORY_FILTERS = [
+export const FILTERS = [
   { kind: "select", name: "decision", label: "Decision", options: DECISIONS, any: "any" },
   { kind: "select", name: "source", label: "Source", options: EvaluationSourceSchema.options, any: "any" },
   { kind: "text", name: "policy", label: "Policy" },
@@ -45,7 +45,7 @@ const COLUMNS: readonly Column<EvaluationSummary>[] = [
   },
 ];
 
-const load: ListViewProps<EvaluationSummary, typeof HISTORY_FILTERS>["load"] = (client, q, signal) => {
+const load: ListViewProps<EvaluationSummary, typeof FILTERS>["load"] = (client, q, signal) => {
   // the select and text values go to the API as they are; it refuses a value it does not take
   const { context, ...rest } = q.filters;
   const filters = {
@@ -64,7 +64,7 @@ export default function History() {
       <ListView
         noun="evaluations"
         caption="Evaluations, newest first"
-        filters={HISTORY_FILTERS}
+        filters={FILTERS}
         columns={COLUMNS}
         load={load}
         rowKey={(e) => e.id}

@@ -28,7 +28,7 @@ export default function Images() {
 }
 
 /** The filters of GET /v1/images, each a query parameter of this page's URL. */
-const FILTERS = [
+export const FILTERS = [
   {
     kind: "select",
     name: "stale",

@@ -5,7 +5,7 @@ import { type Column, type Filter, ListView, type ListViewProps } from "../compo
 import { when } from "../lib/format.js";
 
 /** The filters of GET /v1/inventory, each a query parameter of this page's URL. */
-const FILTERS = [
+export const FILTERS = [
   { kind: "text", name: "cluster", label: "Cluster" },
   { kind: "text", name: "namespace", label: "Namespace" },
   { kind: "text", name: "kind", label: "Kind" },
