@@ -200,11 +200,14 @@ describe.skipIf(!browserAvailable)(
       expect(await box("Exceptions expiring within 7 days").innerText()).toMatch(/legacy-owner — in 3 d/);
       // one source at a time: nothing came from the admission webhook
       await page.getByLabel("Source").selectOption("admission");
-      await settled();
-      expect(await page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^0 evaluations/);
+      await page.waitForURL(/source=admission/);
+      await expect.poll(() => page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^0 evaluations/);
+      // the choice is in the URL: a reload (or a shared link) shows the same overview
+      await page.reload();
+      await expect.poll(() => page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^0 evaluations/);
+      expect(await page.getByLabel("Source").inputValue()).toBe("admission");
       await page.getByLabel("Source").selectOption("api");
-      await settled();
-      expect(await page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^1 evaluations/);
+      await expect.poll(() => page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^1 evaluations/);
     });
 
     it("filters the policy catalogue by its labels, in the URL", async () => {
