@@ -128,6 +128,36 @@ describe.skipIf(!browserAvailable)(
       expect(json).toEqual(await admin.evaluations.get(id));
     });
 
+    it("replays this evaluation with a candidate policy from its page", async () => {
+      const { page } = run;
+      await page.goto(`/evaluations/${id}`);
+      await page.getByRole("link", { name: "Replay this evaluation with candidate policies" }).click();
+      await page.waitForURL((url) => url.pathname === "/replay");
+      expect(await page.getByLabel("Evaluation ids").inputValue()).toBe(id);
+      await page.getByLabel("Load a policy to edit").fill("owner-label");
+      await page.getByRole("button", { name: "Load" }).click();
+      const editor = page.getByLabel(/Candidate policies/);
+      await expect.poll(() => editor.inputValue()).toContain("name: owner-label");
+      await editor.fill(
+        (await editor.inputValue()).replace(
+          /expression: .*'owner' in object\.metadata\.labels.*$/m,
+          'expression: "true"',
+        ),
+      );
+      await page.getByRole("button", { name: "Run replay" }).click();
+      const outcomes = page.getByRole("table", { name: "Outcomes that would change" });
+      await outcomes.waitFor();
+      // both deployments now pass owner-label: the web one failed, the legacy one was waived
+      const changed = await outcomes.locator("tbody tr").allInnerTexts();
+      expect(changed).toHaveLength(2);
+      expect(changed.find((r) => r.includes("shop/web"))).toMatch(
+        /Deployment shop\/web\s+owner-label\s+fail\s+pass/,
+      );
+      expect(changed.find((r) => r.includes("legacy/old"))).toMatch(
+        /Deployment legacy\/old\s+owner-label\s+waived\s+pass/,
+      );
+    });
+
     it("verifies the evaluation's receipt in the browser, and offers it for download", async () => {
       const { page } = run;
       const [key] = (await admin.keys.list()).keys;
