@@ -338,6 +338,10 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", { timeout: 120
         await expect.poll(() => page.getByRole("status").filter({ hasText: "Loading" }).count()).toBe(0);
         const violations = await accessibilityViolations(page);
         expect(violations, `${scheme} ${path}`).toEqual([]);
+        // a laptop screen (1366 wide): the page itself never scrolls sideways
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(
+          1366,
+        );
       }
     }
     expect(recorded.foreign).toEqual([]);

@@ -155,6 +155,14 @@ describe.skipIf(!browserAvailable)("image facts and findings in the console", { 
     await expect.poll(() => page.locator("tbody tr").filter({ hasText: "Pod shop/cart" }).count()).toBe(1);
     await visit(run, "/findings?status=resolved", /^Findings$/);
     await page.getByText("No finding matches.").waitFor();
+    // by what made the re-evaluation run: the form offers the API's causes, as a reader says them
+    await page.getByLabel("Status").selectOption("open");
+    await page.getByLabel("Cause").selectOption({ label: "new scan" });
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/cause=new-scan/);
+    await expect.poll(() => page.locator("tbody tr").filter({ hasText: "Pod shop/cart" }).count()).toBe(1);
+    await visit(run, "/findings?cause=policy-change", /^Findings$/);
+    await page.getByText("No finding matches.").waitFor();
 
     await visit(run, "/inventory?kind=Pod", /^Inventory$/);
     const entry = page.locator("tbody tr").filter({ hasText: "cart" });

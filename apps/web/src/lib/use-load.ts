@@ -5,22 +5,35 @@ export type Loaded<T> =
   | { state: "error"; error: unknown }
   | { state: "done"; value: T };
 
-/** Runs `load` whenever `deps` change (aborting the previous run); `reload()` runs it again. */
+const LOADING = { state: "loading" } as const;
+
+const same = (a: readonly unknown[], b: readonly unknown[]) =>
+  a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
+/**
+ * Runs `load` whenever `deps` change (aborting the previous run); `reload()` runs it again.
+ * A result is shown only with the deps it was loaded for: in the render where the deps change,
+ * before the new run has started, the state is already `loading`, never the old value.
+ */
 export function useLoad<T>(
   load: (signal: AbortSignal) => Promise<T>,
   deps: readonly unknown[],
 ): [Loaded<T>, () => void] {
-  const [result, setResult] = useState<Loaded<T>>({ state: "loading" });
   const [round, setRound] = useState(0);
+  const key = [...deps, round];
+  const [result, setResult] = useState<{ key: readonly unknown[]; loaded: Loaded<T> }>({
+    key: [],
+    loaded: LOADING,
+  });
   useEffect(() => {
     const controller = new AbortController();
-    setResult({ state: "loading" });
+    setResult({ key, loaded: LOADING });
     load(controller.signal).then(
-      (value) => !controller.signal.aborted && setResult({ state: "done", value }),
-      (error: unknown) => !controller.signal.aborted && setResult({ state: "error", error }),
+      (value) => !controller.signal.aborted && setResult({ key, loaded: { state: "done", value } }),
+      (error: unknown) => !controller.signal.aborted && setResult({ key, loaded: { state: "error", error } }),
     );
     return () => controller.abort();
-  }, [...deps, round]);
+  }, key);
   const reload = useCallback(() => setRound((r) => r + 1), []);
-  return [result, reload];
+  return [same(result.key, key) ? result.loaded : LOADING, reload];
 }

@@ -1,14 +1,16 @@
 import { paginate } from "@celgate/sdk";
-import { useParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { PageTitle, Show } from "../components/common.js";
+import { ReceiptView } from "../components/receipt.js";
 import { type PolicyHint, ReportView } from "../components/report.js";
 import { download, when } from "../lib/format.js";
 import { useLoad } from "../lib/use-load.js";
-import { useSession } from "../session.js";
+import { can, useSession } from "../session.js";
 
 export default function Evaluation() {
   const { id = "" } = useParams();
-  const { client } = useSession();
+  const session = useSession();
+  const { client } = session;
   const [report] = useLoad((signal) => client.evaluations.get(id, { signal }), [client, id]);
   // Titles and remediation come from the policies in force (best effort: the report stands alone).
   const [hints] = useLoad(
@@ -57,8 +59,17 @@ export default function Evaluation() {
             </PageTitle>
             <p className="muted">
               <code>{id}</code>
+              {can(session, "author") ? (
+                <>
+                  {" · "}
+                  <Link to={`/replay?evaluations=${encodeURIComponent(id)}`}>
+                    Replay this evaluation with candidate policies
+                  </Link>
+                </>
+              ) : null}
             </p>
             <ReportView report={r} hints={hints.state === "done" ? hints.value : {}} />
+            <ReceiptView id={id} envelope={r.receipt} />
           </>
         )}
       </Show>

@@ -1,51 +1,71 @@
-import { PageTitle, Show } from "../components/common.js";
+import type { ExceptionResource } from "@celgate/sdk";
+import { Link } from "react-router";
+import { PageTitle } from "../components/common.js";
+import { type Column, type Filter, ListView, type ListViewProps } from "../components/list.js";
 import { relative, when } from "../lib/format.js";
-import { useLoad } from "../lib/use-load.js";
-import { useSession } from "../session.js";
+
+/** The filters of GET /v1/exceptions, each a query parameter of this page's URL. */
+export const FILTERS = [
+  {
+    kind: "select",
+    name: "expiring",
+    label: "Expiry",
+    any: "any, expired too",
+    options: ["1d", "7d", "30d"].map((d) => ({ value: d, label: `live, expiring within ${d}` })),
+  },
+  { kind: "text", name: "policy", label: "Waives policy" },
+] as const satisfies readonly Filter[];
+
+const spec = (x: ExceptionResource) => x.document.spec as { policies?: unknown; reason?: unknown };
+
+const COLUMNS: readonly Column<ExceptionResource>[] = [
+  { header: "Name", rowHeader: true, cell: (x) => x.name },
+  {
+    header: "Policies",
+    cell: (x) => {
+      const policies = spec(x).policies;
+      return Array.isArray(policies)
+        ? policies.map((p, i) => (
+            <span key={String(p)}>
+              {i ? ", " : ""}
+              <Link to={`/policies/${encodeURIComponent(String(p))}`}>{String(p)}</Link>
+            </span>
+          ))
+        : null;
+    },
+  },
+  {
+    header: "Expires",
+    cell: (x) => `${when(x.expires)} (${x.expired ? "expired" : relative(x.expires)})`,
+  },
+  { header: "Reason", cell: (x) => (typeof spec(x).reason === "string" ? String(spec(x).reason) : "") },
+  { header: "Changed", cell: (x) => `${when(x.updatedAt)} by ${x.updatedBy}` },
+];
+
+const load: ListViewProps<ExceptionResource, typeof FILTERS>["load"] = (client, q, signal) =>
+  client.exceptions.list(
+    { ...q.filters, limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) },
+    { signal },
+  );
 
 export default function Exceptions() {
-  const { client } = useSession();
-  const [page] = useLoad((signal) => client.exceptions.list({ limit: 500 }, { signal }), [client]);
   return (
     <section>
       <PageTitle>Exceptions</PageTitle>
-      <Show loaded={page}>
-        {(p) =>
-          p.items.length === 0 ? (
-            <p>No exception is stored.</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Policies</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Changed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.items.map((x) => {
-                  const spec = x.document.spec as { policies?: string[]; reason?: string };
-                  return (
-                    <tr key={x.name} className={x.expired ? "expired" : undefined}>
-                      <td>{x.name}</td>
-                      <td>{(spec.policies ?? []).join(", ")}</td>
-                      <td>
-                        {when(x.expires)} ({x.expired ? "expired" : relative(x.expires)})
-                      </td>
-                      <td>{spec.reason}</td>
-                      <td>
-                        {when(x.updatedAt)} by {x.updatedBy}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          )
-        }
-      </Show>
+      <p className="muted">
+        Each exception waives the policies it names for the resources it matches, until it expires; an expired
+        one waives nothing.
+      </p>
+      <ListView
+        noun="exceptions"
+        caption="Exceptions"
+        filters={FILTERS}
+        columns={COLUMNS}
+        load={load}
+        rowKey={(x) => x.name}
+        rowClass={(x) => (x.expired ? "expired" : undefined)}
+        empty="No exception matches."
+      />
     </section>
   );
 }

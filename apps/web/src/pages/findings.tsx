@@ -1,23 +1,36 @@
-import { SEVERITIES } from "@celgate/contracts";
-import type { FindingQuery } from "@celgate/sdk";
-import { type FormEvent, useMemo } from "react";
-import { Link, useSearchParams } from "react-router";
-import { PageTitle, Show } from "../components/common.js";
+import { FINDING_CAUSES, SEVERITIES } from "@celgate/contracts";
+import type { Finding, FindingQuery } from "@celgate/sdk";
+import { Link } from "react-router";
+import { PageTitle } from "../components/common.js";
+import { type Column, type Filter, ListView, type ListViewProps } from "../components/list.js";
 import { resourceLabel, when } from "../lib/format.js";
-import { useLoad } from "../lib/use-load.js";
-import { useSession } from "../session.js";
-
-/** The text filters of GET /v1/findings, each a query parameter of this page's URL (shareable). */
-const TEXT_FIELDS = ["cluster", "namespace", "kind", "name", "policy"] as const;
-const STATUSES = ["open", "resolved", "all"] as const;
 
 /** What made the re-evaluation run, as a reader says it. */
-const CAUSES: Record<string, string> = {
+const CAUSES: Record<(typeof FINDING_CAUSES)[number], string> = {
   "new-scan": "new scan",
   "policy-change": "policy change",
   "exception-change": "exception change",
   "exception-expired": "exception expired",
 };
+
+/** Every filter of GET /v1/findings, each a query parameter of this page's URL (shareable). */
+export const FILTERS = [
+  // the API lists open findings when no status is given
+  { kind: "select", name: "status", label: "Status", options: ["open", "resolved", "all"], initial: "open" },
+  { kind: "select", name: "severity", label: "Severity at least", options: SEVERITIES, any: "any" },
+  { kind: "text", name: "cluster", label: "Cluster" },
+  { kind: "text", name: "namespace", label: "Namespace" },
+  { kind: "text", name: "kind", label: "Kind" },
+  { kind: "text", name: "name", label: "Name" },
+  { kind: "text", name: "policy", label: "Policy" },
+  {
+    kind: "select",
+    name: "cause",
+    label: "Cause",
+    any: "any",
+    options: FINDING_CAUSES.map((c) => ({ value: c, label: CAUSES[c] })),
+  },
+] as const satisfies readonly Filter[];
 
 /** The triggering fact in a line: the image and its vulnerabilities, the policy version, the exception. */
 function trigger(t: Record<string, unknown>): string {
@@ -29,32 +42,35 @@ function trigger(t: Record<string, unknown>): string {
   return parts.join(" — ");
 }
 
+const COLUMNS: readonly Column<Finding>[] = [
+  { header: "Opened", cell: (f) => when(f.openedAt) },
+  {
+    header: "Status",
+    cell: (f) => `${f.status}${f.resolvedAt ? ` ${when(f.resolvedAt)} (${f.resolution ?? ""})` : ""}`,
+  },
+  {
+    header: "Resource",
+    rowHeader: true,
+    cell: (f) =>
+      `${f.resource.cluster}: ${resourceLabel({ ...f.resource, namespace: f.resource.namespace ?? undefined })}`,
+  },
+  { header: "Policy", cell: (f) => <Link to={`/policies/${encodeURIComponent(f.policy)}`}>{f.policy}</Link> },
+  { header: "Severity", cell: (f) => f.severity },
+  { header: "Message", cell: (f) => f.message },
+  {
+    header: "Cause",
+    cell: (f) => `${CAUSES[f.cause] ?? f.cause}${trigger(f.trigger) ? `: ${trigger(f.trigger)}` : ""}`,
+  },
+];
+
+const load: ListViewProps<Finding, typeof FILTERS>["load"] = (client, q, signal) =>
+  // the select values go to the API as they are: it refuses (400) a status or severity it does not take
+  client.findings.list(
+    { ...q.filters, limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) } as FindingQuery,
+    { signal },
+  );
+
 export default function Findings() {
-  const { client } = useSession();
-  const [params, setParams] = useSearchParams();
-  const query = useMemo(() => {
-    const q: FindingQuery = { limit: 50 };
-    const status = params.get("status");
-    if (status === "open" || status === "resolved" || status === "all") q.status = status;
-    for (const k of TEXT_FIELDS) if (params.get(k)) q[k] = params.get(k)!;
-    const severity = params.get("severity");
-    if (severity && (SEVERITIES as readonly string[]).includes(severity))
-      q.severity = severity as (typeof SEVERITIES)[number];
-    if (params.get("cursor")) q.cursor = params.get("cursor")!;
-    return q;
-  }, [params]);
-  const [page] = useLoad((signal) => client.findings.list(query, { signal }), [client, query]);
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const next = new URLSearchParams();
-    for (const k of ["status", ...TEXT_FIELDS, "severity"]) {
-      const v = String(form.get(k) ?? "").trim();
-      if (v) next.set(k, v);
-    }
-    setParams(next);
-  };
-  const text = (k: string) => params.get(k) ?? "";
   return (
     <section>
       <PageTitle>Findings</PageTitle>
@@ -63,112 +79,15 @@ export default function Findings() {
         exception's expiry) found failing a policy they passed before. A finding resolves when the object
         passes again or is deleted.
       </p>
-      <form className="filters" onSubmit={submit} aria-label="Filter findings" key={params.toString()}>
-        <label>
-          Status
-          <select name="status" defaultValue={text("status") || "open"}>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Severity at least
-          <select name="severity" defaultValue={text("severity")}>
-            <option value="">any</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        {TEXT_FIELDS.map((k) => (
-          <label key={k}>
-            {k[0]!.toUpperCase() + k.slice(1)}
-            <input name={k} defaultValue={text(k)} size={16} />
-          </label>
-        ))}
-        <div className="actions">
-          <button type="submit">Filter</button>
-          <button type="button" onClick={() => setParams(new URLSearchParams())}>
-            Clear
-          </button>
-        </div>
-      </form>
-      <Show loaded={page}>
-        {(p) => (
-          <>
-            <table>
-              <caption className="visually-hidden">Findings, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Opened</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Resource</th>
-                  <th scope="col">Policy</th>
-                  <th scope="col">Severity</th>
-                  <th scope="col">Message</th>
-                  <th scope="col">Cause</th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.items.map((f) => (
-                  <tr key={f.id}>
-                    <td>{when(f.openedAt)}</td>
-                    <td>
-                      {f.status}
-                      {f.resolvedAt ? ` ${when(f.resolvedAt)} (${f.resolution ?? ""})` : ""}
-                    </td>
-                    <td>
-                      {f.resource.cluster}:{" "}
-                      {resourceLabel({ ...f.resource, namespace: f.resource.namespace ?? undefined })}
-                    </td>
-                    <td>
-                      <Link to={`/policies/${encodeURIComponent(f.policy)}`}>{f.policy}</Link>
-                    </td>
-                    <td>{f.severity}</td>
-                    <td>{f.message}</td>
-                    <td>
-                      {CAUSES[f.cause] ?? f.cause}
-                      {trigger(f.trigger) ? `: ${trigger(f.trigger)}` : ""}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {p.items.length === 0 ? <p>No finding matches.</p> : null}
-            <div className="pager">
-              {params.get("cursor") ? (
-                <button
-                  type="button"
-                  onClick={() => {
-                    const next = new URLSearchParams(params);
-                    next.delete("cursor");
-                    setParams(next);
-                  }}
-                >
-                  Newest
-                </button>
-              ) : null}
-              {p.nextCursor ? (
-                <button
-                  type="button"
-                  onClick={() => {
-                    const next = new URLSearchParams(params);
-                    next.set("cursor", p.nextCursor!);
-                    setParams(next);
-                  }}
-                >
-                  Older
-                </button>
-              ) : null}
-            </div>
-          </>
-        )}
-      </Show>
+      <ListView
+        noun="findings"
+        caption="Findings, newest first"
+        filters={FILTERS}
+        columns={COLUMNS}
+        load={load}
+        rowKey={(f) => f.id}
+        empty="No finding matches."
+      />
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import type { ImageSummary, StoredImage } from "@celgate/sdk";
-import type { FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { PageTitle, Show } from "../components/common.js";
+import { type Column, type Filter, ListView, type ListViewProps } from "../components/list.js";
 import { age, relative, when } from "../lib/format.js";
 import { useLoad } from "../lib/use-load.js";
 import { useSession } from "../session.js";
@@ -27,62 +27,49 @@ export default function Images() {
   );
 }
 
+/** The filters of GET /v1/images, each a query parameter of this page's URL. */
+export const FILTERS = [
+  {
+    kind: "select",
+    name: "stale",
+    label: "Scan",
+    any: "any",
+    options: STALE.map((d) => ({ value: d, label: `older than ${d}, or none` })),
+  },
+  {
+    kind: "text",
+    name: "repository",
+    label: "Repository",
+    placeholder: "registry.example/shop/web",
+    size: 40,
+  },
+] as const satisfies readonly Filter[];
+
+const COLUMNS: readonly Column<ImageSummary>[] = [
+  {
+    header: "Image",
+    rowHeader: true,
+    cell: (i) => <Link to={`/images?digest=${encodeURIComponent(i.key)}`}>{i.ref}</Link>,
+  },
+  { header: "Vulnerabilities", cell: (i) => counts(i.summary) },
+  {
+    header: "Scanned",
+    cell: (i) =>
+      i.scannedAt && i.scanAgeSeconds !== null
+        ? `${age(i.scanAgeSeconds)} ago${i.scanner ? ` (${i.scanner})` : ""}`
+        : "never",
+  },
+  { header: "Signatures", cell: (i) => `${i.verifiedSignatures} verified of ${i.signatures}` },
+  { header: "Stored", cell: (i) => when(i.updatedAt) },
+];
+
+const load: ListViewProps<ImageSummary, typeof FILTERS>["load"] = (client, q, signal) =>
+  client.images.list({ ...q.filters, limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) }, { signal });
+
 function ImageList() {
-  const { client } = useSession();
-  const [params, setParams] = useSearchParams();
-  const stale = params.get("stale") ?? "";
-  const repository = params.get("repository") ?? "";
-  const cursor = params.get("cursor") ?? "";
-  const [page] = useLoad(
-    (signal) =>
-      client.images.list(
-        {
-          limit: 50,
-          ...(stale ? { stale } : {}),
-          ...(repository ? { repository } : {}),
-          ...(cursor ? { cursor } : {}),
-        },
-        { signal },
-      ),
-    [client, stale, repository, cursor],
-  );
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const next = new URLSearchParams();
-    for (const k of ["stale", "repository"]) {
-      const v = String(form.get(k) ?? "").trim();
-      if (v) next.set(k, v);
-    }
-    setParams(next);
-  };
+  const [, setParams] = useSearchParams();
   return (
     <>
-      <form className="filters" onSubmit={submit} aria-label="Filter images" key={params.toString()}>
-        <label>
-          Scan
-          <select name="stale" defaultValue={stale}>
-            <option value="">any</option>
-            {STALE.map((d) => (
-              <option key={d} value={d}>
-                older than {d}, or none
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Repository
-          <input
-            name="repository"
-            defaultValue={repository}
-            placeholder="registry.example/shop/web"
-            size={40}
-          />
-        </label>
-        <div className="actions">
-          <button type="submit">Filter</button>
-        </div>
-      </form>
       <form
         className="filters"
         aria-label="Look up an image"
@@ -98,70 +85,15 @@ function ImageList() {
         </label>
         <button type="submit">Look up</button>
       </form>
-      <Show loaded={page}>
-        {(p) => (
-          <>
-            <table>
-              <caption className="visually-hidden">Stored image facts, by key</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Image</th>
-                  <th scope="col">Vulnerabilities</th>
-                  <th scope="col">Scanned</th>
-                  <th scope="col">Signatures</th>
-                  <th scope="col">Stored</th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.items.map((i) => (
-                  <tr key={i.key}>
-                    <td>
-                      <Link to={`/images?digest=${encodeURIComponent(i.key)}`}>{i.ref}</Link>
-                    </td>
-                    <td>{counts(i.summary)}</td>
-                    <td>
-                      {i.scannedAt && i.scanAgeSeconds !== null
-                        ? `${age(i.scanAgeSeconds)} ago${i.scanner ? ` (${i.scanner})` : ""}`
-                        : "never"}
-                    </td>
-                    <td>
-                      {i.verifiedSignatures} verified of {i.signatures}
-                    </td>
-                    <td>{when(i.updatedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {p.items.length === 0 ? <p>No image matches.</p> : null}
-            <div className="pager">
-              {cursor ? (
-                <button
-                  type="button"
-                  onClick={() => {
-                    const next = new URLSearchParams(params);
-                    next.delete("cursor");
-                    setParams(next);
-                  }}
-                >
-                  First page
-                </button>
-              ) : null}
-              {p.nextCursor ? (
-                <button
-                  type="button"
-                  onClick={() => {
-                    const next = new URLSearchParams(params);
-                    next.set("cursor", p.nextCursor!);
-                    setParams(next);
-                  }}
-                >
-                  Next page
-                </button>
-              ) : null}
-            </div>
-          </>
-        )}
-      </Show>
+      <ListView
+        noun="images"
+        caption="Stored image facts, by key"
+        filters={FILTERS}
+        columns={COLUMNS}
+        load={load}
+        rowKey={(i) => i.key}
+        empty="No image matches."
+      />
     </>
   );
 }

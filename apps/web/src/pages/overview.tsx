@@ -1,7 +1,6 @@
 import { type EvaluationSource, EvaluationSourceSchema } from "@celgate/contracts";
 import { type EvaluationSummary, paginate } from "@celgate/sdk";
-import { useState } from "react";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { PageTitle, Show } from "../components/common.js";
 import { age, relative, resourceLabel } from "../lib/format.js";
@@ -50,8 +49,18 @@ function top(counts: Map<string, number>, n = 8) {
 
 export default function Overview() {
   const { client } = useSession();
-  const [window, setWindow] = useState<Window>("7d");
-  const [source, setSource] = useState<EvaluationSource | "">("");
+  // the period and the source are in the URL, like every view of the console: shareable
+  const [params, setParams] = useSearchParams();
+  const period = params.get("period") ?? "";
+  const window: Window = period in WINDOWS ? (period as Window) : "7d";
+  const wanted = params.get("source") ?? "";
+  const source = EvaluationSourceSchema.options.find((s) => s === wanted) ?? "";
+  const choose = (key: "period" | "source", value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next);
+  };
   const [data] = useLoad(
     async (signal) => {
       const since = Date.now() - WINDOWS[window];
@@ -101,7 +110,7 @@ export default function Overview() {
         <legend className="visually-hidden">Period and source</legend>
         <label>
           Period
-          <select value={window} onChange={(e) => setWindow(e.target.value as Window)}>
+          <select value={window} onChange={(e) => choose("period", e.target.value)}>
             <option value="24h">last 24 hours (per hour)</option>
             <option value="7d">last 7 days (per day)</option>
             <option value="30d">last 30 days (per day)</option>
@@ -109,7 +118,7 @@ export default function Overview() {
         </label>
         <label>
           Source
-          <select value={source} onChange={(e) => setSource(e.target.value as EvaluationSource | "")}>
+          <select value={source} onChange={(e) => choose("source", e.target.value)}>
             <option value="">all</option>
             {EvaluationSourceSchema.options.map((s) => (
               <option key={s} value={s}>

@@ -1,8 +1,37 @@
 import { type PolicyResource, paginate } from "@celgate/sdk";
 import { Link, useSearchParams } from "react-router";
 import { PageTitle, Show } from "../components/common.js";
+import { type Column, DataTable } from "../components/list.js";
 import { useLoad } from "../lib/use-load.js";
 import { can, useSession } from "../session.js";
+
+const spec = (p: PolicyResource) => p.document.spec as { title?: string; severity?: string; action?: string };
+
+const COLUMNS: readonly Column<PolicyResource>[] = [
+  {
+    header: "Name",
+    rowHeader: true,
+    cell: (p) => <Link to={`/policies/${encodeURIComponent(p.name)}`}>{p.name}</Link>,
+  },
+  { header: "Title", cell: (p) => spec(p).title },
+  { header: "Severity", cell: (p) => spec(p).severity },
+  { header: "Action", cell: (p) => spec(p).action },
+  {
+    header: "Labels",
+    cell: (p) =>
+      Object.entries(p.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", "),
+  },
+  {
+    header: "Version",
+    cell: (p) => (
+      <>
+        {p.version} <span className="muted">({p.source})</span>
+      </>
+    ),
+  },
+];
 
 export default function Policies() {
   const session = useSession();
@@ -67,41 +96,12 @@ export default function Policies() {
                   {shown.length} of {policies.length}
                 </span>
               </fieldset>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Title</th>
-                    <th scope="col">Severity</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Labels</th>
-                    <th scope="col">Version</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.map((p) => {
-                    const spec = p.document.spec as { title?: string; severity?: string; action?: string };
-                    return (
-                      <tr key={p.name}>
-                        <td>
-                          <Link to={`/policies/${encodeURIComponent(p.name)}`}>{p.name}</Link>
-                        </td>
-                        <td>{spec.title}</td>
-                        <td>{spec.severity}</td>
-                        <td>{spec.action}</td>
-                        <td>
-                          {Object.entries(p.labels)
-                            .map(([k, v]) => `${k}=${v}`)
-                            .join(", ")}
-                        </td>
-                        <td>
-                          {p.version} <span className="muted">({p.source})</span>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+              <DataTable
+                caption="Policies in force, by name"
+                columns={COLUMNS}
+                rows={shown}
+                rowKey={(p) => p.name}
+              />
             </>
           );
         }}

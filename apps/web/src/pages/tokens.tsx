@@ -1,13 +1,21 @@
-import type { CreatedToken, Role } from "@celgate/sdk";
+import { ROLES } from "@celgate/contracts";
+import type { CreatedToken, Role, Token } from "@celgate/sdk";
 import { type FormEvent, useState } from "react";
-import { ErrorBox, PageTitle, Show } from "../components/common.js";
+import { ErrorBox, PageTitle } from "../components/common.js";
+import { type Column, type Filter, ListView, type ListViewProps } from "../components/list.js";
 import { when } from "../lib/format.js";
-import { useLoad } from "../lib/use-load.js";
 import { useSession } from "../session.js";
+
+const NO_FILTERS = [] as const satisfies readonly Filter[];
+
+const load: ListViewProps<Token, typeof NO_FILTERS>["load"] = (client, q, signal) =>
+  client.tokens.list({ limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) }, { signal });
 
 export default function Tokens() {
   const { client } = useSession();
-  const [page, reload] = useLoad((signal) => client.tokens.list({ limit: 500 }, { signal }), [client]);
+  // each change loads the list again
+  const [round, setRound] = useState(0);
+  const reload = () => setRound((r) => r + 1);
   const [created, setCreated] = useState<CreatedToken | null>(null);
   const [error, setError] = useState<unknown>(null);
   const create = async (e: FormEvent<HTMLFormElement>) => {
@@ -26,6 +34,27 @@ export default function Tokens() {
       setError(err);
     }
   };
+  const columns: readonly Column<Token>[] = [
+    { header: "Name", rowHeader: true, cell: (t) => t.name },
+    { header: "Role", cell: (t) => t.role },
+    { header: "Created", cell: (t) => `${when(t.createdAt)} by ${t.createdBy}` },
+    { header: "Last used", cell: (t) => when(t.lastUsedAt) },
+    { header: "Expires", cell: (t) => when(t.expiresAt) },
+    {
+      header: "State",
+      cell: (t) =>
+        t.revokedAt ? (
+          `revoked ${when(t.revokedAt)}`
+        ) : (
+          <button
+            type="button"
+            onClick={() => client.tokens.revoke(t.id).then(reload, (err: unknown) => setError(err))}
+          >
+            Revoke {t.name}
+          </button>
+        ),
+    },
+  ];
   return (
     <section>
       <PageTitle>Tokens</PageTitle>
@@ -37,10 +66,9 @@ export default function Tokens() {
         <label>
           Role
           <select name="role" defaultValue="viewer">
-            <option>viewer</option>
-            <option>evaluator</option>
-            <option>author</option>
-            <option>admin</option>
+            {ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
           </select>
         </label>
         <button type="submit">Create token</button>
@@ -51,49 +79,16 @@ export default function Tokens() {
         </div>
       ) : null}
       {error ? <ErrorBox error={error} /> : null}
-      <Show loaded={page}>
-        {(p) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.items.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>{t.role}</td>
-                  <td>
-                    {when(t.createdAt)} by {t.createdBy}
-                  </td>
-                  <td>{when(t.lastUsedAt)}</td>
-                  <td>{when(t.expiresAt)}</td>
-                  <td>
-                    {t.revokedAt ? (
-                      `revoked ${when(t.revokedAt)}`
-                    ) : (
-                      <button
-                        type="button"
-                        onClick={() =>
-                          client.tokens.revoke(t.id).then(reload, (err: unknown) => setError(err))
-                        }
-                      >
-                        Revoke {t.name}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Show>
+      <ListView
+        noun="tokens"
+        caption="API tokens"
+        filters={NO_FILTERS}
+        columns={columns}
+        load={load}
+        rowKey={(t) => t.id}
+        empty="No token is stored."
+        refresh={round}
+      />
     </section>
   );
 }

@@ -1,0 +1,276 @@
+// An evaluation's page, the overview and the policy catalogue in Chromium against the real
+// service (PGlite, real HTTP): the report grouped by resource with messages, remediation and
+// waived results, the JSON download, the decision receipt verified in the browser by the SDK's
+// verifyReceipt (and refused once tampered with), the overview's top lists and expiring
+// exceptions, and the catalogue's label filters in the URL.
+import { generateKeyPairSync } from "node:crypto";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CelgateClient, createClient, jwkThumbprint } from "../../packages/sdk/src/index.js";
+import {
+  ADMIN_TOKEN,
+  accessibilityViolations,
+  type BrowserRun,
+  browserAvailable,
+  signIn,
+  startBrowserRun,
+} from "./harness.js";
+
+const deployment = (name: string, namespace: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: ${namespace}
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - name: app
+          image: registry.example/${namespace}/${name}:1.0
+`;
+
+/** A warn policy with remediation, and PSS labels for the catalogue's filters. */
+const PROBES = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: probes-set
+  labels:
+    practice: reliability
+    pss: restricted
+spec:
+  title: Containers declare a readiness probe
+  severity: low
+  action: warn
+  remediation: Add spec.template.spec.containers[*].readinessProbe to each container.
+  match:
+    kinds: [Deployment]
+  validations:
+    - expression: "object.spec.template.spec.containers.all(c, has(c.readinessProbe))"
+      message: a container has no readiness probe
+`;
+
+const WAIVER = (expires: Date) => `apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata:
+  name: legacy-owner
+spec:
+  policies: [owner-label]
+  match:
+    namespaces: [legacy]
+  reason: Legacy workloads, tracked in SEC-7
+  owner: platform@example.com
+  expires: ${expires.toISOString()}
+`;
+
+/** Text of a download the page offers after `click`. */
+async function downloaded(page: Page, click: () => Promise<void>): Promise<string> {
+  const event = page.waitForEvent("download");
+  await click();
+  const stream = await (await event).createReadStream();
+  return Buffer.concat(await stream.toArray()).toString("utf8");
+}
+
+describe.skipIf(!browserAvailable)(
+  "evaluations, receipts, overview and catalogue in Chromium",
+  { timeout: 120_000 },
+  () => {
+    let run: BrowserRun;
+    let admin: CelgateClient;
+    let id: string;
+
+    const settled = () =>
+      expect.poll(() => run.page.getByRole("status").filter({ hasText: "Loading" }).count()).toBe(0);
+
+    beforeAll(async () => {
+      run = await startBrowserRun();
+      admin = createClient({ baseUrl: run.baseUrl, token: ADMIN_TOKEN });
+      await admin.policies.create(PROBES);
+      await admin.exceptions.create(WAIVER(new Date(Date.now() + 3 * 86_400_000)));
+      const report = await admin.evaluate({
+        manifests: `${deployment("web", "shop")}---\n${deployment("old", "legacy")}`,
+        context: { suite: "evaluation" },
+      });
+      id = report.id!;
+      await signIn(run.page, ADMIN_TOKEN);
+    }, 120_000);
+
+    afterAll(async () => {
+      await run?.close();
+    });
+
+    it("shows the report grouped by resource, with messages, remediation and waived results, and downloads it as JSON", async () => {
+      const { page } = run;
+      await page.goto(`/evaluations/${id}`);
+      const web = page.getByRole("region", { name: "Deployment shop/web" });
+      const old = page.getByRole("region", { name: "Deployment legacy/old" });
+      await web.waitFor();
+      // failures first within a resource
+      expect(await web.locator("li.result .badge").first().innerText()).toBe("fail");
+      const owner = web.locator("li.result", { hasText: "owner-label" });
+      expect(await owner.locator(".badge").innerText()).toBe("fail");
+      expect(await owner.innerText()).toContain("the owner label is missing");
+      // the same policy is waived for the legacy deployment, by the exception that says so
+      const waived = old.locator("li.result", { hasText: "owner-label" });
+      expect(await waived.locator(".badge").innerText()).toBe("waived");
+      expect(await waived.innerText()).toContain("Waived by exception legacy-owner");
+      // remediation from the policy in force, behind a disclosure the keyboard opens
+      const probes = web.locator("li.result", { hasText: "probes-set" });
+      expect(await probes.innerText()).toContain("a container has no readiness probe");
+      const summary = probes.getByText("Remediation");
+      await summary.focus();
+      await page.keyboard.press("Enter");
+      await probes.getByText("Add spec.template.spec.containers[*].readinessProbe").waitFor();
+
+      const json = JSON.parse(
+        await downloaded(page, () => page.getByRole("button", { name: "Download JSON" }).click()),
+      );
+      expect(json).toEqual(await admin.evaluations.get(id));
+    });
+
+    it("replays this evaluation with a candidate policy from its page", async () => {
+      const { page } = run;
+      await page.goto(`/evaluations/${id}`);
+      await page.getByRole("link", { name: "Replay this evaluation with candidate policies" }).click();
+      await page.waitForURL((url) => url.pathname === "/replay");
+      expect(await page.getByLabel("Evaluation ids").inputValue()).toBe(id);
+      await page.getByLabel("Load a policy to edit").fill("owner-label");
+      await page.getByRole("button", { name: "Load" }).click();
+      const editor = page.getByLabel(/Candidate policies/);
+      await expect.poll(() => editor.inputValue()).toContain("name: owner-label");
+      await editor.fill(
+        (await editor.inputValue()).replace(
+          /expression: .*'owner' in object\.metadata\.labels.*$/m,
+          'expression: "true"',
+        ),
+      );
+      await page.getByRole("button", { name: "Run replay" }).click();
+      const outcomes = page.getByRole("table", { name: "Outcomes that would change" });
+      await outcomes.waitFor();
+      // both deployments now pass owner-label: the web one failed, the legacy one was waived
+      const changed = await outcomes.locator("tbody tr").allInnerTexts();
+      expect(changed).toHaveLength(2);
+      expect(changed.find((r) => r.includes("shop/web"))).toMatch(
+        /Deployment shop\/web\s+owner-label\s+fail\s+pass/,
+      );
+      expect(changed.find((r) => r.includes("legacy/old"))).toMatch(
+        /Deployment legacy\/old\s+owner-label\s+waived\s+pass/,
+      );
+    });
+
+    it("verifies the evaluation's receipt in the browser, and offers it for download", async () => {
+      const { page } = run;
+      const [key] = (await admin.keys.list()).keys;
+      await page.goto(`/evaluations/${id}`);
+      const verified = page.getByRole("status").filter({ hasText: "Signature verified in this browser" });
+      await verified.waitFor();
+      const text = await verified.innerText();
+      expect(text).toContain(`with key ${key!.kid} of this service`);
+      expect(text).toContain(`for evaluation ${id}, decision deny, `);
+      const receipt = JSON.parse(
+        await downloaded(page, () => page.getByRole("button", { name: "Download receipt" }).click()),
+      );
+      expect(receipt).toEqual(await admin.evaluations.receipt(id));
+    });
+
+    it("refuses a receipt changed after signing, or signed by a key the service does not publish", async () => {
+      const { page } = run;
+      const original = await admin.evaluations.get(id);
+      const envelope = original.receipt!;
+      // the statement now says allow: the same signature no longer verifies
+      const payload = Buffer.from(envelope.payload, "base64").toString("utf8");
+      expect(payload).toContain('"decision":"deny"');
+      const forged = Buffer.from(payload.replace('"decision":"deny"', '"decision":"allow"')).toString(
+        "base64",
+      );
+      const reportPath = `/v1/evaluations/${id}`;
+      await page.route(
+        (url) => url.pathname === reportPath,
+        (route) =>
+          route.fulfill({
+            contentType: "application/json",
+            body: JSON.stringify({ ...original, receipt: { ...envelope, payload: forged } }),
+          }),
+      );
+      await page.goto(`/evaluations/${id}`);
+      const alert = page.getByRole("alert").filter({ hasText: "The receipt does not verify" });
+      await alert.waitFor();
+      expect(await alert.innerText()).toMatch(/\(signature\)$/);
+      expect(await page.getByText("Signature verified in this browser").count()).toBe(0);
+      await page.unrouteAll();
+
+      // the untouched receipt against keys that are not the service's: not trusted
+      const x = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x!;
+      const stranger = { kty: "OKP", crv: "Ed25519", x, kid: await jwkThumbprint(x) };
+      await page.route(
+        (url) => url.pathname === "/v1/keys",
+        (route) =>
+          route.fulfill({ contentType: "application/json", body: JSON.stringify({ keys: [stranger] }) }),
+      );
+      await page.goto(`/evaluations/${id}`);
+      await alert.waitFor();
+      expect(await alert.innerText()).toMatch(/\(unknown-key\)$/);
+      await page.unrouteAll();
+
+      // and the genuine one still verifies
+      await page.goto(`/evaluations/${id}`);
+      await page.getByRole("status").filter({ hasText: "Signature verified in this browser" }).waitFor();
+    });
+
+    it("shows on the overview the decisions by source, the policies failing and resources denied most, and exceptions expiring soon", async () => {
+      const { page } = run;
+      await page.goto("/");
+      await settled();
+      await page.getByRole("figure", { name: /^Decisions over time/ }).waitFor();
+      expect(await page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^1 evaluations/);
+      const box = (heading: string) => page.getByRole("heading", { name: heading }).locator("..");
+      expect(await box("Policies that fail most").innerText()).toMatch(/owner-label — 1/);
+      expect(await box("Policies that fail most").innerText()).toMatch(/probes-set — 2/);
+      expect(await box("Resources denied most").innerText()).toMatch(/Deployment shop\/web — \d/);
+      expect(await box("Exceptions expiring within 7 days").innerText()).toMatch(/legacy-owner — in 3 d/);
+      // one source at a time: nothing came from the admission webhook
+      await page.getByLabel("Source").selectOption("admission");
+      await page.waitForURL(/source=admission/);
+      await expect.poll(() => page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^0 evaluations/);
+      // the choice is in the URL: a reload (or a shared link) shows the same overview
+      await page.reload();
+      await expect.poll(() => page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^0 evaluations/);
+      expect(await page.getByLabel("Source").inputValue()).toBe("admission");
+      await page.getByLabel("Source").selectOption("api");
+      await expect.poll(() => page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^1 evaluations/);
+    });
+
+    it("filters the policy catalogue by its labels, in the URL", async () => {
+      const { page } = run;
+      await page.goto("/policies");
+      await settled();
+      const names = () => page.locator("main tbody tr th, main tbody tr td:first-child").allInnerTexts();
+      await expect.poll(() => names()).toContain("probes-set");
+      await page.getByLabel("PSS level").selectOption("restricted");
+      await page.waitForURL(/pss=restricted/);
+      await expect.poll(() => names()).toEqual(["probes-set"]);
+      await page.reload();
+      await expect.poll(() => names()).toEqual(["probes-set"]);
+      await page.goto("/policies?practice=ownership");
+      await expect.poll(() => names()).toEqual(["owner-label"]);
+      expect(await page.getByLabel("Practice").inputValue()).toBe("ownership");
+    });
+
+    it("passes an accessibility check on these pages, fits a laptop screen, asks no other origin and logs no error", async () => {
+      const { page, recorded } = run;
+      await page.setViewportSize({ width: 1280, height: 720 });
+      for (const path of ["/", `/evaluations/${id}`, "/policies", "/history", "/exceptions"]) {
+        await page.goto(path);
+        await settled();
+        expect(await accessibilityViolations(page), path).toEqual([]);
+        // nothing wider than the window: no sideways scrolling of the page itself
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(
+          1280,
+        );
+      }
+      expect(recorded.foreign).toEqual([]);
+      expect(recorded.errors).toEqual([]);
+      expect(recorded.apiRefusals).toEqual([]);
+    });
+  },
+);
