@@ -8,6 +8,7 @@ import { rewriteHasChains } from "./has-chain.js";
 import { type CelAst, installEvaluationHook, installOverrides } from "./hooks.js";
 import { registerKubernetesLibraries } from "./index.js";
 import { checkAfterTypes, checkBeforeTypes } from "./static-checks.js";
+import { checkDurationPlusTimestamp } from "./time/index.js";
 
 type EnvironmentOptions = ConstructorParameters<typeof Environment>[0];
 
@@ -24,6 +25,7 @@ export class CelgateEnvironment extends Environment {
     const ast = parsed.ast as unknown as CelAst;
     this.#hasTemplate ??= super.parse("x.?y.hasValue()").ast as unknown as CelAst;
     rewriteHasChains(ast, this.#hasTemplate);
+    checkDurationPlusTimestamp(ast);
     let result: TypeCheckResult | undefined;
     const check = (): TypeCheckResult => {
       if (result) return result;
