@@ -12,7 +12,9 @@
  *     `in` and ordering across numeric types, a uint list index, timestamp and duration ranges).
  */
 import type { Environment } from "@marcbachmann/cel-js";
+import { bytesOverrides } from "./bytes/index.js";
 import { numbersOperatorOverrides, numbersOverrides } from "./numbers/index.js";
+import { optionalsOperatorOverrides } from "./optionals/index.js";
 import { re2Matches } from "./regex/index.js";
 import {
   type BuiltinOverride,
@@ -73,6 +75,7 @@ const ALL: readonly BuiltinOverride[] = [
   ...stringsOverrides,
   ...timeOverrides,
   ...numbersOverrides,
+  ...bytesOverrides,
 ];
 /** The overrides of methods (`rcall` nodes) and of global functions (`call` nodes), by name. */
 const METHODS = new Map(ALL.filter((o) => o.method).map((o) => [o.name, o]));
@@ -80,7 +83,12 @@ const FUNCTIONS = new Map(ALL.filter((o) => !o.method).map((o) => [o.name, o]));
 
 /** The operator overrides, by operator, in the order they apply. */
 const OPERATORS = new Map<string, OperatorOverride[]>();
-for (const o of [...UNCHECKED_INT_OPERATORS, ...numbersOperatorOverrides, ...timeOperatorOverrides]) {
+for (const o of [
+  ...UNCHECKED_INT_OPERATORS,
+  ...numbersOperatorOverrides,
+  ...timeOperatorOverrides,
+  ...optionalsOperatorOverrides,
+]) {
   const list = OPERATORS.get(o.op) ?? [];
   list.push(o);
   OPERATORS.set(o.op, list);
@@ -156,8 +164,8 @@ export function installOverrides(root: CelAst): void {
     }
     stack.push(item.args);
     const op = item.op;
-    const operatorOverrides = OPERATORS.get(op);
-    if (operatorOverrides) {
+    const operatorOverrides = OPERATORS.get(op)?.filter((o) => o.applies?.(item) ?? true);
+    if (operatorOverrides && operatorOverrides.length > 0) {
       const original = item.handle;
       if (!original || wrapped.has(original)) continue;
       const handle = operatorHandle(operatorOverrides, original as BinaryHandle, item);

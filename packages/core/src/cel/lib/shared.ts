@@ -270,6 +270,8 @@ export interface BuiltinOverride {
  */
 export interface OperatorOverride {
   op: string;
+  /** Whether the override concerns this type-checked node (all nodes of `op` when absent). */
+  applies?(node: { args: unknown }): boolean;
   apply?(left: unknown, right: unknown, next: (left: unknown, right: unknown) => unknown): unknown;
   check?(result: unknown): unknown;
 }
