@@ -1,6 +1,7 @@
 /**
  * The places where celgate gives an expression cel-go's (Kubernetes') meaning over cel-js's own
- * (numbers across types, timestamps and durations): each case runs compiled and interpreted,
+ * (numbers across types, timestamps and durations, unbound type parameters, fields of an
+ * optional's value, string(bytes)): each case runs compiled and interpreted,
  * and both must give cel-go's answer, a value or a run-time error. Compile-time behaviour is
  * tested beside each library (lib/numbers, lib/time).
  */
@@ -92,6 +93,28 @@ describe("cel-go's timestamps and durations, compiled and interpreted", () => {
     ["now - timestamp('0001-01-01T00:00:00Z')", /integer overflow/],
     ["duration('2000000h') + duration('2000000h')", /integer overflow/],
     ["now.getHours('Mars/Olympus')", /unknown time zone/],
+  ])("%s fails at run time", (expression, message) => {
+    expect(both(expression)).toMatchObject({ kind: "error", error: expect.stringMatching(message) });
+  });
+});
+
+describe("cel-go's optionals, type parameters and bytes, compiled and interpreted", () => {
+  it.each([
+    ["[].all(e, e > 0)", true],
+    ["[].exists(e, e == object.replicas)", false],
+    ["optional.none().?field.hasValue()", false],
+    ["{}.?key.subkey.hasValue()", false],
+    ["object.?labels.tier.orValue(0)", 1n],
+    ["object.?labels.missing.hasValue()", false],
+    ["string(b'h\\303\\251')", "hé"],
+  ])("%s", (expression, expected) => {
+    expect(both(expression)).toMatchObject({ kind: "value", value: expected });
+  });
+
+  it.each([
+    ["object.?replicas.field.hasValue()", /No such key: field/],
+    ["{'k': dyn(null)}.?k.invalid.hasValue()", /No such key: invalid/],
+    ["string(b'\\000\\xff')", /invalid UTF-8/],
   ])("%s fails at run time", (expression, message) => {
     expect(both(expression)).toMatchObject({ kind: "error", error: expect.stringMatching(message) });
   });
