@@ -79,16 +79,21 @@ function zoneFormat(zone: string): Intl.DateTimeFormat {
       second: "numeric",
     });
   } catch {
-    throw celError(`unknown time zone ${zone}`);
+    throw celError(`unknown time zone ${shown(zone)}`);
   }
   if (zoneFormats.size >= MAX_ZONES) zoneFormats.clear();
   zoneFormats.set(zone, format);
   return format;
 }
 
+/** `text` for an error message, cut short if long (a zone name comes from the policy or the data). */
+function shown(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}...` : text;
+}
+
 /** Go's strconv.Atoi: an optional sign and decimal digits. */
 function atoi(text: string): number {
-  if (!/^[+-]?\d{1,10}$/.test(text)) throw celError(`strconv.Atoi: parsing "${text}": invalid syntax`);
+  if (!/^[+-]?\d{1,10}$/.test(text)) throw celError(`strconv.Atoi: parsing "${shown(text)}": invalid syntax`);
   return Number.parseInt(text, 10);
 }
 

@@ -96,3 +96,15 @@ describe("time library", () => {
     expect(evalCel("duration('123.321s').getMilliseconds()")).toBe(123321n);
   });
 });
+
+describe("hostile time zones", () => {
+  it("fails quickly with a short message on a huge or malformed zone", () => {
+    const zone = "x".repeat(1_000_000);
+    const error = evalError("timestamp('2026-07-01T12:00:00Z').getHours(z)", { z: zone });
+    expect(error).toMatch(/unknown time zone x{64}\.\.\./);
+    expect(error?.length).toBeLessThan(500);
+    expect(evalError("timestamp('2026-07-01T12:00:00Z').getHours(z)", { z: `1:${zone}` })).toMatch(
+      /invalid syntax/,
+    );
+  });
+});
