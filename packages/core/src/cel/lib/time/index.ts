@@ -2,7 +2,8 @@
  * Timestamps and durations as cel-go (so Kubernetes) has them, where cel-js differs:
  *
  * - conversions cel-js lacks: `string(timestamp)` (RFC 3339, UTC), `int(timestamp)` (Unix
- *   seconds), `string(duration)` (seconds with an `s` suffix), and `duration('0')`, which Go's
+ *   seconds), `string(duration)` (seconds with an `s` suffix), `int(duration)` (nanoseconds),
+ *   and `duration('0')`, which Go's
  *   time.ParseDuration accepts and cel-js's built-in refuses;
  * - ranges: a timestamp lies in years 0001-9999 and a duration is a Go time.Duration
  *   (int64 nanoseconds, about ±292 years); arithmetic that leaves them fails as cel-go's does
@@ -204,6 +205,11 @@ export function registerTimeLibrary(env: Environment): void {
   });
   env.registerFunction(`int(${TIMESTAMP}): int`, (t: Date) => BigInt(Math.floor(t.getTime() / 1000)));
   env.registerFunction(`string(${DURATION}): string`, (d: Duration) => formatDuration(d));
+  // cel-go's DurationToInt: the duration in nanoseconds (a Go time.Duration)
+  env.registerFunction(
+    `int(${DURATION}): int`,
+    (d: Duration) => d.seconds * 1_000_000_000n + BigInt(d.nanos),
+  );
   // the standard library's identity conversions
   env.registerFunction(`timestamp(${TIMESTAMP}): ${TIMESTAMP}`, (t: Date) => t);
   env.registerFunction(`duration(${DURATION}): ${DURATION}`, (d: Duration) => d);
@@ -241,6 +247,12 @@ export const timeFunctions: FunctionDoc[] = [
     description: "Seconds since the Unix epoch.",
     example: "int(timestamp('1970-01-02T00:00:00Z'))",
     result: "86400",
+  },
+  {
+    signature: "int(<duration>) -> <int>",
+    description: "The duration in nanoseconds, as cel-go converts it.",
+    example: "int(duration('1.5s'))",
+    result: "1500000000",
   },
   {
     signature: "string(<duration>) -> <string>",

@@ -97,6 +97,18 @@ describe("time library", () => {
   });
 });
 
+// cel-go's DurationToInt overload of int(): nanoseconds
+describe("int(duration)", () => {
+  it.each([
+    ["int(duration('1.5s'))", 1_500_000_000n],
+    ["int(duration('-1h'))", -3_600_000_000_000n],
+    ["int(duration('1s') - duration('1.25s'))", -250_000_000n],
+    ["int(duration('0'))", 0n],
+  ])("%s", (expression, expected) => {
+    expect(evalCel(expression)).toBe(expected);
+  });
+});
+
 describe("hostile time zones", () => {
   it("fails quickly with a short message on a huge or malformed zone", () => {
     const zone = "x".repeat(1_000_000);
