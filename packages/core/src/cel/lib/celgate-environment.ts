@@ -9,6 +9,8 @@ import { type CelAst, installEvaluationHook, installOverrides } from "./hooks.js
 import { registerKubernetesLibraries } from "./index.js";
 import { checkAfterTypes, checkBeforeTypes } from "./static-checks.js";
 import { installSyntax } from "./syntax/index.js";
+import { checkDurationPlusTimestamp } from "./time/index.js";
+import { bindTypeParamsToDyn, typeNameWithoutParams } from "./type-params.js";
 
 type EnvironmentOptions = ConstructorParameters<typeof Environment>[0];
 
@@ -25,6 +27,8 @@ export class CelgateEnvironment extends Environment {
     const ast = parsed.ast as unknown as CelAst;
     this.#hasTemplate ??= super.parse("x.?y.hasValue()").ast as unknown as CelAst;
     rewriteHasChains(ast, this.#hasTemplate);
+    checkDurationPlusTimestamp(ast);
+    bindTypeParamsToDyn(ast);
     let result: TypeCheckResult | undefined;
     const check = (): TypeCheckResult => {
       if (result) return result;
@@ -35,6 +39,7 @@ export class CelgateEnvironment extends Environment {
       }
       result = parsed.check();
       if (!result.valid) return result;
+      if (result.type !== undefined) result = { ...result, type: typeNameWithoutParams(result.type) };
       installOverrides(ast);
       const late = checkAfterTypes(ast, (literal) => this.#evaluateLiteral(literal));
       if (late) result = { valid: false, error: late as never };

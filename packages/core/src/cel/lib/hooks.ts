@@ -6,15 +6,26 @@
  * (2) cel-js's built-in functions cannot be re-registered, so after type checking,
  *     `installOverrides` wraps the overload dispatcher cel-js stores on each call node of a
  *     built-in whose semantics differ from Kubernetes' (`matches` with RE2's linear-time
- *     matching, the string functions by code point, `duration('0')`), and of the int
- *     negation and division, which cel-js lets overflow int64 (`-(-2^63)`, `-2^63 / -1`).
+ *     matching, the string functions by code point, `duration('0')`, time zone offsets), of
+ *     the int negation and division, which cel-js lets overflow int64 (`-(-2^63)`,
+ *     `-2^63 / -1`), and of the operators whose meaning differs for some operands (equality,
+ *     `in` and ordering across numeric types, a uint list index, timestamp and duration ranges).
  */
 import type { Environment } from "@marcbachmann/cel-js";
-import { numbersOverrides } from "./numbers/index.js";
+import { bytesOverrides } from "./bytes/index.js";
+import { numbersOperatorOverrides, numbersOverrides } from "./numbers/index.js";
+import { optionalsOperatorOverrides } from "./optionals/index.js";
 import { re2Matches } from "./regex/index.js";
-import { type BuiltinOverride, celError, FALLBACK, INT64_MAX, INT64_MIN } from "./shared.js";
+import {
+  type BuiltinOverride,
+  celError,
+  FALLBACK,
+  INT64_MAX,
+  INT64_MIN,
+  type OperatorOverride,
+} from "./shared.js";
 import { stringsOverrides } from "./strings/index.js";
-import { timeOverrides } from "./time/index.js";
+import { timeOperatorOverrides, timeOverrides } from "./time/index.js";
 
 /** The parts of cel-js's AST nodes that celgate reads. */
 export interface CelAst {
@@ -37,7 +48,16 @@ interface CheckedCall extends CelAst {
 }
 
 /** Operators whose int result cel-js does not check against the int64 range. */
-const UNCHECKED_INT_OPERATORS = new Set(["-_", "/"]);
+const int64Result = (result: unknown): unknown => {
+  if (typeof result === "bigint" && (result > INT64_MAX || result < INT64_MIN)) {
+    throw celError("integer overflow");
+  }
+  return result;
+};
+const UNCHECKED_INT_OPERATORS: readonly OperatorOverride[] = [
+  { op: "-_", check: int64Result },
+  { op: "/", check: int64Result },
+];
 
 const matchesOverride: BuiltinOverride = {
   method: true,
@@ -55,10 +75,62 @@ const ALL: readonly BuiltinOverride[] = [
   ...stringsOverrides,
   ...timeOverrides,
   ...numbersOverrides,
+  ...bytesOverrides,
 ];
 /** The overrides of methods (`rcall` nodes) and of global functions (`call` nodes), by name. */
 const METHODS = new Map(ALL.filter((o) => o.method).map((o) => [o.name, o]));
 const FUNCTIONS = new Map(ALL.filter((o) => !o.method).map((o) => [o.name, o]));
+
+/** The operator overrides, by operator, in the order they apply. */
+const OPERATORS = new Map<string, OperatorOverride[]>();
+for (const o of [
+  ...UNCHECKED_INT_OPERATORS,
+  ...numbersOperatorOverrides,
+  ...timeOperatorOverrides,
+  ...optionalsOperatorOverrides,
+]) {
+  const list = OPERATORS.get(o.op) ?? [];
+  list.push(o);
+  OPERATORS.set(o.op, list);
+}
+
+type BinaryHandle = (a: unknown, b: unknown, c: unknown, d?: unknown) => unknown;
+
+/**
+ * `original` behind the `apply` of each override (the first outermost), its result through
+ * every `check`. The node and evaluator cel-js passes last are the same on every call of one
+ * node, and evaluation is synchronous, so they are kept aside rather than closed over per call.
+ */
+function operatorHandle(
+  overrides: readonly OperatorOverride[],
+  original: BinaryHandle,
+  node: CelAst,
+): BinaryHandle {
+  const checks = overrides.flatMap((o) => (o.check ? [o.check] : []));
+  let nodeArg: unknown;
+  let evaluatorArg: unknown;
+  let next = (left: unknown, right: unknown): unknown => {
+    let result = original(left, right, nodeArg, evaluatorArg);
+    for (const check of checks) result = check(result);
+    return result;
+  };
+  for (let i = overrides.length - 1; i >= 0; i--) {
+    const apply = overrides[i]?.apply;
+    if (!apply) continue;
+    const after = next;
+    next = (left, right) => apply(left, right, after);
+  }
+  const first = next;
+  return (a, b, c, d) => {
+    nodeArg = c;
+    evaluatorArg = d;
+    try {
+      return first(a, b);
+    } catch (error) {
+      throw withPosition(error, node);
+    }
+  };
+}
 
 function withPosition(error: unknown, ast: CelAst): unknown {
   const attach = (error as { withAst?: (node: CelAst) => unknown } | null)?.withAst;
@@ -92,19 +164,13 @@ export function installOverrides(root: CelAst): void {
     }
     stack.push(item.args);
     const op = item.op;
-    if (UNCHECKED_INT_OPERATORS.has(op)) {
+    const operatorOverrides = OPERATORS.get(op)?.filter((o) => o.applies?.(item) ?? true);
+    if (operatorOverrides && operatorOverrides.length > 0) {
       const original = item.handle;
       if (!original || wrapped.has(original)) continue;
-      const node = item;
-      const handle = (a: unknown, b: unknown, c: unknown, d?: unknown): unknown => {
-        const result = (original as (...args: unknown[]) => unknown)(a, b, c, d);
-        if (typeof result === "bigint" && (result > INT64_MAX || result < INT64_MIN)) {
-          throw withPosition(celError("integer overflow"), node);
-        }
-        return result;
-      };
+      const handle = operatorHandle(operatorOverrides, original as BinaryHandle, item);
       wrapped.add(handle);
-      node.handle = handle as CheckedCall["handle"];
+      item.handle = handle as CheckedCall["handle"];
       continue;
     }
     if (op !== "rcall" && op !== "call") continue;
@@ -116,10 +182,13 @@ export function installOverrides(root: CelAst): void {
       let result: unknown;
       try {
         result = o.apply(values);
+        if (result !== FALLBACK) return result;
+        if (!o.check) return original(values, a, b);
+        result = original(values, a, b);
+        return o.check(result);
       } catch (error) {
         throw withPosition(error, node);
       }
-      return result === FALLBACK ? original(values, a, b) : result;
     };
     wrapped.add(handle);
     node.handle = handle;

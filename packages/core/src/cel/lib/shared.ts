@@ -97,24 +97,39 @@ function isNumeric(value: unknown): value is bigint | number | UnsignedInt {
   return typeof value === "bigint" || typeof value === "number" || value instanceof UnsignedInt;
 }
 
-/** Numeric comparison across int, uint and double, exact for integers; NaN compares as undefined. */
+/** 2^63 and 2^64 as doubles: Go's math.MaxInt64 and math.MaxUint64 when compared with a float64. */
+const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
+
+/**
+ * Numeric comparison across int, uint and double as cel-go orders them (common/types/compare.go):
+ * int with uint exactly; an int or uint with a double by the double's sign or range first, then
+ * by converting the integer to a double, so 2^63 - 1 and 2^63 compare equal (cel-spec's
+ * `not_lt_dyn_int_big_lossy_double`). NaN compares as undefined.
+ */
 function compareNumbers(
   a: bigint | number | UnsignedInt,
   b: bigint | number | UnsignedInt,
 ): number | undefined {
+  if (typeof a === "number" && typeof b === "number") {
+    if (Number.isNaN(a) || Number.isNaN(b)) return undefined;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  if (typeof a === "number") {
+    const flipped = compareNumbers(b, a);
+    return flipped === undefined ? undefined : -flipped;
+  }
   const x = a instanceof UnsignedInt ? a.value : a;
-  const y = b instanceof UnsignedInt ? b.value : b;
-  if (typeof x === "bigint" && typeof y === "bigint") return x < y ? -1 : x > y ? 1 : 0;
-  if (Number.isNaN(x) || Number.isNaN(y)) return undefined;
-  if (typeof x === "number" && typeof y === "number") return x < y ? -1 : x > y ? 1 : 0;
-  // One bigint, one double: compare without losing the bigint's precision.
-  const [big, dbl, flip] = typeof x === "bigint" ? [x, y as number, 1] : [y as bigint, x as number, -1];
-  if (dbl === Number.POSITIVE_INFINITY) return -flip;
-  if (dbl === Number.NEGATIVE_INFINITY) return flip;
-  const floor = BigInt(Math.floor(dbl));
-  if (big < floor) return -flip;
-  if (big > floor) return flip;
-  return Number.isInteger(dbl) ? 0 : -flip;
+  if (typeof b !== "number") {
+    const y = b instanceof UnsignedInt ? b.value : b;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (Number.isNaN(b)) return undefined;
+  const [low, high] = a instanceof UnsignedInt ? [0, TWO_64] : [-TWO_63, TWO_63];
+  if (b < low) return 1;
+  if (b > high) return -1;
+  const converted = Number(x);
+  return converted < b ? -1 : converted > b ? 1 : 0;
 }
 
 /** CEL equality (`==`), with numbers equal across int, uint and double as in cel-go. */
@@ -144,6 +159,12 @@ export function celEquals(a: unknown, b: unknown): boolean {
   if (isCelObject(a)) return a.equals(b);
   if (isTypeValue(a) || isTypeValue(b)) return isTypeValue(a) && isTypeValue(b) && a.name === b.name;
   if (!isCelMap(a) || !isCelMap(b)) return false;
+  if (!(a instanceof Map) && !(b instanceof Map)) {
+    // both keyed by strings: look each key up rather than search
+    const keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) return false;
+    return keys.every((key) => Object.hasOwn(b, key) && celEquals(a[key], b[key]));
+  }
   const left = mapEntries(a);
   const right = mapEntries(b);
   if (left.length !== right.length) return false;
@@ -237,4 +258,20 @@ export interface BuiltinOverride {
   method: boolean;
   name: string;
   apply(values: readonly unknown[]): unknown;
+  /** Checks (and returns) the result of cel-js's own overload when `apply` fell back. */
+  check?(result: unknown): unknown;
+}
+
+/**
+ * A replacement for part of a cel-js operator (`==`, `in`, `[]`, `+`, ...), which cel-js does
+ * not let us re-register. The evaluation hook (../hooks.ts) wraps the handler cel-js chose at
+ * type check: `apply` sees the evaluated operands first and either answers or hands them (as
+ * they are or converted) to cel-js's handler through `next`; `check` sees the result.
+ */
+export interface OperatorOverride {
+  op: string;
+  /** Whether the override concerns this type-checked node (all nodes of `op` when absent). */
+  applies?(node: { args: unknown }): boolean;
+  apply?(left: unknown, right: unknown, next: (left: unknown, right: unknown) => unknown): unknown;
+  check?(result: unknown): unknown;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { docCheckExpression, evalCel, evalError } from "../test-env.js";
+import { compileError, docCheckExpression, evalCel, evalError } from "../test-env.js";
 import { numbersFunctions } from "./index.js";
 
 // CEL heterogeneous equality (cel-spec comparisons.textproto, cel-go as Kubernetes runs it)
@@ -16,10 +16,86 @@ describe("numeric equality across types", () => {
     ["2 != 2u", false],
     ["3u == 3.0", true],
     ["-1 == 18446744073709551615u", false],
-    ["9223372036854775807 == 9223372036854775808.0", false],
+    // cel-go's Int.Equal(Double) is compareIntDouble(i, d) == 0: the int converted to a double
+    ["9223372036854775807 == 9223372036854775808.0", true],
+    ["9007199254740993 == 9007199254740992.0", true],
+    ["9223372036854775807 == 1e19", false],
+    ["18446744073709551615u == 18446744073709551616.0", true],
+    ["1 == double('NaN')", false],
     ["x == 1.0", true],
   ])("%s", (expression, expected) => {
     expect(evalCel(expression, { x: 1n })).toBe(expected);
+  });
+});
+
+// cel-go compares lists and maps element by element with the same heterogeneous equality, at run
+// time (its checker refuses list<int> == list<double>, and so does celgate: see the next block)
+describe("lists and maps of numbers of different types", () => {
+  it.each([
+    ["dyn([1, 2]) == [1.0, 2.0]", true],
+    ["[1, 2] == dyn([1u, 2u])", true],
+    ["dyn([1, 2]) != [1u, 2u]", false],
+    ["dyn([1, 2]) == [1.0, 2.5]", false],
+    ["dyn({'a': 1}) == {'a': 1.0}", true],
+    ["dyn({'a': [1u]}) == {'a': [1]}", true],
+    ["dyn({'a': 1}) == {'b': 1.0}", false],
+    ["x == [1.0, 2.0]", true],
+  ])("%s", (expression, expected) => {
+    expect(evalCel(expression, { x: [1n, 2n] })).toBe(expected);
+  });
+
+  it("refuses == between lists of different static element types at compile time, as cel-go's checker does", () => {
+    expect(compileError("[1] == [1.0]")).toMatch(/no such overload/);
+    expect(compileError("{'a': 1} == {'a': 1.0}")).toMatch(/no such overload/);
+  });
+});
+
+// cel-go's `in` on a list uses the same equality (cel-spec lists/in uint_in_ints, int_in_uints, ...)
+describe("in across numeric types", () => {
+  it.each([
+    ["dyn(3u) in [5, 4, 3]", true],
+    ["dyn(3u) in [5.0, 3.0]", true],
+    ["dyn(3) in [5u, 3u]", true],
+    ["dyn(3.0) in [5u, 3u]", true],
+    ["dyn(3.5) in [3u]", false],
+    ["dyn([1]) in [[1.0], [2.0]]", true],
+    ["'a' in ['a']", true],
+  ])("%s", (expression, expected) => {
+    expect(evalCel(expression)).toBe(expected);
+  });
+});
+
+// cel-go's list index (IndexOrError): int, uint, or a double without a fraction (lists/index zero_based_uint)
+describe("list index of another numeric type", () => {
+  it("indexes with a uint or an integral double at run time", () => {
+    expect(evalCel("[7, 8, 9][dyn(0u)]")).toBe(7n);
+    expect(evalCel("[7, 8, 9][dyn(2.0)]")).toBe(9n);
+  });
+
+  it("fails at run time on a double with a fraction, and out of range as for an int", () => {
+    expect(evalError("[7, 8, 9][dyn(1.5)]")).toMatch(/unsupported index value 1.5/);
+    expect(evalError("[7, 8, 9][dyn(3u)]")).toMatch(/out of/i);
+  });
+
+  it("refuses a uint index on a typed list at compile time, as cel-go's checker (index_list takes an int)", () => {
+    expect(compileError("[7, 8, 9][0u]")).toMatch(/List index must be int/);
+  });
+});
+
+// cel-go orders an int or uint against a double by converting it to a double (common/types/compare.go;
+// cel-spec comparisons not_lt_dyn_int_big_lossy_double and its siblings)
+describe("ordering across numeric types", () => {
+  it.each([
+    ["dyn(9223372036854775807) < 9223372036854775808.0", false],
+    ["dyn(9223372036854775807) >= 9223372036854775808.0", true],
+    ["dyn(9223372036854775808.0) <= 9223372036854775807", true],
+    ["dyn(-9223372036854775808) > -1e19", true],
+    ["dyn(18446744073709551615u) < 1e20", true],
+    ["dyn(0u) > -0.5", true],
+    ["dyn(1) < 1.5", true],
+    ["dyn(2) <= 1.5", false],
+  ])("%s", (expression, expected) => {
+    expect(evalCel(expression)).toBe(expected);
   });
 });
 

@@ -2,7 +2,8 @@
  * The parts of cel-go's optional types library (cel.OptionalTypes, which Kubernetes enables
  * from 1.28) that cel-js lacks: equality between optionals (`format.named(n) ==
  * optional.none()`, Kubernetes' own idiom), `optional.ofNonZeroValue`, and the `optMap` and
- * `optFlatMap` macros.
+ * `optFlatMap` macros; and cel-go's error for a field selected from an optional's value that
+ * has no fields (`optionalsOperatorOverrides`).
  */
 import type { Environment } from "@marcbachmann/cel-js";
 import { Optional } from "@marcbachmann/cel-js";
@@ -16,7 +17,7 @@ import {
   type MacroEvaluator,
   type MacroType,
 } from "../macro.js";
-import { celEquals, celError, celTypeName, isCelMap, mapEntries } from "../shared.js";
+import { celEquals, celError, celTypeName, isCelMap, mapEntries, type OperatorOverride } from "../shared.js";
 
 /** 0001-01-01T00:00:00Z, Go's zero time (Date.UTC maps years 0-99 to 1900-1999, so set it apart). */
 const YEAR_ONE = new Date("0001-01-01T00:00:00Z").getTime();
@@ -104,6 +105,26 @@ function optMacro(flat: boolean) {
     };
   };
 }
+
+/**
+ * A plain select on an optional (`m.?a.b`, `opt.b`): empty stays empty and a map without the
+ * key gives an empty optional, as in cel-js; but a value that has no fields at all (null, a
+ * number, a list) is an error, "no such key", as in cel-go, where cel-js gives an empty optional.
+ */
+export const optionalsOperatorOverrides: readonly OperatorOverride[] = [
+  {
+    op: ".",
+    applies: (node) =>
+      Array.isArray(node.args) &&
+      (node.args[0] as { checkedType?: { kind?: string } } | undefined)?.checkedType?.kind === "optional",
+    apply: (left, key, next) => {
+      if (left instanceof Optional && left.hasValue() && !isCelMap(left.value())) {
+        throw celError(`No such key: ${String(key)}`);
+      }
+      return next(left, key);
+    },
+  },
+];
 
 export function registerOptionalsLibrary(env: Environment): void {
   env.registerOperator("optional<A> == optional<A>", (a: Optional, b: Optional) => celEquals(a, b));
