@@ -10,7 +10,8 @@
 //   import { runServiceBench } from "./service.js"   returns the rows
 //
 // Options (environment): BENCH_SECONDS (5), BENCH_CONCURRENCY (16), BENCH_HEALTH_CONCURRENCY (64),
-// BENCH_MAXIMAL ("off" skips the eight maximal evaluations), CELGATE_* (passed to the server),
+// BENCH_MAXIMAL ("off" skips the eight maximal evaluations), BENCH_BACKENDS (pglite,postgres),
+// BENCH_SERVER_MAIN (the server build to start), CELGATE_* (passed to the server),
 // BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres; "off" skips PostgreSQL).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -23,7 +24,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SERVER_MAIN = join(ROOT, "apps/server/dist/main.js");
+// BENCH_SERVER_MAIN: another build of the server to measure (e.g. an older commit's), same bench
+const SERVER_MAIN = process.env.BENCH_SERVER_MAIN ?? join(ROOT, "apps/server/dist/main.js");
 const BARE_MAIN = join(ROOT, "apps/server/dist/bench/bare.js");
 const requireFromServer = createRequire(join(ROOT, "apps/server/package.json"));
 const TOKEN = `bench-${randomBytes(16).toString("hex")}`;
@@ -180,14 +182,16 @@ function breakdown(before, after) {
     return { ms: ((a.sum - b.sum) / (a.count - b.count)) * 1000, count: a.count - b.count };
   };
   const total = mean('celgate_http_request_duration_seconds{method="POST",route="/v1/evaluations"}');
+  const queued = mean("celgate_evaluation_queue_wait_seconds");
   const phases = Object.fromEntries(
     PHASES.map((p) => [p, mean(`celgate_evaluation_phase_seconds{phase="${p}"}`)?.ms ?? null]),
   );
-  const known = Object.values(phases).reduce((a, b) => a + (b ?? 0), 0);
+  const known = Object.values(phases).reduce((a, b) => a + (b ?? 0), 0) + (queued?.ms ?? 0);
   const counter = (key) => (after.get(key)?.sum ?? 0) - (before.get(key)?.sum ?? 0);
   const statements = counter("celgate_history_statements_total");
   return {
     totalMs: total?.ms ?? null,
+    queueMs: queued?.ms ?? null,
     phases,
     restMs: total ? total.ms - known : null,
     rowsPerStatement: statements > 0 ? counter("celgate_history_rows_total") / statements : null,
@@ -196,7 +200,10 @@ function breakdown(before, after) {
 
 function describeBreakdown(name, b) {
   if (b.totalMs === null) return `${name}: no phase figures (the server exposes none)`;
-  const parts = PHASES.map((p) => `${p} ${b.phases[p] === null ? "-" : round(b.phases[p], 2)}`);
+  const parts = [
+    `waiting for a slot ${b.queueMs === null ? "-" : round(b.queueMs, 2)}`,
+    ...PHASES.map((p) => `${p} ${b.phases[p] === null ? "-" : round(b.phases[p], 2)}`),
+  ];
   return (
     `${name}: mean server time per evaluation ${round(b.totalMs, 2)} ms = ${parts.join(", ")}, ` +
     `rest (auth, body, validation, response) ${round(b.restMs, 2)}` +
@@ -433,8 +440,10 @@ export async function runServiceBench(options = {}) {
   const bareRps = rows[0].rps;
   const bareCpu = rows[0].cpuMsPerRequest;
 
-  const backends = [{ name: "pglite" }];
-  if (pgBase !== "off") backends.push({ name: "postgres" });
+  const wanted = new Set((process.env.BENCH_BACKENDS ?? "pglite,postgres").split(","));
+  const backends = [];
+  if (wanted.has("pglite")) backends.push({ name: "pglite" });
+  if (pgBase !== "off" && wanted.has("postgres")) backends.push({ name: "postgres" });
   for (const backend of backends) {
     const cleanup = [];
     let env;
