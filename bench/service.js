@@ -1,15 +1,17 @@
-// Service benchmark: requests per second and p50/p99 latency of POST /v1/evaluations (one
-// Deployment, recorded in history) under concurrent load on loopback, next to a bare Hono JSON
-// endpoint in the same run, on PGlite and on PostgreSQL; then the count of history rows, which
-// must equal the count of 2xx answers; /healthz and /readyz latency while evaluations run at
-// concurrency 64; the server's peak RSS under eight concurrent maximal (3 MiB) evaluations.
-// Needs `pnpm build` first.
+// Service benchmark: requests per second, p50/p99 latency and server CPU per request of
+// POST /v1/evaluations (one Deployment, recorded in history) under concurrent load on loopback,
+// next to a bare Hono JSON endpoint in the same run, on PGlite and on PostgreSQL; where a
+// request's time goes on the server (the service's phase histograms, read from /metrics); then
+// the count of history rows, which must equal the count of 2xx answers; /healthz and /readyz
+// latency while evaluations run at concurrency 64; the server's peak RSS under eight concurrent
+// maximal (3 MiB) evaluations. Needs `pnpm build` first.
 //
 //   node bench/service.js            prints a table
 //   import { runServiceBench } from "./service.js"   returns the rows
 //
-// Options (environment): BENCH_SECONDS (5), BENCH_CONCURRENCY (32), BENCH_HEALTH_CONCURRENCY (64),
-// BENCH_MAXIMAL ("off" skips the eight maximal evaluations), CELGATE_* (passed to the server),
+// Options (environment): BENCH_SECONDS (5), BENCH_CONCURRENCY (16), BENCH_HEALTH_CONCURRENCY (64),
+// BENCH_MAXIMAL ("off" skips the eight maximal evaluations), BENCH_BACKENDS (pglite,postgres),
+// BENCH_SERVER_MAIN (the server build to start), CELGATE_* (passed to the server),
 // BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres; "off" skips PostgreSQL).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -22,7 +24,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SERVER_MAIN = join(ROOT, "apps/server/dist/main.js");
+// BENCH_SERVER_MAIN: another build of the server to measure (e.g. an older commit's), same bench
+const SERVER_MAIN = process.env.BENCH_SERVER_MAIN ?? join(ROOT, "apps/server/dist/main.js");
 const BARE_MAIN = join(ROOT, "apps/server/dist/bench/bare.js");
 const requireFromServer = createRequire(join(ROOT, "apps/server/package.json"));
 const TOKEN = `bench-${randomBytes(16).toString("hex")}`;
@@ -100,6 +103,112 @@ async function startProcess(main, env, readyPath) {
       await exited;
     },
   };
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user and system, every thread) the process has used; null off Linux. */
+function cpuSeconds(pid) {
+  try {
+    // the command name may hold spaces: the fields counted after its closing parenthesis
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs `work` and returns its result with the server's CPU per 2xx answer, ms: the process's
+ * CPU during the run, less what it uses at rest (its timers and background loops, measured for
+ * `idleSeconds` just before) over the same time.
+ */
+async function withCpu(pid, work, idleSeconds = 2) {
+  const i0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+  const i1 = cpuSeconds(pid);
+  const idleRate = i0 === null || i1 === null ? null : (i1 - i0) / ((performance.now() - t0) / 1000);
+  const c0 = cpuSeconds(pid);
+  const s0 = performance.now();
+  const result = await work();
+  const c1 = cpuSeconds(pid);
+  const elapsed = (performance.now() - s0) / 1000;
+  const busy = c0 === null || c1 === null || idleRate === null ? null : c1 - c0 - idleRate * elapsed;
+  return {
+    ...result,
+    cpuMsPerRequest: busy === null || result.ok === 0 ? null : (Math.max(0, busy) * 1000) / result.ok,
+    cpuCores: c0 === null || c1 === null ? null : (c1 - c0) / elapsed,
+  };
+}
+
+/**
+ * Sums and counts of the server's histograms, from its /metrics text: name{labels} -> {sum,
+ * count}; counters (`*_total`) as name{labels} -> {sum: value, count: 0}.
+ */
+async function histograms(port) {
+  const r = await request(port, "GET", "/metrics");
+  const out = new Map();
+  for (const line of r.body.split("\n")) {
+    const c = /^(\w+_total)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (c) {
+      out.set(`${c[1]}${c[2] ?? ""}`, { sum: Number(c[3]), count: 0 });
+      continue;
+    }
+    const m = /^(\w+)_(sum|count)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const key = `${m[1]}${m[3] ?? ""}`;
+    const entry = out.get(key) ?? { sum: 0, count: 0 };
+    entry[m[2]] = Number(m[4]);
+    out.set(key, entry);
+  }
+  return out;
+}
+
+const PHASES = ["prepare", "facts", "evaluate", "sign", "record"];
+
+/**
+ * Where an evaluation's time went between two /metrics readings: the mean server time of the
+ * route (from the first middleware to the response), each phase of the evaluation service
+ * (celgate_evaluation_phase_seconds), and the rest (authentication, reading and validating
+ * the body, routing, writing the response); plus the history rows per statement. Milliseconds.
+ */
+function breakdown(before, after) {
+  const mean = (key) => {
+    const a = after.get(key);
+    const b = before.get(key) ?? { sum: 0, count: 0 };
+    if (!a || a.count === b.count) return null;
+    return { ms: ((a.sum - b.sum) / (a.count - b.count)) * 1000, count: a.count - b.count };
+  };
+  const total = mean('celgate_http_request_duration_seconds{method="POST",route="/v1/evaluations"}');
+  const queued = mean("celgate_evaluation_queue_wait_seconds");
+  const phases = Object.fromEntries(
+    PHASES.map((p) => [p, mean(`celgate_evaluation_phase_seconds{phase="${p}"}`)?.ms ?? null]),
+  );
+  const known = Object.values(phases).reduce((a, b) => a + (b ?? 0), 0) + (queued?.ms ?? 0);
+  const counter = (key) => (after.get(key)?.sum ?? 0) - (before.get(key)?.sum ?? 0);
+  const statements = counter("celgate_history_statements_total");
+  return {
+    totalMs: total?.ms ?? null,
+    queueMs: queued?.ms ?? null,
+    phases,
+    restMs: total ? total.ms - known : null,
+    rowsPerStatement: statements > 0 ? counter("celgate_history_rows_total") / statements : null,
+  };
+}
+
+function describeBreakdown(name, b) {
+  if (b.totalMs === null) return `${name}: no phase figures (the server exposes none)`;
+  const parts = [
+    `waiting for a slot ${b.queueMs === null ? "-" : round(b.queueMs, 2)}`,
+    ...PHASES.map((p) => `${p} ${b.phases[p] === null ? "-" : round(b.phases[p], 2)}`),
+  ];
+  return (
+    `${name}: mean server time per evaluation ${round(b.totalMs, 2)} ms = ${parts.join(", ")}, ` +
+    `rest (auth, body, validation, response) ${round(b.restMs, 2)}` +
+    (b.rowsPerStatement === null ? "" : `; history rows per statement ${round(b.rowsPerStatement, 1)}`)
+  );
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
@@ -295,7 +404,7 @@ const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
  */
 export async function runServiceBench(options = {}) {
   const seconds = options.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
-  const concurrency = options.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 32);
+  const concurrency = options.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 16);
   const healthConcurrency = options.healthConcurrency ?? Number(process.env.BENCH_HEALTH_CONCURRENCY ?? 64);
   const bodyLimit = 3 * 1024 * 1024;
   const pgBase =
@@ -308,7 +417,7 @@ export async function runServiceBench(options = {}) {
   try {
     const body = JSON.stringify({ manifests: DEPLOYMENT, context: { run: "bare" } });
     await load(bareServer.port, "/echo", body, {}, { seconds: 1, concurrency });
-    const r = await load(bareServer.port, "/echo", body, {}, cfg);
+    const r = await withCpu(bareServer.pid, () => load(bareServer.port, "/echo", body, {}, cfg));
     rows.push({
       target: "bare Hono JSON endpoint",
       backend: "-",
@@ -319,6 +428,8 @@ export async function runServiceBench(options = {}) {
       rps: round(r.rps),
       p50Ms: round(r.p50, 2),
       p99Ms: round(r.p99, 2),
+      cpuMsPerRequest: r.cpuMsPerRequest === null ? null : round(r.cpuMsPerRequest, 3),
+      cpuToBare: 1,
       historyRows: null,
       historyMatches: null,
       ratioToBare: 1,
@@ -327,9 +438,12 @@ export async function runServiceBench(options = {}) {
     await bareServer.stop();
   }
   const bareRps = rows[0].rps;
+  const bareCpu = rows[0].cpuMsPerRequest;
 
-  const backends = [{ name: "pglite" }];
-  if (pgBase !== "off") backends.push({ name: "postgres" });
+  const wanted = new Set((process.env.BENCH_BACKENDS ?? "pglite,postgres").split(","));
+  const backends = [];
+  if (wanted.has("pglite")) backends.push({ name: "pglite" });
+  if (pgBase !== "off" && wanted.has("postgres")) backends.push({ name: "postgres" });
   for (const backend of backends) {
     const cleanup = [];
     let env;
@@ -376,7 +490,10 @@ export async function runServiceBench(options = {}) {
       await load(server.port, "/v1/evaluations", warm, headers, { seconds: 1, concurrency });
       const runId = `bench-${randomBytes(4).toString("hex")}`;
       const body = JSON.stringify({ manifests: DEPLOYMENT, context: { run: runId } });
-      const r = await load(server.port, "/v1/evaluations", body, headers, cfg);
+      const before = await histograms(server.port);
+      const r = await withCpu(server.pid, () => load(server.port, "/v1/evaluations", body, headers, cfg));
+      const after = await histograms(server.port);
+      notes.push(describeBreakdown(backend.name, breakdown(before, after)));
       const history = await countHistory(server.port, runId);
       rows.push({
         target: "POST /v1/evaluations",
@@ -388,6 +505,8 @@ export async function runServiceBench(options = {}) {
         rps: round(r.rps),
         p50Ms: round(r.p50, 2),
         p99Ms: round(r.p99, 2),
+        cpuMsPerRequest: r.cpuMsPerRequest === null ? null : round(r.cpuMsPerRequest, 3),
+        cpuToBare: r.cpuMsPerRequest === null || !bareCpu ? null : round(r.cpuMsPerRequest / bareCpu, 1),
         historyRows: history,
         historyMatches: history === r.ok,
         ratioToBare: round(r.rps / bareRps, 3),
@@ -456,6 +575,7 @@ async function startBare() {
   });
   return {
     port,
+    pid: child.pid,
     async stop() {
       child.kill("SIGTERM");
       await exited;

@@ -73,6 +73,8 @@ export class Slots {
  * memory of bodies in flight), so health probes and light requests are answered promptly
  * however many evaluations are sent at once.
  */
+const WAIT_METRIC = "celgate_evaluation_queue_wait_seconds";
+const WAIT_HELP = "Time evaluating requests waited for their turn (0 when admitted at once)";
 const SHED_HELP = "Evaluating requests refused with 503: the queue was full or no slot came free in time";
 
 export function limitConcurrency(limit: ConcurrencyLimit, metrics: Metrics): MiddlewareHandler<AppEnv> {
@@ -94,6 +96,7 @@ export function limitConcurrency(limit: ConcurrencyLimit, metrics: Metrics): Mid
       );
     }
     gauges();
+    const waitStarted = performance.now();
     const release = await acquired;
     if (release === null) {
       gauges();
@@ -105,6 +108,7 @@ export function limitConcurrency(limit: ConcurrencyLimit, metrics: Metrics): Mid
     // Start in a later turn of the event loop, not in the microtask chain of the request that
     // released the slot: otherwise one turn runs request after request and I/O (probes) waits.
     await new Promise((resolve) => setImmediate(resolve));
+    metrics.observe(WAIT_METRIC, WAIT_HELP, (performance.now() - waitStarted) / 1000);
     gauges();
     try {
       await next();

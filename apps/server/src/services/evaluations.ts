@@ -9,7 +9,6 @@ import type {
 import { MAX_RESOURCES_PER_EVALUATION, ManifestFileSchema } from "@celgate/contracts";
 import {
   type CompiledPolicySet,
-  canonicalJson,
   DEFAULT_INPUT_LIMITS,
   type EvaluationReport,
   type ImageFacts,
@@ -31,9 +30,10 @@ import type { Principal } from "../lib/context.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 
-import { newId, sha256Hex } from "../lib/ids.js";
+import { newId } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
 import { refuse } from "./errors.js";
+import { HistoryWriter } from "./history-writer.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
 import { deployedCluster, type InventoryService } from "./inventory.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
@@ -152,6 +152,16 @@ export function checkParams(set: CompiledPolicySet, params: Record<string, unkno
 
 // --- end selection ---
 
+/**
+ * Where an evaluation's time goes, as the histogram `celgate_evaluation_phase_seconds{phase}`:
+ * `prepare` (idempotency check, parsing manifests, the policy set, selection), `facts` (stored
+ * image facts), `evaluate` (the evaluator: the worker round trip), `sign` (redaction, receipt,
+ * serialising the report), `record` (waiting for the history row to be committed).
+ */
+export type EvaluationPhase = "prepare" | "facts" | "evaluate" | "sign" | "record";
+const PHASE_METRIC = "celgate_evaluation_phase_seconds";
+const PHASE_HELP = "Time of each phase of an evaluation request, by phase";
+
 /** Sets each result's policyVersion from the snapshot's stored versions. */
 function withVersions(report: EvaluationReport, snapshot: PolicySnapshot): EvaluationReport {
   for (const r of report.results) {
@@ -176,7 +186,20 @@ export class EvaluationService {
     readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
     /** Where evaluations of deployed objects (context.cluster, context.deployed) are kept. */
     private readonly inventory?: InventoryService,
-  ) {}
+    /** Writes history rows by group commit (one statement for the rows of concurrent requests). */
+    history?: HistoryWriter,
+  ) {
+    this.history = history ?? new HistoryWriter(db, { maxBatch: 64, maxInflight: 1 });
+  }
+
+  readonly history: HistoryWriter;
+
+  /** Adds the time since `since` to `phase`'s histogram (bench/README.md section 6 reads them); returns now. */
+  #phase(phase: EvaluationPhase, since: number): number {
+    const now = performance.now();
+    this.metrics.observe(PHASE_METRIC, PHASE_HELP, (now - since) / 1000, { phase });
+    return now;
+  }
 
   /**
    * Evaluates a request and, unless dryRun, records it. With an idempotency key, a repeated
@@ -195,6 +218,7 @@ export class EvaluationService {
       };
     },
   ): Promise<EvaluationOutcome> {
+    let t = performance.now();
     const record = req.dryRun !== true;
     const requestHash = options.idempotencyKey ? await this.redaction.requestHash(req) : undefined;
     if (record && options.idempotencyKey) {
@@ -216,7 +240,9 @@ export class EvaluationService {
     checkSelection(set, selector, req.policies);
     checkParams(snapshot.set, req.params);
     const refs = imageRefsOf(resources);
+    t = this.#phase("prepare", t);
     const stored = await this.images.lookup(refs);
+    t = this.#phase("facts", t);
     // Inline facts come first: the caller's word beats the store.
     const facts = [...inline, ...stored];
     const id = record ? newId("ev") : undefined;
@@ -237,6 +263,7 @@ export class EvaluationService {
       ),
       snapshot,
     );
+    t = this.#phase("evaluate", t);
     if (id) evaluated.id = id;
     // Redaction (docs/security.md): what is stored, and what is answered, holds no secret value.
     const redacted = await this.redaction.evaluation(req, evaluated, {
@@ -254,7 +281,10 @@ export class EvaluationService {
         this.metrics.inc("celgate_policy_errors_total", "Results with outcome error, by policy", {
           policy: r.policy,
         });
-    if (!record || !id) return { report, replayed: false, recorded: false };
+    if (!record || !id) {
+      this.#phase("sign", t);
+      return { report, replayed: false, recorded: false };
+    }
     // Every recorded decision is signed (docs/receipts.md): the receipt is stored in the report
     // and answered with it; a decision that cannot be signed is not recorded (the request fails).
     const signed: EvaluationReport & { receipt?: DsseEnvelope } = {
@@ -284,7 +314,8 @@ export class EvaluationService {
     };
     // Serialised once: the same text is stored and sent back.
     const json = JSON.stringify(signed);
-    const winner = await recordEvaluation(this.db, {
+    t = this.#phase("sign", t);
+    const winner = await this.history.write({
       id,
       evaluatedAt: new Date(report.evaluatedAt),
       actor: principal.name,
@@ -307,6 +338,7 @@ export class EvaluationService {
       idempotencyKey: options.idempotencyKey ?? null,
       requestHash: requestHash ?? null,
     });
+    this.#phase("record", t);
     if (!winner && options.idempotencyKey) {
       // A concurrent request with the same key won the race: answer with its report.
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
@@ -423,7 +455,7 @@ export class EvaluationService {
         kind: inputs.kind,
         text: inputs.text,
         data: inputs.data,
-        // images_hash only ever names an input of kind `images` (recordEvaluation writes both)
+        // images_hash only ever names an input of kind `images` (the history writer writes both)
         images: sql<ImageFacts[] | null>`${imageInputs.data}`,
       })
       .from(evaluations)
@@ -476,10 +508,7 @@ function imageTerms(refs: readonly string[]): string[] {
   return [...out];
 }
 
-/** The key of a stored input: the hash of its text (manifests) or canonical JSON (data). */
-export function inputHashOf(stored: string): string {
-  return `sha256:${sha256Hex(stored)}`;
-}
+export { inputHashOf } from "./history-writer.js";
 
 /**
  * The manifests or resources of a stored input, by its kind. Manifest files are checked
@@ -494,64 +523,3 @@ function storedManifests(
   if (kind === "manifest-files") return { manifests: ManifestFileSchema.array().parse(data ?? []) };
   return { resources: data ?? [] };
 }
-
-/** One evaluation to record: the history row without its input hashes, and its inputs. */
-type EvaluationRow = Omit<
-  typeof evaluations.$inferInsert,
-  "inputHash" | "imagesHash" | "report" | "policyVersions" | "context" | "params" | "selector" | "policyNames"
-> & {
-  input: StoredInput;
-  /** The report as JSON text: serialised once, stored and sent back. */
-  reportJson: string;
-  /** JSON of name -> version, made once per policy set. */
-  policyVersionsJson: string;
-};
-
-/**
- * Records an evaluation and its inputs (manifests or resources, and image facts, each stored
- * once per content hash) in one statement (the inputs insert is a CTE of the evaluations
- * insert): one round trip, atomic without an explicit transaction. Returns false when an
- * evaluation with the same token and Idempotency-Key exists.
- */
-async function recordEvaluation(db: Db, row: EvaluationRow): Promise<boolean> {
-  const { input, reportJson, policyVersionsJson, ...history } = row;
-  // `data` goes as JSON text already made (canonical, for the hash), not serialised again
-  const stored: (Omit<typeof inputs.$inferInsert, "data"> & { data: SQL | null })[] = [];
-  let inputHash: string;
-  if (typeof input.manifests === "string") {
-    inputHash = inputHashOf(input.manifests);
-    stored.push({ hash: inputHash, kind: "manifests", text: input.manifests, data: null });
-  } else {
-    const kind = input.manifests !== undefined ? "manifest-files" : "resources";
-    const data = canonicalJson(input.manifests ?? input.resources ?? []);
-    inputHash = inputHashOf(data);
-    stored.push({ hash: inputHash, kind, text: null, data: jsonbText(data) });
-  }
-  let imagesHash: string | null = null;
-  if (input.images.length > 0) {
-    const data = canonicalJson(input.images);
-    imagesHash = `sha256:${sha256Hex(data)}`;
-    stored.push({ hash: imagesHash, kind: "images", text: null, data: jsonbText(data) });
-  }
-  const storedInputs = db.$with("stored_inputs").as(db.insert(inputs).values(stored).onConflictDoNothing());
-  const recorded = await db
-    .with(storedInputs)
-    .insert(evaluations)
-    .values({
-      ...history,
-      params: input.params ?? null,
-      selector: input.select ?? null,
-      policyNames: input.policies ?? null,
-      context: input.context,
-      policyVersions: jsonbText(policyVersionsJson),
-      report: jsonbText(reportJson),
-      inputHash,
-      imagesHash,
-    })
-    .onConflictDoNothing({ target: [evaluations.tokenId, evaluations.idempotencyKey] })
-    .returning({ id: evaluations.id });
-  return recorded.length > 0;
-}
-
-/** JSON text already serialised (canonical or reused), stored as jsonb without a second stringify. */
-const jsonbText = (json: string) => sql`${json}::jsonb`;

@@ -13,12 +13,13 @@ import {
   tagKey,
 } from "@celgate/core";
 import { and, asc, desc, eq, gt, inArray, or, type SQL, sql } from "drizzle-orm";
-import type { Db, Tx } from "../db/client.js";
+import { DatabaseBrokenError, type Db, type Tx } from "../db/client.js";
 import { images } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { recordChange } from "./changes.js";
 import { refuse } from "./errors.js";
+import { bumpImageGeneration, type Generations } from "./generations.js";
 
 /** Every image reference in the resources' pod specs, as written. */
 export function imageRefsOf(resources: readonly Resource[]): string[] {
@@ -46,9 +47,40 @@ export function parseFacts(input: unknown, what = "images"): ImageFacts[] {
   return parsed.images;
 }
 
-/** The image-facts store, keyed by digest. */
+/** How stored facts are cached between requests (see ImageService). */
+export interface ImageCacheOptions {
+  /** The shared change counters (the policy set's: one reading serves both). */
+  generations: Generations;
+  /** How old a reading of the counters may be, ms (the policy poll interval); 0: read on every lookup. */
+  maxAgeMs: number;
+  /** Why the database may not be trusted (an embedded engine that failed), or null: nothing is served from the cache then. */
+  broken?: () => string | null;
+  /** Keys (digests and tags) cached at most; past it the cache starts over. Default 10,000. */
+  maxEntries?: number;
+}
+
+/**
+ * The image-facts store, keyed by digest.
+ *
+ * With a cache (`ImageCacheOptions`), lookups answer from memory what they read before, as of
+ * one value of the `image_generation` counter, which every image write bumps in its own
+ * transaction. Each lookup first takes a reading of the counter no older than `maxAgeMs` (the
+ * one the policy set took, usually); when it differs from the cache's, the cache is emptied.
+ * So facts written through another replica are used by every evaluation that starts more than
+ * `maxAgeMs` after their commit (the bound the policy set already has), and facts written
+ * through this one by the next evaluation. Nothing is served without a reading: when the
+ * counter cannot be read, or the database is known broken, the lookup fails as a database
+ * error would.
+ */
 export class ImageService {
-  constructor(private readonly db: Db) {}
+  readonly #cache: FactsCache | null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly cacheOptions?: ImageCacheOptions,
+  ) {
+    this.#cache = cacheOptions ? new FactsCache(cacheOptions.maxEntries ?? 10_000) : null;
+  }
 
   /**
    * Stores the facts of `digest` from a native, Trivy or Grype body, merged with what is stored
@@ -67,17 +99,27 @@ export class ImageService {
         `the facts describe no image with digest ${digest} (found: ${digests || "no images"})`,
       );
     }
-    return this.db.transaction(async (tx) => {
-      const { row, created } = await storeMerged(
-        tx,
-        digest,
-        { ...chosen, digest, known: true },
-        actor,
-        new Date(),
-      );
-      await recordChange(tx, { cause: "new-scan", subject: digest });
-      return { image: toWire(row), created };
-    });
+    return this.db
+      .transaction(async (tx) => {
+        const { row, created } = await storeMerged(
+          tx,
+          digest,
+          { ...chosen, digest, known: true },
+          actor,
+          new Date(),
+        );
+        await recordChange(tx, { cause: "new-scan", subject: digest });
+        await bumpImageGeneration(tx);
+        return { image: toWire(row), created };
+      })
+      .finally(() => this.#changed());
+  }
+
+  /** After a write through this instance (committed or not): the next lookup reads the counter again. */
+  #changed(): void {
+    if (!this.#cache) return;
+    this.#cache.clear();
+    this.cacheOptions?.generations.invalidate();
   }
 
   /**
@@ -99,17 +141,20 @@ export class ImageService {
     }
     if (rows.size === 0) throw refuse("invalid-input", "the facts describe no image");
     const now = new Date();
-    return this.db.transaction(async (tx) => {
-      const out: ImagePushResult["images"] = [];
-      // in key order, so that concurrent pushes lock rows in the same order
-      for (const [key, f] of [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const { created } = await storeMerged(tx, key, f, actor, now);
-        await recordChange(tx, { cause: "new-scan", subject: key });
-        out.push({ key, ref: f.ref, digest: f.digest, created });
-      }
-      const order = [...rows.keys()];
-      return { images: out.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key)) };
-    });
+    return this.db
+      .transaction(async (tx) => {
+        const out: ImagePushResult["images"] = [];
+        // in key order, so that concurrent pushes lock rows in the same order
+        for (const [key, f] of [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+          const { created } = await storeMerged(tx, key, f, actor, now);
+          await recordChange(tx, { cause: "new-scan", subject: key });
+          out.push({ key, ref: f.ref, digest: f.digest, created });
+        }
+        await bumpImageGeneration(tx);
+        const order = [...rows.keys()];
+        return { images: out.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key)) };
+      })
+      .finally(() => this.#changed());
   }
 
   async get(digest: string): Promise<StoredImage> {
@@ -153,10 +198,13 @@ export class ImageService {
 
   /**
    * Stored facts for the given image references: by digest when the reference has one, else by
-   * normalised name and tag (the newest stored). Unparseable references are ignored here (the
-   * engine reports them).
+   * normalised name and tag (the newest stored whose key the references do not name by digest).
+   * Newest first. Unparseable references are ignored here (the engine reports them). The facts
+   * may come from the cache: treat them as read-only (they are frozen). `fresh`: take a new
+   * reading of the counter first (for a caller that has just seen a change row and must use
+   * the facts it announces, as re-evaluation does).
    */
-  async lookup(refs: readonly string[]): Promise<ImageFacts[]> {
+  async lookup(refs: readonly string[], options: { fresh?: boolean } = {}): Promise<ImageFacts[]> {
     const digests = new Set<string>();
     const nameTags = new Set<string>();
     for (const text of refs) {
@@ -169,8 +217,56 @@ export class ImageService {
       }
     }
     if (digests.size === 0 && nameTags.size === 0) return [];
+    const cache = this.#cache;
+    if (!cache || !this.cacheOptions) return this.#lookupUncached(digests, nameTags);
+    const broken = this.cacheOptions.broken?.();
+    if (broken) throw new DatabaseBrokenError(`the embedded database is broken: ${broken}`);
+    const { images: generation } = await this.cacheOptions.generations.read(
+      options.fresh ? 0 : this.cacheOptions.maxAgeMs,
+    );
+    cache.at(generation);
+
+    const byDigest = new Map<string, FactsRow | null>();
+    const byTag = new Map<string, TagEntry>();
+    for (const d of digests) if (cache.byDigest.has(d)) byDigest.set(d, cache.byDigest.get(d) ?? null);
+    for (const t of nameTags) {
+      const entry = cache.byTag.get(t);
+      if (entry) byTag.set(t, entry);
+    }
+    const missingDigests = [...digests].filter((d) => !byDigest.has(d));
+    const missingTags = [...nameTags].filter((t) => !byTag.has(t));
+    if (missingDigests.length > 0 || missingTags.length > 0) {
+      const [found, ...tagRows] = await Promise.all([
+        missingDigests.length > 0 ? this.#rowsByDigest(missingDigests) : Promise.resolve([]),
+        ...missingTags.map((t) => this.#rowsByTag(t, TAG_ROWS, [])),
+      ]);
+      for (const d of missingDigests) byDigest.set(d, found.find((r) => r.key === d) ?? null);
+      missingTags.forEach((t, i) => {
+        const rows = tagRows[i] ?? [];
+        byTag.set(t, { rows, complete: rows.length < TAG_ROWS });
+      });
+      // kept only if no change was seen meanwhile (these rows were read after the reading)
+      cache.fill(
+        generation,
+        missingDigests.map((d) => [d, byDigest.get(d) ?? null]),
+        missingTags.map((t) => [t, byTag.get(t)!]),
+      );
+    }
+    const chosen = new Map<string, FactsRow>();
+    for (const row of byDigest.values()) if (row) chosen.set(row.key, row);
+    for (const [t, entry] of byTag) {
+      let row = pickForTag(entry, digests);
+      // every row of the tag read so far is named by digest here, and there are more: ask
+      if (row === undefined) [row] = await this.#rowsByTag(t, 1, [...digests]);
+      if (row) chosen.set(row.key, row);
+    }
+    return [...chosen.values()].sort(newestFirst).map((r) => r.facts);
+  }
+
+  /** The lookup without a cache: one statement. */
+  async #lookupUncached(digests: Set<string>, nameTags: Set<string>): Promise<ImageFacts[]> {
     const rows = await this.db
-      .select()
+      .select({ digest: images.digest, nameTag: images.nameTag, facts: images.facts })
       .from(images)
       .where(
         or(
@@ -178,7 +274,7 @@ export class ImageService {
           nameTags.size > 0 ? inArray(images.nameTag, [...nameTags]) : undefined,
         ),
       )
-      .orderBy(desc(images.updatedAt));
+      .orderBy(desc(images.updatedAt), asc(images.digest));
     const seenTags = new Set<string>();
     const out: ImageFacts[] = [];
     for (const r of rows) {
@@ -189,6 +285,113 @@ export class ImageService {
       }
     }
     return out;
+  }
+
+  async #rowsByDigest(digests: readonly string[]): Promise<FactsRow[]> {
+    const rows = await this.db
+      .select({ digest: images.digest, facts: images.facts, updatedAt: images.updatedAt })
+      .from(images)
+      .where(inArray(images.digest, [...digests]));
+    return rows.map(toFactsRow);
+  }
+
+  /** The newest `limit` rows of a tag, leaving out the keys in `except`. */
+  async #rowsByTag(nameTag: string, limit: number, except: readonly string[]): Promise<FactsRow[]> {
+    const rows = await this.db
+      .select({ digest: images.digest, facts: images.facts, updatedAt: images.updatedAt })
+      .from(images)
+      .where(
+        and(
+          eq(images.nameTag, nameTag),
+          except.length > 0 ? sql`${images.digest} <> all(${toTextArray(except)})` : undefined,
+        ),
+      )
+      .orderBy(desc(images.updatedAt), asc(images.digest))
+      .limit(limit);
+    return rows.map(toFactsRow);
+  }
+}
+
+/** Rows of one tag kept in the cache: enough for a request that also names a few of them by digest. */
+const TAG_ROWS = 4;
+
+/** The newest rows of one tag; `complete` when the tag has no more. */
+interface TagEntry {
+  rows: FactsRow[];
+  complete: boolean;
+}
+
+/** One stored image as the lookup uses it; `facts` is frozen once read. */
+interface FactsRow {
+  key: string;
+  facts: ImageFacts;
+  updatedAt: number;
+}
+
+function toFactsRow(r: { digest: string; facts: ImageFacts; updatedAt: Date }): FactsRow {
+  return { key: r.digest, facts: deepFreeze(r.facts), updatedAt: r.updatedAt.getTime() };
+}
+
+const newestFirst = (a: FactsRow, b: FactsRow) =>
+  b.updatedAt - a.updatedAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/**
+ * The newest row of a tag whose key the request does not name by digest (a digest match is
+ * already used as such); undefined when the cached rows do not say (all named, more exist).
+ */
+function pickForTag(entry: TagEntry, digests: ReadonlySet<string>): FactsRow | null | undefined {
+  for (const row of entry.rows) if (!digests.has(row.key)) return row;
+  return entry.complete ? null : undefined;
+}
+
+function toTextArray(values: readonly string[]): SQL {
+  return sql`array[${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )}]::text[]`;
+}
+
+/** Freezes a JSON value in place, so that facts shared between requests cannot be changed by one. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** What lookups read before, as of one value of the image-facts counter. */
+class FactsCache {
+  /** The counter value the entries were read under; undefined before the first reading. */
+  #generation: number | null | undefined = undefined;
+  #entries = 0;
+  readonly byDigest = new Map<string, FactsRow | null>();
+  readonly byTag = new Map<string, TagEntry>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  /** Moves to the counter value just read: entries read under another value are dropped. */
+  at(generation: number | null): void {
+    if (this.#generation === generation) return;
+    this.clear();
+    this.#generation = generation;
+  }
+
+  /** Keeps what was read, unless the cache moved to another counter value meanwhile. */
+  fill(generation: number | null, byDigest: [string, FactsRow | null][], byTag: [string, TagEntry][]): void {
+    if (this.#generation !== generation) return;
+    if (this.#entries + byDigest.length + byTag.length > this.maxEntries) this.clear(generation);
+    for (const [k, v] of byDigest) this.byDigest.set(k, v);
+    for (const [k, v] of byTag) this.byTag.set(k, v);
+    this.#entries += byDigest.length + byTag.length;
+  }
+
+  /** Drops every entry; without a value, the next reading starts a new cache whatever it says. */
+  clear(generation?: number | null): void {
+    this.byDigest.clear();
+    this.byTag.clear();
+    this.#entries = 0;
+    this.#generation = generation;
   }
 }
 

@@ -9,6 +9,7 @@ import { AuditService } from "./audit.js";
 import { EvaluationService } from "./evaluations.js";
 import { ExceptionService } from "./exceptions.js";
 import { FindingService } from "./findings.js";
+import { HistoryWriter } from "./history-writer.js";
 import { ImageService } from "./images.js";
 import { InventoryService } from "./inventory.js";
 import { PolicyService } from "./policies.js";
@@ -91,7 +92,12 @@ export function createServices(deps: {
     },
     { allowEmpty: deps.allowEmptyPolicySet ?? false },
   );
-  const images = new ImageService(db);
+  // image facts are cached by the counter the policy set checks, within the same interval
+  const images = new ImageService(db, {
+    generations: runtime.generations,
+    maxAgeMs: deps.policyPollMs,
+    broken: () => database.broken(),
+  });
   const redaction = new RedactionService(db, { ...deps.redaction, limits });
   const receipts = new ReceiptService(db, new SigningKeyService(db, deps.signing?.key));
   const webhooks = new WebhookService(db, logger, metrics, deps.webhooks);
@@ -107,6 +113,9 @@ export function createServices(deps: {
     receipts,
     limits,
     inventory,
+    // PGlite has one connection: one statement at a time; PostgreSQL: two, so that one batch
+    // is being written while the next gathers
+    new HistoryWriter(db, { maxBatch: 64, maxInflight: database.kind === "pglite" ? 1 : 2 }, metrics),
   );
   return {
     database,

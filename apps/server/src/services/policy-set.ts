@@ -10,8 +10,9 @@ import type { Db, Tx } from "../db/client.js";
 import { exceptions, policies, state } from "../db/schema.js";
 import type { Logger } from "../lib/logger.js";
 import { DomainError } from "./errors.js";
+import { GENERATION_KEYS, Generations } from "./generations.js";
 
-const GENERATION = "policy_generation";
+const GENERATION = GENERATION_KEYS.policies;
 
 /** Everything an evaluation needs, as of one policy generation. */
 export interface PolicySnapshot {
@@ -75,14 +76,18 @@ export class PolicySetRuntime {
   #failure: { generation: number | null; reason: string } | null = null;
   #checkedAt = 0;
   #inflight: Promise<PolicySnapshot> | null = null;
+  /** The shared counters; the image-facts cache checks the same readings (services/images.ts). */
+  readonly generations: Generations;
 
   constructor(
     private readonly db: Db,
     private readonly logger: Logger,
-    private readonly pollMs: number,
+    readonly pollMs: number,
     private readonly onLoad: (s: PolicySnapshot) => void = () => {},
-    private readonly options: { allowEmpty?: boolean } = {},
-  ) {}
+    private readonly options: { allowEmpty?: boolean; generations?: Generations } = {},
+  ) {
+    this.generations = options.generations ?? new Generations(db);
+  }
 
   /** The last snapshot that may be served, without touching the database (null before one). */
   get current(): PolicySnapshot | null {
@@ -97,6 +102,7 @@ export class PolicySetRuntime {
   /** Forces a generation check on the next get() (after a change made by this instance). */
   invalidate(): void {
     this.#checkedAt = 0;
+    this.generations.invalidate();
   }
 
   /**
@@ -119,10 +125,11 @@ export class PolicySetRuntime {
   async #refresh(): Promise<PolicySnapshot> {
     let generation: number;
     try {
-      const rows = await this.db.select({ value: state.value }).from(state).where(eq(state.key, GENERATION));
-      if (rows.length !== 1 || typeof rows[0]?.value !== "number")
+      // always a new reading: this runs when the last check is older than pollMs, or invalidate() asked
+      const reading = await this.generations.read(0);
+      if (reading.policies === null)
         return this.#fail(null, "the database has lost its state (the policy generation counter is missing)");
-      generation = rows[0].value;
+      generation = reading.policies;
     } catch (err) {
       if (err instanceof PolicySetUnavailableError) throw err;
       if (this.#snapshot && !this.#failure) {

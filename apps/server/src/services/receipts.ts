@@ -10,7 +10,6 @@ import {
   type ReceiptSubject,
   STATEMENT_TYPE,
   SUBJECT_ANNOTATION,
-  toBase64,
 } from "@celgate/contracts";
 import {
   type CompiledPolicySet,
@@ -121,10 +120,11 @@ export class ReceiptService {
 
   /** The DSSE envelope of a recorded decision, signed with the key in use. Throws when it cannot sign. */
   async issue(input: ReceiptInput): Promise<DsseEnvelope> {
-    const payload = new TextEncoder().encode(JSON.stringify(buildStatement(input)));
+    // a Buffer is the Uint8Array the encoder would make; its base64 is the same text, made natively
+    const payload = Buffer.from(JSON.stringify(buildStatement(input)), "utf8");
     const { kid, sig } = await this.keys.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload));
     return {
-      payload: toBase64(payload),
+      payload: payload.toString("base64"),
       payloadType: IN_TOTO_PAYLOAD_TYPE,
       signatures: [{ keyid: kid, sig: sig.toString("base64") }],
     };

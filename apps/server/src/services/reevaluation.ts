@@ -244,7 +244,8 @@ export class Reevaluator {
       request: r.request,
       oldObject: null,
     }));
-    const facts = await this.images.lookup(imageRefsOf(resources));
+    // fresh: the change being handled may be the scan itself, committed after the cache's reading
+    const facts = await this.images.lookup(imageRefsOf(resources), { fresh: true });
     const report: EvaluationReport<WireResult> = toWireReport(
       await this.evaluator.evaluate(snapshot.admissionSet, {
         resources,
