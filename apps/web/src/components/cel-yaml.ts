@@ -109,7 +109,8 @@ export const celYaml: StreamParser<State> = {
     const key = stream.match(/^(-\s+)?([\w./-]+)(?=:(\s|$))/) as RegExpMatchArray | null;
     if (key) {
       if (CEL_KEY.test(key[2]!)) {
-        const indent = stream.indentation();
+        // the key's own column: a block scalar's lines are indented past it
+        const indent = stream.column() + (key[1]?.length ?? 0);
         stream.match(/^:\s*/);
         const next = stream.peek();
         if (next === '"' || next === "'") {
