@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../packages/sdk/src/index.js";
 import {
   ADMIN_TOKEN,
   accessibilityViolations,
@@ -127,10 +128,15 @@ describe.skipIf(!browserAvailable)(
       expect(run.recorded.requests).toContain("POST /v1/policies/replica-limit/tests:run");
     });
 
-    it("says why a policy has no tests", async () => {
+    it("says why a policy has no tests: none in the repository, or created through the API", async () => {
       const { page } = run;
       await page.goto("/policies/untested");
       await page.getByText("the policy repository holds no PolicyTest for untested").waitFor();
+      expect(await page.getByRole("button", { name: "Run tests" }).count()).toBe(0);
+      const admin = createClient({ baseUrl: run.baseUrl, token: ADMIN_TOKEN });
+      await admin.policies.create(BROKEN.replace("broken-in-editor", "made-by-api").replace("<= )", "<= 3"));
+      await page.goto("/policies/made-by-api");
+      await page.getByText("made-by-api was created through the API").waitFor();
       expect(await page.getByRole("button", { name: "Run tests" }).count()).toBe(0);
     });
 
