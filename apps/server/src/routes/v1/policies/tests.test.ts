@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Evaluator } from "../../../evaluator/index.js";
 import { BACKENDS, setupApp, type TestApp } from "../../../test/harness.js";
 
 /** A repository with tests (test/fixtures/policy-tests): replica-limit has six cases, untested none. */
@@ -133,6 +134,45 @@ describe("policy tests on worker threads", () => {
     } finally {
       await t.close();
       await evaluator.close();
+    }
+  });
+});
+
+describe("policy test runs and the evaluation queue", () => {
+  it("pass through the same concurrency limit as evaluations: 503 past the queue", async () => {
+    const { evaluate } = await import("@celgate/core");
+    let open!: () => void;
+    const hold = new Promise<void>((r) => {
+      open = r;
+    });
+    let entered = 0;
+    const held: Evaluator = {
+      evaluate: async (set, input) => {
+        entered++;
+        await hold;
+        return evaluate(set, input);
+      },
+      close: async () => {},
+    };
+    const t = await setupApp("pglite", {
+      policyDir: DIR,
+      evaluator: held,
+      concurrency: { active: 1, queue: 1, maxWaitMs: 20_000 },
+    });
+    try {
+      const first = t.call("POST", "/v1/policies/replica-limit/tests:run", { token: t.tokens.viewer });
+      while (entered < 1) await new Promise((r) => setTimeout(r, 10));
+      const second = t.call("POST", "/v1/policies/replica-limit/tests:run");
+      const third = await t.call("POST", "/v1/policies/replica-limit/tests:run");
+      expect(third.status).toBe(503);
+      expect(third.headers.get("retry-after")).toBe("1");
+      // listing the cases evaluates nothing: not queued
+      expect((await t.call("GET", "/v1/policies/replica-limit/tests")).status).toBe(200);
+      open();
+      expect((await first).body.passed).toBe(4);
+      expect((await second).body.passed).toBe(4);
+    } finally {
+      await t.close();
     }
   });
 });
