@@ -106,6 +106,12 @@ const API_CHECKS: OutputChecks = {
       expect(r.stdout).toMatch(/^etag: "v1"\r?$/im);
       expect(r.stdout).toContain('"version":2');
     },
+  'curl -sS "${auth[@]}" "$CELGATE_URL/v1/policies/namespace-not-default/tests" | jq -c \'[.cases[] | {name, expect}] | .[0]\'':
+    (r) => {
+      expect(r.stdout).toContain('{"name":"a namespace of its own","expect":"pass"}');
+      expect(r.stdout).toMatch(/^\{"passed":\d+,"failed":0\}$/m);
+      expect(r.stdout).toContain('"reason":"api-policy"');
+    },
   "curl -sS \"${auth[@]}\" -X PUT -H 'If-Match: \"v1\"' -H 'Content-Type: application/yaml' \\": (r) => {
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 412 });
   },

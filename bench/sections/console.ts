@@ -40,6 +40,7 @@ export async function consoleSection(ctx: Context): Promise<Record<string, unkno
         { header: "gzip KiB" },
         { header: "chunks" },
         { header: "engine", align: "left" },
+        { header: "editor", align: "left" },
       ],
       [
         [
@@ -48,6 +49,7 @@ export async function consoleSection(ctx: Context): Promise<Record<string, unkno
           kib(bundle.initial.gzipBytes),
           String(bundle.initial.files.length),
           bundle.initial.files.includes(bundle.engineFile) ? "yes" : "no",
+          bundle.initialEditor ? "yes" : "no",
         ],
         ...Object.entries(bundle.pages)
           .sort(([a], [b]) => a.localeCompare(b))
@@ -57,6 +59,7 @@ export async function consoleSection(ctx: Context): Promise<Record<string, unkno
             kib(p.gzipBytes),
             String(p.files.length),
             p.engine ? "yes" : "no",
+            p.editor ? "yes" : "no",
           ]),
       ],
     ),

@@ -25,11 +25,19 @@ export interface Weight {
 export interface BundleReport {
   /** The shell: index.html's entry and every chunk it imports statically. */
   initial: Weight;
-  /** Each page (src/pages/<name>.tsx), with what it adds to the shell when opened. */
-  pages: Record<string, Weight & { engine: boolean }>;
+  /**
+   * Each page (src/pages/<name>.tsx), with what it adds to the shell when opened, whether that
+   * includes the engine, and whether the source editor (CodeMirror).
+   */
+  pages: Record<string, Weight & { engine: boolean; editor: boolean }>;
+  /** Whether the shell includes the source editor (it should not). */
+  initialEditor: boolean;
   /** The chunk of @celgate/core's entry. */
   engineFile: string;
 }
+
+/** A class name only CodeMirror's lint extension writes: the chunk holding it is the editor. */
+const EDITOR_MARK = "cm-lintRange";
 
 /** The manifest key of the engine: the web app imports @celgate/core from its sources. */
 const ENGINE_KEY = "../../packages/core/src/index.ts";
@@ -63,6 +71,8 @@ export function analyseBundle(dist: string): BundleReport {
     }
     return { files: unique, bytes, gzipBytes };
   };
+  const hasEditor = (files: string[]) =>
+    files.some((f) => readFileSync(join(dist, f), "utf8").includes(EDITOR_MARK));
   const shell = closure("index.html");
   const engineFile = chunk(ENGINE_KEY).file;
   const pages: BundleReport["pages"] = {};
@@ -71,7 +81,8 @@ export function analyseBundle(dist: string): BundleReport {
     if (!m || !chunk(key).isDynamicEntry) continue;
     const own = [...closure(key)].filter((k) => !shell.has(k));
     const weight = weigh(own);
-    pages[m[1]!] = { ...weight, engine: weight.files.includes(engineFile) };
+    pages[m[1]!] = { ...weight, engine: weight.files.includes(engineFile), editor: hasEditor(weight.files) };
   }
-  return { initial: weigh(shell), pages, engineFile };
+  const initial = weigh(shell);
+  return { initial, pages, engineFile, initialEditor: hasEditor(initial.files) };
 }

@@ -100,6 +100,20 @@ describe.skipIf(!browserAvailable)("the playground with the network blocked", { 
     const problems = page.getByRole("list", { name: /^Problems in Policy/ });
     await problems.waitFor();
     expect(await problems.innerText()).toMatch(/line 13, column 56: CEL syntax error/);
+    // underlined in the editor at that line and column
+    const underline = await page.evaluate(() => {
+      const content = document.getElementById("pg-policy")!;
+      const mark = content.querySelector(".cm-lintRange-error")!;
+      const line = mark.closest(".cm-line")!;
+      const before = document.createRange();
+      before.setStart(line, 0);
+      before.setEndBefore(mark);
+      return [
+        [...content.querySelectorAll(":scope > .cm-line")].indexOf(line) + 1,
+        before.toString().length + 1,
+      ];
+    });
+    expect(underline).toEqual([13, 56]);
     await page.getByRole("textbox", { name: /^Manifests/ }).fill("kind: [unclosed\n");
     const manifestProblems = page.getByRole("list", { name: /^Problems in Manifests/ });
     await manifestProblems.waitFor();

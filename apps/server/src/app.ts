@@ -32,6 +32,8 @@ export interface AppDeps {
 
 /** The routes that evaluate: they pass through the concurrency limit. */
 const EVALUATING = new Set(["/v1/evaluations", "/v1/admission", "/v1/replays"]);
+/** `POST /v1/policies/{name}/tests:run` evaluates too. */
+const evaluates = (path: string) => EVALUATING.has(path) || /^\/v1\/policies\/[^/]+\/tests:run$/.test(path);
 
 export type App = OpenAPIHono<AppEnv>;
 
@@ -108,7 +110,7 @@ export function createApp(deps: AppDeps): App {
   if (deps.concurrency) {
     const gate = limitConcurrency(deps.concurrency, metrics);
     app.use("/v1/*", (c, next) =>
-      c.req.method === "POST" && EVALUATING.has(c.req.path) ? gate(c, next) : next(),
+      c.req.method === "POST" && evaluates(c.req.path) ? gate(c, next) : next(),
     );
   }
 

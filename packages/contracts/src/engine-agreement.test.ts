@@ -64,4 +64,14 @@ describe("the wire model equals the engine's", () => {
     expectTypeOf<core.PolicyDocument>().toExtend<z.input<typeof wire.PolicyDocumentSchema>>();
     expectTypeOf<core.ExceptionDocument>().toExtend<z.input<typeof wire.ExceptionDocumentSchema>>();
   });
+
+  it("has the engine's PolicyTest cases and results", () => {
+    // a wire case names its test document and file, and carries the fixture it names with its text
+    type WireCase = Omit<Wire<typeof wire.PolicyTestCaseSchema>, "test" | "file" | "fixture" | "now">;
+    expectTypeOf<WireCase>().toEqualTypeOf<Omit<core.PolicyTestCase, "file">>();
+    type WireResult = Omit<Wire<typeof wire.PolicyTestCaseResultSchema>, "name" | "file" | "actual">;
+    expectTypeOf<WireResult>().toEqualTypeOf<
+      Omit<import("@celgate/core/testing").TestCaseResult, "case" | "file" | "policy" | "actual">
+    >();
+  });
 });

@@ -137,6 +137,20 @@ export {
   ValidationResultSchema,
 } from "./policies.js";
 export {
+  POLICY_TESTS_ABSENT,
+  type PolicyTestCase,
+  type PolicyTestCaseResult,
+  PolicyTestCaseResultSchema,
+  PolicyTestCaseSchema,
+  PolicyTestFixtureSchema,
+  type PolicyTestList,
+  PolicyTestListSchema,
+  type PolicyTestRun,
+  PolicyTestRunSchema,
+  PolicyTestsAbsentSchema,
+  PolicyTestsEmptySchema,
+} from "./policy-tests.js";
+export {
   DECISION_PREDICATE_TYPE,
   type DecisionPredicate,
   DecisionPredicateSchema,

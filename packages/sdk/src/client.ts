@@ -31,6 +31,8 @@ import type {
   PolicyDocument,
   PolicyListQuery,
   PolicyResource,
+  PolicyTestList,
+  PolicyTestRun,
   PolicyVersion,
   PreflightOptions,
   Readiness,
@@ -208,6 +210,23 @@ export function createClient(options: ClientOptions) {
         get<Page<PolicyVersion>>(`/v1/policies/${seg(name)}/versions`, pageQuery(q), o),
       version: (name: string, version: number, o?: CallOptions) =>
         get<PolicyVersion>(`/v1/policies/${seg(name)}/versions/${version}`, undefined, o),
+      /**
+       * The cases of the policy's PolicyTest documents (from the policy repository). A policy
+       * created through the API has none: `cases` is empty and `empty.reason` says why.
+       */
+      tests: (name: string, o?: CallOptions) =>
+        get<PolicyTestList>(`/v1/policies/${seg(name)}/tests`, undefined, o),
+      /**
+       * Runs the policy's tests against its stored version; records nothing, so it is retried
+       * like a read. Failing cases are an answer (`passed: false` with a reason), not an error.
+       */
+      runTests: (name: string, o?: CallOptions) =>
+        call<PolicyTestRun>({
+          method: "POST",
+          path: `/v1/policies/${seg(name)}/tests:run`,
+          idempotent: true,
+          signal: o?.signal,
+        }),
       /** Compiles and checks documents without saving; `valid: false` is an answer, not an error. */
       validate: (docs: PolicyDocument | PolicyDocument[] | string, o?: CallOptions) =>
         call<ValidationResult>({

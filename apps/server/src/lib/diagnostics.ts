@@ -1,4 +1,4 @@
-import type { ProblemFieldError } from "@celgate/contracts";
+import type { ProblemFieldError, Diagnostic as WireDiagnostic } from "@celgate/contracts";
 import type { Diagnostic, DiagnosticCode } from "@celgate/core";
 
 /** Engine diagnostics as problem `errors[]` entries (path, message, line, column, code). */
@@ -60,4 +60,18 @@ export function describe(d: Diagnostic): string {
   const at =
     d.line === undefined ? "" : ` (line ${d.line}${d.column === undefined ? "" : `, column ${d.column}`})`;
   return `${d.path ? `${d.path}: ` : ""}${d.message}${at}`;
+}
+
+/** An engine diagnostic as the API writes it (ValidationResult, PolicyTestList): undefined fields left out. */
+export function wireDiagnostic(d: Diagnostic): WireDiagnostic {
+  return {
+    code: d.code,
+    message: d.message,
+    ...(d.path === undefined ? {} : { path: d.path }),
+    ...(d.file === undefined ? {} : { file: d.file }),
+    ...(d.line === undefined ? {} : { line: d.line }),
+    ...(d.column === undefined ? {} : { column: d.column }),
+    ...(d.sourceLine === undefined ? {} : { sourceLine: d.sourceLine }),
+    ...(d.severity === undefined ? {} : { severity: d.severity }),
+  };
 }

@@ -24,6 +24,7 @@ import createPolicy from "./v1/policies/create.js";
 import deletePolicy from "./v1/policies/delete.js";
 import getPolicy from "./v1/policies/get.js";
 import listPolicies from "./v1/policies/list.js";
+import { listTests, runTests } from "./v1/policies/tests.js";
 import updatePolicy from "./v1/policies/update.js";
 import validatePolicies from "./v1/policies/validate.js";
 import { getVersion, listVersions } from "./v1/policies/versions.js";
@@ -52,6 +53,8 @@ export const ROUTES: readonly RouteDef[] = [
   deletePolicy,
   listVersions,
   getVersion,
+  listTests,
+  runTests,
   createEvaluation,
   listEvaluations,
   getEvaluation,

@@ -14,6 +14,7 @@ import { ImageService } from "./images.js";
 import { InventoryService } from "./inventory.js";
 import { PolicyService } from "./policies.js";
 import { PolicySetRuntime } from "./policy-set.js";
+import { PolicyTestService } from "./policy-tests.js";
 import { Readiness } from "./readiness.js";
 import { ReceiptService } from "./receipts.js";
 import { type RedactionConfig, RedactionService } from "./redaction.js";
@@ -34,6 +35,8 @@ export interface Services {
   tokens: TokenService;
   audit: AuditService;
   policies: PolicyService;
+  /** The PolicyTest documents of the policy repository: listed and run per policy. */
+  policyTests: PolicyTestService;
   exceptions: ExceptionService;
   images: ImageService;
   evaluations: EvaluationService;
@@ -117,6 +120,7 @@ export function createServices(deps: {
     // is being written while the next gathers
     new HistoryWriter(db, { maxBatch: 64, maxInflight: database.kind === "pglite" ? 1 : 2 }, metrics),
   );
+  const policies = new PolicyService(db, runtime);
   return {
     database,
     logger,
@@ -125,7 +129,8 @@ export function createServices(deps: {
     readiness: new Readiness(database, runtime),
     tokens: new TokenService(db),
     audit: new AuditService(db),
-    policies: new PolicyService(db, runtime),
+    policies,
+    policyTests: new PolicyTestService(db, policies, evaluator),
     exceptions: new ExceptionService(db, runtime),
     images,
     evaluations,

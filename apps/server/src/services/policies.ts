@@ -17,7 +17,7 @@ import { and, asc, desc, eq, lt, max, sql } from "drizzle-orm";
 import { advisoryXactLock, type Db, LOCKS, type Tx } from "../db/client.js";
 import { policies, policyVersions } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
-import { describe, diagnosticErrors, isError, isSyntax } from "../lib/diagnostics.js";
+import { describe, diagnosticErrors, isError, isSyntax, wireDiagnostic } from "../lib/diagnostics.js";
 import { etagOf } from "../lib/etag.js";
 import type { Logger } from "../lib/logger.js";
 import { writeAudit } from "./audit.js";
@@ -119,12 +119,18 @@ const labelsOf = (doc: PolicyDocument): Record<string, string> => ({ ...(doc.met
 /** Policies: create, read, replace (optimistic, If-Match), delete, versions, validate, repository sync. */
 export class PolicyService {
   readonly #store: VersionedStore<Row, PolicyDocument>;
+  #repositoryDir: string | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly runtime: PolicySetRuntime,
   ) {
     this.#store = new VersionedStore(db, runtime, POLICY_RESOURCE);
+  }
+
+  /** The policy repository folder last loaded by syncRepository; undefined before. */
+  get repositoryDir(): string | undefined {
+    return this.#repositoryDir;
   }
 
   async list(q: {
@@ -227,15 +233,7 @@ export class PolicyService {
     return {
       valid: !all.some(isError),
       policies: parsed.policies.map((p) => ({ name: p.metadata.name, valid: compiled.has(p.metadata.name) })),
-      diagnostics: all.map((d) => ({
-        code: d.code,
-        message: d.message,
-        ...(d.path === undefined ? {} : { path: d.path }),
-        ...(d.line === undefined ? {} : { line: d.line }),
-        ...(d.column === undefined ? {} : { column: d.column }),
-        ...(d.sourceLine === undefined ? {} : { sourceLine: d.sourceLine }),
-        ...(d.severity === undefined ? {} : { severity: d.severity }),
-      })),
+      diagnostics: all.map(wireDiagnostic),
     };
   }
 
@@ -248,7 +246,7 @@ export class PolicyService {
     dir: string,
     logger: Logger,
   ): Promise<{ loaded: number; changed: number; invalid: number }> {
-    const files = await listYamlFiles(dir);
+    const files = await listPolicyFiles(dir, { tests: false });
     const docs = new Map<string, PolicyDocument>();
     let invalid = 0;
     let firstError: string | undefined;
@@ -336,6 +334,7 @@ export class PolicyService {
       return n;
     });
     this.runtime.invalidate();
+    this.#repositoryDir = dir;
     return { loaded: docs.size, changed, invalid };
   }
 }
@@ -358,10 +357,15 @@ function toVersion(r: typeof policyVersions.$inferSelect): PolicyVersion {
 }
 
 /**
- * The files of the policy repository that hold policies, in name order: the CLI's set
- * (`classifyPolicyPath` in core decides), without test files. An absent folder holds none.
+ * The files of the policy repository that hold documents, in name order: the CLI's set
+ * (`classifyPolicyPath` in core decides), with test files or (to load policies) without. An
+ * absent folder holds none.
  */
-async function listYamlFiles(dir: string, root = dir): Promise<string[]> {
+export async function listPolicyFiles(
+  dir: string,
+  options: { tests: boolean },
+  root = dir,
+): Promise<string[]> {
   const out: string[] = [];
   let entries: import("node:fs").Dirent[];
   try {
@@ -372,10 +376,10 @@ async function listYamlFiles(dir: string, root = dir): Promise<string[]> {
   }
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const path = join(dir, e.name);
-    // which files hold policies is the engine's decision, the same as the CLI's; tests are not read
+    // which files hold documents is the engine's decision, the same as the CLI's
     if (e.isDirectory()) {
-      if (!skipsPolicyFolder(e.name)) out.push(...(await listYamlFiles(path, root)));
-    } else if (e.isFile() && readsPolicyPath(relative(root, path), { tests: false })) out.push(path);
+      if (!skipsPolicyFolder(e.name)) out.push(...(await listPolicyFiles(path, options, root)));
+    } else if (e.isFile() && readsPolicyPath(relative(root, path), options)) out.push(path);
   }
   return out;
 }

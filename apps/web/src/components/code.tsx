@@ -135,24 +135,45 @@ export function Editor({
           }}
         />
       </div>
-      {markers.length ? (
-        <ul className="problems" id={`${id}-problems`} aria-label={`Problems in ${label}`}>
-          {markers.map((m, i) => (
-            <li key={i}>
-              <button type="button" className="link" onClick={() => goTo(m)} disabled={!m.line}>
-                {m.line ? `line ${m.line}${m.column ? `, column ${m.column}` : ""}` : "document"}
-              </button>
-              : {m.message}
-              {m.code ? <span className="muted"> ({m.code})</span> : null}
-              {m.line && lines[m.line - 1] !== undefined ? (
-                <pre className="caret" aria-hidden="true">
-                  {`${lines[m.line - 1]}\n${" ".repeat(Math.max(0, (m.column ?? 1) - 1))}^`}
-                </pre>
-              ) : null}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <ProblemList id={`${id}-problems`} label={label} markers={markers} lines={lines} onChoose={goTo} />
     </div>
+  );
+}
+
+/**
+ * An editor's problems, each at its line and column with the source line and a caret; choosing
+ * one calls `onChoose` (the editor puts the cursor there). Nothing when there are none.
+ */
+export function ProblemList({
+  id,
+  label,
+  markers,
+  lines,
+  onChoose,
+}: {
+  id: string;
+  label: string;
+  markers: readonly Marker[];
+  lines: readonly string[];
+  onChoose: (m: Marker) => void;
+}) {
+  if (!markers.length) return null;
+  return (
+    <ul className="problems" id={id} aria-label={`Problems in ${label}`}>
+      {markers.map((m, i) => (
+        <li key={i}>
+          <button type="button" className="link" onClick={() => onChoose(m)} disabled={!m.line}>
+            {m.line ? `line ${m.line}${m.column ? `, column ${m.column}` : ""}` : "document"}
+          </button>
+          : {m.message}
+          {m.code ? <span className="muted"> ({m.code})</span> : null}
+          {m.line && lines[m.line - 1] !== undefined ? (
+            <pre className="caret" aria-hidden="true">
+              {`${lines[m.line - 1]}\n${" ".repeat(Math.max(0, (m.column ?? 1) - 1))}^`}
+            </pre>
+          ) : null}
+        </li>
+      ))}
+    </ul>
   );
 }

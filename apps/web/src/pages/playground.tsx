@@ -10,9 +10,10 @@ import {
 } from "@celgate/core";
 import type { EvaluationReport } from "@celgate/sdk";
 import { useDeferredValue, useMemo, useState } from "react";
-import { Editor, type Marker } from "../components/code.js";
+import type { Marker } from "../components/code.js";
 import { PageTitle } from "../components/common.js";
 import { type PolicyHint, ReportView } from "../components/report.js";
+import { SourceEditor } from "../components/source-editor.js";
 import { LIBRARY } from "../lib/library.js";
 
 const EXAMPLE = `apiVersion: apps/v1
@@ -118,14 +119,14 @@ export default function Playground() {
       </p>
       <div className="grid-2">
         <div>
-          <Editor
+          <SourceEditor
             id="pg-manifests"
             label="Manifests (YAML or JSON; paste or drop a file)"
             value={manifests}
             onChange={setManifests}
             markers={outcome.manifestMarkers}
           />
-          <Editor
+          <SourceEditor
             id="pg-policy"
             label="Policy (optional; replaces a library policy of the same name)"
             value={policy}
@@ -133,7 +134,7 @@ export default function Playground() {
             markers={outcome.policyMarkers}
             rows={12}
           />
-          <Editor
+          <SourceEditor
             id="pg-images"
             label="Image facts (optional; native, Trivy or Grype JSON)"
             value={images}

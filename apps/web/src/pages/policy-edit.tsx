@@ -1,9 +1,10 @@
 import { isApiError, type PolicyResource } from "@celgate/sdk";
 import { useEffect, useState } from "react";
 import { useNavigate, useParams } from "react-router";
-import { Editor, type Marker } from "../components/code.js";
+import type { Marker } from "../components/code.js";
 import { ErrorBox, PageTitle } from "../components/common.js";
 import { DiffView } from "../components/diff.js";
+import { SourceEditor } from "../components/source-editor.js";
 import { when } from "../lib/format.js";
 import { toYaml } from "../lib/yaml.js";
 import { useSession } from "../session.js";
@@ -83,7 +84,7 @@ export default function PolicyEdit() {
   return (
     <section>
       <PageTitle>{name ? `Edit ${name}` : "New policy"}</PageTitle>
-      <Editor
+      <SourceEditor
         id="policy-source"
         label="Policy (YAML)"
         value={text}

@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { CodeView } from "../components/code.js";
 import { PageTitle, Show } from "../components/common.js";
 import { DiffView } from "../components/diff.js";
+import { PolicyTests } from "../components/policy-tests.js";
 import { when } from "../lib/format.js";
 import { useLoad } from "../lib/use-load.js";
 import { toYaml } from "../lib/yaml.js";
@@ -75,6 +76,7 @@ export default function PolicyPage() {
     async (signal) => (await client.policies.versions(name, { limit: 500 }, { signal })).items,
     [client, name],
   );
+  const [tests] = useLoad((signal) => client.policies.tests(name, { signal }), [client, name]);
   return (
     <section>
       <Show loaded={policy}>
@@ -140,6 +142,8 @@ export default function PolicyPage() {
           );
         }}
       </Show>
+      <h2>Tests</h2>
+      <Show loaded={tests}>{(t) => <PolicyTests tests={t} />}</Show>
       <h2>Versions</h2>
       <Show loaded={versions}>{(v) => <Versions versions={v} />}</Show>
     </section>

@@ -1,2 +1,2 @@
-export type { RunTestsOptions, TestCaseResult, TestRunResult } from "./run-tests.js";
-export { runPolicyTests } from "./run-tests.js";
+export type { PlannedTestCase, RunTestsOptions, TestCaseResult, TestRunResult } from "./run-tests.js";
+export { judgeTestCase, planPolicyTests, runPolicyTests, summarizeTestRun } from "./run-tests.js";

@@ -1,11 +1,12 @@
 import type { CompiledPolicySet } from "../compile/compile.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { evaluate } from "../evaluate/evaluate.js";
+import { type EvaluateInput, evaluate } from "../evaluate/evaluate.js";
 import { parseImageFacts } from "../images/parse.js";
 import type { ImageFacts } from "../images/types.js";
 import type { Located } from "../policy/parse.js";
 import { type ExceptionDocument, exceptionSchema, type PolicyTestDocument } from "../policy/schema.js";
-import type { Outcome } from "../report/types.js";
+import { resourceKey } from "../report/outcome.js";
+import type { EvaluationReport, Outcome, ResourceRef } from "../report/types.js";
 import { parseManifests, resourcesFromObjects } from "../resources/parse.js";
 import type { Resource } from "../resources/types.js";
 
@@ -34,86 +35,131 @@ export interface RunTestsOptions {
 }
 
 /**
- * Runs PolicyTest documents against a compiled policy set: each case evaluates its resource
- * (plus its bundle) with the named policy alone and compares the outcome, and optionally the
- * message. A case whose inputs cannot be read fails with the reason. Never throws.
+ * One case ready to evaluate: its evaluation input, or the failure that stops it before any
+ * evaluation (a policy not in the set, a fixture that cannot be read). `judgeTestCase` turns it
+ * and the report of its input into a result.
+ */
+export type PlannedTestCase =
+  | { base: CaseBase; input: EvaluateInput; subject: ResourceRef; messageContains?: string }
+  | { base: CaseBase; failure: string };
+
+interface CaseBase {
+  test: string;
+  policy: string;
+  case: string;
+  file?: string;
+  expected: Outcome;
+}
+
+/**
+ * Prepares every case of the PolicyTest documents: each evaluates its resource (plus its bundle)
+ * with the named policy alone. Does not evaluate; never throws. The service evaluates the inputs
+ * on its evaluator workers, `runPolicyTests` in process, and both judge with `judgeTestCase`.
+ */
+export function planPolicyTests(
+  tests: readonly Located<PolicyTestDocument>[],
+  set: CompiledPolicySet,
+  options: RunTestsOptions = {},
+): PlannedTestCase[] {
+  const planned: PlannedTestCase[] = [];
+  for (const { doc, origin } of tests) {
+    const policy = doc.spec.policy;
+    doc.spec.cases.forEach((testCase, index) => {
+      const base: CaseBase = {
+        test: doc.metadata.name,
+        policy,
+        case: testCase.name,
+        ...(origin.file === undefined ? {} : { file: origin.file }),
+        expected: testCase.expect as Outcome,
+      };
+      if (!set.byName.has(policy)) {
+        planned.push({ base, failure: `policy ${policy} is not in the policy set (or did not compile)` });
+        return;
+      }
+      const inputs = caseInputs(testCase, origin.file, index, options);
+      if ("error" in inputs) {
+        planned.push({ base, failure: inputs.error });
+        return;
+      }
+      planned.push({
+        base,
+        subject: inputs.resources[0]!.ref,
+        ...(testCase.messageContains === undefined ? {} : { messageContains: testCase.messageContains }),
+        input: {
+          resources: inputs.resources,
+          images: inputs.images,
+          exceptions: inputs.exceptions,
+          params: testCase.params ? { [policy]: testCase.params } : undefined,
+          context: testCase.context,
+          namespaces: testCase.namespaceObject ? [testCase.namespaceObject] : undefined,
+          now: doc.spec.now ? new Date(doc.spec.now) : undefined,
+          policies: [policy],
+          includeSkipped: true,
+        },
+      });
+    });
+  }
+  return planned;
+}
+
+/**
+ * The result of one planned case: compares the outcome of its policy on its resource in
+ * `report` (the evaluation of its input) with the expected one, and the message if the case
+ * asks. A case planned as a failure fails with its reason; `report` is then ignored. Never throws.
+ */
+export function judgeTestCase(planned: PlannedTestCase, report?: EvaluationReport): TestCaseResult {
+  const { base } = planned;
+  const fail = (reason: string, actual?: Outcome, messages: string[] = []): TestCaseResult => ({
+    ...base,
+    passed: false,
+    ...(actual === undefined ? {} : { actual }),
+    reason,
+    messages,
+  });
+  if ("failure" in planned) return fail(planned.failure);
+  if (!report) return fail("the case was not evaluated");
+  // by value: a report made on a worker thread holds copies of the input's references
+  const subject = resourceKey(planned.subject);
+  const result = report.results.find((r) => r.policy === base.policy && resourceKey(r.resource) === subject);
+  const actual = result?.outcome ?? "skip";
+  const messages = [
+    ...(result?.violations.map((v) => v.message) ?? []),
+    ...(result?.error ? [result.error] : []),
+  ];
+  if (actual !== base.expected)
+    return fail(
+      `expected ${base.expected}, got ${actual}${messages.length ? `: ${messages.join("; ")}` : ""}`,
+      actual,
+      messages,
+    );
+  const wanted = planned.messageContains;
+  if (wanted !== undefined && !messages.some((m) => m.includes(wanted)))
+    return fail(
+      `no message contains ${JSON.stringify(wanted)}; got ${JSON.stringify(messages)}`,
+      actual,
+      messages,
+    );
+  return { ...base, passed: true, actual, messages };
+}
+
+/**
+ * Runs PolicyTest documents against a compiled policy set, in process: plans every case,
+ * evaluates its input and judges it. A case whose inputs cannot be read fails with the
+ * reason. Never throws.
  */
 export function runPolicyTests(
   tests: readonly Located<PolicyTestDocument>[],
   set: CompiledPolicySet,
   options: RunTestsOptions = {},
 ): TestRunResult {
-  const cases: TestCaseResult[] = [];
-  for (const { doc, origin } of tests) {
-    const policy = doc.spec.policy;
-    doc.spec.cases.forEach((testCase, index) => {
-      const base = {
-        test: doc.metadata.name,
-        policy,
-        case: testCase.name,
-        file: origin.file,
-        expected: testCase.expect as Outcome,
-        messages: [] as string[],
-      };
-      const fail = (reason: string, actual?: Outcome): TestCaseResult => ({
-        ...base,
-        passed: false,
-        actual,
-        reason,
-      });
-      if (!set.byName.has(policy)) {
-        cases.push(fail(`policy ${policy} is not in the policy set (or did not compile)`));
-        return;
-      }
-      const inputs = caseInputs(testCase, origin.file, index, options);
-      if ("error" in inputs) {
-        cases.push(fail(inputs.error));
-        return;
-      }
-      const report = evaluate(set, {
-        resources: inputs.resources,
-        images: inputs.images,
-        exceptions: inputs.exceptions,
-        params: testCase.params ? { [policy]: testCase.params } : undefined,
-        context: testCase.context,
-        namespaces: testCase.namespaceObject ? [testCase.namespaceObject] : undefined,
-        now: doc.spec.now ? new Date(doc.spec.now) : undefined,
-        policies: [policy],
-        includeSkipped: true,
-      });
-      const subject = inputs.resources[0]!.ref;
-      const result = report.results.find((r) => r.resource === subject && r.policy === policy);
-      const actual = result?.outcome ?? "skip";
-      const messages = [
-        ...(result?.violations.map((v) => v.message) ?? []),
-        ...(result?.error ? [result.error] : []),
-      ];
-      if (actual !== testCase.expect) {
-        cases.push({
-          ...fail(
-            `expected ${testCase.expect}, got ${actual}${messages.length ? `: ${messages.join("; ")}` : ""}`,
-            actual,
-          ),
-          messages,
-        });
-        return;
-      }
-      if (
-        testCase.messageContains !== undefined &&
-        !messages.some((m) => m.includes(testCase.messageContains!))
-      ) {
-        cases.push({
-          ...fail(
-            `no message contains ${JSON.stringify(testCase.messageContains)}; got ${JSON.stringify(messages)}`,
-            actual,
-          ),
-          messages,
-        });
-        return;
-      }
-      cases.push({ ...base, passed: true, actual, messages });
-    });
-  }
+  const cases = planPolicyTests(tests, set, options).map((p) =>
+    judgeTestCase(p, "input" in p ? evaluate(set, p.input) : undefined),
+  );
+  return summarizeTestRun(cases);
+}
+
+/** Counts passed and failed cases. */
+export function summarizeTestRun(cases: TestCaseResult[]): TestRunResult {
   const passed = cases.filter((c) => c.passed).length;
   return { cases, passed, failed: cases.length - passed };
 }

@@ -1,0 +1,178 @@
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Evaluator } from "../../../evaluator/index.js";
+import { BACKENDS, setupApp, type TestApp } from "../../../test/harness.js";
+
+/** A repository with tests (test/fixtures/policy-tests): replica-limit has six cases, untested none. */
+const DIR = fileURLToPath(new URL("../../../test/fixtures/policy-tests", import.meta.url));
+
+const apiPolicy = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: made-by-api}
+spec:
+  severity: low
+  action: warn
+  validations:
+    - expression: "true"
+`;
+
+describe.each(BACKENDS)("policy tests on %s", (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await setupApp(backend, { policyDir: DIR });
+  });
+  afterAll(() => t.close());
+
+  it("lists a repository policy's cases with their expectations, inline resources and fixture text", async () => {
+    const { status, body } = await t.call("GET", "/v1/policies/replica-limit/tests", {
+      token: t.tokens.viewer,
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ policy: "replica-limit", source: "repository", version: 1, empty: null });
+    expect(body.cases.map((c: { name: string; expect: string }) => [c.name, c.expect])).toEqual([
+      ["three replicas pass", "pass"],
+      ["eight replicas fail", "fail"],
+      ["eight replicas pass with a higher maximum", "pass"],
+      ["a ConfigMap is not matched", "skip"],
+      ["nine replicas expected to pass (wrong on purpose)", "pass"],
+      ["a fixture outside the repository is not read", "pass"],
+    ]);
+    const [inline, fixture, withParams, , , outside] = body.cases;
+    expect(inline).toMatchObject({ test: "replica-limit", file: "replica-limit.test.yaml" });
+    expect(inline.resource.spec).toEqual({ replicas: 3 });
+    expect(inline.fixture).toBeUndefined();
+    expect(fixture.resource).toBeUndefined();
+    expect(fixture.fixture.path).toBe("fixtures/eight-replicas.yaml");
+    expect(fixture.fixture.content).toContain("replicas: 8");
+    expect(fixture.messageContains).toBe("more than 5");
+    expect(withParams.params).toEqual({ max: 10 });
+    // the file exists, beside the repository: the service does not read it
+    expect(outside.fixture).toEqual({ path: "../outside.yaml", error: "outside the policy repository" });
+    // the broken test file of the same policy is reported, at its line
+    expect(body.diagnostics).toEqual([
+      expect.objectContaining({ file: "replica-limit_test.yaml", line: 10, code: "schema" }),
+    ]);
+  });
+
+  it("runs the cases against the stored version: expected and actual outcome, reasons and messages", async () => {
+    const { status, body } = await t.call("POST", "/v1/policies/replica-limit/tests:run", {
+      token: t.tokens.viewer,
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ policy: "replica-limit", version: 1, passed: 4, failed: 2, empty: null });
+    const byName = Object.fromEntries(body.cases.map((c: { name: string }) => [c.name, c]));
+    expect(byName["three replicas pass"]).toMatchObject({ passed: true, expected: "pass", actual: "pass" });
+    expect(byName["eight replicas fail"]).toMatchObject({
+      passed: true,
+      expected: "fail",
+      actual: "fail",
+      messages: ["more than 5 replicas"],
+    });
+    expect(byName["eight replicas pass with a higher maximum"]).toMatchObject({
+      passed: true,
+      actual: "pass",
+    });
+    expect(byName["a ConfigMap is not matched"]).toMatchObject({ passed: true, actual: "skip" });
+    expect(byName["nine replicas expected to pass (wrong on purpose)"]).toMatchObject({
+      passed: false,
+      expected: "pass",
+      actual: "fail",
+      reason: "expected pass, got fail: more than 5 replicas",
+      messages: ["more than 5 replicas"],
+    });
+    const outside = byName["a fixture outside the repository is not read"];
+    expect(outside).toMatchObject({ passed: false, reason: "cannot read fixture ../outside.yaml" });
+    expect(outside.actual).toBeUndefined();
+    // nothing recorded
+    expect((await t.call("GET", "/v1/evaluations")).body.items).toEqual([]);
+  });
+
+  it("says why a policy has no cases, with 200 and an empty list", async () => {
+    const untested = await t.call("GET", "/v1/policies/untested/tests");
+    expect(untested.status).toBe(200);
+    expect(untested.body).toMatchObject({ cases: [], diagnostics: [], empty: { reason: "no-tests" } });
+    expect((await t.call("POST", "/v1/policies", { yaml: apiPolicy })).status).toBe(201);
+    const api = await t.call("GET", "/v1/policies/made-by-api/tests", { token: t.tokens.evaluator });
+    expect(api.status).toBe(200);
+    expect(api.body).toMatchObject({ source: "api", cases: [], empty: { reason: "api-policy" } });
+    expect(api.body.empty.message).toContain("CELGATE_POLICY_DIR");
+    const run = await t.call("POST", "/v1/policies/made-by-api/tests:run", { token: t.tokens.author });
+    expect(run.status).toBe(200);
+    expect(run.body).toMatchObject({ passed: 0, failed: 0, cases: [], empty: { reason: "api-policy" } });
+  });
+
+  it("answers 404 as problem details for a policy that does not exist", async () => {
+    for (const [method, path] of [
+      ["GET", "/v1/policies/nope/tests"],
+      ["POST", "/v1/policies/nope/tests:run"],
+    ] as const) {
+      const res = await t.call(method, path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      expect(res.body.detail).toContain("nope");
+    }
+  });
+});
+
+describe("policy tests on worker threads", () => {
+  it("evaluates the cases on the evaluator's workers and gets the same results", async () => {
+    const { createEvaluator } = await import("../../../evaluator/index.js");
+    const evaluator = createEvaluator({ threads: 1, timeoutMs: 10_000 });
+    const t = await setupApp("pglite", { policyDir: DIR, evaluator });
+    try {
+      const { status, body } = await t.call("POST", "/v1/policies/replica-limit/tests:run");
+      expect(status).toBe(200);
+      expect(body.cases.map((c: { passed: boolean }) => c.passed)).toEqual([
+        true,
+        true,
+        true,
+        true,
+        false,
+        false,
+      ]);
+      expect(body.cases[1].messages).toEqual(["more than 5 replicas"]);
+    } finally {
+      await t.close();
+      await evaluator.close();
+    }
+  });
+});
+
+describe("policy test runs and the evaluation queue", () => {
+  it("pass through the same concurrency limit as evaluations: 503 past the queue", async () => {
+    const { evaluate } = await import("@celgate/core");
+    let open!: () => void;
+    const hold = new Promise<void>((r) => {
+      open = r;
+    });
+    let entered = 0;
+    const held: Evaluator = {
+      evaluate: async (set, input) => {
+        entered++;
+        await hold;
+        return evaluate(set, input);
+      },
+      close: async () => {},
+    };
+    const t = await setupApp("pglite", {
+      policyDir: DIR,
+      evaluator: held,
+      concurrency: { active: 1, queue: 1, maxWaitMs: 20_000 },
+    });
+    try {
+      const first = t.call("POST", "/v1/policies/replica-limit/tests:run", { token: t.tokens.viewer });
+      while (entered < 1) await new Promise((r) => setTimeout(r, 10));
+      const second = t.call("POST", "/v1/policies/replica-limit/tests:run");
+      const third = await t.call("POST", "/v1/policies/replica-limit/tests:run");
+      expect(third.status).toBe(503);
+      expect(third.headers.get("retry-after")).toBe("1");
+      // listing the cases evaluates nothing: not queued
+      expect((await t.call("GET", "/v1/policies/replica-limit/tests")).status).toBe(200);
+      open();
+      expect((await first).body.passed).toBe(4);
+      expect((await second).body.passed).toBe(4);
+    } finally {
+      await t.close();
+    }
+  });
+});

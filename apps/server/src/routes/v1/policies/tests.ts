@@ -1,0 +1,44 @@
+import { PolicyTestListSchema, PolicyTestRunSchema } from "@celgate/contracts";
+import { defineRoute, errorResponse, jsonContent, READ } from "../../../lib/route.js";
+import { NameParam } from "./get.js";
+
+// Every role may read and run a policy's tests: the cases are the repository's own (no input
+// comes from the caller), nothing is recorded, and `celgate test` on the same folder shows the
+// same. A run costs what its cases cost, each bounded by the evaluator's time limit, and it
+// passes through the same concurrency limit as evaluations (app.ts).
+
+export const listTests = defineRoute({
+  roles: READ,
+  openapi: {
+    method: "get",
+    path: "/v1/policies/{name}/tests",
+    tags: ["policies"],
+    summary: "The PolicyTest cases of a policy",
+    description:
+      "The cases of the PolicyTest documents beside the policy in the policy repository (CELGATE_POLICY_DIR), each with its expected outcome and its resource (inline, or the fixture file's text). A policy created through the API has none: `cases` is empty and `empty.reason` says why (`api-policy`; `no-tests` for a repository policy without tests).",
+    request: { params: NameParam },
+    responses: {
+      200: jsonContent(PolicyTestListSchema, "The cases"),
+      404: errorResponse("No such policy"),
+    },
+  },
+  handler: async (c, s) => c.json(await s.policyTests.list(c.req.valid("param").name), 200),
+});
+
+export const runTests = defineRoute({
+  roles: READ,
+  openapi: {
+    method: "post",
+    path: "/v1/policies/{name}/tests:run",
+    tags: ["policies"],
+    summary: "Run a policy's tests against its stored version",
+    description:
+      "Evaluates each case with the stored policy alone, on the evaluator (its workers and its time limit per evaluation), and answers 200 with each case's expected and actual outcome, whether it passed, why not, and the policy's messages. Records nothing. A policy without tests answers with no cases and `empty.reason`.",
+    request: { params: NameParam },
+    responses: {
+      200: jsonContent(PolicyTestRunSchema, "Each case's result"),
+      404: errorResponse("No such policy"),
+    },
+  },
+  handler: async (c, s) => c.json(await s.policyTests.run(c.req.valid("param").name), 200),
+});

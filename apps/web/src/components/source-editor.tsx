@@ -1,0 +1,196 @@
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import { StreamLanguage, syntaxHighlighting } from "@codemirror/language";
+import { type Diagnostic, lintGutter, lintKeymap, setDiagnostics } from "@codemirror/lint";
+import { Compartment, EditorState, type Text } from "@codemirror/state";
+import {
+  drawSelection,
+  EditorView,
+  highlightActiveLine,
+  keymap,
+  lineNumbers,
+  placeholder as placeholderText,
+} from "@codemirror/view";
+import { classHighlighter } from "@lezer/highlight";
+import { useEffect, useRef } from "react";
+import { celYaml } from "./cel-yaml.js";
+import { type Marker, ProblemList } from "./code.js";
+
+const language = StreamLanguage.define(celYaml);
+
+/** The range a marker underlines: from its line and column to the end of the word there. */
+function rangeOf(doc: Text, m: Marker): { from: number; to: number } {
+  const line = doc.line(Math.min(Math.max(1, m.line ?? 1), doc.lines));
+  if (m.line === undefined) return { from: line.from, to: line.to };
+  const from = line.from + Math.min(Math.max(0, (m.column ?? 1) - 1), line.length);
+  const word = /^[\w.$-]+/.exec(line.text.slice(from - line.from))?.[0].length ?? 1;
+  return { from, to: Math.min(line.to, from + Math.max(1, word)) };
+}
+
+function toDiagnostic(doc: Text, m: Marker): Diagnostic {
+  return {
+    ...rangeOf(doc, m),
+    severity: "error",
+    message: m.message,
+    ...(m.code ? { source: m.code } : {}),
+  };
+}
+
+// colours from the console's palette (styles.css), so light and dark follow the theme
+const theme = EditorView.theme({
+  "&": {
+    backgroundColor: "var(--bg)",
+    color: "var(--fg)",
+    border: "1px solid var(--border)",
+    borderRadius: "6px",
+  },
+  "&.cm-focused": { outline: "3px solid var(--accent)", outlineOffset: "2px" },
+  ".cm-content": {
+    fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
+    fontSize: "0.88rem",
+    caretColor: "var(--fg)",
+  },
+  ".cm-gutters": {
+    backgroundColor: "var(--bg-2)",
+    color: "var(--muted)",
+    borderRight: "1px solid var(--border)",
+  },
+  ".cm-activeLine": { backgroundColor: "transparent" },
+  "&.cm-focused .cm-activeLine": { backgroundColor: "var(--bg-2)" },
+  ".cm-placeholder": { color: "var(--muted)" },
+  ".cm-tooltip": { backgroundColor: "var(--bg)", color: "var(--fg)", border: "1px solid var(--border)" },
+  ".cm-panels": { backgroundColor: "var(--bg-2)", color: "var(--fg)" },
+  ".cm-diagnostic-error": { borderLeftColor: "var(--deny)" },
+});
+
+/**
+ * A source editor (CodeMirror 6, bundled): YAML with CEL highlighted, line numbers, and each
+ * marker underlined at its line and column with its message on hover, in the lint gutter, in
+ * the lint panel (Ctrl-Shift-M; F8 goes to the next) and in the list below, where choosing one
+ * puts the cursor there. Tab is not taken, so the keyboard leaves the editor as from a field.
+ */
+export function SourceEditor({
+  id,
+  label,
+  value,
+  onChange,
+  markers = [],
+  rows = 18,
+  placeholder,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  markers?: readonly Marker[];
+  rows?: number;
+  placeholder?: string;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const attributes = useRef(new Compartment());
+  const changed = useRef(onChange);
+  changed.current = onChange;
+  const labelId = `${id}-label`;
+  const problemsId = `${id}-problems`;
+
+  const contentAttributes = (invalid: boolean) =>
+    EditorView.contentAttributes.of({
+      id,
+      "aria-labelledby": labelId,
+      "aria-invalid": invalid ? "true" : "false",
+      ...(invalid ? { "aria-describedby": problemsId } : {}),
+    });
+
+  useEffect(() => {
+    const v = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({
+        doc: value,
+        extensions: [
+          lineNumbers(),
+          lintGutter(),
+          history(),
+          drawSelection(),
+          highlightActiveLine(),
+          language,
+          syntaxHighlighting(classHighlighter),
+          keymap.of([...defaultKeymap, ...historyKeymap, ...lintKeymap]),
+          theme,
+          EditorView.theme({ ".cm-content, .cm-gutter": { minHeight: `${rows * 1.4}em` } }),
+          attributes.current.of(contentAttributes(false)),
+          ...(placeholder ? [placeholderText(placeholder)] : []),
+          EditorView.updateListener.of((u) => {
+            if (u.docChanged) changed.current(u.state.doc.toString());
+          }),
+          EditorView.domEventHandlers({
+            dragover: (e) => {
+              if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+              return false;
+            },
+            // a dropped file replaces the text, as pasting it would
+            drop: (e, editor) => {
+              const file = e.dataTransfer?.files[0];
+              if (!file) return false;
+              e.preventDefault();
+              file
+                .text()
+                .then((text) =>
+                  editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } }),
+                );
+              return true;
+            },
+          }),
+        ],
+      }),
+    });
+    view.current = v;
+    return () => {
+      v.destroy();
+      view.current = null;
+    };
+  }, []);
+
+  // text set from outside (a policy loaded, "load theirs") replaces the editor's
+  useEffect(() => {
+    const v = view.current;
+    if (!v) return;
+    const current = v.state.doc.toString();
+    if (current !== value) v.dispatch({ changes: { from: 0, to: current.length, insert: value } });
+  }, [value]);
+
+  useEffect(() => {
+    const v = view.current;
+    if (!v) return;
+    v.dispatch(
+      setDiagnostics(
+        v.state,
+        markers.map((m) => toDiagnostic(v.state.doc, m)),
+      ),
+    );
+    v.dispatch({ effects: attributes.current.reconfigure(contentAttributes(markers.length > 0)) });
+  }, [markers, id]);
+
+  const goTo = (m: Marker) => {
+    const v = view.current;
+    if (!v || !m.line) return;
+    const { from, to } = rangeOf(v.state.doc, m);
+    v.dispatch({ selection: { anchor: from, head: to }, scrollIntoView: true });
+    v.focus();
+  };
+
+  return (
+    <div className="editor">
+      <div className="editor-label" id={labelId}>
+        {label}
+      </div>
+      <div className="source-editor" ref={host} />
+      <ProblemList
+        id={problemsId}
+        label={label}
+        markers={markers}
+        lines={value.split("\n")}
+        onChoose={goTo}
+      />
+    </div>
+  );
+}

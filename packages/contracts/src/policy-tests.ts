@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { DiagnosticSchema, PolicySourceSchema } from "./policies.js";
+import { OutcomeSchema } from "./report.js";
+
+/**
+ * Why a policy has no test cases: `api-policy`, it was created through the API, and only the
+ * policy repository (CELGATE_POLICY_DIR) holds PolicyTest documents; `no-tests`, the repository
+ * holds none for it.
+ */
+export const POLICY_TESTS_ABSENT = ["api-policy", "no-tests"] as const;
+export const PolicyTestsAbsentSchema = z.enum(POLICY_TESTS_ABSENT).meta({ id: "PolicyTestsAbsent" });
+
+/** Said instead of cases when a policy has none: the reason and a sentence for people. */
+export const PolicyTestsEmptySchema = z
+  .object({ reason: PolicyTestsAbsentSchema, message: z.string() })
+  .meta({ id: "PolicyTestsEmpty" });
+
+/** The manifest file a case names with `file:`, as read from the repository. */
+export const PolicyTestFixtureSchema = z
+  .object({
+    /** As written in the case: relative to its test file. */
+    path: z.string(),
+    /** The file's text; absent when it could not be read (`error` says why). */
+    content: z.string().optional(),
+    error: z.string().optional(),
+  })
+  .meta({ id: "PolicyTestFixture" });
+
+/** One case of a PolicyTest document (see policy-format, "PolicyTest"). */
+export const PolicyTestCaseSchema = z
+  .object({
+    /** The PolicyTest document's metadata.name. */
+    test: z.string(),
+    /** The test file, relative to the policy repository. */
+    file: z.string(),
+    name: z.string(),
+    expect: OutcomeSchema,
+    /** The case's resource written inline... */
+    resource: z.record(z.string(), z.unknown()).optional(),
+    /** ...or the manifest file it names. */
+    fixture: PolicyTestFixtureSchema.optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
+    images: z.array(z.unknown()).optional(),
+    context: z.record(z.string(), z.unknown()).optional(),
+    namespaceObject: z.record(z.string(), z.unknown()).optional(),
+    bundle: z.array(z.record(z.string(), z.unknown())).optional(),
+    exceptions: z.array(z.unknown()).optional(),
+    messageContains: z.string().optional(),
+    /** The document's fixed clock, when it sets one. */
+    now: z.string().optional(),
+  })
+  .meta({ id: "PolicyTestCase" });
+export type PolicyTestCase = z.infer<typeof PolicyTestCaseSchema>;
+
+/** Answer of `GET /v1/policies/{name}/tests`. */
+export const PolicyTestListSchema = z
+  .object({
+    policy: z.string(),
+    source: PolicySourceSchema,
+    /** The stored version the cases run against. */
+    version: z.number().int(),
+    cases: z.array(PolicyTestCaseSchema),
+    /** Why `cases` is empty; null when it is not. */
+    empty: PolicyTestsEmptySchema.nullable(),
+    /** Problems in the repository's test files that concern this policy (by file name or by document). */
+    diagnostics: z.array(DiagnosticSchema),
+  })
+  .meta({ id: "PolicyTestList" });
+export type PolicyTestList = z.infer<typeof PolicyTestListSchema>;
+
+/** One case run: what it expected, what the policy gave, and why it failed. */
+export const PolicyTestCaseResultSchema = z
+  .object({
+    test: z.string(),
+    file: z.string(),
+    name: z.string(),
+    passed: z.boolean(),
+    expected: OutcomeSchema,
+    /** Absent when the case could not be evaluated (an unreadable fixture, say). */
+    actual: OutcomeSchema.optional(),
+    /** Why it failed, in one line; absent when it passed. */
+    reason: z.string().optional(),
+    /** The policy's messages for the case's resource (violations, or the error). */
+    messages: z.array(z.string()),
+  })
+  .meta({ id: "PolicyTestCaseResult" });
+export type PolicyTestCaseResult = z.infer<typeof PolicyTestCaseResultSchema>;
+
+/** Answer of `POST /v1/policies/{name}/tests:run`: 200 whether the cases pass or not. */
+export const PolicyTestRunSchema = z
+  .object({
+    policy: z.string(),
+    source: PolicySourceSchema,
+    version: z.number().int(),
+    passed: z.number().int(),
+    failed: z.number().int(),
+    cases: z.array(PolicyTestCaseResultSchema),
+    empty: PolicyTestsEmptySchema.nullable(),
+  })
+  .meta({ id: "PolicyTestRun" });
+export type PolicyTestRun = z.infer<typeof PolicyTestRunSchema>;
