@@ -1,5 +1,5 @@
-import { readFile, stat } from "node:fs/promises";
-import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type {
   PolicySource,
   PolicyTestCase,
@@ -192,6 +192,19 @@ async function readBounded(path: string): Promise<Fixture> {
   }
 }
 
+/** Whether `path` lies inside `root`, as written and once symbolic links are followed. */
+async function insideFolder(root: string, path: string): Promise<boolean> {
+  const within = (base: string, p: string) => {
+    const rel = relative(base, p);
+    return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel);
+  };
+  if (!within(root, path)) return false;
+  // A link inside the folder may point out of it: compare the real paths too. A path that does
+  // not exist is left to the read, which reports it.
+  const [realRoot, realPath] = await Promise.all([realpath(root), realpath(path).catch(() => null)]);
+  return realPath === null || within(realRoot, realPath);
+}
+
 /**
  * Every PolicyTest document of the folder (test files and document files alike, as
  * `celgate test` reads them) and every fixture a case names. A fixture outside the folder is
@@ -220,12 +233,11 @@ async function readRepositoryTests(dir: string): Promise<RepositoryTests> {
         const key = fixtureKey(rel, c.file);
         if (out.fixtures.has(key)) continue;
         const abs = resolve(root, dirname(rel), c.file);
-        const inside = relative(root, abs);
         out.fixtures.set(
           key,
-          inside.startsWith("..") || isAbsolute(inside)
-            ? { error: "outside the policy repository" }
-            : await readBounded(abs),
+          (await insideFolder(root, abs))
+            ? await readBounded(abs)
+            : { error: "outside the policy repository" },
         );
       }
     }

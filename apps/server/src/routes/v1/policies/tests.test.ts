@@ -1,3 +1,6 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Evaluator } from "../../../evaluator/index.js";
@@ -173,6 +176,43 @@ describe("policy test runs and the evaluation queue", () => {
       expect((await second).body.passed).toBe(4);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe("policy test fixtures behind a symbolic link", () => {
+  it("does not read a fixture whose link inside the folder points out of it", async () => {
+    const base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
+    const dir = join(base, "policies");
+    mkdirSync(join(dir, "fixtures"), { recursive: true });
+    writeFileSync(join(base, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n");
+    symlinkSync(join(base, "secret.yaml"), join(dir, "fixtures", "escape.yaml"));
+    writeFileSync(join(dir, "fixtures", "inside.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+    cpSync(join(DIR, "untested.yaml"), join(dir, "untested.yaml"));
+    writeFileSync(
+      join(dir, "untested.test.yaml"),
+      [
+        "apiVersion: celgate.dev/v1",
+        "kind: PolicyTest",
+        "metadata: {name: untested}",
+        "spec:",
+        "  policy: untested",
+        "  cases:",
+        "    - {name: through a link, expect: skip, file: fixtures/escape.yaml}",
+        "    - {name: a plain file, expect: skip, file: fixtures/inside.yaml}",
+        "",
+      ].join("\n"),
+    );
+    const t = await setupApp("pglite", { policyDir: dir });
+    try {
+      const { status, body } = await t.call("GET", "/v1/policies/untested/tests", { token: t.tokens.viewer });
+      expect(status).toBe(200);
+      const [link, plain] = body.cases;
+      expect(link.fixture).toEqual({ path: "fixtures/escape.yaml", error: "outside the policy repository" });
+      expect(plain.fixture.content).toContain("kind: ConfigMap");
+    } finally {
+      await t.close();
+      rmSync(base, { recursive: true, force: true });
     }
   });
 });
