@@ -541,32 +541,39 @@ class Generator {
         `} catch (e) { ${candidates} = null; } }`,
       );
     }
-    // the key function: the element's keys, or undefined when it cannot be ruled out
+    // the key function: the element's keys (undefined for one it cannot read as a string), or
+    // undefined when the element cannot be ruled out at all (its binding would fail)
     const element = this.temp();
+    const keysOut = this.temp();
     const keyCode: string[] = [];
-    const keys: string[] = [];
     this.scope.push({ name: c.iterVarName, local: element });
     try {
       this.counted(() => {
-        for (const conjunct of plan.conjuncts) keys.push(this.gen(conjunct.key as Node, keyCode));
+        plan.conjuncts.forEach((conjunct, k) => {
+          const code: string[] = [];
+          const key = this.gen(conjunct.key as Node, code);
+          keyCode.push(
+            "try {",
+            ...code,
+            `if (typeof ${key} === "string") ${keysOut}[${k}] = ${key};`,
+            "} catch (e) {}",
+          );
+        });
       });
     } finally {
       this.scope.pop();
     }
     const type = this.constant(c.iterCtx.iterType);
     const quick = c.iterCtx.iterType.kind === "dyn" ? `!R.plain(${element}) && ` : "";
-    const composite = (parts: string[]) =>
-      parts.length === 1
-        ? `(typeof ${parts[0]} === "string" ? ${parts[0]} : undefined)`
-        : `(${parts.map((p) => `typeof ${p} === "string"`).join(" && ")} ? JSON.stringify([${parts.join(", ")}]) : undefined)`;
     const keyOf = [
-      `(${element}) => { try {`,
+      `(${element}) => {`,
       `if (${quick}!${type}.matchesValueType(${element}, ev)) return undefined;`,
+      `${keysOut} = [${plan.conjuncts.map(() => "undefined").join(", ")}];`,
       ...keyCode,
-      `return ${composite(keys)};`,
-      "} catch (e) { return undefined; } }",
+      `return ${keysOut};`,
+      "}",
     ].join("\n");
-    const lookup = `${this.constant(listCandidates)}(${items}, ${this.constant(c)}, act, ${this.constant(plan.keyRoots)}, ${keyOf}, ${composite(values)})`;
+    const lookup = `${this.constant(listCandidates)}(${items}, ${this.constant(c)}, act, ${this.constant(plan.keyRoots)}, ${keyOf}, [${values.join(", ")}])`;
     const ready = waits.length > 0 ? `if (${waits.join(" && ")}) ` : "";
     return (i, _weight, charge) =>
       [

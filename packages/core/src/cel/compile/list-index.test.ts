@@ -205,6 +205,14 @@ describe("comprehensions over an indexed list", () => {
     expect(runs.lookups).toBe(0);
   });
 
+  it("scan when most elements have no key (the index would save little)", () => {
+    const clusterScoped = Array.from({ length: 60 }, (_, i) => resource("ClusterRole", undefined, `r-${i}`));
+    const bundle = [...bundleOf(2), ...clusterScoped];
+    const runs = runAll(`bundle.filter(r, r.metadata.namespace == ${ns})`, bundle, DEFAULT_BUDGET);
+    expectSame(runs);
+    expect(runs.lookups).toBe(0);
+  });
+
   it("do not index outside an evaluation's scope", () => {
     const { compiled } = prepare(indexed[0] as string);
     const a = activationFor(large, subjects[0]);

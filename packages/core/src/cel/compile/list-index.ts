@@ -11,14 +11,17 @@
  * same elements. Outside a scope nothing is indexed and comprehensions scan their lists.
  */
 
-/** A list's positions grouped by the key of their element. */
+/**
+ * A list's positions grouped by the keys of their element. An element has one key per key
+ * equality, each a string or unknown (missing, not a string, an error); it is a candidate for
+ * wanted values `v` when each of its keys is unknown or equals its `v`. Elements are grouped by
+ * which of their keys are known (at most 2^keys groups), then by those keys' values.
+ */
 interface Index {
-  /** Positions whose key is this string, ascending. */
-  buckets: Map<string, number[]>;
-  /** Positions whose key could not be computed (not strings, an error): candidates for every key. */
+  /** By the bit mask of known keys, then by the known keys' values (joined, see `joinKeys`). */
+  groups: Map<number, Map<string, number[]>>;
+  /** Positions with no known key: candidates for every lookup. */
   other: number[];
-  /** The candidates for each key asked for: its bucket and `other`, merged, ascending. */
-  merged: Map<string, Int32Array>;
 }
 
 /** One comprehension site over one list. */
@@ -43,6 +46,8 @@ export interface ListIndexStats {
 }
 
 let active: Scope | undefined;
+
+const NONE: readonly number[] = Object.freeze([]);
 
 /** Lists shorter than this are scanned: an index would not pay for itself. */
 export const MIN_INDEXED_LENGTH = 8;
@@ -74,10 +79,11 @@ function rootValue(activation: unknown, name: string): unknown {
 }
 
 /**
- * The positions of `items` whose element may have `key` as its key, ascending; or undefined when
- * no index is used (no scope, first use of the list at this site, a key that is not a string):
- * the caller then scans every element. `keyOf` gives an element's key, or undefined when it has
- * none that rules it out (see index-plan.ts); it reads only the element and the root variables
+ * The positions of `items` whose element may have the keys `wanted`, ascending; or undefined
+ * when no index is used (no scope, first use of the list at this site, a wanted value that is
+ * not a string, most elements without keys): the caller then scans every element. `keyOf`
+ * gives an element's keys (a string or undefined each; undefined for all when the element
+ * cannot be ruled out, see index-plan.ts); it reads only the element and the root variables
  * `rootNames` of `activation`, never throws and counts no steps.
  */
 export function listCandidates(
@@ -85,11 +91,12 @@ export function listCandidates(
   site: unknown,
   activation: unknown,
   rootNames: readonly string[],
-  keyOf: (element: unknown) => string | undefined,
-  key: unknown,
-): Int32Array | undefined {
+  keyOf: (element: unknown) => (string | undefined)[] | undefined,
+  wanted: readonly unknown[],
+): ArrayLike<number> | undefined {
   const scope = active;
-  if (!scope || typeof key !== "string" || items.length < MIN_INDEXED_LENGTH) return undefined;
+  if (!scope || items.length < MIN_INDEXED_LENGTH) return undefined;
+  for (const value of wanted) if (typeof value !== "string") return undefined;
   const roots = rootNames.map((name) => rootValue(activation, name));
   let sites = scope.lists.get(items);
   if (!sites) {
@@ -102,43 +109,57 @@ export function listCandidates(
     return undefined;
   }
   if (!state.index) {
-    state.index = build(items, keyOf);
+    state.index = build(items, keyOf, wanted.length);
     scope.stats.built++;
   }
   const index = state.index;
+  // most elements without a key: the index would save little, scan
+  if (index.other.length * 2 > items.length) return undefined;
   scope.stats.lookups++;
-  let candidates = index.merged.get(key);
-  if (!candidates) {
-    candidates = merge(index.buckets.get(key) ?? [], index.other);
-    index.merged.set(key, candidates);
+  const lists: number[][] = [];
+  if (index.other.length > 0) lists.push(index.other);
+  for (const [mask, byKeys] of index.groups) {
+    const list = byKeys.get(joinKeys(wanted as string[], mask));
+    if (list) lists.push(list);
   }
-  return candidates;
+  if (lists.length === 0) return NONE;
+  if (lists.length === 1) return lists[0];
+  // a few groups at most: gathered afresh for each lookup, so memory stays linear in the list
+  return Int32Array.from(lists.flat()).sort();
 }
 
-function build(items: unknown[], keyOf: (element: unknown) => string | undefined): Index {
-  const buckets = new Map<string, number[]>();
+/** The known keys of `keys` (those whose bit is set in `mask`) as one string, distinct per tuple. */
+function joinKeys(keys: readonly (string | undefined)[], mask: number): string {
+  if (keys.length === 1) return keys[0] as string;
+  const known: (string | undefined)[] = [];
+  for (let i = 0; i < keys.length; i++) if (mask & (1 << i)) known.push(keys[i]);
+  return JSON.stringify(known);
+}
+
+function build(
+  items: unknown[],
+  keyOf: (element: unknown) => (string | undefined)[] | undefined,
+  size: number,
+): Index {
+  const groups = new Map<number, Map<string, number[]>>();
   const other: number[] = [];
   for (let i = 0; i < items.length; i++) {
-    const key = keyOf(items[i]);
-    if (key === undefined) {
+    const keys = keyOf(items[i]);
+    let mask = 0;
+    if (keys) for (let k = 0; k < size; k++) if (typeof keys[k] === "string") mask |= 1 << k;
+    if (mask === 0) {
       other.push(i);
       continue;
     }
-    const bucket = buckets.get(key);
-    if (bucket) bucket.push(i);
-    else buckets.set(key, [i]);
+    let byKeys = groups.get(mask);
+    if (!byKeys) {
+      byKeys = new Map();
+      groups.set(mask, byKeys);
+    }
+    const joined = joinKeys(keys as (string | undefined)[], mask);
+    const list = byKeys.get(joined);
+    if (list) list.push(i);
+    else byKeys.set(joined, [i]);
   }
-  return { buckets, other, merged: new Map() };
-}
-
-function merge(a: readonly number[], b: readonly number[]): Int32Array {
-  const out = new Int32Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length)
-    out[k++] = (a[i] as number) < (b[j] as number) ? (a[i++] as number) : (b[j++] as number);
-  while (i < a.length) out[k++] = a[i++] as number;
-  while (j < b.length) out[k++] = b[j++] as number;
-  return out;
+  return { groups, other };
 }
