@@ -445,7 +445,7 @@ class Generator {
     if (c.errorsAreFatal) {
       const stop = c.condition ? `if (!${this.constant(c.condition)}(${accu})) break;` : "";
       const skip = index
-        ? index(i, weight, (count) => `${this.constant(chargeStepsTimes)}(${weight}, ${count});`)
+        ? index(i, (count) => `${this.constant(chargeStepsTimes)}(${weight}, ${count});`)
         : "";
       out.push(
         `for (${i} = 0; ${i} < ${items}.length; ${i}++) {`,
@@ -469,7 +469,6 @@ class Generator {
     const skip = index
       ? index(
           i,
-          weight,
           (count) =>
             `try { ${charge}(${weight}, 1); ${accu} = false; ${charge}(${weight}, ${count} - 1); } catch (e) { if (e instanceof Error) { if (${error} === undefined) ${error} = e; } else ${accu} = e; }`,
         )
@@ -508,7 +507,7 @@ class Generator {
     c: Comprehension,
     items: string,
     out: string[],
-  ): (i: string, weight: number, charge: (count: string) => string) => string {
+  ): (i: string, charge: (count: string) => string) => string {
     const candidates = this.temp();
     const cursor = this.temp();
     const next = this.temp();
@@ -575,7 +574,7 @@ class Generator {
     ].join("\n");
     const lookup = `${this.constant(listCandidates)}(${items}, ${this.constant(c)}, act, ${this.constant(plan.keyRoots)}, ${keyOf}, [${values.join(", ")}])`;
     const ready = waits.length > 0 ? `if (${waits.join(" && ")}) ` : "";
-    return (i, _weight, charge) =>
+    return (i, charge) =>
       [
         `if (${candidates} !== null) {`,
         `if (${candidates} === undefined) ${ready}${candidates} = ${lookup} ?? null;`,
