@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { compilePolicySet, evaluate, parseManifests } from "@celgate/core";
 import { runPolicyTests } from "@celgate/core/testing";
 import { describe, expect, it } from "vitest";
+import { generateBundle } from "../../bench/generate.js";
 import { loadLibrary } from "../../policies/library.js";
 import { corpus, needsCorpora } from "../support/corpora.js";
 
@@ -46,6 +47,23 @@ describe("the library compiled and interpreted", () => {
     const b = runPolicyTests(library.tests, interpreted.set, { readFixture });
     expect(a.cases.length).toBeGreaterThan(150);
     expect(a.cases).toEqual(b.cases);
+  });
+});
+
+describe("the generated bench bundle", () => {
+  // namespaces with NetworkPolicies, quotas and LimitRanges around their workloads: the policies
+  // that read `bundle` run their comprehensions through list indexes (cel/compile/list-index.ts)
+  // when compiled, and scan when interpreted
+  it("gets the same report compiled and interpreted", () => {
+    const generated = generateBundle(150);
+    const { resources } = parseManifests(generated.yaml, "generated.yaml");
+    const input = { resources, context: { namespace: "team-001" }, now: NOW };
+    const a = evaluate(compiled.set, input);
+    const b = evaluate(interpreted.set, input);
+    expect(a.results.some((r) => r.policy === "workload-network-policy" && r.outcome === "pass")).toBe(true);
+    expect(a.results.some((r) => r.policy === "workload-network-policy" && r.outcome === "fail")).toBe(true);
+    expect(a.results).toEqual(b.results);
+    expect(a.summary).toEqual(b.summary);
   });
 });
 

@@ -53,6 +53,11 @@ export function chargeSteps(n: number): void {
   activeBudget?.charge(n);
 }
 
+/** Counts `times` charges of `n` steps against the active budget, as that many `chargeSteps(n)` would. */
+export function chargeStepsTimes(n: number, times: number): void {
+  activeBudget?.chargeTimes(n, times);
+}
+
 /** cel-js options of every celgate environment (the runtime one and the typed checking one). */
 export const CEL_OPTIONS = {
   enableOptionalTypes: true,

@@ -1,4 +1,5 @@
 import { type BudgetLimits, DEFAULT_BUDGET } from "../cel/budget.js";
+import { withListIndexes } from "../cel/compile/list-index.js";
 import { celEnvironment } from "../cel/environment.js";
 import { objectToCel, toCel } from "../cel/values.js";
 import type { CompiledPolicy, CompiledPolicySet } from "../compile/compile.js";
@@ -66,6 +67,12 @@ export interface EvaluateInput {
  * throws: every runtime problem is an `error` outcome or a notice.
  */
 export function evaluate(set: CompiledPolicySet, input: EvaluateInput): EvaluationReport {
+  // comprehensions over the same list (the bundle, a variable shared by every resource) index it
+  // once per evaluation instead of scanning it for every resource (cel/compile/list-index.ts)
+  return withListIndexes(() => evaluateIndexed(set, input));
+}
+
+function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput): EvaluationReport {
   const now = input.now ?? new Date();
   const notices: ReportNotice[] = [];
   const selection = selectPolicies(set, { select: input.select, policies: input.policies });

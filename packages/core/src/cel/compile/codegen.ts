@@ -16,8 +16,11 @@
  * A construct this file does not know throws `Unsupported` with a reason; the caller then
  * interprets that expression.
  */
+import { chargeStepsTimes } from "../environment.js";
 import { isTwoVariableMacro } from "../lib/comprehensions/index.js";
 import { listOf, mapOf, optionalElement, optionalPositions } from "../lib/syntax/index.js";
+import { type IndexPlan, indexPlan } from "./index-plan.js";
+import { listCandidates, MIN_INDEXED_LENGTH } from "./list-index.js";
 import type { CelTypeDecl } from "./runtime.js";
 
 /** Why an expression cannot be compiled. */
@@ -110,6 +113,8 @@ class Generator {
   private readonly scope: Binding[] = [];
   /** The accumulator of each enclosing comprehension, innermost last. */
   private readonly accumulators: string[] = [];
+  /** `==` nodes whose value side a comprehension's index takes from the loop (index-plan.ts). */
+  private readonly captures = new Map<Node, { local: string; left: boolean }>();
 
   constant(value: unknown): string {
     let index = this.constantIndex.get(value);
@@ -303,6 +308,8 @@ class Generator {
     const [leftNode, rightNode] = n.args as [Node, Node];
     const left = this.gen(leftNode, out);
     const right = this.gen(rightNode, out);
+    const capture = this.captures.get(n);
+    if (capture) out.push(`${capture.local} = ${capture.left ? left : right};`);
     const lt = leftNode.checkedType;
     const rt = rightNode.checkedType;
     const same = lt !== undefined && rt !== undefined && !lt.hasDynType && lt.name === rt.name;
@@ -449,6 +456,10 @@ class Generator {
     const t = this.temp();
     const iterable = this.gen(c.iterable, out);
     out.push(`${items} = ${iterable};`);
+    const plan = indexPlan(c as unknown as Parameters<typeof indexPlan>[0], (name) =>
+      this.scope.some((b) => b.name === name),
+    );
+    const index = plan ? this.indexSetup(plan, c, items, out) : undefined;
     out.push(`if (!Array.isArray(${items})) ${items} = R.range(${items}, ${this.constant(c.iterable)});`);
     const init = this.gen(c.init, out);
     out.push(`${accu} = ${init};`);
@@ -458,13 +469,18 @@ class Generator {
     const [stepValue, weight] = this.counted(() => this.gen(c.step, body));
     this.accumulators.pop();
     this.scope.pop();
+    for (const conjunct of plan?.conjuncts ?? []) this.captures.delete(conjunct.equality as Node);
     const bindValue = this.bind(x, c.iterCtx.iterType, c.iterVarName);
     const result = this.constant(c.result);
     if (c.errorsAreFatal) {
       const stop = c.condition ? `if (!${this.constant(c.condition)}(${accu})) break;` : "";
+      const skip = index
+        ? index(i, (count) => `${this.constant(chargeStepsTimes)}(${weight}, ${count});`)
+        : "";
       out.push(
         `for (${i} = 0; ${i} < ${items}.length; ${i}++) {`,
         stop,
+        skip,
         `${x} = ${items}[${i}];`,
         bindValue,
         `R.charge(${weight});`,
@@ -478,11 +494,21 @@ class Generator {
     // all/exists: an element's error is kept while the others may still decide (iterateQuantifier)
     const condition = this.constant(c.condition);
     const error = this.temp();
+    const charge = this.constant(chargeStepsTimes);
+    // a skipped element's charge is absorbed as its iteration's would be; its step sets the accumulator to false
+    const skip = index
+      ? index(
+          i,
+          (count) =>
+            `try { ${charge}(${weight}, 1); ${accu} = false; ${charge}(${weight}, ${count} - 1); } catch (e) { if (e instanceof Error) { if (${error} === undefined) ${error} = e; } else ${accu} = e; }`,
+        )
+      : "";
     out.push(
       `${error} = undefined;`,
       `${t} = U;`,
       `for (${i} = 0; ${i} < ${items}.length; ${i}++) {`,
       `if (!${condition}(${accu})) { ${t} = ${result}(${accu}); break; }`,
+      skip,
       `${x} = ${items}[${i}];`,
       bindValue,
       "try {",
@@ -497,6 +523,103 @@ class Generator {
       "}",
     );
     return t;
+  }
+
+  /**
+   * Emits, before a comprehension's loop, what its index needs (index-plan.ts, list-index.ts):
+   * the candidates' state, the values of the key equalities that can be computed ahead, and
+   * registers the ones taken from the loop. Returns the maker of the loop's head, which moves
+   * the loop to the next candidate and charges the elements it skips (`charge(count)` emits
+   * that charge).
+   */
+  private indexSetup(
+    plan: IndexPlan,
+    c: Comprehension,
+    items: string,
+    out: string[],
+  ): (i: string, charge: (count: string) => string) => string {
+    const candidates = this.temp();
+    const cursor = this.temp();
+    const next = this.temp();
+    // undefined: not looked up yet; null: no index for this run; else the candidates, ascending
+    out.push(
+      `${candidates} = Array.isArray(${items}) && ${items}.length >= ${MIN_INDEXED_LENGTH} ? undefined : null;`,
+      `${cursor} = 0;`,
+    );
+    const values: string[] = [];
+    const waits: string[] = [];
+    for (const conjunct of plan.conjuncts) {
+      if (conjunct.literal !== undefined) {
+        values.push(this.constant(conjunct.literal));
+        continue;
+      }
+      const local = this.temp();
+      values.push(local);
+      if (conjunct.lazy) {
+        out.push(`${local} = U;`);
+        waits.push(`${local} !== U`);
+        this.captures.set(conjunct.equality as Node, { local, left: conjunct.valueIsLeft });
+        continue;
+      }
+      const code: string[] = [];
+      const [value] = this.counted(() => this.gen(conjunct.value as Node, code));
+      out.push(
+        `if (${candidates} === undefined) { try {`,
+        ...code,
+        `${local} = ${value};`,
+        `} catch (e) { ${candidates} = null; } }`,
+      );
+    }
+    // the key function: the element's keys (undefined for one it cannot read as a string), or
+    // undefined when the element cannot be ruled out at all (its binding would fail)
+    const element = this.temp();
+    const keysOut = this.temp();
+    const keyCode: string[] = [];
+    this.scope.push({ name: c.iterVarName, local: element });
+    try {
+      this.counted(() => {
+        plan.conjuncts.forEach((conjunct, k) => {
+          const code: string[] = [];
+          const key = this.gen(conjunct.key as Node, code);
+          keyCode.push(
+            "try {",
+            ...code,
+            `if (typeof ${key} === "string") ${keysOut}[${k}] = ${key};`,
+            "} catch (e) {}",
+          );
+        });
+      });
+    } finally {
+      this.scope.pop();
+    }
+    const type = this.constant(c.iterCtx.iterType);
+    const quick = c.iterCtx.iterType.kind === "dyn" ? `!R.plain(${element}) && ` : "";
+    const keyOf = [
+      `(${element}) => {`,
+      `if (${quick}!${type}.matchesValueType(${element}, ev)) return undefined;`,
+      `${keysOut} = [${plan.conjuncts.map(() => "undefined").join(", ")}];`,
+      ...keyCode,
+      `return ${keysOut};`,
+      "}",
+    ].join("\n");
+    const lookup = `${this.constant(listCandidates)}(${items}, ${this.constant(c)}, act, ${this.constant(plan.keyRoots)}, ${keyOf}, [${values.join(", ")}])`;
+    const ready = waits.length > 0 ? `if (${waits.join(" && ")}) ` : "";
+    return (i, charge) =>
+      [
+        `if (${candidates} !== null) {`,
+        `if (${candidates} === undefined) ${ready}${candidates} = ${lookup} ?? null;`,
+        `if (${candidates}) {`,
+        `while (${cursor} < ${candidates}.length && ${candidates}[${cursor}] < ${i}) ${cursor}++;`,
+        `${next} = ${cursor} < ${candidates}.length ? ${candidates}[${cursor}] : ${items}.length;`,
+        `if (${next} > ${i}) {`,
+        charge(`${next} - ${i}`),
+        `${i} = ${next};`,
+        `if (${i} >= ${items}.length) break;`,
+        "}",
+        `${cursor}++;`,
+        "}",
+        "}",
+      ].join("\n");
   }
 
   /**
