@@ -318,6 +318,12 @@ describe.skipIf(!browserAvailable)(
           await panel
             .getByRole("figure", { name: `${label}: decisions over time: allow, warn and deny per ${unit}` })
             .waitFor();
+          // the legend reads in the order of the stack
+          expect(await panel.locator(".recharts-legend-item-text").allInnerTexts()).toEqual([
+            "allow",
+            "warn",
+            "deny",
+          ]);
           // the chart's text alternative: its table, behind a disclosure the keyboard opens
           await panel.getByText(`${label}: decisions over time as a table`).click();
           const table = panel.getByRole("table", { name: `${label}: decisions over time, per ${unit}` });

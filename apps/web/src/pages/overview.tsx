@@ -79,7 +79,8 @@ function DecisionChart({
             <XAxis dataKey="at" stroke="var(--muted)" />
             <YAxis allowDecimals={false} stroke="var(--muted)" domain={[0, max ?? "auto"]} />
             <Tooltip contentStyle={{ background: "var(--bg)", color: "var(--fg)" }} />
-            <Legend />
+            {/* in the order of the stack (allow, warn, deny), not alphabetical */}
+            <Legend itemSorter={(item) => DECISIONS.findIndex((d) => d === item.dataKey)} />
             {DECISIONS.map((d) => (
               <Bar key={d} dataKey={d} stackId="d" fill={`var(--${d})`} isAnimationActive={false} />
             ))}
