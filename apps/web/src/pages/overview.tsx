@@ -80,7 +80,7 @@ function DecisionChart({
             <YAxis allowDecimals={false} stroke="var(--muted)" domain={[0, max ?? "auto"]} />
             <Tooltip contentStyle={{ background: "var(--bg)", color: "var(--fg)" }} />
             {/* in the order of the stack (allow, warn, deny), not alphabetical */}
-            <Legend itemSorter={(item) => DECISIONS.findIndex((d) => d === item.dataKey)} />
+            <Legend itemSorter={(item) => (DECISIONS as readonly unknown[]).indexOf(item.dataKey)} />
             {DECISIONS.map((d) => (
               <Bar key={d} dataKey={d} stackId="d" fill={`var(--${d})`} isAnimationActive={false} />
             ))}
