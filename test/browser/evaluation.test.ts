@@ -1,8 +1,8 @@
 // An evaluation's page, the overview and the policy catalogue in Chromium against the real
 // service (PGlite, real HTTP): the report grouped by resource with messages, remediation and
 // waived results, the JSON download, the decision receipt verified in the browser by the SDK's
-// verifyReceipt (and refused once tampered with), the overview's top lists and expiring
-// exceptions, and the catalogue's label filters in the URL.
+// verifyReceipt (and refused once tampered with), the overview's top lists, expiring
+// exceptions and decisions split by source, and the catalogue's label filters in the URL.
 import { generateKeyPairSync } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +29,39 @@ spec:
         - name: app
           image: registry.example/${namespace}/${name}:1.0
 `;
+
+const configMap = (name: string, namespace: string) => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+  namespace: ${namespace}
+  labels:
+    owner: team-${namespace}
+data:
+  mode: fast
+`;
+
+/** An AdmissionReview of creating a labelled ConfigMap. */
+const configMapReview = (name: string, namespace: string) => ({
+  apiVersion: "admission.k8s.io/v1",
+  kind: "AdmissionReview",
+  request: {
+    uid: `uid-${name}`,
+    kind: { group: "", version: "v1", kind: "ConfigMap" },
+    resource: { group: "", version: "v1", resource: "configmaps" },
+    namespace,
+    name,
+    operation: "CREATE",
+    userInfo: { username: "alice" },
+    object: {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, namespace, labels: { owner: `team-${namespace}` } },
+      data: { mode: "fast" },
+    },
+    dryRun: false,
+  },
+});
 
 /** A warn policy with remediation, and PSS labels for the catalogue's filters. */
 const PROBES = `apiVersion: celgate.dev/v1
@@ -238,6 +271,99 @@ describe.skipIf(!browserAvailable)(
       expect(await page.getByLabel("Source").inputValue()).toBe("admission");
       await page.getByLabel("Source").selectOption("api");
       await expect.poll(() => page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^1 evaluations/);
+    });
+
+    it("splits the decisions over time by source (CLI, API, admission), as charts and as tables, light and dark", async () => {
+      const { page } = run;
+      // two evaluations from the CLI (the header the CLI sends), one through the admission webhook
+      const cli = [
+        await admin.evaluate({ manifests: deployment("api", "shop") }, { source: "cli" }),
+        await admin.evaluate({ manifests: configMap("settings", "shop") }, { source: "cli" }),
+      ];
+      const admitted = await fetch(`${run.baseUrl}/v1/admission`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify(configMapReview("flags", "shop")),
+      });
+      expect(admitted.status).toBe(200);
+      // what each source decided, as the API records it: the overview must show the same counts
+      const expected = new Map<string, { total: number; allow: number; warn: number; deny: number }>();
+      for (const source of ["api", "cli", "admission"] as const) {
+        const { items } = await admin.evaluations.list({ source, limit: 100 });
+        const count = (d: string) => items.filter((e) => e.decision === d).length;
+        expected.set(source, {
+          total: items.length,
+          allow: count("allow"),
+          warn: count("warn"),
+          deny: count("deny"),
+        });
+      }
+      expect([...expected.values()].map((x) => x.total)).toEqual([1, 2, 1]);
+      expect(expected.get("cli")).toMatchObject({ deny: 1 });
+      expect(cli.map((r) => r.decision)).toContain("deny");
+
+      const panels = [
+        ["api", "API and SDK"],
+        ["cli", "CLI and CI"],
+        ["admission", "admission webhook"],
+      ] as const;
+      let unit = "day";
+      const check = async () => {
+        for (const [source, label] of panels) {
+          const e = expected.get(source)!;
+          const panel = page.getByRole("region", { name: label });
+          await expect
+            .poll(() => panel.locator("p").first().innerText())
+            .toBe(`${e.total} in all: ${e.allow} allow, ${e.warn} warn, ${e.deny} deny`);
+          await panel
+            .getByRole("figure", { name: `${label}: decisions over time: allow, warn and deny per ${unit}` })
+            .waitFor();
+          // the legend reads in the order of the stack
+          expect(await panel.locator(".recharts-legend-item-text").allInnerTexts()).toEqual([
+            "allow",
+            "warn",
+            "deny",
+          ]);
+          // the chart's text alternative: its table, behind a disclosure the keyboard opens
+          await panel.getByText(`${label}: decisions over time as a table`).click();
+          const table = panel.getByRole("table", { name: `${label}: decisions over time, per ${unit}` });
+          // everything happened in the newest period, the table's last row
+          expect(await table.locator("tbody tr").last().locator("td").allInnerTexts()).toEqual(
+            [e.allow, e.warn, e.deny].map(String),
+          );
+          const rows = await table.locator("tbody tr td").allInnerTexts();
+          expect(rows.reduce((n, x) => n + Number(x), 0)).toBe(e.total);
+        }
+      };
+      await page.goto("/");
+      await settled();
+      expect(await page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^4 evaluations/);
+      await check();
+      // per hour: the period is in the URL, and the split follows it
+      await page.getByLabel("Period").selectOption("24h");
+      await page.waitForURL(/period=24h/);
+      await settled();
+      unit = "hour";
+      await check();
+      await page.reload();
+      await settled();
+      await check();
+      // one source chosen: its own chart heads the page, and there is nothing left to split
+      await page.getByLabel("Source").selectOption("cli");
+      await page.waitForURL(/source=cli/);
+      await expect.poll(() => page.getByText(/^\d+ evaluations/).innerText()).toMatch(/^2 evaluations/);
+      await page.getByRole("figure", { name: /^Decisions over time from CLI and CI/ }).waitFor();
+      expect(await page.getByRole("heading", { name: "Decisions over time by source" }).count()).toBe(0);
+      // the split view passes the accessibility check (labels, contrast) in both palettes
+      for (const scheme of ["dark", "light"] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.goto("/");
+        await settled();
+        await page.getByRole("heading", { name: "Decisions over time by source" }).waitFor();
+        await page.getByText("CLI and CI: decisions over time as a table").click();
+        expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
+        expect(await accessibilityViolations(page), scheme).toEqual([]);
+      }
     });
 
     it("filters the policy catalogue by its labels, in the URL", async () => {

@@ -22,13 +22,19 @@ const MAX_REPORTS = 50;
 /** Image facts whose newest scan is older than this (or missing) are listed as stale. */
 const STALE_SCAN = "7d";
 
-function buckets(items: EvaluationSummary[], since: number, hourly: boolean) {
+/** One period of a chart: its start (ms), its label, and the count of each decision. */
+type Bucket = { t: number; at: string; allow: number; warn: number; deny: number };
+const DECISIONS = ["allow", "warn", "deny"] as const;
+
+/** Counts `items` per hour (or day) from `since` to now; every period has a row, empty or not. */
+function buckets(items: EvaluationSummary[], since: number, hourly: boolean): Bucket[] {
   const size = hourly ? 3_600_000 : 86_400_000;
   const start = Math.floor(since / size) * size;
-  const rows = new Map<number, { at: string; allow: number; warn: number; deny: number }>();
+  const rows = new Map<number, Bucket>();
   for (let t = start; t <= Date.now(); t += size) {
     const d = new Date(t);
     rows.set(t, {
+      t,
       at: hourly ? `${d.getHours()}:00` : d.toLocaleDateString(undefined, { month: "short", day: "numeric" }),
       allow: 0,
       warn: 0,
@@ -41,6 +47,76 @@ function buckets(items: EvaluationSummary[], since: number, hourly: boolean) {
     if (row) row[e.decision]++;
   }
   return [...rows.values()];
+}
+
+const sum = (rows: Bucket[], d: (typeof DECISIONS)[number]) => rows.reduce((n, r) => n + r[d], 0);
+const height = (r: Bucket) => r.allow + r.warn + r.deny;
+
+/**
+ * A stacked allow / warn / deny bar chart over time, and the same numbers as a table behind a
+ * disclosure (the text alternative of the chart). `max` fixes the height of the y axis, so
+ * small charts side by side share one scale.
+ */
+function DecisionChart({
+  rows,
+  name,
+  unit,
+  height,
+  max,
+}: {
+  rows: Bucket[];
+  name: string;
+  unit: string;
+  height: number;
+  max?: number;
+}) {
+  return (
+    <>
+      <figure className="chart" aria-label={`${name}: allow, warn and deny per ${unit}`}>
+        <ResponsiveContainer width="100%" height={height}>
+          <BarChart data={rows}>
+            <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+            <XAxis dataKey="at" stroke="var(--muted)" />
+            <YAxis allowDecimals={false} stroke="var(--muted)" domain={[0, max ?? "auto"]} />
+            <Tooltip contentStyle={{ background: "var(--bg)", color: "var(--fg)" }} />
+            {/* in the order of the stack (allow, warn, deny), not alphabetical */}
+            <Legend itemSorter={(item) => (DECISIONS as readonly unknown[]).indexOf(item.dataKey)} />
+            {DECISIONS.map((d) => (
+              <Bar key={d} dataKey={d} stackId="d" fill={`var(--${d})`} isAnimationActive={false} />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      </figure>
+      <details>
+        <summary>{name} as a table</summary>
+        <div className="table-scroll">
+          <table>
+            <caption className="visually-hidden">{`${name}, per ${unit}`}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{unit === "hour" ? "Hour" : "Day"}</th>
+                {DECISIONS.map((d) => (
+                  <th key={d} scope="col">
+                    {d}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.t}>
+                  <th scope="row">{r.at}</th>
+                  {DECISIONS.map((d) => (
+                    <td key={d}>{r[d]}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </>
+  );
 }
 
 function top(counts: Map<string, number>, n = 8) {
@@ -61,6 +137,7 @@ export default function Overview() {
     else next.delete(key);
     setParams(next);
   };
+  const unit = window === "24h" ? "hour" : "day";
   const [data] = useLoad(
     async (signal) => {
       const since = Date.now() - WINDOWS[window];
@@ -89,8 +166,23 @@ export default function Overview() {
       }
       const expiring = await client.exceptions.list({ expiring: "7d", limit: 50 }, { signal });
       const stale = await client.images.list({ stale: STALE_SCAN, limit: 20 }, { signal });
+      const hourly = window === "24h";
+      // with every source chosen, each one's own chart: who decides what (CI, API, admission)
+      const bySource = source
+        ? []
+        : EvaluationSourceSchema.options.map((s) => ({
+            source: s,
+            rows: buckets(
+              items.filter((e) => e.source === s),
+              since,
+              hourly,
+            ),
+          }));
       return {
-        chart: buckets(items, since, window === "24h"),
+        chart: buckets(items, since, hourly),
+        bySource,
+        // one y scale for the small charts, so their bars compare
+        bySourceMax: Math.max(1, ...bySource.flatMap((x) => x.rows.map(height))),
         total: items.length,
         capped: items.length >= MAX_SUMMARIES,
         reportsRead: reports.length,
@@ -135,20 +227,35 @@ export default function Overview() {
             <p className="muted">
               {d.total} evaluations{d.capped ? ` (the newest ${MAX_SUMMARIES})` : ""}.
             </p>
-            <figure className="chart" aria-label="Decisions over time: allow, warn and deny per period">
-              <ResponsiveContainer width="100%" height={260}>
-                <BarChart data={d.chart}>
-                  <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-                  <XAxis dataKey="at" stroke="var(--muted)" />
-                  <YAxis allowDecimals={false} stroke="var(--muted)" />
-                  <Tooltip contentStyle={{ background: "var(--bg)", color: "var(--fg)" }} />
-                  <Legend />
-                  <Bar dataKey="allow" stackId="d" fill="var(--allow)" isAnimationActive={false} />
-                  <Bar dataKey="warn" stackId="d" fill="var(--warn)" isAnimationActive={false} />
-                  <Bar dataKey="deny" stackId="d" fill="var(--deny)" isAnimationActive={false} />
-                </BarChart>
-              </ResponsiveContainer>
-            </figure>
+            <DecisionChart
+              rows={d.chart}
+              name={source ? `Decisions over time from ${SOURCE_LABELS[source]}` : "Decisions over time"}
+              unit={unit}
+              height={260}
+            />
+            {d.bySource.length > 0 ? (
+              <>
+                <h2>Decisions over time by source</h2>
+                <div className="grid-3">
+                  {d.bySource.map(({ source: s, rows }) => (
+                    <section key={s} aria-labelledby={`source-${s}`}>
+                      <h3 id={`source-${s}`}>{SOURCE_LABELS[s]}</h3>
+                      <p>
+                        {rows.reduce((n, r) => n + height(r), 0)} in all:{" "}
+                        {DECISIONS.map((x) => `${sum(rows, x)} ${x}`).join(", ")}
+                      </p>
+                      <DecisionChart
+                        rows={rows}
+                        name={`${SOURCE_LABELS[s]}: decisions over time`}
+                        unit={unit}
+                        height={180}
+                        max={d.bySourceMax}
+                      />
+                    </section>
+                  ))}
+                </div>
+              </>
+            ) : null}
             <div className="grid-2">
               <div>
                 <h2>Policies that fail most</h2>
