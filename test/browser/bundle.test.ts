@@ -6,7 +6,7 @@ import { browserAvailable } from "./harness.js";
 import { CONSOLE_DIST } from "./setup.js";
 
 it.skipIf(!browserAvailable)(
-  "loads the engine on the playground page only, the editor on the editing pages only",
+  "loads the engine on the playground page only, the editor on the editing pages only (replay's candidates too)",
   () => {
     const report = analyseBundle(CONSOLE_DIST);
     expect(report.initial.files.length).toBeGreaterThan(0);
@@ -21,7 +21,7 @@ it.skipIf(!browserAvailable)(
       .filter(([, p]) => p.editor)
       .map(([name]) => name)
       .sort();
-    expect(withEditor).toEqual(["playground", "policy-edit"]);
+    expect(withEditor).toEqual(["playground", "policy-edit", "replay"]);
     expect(Object.keys(report.pages).sort()).toEqual(
       [
         "audit",

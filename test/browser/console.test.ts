@@ -70,6 +70,24 @@ spec:
       message: too many replicas
 `;
 
+/** A candidate in place of owner-label, its CEL expression on line 14. */
+const CANDIDATE = (expression: string) => `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: owner-label
+  labels:
+    practice: ownership
+spec:
+  title: Deployments run at least one replica
+  severity: medium
+  action: deny
+  match:
+    kinds: [Deployment]
+  validations:
+    - expression: "${expression}"
+      message: no replica
+`;
+
 // Generous per-test time: on a loaded machine one browser step can take seconds.
 describe.skipIf(!browserAvailable)("the web console in Chromium", { timeout: 120_000 }, () => {
   let run: BrowserRun;
@@ -245,11 +263,11 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", { timeout: 120
     await page.goto("/replay");
     await page.getByLabel("Load a policy to edit").fill("owner-label");
     await page.getByRole("button", { name: "Load" }).click();
-    const editor = page.getByLabel(/Candidate policies/);
-    await expect.poll(() => editor.inputValue()).toContain("name: owner-label");
+    const editor = page.getByRole("textbox", { name: /^Candidate policies/ });
+    await expect.poll(() => editor.innerText()).toContain("name: owner-label");
     // the candidate accepts a missing owner label
     await editor.fill(
-      (await editor.inputValue()).replace(
+      (await editor.innerText()).replace(
         /expression: .*'owner' in object\.metadata\.labels.*$/m,
         'expression: "true"',
       ),
@@ -263,6 +281,59 @@ describe.skipIf(!browserAvailable)("the web console in Chromium", { timeout: 120
       /^1 outcome would change/,
     );
     // nothing went live
+    expect((await admin.policies.get("owner-label")).version).toBe(1);
+  });
+
+  it("marks a candidate's CEL error at its line and column before replaying, and replays it once fixed", async () => {
+    const { page } = run;
+    await page.goto("/replay");
+    const editor = page.getByRole("textbox", { name: /^Candidate policies/ });
+    await editor.waitFor();
+    // the keyboard reaches the editor from the field before it, and types the candidate there
+    await page.getByRole("button", { name: "Load" }).focus();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("replay-policies");
+    await page.keyboard.insertText(CANDIDATE("object.spec.replicas >= 1 && )"));
+    const broken = CANDIDATE("object.spec.replicas >= 1 && )").split("\n");
+    const line = broken.findIndex((l) => l.includes("&& )")) + 1;
+    const column = broken[line - 1]!.indexOf(")") + 1;
+    await page.getByRole("button", { name: "Run replay" }).click();
+    await page.getByRole("status").filter({ hasText: "the replay did not run" }).waitFor();
+    const problems = page.getByRole("list", { name: /^Problems in Candidate policies/ });
+    expect(await problems.innerText()).toContain(`line ${line}, column ${column}`);
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const content = document.getElementById("replay-policies")!;
+          const mark = content.querySelector(".cm-lintRange-error");
+          if (!mark) return null;
+          const at = mark.closest(".cm-line")!;
+          const before = document.createRange();
+          before.setStart(at, 0);
+          before.setEndBefore(mark);
+          const lines = [...content.querySelectorAll(":scope > .cm-line")];
+          return {
+            line: lines.indexOf(at) + 1,
+            column: before.toString().length + 1,
+            text: mark.textContent,
+          };
+        }),
+      )
+      .toEqual({ line, column, text: ")" });
+    expect(await editor.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByRole("table", { name: "Outcomes that would change" }).count()).toBe(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    // fixed: the marks go, and the replay shows the failing deployment passing
+    await editor.fill(CANDIDATE("object.spec.replicas >= 1"));
+    await page.getByRole("button", { name: "Run replay" }).click();
+    const outcomes = page.getByRole("table", { name: "Outcomes that would change" });
+    await outcomes.waitFor();
+    const row = outcomes.locator("tbody tr", { hasText: "owner-label" });
+    expect(await row.innerText()).toMatch(/Deployment shop\/web\s+owner-label\s+fail\s+pass/);
+    expect(await page.locator("#replay-policies .cm-lintRange-error").count()).toBe(0);
+    expect(await problems.count()).toBe(0);
+    expect(await editor.getAttribute("aria-invalid")).toBe("false");
     expect((await admin.policies.get("owner-label")).version).toBe(1);
   });
 

@@ -169,10 +169,10 @@ describe.skipIf(!browserAvailable)(
       expect(await page.getByLabel("Evaluation ids").inputValue()).toBe(id);
       await page.getByLabel("Load a policy to edit").fill("owner-label");
       await page.getByRole("button", { name: "Load" }).click();
-      const editor = page.getByLabel(/Candidate policies/);
-      await expect.poll(() => editor.inputValue()).toContain("name: owner-label");
+      const editor = page.getByRole("textbox", { name: /^Candidate policies/ });
+      await expect.poll(() => editor.innerText()).toContain("name: owner-label");
       await editor.fill(
-        (await editor.inputValue()).replace(
+        (await editor.innerText()).replace(
           /expression: .*'owner' in object\.metadata\.labels.*$/m,
           'expression: "true"',
         ),

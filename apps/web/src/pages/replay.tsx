@@ -1,8 +1,9 @@
-import type { ReplayInput, ReplayReport } from "@celgate/sdk";
+import { isApiError, type ReplayInput, type ReplayReport } from "@celgate/sdk";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { Editor } from "../components/code.js";
+import type { Marker } from "../components/code.js";
 import { DecisionBadge, ErrorBox, OutcomeBadge, PageTitle } from "../components/common.js";
+import { SourceEditor } from "../components/source-editor.js";
 import { resourceLabel } from "../lib/format.js";
 import { toYaml } from "../lib/yaml.js";
 import { useSession } from "../session.js";
@@ -20,12 +21,38 @@ export default function Replay() {
   const [error, setError] = useState<unknown>(null);
   const [report, setReport] = useState<ReplayReport | null>(null);
   const [loadName, setLoadName] = useState("");
+  const [markers, setMarkers] = useState<Marker[]>([]);
+  const [status, setStatus] = useState("");
+
+  /**
+   * The candidates checked by the service (`POST /v1/policies:validate`), each problem marked in
+   * the editor at its line and column. True when there is nothing to check or nothing wrong.
+   */
+  const check = async (): Promise<boolean> => {
+    if (!yaml.trim()) {
+      setMarkers([]);
+      return true;
+    }
+    const result = await client.policies.validate(yaml);
+    setMarkers(
+      result.diagnostics.map((d) => ({ line: d.line, column: d.column, message: d.message, code: d.code })),
+    );
+    setStatus(
+      result.valid
+        ? "The candidates are valid."
+        : `${result.diagnostics.length} problem(s) in the candidates; the replay did not run.`,
+    );
+    return result.valid;
+  };
 
   const run = async () => {
     setBusy(true);
     setError(null);
     setReport(null);
+    setStatus("");
     try {
+      // a candidate that does not compile is shown where it is wrong, before any replay
+      if (!(await check())) return;
       const input: ReplayInput = { limit };
       if (yaml.trim()) input.policies = yaml;
       const removed = remove.split(/[\s,]+/).filter(Boolean);
@@ -36,6 +63,13 @@ export default function Replay() {
       if (until) input.until = new Date(until).toISOString();
       setReport(await client.replays.run(input));
     } catch (e) {
+      // the replay's own refusal of the candidates (422), where its problems have a position
+      if (isApiError(e) && e.problem.errors?.some((x) => x.line !== undefined))
+        setMarkers(
+          e.problem.errors
+            .filter((x) => x.line !== undefined)
+            .map((x) => ({ line: x.line, column: x.column, message: x.message, code: x.code })),
+        );
       setError(e);
     } finally {
       setBusy(false);
@@ -59,7 +93,11 @@ export default function Replay() {
           type="button"
           onClick={() =>
             client.policies.get(loadName.trim()).then(
-              (p) => setYaml(toYaml(p.document)),
+              (p) => {
+                setYaml(toYaml(p.document));
+                setMarkers([]);
+                setStatus("");
+              },
               (e: unknown) => setError(e),
             )
           }
@@ -67,13 +105,26 @@ export default function Replay() {
           Load
         </button>
       </fieldset>
-      <Editor
+      <SourceEditor
         id="replay-policies"
         label="Candidate policies (YAML; a name in force is replaced)"
         value={yaml}
         onChange={setYaml}
+        markers={markers}
         rows={14}
       />
+      <div className="buttons">
+        <button
+          type="button"
+          onClick={() => {
+            setError(null);
+            check().catch(setError);
+          }}
+          disabled={busy || !yaml.trim()}
+        >
+          Check candidates
+        </button>
+      </div>
       <fieldset className="filters">
         <legend className="visually-hidden">What to replay</legend>
         <label>
@@ -106,6 +157,7 @@ export default function Replay() {
           {busy ? "Replaying…" : "Run replay"}
         </button>
       </fieldset>
+      <p role="status">{status}</p>
       {error ? <ErrorBox error={error} /> : null}
       {report ? <ReplayResult report={report} /> : null}
     </section>
