@@ -1,4 +1,4 @@
-import { Fragment, type ReactNode, useRef } from "react";
+import { Fragment, type ReactNode } from "react";
 
 /** A position-bearing problem to show in an editor: 1-based line and column. */
 export interface Marker {
@@ -50,93 +50,6 @@ export function CodeView({ text, label }: { text: string; label: string }) {
         ))}
       </pre>
     </section>
-  );
-}
-
-/** Offset of a 1-based line and column in `text`. */
-function offsetOf(text: string, line: number, column: number): number {
-  let offset = 0;
-  const lines = text.split("\n");
-  for (let i = 0; i < line - 1 && i < lines.length; i++) offset += lines[i]!.length + 1;
-  return offset + Math.max(0, column - 1);
-}
-
-/**
- * A plain-text editor (a textarea) with its problems listed under it, each at its line and
- * column with the source line and a caret; choosing one puts the cursor there.
- */
-export function Editor({
-  id,
-  label,
-  value,
-  onChange,
-  markers = [],
-  rows = 18,
-  placeholder,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  markers?: readonly Marker[];
-  rows?: number;
-  placeholder?: string;
-}) {
-  const area = useRef<HTMLTextAreaElement>(null);
-  const gutter = useRef<HTMLDivElement>(null);
-  const lines = value.split("\n");
-  const goTo = (m: Marker) => {
-    const el = area.current;
-    if (!el || !m.line) return;
-    const at = offsetOf(value, m.line, m.column ?? 1);
-    el.focus();
-    el.setSelectionRange(at, at + 1);
-  };
-  return (
-    <div className="editor">
-      <label htmlFor={id}>{label}</label>
-      <div className="editor-body">
-        {/* line numbers, with a mark on each line that has a problem (the list below says which) */}
-        <div className="gutter" ref={gutter} aria-hidden="true">
-          {lines.map((_, n) => {
-            const here = markers.filter((m) => m.line === n + 1);
-            return (
-              <div
-                key={n}
-                className={here.length ? "gutter-line has-problem" : "gutter-line"}
-                title={here.map((m) => m.message).join("\n") || undefined}
-              >
-                {here.length ? "● " : ""}
-                {n + 1}
-              </div>
-            );
-          })}
-        </div>
-        <textarea
-          id={id}
-          ref={area}
-          value={value}
-          rows={rows}
-          spellCheck={false}
-          wrap="off"
-          onScroll={(e) => {
-            if (gutter.current) gutter.current.scrollTop = e.currentTarget.scrollTop;
-          }}
-          placeholder={placeholder}
-          aria-invalid={markers.length > 0}
-          aria-describedby={markers.length ? `${id}-problems` : undefined}
-          onChange={(e) => onChange(e.target.value)}
-          onDragOver={(e) => e.preventDefault()}
-          onDrop={async (e) => {
-            const file = e.dataTransfer.files[0];
-            if (!file) return;
-            e.preventDefault();
-            onChange(await file.text());
-          }}
-        />
-      </div>
-      <ProblemList id={`${id}-problems`} label={label} markers={markers} lines={lines} onChoose={goTo} />
-    </div>
   );
 }
 

@@ -187,7 +187,10 @@ describe("policy test fixtures behind a symbolic link", () => {
     mkdirSync(join(dir, "fixtures"), { recursive: true });
     writeFileSync(join(base, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n");
     symlinkSync(join(base, "secret.yaml"), join(dir, "fixtures", "escape.yaml"));
-    writeFileSync(join(dir, "fixtures", "inside.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+    writeFileSync(
+      join(dir, "fixtures", "inside.yaml"),
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    );
     cpSync(join(DIR, "untested.yaml"), join(dir, "untested.yaml"));
     writeFileSync(
       join(dir, "untested.test.yaml"),
