@@ -402,7 +402,7 @@ const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {
  * validated the escapes already (and reported a wrong one at its position); a backslash that
  * reaches here unrecognised is an internal error, never a silently dropped byte.
  */
-export function bytesLiteral(text: string): Uint8Array {
+function bytesLiteral(text: string): Uint8Array {
   const out: number[] = [];
   const plain = (from: number, to: number): void => {
     if (to > from) for (const byte of utf8.encode(text.slice(from, to))) out.push(byte);
@@ -499,7 +499,7 @@ function backtickError(error: unknown, input: string): ParseError | undefined {
 }
 
 /** Why a backtick-quoted field name is refused, and what to write instead. */
-export const BACKTICK_HINT =
+const BACKTICK_HINT =
   "backtick-quoted field names are not enabled in Kubernetes' CEL environment (1.34); select the key with an index instead (m['content-type'], and 'content-type' in m for has())";
 
 /** The kind of the first token of `text`, read by a fresh lexer of cel-js's class. */
@@ -602,14 +602,15 @@ export function installSyntax(env: Environment): void {
 /** Parses each owned construct once with `env`; throws if the owned rules are not the ones in use. */
 function selfTest(env: Environment): void {
   const list = env.parse("[?a, .5]").ast as unknown as SyntaxNode;
-  const map = env.parse("{?a: br'x'}").ast as unknown as SyntaxNode;
+  const map = env.parse("{?a: br'x', 1: b'\u00ff'}").ast as unknown as SyntaxNode;
   const [, half] = list.args as SyntaxNode[];
-  const [[, bytes] = []] = map.args as SyntaxNode[][];
+  const [[, bytes] = [], [, utf8Bytes] = []] = map.args as SyntaxNode[][];
   if (
     !optionalPositions(list)?.has(0) ||
     !optionalPositions(map)?.has(0) ||
     half?.args !== 0.5 ||
-    !(bytes?.args instanceof Uint8Array)
+    !(bytes?.args instanceof Uint8Array) ||
+    !(utf8Bytes?.args instanceof Uint8Array && utf8Bytes.args.length === 2)
   ) {
     throw new Error("celgate: cel-js's parser does not use celgate's syntax rules");
   }
