@@ -1,5 +1,5 @@
 /**
- * celgate's own syntax (../lib/syntax: optional list elements and map entries, `.5`, raw bytes)
+ * celgate's own syntax (../lib/syntax: optional list elements and map entries, `.5`, bytes literals)
  * compiled and interpreted: the compiler handles every such expression, and both engines give
  * the same values, errors and budget outcomes, the compiled run never counting fewer steps.
  */
@@ -56,6 +56,11 @@ const EXPRESSIONS = [
   "[.5, .25e1, -.75]",
   "br'\\d+\\n' == b'\\\\d+\\\\n'",
   "size(bR'''a\"b''')",
+  // bytes literals: characters as UTF-8, escapes as the byte they name
+  "b'ÿ' == b'\\303\\277'",
+  "size(b'ÿ\\xff')",
+  "[b'é', b'\\xe9', b'''€\n'''].map(b, size(b))",
+  "string(b'ÿ') == 'ÿ'",
 ];
 
 describe("optional literals, .5 and raw bytes, compiled and interpreted", () => {
@@ -85,6 +90,23 @@ describe("optional literals, .5 and raw bytes, compiled and interpreted", () => 
       const compiled = runCounted(result.run, activation, DEFAULT_BUDGET);
       expect(compiled.kind).toBe("error");
       if (compiled.kind === "error") expect(compiled.error).toMatch(/cannot initialize optional/);
+    }
+  });
+
+  it("give a bytes literal cel-go's bytes in the compiled engine", () => {
+    const env = celEnvironment();
+    const parsed = env.parse("[b'ÿ', b'\\303\\277', b'\\xff']") as unknown as ParsedExpression;
+    expect(parsed.check().valid).toBe(true);
+    const result = compileCel(env, parsed.ast);
+    if (!result.ok) throw new Error(result.reason);
+    const compiled = runCounted(result.run, activation, DEFAULT_BUDGET);
+    expect(compiled.kind).toBe("value");
+    if (compiled.kind === "value") {
+      expect((compiled.value as Uint8Array[]).map((b) => [...b])).toEqual([
+        [0xc3, 0xbf],
+        [0xc3, 0xbf],
+        [0xff],
+      ]);
     }
   });
 });

@@ -59,8 +59,6 @@ const MAP_KEYS =
 
 const TIMESTAMP_PRECISION =
   "timestamps have millisecond precision (cel-js uses JavaScript Dates), so digits past the millisecond are dropped; a policy notices only by parsing a timestamp with more than three fractional digits and comparing, printing or adding nanoseconds at that resolution, while Kubernetes objects carry metav1.Time (whole seconds) and MicroTime (microseconds, in Events and Leases only); the fix is an owned seconds-and-nanoseconds type behind every timestamp function, operator and conversion";
-const BYTES_LITERAL_UTF8 =
-  "a non-ASCII character in a bytes literal is stored as one Latin-1 byte (b'ÿ' is [0xff], not UTF-8 [0xc3, 0xbf]); a policy notices only by writing such a literal, and manifests (JSON) hold no bytes; escapes (b'\\303\\277') give the bytes as in cel-go, and the fix needs an owned decoder of bytes literals from the source text";
 const INT_KEY_MAPS =
   "cel-js stores a map literal with int keys as an object with string keys, so iterating its keys yields strings ({6: 'a'}.all(k, k > 0) fails; indexing and `in` work); a policy notices only by iterating an int-keyed map literal it writes itself, while maps read from manifests are JSON objects with string keys, which behave as in cel-go";
 const ABSTRACT_TYPES =
@@ -239,11 +237,6 @@ export const SKIPS: Readonly<Record<string, string>> = {
     "logic/OR/short_circuit_type_left",
     "logic/OR/short_circuit_type_right",
   ]),
-  ...each(BYTES_LITERAL_UTF8, [
-    "basic/self_eval_nonzeroish/self_eval_bytes_escape",
-    "comparisons/eq_literal/eq_bytes",
-    "comparisons/ne_literal/not_ne_bytes",
-  ]),
   ...each(MAP_KEYS, [
     "fields/qualified_identifier_resolution/map_key_null",
     "fields/qualified_identifier_resolution/map_value_repeat_key",
@@ -252,8 +245,10 @@ export const SKIPS: Readonly<Record<string, string>> = {
   "fields/qualified_identifier_resolution/map_value_repeat_key_heterogeneous": HOMOGENEOUS,
   "macros/exists_one/map_one": INT_KEY_MAPS,
   "macros2/existsOne/map_one": INT_KEY_MAPS,
+  // Kubernetes refuses them too: celgate reports cel-go's "unsupported syntax '`'" at the backtick
+  // (lib/syntax/index.ts), so these tests fail here as they would in the API server
   "fields/quoted_map_fields":
-    "cel-js cannot parse backtick-quoted field names ({'content-type': 1}.`content-type`)",
+    "backtick-quoted field names ({'content-type': 1}.`content-type`) are off in Kubernetes 1.34: cel-go v0.26 parses them only with the opt-in cel.EnableIdentifierEscapeSyntax() (feature cel.feature.backtick_escape_syntax), which the API server's base environment (k8s.io/apiserver/pkg/cel/environment/base.go) does not pass",
   ...each(TIMESTAMP_PRECISION, [
     "timestamps/timestamp_arithmetic/add_time_to_duration_nanos_positive",
     "timestamps/timestamp_range/add_duration_nanos_over",

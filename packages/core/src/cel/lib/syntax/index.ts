@@ -8,6 +8,14 @@
  * - a double literal without a leading digit (`.5`, `.5e3`);
  * - raw bytes literals (`br'\d'`, `bR"..."`, `Br'''...'''`): bytes of the UTF-8 text, no escapes.
  *
+ * and two pieces cel-js parses but reads differently from Kubernetes:
+ *
+ * - a bytes literal (`b'ÿ'`) holds the UTF-8 encoding of each character it writes, as in cel-go
+ *   (cel-js stores one Latin-1 byte per character); its escapes stay the bytes they name;
+ * - a backtick-quoted field name (`` m.`a-b` ``) is cel-go's "unsupported syntax '`'" error at
+ *   the backtick: cel-go parses it only with cel.EnableIdentifierEscapeSyntax(), which
+ *   Kubernetes' environment (1.34) does not enable.
+ *
  * How: cel-js's parser is a recursive-descent parser whose list and map rules are methods of
  * the parser object (`parseList`, `parseMap`) and whose tokens come from a lexer object it
  * holds (`parser.lexer`). A macro's expander receives the parser; `installSyntax` reaches it
@@ -371,6 +379,67 @@ function parseMap(this: Parser, grammar: Grammar): SyntaxNode {
 const RAW_BYTES_PREFIX = new Set(["br", "bR", "Br", "BR"]);
 const utf8 = new TextEncoder();
 
+/** The byte of each single-character escape CEL allows in a string or bytes literal (`\n` is 10). */
+const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {
+  "\\": 0x5c,
+  "?": 0x3f,
+  '"': 0x22,
+  "'": 0x27,
+  "`": 0x60,
+  a: 0x07,
+  b: 0x08,
+  f: 0x0c,
+  n: 0x0a,
+  r: 0x0d,
+  t: 0x09,
+  v: 0x0b,
+};
+
+/**
+ * The bytes of a (non-raw) bytes literal from its source text between the quotes, as cel-go's
+ * unescape gives them: a character as written is its UTF-8 encoding (`b'ÿ'` is [0xc3, 0xbf]),
+ * an escape is the one byte it names (`\xff`, `\377`: [0xff]; `\n`: [0x0a]). cel-js's lexer has
+ * validated the escapes already (and reported a wrong one at its position); a backslash that
+ * reaches here unrecognised is an internal error, never a silently dropped byte.
+ */
+function bytesLiteral(text: string): Uint8Array {
+  const out: number[] = [];
+  const plain = (from: number, to: number): void => {
+    if (to > from) for (const byte of utf8.encode(text.slice(from, to))) out.push(byte);
+  };
+  let from = 0;
+  let at = text.indexOf("\\");
+  while (at !== -1) {
+    plain(from, at);
+    const ch = text[at + 1] ?? "";
+    const simple = SIMPLE_ESCAPES[ch];
+    let next: number;
+    if (simple !== undefined) {
+      out.push(simple);
+      next = at + 2;
+    } else if ((ch === "x" || ch === "X") && /^[0-9a-fA-F]{2}$/.test(text.slice(at + 2, at + 4))) {
+      out.push(Number.parseInt(text.slice(at + 2, at + 4), 16));
+      next = at + 4;
+    } else if (/^[0-3][0-7]{2}$/.test(text.slice(at + 1, at + 4))) {
+      out.push(Number.parseInt(text.slice(at + 1, at + 4), 8));
+      next = at + 4;
+    } else {
+      throw new Error(`celgate: unexpected escape '\\${ch}' in a bytes literal`);
+    }
+    from = next;
+    at = text.indexOf("\\", next);
+  }
+  plain(from, text.length);
+  return Uint8Array.from(out);
+}
+
+/** The text between the quotes of a string literal `quoted` (single or triple quotes, as read by cel-js). */
+function unquoted(quoted: string): string {
+  const quote = quoted[0] ?? "";
+  const triple = quoted.length >= 6 && quoted.startsWith(quote.repeat(3));
+  return triple ? quoted.slice(3, -3) : quoted.slice(1, -1);
+}
+
 function isDigit(ch: string | undefined): boolean {
   return ch !== undefined && ch >= "0" && ch <= "9";
 }
@@ -383,11 +452,21 @@ function ownLexer(base: Lexer, tokens: Tokens): Lexer {
   const lexer = new (base.constructor as new () => Lexer)();
   const nextToken = lexer.nextToken;
   lexer.nextToken = function ownNextToken(this: Lexer): Lexer {
-    const token = nextToken.call(this);
+    let token: Lexer;
+    try {
+      token = nextToken.call(this);
+    } catch (error) {
+      throw backtickError(error, this.input) ?? error;
+    }
     const at = token.tokenPos;
     if (token.tokenType === tokens.dot && isDigit(this.input[at + 1])) {
       this.pos = at;
       return this.readNumber();
+    }
+    if (token.tokenType === tokens.bytes) {
+      // b'...': cel-js stores each character as one byte (Latin-1); cel-go stores its UTF-8
+      // encoding, so the bytes are decoded again from the source text (`at` is the `b`)
+      return this.token(at, tokens.bytes, bytesLiteral(unquoted(this.input.slice(at + 1, this.pos))));
     }
     if (token.tokenType === tokens.identifier && RAW_BYTES_PREFIX.has(token.tokenValue as string)) {
       const quote = this.input[this.pos];
@@ -400,6 +479,28 @@ function ownLexer(base: Lexer, tokens: Tokens): Lexer {
   };
   return lexer;
 }
+
+/**
+ * What Kubernetes reports for a backtick-quoted field name (`` m.`content-type` ``): cel-go
+ * parses one only with cel.EnableIdentifierEscapeSyntax(), which Kubernetes' CEL environment
+ * (1.34) does not enable, so its parser reports "unsupported syntax '`'" at the backtick. The
+ * error replaces cel-js's "Unexpected character" for a backtick, at the same position; any
+ * other error is left as it is (undefined).
+ */
+function backtickError(error: unknown, input: string): ParseError | undefined {
+  if (!(error instanceof ParseError) || error.code !== "unexpected_character") return undefined;
+  const pos = (error.node as { pos?: unknown } | undefined)?.pos;
+  if (typeof pos !== "number" || input[pos] !== "`") return undefined;
+  return new ParseError({
+    code: "unsupported_syntax",
+    message: `unsupported syntax '\`': ${BACKTICK_HINT}`,
+    node: { pos, start: pos, end: pos + 1, input },
+  } as never);
+}
+
+/** Why a backtick-quoted field name is refused, and what to write instead. */
+const BACKTICK_HINT =
+  "backtick-quoted field names are not enabled in Kubernetes' CEL environment (1.34); select the key with an index instead (m['content-type'], and 'content-type' in m for has())";
 
 /** The kind of the first token of `text`, read by a fresh lexer of cel-js's class. */
 function tokenKind(base: Lexer, text: string): number {
@@ -501,14 +602,15 @@ export function installSyntax(env: Environment): void {
 /** Parses each owned construct once with `env`; throws if the owned rules are not the ones in use. */
 function selfTest(env: Environment): void {
   const list = env.parse("[?a, .5]").ast as unknown as SyntaxNode;
-  const map = env.parse("{?a: br'x'}").ast as unknown as SyntaxNode;
+  const map = env.parse("{?a: br'x', 1: b'\u00ff'}").ast as unknown as SyntaxNode;
   const [, half] = list.args as SyntaxNode[];
-  const [[, bytes] = []] = map.args as SyntaxNode[][];
+  const [[, bytes] = [], [, utf8Bytes] = []] = map.args as SyntaxNode[][];
   if (
     !optionalPositions(list)?.has(0) ||
     !optionalPositions(map)?.has(0) ||
     half?.args !== 0.5 ||
-    !(bytes?.args instanceof Uint8Array)
+    !(bytes?.args instanceof Uint8Array) ||
+    !(utf8Bytes?.args instanceof Uint8Array && utf8Bytes.args.length === 2)
   ) {
     throw new Error("celgate: cel-js's parser does not use celgate's syntax rules");
   }

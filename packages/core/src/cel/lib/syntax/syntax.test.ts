@@ -199,6 +199,76 @@ describe("raw bytes literals (br'...')", () => {
   });
 });
 
+// cel-go's parser unescapes a bytes literal's text into bytes: a character written as itself is
+// its UTF-8 encoding, an escape (\xhh, \ooo, \n, ...) is the one byte it names, and \u is an error.
+describe("bytes literals (b'...')", () => {
+  const bytes = (expression: string) => [...(evalCel(expression) as Uint8Array)];
+
+  it("hold the UTF-8 encoding of a non-ASCII character, as cel-go does", () => {
+    expect(bytes("b'ÿ'")).toEqual([0xc3, 0xbf]);
+    expect(bytes("b'é'")).toEqual([0xc3, 0xa9]);
+    expect(bytes('B"€"')).toEqual([0xe2, 0x82, 0xac]);
+    // a character outside the Basic Multilingual Plane (a surrogate pair in JavaScript)
+    expect(bytes("b'😀'")).toEqual([0xf0, 0x9f, 0x98, 0x80]);
+    expect(bytes("b'''aé\nb'''")).toEqual([0x61, 0xc3, 0xa9, 0x0a, 0x62]);
+    expect(evalCel("size(b'ÿ')")).toBe(2n);
+  });
+
+  it("keep the exact byte each escape names", () => {
+    expect(bytes("b'\\303\\277'")).toEqual([0xc3, 0xbf]);
+    expect(bytes("b'\\xff'")).toEqual([0xff]);
+    expect(bytes("b'\\XfF\\000'")).toEqual([0xff, 0x00]);
+    expect(bytes("b'\\a\\b\\f\\n\\r\\t\\v\\\\\\?\\\"\\'\\`'")).toEqual([
+      7, 8, 12, 10, 13, 9, 11, 92, 63, 34, 39, 96,
+    ]);
+    // escapes and characters mixed: each keeps its own rule
+    expect(bytes("b'ÿ\\xffÿ'")).toEqual([0xc3, 0xbf, 0xff, 0xc3, 0xbf]);
+    expect(evalCel("b'ÿ' == b'\\303\\277'")).toBe(true);
+    expect(evalCel("b'ÿ' != b'\\xff'")).toBe(true);
+    expect(evalCel("string(b'\\303\\277')")).toBe("ÿ");
+    expect(bytes("b''")).toEqual([]);
+    expect(bytes("b''''''")).toEqual([]);
+  });
+
+  it("report a wrong escape at its position, as before", () => {
+    expect(compileError("b'\\u00ff'")).toMatch(/\\u not allowed in bytes literals/);
+    expect(compileError("b'\\400'")).toMatch(/Octal escape out of range/);
+    const checked = checkExpression("b'ÿ' == b'\\xZ1'");
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.offset).toBe("b'ÿ' == b'".length);
+  });
+});
+
+// cel-go parses m.`a-b` only with cel.EnableIdentifierEscapeSyntax(), which Kubernetes' CEL
+// environment (1.34, cel-go v0.26) does not enable: its parser reports "unsupported syntax '`'"
+// at the backtick.
+describe("backtick-quoted field names (m.`a-b`)", () => {
+  it("are a compile error, as in Kubernetes, naming what to write instead", () => {
+    for (const expression of [
+      "{'content-type': 1}.`content-type`",
+      "has({'a-b': 1}.`a-b`)",
+      "{'a': 1}.?`a`",
+      "`a`",
+    ]) {
+      expect(compileError(expression)).toMatch(
+        /^unsupported syntax '`': backtick-quoted field names are not enabled/,
+      );
+    }
+    expect(compileError("x.`a`")).toMatch(/m\['content-type'\]/);
+  });
+
+  it("put the caret under the backtick", () => {
+    const checked = checkExpression("object.metadata.`a-b` == 1");
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.offset).toBe("object.metadata.".length);
+  });
+
+  it("leave a backtick inside a string alone", () => {
+    expect(evalCel("'a`b' + \"`\"")).toBe("a`b`");
+    expect(evalCel("{'`k`': 1}['`k`']")).toBe(1n);
+  });
+});
+
 describe("in policies", () => {
   const DEPLOYMENT = "  match: {kinds: [Deployment]}\n";
 
@@ -234,6 +304,14 @@ describe("in policies", () => {
 
   it("accept a dyn element at compile time (cel-go does; it fails at run time if not an optional)", () => {
     expect(compileSpec(validation("size([?object.metadata.name]) > 0")).diagnostics).toEqual([]);
+  });
+
+  it("refuse a backtick-quoted field name at file:line:col under the backtick", () => {
+    const { diagnostics, lines } = compileSpec(validation("has(object.metadata.labels.`app-name`)"));
+    expect(diagnostics).toHaveLength(1);
+    const d = diagnostics[0]!;
+    expect(d.message).toMatch(/unsupported syntax '`'/);
+    expect(lines[(d.line ?? 1) - 1]?.slice((d.column ?? 1) - 1).startsWith("`app-name`")).toBe(true);
   });
 
   it("export as a ValidatingAdmissionPolicy (optional literals are Kubernetes syntax)", () => {
