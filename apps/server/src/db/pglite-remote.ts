@@ -17,7 +17,6 @@ import { Worker } from "node:worker_threads";
 import { DatabaseBrokenError, DatabaseTimeoutError } from "./errors.js";
 import type {
   BeginRequest,
-  ExecRequest,
   QueryRequest,
   Request,
   Response,
