@@ -10,6 +10,8 @@ export interface WorkerStart {
   dataDir: string;
   /** Two Int32 slots: a count of engine calls started and finished, and 1 while one runs. */
   busy: SharedArrayBuffer;
+  /** PGlite's WebAssembly, compiled once per process (a worker would compile it again each start). */
+  modules: { pglite: WebAssembly.Module; initdb: WebAssembly.Module };
 }
 
 /** A statement, alone or inside the transaction `tx`. */

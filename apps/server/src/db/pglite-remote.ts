@@ -13,6 +13,9 @@
  * that exits or throws, or an engine trap loses the connection: every request in flight is
  * rejected, every later one refused, and `onLost` tells the owner (client.ts's guard).
  */
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { DatabaseBrokenError, DatabaseTimeoutError } from "./errors.js";
 import type {
@@ -102,7 +105,7 @@ export class PgliteWorkerConnection {
   /** Starts a worker and opens PGlite in `dataDir` there. Throws if it does not open in time. */
   static async open(dataDir: string, options: RemoteOptions = {}): Promise<PgliteWorkerConnection> {
     const shared = new SharedArrayBuffer(8);
-    const workerData: WorkerStart = { dataDir, busy: shared };
+    const workerData: WorkerStart = { dataDir, busy: shared, modules: await compiledModules() };
     const worker = import.meta.url.endsWith(".ts")
       ? // from source (tests): register the TypeScript loader in the worker, then load the worker module
         new Worker(
@@ -346,6 +349,22 @@ export class PgliteWorkerConnection {
     this.#idle();
     for (const p of pending) p.reject(err);
   }
+}
+
+let modules: Promise<WorkerStart["modules"]> | null = null;
+
+/** PGlite's two WebAssembly modules, compiled once; a failed compile is tried again next time. */
+function compiledModules(): Promise<WorkerStart["modules"]> {
+  modules ??= (async () => {
+    const dir = dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
+    const compile = async (file: string) => WebAssembly.compile(await readFile(join(dir, file)));
+    const [pglite, initdb] = await Promise.all([compile("pglite.wasm"), compile("initdb.wasm")]);
+    return { pglite, initdb };
+  })().catch((err: unknown) => {
+    modules = null;
+    throw err;
+  });
+  return modules;
 }
 
 /** The worker's error, rebuilt: a trap as WebAssembly's RuntimeError, others with their code and details. */

@@ -258,7 +258,10 @@ function handle(request: Request): void {
 }
 
 try {
-  db = await PGlite.create(start.dataDir);
+  db = await PGlite.create(start.dataDir, {
+    pgliteWasmModule: start.modules.pglite,
+    initdbWasmModule: start.modules.initdb,
+  });
   port.on("message", handle);
   post({ kind: "ready" });
 } catch (err) {
