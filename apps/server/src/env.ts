@@ -260,8 +260,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     consoleDir: e.CELGATE_CONSOLE_DIR === "off" ? null : (e.CELGATE_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
     evaluationConcurrency: {
       // Fewer in the pipeline keeps the event loop's turns short, so probes are answered promptly
-      // (measured: see bench/README.md). PGlite runs every query on the event loop: one at a
-      // time. PostgreSQL: one per worker thread, at least 2, which kept the throughput.
+      // (measured: see bench/README.md). PGlite answers one query at a time (in its worker
+      // thread): one at a time. PostgreSQL: one per worker thread, at least 2, which kept the throughput.
       active:
         e.CELGATE_MAX_CONCURRENT_EVALUATIONS ??
         (e.DATABASE_URL === undefined ? 1 : Math.max(2, evaluatorThreads)),

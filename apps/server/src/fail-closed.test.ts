@@ -17,10 +17,6 @@ import { admissionReview, BACKENDS, deploymentObject, setupApp, type TestApp } f
 
 const review = (object: Record<string, unknown>) => admissionReview("uid-fc", object);
 
-const trap = () => {
-  throw new WebAssembly.RuntimeError("memory access out of bounds");
-};
-
 describe("a broken embedded database (PGlite engine trap)", () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -33,16 +29,13 @@ describe("a broken embedded database (PGlite engine trap)", () => {
       body: { resources: [deploymentObject("web", { owner: "team" })] },
     });
     expect(good.status).toBe(201);
-    const engine = t.database.engine!;
-    const instance = engine.instance;
-    // The trap, then what PGlite 0.3 really did afterwards: every query answered with no rows.
-    instance.query = trap as never;
+    // The engine in the database worker traps at its next call. (PGlite 0.3 went on answering
+    // every query with no rows afterwards; the worker is stopped instead, and nothing is asked.)
+    await t.database.engine!.instance.injectTrap();
     const failed = await t.call("POST", "/v1/evaluations", {
       body: { resources: [deploymentObject("web", { owner: "team" })] },
     });
     expect(failed.status, JSON.stringify(failed.body)).toBe(503);
-    instance.query = (async () => ({ rows: [], fields: [], affectedRows: 0 })) as never;
-    instance.exec = (async () => []) as never;
 
     expect(t.database.broken()).toMatch(/memory access out of bounds/);
     const ready = await t.call("GET", "/readyz", { token: null });
@@ -78,7 +71,7 @@ describe("a file-backed embedded database is reopened after a trap", () => {
       const before = (await services.runtime.get()).set.policies.length;
       expect(before).toBeGreaterThan(0);
       const instance = database.engine!.instance;
-      instance.query = trap as never;
+      await instance.injectTrap();
       await expect(services.tokens.authenticate(token)).rejects.toThrow();
       expect(database.broken()).not.toBeNull();
       const deadline = Date.now() + 20_000;

@@ -10,7 +10,7 @@ export interface RetentionOptions {
   retentionMs: number;
   /** How often the background timer prunes; default one minute. */
   intervalMs?: number;
-  /** Evaluations deleted per transaction; default 200 on PostgreSQL, 50 on PGlite (it runs on the event loop). */
+  /** Evaluations deleted per transaction; default 200 on PostgreSQL, 50 on PGlite (one connection: requests wait behind each batch). */
   batchSize?: number;
   /** Pause between two batches, so evaluations keep flowing while a backlog is pruned; default 50 ms. */
   pauseMs?: number;
