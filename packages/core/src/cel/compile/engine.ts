@@ -61,8 +61,10 @@ export function prepareRun(
   return { run, engine: "compiled" };
 }
 
-/** The value each manifest variable had in the last interpreted run, and its conversion. */
-const lastConverted = new Map<string, { value: unknown; converted: unknown }>();
+/** The CEL values interpreted expressions were given for manifests, by the manifest. */
+let conversions = new WeakMap<object, unknown>();
+/** Per activation, what interpreted expressions read instead, and the manifests it was made for. */
+let views = new WeakMap<object, { view: Record<string, unknown>; sources: unknown[] }>();
 
 /**
  * Forgets the conversions kept for interpreted expressions (see interpretedRun). An evaluation
@@ -70,33 +72,49 @@ const lastConverted = new Map<string, { value: unknown; converted: unknown }>();
  * and what it converted is not kept beyond it.
  */
 export function clearManifestConversions(): void {
-  lastConverted.clear();
+  conversions = new WeakMap();
+  views = new WeakMap();
+}
+
+function converted(value: unknown): unknown {
+  if (value === undefined || value === null) return value;
+  if (typeof value !== "object") return manifestToCel(value);
+  let cel = conversions.get(value);
+  if (cel === undefined) {
+    cel = manifestToCel(value);
+    conversions.set(value, cel);
+  }
+  return cel;
 }
 
 /**
- * `parsed`, run on an activation whose manifest variables are converted to CEL values. The
- * conversion of each variable is kept while the variable holds the same value (the
- * expressions of one resource share its object, every resource the same bundle), until
- * clearManifestConversions.
+ * `parsed`, run on an activation whose manifest variables are converted to CEL values. Each
+ * manifest is converted once (every expression of a resource reads its object, every resource
+ * the same bundle) and its conversion kept until clearManifestConversions or until the
+ * manifest itself is collected. The activation is read through a view that holds the
+ * converted manifests and inherits every other variable from it, so variables set on the
+ * activation later (params, variables) are seen.
  */
 function interpretedRun(parsed: ParsedExpression, manifests: ReadonlySet<string>): ParsedExpression {
   if (manifests.size === 0) return parsed;
+  const names = [...manifests];
   const run = (activation: Record<string, unknown>) => {
     if (activation === null || typeof activation !== "object" || activation instanceof Map)
       return parsed(activation);
-    let converted: Record<string, unknown> | undefined;
-    for (const name of manifests) {
-      const value = activation[name];
-      if (value === undefined || value === null) continue;
-      let last = lastConverted.get(name);
-      if (last?.value !== value) {
-        last = { value, converted: manifestToCel(value) };
-        lastConverted.set(name, last);
-      }
-      converted ??= { ...activation };
-      converted[name] = last.converted;
+    let entry = views.get(activation);
+    if (!entry || names.some((name, i) => activation[name] !== entry?.sources[i])) {
+      const sources = names.map((name) => activation[name]);
+      const view: Record<string, unknown> = Object.create(activation);
+      names.forEach((name, i) => {
+        const source = sources[i];
+        // defined, not assigned: the activation's own property may be read-only (a frozen activation)
+        if (source !== undefined && source !== null)
+          Object.defineProperty(view, name, { value: converted(source), enumerable: true });
+      });
+      entry = { view, sources };
+      views.set(activation, entry);
     }
-    return parsed(converted ?? activation);
+    return parsed(entry.view);
   };
   return Object.assign(run, { check: parsed.check, ast: parsed.ast });
 }
