@@ -239,6 +239,10 @@ class Generator {
             this.assign(`R.rawIndex(${left}, ${this.cel(right)}, ${this.constant(n)})`, out),
           );
         }
+        if (n.op === "[?]" && this.isRaw(left)) {
+          if (typeof n.handle !== "function") throw new Unsupported("an unchecked [?] node");
+          return this.assign(`R.rawOptionalIndex(${left}, ${this.cel(right)}, ${this.constant(n)})`, out);
+        }
         return this.handled(n, `${this.cel(left)}, ${this.cel(right)}, ${this.constant(n)}, ev`, out);
       }
       case "call": {

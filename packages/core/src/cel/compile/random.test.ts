@@ -216,6 +216,8 @@ function generator(next: () => number, fields: readonly string[] = FIELDS) {
           `object.?nested.?x.?y.?${pick(["z", "w", "v"])}`,
           `podSpec.?containers.orValue(${expr(d)})`,
           `object.?${pick(fields)}.orValue([])`,
+          `object.${pick(["m", "nested", "l", "mixed", "ctor", "when"])}[?${pick(["'a'", "0", "'zz'", "'__proto__'", "'c'", expr(d)])}]`,
+          `podSpec[?${pick(["'containers'", "'hostPID'", "'zz'", "'toString'"])}].orValue(${expr(d)})`,
           `(${expr(d)} ? object.${pick(fields)} : [])`,
           `(${expr(d)} == null)`,
         ]);

@@ -171,6 +171,8 @@ export interface Runtime {
   rawOptionalValue(left: unknown, key: string, node: HandledNode): unknown;
   /** `a[i]` on a value read as it is, `a` of a dynamic type: the node's handler on its CEL value. */
   rawIndex(left: unknown, index: unknown, node: HandledNode): unknown;
+  /** `a[?i]` on a value read as it is: the node's handler on its CEL value (a map's key read as `a.?i`). */
+  rawOptionalIndex(left: unknown, index: unknown, node: HandledNode): unknown;
   /** A list element read as it is (a comprehension's variable over a list read as it is). */
   rawElement(value: unknown): unknown;
   /** What a comprehension ranges over when its range, read as it is, is not an array: `range` of its CEL value. */
@@ -389,6 +391,11 @@ function makeRuntime(ev: CelEvaluator): Runtime {
         const r = rawRead(v);
         if (r !== CONVERT) return r;
       }
+      return node.handle(celOf(left), index, node, ev);
+    },
+    rawOptionalIndex(left, index, node) {
+      // cel-js reads `m[?'k']` of a map as `m.?k` (the optional type's field access)
+      if (typeof index === "string" && isRawMap(left)) return runtime.rawOptionalField(left, index, node);
       return node.handle(celOf(left), index, node, ev);
     },
     rawElement,
