@@ -1,5 +1,5 @@
 import { prepareRun } from "./compile/engine.js";
-import { celEnvironment, type ParsedExpression } from "./environment.js";
+import { celEnvironment, MANIFEST_VARIABLES, type ParsedExpression } from "./environment.js";
 
 /** A CEL expression parsed and type-checked in celgate's environment, or why it is not. */
 export type CheckedExpression =
@@ -34,5 +34,9 @@ export function checkExpression(source: string): CheckedExpression {
     };
   }
   // compiled to JavaScript unless CELGATE_CEL_ENGINE=interpret or the compiler does not handle it
-  return { ok: true, run: prepareRun(celEnvironment(), run).run, type: checked.type };
+  return {
+    ok: true,
+    run: prepareRun(celEnvironment(), run, undefined, MANIFEST_VARIABLES).run,
+    type: checked.type,
+  };
 }

@@ -23,6 +23,21 @@ export const CEL_VARIABLES = {
 
 export type CelVariableName = keyof typeof CEL_VARIABLES;
 
+/**
+ * The variables that hold Kubernetes objects: an evaluation hands them to CEL as they are
+ * (parsed YAML or JSON), and CEL sees `manifestToCel` of them (cel/values.ts): whole numbers
+ * as ints, keys without a value left out. Compiled expressions read them without copying
+ * (compile/runtime.ts); interpreted ones are given the converted values (compile/engine.ts).
+ */
+export const MANIFEST_VARIABLES: ReadonlySet<string> = new Set<CelVariableName>([
+  "object",
+  "oldObject",
+  "namespaceObject",
+  "podSpec",
+  "containers",
+  "bundle",
+]);
+
 /** A parsed (not yet checked) expression: call it with an activation to evaluate. */
 export interface ParsedExpression {
   (activation: Record<string, unknown>): unknown;

@@ -15,6 +15,11 @@ export class ValueDepthError extends Error {
   }
 }
 
+function isData(value: unknown): boolean {
+  const t = typeof value;
+  return t !== "function" && t !== "symbol";
+}
+
 export function toCel(value: unknown, depth = 0): unknown {
   return convert(value, depth, false);
 }
@@ -22,10 +27,63 @@ export function toCel(value: unknown, depth = 0): unknown {
 /**
  * Like `toCel`, for Kubernetes objects: a key whose value is null is left out, as the API
  * server does (`volumes:` with nothing after it means no volumes), so `has()` and `.?` see it
- * as absent.
+ * as absent; so is a key whose value is not data (a function or a symbol, which JSON and YAML
+ * never give), so that no map of the result holds a null.
  */
 export function objectToCel(value: unknown): unknown {
   return convert(value, 0, true);
+}
+
+/**
+ * The CEL value of a variable that holds Kubernetes objects (MANIFEST_VARIABLES): `objectToCel`
+ * of it, a list element by element (each object of `bundle` or `containers` is converted as
+ * the object it is, so the list adds no level of depth). Throws a ValueDepthError past the
+ * depth limit.
+ */
+export function manifestToCel(value: unknown): unknown {
+  if (!Array.isArray(value)) return convert(value, 0, true);
+  const out = new Array(value.length);
+  for (let i = 0; i < value.length; i++) out[i] = convert(value[i], 0, true);
+  return out;
+}
+
+const depthChecked = new WeakSet<object>();
+
+/**
+ * Throws the ValueDepthError that `manifestToCel(value)` would throw, without copying anything:
+ * for Kubernetes objects that compiled CEL reads as they are (see compile/runtime.ts). A value
+ * found within the limit is remembered (by identity, in a WeakSet: nothing is written on it),
+ * so a value read by many expressions is walked once; a caller that makes one deeper
+ * afterwards must not hand it in again.
+ */
+export function checkManifestDepth(value: unknown): void {
+  if (typeof value !== "object" || value === null || depthChecked.has(value)) return;
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) walkDepth(value[i], 0);
+  else walkDepth(value, 0);
+  depthChecked.add(value);
+}
+
+/**
+ * Records that `value` is within the depth limit without walking it: for a part of a value
+ * checked by checkManifestDepth (a pod spec inside its workload), or a list of such parts.
+ */
+export function markDepthChecked(value: unknown): void {
+  if (typeof value === "object" && value !== null) depthChecked.add(value);
+}
+
+/** The recursion of `convert` with dropNulls, counting depth the same way, building nothing. */
+function walkDepth(value: unknown, depth: number): void {
+  if (depth > MAX_VALUE_DEPTH) throw new ValueDepthError();
+  if (typeof value !== "object" || value === null || value instanceof Date) return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) walkDepth(value[i], depth + 1);
+    return;
+  }
+  for (const key in value) {
+    if (!hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== null && item !== undefined && isData(item)) walkDepth(item, depth + 1);
+  }
 }
 
 function convert(value: unknown, depth: number, dropNulls: boolean): unknown {
@@ -55,7 +113,8 @@ function convert(value: unknown, depth: number, dropNulls: boolean): unknown {
       for (const key in value) {
         if (!hasOwn(value, key)) continue;
         const item = (value as Record<string, unknown>)[key];
-        if (dropNulls && (item === null || item === undefined)) continue;
+        // a key without a value is absent; so is one whose value is not data (a function)
+        if (dropNulls && (item === null || item === undefined || !isData(item))) continue;
         const converted = convert(item, depth + 1, dropNulls);
         // assigning `__proto__` would set the prototype: define it as the plain key it is
         if (key === "__proto__") {

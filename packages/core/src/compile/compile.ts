@@ -1,6 +1,11 @@
 import { TypeError as CelTypeError } from "@marcbachmann/cel-js";
 import { type CelEngine, prepareRun } from "../cel/compile/engine.js";
-import { CEL_VARIABLES, celEnvironment, type ParsedExpression } from "../cel/environment.js";
+import {
+  CEL_VARIABLES,
+  celEnvironment,
+  MANIFEST_VARIABLES,
+  type ParsedExpression,
+} from "../cel/environment.js";
 import { ESTIMATED_COST_LIMIT } from "../cel/types/cost.js";
 import { faultOffset, PolicyTypes } from "../cel/types/typed-check.js";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
@@ -288,7 +293,12 @@ export function compilePolicy(
     for (const id of identifiersOf(run.ast)) if (Object.hasOwn(CEL_VARIABLES, id)) reads.add(id);
     for (const fn of functionsCalled(run.ast)) calls.add(fn);
     return {
-      expression: { path: pathText, source, cost: typed.cost, ...prepareRun(env, run, options.celEngine) },
+      expression: {
+        path: pathText,
+        source,
+        cost: typed.cost,
+        ...prepareRun(env, run, options.celEngine, MANIFEST_VARIABLES),
+      },
       types: typed.types,
     };
   };

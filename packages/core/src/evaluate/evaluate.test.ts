@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { deepFreeze } from "../cel/compile/differential.js";
 import { compilePolicySet, subsetOf } from "../compile/compile.js";
 import { parseImageFacts } from "../images/parse.js";
 import { selectPolicies } from "../match/select-policies.js";
@@ -518,6 +519,70 @@ validations:
     });
     expect(report.results[0]!.outcome).toBe("error");
     expect(report.results[0]!.error).toContain("nested deeper");
+  });
+
+  it("reads manifests as they are, with CEL's numbers, in both engines, and never writes them", () => {
+    const doc =
+      policy(
+        "numbers",
+        `
+match: {kinds: [Deployment]}
+variables:
+  - name: ports
+    expression: object.spec.template.spec.containers.map(c, c.ports.map(p, p.containerPort))
+validations:
+  - expression: object.spec.replicas == 3 && type(object.spec.replicas) == int
+  - expression: variables.ports == [[80, 8080]] && podSpec.containers[0].ports[1].containerPort == 8080
+  - expression: bundle.exists(o, o.kind == 'Widget' && o.spec.count == 2 && o.spec.ratio == 0.5)
+  - expression: containers.all(c, c.ports.all(p, p.containerPort > 79))
+  - expression: size(containers[0].ports) == 3
+    messageExpression: "'ports ' + string(variables.ports[0][1] + 1)"
+`,
+      ) +
+      policy(
+        "widgets",
+        `
+match: {kinds: [Widget]}
+validations:
+  - expression: object.spec.ratio == 0.5 && type(object.spec.ratio) == double && type(object.spec.count) == int
+  - expression: "!has(object.spec.paused) && object.metadata.labels.__proto__ == 'p'"
+  - expression: object.spec.count > 2
+    messageExpression: "'count ' + string(object.spec.count) + ', ratio ' + string(object.spec.ratio)"
+`,
+      );
+    const parsed = parsePolicyDocuments(doc, "numbers.yaml");
+    expect(parsed.diagnostics).toEqual([]);
+    const text = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - {name: web, image: "nginx:1", ports: [{containerPort: 80}, {containerPort: 8080}]}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w, namespace: shop, labels: {"__proto__": p}}
+spec: {count: 2, ratio: 0.5, paused: null}
+`;
+    const resources = manifests(text);
+    const before = JSON.stringify(resources.map((r) => r.object));
+    for (const r of resources) deepFreeze(r.object);
+    const reports = (["compile", "interpret"] as const).map((celEngine) => {
+      const { set, diagnostics } = compilePolicySet(parsed.located.policies, { celEngine });
+      expect(diagnostics).toEqual([]);
+      return run(set, { resources, includeSkipped: false });
+    });
+    for (const report of reports) {
+      expect(report.results.map((r) => [r.policy, r.outcome, r.violations.map((v) => v.message)])).toEqual([
+        ["numbers", "fail", ["ports 8081"]],
+        ["widgets", "fail", ["count 2, ratio 0.5"]],
+      ]);
+    }
+    expect(reports[0]!.results).toEqual(reports[1]!.results);
+    expect(JSON.stringify(resources.map((r) => r.object))).toBe(before);
   });
 });
 

@@ -1,7 +1,8 @@
 import { type BudgetLimits, DEFAULT_BUDGET } from "../cel/budget.js";
+import { clearManifestConversions } from "../cel/compile/engine.js";
 import { withListIndexes } from "../cel/compile/list-index.js";
 import { celEnvironment } from "../cel/environment.js";
-import { objectToCel, toCel } from "../cel/values.js";
+import { checkManifestDepth, markDepthChecked, toCel } from "../cel/values.js";
 import type { CompiledPolicy, CompiledPolicySet } from "../compile/compile.js";
 import { emptyFacts } from "../images/facts.js";
 import { isReferenceError, parseImageReference } from "../images/reference.js";
@@ -99,14 +100,16 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput): Evaluati
   let doneResources = 0;
   let donePolicies = 0;
   const failurePolicies = new Map<string, FailurePolicy>(policies.map((p) => [p.name, p.failurePolicy]));
+  // interpreted expressions convert manifests afresh for this evaluation (compile/engine.ts)
+  clearManifestConversions();
   try {
     celEnvironment();
     const budget = input.budget ?? DEFAULT_BUDGET;
     const timed = input.timeoutMs !== undefined;
     const deadline = timed ? Date.now() + (input.timeoutMs ?? 0) : Number.POSITIVE_INFINITY;
     const needsBundle = policies.some((p) => p.reads.has("bundle"));
-    // Each resource is converted to CEL values once, for `object` and for `bundle`. Without a
-    // policy reading `bundle`, each is converted just before its turn and dropped after it.
+    // Manifests are handed to CEL as they are (compiled expressions read them without a copy);
+    // each is checked once, for `object` and for `bundle`.
     const converted = needsBundle ? input.resources.map((r) => convertObject(r.object)) : undefined;
     // image facts are resolved when a policy reads them, or to say which given facts match nothing
     const needsImages = (input.images?.length ?? 0) > 0 || policies.some((p) => p.reads.has("images"));
@@ -167,6 +170,7 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput): Evaluati
       }
     }
   }
+  clearManifestConversions();
   return buildReport({
     results,
     // compiled sets are in name order; a set made another way is sorted as before
@@ -202,11 +206,17 @@ interface SharedActivation {
   resolveImages: boolean;
 }
 
+/** A manifest as CEL is handed it (the object itself), or why it cannot be (too deep). */
 export type Converted = { value: Record<string, unknown> } | { error: string };
 
+/**
+ * Checks that a manifest can be handed to CEL: its value is the object itself, not a copy
+ * (MANIFEST_VARIABLES), which CEL expressions read without changing it.
+ */
 export function convertObject(object: Record<string, unknown>): Converted {
   try {
-    return { value: objectToCel(object) as Record<string, unknown> };
+    checkManifestDepth(object);
+    return { value: object };
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -222,10 +232,13 @@ export function sharedActivation(
   const namespaces = new Map<string, Record<string, unknown>>();
   for (const ns of input.namespaces ?? []) addNamespace(namespaces, ns);
   for (const r of input.resources) if (r.object.kind === "Namespace") addNamespace(namespaces, r.object);
+  const bundle = needsBundle ? converted.flatMap((c) => ("value" in c ? [c.value] : [])) : [];
+  // each object of the list has been checked
+  markDepthChecked(bundle);
   return {
     context: toCel(input.context ?? {}),
     now,
-    bundle: needsBundle ? converted.flatMap((c) => ("value" in c ? [c.value] : [])) : [],
+    bundle,
     namespaces,
     images: new ImageFactsIndex(input.images ?? []),
     factsByRef: new Map(),
@@ -267,6 +280,9 @@ export function prepareResource(
   const object = converted.value;
   const podSpec = podSpecOf(object);
   const containers = containersOf(podSpec);
+  // parts of the object, which has been checked
+  markDepthChecked(podSpec);
+  markDepthChecked(containers);
   const imageRefs = [
     ...new Set(containers.map((c) => c.image).filter((i): i is string => typeof i === "string")),
   ];
@@ -288,9 +304,9 @@ export function prepareResource(
     imageRefs,
     base: {
       object,
-      oldObject: resource.oldObject ? (safeToCel(resource.oldObject, true) ?? null) : null,
+      oldObject: resource.oldObject ? checkedManifest(resource.oldObject) : null,
       request: resource.request ? (safeToCel(resource.request) ?? null) : null,
-      namespaceObject: namespaceObject ? (safeToCel(namespaceObject, true) ?? null) : null,
+      namespaceObject: namespaceObject ? checkedManifest(namespaceObject) : null,
       podSpec,
       containers,
       bundle: shared.bundle,
@@ -425,10 +441,16 @@ function imageToCel(facts: ImageFacts): unknown {
   return value;
 }
 
-function safeToCel(value: unknown, kubernetesObject = false): unknown {
+function safeToCel(value: unknown): unknown {
   try {
-    return kubernetesObject ? objectToCel(value) : toCel(value);
+    return toCel(value);
   } catch {
     return undefined;
   }
+}
+
+/** A manifest for a CEL variable as it is, or null when it is too deep to be read. */
+function checkedManifest(value: Record<string, unknown>): Record<string, unknown> | null {
+  const checked = convertObject(value);
+  return "value" in checked ? checked.value : null;
 }

@@ -1,4 +1,5 @@
 import { Budget, DEFAULT_BUDGET } from "../cel/budget.js";
+import { clearManifestConversions } from "../cel/compile/engine.js";
 import { withBudget } from "../cel/environment.js";
 import { celToText, toCel } from "../cel/values.js";
 import type { CompiledExpression, CompiledPolicySet } from "../compile/compile.js";
@@ -77,6 +78,7 @@ export function explain(
   const variables: Record<string, unknown> = Object.create(null);
   activation.variables = variables;
   const budget = new Budget(input.budget ?? DEFAULT_BUDGET);
+  clearManifestConversions();
   const step = (name: string, expr: CompiledExpression): ExplainedStep & { raw?: unknown } => {
     try {
       const raw = withBudget(budget, () => {

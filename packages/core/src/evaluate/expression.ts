@@ -1,5 +1,6 @@
 import { Budget, type BudgetLimits, DEFAULT_BUDGET } from "../cel/budget.js";
 import { checkExpression } from "../cel/check.js";
+import { clearManifestConversions } from "../cel/compile/engine.js";
 import { withBudget } from "../cel/environment.js";
 import { celTypeName } from "../cel/lib/shared.js";
 import { toCel } from "../cel/values.js";
@@ -70,6 +71,7 @@ export function evaluateExpression(source: string, input: ExpressionInput = {}):
     variables: {},
   };
   const budget = new Budget(input.budget ?? DEFAULT_BUDGET);
+  clearManifestConversions();
   try {
     const value = withBudget(budget, () => {
       budget.beginExpression();

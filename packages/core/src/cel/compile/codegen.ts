@@ -71,6 +71,14 @@ interface TwoVariable {
   secondCtx?: { iterType: CelTypeDecl };
 }
 
+/**
+ * Which variables hold Kubernetes objects as they are (not converted to CEL values): the code
+ * reads them through the runtime's raw helpers (runtime.ts), and converts what escapes.
+ */
+export interface GenerateOptions {
+  manifests?: ReadonlySet<string>;
+}
+
 export interface GeneratedSource {
   /** The body of `new Function("K", "R", body)`, which returns the expression's function. */
   body: string;
@@ -83,6 +91,32 @@ const BINARY = new Set(["==", "!=", "in", "+", "-", "*", "/", "%", "<", "<=", ">
 const IDENTITY_EQUALITY = new Set(["string", "bool", "int", "null"]);
 /** Types whose `<`, `<=`, `>`, `>=` handlers are JavaScript's operators. */
 const NATIVE_ORDER = new Set(["int", "double", "string"]);
+
+/** Types whose check of a value read as it is gives what it gives for the value's CEL value. */
+function rawBindable(type: CelTypeDecl): boolean {
+  // dyn, map and list look at the constructor only (registry.js valueTypeMatchers), the
+  // primitives at typeof, and a value read as it is is a converted primitive, a map or a list
+  return type.kind === "dyn" || type.kind === "map" || type.kind === "list" || PRIMITIVE_TYPES.has(type.name);
+}
+
+const PRIMITIVE_TYPES = new Set(["string", "int", "double", "bool", "null"]);
+
+/** dyn, or a map or list of dyn: what the raw helpers read as cel-js reads its CEL value. */
+function isDynamicContainer(type: CelTypeDecl | undefined): boolean {
+  if (!type) return false;
+  if (type.kind === "dyn") return true;
+  return (type.kind === "map" || type.kind === "list") && type.valueType?.kind === "dyn";
+}
+
+/**
+ * `[]`: an empty list is the same read as it is and as a CEL value, so a branch that gives it
+ * may join one read as it is (`podSpec.?volumes.orValue([])`) without converting the other.
+ */
+function isEmptyList(node: Node): boolean {
+  let n = node;
+  while (n.meta.alternate) n = n.meta.alternate;
+  return n.op === "list" && !n.meta.macro && Array.isArray(n.args) && n.args.length === 0;
+}
 
 /** An `a.?b` node (not a macro, not replaced by an alternate). */
 function isOptionalAccess(node: Node): boolean {
@@ -115,6 +149,28 @@ class Generator {
   private readonly accumulators: string[] = [];
   /** `==` nodes whose value side a comprehension's index takes from the loop (index-plan.ts). */
   private readonly captures = new Map<Node, { local: string; left: boolean }>();
+  /**
+   * The names (temporaries, roots, bound variables) whose value is read as it is from a
+   * manifest variable: a converted primitive, or a map or list not converted yet.
+   */
+  private readonly raw = new Set<string>();
+
+  constructor(private readonly manifests: ReadonlySet<string>) {}
+
+  private isRaw(value: string): boolean {
+    return this.raw.has(value);
+  }
+
+  /** `value` as a CEL value: converted when it is read as it is. */
+  private cel(value: string): string {
+    return this.raw.has(value) ? `R.cel(${value})` : value;
+  }
+
+  /** Marks the temporary `t` as read as it is. */
+  private markRaw(t: string): string {
+    this.raw.add(t);
+    return t;
+  }
 
   constant(value: unknown): string {
     let index = this.constantIndex.get(value);
@@ -144,7 +200,7 @@ class Generator {
     if (this.temps > 0)
       lines.push(`let ${Array.from({ length: this.temps }, (_, i) => `t${i}`).join(", ")};`);
     if (entry > 0) lines.push(`R.charge(${entry});`);
-    lines.push(...out, `return ${result};`, "};");
+    lines.push(...out, `return ${this.cel(result)};`, "};");
     return lines.join("\n");
   }
 
@@ -158,6 +214,10 @@ class Generator {
       if (!isOptionalAccess(n)) throw new Unsupported("an unwrapped optional of another kind");
       const [leftNode, key] = n.args as [Node, string];
       const left = this.optionalOperand(leftNode, out);
+      if (this.isRaw(left))
+        return this.markRaw(
+          this.assign(`R.rawOptionalValue(${left}, ${this.constant(key)}, ${this.constant(n)})`, out),
+        );
       return this.assign(`R.optionalValue(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
     }
     if (n.meta.macro) return this.macro(n, n.meta.macro, out);
@@ -171,14 +231,25 @@ class Generator {
       case ".?": {
         const [leftNode, key] = n.args as [Node, string];
         const left = this.optionalOperand(leftNode, out);
-        return this.assign(`R.optionalField(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
+        const helper = this.isRaw(left) ? "rawOptionalField" : "optionalField";
+        return this.assign(`R.${helper}(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
       }
       case "[]":
       case "[?]": {
         const [leftNode, rightNode] = n.args as [Node, Node];
         const left = this.gen(leftNode, out);
         const right = this.gen(rightNode as Node, out);
-        return this.handled(n, `${left}, ${right}, ${this.constant(n)}, ev`, out);
+        if (n.op === "[]" && this.isRaw(left) && isDynamicContainer(leftNode.checkedType)) {
+          if (typeof n.handle !== "function") throw new Unsupported("an unchecked [] node");
+          return this.markRaw(
+            this.assign(`R.rawIndex(${left}, ${this.cel(right)}, ${this.constant(n)})`, out),
+          );
+        }
+        if (n.op === "[?]" && this.isRaw(left)) {
+          if (typeof n.handle !== "function") throw new Unsupported("an unchecked [?] node");
+          return this.assign(`R.rawOptionalIndex(${left}, ${this.cel(right)}, ${this.constant(n)})`, out);
+        }
+        return this.handled(n, `${this.cel(left)}, ${this.cel(right)}, ${this.constant(n)}, ev`, out);
       }
       case "call": {
         const [name, argNodes] = n.args as [string, Node[]];
@@ -186,14 +257,19 @@ class Generator {
         if (name === "size" && values.length === 1 && argNodes[0]?.checkedType?.hasDynType) {
           // size() of a dyn list: cel-js's size(list) overload is the length, without its run-time dispatch
           if (typeof n.handle !== "function") throw new Unsupported("an unchecked call");
+          // (a list read as it is has the length of its CEL value)
           const v = values[0] as string;
           const k = this.constant(n);
           return this.assign(
-            `Array.isArray(${v}) ? BigInt(${v}.length) : ${k}.handle([${v}], ${k}, ev)`,
+            `Array.isArray(${v}) ? BigInt(${v}.length) : ${k}.handle([${this.cel(v)}], ${k}, ev)`,
             out,
           );
         }
-        return this.handled(n, `[${values.join(", ")}], ${this.constant(n)}, ev`, out);
+        return this.handled(
+          n,
+          `[${values.map((v) => this.cel(v)).join(", ")}], ${this.constant(n)}, ev`,
+          out,
+        );
       }
       case "rcall": {
         const [name, receiver, argNodes] = n.args as [string, Node, Node[]];
@@ -203,14 +279,19 @@ class Generator {
           return this.assign(`${value} !== undefined`, out);
         }
         const values = this.reversed([receiver, ...argNodes], out);
-        return this.handled(n, `[${values.join(", ")}], ev, ${this.constant(n)}`, out);
+        return this.handled(
+          n,
+          `[${values.map((v) => this.cel(v)).join(", ")}], ev, ${this.constant(n)}`,
+          out,
+        );
       }
       case "!_":
       case "-_": {
         const operand = n.args as Node;
         const value = this.gen(operand, out);
-        if (n.op === "!_" && operand.checkedType?.name === "bool") return this.assign(`!${value}`, out);
-        return this.handled(n, `${value}, ${this.constant(n)}, ev`, out);
+        if (n.op === "!_" && operand.checkedType?.name === "bool" && !this.isRaw(value))
+          return this.assign(`!${value}`, out);
+        return this.handled(n, `${this.cel(value)}, ${this.constant(n)}, ev`, out);
       }
       case "?:":
         return this.ternary(n, out);
@@ -220,7 +301,7 @@ class Generator {
       case "list": {
         if (optionalPositions(n)) return this.optionalList(n, out);
         const values = this.reversed(n.args as Node[], out);
-        return this.assign(`[${values.join(", ")}]`, out);
+        return this.assign(`[${values.map((v) => this.cel(v)).join(", ")}]`, out);
       }
       case "map":
         return this.mapLiteral(n, out);
@@ -235,7 +316,7 @@ class Generator {
       case "accuPush": {
         const accu = this.accumulator(n);
         const value = this.gen(n.args as Node, out);
-        out.push(`${accu}.push(${value});`);
+        out.push(`${accu}.push(${this.cel(value)});`);
         return accu;
       }
       default:
@@ -290,7 +371,9 @@ class Generator {
       local = `r${this.roots.size}`;
       this.roots.set(name, local);
     }
-    out.push(`if (${local} === U) ${local} = R.root(act, ${this.constant(n)});`);
+    const raw = this.manifests.has(name);
+    out.push(`if (${local} === U) ${local} = R.${raw ? "rawRoot" : "root"}(act, ${this.constant(n)});`);
+    if (raw) this.raw.add(local);
     return local;
   }
 
@@ -300,8 +383,12 @@ class Generator {
     const type = leftNode.checkedType;
     // on dyn and on maps of dyn cel-js reads the property and checks only that it is a CEL value
     const dynamic = type?.kind === "dyn" || (type?.kind === "map" && type.valueType?.kind === "dyn");
+    if (dynamic && this.isRaw(left))
+      return this.markRaw(
+        this.assign(`R.rawField(${left}, ${this.constant(key)}, ${this.constant(n)})`, out),
+      );
     if (dynamic) return this.assign(`R.field(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
-    return this.handled(n, `${left}, ${this.constant(key)}, ${this.constant(n)}, ev`, out);
+    return this.handled(n, `${this.cel(left)}, ${this.constant(key)}, ${this.constant(n)}, ev`, out);
   }
 
   private binary(n: Node, out: string[]): string {
@@ -313,6 +400,8 @@ class Generator {
     const lt = leftNode.checkedType;
     const rt = rightNode.checkedType;
     const same = lt !== undefined && rt !== undefined && !lt.hasDynType && lt.name === rt.name;
+    // a value read as it is is a converted primitive or a map or list: the primitive cases below
+    // hold for it as they are; a map or list goes to a handler converted
     if (same && (n.op === "==" || n.op === "!=") && IDENTITY_EQUALITY.has(lt.name)) {
       return this.assign(`${left} ${n.op === "==" ? "===" : "!=="} ${right}`, out);
     }
@@ -329,21 +418,37 @@ class Generator {
       const k = this.constant(n);
       const same = `typeof ${left} === typeof ${right} && (typeof ${left} === "string" || typeof ${left} === "boolean" || typeof ${left} === "bigint")`;
       const eq = n.op === "==" ? "===" : "!==";
-      return this.assign(`${same} ? ${left} ${eq} ${right} : ${k}.handle(${left}, ${right}, ${k}, ev)`, out);
+      // a map or list read as it is against null (`podSpec != null`): unequal unless both are null, without converting it
+      const withNull =
+        this.isRaw(left) || this.isRaw(right)
+          ? `${left} === null || ${right} === null ? ${left} ${eq} ${right} : `
+          : "";
+      return this.assign(
+        `${same} ? ${left} ${eq} ${right} : ${withNull}${k}.handle(${this.cel(left)}, ${this.cel(right)}, ${k}, ev)`,
+        out,
+      );
     }
-    return this.handled(n, `${left}, ${right}, ${this.constant(n)}, ev`, out);
+    return this.handled(n, `${this.cel(left)}, ${this.cel(right)}, ${this.constant(n)}, ev`, out);
   }
 
   private ternary(n: Node, out: string[]): string {
     const [conditionNode, leftNode, rightNode] = n.args as [Node, Node, Node];
     const condition = this.gen(conditionNode, out);
     const left: string[] = [];
-    const leftValue = this.gen(leftNode, left);
+    let leftValue = this.gen(leftNode, left);
     const right: string[] = [];
-    const rightValue = this.gen(rightNode, right);
+    let rightValue = this.gen(rightNode, right);
     if (typeof n.handle !== "function") throw new Unsupported("an unchecked ternary");
     const t = this.temp();
     const k = this.constant(n);
+    // the result is read as it is when both branches are (or give []); else both are CEL values
+    const rawLeft = this.isRaw(leftValue) || isEmptyList(leftNode);
+    const rawRight = this.isRaw(rightValue) || isEmptyList(rightNode);
+    if (rawLeft && rawRight && (this.isRaw(leftValue) || this.isRaw(rightValue))) this.raw.add(t);
+    else {
+      leftValue = this.cel(leftValue);
+      rightValue = this.cel(rightValue);
+    }
     // a condition that is not a bool: cel-js's handler throws its error (labelled for macros)
     out.push(
       `if (${condition} === true) {`,
@@ -352,7 +457,7 @@ class Generator {
       `} else if (${condition} === false) {`,
       ...right,
       `${t} = ${rightValue};`,
-      `} else ${t} = ${k}.handle(${condition}, ev, ${k}, undefined);`,
+      `} else ${t} = ${k}.handle(${this.cel(condition)}, ev, ${k}, undefined);`,
     );
     return t;
   }
@@ -367,14 +472,14 @@ class Generator {
     const l = this.temp();
     const left: string[] = [];
     const leftValue = this.gen(leftNode, left);
-    out.push("try {", ...left, `${l} = ${leftValue};`, `} catch (e) { ${l} = e; }`);
+    out.push("try {", ...left, `${l} = ${this.cel(leftValue)};`, `} catch (e) { ${l} = e; }`);
     const right: string[] = [];
     const rightValue = this.gen(rightNode, right);
     const t = this.temp();
     out.push(
       `if (${l} === ${decides}) ${t} = ${decides}; else {`,
       ...right,
-      `${t} = ${l} === ${!decides} && typeof ${rightValue} === "boolean" ? ${rightValue} : R.logical(${decides}, ${l}, ${rightValue}, ${this.constant(n)});`,
+      `${t} = ${l} === ${!decides} && typeof ${rightValue} === "boolean" ? ${rightValue} : R.logical(${decides}, ${l}, ${this.cel(rightValue)}, ${this.constant(n)});`,
       "}",
     );
     return t;
@@ -415,7 +520,7 @@ class Generator {
     for (const [keyNode, valueNode] of entries) {
       const key = this.gen(keyNode, out);
       const value = this.gen(valueNode, out);
-      pairs.push(`[${key}, ${value}]`);
+      pairs.push(`[${this.cel(key)}, ${this.cel(value)}]`);
     }
     return this.assign(`R.mapLiteral([${pairs.join(", ")}])`, out);
   }
@@ -454,13 +559,19 @@ class Generator {
     const i = this.temp();
     const x = this.temp();
     const t = this.temp();
-    const iterable = this.gen(c.iterable, out);
+    let iterable = this.gen(c.iterable, out);
+    // a range read as it is is walked as it is, each element read as it is, when the
+    // variable's type checks such an element as it checks its CEL value
+    const raw = this.isRaw(iterable) && rawBindable(c.iterCtx.iterType);
+    if (!raw) iterable = this.cel(iterable);
     out.push(`${items} = ${iterable};`);
     const plan = indexPlan(c as unknown as Parameters<typeof indexPlan>[0], (name) =>
       this.scope.some((b) => b.name === name),
     );
-    const index = plan ? this.indexSetup(plan, c, items, out) : undefined;
-    out.push(`if (!Array.isArray(${items})) ${items} = R.range(${items}, ${this.constant(c.iterable)});`);
+    const index = plan ? this.indexSetup(plan, c, items, raw, out) : undefined;
+    const range = raw ? "rawRange" : "range";
+    out.push(`if (!Array.isArray(${items})) ${items} = R.${range}(${items}, ${this.constant(c.iterable)});`);
+    if (raw) this.raw.add(x);
     const init = this.gen(c.init, out);
     out.push(`${accu} = ${init};`);
     const body: string[] = [];
@@ -472,6 +583,7 @@ class Generator {
     for (const conjunct of plan?.conjuncts ?? []) this.captures.delete(conjunct.equality as Node);
     const bindValue = this.bind(x, c.iterCtx.iterType, c.iterVarName);
     const result = this.constant(c.result);
+    const element = raw ? `R.rawElement(${items}[${i}])` : `${items}[${i}]`;
     if (c.errorsAreFatal) {
       const stop = c.condition ? `if (!${this.constant(c.condition)}(${accu})) break;` : "";
       const skip = index
@@ -481,7 +593,7 @@ class Generator {
         `for (${i} = 0; ${i} < ${items}.length; ${i}++) {`,
         stop,
         skip,
-        `${x} = ${items}[${i}];`,
+        `${x} = ${element};`,
         bindValue,
         `R.charge(${weight});`,
         ...body,
@@ -509,7 +621,7 @@ class Generator {
       `for (${i} = 0; ${i} < ${items}.length; ${i}++) {`,
       `if (!${condition}(${accu})) { ${t} = ${result}(${accu}); break; }`,
       skip,
-      `${x} = ${items}[${i}];`,
+      `${x} = ${element};`,
       bindValue,
       "try {",
       `R.charge(${weight});`,
@@ -536,6 +648,7 @@ class Generator {
     plan: IndexPlan,
     c: Comprehension,
     items: string,
+    raw: boolean,
     out: string[],
   ): (i: string, charge: (count: string) => string) => string {
     const candidates = this.temp();
@@ -576,6 +689,8 @@ class Generator {
     const keysOut = this.temp();
     const keyCode: string[] = [];
     this.scope.push({ name: c.iterVarName, local: element });
+    // the elements of a list read as it is are read as they are here too (as the loop binds them)
+    if (raw) this.raw.add(element);
     try {
       this.counted(() => {
         plan.conjuncts.forEach((conjunct, k) => {
@@ -596,6 +711,7 @@ class Generator {
     const quick = c.iterCtx.iterType.kind === "dyn" ? `!R.plain(${element}) && ` : "";
     const keyOf = [
       `(${element}) => {`,
+      raw ? `${element} = R.rawElement(${element});` : "",
       `if (${quick}!${type}.matchesValueType(${element}, ev)) return undefined;`,
       `${keysOut} = [${plan.conjuncts.map(() => "undefined").join(", ")}];`,
       ...keyCode,
@@ -630,7 +746,7 @@ class Generator {
     const firstType = m.firstCtx?.iterType;
     const secondType = m.secondCtx?.iterType;
     if (!firstType || !secondType) throw new Unsupported("an unchecked two-variable comprehension");
-    const receiver = this.gen(m.receiver, out);
+    const receiver = this.cel(this.gen(m.receiver, out));
     const step = (node: Node): string => {
       const first = this.temp();
       const second = this.temp();
@@ -647,7 +763,7 @@ class Generator {
         this.bind(second, secondType, m.second),
         `R.charge(${weight});`,
         ...body,
-        `return ${value};`,
+        `return ${this.cel(value)};`,
         "}",
       ].join("\n");
     };
@@ -660,12 +776,16 @@ class Generator {
     if (Array.isArray(macro.macroHasProps)) {
       const props = macro.macroHasProps;
       const root = this.gen(props[props.length - 1] as Node, out);
-      return this.assign(`R.has(${root}, ${this.constant(props)})`, out);
+      const helper = this.isRaw(root) ? "rawHas" : "has";
+      return this.assign(`R.${helper}(${root}, ${this.constant(props)})`, out);
     }
     if (macro.bindCtx?.iterType && typeof macro.var === "string" && macro.val && macro.exp) {
-      const value = this.gen(macro.val, out);
+      let value = this.gen(macro.val, out);
       const x = this.temp();
-      out.push(`${x} = ${value};`, this.bind(x, macro.bindCtx.iterType, macro.var));
+      const type = macro.bindCtx.iterType;
+      if (this.isRaw(value) && rawBindable(type)) this.raw.add(x);
+      else value = this.cel(value);
+      out.push(`${x} = ${value};`, this.bind(x, type, macro.var));
       this.scope.push({ name: macro.var, local: x });
       try {
         return this.gen(macro.exp, out);
@@ -687,7 +807,11 @@ class Generator {
         const t = this.temp();
         const empty: string[] = [];
         const arg = this.gen(macro.arg as Node, empty);
-        out.push(`if (${value} !== undefined) ${t} = ${value}; else {`, ...empty, `${t} = ${arg};`, "}");
+        // read as it is when both sides are (or the default is []); else both are CEL values
+        const raw = this.isRaw(value) && (this.isRaw(arg) || isEmptyList(macro.arg as Node));
+        if (raw) this.raw.add(t);
+        const [v, a] = raw ? [value, arg] : [this.cel(value), this.cel(arg)];
+        out.push(`if (${value} !== undefined) ${t} = ${v}; else {`, ...empty, `${t} = ${a};`, "}");
         return t;
       }
       const receiver = this.gen(macro.receiver as Node, out);
@@ -695,7 +819,7 @@ class Generator {
       const description = this.constant(`${macro.functionDesc} receiver`);
       out.push(`R.optional(${receiver}, ${this.constant(macro.receiver)}, ${description});`);
       const empty: string[] = [];
-      const arg = this.gen(macro.arg as Node, empty);
+      const arg = this.cel(this.gen(macro.arg as Node, empty));
       const argument = orValue
         ? arg
         : `R.optional(${arg}, ${this.constant(macro.arg)}, ${this.constant("optional.or(optional) argument")})`;
@@ -717,9 +841,9 @@ class Generator {
  * The source and constants of the function that evaluates the checked tree `root`. Throws
  * `Unsupported` for a construct it does not compile.
  */
-export function generate(root: unknown): GeneratedSource {
+export function generate(root: unknown, options: GenerateOptions = {}): GeneratedSource {
   const node = root as Node;
-  const generator = new Generator();
+  const generator = new Generator(options.manifests ?? new Set());
   const body = generator.program(node);
   return { body, constants: generator.constants };
 }

@@ -4,7 +4,7 @@
  */
 import type { Environment } from "@marcbachmann/cel-js";
 import { evaluatorOf } from "../lib/hooks.js";
-import { generate, Unsupported } from "./codegen.js";
+import { type GenerateOptions, generate, Unsupported } from "./codegen.js";
 import { type CelEvaluator, runtimeFor } from "./runtime.js";
 
 /** A compiled expression: call it with an activation, as a parsed cel-js expression. */
@@ -17,9 +17,10 @@ export type CompileCelResult = { ok: true; run: CompiledCel; source: string } | 
  * overrides installed, which `parse(...).check()` of a CelgateEnvironment does). The function
  * throws what the interpreter throws and returns what it returns; steps are charged to the
  * budget of `withBudget`. Never throws: an expression it does not compile comes back with the
- * reason.
+ * reason. With `options.manifests`, those variables are read as they are (runtime.ts): the
+ * function then returns what the interpreter returns given `manifestToCel` of each of them.
  */
-export function compileCel(env: Environment, ast: unknown): CompileCelResult {
+export function compileCel(env: Environment, ast: unknown, options: GenerateOptions = {}): CompileCelResult {
   const ev = evaluatorOf(env) as CelEvaluator | undefined;
   if (!ev) return { ok: false, reason: "the environment has no evaluation hook" };
   if (!(ast as { checkedType?: unknown } | null)?.checkedType) {
@@ -27,7 +28,7 @@ export function compileCel(env: Environment, ast: unknown): CompileCelResult {
   }
   let generated: ReturnType<typeof generate>;
   try {
-    generated = generate(ast);
+    generated = generate(ast, options);
   } catch (error) {
     if (error instanceof Unsupported)
       return { ok: false, reason: `the compiler does not handle ${error.message}` };

@@ -9,6 +9,7 @@
 import { Optional } from "@marcbachmann/cel-js";
 import { chargeSteps } from "../environment.js";
 import { runTwoVariable } from "../lib/comprehensions/index.js";
+import { checkManifestDepth, manifestToCel, objectToCel } from "../values.js";
 
 /** The parts of cel-js's evaluator that compiled code and these helpers use. */
 export interface CelEvaluator {
@@ -43,6 +44,57 @@ export const UNREAD: unique symbol = Symbol("celgate.unread");
 
 const hasOwn = Object.hasOwn;
 const NONE = Optional.none();
+
+/** Stands for a map without the key read: what a missing key's error needs of its map. */
+const EMPTY_MAP: Record<string, unknown> = Object.freeze(Object.create(null));
+
+/** rawRead's answer when the value read needs the whole container converted (see rawRead). */
+const CONVERT: unique symbol = Symbol("celgate.convert");
+
+/**
+ * A value read as it is from a Kubernetes object (present, not null or undefined), as the CEL
+ * value `objectToCel` would have put there: whole numbers become ints and other numbers stay
+ * doubles; strings, bools and bigints are themselves; plain maps and arrays are returned as
+ * they are (read further by the raw helpers, converted where they escape). Anything else (a
+ * Date, an instance of a class, a map whose `constructor` is a key of its own, a function)
+ * answers CONVERT: the caller then converts the container and takes cel-js's path, so such
+ * values behave exactly as they did when every object was converted up front.
+ */
+function rawRead(v: unknown): unknown {
+  switch (typeof v) {
+    case "number":
+      return Number.isInteger(v) ? BigInt(v) : v;
+    case "string":
+    case "boolean":
+    case "bigint":
+      return v;
+    case "object": {
+      const c = (v as { constructor?: unknown }).constructor;
+      return c === Object || c === Array || c === undefined ? v : CONVERT;
+    }
+    default:
+      return CONVERT;
+  }
+}
+
+/** A map read as it is: a non-null object that is not an array, without a `constructor` key of its own. */
+function isRawMap(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null) return false;
+  const c = (v as { constructor?: unknown }).constructor;
+  return c === Object || c === undefined;
+}
+
+/** A list element read as it is: as objectToCel converts it (null for undefined), objects kept when plain. */
+function rawElement(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  const r = rawRead(v);
+  return r === CONVERT ? objectToCel(v) : r;
+}
+
+/** A value that escapes compiled code's raw reads (to a function, a list, a result): its CEL value. */
+function celOf(v: unknown): unknown {
+  return typeof v === "object" && v !== null ? manifestToCel(v) : v;
+}
 
 /** Primitives, plain (or prototype-less) objects and arrays: what `dyn` accepts without a registry lookup. */
 function isPlain(v: unknown): boolean {
@@ -98,6 +150,35 @@ export interface Runtime {
   twoVariable: typeof runTwoVariable;
   /** Counts `n` evaluation steps against the active budget. */
   charge(n: number): void;
+  /*
+   * Reading Kubernetes objects as they are. The variables that hold them (MANIFEST_VARIABLES)
+   * are read by compiled code without a copy: every value read from them is, to CEL, the value
+   * `objectToCel` of the variable would hold there. Numbers are converted where they are read,
+   * maps and lists are returned as they are and read further by these helpers, and a map or
+   * list that escapes (to a function or operator, into a list or map, as a result) is
+   * converted by `cel` first. The interpreter is handed `objectToCel` of the same variables
+   * (engine.ts), so both engines see the same values.
+   */
+  /** A manifest variable's value: as `root` of its objectToCel (depth checked, numbers converted), without copying a map or list. */
+  rawRoot(activation: unknown, node: HandledNode & { checkedType: CelTypeDecl }): unknown;
+  /** The CEL value of a value read as it is (a copy of a map or list; anything else is itself). */
+  cel(value: unknown): unknown;
+  /** `a.b` on a value read as it is, `a` of a dynamic type: `field` of its CEL value. */
+  rawField(left: unknown, key: string, node: HandledNode): unknown;
+  /** `a.?b` on a value read as it is (or undefined for none): `optionalField` of its CEL value. */
+  rawOptionalField(left: unknown, key: string, node: HandledNode): unknown;
+  /** `a.?b` as its value read as it is, or undefined for none: `optionalValue` of its CEL value. */
+  rawOptionalValue(left: unknown, key: string, node: HandledNode): unknown;
+  /** `a[i]` on a value read as it is, `a` of a dynamic type: the node's handler on its CEL value. */
+  rawIndex(left: unknown, index: unknown, node: HandledNode): unknown;
+  /** `a[?i]` on a value read as it is: the node's handler on its CEL value (a map's key read as `a.?i`). */
+  rawOptionalIndex(left: unknown, index: unknown, node: HandledNode): unknown;
+  /** A list element read as it is (a comprehension's variable over a list read as it is). */
+  rawElement(value: unknown): unknown;
+  /** What a comprehension ranges over when its range, read as it is, is not an array: `range` of its CEL value. */
+  rawRange(value: unknown, iterable: unknown): unknown[];
+  /** `has(a.b.c)` once `a`, read as it is, is evaluated: `has` of its CEL value. */
+  rawHas(root: unknown, props: readonly { op: string; args: unknown }[]): boolean;
 }
 
 const runtimes = new WeakMap<object, Runtime>();
@@ -119,7 +200,7 @@ function makeRuntime(ev: CelEvaluator): Runtime {
       `Logical operator requires bool operands, got '${ev.debugRuntimeType(value)}'`,
       node,
     );
-  return {
+  const runtime: Runtime = {
     ev,
     unread: UNREAD,
     checkActivation(activation) {
@@ -249,5 +330,114 @@ function makeRuntime(ev: CelEvaluator): Runtime {
     },
     twoVariable: runTwoVariable,
     charge: chargeSteps,
+    rawRoot(activation, node) {
+      let value: unknown;
+      if (activation instanceof Map) value = activation.get(node.args as string);
+      else if (activation !== undefined && activation !== null && typeof activation === "object")
+        value = (activation as Record<string, unknown>)[node.args as string];
+      if (value !== undefined && value !== null) {
+        // converting it would throw for a document too deep: so does reading it
+        checkManifestDepth(value);
+        const r = rawRead(value);
+        if (r !== value) {
+          const converted = r === CONVERT ? manifestToCel(value) : r;
+          return runtime.root(new Map([[node.args as string, converted]]), node);
+        }
+      }
+      return runtime.root(activation, node);
+    },
+    cel: celOf,
+    rawField(left, key, node) {
+      if (isRawMap(left)) {
+        const v = hasOwn(left, key) ? left[key] : undefined;
+        // a key whose value is null is absent (objectToCel leaves it out)
+        if (v === null || v === undefined) return node.handle(EMPTY_MAP, key, node, ev);
+        const r = rawRead(v);
+        if (r !== CONVERT) return r;
+      }
+      return runtime.field(celOf(left), key, node);
+    },
+    rawOptionalField(left, key, node) {
+      if (left === undefined) return NONE;
+      if (isRawMap(left)) {
+        const v = hasOwn(left, key) ? left[key] : undefined;
+        if (v === null || v === undefined) return NONE;
+        const r = rawRead(v);
+        if (r !== CONVERT) return Optional.of(celOf(r));
+      }
+      return runtime.optionalField(celOf(left), key, node);
+    },
+    rawOptionalValue(left, key, node) {
+      if (left === undefined) return undefined;
+      if (isRawMap(left)) {
+        const v = hasOwn(left, key) ? left[key] : undefined;
+        if (v === null || v === undefined) return undefined;
+        const r = rawRead(v);
+        if (r !== CONVERT) return r;
+      }
+      return runtime.optionalValue(celOf(left), key, node);
+    },
+    rawIndex(left, index, node) {
+      if (typeof index === "bigint" && Array.isArray(left)) {
+        if (index >= 0n && index < BigInt(left.length)) {
+          const v = left[Number(index)];
+          if (v === null || v === undefined) return null;
+          const r = rawRead(v);
+          if (r !== CONVERT) return r;
+        }
+      } else if (typeof index === "string" && isRawMap(left)) {
+        const v = hasOwn(left, index) ? left[index] : undefined;
+        if (v === null || v === undefined) return node.handle(EMPTY_MAP, index, node, ev);
+        const r = rawRead(v);
+        if (r !== CONVERT) return r;
+      }
+      return node.handle(celOf(left), index, node, ev);
+    },
+    rawOptionalIndex(left, index, node) {
+      // cel-js reads `m[?'k']` of a map as `m.?k` (the optional type's field access)
+      if (typeof index === "string" && isRawMap(left)) return runtime.rawOptionalField(left, index, node);
+      return node.handle(celOf(left), index, node, ev);
+    },
+    rawElement,
+    rawRange(value, iterable) {
+      if (isRawMap(value)) {
+        const keys: string[] = [];
+        for (const key of Object.keys(value)) {
+          const v = value[key];
+          // the keys objectToCel keeps: not those without a value or whose value is not data
+          if (v !== null && v !== undefined && typeof v !== "function" && typeof v !== "symbol")
+            keys.push(key);
+        }
+        return keys;
+      }
+      return runtime.range(celOf(value), iterable);
+    },
+    rawHas(root, props) {
+      // has() of the CEL value: a step on a map read as it is reads it as it is, any other step
+      // (a list, a value that needs converting) is cel-js's on the converted value
+      let obj = root;
+      let i = props.length - 1;
+      let inOptionalContext: boolean | undefined;
+      while (i--) {
+        const node = props[i] as { op: string; args: unknown[] };
+        if (node.op === ".?") inOptionalContext ??= true;
+        const key = node.args[1];
+        let next: unknown = CONVERT;
+        if (typeof key === "string" && isRawMap(obj)) {
+          const v = hasOwn(obj, key) ? obj[key] : undefined;
+          next = v === null || v === undefined ? undefined : rawRead(v);
+        }
+        if (next === CONVERT) {
+          const converted = celOf(obj);
+          next = ev.debugType(converted).fieldLazy(converted, key, node, ev);
+        }
+        obj = next;
+        if (obj !== undefined) continue;
+        if (!(!inOptionalContext && i && node.op === ".")) break;
+        throw ev.createError("no_such_key", `No such key: ${key}`, node);
+      }
+      return obj !== undefined;
+    },
   };
+  return runtime;
 }
