@@ -84,3 +84,49 @@ export const EvaluationListQuerySchema = z.object({
 export type EvaluationListQuery = z.infer<typeof EvaluationListQuerySchema>;
 
 export { EvaluationReportSchema };
+
+/** The widths of `GET /v1/evaluations:stats` periods: whole UTC hours or UTC days. */
+export const STATS_BUCKETS = ["hour", "day"] as const;
+export const StatsBucketSchema = z.enum(STATS_BUCKETS);
+export type StatsBucket = z.infer<typeof StatsBucketSchema>;
+/** A stats request covering more periods than this is refused (400). */
+export const MAX_STATS_BUCKETS = 2000;
+/** Without `since`, a stats request counts this many days before `until`. */
+export const STATS_DEFAULT_DAYS = 7;
+
+/**
+ * Query of `GET /v1/evaluations:stats`: evaluations recorded in [since, until] (the same
+ * bounds as the history list's filters), counted per UTC `bucket`; `until` defaults to now and
+ * `since` to STATS_DEFAULT_DAYS days before `until`.
+ */
+export const EvaluationStatsQuerySchema = z.object({
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  bucket: StatsBucketSchema.default("day"),
+  source: EvaluationSourceSchema.optional(),
+});
+export type EvaluationStatsQuery = z.input<typeof EvaluationStatsQuerySchema>;
+
+/** The evaluations of one source with one decision recorded in one period (only non-zero counts). */
+export const EvaluationStatsRowSchema = z
+  .object({
+    start: z.string().describe("The period's start, UTC (ISO 8601)"),
+    source: EvaluationSourceSchema,
+    decision: DecisionSchema,
+    count: z.number().int().positive(),
+  })
+  .meta({ id: "EvaluationStatsRow" });
+export type EvaluationStatsRow = z.infer<typeof EvaluationStatsRowSchema>;
+
+/** Answer of `GET /v1/evaluations:stats`: rows ordered by start, source, decision. */
+export const EvaluationStatsSchema = z
+  .object({
+    since: z.string(),
+    until: z.string(),
+    bucket: StatsBucketSchema,
+    /** Every evaluation counted: the sum of the rows' counts. */
+    total: z.number().int().nonnegative(),
+    rows: z.array(EvaluationStatsRowSchema),
+  })
+  .meta({ id: "EvaluationStats" });
+export type EvaluationStats = z.infer<typeof EvaluationStatsSchema>;

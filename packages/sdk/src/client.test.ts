@@ -233,6 +233,31 @@ describe("evaluations", () => {
     ]);
   });
 
+  it("counts history per period, source and decision, as the history list has it", async () => {
+    const viewer = as(tokens.viewer);
+    await as(tokens.evaluator).evaluate(
+      { manifests: deployment("counted", { owner: "x" }) },
+      { source: "cli" },
+    );
+    const since = new Date(Date.now() - 86_400_000).toISOString();
+    const until = new Date(Date.now() + 60_000).toISOString();
+    const stats = await viewer.evaluations.stats({ since, until, bucket: "hour" });
+    expect(stats).toMatchObject({ bucket: "hour", since, until });
+    const listed = await viewer.evaluations.list({ since, until, limit: 500 });
+    expect(listed.nextCursor).toBeNull();
+    expect(stats.total).toBe(listed.items.length);
+    const cli = await viewer.evaluations.stats({ since, until, source: "cli" });
+    expect(cli.bucket).toBe("day");
+    expect(cli.rows.every((r) => r.source === "cli")).toBe(true);
+    expect(cli.total).toBe(listed.items.filter((e) => e.source === "cli").length);
+    expect(cli.total).toBeGreaterThanOrEqual(1);
+    await expectProblem(
+      viewer.evaluations.stats({ since: "2000-01-01T00:00:00Z", bucket: "hour" }),
+      400,
+      "bad-request",
+    );
+  });
+
   it("preflight returns an allowed report and throws DeployBlockedError on deny", async () => {
     const client = as(tokens.evaluator);
     const ok = await client.preflight({ manifests: deployment("good", { owner: "team-a" }) });

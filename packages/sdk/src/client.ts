@@ -14,6 +14,8 @@ import type {
   EvaluateOptions,
   EvaluationListFilters,
   EvaluationReport,
+  EvaluationStats,
+  EvaluationStatsQuery,
   EvaluationSummary,
   ExceptionDocument,
   ExceptionListQuery,
@@ -248,6 +250,13 @@ export function createClient(options: ClientOptions) {
       },
       /** One recorded report, exactly as returned when it was made. */
       get: (id: string, o?: CallOptions) => get<EvaluationReport>(`/v1/evaluations/${seg(id)}`, undefined, o),
+      /**
+       * Evaluations recorded from `since` (default: 7 days before `until`) to `until` (default
+       * now), counted by the service per UTC hour or day (default day), source and decision;
+       * every evaluation of the range counts.
+       */
+      stats: (q: EvaluationStatsQuery = {}, o?: CallOptions) =>
+        get<EvaluationStats>("/v1/evaluations:stats", { ...q }, o),
       /** The signed receipt of a recorded evaluation (a DSSE envelope; verify it with verifyReceipt). */
       receipt: (id: string, o?: CallOptions) =>
         get<DsseEnvelope>(`/v1/evaluations/${seg(id)}/receipt`, undefined, o),

@@ -49,6 +49,8 @@ export type {
   EvaluationListFilters,
   EvaluationReport,
   EvaluationSource,
+  EvaluationStats,
+  EvaluationStatsQuery,
   EvaluationSummary,
   ExceptionDocument,
   ExceptionListQuery,

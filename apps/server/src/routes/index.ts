@@ -7,6 +7,7 @@ import createEvaluation from "./v1/evaluations/create.js";
 import getEvaluation from "./v1/evaluations/get.js";
 import listEvaluations from "./v1/evaluations/list.js";
 import getReceipt from "./v1/evaluations/receipt.js";
+import evaluationStats from "./v1/evaluations/stats.js";
 import createException from "./v1/exceptions/create.js";
 import deleteException from "./v1/exceptions/delete.js";
 import getException from "./v1/exceptions/get.js";
@@ -57,6 +58,7 @@ export const ROUTES: readonly RouteDef[] = [
   runTests,
   createEvaluation,
   listEvaluations,
+  evaluationStats,
   getEvaluation,
   listImages,
   pushImages,

@@ -1,5 +1,5 @@
 import { type EvaluationSource, EvaluationSourceSchema } from "@celgate/contracts";
-import { type EvaluationSummary, paginate } from "@celgate/sdk";
+import type { EvaluationStats, EvaluationSummary } from "@celgate/sdk";
 import { Link, useSearchParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { PageTitle, Show } from "../components/common.js";
@@ -16,8 +16,7 @@ const SOURCE_LABELS: Record<EvaluationSource, string> = {
 
 const WINDOWS = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 } as const;
 type Window = keyof typeof WINDOWS;
-/** At most this many evaluations are read for the chart, and this many reports for the top lists. */
-const MAX_SUMMARIES = 2000;
+/** At most this many reports are read for the top lists (the charts count every evaluation). */
 const MAX_REPORTS = 50;
 /** Image facts whose newest scan is older than this (or missing) are listed as stale. */
 const STALE_SCAN = "7d";
@@ -26,12 +25,21 @@ const STALE_SCAN = "7d";
 type Bucket = { t: number; at: string; allow: number; warn: number; deny: number };
 const DECISIONS = ["allow", "warn", "deny"] as const;
 
-/** Counts `items` per hour (or day) from `since` to now; every period has a row, empty or not. */
-function buckets(items: EvaluationSummary[], since: number, hourly: boolean): Bucket[] {
+/**
+ * The service's counts (`GET /v1/evaluations:stats`, per UTC hour or day) from `since` to `until`
+ * as chart rows, of one source or all; every period has a row, empty or not.
+ */
+function buckets(
+  stats: EvaluationStats,
+  since: number,
+  until: number,
+  hourly: boolean,
+  source?: EvaluationSource,
+): Bucket[] {
   const size = hourly ? 3_600_000 : 86_400_000;
   const start = Math.floor(since / size) * size;
   const rows = new Map<number, Bucket>();
-  for (let t = start; t <= Date.now(); t += size) {
+  for (let t = start; t <= until; t += size) {
     const d = new Date(t);
     rows.set(t, {
       t,
@@ -41,10 +49,12 @@ function buckets(items: EvaluationSummary[], since: number, hourly: boolean): Bu
       deny: 0,
     });
   }
-  for (const e of items) {
-    const t = Math.floor(new Date(e.evaluatedAt).getTime() / size) * size;
-    const row = rows.get(t);
-    if (row) row[e.decision]++;
+  for (const r of stats.rows) {
+    if (source && r.source !== source) continue;
+    const row = rows.get(Date.parse(r.start));
+    // a period the service counted must be one of the chart's: a missing row is a defect, not zero
+    if (!row) throw new Error(`the service counted a period outside the chart: ${r.start}`);
+    row[r.decision] += r.count;
   }
   return [...rows.values()];
 }
@@ -140,21 +150,28 @@ export default function Overview() {
   const unit = window === "24h" ? "hour" : "day";
   const [data] = useLoad(
     async (signal) => {
-      const since = Date.now() - WINDOWS[window];
+      const until = Date.now();
+      const since = until - WINDOWS[window];
+      const hourly = window === "24h";
       const filters = {
         since: new Date(since).toISOString(),
+        until: new Date(until).toISOString(),
         ...(source ? { source } : {}),
       };
-      const items: EvaluationSummary[] = [];
-      for await (const e of paginate((cursor) =>
-        client.evaluations.list({ ...filters, limit: 500, ...(cursor ? { cursor } : {}) }, { signal }),
-      )) {
-        items.push(e);
-        if (items.length >= MAX_SUMMARIES) break;
-      }
+      // counted by the service over every evaluation of the period
+      const stats = await client.evaluations.stats(
+        { ...filters, bucket: hourly ? "hour" : "day" },
+        { signal },
+      );
+      // the top lists read the newest warn or deny reports: the newest of each, merged
+      const newest = async (decision: "warn" | "deny") =>
+        (await client.evaluations.list({ ...filters, decision, limit: MAX_REPORTS }, { signal })).items;
+      const byTime = (a: EvaluationSummary, b: EvaluationSummary) => b.recordedAt.localeCompare(a.recordedAt);
+      const reports = [...(await newest("deny")), ...(await newest("warn"))]
+        .sort(byTime)
+        .slice(0, MAX_REPORTS);
       const failing = new Map<string, number>();
       const denied = new Map<string, number>();
-      const reports = items.filter((e) => e.decision !== "allow").slice(0, MAX_REPORTS);
       for (const e of reports) {
         const r = await client.evaluations.get(e.id, { signal });
         for (const x of r.results) {
@@ -166,25 +183,19 @@ export default function Overview() {
       }
       const expiring = await client.exceptions.list({ expiring: "7d", limit: 50 }, { signal });
       const stale = await client.images.list({ stale: STALE_SCAN, limit: 20 }, { signal });
-      const hourly = window === "24h";
       // with every source chosen, each one's own chart: who decides what (CI, API, admission)
       const bySource = source
         ? []
         : EvaluationSourceSchema.options.map((s) => ({
             source: s,
-            rows: buckets(
-              items.filter((e) => e.source === s),
-              since,
-              hourly,
-            ),
+            rows: buckets(stats, since, until, hourly, s),
           }));
       return {
-        chart: buckets(items, since, hourly),
+        chart: buckets(stats, since, until, hourly),
         bySource,
         // one y scale for the small charts, so their bars compare
         bySourceMax: Math.max(1, ...bySource.flatMap((x) => x.rows.map(height))),
-        total: items.length,
-        capped: items.length >= MAX_SUMMARIES,
+        total: stats.total,
         reportsRead: reports.length,
         failing: top(failing),
         denied: top(denied),
@@ -224,9 +235,7 @@ export default function Overview() {
         {(d) => (
           <>
             <h2>Decisions over time</h2>
-            <p className="muted">
-              {d.total} evaluations{d.capped ? ` (the newest ${MAX_SUMMARIES})` : ""}.
-            </p>
+            <p className="muted">{d.total} evaluations.</p>
             <DecisionChart
               rows={d.chart}
               name={source ? `Decisions over time from ${SOURCE_LABELS[source]}` : "Decisions over time"}
