@@ -42,7 +42,7 @@ const CEL_GO_NULL_ABSTRACT =
 // --- cel-js 8.0.0 gaps that matter for policies ---------------------------------------------
 
 const HAS_ROOT =
-  "cel-go refuses an optional selection inside has() (has({}.?x.y): unsupported syntax '.?'); cel-js accepts it. (has() of an index or call result, which cel-js refuses, celgate supports: lib/has-chain.ts)";
+  "has() of a field of an optional whose value type is still an unbound type parameter (`has({}.?x.y)`, `has({'foo': optional.none()}.foo.bar)`, `has(optional.none().y)`) is a compile error here (\"Cannot index type 'undefined'\") where cel-go answers false; only literals give such a type (an empty map literal, optional.none()): values from manifests, params and variables are dyn or schema-typed, and `has(dyn({}).?x.y)` or `has(object.?spec.x)` answer as in cel-go. (This cel-spec data records a cel-go parse without optional syntax, 'unsupported syntax .?'; Kubernetes enables optional syntax)";
 const FORMAT_KUBERNETES =
   "celgate's format() mirrors Kubernetes (cel-go strings v2, en_US): %e as '1.052033 × 10⁰³', infinity as '∞', quoted list items, %d rejects doubles";
 
