@@ -68,7 +68,8 @@ export class Slots {
 
 /**
  * Admits at most `limit.active` evaluating requests into the pipeline at once (parsing,
- * evaluation, recording); the next `limit.queue` wait in order, their bodies unread, and past
+ * evaluation, signing; a request that only waits for its history row to commit has given its
+ * slot up, within the history writer's bound on rows pending); the next `limit.queue` wait in order, their bodies unread, and past
  * that (or after waiting `limit.maxWaitMs`) the answer is 503 with Retry-After. This bounds the work on the event loop (and the
  * memory of bodies in flight), so health probes and light requests are answered promptly
  * however many evaluations are sent at once.
@@ -87,7 +88,7 @@ export function limitConcurrency(limit: ConcurrencyLimit, metrics: Metrics): Mid
     );
     metrics.set("celgate_evaluations_queued", "Evaluating requests waiting for their turn", slots.queued);
   };
-  return async (_c, next) => {
+  return async (c, next) => {
     const acquired = slots.acquire();
     if (acquired === null) {
       metrics.inc("celgate_evaluations_shed_total", SHED_HELP);
@@ -110,11 +111,17 @@ export function limitConcurrency(limit: ConcurrencyLimit, metrics: Metrics): Mid
     await new Promise((resolve) => setImmediate(resolve));
     metrics.observe(WAIT_METRIC, WAIT_HELP, (performance.now() - waitStarted) / 1000);
     gauges();
+    const releaseOnce = () => {
+      release();
+      gauges();
+    };
+    // the handler may give the slot up early: once its evaluation is done and only the commit
+    // of its history row is awaited (services/evaluations.ts); else it goes when the request ends
+    c.set("releaseEvaluationSlot", releaseOnce);
     try {
       await next();
     } finally {
-      release();
-      gauges();
+      releaseOnce();
     }
   };
 }
