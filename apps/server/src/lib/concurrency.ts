@@ -69,9 +69,10 @@ export class Slots {
 /**
  * Admits at most `limit.active` evaluating requests into the pipeline at once (parsing,
  * evaluation, signing; a request that only waits for its history row to commit has given its
- * slot up, within the history writer's bound on rows pending); the next `limit.queue` wait in order, their bodies unread, and past
- * that (or after waiting `limit.maxWaitMs`) the answer is 503 with Retry-After. This bounds the work on the event loop (and the
- * memory of bodies in flight), so health probes and light requests are answered promptly
+ * slot up, within the history writer's bound on rows pending); the next `limit.queue` wait
+ * in order, their bodies unread, and past that (or after waiting `limit.maxWaitMs`) the
+ * answer is 503 with Retry-After. This bounds the work on the event loop (and the memory of
+ * bodies in flight), so health probes and light requests are answered promptly
  * however many evaluations are sent at once.
  */
 const WAIT_METRIC = "celgate_evaluation_queue_wait_seconds";
@@ -83,7 +84,7 @@ export function limitConcurrency(limit: ConcurrencyLimit, metrics: Metrics): Mid
   const gauges = () => {
     metrics.set(
       "celgate_evaluations_in_progress",
-      "Evaluating requests admitted and not finished",
+      "Evaluating requests holding an evaluation slot (admitted, and not yet waiting only for their history commit)",
       slots.active,
     );
     metrics.set("celgate_evaluations_queued", "Evaluating requests waiting for their turn", slots.queued);
