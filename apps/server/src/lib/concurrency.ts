@@ -68,9 +68,11 @@ export class Slots {
 
 /**
  * Admits at most `limit.active` evaluating requests into the pipeline at once (parsing,
- * evaluation, recording); the next `limit.queue` wait in order, their bodies unread, and past
- * that (or after waiting `limit.maxWaitMs`) the answer is 503 with Retry-After. This bounds the work on the event loop (and the
- * memory of bodies in flight), so health probes and light requests are answered promptly
+ * evaluation, signing; a request that only waits for its history row to commit has given its
+ * slot up, within the history writer's bound on rows pending); the next `limit.queue` wait
+ * in order, their bodies unread, and past that (or after waiting `limit.maxWaitMs`) the
+ * answer is 503 with Retry-After. This bounds the work on the event loop (and the memory of
+ * bodies in flight), so health probes and light requests are answered promptly
  * however many evaluations are sent at once.
  */
 const WAIT_METRIC = "celgate_evaluation_queue_wait_seconds";
@@ -82,12 +84,12 @@ export function limitConcurrency(limit: ConcurrencyLimit, metrics: Metrics): Mid
   const gauges = () => {
     metrics.set(
       "celgate_evaluations_in_progress",
-      "Evaluating requests admitted and not finished",
+      "Evaluating requests holding an evaluation slot (admitted, and not yet waiting only for their history commit)",
       slots.active,
     );
     metrics.set("celgate_evaluations_queued", "Evaluating requests waiting for their turn", slots.queued);
   };
-  return async (_c, next) => {
+  return async (c, next) => {
     const acquired = slots.acquire();
     if (acquired === null) {
       metrics.inc("celgate_evaluations_shed_total", SHED_HELP);
@@ -110,11 +112,17 @@ export function limitConcurrency(limit: ConcurrencyLimit, metrics: Metrics): Mid
     await new Promise((resolve) => setImmediate(resolve));
     metrics.observe(WAIT_METRIC, WAIT_HELP, (performance.now() - waitStarted) / 1000);
     gauges();
+    const releaseOnce = () => {
+      release();
+      gauges();
+    };
+    // the handler may give the slot up early: once its evaluation is done and only the commit
+    // of its history row is awaited (services/evaluations.ts); else it goes when the request ends
+    c.set("releaseEvaluationSlot", releaseOnce);
     try {
       await next();
     } finally {
-      release();
-      gauges();
+      releaseOnce();
     }
   };
 }

@@ -22,5 +22,10 @@ export interface AppEnv {
     limits: InputLimits;
     /** The request body as read (media type and text), set by the body validator (lib/validate.ts). */
     body: RawBody;
+    /**
+     * Gives up the request's evaluation slot before the request ends (lib/concurrency.ts), set
+     * on the evaluating routes when slots are limited; idempotent.
+     */
+    releaseEvaluationSlot?: () => void;
   };
 }

@@ -216,6 +216,12 @@ export class EvaluationService {
         oldObject: Record<string, unknown> | null;
         request: Record<string, unknown>;
       };
+      /**
+       * Gives up the caller's evaluation slot (lib/concurrency.ts). Called once the history row
+       * is taken in by the writer, when nothing but its commit is left to do: the next request
+       * evaluates while this one waits, so concurrent rows are committed together.
+       */
+      releaseSlot?: (() => void) | undefined;
     },
   ): Promise<EvaluationOutcome> {
     let t = performance.now();
@@ -315,36 +321,41 @@ export class EvaluationService {
     // Serialised once: the same text is stored and sent back.
     const json = JSON.stringify(signed);
     t = this.#phase("sign", t);
-    const winner = await this.history.write({
-      id,
-      evaluatedAt: new Date(report.evaluatedAt),
-      actor: principal.name,
-      tokenId: principal.tokenId,
-      source: options.source,
-      input,
-      policySetDigest: report.policySet.digest,
-      policyCount: report.policySet.policies,
-      policyVersionsJson: snapshot.versionsJson,
-      decision: report.decision,
-      summary: report.summary,
-      reportJson: json,
-      resources: resources.map((r) => ({
-        kind: r.ref.kind,
-        name: r.ref.name,
-        ...(r.ref.namespace ? { namespace: r.ref.namespace } : {}),
-      })),
-      images: imageTerms(refs),
-      policies: [...new Set(report.results.map((r) => r.policy))],
-      idempotencyKey: options.idempotencyKey ?? null,
-      requestHash: requestHash ?? null,
-    });
+    const cluster = deployedCluster(req.context);
+    // recording in the inventory (below) is more work for this request: it keeps its slot then
+    const inventoryStep = Boolean(cluster) && this.inventory !== undefined;
+    const winner = await this.history.write(
+      {
+        id,
+        evaluatedAt: new Date(report.evaluatedAt),
+        actor: principal.name,
+        tokenId: principal.tokenId,
+        source: options.source,
+        input,
+        policySetDigest: report.policySet.digest,
+        policyCount: report.policySet.policies,
+        policyVersionsJson: snapshot.versionsJson,
+        decision: report.decision,
+        summary: report.summary,
+        reportJson: json,
+        resources: resources.map((r) => ({
+          kind: r.ref.kind,
+          name: r.ref.name,
+          ...(r.ref.namespace ? { namespace: r.ref.namespace } : {}),
+        })),
+        images: imageTerms(refs),
+        policies: [...new Set(report.results.map((r) => r.policy))],
+        idempotencyKey: options.idempotencyKey ?? null,
+        requestHash: requestHash ?? null,
+      },
+      inventoryStep ? undefined : options.releaseSlot,
+    );
     this.#phase("record", t);
     if (!winner && options.idempotencyKey) {
       // A concurrent request with the same key won the race: answer with its report.
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
       if (earlier) return { report: earlier, replayed: true, recorded: true };
     }
-    const cluster = deployedCluster(req.context);
     if (cluster && this.inventory)
       await this.inventory.record(cluster, resources, report, {
         source: "evaluation",

@@ -1,8 +1,27 @@
 // Group commit of history rows, through real requests: concurrent evaluations are written
 // together, each answered only once its own row is committed, one row's failure is its own.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { evaluate } from "@celgate/core";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, deploymentObject, setupApp, type TestApp } from "../test/harness.js";
+import { createApp } from "../app.js";
+import { type Database, openPglite, openPostgres } from "../db/client.js";
+import type { Evaluator } from "../evaluator/index.js";
+import { createLogger } from "../lib/logger.js";
+import { Metrics } from "../lib/metrics.js";
+import {
+  BACKENDS,
+  createPostgresDatabase,
+  deploymentObject,
+  FIXTURE_POLICY_DIR,
+  type Json,
+  setupApp,
+  type TestApp,
+} from "../test/harness.js";
+import { TcpProxy } from "../test/process.js";
+import { createServices, type Services } from "./index.js";
 
 describe.each(BACKENDS)("group commit of history on %s", (backend) => {
   let t: TestApp;
@@ -102,5 +121,189 @@ describe.each(BACKENDS)("group commit of history on %s", (backend) => {
     } finally {
       await t.database.db.execute(sql`alter table evaluations drop constraint test_poison`);
     }
+  });
+});
+
+/** Polls until `ready()` holds, for at most 30 s. */
+async function until(ready: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 30_000; !ready() && Date.now() < deadline; )
+    await new Promise((r) => setTimeout(r, 10));
+}
+
+// A request gives its evaluation slot up once its row is taken in by the writer, so with one
+// slot the rows of many requests still gather for one statement; the writer's bound on rows
+// pending keeps what waits for commit finite, and new evaluations wait past it.
+describe.each(BACKENDS)("one evaluation slot, rows pending commit, on %s", (backend) => {
+  let t: TestApp;
+  let evaluated = 0;
+  const counting: Evaluator = {
+    evaluate: async (set, input) => {
+      evaluated++;
+      return evaluate(set, input);
+    },
+    close: async () => {},
+  };
+  beforeAll(async () => {
+    t = await setupApp(backend, {
+      evaluator: counting,
+      concurrency: { active: 1, queue: 64, maxWaitMs: 60_000 },
+      services: { history: { maxPendingRows: 4 } },
+    });
+  });
+  afterAll(() => t.close());
+
+  const gauge = (name: string) =>
+    Number(new RegExp(`^${name} (\\d+)$`, "m").exec(t.services.metrics.render())?.[1] ?? Number.NaN);
+
+  it("commits the rows of many requests in batches, holds the bound, and answers all of them", async () => {
+    const writer = t.services.evaluations.history;
+    const before = { ...writer.stats };
+    const release = writer.hold();
+    let answers: Promise<{ status: number; body: Json }>[] = [];
+    try {
+      answers = Array.from({ length: 10 }, (_, i) =>
+        t.call("POST", "/v1/evaluations", {
+          body: { resources: [deploymentObject(`w${i}`, { owner: "team" })], context: { run: "slot" } },
+        }),
+      );
+      // four rows wait for commit, each request having given its slot up; the fifth is
+      // evaluated and keeps the one slot while it waits for room; the other five wait for the slot
+      await until(
+        () =>
+          writer.pending === 4 && writer.waitingForRoom === 1 && gauge("celgate_evaluations_queued") === 5,
+      );
+      expect([writer.pending, writer.waitingForRoom]).toEqual([4, 1]);
+      expect(gauge("celgate_evaluations_in_progress")).toBe(1);
+      expect(gauge("celgate_evaluations_queued")).toBe(5);
+      expect(evaluated).toBe(5);
+      expect(writer.stats.statements).toBe(before.statements); // nothing committed yet
+    } finally {
+      release();
+    }
+    const done = await Promise.all(answers);
+    expect(done.map((a) => a.status)).toEqual(Array(10).fill(201));
+    expect(evaluated).toBe(10);
+    const rows = writer.stats.rows - before.rows;
+    const statements = writer.stats.statements - before.statements;
+    expect(rows).toBe(10);
+    expect(statements).toBeLessThan(rows); // batches larger than one row
+    expect(writer.stats.largestBatch).toBe(4);
+    expect(writer.stats.mostPending).toBe(4); // the bound held
+    expect(writer.stats.waitedForRoom - before.waitedForRoom).toBeGreaterThanOrEqual(1);
+    expect(writer.pending).toBe(0);
+    expect(t.services.metrics.render()).toContain(`celgate_history_rows_total ${writer.stats.rows}`);
+    const listed = await t.call("GET", "/v1/evaluations?limit=100&context.run=slot");
+    expect(new Set(listed.body.items.map((i: { id: string }) => i.id))).toEqual(
+      new Set(done.map((a) => a.body.id)),
+    );
+  });
+});
+
+// The database goes away while rows wait for their commit: every waiting request is answered
+// with an error, none with 201, and nothing of theirs is in history once the database is back.
+describe.each(BACKENDS)("the database fails while rows wait for commit, on %s", (backend) => {
+  let services: Services;
+  let database: Database;
+  let app: ReturnType<typeof createApp>;
+  let cleanup: () => Promise<void> = async () => {};
+  const proxy = new TcpProxy("127.0.0.1", 5432);
+  const dir = mkdtempSync(join(tmpdir(), "celgate-history-"));
+  const ADMIN = "history-admin-token-0123456789";
+
+  beforeAll(async () => {
+    if (backend === "postgres") {
+      const created = await createPostgresDatabase();
+      const port = await proxy.start();
+      const url = new URL(created.url);
+      url.host = `127.0.0.1:${port}`;
+      database = await openPostgres(url.toString(), { poolSize: 4 });
+      cleanup = async () => {
+        await proxy.cut();
+        await database.close();
+        await created.drop();
+      };
+    } else {
+      database = await openPglite(dir);
+      cleanup = async () => {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      };
+    }
+    const logger = createLogger("silent");
+    services = createServices({ database, logger, metrics: new Metrics(), policyPollMs: 0 });
+    await services.tokens.seedAdmin(ADMIN);
+    await services.policies.syncRepository(FIXTURE_POLICY_DIR, logger);
+    app = createApp({
+      services,
+      bodyLimit: 1 << 20,
+      concurrency: { active: 1, queue: 64, maxWaitMs: 60_000 },
+    });
+  });
+  afterAll(() => cleanup());
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const evaluation = (run: string, i: number) => ({
+    resources: [deploymentObject(`d${i}`, { owner: "team" })],
+    context: { run },
+  });
+
+  it("answers each waiting request with an error and records none of them", async () => {
+    expect((await call("POST", "/v1/evaluations", evaluation("before", 0))).status).toBe(201);
+    const writer = services.evaluations.history;
+    const release = writer.hold();
+    let answers: Promise<{ status: number; body: Json }>[] = [];
+    try {
+      answers = Array.from({ length: 6 }, (_, i) => call("POST", "/v1/evaluations", evaluation("down", i)));
+      await until(() => writer.pending === 6);
+      expect(writer.pending).toBe(6); // all six evaluated through the one slot, waiting for commit
+      if (backend === "postgres") await proxy.cut();
+      else await database.close();
+    } finally {
+      release();
+    }
+    const done = await Promise.all(answers);
+    for (const a of done) {
+      expect(a.status).toBe(503);
+      expect(a.body.id).toBeUndefined();
+    }
+    expect(writer.pending).toBe(0);
+
+    // back: the rows of the failed requests are not there, the earlier one is
+    let count: (run: string) => Promise<number>;
+    if (backend === "postgres") {
+      await proxy.start(proxy.port);
+      count = async (run) => {
+        const rows = await database.db.execute(
+          sql`select count(*)::int as n from evaluations where context->>'run' = ${run}`,
+        );
+        return Number((rows as unknown as { rows: { n: number }[] }).rows[0]!.n);
+      };
+    } else {
+      const reopened = await openPglite(dir);
+      const previous = cleanup;
+      cleanup = async () => {
+        await reopened.close();
+        await previous();
+      };
+      count = async (run) => {
+        const rows = await reopened.db.execute(
+          sql`select count(*)::int as n from evaluations where context->>'run' = ${run}`,
+        );
+        return Number((rows as unknown as { rows: { n: number }[] }).rows[0]!.n);
+      };
+    }
+    let down = -1;
+    for (const deadline = Date.now() + 10_000; down < 0 && Date.now() < deadline; )
+      down = await count("down").catch(() => new Promise<number>((r) => setTimeout(() => r(-1), 100)));
+    expect(down).toBe(0);
+    expect(await count("before")).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 import { canonicalJson } from "@celgate/core";
 import { type SQL, sql } from "drizzle-orm";
+import type { PgInsertValue } from "drizzle-orm/pg-core";
 import type { Db } from "../db/client.js";
 import { evaluations, inputs } from "../db/schema.js";
 import { sha256Hex } from "../lib/ids.js";
@@ -24,10 +25,38 @@ export interface HistoryWriterOptions {
   maxBatch: number;
   /** Statements in flight at once (PGlite has one connection: 1). */
   maxInflight: number;
+  /**
+   * Rows handed over and not yet committed (waiting or in a statement), at most. A request
+   * gives up its evaluation slot once its row is taken in (lib/concurrency.ts); past this
+   * bound, write() waits before taking the row, so the request keeps its slot and new
+   * evaluations wait for one: what waits for commit stays bounded. Default 256.
+   */
+  maxPendingRows?: number;
+  /**
+   * The same bound on size: the report and stored input text of the rows pending, in
+   * characters of their JSON or YAML (one byte each when ASCII). A single row larger than
+   * this is taken in when nothing else is pending. Default 32 MiB.
+   */
+  maxPendingBytes?: number;
+}
+
+export const DEFAULT_MAX_PENDING_ROWS = 256;
+export const DEFAULT_MAX_PENDING_BYTES = 32 * 1024 * 1024;
+
+/** A stored input: its hash and its row of `inputs` (`data` as JSON text already made). */
+type InputEntry = Omit<typeof inputs.$inferInsert, "data"> & { data: SQL | null };
+
+/** A row made ready for the statement when it is handed over (hashes, canonical JSON). */
+interface Prepared {
+  id: string;
+  values: PgInsertValue<typeof evaluations>;
+  inputs: InputEntry[];
+  /** Characters of report and stored input: what the row weighs against maxPendingBytes. */
+  bytes: number;
 }
 
 interface Pending {
-  row: EvaluationRow;
+  row: Prepared;
   resolve: (recorded: boolean) => void;
   reject: (err: unknown) => void;
 }
@@ -48,34 +77,78 @@ export function inputHashOf(stored: string): string {
  * alone, so one bad row fails its own request only, and no row is acknowledged that was not
  * committed. A row whose token and Idempotency-Key are already recorded (by an earlier
  * request, or by another row of the same batch) resolves false and is not written.
+ *
+ * What waits for commit is bounded (`maxPendingRows`, `maxPendingBytes`): a row past the bound
+ * waits, in order, until rows ahead of it are answered, before it is taken in.
  */
 export class HistoryWriter {
   readonly #queue: Pending[] = [];
+  /** Rows waiting for room within the pending bound, in order, each with the step that takes it in. */
+  readonly #waitingForRoom: { bytes: number; admit: () => void }[] = [];
   #inflight = 0;
   #held = 0;
-  /** Counts for tests and metrics: statements, rows, batches that had to be split. */
-  readonly stats = { statements: 0, rows: 0, largestBatch: 0, splits: 0 };
+  #pendingRows = 0;
+  #pendingBytes = 0;
+  readonly #maxPendingRows: number;
+  readonly #maxPendingBytes: number;
+  /**
+   * Counts for tests and metrics: statements, rows, the largest batch, batches that had to be
+   * split, the most rows pending at once, rows that had to wait for room within the bound.
+   */
+  readonly stats = { statements: 0, rows: 0, largestBatch: 0, splits: 0, mostPending: 0, waitedForRoom: 0 };
 
   constructor(
     private readonly db: Db,
     private readonly options: HistoryWriterOptions,
     private readonly metrics?: Metrics,
-  ) {}
+  ) {
+    this.#maxPendingRows = Math.max(1, options.maxPendingRows ?? DEFAULT_MAX_PENDING_ROWS);
+    this.#maxPendingBytes = Math.max(1, options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES);
+  }
 
   /**
    * Resolves true once the row is committed, false when an evaluation with its token and
    * Idempotency-Key exists (nothing written); rejects with this row's database error.
+   * `onTaken` is called once the row is taken in within the pending bound (at once when there
+   * is room): the caller's evaluation slot can go to the next request from then on.
    */
-  write(row: EvaluationRow): Promise<boolean> {
+  write(row: EvaluationRow, onTaken?: () => void): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      this.#queue.push({ row, resolve, reject });
-      this.#pump();
+      const prepared = prepare(row);
+      const admit = () => {
+        this.#pendingRows++;
+        this.#pendingBytes += prepared.bytes;
+        this.stats.mostPending = Math.max(this.stats.mostPending, this.#pendingRows);
+        this.#queue.push({ row: prepared, resolve, reject });
+        this.#gauges();
+        onTaken?.();
+        this.#pump();
+      };
+      if (this.#waitingForRoom.length === 0 && this.#fits(prepared.bytes)) admit();
+      else {
+        this.stats.waitedForRoom++;
+        this.metrics?.inc(
+          "celgate_history_room_waits_total",
+          "History rows that waited for room within the bound of rows and bytes pending commit",
+        );
+        this.#waitingForRoom.push({ bytes: prepared.bytes, admit });
+      }
     });
   }
 
   /** Rows waiting for a statement. */
   get waiting(): number {
     return this.#queue.length;
+  }
+
+  /** Rows taken in and not yet committed (waiting or in a statement). */
+  get pending(): number {
+    return this.#pendingRows;
+  }
+
+  /** Rows handed over that wait for room within the pending bound. */
+  get waitingForRoom(): number {
+    return this.#waitingForRoom.length;
   }
 
   /**
@@ -91,6 +164,28 @@ export class HistoryWriter {
       this.#held--;
       this.#pump();
     };
+  }
+
+  #fits(bytes: number): boolean {
+    if (this.#pendingRows === 0) return true;
+    return this.#pendingRows < this.#maxPendingRows && this.#pendingBytes + bytes <= this.#maxPendingBytes;
+  }
+
+  /** A row's answer is known (committed, refused or failed): its room goes to the next in order. */
+  #settle(p: Pending): void {
+    this.#pendingRows--;
+    this.#pendingBytes -= p.row.bytes;
+    while (this.#waitingForRoom.length > 0 && this.#fits(this.#waitingForRoom[0]!.bytes))
+      this.#waitingForRoom.shift()!.admit();
+    this.#gauges();
+  }
+
+  #gauges(): void {
+    this.metrics?.set(
+      "celgate_history_pending_rows",
+      "History rows taken in and not yet committed",
+      this.#pendingRows,
+    );
   }
 
   #pump(): void {
@@ -111,6 +206,7 @@ export class HistoryWriter {
       recorded = await this.#insert(batch.map((p) => p.row));
     } catch (err) {
       if (batch.length === 1) {
+        this.#settle(batch[0]!);
         batch[0]!.reject(err);
         return;
       }
@@ -123,7 +219,10 @@ export class HistoryWriter {
       await Promise.all(batch.map((p) => this.#flush([p])));
       return;
     }
-    for (const p of batch) p.resolve(recorded.has(p.row.id));
+    for (const p of batch) {
+      this.#settle(p);
+      p.resolve(recorded.has(p.row.id));
+    }
   }
 
   /**
@@ -131,42 +230,10 @@ export class HistoryWriter {
    * (the inputs insert is a CTE of the evaluations insert): atomic without an explicit
    * transaction. Returns the ids written (a row whose Idempotency-Key was taken is not).
    */
-  async #insert(rows: EvaluationRow[]): Promise<Set<string>> {
-    // `data` goes as JSON text already made (canonical, for the hash), not serialised again
-    const stored = new Map<string, Omit<typeof inputs.$inferInsert, "data"> & { data: SQL | null }>();
-    const values = rows.map((row) => {
-      const { input, reportJson, policyVersionsJson, ...history } = row;
-      let inputHash: string;
-      if (typeof input.manifests === "string") {
-        inputHash = inputHashOf(input.manifests);
-        if (!stored.has(inputHash))
-          stored.set(inputHash, { hash: inputHash, kind: "manifests", text: input.manifests, data: null });
-      } else {
-        const kind = input.manifests !== undefined ? "manifest-files" : "resources";
-        const data = canonicalJson(input.manifests ?? input.resources ?? []);
-        inputHash = inputHashOf(data);
-        if (!stored.has(inputHash))
-          stored.set(inputHash, { hash: inputHash, kind, text: null, data: jsonbText(data) });
-      }
-      let imagesHash: string | null = null;
-      if (input.images.length > 0) {
-        const data = canonicalJson(input.images);
-        imagesHash = inputHashOf(data);
-        if (!stored.has(imagesHash))
-          stored.set(imagesHash, { hash: imagesHash, kind: "images", text: null, data: jsonbText(data) });
-      }
-      return {
-        ...history,
-        params: input.params ?? null,
-        selector: input.select ?? null,
-        policyNames: input.policies ?? null,
-        context: input.context,
-        policyVersions: jsonbText(policyVersionsJson),
-        report: jsonbText(reportJson),
-        inputHash,
-        imagesHash,
-      };
-    });
+  async #insert(rows: Prepared[]): Promise<Set<string>> {
+    const stored = new Map<string, InputEntry>();
+    for (const row of rows)
+      for (const entry of row.inputs) if (!stored.has(entry.hash)) stored.set(entry.hash, entry);
     const storedInputs = this.db.$with("stored_inputs").as(
       this.db
         .insert(inputs)
@@ -180,11 +247,56 @@ export class HistoryWriter {
     const written = await this.db
       .with(storedInputs)
       .insert(evaluations)
-      .values(values)
+      .values(rows.map((r) => r.values))
       .onConflictDoNothing({ target: [evaluations.tokenId, evaluations.idempotencyKey] })
       .returning({ id: evaluations.id });
     return new Set(written.map((r) => r.id));
   }
+}
+
+/**
+ * The row as the statement takes it, made once when it is handed over: the input's hash and
+ * canonical JSON (`data` goes as JSON text already made, not serialised again), and its weight.
+ */
+function prepare(row: EvaluationRow): Prepared {
+  const { input, reportJson, policyVersionsJson, ...history } = row;
+  const entries: InputEntry[] = [];
+  let bytes = reportJson.length;
+  let inputHash: string;
+  if (typeof input.manifests === "string") {
+    inputHash = inputHashOf(input.manifests);
+    entries.push({ hash: inputHash, kind: "manifests", text: input.manifests, data: null });
+    bytes += input.manifests.length;
+  } else {
+    const kind = input.manifests !== undefined ? "manifest-files" : "resources";
+    const data = canonicalJson(input.manifests ?? input.resources ?? []);
+    inputHash = inputHashOf(data);
+    entries.push({ hash: inputHash, kind, text: null, data: jsonbText(data) });
+    bytes += data.length;
+  }
+  let imagesHash: string | null = null;
+  if (input.images.length > 0) {
+    const data = canonicalJson(input.images);
+    imagesHash = inputHashOf(data);
+    entries.push({ hash: imagesHash, kind: "images", text: null, data: jsonbText(data) });
+    bytes += data.length;
+  }
+  return {
+    id: row.id,
+    values: {
+      ...history,
+      params: input.params ?? null,
+      selector: input.select ?? null,
+      policyNames: input.policies ?? null,
+      context: input.context,
+      policyVersions: jsonbText(policyVersionsJson),
+      report: jsonbText(reportJson),
+      inputHash,
+      imagesHash,
+    },
+    inputs: entries,
+    bytes,
+  };
 }
 
 const STATEMENTS = "celgate_history_statements_total";

@@ -9,7 +9,7 @@ import { AuditService } from "./audit.js";
 import { EvaluationService } from "./evaluations.js";
 import { ExceptionService } from "./exceptions.js";
 import { FindingService } from "./findings.js";
-import { HistoryWriter } from "./history-writer.js";
+import { HistoryWriter, type HistoryWriterOptions } from "./history-writer.js";
 import { ImageService } from "./images.js";
 import { InventoryService } from "./inventory.js";
 import { PolicyService } from "./policies.js";
@@ -80,6 +80,8 @@ export function createServices(deps: {
   reevaluation?: Partial<ReevaluationOptions>;
   /** Webhook delivery (timeouts, retries, backoff). */
   webhooks?: Partial<WebhookDeliveryOptions>;
+  /** The bound on history rows pending commit; default services/history-writer.ts's. */
+  history?: Pick<HistoryWriterOptions, "maxPendingRows" | "maxPendingBytes">;
 }): Services {
   const limits = deps.limits ?? DEFAULT_INPUT_LIMITS;
   const evaluator = deps.evaluator ?? createEvaluator({ threads: 0, timeoutMs: 10_000 });
@@ -118,7 +120,11 @@ export function createServices(deps: {
     inventory,
     // PGlite has one connection: one statement at a time; PostgreSQL: two, so that one batch
     // is being written while the next gathers
-    new HistoryWriter(db, { maxBatch: 64, maxInflight: database.kind === "pglite" ? 1 : 2 }, metrics),
+    new HistoryWriter(
+      db,
+      { maxBatch: 64, maxInflight: database.kind === "pglite" ? 1 : 2, ...deps.history },
+      metrics,
+    ),
   );
   const policies = new PolicyService(db, runtime);
   return {

@@ -140,7 +140,7 @@ export async function setupApp(
     /** Redaction and replay settings (CELGATE_REDACT_PATHS, CELGATE_REPLAY_TIMEOUT_MS, ...). */
     services?: Pick<
       Parameters<typeof createServices>[0],
-      "redaction" | "replays" | "signing" | "cluster" | "reevaluation" | "webhooks"
+      "redaction" | "replays" | "signing" | "cluster" | "reevaluation" | "webhooks" | "history"
     >;
   } = {},
 ): Promise<TestApp> {

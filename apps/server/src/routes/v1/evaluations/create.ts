@@ -76,6 +76,7 @@ export default defineRoute({
     const { report, json, recorded, replayed } = await s.evaluations.run(c.get("principal"), request, {
       source: headers["x-celgate-source"] ?? "api",
       idempotencyKey: headers["idempotency-key"],
+      releaseSlot: c.get("releaseEvaluationSlot"),
     });
     if (replayed) c.header("Idempotent-Replayed", "true");
     if (!recorded) return c.json(report, 200);
