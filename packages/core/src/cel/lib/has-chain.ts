@@ -5,6 +5,8 @@
  * `x.items[0].?name.hasValue()`: the operand is evaluated as usual (its errors stay errors) and
  * only the last field is tested for presence. A `has()` on a plain field chain is left to cel-js.
  */
+
+import { astNodes, isAstNode } from "./ast.js";
 import type { CelAst } from "./hooks.js";
 
 interface Node extends CelAst {
@@ -16,9 +18,7 @@ interface Node extends CelAst {
 export type HasTemplate = CelAst;
 
 function isNode(value: unknown): value is Node {
-  return (
-    typeof value === "object" && value !== null && typeof (value as Node).op === "string" && "args" in value
-  );
+  return isAstNode(value);
 }
 
 /** Whether a `.` chain ends in an identifier (what cel-js's `has` accepts). */
@@ -36,20 +36,7 @@ function plainChain(node: Node): boolean {
 export function rewriteHasChains(root: CelAst, template: HasTemplate): void {
   const call = template as Node;
   const select = (call.args as unknown[])[1] as Node;
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (Array.isArray(item)) {
-      for (const child of item) stack.push(child);
-      continue;
-    }
-    if (!isNode(item)) {
-      if (item && typeof item === "object" && !(item instanceof Date)) {
-        for (const value of Object.values(item)) if (isNode(value) || Array.isArray(value)) stack.push(value);
-      }
-      continue;
-    }
-    stack.push(item.args);
+  for (const item of astNodes<Node>(root)) {
     if (item.op !== "call" || !item.meta?.macro) continue;
     const [name, args] = item.args as [unknown, unknown[]];
     const field = args?.[0];

@@ -12,6 +12,7 @@
  *     `in` and ordering across numeric types, a uint list index, timestamp and duration ranges).
  */
 import type { Environment } from "@marcbachmann/cel-js";
+import { astNodes } from "./ast.js";
 import { bytesOverrides } from "./bytes/index.js";
 import { numbersOperatorOverrides, numbersOverrides } from "./numbers/index.js";
 import { optionalsOperatorOverrides } from "./optionals/index.js";
@@ -137,32 +138,13 @@ function withPosition(error: unknown, ast: CelAst): unknown {
   return typeof attach === "function" ? attach.call(error, ast) : error;
 }
 
-function isNode(value: unknown): value is CheckedCall {
-  return (
-    typeof value === "object" && value !== null && typeof (value as CelAst).op === "string" && "args" in value
-  );
-}
-
 /**
  * Wraps the dispatcher of every overridden built-in call in a type-checked tree, so the
  * override runs on the evaluated values and hands back to cel-js (FALLBACK) when it does not
  * apply. Idempotent; call after a successful type check, before the first evaluation.
  */
 export function installOverrides(root: CelAst): void {
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (Array.isArray(item)) {
-      for (const child of item) stack.push(child);
-      continue;
-    }
-    if (!isNode(item)) {
-      if (item && typeof item === "object" && !(item instanceof Date)) {
-        for (const value of Object.values(item)) if (isNode(value) || Array.isArray(value)) stack.push(value);
-      }
-      continue;
-    }
-    stack.push(item.args);
+  for (const item of astNodes<CheckedCall>(root)) {
     const op = item.op;
     const operatorOverrides = OPERATORS.get(op)?.filter((o) => o.applies?.(item) ?? true);
     if (operatorOverrides && operatorOverrides.length > 0) {

@@ -20,6 +20,7 @@
  *   this also rejects a dyn element next to a typed one, so celgate checks it here instead.
  */
 import { TypeError as CelTypeError } from "@marcbachmann/cel-js";
+import { astNodes, isAstNode } from "./ast.js";
 import type { CelAst } from "./hooks.js";
 import { compileRe2 } from "./regex/index.js";
 import { ORDERED_TYPES } from "./shared.js";
@@ -54,28 +55,7 @@ export const AUTHORIZER_MESSAGE =
   "authorizer is only available inside a Kubernetes API server; celgate evaluates outside one";
 
 function isNode(value: unknown): value is Node {
-  return (
-    typeof value === "object" && value !== null && typeof (value as Node).op === "string" && "args" in value
-  );
-}
-
-/** Every node of the tree, parents before children. */
-function nodesOf(root: Node): Node[] {
-  const out: Node[] = [];
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (Array.isArray(item)) {
-      for (let i = item.length - 1; i >= 0; i--) stack.push(item[i]);
-    } else if (isNode(item)) {
-      out.push(item);
-      stack.push(item.args);
-    } else if (item && typeof item === "object" && !(item instanceof Date)) {
-      // comprehensions keep their parts in a plain record
-      for (const value of Object.values(item)) if (isNode(value) || Array.isArray(value)) stack.push(value);
-    }
-  }
-  return out;
+  return isAstNode(value);
 }
 
 function stringLiteral(node: unknown): string | undefined {
@@ -97,7 +77,7 @@ function callParts(node: Node): { name: string; receiver?: Node; args: Node[] } 
 
 /** The check that must run before type checking (which would report an unknown variable). */
 export function checkBeforeTypes(root: CelAst): Error | undefined {
-  for (const node of nodesOf(root as Node)) {
+  for (const node of astNodes<Node>(root as Node)) {
     if (node.op === "id" && node.args === "authorizer") return error(AUTHORIZER_MESSAGE, node);
   }
   return undefined;
@@ -111,12 +91,12 @@ export function checkAfterTypes(
   root: CelAst,
   evaluateLiteral: (expression: string) => unknown,
 ): Error | undefined {
-  const nodes = nodesOf(root as Node);
+  const nodes = astNodes<Node>(root as Node);
   const exempt = new Set<Node>();
   for (const node of nodes) {
     const call = callParts(node);
     if (call?.receiver && call.name === "format")
-      for (const arg of call.args) for (const n of nodesOf(arg)) exempt.add(n);
+      for (const arg of call.args) for (const n of astNodes<Node>(arg)) exempt.add(n);
   }
   for (const node of nodes) {
     if (exempt.has(node) && (node.op === "list" || node.op === "map")) continue;

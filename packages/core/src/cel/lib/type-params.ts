@@ -10,6 +10,8 @@
  * one) is recorded as `dyn` (or `optional<dyn>`) before cel-js's own check of the node runs.
  * cel-js's check of an operand is cached on the node, so it runs once either way.
  */
+
+import { astNodes, isAstNode } from "./ast.js";
 import type { CelAst } from "./hooks.js";
 
 interface CheckedType {
@@ -53,12 +55,7 @@ const USES_OPERAND_TYPES = new Set([
 ]);
 
 function isNode(value: unknown): value is TypedNode {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as TypedNode).op === "string" &&
-    "args" in value
-  );
+  return isAstNode(value);
 }
 
 /** `dyn` for an unbound type parameter, `optional<dyn>` for an optional of one, else undefined. */
@@ -72,20 +69,7 @@ const wrapped = new WeakSet<object>();
 
 /** Wraps the type check of every operator and access node of `root`; call before checking. Never throws. */
 export function bindTypeParamsToDyn(root: CelAst): void {
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (Array.isArray(item)) {
-      for (const child of item) stack.push(child);
-      continue;
-    }
-    if (!isNode(item)) {
-      if (item && typeof item === "object" && !(item instanceof Date)) {
-        for (const value of Object.values(item)) if (isNode(value) || Array.isArray(value)) stack.push(value);
-      }
-      continue;
-    }
-    stack.push(item.args);
+  for (const item of astNodes<TypedNode>(root)) {
     const meta = item.meta;
     if (!meta || meta.macro || meta.alternate || !USES_OPERAND_TYPES.has(item.op) || wrapped.has(meta))
       continue;
