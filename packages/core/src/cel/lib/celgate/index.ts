@@ -5,6 +5,7 @@
  * holds for the Kubernetes functions that only MutatingAdmissionPolicy has.
  */
 import type { Environment } from "@marcbachmann/cel-js";
+import { astNodes } from "../ast.js";
 import type { FunctionDoc } from "../doc.js";
 import type { CelAst } from "../hooks.js";
 import { Quantity } from "../quantity/index.js";
@@ -66,20 +67,7 @@ interface Located extends CelAst {
  */
 export function vapUnavailableCalls(root: CelAst): { fn: CelgateFunction; offset: number }[] {
   const found: { fn: CelgateFunction; offset: number }[] = [];
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (Array.isArray(item)) {
-      for (const child of item) stack.push(child);
-      continue;
-    }
-    if (typeof item !== "object" || item === null || item instanceof Date) continue;
-    const node = item as Located;
-    if (typeof node.op !== "string" || !("args" in node)) {
-      for (const value of Object.values(item)) if (typeof value === "object") stack.push(value);
-      continue;
-    }
-    stack.push(node.args);
+  for (const node of astNodes<Located>(root)) {
     if (node.op !== "rcall" && node.op !== "call") continue;
     const name = (node.args as unknown[])[0];
     const fn = CELGATE_FUNCTIONS.find(

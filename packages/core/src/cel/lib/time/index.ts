@@ -16,6 +16,7 @@
  */
 import type { Environment } from "@marcbachmann/cel-js";
 import { Duration } from "@marcbachmann/cel-js/evaluator";
+import { astNodes } from "../ast.js";
 import type { FunctionDoc } from "../doc.js";
 import type { CelAst } from "../hooks.js";
 import {
@@ -161,20 +162,7 @@ const accessorOverrides: BuiltinOverride[] = Object.entries(ACCESSORS).map(([nam
  * Wraps the type check of every `+` node of `root`; call before checking. Never throws.
  */
 export function checkDurationPlusTimestamp(root: CelAst): void {
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (Array.isArray(item)) {
-      for (const child of item) stack.push(child);
-      continue;
-    }
-    if (typeof item !== "object" || item === null || item instanceof Date) continue;
-    const node = item as PlusNode;
-    if (typeof node.op !== "string" || !("args" in node)) {
-      for (const value of Object.values(item)) if (typeof value === "object") stack.push(value);
-      continue;
-    }
-    stack.push(node.args);
+  for (const node of astNodes<PlusNode>(root)) {
     if (node.op !== "+" || !node.meta || retyped.has(node.meta)) continue;
     const check = node.meta.check;
     retyped.add(node.meta);
