@@ -296,7 +296,7 @@ export class Reevaluator {
             });
         return { key: v.key, failing };
       });
-      await this.findings.open(tx, opened, cause);
+      await this.findings.open(tx, opened, { ...cause, trigger: triggerOf(cause, facts) });
       // Open findings are of policies the entry failed; only a changed verdict can resolve one.
       const byCluster = new Map<string, typeof changed>();
       for (const v of changed) byCluster.set(v.key.cluster, [...(byCluster.get(v.key.cluster) ?? []), v]);
@@ -386,6 +386,20 @@ function groups(rows: InventoryRow[]): InventoryRow[][] {
 }
 
 /** The ids of the critical and high vulnerabilities of stored image facts, most grave first. */
+/**
+ * The trigger a finding records. A new scan's names the vulnerabilities of the facts the
+ * evaluation used: another scan of the image may have been stored after the change's scope was
+ * read, and the finding must name what it was decided on.
+ */
+export function triggerOf(
+  cause: { cause: FindingCause; trigger: Record<string, unknown> },
+  used: readonly ImageFacts[],
+): Record<string, unknown> {
+  if (cause.cause !== "new-scan") return cause.trigger;
+  const facts = used.find((f) => f.digest !== null && f.digest === cause.trigger.image);
+  return facts ? { ...cause.trigger, vulnerabilities: vulnerabilityIds(facts) } : cause.trigger;
+}
+
 function vulnerabilityIds(facts: ImageFacts | undefined): string[] {
   const list = facts?.scan?.vulnerabilities ?? [];
   const rank = (s: string) => (s === "critical" ? 0 : 1);
