@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Evaluator } from "../../../evaluator/index.js";
+import { MAX_TEST_FILE_BYTES } from "../../../services/policy-tests.js";
 import { BACKENDS, setupApp, type TestApp } from "../../../test/harness.js";
 
 /** A repository with tests (test/fixtures/policy-tests): replica-limit has six cases, untested none. */
@@ -180,8 +181,8 @@ describe("policy test runs and the evaluation queue", () => {
   });
 });
 
-describe("policy test fixtures behind a symbolic link", () => {
-  it("does not read a fixture whose link inside the folder points out of it", async () => {
+describe("policy test fixtures behind a symbolic link or too large", () => {
+  it("does not read a fixture whose link points out of the folder, nor one over the size limit", async () => {
     const base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
     const dir = join(base, "policies");
     mkdirSync(join(dir, "fixtures"), { recursive: true });
@@ -191,6 +192,7 @@ describe("policy test fixtures behind a symbolic link", () => {
       join(dir, "fixtures", "inside.yaml"),
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
     );
+    writeFileSync(join(dir, "fixtures", "huge.yaml"), `# ${"x".repeat(MAX_TEST_FILE_BYTES)}\n`);
     cpSync(join(DIR, "untested.yaml"), join(dir, "untested.yaml"));
     writeFileSync(
       join(dir, "untested.test.yaml"),
@@ -203,6 +205,7 @@ describe("policy test fixtures behind a symbolic link", () => {
         "  cases:",
         "    - {name: through a link, expect: skip, file: fixtures/escape.yaml}",
         "    - {name: a plain file, expect: skip, file: fixtures/inside.yaml}",
+        "    - {name: a fixture too large to read, expect: skip, file: fixtures/huge.yaml}",
         "",
       ].join("\n"),
     );
@@ -210,9 +213,13 @@ describe("policy test fixtures behind a symbolic link", () => {
     try {
       const { status, body } = await t.call("GET", "/v1/policies/untested/tests", { token: t.tokens.viewer });
       expect(status).toBe(200);
-      const [link, plain] = body.cases;
+      const [link, plain, huge] = body.cases;
       expect(link.fixture).toEqual({ path: "fixtures/escape.yaml", error: "outside the policy repository" });
       expect(plain.fixture.content).toContain("kind: ConfigMap");
+      expect(huge.fixture).toEqual({
+        path: "fixtures/huge.yaml",
+        error: `larger than ${MAX_TEST_FILE_BYTES} bytes (${MAX_TEST_FILE_BYTES + 3})`,
+      });
     } finally {
       await t.close();
       rmSync(base, { recursive: true, force: true });
