@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import { expect } from "vitest";
 import {
   createLogger,
   loadConfig,
@@ -144,4 +145,25 @@ export async function signIn(page: Page, token: string): Promise<void> {
   await page.getByLabel("API token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+/**
+ * On the replay page: loads `owner-label` as the candidate, relaxed so that a missing owner
+ * label passes, runs the replay and returns the table of outcomes that would change.
+ */
+export async function replayRelaxedOwnerLabel(page: Page): Promise<Locator> {
+  await page.getByLabel("Load a policy to edit").fill("owner-label");
+  await page.getByRole("button", { name: "Load" }).click();
+  const editor = page.getByRole("textbox", { name: /^Candidate policies/ });
+  await expect.poll(() => editor.innerText()).toContain("name: owner-label");
+  await editor.fill(
+    (await editor.innerText()).replace(
+      /expression: .*'owner' in object\.metadata\.labels.*$/m,
+      'expression: "true"',
+    ),
+  );
+  await page.getByRole("button", { name: "Run replay" }).click();
+  const outcomes = page.getByRole("table", { name: "Outcomes that would change" });
+  await outcomes.waitFor();
+  return outcomes;
 }
