@@ -75,7 +75,12 @@ export class PolicySetRuntime {
   /** Set while the newest generation cannot be served; cleared by a good load. */
   #failure: { generation: number | null; reason: string } | null = null;
   #checkedAt = 0;
-  #inflight: Promise<PolicySnapshot> | null = null;
+  /** Bumped by invalidate(): a check begun under an older value may predate a change made here. */
+  #epoch = 0;
+  #inflight: { epoch: number; snapshot: Promise<PolicySnapshot> } | null = null;
+  /** Loads are numbered as they begin; one that finishes after a later one installs nothing. */
+  #loadsBegun = 0;
+  #installed = 0;
   /** The shared counters; the image-facts cache checks the same readings (services/images.ts). */
   readonly generations: Generations;
 
@@ -102,6 +107,7 @@ export class PolicySetRuntime {
   /** Forces a generation check on the next get() (after a change made by this instance). */
   invalidate(): void {
     this.#checkedAt = 0;
+    this.#epoch++;
     this.generations.invalidate();
   }
 
@@ -116,19 +122,35 @@ export class PolicySetRuntime {
       if (this.#failure) throw new PolicySetUnavailableError(this.#failure.reason);
       if (this.#snapshot) return this.#snapshot;
     }
-    this.#inflight ??= this.#refresh().finally(() => {
-      this.#inflight = null;
+    // A check already under way is shared only if it began after the last change made here:
+    // one that read the counter before that change would answer with what the change replaced
+    // (read-your-writes: an exception created, then an evaluation, must see the exception).
+    if (this.#inflight && this.#inflight.epoch === this.#epoch) return this.#inflight.snapshot;
+    const epoch = this.#epoch;
+    const snapshot = this.#refresh(epoch).finally(() => {
+      if (this.#inflight?.snapshot === snapshot) this.#inflight = null;
     });
-    return this.#inflight;
+    this.#inflight = { epoch, snapshot };
+    return snapshot;
   }
 
-  async #refresh(): Promise<PolicySnapshot> {
+  /** Marks the state as checked now, unless a change made here came after the check began. */
+  #checked(epoch: number): void {
+    if (epoch === this.#epoch) this.#checkedAt = Date.now();
+  }
+
+  async #refresh(epoch: number): Promise<PolicySnapshot> {
     let generation: number;
     try {
       // always a new reading: this runs when the last check is older than pollMs, or invalidate() asked
       const reading = await this.generations.read(0);
       if (reading.policies === null)
-        return this.#fail(null, "the database has lost its state (the policy generation counter is missing)");
+        return this.#fail(
+          epoch,
+          ++this.#loadsBegun,
+          null,
+          "the database has lost its state (the policy generation counter is missing)",
+        );
       generation = reading.policies;
     } catch (err) {
       if (err instanceof PolicySetUnavailableError) throw err;
@@ -138,22 +160,26 @@ export class PolicySetRuntime {
       }
       throw err;
     }
-    this.#checkedAt = Date.now();
+    this.#checked(epoch);
     if (this.#failure && this.#failure.generation === generation)
       throw new PolicySetUnavailableError(this.#failure.reason);
     if (!this.#failure && this.#snapshot && this.#snapshot.generation === generation) return this.#snapshot;
-    return await this.#load(generation);
+    return await this.#load(epoch, generation);
   }
 
-  #fail(generation: number | null, reason: string): never {
-    if (this.#failure?.reason !== reason)
-      this.logger.error({ generation, reason }, "no policy set can be served; refusing evaluations");
-    this.#failure = { generation, reason };
-    this.#checkedAt = Date.now();
+  #fail(epoch: number, load: number, generation: number | null, reason: string): never {
+    if (load >= this.#installed) {
+      if (this.#failure?.reason !== reason)
+        this.logger.error({ generation, reason }, "no policy set can be served; refusing evaluations");
+      this.#failure = { generation, reason };
+      this.#installed = load;
+      this.#checked(epoch);
+    }
     throw new PolicySetUnavailableError(reason);
   }
 
-  async #load(generation: number): Promise<PolicySnapshot> {
+  async #load(epoch: number, generation: number): Promise<PolicySnapshot> {
+    const load = ++this.#loadsBegun;
     // Read the counter before the rows: a change landing in between bumps the counter past
     // `generation`, so the next check reloads again.
     const [policyRows, exceptionRows] = await Promise.all([
@@ -169,12 +195,16 @@ export class PolicySetRuntime {
       const names = documents.map((d) => d.metadata.name).filter((n) => !set.byName.has(n));
       const first = broken[0];
       return this.#fail(
+        epoch,
+        load,
         generation,
         `stored policies do not compile (${names.slice(0, 5).join(", ") || "duplicates"}${first ? `: ${first.message}` : ""}); fix or delete them through the API`,
       );
     }
     if (set.policies.length === 0 && !this.options.allowEmpty)
       return this.#fail(
+        epoch,
+        load,
         generation,
         "no policies are in force; create one, or set CELGATE_ALLOW_EMPTY_POLICY_SET=true to allow everything on purpose",
       );
@@ -192,9 +222,12 @@ export class PolicySetRuntime {
       { generation, policies: set.policies.length, compileMs: Math.round(performance.now() - started) },
       "policy set loaded",
     );
+    // a load overtaken by one begun after it installs nothing: its rows may be older
+    if (load < this.#installed) return snapshot;
     if (this.#failure) this.logger.info({ generation }, "a policy set can be served again");
     this.#failure = null;
     this.#snapshot = snapshot;
+    this.#installed = load;
     this.onLoad(snapshot);
     return snapshot;
   }

@@ -1,0 +1,129 @@
+// The policy set in force reads its own writes: a change made through this instance is seen by
+// the next evaluation, even when a check of the generation counter begun before the change is
+// still under way (the race behind an exception that an evaluation made just after missed).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../db/client.js";
+import { createLogger } from "../lib/logger.js";
+import { BACKENDS, openTestDatabase } from "../test/harness.js";
+import { EXCEPTION_RESOURCE } from "./exceptions.js";
+import { type GenerationReading, Generations } from "./generations.js";
+import { parseSingleDocument } from "./policies.js";
+import { PolicySetRuntime } from "./policy-set.js";
+import { VersionedStore } from "./versioned.js";
+
+const exception = (name: string) =>
+  parseSingleDocument(
+    `apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata:
+  name: ${name}
+spec:
+  policies: [owner-label]
+  match:
+    namespaces: [legacy]
+  reason: tracked in SEC-1
+  owner: platform@example.com
+  expires: 2099-01-01T00:00:00Z
+`,
+    "PolicyException",
+  );
+
+/** Counter readings that, while held, are taken but not handed back until released. */
+class HeldGenerations extends Generations {
+  #hold: Promise<void> | null = null;
+  #release: () => void = () => {};
+  taken = 0;
+
+  hold(): void {
+    this.#hold = new Promise((resolve) => {
+      this.#release = resolve;
+    });
+  }
+
+  release(): void {
+    this.#hold = null;
+    this.#release();
+  }
+
+  override async read(maxAgeMs: number): Promise<GenerationReading> {
+    const hold = this.#hold;
+    const reading = await super.read(maxAgeMs);
+    this.taken++;
+    if (hold) await hold;
+    return reading;
+  }
+}
+
+describe.each(BACKENDS)("the policy set reads its own writes on %s", (backend) => {
+  let database: Database;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ database, drop } = await openTestDatabase(backend));
+  });
+  afterAll(() => drop());
+
+  it("does not answer with a check that read the counter before a change made here", async () => {
+    const generations = new HeldGenerations(database.db);
+    // a long poll: within it only invalidate() makes the set check the counter again
+    const runtime = new PolicySetRuntime(database.db, createLogger("silent"), 60_000, () => {}, {
+      allowEmpty: true,
+      generations,
+    });
+    const store = new VersionedStore(database.db, runtime, EXCEPTION_RESOURCE);
+    const before = await runtime.get();
+    expect(before.exceptions).toEqual([]);
+
+    // a check begins (some earlier change asked for one) and reads the counter, then stalls
+    runtime.invalidate();
+    generations.hold();
+    const taken = generations.taken;
+    const stale = runtime.get();
+    await expect.poll(() => generations.taken).toBe(taken + 1);
+
+    // the exception is written and committed while that check is still under way
+    await store.create("alice", "legacy", exception("legacy"));
+    const fresh = runtime.get();
+    generations.release();
+
+    // the stalled check may answer its own caller with what it read; the next caller may not
+    expect((await stale).generation).toBe(before.generation);
+    const after = await fresh;
+    expect(after.generation).toBeGreaterThan(before.generation);
+    expect(after.exceptions.map((e) => e.metadata.name)).toEqual(["legacy"]);
+    // and the stalled check did not mark the old state as checked: later callers see the change too
+    expect((await runtime.get()).exceptions.map((e) => e.metadata.name)).toEqual(["legacy"]);
+    expect(runtime.current?.generation).toBe(after.generation);
+  });
+
+  it("ends on the newest generation when a change by another replica and one made here load at once", async () => {
+    const generations = new HeldGenerations(database.db);
+    const runtime = new PolicySetRuntime(database.db, createLogger("silent"), 60_000, () => {}, {
+      allowEmpty: true,
+      generations,
+    });
+    const here = new VersionedStore(database.db, runtime, EXCEPTION_RESOURCE);
+    const otherReplica = new VersionedStore(
+      database.db,
+      new PolicySetRuntime(database.db, createLogger("silent"), 60_000, () => {}, { allowEmpty: true }),
+      EXCEPTION_RESOURCE,
+    );
+    const first = await runtime.get();
+
+    // another replica's change: this instance learns of it only by checking the counter
+    await otherReplica.create("bob", "elsewhere", exception("elsewhere"));
+    runtime.invalidate();
+    generations.hold();
+    const taken = generations.taken;
+    const older = runtime.get();
+    await expect.poll(() => generations.taken).toBe(taken + 1);
+    await here.create("alice", "here", exception("here"));
+    const newer = runtime.get();
+    generations.release();
+    const [a, b] = await Promise.all([older, newer]);
+    expect(a.generation).toBeGreaterThan(first.generation);
+    expect(b.generation).toBeGreaterThan(a.generation);
+    expect(b.exceptions.map((e) => e.metadata.name)).toEqual(expect.arrayContaining(["elsewhere", "here"]));
+    expect(runtime.current?.generation).toBe(b.generation);
+    expect((await runtime.get()).generation).toBe(b.generation);
+  });
+});
