@@ -140,3 +140,38 @@ describe("pod specs", () => {
     expect(podSpecOf({ kind: "Service", spec: {} })).toBeNull();
   });
 });
+
+describe("parseManifests: unstorable text, whichever way the strings are checked", () => {
+  const doc = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+  const refusal = (text: string) => parseManifests(text, "u.yaml").diagnostics.map((d) => [d.code, d.path]);
+
+  it("refuses a lone surrogate written in the text, in a value or a key, but not in a comment", () => {
+    expect(refusal(doc('"a\ud800b"'))).toEqual([["input-unicode", "metadata.name"]]);
+    // (a key's path names the key itself)
+    expect(refusal(`${doc("a")}data:\n  "k\udc00": v\n`)).toEqual([["input-unicode", "data.k\udc00"]]);
+    // a pair is valid Unicode, and a comment is no string
+    expect(refusal(doc("a\ud83d\ude00"))).toEqual([]);
+    expect(refusal(`# \ud800\n${doc("a")}`)).toEqual([]);
+  });
+
+  it("refuses NUL and lone surrogates written as escapes, in the document that has them", () => {
+    const text = `${doc("a")}---\n${doc('"b\\0"')}---\n${doc("c")}`;
+    expect(parseManifests(text, "u.yaml").diagnostics).toEqual([
+      expect.objectContaining({ code: "input-nul", path: "metadata.name", line: 6 }),
+    ]);
+    expect(refusal(doc('"\\ud800"'))).toEqual([["input-unicode", "metadata.name"]]);
+    expect(refusal(`${doc("a")}data:\n  "\\udc00": v\n`)).toEqual([["input-unicode", "data.\udc00"]]);
+  });
+
+  it("still refuses a long string and a long key", () => {
+    const limits = { maxDepth: 128, maxAliases: 100, maxExpandedSize: 1 << 20, maxStringLength: 64, maxDocuments: 10 };
+    const long = "x".repeat(65);
+    expect(parseManifests(doc(long), "u.yaml", { limits }).diagnostics[0]).toMatchObject({
+      code: "input-limit",
+      path: "metadata.name",
+    });
+    expect(
+      parseManifests(`${doc("a")}data:\n  ${long}: v\n`, "u.yaml", { limits }).diagnostics[0],
+    ).toMatchObject({ code: "input-limit" });
+  });
+});

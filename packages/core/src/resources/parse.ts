@@ -4,6 +4,7 @@ import {
   checkValue,
   DEFAULT_INPUT_LIMITS,
   type InputLimits,
+  LONE_SURROGATE,
   limitDiagnostic,
   limitViolation,
 } from "../limits/limits.js";
@@ -101,8 +102,15 @@ export function parseManifests(
       diagnostics.push(diagnostic);
       continue;
     }
-    // without `*` there is no alias, so nothing is shared
-    const violation = checkValue(value, limits, { budget, tree: !chunk.text.includes("*") });
+    // without `*` there is no alias, so nothing is shared; without `\` there is no escape, so
+    // every character of a string or key is one of the text (which has no NUL, see above) or
+    // of js-yaml's own (`[object Object]` for a mapping used as a key): one look at the text
+    // for a lone surrogate stands for one per string
+    const violation = checkValue(value, limits, {
+      budget,
+      tree: !chunk.text.includes("*"),
+      textChecked: !chunk.text.includes("\\") && !LONE_SURROGATE.test(chunk.text),
+    });
     if (violation) return refused(limitDiagnostic(violation, { file, line: chunk.contentLine }));
     addDocument(value, { file, line: chunk.contentLine, document: chunk.index }, resources, diagnostics);
     const many = tooMany(resources.length, limits, file);
