@@ -9,6 +9,10 @@
  * evaluation) and is keyed by the list itself: within one evaluation, which is synchronous, a
  * list (a CEL value: `bundle`, a variable's value) is never changed, so the same list has the
  * same elements. Outside a scope nothing is indexed and comprehensions scan their lists.
+ *
+ * The same scope keeps the CEL values of the manifest parts that compiled code converts where
+ * they escape (`scopedConversion`): a container that five policies' `containers.filter(...)`
+ * keep is converted once per evaluation, not once per policy.
  */
 
 /**
@@ -34,6 +38,8 @@ interface SiteState {
 
 interface Scope {
   lists: WeakMap<object, Map<unknown, SiteState>>;
+  /** The CEL value of each manifest part converted in this scope, by the part (scopedConversion). */
+  conversions: WeakMap<object, unknown>;
   stats: ListIndexStats;
 }
 
@@ -43,6 +49,8 @@ export interface ListIndexStats {
   built: number;
   /** Lookups answered from an index. */
   lookups: number;
+  /** Conversions answered from the scope's memory (scopedConversion). */
+  conversionsReused: number;
 }
 
 let active: Scope | undefined;
@@ -63,12 +71,31 @@ export function listIndexStats(): ListIndexStats | undefined {
  */
 export function withListIndexes<T>(fn: () => T): T {
   const outer = active;
-  active = { lists: new WeakMap(), stats: { built: 0, lookups: 0 } };
+  active = { lists: new WeakMap(), conversions: new WeakMap(), stats: { built: 0, lookups: 0, conversionsReused: 0 } };
   try {
     return fn();
   } finally {
     active = outer;
   }
+}
+
+/**
+ * `convert(value)`, remembered for the rest of the active scope: a later call with the same
+ * object answers the same value without converting again. Outside a scope it converts every
+ * time. `convert` must depend on nothing but the value (which does not change in a scope), and
+ * its results must not be changed by their users (CEL values are not).
+ */
+export function scopedConversion(value: object, convert: (value: object) => unknown): unknown {
+  const scope = active;
+  if (!scope) return convert(value);
+  const known = scope.conversions.get(value);
+  if (known !== undefined) {
+    scope.stats.conversionsReused++;
+    return known;
+  }
+  const converted = convert(value);
+  scope.conversions.set(value, converted);
+  return converted;
 }
 
 function rootValue(activation: unknown, name: string): unknown {
