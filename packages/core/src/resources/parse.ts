@@ -1,4 +1,5 @@
 import yaml from "js-yaml";
+import { MAX_VALUE_DEPTH, markDepthChecked } from "../cel/values.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import {
   checkValue,
@@ -77,7 +78,7 @@ export function parseManifests(
       docs.forEach((doc, i) => {
         addDocument(doc, { file, line, document: i }, resources, diagnostics);
       });
-      return tooMany(resources.length, limits, file) ?? { resources, diagnostics };
+      return tooMany(resources.length, limits, file) ?? { resources: depthChecked(resources, limits), diagnostics };
     }
     // not valid JSON: fall through to YAML, which reports the position of the problem
   }
@@ -116,7 +117,19 @@ export function parseManifests(
     const many = tooMany(resources.length, limits, file);
     if (many) return many;
   }
-  return { resources, diagnostics };
+  return { resources: depthChecked(resources, limits), diagnostics };
+}
+
+/**
+ * Records the resources' objects as within CEL's depth limit (markDepthChecked), so that an
+ * evaluation does not walk them again, when the input limits just checked are at least as
+ * strict: an object nested `maxDepth` levels (the top one counts 1) holds values `maxDepth`
+ * levels below its top, and MAX_VALUE_DEPTH is the most CEL takes. A caller that makes an
+ * object deeper afterwards must parse it again.
+ */
+function depthChecked(resources: Resource[], limits: InputLimits): Resource[] {
+  if (limits.maxDepth <= MAX_VALUE_DEPTH) for (const r of resources) markDepthChecked(r.object);
+  return resources;
 }
 
 function refused(diagnostic: Diagnostic): { resources: Resource[]; diagnostics: Diagnostic[] } {
@@ -157,7 +170,7 @@ export function resourcesFromObjects(
   objects.forEach((doc, i) => {
     addDocument(doc, { file, line: 1, document: i }, resources, diagnostics, `[${i}]`);
   });
-  return tooMany(resources.length, limits, file) ?? { resources, diagnostics };
+  return tooMany(resources.length, limits, file) ?? { resources: depthChecked(resources, limits), diagnostics };
 }
 
 function addDocument(
