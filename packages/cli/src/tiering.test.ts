@@ -8,7 +8,13 @@ describe("V8 tuning of the binary", () => {
   it("loads without a word on stderr (V8 knows the flag it sets on this Node)", () => {
     const r = spawnSync(
       process.execPath,
-      ["--import", "tsx", "--input-type=module", "-e", `await import(${JSON.stringify(tiering)}); console.log("ran");`],
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `await import(${JSON.stringify(tiering)}); console.log("ran");`,
+      ],
       { encoding: "utf8", timeout: 60_000 },
     );
     expect(r.stderr).toBe("");

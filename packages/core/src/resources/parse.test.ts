@@ -166,7 +166,13 @@ describe("parseManifests: unstorable text, whichever way the strings are checked
   });
 
   it("still refuses a long string and a long key", () => {
-    const limits = { maxDepth: 128, maxAliases: 100, maxExpandedSize: 1 << 20, maxStringLength: 64, maxDocuments: 10 };
+    const limits = {
+      maxDepth: 128,
+      maxAliases: 100,
+      maxExpandedSize: 1 << 20,
+      maxStringLength: 64,
+      maxDocuments: 10,
+    };
     const long = "x".repeat(65);
     expect(parseManifests(doc(long), "u.yaml", { limits }).diagnostics[0]).toMatchObject({
       code: "input-limit",
@@ -187,7 +193,8 @@ describe("parseManifests: depth", () => {
   };
 
   it("marks objects checked under limits at least as strict as CEL's, so evaluation does not walk them again", () => {
-    const strict = parseManifests("apiVersion: v1\nkind: ConfigMap\ndata: {}\n", "d.yaml").resources[0]!.object;
+    const strict = parseManifests("apiVersion: v1\nkind: ConfigMap\ndata: {}\n", "d.yaml").resources[0]!
+      .object;
     const loose = parseManifests("apiVersion: v1\nkind: ConfigMap\ndata: {}\n", "d.yaml", {
       limits: { ...DEFAULT_INPUT_LIMITS, maxDepth: MAX_VALUE_DEPTH + 1 },
     }).resources[0]!.object;

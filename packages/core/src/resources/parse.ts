@@ -78,7 +78,9 @@ export function parseManifests(
       docs.forEach((doc, i) => {
         addDocument(doc, { file, line, document: i }, resources, diagnostics);
       });
-      return tooMany(resources.length, limits, file) ?? { resources: depthChecked(resources, limits), diagnostics };
+      return (
+        tooMany(resources.length, limits, file) ?? { resources: depthChecked(resources, limits), diagnostics }
+      );
     }
     // not valid JSON: fall through to YAML, which reports the position of the problem
   }
@@ -170,7 +172,9 @@ export function resourcesFromObjects(
   objects.forEach((doc, i) => {
     addDocument(doc, { file, line: 1, document: i }, resources, diagnostics, `[${i}]`);
   });
-  return tooMany(resources.length, limits, file) ?? { resources: depthChecked(resources, limits), diagnostics };
+  return (
+    tooMany(resources.length, limits, file) ?? { resources: depthChecked(resources, limits), diagnostics }
+  );
 }
 
 function addDocument(

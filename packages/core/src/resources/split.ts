@@ -99,7 +99,12 @@ function splitBySlices(text: string): DocumentChunk[] {
       if (head === undefined) body = text.slice(bodyStart, end);
       else if (line > start + 1) body = `${head}\n${text.slice(bodyStart, end)}`;
       else body = head;
-      chunks.push({ text: body, line: start + 1, contentLine: start + firstFilled + 1, index: chunks.length });
+      chunks.push({
+        text: body,
+        line: start + 1,
+        contentLine: start + firstFilled + 1,
+        index: chunks.length,
+      });
     }
     start = nextStart;
     head = undefined;

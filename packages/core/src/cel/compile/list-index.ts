@@ -71,7 +71,11 @@ export function listIndexStats(): ListIndexStats | undefined {
  */
 export function withListIndexes<T>(fn: () => T): T {
   const outer = active;
-  active = { lists: new WeakMap(), conversions: new WeakMap(), stats: { built: 0, lookups: 0, conversionsReused: 0 } };
+  active = {
+    lists: new WeakMap(),
+    conversions: new WeakMap(),
+    stats: { built: 0, lookups: 0, conversionsReused: 0 },
+  };
   try {
     return fn();
   } finally {

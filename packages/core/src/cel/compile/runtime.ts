@@ -9,8 +9,8 @@
 import { Optional } from "@marcbachmann/cel-js";
 import { chargeSteps } from "../environment.js";
 import { runTwoVariable } from "../lib/comprehensions/index.js";
-import { scopedConversion } from "./list-index.js";
 import { checkManifestDepth, manifestToCel, objectToCel } from "../values.js";
+import { scopedConversion } from "./list-index.js";
 
 /** The parts of cel-js's evaluator that compiled code and these helpers use. */
 export interface CelEvaluator {
