@@ -144,7 +144,18 @@ function makeSlots(policy: CompiledPolicy, invariants: InvariantCache | undefine
   policy.variables.forEach((variable, i) => {
     const shared = variable.invariant ? invariants : undefined;
     const compute = (): void => {
-      let state = shared?.get(variable.name);
+      if (!shared) {
+        // a variable of this resource's run: its value (or error) goes straight into the slot
+        try {
+          slots.values[i] = variable.run(slots.activation);
+          slots.status[i] = VALUE;
+        } catch (error) {
+          slots.values[i] = BudgetExceededError.is(error) ? error : new VariableError(variable.name, error);
+          slots.status[i] = ERROR;
+        }
+        return;
+      }
+      let state = shared.get(variable.name);
       if (!state) {
         try {
           state = { value: variable.run(slots.activation) };
@@ -154,7 +165,7 @@ function makeSlots(policy: CompiledPolicy, invariants: InvariantCache | undefine
           };
         }
         // a budget overrun belongs to this resource's run, not to the variable's value
-        if (!("error" in state && BudgetExceededError.is(state.error))) shared?.set(variable.name, state);
+        if (!("error" in state && BudgetExceededError.is(state.error))) shared.set(variable.name, state);
       }
       if ("error" in state) {
         slots.status[i] = ERROR;
