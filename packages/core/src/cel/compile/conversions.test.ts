@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { celEnvironment, MANIFEST_VARIABLES, type ParsedExpression } from "../environment.js";
 import { compileCel } from "./compile-cel.js";
-import { listIndexStats, withListIndexes } from "./list-index.js";
+import { listIndexStats, MAX_CONVERSIONS, scopedConversion, withListIndexes } from "./list-index.js";
 
 const env = celEnvironment();
 
@@ -58,5 +58,25 @@ describe("conversions of manifest parts", () => {
     const again = withListIndexes(() => all(activation()) as unknown[]);
     expect(again).toEqual(expected);
     expect(again[0]).not.toBe(first?.[0]);
+  });
+
+  it("are kept up to a bound, then made afresh", () => {
+    let made = 0;
+    const convert = (value: object) => {
+      made++;
+      return { ...value };
+    };
+    const parts = Array.from({ length: MAX_CONVERSIONS + 1 }, (_, i) => ({ i }));
+    withListIndexes(() => {
+      const first = scopedConversion(parts[0] as object, convert);
+      expect(scopedConversion(parts[0] as object, convert)).toBe(first);
+      for (const part of parts) scopedConversion(part, convert);
+      expect(made).toBe(MAX_CONVERSIONS + 1);
+      // the first was dropped when the bound was passed: converted again, to an equal value
+      const again = scopedConversion(parts[0] as object, convert);
+      expect(made).toBe(MAX_CONVERSIONS + 2);
+      expect(again).toEqual(first);
+      expect(again).not.toBe(first);
+    });
   });
 });

@@ -12,7 +12,7 @@
  *
  * The same scope keeps the CEL values of the manifest parts that compiled code converts where
  * they escape (`scopedConversion`): a container that five policies' `containers.filter(...)`
- * keep is converted once per evaluation, not once per policy.
+ * keep is converted once, not once per policy (the scope keeps the last few thousand).
  */
 
 /**
@@ -40,6 +40,8 @@ interface Scope {
   lists: WeakMap<object, Map<unknown, SiteState>>;
   /** The CEL value of each manifest part converted in this scope, by the part (scopedConversion). */
   conversions: WeakMap<object, unknown>;
+  /** Entries in `conversions`: past MAX_CONVERSIONS it starts afresh, so memory stays bounded. */
+  converted: number;
   stats: ListIndexStats;
 }
 
@@ -74,6 +76,7 @@ export function withListIndexes<T>(fn: () => T): T {
   active = {
     lists: new WeakMap(),
     conversions: new WeakMap(),
+    converted: 0,
     stats: { built: 0, lookups: 0, conversionsReused: 0 },
   };
   try {
@@ -83,11 +86,15 @@ export function withListIndexes<T>(fn: () => T): T {
   }
 }
 
+/** Conversions a scope keeps at most (then it starts afresh). */
+export const MAX_CONVERSIONS = 4_096;
+
 /**
- * `convert(value)`, remembered for the rest of the active scope: a later call with the same
- * object answers the same value without converting again. Outside a scope it converts every
- * time. `convert` must depend on nothing but the value (which does not change in a scope), and
- * its results must not be changed by their users (CEL values are not).
+ * `convert(value)`, remembered in the active scope: a later call with the same object answers
+ * the same value without converting again, while the scope keeps it (it keeps the last few
+ * thousand, enough for the policies of a resource to share its parts). Outside a scope it
+ * converts every time. `convert` must depend on nothing but the value (which does not change
+ * in a scope), and its results must not be changed by their users (CEL values are not).
  */
 export function scopedConversion(value: object, convert: (value: object) => unknown): unknown {
   const scope = active;
@@ -98,6 +105,11 @@ export function scopedConversion(value: object, convert: (value: object) => unkn
     return known;
   }
   const converted = convert(value);
+  // the parts of one resource are what its policies share: older ones may go
+  if (++scope.converted > MAX_CONVERSIONS) {
+    scope.conversions = new WeakMap();
+    scope.converted = 1;
+  }
   scope.conversions.set(value, converted);
   return converted;
 }

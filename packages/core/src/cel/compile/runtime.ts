@@ -94,7 +94,7 @@ function rawElement(v: unknown): unknown {
 
 /**
  * A value that escapes compiled code's raw reads (to a function, a list, a result): its CEL
- * value, converted once per evaluation (list-index.ts, scopedConversion).
+ * value, converted once in an evaluation (list-index.ts, scopedConversion).
  */
 function celOf(v: unknown): unknown {
   return typeof v === "object" && v !== null ? scopedConversion(v, manifestToCel) : v;

@@ -87,6 +87,8 @@ export function parseQuantity(text: string | bigint | number): Quantity {
     if (!Number.isFinite(text)) throw celError(FORMAT_ERROR);
     return parseQuantity(String(text));
   }
+  // only short texts are kept: a quantity is a few characters, and an input's long strings must not stay in memory
+  if (text.length > MAX_KEPT_LENGTH) return parseText(text);
   const known = parsed.get(text);
   if (known !== undefined) {
     if (known instanceof Quantity) return known;
@@ -115,6 +117,7 @@ export function parseQuantity(text: string | bigint | number): Quantity {
  */
 const parsed = new Map<string, Quantity | string>();
 const MAX_PARSED = 10_000;
+const MAX_KEPT_LENGTH = 64;
 
 function parseText(text: string): Quantity {
   const match = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(text);

@@ -166,6 +166,10 @@ describe("quantity library", () => {
     expect(errors[0]?.message).toBe("unable to parse quantity's suffix");
     expect(errors[1]?.message).toBe(errors[0]?.message);
     expect(errors[1]).not.toBe(errors[0]);
+    // a long text is parsed each time (it is not kept), alike
+    const long = `${"1".repeat(100)}m`;
+    expect(parseQuantity(long).nanos).toBe(parseQuantity(long).nanos);
+    expect(parseQuantity(long)).not.toBe(parseQuantity(long));
     // a text refused once is refused again, inside CEL too
     expect(evalError("isQuantity('x') || quantity('x') == quantity('1')")).toMatch(/quantities must match/);
   });
