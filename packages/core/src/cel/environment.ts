@@ -63,6 +63,17 @@ export function withBudget<T>(budget: Budget, fn: () => T): T {
   }
 }
 
+/**
+ * Makes `budget` the active one and returns the one it replaces, for callers that restore it
+ * themselves (in a `finally`), without the closure `withBudget` takes: a policy's run, once
+ * per (policy, resource) pair.
+ */
+export function swapBudget(budget: Budget | null): Budget | null {
+  const outer = activeBudget;
+  activeBudget = budget;
+  return outer;
+}
+
 /** Counts `n` steps against the active budget, if any (compiled expressions call this). */
 export function chargeSteps(n: number): void {
   activeBudget?.charge(n);

@@ -1,7 +1,7 @@
 import { Budget, BudgetExceededError, type BudgetLimits } from "../cel/budget.js";
-import { withBudget } from "../cel/environment.js";
+import { swapBudget } from "../cel/environment.js";
 import { celToText } from "../cel/values.js";
-import type { CompiledExpression, CompiledPolicy } from "../compile/compile.js";
+import type { CompiledExpression, CompiledPolicy, CompiledValidation } from "../compile/compile.js";
 import type { Violation } from "../report/types.js";
 
 /** Kubernetes caps a validation message at 5 KiB; so does celgate. */
@@ -13,12 +13,18 @@ export type RawOutcome =
   | { outcome: "fail"; violations: Violation[] }
   | { outcome: "error"; error: string };
 
+const SKIP: RawOutcome = Object.freeze({ outcome: "skip" });
+const PASS: RawOutcome = Object.freeze({ outcome: "pass" });
+
 /**
  * Evaluates one compiled policy against one activation (the CEL variables), within a budget:
  * matchConditions (all true, else skip), then every validation (each false one a violation).
  * Sets `activation.variables` to the policy's lazy variables: callers reuse one activation per
  * resource across policies. Never throws: runtime errors and exhausted budgets become an
- * `error` outcome.
+ * `error` outcome. The outcomes `skip` and `pass` are shared, frozen objects.
+ *
+ * Runs once per (policy, resource) pair, so it allocates no closure and walks its lists by
+ * index: most of an evaluation runs before the engine's code is optimized.
  */
 export function runPolicy(
   policy: CompiledPolicy,
@@ -27,51 +33,57 @@ export function runPolicy(
   invariants?: InvariantCache,
 ): RawOutcome {
   const budget = new Budget(limits);
-  activation.variables = lazyVariables(policy, () => activation, invariants);
+  activation.variables = lazyVariables(policy, activation, invariants);
   let current: CompiledExpression | undefined;
+  const outer = swapBudget(budget);
   try {
-    return withBudget(budget, () => {
-      for (const condition of policy.matchConditions) {
-        current = condition;
+    const conditions = policy.matchConditions;
+    for (let i = 0; i < conditions.length; i++) {
+      const condition = conditions[i] as CompiledPolicy["matchConditions"][number];
+      current = condition;
+      budget.beginExpression();
+      const value = condition.run(activation);
+      if (budget.tripped) throw budget.tripped;
+      if (value === false) return SKIP;
+      if (value !== true)
+        throw new TypeError(`matchCondition ${condition.name} returned ${celToText(value)}, not a bool`);
+    }
+    let violations: Violation[] | undefined;
+    const validations = policy.validations;
+    for (let i = 0; i < validations.length; i++) {
+      const validation = validations[i] as CompiledValidation;
+      current = validation.expression;
+      budget.beginExpression();
+      const value = validation.expression.run(activation);
+      if (budget.tripped) throw budget.tripped;
+      if (value === true) continue;
+      if (value !== false) throw new TypeError(`returned ${celToText(value)}, not a bool`);
+      let message = validation.message;
+      if (validation.messageExpression) {
+        current = validation.messageExpression;
         budget.beginExpression();
-        const value = condition.run(activation);
-        if (budget.tripped) throw budget.tripped;
-        if (value === false) return { outcome: "skip" as const };
-        if (value !== true)
-          throw new TypeError(`matchCondition ${condition.name} returned ${celToText(value)}, not a bool`);
-      }
-      const violations: Violation[] = [];
-      for (const validation of policy.validations) {
-        current = validation.expression;
-        budget.beginExpression();
-        const value = validation.expression.run(activation);
-        if (budget.tripped) throw budget.tripped;
-        if (value === true) continue;
-        if (value !== false) throw new TypeError(`returned ${celToText(value)}, not a bool`);
-        let message = validation.message;
-        if (validation.messageExpression) {
-          current = validation.messageExpression;
-          budget.beginExpression();
-          try {
-            const text = validation.messageExpression.run(activation);
-            if (budget.tripped) throw budget.tripped;
-            if (typeof text === "string" && text.trim() !== "") message = text;
-          } catch (error) {
-            // as in Kubernetes, a failing messageExpression falls back to `message`; a budget overrun does not
-            if (BudgetExceededError.is(error)) throw error;
-          }
+        try {
+          const text = validation.messageExpression.run(activation);
+          if (budget.tripped) throw budget.tripped;
+          if (typeof text === "string" && text.trim() !== "") message = text;
+        } catch (error) {
+          // as in Kubernetes, a failing messageExpression falls back to `message`; a budget overrun does not
+          if (BudgetExceededError.is(error)) throw error;
         }
-        const violation: Violation = {
-          message: capMessage(message ?? `failed expression: ${validation.expression.source.trim()}`),
-        };
-        if (validation.fieldPath) violation.fieldPath = validation.fieldPath;
-        if (validation.reason) violation.reason = validation.reason;
-        violations.push(violation);
       }
-      return violations.length > 0 ? { outcome: "fail" as const, violations } : { outcome: "pass" as const };
-    });
+      const violation: Violation = {
+        message: capMessage(message ?? `failed expression: ${validation.expression.source.trim()}`),
+      };
+      if (validation.fieldPath) violation.fieldPath = validation.fieldPath;
+      if (validation.reason) violation.reason = validation.reason;
+      violations ??= [];
+      violations.push(violation);
+    }
+    return violations ? { outcome: "fail", violations } : PASS;
   } catch (error) {
     return { outcome: "error", error: describeError(error, current) };
+  } finally {
+    swapBudget(outer);
   }
 }
 
@@ -83,14 +95,22 @@ type VariableState = { value: unknown } | { error: unknown };
  */
 export type InvariantCache = Map<string, VariableState>;
 
+/** What a variable slot holds in the current run. */
+const UNSET = 0;
+const VALUE = 1;
+const ERROR = 2;
+
 /**
  * A policy's `variables` map for one evaluation, made once and reused for every resource: its
- * getters read the state of the current run (`states`, reset per run) and compute a variable on
- * first use. Evaluation is synchronous and runs one (policy, resource) pair at a time.
+ * getters read the state of the current run (`status` and `values`, reset per run) and compute
+ * a variable on first use. Evaluation is synchronous and runs one (policy, resource) pair at a
+ * time.
  */
 interface VariableSlots {
   object: Record<string, unknown>;
-  states: (VariableState | undefined)[];
+  /** Per variable: UNSET, VALUE (its value in `values`) or ERROR (the error in `values`). */
+  status: Uint8Array;
+  values: unknown[];
   activation: Record<string, unknown>;
 }
 
@@ -98,45 +118,69 @@ const slotsByCache = new WeakMap<InvariantCache, VariableSlots>();
 
 function lazyVariables(
   policy: CompiledPolicy,
-  activation: () => Record<string, unknown>,
+  activation: Record<string, unknown>,
   invariants: InvariantCache | undefined,
 ): Record<string, unknown> {
   let slots = invariants ? slotsByCache.get(invariants) : undefined;
   if (!slots) {
     slots = makeSlots(policy, invariants);
     if (invariants) slotsByCache.set(invariants, slots);
+  } else if (slots.status.length > 0) {
+    // the values of the last run stay until overwritten: only the status says what is set
+    slots.status.fill(UNSET);
   }
-  slots.activation = activation();
-  slots.states.fill(undefined);
+  slots.activation = activation;
   return slots.object;
 }
 
 function makeSlots(policy: CompiledPolicy, invariants: InvariantCache | undefined): VariableSlots {
+  const count = policy.variables.length;
   const slots: VariableSlots = {
     object: Object.create(null),
-    states: new Array(policy.variables.length).fill(undefined),
+    status: new Uint8Array(count),
+    values: new Array(count).fill(undefined),
     activation: {},
   };
   policy.variables.forEach((variable, i) => {
     const shared = variable.invariant ? invariants : undefined;
+    const compute = (): void => {
+      if (!shared) {
+        // a variable of this resource's run: its value (or error) goes straight into the slot
+        try {
+          slots.values[i] = variable.run(slots.activation);
+          slots.status[i] = VALUE;
+        } catch (error) {
+          slots.values[i] = BudgetExceededError.is(error) ? error : new VariableError(variable.name, error);
+          slots.status[i] = ERROR;
+        }
+        return;
+      }
+      let state = shared.get(variable.name);
+      if (!state) {
+        try {
+          state = { value: variable.run(slots.activation) };
+        } catch (error) {
+          state = {
+            error: BudgetExceededError.is(error) ? error : new VariableError(variable.name, error),
+          };
+        }
+        // a budget overrun belongs to this resource's run, not to the variable's value
+        if (!("error" in state && BudgetExceededError.is(state.error))) shared.set(variable.name, state);
+      }
+      if ("error" in state) {
+        slots.status[i] = ERROR;
+        slots.values[i] = state.error;
+      } else {
+        slots.status[i] = VALUE;
+        slots.values[i] = state.value;
+      }
+    };
     Object.defineProperty(slots.object, variable.name, {
       enumerable: true,
       get() {
-        let state = slots.states[i] ?? shared?.get(variable.name);
-        if (!state) {
-          try {
-            state = { value: variable.run(slots.activation) };
-          } catch (error) {
-            state = {
-              error: BudgetExceededError.is(error) ? error : new VariableError(variable.name, error),
-            };
-          }
-          // a budget overrun belongs to this resource's run, not to the variable's value
-          if (!("error" in state && BudgetExceededError.is(state.error))) shared?.set(variable.name, state);
-        }
-        slots.states[i] = state;
-        if ("error" in state) throw state.error;
-        return state.value;
+        if (slots.status[i] === UNSET) compute();
+        if (slots.status[i] === ERROR) throw slots.values[i];
+        return slots.values[i];
       },
     });
   });

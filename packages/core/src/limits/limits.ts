@@ -122,7 +122,7 @@ export function limitViolation(
 const NUL_MESSAGE = "contains a NUL character (U+0000), which cannot be stored; remove it";
 const SURROGATE_MESSAGE = "contains a lone UTF-16 surrogate (not valid Unicode), which cannot be stored";
 /** With the `u` flag, surrogates match only when unpaired. */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+export const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /** A violation as a diagnostic: code `input-limit`, or `input-nul` / `input-unicode` for unstorable text. */
 export function limitDiagnostic(
@@ -159,6 +159,12 @@ export interface CheckValueOptions {
    * and bounded by the body size instead. Called only for strings over the limit.
    */
   allowLongString?: (path: readonly (string | number)[]) => boolean;
+  /**
+   * True when the caller has checked the text the value was parsed from and no string or key
+   * of it can hold a NUL or a lone surrogate (YAML without escapes, checked as a whole): skips
+   * looking for them string by string. The other limits are checked as ever.
+   */
+  textChecked?: boolean;
 }
 
 interface Frame {
@@ -192,6 +198,8 @@ export function checkValue(
   const base = options.budget?.used ?? 0;
   const overSize = (size: number) => base + size > limits.maxExpandedSize;
   const tree = options.tree === true;
+  // keys are never allowed past maxStringLength
+  const keyOptions: CheckValueOptions = options.textChecked ? { textChecked: true } : {};
   const measured = new Map<object, { size: number; height: number }>();
   const inProgress = new Set<object>();
   let aliases = 0;
@@ -313,7 +321,7 @@ export function checkValue(
     } else {
       for (const key of Object.keys(object)) {
         frame.size += key.length;
-        const k = checkString(key, () => pathOf(frame, key), limits, {}, "key");
+        const k = checkString(key, () => pathOf(frame, key), limits, keyOptions, "key");
         if (k) return k;
         const v = visit(frame, key, (object as Record<string, unknown>)[key], pending);
         if (v) return v;
@@ -342,6 +350,7 @@ function checkString(
 ): LimitViolation | undefined {
   if (text.length > limits.maxStringLength && !options.allowLongString?.(path()))
     return limitViolation("maxStringLength", limits, path(), `a ${what} of ${text.length} characters`);
+  if (options.textChecked) return undefined;
   if (text.includes("\u0000")) return { limit: "nul", path: renderPath(path()), message: NUL_MESSAGE };
   if (LONE_SURROGATE.test(text))
     return { limit: "unicode", path: renderPath(path()), message: SURROGATE_MESSAGE };

@@ -16,7 +16,8 @@ export function globMatch(pattern: string, text: string): boolean {
 }
 
 export function anyGlob(patterns: readonly string[], text: string): boolean {
-  return patterns.some((p) => globMatch(p, text));
+  for (let i = 0; i < patterns.length; i++) if (globMatch(patterns[i] as string, text)) return true;
+  return false;
 }
 
 /** The anchored regular expression (RE2 and JavaScript syntax alike) of a glob. */

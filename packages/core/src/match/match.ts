@@ -36,13 +36,22 @@ export function labelsOf(object: Record<string, unknown>): Record<string, string
 /** `kinds`, with the alias `Workload` for every kind with a pod template. */
 export function kindMatches(kinds: readonly string[] | undefined, kind: string): boolean {
   if (!kinds || kinds.length === 0) return true;
-  return kinds.some((k) => k === "*" || k === kind || (k === "Workload" && isWorkloadKind(kind)));
+  // a loop, not `some` with a closure: this runs for every (policy, resource) pair
+  for (let i = 0; i < kinds.length; i++) {
+    const k = kinds[i];
+    if (k === "*" || k === kind || (k === "Workload" && isWorkloadKind(kind))) return true;
+  }
+  return false;
 }
 
 export function apiGroupMatches(groups: readonly string[] | undefined, apiVersion: string): boolean {
   if (!groups || groups.length === 0) return true;
   const group = apiGroupOf(apiVersion);
-  return groups.some((g) => g === "*" || g === group);
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i];
+    if (g === "*" || g === group) return true;
+  }
+  return false;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { checkManifestDepth, MAX_VALUE_DEPTH } from "../cel/values.js";
+import { DEFAULT_INPUT_LIMITS } from "../limits/limits.js";
 import { parseManifests, resourcesFromObjects } from "./parse.js";
 import { containersOf, podSpecOf } from "./workload.js";
 
@@ -138,5 +140,88 @@ describe("pod specs", () => {
       expect(containersOf(podSpec).map((c) => c.name)).toEqual(["a", "i", "e"]);
     }
     expect(podSpecOf({ kind: "Service", spec: {} })).toBeNull();
+  });
+});
+
+describe("parseManifests: unstorable text, whichever way the strings are checked", () => {
+  const doc = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+  const refusal = (text: string) => parseManifests(text, "u.yaml").diagnostics.map((d) => [d.code, d.path]);
+
+  it("refuses a lone surrogate written in the text, in a value or a key, but not in a comment", () => {
+    expect(refusal(doc('"a\ud800b"'))).toEqual([["input-unicode", "metadata.name"]]);
+    // (a key's path names the key itself)
+    expect(refusal(`${doc("a")}data:\n  "k\udc00": v\n`)).toEqual([["input-unicode", "data.k\udc00"]]);
+    // a pair is valid Unicode, and a comment is no string
+    expect(refusal(doc("a\ud83d\ude00"))).toEqual([]);
+    expect(refusal(`# \ud800\n${doc("a")}`)).toEqual([]);
+  });
+
+  it("refuses NUL and lone surrogates written as escapes, in the document that has them", () => {
+    const text = `${doc("a")}---\n${doc('"b\\0"')}---\n${doc("c")}`;
+    expect(parseManifests(text, "u.yaml").diagnostics).toEqual([
+      expect.objectContaining({ code: "input-nul", path: "metadata.name", line: 6 }),
+    ]);
+    expect(refusal(doc('"\\ud800"'))).toEqual([["input-unicode", "metadata.name"]]);
+    expect(refusal(`${doc("a")}data:\n  "\\udc00": v\n`)).toEqual([["input-unicode", "data.\udc00"]]);
+  });
+
+  it("still refuses a long string and a long key", () => {
+    const limits = {
+      maxDepth: 128,
+      maxAliases: 100,
+      maxExpandedSize: 1 << 20,
+      maxStringLength: 64,
+      maxDocuments: 10,
+    };
+    const long = "x".repeat(65);
+    expect(parseManifests(doc(long), "u.yaml", { limits }).diagnostics[0]).toMatchObject({
+      code: "input-limit",
+      path: "metadata.name",
+    });
+    expect(
+      parseManifests(`${doc("a")}data:\n  ${long}: v\n`, "u.yaml", { limits }).diagnostics[0],
+    ).toMatchObject({ code: "input-limit" });
+  });
+});
+
+describe("parseManifests: depth", () => {
+  const deep = (levels: number) => {
+    const root: Record<string, unknown> = {};
+    let at = root;
+    for (let i = 0; i < levels; i++) at = at.a = {} as Record<string, unknown>;
+    return root;
+  };
+
+  it("marks objects checked under limits at least as strict as CEL's, so evaluation does not walk them again", () => {
+    const strict = parseManifests("apiVersion: v1\nkind: ConfigMap\ndata: {}\n", "d.yaml").resources[0]!
+      .object;
+    const loose = parseManifests("apiVersion: v1\nkind: ConfigMap\ndata: {}\n", "d.yaml", {
+      limits: { ...DEFAULT_INPUT_LIMITS, maxDepth: MAX_VALUE_DEPTH + 1 },
+    }).resources[0]!.object;
+    // made deeper afterwards (which callers must not do): only the unmarked one is walked again
+    strict.data = deep(MAX_VALUE_DEPTH + 5);
+    loose.data = deep(MAX_VALUE_DEPTH + 5);
+    expect(() => checkManifestDepth(strict)).not.toThrow();
+    expect(() => checkManifestDepth(loose)).toThrow(/deeper than/);
+  });
+
+  it("a document as deep as the limit allows is within CEL's depth limit", () => {
+    const limits = { ...DEFAULT_INPUT_LIMITS, maxDepth: MAX_VALUE_DEPTH };
+    // `levels` maps nested, a scalar in the innermost
+    const nest = (levels: number): unknown => {
+      let value: unknown = 1;
+      for (let i = 0; i < levels; i++) value = { a: value };
+      return value;
+    };
+    const object = { apiVersion: "v1", kind: "ConfigMap", data: nest(MAX_VALUE_DEPTH - 1) };
+    expect(parseManifests(JSON.stringify(object), "d.json", { limits }).diagnostics).toEqual([]);
+    // what the mark stands for: the walk it saves would not throw
+    expect(() => checkManifestDepth(JSON.parse(JSON.stringify(object)))).not.toThrow();
+    const over = { ...object, data: nest(MAX_VALUE_DEPTH) };
+    expect(parseManifests(JSON.stringify(over), "d.json", { limits }).diagnostics[0]).toMatchObject({
+      code: "input-limit",
+    });
+    // one level more is over both limits
+    expect(() => checkManifestDepth(JSON.parse(JSON.stringify(over)))).toThrow();
   });
 });

@@ -1,9 +1,11 @@
 import yaml from "js-yaml";
+import { MAX_VALUE_DEPTH, markDepthChecked } from "../cel/values.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import {
   checkValue,
   DEFAULT_INPUT_LIMITS,
   type InputLimits,
+  LONE_SURROGATE,
   limitDiagnostic,
   limitViolation,
 } from "../limits/limits.js";
@@ -76,7 +78,9 @@ export function parseManifests(
       docs.forEach((doc, i) => {
         addDocument(doc, { file, line, document: i }, resources, diagnostics);
       });
-      return tooMany(resources.length, limits, file) ?? { resources, diagnostics };
+      return (
+        tooMany(resources.length, limits, file) ?? { resources: depthChecked(resources, limits), diagnostics }
+      );
     }
     // not valid JSON: fall through to YAML, which reports the position of the problem
   }
@@ -101,14 +105,33 @@ export function parseManifests(
       diagnostics.push(diagnostic);
       continue;
     }
-    // without `*` there is no alias, so nothing is shared
-    const violation = checkValue(value, limits, { budget, tree: !chunk.text.includes("*") });
+    // without `*` there is no alias, so nothing is shared; without `\` there is no escape, so
+    // every character of a string or key is one of the text (which has no NUL, see above) or
+    // of js-yaml's own (`[object Object]` for a mapping used as a key): one look at the text
+    // for a lone surrogate stands for one per string
+    const violation = checkValue(value, limits, {
+      budget,
+      tree: !chunk.text.includes("*"),
+      textChecked: !chunk.text.includes("\\") && !LONE_SURROGATE.test(chunk.text),
+    });
     if (violation) return refused(limitDiagnostic(violation, { file, line: chunk.contentLine }));
     addDocument(value, { file, line: chunk.contentLine, document: chunk.index }, resources, diagnostics);
     const many = tooMany(resources.length, limits, file);
     if (many) return many;
   }
-  return { resources, diagnostics };
+  return { resources: depthChecked(resources, limits), diagnostics };
+}
+
+/**
+ * Records the resources' objects as within CEL's depth limit (markDepthChecked), so that an
+ * evaluation does not walk them again, when the input limits just checked are at least as
+ * strict: an object nested `maxDepth` levels (the top one counts 1) holds values `maxDepth`
+ * levels below its top, and MAX_VALUE_DEPTH is the most CEL takes. A caller that makes an
+ * object deeper afterwards must parse it again.
+ */
+function depthChecked(resources: Resource[], limits: InputLimits): Resource[] {
+  if (limits.maxDepth <= MAX_VALUE_DEPTH) for (const r of resources) markDepthChecked(r.object);
+  return resources;
 }
 
 function refused(diagnostic: Diagnostic): { resources: Resource[]; diagnostics: Diagnostic[] } {
@@ -149,7 +172,9 @@ export function resourcesFromObjects(
   objects.forEach((doc, i) => {
     addDocument(doc, { file, line: 1, document: i }, resources, diagnostics, `[${i}]`);
   });
-  return tooMany(resources.length, limits, file) ?? { resources, diagnostics };
+  return (
+    tooMany(resources.length, limits, file) ?? { resources: depthChecked(resources, limits), diagnostics }
+  );
 }
 
 function addDocument(

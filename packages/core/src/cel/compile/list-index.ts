@@ -9,6 +9,10 @@
  * evaluation) and is keyed by the list itself: within one evaluation, which is synchronous, a
  * list (a CEL value: `bundle`, a variable's value) is never changed, so the same list has the
  * same elements. Outside a scope nothing is indexed and comprehensions scan their lists.
+ *
+ * The same scope keeps the CEL values of the manifest parts that compiled code converts where
+ * they escape (`scopedConversion`): a container that five policies' `containers.filter(...)`
+ * keep is converted once, not once per policy (the scope keeps the last few thousand).
  */
 
 /**
@@ -34,6 +38,10 @@ interface SiteState {
 
 interface Scope {
   lists: WeakMap<object, Map<unknown, SiteState>>;
+  /** The CEL value of each manifest part converted in this scope, by the part (scopedConversion). */
+  conversions: WeakMap<object, unknown>;
+  /** Entries in `conversions`: past MAX_CONVERSIONS it starts afresh, so memory stays bounded. */
+  converted: number;
   stats: ListIndexStats;
 }
 
@@ -43,6 +51,8 @@ export interface ListIndexStats {
   built: number;
   /** Lookups answered from an index. */
   lookups: number;
+  /** Conversions answered from the scope's memory (scopedConversion). */
+  conversionsReused: number;
 }
 
 let active: Scope | undefined;
@@ -63,12 +73,45 @@ export function listIndexStats(): ListIndexStats | undefined {
  */
 export function withListIndexes<T>(fn: () => T): T {
   const outer = active;
-  active = { lists: new WeakMap(), stats: { built: 0, lookups: 0 } };
+  active = {
+    lists: new WeakMap(),
+    conversions: new WeakMap(),
+    converted: 0,
+    stats: { built: 0, lookups: 0, conversionsReused: 0 },
+  };
   try {
     return fn();
   } finally {
     active = outer;
   }
+}
+
+/** Conversions a scope keeps at most (then it starts afresh). */
+export const MAX_CONVERSIONS = 4_096;
+
+/**
+ * `convert(value)`, remembered in the active scope: a later call with the same object answers
+ * the same value without converting again, while the scope keeps it (it keeps the last few
+ * thousand, enough for the policies of a resource to share its parts). Outside a scope it
+ * converts every time. `convert` must depend on nothing but the value (which does not change
+ * in a scope), and its results must not be changed by their users (CEL values are not).
+ */
+export function scopedConversion(value: object, convert: (value: object) => unknown): unknown {
+  const scope = active;
+  if (!scope) return convert(value);
+  const known = scope.conversions.get(value);
+  if (known !== undefined) {
+    scope.stats.conversionsReused++;
+    return known;
+  }
+  const converted = convert(value);
+  // the parts of one resource are what its policies share: older ones may go
+  if (++scope.converted > MAX_CONVERSIONS) {
+    scope.conversions = new WeakMap();
+    scope.converted = 1;
+  }
+  scope.conversions.set(value, converted);
+  return converted;
 }
 
 function rootValue(activation: unknown, name: string): unknown {

@@ -10,6 +10,7 @@ import { Optional } from "@marcbachmann/cel-js";
 import { chargeSteps } from "../environment.js";
 import { runTwoVariable } from "../lib/comprehensions/index.js";
 import { checkManifestDepth, manifestToCel, objectToCel } from "../values.js";
+import { scopedConversion } from "./list-index.js";
 
 /** The parts of cel-js's evaluator that compiled code and these helpers use. */
 export interface CelEvaluator {
@@ -91,9 +92,12 @@ function rawElement(v: unknown): unknown {
   return r === CONVERT ? objectToCel(v) : r;
 }
 
-/** A value that escapes compiled code's raw reads (to a function, a list, a result): its CEL value. */
+/**
+ * A value that escapes compiled code's raw reads (to a function, a list, a result): its CEL
+ * value, converted once in an evaluation (list-index.ts, scopedConversion).
+ */
 function celOf(v: unknown): unknown {
-  return typeof v === "object" && v !== null ? manifestToCel(v) : v;
+  return typeof v === "object" && v !== null ? scopedConversion(v, manifestToCel) : v;
 }
 
 /** Primitives, plain (or prototype-less) objects and arrays: what `dyn` accepts without a registry lookup. */
@@ -293,7 +297,10 @@ function makeRuntime(ev: CelEvaluator): Runtime {
     mapLiteral(entries) {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < entries.length; i++) {
-        const [k, v] = entries[i] as [unknown, unknown];
+        // by index, not destructured: this runs before it is optimized, where destructuring iterates
+        const entry = entries[i] as [unknown, unknown];
+        const k = entry[0];
+        const v = entry[1];
         if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
         out[k as string] = v;
       }

@@ -3,7 +3,7 @@
  * arithmetic: a Quantity holds its value as a whole number of nano-units (bigint), which is
  * exactly what Kubernetes keeps after parsing (it rounds up to 1n precision).
  */
-import type { Environment } from "@marcbachmann/cel-js";
+import { type Environment, EvaluationError } from "@marcbachmann/cel-js";
 import type { FunctionDoc } from "../doc.js";
 import { celError, INT64_MAX, INT64_MIN } from "../shared.js";
 
@@ -87,6 +87,39 @@ export function parseQuantity(text: string | bigint | number): Quantity {
     if (!Number.isFinite(text)) throw celError(FORMAT_ERROR);
     return parseQuantity(String(text));
   }
+  // only short texts are kept: a quantity is a few characters, and an input's long strings must not stay in memory
+  if (text.length > MAX_KEPT_LENGTH) return parseText(text);
+  const known = parsed.get(text);
+  if (known !== undefined) {
+    if (known instanceof Quantity) return known;
+    throw celError(known);
+  }
+  let quantity: Quantity;
+  try {
+    quantity = parseText(text);
+  } catch (error) {
+    // a refusal is remembered by its message: each call throws an error of its own, to which
+    // cel-js attaches the position of the call that made it
+    if (error instanceof EvaluationError) {
+      if (parsed.size >= MAX_PARSED) parsed.clear();
+      parsed.set(text, error.message);
+    }
+    throw error;
+  }
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  parsed.set(text, quantity);
+  return quantity;
+}
+
+/**
+ * Quantities (immutable) and the messages of refused texts, by text: a manifest's `500m` is
+ * read by several policies (`isQuantity(x) && quantity(x)...`), and parsed once. Bounded.
+ */
+const parsed = new Map<string, Quantity | string>();
+const MAX_PARSED = 10_000;
+const MAX_KEPT_LENGTH = 64;
+
+function parseText(text: string): Quantity {
   const match = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(text);
   const [, sign = "", whole = "", fraction = "", suffix = ""] = match ?? [];
   // Kubernetes documents quantity('Mi') as an error: a number needs at least one digit.

@@ -150,4 +150,27 @@ describe("quantity library", () => {
     expect(parseQuantity("-250m").toString()).toBe("-0.25");
     expect(() => parseQuantity(Number.NaN)).toThrow();
   });
+
+  it("parses a text once and answers it again alike: the same quantity, a fresh error each time", () => {
+    const first = parseQuantity("750m");
+    expect(parseQuantity("750m")).toBe(first);
+    expect(parseQuantity("750m").nanos).toBe(750_000_000n);
+    const errors = [0, 1].map(() => {
+      try {
+        parseQuantity("1Mi0");
+      } catch (error) {
+        return error as Error;
+      }
+      return undefined;
+    });
+    expect(errors[0]?.message).toBe("unable to parse quantity's suffix");
+    expect(errors[1]?.message).toBe(errors[0]?.message);
+    expect(errors[1]).not.toBe(errors[0]);
+    // a long text is parsed each time (it is not kept), alike
+    const long = `${"1".repeat(100)}m`;
+    expect(parseQuantity(long).nanos).toBe(parseQuantity(long).nanos);
+    expect(parseQuantity(long)).not.toBe(parseQuantity(long));
+    // a text refused once is refused again, inside CEL too
+    expect(evalError("isQuantity('x') || quantity('x') == quantity('1')")).toMatch(/quantities must match/);
+  });
 });
