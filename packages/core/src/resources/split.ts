@@ -21,7 +21,6 @@ const END = /^\.\.\.[ \t]*$/;
  */
 export function splitYamlDocuments(text: string): DocumentChunk[] {
   const chunks: DocumentChunk[] = [];
-  const lines = text.split("\n");
   let start = 0;
   let buffer: string[] = [];
   const flush = (nextStart: number) => {
@@ -37,8 +36,12 @@ export function splitYamlDocuments(text: string): DocumentChunk[] {
     buffer = [];
     start = nextStart;
   };
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.replace(/\r$/, "");
+  // line by line, as text.split("\n") would give them, without holding every line of a large
+  // input at once: only the lines of the document under way
+  let i = 0;
+  for (let from = 0; ; i++) {
+    const end = text.indexOf("\n", from);
+    const line = (end === -1 ? text.slice(from) : text.slice(from, end)).replace(/\r$/, "");
     if (SEPARATOR.test(line)) {
       flush(i);
       // content after `--- ` on the same line belongs to the document
@@ -49,7 +52,9 @@ export function splitYamlDocuments(text: string): DocumentChunk[] {
     } else {
       buffer.push(line);
     }
+    if (end === -1) break;
+    from = end + 1;
   }
-  flush(lines.length);
+  flush(i + 1);
   return chunks;
 }
