@@ -8,7 +8,7 @@ import {
   limitViolation,
 } from "../limits/limits.js";
 import { resourceRef } from "./identity.js";
-import { splitYamlDocuments } from "./split.js";
+import { yamlDocuments } from "./split.js";
 import type { Resource } from "./types.js";
 
 /** YAML 1.2 core schema plus merge keys: timestamps stay strings, as Kubernetes sees them. */
@@ -80,11 +80,12 @@ export function parseManifests(
     }
     // not valid JSON: fall through to YAML, which reports the position of the problem
   }
-  const chunks = splitYamlDocuments(text);
-  const documents = tooMany(chunks.length, limits, file);
-  if (documents) return documents;
   const budget = { used: 0 };
-  for (const chunk of chunks) {
+  // Documents are cut out one at a time and let go once parsed (a large input's text is not held
+  // twice); the input is refused at the first document over the limit, before it is parsed.
+  for (const chunk of yamlDocuments(text)) {
+    const documents = tooMany(chunk.index + 1, limits, file);
+    if (documents) return documents;
     let value: unknown;
     try {
       value = yaml.load(chunk.text, {

@@ -20,18 +20,23 @@ const END = /^\.\.\.[ \t]*$/;
  * syntax error in one document neither hides the others nor loses its position.
  */
 export function splitYamlDocuments(text: string): DocumentChunk[] {
-  const chunks: DocumentChunk[] = [];
+  return [...yamlDocuments(text)];
+}
+
+/**
+ * The documents of `splitYamlDocuments`, one at a time: only the document under way is held,
+ * so that each can be parsed and let go before the next is cut out of a large input.
+ */
+export function* yamlDocuments(text: string): Generator<DocumentChunk, void, undefined> {
+  let index = 0;
   let start = 0;
   let buffer: string[] = [];
+  // the document ended by the last line seen, if it has content; yielded before going on
+  let ready: DocumentChunk | undefined;
   const flush = (nextStart: number) => {
     if (buffer.some((l) => l.trim() !== "" && !l.trimStart().startsWith("#"))) {
       const first = buffer.findIndex((l) => l.trim() !== "");
-      chunks.push({
-        text: buffer.join("\n"),
-        line: start + 1,
-        contentLine: start + first + 1,
-        index: chunks.length,
-      });
+      ready = { text: buffer.join("\n"), line: start + 1, contentLine: start + first + 1, index: index++ };
     }
     buffer = [];
     start = nextStart;
@@ -52,9 +57,13 @@ export function splitYamlDocuments(text: string): DocumentChunk[] {
     } else {
       buffer.push(line);
     }
+    if (ready) {
+      yield ready;
+      ready = undefined;
+    }
     if (end === -1) break;
     from = end + 1;
   }
   flush(i + 1);
-  return chunks;
+  if (ready) yield ready;
 }
