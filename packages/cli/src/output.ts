@@ -1,4 +1,17 @@
-import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { InputError } from "./errors.js";
 
 /** Writes command output to a file or stdout. */
@@ -55,7 +68,7 @@ export function writeOutputStreamed(
       return;
     }
     try {
-      writeSync(fd, text);
+      writeText(fd, text);
     } catch (error) {
       throw new InputError(`--output ${file}: cannot write: ${(error as Error).message}`);
     }
@@ -73,5 +86,151 @@ export function writeOutputStreamed(
     flush();
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Writes all of `text` as UTF-8 to `fd`; returns the bytes written. Throws what writeSync throws. */
+function writeText(fd: number, text: string): number {
+  const written = writeSync(fd, text);
+  const bytes = Buffer.byteLength(text);
+  if (written >= bytes) return written;
+  // a short write (rare for a file): the rest, from the bytes
+  const rest = Buffer.from(text).subarray(written);
+  let offset = 0;
+  while (offset < rest.length) offset += writeSync(fd, rest, offset, rest.length - offset);
+  return bytes;
+}
+
+/** Text a Spool keeps in memory before it moves to a temporary file. */
+const SPOOL_MEMORY = 8 * 1024 * 1024;
+
+/**
+ * Text held until it can be written: a report's results, which come before the head that
+ * counts them (`ReportWriter`). The first few MiB stay in memory; beyond them the text goes to a
+ * temporary file, removed when the spool is closed (at once where the system allows), so that
+ * a large report is not held in memory. When no temporary file can be made, everything stays
+ * in memory. Throws InputError when the temporary file cannot be written or read back.
+ */
+export class Spool {
+  #memory: string[] = [];
+  #memorySize = 0;
+  #pending: string[] = [];
+  #pendingSize = 0;
+  #fd: number | undefined;
+  #dir: string | undefined;
+  /** Bytes in the temporary file. */
+  #length = 0;
+  /** Set when no temporary file could be made: everything stays in memory. */
+  #inMemory = false;
+  readonly #limit: number;
+
+  constructor(options: { memoryBytes?: number } = {}) {
+    this.#limit = options.memoryBytes ?? SPOOL_MEMORY;
+  }
+
+  /** Whether the text has gone to a temporary file (for tests). */
+  get spilled(): boolean {
+    return this.#fd !== undefined;
+  }
+
+  /** Keeps `text` after what was written before. */
+  write(text: string): void {
+    if (text === "") return;
+    this.#pending.push(text);
+    this.#pendingSize += text.length;
+    if (this.#pendingSize >= CHUNK) this.#flush();
+  }
+
+  /** Hands everything written, in order and in pieces, to `write`, then closes the spool. */
+  drain(write: (piece: string) => void): void {
+    this.#flush();
+    try {
+      for (const text of this.#memory) write(text);
+      this.#memory = [];
+      if (this.#fd === undefined) return;
+      // one buffer, read into again and again: each piece is decoded into a string of its own
+      // (the decoder keeps a character split between two reads for the next)
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      const decoder = new StringDecoder("utf8");
+      let position = 0;
+      while (position < this.#length) {
+        let n: number;
+        try {
+          n = readSync(this.#fd, buffer, 0, Math.min(buffer.length, this.#length - position), position);
+        } catch (error) {
+          throw this.#failure("read", error);
+        }
+        if (n === 0) throw this.#failure("read", new Error("shorter than what was written to it"));
+        position += n;
+        write(decoder.write(n === buffer.length ? buffer : buffer.subarray(0, n)));
+      }
+      write(decoder.end());
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Removes the temporary file, if any, and forgets what was written. Safe to call twice. */
+  close(): void {
+    this.#memory = [];
+    this.#pending = [];
+    this.#removeFile();
+  }
+
+  #removeFile(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+    if (this.#dir !== undefined) rmSync(this.#dir, { recursive: true, force: true });
+    this.#dir = undefined;
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    const text = this.#pending.join("");
+    this.#pending = [];
+    this.#pendingSize = 0;
+    if (this.#fd === undefined && !this.#inMemory && this.#memorySize + text.length > this.#limit)
+      this.#open();
+    if (this.#fd === undefined) {
+      this.#memory.push(text);
+      this.#memorySize += text.length;
+      return;
+    }
+    for (const held of this.#memory) this.#append(held);
+    this.#memory = [];
+    this.#memorySize = 0;
+    this.#append(text);
+  }
+
+  #open(): void {
+    try {
+      this.#dir = mkdtempSync(join(tmpdir(), "celgate-report-"));
+      const path = join(this.#dir, "results");
+      this.#fd = openSync(path, "w+", 0o600);
+      // removed at once where an open file can be (it then goes when closed); else by close()
+      try {
+        unlinkSync(path);
+        rmdirSync(this.#dir);
+        this.#dir = undefined;
+      } catch {}
+    } catch {
+      // no temporary file: the text stays in memory, as a report built whole would
+      this.#removeFile();
+      this.#inMemory = true;
+    }
+  }
+
+  #append(text: string): void {
+    try {
+      this.#length += writeText(this.#fd!, text);
+    } catch (error) {
+      throw this.#failure("write", error);
+    }
+  }
+
+  #failure(verb: "read" | "write", error: unknown): InputError {
+    return new InputError(
+      `cannot ${verb} the report's temporary file in ${tmpdir()} (TMPDIR sets the folder): ${(error as Error)?.message ?? String(error)}`,
+    );
   }
 }

@@ -22,9 +22,9 @@ export {
 export { DIAGNOSTIC_CODES, type DiagnosticCode } from "./diagnostics/codes.js";
 export type { Diagnostic } from "./diagnostics/diagnostic.js";
 export { diagnosticLine, hasErrors, renderDiagnostic } from "./diagnostics/render.js";
-export type { EvaluateInput } from "./evaluate/evaluate.js";
+export type { EvaluateInput, ResultSink } from "./evaluate/evaluate.js";
 // evaluate
-export { evaluate } from "./evaluate/evaluate.js";
+export { evaluate, evaluateStream } from "./evaluate/evaluate.js";
 export type { ExplainedStep, Explanation } from "./evaluate/explain.js";
 export { explain } from "./evaluate/explain.js";
 export type { ExpressionInput, ExpressionResult } from "./evaluate/expression.js";
@@ -103,15 +103,23 @@ export type { RedactionOptions } from "./redact/redact.js";
 export { REDACTED_PREFIX, Redaction } from "./redact/redact.js";
 export type { RedactionPath } from "./redact/rules.js";
 export { CREDENTIAL_NAME, parseRedactionPaths } from "./redact/rules.js";
-export type { FormatOptions, PolicyMetadata, ReportFormat } from "./report/index.js";
+export type {
+  FormatOptions,
+  PolicyMetadata,
+  ReportFormat,
+  ReportHead,
+  ReportWriter,
+} from "./report/index.js";
 // report
 export {
   buildReport,
   decide,
   formatReport,
   REPORT_FORMATS,
+  reportWriter,
   summarise,
   toWireReport,
+  withResults,
   writeReport,
 } from "./report/index.js";
 export type {

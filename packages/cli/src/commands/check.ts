@@ -1,21 +1,25 @@
 import { writeFileSync } from "node:fs";
 import {
+  type EvaluateInput,
   type EvaluationReport,
   evaluate,
+  evaluateStream,
   parseLabelSelector,
   parseManifests,
   REPORT_FORMATS,
   type ReportFormat,
+  type ReportHead,
   type Resource,
+  reportWriter,
   selectPolicies,
   writeReport,
 } from "@celgate/core";
 import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
-import { manifestOptions, readInputs } from "../inputs/files.js";
+import { listInputs, manifestOptions } from "../inputs/files.js";
 import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
-import { useColor, writeOutputStreamed } from "../output.js";
+import { Spool, useColor, writeOutputStreamed } from "../output.js";
 import { Progress } from "../progress.js";
 
 export const CHECK_HELP = `Usage: celgate check [options] [PATH...]
@@ -99,7 +103,15 @@ export async function check(argv: string[]): Promise<number> {
 
   const omitPassing = values["omit-passing"] ?? false;
   const server = values.server ?? process.env.CELGATE_SERVER;
-  let report: EvaluationReport;
+  const options = {
+    color: format === "text" && useColor(values.output),
+    verbose: values.verbose ?? false,
+    quiet: values.quiet ?? false,
+    baseDir: process.cwd(),
+    // JSON for people is indented; for machines (a pipe, a file) it is one line
+    compact: !(values.pretty ?? (values.output === undefined && Boolean(process.stdout.isTTY))),
+  };
+  let head: ReportHead;
   if (values.receipt !== undefined && !server)
     throw new InputError(
       "--receipt needs --server: only the service signs its decisions (see docs/receipts.md)",
@@ -112,7 +124,7 @@ export async function check(argv: string[]): Promise<number> {
       );
     }
     const { checkOnServer } = await import("./check-server.js");
-    report = await checkOnServer(server, values.token ?? process.env.CELGATE_TOKEN, {
+    const report = await checkOnServer(server, values.token ?? process.env.CELGATE_TOKEN, {
       paths: positionals,
       imagePaths: values.images ?? [],
       select: values.select,
@@ -123,7 +135,11 @@ export async function check(argv: string[]): Promise<number> {
     });
     if (values.receipt !== undefined) writeReceipt(report, values.receipt);
     // the service lists every result; passing ones are dropped here, the summary keeps them
-    if (omitPassing) report = { ...report, results: report.results.filter((r) => r.outcome !== "pass") };
+    const shown = omitPassing
+      ? { ...report, results: report.results.filter((r) => r.outcome !== "pass") }
+      : report;
+    writeOutputStreamed((write) => writeReport(shown, format, write, options), values.output);
+    head = shown;
   } else {
     const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? [], {
       forEvaluation: true,
@@ -145,7 +161,7 @@ export async function check(argv: string[]): Promise<number> {
     const resources = loadManifests(positionals, progress);
     const images = loadImageFacts(values.images ?? []);
     throwOnErrors(images.diagnostics, "image facts");
-    report = evaluate(set, {
+    const input: EvaluateInput = {
       resources,
       images: images.images,
       exceptions,
@@ -156,37 +172,55 @@ export async function check(argv: string[]): Promise<number> {
       includeSkipped: values["include-skipped"] ?? false,
       omitPassing,
       onProgress: (done, total) => progress.update("evaluating", done, total, "resources"),
-    });
-    progress.done();
+    };
+    const writer = reportWriter(format, options);
+    if (writer) {
+      // Written as evaluated: each resource's results are turned into text and dropped, the
+      // text held in a spool until the head (decision, summary) is known, so memory does not
+      // grow with the report.
+      const spool = new Spool();
+      try {
+        const streamed = evaluateStream(set, input, (results) => spool.write(writer.results(results)));
+        progress.done();
+        writeOutputStreamed((write) => {
+          write(writer.head(streamed));
+          spool.drain(write);
+          write(writer.tail(streamed));
+        }, values.output);
+        head = streamed;
+      } finally {
+        spool.close();
+      }
+    } else {
+      // formats that group results by policy or namespace need the whole report first
+      const report = evaluate(set, input);
+      progress.done();
+      writeOutputStreamed((write) => writeReport(report, format, write, options), values.output);
+      head = report;
+    }
   }
-  const options = {
-    color: format === "text" && useColor(values.output),
-    verbose: values.verbose ?? false,
-    quiet: values.quiet ?? false,
-    baseDir: process.cwd(),
-    // JSON for people is indented; for machines (a pipe, a file) it is one line
-    compact: !(values.pretty ?? (values.output === undefined && Boolean(process.stdout.isTTY))),
-  };
-  writeOutputStreamed((write) => writeReport(report, format, write, options), values.output);
   // Facts for an image nothing uses are likely a typo: say so where people look, even when the
   // report itself goes to a file or to a machine (a text report on stdout already lists it).
   if (format !== "text" || values.output !== undefined) {
-    for (const notice of report.notices ?? [])
+    for (const notice of head.notices ?? [])
       if (notice.kind === "unused-image-facts") process.stderr.write(`notice: ${notice.message}\n`);
   }
-  return exitCode(report, failOn);
+  return exitCode(head, failOn);
 }
 
-/** Reads and parses manifests; any syntax error anywhere is an InputError listing them all. */
+/**
+ * Reads and parses manifests, one file at a time (a file's text is let go once it is parsed);
+ * any syntax error anywhere is an InputError listing them all.
+ */
 export function loadManifests(paths: readonly string[], progress?: Progress): Resource[] {
   const resources: Resource[] = [];
   const diagnostics = [];
   const options = manifestOptions();
-  const files = readInputs(paths, { maxBytes: options.maxBytes });
+  const files = listInputs(paths, { maxBytes: options.maxBytes });
   for (const [index, file] of files.entries()) {
     progress?.update("reading", index, files.length, "files");
-    const parsed = parseManifests(file.text, file.name, options);
-    resources.push(...parsed.resources);
+    const parsed = parseManifests(file.read(), file.name, options);
+    for (const resource of parsed.resources) resources.push(resource);
     diagnostics.push(...parsed.diagnostics);
   }
   throwOnErrors(diagnostics, "manifest");
@@ -199,7 +233,10 @@ export function loadManifests(paths: readonly string[], progress?: Progress): Re
   return resources;
 }
 
-export function exitCode(report: EvaluationReport, failOn: "deny" | "warn" | "never"): number {
+export function exitCode(
+  report: Pick<EvaluationReport, "decision">,
+  failOn: "deny" | "warn" | "never",
+): number {
   if (failOn === "never") return EXIT.allowed;
   if (report.decision === "deny") return EXIT.denied;
   if (report.decision === "warn" && failOn === "warn") return EXIT.denied;

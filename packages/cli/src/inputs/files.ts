@@ -23,19 +23,39 @@ export function readInputs(
   paths: readonly string[],
   options: { stdin?: () => string; maxBytes?: number } = {},
 ): InputFile[] {
-  const files: InputFile[] = [];
+  return listInputs(paths, options).map((input) => ({ name: input.name, text: input.read() }));
+}
+
+/** An input named but not read yet. */
+export interface PendingInput {
+  /** As shown in reports (see InputFile). */
+  name: string;
+  /** Reads it; throws InputError as `readInputs` does. */
+  read(): string;
+}
+
+/**
+ * The inputs of `readInputs`, in the same order, each read only when asked, so that a caller
+ * can parse one and let its text go before reading the next. Throws InputError for a path that
+ * does not exist.
+ */
+export function listInputs(
+  paths: readonly string[],
+  options: { stdin?: () => string; maxBytes?: number } = {},
+): PendingInput[] {
+  const inputs: PendingInput[] = [];
   for (const path of paths) {
     if (path === "-") {
-      files.push({
+      inputs.push({
         name: "<stdin>",
-        text: checkText("<stdin>", options.stdin ? options.stdin() : readStdin(), options.maxBytes),
+        read: () => checkText("<stdin>", options.stdin ? options.stdin() : readStdin(), options.maxBytes),
       });
       continue;
     }
     for (const file of expand(path))
-      files.push({ name: displayName(file), text: readText(file, options.maxBytes) });
+      inputs.push({ name: displayName(file), read: () => readText(file, options.maxBytes) });
   }
-  return files;
+  return inputs;
 }
 
 /** Which entries a folder walk keeps. */

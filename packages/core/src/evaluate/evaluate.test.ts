@@ -5,8 +5,11 @@ import { parseImageFacts } from "../images/parse.js";
 import { selectPolicies } from "../match/select-policies.js";
 import { parseLabelSelector } from "../match/selector.js";
 import { parsePolicyDocuments } from "../policy/parse.js";
+import { buildReport, withResults } from "../report/outcome.js";
+import type { Result } from "../report/types.js";
 import { parseManifests } from "../resources/parse.js";
-import { type EvaluateInput, evaluate } from "./evaluate.js";
+import type { Resource } from "../resources/types.js";
+import { type EvaluateInput, evaluate, evaluateStream } from "./evaluate.js";
 
 function policies(yaml: string) {
   const parsed = parsePolicyDocuments(yaml, "test.yaml");
@@ -729,5 +732,232 @@ spec:
     });
     // the exception names one policy only
     expect(report.results.find((r) => r.policy === "no-latest")!.outcome).toBe("fail");
+  });
+});
+
+describe("evaluateStream", () => {
+  // Every kind of outcome: a pass, fails (deny, warn, audit), a runtime error under each
+  // failurePolicy, a whole-policy waiver, a CVE waiver, skips by match and by matchCondition;
+  // an object nested too deeply (an error for every policy that applies to it) and a Namespace.
+  const { set, exceptions } = policies(
+    policy(
+      "image-vulnerability-budget",
+      "match: {kinds: [Workload]}\nvalidations:\n  - expression: images.all(i, i.scan == null || i.scan.summary.critical == 0)",
+      "{pss: restricted}",
+    ) +
+      policy(
+        "no-latest",
+        "match: {kinds: [Workload]}\nvalidations:\n  - expression: images.all(i, i.tag != 'latest')",
+      ) +
+      policy("strict", "validations:\n  - expression: object.spec.missing == 1", "{pss: baseline}") +
+      policy("lenient", "failurePolicy: Ignore\nvalidations:\n  - expression: object.spec.missing == 1") +
+      policy("warned", "action: warn\nmatch: {kinds: [Service]}\nvalidations:\n  - expression: 'false'") +
+      policy("audited", "action: audit\nvalidations:\n  - expression: object.kind != 'Deployment'") +
+      policy(
+        "only-web",
+        "matchConditions:\n  - {name: web, expression: 'object.metadata.name == \"web\"'}\nvalidations:\n  - expression: 'true'",
+        "{pss: baseline}",
+      ) +
+      `---
+apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata: {name: legacy-latest}
+spec:
+  policies: [no-latest]
+  match: {namespaces: [shop]}
+  reason: vendor image
+  expires: 2027-01-31T00:00:00Z
+---
+apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata: {name: accept-xz}
+spec:
+  policies: [image-vulnerability-budget]
+  images: ["registry.example/*"]
+  vulnerabilities: [CVE-2024-3094]
+  reason: not reachable
+  expires: 2027-01-31T00:00:00Z
+---
+apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata: {name: lapsed}
+spec:
+  policies: ["*"]
+  reason: gone
+  expires: 2026-01-01T00:00:00Z
+`,
+  );
+  const images = parseImageFacts([
+    {
+      ref: "registry.example/shop/web:1.4.2",
+      scan: {
+        scanner: "trivy",
+        scannedAt: "2026-11-20T10:00:00Z",
+        vulnerabilities: [
+          { id: "CVE-2024-3094", severity: "CRITICAL", package: "xz", installedVersion: "5.6.0" },
+        ],
+      },
+    },
+    { ref: "registry.example/unused:1", user: "1000" },
+  ]).images;
+  let deep: Record<string, unknown> = { leaf: true };
+  for (let i = 0; i < 200; i++) deep = { deep };
+  const resources = [
+    ...manifests(
+      `${deployment}---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: old, namespace: other}
+spec:
+  template:
+    spec:
+      containers: [{name: app, image: "busybox:latest"}]
+`,
+    ),
+    {
+      object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "deep" }, data: deep },
+      ref: { apiVersion: "v1", kind: "ConfigMap", name: "deep" },
+    },
+  ];
+  const selector = parseLabelSelector("pss in (baseline,restricted)");
+  if (!selector.ok) throw new Error(selector.error);
+  const base: EvaluateInput = {
+    resources,
+    images,
+    exceptions,
+    now: new Date("2026-11-29T10:00:00Z"),
+    id: "ev_1",
+  };
+  const variants: Record<string, Partial<EvaluateInput>> = {
+    default: {},
+    includeSkipped: { includeSkipped: true },
+    omitPassing: { omitPassing: true },
+    both: { includeSkipped: true, omitPassing: true },
+    select: { select: selector.selector },
+    policies: { policies: ["strict", "warned"], omitPassing: true },
+    nothingSelected: { policies: [] as string[], select: parseSelector("pss=none") },
+  };
+
+  function parseSelector(text: string) {
+    const parsed = parseLabelSelector(text);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return parsed.selector;
+  }
+
+  function stream(input: EvaluateInput) {
+    const calls: { resource: Resource; results: Result[] }[] = [];
+    const head = evaluateStream(set, input, (results, resource) => calls.push({ resource, results }));
+    return { head, calls };
+  }
+
+  it("hands each resource's results to the sink in input order, and gives evaluate's report", () => {
+    for (const [name, variant] of Object.entries(variants)) {
+      const input = { ...base, ...variant };
+      const { head, calls } = stream(input);
+      // one call per resource, in input order, each with that resource's results only
+      expect(
+        calls.map((c) => c.resource),
+        name,
+      ).toEqual(resources);
+      for (const call of calls)
+        for (const result of call.results) expect(result.resource, name).toBe(call.resource.ref);
+      const report = evaluate(set, input);
+      expect(
+        withResults(
+          head,
+          calls.flatMap((c) => c.results),
+        ),
+        name,
+      ).toEqual(report);
+      expect(
+        JSON.stringify(
+          withResults(
+            head,
+            calls.flatMap((c) => c.results),
+          ),
+        ),
+        name,
+      ).toBe(JSON.stringify(report));
+    }
+  });
+
+  it("counts and decides as a report built from every pair listed would", () => {
+    const every = evaluate(set, { ...base, includeSkipped: true });
+    // the scenario has every outcome, and errors under both failure policies
+    expect(new Set(every.results.map((r) => r.outcome))).toEqual(
+      new Set(["pass", "fail", "error", "skip", "waived"]),
+    );
+    expect(every.results.filter((r) => r.exception === "accept-xz")).toHaveLength(1);
+    expect(every.notices?.map((n) => n.kind).sort()).toEqual(["expired-exception", "unused-image-facts"]);
+    for (const [name, variant] of Object.entries(variants)) {
+      if (variant.select || variant.policies) continue;
+      const { head, calls } = stream({ ...base, ...variant });
+      const listed = every.results.filter(
+        (r) =>
+          (r.outcome !== "skip" || variant.includeSkipped) && (r.outcome !== "pass" || !variant.omitPassing),
+      );
+      expect(
+        calls.flatMap((c) => c.results),
+        name,
+      ).toEqual(listed);
+      expect(head.summary, name).toEqual(every.summary);
+      expect(head.decision, name).toBe(every.decision);
+      const failurePolicies = new Map(set.policies.map((p) => [p.name, p.failurePolicy]));
+      expect(
+        buildReport({
+          results: every.results,
+          resources: resources.map((r) => r.ref),
+          policySet: every.policySet,
+          evaluatedAt: every.evaluatedAt,
+          failurePolicies,
+          includeSkipped: variant.includeSkipped,
+          id: "ev_1",
+          notices: every.notices,
+        }).decision,
+        name,
+      ).toBe(head.decision);
+    }
+  });
+
+  it("turns pairs after an internal failure into errors, still resource by resource", () => {
+    const { head, calls } = stream({
+      ...base,
+      onProgress: (done) => {
+        if (done === 2) throw new Error("progress display failed");
+      },
+    });
+    expect(calls.map((c) => c.resource)).toEqual(resources);
+    expect(calls.slice(2).every((c) => c.results.every((r) => r.outcome === "error"))).toBe(true);
+    expect(head.decision).toBe("deny");
+    expect(head.notices?.some((n) => n.message.includes("progress display failed"))).toBe(true);
+  });
+
+  it("throws what the sink throws: its failure is not an evaluation's", () => {
+    const failure = new Error("disk full");
+    let calls = 0;
+    expect(() =>
+      evaluateStream(set, base, () => {
+        calls++;
+        throw failure;
+      }),
+    ).toThrow(failure);
+    expect(calls).toBe(1);
+    // and the next evaluation starts afresh
+    expect(stream(base).calls).toHaveLength(resources.length);
+  });
+
+  it("lists a set that is not in name order by policy name, as a compiled set is", () => {
+    const reversed = { ...set, policies: [...set.policies].reverse() };
+    const input = { ...base, includeSkipped: true };
+    expect(evaluate(reversed, input).results).toEqual(evaluate(set, input).results);
   });
 });

@@ -13,7 +13,7 @@ import { type MatchSubject, matches, matchSubject } from "../match/match.js";
 import { selectPolicies } from "../match/select-policies.js";
 import type { Selector } from "../match/selector.js";
 import type { ExceptionDocument } from "../policy/schema.js";
-import { buildReport, type FailurePolicy } from "../report/outcome.js";
+import { type FailurePolicy, type ReportHead, ReportTally, withResults } from "../report/outcome.js";
 import type { EvaluationReport, ReportNotice, Result } from "../report/types.js";
 import { isRecord } from "../resources/identity.js";
 import type { Resource } from "../resources/types.js";
@@ -68,38 +68,78 @@ export interface EvaluateInput {
  * throws: every runtime problem is an `error` outcome or a notice.
  */
 export function evaluate(set: CompiledPolicySet, input: EvaluateInput): EvaluationReport {
-  // comprehensions over the same list (the bundle, a variable shared by every resource) index it
-  // once per evaluation instead of scanning it for every resource (cel/compile/list-index.ts)
-  return withListIndexes(() => evaluateIndexed(set, input));
+  const results: Result[] = [];
+  const head = evaluateStream(set, input, (listed) => {
+    for (const result of listed) results.push(result);
+  });
+  return withResults(head, results);
 }
 
-function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput): EvaluationReport {
+/**
+ * Takes the results of one resource, in report order: those the report lists (skips only with
+ * `includeSkipped`, passes not with `omitPassing`), possibly none. The array is the sink's.
+ */
+export type ResultSink = (results: Result[], resource: Resource) => void;
+
+/**
+ * `evaluate`, streamed: the results go to `sink` resource by resource, in input order (the
+ * report's order), and are not kept; the report without its results (decision, summary,
+ * notices) is returned at the end. `evaluate` is this with a sink that keeps every result, so
+ * both give the same report. Throws only what `sink` throws; every other problem is an `error`
+ * outcome or a notice, as with `evaluate`.
+ */
+export function evaluateStream(set: CompiledPolicySet, input: EvaluateInput, sink: ResultSink): ReportHead {
+  try {
+    // comprehensions over the same list (the bundle, a variable shared by every resource) index
+    // it once per evaluation instead of scanning it for every resource (cel/compile/list-index.ts)
+    return withListIndexes(() => evaluateIndexed(set, input, sink));
+  } catch (error) {
+    if (error instanceof SinkFailure) throw error.error;
+    throw error;
+  }
+}
+
+/** Thrown through the engine's own catch: a failure of the caller's sink is not an evaluation's. */
+class SinkFailure {
+  constructor(readonly error: unknown) {}
+}
+
+function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput, sink: ResultSink): ReportHead {
   const now = input.now ?? new Date();
   const notices: ReportNotice[] = [];
   const selection = selectPolicies(set, { select: input.select, policies: input.policies });
   for (const problem of selection.problems) notices.push({ kind: "warning", message: problem.message });
   // the report names the set evaluated: the selection, not the set it was taken from
   const evaluated = selection.set;
-  const policies = evaluated.policies;
+  // Results come out of the loop in report order: resource by resource in input order, then by
+  // policy name (compiled sets are in name order already; a set made another way is visited in
+  // that order), so nothing is sorted or held beyond one resource.
+  const policies = byName(evaluated.policies);
   const { live, notices: expired } = liveExceptions(input.exceptions ?? [], now);
   notices.push(...expired);
-  // Results come out of the loop in report order (resource index, then policy index: compiled
-  // sets are in name order), so no sort is needed. Skipped pairs are only counted, unless
-  // listed; passing pairs too with omitPassing.
-  const includeSkipped = input.includeSkipped === true;
-  const omitPassing = input.omitPassing === true;
-  const results: Result[] = [];
-  let skipped = 0;
-  let passed = 0;
+  const tally = new ReportTally(input.resources.length, {
+    includeSkipped: input.includeSkipped === true,
+    omitPassing: input.omitPassing === true,
+    failurePolicies: new Map<string, FailurePolicy>(policies.map((p) => [p.name, p.failurePolicy])),
+  });
+  const listSkips = tally.listed("skip");
+  // the listed results of the resource under way
+  let pending: Result[] = [];
   const keep = (result: Result) => {
-    if (result.outcome === "skip" && !includeSkipped) skipped++;
-    else if (result.outcome === "pass" && omitPassing) passed++;
-    else results.push(result);
+    if (tally.add(result)) pending.push(result);
+  };
+  const flush = (resource: Resource) => {
+    const done = pending;
+    pending = [];
+    try {
+      sink(done, resource);
+    } catch (error) {
+      throw new SinkFailure(error);
+    }
   };
   // how far the loop got, for the internal-error path: pairs before it have been decided
   let doneResources = 0;
   let donePolicies = 0;
-  const failurePolicies = new Map<string, FailurePolicy>(policies.map((p) => [p.name, p.failurePolicy]));
   // interpreted expressions convert manifests afresh for this evaluation (compile/engine.ts)
   clearManifestConversions();
   try {
@@ -128,8 +168,9 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput): Evaluati
       for (const [p, policy] of policies.entries()) {
         donePolicies = p;
         if (!matches(policy.match, prepared.subject)) {
-          if (includeSkipped) results.push(blankResult(policy, resource));
-          else skipped++;
+          // a skip that is not listed is only counted: no result object
+          if (listSkips) keep(blankResult(policy, resource));
+          else tally.count("skip");
           continue;
         }
         let limits = budget;
@@ -137,7 +178,7 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput): Evaluati
           // the clock is read per pair only when the whole evaluation has a deadline
           const remaining = deadline - Date.now();
           if (remaining <= 0) {
-            results.push({
+            keep({
               ...blankResult(policy, resource),
               outcome: "error",
               error: `evaluation deadline exceeded: the whole evaluation may take ${input.timeoutMs} ms`,
@@ -150,6 +191,7 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput): Evaluati
       }
       doneResources = index + 1;
       donePolicies = 0;
+      flush(resource);
       input.onProgress?.(index + 1, input.resources.length);
     }
     // facts nobody asked for are said out loud: a typo in a reference must not pass unnoticed
@@ -160,30 +202,32 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput): Evaluati
         image: facts.ref,
       });
   } catch (error) {
-    // A bug must never read as "allow": every pair not evaluated becomes an error outcome.
+    if (error instanceof SinkFailure) throw error;
+    // A bug must never read as "allow": every pair not evaluated becomes an error outcome
+    // (`pending` holds the results of the resource under way that were decided).
     const message = `internal error: ${(error as Error)?.message ?? String(error)}`;
     notices.push({ kind: "warning", message: `evaluation stopped by an ${message}` });
     for (let r = doneResources; r < input.resources.length; r++) {
       const resource = input.resources[r]!;
-      for (let p = r === doneResources ? donePolicies : 0; p < policies.length; p++) {
-        results.push({ ...blankResult(policies[p]!, resource), outcome: "error", error: message });
-      }
+      for (let p = r === doneResources ? donePolicies : 0; p < policies.length; p++)
+        keep({ ...blankResult(policies[p]!, resource), outcome: "error", error: message });
+      flush(resource);
     }
+  } finally {
+    clearManifestConversions();
   }
-  clearManifestConversions();
-  return buildReport({
-    results,
-    // compiled sets are in name order; a set made another way is sorted as before
-    ordered: policies.every((p, i) => i === 0 || policies[i - 1]!.name < p.name),
-    omitted: { skip: skipped, pass: passed },
-    resources: input.resources.map((r) => r.ref),
+  return tally.head({
     policySet: { digest: evaluated.digest, policies: policies.length },
     evaluatedAt: now.toISOString(),
-    failurePolicies,
-    includeSkipped,
     id: input.id,
     notices,
   });
+}
+
+/** The policies in name order (code units): the order of the report's results per resource. */
+function byName(policies: readonly CompiledPolicy[]): readonly CompiledPolicy[] {
+  const ordered = policies.every((p, i) => i === 0 || policies[i - 1]!.name < p.name);
+  return ordered ? policies : [...policies].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** What one policy shares across the resources of an evaluation. */

@@ -5,6 +5,7 @@ export type {
   PolicyMetadata,
   PolicyReportFormatOptions,
   ReportFormat,
+  ReportWriter,
   SarifFormatOptions,
   TextFormatOptions,
 } from "./format/index.js";
@@ -16,10 +17,20 @@ export {
   formatSarif,
   formatText,
   REPORT_FORMATS,
+  reportWriter,
   writeReport,
 } from "./format/index.js";
-export type { BuildReportInput, DecisionInput, FailurePolicy } from "./outcome.js";
-export { buildReport, decide, resourceKey, sortResults, summarise, toWireReport } from "./outcome.js";
+export type { BuildReportInput, DecisionInput, FailurePolicy, ReportHead, TallyOptions } from "./outcome.js";
+export {
+  buildReport,
+  decide,
+  ReportTally,
+  resourceKey,
+  sortResults,
+  summarise,
+  toWireReport,
+  withResults,
+} from "./outcome.js";
 export type {
   Decision,
   EvaluationReport,

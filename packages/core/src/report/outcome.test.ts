@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, decide, resourceKey, sortResults, summarise, toWireReport } from "./outcome.js";
+import {
+  buildReport,
+  decide,
+  ReportTally,
+  resourceKey,
+  sortResults,
+  summarise,
+  toWireReport,
+  withResults,
+} from "./outcome.js";
 import type { Outcome, PolicyAction, ResourceRef, Result } from "./types.js";
 
 const web: ResourceRef = {
@@ -262,5 +271,55 @@ describe("toWireReport", () => {
       "exception",
     ]);
     expect(report.results[0]?.remediation).toBe("fix it");
+  });
+});
+
+describe("ReportTally", () => {
+  const outcomes: Outcome[] = ["pass", "fail", "error", "skip", "waived"];
+  const actions: PolicyAction[] = ["deny", "warn", "audit"];
+
+  it("decides as decide() does, one result at a time, with each policy's failurePolicy", () => {
+    const singles = outcomes.flatMap((outcome) =>
+      actions.flatMap((action) =>
+        (["Fail", "Ignore"] as const).map((failurePolicy) => ({ outcome, action, failurePolicy })),
+      ),
+    );
+    for (const a of singles)
+      for (const b of singles) {
+        const failurePolicies = new Map([
+          ["a", a.failurePolicy],
+          ["b", b.failurePolicy],
+        ]);
+        const tally = new ReportTally(1, { failurePolicies });
+        tally.add(result(web, "a", a.outcome, a.action));
+        tally.add(result(web, "b", b.outcome, b.action));
+        const head = tally.head({ policySet: { digest: "d", policies: 2 }, evaluatedAt: "t" });
+        expect(head.decision, JSON.stringify([a, b])).toBe(decide([a, b]));
+      }
+  });
+
+  it("lists skips only when asked and passes unless omitted, and counts every outcome", () => {
+    for (const includeSkipped of [false, true])
+      for (const omitPassing of [false, true]) {
+        const tally = new ReportTally(2, { includeSkipped, omitPassing });
+        const listed = outcomes.filter((outcome) => tally.add(result(web, outcome, outcome)));
+        tally.count("skip", 3);
+        expect(listed).toEqual(
+          outcomes.filter((o) => (o !== "skip" || includeSkipped) && (o !== "pass" || !omitPassing)),
+        );
+        const head = tally.head({ policySet: { digest: "d", policies: 5 }, evaluatedAt: "t", id: "x" });
+        expect(head.summary).toEqual({ resources: 2, pass: 1, fail: 1, error: 1, skip: 4, waived: 1 });
+        expect(head).not.toHaveProperty("notices");
+        expect(Object.keys(withResults(head, []))).toEqual([
+          "apiVersion",
+          "kind",
+          "id",
+          "decision",
+          "evaluatedAt",
+          "policySet",
+          "summary",
+          "results",
+        ]);
+      }
   });
 });

@@ -24,17 +24,24 @@ export type DecisionInput = Pick<Result, "outcome" | "action"> & { failurePolicy
 export function decide(results: Iterable<DecisionInput>): Decision {
   let decision: Decision = "allow";
   for (const result of results) {
-    if (!counts(result)) continue;
-    if (result.action === "deny") return "deny";
-    if (result.action === "warn") decision = "warn";
+    decision = decideNext(decision, result.outcome, result.action, result.failurePolicy);
+    if (decision === "deny") return decision;
   }
   return decision;
 }
 
-function counts(result: DecisionInput): boolean {
-  if (result.outcome === "fail") return true;
-  if (result.outcome === "error") return (result.failurePolicy ?? "Fail") === "Fail";
-  return false;
+/** The decision once one more result is known (see `decide`). */
+function decideNext(
+  decision: Decision,
+  outcome: Outcome,
+  action: Result["action"],
+  failurePolicy: FailurePolicy = "Fail",
+): Decision {
+  const counts = outcome === "fail" || (outcome === "error" && failurePolicy === "Fail");
+  if (!counts || decision === "deny") return decision;
+  if (action === "deny") return "deny";
+  if (action === "warn") return "warn";
+  return decision;
 }
 
 /** Counts every outcome of `results` (skips included, whether listed or not). */
@@ -123,41 +130,110 @@ export interface BuildReportInput {
   notices?: readonly ReportNotice[];
 }
 
+/** A report without its results: what is known once every result has been counted. */
+export type ReportHead = Omit<EvaluationReport, "results">;
+
+export interface TallyOptions {
+  /** List skipped pairs (they are always counted). */
+  includeSkipped?: boolean;
+  /** Leave passing pairs out of the listing (they are still counted). */
+  omitPassing?: boolean;
+  /** Each policy's failurePolicy by name; a policy not listed is `Fail`. */
+  failurePolicies?: ReadonlyMap<string, FailurePolicy>;
+}
+
+/**
+ * The summary and the decision of a report, taken one result at a time, and which results the
+ * report lists: the one place that says so for a report built in memory (`buildReport`) and for
+ * one streamed by resource (`evaluateStream`). Never throws.
+ */
+export class ReportTally {
+  readonly #summary: Summary;
+  #decision: Decision = "allow";
+  readonly #options: TallyOptions;
+
+  constructor(resources: number, options: TallyOptions = {}) {
+    this.#summary = { resources, pass: 0, fail: 0, error: 0, skip: 0, waived: 0 };
+    this.#options = options;
+  }
+
+  /** Counts a result and says whether the report lists it. */
+  add(result: Result): boolean {
+    this.#summary[result.outcome] += 1;
+    // only an error asks for its policy's failurePolicy
+    const failurePolicy =
+      result.outcome === "error" ? this.#options.failurePolicies?.get(result.policy) : undefined;
+    this.#decision = decideNext(this.#decision, result.outcome, result.action, failurePolicy);
+    return this.listed(result.outcome);
+  }
+
+  /**
+   * Whether a result of this outcome is listed; one that is not may be counted with `count`
+   * instead of `add`, without its result object: skips and passes never change the decision.
+   */
+  listed(outcome: Outcome): boolean {
+    if (outcome === "skip") return this.#options.includeSkipped === true;
+    if (outcome === "pass") return this.#options.omitPassing !== true;
+    return true;
+  }
+
+  /**
+   * Counts `n` pairs of an outcome in the summary only: they are not listed and do not change
+   * the decision (for the skips and passes a report does not list).
+   */
+  count(outcome: Outcome, n = 1): void {
+    this.#summary[outcome] += n;
+  }
+
+  /** The report's head: its decision and summary as counted so far, and what the caller says. */
+  head(input: {
+    policySet: { digest: string; policies: number };
+    evaluatedAt: string;
+    id?: string;
+    notices?: readonly ReportNotice[];
+  }): ReportHead {
+    const head: ReportHead = {
+      apiVersion: "celgate.dev/v1",
+      kind: "EvaluationReport",
+      ...(input.id === undefined ? {} : { id: input.id }),
+      decision: this.#decision,
+      evaluatedAt: input.evaluatedAt,
+      policySet: { digest: input.policySet.digest, policies: input.policySet.policies },
+      summary: { ...this.#summary },
+    };
+    if (input.notices && input.notices.length > 0) head.notices = [...input.notices];
+    return head;
+  }
+}
+
+/** A report from its head and its listed results, keys in report order. Never throws. */
+export function withResults(head: ReportHead, results: Result[]): EvaluationReport {
+  const { notices, ...rest } = head;
+  return notices === undefined ? { ...rest, results } : { ...rest, results, notices };
+}
+
 /**
  * Assembles an EvaluationReport: results sorted, skips removed unless `includeSkipped`,
  * every outcome counted in the summary, the decision taken. Never throws.
  */
 export function buildReport(input: BuildReportInput): EvaluationReport {
   const sorted = input.ordered ? input.results : sortResults(input.results, input.resources);
-  const decisionInput: DecisionInput = { outcome: "pass", action: "audit" };
-  const failurePolicies = input.failurePolicies;
-  const decision = decide(
-    // one reused object, not one per result
-    (function* () {
-      for (const result of sorted) {
-        decisionInput.outcome = result.outcome;
-        decisionInput.action = result.action;
-        decisionInput.failurePolicy = failurePolicies?.get(result.policy) ?? "Fail";
-        yield decisionInput;
-      }
-    })(),
-  );
-  const summary = summarise(sorted, input.resources.length);
+  const tally = new ReportTally(input.resources.length, {
+    includeSkipped: input.includeSkipped,
+    failurePolicies: input.failurePolicies,
+  });
+  const results = sorted.filter((result) => tally.add(result));
   for (const outcome of Object.keys(input.omitted ?? {}) as Outcome[])
-    summary[outcome] += input.omitted?.[outcome] ?? 0;
-  const listed = input.includeSkipped || !sorted.some((result) => result.outcome === "skip");
-  const report: EvaluationReport = {
-    apiVersion: "celgate.dev/v1",
-    kind: "EvaluationReport",
-    ...(input.id === undefined ? {} : { id: input.id }),
-    decision,
-    evaluatedAt: input.evaluatedAt,
-    policySet: { digest: input.policySet.digest, policies: input.policySet.policies },
-    summary,
-    results: listed ? [...sorted] : sorted.filter((result) => result.outcome !== "skip"),
-  };
-  if (input.notices && input.notices.length > 0) report.notices = [...input.notices];
-  return report;
+    tally.count(outcome, input.omitted?.[outcome] ?? 0);
+  return withResults(
+    tally.head({
+      policySet: input.policySet,
+      evaluatedAt: input.evaluatedAt,
+      id: input.id,
+      notices: input.notices,
+    }),
+    results,
+  );
 }
 
 /**

@@ -84,6 +84,8 @@ export function parseManifests(
     }
     // not valid JSON: fall through to YAML, which reports the position of the problem
   }
+  // each document's text is a slice of the input (splitYamlDocuments), so the chunks do not
+  // hold the text twice
   const chunks = splitYamlDocuments(text);
   const documents = tooMany(chunks.length, limits, file);
   if (documents) return documents;

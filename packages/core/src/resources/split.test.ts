@@ -69,3 +69,50 @@ describe("splitYamlDocuments", () => {
     ]);
   });
 });
+
+describe("splitYamlDocuments on generated streams, LF and CRLF", () => {
+  it("splits at --- lines, keeps content after the marker, ends at ...", () => {
+    const text = "a: 1\n---\nb: 2\n--- {c: 3}\n...\n# only a comment\n---\n\n  d: 4\n";
+    expect(splitYamlDocuments(text)).toEqual([
+      { text: "a: 1", line: 1, contentLine: 1, index: 0 },
+      { text: "\nb: 2", line: 2, contentLine: 3, index: 1 },
+      { text: "{c: 3}", line: 4, contentLine: 4, index: 2 },
+      { text: "\n\n  d: 4\n", line: 7, contentLine: 9, index: 3 },
+    ]);
+  });
+
+  it("gives what splitting into lines gives, on generated streams", () => {
+    // lines that matter to the splitter, and some that only look like they do
+    const pieces = [
+      "---",
+      "--- ",
+      "---\t# c",
+      "--- {a: 1}",
+      "----",
+      "---x",
+      "...",
+      "... ",
+      "....",
+      "",
+      "  ",
+      "# comment",
+      "  # indented comment",
+      "kind: Pod",
+      "  name: x",
+      "- item",
+      "\u2028",
+      "--- a\u2028b",
+    ];
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let round = 0; round < 2000; round++) {
+      const lines = Array.from({ length: random(12) }, () => pieces[random(pieces.length)]!);
+      const eol = ["\n", "\r\n"][random(2)]!;
+      const text = lines.join(eol) + (random(2) ? eol : "");
+      expect(splitYamlDocuments(text), JSON.stringify(text)).toEqual(splitByLines(text));
+    }
+  });
+});

@@ -6,9 +6,17 @@ import { parseAllDocuments } from "yaml";
 import { buildReport, toWireReport } from "../outcome.js";
 import type { EvaluationReport, ResourceRef, Result } from "../types.js";
 import { fnv1a64 } from "./hash.js";
-import { type FormatOptions, formatReport, REPORT_FORMATS, type ReportFormat, writeReport } from "./index.js";
+import {
+  type FormatOptions,
+  formatReport,
+  REPORT_FORMATS,
+  type ReportFormat,
+  reportWriter,
+  writeReport,
+} from "./index.js";
 import { escapeXml } from "./junit.js";
 import { toTimestamp } from "./policyreport.js";
+import { groupByResource } from "./shared.js";
 
 // Fixture reports, built in code so they follow the types.
 
@@ -244,6 +252,70 @@ describe("json, streamed", () => {
       writeReport(denyReport, format, (piece) => pieces.push(piece), OPTIONS);
       expect(pieces.join("")).toBe(formatReport(denyReport, format, OPTIONS));
     }
+  });
+});
+
+describe("writers, streamed by resource", () => {
+  const withNotices: EvaluationReport = {
+    ...denyReport,
+    id: "ev_1",
+    notices: [
+      { kind: "unused-image-facts", message: "image facts for x match nothing", image: "x" },
+      { kind: "warning", message: "a \u001b[31mred\u001b[0m warning" },
+    ],
+  };
+  const empty: EvaluationReport = { ...allowReport, results: [] };
+  const reports = { deny: denyReport, allow: allowReport, warn: warnReport, withNotices, empty };
+
+  /** As `check` writes: every resource's results first, then the head and the tail around them. */
+  function streamed(report: EvaluationReport, format: ReportFormat, options: FormatOptions): string {
+    const writer = reportWriter(format, options);
+    if (!writer) throw new Error(`${format} has no writer`);
+    const { results, ...head } = report;
+    const body = groupByResource(results).map((group) => writer.results(group.results));
+    return writer.head(head) + body.join("") + writer.tail(head);
+  }
+
+  it("json: exactly JSON.stringify of the wire report, compact and pretty, the head written last", () => {
+    for (const [name, report] of Object.entries(reports)) {
+      for (const compact of [false, true]) {
+        const expected = `${JSON.stringify(toWireReport(report), null, compact ? undefined : 2)}\n`;
+        expect(streamed(report, "json", { compact }), `${name}, compact ${compact}`).toBe(expected);
+      }
+    }
+  });
+
+  it("text: exactly formatReport's text, in every mode", () => {
+    const modes: FormatOptions[] = [{}, { verbose: true }, { quiet: true }, { color: true, verbose: true }];
+    for (const [name, report] of Object.entries(reports)) {
+      for (const options of modes)
+        expect(streamed(report, "text", options), `${name}, ${JSON.stringify(options)}`).toBe(
+          formatReport(report, "text", options),
+        );
+    }
+    // and the golden text (today's output) itself
+    expect(streamed(denyReport, "text", OPTIONS)).toBe(
+      readFileSync(join(goldenDir, "deny.golden.txt"), "utf8"),
+    );
+  });
+
+  it("text names five resources per hint and counts the rest, one resource at a time", () => {
+    const many = Array.from({ length: 7 }, (_, i) => ({ ...web, name: `web-${i}` }));
+    const report = buildReport({
+      resources: many,
+      policySet: { digest: "sha256:cc", policies: 1 },
+      evaluatedAt: "2026-11-29T10:00:00Z",
+      results: many.map((ref) => r(ref, nonRoot, { outcome: "fail", violations: [{ message: "root" }] })),
+    });
+    const text = streamed(report, "text", {});
+    expect(text).toBe(formatReport(report, "text"));
+    const named = [0, 1, 2, 3, 4].map((i) => `Deployment shop/web-${i}`).join(", ");
+    expect(text).toContain(`${named}, and 2 more`);
+  });
+
+  it("sarif, junit and policyreport need the whole report: no writer", () => {
+    for (const format of ["sarif", "junit", "policyreport"] as const)
+      expect(reportWriter(format)).toBeUndefined();
   });
 });
 

@@ -1,9 +1,10 @@
 import type { EvaluationReport } from "../types.js";
-import { formatJson, type JsonFormatOptions, writeJson } from "./json.js";
+import { formatJson, type JsonFormatOptions, jsonWriter, writeJson } from "./json.js";
 import { formatJunit, type JunitFormatOptions } from "./junit.js";
 import { formatPolicyReport, type PolicyReportFormatOptions } from "./policyreport.js";
 import { formatSarif, type SarifFormatOptions } from "./sarif.js";
-import { formatText, type TextFormatOptions } from "./text.js";
+import { formatText, type TextFormatOptions, textWriter } from "./text.js";
+import type { ReportWriter } from "./writer.js";
 
 export type ReportFormat = "text" | "json" | "sarif" | "junit" | "policyreport";
 export const REPORT_FORMATS: readonly ReportFormat[] = ["text", "json", "sarif", "junit", "policyreport"];
@@ -50,7 +51,20 @@ export function writeReport(
   else write(formatReport(report, format, options));
 }
 
+/**
+ * A writer of the format that takes results as they arrive, resource by resource (see
+ * ReportWriter), or undefined for a format that needs the whole report first (sarif, junit,
+ * policyreport: they group results by policy or by namespace). Its text is `formatReport`'s
+ * for the same report. Never throws.
+ */
+export function reportWriter(format: ReportFormat, options: FormatOptions = {}): ReportWriter | undefined {
+  if (format === "json") return jsonWriter(options);
+  if (format === "text") return textWriter(options);
+  return undefined;
+}
+
 export type { PolicyMetadata } from "./sarif.js";
+export type { ReportWriter } from "./writer.js";
 export type {
   JsonFormatOptions,
   JunitFormatOptions,
@@ -58,4 +72,13 @@ export type {
   SarifFormatOptions,
   TextFormatOptions,
 };
-export { formatJson, formatJunit, formatPolicyReport, formatSarif, formatText, writeJson };
+export {
+  formatJson,
+  formatJunit,
+  formatPolicyReport,
+  formatSarif,
+  formatText,
+  jsonWriter,
+  textWriter,
+  writeJson,
+};

@@ -1,5 +1,6 @@
 import { toWireReport, toWireResult } from "../outcome.js";
 import type { EvaluationReport } from "../types.js";
+import type { ReportWriter } from "./writer.js";
 
 export interface JsonFormatOptions {
   /** One line, no indentation (for machines); pretty-printed with two spaces by default. */
@@ -27,22 +28,48 @@ export function writeJson(
   write: (chunk: string) => void,
   options: JsonFormatOptions = {},
 ): void {
-  const { results, notices, ...head } = toWireReport({ ...report, results: [] });
-  const indent = options.compact ? undefined : 2;
-  const nl = options.compact ? "" : "\n";
-  // the head object without its closing brace, then the results one by one, then the rest
-  const headText = JSON.stringify(head, null, indent);
-  write(headText.slice(0, headText.length - (options.compact ? 1 : 2)));
-  write(options.compact ? ',"results":[' : ',\n  "results": [');
-  const prefix = options.compact ? "" : "\n    ";
-  report.results.forEach((result, index) => {
-    const text = JSON.stringify(toWireResult(result), null, indent);
-    write(`${index > 0 ? "," : ""}${prefix}${options.compact ? text : text.replace(/\n/g, "\n    ")}`);
-  });
-  write(report.results.length > 0 ? `${nl}${options.compact ? "" : "  "}]` : "]");
-  if (notices !== undefined) {
-    const text = JSON.stringify(notices, null, indent);
-    write(options.compact ? `,"notices":${text}` : `,\n  "notices": ${text.replace(/\n/g, "\n  ")}`);
-  }
-  write(`${nl}}\n`);
+  const writer = jsonWriter(options);
+  write(writer.head(report));
+  for (const result of report.results) write(writer.results([result]));
+  write(writer.tail(report));
+}
+
+/**
+ * The JSON format written as results arrive (see ReportWriter): the head is the report's
+ * fields before `results` (its decision and summary among them), the tail closes the list and
+ * adds the notices. The text is `formatJson`'s for the same report. Never throws.
+ */
+export function jsonWriter(options: JsonFormatOptions = {}): ReportWriter {
+  const compact = options.compact === true;
+  const indent = compact ? undefined : 2;
+  const nl = compact ? "" : "\n";
+  const prefix = compact ? "" : "\n    ";
+  let listed = 0;
+  return {
+    head(report) {
+      const { results, notices, ...head } = toWireReport({ ...report, results: [] });
+      // the head object without its closing brace, then the opening of the results
+      const text = JSON.stringify(head, null, indent);
+      const open = compact ? ',"results":[' : ',\n  "results": [';
+      return text.slice(0, text.length - (compact ? 1 : 2)) + open;
+    },
+    results(results) {
+      let out = "";
+      for (const result of results) {
+        const text = JSON.stringify(toWireResult(result), null, indent);
+        out += `${listed > 0 ? "," : ""}${prefix}${compact ? text : text.replace(/\n/g, "\n    ")}`;
+        listed += 1;
+      }
+      return out;
+    },
+    tail(report) {
+      let out = listed > 0 ? `${nl}${compact ? "" : "  "}]` : "]";
+      const { notices } = toWireReport({ ...report, results: [] });
+      if (notices !== undefined) {
+        const text = JSON.stringify(notices, null, indent);
+        out += compact ? `,"notices":${text}` : `,\n  "notices": ${text.replace(/\n/g, "\n  ")}`;
+      }
+      return `${out}${nl}}\n`;
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import type { Decision, EvaluationReport, ResourceRef, Result, Summary } from "../types.js";
 import { groupByResource } from "./shared.js";
+import type { ReportWriter } from "./writer.js";
 
 export interface TextFormatOptions {
   /** ANSI colours (for a terminal); off by default. */
@@ -108,29 +109,28 @@ function summaryLine(decision: Decision, summary: Summary, paint: Paint): string
   return `${paint(decision, DECISION_STYLE[decision], "bold")}: ${counts}`;
 }
 
+/** The resources for which a policy failed or errored, for its remediation hint. */
+interface Hint {
+  remediation: string;
+  /** The first resources named; the others only counted. */
+  named: string[];
+  count: number;
+}
+
+/** Resources named per hint; the rest are counted. */
+const SHOWN = 5;
+
 /**
  * One block per policy that failed or errored somewhere and has a remediation: the hint once,
  * then the resources it concerns (at most a few names, then a count), so that a large bundle
  * does not repeat the same hint under every resource.
  */
-function hintLines(results: readonly Result[], paint: Paint): string[] {
-  const byPolicy = new Map<string, { remediation: string; resources: string[] }>();
-  for (const r of results) {
-    if ((r.outcome !== "fail" && r.outcome !== "error") || !r.remediation) continue;
-    let entry = byPolicy.get(r.policy);
-    if (!entry) {
-      entry = { remediation: r.remediation, resources: [] };
-      byPolicy.set(r.policy, entry);
-    }
-    const ref = r.resource;
-    entry.resources.push(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`);
-  }
-  const SHOWN = 5;
+function hintLines(hints: ReadonlyMap<string, Hint>, paint: Paint): string[] {
   const lines: string[] = [];
-  for (const [policy, { remediation, resources }] of byPolicy) {
-    const more = resources.length > SHOWN ? `, and ${resources.length - SHOWN} more` : "";
+  for (const [policy, { remediation, named, count }] of hints) {
+    const more = count > SHOWN ? `, and ${count - SHOWN} more` : "";
     lines.push(`${INDENT}${paint(printable(policy), "bold")}: ${paint(printable(remediation), "cyan")}`);
-    lines.push(`${INDENT}${INDENT}${paint(printable(resources.slice(0, SHOWN).join(", ") + more), "dim")}`);
+    lines.push(`${INDENT}${INDENT}${paint(printable(named.join(", ") + more), "dim")}`);
   }
   return lines.length > 0 ? [paint("How to fix:", "bold"), ...lines] : [];
 }
@@ -145,51 +145,80 @@ function hintLines(results: readonly Result[], paint: Paint): string[] {
  * a large bundle. Never throws.
  */
 export function formatText(report: EvaluationReport, options: TextFormatOptions = {}): string {
+  const writer = textWriter(options);
+  let text = writer.head(report);
+  for (const group of groupByResource(report.results)) text += writer.results(group.results);
+  return text + writer.tail(report);
+}
+
+/**
+ * The text format written as results arrive (see ReportWriter): a block per resource as its
+ * results come, then the count of clean resources, the hints, the notices and the summary
+ * line. The text is `formatText`'s for the same report when each resource's results come
+ * together. Never throws.
+ */
+export function textWriter(options: TextFormatOptions = {}): ReportWriter {
   const paint = painter(options.color === true);
-  const blocks: string[] = [];
-  const notices = (report.notices ?? []).map(
-    (notice) => `${paint("notice:", "yellow")} ${printable(notice.message)}`,
-  );
-  if (options.quiet) {
-    if (notices.length > 0) blocks.push(notices.join("\n"));
-    blocks.push(summaryLine(report.decision, report.summary, paint));
-    return `${blocks.join("\n\n")}\n`;
-  }
+  let blocks = 0;
   let clean = 0;
-  for (const group of groupByResource(report.results)) {
-    const quietOnly = group.results.every((r) => r.outcome === "pass" || r.outcome === "skip");
-    if (quietOnly && !options.verbose) {
-      clean += 1;
-      continue;
-    }
-    const lines = [header(group.resource, paint)];
-    let passed = 0;
-    let skipped = 0;
-    for (const result of group.results) {
-      const quiet = result.outcome === "pass" || result.outcome === "skip";
-      if (quiet && !options.verbose) {
-        if (result.outcome === "pass") passed += 1;
-        else skipped += 1;
-        continue;
+  const hints = new Map<string, Hint>();
+  return {
+    head: () => "",
+    results(results) {
+      if (options.quiet || results.length === 0) return "";
+      for (const r of results) {
+        if ((r.outcome !== "fail" && r.outcome !== "error") || !r.remediation) continue;
+        let hint = hints.get(r.policy);
+        if (!hint) {
+          hint = { remediation: r.remediation, named: [], count: 0 };
+          hints.set(r.policy, hint);
+        }
+        hint.count += 1;
+        const ref = r.resource;
+        if (hint.named.length < SHOWN)
+          hint.named.push(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`);
       }
-      lines.push(...resultLines(result, paint));
-    }
-    const tally = [
-      passed > 0 ? paint(`${passed} passed`, "green") : "",
-      skipped > 0 ? `${skipped} skipped` : "",
-    ];
-    const counted = tally.filter(Boolean).join(", ");
-    if (counted) lines.push(`${INDENT}${counted}`);
-    blocks.push(lines.join("\n"));
-  }
-  if (clean > 0) {
-    blocks.push(
-      `${paint(`${count(clean, "resource")} passed every policy that applies`, "green")} (-v lists them)`,
-    );
-  }
-  const hints = hintLines(report.results, paint);
-  if (hints.length > 0) blocks.push(hints.join("\n"));
-  if (notices.length > 0) blocks.push(notices.join("\n"));
-  blocks.push(summaryLine(report.decision, report.summary, paint));
-  return `${blocks.join("\n\n")}\n`;
+      const quietOnly = results.every((r) => r.outcome === "pass" || r.outcome === "skip");
+      if (quietOnly && !options.verbose) {
+        clean += 1;
+        return "";
+      }
+      // results come a resource at a time: the first one names it
+      const lines = [header(results[0]!.resource, paint)];
+      let passed = 0;
+      let skipped = 0;
+      for (const result of results) {
+        const quiet = result.outcome === "pass" || result.outcome === "skip";
+        if (quiet && !options.verbose) {
+          if (result.outcome === "pass") passed += 1;
+          else skipped += 1;
+          continue;
+        }
+        lines.push(...resultLines(result, paint));
+      }
+      const tally = [
+        passed > 0 ? paint(`${passed} passed`, "green") : "",
+        skipped > 0 ? `${skipped} skipped` : "",
+      ];
+      const counted = tally.filter(Boolean).join(", ");
+      if (counted) lines.push(`${INDENT}${counted}`);
+      return `${blocks++ > 0 ? "\n\n" : ""}${lines.join("\n")}`;
+    },
+    tail(report) {
+      const tail: string[] = [];
+      const notices = (report.notices ?? []).map(
+        (notice) => `${paint("notice:", "yellow")} ${printable(notice.message)}`,
+      );
+      if (clean > 0) {
+        tail.push(
+          `${paint(`${count(clean, "resource")} passed every policy that applies`, "green")} (-v lists them)`,
+        );
+      }
+      const hinted = hintLines(hints, paint);
+      if (hinted.length > 0) tail.push(hinted.join("\n"));
+      if (notices.length > 0) tail.push(notices.join("\n"));
+      tail.push(summaryLine(report.decision, report.summary, paint));
+      return `${blocks > 0 ? "\n\n" : ""}${tail.join("\n\n")}\n`;
+    },
+  };
 }
