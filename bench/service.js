@@ -10,7 +10,8 @@
 //   import { runServiceBench } from "./service.js"   returns the rows
 //
 // Options (environment): BENCH_SECONDS (5), BENCH_CONCURRENCY (16), BENCH_HEALTH_CONCURRENCY (64),
-// BENCH_MAXIMAL ("off" skips the eight maximal evaluations), BENCH_PROBES ("off" skips the probe rows), BENCH_BACKENDS (pglite,postgres),
+// BENCH_MAXIMAL ("off" skips the eight maximal evaluations), BENCH_PROBES ("off" skips the probe rows),
+// BENCH_WARMUP_REQUESTS (2000 evaluations before measuring, or 15 s), BENCH_BACKENDS (pglite,postgres),
 // BENCH_SERVER_MAIN (the server build to start), BENCH_SERVER_NODE_ARGS (Node options for the
 // server process, space-separated, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), CELGATE_* (passed to the server),
 // BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres; "off" skips PostgreSQL).
@@ -252,14 +253,24 @@ function request(port, method, path, body, headers = {}) {
   });
 }
 
-/** Closed-loop load: `concurrency` workers send requests back to back for `seconds`. */
-async function load(port, path, body, headers, { seconds, concurrency }) {
+/**
+ * Closed-loop load: `concurrency` workers send requests back to back for `seconds`, or until
+ * `requests` have been sent when that comes first.
+ */
+async function load(
+  port,
+  path,
+  body,
+  headers,
+  { seconds, concurrency, requests = Number.POSITIVE_INFINITY },
+) {
   const latencies = [];
   let ok = 0;
   let failed = 0;
+  let sent = 0;
   const end = performance.now() + seconds * 1000;
   const worker = async () => {
-    while (performance.now() < end) {
+    while (performance.now() < end && sent++ < requests) {
       const t0 = performance.now();
       try {
         const r = await request(port, "POST", path, body, headers);
@@ -498,7 +509,14 @@ export async function runServiceBench(options = {}) {
     try {
       const headers = { authorization: `Bearer ${TOKEN}` };
       const warm = JSON.stringify({ manifests: DEPLOYMENT, context: { run: "warmup" } });
-      await load(server.port, "/v1/evaluations", warm, headers, { seconds: 1, concurrency });
+      // Warm up by count, not time: on a loaded machine one second was ~100 requests, and the
+      // run then measured the JIT compiling the service (its compiler threads count in the
+      // process's CPU) more than the service.
+      await load(server.port, "/v1/evaluations", warm, headers, {
+        seconds: 15,
+        concurrency,
+        requests: Number(process.env.BENCH_WARMUP_REQUESTS ?? 2000),
+      });
       const runId = `bench-${randomBytes(4).toString("hex")}`;
       const body = JSON.stringify({ manifests: DEPLOYMENT, context: { run: runId } });
       const before = await histograms(server.port);
