@@ -10,8 +10,10 @@
 //   import { runServiceBench } from "./service.js"   returns the rows
 //
 // Options (environment): BENCH_SECONDS (5), BENCH_CONCURRENCY (16), BENCH_HEALTH_CONCURRENCY (64),
-// BENCH_MAXIMAL ("off" skips the eight maximal evaluations), BENCH_BACKENDS (pglite,postgres),
-// BENCH_SERVER_MAIN (the server build to start), CELGATE_* (passed to the server),
+// BENCH_MAXIMAL ("off" skips the eight maximal evaluations), BENCH_PROBES ("off" skips the probe rows),
+// BENCH_WARMUP_REQUESTS (2000 evaluations before measuring, or 15 s), BENCH_BACKENDS (pglite,postgres),
+// BENCH_SERVER_MAIN (the server build to start), BENCH_SERVER_NODE_ARGS (Node options for the
+// server process, space-separated, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), CELGATE_* (passed to the server),
 // BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/postgres; "off" skips PostgreSQL).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -63,7 +65,8 @@ async function freePort() {
 
 async function startProcess(main, env, readyPath) {
   const port = await freePort();
-  const child = spawn(process.execPath, [main], {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       PATH: process.env.PATH ?? "",
       LOG_LEVEL: "warn",
@@ -107,11 +110,14 @@ async function startProcess(main, env, readyPath) {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user and system, every thread) the process has used; null off Linux. */
-function cpuSeconds(pid) {
+/**
+ * CPU seconds (user and system) the process has used, every thread; with `mainThread`, its main
+ * thread's alone (the event loop: HTTP, the database driver, the service's own work); null off Linux.
+ */
+function cpuSeconds(pid, mainThread = false) {
   try {
     // the command name may hold spaces: the fields counted after its closing parenthesis
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
   } catch {
@@ -131,14 +137,20 @@ async function withCpu(pid, work, idleSeconds = 2) {
   const i1 = cpuSeconds(pid);
   const idleRate = i0 === null || i1 === null ? null : (i1 - i0) / ((performance.now() - t0) / 1000);
   const c0 = cpuSeconds(pid);
+  const m0 = cpuSeconds(pid, true);
   const s0 = performance.now();
   const result = await work();
   const c1 = cpuSeconds(pid);
+  const m1 = cpuSeconds(pid, true);
   const elapsed = (performance.now() - s0) / 1000;
   const busy = c0 === null || c1 === null || idleRate === null ? null : c1 - c0 - idleRate * elapsed;
+  const perRequest = (seconds) =>
+    seconds === null || result.ok === 0 ? null : (Math.max(0, seconds) * 1000) / result.ok;
   return {
     ...result,
-    cpuMsPerRequest: busy === null || result.ok === 0 ? null : (Math.max(0, busy) * 1000) / result.ok,
+    cpuMsPerRequest: perRequest(busy),
+    // the main thread's share (not less its rest: its timers are a small part of the process's)
+    mainCpuMsPerRequest: m0 === null || m1 === null ? null : perRequest(m1 - m0),
     cpuCores: c0 === null || c1 === null ? null : (c1 - c0) / elapsed,
   };
 }
@@ -241,14 +253,24 @@ function request(port, method, path, body, headers = {}) {
   });
 }
 
-/** Closed-loop load: `concurrency` workers send requests back to back for `seconds`. */
-async function load(port, path, body, headers, { seconds, concurrency }) {
+/**
+ * Closed-loop load: `concurrency` workers send requests back to back for `seconds`, or until
+ * `requests` have been sent when that comes first.
+ */
+async function load(
+  port,
+  path,
+  body,
+  headers,
+  { seconds, concurrency, requests = Number.POSITIVE_INFINITY },
+) {
   const latencies = [];
   let ok = 0;
   let failed = 0;
+  let sent = 0;
   const end = performance.now() + seconds * 1000;
   const worker = async () => {
-    while (performance.now() < end) {
+    while (performance.now() < end && sent++ < requests) {
       const t0 = performance.now();
       try {
         const r = await request(port, "POST", path, body, headers);
@@ -487,7 +509,14 @@ export async function runServiceBench(options = {}) {
     try {
       const headers = { authorization: `Bearer ${TOKEN}` };
       const warm = JSON.stringify({ manifests: DEPLOYMENT, context: { run: "warmup" } });
-      await load(server.port, "/v1/evaluations", warm, headers, { seconds: 1, concurrency });
+      // Warm up by count, not time: on a loaded machine one second was ~100 requests, and the
+      // run then measured the JIT compiling the service (its compiler threads count in the
+      // process's CPU) more than the service.
+      await load(server.port, "/v1/evaluations", warm, headers, {
+        seconds: 15,
+        concurrency,
+        requests: Number(process.env.BENCH_WARMUP_REQUESTS ?? 2000),
+      });
       const runId = `bench-${randomBytes(4).toString("hex")}`;
       const body = JSON.stringify({ manifests: DEPLOYMENT, context: { run: runId } });
       const before = await histograms(server.port);
@@ -507,11 +536,12 @@ export async function runServiceBench(options = {}) {
         p99Ms: round(r.p99, 2),
         cpuMsPerRequest: r.cpuMsPerRequest === null ? null : round(r.cpuMsPerRequest, 3),
         cpuToBare: r.cpuMsPerRequest === null || !bareCpu ? null : round(r.cpuMsPerRequest / bareCpu, 1),
+        mainThreadCpuMs: r.mainCpuMsPerRequest === null ? null : round(r.mainCpuMsPerRequest, 3),
         historyRows: history,
         historyMatches: history === r.ok,
         ratioToBare: round(r.rps / bareRps, 3),
       });
-      for (const path of ["/healthz", "/readyz"]) {
+      for (const path of process.env.BENCH_PROBES === "off" ? [] : ["/healthz", "/readyz"]) {
         const h = await probeUnderLoad(server.port, path, body, headers, {
           seconds,
           concurrency: healthConcurrency,

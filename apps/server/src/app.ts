@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { authenticate, authorize } from "./lib/auth.js";
-import { rejectNulInUrl } from "./lib/body.js";
+import { limitBody, rejectNulInUrl } from "./lib/body.js";
 import { type ConcurrencyLimit, limitConcurrency } from "./lib/concurrency.js";
 import type { AppEnv } from "./lib/context.js";
 import { isUnavailable, ProblemError, problems, toProblemError } from "./lib/errors.js";
@@ -84,11 +83,8 @@ export function createApp(deps: AppDeps): App {
 
   app.use(
     "/v1/*",
-    bodyLimit({
-      maxSize: deps.bodyLimit,
-      onError: () => {
-        throw problems.payloadTooLarge(deps.bodyLimit);
-      },
+    limitBody(deps.bodyLimit, () => {
+      throw problems.payloadTooLarge(deps.bodyLimit);
     }),
   );
   app.use("/v1/*", rejectNulInUrl);

@@ -6,6 +6,7 @@ import {
   limitDiagnostic,
 } from "@celgate/core";
 import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import type { AppEnv } from "./context.js";
 import { problems } from "./errors.js";
@@ -92,10 +93,40 @@ export async function readBody(c: Context<AppEnv>, options: { yaml?: boolean } =
 }
 
 /**
+ * Refuses a body over `maxSize` bytes (413, from `onError`). A body sent with Content-Length
+ * (and no Transfer-Encoding) is judged by that header alone, as Node's HTTP parser delivers
+ * exactly that many bytes: the request's body is not touched, so it is read later by the fast
+ * path of @hono/node-server rather than through a web ReadableStream made for the check (that
+ * stream cost about a twentieth of the event loop per evaluation, measured: bench/README.md
+ * section 6). Any other body (chunked, or no length) is counted as it is read, by Hono's
+ * bodyLimit, and refused as soon as it passes the limit.
+ */
+export function limitBody(
+  maxSize: number,
+  onError: (c: Context<AppEnv>) => never,
+): MiddlewareHandler<AppEnv> {
+  const counted = bodyLimit({ maxSize, onError });
+  return (c, next) => {
+    const length = c.req.header("content-length");
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
+      // Node refuses a malformed or repeated Content-Length (400) before a handler runs;
+      // anything else that is not a plain number is counted instead of trusted
+      if (/^\d{1,15}$/.test(length)) return Number(length) > maxSize ? onError(c) : next();
+    }
+    return counted(c, next);
+  };
+}
+
+/** `%00` or a NUL character anywhere in a URL: the only ways its path or query can decode to NUL. */
+const mayHoldNul = (url: string) => url.includes("\u0000") || /%00/i.test(url);
+
+/**
  * Refuses a URL whose path or query decodes to a NUL character (`%00`), which no database
  * column can hold: 400 naming the query parameter (or the path), before any handler runs.
  */
 export const rejectNulInUrl: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // the URL is parsed only when it may hold one (nearly never)
+  if (!mayHoldNul(c.req.url)) return next();
   const url = new URL(c.req.url);
   if (/%00/i.test(url.pathname))
     throw limitProblem({

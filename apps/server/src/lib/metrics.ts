@@ -2,12 +2,19 @@ type Labels = Record<string, string>;
 
 const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** A label value as the text format writes it: backslash, double quote and newline escaped. */
+function escapeLabel(value: string): string {
+  // nearly every value needs nothing (an escape-free test costs less than three replacements)
+  if (!/[\\"\n]/.test(value)) return value;
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
 function key(labels: Labels): string {
-  return Object.keys(labels)
+  const names = Object.keys(labels);
+  if (names.length === 0) return "";
+  return names
     .sort()
-    .map(
-      (k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`,
-    )
+    .map((k) => `${k}="${escapeLabel(String(labels[k]))}"`)
     .join(",");
 }
 

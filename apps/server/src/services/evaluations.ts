@@ -127,6 +127,8 @@ export function checkSelection(
   select: Selector | undefined,
   policies: readonly string[] | undefined,
 ): void {
+  // no selection, nothing to refuse (and no subset of the set to make for every request)
+  if (select === undefined && (policies === undefined || policies.length === 0)) return;
   const { problems: found } = selectPolicies(set, { select, policies });
   if (found.length === 0) return;
   throw refuse(

@@ -15,6 +15,7 @@ import {
   BACKENDS,
   createPostgresDatabase,
   deploymentObject,
+  deploymentYaml,
   FIXTURE_POLICY_DIR,
   type Json,
   setupApp,
@@ -121,6 +122,107 @@ describe.each(BACKENDS)("group commit of history on %s", (backend) => {
     } finally {
       await t.database.db.execute(sql`alter table evaluations drop constraint test_poison`);
     }
+  });
+
+  it("stores every column of rows of different shapes written in one statement as each request gave it", async () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+    const image = `registry.example/shop/web@${digest}`;
+    // characters a hand-made statement must carry through: quotes, backslashes, a comma, braces, non-ASCII
+    const awkward = `it's "quoted", {braced} \\ back\\slash ünïcode`;
+    const yaml = `${deploymentYaml("web", { owner: "team", replicas: 1, image })}`;
+    const bodies = [
+      {
+        manifests: yaml,
+        context: { run: "shapes", note: awkward },
+        params: { "min-replicas": { min: 3 } },
+        select: "practice in (availability, ownership)",
+        policies: ["min-replicas", "owner-label"],
+        images: [
+          {
+            ref: image,
+            scan: { scanner: "trivy 0.58.0", scannedAt: "2026-11-20T10:00:00Z", vulnerabilities: [] },
+          },
+        ],
+      },
+      {
+        manifests: [
+          { file: "k8s/a.yaml", text: deploymentYaml("a", { owner: awkward.replace(/[^a-z]/g, "") }) },
+          { file: "k8s/b.json", text: JSON.stringify(deploymentObject("b", { owner: "x" })) },
+        ],
+        context: { run: "shapes" },
+      },
+      { resources: [deploymentObject("c", { owner: "x" })], context: { run: "shapes", n: 3 } },
+    ];
+    const answers = await asOneBatch(
+      bodies.map(
+        (body, i) => () =>
+          t.call("POST", "/v1/evaluations", {
+            body,
+            headers: {
+              "idempotency-key": `shapes-${i}-${backend}`,
+              "x-celgate-source": i === 1 ? "cli" : "api",
+            },
+          }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
+    const { rows } = (await t.database.db.execute(
+      sql`select e.id, e.evaluated_at, e.actor, e.token_id, e.source, e.context, e.params, e.selector,
+            e.policy_names, e.policy_set_digest, e.policy_count, e.policy_versions, e.decision, e.summary,
+            e.report, e.resources, e.images, e.policies, e.idempotency_key, e.request_hash,
+            i.kind, i.text, i.data, im.kind as images_kind, im.data as images_data
+          from evaluations e join inputs i on i.hash = e.input_hash left join inputs im on im.hash = e.images_hash
+          where e.context->>'run' = 'shapes' order by e.seq`,
+    )) as unknown as { rows: Json[] };
+    expect(rows).toHaveLength(3);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const [i, a] of answers.entries()) {
+      const row = byId.get(a.body.id);
+      expect(row, `row ${i}`).toBeDefined();
+      expect(row.report).toEqual(a.body);
+      expect(new Date(row.evaluated_at).toISOString()).toBe(a.body.evaluatedAt);
+      expect(row).toMatchObject({
+        actor: "admin (CELGATE_ADMIN_TOKEN)",
+        source: i === 1 ? "cli" : "api",
+        context: bodies[i]!.context,
+        policy_set_digest: a.body.policySet.digest,
+        policy_count: a.body.policySet.policies,
+        decision: a.body.decision,
+        summary: a.body.summary,
+        idempotency_key: `shapes-${i}-${backend}`,
+        request_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      expect(Object.keys(row.policy_versions).length).toBeGreaterThan(0);
+    }
+    const [first, second, third] = answers.map((a) => byId.get(a.body.id));
+    expect(first).toMatchObject({
+      params: { "min-replicas": { min: 3 } },
+      selector: "practice in (availability, ownership)",
+      policy_names: ["min-replicas", "owner-label"],
+      resources: [{ kind: "Deployment", namespace: "shop", name: "web" }],
+      kind: "manifests",
+      text: yaml,
+      images_kind: "images",
+    });
+    expect(first.images).toEqual(expect.arrayContaining([image, digest]));
+    expect(first.images_data).toEqual([expect.objectContaining({ ref: image })]);
+    expect(second).toMatchObject({
+      params: null,
+      selector: null,
+      policy_names: null,
+      kind: "manifest-files",
+    });
+    expect(second.data).toEqual(bodies[1]!.manifests);
+    expect(second.images_kind).toBeNull();
+    expect(third).toMatchObject({ kind: "resources", data: bodies[2]!.resources });
+    for (const row of [first, second, third])
+      expect(row.policies).toEqual([...new Set(byId.get(row.id).report.results.map((r: Json) => r.policy))]);
+    // what was stored replays as it was evaluated
+    const replay = await t.call("POST", "/v1/replays", {
+      body: { evaluations: answers.map((a) => a.body.id) },
+    });
+    expect(replay.status, JSON.stringify(replay.body)).toBe(200);
+    expect(replay.body.changes).toEqual([]);
   });
 });
 

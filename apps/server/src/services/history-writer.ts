@@ -1,8 +1,6 @@
 import { canonicalJson } from "@celgate/core";
-import { type SQL, sql } from "drizzle-orm";
-import type { PgInsertValue } from "drizzle-orm/pg-core";
 import type { Db } from "../db/client.js";
-import { evaluations, inputs } from "../db/schema.js";
+import type { evaluations, InputKind } from "../db/schema.js";
 import { sha256Hex } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { StoredInput } from "./evaluations.js";
@@ -44,12 +42,19 @@ export const DEFAULT_MAX_PENDING_ROWS = 256;
 export const DEFAULT_MAX_PENDING_BYTES = 32 * 1024 * 1024;
 
 /** A stored input: its hash and its row of `inputs` (`data` as JSON text already made). */
-type InputEntry = Omit<typeof inputs.$inferInsert, "data"> & { data: SQL | null };
+interface InputEntry {
+  hash: string;
+  kind: InputKind;
+  text: string | null;
+  /** JSON text, stored as jsonb. */
+  data: string | null;
+}
 
 /** A row made ready for the statement when it is handed over (hashes, canonical JSON). */
 interface Prepared {
   id: string;
-  values: PgInsertValue<typeof evaluations>;
+  /** The statement's parameters for this row, in the order of EVALUATION_COLUMNS. */
+  values: RowParameter[];
   inputs: InputEntry[];
   /** Characters of report and stored input: what the row weighs against maxPendingBytes. */
   bytes: number;
@@ -234,25 +239,111 @@ export class HistoryWriter {
     const stored = new Map<string, InputEntry>();
     for (const row of rows)
       for (const entry of row.inputs) if (!stored.has(entry.hash)) stored.set(entry.hash, entry);
-    const storedInputs = this.db.$with("stored_inputs").as(
-      this.db
-        .insert(inputs)
-        .values([...stored.values()])
-        .onConflictDoNothing(),
-    );
+    const params: RowParameter[] = [];
+    for (const entry of stored.values()) params.push(entry.hash, entry.kind, entry.text, entry.data);
+    for (const row of rows) for (const value of row.values) params.push(value);
     this.stats.statements++;
     this.stats.rows += rows.length;
     this.metrics?.inc(STATEMENTS, "Statements that wrote history rows (each one commit)");
     this.metrics?.inc(ROWS, "History rows handed to those statements", {}, rows.length);
-    const written = await this.db
-      .with(storedInputs)
-      .insert(evaluations)
-      .values(rows.map((r) => r.values))
-      .onConflictDoNothing({ target: [evaluations.tokenId, evaluations.idempotencyKey] })
-      .returning({ id: evaluations.id });
+    // The statement's text is made once per shape (inputs, rows) and its parameters are passed
+    // to the driver as they are: building it through drizzle's query builder cost more of the
+    // event loop per request than any other step of recording (bench/README.md section 6).
+    const { rows: written } = await this.#client().query<{ id: string }>(
+      insertStatement(stored.size, rows.length),
+      params,
+    );
     return new Set(written.map((r) => r.id));
   }
+
+  /** The driver under drizzle (node-postgres' pool, or the guarded PGlite client): both take text and parameters. */
+  #client(): DriverClient {
+    return (this.db as unknown as { $client: DriverClient }).$client;
+  }
 }
+
+/** What drizzle's two drivers are given: node-postgres' pool and the guarded PGlite client both answer this. */
+interface DriverClient {
+  query<R>(text: string, params: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** A parameter of the history statement: text (JSON and array literals included), a number, or null. */
+type RowParameter = string | number | null;
+
+/**
+ * The columns of `evaluations` the statement writes, in parameter order, each with the cast
+ * its parameter needs (jsonb from JSON text, timestamptz from ISO text, text[] from an array
+ * literal, the enums from their text); `seq` and `recorded_at` take their defaults.
+ */
+const EVALUATION_COLUMNS: readonly (readonly [column: string, cast: string])[] = [
+  ["id", ""],
+  ["evaluated_at", "::timestamptz"],
+  ["actor", ""],
+  ["token_id", ""],
+  ["source", "::evaluation_source"],
+  ["context", "::jsonb"],
+  ["params", "::jsonb"],
+  ["selector", ""],
+  ["policy_names", "::jsonb"],
+  ["policy_set_digest", ""],
+  ["policy_count", "::integer"],
+  ["policy_versions", "::jsonb"],
+  ["decision", "::decision"],
+  ["summary", "::jsonb"],
+  ["report", "::jsonb"],
+  ["input_hash", ""],
+  ["images_hash", ""],
+  ["resources", "::jsonb"],
+  ["images", "::text[]"],
+  ["policies", "::text[]"],
+  ["idempotency_key", ""],
+  ["request_hash", ""],
+];
+const INPUT_COLUMNS: readonly (readonly [column: string, cast: string])[] = [
+  ["hash", ""],
+  ["kind", "::input_kind"],
+  ["text", ""],
+  ["data", "::jsonb"],
+];
+
+/** Statement texts by shape; at most 64 rows and their inputs make a few hundred shapes at most. */
+const statements = new Map<string, string>();
+const MAX_STATEMENT_TEXTS = 512;
+
+/**
+ * The insert of `rows` evaluations and `storedInputs` inputs in one statement: the inputs
+ * insert (each stored once per content hash) is a CTE of the evaluations insert, so both are
+ * atomic without an explicit transaction; a row whose token and Idempotency-Key are taken is
+ * left out, and the ids written are returned.
+ */
+export function insertStatement(storedInputs: number, rows: number): string {
+  const shape = `${storedInputs}/${rows}`;
+  const known = statements.get(shape);
+  if (known !== undefined) return known;
+  let n = 0;
+  const tuples = (count: number, columns: readonly (readonly [string, string])[]) =>
+    Array.from({ length: count }, () => `(${columns.map(([, cast]) => `$${++n}${cast}`).join(", ")})`).join(
+      ", ",
+    );
+  const names = (columns: readonly (readonly [string, string])[]) =>
+    columns.map(([column]) => `"${column}"`).join(", ");
+  const text =
+    `with "stored_inputs" as (insert into "inputs" (${names(INPUT_COLUMNS)}) values ${tuples(storedInputs, INPUT_COLUMNS)} on conflict do nothing) ` +
+    `insert into "evaluations" (${names(EVALUATION_COLUMNS)}) values ${tuples(rows, EVALUATION_COLUMNS)} ` +
+    `on conflict ("token_id", "idempotency_key") do nothing returning "id"`;
+  if (statements.size >= MAX_STATEMENT_TEXTS) statements.clear();
+  statements.set(shape, text);
+  return text;
+}
+
+/** A PostgreSQL array literal of text values (as drizzle writes one for a text[] column). */
+function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+}
+
+/** JSON text of a jsonb column's value; null stays SQL null. */
+const jsonOrNull = (value: unknown): string | null =>
+  value === null || value === undefined ? null : JSON.stringify(value);
 
 /**
  * The row as the statement takes it, made once when it is handed over: the input's hash and
@@ -271,36 +362,43 @@ function prepare(row: EvaluationRow): Prepared {
     const kind = input.manifests !== undefined ? "manifest-files" : "resources";
     const data = canonicalJson(input.manifests ?? input.resources ?? []);
     inputHash = inputHashOf(data);
-    entries.push({ hash: inputHash, kind, text: null, data: jsonbText(data) });
+    entries.push({ hash: inputHash, kind, text: null, data });
     bytes += data.length;
   }
   let imagesHash: string | null = null;
   if (input.images.length > 0) {
     const data = canonicalJson(input.images);
     imagesHash = inputHashOf(data);
-    entries.push({ hash: imagesHash, kind: "images", text: null, data: jsonbText(data) });
+    entries.push({ hash: imagesHash, kind: "images", text: null, data });
     bytes += data.length;
   }
-  return {
-    id: row.id,
-    values: {
-      ...history,
-      params: input.params ?? null,
-      selector: input.select ?? null,
-      policyNames: input.policies ?? null,
-      context: input.context,
-      policyVersions: jsonbText(policyVersionsJson),
-      report: jsonbText(reportJson),
-      inputHash,
-      imagesHash,
-    },
-    inputs: entries,
-    bytes,
-  };
+  // in the order of EVALUATION_COLUMNS
+  const values: RowParameter[] = [
+    row.id,
+    history.evaluatedAt.toISOString(),
+    history.actor,
+    history.tokenId,
+    history.source,
+    JSON.stringify(input.context),
+    jsonOrNull(input.params),
+    input.select ?? null,
+    jsonOrNull(input.policies),
+    history.policySetDigest,
+    history.policyCount,
+    policyVersionsJson,
+    history.decision,
+    JSON.stringify(history.summary),
+    reportJson,
+    inputHash,
+    imagesHash,
+    JSON.stringify(history.resources),
+    textArray(history.images),
+    textArray(history.policies),
+    history.idempotencyKey ?? null,
+    history.requestHash ?? null,
+  ];
+  return { id: row.id, values, inputs: entries, bytes };
 }
 
 const STATEMENTS = "celgate_history_statements_total";
 const ROWS = "celgate_history_rows_total";
-
-/** JSON text already serialised (canonical or reused), stored as jsonb without a second stringify. */
-const jsonbText = (json: string) => sql`${json}::jsonb`;

@@ -62,7 +62,10 @@ const refName = (r: { kind: string; namespace?: string | undefined; name: string
 export function buildStatement(input: ReceiptInput): ReceiptStatement {
   const { report } = input;
   if (!report.id) throw new Error("only a recorded evaluation gets a receipt");
-  const evaluated = selectPolicies(input.set, { select: input.select, policies: input.policies }).set;
+  const selected = input.select !== undefined || (input.policies !== undefined && input.policies.length > 0);
+  const evaluated = selected
+    ? selectPolicies(input.set, { select: input.select, policies: input.policies }).set
+    : input.set;
   if (evaluated.digest !== report.policySet.digest)
     throw new Error(`the report's policy set ${report.policySet.digest} is not the set ${evaluated.digest}`);
   const subject: ReceiptSubject[] = input.resources.map((r) => ({
