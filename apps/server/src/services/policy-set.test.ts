@@ -4,29 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../db/client.js";
 import { createLogger } from "../lib/logger.js";
-import { BACKENDS, openTestDatabase } from "../test/harness.js";
+import { BACKENDS, exceptionYaml, openTestDatabase } from "../test/harness.js";
 import { EXCEPTION_RESOURCE } from "./exceptions.js";
 import { type GenerationReading, Generations } from "./generations.js";
 import { parseSingleDocument } from "./policies.js";
 import { PolicySetRuntime } from "./policy-set.js";
 import { VersionedStore } from "./versioned.js";
 
-const exception = (name: string) =>
-  parseSingleDocument(
-    `apiVersion: celgate.dev/v1
-kind: PolicyException
-metadata:
-  name: ${name}
-spec:
-  policies: [owner-label]
-  match:
-    namespaces: [legacy]
-  reason: tracked in SEC-1
-  owner: platform@example.com
-  expires: 2099-01-01T00:00:00Z
-`,
-    "PolicyException",
-  );
+const exception = (name: string) => parseSingleDocument(exceptionYaml(name), "PolicyException");
 
 /** Counter readings that, while held, are taken but not handed back until released. */
 class HeldGenerations extends Generations {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../db/client.js";
 import { audit, exceptions, policies, policyVersions, state } from "../db/schema.js";
 import { createLogger } from "../lib/logger.js";
-import { BACKENDS, openTestDatabase } from "../test/harness.js";
+import { BACKENDS, exceptionYaml, openTestDatabase } from "../test/harness.js";
 import { DomainError, type DomainErrorCode } from "./errors.js";
 import { EXCEPTION_RESOURCE } from "./exceptions.js";
 import { POLICY_RESOURCE, parseSingleDocument } from "./policies.js";
@@ -13,21 +13,7 @@ import { PolicySetRuntime } from "./policy-set.js";
 import { VersionedStore } from "./versioned.js";
 
 const exception = (name: string, reason = "tracked in SEC-1") =>
-  parseSingleDocument(
-    `apiVersion: celgate.dev/v1
-kind: PolicyException
-metadata:
-  name: ${name}
-spec:
-  policies: [owner-label]
-  match:
-    namespaces: [legacy]
-  reason: ${reason}
-  owner: platform@example.com
-  expires: 2099-01-01T00:00:00Z
-`,
-    "PolicyException",
-  );
+  parseSingleDocument(exceptionYaml(name, { reason }), "PolicyException");
 
 const policy = (name: string, message = "needs an owner") =>
   parseSingleDocument(

@@ -211,6 +211,25 @@ export async function setupApp(
   };
 }
 
+/** A PolicyException waiving owner-label (by default in namespace legacy), as YAML. */
+export function exceptionYaml(
+  name: string,
+  options: { expires?: string; namespaces?: string[]; reason?: string } = {},
+): string {
+  return `apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata:
+  name: ${name}
+spec:
+  policies: [owner-label]
+  match:
+    namespaces: [${(options.namespaces ?? ["legacy"]).join(", ")}]
+  reason: ${options.reason ?? "Legacy workloads, tracked in SEC-1"}
+  owner: platform@example.com
+  expires: ${options.expires ?? "2099-01-01T00:00:00Z"}
+`;
+}
+
 /** A Deployment manifest as YAML. */
 export function deploymentYaml(
   name: string,

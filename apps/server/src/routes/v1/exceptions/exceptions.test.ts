@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, deploymentYaml, type Json, setupApp, type TestApp } from "../../../test/harness.js";
+import {
+  BACKENDS,
+  deploymentYaml,
+  exceptionYaml as exceptionDocument,
+  type Json,
+  setupApp,
+  type TestApp,
+} from "../../../test/harness.js";
 
 const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
-const exceptionYaml = (name: string, expires: string, namespaces = ["legacy"]) => `apiVersion: celgate.dev/v1
-kind: PolicyException
-metadata:
-  name: ${name}
-spec:
-  policies: [owner-label]
-  match:
-    namespaces: [${namespaces.join(", ")}]
-  reason: Legacy workloads, tracked in SEC-1
-  owner: platform@example.com
-  expires: ${expires}
-`;
+const exceptionYaml = (name: string, expires: string, namespaces = ["legacy"]) =>
+  exceptionDocument(name, { expires, namespaces });
 
 describe.each(BACKENDS)("exceptions on %s", (backend) => {
   let t: TestApp;
