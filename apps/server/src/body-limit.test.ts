@@ -3,10 +3,8 @@
 // within the limit are read and evaluated whichever way they come.
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "./env.js";
-import { createLogger } from "./lib/logger.js";
-import { type RunningServer, startServer } from "./server.js";
-import { BACKENDS, deploymentYaml, FIXTURE_POLICY_DIR, openTestDatabase } from "./test/harness.js";
+import type { RunningServer } from "./server.js";
+import { BACKENDS, deploymentYaml, serveOnTestDatabase } from "./test/harness.js";
 
 const LIMIT = 16 * 1024;
 const TOKEN = "body-limit-admin-token-0123456789";
@@ -61,27 +59,15 @@ const chunked = (text: string, size: number) => {
 
 describe.each(BACKENDS)("the body limit over HTTP on %s", (backend) => {
   let server: RunningServer;
-  let drop: () => Promise<void>;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    const opened = await openTestDatabase(backend);
-    drop = opened.drop;
-    const config = loadConfig({
-      HOST: "127.0.0.1",
-      PORT: "0",
-      CELGATE_POLICY_DIR: FIXTURE_POLICY_DIR,
+    ({ server, close } = await serveOnTestDatabase(backend, {
       CELGATE_ADMIN_TOKEN: TOKEN,
-      CELGATE_EVALUATOR_THREADS: "0",
       CELGATE_MAX_BODY_BYTES: String(LIMIT),
-    });
-    server = await startServer(config, {
-      logger: createLogger("silent"),
-      database: opened.database,
-      print: () => {},
-    });
+    }));
   }, 60_000);
   afterAll(async () => {
-    await server?.close();
-    await drop?.();
+    await close?.();
   });
 
   const head = (headers: string) =>

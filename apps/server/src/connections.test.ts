@@ -2,10 +2,8 @@
 // send a request neither locks out health probes nor stays open past the header timeout.
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "./env.js";
-import { createLogger } from "./lib/logger.js";
-import { type RunningServer, startServer } from "./server.js";
-import { BACKENDS, FIXTURE_POLICY_DIR, openTestDatabase } from "./test/harness.js";
+import type { RunningServer } from "./server.js";
+import { BACKENDS, serveOnTestDatabase } from "./test/harness.js";
 
 const HEADERS_TIMEOUT_MS = 1000;
 const MAX_CONNECTIONS = 20;
@@ -31,29 +29,17 @@ function idleConnection(
 
 describe.each(BACKENDS)("connection limits on %s", (backend) => {
   let server: RunningServer;
-  let drop: () => Promise<void>;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    const opened = await openTestDatabase(backend);
-    drop = opened.drop;
-    const config = loadConfig({
-      HOST: "127.0.0.1",
-      PORT: "0",
-      CELGATE_POLICY_DIR: FIXTURE_POLICY_DIR,
+    ({ server, close } = await serveOnTestDatabase(backend, {
       CELGATE_ADMIN_TOKEN: "connections-admin-token-0123456789",
-      CELGATE_EVALUATOR_THREADS: "0",
       CELGATE_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
       CELGATE_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
       CELGATE_REQUEST_TIMEOUT_MS: "2000",
-    });
-    server = await startServer(config, {
-      logger: createLogger("silent"),
-      database: opened.database,
-      print: () => {},
-    });
+    }));
   }, 60_000);
   afterAll(async () => {
-    await server?.close();
-    await drop?.();
+    await close?.();
   });
 
   it("keeps answering /healthz through an idle-connection flood and closes the idle connections after the header timeout", async () => {

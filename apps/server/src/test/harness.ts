@@ -6,11 +6,13 @@ import type { InputLimits } from "@celgate/core";
 import pg from "pg";
 import { type App, createApp } from "../app.js";
 import { type Database, openPglite, openPostgres } from "../db/client.js";
+import { loadConfig } from "../env.js";
 import type { Evaluator } from "../evaluator/index.js";
 import type { ConcurrencyLimit } from "../lib/concurrency.js";
 import { createLogger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
 import type { RateLimit } from "../lib/rate-limit.js";
+import { type RunningServer, startServer } from "../server.js";
 import { createServices, type Services } from "../services/index.js";
 import { checkResponses } from "./responses.js";
 
@@ -208,6 +210,33 @@ export async function setupApp(
       return { status: res.status, body: body as never, headers: res.headers };
     },
     close: drop,
+  };
+}
+
+/**
+ * The real listening server (startServer, as `main` runs it) on a fresh test database of
+ * `backend`, on a free port of 127.0.0.1, with the fixture policies and no evaluator threads
+ * unless `env` says otherwise; `close` stops it and drops the database.
+ */
+export async function serveOnTestDatabase(
+  backend: Backend,
+  env: Record<string, string>,
+): Promise<{ server: RunningServer; close(): Promise<void> }> {
+  const { database, drop } = await openTestDatabase(backend);
+  const config = loadConfig({
+    HOST: "127.0.0.1",
+    PORT: "0",
+    CELGATE_POLICY_DIR: FIXTURE_POLICY_DIR,
+    CELGATE_EVALUATOR_THREADS: "0",
+    ...env,
+  });
+  const server = await startServer(config, { logger: createLogger("silent"), database, print: () => {} });
+  return {
+    server,
+    close: async () => {
+      await server.close();
+      await drop();
+    },
   };
 }
 
