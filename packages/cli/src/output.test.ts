@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,6 +60,44 @@ describe("Spool", () => {
     expect(spool.spilled).toBe(true);
     spool.close();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  // A full disk, as the kernel reports a file grown past the process's size limit (EFBIG): the
+  // spool says so, naming the folder, as an InputError (exit 2), and leaves no file behind.
+  const prlimit = spawnSync("prlimit", ["--version"]).status === 0;
+  it.skipIf(!prlimit)("refuses with an InputError when its temporary file cannot be written", () => {
+    const dir = tempFolder();
+    const script = `
+      import { Spool } from ${JSON.stringify(new URL("./output.ts", import.meta.url).href)};
+      const spool = new Spool({ memoryBytes: 100 });
+      try {
+        for (let i = 0; i < 200; i++) spool.write("x".repeat(10_000));
+        spool.drain(() => {});
+        console.log("no error");
+      } catch (error) {
+        spool.close();
+        console.log(error.constructor.name + ": " + error.message);
+      }`;
+    const run = spawnSync(
+      "prlimit",
+      [
+        "--fsize=65536",
+        process.execPath,
+        "--conditions=source",
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        script,
+      ],
+      { encoding: "utf8", env: { ...process.env, TMPDIR: dir } },
+    );
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toMatch(/^InputError: cannot write the report's temporary file in /);
+    expect(run.stdout).toContain(dir);
+    expect(run.stdout).toContain("TMPDIR");
+    // (tsx keeps its own cache in the same folder)
+    expect(readdirSync(dir).filter((name) => name.startsWith("celgate-"))).toEqual([]);
   });
 
   it("stays in memory when no temporary file can be made", () => {
