@@ -47,23 +47,37 @@ describe.each(BACKENDS)("the policy set reads its own writes on %s", (backend) =
   });
   afterAll(() => drop());
 
-  it("does not answer with a check that read the counter before a change made here", async () => {
+  /**
+   * A policy set with a long poll (within it only invalidate() makes it check the counter
+   * again) whose counter readings can be held, and a store of exceptions that changes it.
+   */
+  function heldPolicySet() {
     const generations = new HeldGenerations(database.db);
-    // a long poll: within it only invalidate() makes the set check the counter again
     const runtime = new PolicySetRuntime(database.db, createLogger("silent"), 60_000, () => {}, {
       allowEmpty: true,
       generations,
     });
-    const store = new VersionedStore(database.db, runtime, EXCEPTION_RESOURCE);
+    return { generations, runtime, store: new VersionedStore(database.db, runtime, EXCEPTION_RESOURCE) };
+  }
+
+  /** Starts a check of the counter (as an earlier change asks for one) and waits until it has read it and stalls. */
+  async function stalledCheck(generations: HeldGenerations, runtime: PolicySetRuntime) {
+    runtime.invalidate();
+    generations.hold();
+    const taken = generations.taken;
+    const check = runtime.get();
+    await expect.poll(() => generations.taken).toBe(taken + 1);
+    // in an object: an async function returning the promise itself would wait for it
+    return { check };
+  }
+
+  it("does not answer with a check that read the counter before a change made here", async () => {
+    const { generations, runtime, store } = heldPolicySet();
     const before = await runtime.get();
     expect(before.exceptions).toEqual([]);
 
     // a check begins (some earlier change asked for one) and reads the counter, then stalls
-    runtime.invalidate();
-    generations.hold();
-    const taken = generations.taken;
-    const stale = runtime.get();
-    await expect.poll(() => generations.taken).toBe(taken + 1);
+    const { check: stale } = await stalledCheck(generations, runtime);
 
     // the exception is written and committed while that check is still under way
     await store.create("alice", "legacy", exception("legacy"));
@@ -81,12 +95,7 @@ describe.each(BACKENDS)("the policy set reads its own writes on %s", (backend) =
   });
 
   it("ends on the newest generation when a change by another replica and one made here load at once", async () => {
-    const generations = new HeldGenerations(database.db);
-    const runtime = new PolicySetRuntime(database.db, createLogger("silent"), 60_000, () => {}, {
-      allowEmpty: true,
-      generations,
-    });
-    const here = new VersionedStore(database.db, runtime, EXCEPTION_RESOURCE);
+    const { generations, runtime, store: here } = heldPolicySet();
     const otherReplica = new VersionedStore(
       database.db,
       new PolicySetRuntime(database.db, createLogger("silent"), 60_000, () => {}, { allowEmpty: true }),
@@ -96,11 +105,7 @@ describe.each(BACKENDS)("the policy set reads its own writes on %s", (backend) =
 
     // another replica's change: this instance learns of it only by checking the counter
     await otherReplica.create("bob", "elsewhere", exception("elsewhere"));
-    runtime.invalidate();
-    generations.hold();
-    const taken = generations.taken;
-    const older = runtime.get();
-    await expect.poll(() => generations.taken).toBe(taken + 1);
+    const { check: older } = await stalledCheck(generations, runtime);
     await here.create("alice", "here", exception("here"));
     const newer = runtime.get();
     generations.release();
