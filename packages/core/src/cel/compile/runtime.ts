@@ -307,18 +307,7 @@ function makeRuntime(ev: CelEvaluator): Runtime {
       return out;
     },
     has(root, props) {
-      let obj = root;
-      let i = props.length - 1;
-      let inOptionalContext: boolean | undefined;
-      while (i--) {
-        const node = props[i] as { op: string; args: unknown[] };
-        if (node.op === ".?") inOptionalContext ??= true;
-        obj = ev.debugType(obj).fieldLazy(obj, node.args[1], node, ev);
-        if (obj !== undefined) continue;
-        if (!(!inOptionalContext && i && node.op === ".")) break;
-        throw ev.createError("no_such_key", `No such key: ${node.args[1]}`, node);
-      }
-      return obj !== undefined;
+      return hasChain(ev, root, props, (obj, key, node) => ev.debugType(obj).fieldLazy(obj, key, node, ev));
     },
     logical(exp, left, right, node) {
       if (right === exp) return exp;
@@ -422,29 +411,42 @@ function makeRuntime(ev: CelEvaluator): Runtime {
     rawHas(root, props) {
       // has() of the CEL value: a step on a map read as it is reads it as it is, any other step
       // (a list, a value that needs converting) is cel-js's on the converted value
-      let obj = root;
-      let i = props.length - 1;
-      let inOptionalContext: boolean | undefined;
-      while (i--) {
-        const node = props[i] as { op: string; args: unknown[] };
-        if (node.op === ".?") inOptionalContext ??= true;
-        const key = node.args[1];
-        let next: unknown = CONVERT;
+      return hasChain(ev, root, props, (obj, key, node) => {
         if (typeof key === "string" && isRawMap(obj)) {
           const v = hasOwn(obj, key) ? obj[key] : undefined;
-          next = v === null || v === undefined ? undefined : rawRead(v);
+          if (v === null || v === undefined) return undefined;
+          const r = rawRead(v);
+          if (r !== CONVERT) return r;
         }
-        if (next === CONVERT) {
-          const converted = celOf(obj);
-          next = ev.debugType(converted).fieldLazy(converted, key, node, ev);
-        }
-        obj = next;
-        if (obj !== undefined) continue;
-        if (!(!inOptionalContext && i && node.op === ".")) break;
-        throw ev.createError("no_such_key", `No such key: ${key}`, node);
-      }
-      return obj !== undefined;
+        const converted = celOf(obj);
+        return ev.debugType(converted).fieldLazy(converted, key, node, ev);
+      });
     },
   };
   return runtime;
+}
+
+/**
+ * has() of a chain of field selections (`has(a.b.c)`, props innermost last): each step is
+ * `step`; a missing field ends it false, except under a plain `.` that is not the last, which
+ * is cel-go's "no such key" (unless an earlier `.?` made the chain optional).
+ */
+function hasChain(
+  ev: CelEvaluator,
+  root: unknown,
+  props: readonly unknown[],
+  step: (obj: unknown, key: unknown, node: unknown) => unknown,
+): boolean {
+  let obj = root;
+  let i = props.length - 1;
+  let inOptionalContext: boolean | undefined;
+  while (i--) {
+    const node = props[i] as { op: string; args: unknown[] };
+    if (node.op === ".?") inOptionalContext ??= true;
+    obj = step(obj, node.args[1], node);
+    if (obj !== undefined) continue;
+    if (!(!inOptionalContext && i && node.op === ".")) break;
+    throw ev.createError("no_such_key", `No such key: ${node.args[1]}`, node);
+  }
+  return obj !== undefined;
 }
