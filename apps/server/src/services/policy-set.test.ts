@@ -94,6 +94,20 @@ describe.each(BACKENDS)("the policy set reads its own writes on %s", (backend) =
     expect(runtime.current?.generation).toBe(after.generation);
   });
 
+  it("does not answer with the set a load under way replaces, to a caller arriving meanwhile", async () => {
+    const { generations, runtime, store } = heldPolicySet();
+    await runtime.get();
+    // the change, then a check that has read the new counter and goes on to load the new set
+    await store.create("alice", "meanwhile", exception("meanwhile"));
+    const { check } = await stalledCheck(generations, runtime);
+    generations.release();
+    // a turn of the event loop: the check is loading (its queries are out), not done
+    await new Promise((resolve) => setImmediate(resolve));
+    const meanwhile = await runtime.get();
+    expect(meanwhile.exceptions.map((e) => e.metadata.name)).toContain("meanwhile");
+    expect((await check).generation).toBe(meanwhile.generation);
+  });
+
   it("ends on the newest generation when a change by another replica and one made here load at once", async () => {
     const { generations, runtime, store: here } = heldPolicySet();
     const otherReplica = new VersionedStore(

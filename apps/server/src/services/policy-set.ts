@@ -160,10 +160,16 @@ export class PolicySetRuntime {
       }
       throw err;
     }
-    this.#checked(epoch);
-    if (this.#failure && this.#failure.generation === generation)
+    // The state counts as checked only once the snapshot in force matches the reading: marked
+    // before a load finished, callers in between would be answered with the set it replaces.
+    if (this.#failure && this.#failure.generation === generation) {
+      this.#checked(epoch);
       throw new PolicySetUnavailableError(this.#failure.reason);
-    if (!this.#failure && this.#snapshot && this.#snapshot.generation === generation) return this.#snapshot;
+    }
+    if (!this.#failure && this.#snapshot && this.#snapshot.generation === generation) {
+      this.#checked(epoch);
+      return this.#snapshot;
+    }
     return await this.#load(epoch, generation);
   }
 
@@ -228,6 +234,7 @@ export class PolicySetRuntime {
     this.#failure = null;
     this.#snapshot = snapshot;
     this.#installed = load;
+    this.#checked(epoch);
     this.onLoad(snapshot);
     return snapshot;
   }
