@@ -409,3 +409,81 @@ describe.each(BACKENDS)("the database fails while rows wait for commit, on %s", 
     expect(await count("before")).toBe(1);
   });
 });
+
+// What a history row costs the database (migration 0007): the report compressed with lz4, the
+// resource filter's index in jsonb_path_ops, no index on `context` (its filter cannot use one).
+describe.each(BACKENDS)("history storage on %s", (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await setupApp(backend);
+  });
+  afterAll(() => t.close());
+
+  it("compresses reports with lz4 and keeps the resource filter answered by its index", async () => {
+    const res = await t.call("POST", "/v1/evaluations", {
+      body: { resources: [deploymentObject("stored", { owner: "team" })], context: { run: "storage" } },
+    });
+    expect(res.status).toBe(201);
+    const { rows: columns } = (await t.database.db.execute(
+      sql`select attcompression from pg_attribute where attrelid = 'evaluations'::regclass and attname = 'report'`,
+    )) as unknown as { rows: { attcompression: string }[] };
+    expect(columns).toEqual([{ attcompression: "l" }]);
+    const { rows: indexes } = (await t.database.db.execute(
+      sql`select indexname, indexdef from pg_indexes where tablename = 'evaluations' and indexdef like '%USING gin%' order by indexname`,
+    )) as unknown as { rows: { indexname: string; indexdef: string }[] };
+    expect(indexes.map((i) => i.indexname)).toEqual([
+      "evaluations_images",
+      "evaluations_policies",
+      "evaluations_resources",
+    ]);
+    expect(indexes.find((i) => i.indexname === "evaluations_resources")?.indexdef).toContain(
+      "jsonb_path_ops",
+    );
+    // the filter's query is one the index answers (the planner may not pick it on a tiny table)
+    const plan = await t.database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      const { rows } = (await tx.execute(
+        sql`explain select id from evaluations where resources @> ${JSON.stringify([{ kind: "Deployment", name: "stored" }])}::jsonb`,
+      )) as unknown as { rows: Record<string, string>[] };
+      return rows.map((r) => Object.values(r).join("")).join("\n");
+    });
+    expect(plan).toContain("evaluations_resources");
+    const found = await t.call("GET", "/v1/evaluations?kind=Deployment&name=stored&context.run=storage");
+    expect(found.status).toBe(200);
+    expect(found.body.items.map((i: Json) => i.id)).toEqual([res.body.id]);
+    const stored = await t.call("GET", `/v1/evaluations/${res.body.id}`);
+    expect(stored.body).toEqual(res.body);
+  });
+});
+
+describe.runIf(BACKENDS.includes("postgres"))("history rows on PostgreSQL", () => {
+  it("are written by a named statement, prepared once per connection", async () => {
+    const created = await createPostgresDatabase();
+    const database = await openPostgres(created.url, { poolSize: 1 });
+    try {
+      const logger = createLogger("silent");
+      const services = createServices({ database, logger, metrics: new Metrics(), policyPollMs: 0 });
+      const ADMIN = "history-admin-token-0123456789";
+      await services.tokens.seedAdmin(ADMIN);
+      await services.policies.syncRepository(FIXTURE_POLICY_DIR, logger);
+      const app = createApp({ services, bodyLimit: 1 << 20 });
+      for (let i = 0; i < 3; i++) {
+        const res = await app.request("/v1/evaluations", {
+          method: "POST",
+          headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+          body: JSON.stringify({ resources: [deploymentObject(`p${i}`, { owner: "team" })] }),
+        });
+        expect(res.status).toBe(201);
+      }
+      // one connection: the session that wrote the rows answers
+      const { rows } = (await database.db.execute(
+        sql`select name from pg_prepared_statements where name like 'celgate_history_%'`,
+      )) as unknown as { rows: { name: string }[] };
+      expect(rows).toEqual([{ name: "celgate_history_1_1" }]);
+      expect(services.evaluations.history.stats.rows).toBe(3);
+    } finally {
+      await database.close();
+      await created.drop();
+    }
+  });
+});

@@ -36,6 +36,12 @@ export interface HistoryWriterOptions {
    * this is taken in when nothing else is pending. Default 32 MiB.
    */
   maxPendingBytes?: number;
+  /**
+   * Sends the statement of a small batch as a named prepared statement (node-postgres): each
+   * connection parses and plans it once per shape, not on every write. Off for PGlite, whose
+   * client takes text only.
+   */
+  prepared?: boolean;
 }
 
 export const DEFAULT_MAX_PENDING_ROWS = 256;
@@ -249,10 +255,15 @@ export class HistoryWriter {
     // The statement's text is made once per shape (inputs, rows) and its parameters are passed
     // to the driver as they are: building it through drizzle's query builder cost more of the
     // event loop per request than any other step of recording (bench/README.md section 6).
-    const { rows: written } = await this.#client().query<{ id: string }>(
-      insertStatement(stored.size, rows.length),
-      params,
-    );
+    const text = insertStatement(stored.size, rows.length);
+    const { rows: written } =
+      this.options.prepared && rows.length <= MAX_PREPARED_ROWS && stored.size <= 2 * MAX_PREPARED_ROWS
+        ? await this.#client().query<{ id: string }>({
+            name: `celgate_history_${stored.size}_${rows.length}`,
+            text,
+            values: params,
+          })
+        : await this.#client().query<{ id: string }>(text, params);
     return new Set(written.map((r) => r.id));
   }
 
@@ -265,7 +276,16 @@ export class HistoryWriter {
 /** What drizzle's two drivers are given: node-postgres' pool and the guarded PGlite client both answer this. */
 interface DriverClient {
   query<R>(text: string, params: unknown[]): Promise<{ rows: R[] }>;
+  /** A named statement: node-postgres' pool only. */
+  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
 }
+
+/**
+ * The largest batch sent as a prepared statement. Every connection keeps each shape it was
+ * sent (rows, and stored inputs up to twice as many): this bounds them to a few hundred small
+ * ones; rarer, larger batches are parsed each time.
+ */
+const MAX_PREPARED_ROWS = 8;
 
 /** A parameter of the history statement: text (JSON and array literals included), a number, or null. */
 type RowParameter = string | number | null;

@@ -122,7 +122,12 @@ export function createServices(deps: {
     // is being written while the next gathers
     new HistoryWriter(
       db,
-      { maxBatch: 64, maxInflight: database.kind === "pglite" ? 1 : 2, ...deps.history },
+      {
+        maxBatch: 64,
+        maxInflight: database.kind === "pglite" ? 1 : 2,
+        prepared: database.kind !== "pglite",
+        ...deps.history,
+      },
       metrics,
     ),
   );
