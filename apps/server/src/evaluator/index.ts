@@ -1,9 +1,19 @@
 import { type CompiledPolicySet, type EvaluateInput, type EvaluationReport, evaluate } from "@celgate/core";
+import { type FinishedReport, finishReport } from "./finish.js";
 import { EvaluatorPool } from "./pool.js";
 
 /** Runs evaluations for the service: on worker threads, or in process. */
 export interface Evaluator {
   evaluate(set: CompiledPolicySet, input: EvaluateInput): Promise<EvaluationReport>;
+  /**
+   * Evaluates and finishes the report where it ran (finish.ts): its JSON text, with policy
+   * versions from `versionsJson`, and the facts the service reads of it.
+   */
+  evaluateFinished(
+    set: CompiledPolicySet,
+    input: EvaluateInput,
+    versionsJson: string,
+  ): Promise<FinishedReport>;
   close(): Promise<void>;
 }
 
@@ -22,6 +32,8 @@ export function createEvaluator(options: {
   if (options.threads <= 0) {
     return {
       evaluate: async (set, input) => evaluate(set, bounded(input)),
+      evaluateFinished: async (set, input, versionsJson) =>
+        finishReport(evaluate(set, bounded(input)), versionsJson),
       close: async () => {},
     };
   }
@@ -32,6 +44,7 @@ export function createEvaluator(options: {
   });
   return {
     evaluate: (set, input) => pool.evaluate(set, bounded(input)),
+    evaluateFinished: (set, input, versionsJson) => pool.evaluateFinished(set, bounded(input), versionsJson),
     close: () => pool.close(),
   };
 }

@@ -1,7 +1,11 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { CompiledPolicySet, EvaluateInput, EvaluationReport } from "@celgate/core";
+import type { FinishedReport } from "./finish.js";
 import type { EvaluateRequest, EvaluateResponse } from "./protocol.js";
+
+/** A worker's answer to an evaluation: the report, or the report finished there. */
+type Answer = Extract<EvaluateResponse, { ok: true }>;
 
 export interface EvaluatorPoolOptions {
   /** Worker threads; default: the number of cores, at least 1. */
@@ -16,11 +20,12 @@ export interface EvaluatorPoolOptions {
 }
 
 interface Pending {
-  resolve(report: EvaluationReport): void;
+  resolve(answer: Answer): void;
   reject(error: Error): void;
   request: EvaluateRequest;
   set: CompiledPolicySet;
   input: EvaluateInput;
+  finish: EvaluateRequest["finish"];
   timer: NodeJS.Timeout;
   /** Sent again once already, after its worker ran out of memory with other work pending. */
   retried: boolean;
@@ -87,9 +92,31 @@ export class EvaluatorPool {
    * EvaluationHandOffError if the input cannot be sent to it (nothing is left pending then).
    */
   evaluate(set: CompiledPolicySet, input: EvaluateInput): Promise<EvaluationReport> {
+    return this.#submit(set, input, undefined).then((answer) => {
+      if ("report" in answer) return answer.report;
+      throw new EvaluatorUnavailableError("the evaluator answered without a report");
+    });
+  }
+
+  /**
+   * Evaluates on a worker and finishes the report there (finish.ts: wire form, policy versions
+   * from `versionsJson`, JSON text). Rejects as evaluate() does.
+   */
+  evaluateFinished(
+    set: CompiledPolicySet,
+    input: EvaluateInput,
+    versionsJson: string,
+  ): Promise<FinishedReport> {
+    return this.#submit(set, input, { versionsJson }).then((answer) => {
+      if ("finished" in answer) return answer.finished;
+      throw new EvaluatorUnavailableError("the evaluator answered without a finished report");
+    });
+  }
+
+  #submit(set: CompiledPolicySet, input: EvaluateInput, finish: EvaluateRequest["finish"]): Promise<Answer> {
     if (this.#closed) return Promise.reject(new EvaluatorUnavailableError("the evaluator pool is closed"));
-    return new Promise<EvaluationReport>((resolve, reject) => {
-      this.#dispatch({ resolve, reject, set, input, retried: false });
+    return new Promise<Answer>((resolve, reject) => {
+      this.#dispatch({ resolve, reject, set, input, finish, retried: false });
     });
   }
 
@@ -102,6 +129,7 @@ export class EvaluatorPool {
       id,
       digest: set.digest,
       input: job.input,
+      ...(job.finish ? { finish: job.finish } : {}),
       ...(slot.known.has(set.digest) ? {} : { documents: set.policies.map((p) => p.document) }),
     };
     const timer = setTimeout(() => this.#replace(slot, "the evaluation took too long"), this.#hardTimeoutMs);
@@ -161,7 +189,7 @@ export class EvaluatorPool {
       }
       slot.pending.delete(response.id);
       clearTimeout(pending.timer);
-      if (response.ok) pending.resolve(response.report);
+      if (response.ok) pending.resolve(response);
       else pending.reject(new EvaluatorUnavailableError(`evaluation failed: ${response.error}`));
     });
     worker.on("error", (error) => {
@@ -213,9 +241,10 @@ export class EvaluatorPool {
       this.#dispatch({
         set: job.set,
         input: job.input,
+        finish: job.finish,
         retried: true,
-        resolve: (report) => {
-          job.resolve(report);
+        resolve: (answer) => {
+          job.resolve(answer);
           done();
         },
         reject: (error) => {

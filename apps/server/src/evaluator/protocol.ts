@@ -1,4 +1,5 @@
 import type { EvaluateInput, EvaluationReport, PolicyDocument } from "@celgate/core";
+import type { FinishedReport } from "./finish.js";
 
 /** What the service asks a worker: evaluate `input` with the policy set `digest`. */
 export interface EvaluateRequest {
@@ -12,8 +13,11 @@ export interface EvaluateRequest {
   documents?: PolicyDocument[];
   /** EvaluateInput without functions: everything here survives structured cloning. */
   input: EvaluateInput;
+  /** When set, the answer is the report finished here (finish.ts) with these policy versions. */
+  finish?: { versionsJson: string };
 }
 
 export type EvaluateResponse =
   | { id: number; ok: true; report: EvaluationReport }
+  | { id: number; ok: true; finished: FinishedReport }
   | { id: number; ok: false; error: string; unknownDigest?: boolean };

@@ -6,6 +6,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { type CompiledPolicySet, compilePolicySet, evaluate } from "@celgate/core";
+import { finishReport } from "./finish.js";
 import type { EvaluateRequest, EvaluateResponse } from "./protocol.js";
 
 const sets = new Map<string, CompiledPolicySet>();
@@ -29,6 +30,9 @@ function handle(request: EvaluateRequest): EvaluateResponse {
     sets.set(request.digest, set);
   }
   const report = evaluate(set, request.input);
+  // finished here, the report crosses to the event loop as one string, not as its objects
+  if (request.finish)
+    return { id: request.id, ok: true, finished: finishReport(report, request.finish.versionsJson) };
   return { id: request.id, ok: true, report };
 }
 

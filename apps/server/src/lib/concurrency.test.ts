@@ -1,5 +1,6 @@
 import { evaluate } from "@celgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { finishReport } from "../evaluator/finish.js";
 import type { Evaluator } from "../evaluator/index.js";
 import { BACKENDS, deploymentYaml, setupApp, type TestApp } from "../test/harness.js";
 import { Slots } from "./concurrency.js";
@@ -53,6 +54,8 @@ describe.each(BACKENDS)("the evaluation queue on %s", (backend) => {
       await hold;
       return evaluate(set, input);
     },
+    evaluateFinished: async (set, input, versionsJson) =>
+      finishReport(await held.evaluate(set, input), versionsJson),
     close: async () => {},
   };
   beforeAll(async () => {

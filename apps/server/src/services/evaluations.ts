@@ -19,7 +19,6 @@ import {
   resourcesFromObjects,
   type Selector,
   selectPolicies,
-  toWireReport,
 } from "@celgate/core";
 import { and, desc, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
@@ -36,7 +35,7 @@ import { refuse } from "./errors.js";
 import { HistoryWriter } from "./history-writer.js";
 import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
 import { deployedCluster, type InventoryService } from "./inventory.js";
-import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
+import type { PolicySetRuntime } from "./policy-set.js";
 import type { ReceiptService } from "./receipts.js";
 import type { RedactionService } from "./redaction.js";
 
@@ -53,9 +52,12 @@ export interface StoredInput {
 }
 
 export interface EvaluationOutcome {
-  report: EvaluationReport;
-  /** The report as JSON text, when it was already serialised (to record it): send this. */
+  /** The report (made from `json` when first read, if the evaluation gave its text). */
+  readonly report: EvaluationReport;
+  /** The report as JSON text, when it was already serialised: send this. */
   json?: string;
+  /** The id of the evaluation recorded by this request. */
+  id?: string;
   /** True when an Idempotency-Key matched an earlier request: the stored report is returned. */
   replayed: boolean;
   recorded: boolean;
@@ -164,15 +166,6 @@ export type EvaluationPhase = "prepare" | "facts" | "evaluate" | "sign" | "recor
 const PHASE_METRIC = "celgate_evaluation_phase_seconds";
 const PHASE_HELP = "Time of each phase of an evaluation request, by phase";
 
-/** Sets each result's policyVersion from the snapshot's stored versions. */
-function withVersions(report: EvaluationReport, snapshot: PolicySnapshot): EvaluationReport {
-  for (const r of report.results) {
-    const v = snapshot.versions.get(r.policy);
-    if (v !== undefined) r.policyVersion = v;
-  }
-  return report;
-}
-
 /** Evaluations: run, record in history (with inputs stored once per content hash), read, filter. */
 export class EvaluationService {
   constructor(
@@ -254,32 +247,44 @@ export class EvaluationService {
     // Inline facts come first: the caller's word beats the store.
     const facts = [...inline, ...stored];
     const id = record ? newId("ev") : undefined;
-    const evaluated = withVersions(
-      toWireReport(
-        await this.evaluator.evaluate(set, {
-          resources,
-          images: facts,
-          exceptions: snapshot.exceptions,
-          ...(req.params ? { params: req.params } : {}),
-          context: req.context ?? {},
-          ...(req.now ? { now: new Date(req.now) } : {}),
-          ...(req.includeSkipped ? { includeSkipped: true } : {}),
-          ...(selector ? { select: selector } : {}),
-          ...(req.policies ? { policies: req.policies } : {}),
-          ...(id ? { id } : {}),
-        }),
-      ),
-      snapshot,
+    // Finished where it was evaluated: the report comes back as its JSON text and the few facts
+    // read here, not as objects to take in and serialise again.
+    const finished = await this.evaluator.evaluateFinished(
+      set,
+      {
+        resources,
+        images: facts,
+        exceptions: snapshot.exceptions,
+        ...(req.params ? { params: req.params } : {}),
+        context: req.context ?? {},
+        ...(req.now ? { now: new Date(req.now) } : {}),
+        ...(req.includeSkipped ? { includeSkipped: true } : {}),
+        ...(selector ? { select: selector } : {}),
+        ...(req.policies ? { policies: req.policies } : {}),
+        ...(id ? { id } : {}),
+      },
+      snapshot.versionsJson,
     );
     t = this.#phase("evaluate", t);
-    if (id) evaluated.id = id;
+    const report = finished.facts;
     // Redaction (docs/security.md): what is stored, and what is answered, holds no secret value.
-    const redacted = await this.redaction.evaluation(req, evaluated, {
+    const { pass, ...redacted } = await this.redaction.scan(req, {
       resources,
       store: record,
       oldObject: options.admission?.oldObject,
     });
-    const report = redacted.report;
+    // A pass that replaced no value masks nothing: the text stands as it was finished.
+    let masked: EvaluationReport | undefined;
+    let json = finished.json;
+    if (pass.count > 0) {
+      masked = pass.maskReport(parseReport(json));
+      json = JSON.stringify(masked);
+    }
+    /** The report answered (before its receipt), made from its text only when a caller needs the objects. */
+    const answered = (): EvaluationReport => {
+      masked ??= parseReport(json);
+      return masked;
+    };
     this.metrics.inc("celgate_evaluations_total", "Evaluations by decision and source", {
       decision: report.decision,
       source: options.source,
@@ -291,24 +296,28 @@ export class EvaluationService {
         });
     if (!record || !id) {
       this.#phase("sign", t);
-      return { report, replayed: false, recorded: false };
+      return {
+        get report() {
+          return answered();
+        },
+        json,
+        replayed: false,
+        recorded: false,
+      };
     }
     // Every recorded decision is signed (docs/receipts.md): the receipt is stored in the report
     // and answered with it; a decision that cannot be signed is not recorded (the request fails).
-    const signed: EvaluationReport & { receipt?: DsseEnvelope } = {
-      ...report,
-      receipt: await this.receipts.issue({
-        report,
-        resources,
-        set,
-        select: selector,
-        policies: req.policies,
-        versions: snapshot.versions,
-        source: options.source,
-        context: req.context ?? {},
-        images: refs,
-      }),
-    };
+    const receipt: DsseEnvelope = await this.receipts.issue({
+      report,
+      resources,
+      set,
+      select: selector,
+      policies: req.policies,
+      versions: snapshot.versions,
+      source: options.source,
+      context: req.context ?? {},
+      images: refs,
+    });
 
     const input: StoredInput = {
       ...(redacted.manifests !== undefined
@@ -320,8 +329,9 @@ export class EvaluationService {
       select: req.select,
       policies: req.policies,
     };
-    // Serialised once: the same text is stored and sent back.
-    const json = JSON.stringify(signed);
+    // The report's text with the receipt as its last member: the text JSON.stringify gives of
+    // {...report, receipt}, made without serialising the report again. Stored and sent back.
+    const signedJson = `${json.slice(0, -1)},"receipt":${JSON.stringify(receipt)}}`;
     t = this.#phase("sign", t);
     const cluster = deployedCluster(req.context);
     // recording in the inventory (below) is more work for this request: it keeps its slot then
@@ -339,7 +349,7 @@ export class EvaluationService {
         policyVersionsJson: snapshot.versionsJson,
         decision: report.decision,
         summary: report.summary,
-        reportJson: json,
+        reportJson: signedJson,
         resources: resources.map((r) => ({
           kind: r.ref.kind,
           name: r.ref.name,
@@ -359,12 +369,22 @@ export class EvaluationService {
       if (earlier) return { report: earlier, replayed: true, recorded: true };
     }
     if (cluster && this.inventory)
-      await this.inventory.record(cluster, resources, report, {
+      await this.inventory.record(cluster, resources, answered(), {
         source: "evaluation",
         evaluationId: id,
         context: req.context ?? {},
       });
-    return { report: signed, json, replayed: false, recorded: true };
+    let signed: (EvaluationReport & { receipt: DsseEnvelope }) | undefined;
+    return {
+      get report() {
+        signed ??= { ...answered(), receipt };
+        return signed;
+      },
+      json: signedJson,
+      id,
+      replayed: false,
+      recorded: true,
+    };
   }
 
   async #byIdempotencyKey(
@@ -508,6 +528,11 @@ export class EvaluationService {
       .limit(q.limit);
     return rows.map((r) => r.id);
   }
+}
+
+/** A report from the JSON text an evaluator finished (finish.ts made it from a report). */
+function parseReport(json: string): EvaluationReport {
+  return JSON.parse(json) as EvaluationReport;
 }
 
 /** Image filter terms: every reference as written, and its digest. */

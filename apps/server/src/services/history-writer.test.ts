@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.js";
 import { type Database, openPglite, openPostgres } from "../db/client.js";
+import { finishReport } from "../evaluator/finish.js";
 import type { Evaluator } from "../evaluator/index.js";
 import { createLogger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
@@ -243,6 +244,8 @@ describe.each(BACKENDS)("one evaluation slot, rows pending commit, on %s", (back
       evaluated++;
       return evaluate(set, input);
     },
+    evaluateFinished: async (set, input, versionsJson) =>
+      finishReport(await counting.evaluate(set, input), versionsJson),
     close: async () => {},
   };
   beforeAll(async () => {

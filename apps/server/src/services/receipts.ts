@@ -29,10 +29,21 @@ import { evaluations } from "../db/schema.js";
 import { problems } from "../lib/errors.js";
 import type { SigningKeyService } from "./signing-keys.js";
 
+/** What a receipt reads of a report: its head, and of each result what names a waiver. */
+export type ReceiptReport = Pick<
+  EvaluationReport,
+  "id" | "decision" | "evaluatedAt" | "policySet" | "summary"
+> & {
+  results: readonly Pick<
+    EvaluationReport["results"][number],
+    "policy" | "outcome" | "exception" | "resource"
+  >[];
+};
+
 /** What a receipt is made from: the recorded report and what the service knows beside it. */
 export interface ReceiptInput {
   /** The report as recorded (with its id). */
-  report: EvaluationReport;
+  report: ReceiptReport;
   /** The resources evaluated, as given (not redacted: the deploy job holds these). */
   resources: readonly Resource[];
   /** The set the evaluation ran against, before selection, and the selection. */

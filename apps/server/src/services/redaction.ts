@@ -110,6 +110,22 @@ export class RedactionService {
       oldObject?: Record<string, unknown> | null | undefined;
     },
   ): Promise<RedactedEvaluation> {
+    const { pass, ...stored } = await this.scan(input, options);
+    return { ...stored, report: pass.maskReport(report) };
+  }
+
+  /**
+   * evaluation() without the report: what may be stored, and the pass that masks the report's
+   * echoes (`pass.count` 0: it saw no secret, so masking changes nothing).
+   */
+  async scan(
+    input: { manifests?: string | ManifestFile[] | undefined; resources?: unknown[] | undefined },
+    options: {
+      resources: readonly Resource[];
+      store: boolean;
+      oldObject?: Record<string, unknown> | null | undefined;
+    },
+  ): Promise<Omit<RedactedEvaluation, "report"> & { pass: Redaction }> {
     const r = await this.pass();
     let stored: Omit<RedactedEvaluation, "report"> = {};
     if (!options.store) for (const res of options.resources) r.object(res.object);
@@ -128,7 +144,7 @@ export class RedactionService {
       };
     else stored = { resources: r.objects(input.resources ?? []) };
     if (options.oldObject) r.object(options.oldObject);
-    return { ...stored, report: r.maskReport(report) };
+    return { ...stored, pass: r };
   }
 
   /**

@@ -73,15 +73,17 @@ export default defineRoute({
       request = body;
     }
     const headers = c.req.valid("header");
-    const { report, json, recorded, replayed } = await s.evaluations.run(c.get("principal"), request, {
+    const outcome = await s.evaluations.run(c.get("principal"), request, {
       source: headers["x-celgate-source"] ?? "api",
       idempotencyKey: headers["idempotency-key"],
       releaseSlot: c.get("releaseEvaluationSlot"),
     });
-    if (replayed) c.header("Idempotent-Replayed", "true");
-    if (!recorded) return c.json(report, 200);
-    c.header("Location", `/v1/evaluations/${report.id}`);
-    if (json !== undefined) return c.body(json, 201, { "Content-Type": "application/json" });
-    return c.json(report, 201);
+    if (outcome.replayed) c.header("Idempotent-Replayed", "true");
+    const status = outcome.recorded ? 201 : 200;
+    if (outcome.recorded) c.header("Location", `/v1/evaluations/${outcome.id ?? outcome.report.id}`);
+    // the report's text, when the service has it, is sent as it is (reading `report` would parse it)
+    if (outcome.json !== undefined)
+      return c.body(outcome.json, status, { "Content-Type": "application/json" });
+    return c.json(outcome.report, status);
   },
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { finishReport } from "../../../evaluator/finish.js";
 import type { Evaluator } from "../../../evaluator/index.js";
 import { MAX_TEST_FILE_BYTES } from "../../../services/policy-tests.js";
 import { BACKENDS, setupApp, type TestApp } from "../../../test/harness.js";
@@ -156,6 +157,8 @@ describe("policy test runs and the evaluation queue", () => {
         await hold;
         return evaluate(set, input);
       },
+      evaluateFinished: async (set, input, versionsJson) =>
+        finishReport(await held.evaluate(set, input), versionsJson),
       close: async () => {},
     };
     const t = await setupApp("pglite", {

@@ -1,0 +1,88 @@
+import {
+  compilePolicySet,
+  evaluate,
+  parseManifests,
+  parsePolicyDocuments,
+  toWireReport,
+} from "@celgate/core";
+import { afterAll, describe, expect, it } from "vitest";
+import { finishReport } from "./finish.js";
+import { EvaluatorPool } from "./pool.js";
+
+const POLICIES = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: replicas}
+spec:
+  validations: [{expression: "object.spec.?replicas.orValue(1) > 1", message: one replica}]
+---
+apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: owner}
+spec:
+  validations: [{expression: "has(object.metadata.labels) && 'owner' in object.metadata.labels"}]
+---
+apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: unversioned}
+spec:
+  validations: [{expression: "object.kind != 'Secret'"}]
+`;
+const { set } = compilePolicySet(parsePolicyDocuments(POLICIES, "p.yaml").located.policies);
+const { resources } = parseManifests(
+  "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: shop}\nspec: {replicas: 1}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {owner: x}}\n",
+  "d.yaml",
+);
+const input = { resources, now: new Date("2026-11-29T00:00:00Z"), id: "ev_test" };
+// a name an object would answer for itself: versions must be looked up as own entries only
+const versionsJson = JSON.stringify({ replicas: 3, owner: 1, constructor: 9 });
+
+describe("finishReport", () => {
+  it("gives the text JSON.stringify gives of the wire report with versions set after it is made", () => {
+    const report = evaluate(set, input);
+    const wire = toWireReport(report);
+    for (const r of wire.results) {
+      const v = ({ replicas: 3, owner: 1 } as Record<string, number>)[r.policy];
+      if (v !== undefined) r.policyVersion = v;
+    }
+    const finished = finishReport(report, versionsJson);
+    expect(finished.json).toBe(JSON.stringify(wire));
+    // the version is the last member of a result, as it was when the service set it
+    expect(finished.json).toContain(`"policy":"replicas"`);
+    expect(JSON.parse(finished.json).results[0]).not.toHaveProperty("policyVersion", 9);
+    expect(
+      Object.keys(JSON.parse(finished.json).results.find((r: { policy: string }) => r.policy === "owner")).at(
+        -1,
+      ),
+    ).toBe("policyVersion");
+    const { results, notices: _notices, ...head } = wire;
+    expect(finished.facts).toEqual({
+      ...head,
+      results: results.map((r) => ({
+        resource: r.resource,
+        policy: r.policy,
+        outcome: r.outcome,
+        exception: r.exception,
+      })),
+    });
+    expect(finished.facts.id).toBe("ev_test");
+    expect(
+      JSON.parse(finished.json).results.find((r: { policy: string }) => r.policy === "unversioned"),
+    ).not.toHaveProperty("policyVersion");
+  });
+});
+
+describe("EvaluatorPool.evaluateFinished", () => {
+  const pool = new EvaluatorPool({ size: 1 });
+  afterAll(() => pool.close());
+
+  it("answers with the same text and facts as finishing in process", async () => {
+    const remote = await pool.evaluateFinished(set, input, versionsJson);
+    expect(remote).toEqual(finishReport(evaluate(set, input), versionsJson));
+    // the versions are the request's: another snapshot's versions give another text
+    const other = await pool.evaluateFinished(set, input, JSON.stringify({ replicas: 4 }));
+    expect(other.json).toBe(finishReport(evaluate(set, input), JSON.stringify({ replicas: 4 })).json);
+    expect(other.json).not.toBe(remote.json);
+    // and the report alone is still answered to those that ask for it
+    expect(await pool.evaluate(set, input)).toEqual(evaluate(set, input));
+  });
+});

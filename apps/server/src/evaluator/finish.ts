@@ -1,0 +1,59 @@
+import { type EvaluationReport, toWireReport, type WireReport, type WireResult } from "@celgate/core";
+
+/** What the service reads of a report beside its text: the report without its results' details. */
+export interface ReportFacts extends Omit<WireReport, "results" | "notices"> {
+  /** Every result, in order, with what metrics, history terms and receipts read of it. */
+  results: Pick<WireResult, "resource" | "policy" | "outcome" | "exception">[];
+}
+
+/**
+ * A report made ready to answer and record where it was evaluated (on a worker thread, so
+ * the event loop copies a string instead of taking in the report's objects).
+ */
+export interface FinishedReport {
+  facts: ReportFacts;
+  /** JSON of the wire report with each result's policy version set: the text answered and stored (before the receipt). */
+  json: string;
+}
+
+/**
+ * The wire report with each result's policyVersion from `versions` (the API's stored version
+ * of each policy, absent for policies it does not know). Mutates and returns `report`.
+ */
+export function withVersions(report: WireReport, versions: ReadonlyMap<string, number>): WireReport {
+  for (const r of report.results) {
+    const v = versions.get(r.policy);
+    if (v !== undefined) r.policyVersion = v;
+  }
+  return report;
+}
+
+/** name -> version from the policy snapshot's JSON; the last one read is kept (it changes with the policy set). */
+let lastVersions: { json: string; map: ReadonlyMap<string, number> } | undefined;
+function versionsOf(json: string): ReadonlyMap<string, number> {
+  if (lastVersions?.json !== json)
+    lastVersions = { json, map: new Map(Object.entries(JSON.parse(json) as Record<string, number>)) };
+  return lastVersions.map;
+}
+
+/**
+ * The report as the service answers and records it (wire form, policy versions set from
+ * `versionsJson`, the snapshot's JSON of name -> version), as JSON text, and the facts the
+ * service reads of it. Throws only if `versionsJson` is not JSON.
+ */
+export function finishReport(report: EvaluationReport, versionsJson: string): FinishedReport {
+  const wire = withVersions(toWireReport(report), versionsOf(versionsJson));
+  const { results, notices: _notices, ...head } = wire;
+  return {
+    facts: {
+      ...head,
+      results: results.map((r) => ({
+        resource: r.resource,
+        policy: r.policy,
+        outcome: r.outcome,
+        exception: r.exception,
+      })),
+    },
+    json: JSON.stringify(wire),
+  };
+}
