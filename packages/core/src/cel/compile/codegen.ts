@@ -33,7 +33,7 @@ interface Node {
   meta: { alternate?: Node; macro?: Macro; evaluate?: unknown };
   checkedType?: CelTypeDecl;
   handle?: unknown;
-  candidates?: { declarations?: { handler?: unknown }[] };
+  candidates?: { declarations?: { handler?: unknown; signature?: string }[] };
 }
 
 /** A cel-js macro object (has, cel.bind, or one of celgate's libraries). */
@@ -106,6 +106,23 @@ function isDynamicContainer(type: CelTypeDecl | undefined): boolean {
   if (!type) return false;
   if (type.kind === "dyn") return true;
   return (type.kind === "map" || type.kind === "list") && type.valueType?.kind === "dyn";
+}
+
+/** A call of cel-js's `dyn(dyn): dyn`, the only overload of `dyn`, with one argument. */
+function isDynConversion(n: Node, name: string, args: number): boolean {
+  const declarations = n.candidates?.declarations as { signature?: string }[] | undefined;
+  return (
+    name === "dyn" &&
+    args === 1 &&
+    typeof n.handle === "function" &&
+    declarations?.length === 1 &&
+    declarations[0]?.signature === "dyn(dyn): dyn"
+  );
+}
+
+/** dyn, or a map of dyn: where `a.b` and `a[b]` read the property and check only that it is a CEL value. */
+function isDynamicMap(type: CelTypeDecl | undefined): boolean {
+  return type?.kind === "dyn" || (type?.kind === "map" && type.valueType?.kind === "dyn");
 }
 
 /**
@@ -249,11 +266,24 @@ class Generator {
           if (typeof n.handle !== "function") throw new Unsupported("an unchecked [?] node");
           return this.assign(`R.rawOptionalIndex(${left}, ${this.cel(right)}, ${this.constant(n)})`, out);
         }
+        if (n.op === "[]" && !this.isRaw(left) && isDynamicMap(leftNode.checkedType)) {
+          // `h[k]` on dyn or a map of dyn: the handler is the one of `h.k`, so is its common case
+          if (typeof n.handle !== "function") throw new Unsupported("an unchecked [] node");
+          return this.assign(`R.field(${left}, ${this.cel(right)}, ${this.constant(n)})`, out);
+        }
         return this.handled(n, `${this.cel(left)}, ${this.cel(right)}, ${this.constant(n)}, ev`, out);
       }
       case "call": {
         const [name, argNodes] = n.args as [string, Node[]];
         const values = this.reversed(argNodes, out);
+        if (isDynConversion(n, name, values.length)) {
+          // dyn(v) is v (cel-js's dyn(dyn) is the identity, found for every CEL value): a value
+          // read as it is stays so; another goes to the handler unless it is a plain value
+          const v = values[0] as string;
+          if (this.isRaw(v)) return v;
+          const k = this.constant(n);
+          return this.assign(`R.plain(${v}) ? ${v} : ${k}.handle([${v}], ${k}, ev)`, out);
+        }
         if (name === "size" && values.length === 1 && argNodes[0]?.checkedType?.hasDynType) {
           // size() of a dyn list: cel-js's size(list) overload is the length, without its run-time dispatch
           if (typeof n.handle !== "function") throw new Unsupported("an unchecked call");
@@ -381,8 +411,7 @@ class Generator {
     const [leftNode, key] = n.args as [Node, string];
     const left = this.gen(leftNode, out);
     const type = leftNode.checkedType;
-    // on dyn and on maps of dyn cel-js reads the property and checks only that it is a CEL value
-    const dynamic = type?.kind === "dyn" || (type?.kind === "map" && type.valueType?.kind === "dyn");
+    const dynamic = isDynamicMap(type);
     if (dynamic && this.isRaw(left))
       return this.markRaw(
         this.assign(`R.rawField(${left}, ${this.constant(key)}, ${this.constant(n)})`, out),
@@ -427,6 +456,11 @@ class Generator {
         `${same} ? ${left} ${eq} ${right} : ${withNull}${k}.handle(${this.cel(left)}, ${this.cel(right)}, ${k}, ev)`,
         out,
       );
+    }
+    if (n.op === "in" && this.isRaw(right)) {
+      // `'ALL' in c.?drop.orValue([])`: a list of strings read as it is is searched as it is
+      if (typeof n.handle !== "function") throw new Unsupported("an unchecked in node");
+      return this.assign(`R.rawIn(${this.cel(left)}, ${right}, ${this.constant(n)})`, out);
     }
     return this.handled(n, `${this.cel(left)}, ${this.cel(right)}, ${this.constant(n)}, ev`, out);
   }
