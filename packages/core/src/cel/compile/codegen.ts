@@ -108,6 +108,20 @@ function isDynamicContainer(type: CelTypeDecl | undefined): boolean {
   return (type.kind === "map" || type.kind === "list") && type.valueType?.kind === "dyn";
 }
 
+/** A string literal that the map literal helper keeps as a key (not `__proto__`, `constructor`, `prototype`). */
+function isPlainKeyLiteral(node: Node): boolean {
+  let n = node;
+  while (n.meta.alternate) n = n.meta.alternate;
+  return (
+    n.op === "value" &&
+    !n.meta.macro &&
+    typeof n.args === "string" &&
+    n.args !== "__proto__" &&
+    n.args !== "constructor" &&
+    n.args !== "prototype"
+  );
+}
+
 /** A call of cel-js's `dyn(dyn): dyn`, the only overload of `dyn`, with one argument. */
 function isDynConversion(n: Node, name: string, args: number): boolean {
   const declarations = n.candidates?.declarations as { signature?: string }[] | undefined;
@@ -550,13 +564,18 @@ class Generator {
       return this.assign(`${this.constant(mapOf)}([${pairs.join(", ")}])`, out);
     }
     if (entries.length === 0) return this.assign("{}", out);
-    const pairs: string[] = [];
+    const keys: string[] = [];
+    const values: string[] = [];
     for (const [keyNode, valueNode] of entries) {
-      const key = this.gen(keyNode, out);
-      const value = this.gen(valueNode, out);
-      pairs.push(`[${this.cel(key)}, ${this.cel(value)}]`);
+      keys.push(this.cel(this.gen(keyNode, out)));
+      values.push(this.cel(this.gen(valueNode, out)));
     }
-    return this.assign(`R.mapLiteral([${pairs.join(", ")}])`, out);
+    if (entries.every(([keyNode]) => isPlainKeyLiteral(keyNode))) {
+      // string keys known here, none that mapLiteral leaves out: the object is built at once
+      // (a later key overwrites an earlier one, as there), without an array per entry
+      return this.assign(`{ ${keys.map((k, i) => `[${k}]: ${values[i]}`).join(", ")} }`, out);
+    }
+    return this.assign(`R.mapLiteral([${keys.map((k, i) => `[${k}, ${values[i]}]`).join(", ")}])`, out);
   }
 
   private accumulator(n: Node): string {

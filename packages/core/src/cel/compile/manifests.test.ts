@@ -183,7 +183,7 @@ describe("manifests read as they are", () => {
     expect(kept?.[0]).toBe(joined?.[0]);
   });
 
-  it("indexes maps of dyn and dyn values, and converts to dyn, as the interpreter does", () => {
+  it("builds and indexes maps, and converts to dyn, as the interpreter does", () => {
     const h = "{'a': dyn(1), 'b': dyn(null), 'c': dyn([2]), 'constructor': dyn(3), '__proto__': dyn(4)}";
     for (const key of ["'a'", "'b'", "'c'", "'d'", "'constructor'", "'__proto__'", "'toString'", "1", "true"])
       same(`${h}[${key}]`, act);
@@ -203,6 +203,12 @@ describe("manifests read as they are", () => {
       "dyn(timestamp(0))",
       "dyn(duration('1s'))",
       "dyn({'a': [dyn(object.spec.matrix)]})",
+      "{'a': 1, 'b': 2, 'a': 3}",
+      "{'a': object.spec.labels, 'b': object.spec.ports, '1': object.spec.replicas}",
+      "{'__proto__': 1, 'constructor': 2, 'prototype': 3, 'toString': 4}",
+      "{'a': 1, '__proto__': 2}.a",
+      "{'a': dyn(1), 'b': dyn('x')}.b",
+      "{1: 'one', 2: 'two'}[2]",
     ])
       same(source, act);
   });
