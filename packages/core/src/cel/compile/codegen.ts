@@ -122,6 +122,18 @@ function isPlainKeyLiteral(node: Node): boolean {
   );
 }
 
+/** A call of the global `string()` with one argument, whose string and int overloads are cel-js's. */
+function isStringConversion(n: Node, name: string, args: number): boolean {
+  const signatures = new Set(n.candidates?.declarations?.map((d) => d.signature));
+  return (
+    name === "string" &&
+    args === 1 &&
+    typeof n.handle === "function" &&
+    signatures.has("string(string): string") &&
+    signatures.has("string(int): string")
+  );
+}
+
 /** A call of cel-js's `dyn(dyn): dyn`, the only overload of `dyn`, with one argument. */
 function isDynConversion(n: Node, name: string, args: number): boolean {
   const declarations = n.candidates?.declarations as { signature?: string }[] | undefined;
@@ -297,6 +309,16 @@ class Generator {
           if (this.isRaw(v)) return v;
           const k = this.constant(n);
           return this.assign(`R.plain(${v}) ? ${v} : ${k}.handle([${v}], ${k}, ev)`, out);
+        }
+        if (isStringConversion(n, name, values.length)) {
+          // string(s) of a string is s, of an int its decimal digits (cel-js's overloads; celgate's
+          // override of string() is for bytes only): other values go to the handler
+          const v = values[0] as string;
+          const k = this.constant(n);
+          return this.assign(
+            `typeof ${v} === "string" ? ${v} : typeof ${v} === "bigint" ? String(${v}) : ${k}.handle([${this.cel(v)}], ${k}, ev)`,
+            out,
+          );
         }
         if (name === "size" && values.length === 1 && argNodes[0]?.checkedType?.hasDynType) {
           // size() of a dyn list: cel-js's size(list) overload is the length, without its run-time dispatch

@@ -183,7 +183,7 @@ describe("manifests read as they are", () => {
     expect(kept?.[0]).toBe(joined?.[0]);
   });
 
-  it("builds and indexes maps, and converts to dyn, as the interpreter does", () => {
+  it("builds and indexes maps, converts to dyn and to string, as the interpreter does", () => {
     const h = "{'a': dyn(1), 'b': dyn(null), 'c': dyn([2]), 'constructor': dyn(3), '__proto__': dyn(4)}";
     for (const key of ["'a'", "'b'", "'c'", "'d'", "'constructor'", "'__proto__'", "'toString'", "1", "true"])
       same(`${h}[${key}]`, act);
@@ -209,6 +209,16 @@ describe("manifests read as they are", () => {
       "{'a': 1, '__proto__': 2}.a",
       "{'a': dyn(1), 'b': dyn('x')}.b",
       "{1: 'one', 2: 'two'}[2]",
+      "string(object.spec.replicas)",
+      "string(object.spec.ratio)",
+      "string(object.spec.labels.app)",
+      "string(object.spec.labels)",
+      "string(object.spec.none)",
+      "string(-9223372036854775808)",
+      "string(1u)",
+      "string(b'abc')",
+      "string(true)",
+      "object.spec.ports.map(p, string(p))",
     ])
       same(source, act);
   });
