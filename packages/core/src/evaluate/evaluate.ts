@@ -410,21 +410,18 @@ function decidePair(
     result.error = `cannot evaluate this resource: ${prepared.failure}`;
     return result;
   }
-  const covering =
-    exceptions.length === 0
-      ? []
-      : exceptions.filter((e) => exceptionCovers(e, policy.name, prepared.subject));
+  const base = prepared.base;
+  // no exception can waive anything: the policy runs once, on the resource's images
+  if (exceptions.length === 0)
+    return withOutcome(result, runOn(policy, prepared, base, shared, budget, prepared.images));
+  const covering = exceptions.filter((e) => exceptionCovers(e, policy.name, prepared.subject));
   const cveWaivers = covering.filter((e) => e.vulnerabilities);
   const fullWaivers = covering.filter(
     (e) => !e.vulnerabilities && exceptionImageMatches(e, prepared.imageRefs),
   );
 
-  const base = prepared.base;
-  const run = (images: readonly ImageFacts[]): RawOutcome => {
-    base.params = shared.params;
-    base.images = images === prepared.images ? prepared.celImages : images.map(imageToCel);
-    return runPolicy(policy, base, budget, shared.invariants);
-  };
+  const run = (images: readonly ImageFacts[]): RawOutcome =>
+    runOn(policy, prepared, base, shared, budget, images);
 
   let raw: RawOutcome;
   let waivedBy: string | null = null;
@@ -457,6 +454,25 @@ function decidePair(
     result.exception = waivedBy;
     return result;
   }
+  return withOutcome(result, raw);
+}
+
+/** Runs the policy on the resource's variables (`base`), with `images` for its images. */
+function runOn(
+  policy: CompiledPolicy,
+  prepared: PreparedResource,
+  base: Record<string, unknown>,
+  shared: PolicyShared,
+  budget: BudgetLimits | undefined,
+  images: readonly ImageFacts[],
+): RawOutcome {
+  base.params = shared.params;
+  base.images = images === prepared.images ? prepared.celImages : images.map(imageToCel);
+  return runPolicy(policy, base, budget, shared.invariants);
+}
+
+/** `result` with the outcome of the policy's run (no exception waived it). */
+function withOutcome(result: Result, raw: RawOutcome): Result {
   result.outcome = raw.outcome;
   if (raw.outcome === "fail") result.violations = raw.violations;
   if (raw.outcome === "error") result.error = raw.error;

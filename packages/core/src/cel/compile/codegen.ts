@@ -33,7 +33,7 @@ interface Node {
   meta: { alternate?: Node; macro?: Macro; evaluate?: unknown };
   checkedType?: CelTypeDecl;
   handle?: unknown;
-  candidates?: { declarations?: { handler?: unknown }[] };
+  candidates?: { declarations?: { handler?: unknown; signature?: string }[] };
 }
 
 /** A cel-js macro object (has, cel.bind, or one of celgate's libraries). */
@@ -106,6 +106,49 @@ function isDynamicContainer(type: CelTypeDecl | undefined): boolean {
   if (!type) return false;
   if (type.kind === "dyn") return true;
   return (type.kind === "map" || type.kind === "list") && type.valueType?.kind === "dyn";
+}
+
+/** A string literal that the map literal helper keeps as a key (not `__proto__`, `constructor`, `prototype`). */
+function isPlainKeyLiteral(node: Node): boolean {
+  let n = node;
+  while (n.meta.alternate) n = n.meta.alternate;
+  return (
+    n.op === "value" &&
+    !n.meta.macro &&
+    typeof n.args === "string" &&
+    n.args !== "__proto__" &&
+    n.args !== "constructor" &&
+    n.args !== "prototype"
+  );
+}
+
+/** A call of the global `string()` with one argument, whose string and int overloads are cel-js's. */
+function isStringConversion(n: Node, name: string, args: number): boolean {
+  const signatures = new Set(n.candidates?.declarations?.map((d) => d.signature));
+  return (
+    name === "string" &&
+    args === 1 &&
+    typeof n.handle === "function" &&
+    signatures.has("string(string): string") &&
+    signatures.has("string(int): string")
+  );
+}
+
+/** A call of cel-js's `dyn(dyn): dyn`, the only overload of `dyn`, with one argument. */
+function isDynConversion(n: Node, name: string, args: number): boolean {
+  const declarations = n.candidates?.declarations as { signature?: string }[] | undefined;
+  return (
+    name === "dyn" &&
+    args === 1 &&
+    typeof n.handle === "function" &&
+    declarations?.length === 1 &&
+    declarations[0]?.signature === "dyn(dyn): dyn"
+  );
+}
+
+/** dyn, or a map of dyn: where `a.b` and `a[b]` read the property and check only that it is a CEL value. */
+function isDynamicMap(type: CelTypeDecl | undefined): boolean {
+  return type?.kind === "dyn" || (type?.kind === "map" && type.valueType?.kind === "dyn");
 }
 
 /**
@@ -249,11 +292,34 @@ class Generator {
           if (typeof n.handle !== "function") throw new Unsupported("an unchecked [?] node");
           return this.assign(`R.rawOptionalIndex(${left}, ${this.cel(right)}, ${this.constant(n)})`, out);
         }
+        if (n.op === "[]" && !this.isRaw(left) && isDynamicMap(leftNode.checkedType)) {
+          // `h[k]` on dyn or a map of dyn: the handler is the one of `h.k`, so is its common case
+          if (typeof n.handle !== "function") throw new Unsupported("an unchecked [] node");
+          return this.assign(`R.field(${left}, ${this.cel(right)}, ${this.constant(n)})`, out);
+        }
         return this.handled(n, `${this.cel(left)}, ${this.cel(right)}, ${this.constant(n)}, ev`, out);
       }
       case "call": {
         const [name, argNodes] = n.args as [string, Node[]];
         const values = this.reversed(argNodes, out);
+        if (isDynConversion(n, name, values.length)) {
+          // dyn(v) is v (cel-js's dyn(dyn) is the identity, found for every CEL value): a value
+          // read as it is stays so; another goes to the handler unless it is a plain value
+          const v = values[0] as string;
+          if (this.isRaw(v)) return v;
+          const k = this.constant(n);
+          return this.assign(`R.plain(${v}) ? ${v} : ${k}.handle([${v}], ${k}, ev)`, out);
+        }
+        if (isStringConversion(n, name, values.length)) {
+          // string(s) of a string is s, of an int its decimal digits (cel-js's overloads; celgate's
+          // override of string() is for bytes only): other values go to the handler
+          const v = values[0] as string;
+          const k = this.constant(n);
+          return this.assign(
+            `typeof ${v} === "string" ? ${v} : typeof ${v} === "bigint" ? String(${v}) : ${k}.handle([${this.cel(v)}], ${k}, ev)`,
+            out,
+          );
+        }
         if (name === "size" && values.length === 1 && argNodes[0]?.checkedType?.hasDynType) {
           // size() of a dyn list: cel-js's size(list) overload is the length, without its run-time dispatch
           if (typeof n.handle !== "function") throw new Unsupported("an unchecked call");
@@ -381,8 +447,7 @@ class Generator {
     const [leftNode, key] = n.args as [Node, string];
     const left = this.gen(leftNode, out);
     const type = leftNode.checkedType;
-    // on dyn and on maps of dyn cel-js reads the property and checks only that it is a CEL value
-    const dynamic = type?.kind === "dyn" || (type?.kind === "map" && type.valueType?.kind === "dyn");
+    const dynamic = isDynamicMap(type);
     if (dynamic && this.isRaw(left))
       return this.markRaw(
         this.assign(`R.rawField(${left}, ${this.constant(key)}, ${this.constant(n)})`, out),
@@ -427,6 +492,11 @@ class Generator {
         `${same} ? ${left} ${eq} ${right} : ${withNull}${k}.handle(${this.cel(left)}, ${this.cel(right)}, ${k}, ev)`,
         out,
       );
+    }
+    if (n.op === "in" && this.isRaw(right)) {
+      // `'ALL' in c.?drop.orValue([])`: a list of strings read as it is is searched as it is
+      if (typeof n.handle !== "function") throw new Unsupported("an unchecked in node");
+      return this.assign(`R.rawIn(${this.cel(left)}, ${right}, ${this.constant(n)})`, out);
     }
     return this.handled(n, `${this.cel(left)}, ${this.cel(right)}, ${this.constant(n)}, ev`, out);
   }
@@ -516,13 +586,18 @@ class Generator {
       return this.assign(`${this.constant(mapOf)}([${pairs.join(", ")}])`, out);
     }
     if (entries.length === 0) return this.assign("{}", out);
-    const pairs: string[] = [];
+    const keys: string[] = [];
+    const values: string[] = [];
     for (const [keyNode, valueNode] of entries) {
-      const key = this.gen(keyNode, out);
-      const value = this.gen(valueNode, out);
-      pairs.push(`[${this.cel(key)}, ${this.cel(value)}]`);
+      keys.push(this.cel(this.gen(keyNode, out)));
+      values.push(this.cel(this.gen(valueNode, out)));
     }
-    return this.assign(`R.mapLiteral([${pairs.join(", ")}])`, out);
+    if (entries.every(([keyNode]) => isPlainKeyLiteral(keyNode))) {
+      // string keys known here, none that mapLiteral leaves out: the object is built at once
+      // (a later key overwrites an earlier one, as there), without an array per entry
+      return this.assign(`{ ${keys.map((k, i) => `[${k}]: ${values[i]}`).join(", ")} }`, out);
+    }
+    return this.assign(`R.mapLiteral([${keys.map((k, i) => `[${k}, ${values[i]}]`).join(", ")}])`, out);
   }
 
   private accumulator(n: Node): string {

@@ -10,6 +10,7 @@ import { celEnvironment, MANIFEST_VARIABLES, type ParsedExpression } from "../en
 import { MAX_VALUE_DEPTH } from "../values.js";
 import { deepFreeze, outcomeDifference, type RunOutcome, runCounted } from "./differential.js";
 import { clearManifestConversions, prepareRun } from "./engine.js";
+import { withListIndexes } from "./list-index.js";
 
 function both(source: string, activation: Record<string, unknown>) {
   const env = celEnvironment();
@@ -141,6 +142,85 @@ describe("manifests read as they are", () => {
     expect(value("object.?spec.?nothing.orValue([1.5])", act)).toEqual([1.5]);
     expect(value("podSpec == null && object.spec != null && null != object.spec.matrix", act)).toBe(true);
     expect(value("string(object.spec.replicas) + '/' + string(object.spec.ratio)", act)).toBe("3/0.5");
+  });
+
+  it("answers `in` over a list read as it is as over its CEL value", () => {
+    const lists = activationOf({
+      drop: ["NET_RAW", "ALL"],
+      empty: [],
+      mixed: ["ALL", 1, 2.5],
+      holes: ["ALL", null],
+      nested: [["ALL"], { ALL: 1 }],
+      numbers: [1, 2.5],
+    });
+    expect(value("'ALL' in object.drop", lists)).toBe(true);
+    expect(value("'all' in object.drop", lists)).toBe(false);
+    expect(value("'ALL' in object.?drop.orValue([])", lists)).toBe(true);
+    expect(value("'ALL' in object.?missing.orValue([])", lists)).toBe(false);
+    expect(value("object.drop.exists(d, d in object.drop)", lists)).toBe(true);
+    for (const list of ["drop", "empty", "mixed", "holes", "nested", "numbers"])
+      for (const needle of ["'ALL'", "'x'", "1", "2.5", "null", "['ALL']", "dyn({'ALL': 1})"])
+        same(`dyn(${needle}) in object.${list}`, lists);
+  });
+
+  it("converts a list that escapes element by element, each element once per scope", () => {
+    const shared = { name: "a", ports: [{ containerPort: 80 }] };
+    const spec = { containers: [shared, { name: "b" }], initContainers: [shared] };
+    const act = activationOf({ spec }, { podSpec: spec, containers: [shared] });
+    const [joined, kept] = withListIndexes(
+      () =>
+        [
+          value("podSpec.containers + podSpec.initContainers", act),
+          value("containers.filter(c, c.name == 'a')", act),
+        ] as unknown[][],
+    );
+    expect(joined).toEqual([
+      { name: "a", ports: [{ containerPort: 80n }] },
+      { name: "b" },
+      { name: "a", ports: [{ containerPort: 80n }] },
+    ]);
+    expect(joined?.[2]).toBe(joined?.[0]);
+    expect(kept?.[0]).toBe(joined?.[0]);
+  });
+
+  it("builds and indexes maps, converts to dyn and to string, as the interpreter does", () => {
+    const h = "{'a': dyn(1), 'b': dyn(null), 'c': dyn([2]), 'constructor': dyn(3), '__proto__': dyn(4)}";
+    for (const key of ["'a'", "'b'", "'c'", "'d'", "'constructor'", "'__proto__'", "'toString'", "1", "true"])
+      same(`${h}[${key}]`, act);
+    for (const source of [
+      "cel.bind(h, {'x': object.spec.labels, 'y': dyn({})}, h.map(k, h[k]))",
+      "cel.bind(h, {'x': object.spec.labels}, h['x']['app'])",
+      "dyn({1: 'one'})[1]",
+      "dyn([1, 2])[1]",
+      "dyn([1, 2])[2]",
+      "dyn(timestamp(0))['x']",
+      "dyn(object.spec.labels)['tier']",
+      "dyn(object.spec.labels)",
+      "dyn(object.spec).ports.filter(p, dyn(p) != null)",
+      "object.spec.labels.filter(k, dyn(object.spec.labels)[k] != 'web')",
+      "dyn(object.spec.odd).exists(k, dyn(object.spec.odd)[k] == 2)",
+      "dyn(object.spec.ctor)",
+      "dyn(timestamp(0))",
+      "dyn(duration('1s'))",
+      "dyn({'a': [dyn(object.spec.matrix)]})",
+      "{'a': 1, 'b': 2, 'a': 3}",
+      "{'a': object.spec.labels, 'b': object.spec.ports, '1': object.spec.replicas}",
+      "{'__proto__': 1, 'constructor': 2, 'prototype': 3, 'toString': 4}",
+      "{'a': 1, '__proto__': 2}.a",
+      "{'a': dyn(1), 'b': dyn('x')}.b",
+      "{1: 'one', 2: 'two'}[2]",
+      "string(object.spec.replicas)",
+      "string(object.spec.ratio)",
+      "string(object.spec.labels.app)",
+      "string(object.spec.labels)",
+      "string(object.spec.none)",
+      "string(-9223372036854775808)",
+      "string(1u)",
+      "string(b'abc')",
+      "string(true)",
+      "object.spec.ports.map(p, string(p))",
+    ])
+      same(source, act);
   });
 
   it("runs an expression the compiler does not handle on the converted manifest", () => {

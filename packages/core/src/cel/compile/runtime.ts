@@ -94,10 +94,29 @@ function rawElement(v: unknown): unknown {
 
 /**
  * A value that escapes compiled code's raw reads (to a function, a list, a result): its CEL
- * value, converted once in an evaluation (list-index.ts, scopedConversion).
+ * value, converted once in an evaluation (list-index.ts, scopedConversion). A list's objects
+ * are converted (and remembered) one by one, so that a container converted for one expression
+ * (`containers.filter(...)` keeps it) is the one another gets in its list
+ * (`podSpec.containers + podSpec.initContainers`).
  */
 function celOf(v: unknown): unknown {
-  return typeof v === "object" && v !== null ? scopedConversion(v, manifestToCel) : v;
+  if (typeof v !== "object" || v === null) return v;
+  return scopedConversion(v, Array.isArray(v) ? listToCel : manifestToCel);
+}
+
+/**
+ * `manifestToCel` of a list read as it is, its objects converted by celOf. The same value:
+ * manifestToCel converts each element of a list as the object it is, and the depth of what is
+ * read as it is has been checked (rawRoot).
+ */
+function listToCel(list: object): unknown {
+  const items = list as unknown[];
+  const out = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    out[i] = typeof item === "object" && item !== null ? celOf(item) : manifestToCel(item);
+  }
+  return out;
 }
 
 /** Primitives, plain (or prototype-less) objects and arrays: what `dyn` accepts without a registry lookup. */
@@ -132,7 +151,10 @@ export interface Runtime {
   iterMismatch(type: CelTypeDecl, value: unknown, name: string): unknown;
   /** The elements a comprehension ranges over when its range is not an array (toIterable). */
   range(value: unknown, iterable: unknown): unknown[];
-  /** `a.b` on a dyn operand or a map of dyn, with the common case inline (fieldAccess). */
+  /**
+   * `a.b` or `a[b]` on a dyn operand or a map of dyn, with the common case inline (fieldAccess;
+   * `[]` has the handler of `.`). A key that is not a string is read as cel-js reads it (hasOwn).
+   */
   field(left: unknown, key: string, node: HandledNode): unknown;
   /** `a.?b`, with the common case inline (the optional type's field access, #getOptionalField). */
   optionalField(left: unknown, key: string, node: HandledNode): unknown;
@@ -175,6 +197,11 @@ export interface Runtime {
   rawOptionalValue(left: unknown, key: string, node: HandledNode): unknown;
   /** `a[i]` on a value read as it is, `a` of a dynamic type: the node's handler on its CEL value. */
   rawIndex(left: unknown, index: unknown, node: HandledNode): unknown;
+  /**
+   * `v in l`, `l` read as it is: the node's handler on its CEL value; for a string in a list of
+   * strings (the same read as it is) what that handler answers there (listIncludes: `===`).
+   */
+  rawIn(value: unknown, list: unknown, node: HandledNode): unknown;
   /** `a[?i]` on a value read as it is: the node's handler on its CEL value (a map's key read as `a.?i`). */
   rawOptionalIndex(left: unknown, index: unknown, node: HandledNode): unknown;
   /** A list element read as it is (a comprehension's variable over a list read as it is). */
@@ -388,6 +415,19 @@ function makeRuntime(ev: CelEvaluator): Runtime {
         if (r !== CONVERT) return r;
       }
       return node.handle(celOf(left), index, node, ev);
+    },
+    rawIn(value, list, node) {
+      if (typeof value === "string" && Array.isArray(list)) {
+        let found = false;
+        for (let i = 0; i < list.length; i++) {
+          const item = list[i];
+          // another kind of element: cel-js types the list and may find no overload
+          if (typeof item !== "string") return node.handle(value, celOf(list), node, ev);
+          if (item === value) found = true;
+        }
+        if (list.length > 0) return found;
+      }
+      return node.handle(value, celOf(list), node, ev);
     },
     rawOptionalIndex(left, index, node) {
       // cel-js reads `m[?'k']` of a map as `m.?k` (the optional type's field access)
