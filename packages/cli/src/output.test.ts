@@ -19,7 +19,7 @@ function tempFolder(): string {
 }
 
 // pieces of text with characters of one to four UTF-8 bytes, so that reads back from the
-// file cut some of them in two
+// file cut some of them in two (the bytes, joined, are the text all the same)
 const PIECES = ["ascii ", "é", "ユーザー", "😀", "\n", "x".repeat(1000)];
 
 function pieces(count: number): string[] {
@@ -34,9 +34,9 @@ describe("Spool", () => {
     for (const piece of written) spool.write(piece);
     expect(spool.spilled).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
-    const out: string[] = [];
+    const out: Uint8Array[] = [];
     spool.drain((piece) => out.push(piece));
-    expect(out.join("")).toBe(written.join(""));
+    expect(Buffer.concat(out).toString("utf8")).toBe(written.join(""));
   });
 
   it("moves a large text to a temporary file, gives it back whole, and leaves no file behind", () => {
@@ -45,9 +45,9 @@ describe("Spool", () => {
     const written = pieces(5_000);
     for (const piece of written) spool.write(piece);
     expect(spool.spilled).toBe(true);
-    const out: string[] = [];
+    const out: Uint8Array[] = [];
     spool.drain((piece) => out.push(piece));
-    expect(out.join("")).toBe(written.join(""));
+    expect(Buffer.concat(out).toString("utf8")).toBe(written.join(""));
     // read back in pieces, never as one string
     expect(out.length).toBeGreaterThan(2);
     expect(readdirSync(dir)).toEqual([]);
@@ -106,9 +106,9 @@ describe("Spool", () => {
     const written = pieces(500);
     for (const piece of written) spool.write(piece);
     expect(spool.spilled).toBe(false);
-    const out: string[] = [];
+    const out: Uint8Array[] = [];
     spool.drain((piece) => out.push(piece));
-    expect(out.join("")).toBe(written.join(""));
+    expect(Buffer.concat(out).toString("utf8")).toBe(written.join(""));
   });
 });
 
@@ -124,5 +124,22 @@ describe("writeOutputStreamed", () => {
       write(" tail");
     }, file);
     expect(readFileSync(file, "utf8")).toBe(`head ${written.join("")} tail\n`);
+  });
+});
+
+describe("writeOutputStreamed, text and bytes", () => {
+  const written = (produce: (write: (piece: string | Uint8Array) => void) => void): string => {
+    const file = join(tempFolder(), "out.txt");
+    writeOutputStreamed(produce, file);
+    return readFileSync(file, "utf8");
+  };
+
+  it("writes bytes and text in the order given, and ends with one newline", () => {
+    const bytes = (text: string) => Buffer.from(text, "utf8");
+    expect(written((write) => [write("a"), write(bytes("ユー")), write("b")])).toBe("aユーb\n");
+    expect(written((write) => [write("a"), write(bytes("b\n"))])).toBe("ab\n");
+    expect(written((write) => [write(bytes("a\n")), write(""), write(new Uint8Array(0))])).toBe("a\n");
+    expect(written((write) => [write(bytes("a\n")), write("b")])).toBe("a\nb\n");
+    expect(written(() => {})).toBe("");
   });
 });

@@ -11,7 +11,6 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { StringDecoder } from "node:string_decoder";
 import { InputError } from "./errors.js";
 
 /** Writes command output to a file or stdout. */
@@ -41,10 +40,11 @@ const CHUNK = 64 * 1024;
 /**
  * Writes output produced in pieces to a file or stdout, in chunks of about 64 KiB, so that a
  * large report is never one string in memory. `produce` is given the function that takes the
- * pieces. Throws InputError when the file cannot be opened or written.
+ * pieces: text, or bytes of UTF-8 text (a Spool's), written as they are. Throws InputError when
+ * the file cannot be opened or written.
  */
 export function writeOutputStreamed(
-  produce: (write: (piece: string) => void) => void,
+  produce: (write: (piece: string | Uint8Array) => void) => void,
   file: string | undefined,
 ): void {
   let fd: number | undefined;
@@ -57,62 +57,76 @@ export function writeOutputStreamed(
   }
   let pending: string[] = [];
   let size = 0;
-  let last = "";
+  // whether the last piece ended with a newline (so far, none: nothing to end)
+  let endsWithNewline = true;
+  const out = (data: string | Uint8Array) => {
+    if (fd === undefined) {
+      process.stdout.write(data);
+      return;
+    }
+    try {
+      if (typeof data === "string") writeText(fd, data);
+      else writeBytes(fd, data);
+    } catch (error) {
+      throw new InputError(`--output ${file}: cannot write: ${(error as Error).message}`);
+    }
+  };
   const flush = () => {
     if (pending.length === 0) return;
     const text = pending.join("");
     pending = [];
     size = 0;
-    if (fd === undefined) {
-      process.stdout.write(text);
-      return;
-    }
-    try {
-      writeText(fd, text);
-    } catch (error) {
-      throw new InputError(`--output ${file}: cannot write: ${(error as Error).message}`);
-    }
+    out(text);
   };
   try {
     produce((piece) => {
-      if (piece === "") return;
-      pending.push(piece);
-      size += piece.length;
-      last = piece;
-      if (size >= CHUNK) flush();
+      if (piece.length === 0) return;
+      if (typeof piece === "string") {
+        pending.push(piece);
+        size += piece.length;
+        endsWithNewline = piece.endsWith("\n");
+        if (size >= CHUNK) flush();
+        return;
+      }
+      flush();
+      out(piece);
+      endsWithNewline = piece[piece.length - 1] === 0x0a;
     });
     // like writeOutput: the output ends with a newline
-    if (last !== "" && !last.endsWith("\n")) pending.push("\n");
+    if (!endsWithNewline) pending.push("\n");
     flush();
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
 }
 
-/** Writes all of `text` as UTF-8 to `fd`; returns the bytes written. Throws what writeSync throws. */
-function writeText(fd: number, text: string): number {
+/** Writes all of `text` as UTF-8 to `fd`. Throws what writeSync throws. */
+function writeText(fd: number, text: string): void {
   const written = writeSync(fd, text);
-  const bytes = Buffer.byteLength(text);
-  if (written >= bytes) return written;
   // a short write (rare for a file): the rest, from the bytes
-  const rest = Buffer.from(text).subarray(written);
-  let offset = 0;
-  while (offset < rest.length) offset += writeSync(fd, rest, offset, rest.length - offset);
-  return bytes;
+  if (written < Buffer.byteLength(text)) writeBytes(fd, Buffer.from(text).subarray(written));
 }
 
-/** Text a Spool keeps in memory before it moves to a temporary file. */
+/** Writes all of `bytes` to `fd`. Throws what writeSync throws. */
+function writeBytes(fd: number, bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
+/** Bytes a Spool keeps in memory before it moves to a temporary file. */
 const SPOOL_MEMORY = 8 * 1024 * 1024;
 
 /**
  * Text held until it can be written: a report's results, which come before the head that
- * counts them (`ReportWriter`). The first few MiB stay in memory; beyond them the text goes to a
- * temporary file, removed when the spool is closed (at once where the system allows), so that
- * a large report is not held in memory. When no temporary file can be made, everything stays
- * in memory. Throws InputError when the temporary file cannot be written or read back.
+ * counts them (`ReportWriter`). It is kept as UTF-8 bytes, outside the JavaScript heap (which
+ * the garbage collector need not copy about) and as they will be written. The first few MiB
+ * stay in memory; beyond them the bytes go to a temporary file, removed when the spool is
+ * closed (at once where the system allows), so that a large report is not held in memory. When
+ * no temporary file can be made, everything stays in memory. Throws InputError when the
+ * temporary file cannot be written or read back.
  */
 export class Spool {
-  #memory: string[] = [];
+  #memory: Uint8Array[] = [];
   #memorySize = 0;
   #pending: string[] = [];
   #pendingSize = 0;
@@ -141,30 +155,30 @@ export class Spool {
     if (this.#pendingSize >= CHUNK) this.#flush();
   }
 
-  /** Hands everything written, in order and in pieces, to `write`, then closes the spool. */
-  drain(write: (piece: string) => void): void {
+  /**
+   * Hands everything written, in order and in pieces of UTF-8 bytes (a character may be split
+   * between two), to `write`, then closes the spool. The pieces are `write`'s to keep.
+   */
+  drain(write: (piece: Uint8Array) => void): void {
     this.#flush();
     try {
-      for (const text of this.#memory) write(text);
+      for (const bytes of this.#memory) write(bytes);
       this.#memory = [];
       if (this.#fd === undefined) return;
-      // one buffer, read into again and again: each piece is decoded into a string of its own
-      // (the decoder keeps a character split between two reads for the next)
-      const buffer = Buffer.allocUnsafe(CHUNK);
-      const decoder = new StringDecoder("utf8");
       let position = 0;
       while (position < this.#length) {
+        // a buffer of its own for each piece: the caller may keep it
+        const buffer = Buffer.allocUnsafe(Math.min(CHUNK, this.#length - position));
         let n: number;
         try {
-          n = readSync(this.#fd, buffer, 0, Math.min(buffer.length, this.#length - position), position);
+          n = readSync(this.#fd, buffer, 0, buffer.length, position);
         } catch (error) {
           throw this.#failure("read", error);
         }
         if (n === 0) throw this.#failure("read", new Error("shorter than what was written to it"));
         position += n;
-        write(decoder.write(n === buffer.length ? buffer : buffer.subarray(0, n)));
+        write(n === buffer.length ? buffer : buffer.subarray(0, n));
       }
-      write(decoder.end());
     } finally {
       this.close();
     }
@@ -186,20 +200,20 @@ export class Spool {
 
   #flush(): void {
     if (this.#pending.length === 0) return;
-    const text = this.#pending.join("");
+    const bytes = Buffer.from(this.#pending.join(""), "utf8");
     this.#pending = [];
     this.#pendingSize = 0;
-    if (this.#fd === undefined && !this.#inMemory && this.#memorySize + text.length > this.#limit)
+    if (this.#fd === undefined && !this.#inMemory && this.#memorySize + bytes.length > this.#limit)
       this.#open();
     if (this.#fd === undefined) {
-      this.#memory.push(text);
-      this.#memorySize += text.length;
+      this.#memory.push(bytes);
+      this.#memorySize += bytes.length;
       return;
     }
     for (const held of this.#memory) this.#append(held);
     this.#memory = [];
     this.#memorySize = 0;
-    this.#append(text);
+    this.#append(bytes);
   }
 
   #open(): void {
@@ -220,12 +234,13 @@ export class Spool {
     }
   }
 
-  #append(text: string): void {
+  #append(bytes: Uint8Array): void {
     try {
-      this.#length += writeText(this.#fd!, text);
+      writeBytes(this.#fd!, bytes);
     } catch (error) {
       throw this.#failure("write", error);
     }
+    this.#length += bytes.length;
   }
 
   #failure(verb: "read" | "write", error: unknown): InputError {

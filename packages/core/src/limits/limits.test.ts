@@ -109,6 +109,68 @@ describe("checkValue", () => {
   });
 });
 
+describe("checkValue of a tree", () => {
+  /** A seeded generator of numbers in [0, 1) (mulberry32), so that a failure can be replayed. */
+  function random(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const TEXTS = ["", "a", "abcdef", "x".repeat(12), "nul\u0000", "lone\ud800", "pair\ud83d\ude00", "key"];
+  function tree(next: () => number, depth: number): unknown {
+    const roll = next();
+    if (depth > 7 || roll < 0.35) {
+      const scalar = next();
+      if (scalar < 0.5) return TEXTS[Math.floor(next() * TEXTS.length)];
+      return scalar < 0.7 ? 42 : scalar < 0.85 ? null : true;
+    }
+    const n = Math.floor(next() * 4);
+    if (roll < 0.6) return Array.from({ length: n }, () => tree(next, depth + 1));
+    const object: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++)
+      object[`${TEXTS[Math.floor(next() * TEXTS.length)]}${i}`] = tree(next, depth + 1);
+    return object;
+  }
+
+  it("finds what the walk that looks for aliases finds, and counts the same budget (seeded)", () => {
+    const next = random(12);
+    let refused = 0;
+    for (let i = 0; i < 3000; i++) {
+      const value = tree(next, 1);
+      const small = limits({
+        maxDepth: 2 + Math.floor(next() * 6),
+        maxStringLength: 4 + Math.floor(next() * 10),
+        maxExpandedSize: 10 + Math.floor(next() * 80),
+      });
+      const textChecked = next() < 0.3;
+      const allowLongString =
+        next() < 0.3 ? (path: readonly (string | number)[]) => path.length % 2 === 0 : undefined;
+      const used = Math.floor(next() * 20);
+      const asTree = { used };
+      const asAny = { used };
+      const found = checkValue(value, small, { tree: true, textChecked, allowLongString, budget: asTree });
+      const expected = checkValue(value, small, { textChecked, allowLongString, budget: asAny });
+      expect(found, JSON.stringify({ i, value, small, textChecked })).toEqual(expected);
+      if (expected === undefined) expect(asTree.used).toBe(asAny.used);
+      if (expected) refused++;
+    }
+    // both kinds of case were met, each often
+    expect(refused).toBeGreaterThan(500);
+    expect(refused).toBeLessThan(2500);
+  });
+
+  it("walks a deep tree within the limits without recursion past them", () => {
+    expect(checkValue(deepObject(512), limits({ maxDepth: 512 }), { tree: true })).toBeUndefined();
+    const deep = JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`);
+    expect(checkValue(deep, limits({ maxDepth: 512 }), { tree: true })?.limit).toBe("maxDepth");
+    expect(checkValue(deep, limits({ maxDepth: 200_000 }), { tree: true })).toBeUndefined();
+  });
+});
+
 describe("checkJsonDepth", () => {
   it("finds the first bracket past the limit and the keys leading to it", () => {
     const text = '{"context": {"x": [1, {"y": [[[1]]]}]}}';

@@ -180,9 +180,11 @@ interface Frame {
 /**
  * Checks a parsed value (JSON, or YAML whose aliases are shared references) against the
  * limits, and that no string or key holds what no database can store (NUL, a lone
- * surrogate). Iterative, so no input can exhaust the stack; an aliased subtree is measured
- * once and its size reused, so an alias bomb is refused in time proportional to its text, not
- * its expansion. Returns the first violation found, or undefined. Never throws.
+ * surrogate). Iterative, so no input can exhaust the stack (a tree is first measured
+ * recursively, at most maxDepth + 1 levels deep, when maxDepth is at most 1,024); an aliased
+ * subtree is measured once and its size reused, so an alias bomb is refused in time
+ * proportional to its text, not its expansion. Returns the first violation found, or
+ * undefined. Never throws.
  */
 export function checkValue(
   value: unknown,
@@ -196,8 +198,17 @@ export function checkValue(
     return undefined;
   }
   const base = options.budget?.used ?? 0;
-  const overSize = (size: number) => base + size > limits.maxExpandedSize;
   const tree = options.tree === true;
+  if (tree && limits.maxDepth <= MAX_RECURSIVE_DEPTH) {
+    // the common case, a tree within every limit, measured by a lighter walk; anything it
+    // cannot vouch for is walked again below, which finds the violation and its path
+    const size = treeSize(value, 1, limits, base, options.textChecked === true);
+    if (size >= 0) {
+      if (options.budget) options.budget.used += size;
+      return undefined;
+    }
+  }
+  const overSize = (size: number) => base + size > limits.maxExpandedSize;
   // keys are never allowed past maxStringLength
   const keyOptions: CheckValueOptions = options.textChecked ? { textChecked: true } : {};
   const measured = new Map<object, { size: number; height: number }>();
@@ -338,6 +349,64 @@ export function checkValue(
     for (let i = pending.length - 1; i >= 0; i--) stack.push(pending[i] as Frame);
   }
   return undefined;
+}
+
+/** The deepest limit up to which a tree is measured by recursion (treeSize): far from the stack's end. */
+const MAX_RECURSIVE_DEPTH = 1024;
+
+/**
+ * The expanded size of a tree (a value that shares no objects) at `depth` that checkValue finds
+ * within every limit, as checkValue counts it; or -1 when it may not be: nested past maxDepth,
+ * over maxExpandedSize with `base`, a string or key over maxStringLength (which the caller may
+ * allow), or (unless `textChecked`) one holding a NUL or a lone surrogate. Recursive: the depth
+ * is at most maxDepth + 1. Never throws.
+ */
+function treeSize(
+  object: object,
+  depth: number,
+  limits: InputLimits,
+  base: number,
+  textChecked: boolean,
+): number {
+  if (depth > limits.maxDepth) return -1;
+  let size = 1;
+  if (Array.isArray(object)) {
+    for (let i = 0; i < object.length; i++) {
+      const n = childSize(object[i], depth, limits, base + size, textChecked);
+      if (n < 0) return -1;
+      size += n;
+    }
+  } else {
+    const record = object as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (key.length > limits.maxStringLength || (!textChecked && unstorable(key))) return -1;
+      const n = childSize(record[key], depth, limits, base + size, textChecked);
+      if (n < 0) return -1;
+      size += key.length + n;
+    }
+  }
+  return base + size > limits.maxExpandedSize ? -1 : size;
+}
+
+/** treeSize of a child of an object at `depth`: its size, or -1. */
+function childSize(
+  child: unknown,
+  depth: number,
+  limits: InputLimits,
+  base: number,
+  textChecked: boolean,
+): number {
+  if (typeof child === "string") {
+    if (child.length > limits.maxStringLength || (!textChecked && unstorable(child))) return -1;
+    return 1 + child.length;
+  }
+  if (child === null || typeof child !== "object") return 1;
+  return treeSize(child, depth + 1, limits, base, textChecked);
+}
+
+/** Whether a string holds what no database can store: a NUL, a lone surrogate. */
+function unstorable(text: string): boolean {
+  return text.includes("\u0000") || LONE_SURROGATE.test(text);
 }
 
 /** A string's problem, if any; its path is built only then. */

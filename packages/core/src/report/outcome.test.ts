@@ -6,7 +6,10 @@ import {
   resourceKey,
   sortResults,
   summarise,
+  toWireRef,
   toWireReport,
+  toWireResult,
+  wireResult,
   withResults,
 } from "./outcome.js";
 import type { Outcome, PolicyAction, ResourceRef, Result } from "./types.js";
@@ -271,6 +274,58 @@ describe("toWireReport", () => {
       "exception",
     ]);
     expect(report.results[0]?.remediation).toBe("fix it");
+  });
+});
+
+describe("toWireResult", () => {
+  it("leaves absent optional fields out as keys, keeps null ones, and drops engine-only fields", () => {
+    const engine: Result = {
+      ...result(role, "b", "fail"),
+      violations: [
+        { message: "m1" },
+        { message: "m2", fieldPath: "spec.x" },
+        { message: "m3", reason: "Forbidden" },
+        { reason: "Invalid", fieldPath: "spec.y", message: "m4" },
+      ],
+      title: "B",
+      remediation: "fix b",
+    };
+    const wire = toWireResult(engine);
+    expect(wire).toStrictEqual({
+      resource: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", name: "admin" },
+      policy: "b",
+      severity: "high",
+      action: "deny",
+      outcome: "fail",
+      violations: [
+        { message: "m1" },
+        { message: "m2", fieldPath: "spec.x" },
+        { message: "m3", reason: "Forbidden" },
+        { message: "m4", fieldPath: "spec.y", reason: "Invalid" },
+      ],
+      error: null,
+      exception: null,
+    });
+    // key order is the contract's, whatever order the engine's objects have
+    expect(JSON.stringify(wire.violations[3])).toBe(
+      '{"message":"m4","fieldPath":"spec.y","reason":"Invalid"}',
+    );
+    expect(Object.keys(toWireRef(web))).toEqual(["apiVersion", "kind", "namespace", "name", "source"]);
+    expect(toWireRef(web)).toStrictEqual(web);
+    // copies: the wire form shares nothing with the engine's result
+    expect(toWireRef(web)).not.toBe(web);
+    expect(toWireRef(web).source).not.toBe(web.source);
+    expect(wire.violations[0]).not.toBe(engine.violations[0]);
+  });
+
+  it("is wireResult with the result's ref in wire form, which results of a resource may share", () => {
+    const ref = toWireRef(web);
+    const pass = result(web, "a", "pass");
+    const fail = { ...result(web, "c", "fail"), policyVersion: 4 };
+    expect(wireResult(pass, ref)).toStrictEqual(toWireResult(pass));
+    expect(wireResult(fail, ref)).toStrictEqual(toWireResult(fail));
+    expect(wireResult(pass, ref).resource).toBe(wireResult(fail, ref).resource);
+    expect(Object.keys(wireResult(fail, ref))[2]).toBe("policyVersion");
   });
 });
 

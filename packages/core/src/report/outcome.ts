@@ -7,6 +7,7 @@ import type {
   ResourceRef,
   Result,
   Summary,
+  Violation,
   WireReport,
   WireResult,
 } from "./types.js";
@@ -271,34 +272,45 @@ export function toWireReport(report: EvaluationReport): WireReport {
 
 /** One result as it goes on the wire (see toWireReport). Never throws. */
 export function toWireResult(result: Result): WireResult {
-  const { resource } = result;
-  return {
-    resource: {
-      apiVersion: resource.apiVersion,
-      kind: resource.kind,
-      ...(resource.namespace === undefined ? {} : { namespace: resource.namespace }),
-      name: resource.name,
-      ...(resource.source === undefined
-        ? {}
-        : {
-            source: {
-              file: resource.source.file,
-              line: resource.source.line,
-              document: resource.source.document,
-            },
-          }),
-    },
-    policy: result.policy,
-    ...(result.policyVersion === undefined ? {} : { policyVersion: result.policyVersion }),
-    severity: result.severity,
-    action: result.action,
-    outcome: result.outcome,
-    violations: result.violations.map((violation) => ({
-      message: violation.message,
-      ...(violation.fieldPath === undefined ? {} : { fieldPath: violation.fieldPath }),
-      ...(violation.reason === undefined ? {} : { reason: violation.reason }),
-    })),
-    error: result.error,
-    exception: result.exception,
-  };
+  return wireResult(result, toWireRef(result.resource));
+}
+
+/**
+ * A result's resource as it goes on the wire (see toWireReport): one object that the wire form
+ * of each result of the resource may share (wireResult). Never throws.
+ */
+export function toWireRef(resource: ResourceRef): ResourceRef {
+  // built key by key, in contract order, so that an absent optional field is no key at all
+  const wire: ResourceRef = { apiVersion: resource.apiVersion, kind: resource.kind } as ResourceRef;
+  if (resource.namespace !== undefined) wire.namespace = resource.namespace;
+  wire.name = resource.name;
+  const source = resource.source;
+  if (source !== undefined) wire.source = { file: source.file, line: source.line, document: source.document };
+  return wire;
+}
+
+/**
+ * `toWireResult` with its resource already in wire form (`toWireRef` of the result's resource),
+ * which the results of one resource may share. Never throws.
+ */
+export function wireResult(result: Result, resource: ResourceRef): WireResult {
+  // key by key, as toWireRef
+  const wire = { resource, policy: result.policy } as WireResult;
+  if (result.policyVersion !== undefined) wire.policyVersion = result.policyVersion;
+  wire.severity = result.severity;
+  wire.action = result.action;
+  wire.outcome = result.outcome;
+  const violations = result.violations;
+  const wired: Violation[] = [];
+  for (let i = 0; i < violations.length; i++) {
+    const violation = violations[i]!;
+    const entry: Violation = { message: violation.message };
+    if (violation.fieldPath !== undefined) entry.fieldPath = violation.fieldPath;
+    if (violation.reason !== undefined) entry.reason = violation.reason;
+    wired.push(entry);
+  }
+  wire.violations = wired;
+  wire.error = result.error;
+  wire.exception = result.exception;
+  return wire;
 }

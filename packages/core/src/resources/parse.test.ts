@@ -225,3 +225,30 @@ describe("parseManifests: depth", () => {
     expect(() => checkManifestDepth(JSON.parse(JSON.stringify(over)))).toThrow();
   });
 });
+
+describe("parseManifests: aliases", () => {
+  const limits = { ...DEFAULT_INPUT_LIMITS, maxAliases: 2 };
+  const pod = (spec: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n${spec}`;
+
+  it("counts the aliases of a document that has an anchor, whatever else it holds", () => {
+    const aliased = pod(`  a: &x {k: "*/5 * * * *"}\n  b: *x\n  c: *x\n  d: *x\n`);
+    expect(parseManifests(aliased, "a.yaml", { limits }).diagnostics).toEqual([
+      expect.objectContaining({ code: "input-limit", path: "spec.d", line: 1 }),
+    ]);
+    expect(parseManifests(aliased, "a.yaml").diagnostics).toEqual([]);
+  });
+
+  it("reads `*` without an anchor as text, and an alias without its anchor is refused by js-yaml", () => {
+    const starred = pod(`  a: ["*", "*/5 * * * *"]\n  b: a*b\n  c: "&x"\n`);
+    const parsed = parseManifests(starred, "s.yaml", { limits });
+    expect(parsed.diagnostics).toEqual([]);
+    expect(parsed.resources[0]?.object.spec).toEqual({ a: ["*", "*/5 * * * *"], b: "a*b", c: "&x" });
+    // what lets a document without `&` go unchecked for aliases
+    expect(parseManifests(pod(`  a: 1\n  b: *x\n`), "u.yaml").diagnostics).toEqual([
+      expect.objectContaining({
+        code: "yaml-syntax",
+        message: expect.stringContaining("unidentified alias"),
+      }),
+    ]);
+  });
+});

@@ -107,13 +107,14 @@ export function parseManifests(
       diagnostics.push(diagnostic);
       continue;
     }
-    // without `*` there is no alias, so nothing is shared; without `\` there is no escape, so
-    // every character of a string or key is one of the text (which has no NUL, see above) or
-    // of js-yaml's own (`[object Object]` for a mapping used as a key): one look at the text
-    // for a lone surrogate stands for one per string
+    // without `*` there is no alias, nor without `&` (an alias names an anchor of its
+    // document, else js-yaml refuses it), so nothing is shared; without `\` there is no
+    // escape, so every character of a string or key is one of the text (which has no NUL, see
+    // above) or of js-yaml's own (`[object Object]` for a mapping used as a key): one look at
+    // the text for a lone surrogate stands for one per string
     const violation = checkValue(value, limits, {
       budget,
-      tree: !chunk.text.includes("*"),
+      tree: !chunk.text.includes("*") || !chunk.text.includes("&"),
       textChecked: !chunk.text.includes("\\") && !LONE_SURROGATE.test(chunk.text),
     });
     if (violation) return refused(limitDiagnostic(violation, { file, line: chunk.contentLine }));

@@ -144,6 +144,23 @@ const warnReport: EvaluationReport = buildReport({
   ],
 });
 
+// Results of resources that alternate (as a caller of writeJson may list them), refs equal but
+// not the same object, a ref without namespace or source, and text JSON must escape.
+const bare: ResourceRef = { apiVersion: "v1", kind: "Namespace", name: 'odd "name" \\ \ud800' };
+const mixedReport: EvaluationReport = {
+  ...warnReport,
+  results: [
+    r(web, latest, { outcome: "pass", policyVersion: 7 }),
+    r(bare, labels, {
+      outcome: "fail",
+      violations: [{ message: "tab\there \ud83d\ude00 and a lone \udc00", reason: "Invalid" }],
+    }),
+    r({ ...web, source: { ...web.source! } }, nonRoot, { outcome: "error", error: "\u0000\u001f\u007f" }),
+    r(web, wildcard, { outcome: "skip" }),
+    r(bare, nonRoot, { outcome: "pass" }),
+  ],
+};
+
 const FIXTURES = { deny: denyReport, allow: allowReport, warn: warnReport };
 
 const EXTENSION: Record<ReportFormat, string> = {
@@ -233,7 +250,7 @@ describe("json, streamed", () => {
   const empty: EvaluationReport = { ...allowReport, results: [] };
 
   it("writes, piece by piece, exactly JSON.stringify of the wire report, pretty and compact", () => {
-    for (const report of [denyReport, allowReport, withNotices, empty]) {
+    for (const report of [denyReport, allowReport, withNotices, empty, mixedReport]) {
       for (const compact of [false, true]) {
         const pieces: string[] = [];
         writeReport(report, "json", (piece) => pieces.push(piece), { compact });
@@ -265,7 +282,9 @@ describe("writers, streamed by resource", () => {
     ],
   };
   const empty: EvaluationReport = { ...allowReport, results: [] };
-  const reports = { deny: denyReport, allow: allowReport, warn: warnReport, withNotices, empty };
+  // in report order: each resource's results together
+  const grouped = { ...mixedReport, results: groupByResource(mixedReport.results).flatMap((g) => g.results) };
+  const reports = { deny: denyReport, allow: allowReport, warn: warnReport, withNotices, empty, grouped };
 
   /** As `check` writes: every resource's results first, then the head and the tail around them. */
   function streamed(report: EvaluationReport, format: ReportFormat, options: FormatOptions): string {

@@ -1,5 +1,5 @@
-import { toWireReport, toWireResult } from "../outcome.js";
-import type { EvaluationReport } from "../types.js";
+import { toWireRef, toWireReport, wireResult } from "../outcome.js";
+import type { EvaluationReport, ResourceRef, WireResult } from "../types.js";
 import type { ReportWriter } from "./writer.js";
 
 export interface JsonFormatOptions {
@@ -43,8 +43,9 @@ export function jsonWriter(options: JsonFormatOptions = {}): ReportWriter {
   const compact = options.compact === true;
   const indent = compact ? undefined : 2;
   const nl = compact ? "" : "\n";
-  const prefix = compact ? "" : "\n    ";
   let listed = 0;
+  let ref: ResourceRef | undefined;
+  let wireRef: ResourceRef | undefined;
   return {
     head(report) {
       const { results, notices, ...head } = toWireReport({ ...report, results: [] });
@@ -54,12 +55,22 @@ export function jsonWriter(options: JsonFormatOptions = {}): ReportWriter {
       return text.slice(0, text.length - (compact ? 1 : 2)) + open;
     },
     results(results) {
-      let out = "";
+      if (results.length === 0) return "";
+      // the results of one resource share the wire form of its ref, and are written with one
+      // JSON.stringify: their array's text, without its brackets (and, pretty, indented to
+      // the depth of the report's list)
+      const wire: WireResult[] = [];
       for (const result of results) {
-        const text = JSON.stringify(toWireResult(result), null, indent);
-        out += `${listed > 0 ? "," : ""}${prefix}${compact ? text : text.replace(/\n/g, "\n    ")}`;
-        listed += 1;
+        if (result.resource !== ref) {
+          ref = result.resource;
+          wireRef = toWireRef(ref);
+        }
+        wire.push(wireResult(result, wireRef!));
       }
+      const text = JSON.stringify(wire, null, indent);
+      const body = compact ? text.slice(1, -1) : text.slice(1, -2).replace(/\n/g, "\n  ");
+      const out = listed > 0 ? `,${body}` : body;
+      listed += results.length;
       return out;
     },
     tail(report) {
