@@ -23,6 +23,12 @@ spec:
 ---
 apiVersion: celgate.dev/v1
 kind: Policy
+metadata: {name: broken}
+spec:
+  validations: [{expression: "object.spec.nothing.deeper == 1"}]
+---
+apiVersion: celgate.dev/v1
+kind: Policy
 metadata: {name: unversioned}
 spec:
   validations: [{expression: "object.kind != 'Secret'"}]
@@ -57,17 +63,41 @@ describe("finishReport", () => {
     const { results, notices: _notices, ...head } = wire;
     expect(finished.facts).toEqual({
       ...head,
-      results: results.map((r) => ({
-        resource: r.resource,
-        policy: r.policy,
-        outcome: r.outcome,
-        exception: r.exception,
-      })),
+      policies: [...new Set(results.map((r) => r.policy))],
+      errors: results.filter((r) => r.outcome === "error").map((r) => r.policy),
+      waived: [],
     });
+    expect(finished.facts.errors).toEqual(["broken", "broken", "replicas"]);
+    expect(finished.facts.policies).toEqual(["broken", "owner", "replicas", "unversioned"]);
     expect(finished.facts.id).toBe("ev_test");
     expect(
       JSON.parse(finished.json).results.find((r: { policy: string }) => r.policy === "unversioned"),
     ).not.toHaveProperty("policyVersion");
+  });
+  it("names the waived results and their exceptions", () => {
+    const { exceptions } = parsePolicyDocuments(
+      `apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata: {name: one-replica-ok}
+spec:
+  policies: [replicas]
+  match: {namespaces: [shop]}
+  reason: a test
+  expires: 2099-01-31T00:00:00Z
+`,
+      "e.yaml",
+    );
+    const report = evaluate(set, { ...input, exceptions });
+    const { facts } = finishReport(report, versionsJson);
+    expect(facts.waived).toEqual([
+      {
+        resource: toWireReport(report).results[2]!.resource,
+        policy: "replicas",
+        outcome: "waived",
+        exception: "one-replica-ok",
+      },
+    ]);
+    expect(facts.summary.waived).toBe(1);
   });
 });
 

@@ -1,9 +1,16 @@
 import { type EvaluationReport, toWireReport, type WireReport, type WireResult } from "@celgate/core";
 
-/** What the service reads of a report beside its text: the report without its results' details. */
+/**
+ * What the service reads of a report beside its text: the report's head and a few lists of
+ * plain strings (taking in one object per result cost the event loop more than the report's text).
+ */
 export interface ReportFacts extends Omit<WireReport, "results" | "notices"> {
-  /** Every result, in order, with what metrics, history terms and receipts read of it. */
-  results: Pick<WireResult, "resource" | "policy" | "outcome" | "exception">[];
+  /** The policies of the results, each once, in the order of the results (history's policy filter). */
+  policies: string[];
+  /** The policy of each result with outcome error, in order (metrics). */
+  errors: string[];
+  /** The waived results that name their exception, in order (receipts name them). */
+  waived: Pick<WireResult, "resource" | "policy" | "outcome" | "exception">[];
 }
 
 /**
@@ -44,16 +51,14 @@ function versionsOf(json: string): ReadonlyMap<string, number> {
 export function finishReport(report: EvaluationReport, versionsJson: string): FinishedReport {
   const wire = withVersions(toWireReport(report), versionsOf(versionsJson));
   const { results, notices: _notices, ...head } = wire;
-  return {
-    facts: {
-      ...head,
-      results: results.map((r) => ({
-        resource: r.resource,
-        policy: r.policy,
-        outcome: r.outcome,
-        exception: r.exception,
-      })),
-    },
-    json: JSON.stringify(wire),
-  };
+  const policies = new Set<string>();
+  const errors: string[] = [];
+  const waived: ReportFacts["waived"] = [];
+  for (const r of results) {
+    policies.add(r.policy);
+    if (r.outcome === "error") errors.push(r.policy);
+    else if (r.outcome === "waived" && r.exception)
+      waived.push({ resource: r.resource, policy: r.policy, outcome: r.outcome, exception: r.exception });
+  }
+  return { facts: { ...head, policies: [...policies], errors, waived }, json: JSON.stringify(wire) };
 }

@@ -289,11 +289,8 @@ export class EvaluationService {
       decision: report.decision,
       source: options.source,
     });
-    for (const r of report.results)
-      if (r.outcome === "error")
-        this.metrics.inc("celgate_policy_errors_total", "Results with outcome error, by policy", {
-          policy: r.policy,
-        });
+    for (const policy of report.errors)
+      this.metrics.inc("celgate_policy_errors_total", "Results with outcome error, by policy", { policy });
     if (!record || !id) {
       this.#phase("sign", t);
       return {
@@ -308,7 +305,8 @@ export class EvaluationService {
     // Every recorded decision is signed (docs/receipts.md): the receipt is stored in the report
     // and answered with it; a decision that cannot be signed is not recorded (the request fails).
     const receipt: DsseEnvelope = await this.receipts.issue({
-      report,
+      // a receipt reads, of the results, only the waived ones that name their exception
+      report: { ...report, results: report.waived },
       resources,
       set,
       select: selector,
@@ -356,7 +354,7 @@ export class EvaluationService {
           ...(r.ref.namespace ? { namespace: r.ref.namespace } : {}),
         })),
         images: imageTerms(refs),
-        policies: [...new Set(report.results.map((r) => r.policy))],
+        policies: report.policies,
         idempotencyKey: options.idempotencyKey ?? null,
         requestHash: requestHash ?? null,
       },
