@@ -158,6 +158,13 @@ const mixedReport: EvaluationReport = {
     r({ ...web, source: { ...web.source! } }, nonRoot, { outcome: "error", error: "\u0000\u001f\u007f" }),
     r(web, wildcard, { outcome: "skip" }),
     r(bare, nonRoot, { outcome: "pass" }),
+    // one policy's plain results (no violation, error, exception or version) in other outcomes
+    // and with another severity or action: each written as it is
+    r(bare, wildcard, { outcome: "pass" }),
+    r(web, wildcard, { outcome: "pass", severity: "low" }),
+    r(web, wildcard, { outcome: "pass", action: "warn" }),
+    r(bare, wildcard, { outcome: "skip" }),
+    r(web, wildcard, { outcome: "pass", error: undefined as unknown as null }),
   ],
 };
 
