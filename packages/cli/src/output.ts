@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { InputError } from "./errors.js";
 
 /** Writes command output to a file or stdout. */
@@ -119,7 +120,7 @@ const SPOOL_MEMORY = 8 * 1024 * 1024;
 /**
  * Text held until it can be written: a report's results, which come before the head that
  * counts them (`ReportWriter`). It is kept as UTF-8 bytes, outside the JavaScript heap (which
- * the garbage collector need not copy about) and as they will be written. The first few MiB
+ * the garbage collector need not copy about), as they will be written. The first few MiB
  * stay in memory; beyond them the bytes go to a temporary file, removed when the spool is
  * closed (at once where the system allows), so that a large report is not held in memory. When
  * no temporary file can be made, everything stays in memory. Throws InputError when the
@@ -156,29 +157,35 @@ export class Spool {
   }
 
   /**
-   * Hands everything written, in order and in pieces of UTF-8 bytes (a character may be split
-   * between two), to `write`, then closes the spool. The pieces are `write`'s to keep.
+   * Hands everything written, in order and in pieces, to `write`, then closes the spool: the
+   * UTF-8 bytes it held in memory as they are (`write`'s to keep), what it read back from its
+   * file as text.
    */
-  drain(write: (piece: Uint8Array) => void): void {
+  drain(write: (piece: string | Uint8Array) => void): void {
     this.#flush();
     try {
       for (const bytes of this.#memory) write(bytes);
       this.#memory = [];
       if (this.#fd === undefined) return;
+      // one buffer, read into again and again: each piece is decoded into a string of its own
+      // (the decoder keeps a character split between two reads for the next). A fresh buffer
+      // per piece, handed on as it is, piled up outside the heap until a collection: about
+      // 20 MiB more at the peak of a 10,000-workload check.
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      const decoder = new StringDecoder("utf8");
       let position = 0;
       while (position < this.#length) {
-        // a buffer of its own for each piece: the caller may keep it
-        const buffer = Buffer.allocUnsafe(Math.min(CHUNK, this.#length - position));
         let n: number;
         try {
-          n = readSync(this.#fd, buffer, 0, buffer.length, position);
+          n = readSync(this.#fd, buffer, 0, Math.min(buffer.length, this.#length - position), position);
         } catch (error) {
           throw this.#failure("read", error);
         }
         if (n === 0) throw this.#failure("read", new Error("shorter than what was written to it"));
         position += n;
-        write(n === buffer.length ? buffer : buffer.subarray(0, n));
+        write(decoder.write(n === buffer.length ? buffer : buffer.subarray(0, n)));
       }
+      write(decoder.end());
     } finally {
       this.close();
     }
