@@ -187,20 +187,27 @@ function expectSame(runs: Runs): void {
   });
 }
 
+/**
+ * The default step limits with a deadline far away: these tests compare values and step counts,
+ * which a wall-clock deadline must not decide (an interpreted run over 400 resources can pass
+ * 1 s on a loaded machine).
+ */
+const STEP_BUDGET: BudgetLimits = { ...DEFAULT_BUDGET, timeoutMs: 60_000 };
+
 describe("comprehensions over an indexed list", () => {
   const small = bundleOf(3);
   const large = bundleOf(400);
 
   it.each(indexed)("use the index and end alike: %s", (source) => {
     for (const bundle of [small, large]) {
-      const runs = runAll(source, bundle, DEFAULT_BUDGET);
+      const runs = runAll(source, bundle, STEP_BUDGET);
       expectSame(runs);
       expect(runs.lookups, "the index was used").toBeGreaterThan(0);
     }
   });
 
   it.each(scanned)("are scanned where the index cannot be trusted: %s", (source) => {
-    const runs = runAll(source, small, DEFAULT_BUDGET);
+    const runs = runAll(source, small, STEP_BUDGET);
     expectSame(runs);
     expect(runs.lookups).toBe(0);
   });
@@ -208,7 +215,7 @@ describe("comprehensions over an indexed list", () => {
   it("scan when most elements have no key (the index would save little)", () => {
     const clusterScoped = Array.from({ length: 60 }, (_, i) => resource("ClusterRole", undefined, `r-${i}`));
     const bundle = [...bundleOf(2), ...clusterScoped];
-    const runs = runAll(`bundle.filter(r, r.metadata.namespace == ${ns})`, bundle, DEFAULT_BUDGET);
+    const runs = runAll(`bundle.filter(r, r.metadata.namespace == ${ns})`, bundle, STEP_BUDGET);
     expectSame(runs);
     expect(runs.lookups).toBe(0);
   });
@@ -216,18 +223,18 @@ describe("comprehensions over an indexed list", () => {
   it("do not index outside an evaluation's scope", () => {
     const { compiled } = prepare(indexed[0] as string);
     const a = activationFor(large, subjects[0]);
-    const first = runCounted(compiled, a, DEFAULT_BUDGET);
-    expect(runCounted(compiled, a, DEFAULT_BUDGET)).toEqual(first);
+    const first = runCounted(compiled, a, STEP_BUDGET);
+    expect(runCounted(compiled, a, STEP_BUDGET)).toEqual(first);
     expect(listIndexStats()).toBeUndefined();
   });
 
   it("index a list of the same identity once per scope, and a changed list again", () => {
     const { compiled } = prepare(indexed[1] as string);
     withListIndexes(() => {
-      for (const object of subjects) runCounted(compiled, activationFor(large, object), DEFAULT_BUDGET);
+      for (const object of subjects) runCounted(compiled, activationFor(large, object), STEP_BUDGET);
       expect(listIndexStats()?.built).toBe(1);
       const copy = [...large];
-      for (const object of subjects) runCounted(compiled, activationFor(copy, object), DEFAULT_BUDGET);
+      for (const object of subjects) runCounted(compiled, activationFor(copy, object), STEP_BUDGET);
       expect(listIndexStats()?.built).toBe(2);
     });
   });
