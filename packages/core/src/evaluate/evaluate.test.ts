@@ -402,6 +402,111 @@ validations:
     expect(calls.get("quotas")).toBe(2);
   });
 
+  describe("state kept from one evaluation to the next", () => {
+    // a resource-invariant variable (from params and the bundle), a per-resource one that fails
+    // for some resources, and one that depends on both
+    const { set } = policies(
+      policy(
+        "quota-and-limit",
+        `match: {kinds: [Deployment]}
+params: {limit: 3}
+variables:
+  - {name: limit, expression: "params.limit + size(bundle.filter(r, r.kind == 'ResourceQuota'))"}
+  - {name: replicas, expression: "object.spec.replicas"}
+  - {name: over, expression: "variables.replicas > variables.limit"}
+validations:
+  - expression: "!variables.over"
+    messageExpression: "'replicas ' + string(variables.replicas) + ' over ' + string(variables.limit)"`,
+      ),
+    );
+    const workloads = (...replicas: (number | null)[]) =>
+      manifests(
+        replicas
+          .map((n, i) =>
+            n === null
+              ? `apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q${i}}\n`
+              : `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d${i}}\nspec: ${n < 0 ? "{}" : `{replicas: ${n}}`}\n`,
+          )
+          .join("---\n"),
+      );
+    const outcomes = (report: { results: Result[] }) =>
+      report.results.map(
+        (r) => `${r.resource.name}:${r.outcome}:${r.violations[0]?.message ?? r.error ?? ""}`,
+      );
+
+    it("evaluations one after another give the results each gives alone", () => {
+      const first = workloads(5, -1, 2);
+      const second = workloads(null, 4, 5);
+      const alone = [outcomes(run(set, { resources: first })), outcomes(run(set, { resources: second }))];
+      expect(alone[0]).toEqual([
+        "d0:fail:replicas 5 over 3",
+        expect.stringMatching(/^d1:error:.*variables\.replicas/),
+        "d2:pass:",
+      ]);
+      expect(alone[1]).toEqual(["d1:pass:", "d2:fail:replicas 5 over 4"]);
+      for (let i = 0; i < 3; i++) {
+        expect(outcomes(run(set, { resources: second }))).toEqual(alone[1]);
+        expect(outcomes(run(set, { resources: first }))).toEqual(alone[0]);
+      }
+    });
+
+    it("an evaluation inside another's sink leaves the outer one's results as they were", () => {
+      const outer = workloads(null, 5, -1, 4, 6);
+      const inner = workloads(5, 2);
+      const expected = outcomes(run(set, { resources: outer }));
+      const innerExpected = outcomes(run(set, { resources: inner }));
+      const streamed: Result[] = [];
+      const nested: string[][] = [];
+      evaluateStream(set, { now: new Date("2026-11-29T10:00:00Z"), resources: outer }, (results) => {
+        streamed.push(...results);
+        // a fresh evaluation of the same policies between two resources of the outer one
+        nested.push(outcomes(run(set, { resources: inner })));
+      });
+      expect(outcomes({ results: streamed })).toEqual(expected);
+      expect(expected).toEqual([
+        "d1:fail:replicas 5 over 4",
+        expect.stringMatching(/^d2:error:.*variables\.replicas/),
+        "d3:pass:",
+        "d4:fail:replicas 6 over 4",
+      ]);
+      expect(nested).toEqual(Array.from({ length: outer.length }, () => innerExpected));
+      expect(innerExpected).toEqual(["d0:fail:replicas 5 over 3", "d1:pass:"]);
+    });
+
+    it("params without an override are shared, frozen; an override is the call's own", () => {
+      const resources = workloads(5);
+      const seen: unknown[] = [];
+      const compiled = set.byName.get("quota-and-limit")!;
+      const validation = compiled.validations[0]!.expression;
+      const original = validation.run;
+      validation.run = Object.assign((activation: Record<string, unknown>) => {
+        seen.push(activation.params);
+        return original(activation);
+      }, original);
+      try {
+        expect(outcomes(run(set, { resources }))).toEqual(["d0:fail:replicas 5 over 3"]);
+        expect(outcomes(run(set, { resources, params: { "quota-and-limit": { limit: 7 } } }))).toEqual([
+          "d0:pass:",
+        ]);
+        expect(outcomes(run(set, { resources }))).toEqual(["d0:fail:replicas 5 over 3"]);
+        expect(outcomes(run(set, { resources, params: { "quota-and-limit": { limit: 4 } } }))).toEqual([
+          "d0:fail:replicas 5 over 4",
+        ]);
+      } finally {
+        validation.run = original;
+      }
+      expect(seen).toHaveLength(4);
+      expect(seen[0]).toBe(seen[2]);
+      expect(Object.isFrozen(seen[0])).toBe(true);
+      expect(() => {
+        (seen[0] as Record<string, unknown>).limit = 100n;
+      }).toThrow(TypeError);
+      expect(seen[1]).not.toBe(seen[0]);
+      expect(seen[1]).toEqual({ limit: 7n });
+      expect(Object.isFrozen(seen[1])).toBe(false);
+    });
+  });
+
   it("stops a runaway comprehension within the budget and keeps the other results", () => {
     const big = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
     const { set } = policies(

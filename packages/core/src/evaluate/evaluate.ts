@@ -19,7 +19,7 @@ import { isRecord } from "../resources/identity.js";
 import type { Resource } from "../resources/types.js";
 import { containersOf, podSpecOf } from "../resources/workload.js";
 import { exceptionCovers, exceptionImageMatches, type LiveException, liveExceptions } from "./exceptions.js";
-import { type InvariantCache, type RawOutcome, runPolicy } from "./run-policy.js";
+import { type InvariantCache, type RawOutcome, releaseVariables, runPolicy } from "./run-policy.js";
 
 export interface EvaluateInput {
   resources: readonly Resource[];
@@ -117,10 +117,17 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput, sink: Res
   const policies = byName(evaluated.policies);
   const { live, notices: expired } = liveExceptions(input.exceptions ?? [], now);
   notices.push(...expired);
+  // only an error outcome asks for its policy's failurePolicy: the map is made on first use
+  let failurePolicies: Map<string, FailurePolicy> | undefined;
   const tally = new ReportTally(input.resources.length, {
     includeSkipped: input.includeSkipped === true,
     omitPassing: input.omitPassing === true,
-    failurePolicies: new Map<string, FailurePolicy>(policies.map((p) => [p.name, p.failurePolicy])),
+    failurePolicies: {
+      get: (name) => {
+        failurePolicies ??= new Map<string, FailurePolicy>(policies.map((p) => [p.name, p.failurePolicy]));
+        return failurePolicies.get(name);
+      },
+    },
   });
   const listSkips = tally.listed("skip");
   // the listed results of the resource under way
@@ -154,10 +161,7 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput, sink: Res
     // image facts are resolved when a policy reads them, or to say which given facts match nothing
     const needsImages = (input.images?.length ?? 0) > 0 || policies.some((p) => p.reads.has("images"));
     const shared = sharedActivation(input, needsBundle, now, converted ?? [], needsImages);
-    const perPolicy = policies.map((policy) => ({
-      params: toCel({ ...policy.params, ...(input.params?.[policy.name] ?? {}) }),
-      invariants: new Map(),
-    }));
+    const perPolicy = policies.map((policy) => policyShared(policy, input.params?.[policy.name]));
     for (const [index, resource] of input.resources.entries()) {
       const prepared = prepareResource(
         resource,
@@ -215,6 +219,8 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput, sink: Res
     }
   } finally {
     clearManifestConversions();
+    // the policies' variable slots keep nothing of this evaluation (run-policy.ts)
+    for (let p = 0; p < policies.length; p++) releaseVariables(policies[p]!);
   }
   return tally.head({
     policySet: { digest: evaluated.digest, policies: policies.length },
@@ -234,8 +240,65 @@ function byName(policies: readonly CompiledPolicy[]): readonly CompiledPolicy[] 
 interface PolicyShared {
   /** The policy's params merged with the caller's, as CEL values. */
   params: unknown;
-  /** Values of its resource-invariant variables. */
-  invariants: InvariantCache;
+  /** Values of its resource-invariant variables; none when it has no such variable. */
+  invariants: InvariantCache | undefined;
+}
+
+/** What an evaluation needs of a policy that does not depend on the evaluation. */
+interface PolicyConstants {
+  /** The policy's `params` and `variables` these were worked out from. */
+  source: CompiledPolicy["params"];
+  variables: CompiledPolicy["variables"];
+  /**
+   * `params` as CEL values, deeply frozen: every evaluation without an override shares them.
+   * Converted on first use.
+   */
+  params?: unknown;
+  /** Whether any of its variables is resource-invariant (and so needs an InvariantCache). */
+  hasInvariants: boolean;
+}
+
+const constantsByPolicy = new WeakMap<CompiledPolicy, PolicyConstants>();
+
+/**
+ * The policy's share of one evaluation: its params (the policy's own, overridden key by key by
+ * the caller's `override`) and a fresh cache for its invariant variables. Without an override
+ * the params' CEL values are converted once per policy and shared by every evaluation: CEL
+ * never changes a value it is given, and they are frozen so that nothing can. Throws what
+ * `toCel` throws (a value nested too deeply), as converting them afresh would.
+ */
+function policyShared(policy: CompiledPolicy, override: Record<string, unknown> | undefined): PolicyShared {
+  let constants = constantsByPolicy.get(policy);
+  if (
+    constants === undefined ||
+    constants.source !== policy.params ||
+    constants.variables !== policy.variables
+  ) {
+    constants = {
+      source: policy.params,
+      variables: policy.variables,
+      hasInvariants: policy.variables.some((v) => v.invariant),
+    };
+    constantsByPolicy.set(policy, constants);
+  }
+  let params: unknown;
+  if (override !== undefined) params = toCel({ ...policy.params, ...override });
+  else {
+    if (!("params" in constants)) constants.params = deepFreeze(toCel({ ...policy.params }));
+    params = constants.params;
+  }
+  return { params, invariants: constants.hasInvariants ? new Map() : undefined };
+}
+
+/**
+ * `value` (a CEL value just made by toCel) with every object and list in it frozen. Dates are
+ * left alone: toCel shares them with its input.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || value instanceof Date) return value;
+  if (Array.isArray(value)) for (const item of value) deepFreeze(item);
+  else for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
 }
 
 interface SharedActivation {

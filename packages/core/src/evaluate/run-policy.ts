@@ -101,49 +101,77 @@ const VALUE = 1;
 const ERROR = 2;
 
 /**
- * A policy's `variables` map for one evaluation, made once and reused for every resource: its
- * getters read the state of the current run (`status` and `values`, reset per run) and compute
- * a variable on first use. Evaluation is synchronous and runs one (policy, resource) pair at a
- * time.
+ * A policy's `variables` map, made once per compiled policy and reused by every run of it, in
+ * every evaluation: its getters read the state of the current run (`status`, `values`,
+ * `activation` and `invariants`, all reset by `lazyVariables` at the start of each run) and
+ * compute a variable on first use. This relies on evaluation being synchronous and on one
+ * (policy, resource) pair running at a time: a run of a policy never starts while another run
+ * of the same policy is under way (CEL cannot call back into the engine, and a caller's sink
+ * runs between resources, never within a run).
  */
 interface VariableSlots {
   object: Record<string, unknown>;
+  /** The variables the slots were made for (a policy whose list changed gets new slots). */
+  variables: CompiledPolicy["variables"];
   /** Per variable: UNSET, VALUE (its value in `values`) or ERROR (the error in `values`). */
   status: Uint8Array;
   values: unknown[];
   activation: Record<string, unknown>;
+  /** The invariant values of the current run's evaluation; none: every variable is the run's own. */
+  invariants: InvariantCache | undefined;
 }
 
-const slotsByCache = new WeakMap<InvariantCache, VariableSlots>();
+const slotsByPolicy = new WeakMap<CompiledPolicy, VariableSlots>();
+
+/** An activation that holds nothing: what idle slots point at, so that they keep nothing alive. */
+const NO_ACTIVATION: Record<string, unknown> = Object.freeze(Object.create(null));
 
 function lazyVariables(
   policy: CompiledPolicy,
   activation: Record<string, unknown>,
   invariants: InvariantCache | undefined,
 ): Record<string, unknown> {
-  let slots = invariants ? slotsByCache.get(invariants) : undefined;
-  if (!slots) {
-    slots = makeSlots(policy, invariants);
-    if (invariants) slotsByCache.set(invariants, slots);
+  let slots = slotsByPolicy.get(policy);
+  if (!slots || slots.variables !== policy.variables || slots.status.length !== policy.variables.length) {
+    slots = makeSlots(policy);
+    slotsByPolicy.set(policy, slots);
   } else if (slots.status.length > 0) {
     // the values of the last run stay until overwritten: only the status says what is set
     slots.status.fill(UNSET);
   }
   slots.activation = activation;
+  slots.invariants = invariants;
   return slots.object;
 }
 
-function makeSlots(policy: CompiledPolicy, invariants: InvariantCache | undefined): VariableSlots {
-  const count = policy.variables.length;
+/**
+ * Lets go of what the policy's slots hold from its last run (the resource's activation, the
+ * variables' values, the evaluation's invariant values), so that nothing of an evaluation stays
+ * reachable after it. The slots themselves stay, for the next run.
+ */
+export function releaseVariables(policy: CompiledPolicy): void {
+  const slots = slotsByPolicy.get(policy);
+  if (!slots) return;
+  slots.status.fill(UNSET);
+  slots.values.fill(undefined);
+  slots.activation = NO_ACTIVATION;
+  slots.invariants = undefined;
+}
+
+function makeSlots(policy: CompiledPolicy): VariableSlots {
+  const variables = policy.variables;
+  const count = variables.length;
   const slots: VariableSlots = {
     object: Object.create(null),
+    variables,
     status: new Uint8Array(count),
     values: new Array(count).fill(undefined),
-    activation: {},
+    activation: NO_ACTIVATION,
+    invariants: undefined,
   };
-  policy.variables.forEach((variable, i) => {
-    const shared = variable.invariant ? invariants : undefined;
+  variables.forEach((variable, i) => {
     const compute = (): void => {
+      const shared = variable.invariant ? slots.invariants : undefined;
       if (!shared) {
         // a variable of this resource's run: its value (or error) goes straight into the slot
         try {

@@ -139,8 +139,11 @@ export interface TallyOptions {
   includeSkipped?: boolean;
   /** Leave passing pairs out of the listing (they are still counted). */
   omitPassing?: boolean;
-  /** Each policy's failurePolicy by name; a policy not listed is `Fail`. */
-  failurePolicies?: ReadonlyMap<string, FailurePolicy>;
+  /**
+   * Each policy's failurePolicy by name; a policy not listed is `Fail`. Only read for error
+   * outcomes, so anything with a map's `get` will do (a map built on first use).
+   */
+  failurePolicies?: Pick<ReadonlyMap<string, FailurePolicy>, "get">;
 }
 
 /**
