@@ -749,6 +749,29 @@ describe("images and exceptions", () => {
     expect(fresh.notices ?? []).toEqual([]);
   });
 
+  it("sees each evaluation's own image facts, whether or not the evaluation before had any", () => {
+    const { set } = policies(
+      policy(
+        "what-is-known",
+        `match: {kinds: [Workload]}
+validations:
+  - expression: "false"
+    messageExpression: "images.map(i, i.ref + '|' + i.registry + '|' + i.repository + '|' + (i.tag == null ? 'none' : i.tag) + '|' + string(i.known) + '|' + string(i.scan != null)).join(', ')"`,
+      ),
+    );
+    const resources = manifests(deployment.replace("busybox:latest", "Not A Reference"));
+    const known = (images?: typeof facts) =>
+      run(set, { resources, ...(images ? { images } : {}) }).results[0]!.violations[0]!.message;
+    const unknown =
+      "registry.example/shop/web:1.4.2|registry.example|shop/web|1.4.2|false|false, Not A Reference|||none|false|false";
+    const scanned = unknown.replace("1.4.2|false|false", "1.4.2|true|true");
+    for (let i = 0; i < 2; i++) {
+      expect(known()).toBe(unknown);
+      expect(known(facts)).toBe(scanned);
+      expect(known([])).toBe(unknown);
+    }
+  });
+
   it("sees a signature's verifiedAt as a timestamp", () => {
     const { set } = policies(
       policy(

@@ -396,10 +396,11 @@ export function prepareResource(
   const images = (shared.resolveImages ? imageRefs : []).map((ref) => {
     let facts = shared.factsByRef.get(ref);
     if (!facts) {
-      const parsed = parseImageReference(ref);
-      facts = isReferenceError(parsed)
-        ? emptyFacts({ ref, registry: "", repository: "", tag: null, digest: null })
-        : shared.images.lookup(parsed);
+      if (shared.images.size === 0) facts = factsOfUnsupplied(ref);
+      else {
+        const parsed = parseImageReference(ref);
+        facts = isReferenceError(parsed) ? unparsedFacts(ref) : shared.images.lookup(parsed);
+      }
       shared.factsByRef.set(ref, facts);
     }
     return facts;
@@ -421,6 +422,34 @@ export function prepareResource(
       now: shared.now,
     },
   };
+}
+
+/** The facts of an image whose reference does not parse: nothing is known, not even its registry. */
+function unparsedFacts(ref: string): ImageFacts {
+  return emptyFacts({ ref, registry: "", repository: "", tag: null, digest: null });
+}
+
+/** How many references `factsOfUnsupplied` remembers (then it starts afresh). */
+const UNSUPPLIED_LIMIT = 1_024;
+let unsupplied = new Map<string, ImageFacts>();
+
+/**
+ * The facts of the image `ref` names when no facts were supplied at all: what looking it up in
+ * an empty index gives (`emptyFacts` of the parsed reference, or of nothing for a reference that
+ * does not parse), the same for every evaluation. So they are made once per reference, with
+ * their CEL value (imageToCel), and shared by the evaluations that follow; both are frozen so
+ * that none can change them for the others.
+ */
+function factsOfUnsupplied(ref: string): ImageFacts {
+  let facts = unsupplied.get(ref);
+  if (facts === undefined) {
+    const parsed = parseImageReference(ref);
+    facts = deepFreeze(isReferenceError(parsed) ? unparsedFacts(ref) : emptyFacts(parsed));
+    deepFreeze(imageToCel(facts));
+    if (unsupplied.size >= UNSUPPLIED_LIMIT) unsupplied = new Map();
+    unsupplied.set(ref, facts);
+  }
+  return facts;
 }
 
 function evaluatePair(
