@@ -9,7 +9,7 @@ import { buildReport, withResults } from "../report/outcome.js";
 import type { Result } from "../report/types.js";
 import { parseManifests } from "../resources/parse.js";
 import type { Resource } from "../resources/types.js";
-import { type EvaluateInput, evaluate, evaluateStream } from "./evaluate.js";
+import { type EvaluateInput, evaluate, evaluateStream, isoTime } from "./evaluate.js";
 
 function policies(yaml: string) {
   const parsed = parsePolicyDocuments(yaml, "test.yaml");
@@ -1087,5 +1087,38 @@ spec:
     const reversed = { ...set, policies: [...set.policies].reverse() };
     const input = { ...base, includeSkipped: true };
     expect(evaluate(reversed, input).results).toEqual(evaluate(set, input).results);
+  });
+});
+
+describe("isoTime", () => {
+  it("writes what toISOString writes, within a second, across seconds, in any year, and throws as it throws", () => {
+    const times = [
+      Date.UTC(2026, 10, 29, 10, 0, 0, 0),
+      Date.UTC(2026, 10, 29, 10, 0, 0, 7),
+      Date.UTC(2026, 10, 29, 10, 0, 0, 42),
+      Date.UTC(2026, 10, 29, 10, 0, 0, 999),
+      Date.UTC(2026, 10, 29, 10, 0, 1, 0),
+      Date.UTC(2026, 10, 29, 10, 0, 0, 500),
+      0,
+      -1,
+      -999,
+      -1000,
+      -1001,
+      Date.UTC(1969, 11, 31, 23, 59, 59, 5),
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(10000, 0, 1, 0, 0, 0, 3),
+      Date.UTC(10000, 0, 1, 0, 0, 0, 4),
+      Date.UTC(-1, 0, 1, 0, 0, 0, 1),
+      Date.UTC(-1, 0, 1, 0, 0, 0, 2),
+      Date.UTC(2026, 10, 29, 10, 0, 0, 1),
+      8.64e15,
+      -8.64e15,
+    ];
+    for (const time of [...times, ...times.reverse()]) {
+      const date = new Date(time);
+      expect(isoTime(date), String(time)).toBe(date.toISOString());
+      expect(isoTime(date), String(time)).toBe(date.toISOString());
+    }
+    expect(() => isoTime(new Date(Number.NaN))).toThrow(RangeError);
   });
 });

@@ -162,14 +162,18 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput, sink: Res
     const needsImages = (input.images?.length ?? 0) > 0 || policies.some((p) => p.reads.has("images"));
     const shared = sharedActivation(input, needsBundle, now, converted ?? [], needsImages);
     const perPolicy = policies.map((policy) => policyShared(policy, input.params?.[policy.name]));
-    for (const [index, resource] of input.resources.entries()) {
+    // indexed loops: no iterator or [index, value] pair per resource and per (policy, resource) pair
+    const resources = input.resources;
+    for (let index = 0; index < resources.length; index++) {
+      const resource = resources[index]!;
       const prepared = prepareResource(
         resource,
         converted?.[index] ?? convertObject(resource.object),
         input,
         shared,
       );
-      for (const [p, policy] of policies.entries()) {
+      for (let p = 0; p < policies.length; p++) {
+        const policy = policies[p]!;
         donePolicies = p;
         if (!matches(policy.match, prepared.subject)) {
           // a skip that is not listed is only counted: no result object
@@ -224,10 +228,34 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput, sink: Res
   }
   return tally.head({
     policySet: { digest: evaluated.digest, policies: policies.length },
-    evaluatedAt: now.toISOString(),
+    evaluatedAt: isoTime(now),
     id: input.id,
     notices,
   });
+}
+
+/** The second `isoTime` last formatted (ms since the epoch / 1000) and its text up to the seconds. */
+let isoSecond = Number.NaN;
+let isoPrefix = "";
+
+/**
+ * `date.toISOString()`, throwing what it throws (an invalid date). Calls within the same second
+ * as the last one (a service's requests often are) reuse its text and only write the
+ * milliseconds; only four-digit years (24 characters) are remembered.
+ */
+export function isoTime(date: Date): string {
+  const time = date.getTime();
+  const second = Math.floor(time / 1000);
+  if (second === isoSecond) {
+    const ms = time - second * 1000;
+    return `${isoPrefix}.${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z`;
+  }
+  const text = date.toISOString();
+  if (text.length === 24) {
+    isoSecond = second;
+    isoPrefix = text.slice(0, 19);
+  }
+  return text;
 }
 
 /** The policies in name order (code units): the order of the report's results per resource. */

@@ -30,6 +30,9 @@ export function selectPolicies(
   set: CompiledPolicySet,
   selection: PolicySelection,
 ): { set: CompiledPolicySet; problems: SelectionProblem[] } {
+  // nothing asked for: the whole set, as subsetOf would return it, without visiting each policy
+  if (selection.select === undefined && (selection.policies === undefined || selection.policies.length === 0))
+    return { set, problems: [] };
   const problems: SelectionProblem[] = [];
   const names = selection.policies && selection.policies.length > 0 ? new Set(selection.policies) : undefined;
   for (const name of names ?? []) {

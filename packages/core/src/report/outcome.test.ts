@@ -377,4 +377,50 @@ describe("ReportTally", () => {
         ]);
       }
   });
+
+  it("gives heads and reports with their keys in report order, an absent id or notices no key at all", () => {
+    const tally = new ReportTally(1);
+    tally.add(result(web, "a", "fail"));
+    const plain = tally.head({ policySet: { digest: "d", policies: 1 }, evaluatedAt: "t" });
+    expect(Object.keys(plain)).toEqual([
+      "apiVersion",
+      "kind",
+      "decision",
+      "evaluatedAt",
+      "policySet",
+      "summary",
+    ]);
+    expect(Object.keys(withResults(plain, []))).toEqual([
+      "apiVersion",
+      "kind",
+      "decision",
+      "evaluatedAt",
+      "policySet",
+      "summary",
+      "results",
+    ]);
+    const notices = [{ kind: "warning" as const, message: "m" }];
+    const full = tally.head({ policySet: { digest: "d", policies: 1 }, evaluatedAt: "t", id: "r1", notices });
+    const results = [result(web, "a", "fail")];
+    const report = withResults(full, results);
+    expect(Object.keys(report)).toEqual([
+      "apiVersion",
+      "kind",
+      "id",
+      "decision",
+      "evaluatedAt",
+      "policySet",
+      "summary",
+      "results",
+      "notices",
+    ]);
+    expect(report).toEqual({ ...full, results });
+    expect(report.results).toBe(results);
+    expect(report.notices).toEqual(notices);
+    expect(Object.keys(withResults({ ...plain, notices: undefined }, []))).not.toContain("notices");
+    // the head is a snapshot: counting more changes neither its summary nor the next head's start
+    tally.add(result(web, "b", "pass"));
+    expect(plain.summary).toEqual({ resources: 1, pass: 0, fail: 1, error: 0, skip: 0, waived: 0 });
+    expect(Object.keys(plain.summary)).toEqual(["resources", "pass", "fail", "error", "skip", "waived"]);
+  });
 });

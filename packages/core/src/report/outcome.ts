@@ -196,14 +196,21 @@ export class ReportTally {
     id?: string;
     notices?: readonly ReportNotice[];
   }): ReportHead {
-    const head: ReportHead = {
-      apiVersion: "celgate.dev/v1",
-      kind: "EvaluationReport",
-      ...(input.id === undefined ? {} : { id: input.id }),
-      decision: this.#decision,
-      evaluatedAt: input.evaluatedAt,
-      policySet: { digest: input.policySet.digest, policies: input.policySet.policies },
-      summary: { ...this.#summary },
+    // built key by key in report order (an absent id is no key at all): no object spread, which
+    // costs more than the rest of a one-resource report's assembly
+    const head = { apiVersion: "celgate.dev/v1", kind: "EvaluationReport" } as ReportHead;
+    if (input.id !== undefined) head.id = input.id;
+    head.decision = this.#decision;
+    head.evaluatedAt = input.evaluatedAt;
+    head.policySet = { digest: input.policySet.digest, policies: input.policySet.policies };
+    const summary = this.#summary;
+    head.summary = {
+      resources: summary.resources,
+      pass: summary.pass,
+      fail: summary.fail,
+      error: summary.error,
+      skip: summary.skip,
+      waived: summary.waived,
     };
     if (input.notices && input.notices.length > 0) head.notices = [...input.notices];
     return head;
@@ -212,8 +219,16 @@ export class ReportTally {
 
 /** A report from its head and its listed results, keys in report order. Never throws. */
 export function withResults(head: ReportHead, results: Result[]): EvaluationReport {
-  const { notices, ...rest } = head;
-  return notices === undefined ? { ...rest, results } : { ...rest, results, notices };
+  // the head's own keys in their order, then `results`, then `notices` when there are any: what
+  // `{ ...rest, results, notices }` gives, without the rest and spread (several times dearer)
+  const report = {} as Record<string, unknown>;
+  for (const key in head) {
+    if (key === "notices" || !Object.hasOwn(head, key)) continue;
+    report[key] = head[key as keyof ReportHead];
+  }
+  report.results = results;
+  if (head.notices !== undefined) report.notices = head.notices;
+  return report as unknown as EvaluationReport;
 }
 
 /**
