@@ -162,7 +162,10 @@ function makeSlots(policy: CompiledPolicy): VariableSlots {
   const variables = policy.variables;
   const count = variables.length;
   const slots: VariableSlots = {
-    object: Object.create(null),
+    // an ordinary object, cut loose from its prototype once its getters are defined: V8 keeps it
+    // in fast mode (a shape per policy, reads the compiled expressions cache), where an object
+    // made by Object.create(null) is a hash table (see toCel in cel/values.ts)
+    object: {},
     variables,
     status: new Uint8Array(count),
     values: new Array(count).fill(undefined),
@@ -212,6 +215,7 @@ function makeSlots(policy: CompiledPolicy): VariableSlots {
       },
     });
   });
+  Object.setPrototypeOf(slots.object, null);
   return slots;
 }
 
