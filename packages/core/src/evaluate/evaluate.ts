@@ -224,7 +224,7 @@ function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput, sink: Res
   } finally {
     clearManifestConversions();
     // the policies' variable slots keep nothing of this evaluation (run-policy.ts)
-    for (let p = 0; p < policies.length; p++) releaseVariables(policies[p]!);
+    releaseVariables();
   }
   return tally.head({
     policySet: { digest: evaluated.digest, policies: policies.length },

@@ -139,23 +139,32 @@ function lazyVariables(
     // the values of the last run stay until overwritten: only the status says what is set
     slots.status.fill(UNSET);
   }
+  // first run since the last release: the slots now hold something to let go of
+  if (slots.activation === NO_ACTIVATION) holding.push(slots);
   slots.activation = activation;
   slots.invariants = invariants;
   return slots.object;
 }
 
+/** The slots that have run since the last `releaseVariables`, each once. */
+const holding: VariableSlots[] = [];
+
 /**
- * Lets go of what the policy's slots hold from its last run (the resource's activation, the
+ * Lets go of what every policy's slots hold from their last run (the resource's activation, the
  * variables' values, the evaluation's invariant values), so that nothing of an evaluation stays
- * reachable after it. The slots themselves stay, for the next run.
+ * reachable after it; the slots themselves stay, for the next run. Call it once no run is under
+ * way (at the end of an evaluation): an evaluation that goes on after another one, nested in
+ * its sink, ended sets its slots afresh at the start of each run anyway.
  */
-export function releaseVariables(policy: CompiledPolicy): void {
-  const slots = slotsByPolicy.get(policy);
-  if (!slots) return;
-  slots.status.fill(UNSET);
-  slots.values.fill(undefined);
-  slots.activation = NO_ACTIVATION;
-  slots.invariants = undefined;
+export function releaseVariables(): void {
+  for (let i = 0; i < holding.length; i++) {
+    const slots = holding[i] as VariableSlots;
+    slots.status.fill(UNSET);
+    slots.values.fill(undefined);
+    slots.activation = NO_ACTIVATION;
+    slots.invariants = undefined;
+  }
+  holding.length = 0;
 }
 
 function makeSlots(policy: CompiledPolicy): VariableSlots {
