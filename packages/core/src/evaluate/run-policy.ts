@@ -152,9 +152,9 @@ const holding: VariableSlots[] = [];
 /**
  * Lets go of what every policy's slots hold from their last run (the resource's activation, the
  * variables' values, the evaluation's invariant values), so that nothing of an evaluation stays
- * reachable after it; the slots themselves stay, for the next run. Call it once no run is under
- * way (at the end of an evaluation): an evaluation that goes on after another one, nested in
- * its sink, ended sets its slots afresh at the start of each run anyway.
+ * reachable after it; the slots themselves stay, for the next run. Call it when no run is under
+ * way (at the end of an evaluation). An evaluation nested in another's sink releases the outer
+ * one's slots too, which is harmless: each run sets its slots afresh when it starts.
  */
 export function releaseVariables(): void {
   for (let i = 0; i < holding.length; i++) {
