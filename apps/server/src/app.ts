@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { authenticate, authorize } from "./lib/auth.js";
 import { limitBody, rejectNulInUrl } from "./lib/body.js";
@@ -36,6 +36,25 @@ const evaluates = (path: string) => EVALUATING.has(path) || /^\/v1\/policies\/[^
 
 export type App = OpenAPIHono<AppEnv>;
 
+/**
+ * Sets a header on the response a handler has already made, in place. `c.header()` would make
+ * the response again (reading its body as a stream), and @hono/node-server then writes it by
+ * its slow path (a Response built and its stream read) instead of writing the text it was
+ * given. Headers that cannot be changed in place (an immutable response) go through
+ * `c.header()` as before.
+ */
+export function setResponseHeader(c: Context<AppEnv>, name: string, value: string): void {
+  if (c.finalized) {
+    try {
+      c.res.headers.set(name, value);
+      return;
+    } catch {
+      // immutable headers (a response from fetch, Response.redirect): a copy is made below
+    }
+  }
+  c.header(name, value);
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The HTTP application over the given services; no listening socket (tests call app.request()). */
@@ -53,8 +72,8 @@ export function createApp(deps: AppDeps): App {
     c.set("logger", logger.child({ requestId }));
     const started = performance.now();
     await next();
-    c.header("X-Request-Id", requestId);
-    c.header("X-Content-Type-Options", "nosniff");
+    setResponseHeader(c, "X-Request-Id", requestId);
+    setResponseHeader(c, "X-Content-Type-Options", "nosniff");
     const seconds = (performance.now() - started) / 1000;
     const route = c.get("route") ?? "(unmatched)";
     const status = c.res.status;
