@@ -125,6 +125,18 @@ export function buildStatement(input: ReceiptInput): ReceiptStatement {
   };
 }
 
+const PAYLOAD_TYPE_JSON = JSON.stringify(IN_TOTO_PAYLOAD_TYPE);
+
+/**
+ * JSON.stringify of `{payload, payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{keyid, sig}]}`
+ * for a payload and signature in base64 (made by Buffer#toString("base64"): letters, digits,
+ * `+`, `/` and `=`, none of which JSON escapes, so each is its own JSON text between quotes);
+ * the key id, read from the database, is serialised as any string.
+ */
+export function envelopeJson(payloadBase64: string, keyid: string, sigBase64: string): string {
+  return `{"payload":"${payloadBase64}","payloadType":${PAYLOAD_TYPE_JSON},"signatures":[{"keyid":${JSON.stringify(keyid)},"sig":"${sigBase64}"}]}`;
+}
+
 /** Receipts: signs a recorded decision, and reads a stored receipt back. */
 export class ReceiptService {
   constructor(
@@ -134,14 +146,23 @@ export class ReceiptService {
 
   /** The DSSE envelope of a recorded decision, signed with the key in use. Throws when it cannot sign. */
   async issue(input: ReceiptInput): Promise<DsseEnvelope> {
+    return (await this.issueWithJson(input)).receipt;
+  }
+
+  /**
+   * issue(), with the envelope's JSON text: the text JSON.stringify gives of it, made without
+   * JSON.stringify scanning the base64 payload (kilobytes) character by character for escapes.
+   */
+  async issueWithJson(input: ReceiptInput): Promise<{ receipt: DsseEnvelope; json: string }> {
     // a Buffer is the Uint8Array the encoder would make; its base64 is the same text, made natively
     const payload = Buffer.from(JSON.stringify(buildStatement(input)), "utf8");
     const { kid, sig } = await this.keys.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload));
-    return {
+    const receipt = {
       payload: payload.toString("base64"),
       payloadType: IN_TOTO_PAYLOAD_TYPE,
       signatures: [{ keyid: kid, sig: sig.toString("base64") }],
     };
+    return { receipt, json: envelopeJson(receipt.payload, kid, receipt.signatures[0]!.sig) };
   }
 
   /** The receipt stored with a recorded evaluation; 404 when there is no such evaluation or it has none. */
