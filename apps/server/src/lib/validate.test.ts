@@ -43,7 +43,10 @@ function appWith(mode: "zod-openapi" | "headerValidator") {
 
 const CASES: [string, HeadersInit][] = [
   ["all valid", { "if-match": '"v1"', "idempotency-key": "k1", "x-celgate-source": "cli" }],
-  ["only the required one, other headers beside", { "if-match": "*", authorization: "Bearer x", "x-other": "y" }],
+  [
+    "only the required one, other headers beside",
+    { "if-match": "*", authorization: "Bearer x", "x-other": "y" },
+  ],
   ["any spelling of the names", { "If-Match": "a", "X-Celgate-Source": "api", "IDEMPOTENCY-KEY": "K" }],
   ["the required one missing", { "idempotency-key": "k" }],
   ["a refused enum value", { "if-match": "a", "x-celgate-source": "admission" }],
@@ -78,7 +81,10 @@ describe("headerValidator", () => {
     });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ header: { "if-match": "a", "x-celgate-source": "cli" } });
-    const refused = await viaHeaderValidator.request("/x", { method: "POST", headers: { "x-celgate-source": "cli" } });
+    const refused = await viaHeaderValidator.request("/x", {
+      method: "POST",
+      headers: { "x-celgate-source": "cli" },
+    });
     expect(refused.status).toBe(428);
   });
 
