@@ -64,6 +64,27 @@ const sha256 = (text: string) => createHash("sha256").update(text, "utf8").diges
 const refName = (r: { kind: string; namespace?: string | undefined; name: string }) =>
   `${r.kind}/${r.namespace ?? ""}/${r.name}`;
 
+type StatementPolicies = ReceiptStatement["predicate"]["policySet"]["policies"];
+
+/** The statement's list of a set's policies, made once per set and versions (frozen: shared by statements). */
+const policyLists = new WeakMap<
+  CompiledPolicySet,
+  { versions: ReadonlyMap<string, number>; list: StatementPolicies }
+>();
+
+function policiesOf(set: CompiledPolicySet, versions: ReadonlyMap<string, number>): StatementPolicies {
+  const known = policyLists.get(set);
+  if (known?.versions === versions) return known.list;
+  const list = Object.freeze(
+    set.policies.map((p) => {
+      const version = versions.get(p.name);
+      return Object.freeze({ name: p.name, ...(version === undefined ? {} : { version }), digest: p.digest });
+    }),
+  ) as StatementPolicies;
+  policyLists.set(set, { versions, list });
+  return list;
+}
+
 /**
  * The in-toto statement of a recorded decision: a subject per resource (by the digest of its
  * canonical form, core's canonicalResourceJson) and per image digest the resources name, and
@@ -111,13 +132,7 @@ export function buildStatement(input: ReceiptInput): ReceiptStatement {
       evaluatedAt: report.evaluatedAt,
       signedAt: new Date().toISOString(),
       source: input.source,
-      policySet: {
-        digest: evaluated.digest,
-        policies: evaluated.policies.map((p) => {
-          const version = input.versions.get(p.name);
-          return { name: p.name, ...(version === undefined ? {} : { version }), digest: p.digest };
-        }),
-      },
+      policySet: { digest: evaluated.digest, policies: policiesOf(evaluated, input.versions) },
       exceptions,
       context: input.context,
       summary: { ...report.summary },
