@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { authenticate, authorize } from "./lib/auth.js";
 import { limitBody, rejectNulInUrl } from "./lib/body.js";
@@ -9,7 +9,7 @@ import type { AppEnv } from "./lib/context.js";
 import { isUnavailable, ProblemError, problems, toProblemError } from "./lib/errors.js";
 import { type RateLimit, rateLimit } from "./lib/rate-limit.js";
 import type { RouteDef } from "./lib/route.js";
-import { bodyValidator, refuseInvalid } from "./lib/validate.js";
+import { bodyValidator, headerValidator, refuseInvalid } from "./lib/validate.js";
 import { ROUTES } from "./routes/index.js";
 import { mountConsole, mountDocs } from "./routes/system/console.js";
 import type { Services } from "./services/index.js";
@@ -36,6 +36,25 @@ const evaluates = (path: string) => EVALUATING.has(path) || /^\/v1\/policies\/[^
 
 export type App = OpenAPIHono<AppEnv>;
 
+/**
+ * Sets a header on the response a handler has already made, in place. `c.header()` would make
+ * the response again (reading its body as a stream), and @hono/node-server then writes it by
+ * its slow path (a Response built and its stream read) instead of writing the text it was
+ * given. Headers that cannot be changed in place (an immutable response) go through
+ * `c.header()` as before.
+ */
+export function setResponseHeader(c: Context<AppEnv>, name: string, value: string): void {
+  if (c.finalized) {
+    try {
+      c.res.headers.set(name, value);
+      return;
+    } catch {
+      // immutable headers (a response from fetch, Response.redirect): a copy is made below
+    }
+  }
+  c.header(name, value);
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The HTTP application over the given services; no listening socket (tests call app.request()). */
@@ -53,8 +72,8 @@ export function createApp(deps: AppDeps): App {
     c.set("logger", logger.child({ requestId }));
     const started = performance.now();
     await next();
-    c.header("X-Request-Id", requestId);
-    c.header("X-Content-Type-Options", "nosniff");
+    setResponseHeader(c, "X-Request-Id", requestId);
+    setResponseHeader(c, "X-Content-Type-Options", "nosniff");
     const seconds = (performance.now() - started) / 1000;
     const route = c.get("route") ?? "(unmatched)";
     const status = c.res.status;
@@ -170,12 +189,18 @@ export function createApp(deps: AppDeps): App {
 /**
  * Registers one route with @hono/zod-openapi, in this order: the route's name for logs and
  * metrics, its roles (401/403 come before any 400), then the validators built from its
- * OpenAPI description: params, query and headers by @hono/zod-openapi, then the body (JSON or
- * YAML, with the body reader's limits) by bodyValidator, then the handler. The document is the same description, so
- * it states what is enforced.
+ * OpenAPI description: params and query by @hono/zod-openapi, then the headers (by
+ * headerValidator, which reads only the declared ones, or by @hono/zod-openapi), then the body
+ * (JSON or YAML, with the body reader's limits) by bodyValidator, then the handler. The
+ * document is the same description, so it states what is enforced.
  */
 export function registerRoute(app: App, def: RouteDef, services: Services): void {
-  const { body, ...request } = def.openapi.request ?? {};
+  const { body, headers, ...rest } = def.openapi.request ?? {};
+  const refuse = refuseInvalid(def.openapi);
+  // the declared headers are checked here (lib/validate.ts headerValidator) when their schema
+  // allows, after the params and query as @hono/zod-openapi would; else by @hono/zod-openapi
+  const checkHeaders = headers ? headerValidator(headers, refuse) : undefined;
+  const request = headers && !checkHeaders ? { ...rest, headers } : rest;
   const setRoute: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("route", def.openapi.path);
     await next();
@@ -190,10 +215,11 @@ export function registerRoute(app: App, def: RouteDef, services: Services): void
   app.openapi(
     { ...def.openapi, request, hide: true, middleware },
     async (c) => {
+      checkHeaders?.(c);
       await checkBody?.(c);
       // the context carries what the validators above added; its static type is the route's
       return def.handler(c as never, services);
     },
-    refuseInvalid(def.openapi),
+    refuse,
   );
 }

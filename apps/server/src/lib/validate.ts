@@ -31,6 +31,37 @@ export function refuseInvalid(route?: RouteConfig) {
   };
 }
 
+/**
+ * The declared request headers' validator, for a header schema that is a plain object (its
+ * unknown keys stripped): the declared headers are read one by one and the schema checks them,
+ * as @hono/zod-openapi's validator would, with the same data and the same refusals (`hook`,
+ * the route's refuseInvalid) — without reading every header of the request into an object,
+ * which made @hono/node-server build the request's full Headers. Other schemas: undefined
+ * (left to @hono/zod-openapi).
+ */
+export function headerValidator(
+  schema: unknown,
+  hook: ReturnType<typeof refuseInvalid>,
+): ((c: Context<AppEnv>) => void) | undefined {
+  if (!(schema instanceof z.ZodObject) || schema._zod.def.catchall !== undefined) return undefined;
+  const names = Object.keys(schema.shape);
+  return (c) => {
+    const value: Record<string, string> = {};
+    for (const name of names) {
+      // header names are case-insensitive: a declared key gets the header of any spelling
+      const v = c.req.header(name);
+      if (v !== undefined) value[name] = v;
+    }
+    const result = schema.safeParse(value);
+    if (!result.success) {
+      hook({ success: false, error: result.error, target: "header" }, c);
+      // refuseInvalid throws on a refusal; never let an unchecked header through
+      throw problems.badRequest("invalid header");
+    }
+    c.req.addValidatedData("header", result.data as Record<string, unknown>);
+  };
+}
+
 function schemaOf(body: Body, mediaType: string): z.ZodType | undefined {
   const media = body.content[mediaType];
   const schema = media && "schema" in media ? media.schema : undefined;

@@ -304,7 +304,7 @@ export class EvaluationService {
     }
     // Every recorded decision is signed (docs/receipts.md): the receipt is stored in the report
     // and answered with it; a decision that cannot be signed is not recorded (the request fails).
-    const receipt: DsseEnvelope = await this.receipts.issue({
+    const { receipt, json: receiptJson } = await this.receipts.issueWithJson({
       // a receipt reads, of the results, only the waived ones that name their exception
       report: { ...report, results: report.waived },
       resources,
@@ -329,7 +329,7 @@ export class EvaluationService {
     };
     // The report's text with the receipt as its last member: the text JSON.stringify gives of
     // {...report, receipt}, made without serialising the report again. Stored and sent back.
-    const signedJson = `${json.slice(0, -1)},"receipt":${JSON.stringify(receipt)}}`;
+    const signedJson = `${json.slice(0, -1)},"receipt":${receiptJson}}`;
     t = this.#phase("sign", t);
     const cluster = deployedCluster(req.context);
     // recording in the inventory (below) is more work for this request: it keeps its slot then

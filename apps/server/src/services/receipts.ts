@@ -64,6 +64,27 @@ const sha256 = (text: string) => createHash("sha256").update(text, "utf8").diges
 const refName = (r: { kind: string; namespace?: string | undefined; name: string }) =>
   `${r.kind}/${r.namespace ?? ""}/${r.name}`;
 
+type StatementPolicies = ReceiptStatement["predicate"]["policySet"]["policies"];
+
+/** The statement's list of a set's policies, made once per set and versions (frozen: shared by statements). */
+const policyLists = new WeakMap<
+  CompiledPolicySet,
+  { versions: ReadonlyMap<string, number>; list: StatementPolicies }
+>();
+
+function policiesOf(set: CompiledPolicySet, versions: ReadonlyMap<string, number>): StatementPolicies {
+  const known = policyLists.get(set);
+  if (known?.versions === versions) return known.list;
+  const list = Object.freeze(
+    set.policies.map((p) => {
+      const version = versions.get(p.name);
+      return Object.freeze({ name: p.name, ...(version === undefined ? {} : { version }), digest: p.digest });
+    }),
+  ) as StatementPolicies;
+  policyLists.set(set, { versions, list });
+  return list;
+}
+
 /**
  * The in-toto statement of a recorded decision: a subject per resource (by the digest of its
  * canonical form, core's canonicalResourceJson) and per image digest the resources name, and
@@ -111,18 +132,24 @@ export function buildStatement(input: ReceiptInput): ReceiptStatement {
       evaluatedAt: report.evaluatedAt,
       signedAt: new Date().toISOString(),
       source: input.source,
-      policySet: {
-        digest: evaluated.digest,
-        policies: evaluated.policies.map((p) => {
-          const version = input.versions.get(p.name);
-          return { name: p.name, ...(version === undefined ? {} : { version }), digest: p.digest };
-        }),
-      },
+      policySet: { digest: evaluated.digest, policies: policiesOf(evaluated, input.versions) },
       exceptions,
       context: input.context,
       summary: { ...report.summary },
     },
   };
+}
+
+const PAYLOAD_TYPE_JSON = JSON.stringify(IN_TOTO_PAYLOAD_TYPE);
+
+/**
+ * JSON.stringify of `{payload, payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{keyid, sig}]}`
+ * for a payload and signature in base64 (made by Buffer#toString("base64"): letters, digits,
+ * `+`, `/` and `=`, none of which JSON escapes, so each is its own JSON text between quotes);
+ * the key id, read from the database, is serialised as any string.
+ */
+export function envelopeJson(payloadBase64: string, keyid: string, sigBase64: string): string {
+  return `{"payload":"${payloadBase64}","payloadType":${PAYLOAD_TYPE_JSON},"signatures":[{"keyid":${JSON.stringify(keyid)},"sig":"${sigBase64}"}]}`;
 }
 
 /** Receipts: signs a recorded decision, and reads a stored receipt back. */
@@ -134,14 +161,23 @@ export class ReceiptService {
 
   /** The DSSE envelope of a recorded decision, signed with the key in use. Throws when it cannot sign. */
   async issue(input: ReceiptInput): Promise<DsseEnvelope> {
+    return (await this.issueWithJson(input)).receipt;
+  }
+
+  /**
+   * issue(), with the envelope's JSON text: the text JSON.stringify gives of it, made without
+   * JSON.stringify scanning the base64 payload (kilobytes) character by character for escapes.
+   */
+  async issueWithJson(input: ReceiptInput): Promise<{ receipt: DsseEnvelope; json: string }> {
     // a Buffer is the Uint8Array the encoder would make; its base64 is the same text, made natively
     const payload = Buffer.from(JSON.stringify(buildStatement(input)), "utf8");
     const { kid, sig } = await this.keys.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload));
-    return {
+    const receipt = {
       payload: payload.toString("base64"),
       payloadType: IN_TOTO_PAYLOAD_TYPE,
       signatures: [{ keyid: kid, sig: sig.toString("base64") }],
     };
+    return { receipt, json: envelopeJson(receipt.payload, kid, receipt.signatures[0]!.sig) };
   }
 
   /** The receipt stored with a recorded evaluation; 404 when there is no such evaluation or it has none. */

@@ -78,7 +78,7 @@ describe.each(BACKENDS)("signed decision receipts on %s", (backend) => {
   });
 
   it("signs a recorded evaluation: the report carries the receipt, the receipt route returns it, an independent verifier accepts it", async () => {
-    const res = await t.call("POST", "/v1/evaluations", {
+    const res = await t.request("POST", "/v1/evaluations", {
       token: t.tokens.evaluator,
       body: {
         manifests: ALLOWED,
@@ -86,10 +86,14 @@ describe.each(BACKENDS)("signed decision receipts on %s", (backend) => {
         context: { environment: "prod", cluster: "eu-1", commit: "abc123" },
       },
     });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    const report = res.body;
+    const text = await res.text();
+    expect(res.status, text).toBe(201);
+    const report = JSON.parse(text);
     expect(report.decision).toBe("allow");
     expect(report.receipt).toBeDefined();
+    // the answer's text (the receipt's JSON made by hand, appended) is what JSON.stringify gives
+    expect(text).toBe(JSON.stringify(report));
+    expect(text.endsWith(`,"receipt":${JSON.stringify(report.receipt)}}`)).toBe(true);
 
     const receipt = await t.request("GET", `/v1/evaluations/${report.id}/receipt`, {
       token: t.tokens.viewer,
