@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { deepFreeze } from "../cel/compile/differential.js";
 import { compilePolicySet, subsetOf } from "../compile/compile.js";
 import { parseImageFacts } from "../images/parse.js";
 import { selectPolicies } from "../match/select-policies.js";
@@ -9,6 +8,7 @@ import { buildReport, withResults } from "../report/outcome.js";
 import type { Result } from "../report/types.js";
 import { parseManifests } from "../resources/parse.js";
 import type { Resource } from "../resources/types.js";
+import { deepFreeze } from "../util/freeze.js";
 import { type EvaluateInput, evaluate, evaluateStream, isoTime } from "./evaluate.js";
 
 function policies(yaml: string) {

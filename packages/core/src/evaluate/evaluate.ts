@@ -18,6 +18,7 @@ import type { EvaluationReport, ReportNotice, Result } from "../report/types.js"
 import { isRecord } from "../resources/identity.js";
 import type { Resource } from "../resources/types.js";
 import { containersOf, podSpecOf } from "../resources/workload.js";
+import { deepFreeze } from "../util/freeze.js";
 import { exceptionCovers, exceptionImageMatches, type LiveException, liveExceptions } from "./exceptions.js";
 import { type InvariantCache, type RawOutcome, releaseVariables, runPolicy } from "./run-policy.js";
 
@@ -316,17 +317,6 @@ function policyShared(policy: CompiledPolicy, override: Record<string, unknown> 
     params = constants.params;
   }
   return { params, invariants: constants.hasInvariants ? new Map() : undefined };
-}
-
-/**
- * `value` (a CEL value just made by toCel) with every object and list in it frozen. Dates are
- * left alone: toCel shares them with its input.
- */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== "object" || value === null || value instanceof Date) return value;
-  if (Array.isArray(value)) for (const item of value) deepFreeze(item);
-  else for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  return Object.freeze(value);
 }
 
 interface SharedActivation {

@@ -253,15 +253,7 @@ describe("toWireReport", () => {
     const first = wire.results[0];
     expect(first).not.toHaveProperty("remediation");
     expect(first).not.toHaveProperty("title");
-    expect(Object.keys(wire)).toEqual([
-      "apiVersion",
-      "kind",
-      "decision",
-      "evaluatedAt",
-      "policySet",
-      "summary",
-      "results",
-    ]);
+    expect(Object.keys(wire)).toEqual(reportKeys({}));
     expect(Object.keys(first ?? {})).toEqual([
       "resource",
       "policy",
@@ -365,16 +357,7 @@ describe("ReportTally", () => {
         const head = tally.head({ policySet: { digest: "d", policies: 5 }, evaluatedAt: "t", id: "x" });
         expect(head.summary).toEqual({ resources: 2, pass: 1, fail: 1, error: 1, skip: 4, waived: 1 });
         expect(head).not.toHaveProperty("notices");
-        expect(Object.keys(withResults(head, []))).toEqual([
-          "apiVersion",
-          "kind",
-          "id",
-          "decision",
-          "evaluatedAt",
-          "policySet",
-          "summary",
-          "results",
-        ]);
+        expect(Object.keys(withResults(head, []))).toEqual(reportKeys({ id: true }));
       }
   });
 
@@ -382,14 +365,7 @@ describe("ReportTally", () => {
     const tally = new ReportTally(1);
     tally.add(result(web, "a", "fail"));
     const plain = tally.head({ policySet: { digest: "d", policies: 1 }, evaluatedAt: "t" });
-    expect(Object.keys(plain)).toEqual([
-      "apiVersion",
-      "kind",
-      "decision",
-      "evaluatedAt",
-      "policySet",
-      "summary",
-    ]);
+    expect(Object.keys(plain)).toEqual(headKeys({}));
     expect(Object.keys(withResults(plain, []))).toEqual([
       "apiVersion",
       "kind",
@@ -403,17 +379,7 @@ describe("ReportTally", () => {
     const full = tally.head({ policySet: { digest: "d", policies: 1 }, evaluatedAt: "t", id: "r1", notices });
     const results = [result(web, "a", "fail")];
     const report = withResults(full, results);
-    expect(Object.keys(report)).toEqual([
-      "apiVersion",
-      "kind",
-      "id",
-      "decision",
-      "evaluatedAt",
-      "policySet",
-      "summary",
-      "results",
-      "notices",
-    ]);
+    expect(Object.keys(report)).toEqual(reportKeys({ id: true, notices: true }));
     expect(report).toEqual({ ...full, results });
     expect(report.results).toBe(results);
     expect(report.notices).toEqual(notices);
@@ -424,3 +390,21 @@ describe("ReportTally", () => {
     expect(Object.keys(plain.summary)).toEqual(["resources", "pass", "fail", "error", "skip", "waived"]);
   });
 });
+
+/** A head's keys in report order, with `id` where one was given. */
+function headKeys(with_: { id?: boolean }): string[] {
+  return [
+    "apiVersion",
+    "kind",
+    ...(with_.id ? ["id"] : []),
+    "decision",
+    "evaluatedAt",
+    "policySet",
+    "summary",
+  ];
+}
+
+/** A report's keys in report order: the head's, `results`, then `notices` where there are any. */
+function reportKeys(with_: { id?: boolean; notices?: boolean }): string[] {
+  return [...headKeys(with_), "results", ...(with_.notices ? ["notices"] : [])];
+}

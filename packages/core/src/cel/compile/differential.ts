@@ -36,15 +36,6 @@ export function runCounted(
   }
 }
 
-/** Freezes `value` and everything in it, so that a write into it throws (generated code is strict). */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
-  }
-  return value;
-}
-
 /** An error as the comparison sees it: class, cel-js code and message without the source excerpt. */
 export function describeError(error: unknown): string {
   if (error instanceof RangeError) return "RangeError (stack exhausted)";

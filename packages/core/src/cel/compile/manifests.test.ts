@@ -5,10 +5,11 @@
  * `constructor` plain keys; what escapes is a CEL value; the manifest itself is never written.
  */
 import { describe, expect, it } from "vitest";
+import { deepFreeze } from "../../util/freeze.js";
 import { DEFAULT_BUDGET } from "../budget.js";
 import { celEnvironment, MANIFEST_VARIABLES, type ParsedExpression } from "../environment.js";
 import { MAX_VALUE_DEPTH } from "../values.js";
-import { deepFreeze, outcomeDifference, type RunOutcome, runCounted } from "./differential.js";
+import { outcomeDifference, type RunOutcome, runCounted } from "./differential.js";
 import { clearManifestConversions, prepareRun } from "./engine.js";
 import { withListIndexes } from "./list-index.js";
 

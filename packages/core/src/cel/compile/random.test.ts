@@ -7,10 +7,11 @@
  * interpreter is given their conversion.
  */
 import { describe, expect, it } from "vitest";
+import { deepFreeze } from "../../util/freeze.js";
 import { DEFAULT_BUDGET } from "../budget.js";
 import { celEnvironment, MANIFEST_VARIABLES, type ParsedExpression } from "../environment.js";
 import { compileCel } from "./compile-cel.js";
-import { deepFreeze, outcomeDifference, runCounted } from "./differential.js";
+import { outcomeDifference, runCounted } from "./differential.js";
 import { prepareRun } from "./engine.js";
 
 /** mulberry32: a small seeded generator, so a failure reproduces from its seed. */
