@@ -22,6 +22,7 @@ import {
   bigserial,
   index,
   integer,
+  json,
   jsonb,
   pgEnum,
   pgTable,
@@ -150,8 +151,13 @@ export const evaluations = pgTable(
     policyVersions: jsonb("policy_versions").$type<Record<string, number>>().notNull(),
     decision: decisionEnum("decision").notNull(),
     summary: jsonb("summary").$type<EvaluationReport["summary"]>().notNull(),
-    /** The report exactly as returned; compressed with lz4 (migration 0007), not pglz. */
-    report: jsonb("report").$type<EvaluationReport>().notNull(),
+    /**
+     * The report exactly as returned: `json` keeps its text as written (key order included)
+     * and costs the database no conversion on insert, where `jsonb` parsed and rebuilt the
+     * largest value of the row (migration 0008). No query looks inside it but `-> 'receipt'`.
+     * Compressed with lz4 (migration 0007), not pglz.
+     */
+    report: json("report").$type<EvaluationReport>().notNull(),
     inputHash: text("input_hash").notNull(),
     imagesHash: text("images_hash"),
     /** [{kind, namespace, name}] of every resource evaluated: the kind/namespace/name filters. */

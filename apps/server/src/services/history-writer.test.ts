@@ -457,6 +457,24 @@ describe.each(BACKENDS)("history storage on %s", (backend) => {
     const stored = await t.call("GET", `/v1/evaluations/${res.body.id}`);
     expect(stored.body).toEqual(res.body);
   });
+
+  it("stores the report as the text answered (json, not jsonb): read back with its keys in order", async () => {
+    const posted = await t.request("POST", "/v1/evaluations", {
+      body: { resources: [deploymentObject("verbatim", { owner: "team" })], context: { run: "verbatim" } },
+    });
+    expect(posted.status).toBe(201);
+    const answered = await posted.text();
+    const { id } = JSON.parse(answered) as { id: string };
+    const { rows } = (await t.database.db.execute(
+      sql`select format_type(atttypid, atttypmod) as type, attcompression from pg_attribute where attrelid = 'evaluations'::regclass and attname = 'report'`,
+    )) as unknown as { rows: { type: string; attcompression: string }[] };
+    // the type change of migration 0008 keeps migration 0007's lz4
+    expect(rows).toEqual([{ type: "json", attcompression: "l" }]);
+    // jsonb would have reordered the keys (shorter first): the text read back would differ
+    const read = await t.request("GET", `/v1/evaluations/${id}`);
+    expect(read.status).toBe(200);
+    expect(await read.text()).toBe(answered);
+  });
 });
 
 describe.runIf(BACKENDS.includes("postgres"))("history rows on PostgreSQL", () => {

@@ -310,7 +310,7 @@ const EVALUATION_COLUMNS: readonly (readonly [column: string, cast: string])[] =
   ["policy_versions", "::jsonb"],
   ["decision", "::decision"],
   ["summary", "::jsonb"],
-  ["report", "::jsonb"],
+  ["report", "::json"],
   ["input_hash", ""],
   ["images_hash", ""],
   ["resources", "::jsonb"],
