@@ -155,7 +155,7 @@ export const evaluations = pgTable(
      * The report exactly as returned: `json` keeps its text as written (key order included)
      * and costs the database no conversion on insert, where `jsonb` parsed and rebuilt the
      * largest value of the row (migration 0008). No query looks inside it but `-> 'receipt'`.
-     * Compressed with lz4 (migration 0007), not pglz.
+     * Compressed with lz4 (migrations 0007 and 0008), not pglz, as every other value of the row.
      */
     report: json("report").$type<EvaluationReport>().notNull(),
     inputHash: text("input_hash").notNull(),

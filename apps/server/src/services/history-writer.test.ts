@@ -470,6 +470,16 @@ describe.each(BACKENDS)("history storage on %s", (backend) => {
     )) as unknown as { rows: { type: string; attcompression: string }[] };
     // the type change of migration 0008 keeps migration 0007's lz4
     expect(rows).toEqual([{ type: "json", attcompression: "l" }]);
+    // and every other value PostgreSQL may compress is lz4 too (pglz costs several times more)
+    const { rows: others } = (await t.database.db.execute(
+      sql`select attrelid::regclass::text || '.' || attname as col, attcompression from pg_attribute
+          where attrelid in ('evaluations'::regclass, 'inputs'::regclass) and attnum > 0 and not attisdropped
+            and attstorage in ('x', 'm') and atttypid not in ('text'::regtype) order by 1`,
+    )) as unknown as { rows: { col: string; attcompression: string }[] };
+    expect(others.filter((c) => c.attcompression !== "l").map((c) => c.col)).toEqual([]);
+    expect(others.map((c) => c.col)).toEqual(
+      expect.arrayContaining(["evaluations.policies", "evaluations.policy_versions", "inputs.data"]),
+    );
     // jsonb would have reordered the keys (shorter first): the text read back would differ
     const read = await t.request("GET", `/v1/evaluations/${id}`);
     expect(read.status).toBe(200);
