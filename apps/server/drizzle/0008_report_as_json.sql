@@ -2,7 +2,9 @@
 -- looks inside it but `-> 'receipt'`, and building jsonb from the row's largest value was the
 -- largest share of an insert's cost on the database's side after its compression. Existing rows
 -- are rewritten once, keeping jsonb's rendering of their text (same values, jsonb's key order).
-ALTER TABLE "evaluations" ALTER COLUMN "report" SET DATA TYPE json;--> statement-breakpoint
+-- The policy versions of a row (40 names for the built-in library) are only kept, never queried:
+-- json too.
+ALTER TABLE "evaluations" ALTER COLUMN "report" SET DATA TYPE json, ALTER COLUMN "policy_versions" SET DATA TYPE json;--> statement-breakpoint
 -- lz4 for every value of a history row that PostgreSQL may compress, not only the report
 -- (migration 0007): once the report is stored apart, a row is still over the 2 kB at which
 -- PostgreSQL compresses its other values (the policy versions and names of a set of 40), and

@@ -33,7 +33,7 @@ describe.runIf(BACKENDS.includes("postgres"))("migrating a database with history
     await database?.drop();
   });
 
-  it("keeps reports recorded as jsonb (before migration 0008) readable, receipt included", async () => {
+  it("keeps reports and policy versions recorded as jsonb (before migration 0008) readable, receipt included", async () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     const report = {
@@ -44,6 +44,7 @@ describe.runIf(BACKENDS.includes("postgres"))("migrating a database with history
       results: [],
       receipt: { payloadType: "application/vnd.in-toto+json", payload: "e30=", signatures: [] },
     };
+    const versions = { "no-privileged": 3, "run-as-non-root": 1 };
     try {
       await migrate(drizzle(client), { migrationsFolder: older });
       const { rows: before } = await client.query(
@@ -53,9 +54,9 @@ describe.runIf(BACKENDS.includes("postgres"))("migrating a database with history
       await client.query(
         `insert into evaluations (id, evaluated_at, actor, token_id, source, context, policy_set_digest,
            policy_count, policy_versions, decision, summary, report, input_hash, resources, images, policies)
-         values ('ev_before', now(), 't', 't', 'api', '{}', 'sha256:d', 0, '{}', 'allow', '{}', $1::jsonb,
+         values ('ev_before', now(), 't', 't', 'api', '{}', 'sha256:d', 0, $2::jsonb, 'allow', '{}', $1::jsonb,
            'sha256:i', '[]', '{}', '{}')`,
-        [JSON.stringify(report)],
+        [JSON.stringify(report), JSON.stringify(versions)],
       );
     } finally {
       await client.end();
@@ -68,9 +69,9 @@ describe.runIf(BACKENDS.includes("postgres"))("migrating a database with history
       )) as unknown as { rows: unknown[] };
       expect(rows).toEqual([{ type: "json", attcompression: "l" }]);
       const { rows: stored } = (await upgraded.db.execute(
-        "select report, report -> 'receipt' as receipt from evaluations where id = 'ev_before'",
-      )) as unknown as { rows: { report: unknown; receipt: unknown }[] };
-      expect(stored).toEqual([{ report, receipt: report.receipt }]);
+        "select report, report -> 'receipt' as receipt, policy_versions from evaluations where id = 'ev_before'",
+      )) as unknown as { rows: unknown[] };
+      expect(stored).toEqual([{ report, receipt: report.receipt, policy_versions: versions }]);
     } finally {
       await upgraded.close();
     }

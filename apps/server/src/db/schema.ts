@@ -147,8 +147,8 @@ export const evaluations = pgTable(
     policyNames: jsonb("policy_names").$type<string[]>(),
     policySetDigest: text("policy_set_digest").notNull(),
     policyCount: integer("policy_count").notNull(),
-    /** name -> version of every policy in the set used. */
-    policyVersions: jsonb("policy_versions").$type<Record<string, number>>().notNull(),
+    /** name -> version of every policy in the set used; stored as given (json), never queried. */
+    policyVersions: json("policy_versions").$type<Record<string, number>>().notNull(),
     decision: decisionEnum("decision").notNull(),
     summary: jsonb("summary").$type<EvaluationReport["summary"]>().notNull(),
     /**

@@ -466,10 +466,14 @@ describe.each(BACKENDS)("history storage on %s", (backend) => {
     const answered = await posted.text();
     const { id } = JSON.parse(answered) as { id: string };
     const { rows } = (await t.database.db.execute(
-      sql`select format_type(atttypid, atttypmod) as type, attcompression from pg_attribute where attrelid = 'evaluations'::regclass and attname = 'report'`,
-    )) as unknown as { rows: { type: string; attcompression: string }[] };
+      sql`select attname, format_type(atttypid, atttypmod) as type, attcompression from pg_attribute
+          where attrelid = 'evaluations'::regclass and attname in ('report', 'policy_versions') order by attname`,
+    )) as unknown as { rows: { attname: string; type: string; attcompression: string }[] };
     // the type change of migration 0008 keeps migration 0007's lz4
-    expect(rows).toEqual([{ type: "json", attcompression: "l" }]);
+    expect(rows).toEqual([
+      { attname: "policy_versions", type: "json", attcompression: "l" },
+      { attname: "report", type: "json", attcompression: "l" },
+    ]);
     // and every other value PostgreSQL may compress is lz4 too (pglz costs several times more)
     const { rows: others } = (await t.database.db.execute(
       sql`select attrelid::regclass::text || '.' || attname as col, attcompression from pg_attribute

@@ -307,7 +307,7 @@ const EVALUATION_COLUMNS: readonly (readonly [column: string, cast: string])[] =
   ["policy_names", "::jsonb"],
   ["policy_set_digest", ""],
   ["policy_count", "::integer"],
-  ["policy_versions", "::jsonb"],
+  ["policy_versions", "::json"],
   ["decision", "::decision"],
   ["summary", "::jsonb"],
   ["report", "::json"],
