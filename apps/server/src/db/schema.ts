@@ -22,6 +22,7 @@ import {
   bigserial,
   index,
   integer,
+  json,
   jsonb,
   pgEnum,
   pgTable,
@@ -146,12 +147,17 @@ export const evaluations = pgTable(
     policyNames: jsonb("policy_names").$type<string[]>(),
     policySetDigest: text("policy_set_digest").notNull(),
     policyCount: integer("policy_count").notNull(),
-    /** name -> version of every policy in the set used. */
-    policyVersions: jsonb("policy_versions").$type<Record<string, number>>().notNull(),
+    /** name -> version of every policy in the set used; stored as given (json), never queried. */
+    policyVersions: json("policy_versions").$type<Record<string, number>>().notNull(),
     decision: decisionEnum("decision").notNull(),
     summary: jsonb("summary").$type<EvaluationReport["summary"]>().notNull(),
-    /** The report exactly as returned; compressed with lz4 (migration 0007), not pglz. */
-    report: jsonb("report").$type<EvaluationReport>().notNull(),
+    /**
+     * The report exactly as returned: `json` keeps its text as written (key order included)
+     * and costs the database no conversion on insert, where `jsonb` parsed and rebuilt the
+     * largest value of the row (migration 0008). No query looks inside it but `-> 'receipt'`.
+     * Compressed with lz4 (migrations 0007 and 0008), not pglz, as every other value of the row.
+     */
+    report: json("report").$type<EvaluationReport>().notNull(),
     inputHash: text("input_hash").notNull(),
     imagesHash: text("images_hash"),
     /** [{kind, namespace, name}] of every resource evaluated: the kind/namespace/name filters. */

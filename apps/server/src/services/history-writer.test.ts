@@ -457,6 +457,38 @@ describe.each(BACKENDS)("history storage on %s", (backend) => {
     const stored = await t.call("GET", `/v1/evaluations/${res.body.id}`);
     expect(stored.body).toEqual(res.body);
   });
+
+  it("stores the report as the text answered (json, not jsonb): read back with its keys in order", async () => {
+    const posted = await t.request("POST", "/v1/evaluations", {
+      body: { resources: [deploymentObject("verbatim", { owner: "team" })], context: { run: "verbatim" } },
+    });
+    expect(posted.status).toBe(201);
+    const answered = await posted.text();
+    const { id } = JSON.parse(answered) as { id: string };
+    const { rows } = (await t.database.db.execute(
+      sql`select attname, format_type(atttypid, atttypmod) as type, attcompression from pg_attribute
+          where attrelid = 'evaluations'::regclass and attname in ('report', 'policy_versions') order by attname`,
+    )) as unknown as { rows: { attname: string; type: string; attcompression: string }[] };
+    // the type change of migration 0008 keeps migration 0007's lz4
+    expect(rows).toEqual([
+      { attname: "policy_versions", type: "json", attcompression: "l" },
+      { attname: "report", type: "json", attcompression: "l" },
+    ]);
+    // and every other value PostgreSQL may compress is lz4 too (pglz costs several times more)
+    const { rows: others } = (await t.database.db.execute(
+      sql`select attrelid::regclass::text || '.' || attname as col, attcompression from pg_attribute
+          where attrelid in ('evaluations'::regclass, 'inputs'::regclass) and attnum > 0 and not attisdropped
+            and attstorage in ('x', 'm') and atttypid not in ('text'::regtype) order by 1`,
+    )) as unknown as { rows: { col: string; attcompression: string }[] };
+    expect(others.filter((c) => c.attcompression !== "l").map((c) => c.col)).toEqual([]);
+    expect(others.map((c) => c.col)).toEqual(
+      expect.arrayContaining(["evaluations.policies", "evaluations.policy_versions", "inputs.data"]),
+    );
+    // jsonb would have reordered the keys (shorter first): the text read back would differ
+    const read = await t.request("GET", `/v1/evaluations/${id}`);
+    expect(read.status).toBe(200);
+    expect(await read.text()).toBe(answered);
+  });
 });
 
 describe.runIf(BACKENDS.includes("postgres"))("history rows on PostgreSQL", () => {
