@@ -92,6 +92,16 @@ const IDENTITY_EQUALITY = new Set(["string", "bool", "int", "null"]);
 /** Types whose `<`, `<=`, `>`, `>=` handlers are JavaScript's operators. */
 const NATIVE_ORDER = new Set(["int", "double", "string"]);
 
+/** Whether a value of static type `type` (unknown: anything) may be a string at run time. */
+function mayBeString(type: CelTypeDecl | undefined): boolean {
+  return type === undefined || type.hasDynType || type.name === "string";
+}
+
+/** Whether a value of static type `type` (unknown: anything) may be a list at run time. */
+function mayBeList(type: CelTypeDecl | undefined): boolean {
+  return type === undefined || type.hasDynType || type.kind === "list";
+}
+
 /** Types whose check of a value read as it is gives what it gives for the value's CEL value. */
 function rawBindable(type: CelTypeDecl): boolean {
   // dyn, map and list look at the constructor only (registry.js valueTypeMatchers), the
@@ -292,6 +302,14 @@ class Generator {
           if (typeof n.handle !== "function") throw new Unsupported("an unchecked [?] node");
           return this.assign(`R.rawOptionalIndex(${left}, ${this.cel(right)}, ${this.constant(n)})`, out);
         }
+        if (n.op === "[?]") {
+          // `m[?k]` has the handler of `m.?k`: with a string key, its common case (R.optionalField)
+          const call = this.handlerCall(n, `${left}, ${this.cel(right)}, ${this.constant(n)}, ev`);
+          return this.assign(
+            `typeof ${right} === "string" ? R.optionalField(${left}, ${right}, ${this.constant(n)}) : ${call}`,
+            out,
+          );
+        }
         if (n.op === "[]" && !this.isRaw(left) && isDynamicMap(leftNode.checkedType)) {
           // `h[k]` on dyn or a map of dyn: the handler is the one of `h.k`, so is its common case
           if (typeof n.handle !== "function") throw new Unsupported("an unchecked [] node");
@@ -403,13 +421,17 @@ class Generator {
   }
 
   private handled(n: Node, args: string, out: string[]): string {
+    return this.assign(this.handlerCall(n, args), out);
+  }
+
+  /** The call of `n`'s handler with `args`; throws Unsupported for a node that cannot be compiled. */
+  private handlerCall(n: Node, args: string): string {
     if (typeof n.handle !== "function") throw new Unsupported(`an unchecked ${n.op} node`);
     // cel-js marks every handler not declared synchronous as maybe async; only real async functions matter
     if (n.candidates?.declarations?.some((d) => isAsyncFunction(d.handler))) {
       throw new Unsupported("asynchronous functions");
     }
-    const k = this.constant(n);
-    return this.assign(`${k}.handle(${args})`, out);
+    return `${this.constant(n)}.handle(${args})`;
   }
 
   /** cel-js evaluates call arguments and list elements last to first; so do we (the first error thrown wins). */
@@ -483,11 +505,10 @@ class Generator {
       const k = this.constant(n);
       const same = `typeof ${left} === typeof ${right} && (typeof ${left} === "string" || typeof ${left} === "boolean" || typeof ${left} === "bigint")`;
       const eq = n.op === "==" ? "===" : "!==";
-      // a map or list read as it is against null (`podSpec != null`): unequal unless both are null, without converting it
-      const withNull =
-        this.isRaw(left) || this.isRaw(right)
-          ? `${left} === null || ${right} === null ? ${left} ${eq} ${right} : `
-          : "";
+      // against null (`x == null`, `podSpec != null`): cel-js finds every other value unequal to
+      // null, whatever its type, so both are decided here (a map or list read as it is without
+      // converting it)
+      const withNull = `${left} === null || ${right} === null ? ${left} ${eq} ${right} : `;
       return this.assign(
         `${same} ? ${left} ${eq} ${right} : ${withNull}${k}.handle(${this.cel(left)}, ${this.cel(right)}, ${k}, ev)`,
         out,
@@ -497,6 +518,25 @@ class Generator {
       // `'ALL' in c.?drop.orValue([])`: a list of strings read as it is is searched as it is
       if (typeof n.handle !== "function") throw new Unsupported("an unchecked in node");
       return this.assign(`R.rawIn(${this.cel(left)}, ${right}, ${this.constant(n)})`, out);
+    }
+    if (n.op === "in" && mayBeList(rt)) {
+      // `x in variables.allowed`: a string in a list of strings is decided here (R.inList)
+      if (typeof n.handle !== "function") throw new Unsupported("an unchecked in node");
+      return this.assign(`R.inList(${this.cel(left)}, ${right}, ${this.constant(n)})`, out);
+    }
+    const strings = n.op === "+" && mayBeString(lt) && mayBeString(rt);
+    const lists = n.op === "+" && mayBeList(lt) && mayBeList(rt);
+    if (strings || lists) {
+      // two strings, or two lists: cel-js's overloads for them are JavaScript's `+` and
+      // `[...a, ...b]` (a list of any elements joins a list of any others), so decide here
+      const l = this.isRaw(left) ? this.assign(this.cel(left), out) : left;
+      const r = this.isRaw(right) ? this.assign(this.cel(right), out) : right;
+      const call = this.handlerCall(n, `${l}, ${r}, ${this.constant(n)}, ev`);
+      const fast = [
+        strings ? `typeof ${l} === "string" && typeof ${r} === "string" ? ${l} + ${r} : ` : "",
+        lists ? `Array.isArray(${l}) && Array.isArray(${r}) ? [...${l}, ...${r}] : ` : "",
+      ];
+      return this.assign(`${fast.join("")}${call}`, out);
     }
     return this.handled(n, `${this.cel(left)}, ${this.cel(right)}, ${this.constant(n)}, ev`, out);
   }

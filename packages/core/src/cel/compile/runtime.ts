@@ -119,6 +119,22 @@ function listToCel(list: object): unknown {
   return out;
 }
 
+/**
+ * Whether the string `value` is in `list`, when `list` is a non-empty array of strings (cel-js
+ * then types it a list of strings, and its `in` compares with `===`); undefined otherwise, for
+ * cel-js to decide (it types a list by its first element and may find no overload).
+ */
+function stringIn(value: unknown, list: unknown): boolean | undefined {
+  if (typeof value !== "string" || !Array.isArray(list) || list.length === 0) return undefined;
+  let found = false;
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if (typeof item !== "string") return undefined;
+    if (item === value) found = true;
+  }
+  return found;
+}
+
 /** Primitives, plain (or prototype-less) objects and arrays: what `dyn` accepts without a registry lookup. */
 function isPlain(v: unknown): boolean {
   switch (typeof v) {
@@ -202,6 +218,11 @@ export interface Runtime {
    * strings (the same read as it is) what that handler answers there (listIncludes: `===`).
    */
   rawIn(value: unknown, list: unknown, node: HandledNode): unknown;
+  /**
+   * `v in l` on CEL values: for a string in a non-empty list of strings, what the node's handler
+   * answers there (listIncludes: `===`); else the handler's answer.
+   */
+  inList(value: unknown, list: unknown, node: HandledNode): unknown;
   /** `a[?i]` on a value read as it is: the node's handler on its CEL value (a map's key read as `a.?i`). */
   rawOptionalIndex(left: unknown, index: unknown, node: HandledNode): unknown;
   /** A list element read as it is (a comprehension's variable over a list read as it is). */
@@ -417,17 +438,12 @@ function makeRuntime(ev: CelEvaluator): Runtime {
       return node.handle(celOf(left), index, node, ev);
     },
     rawIn(value, list, node) {
-      if (typeof value === "string" && Array.isArray(list)) {
-        let found = false;
-        for (let i = 0; i < list.length; i++) {
-          const item = list[i];
-          // another kind of element: cel-js types the list and may find no overload
-          if (typeof item !== "string") return node.handle(value, celOf(list), node, ev);
-          if (item === value) found = true;
-        }
-        if (list.length > 0) return found;
-      }
-      return node.handle(value, celOf(list), node, ev);
+      const found = stringIn(value, list);
+      return found === undefined ? node.handle(value, celOf(list), node, ev) : found;
+    },
+    inList(value, list, node) {
+      const found = stringIn(value, list);
+      return found === undefined ? node.handle(value, list, node, ev) : found;
     },
     rawOptionalIndex(left, index, node) {
       // cel-js reads `m[?'k']` of a map as `m.?k` (the optional type's field access)

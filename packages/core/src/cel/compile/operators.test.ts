@@ -1,0 +1,134 @@
+/**
+ * The operators compiled code decides without cel-js's handler: `==` and `!=` against null, `+`
+ * of two strings or two lists, `in` of a string in a list of strings and `m[?k]` with a string
+ * key. Each gives what the interpreter gives, for values read as they are (`object`) and for CEL
+ * values (`context`), the errors included; and the handler is not called in those cases.
+ */
+import { describe, expect, it } from "vitest";
+import { DEFAULT_BUDGET } from "../budget.js";
+import { celEnvironment, MANIFEST_VARIABLES, type ParsedExpression } from "../environment.js";
+import { astNodes } from "../lib/ast.js";
+import { outcomeDifference, runCounted } from "./differential.js";
+import { clearManifestConversions, prepareRun } from "./engine.js";
+
+interface HandledNode {
+  op: string;
+  args: unknown;
+  handle?: (...args: unknown[]) => unknown;
+}
+
+/**
+ * Runs `source` interpreted and compiled on `activation`; returns how the two differ (if they
+ * do) and how many times the compiled run called the handler of the (first) `op` node.
+ */
+function run(source: string, activation: Record<string, unknown>, op: string) {
+  const env = celEnvironment();
+  const parsed = env.parse(source) as unknown as ParsedExpression;
+  const checked = parsed.check();
+  if (!checked.valid) throw new Error(`${source}: ${checked.error.message}`);
+  const compiled = prepareRun(env, parsed, "compile", MANIFEST_VARIABLES);
+  const interpreted = prepareRun(env, parsed, "interpret", MANIFEST_VARIABLES);
+  expect(compiled.engine, source).toBe("compiled");
+  clearManifestConversions();
+  const a = runCounted(interpreted.run, activation, DEFAULT_BUDGET);
+  // counted from here: compiled code reads the node's handler when it calls it
+  const node = astNodes<HandledNode>(parsed.ast).find((n) => n.op === op);
+  if (!node?.handle) throw new Error(`${source}: no ${op} node with a handler`);
+  const original = node.handle;
+  let calls = 0;
+  node.handle = (...args: unknown[]) => {
+    calls++;
+    return original(...args);
+  };
+  try {
+    const b = runCounted(compiled.run, activation, DEFAULT_BUDGET);
+    return { difference: outcomeDifference(a, b), calls, compiled: b };
+  } finally {
+    node.handle = original;
+  }
+}
+
+/** Values of many kinds, as manifests hold them (`object`) and as CEL values (`context`). */
+const MANIFEST_VALUES: Record<string, unknown> = {
+  s: "a",
+  t: "b",
+  n: 1,
+  d: 1.5,
+  b: true,
+  z: null,
+  l: ["a", "b"],
+  li: [1, 2],
+  lm: [{ a: 1 }],
+  lx: [1, "a"],
+  le: [],
+  m: { a: "x", b: { c: 1 } },
+  me: {},
+};
+
+const CEL_VALUES: Record<string, unknown> = {
+  ...MANIFEST_VALUES,
+  n: 1n,
+  li: [1n, 2n],
+  lm: [{ a: 1n }],
+  lx: [1n, "a"],
+  m: { a: "x", b: { c: 1n } },
+};
+
+const NAMES = Object.keys(MANIFEST_VALUES);
+const activation = { object: MANIFEST_VALUES, context: CEL_VALUES };
+
+describe("operators decided by compiled code", () => {
+  const cases: [string, string][] = [];
+  for (const root of ["object", "context"]) {
+    for (const x of NAMES) {
+      cases.push([`${root}.${x} == null`, "=="], [`null != ${root}.${x}`, "!="]);
+      cases.push([`${root}.${x} in ${root}.l`, "in"], [`'a' in ${root}.${x}`, "in"]);
+      cases.push([`${root}.m[?${root}.${x}].orValue('none')`, "[?]"]);
+      for (const y of NAMES) cases.push([`${root}.${x} + ${root}.${y}`, "+"]);
+    }
+  }
+  cases.push(
+    ["object.l + context.lm", "+"],
+    ["context.s + object.t", "+"],
+    ["object.?m[?'b'][?'c'].orValue(0)", "[?]"],
+    ["object.?missing[?'b'].orValue(0)", "[?]"],
+    ["'b' in ['a', 'b']", "in"],
+    ["'c' in ['a', dyn(1)]", "in"],
+  );
+
+  it.each(cases)("%s: as the interpreter", (source, op) => {
+    expect(run(source, activation, op).difference, source).toBeUndefined();
+  });
+
+  it.each([
+    ["object.s == null", "=="],
+    ["context.m != null", "!="],
+    ["null == context.lm", "=="],
+    ["object.s + object.t", "+"],
+    ["context.s + context.t", "+"],
+    ["object.l + object.lm", "+"],
+    ["context.le + context.li", "+"],
+    ["context.s in context.l", "in"],
+    ["'c' in context.l", "in"],
+    ["context.m[?'a'].orValue('none')", "[?]"],
+    ["context.m[?'missing'].orValue('none')", "[?]"],
+  ])("%s: without the handler", (source, op) => {
+    const { difference, calls, compiled } = run(source, activation, op);
+    expect(difference).toBeUndefined();
+    expect(compiled.kind).toBe("value");
+    expect(calls).toBe(0);
+  });
+
+  it.each([
+    ["context.n + context.n", "+"],
+    ["context.s + context.n", "+"],
+    ["context.s in context.m", "in"],
+    ["context.s in context.lx", "in"],
+    ["context.s in context.le", "in"],
+    ["context.li[?0].orValue(0)", "[?]"],
+  ])("%s: other operands still go to the handler", (source, op) => {
+    const { difference, calls } = run(source, activation, op);
+    expect(difference).toBeUndefined();
+    expect(calls).toBe(1);
+  });
+});
