@@ -18,6 +18,7 @@
  */
 import { chargeStepsTimes } from "../environment.js";
 import { isTwoVariableMacro } from "../lib/comprehensions/index.js";
+import { INT64_MIN } from "../lib/shared.js";
 import { listOf, mapOf, optionalElement, optionalPositions } from "../lib/syntax/index.js";
 import { type IndexPlan, indexPlan } from "./index-plan.js";
 import { listCandidates, MIN_INDEXED_LENGTH } from "./list-index.js";
@@ -375,7 +376,14 @@ class Generator {
         const value = this.gen(operand, out);
         if (n.op === "!_" && operand.checkedType?.name === "bool" && !this.isRaw(value))
           return this.assign(`!${value}`, out);
-        return this.handled(n, `${this.cel(value)}, ${this.constant(n)}, ev`, out);
+        const call = this.handlerCall(n, `${this.cel(value)}, ${this.constant(n)}, ev`);
+        // a bool, a double, or an int whose negation is an int: cel-js's overloads are JavaScript's
+        // `!` and `-` (celgate's check refuses only the negation of the least int)
+        const fast =
+          n.op === "!_"
+            ? `typeof ${value} === "boolean" ? !${value} : `
+            : `typeof ${value} === "number" || (typeof ${value} === "bigint" && ${value} !== ${this.constant(INT64_MIN)}) ? -${value} : `;
+        return this.assign(`${fast}${call}`, out);
       }
       case "?:":
         return this.ternary(n, out);

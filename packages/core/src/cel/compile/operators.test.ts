@@ -1,7 +1,7 @@
 /**
  * The operators compiled code decides without cel-js's handler: `==` and `!=` against null, `+`
- * of two strings or two lists, `in` of a string in a list of strings and `m[?k]` with a string
- * key. Each gives what the interpreter gives, for values read as they are (`object`) and for CEL
+ * of two strings or two lists, `in` of a string in a list of strings, `m[?k]` with a string key,
+ * `!` of a bool and `-` of a double or an int. Each gives what the interpreter gives, for values read as they are (`object`) and for CEL
  * values (`context`), the errors included; and the handler is not called in those cases.
  */
 import { describe, expect, it } from "vitest";
@@ -75,7 +75,11 @@ const CEL_VALUES: Record<string, unknown> = {
 };
 
 const NAMES = Object.keys(MANIFEST_VALUES);
-const activation = { object: MANIFEST_VALUES, context: CEL_VALUES };
+// the least and the greatest int: the negation of the least is an overflow
+const activation = {
+  object: MANIFEST_VALUES,
+  context: { ...CEL_VALUES, least: -(2n ** 63n), most: 2n ** 63n - 1n },
+};
 
 describe("operators decided by compiled code", () => {
   const cases: [string, string][] = [];
@@ -84,6 +88,7 @@ describe("operators decided by compiled code", () => {
       cases.push([`${root}.${x} == null`, "=="], [`null != ${root}.${x}`, "!="]);
       cases.push([`${root}.${x} in ${root}.l`, "in"], [`'a' in ${root}.${x}`, "in"]);
       cases.push([`${root}.m[?${root}.${x}].orValue('none')`, "[?]"]);
+      cases.push([`-${root}.${x}`, "-_"], [`!${root}.${x}`, "!_"]);
       for (const y of NAMES) cases.push([`${root}.${x} + ${root}.${y}`, "+"]);
     }
   }
@@ -94,6 +99,8 @@ describe("operators decided by compiled code", () => {
     ["object.?missing[?'b'].orValue(0)", "[?]"],
     ["'b' in ['a', 'b']", "in"],
     ["'c' in ['a', dyn(1)]", "in"],
+    ["-context.least", "-_"],
+    ["-context.most", "-_"],
   );
 
   it.each(cases)("%s: as the interpreter", (source, op) => {
@@ -112,6 +119,12 @@ describe("operators decided by compiled code", () => {
     ["'c' in context.l", "in"],
     ["context.m[?'a'].orValue('none')", "[?]"],
     ["context.m[?'missing'].orValue('none')", "[?]"],
+    ["-context.n", "-_"],
+    ["-object.n", "-_"],
+    ["-object.d", "-_"],
+    ["-context.most", "-_"],
+    ["!context.b", "!_"],
+    ["!object.b", "!_"],
   ])("%s: without the handler", (source, op) => {
     const { difference, calls, compiled } = run(source, activation, op);
     expect(difference).toBeUndefined();
@@ -126,6 +139,8 @@ describe("operators decided by compiled code", () => {
     ["context.s in context.lx", "in"],
     ["context.s in context.le", "in"],
     ["context.li[?0].orValue(0)", "[?]"],
+    ["-context.least", "-_"],
+    ["!context.s", "!_"],
   ])("%s: other operands still go to the handler", (source, op) => {
     const { difference, calls } = run(source, activation, op);
     expect(difference).toBeUndefined();
