@@ -102,6 +102,23 @@ describe("operators decided by compiled code", () => {
     ["-context.least", "-_"],
     ["-context.most", "-_"],
   );
+  // values of every other kind against null: cel-js finds them all unequal to it
+  for (const v of [
+    "1u",
+    "b'x'",
+    "int",
+    "duration('1s')",
+    "timestamp('2020-01-01T00:00:00Z')",
+    "optional.of(1)",
+    "optional.none()",
+    "quantity('1')",
+    "url('https://x.example/a')",
+    "ip('1.2.3.4')",
+    "cidr('1.2.3.0/24')",
+    "semver('1.0.0')",
+    "format.named('dns1123Label')",
+  ])
+    cases.push([`dyn(${v}) == null`, "=="], [`null != dyn(${v})`, "!="]);
 
   it.each(cases)("%s: as the interpreter", (source, op) => {
     expect(run(source, activation, op).difference, source).toBeUndefined();
