@@ -18,7 +18,7 @@
  */
 import { chargeStepsTimes } from "../environment.js";
 import { isTwoVariableMacro } from "../lib/comprehensions/index.js";
-import { INT64_MIN } from "../lib/shared.js";
+import { INT64_MAX } from "../lib/shared.js";
 import { listOf, mapOf, optionalElement, optionalPositions } from "../lib/syntax/index.js";
 import { type IndexPlan, indexPlan } from "./index-plan.js";
 import { listCandidates, MIN_INDEXED_LENGTH } from "./list-index.js";
@@ -378,11 +378,12 @@ class Generator {
           return this.assign(`!${value}`, out);
         const call = this.handlerCall(n, `${this.cel(value)}, ${this.constant(n)}, ev`);
         // a bool, a double, or an int whose negation is an int: cel-js's overloads are JavaScript's
-        // `!` and `-` (celgate's check refuses only the negation of the least int)
+        // `!` and `-` (celgate's check refuses a negation outside the int64 range: the least
+        // int's, or a manifest's integer beyond the range)
         const fast =
           n.op === "!_"
             ? `typeof ${value} === "boolean" ? !${value} : `
-            : `typeof ${value} === "number" || (typeof ${value} === "bigint" && ${value} !== ${this.constant(INT64_MIN)}) ? -${value} : `;
+            : `typeof ${value} === "number" || (typeof ${value} === "bigint" && ${value} >= ${this.constant(-INT64_MAX)} && ${value} <= ${this.constant(INT64_MAX)}) ? -${value} : `;
         return this.assign(`${fast}${call}`, out);
       }
       case "?:":

@@ -63,6 +63,8 @@ const MANIFEST_VALUES: Record<string, unknown> = {
   le: [],
   m: { a: "x", b: { c: 1 } },
   me: {},
+  // an integer beyond int64: a CEL int read from a manifest, whose negation is an overflow
+  big: 2 ** 64,
 };
 
 const CEL_VALUES: Record<string, unknown> = {
@@ -157,6 +159,7 @@ describe("operators decided by compiled code", () => {
     ["context.s in context.le", "in"],
     ["context.li[?0].orValue(0)", "[?]"],
     ["-context.least", "-_"],
+    ["-object.big", "-_"],
     ["!context.s", "!_"],
   ])("%s: other operands still go to the handler", (source, op) => {
     const { difference, calls } = run(source, activation, op);
