@@ -6,8 +6,25 @@
 import { Optional } from "@marcbachmann/cel-js";
 import { Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
 import { Budget, BudgetExceededError, type BudgetLimits } from "../budget.js";
-import { withBudget } from "../environment.js";
+import { celEnvironment, MANIFEST_VARIABLES, type ParsedExpression, withBudget } from "../environment.js";
 import { isTypeValue } from "../lib/shared.js";
+import { prepareRun } from "./engine.js";
+
+/**
+ * `source` parsed and checked in celgate's environment with the manifest variables, made ready
+ * both compiled and interpreted. Throws when it does not check.
+ */
+export function prepareBoth(source: string) {
+  const env = celEnvironment();
+  const parsed = env.parse(source) as unknown as ParsedExpression;
+  const checked = parsed.check();
+  if (!checked.valid) throw new Error(`${source}: ${checked.error.message}`);
+  return {
+    parsed,
+    compiled: prepareRun(env, parsed, "compile", MANIFEST_VARIABLES),
+    interpreted: prepareRun(env, parsed, "interpret", MANIFEST_VARIABLES),
+  };
+}
 
 /** What one run produced, and the steps it counted. */
 export type RunOutcome =

@@ -9,17 +9,12 @@ import { deepFreeze } from "../../util/freeze.js";
 import { DEFAULT_BUDGET } from "../budget.js";
 import { celEnvironment, MANIFEST_VARIABLES, type ParsedExpression } from "../environment.js";
 import { MAX_VALUE_DEPTH } from "../values.js";
-import { outcomeDifference, type RunOutcome, runCounted } from "./differential.js";
+import { outcomeDifference, prepareBoth, type RunOutcome, runCounted } from "./differential.js";
 import { clearManifestConversions, prepareRun } from "./engine.js";
 import { withListIndexes } from "./list-index.js";
 
 function both(source: string, activation: Record<string, unknown>) {
-  const env = celEnvironment();
-  const parsed = env.parse(source) as unknown as ParsedExpression;
-  const checked = parsed.check();
-  if (!checked.valid) throw new Error(`${source}: ${checked.error.message}`);
-  const compiled = prepareRun(env, parsed, "compile", MANIFEST_VARIABLES);
-  const interpreted = prepareRun(env, parsed, "interpret", MANIFEST_VARIABLES);
+  const { compiled, interpreted } = prepareBoth(source);
   clearManifestConversions();
   const a = runCounted(interpreted.run, activation, DEFAULT_BUDGET);
   const b = runCounted(compiled.run, activation, DEFAULT_BUDGET);

@@ -6,10 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_BUDGET } from "../budget.js";
-import { celEnvironment, MANIFEST_VARIABLES, type ParsedExpression } from "../environment.js";
 import { astNodes } from "../lib/ast.js";
-import { outcomeDifference, runCounted } from "./differential.js";
-import { clearManifestConversions, prepareRun } from "./engine.js";
+import { outcomeDifference, prepareBoth, runCounted } from "./differential.js";
+import { clearManifestConversions } from "./engine.js";
 
 interface HandledNode {
   op: string;
@@ -22,12 +21,7 @@ interface HandledNode {
  * do) and how many times the compiled run called the handler of the (first) `op` node.
  */
 function run(source: string, activation: Record<string, unknown>, op: string) {
-  const env = celEnvironment();
-  const parsed = env.parse(source) as unknown as ParsedExpression;
-  const checked = parsed.check();
-  if (!checked.valid) throw new Error(`${source}: ${checked.error.message}`);
-  const compiled = prepareRun(env, parsed, "compile", MANIFEST_VARIABLES);
-  const interpreted = prepareRun(env, parsed, "interpret", MANIFEST_VARIABLES);
+  const { parsed, compiled, interpreted } = prepareBoth(source);
   expect(compiled.engine, source).toBe("compiled");
   clearManifestConversions();
   const a = runCounted(interpreted.run, activation, DEFAULT_BUDGET);
