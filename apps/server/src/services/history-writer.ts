@@ -292,8 +292,8 @@ type RowParameter = string | number | null;
 
 /**
  * The columns of `evaluations` the statement writes, in parameter order, each with the cast
- * its parameter needs (json or jsonb from JSON text, timestamptz from ISO text, text[] from an array
- * literal, the enums from their text); `seq` and `recorded_at` take their defaults.
+ * its parameter needs (json or jsonb from JSON text, timestamptz from ISO text, text[] from an
+ * array literal, the enums from their text); `seq` and `recorded_at` take their defaults.
  */
 const EVALUATION_COLUMNS: readonly (readonly [column: string, cast: string])[] = [
   ["id", ""],

@@ -1,8 +1,9 @@
 /**
  * The operators compiled code decides without cel-js's handler: `==` and `!=` against null, `+`
  * of two strings or two lists, `in` of a string in a list of strings, `m[?k]` with a string key,
- * `!` of a bool and `-` of a double or an int. Each gives what the interpreter gives, for values read as they are (`object`) and for CEL
- * values (`context`), the errors included; and the handler is not called in those cases.
+ * `!` of a bool and `-` of a double or an int. Each gives what the interpreter gives, for values
+ * read as they are (`object`) and for CEL values (`context`), the errors included; and the
+ * handler is not called in those cases.
  */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_BUDGET } from "../budget.js";
