@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_POLICY_DIR, loadConfig } from "./env.js";
+import { defaultEvaluatorThreads } from "./lib/cpus.js";
 
 describe("loadConfig", () => {
   it("has the documented defaults", () => {
@@ -37,9 +38,9 @@ describe("loadConfig", () => {
     expect(loadConfig({ PORT: "" }).port).toBe(8080);
   });
 
-  it("reads the evaluator settings: threads (default one per core) and the per-evaluation timeout", () => {
+  it("reads the evaluator settings: threads (default one core fewer than usable) and the per-evaluation timeout", () => {
     const c = loadConfig({});
-    expect(c.evaluatorThreads).toBeGreaterThanOrEqual(1);
+    expect(c.evaluatorThreads).toBe(defaultEvaluatorThreads());
     expect(c.evaluationTimeoutMs).toBe(10_000);
     expect(
       loadConfig({ CELGATE_EVALUATOR_THREADS: "0", CELGATE_EVALUATION_TIMEOUT_MS: "2500" }),
@@ -107,7 +108,7 @@ describe("loadConfig", () => {
     const onPostgres = (threads: string) =>
       loadConfig({ CELGATE_EVALUATOR_THREADS: threads, DATABASE_URL: "postgres://h/db" })
         .evaluationConcurrency.active;
-    expect([onPostgres("1"), onPostgres("2"), onPostgres("4")]).toEqual([2, 2, 4]);
+    expect([onPostgres("0"), onPostgres("1"), onPostgres("2"), onPostgres("4")]).toEqual([4, 4, 4, 8]);
     const set = loadConfig({
       CELGATE_RATE_LIMIT: "2.5",
       CELGATE_RATE_LIMIT_BURST: "10",

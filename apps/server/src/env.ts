@@ -1,10 +1,10 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { createSecureContext } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { type InputLimits, inputLimitsFromEnv, parseRedactionPaths, type RedactionPath } from "@celgate/core";
 import { z } from "zod";
+import { defaultEvaluatorThreads } from "./lib/cpus.js";
 
 /** The web console built in this repository (apps/web/dist), found like the policy library. */
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
@@ -80,7 +80,7 @@ const EnvSchema = z.object({
    * bad value stops the start; the engine (and every evaluator worker) reads it itself.
    */
   CELGATE_CEL_ENGINE: z.enum(["compile", "interpret"]).default("compile"),
-  /** Worker threads that evaluate; 0 evaluates on the main thread. Default: one per core. */
+  /** Worker threads that evaluate; 0 evaluates on the main thread. Default: one core fewer than usable (cgroup quota included), at least 1. */
   CELGATE_EVALUATOR_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   /** Heap ceiling of each evaluator worker thread, MiB: an evaluation over it fails alone (422). */
   CELGATE_EVALUATOR_MEMORY_MB: z.coerce.number().int().min(32).max(16_384).default(256),
@@ -113,7 +113,7 @@ const EnvSchema = z.object({
   CELGATE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
   /** How long recorded evaluations are kept. */
   CELGATE_HISTORY_RETENTION: retention.prefault("90d"),
-  /** Evaluations in progress at once; more wait in a queue. Default: 1 on PGlite; on PostgreSQL one per evaluator thread, at least 2. */
+  /** Evaluations in progress at once; more wait in a queue. Default: 1 on PGlite; on PostgreSQL two per evaluator thread, at least 4. */
   CELGATE_MAX_CONCURRENT_EVALUATIONS: z.coerce.number().int().min(1).max(4096).optional(),
   /** Evaluations that may wait for their turn; past it, 503 with Retry-After. */
   CELGATE_EVALUATION_QUEUE: z.coerce.number().int().min(0).max(100_000).default(256),
@@ -219,7 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       "invalid configuration:\n  CELGATE_REQUEST_TIMEOUT_MS: must be longer than CELGATE_HEADERS_TIMEOUT_MS",
     );
-  const evaluatorThreads = e.CELGATE_EVALUATOR_THREADS ?? availableParallelism();
+  const evaluatorThreads = e.CELGATE_EVALUATOR_THREADS ?? defaultEvaluatorThreads();
   const tls = loadTls(e.CELGATE_TLS_CERT_FILE, e.CELGATE_TLS_KEY_FILE);
   return {
     port: e.PORT,
@@ -259,12 +259,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     historyRetentionMs: e.CELGATE_HISTORY_RETENTION,
     consoleDir: e.CELGATE_CONSOLE_DIR === "off" ? null : (e.CELGATE_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
     evaluationConcurrency: {
-      // Fewer in the pipeline keeps the event loop's turns short, so probes are answered promptly
-      // (measured: see bench/README.md). PGlite answers one query at a time (in its worker
-      // thread): one at a time. PostgreSQL: one per worker thread, at least 2, which kept the throughput.
+      // Fewer in the pipeline keeps the event loop's turns short, so probes are answered promptly;
+      // more keeps each evaluator one evaluation ahead and puts more history rows in one commit
+      // (measured: bench/README.md, "Evaluator threads and slots"). PGlite answers one query at a
+      // time (in its worker thread): one at a time. PostgreSQL: two per evaluator thread, at least 4.
       active:
         e.CELGATE_MAX_CONCURRENT_EVALUATIONS ??
-        (e.DATABASE_URL === undefined ? 1 : Math.max(2, evaluatorThreads)),
+        (e.DATABASE_URL === undefined ? 1 : Math.max(4, 2 * evaluatorThreads)),
       queue: e.CELGATE_EVALUATION_QUEUE,
       // a waiting request's body is unread: it must get its turn well within the request timeout
       maxWaitMs: Math.min(30_000, Math.floor(e.CELGATE_REQUEST_TIMEOUT_MS / 2)),

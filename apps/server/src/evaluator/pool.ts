@@ -1,6 +1,6 @@
-import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { CompiledPolicySet, EvaluateInput, EvaluationReport } from "@celgate/core";
+import { defaultEvaluatorThreads } from "../lib/cpus.js";
 import type { FinishedReport } from "./finish.js";
 import type { EvaluateRequest, EvaluateResponse } from "./protocol.js";
 
@@ -8,7 +8,7 @@ import type { EvaluateRequest, EvaluateResponse } from "./protocol.js";
 type Answer = Extract<EvaluateResponse, { ok: true }>;
 
 export interface EvaluatorPoolOptions {
-  /** Worker threads; default: the number of cores, at least 1. */
+  /** Worker threads; default: the service's (lib/cpus.ts), one core fewer than usable, at least 1. */
   size?: number;
   /** A worker that has not answered by then is stopped and replaced; its caller gets an error. */
   hardTimeoutMs?: number;
@@ -78,7 +78,7 @@ export class EvaluatorPool {
   constructor(options: EvaluatorPoolOptions = {}) {
     this.#hardTimeoutMs = options.hardTimeoutMs ?? 120_000;
     this.#memoryMb = options.memoryMb ?? 256;
-    const size = Math.max(1, options.size ?? availableParallelism());
+    const size = Math.max(1, options.size ?? defaultEvaluatorThreads());
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
   }
 
