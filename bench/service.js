@@ -24,6 +24,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LeanConnection, requestBytes } from "./lib/lean-http.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // BENCH_SERVER_MAIN: another build of the server to measure (e.g. an older commit's), same bench
@@ -254,8 +255,9 @@ function request(port, method, path, body, headers = {}) {
 }
 
 /**
- * Closed-loop load: `concurrency` workers send requests back to back for `seconds`, or until
- * `requests` have been sent when that comes first.
+ * Closed-loop load: `concurrency` clients, each on a connection of its own (LeanConnection),
+ * send the POST back to back for `seconds`, or until `requests` have been sent when that
+ * comes first.
  */
 async function load(
   port,
@@ -268,26 +270,43 @@ async function load(
   let ok = 0;
   let failed = 0;
   let sent = 0;
+  const bytes = requestBytes(port, path, body, headers);
   const end = performance.now() + seconds * 1000;
   const worker = async () => {
-    while (performance.now() < end && sent++ < requests) {
-      const t0 = performance.now();
-      try {
-        const r = await request(port, "POST", path, body, headers);
-        if (r.status >= 200 && r.status < 300) ok++;
-        else failed++;
-      } catch {
-        failed++;
+    const connection = new LeanConnection(port);
+    try {
+      while (performance.now() < end && sent++ < requests) {
+        const t0 = performance.now();
+        try {
+          const status = await connection.send(bytes);
+          if (status >= 200 && status < 300) ok++;
+          else failed++;
+        } catch {
+          failed++;
+        }
+        latencies.push(performance.now() - t0);
       }
-      latencies.push(performance.now() - t0);
+    } finally {
+      connection.close();
     }
   };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const { user, system } = process.cpuUsage(cpu);
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return { requests: latencies.length, ok, failed, rps: ok / elapsed, p50: pct(50), p99: pct(99) };
+  return {
+    requests: latencies.length,
+    ok,
+    failed,
+    rps: ok / elapsed,
+    p50: pct(50),
+    p99: pct(99),
+    // the load generator's own CPU (this process, every thread) per request sent
+    clientCpuMs: latencies.length ? (user + system) / 1000 / latencies.length : null,
+  };
 }
 
 const percentile = (sorted, p) =>
@@ -537,6 +556,7 @@ export async function runServiceBench(options = {}) {
         cpuMsPerRequest: r.cpuMsPerRequest === null ? null : round(r.cpuMsPerRequest, 3),
         cpuToBare: r.cpuMsPerRequest === null || !bareCpu ? null : round(r.cpuMsPerRequest / bareCpu, 1),
         mainThreadCpuMs: r.mainCpuMsPerRequest === null ? null : round(r.mainCpuMsPerRequest, 3),
+        clientCpuMs: r.clientCpuMs === null ? null : round(r.clientCpuMs, 3),
         historyRows: history,
         historyMatches: history === r.ok,
         ratioToBare: round(r.rps / bareRps, 3),
