@@ -4,6 +4,15 @@
 import "./tiering.js";
 import { main } from "./cli.js";
 
+// A reader that stops early (`celgate check -o json | head`) closes the pipe: the rest of the
+// output is dropped, with no stack trace, and the exit code stays the command's (a deny is
+// still 1). Any other failure to write the output is an error of its own (exit 2).
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") return;
+  process.stderr.write(`celgate: cannot write the output: ${error.message}\n`);
+  process.exitCode = 2;
+});
+
 main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
+  process.exitCode = process.exitCode === 2 ? 2 : code;
 });
