@@ -150,3 +150,66 @@ describe("EvaluatorPool when an evaluation needs more memory than a worker may u
     }
   }, 60_000);
 });
+
+describe("EvaluatorPool with a long evaluation on its one worker", () => {
+  const data = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+  const slowDoc = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "m" }, data });
+  const slowInput = () => ({
+    resources: parseManifests(slowDoc, "m.yaml").resources,
+    policies: ["slow"],
+    budget: { perExpression: 1e12, perPolicy: 1e12, timeoutMs: 6000 },
+  });
+  const tiny = () => ({
+    resources: parseManifests("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n", "p.yaml").resources,
+    policies: ["replicas"],
+  });
+
+  /** Starts the long evaluation, waits until it holds the worker, then sends five short ones. */
+  async function shortOnesDuringALongOne(pool: EvaluatorPool) {
+    await pool.evaluate(set, tiny()); // the worker is up and has the set
+    let slowDone = 0;
+    const slow = pool.evaluate(set, slowInput()).then((r) => {
+      slowDone = Date.now();
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    const sent = Date.now();
+    const short = await Promise.all(
+      Array.from({ length: 5 }, () => pool.evaluate(set, tiny()).then((r) => ({ r, at: Date.now() }))),
+    );
+    const slowReport = await slow;
+    return { short, sent, slowDone, slowReport };
+  }
+
+  it("serves the evaluations after it on a standby worker, then stops that worker when idle", async () => {
+    const pool = new EvaluatorPool({ size: 1, heldAfterMs: 150, standbyIdleMs: 500 });
+    try {
+      const { short, slowDone, slowReport } = await shortOnesDuringALongOne(pool);
+      expect(slowReport.summary.error).toBe(1); // it ran to its 6 s deadline
+      for (const { r, at } of short) {
+        expect(r.decision).toBe("deny");
+        // answered while the long one still ran, not after it
+        expect(at).toBeLessThan(slowDone);
+      }
+      const deadline = Date.now() + 10_000;
+      while (pool.workers > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(pool.workers).toBe(1);
+      expect(pool.pending).toBe(0);
+      // and the pool still serves
+      expect((await pool.evaluate(set, tiny())).decision).toBe("deny");
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it("without a standby worker, they wait for it", async () => {
+    const pool = new EvaluatorPool({ size: 1, standby: 0, heldAfterMs: 150 });
+    try {
+      const { short, slowDone } = await shortOnesDuringALongOne(pool);
+      for (const { at } of short) expect(at).toBeGreaterThanOrEqual(slowDone);
+      expect(pool.workers).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+});

@@ -17,7 +17,33 @@ export interface EvaluatorPoolOptions {
    * that worker (EvaluationTooLargeError for the evaluation), never the process. Default 256.
    */
   memoryMb?: number;
+  /**
+   * Workers started beside `size` while every worker is held by an evaluation that has run for
+   * longer than `heldAfterMs`, so that a long evaluation does not hold the ones after it. A
+   * standby worker stops after `standbyIdleMs` without work. Default 1; 0: none.
+   */
+  standby?: number;
+  /** Default 1 s: longer than any short evaluation takes on a loaded machine. */
+  heldAfterMs?: number;
+  /** Default 30 s. */
+  standbyIdleMs?: number;
 }
+
+/**
+ * Evaluations sent to one worker at a time: one it runs and one waiting in its port, so that it
+ * never idles between two. The others wait in the pool, where a standby worker can take them.
+ */
+const DEPTH = 2;
+
+/**
+ * An evaluation is sent to wait behind the one its worker runs only while that one has run for
+ * less than this (ms): behind a long one it would wait for all of it; in the pool, a worker
+ * that frees up or a standby worker takes it.
+ */
+const QUEUE_BEHIND_MS = 20;
+
+/** A request waiting in the pool for a worker. */
+type Job = Omit<Pending, "request" | "timer" | "since">;
 
 interface Pending {
   resolve(answer: Answer): void;
@@ -29,13 +55,23 @@ interface Pending {
   timer: NodeJS.Timeout;
   /** Sent again once already, after its worker ran out of memory with other work pending. */
   retried: boolean;
+  /**
+   * About when its worker started on it (performance.now()): when it was sent, and again when
+   * the evaluation before it on the same worker was answered (a worker runs them in order).
+   */
+  since: number;
 }
 
 interface Slot {
   worker: Worker;
   /** Policy-set digests this worker has compiled. */
   known: Set<string>;
+  /** In the order sent: the first is the one the worker runs. */
   pending: Map<number, Pending>;
+  /** Started beside the pool's size while every worker was held; stops when idle. */
+  standby: boolean;
+  /** Stops an idle standby worker. */
+  idle?: NodeJS.Timeout | undefined;
 }
 
 /** Thrown when a worker failed or had to be stopped; the evaluation did not happen. */
@@ -66,25 +102,42 @@ export class EvaluationTooLargeError extends Error {
  * Evaluations on worker threads. The engine's budgets bound every expression, but a request
  * with thousands of resources can still take seconds; on workers it never holds the event loop,
  * so health checks and other requests are answered meanwhile. Each worker compiles a policy set
- * once per digest. Requests go to the worker with the fewest pending evaluations.
+ * once per digest. Requests go to the worker with the fewest pending evaluations, at most DEPTH
+ * each, and behind a running one only while it is young (QUEUE_BEHIND_MS); the rest wait in the
+ * pool in order. When every worker has been running one evaluation for longer than
+ * `heldAfterMs`, a standby worker takes the waiting ones: a long evaluation holds only itself.
  */
 export class EvaluatorPool {
   readonly #slots: Slot[] = [];
+  readonly #queue: Job[] = [];
   readonly #hardTimeoutMs: number;
   readonly #memoryMb: number;
+  readonly #standby: number;
+  readonly #heldAfterMs: number;
+  readonly #standbyIdleMs: number;
+  /** Looks again at held workers while requests wait (nothing else happens until an answer). */
+  #recheck: NodeJS.Timeout | undefined;
   #nextId = 1;
   #closed = false;
 
   constructor(options: EvaluatorPoolOptions = {}) {
     this.#hardTimeoutMs = options.hardTimeoutMs ?? 120_000;
     this.#memoryMb = options.memoryMb ?? 256;
+    this.#standby = Math.max(0, options.standby ?? 1);
+    this.#heldAfterMs = options.heldAfterMs ?? 1000;
+    this.#standbyIdleMs = options.standbyIdleMs ?? 30_000;
     const size = Math.max(1, options.size ?? defaultEvaluatorThreads());
-    for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
+    for (let i = 0; i < size; i++) this.#slots.push(this.#spawn(false));
   }
 
-  /** Evaluations handed to a worker and not yet answered (for tests and diagnostics). */
+  /** Evaluations handed to the pool and not yet answered, waiting ones included (for tests and diagnostics). */
   get pending(): number {
-    return this.#slots.reduce((n, s) => n + s.pending.size, 0);
+    return this.#slots.reduce((n, s) => n + s.pending.size, this.#queue.length);
+  }
+
+  /** Worker threads running now, standby ones included. */
+  get workers(): number {
+    return this.#slots.length;
   }
 
   /**
@@ -120,9 +173,59 @@ export class EvaluatorPool {
     });
   }
 
-  /** Sends an evaluation to the least busy worker. */
-  #dispatch(job: Omit<Pending, "request" | "timer">): void {
-    const slot = this.#slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
+  /** Queues an evaluation and sends what the workers have room for. */
+  #dispatch(job: Job): void {
+    this.#queue.push(job);
+    this.#drain();
+  }
+
+  /** Sends waiting evaluations, in order, to workers with room; starts a standby worker when every worker is held. */
+  #drain(): void {
+    while (this.#queue.length > 0 && !this.#closed) {
+      const slot = this.#slotWithRoom();
+      if (!slot) break;
+      this.#send(slot, this.#queue.shift() as Job);
+    }
+    if (this.#queue.length > 0 && !this.#recheck && !this.#closed) {
+      // a worker becomes held with time alone: look again then
+      this.#recheck = setTimeout(() => {
+        this.#recheck = undefined;
+        this.#drain();
+      }, this.#heldAfterMs);
+      this.#recheck.unref();
+    }
+  }
+
+  /** The least busy worker with room; else a new standby worker, if every worker is held and one may start. */
+  #slotWithRoom(): Slot | undefined {
+    const now = performance.now();
+    let best: Slot | undefined;
+    let allHeld = true;
+    for (const slot of this.#slots) {
+      const running = this.#runningFor(slot, now);
+      allHeld &&= running > this.#heldAfterMs;
+      if (slot.pending.size >= DEPTH || (slot.pending.size > 0 && running > QUEUE_BEHIND_MS)) continue;
+      if (!best || slot.pending.size < best.pending.size) best = slot;
+    }
+    if (best || !allHeld) return best;
+    if (this.#slots.filter((s) => s.standby).length >= this.#standby) return undefined;
+    const slot = this.#spawn(true);
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  /** How long (ms) a worker has been on the evaluation it runs (its first pending); 0 when idle. */
+  #runningFor(slot: Slot, now: number): number {
+    for (const pending of slot.pending.values()) return now - pending.since;
+    return 0;
+  }
+
+  /** Sends an evaluation to a worker. */
+  #send(slot: Slot, job: Job): void {
+    if (slot.idle) {
+      clearTimeout(slot.idle);
+      slot.idle = undefined;
+    }
     const id = this.#nextId++;
     const { set } = job;
     const request: EvaluateRequest = {
@@ -133,8 +236,30 @@ export class EvaluatorPool {
       ...(slot.known.has(set.digest) ? {} : { documents: set.policies.map((p) => p.document) }),
     };
     const timer = setTimeout(() => this.#replace(slot, "the evaluation took too long"), this.#hardTimeoutMs);
-    slot.pending.set(id, { ...job, request, timer });
+    slot.pending.set(id, { ...job, request, timer, since: performance.now() });
     if (this.#post(slot, id, request)) slot.known.add(set.digest);
+  }
+
+  /** After an answer: an idle standby worker is stopped later; waiting evaluations go out. */
+  #answered(slot: Slot): void {
+    for (const next of slot.pending.values()) {
+      next.since = performance.now();
+      break;
+    }
+    if (slot.standby && slot.pending.size === 0 && this.#queue.length === 0 && !slot.idle) {
+      slot.idle = setTimeout(() => this.#retire(slot), this.#standbyIdleMs);
+      slot.idle.unref();
+    }
+    this.#drain();
+  }
+
+  /** Stops an idle standby worker. */
+  #retire(slot: Slot): void {
+    slot.idle = undefined;
+    const index = this.#slots.indexOf(slot);
+    if (index < 0 || slot.pending.size > 0) return;
+    this.#slots.splice(index, 1);
+    void slot.worker.terminate();
   }
 
   /**
@@ -159,15 +284,19 @@ export class EvaluatorPool {
 
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#recheck) clearTimeout(this.#recheck);
+    for (const job of this.#queue.splice(0))
+      job.reject(new EvaluatorUnavailableError("the evaluator pool is closing"));
     await Promise.all(
       this.#slots.map(async (slot) => {
+        if (slot.idle) clearTimeout(slot.idle);
         this.#failAll(slot, "the evaluator pool is closing");
         await slot.worker.terminate();
       }),
     );
   }
 
-  #spawn(): Slot {
+  #spawn(standby: boolean): Slot {
     const source = import.meta.url.endsWith(".ts");
     const worker = source
       ? // from source (tests): register the TypeScript loader in the worker, then load the worker module
@@ -177,7 +306,7 @@ export class EvaluatorPool {
         )
       : new Worker(new URL("./worker.js", import.meta.url), { resourceLimits: this.#limits() });
     worker.unref();
-    const slot: Slot = { worker, known: new Set(), pending: new Map() };
+    const slot: Slot = { worker, known: new Set(), pending: new Map(), standby };
     worker.on("message", (response: EvaluateResponse) => {
       const pending = slot.pending.get(response.id);
       if (!pending) return;
@@ -191,6 +320,7 @@ export class EvaluatorPool {
       clearTimeout(pending.timer);
       if (response.ok) pending.resolve(response);
       else pending.reject(new EvaluatorUnavailableError(`evaluation failed: ${response.error}`));
+      this.#answered(slot);
     });
     worker.on("error", (error) => {
       if ((error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") this.#outOfMemory(slot);
@@ -220,7 +350,7 @@ export class EvaluatorPool {
     const jobs = [...slot.pending.values()];
     slot.pending.clear();
     void slot.worker.terminate();
-    if (!this.#closed) this.#slots[index] = this.#spawn();
+    this.#renew(slot, index);
     // The suspects run again one after another, so that the one at fault fails alone.
     let chain = Promise.resolve();
     for (const job of jobs) {
@@ -261,7 +391,15 @@ export class EvaluatorPool {
     if (index < 0) return;
     this.#failAll(slot, reason);
     void slot.worker.terminate();
-    if (!this.#closed) this.#slots[index] = this.#spawn();
+    this.#renew(slot, index);
+    this.#drain();
+  }
+
+  /** A stopped worker's place: a fresh worker, or none for a standby one (one starts again when needed). */
+  #renew(slot: Slot, index: number): void {
+    if (slot.idle) clearTimeout(slot.idle);
+    if (slot.standby || this.#closed) this.#slots.splice(index, 1);
+    else this.#slots[index] = this.#spawn(false);
   }
 
   #failAll(slot: Slot, reason: string): void {
