@@ -14,12 +14,12 @@ import {
   selectPolicies,
   writeReport,
 } from "@celgate/core";
-import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
+import { keyValues, mergeParams, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
 import { listInputs, manifestOptions } from "../inputs/files.js";
 import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
-import { Spool, useColor, writeOutputStreamed } from "../output.js";
+import { refuseInputAsOutput, Spool, useColor, writeOutputStreamed } from "../output.js";
 import { Progress } from "../progress.js";
 
 export const CHECK_HELP = `Usage: celgate check [options] [PATH...]
@@ -100,6 +100,17 @@ export async function check(argv: string[]): Promise<number> {
   const params = mergeParams(fileParams, flagParams);
   const context = keyValues(values.context, "--context");
   const now = timestampFlag(values.now, "--now");
+
+  // a report or receipt written over a manifest, policy or params file it was made from
+  const inputs = [
+    ...positionals,
+    ...(values.policies ?? []),
+    ...(values.exceptions ?? []),
+    ...(values.images ?? []),
+    ...(values.params === undefined ? [] : [values.params]),
+  ];
+  refuseInputAsOutput("--output", values.output, inputs);
+  refuseInputAsOutput("--receipt", values.receipt, inputs);
 
   const omitPassing = values["omit-passing"] ?? false;
   const server = values.server ?? process.env.CELGATE_SERVER;
@@ -258,16 +269,6 @@ function requireKnownPolicies(
   throw new InputError(
     `${where(unknown)}: no policy named ${JSON.stringify(unknown)} among the ${known.size} policies of ${from}`,
   );
-}
-
-function mergeParams(
-  base: Record<string, Record<string, unknown>>,
-  overrides: Record<string, Record<string, unknown>>,
-): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = { ...base };
-  for (const [policy, params] of Object.entries(overrides))
-    out[policy] = { ...(out[policy] ?? {}), ...params };
-  return out;
 }
 
 /** Writes the signed receipt of a report from the service; InputError (exit 2) when it has none. */

@@ -1,5 +1,5 @@
 import { type ExplainedStep, type Explanation, explain } from "@celgate/core";
-import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
+import { keyValues, mergeParams, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
 import { pickResource } from "../inputs/pick.js";
@@ -65,9 +65,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const chosen = values.resource === undefined ? resources : [pickResource(resources, values.resource)];
   const images = loadImageFacts(values.images ?? []);
   throwOnErrors(images.diagnostics, "image facts");
-  const params = { ...loadParamsFile(values.params) };
-  for (const [policy, p] of Object.entries(policyParams(values.param)))
-    params[policy] = { ...(params[policy] ?? {}), ...p };
+  const params = mergeParams(loadParamsFile(values.params), policyParams(values.param));
   const now = timestampFlag(values.now, "--now");
   const input = {
     resources,
