@@ -5,7 +5,6 @@ import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readFileSync,
   symlinkSync,
@@ -161,6 +160,33 @@ describe("nothing selected, nothing found", () => {
     expect(r.code).toBe(2);
     expect(reason(r)).toBe(`celgate: --select: no policy's labels match the selector "practice=nosuch"`);
     expect(r.stdout).toBe("");
+  });
+});
+
+describe("typos that selected nothing", () => {
+  it("test --run matching no case is exit 2, not 0 passed, 0 failed", () => {
+    const r = celgate(["test", "policies", "--run", "no-such-case"]);
+    expect(r.code).toBe(2);
+    expect(reason(r)).toMatch(
+      /^celgate: --run "no-such-case": no case's policy\/case name contains it \(of \d+ cases\)$/,
+    );
+  });
+
+  it("explain --param for a policy the set does not have is exit 2, not ignored", () => {
+    const r = celgate([
+      "explain",
+      "-p",
+      "policies",
+      "--policy",
+      "min-replicas",
+      "--param",
+      "min-replica.min=5",
+      "manifests/good.yaml",
+    ]);
+    expect(r.code).toBe(2);
+    expect(reason(r)).toBe(
+      `celgate: --param "min-replica.min=5": no policy named "min-replica" among the 2 policies of policies`,
+    );
   });
 });
 

@@ -258,7 +258,7 @@ export function exitCode(
  * Throws an InputError naming the first of `policies` that is not in the set, where it was given
  * (`where`) and where the set came from (`from`).
  */
-function requireKnownPolicies(
+export function requireKnownPolicies(
   policies: readonly string[],
   known: ReadonlySet<string>,
   from: string,
