@@ -5,6 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   symlinkSync,
@@ -54,15 +55,27 @@ describe("symbolic links in a folder of manifests", () => {
     expect(r.code).toBe(1);
   });
 
-  it("walks a linked folder, and a link back to an ancestor only once (no loop)", () => {
-    const outside = scratch();
-    cpSync(PRIVILEGED, join(outside, "p.yaml"));
-    symlinkSync(outside, join(outside, "up"));
+  it("walks a link to a folder inside it once (a link back up is no loop)", () => {
     const dir = scratch();
-    symlinkSync(outside, join(dir, "more"));
+    mkdirSync(join(dir, "apps"));
+    cpSync(PRIVILEGED, join(dir, "apps", "p.yaml"));
+    symlinkSync(dir, join(dir, "apps", "top"));
+    symlinkSync(join(dir, "apps"), join(dir, "also-apps"));
     const r = celgate(["check", "-p", POLICIES, "-q", dir]);
     expect(r.stdout).toMatch(/^deny: 1 resource,/m);
     expect(r.code).toBe(1);
+  });
+
+  it("refuses a link to a folder outside it (exit 2), rather than walk or skip it", () => {
+    const outside = scratch();
+    cpSync(PRIVILEGED, join(outside, "p.yaml"));
+    const dir = scratch();
+    symlinkSync(outside, join(dir, "more"));
+    const r = celgate(["check", "-p", POLICIES, "-q", dir]);
+    expect(r.code).toBe(2);
+    expect(reason(r)).toMatch(
+      /more: symbolic link to a folder outside .* \(.*\); name that folder on the command line to read it$/,
+    );
   });
 
   it("refuses a dangling link or a loop of links named like a manifest (exit 2, naming it)", () => {
