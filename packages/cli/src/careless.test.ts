@@ -176,6 +176,23 @@ describe("nothing selected, nothing found", () => {
   });
 });
 
+describe("standard input", () => {
+  it.each([
+    ["twice among the manifests", ["-", "-"]],
+    ["as --params and a manifest", ["--params", "-", "-"]],
+  ])('"-" %s is exit 2: it can be read once', (_name, args) => {
+    const r = spawnSync(NODE[0]!, [...NODE.slice(1), "check", "-p", POLICIES, ...args], {
+      cwd: fixtures,
+      encoding: "utf8",
+      env: ENV,
+      input: readFileSync(PRIVILEGED, "utf8"),
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(2);
+    expect(reason(r)).toBe(`celgate: "-" (standard input) is given more than once; it can be read only once`);
+  });
+});
+
 describe("typos that selected nothing", () => {
   it("test --run matching no case is exit 2, not 0 passed, 0 failed", () => {
     const r = celgate(["test", "policies", "--run", "no-such-case"]);

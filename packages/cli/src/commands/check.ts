@@ -91,6 +91,19 @@ export async function check(argv: string[]): Promise<number> {
   const failOn = oneOf(values["fail-on"], ["deny", "warn", "never"] as const, "deny", "--fail-on");
   if (positionals.length === 0)
     throw new InputError("check: no manifests given (pass files, folders, or - for stdin)");
+  // a report or receipt written over a manifest, policy or params file it was made from
+  const inputs = [
+    ...positionals,
+    ...(values.policies ?? []),
+    ...(values.exceptions ?? []),
+    ...(values.images ?? []),
+    ...(values.params === undefined ? [] : [values.params]),
+  ];
+  // standard input can be read once: a second "-" would read nothing and say nothing
+  if (inputs.filter((path) => path === "-").length > 1)
+    throw new InputError(`"-" (standard input) is given more than once; it can be read only once`);
+  refuseInputAsOutput("--output", values.output, inputs);
+  refuseInputAsOutput("--receipt", values.receipt, inputs);
   // parsed once, here; the parsed selector (not its text) goes to the engine
   const parsedSelector = values.select === undefined ? undefined : parseLabelSelector(values.select);
   if (parsedSelector && !parsedSelector.ok) throw new InputError(`--select: ${parsedSelector.error}`);
@@ -100,17 +113,6 @@ export async function check(argv: string[]): Promise<number> {
   const params = mergeParams(fileParams, flagParams);
   const context = keyValues(values.context, "--context");
   const now = timestampFlag(values.now, "--now");
-
-  // a report or receipt written over a manifest, policy or params file it was made from
-  const inputs = [
-    ...positionals,
-    ...(values.policies ?? []),
-    ...(values.exceptions ?? []),
-    ...(values.images ?? []),
-    ...(values.params === undefined ? [] : [values.params]),
-  ];
-  refuseInputAsOutput("--output", values.output, inputs);
-  refuseInputAsOutput("--receipt", values.receipt, inputs);
 
   const omitPassing = values["omit-passing"] ?? false;
   const server = values.server ?? process.env.CELGATE_SERVER;
