@@ -193,6 +193,18 @@ describe("standard input", () => {
   });
 });
 
+describe("a file that holds no resource", () => {
+  it("says why (JSON with a comment is no object) before the one-line reason", () => {
+    const dir = scratch();
+    const file = join(dir, "pod.json");
+    writeFileSync(file, '// the debug pod\n{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}}\n');
+    const r = celgate(["check", "-p", POLICIES, file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^warning: .*pod\.json:1: document is not a Kubernetes object/m);
+    expect(reason(r)).toBe(`celgate: no Kubernetes resources found in ${file}`);
+  });
+});
+
 describe("typos that selected nothing", () => {
   it("test --run matching no case is exit 2, not 0 passed, 0 failed", () => {
     const r = celgate(["test", "policies", "--run", "no-such-case"]);

@@ -237,11 +237,12 @@ export function loadManifests(paths: readonly string[], progress?: Progress): Re
     diagnostics.push(...parsed.diagnostics);
   }
   throwOnErrors(diagnostics, "manifest");
-  if (resources.length === 0) {
-    throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);
-  }
+  // before the error below too: they say why a file held no resource (a JSON file with comments)
   for (const warning of diagnostics) {
     process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
+  }
+  if (resources.length === 0) {
+    throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);
   }
   return resources;
 }
