@@ -2,6 +2,7 @@
 // own properties, impossible dates, a folder given as a file, an output over an input, a disk
 // that fills up, a reader that leaves stderr early. Each runs the CLI as a user would.
 import { spawn, spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import {
   cpSync,
   existsSync,
@@ -202,6 +203,18 @@ describe("a file that holds no resource", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^warning: .*pod\.json:1: document is not a Kubernetes object/m);
     expect(reason(r)).toBe(`celgate: no Kubernetes resources found in ${file}`);
+  });
+});
+
+describe("verify", () => {
+  it("refuses a folder as the receipt (exit 2), not a TypeError or its first file", () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "a.json"), "{}\n");
+    const key = join(scratch(), "key.jwk.json");
+    writeFileSync(key, JSON.stringify(generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" })));
+    const r = celgate(["verify", dir, "manifests/good.yaml", "--key", key]);
+    expect(r.code).toBe(2);
+    expect(reason(r)).toBe(`celgate: ${dir}: a folder; RECEIPT is one file`);
   });
 });
 
