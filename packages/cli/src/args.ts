@@ -21,22 +21,27 @@ export function parseFlags<O extends Options>(argv: string[], options: O, comman
   }
 }
 
-/** `KEY=VALUE` pairs, as given to --context. */
+/**
+ * `KEY=VALUE` pairs, as given to --context. Every key is an own property of the result, even
+ * `__proto__` or `constructor` (which an assignment would take for Object's own).
+ */
 export function keyValues(values: readonly string[] | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = new Map<string, string>();
   for (const item of values ?? []) {
     const eq = item.indexOf("=");
     if (eq <= 0) throw new InputError(`${flag} ${JSON.stringify(item)}: expected KEY=VALUE`);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
+    out.set(item.slice(0, eq), item.slice(eq + 1));
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /**
  * `POLICY.NAME=JSON` pairs, as given to --param; a value that is not JSON is taken as a string.
+ * Every POLICY and NAME is an own property of the result, even `__proto__` or `constructor`
+ * (so that the caller sees, and refuses, a policy of that name rather than Object's own).
  */
 export function policyParams(values: readonly string[] | undefined): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
+  const out = new Map<string, Map<string, unknown>>();
   for (const item of values ?? []) {
     const eq = item.indexOf("=");
     const key = eq > 0 ? item.slice(0, eq) : "";
@@ -54,17 +59,56 @@ export function policyParams(values: readonly string[] | undefined): Record<stri
       value = raw;
     }
     const policy = key.slice(0, dot);
-    out[policy] ??= {};
-    out[policy][key.slice(dot + 1)] = value;
+    if (!out.has(policy)) out.set(policy, new Map());
+    out.get(policy)!.set(key.slice(dot + 1), value);
   }
-  return out;
+  return Object.fromEntries([...out].map(([policy, params]) => [policy, Object.fromEntries(params)]));
 }
 
-/** An RFC 3339 timestamp flag. */
+/**
+ * Params of the --params file with the --param ones over them, policy by policy; every name an
+ * own property, as in `policyParams`.
+ */
+export function mergeParams(
+  base: Record<string, Record<string, unknown>>,
+  overrides: Record<string, Record<string, unknown>>,
+): Record<string, Record<string, unknown>> {
+  const out = new Map(Object.entries(base));
+  for (const [policy, params] of Object.entries(overrides))
+    out.set(
+      policy,
+      Object.fromEntries([...Object.entries(out.get(policy) ?? {}), ...Object.entries(params)]),
+    );
+  return Object.fromEntries(out);
+}
+
+/**
+ * An RFC 3339 timestamp flag: a date-time with its offset (`2026-06-01T00:00:00Z`,
+ * `2026-06-01T02:00:00+02:00`), or a date alone (midnight UTC). A date-time without an offset
+ * (which JavaScript reads in the local time zone) or a day the calendar does not have
+ * (`2026-02-30`, which it moves to March) is refused, not taken for another time.
+ */
 export function timestampFlag(value: string | undefined, flag: string): Date | undefined {
   if (value === undefined) return undefined;
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2})))?$/.exec(
+      value,
+    );
   const date = new Date(value);
-  if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+  const [year, month, day, hour, minute, second, , offsetHour, offsetMinute] = (m?.slice(1) ?? []).map(
+    Number,
+  );
+  const valid =
+    m !== null &&
+    !Number.isNaN(date.getTime()) &&
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    // day 0 of the next month is the last of this one
+    day! <= new Date(Date.UTC(year!, month!, 0)).getUTCDate() &&
+    (m[4] === undefined || (hour! <= 23 && minute! <= 59 && second! <= 60)) &&
+    (m[7] === undefined || (offsetHour! <= 23 && offsetMinute! <= 59));
+  if (!valid) {
     throw new InputError(
       `${flag} ${JSON.stringify(value)}: expected an RFC 3339 timestamp such as 2026-06-01T00:00:00Z`,
     );

@@ -13,6 +13,11 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   process.exitCode = 2;
 });
 
+// The same for stderr (`celgate export vap 2>&1 | head`): a reader gone from stderr is no
+// failure of the command, and there is nowhere left to say anything. Without a listener the
+// write error was an uncaught exception, exit 1, read as a deny.
+process.stderr.on("error", () => {});
+
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = process.exitCode === 2 ? 2 : code;
 });

@@ -5,6 +5,7 @@ import {
   readSync,
   rmdirSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
   writeSync,
@@ -13,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { InputError } from "./errors.js";
+import { displayName, expand } from "./inputs/files.js";
 
 /** Writes command output to a file or stdout. */
 export function writeOutput(text: string, file: string | undefined): void {
@@ -23,8 +25,45 @@ export function writeOutput(text: string, file: string | undefined): void {
   try {
     writeFileSync(file, text.endsWith("\n") || text === "" ? text : `${text}\n`);
   } catch (error) {
+    removePartial(file);
     throw new InputError(`--output ${file}: cannot write: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Throws InputError when `file`, an output that already exists, is also one of the `inputs`
+ * (files or folders, as given on the command line; `-` is stdin): the report would overwrite
+ * a manifest or policy it was made from. The same file is the same device and inode, so a
+ * link or another spelling of the path is caught too. An input that cannot be listed is
+ * passed over here, and reported where it is read.
+ */
+export function refuseInputAsOutput(flag: string, file: string | undefined, inputs: readonly string[]): void {
+  if (!file) return;
+  const out = statSync(file, { throwIfNoEntry: false });
+  if (!out?.isFile()) return;
+  for (const path of inputs) {
+    if (path === "-") continue;
+    let files: string[];
+    try {
+      files = expand(path);
+    } catch {
+      continue;
+    }
+    for (const input of files) {
+      const stat = statSync(input, { throwIfNoEntry: false });
+      if (stat && stat.dev === out.dev && stat.ino === out.ino)
+        throw new InputError(
+          `${flag} ${file}: is also an input (${displayName(input)}); write it to another file`,
+        );
+    }
+  }
+}
+
+/** Removes what was written of an output file that could not be written whole (not a device). */
+function removePartial(file: string): void {
+  try {
+    if (statSync(file, { throwIfNoEntry: false })?.isFile()) unlinkSync(file);
+  } catch {}
 }
 
 /** Colour only for people: a TTY, and neither NO_COLOR nor an output file. */
@@ -42,7 +81,7 @@ const CHUNK = 64 * 1024;
  * Writes output produced in pieces to a file or stdout, in chunks of about 64 KiB, so that a
  * large report is never one string in memory. `produce` is given the function that takes the
  * pieces: text, or bytes of UTF-8 text (a Spool's), written as they are. Throws InputError when
- * the file cannot be opened or written.
+ * the file cannot be opened or written; a file that could not be written whole is removed.
  */
 export function writeOutputStreamed(
   produce: (write: (piece: string | Uint8Array) => void) => void,
@@ -79,6 +118,7 @@ export function writeOutputStreamed(
     size = 0;
     out(text);
   };
+  let written = false;
   try {
     produce((piece) => {
       if (piece.length === 0) return;
@@ -96,8 +136,13 @@ export function writeOutputStreamed(
     // like writeOutput: the output ends with a newline
     if (!endsWithNewline) pending.push("\n");
     flush();
+    written = true;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (fd !== undefined) {
+      closeSync(fd);
+      // no partial report is left behind for a later step to take for a whole one
+      if (!written) removePartial(file!);
+    }
   }
 }
 

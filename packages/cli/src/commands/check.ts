@@ -14,12 +14,12 @@ import {
   selectPolicies,
   writeReport,
 } from "@celgate/core";
-import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
+import { keyValues, mergeParams, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
 import { listInputs, manifestOptions } from "../inputs/files.js";
 import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
-import { Spool, useColor, writeOutputStreamed } from "../output.js";
+import { refuseInputAsOutput, Spool, useColor, writeOutputStreamed } from "../output.js";
 import { Progress } from "../progress.js";
 
 export const CHECK_HELP = `Usage: celgate check [options] [PATH...]
@@ -91,6 +91,19 @@ export async function check(argv: string[]): Promise<number> {
   const failOn = oneOf(values["fail-on"], ["deny", "warn", "never"] as const, "deny", "--fail-on");
   if (positionals.length === 0)
     throw new InputError("check: no manifests given (pass files, folders, or - for stdin)");
+  // a report or receipt written over a manifest, policy or params file it was made from
+  const inputs = [
+    ...positionals,
+    ...(values.policies ?? []),
+    ...(values.exceptions ?? []),
+    ...(values.images ?? []),
+    ...(values.params === undefined ? [] : [values.params]),
+  ];
+  // standard input can be read once: a second "-" would read nothing and say nothing
+  if (inputs.filter((path) => path === "-").length > 1)
+    throw new InputError(`"-" (standard input) is given more than once; it can be read only once`);
+  refuseInputAsOutput("--output", values.output, inputs);
+  refuseInputAsOutput("--receipt", values.receipt, inputs);
   // parsed once, here; the parsed selector (not its text) goes to the engine
   const parsedSelector = values.select === undefined ? undefined : parseLabelSelector(values.select);
   if (parsedSelector && !parsedSelector.ok) throw new InputError(`--select: ${parsedSelector.error}`);
@@ -224,11 +237,12 @@ export function loadManifests(paths: readonly string[], progress?: Progress): Re
     diagnostics.push(...parsed.diagnostics);
   }
   throwOnErrors(diagnostics, "manifest");
-  if (resources.length === 0) {
-    throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);
-  }
+  // before the error below too: they say why a file held no resource (a JSON file with comments)
   for (const warning of diagnostics) {
     process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
+  }
+  if (resources.length === 0) {
+    throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);
   }
   return resources;
 }
@@ -247,7 +261,7 @@ export function exitCode(
  * Throws an InputError naming the first of `policies` that is not in the set, where it was given
  * (`where`) and where the set came from (`from`).
  */
-function requireKnownPolicies(
+export function requireKnownPolicies(
   policies: readonly string[],
   known: ReadonlySet<string>,
   from: string,
@@ -258,16 +272,6 @@ function requireKnownPolicies(
   throw new InputError(
     `${where(unknown)}: no policy named ${JSON.stringify(unknown)} among the ${known.size} policies of ${from}`,
   );
-}
-
-function mergeParams(
-  base: Record<string, Record<string, unknown>>,
-  overrides: Record<string, Record<string, unknown>>,
-): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = { ...base };
-  for (const [policy, params] of Object.entries(overrides))
-    out[policy] = { ...(out[policy] ?? {}), ...params };
-  return out;
 }
 
 /** Writes the signed receipt of a report from the service; InputError (exit 2) when it has none. */

@@ -57,14 +57,16 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const resource = values.resource === undefined ? bundle[0] : pickResource(bundle, values.resource);
   const images = loadImageFacts(values.images ?? []);
   throwOnErrors(images.diagnostics, "image facts");
-  const params: Record<string, unknown> = {};
-  for (const [name, raw] of Object.entries(keyValues(values.param, "--param"))) {
-    try {
-      params[name] = JSON.parse(raw);
-    } catch {
-      params[name] = raw;
-    }
-  }
+  // Object.fromEntries: a NAME such as __proto__ is a param, not the object's prototype
+  const params: Record<string, unknown> = Object.fromEntries(
+    Object.entries(keyValues(values.param, "--param")).map(([name, raw]) => {
+      try {
+        return [name, JSON.parse(raw)];
+      } catch {
+        return [name, raw];
+      }
+    }),
+  );
   const now = timestampFlag(values.now, "--now");
   const result = evaluateExpression(expression, {
     ...(resource ? { resource, bundle } : {}),

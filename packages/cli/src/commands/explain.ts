@@ -1,10 +1,10 @@
 import { type ExplainedStep, type Explanation, explain } from "@celgate/core";
-import { keyValues, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
+import { keyValues, mergeParams, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
 import { pickResource } from "../inputs/pick.js";
 import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
-import { loadManifests } from "./check.js";
+import { loadManifests, requireKnownPolicies } from "./check.js";
 
 export const EXPLAIN_HELP = `Usage: celgate explain PATH... --policy NAME [options]
 
@@ -65,9 +65,19 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const chosen = values.resource === undefined ? resources : [pickResource(resources, values.resource)];
   const images = loadImageFacts(values.images ?? []);
   throwOnErrors(images.diagnostics, "image facts");
-  const params = { ...loadParamsFile(values.params) };
-  for (const [policy, p] of Object.entries(policyParams(values.param)))
-    params[policy] = { ...(params[policy] ?? {}), ...p };
+  const fileParams = loadParamsFile(values.params);
+  const flagParams = policyParams(values.param);
+  // as in check: a param for a policy the set does not have is a typo, not to be ignored
+  const names = new Set(set.policies.map((p) => p.name));
+  const from = values.policies?.length ? values.policies.join(", ") : "the built-in library";
+  requireKnownPolicies(
+    Object.keys(flagParams),
+    names,
+    from,
+    (policy) => `--param ${JSON.stringify(values.param?.find((item) => item.startsWith(`${policy}.`)))}`,
+  );
+  requireKnownPolicies(Object.keys(fileParams), names, from, () => `--params ${values.params}`);
+  const params = mergeParams(fileParams, flagParams);
   const now = timestampFlag(values.now, "--now");
   const input = {
     resources,

@@ -3,7 +3,7 @@ import yaml from "js-yaml";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadPolicyInputs } from "../inputs/policy-set.js";
-import { writeOutput } from "../output.js";
+import { refuseInputAsOutput, writeOutput } from "../output.js";
 
 export const EXPORT_HELP = `Usage: celgate export vap [options] [PATH...]
 
@@ -42,13 +42,17 @@ export async function exportCommand(argv: string[]): Promise<number> {
     process.stdout.write(EXPORT_HELP);
     return EXIT.allowed;
   }
+  refuseInputAsOutput("--output", values.output, positionals);
   const { set, documents: sources } = loadPolicyInputs(positionals.length > 0 ? positionals : undefined);
   let policies = set.policies;
   if (values.select !== undefined) {
-    const { parseLabelSelector } = await import("@celgate/core");
+    const { parseLabelSelector, selectPolicies } = await import("@celgate/core");
     const selector = parseLabelSelector(values.select);
     if (!selector.ok) throw new InputError(`--select: ${selector.error}`);
-    policies = policies.filter((p) => selector.matches(p.labels));
+    // a typo in the selector must not pass as "nothing to export" (exit 0, empty output)
+    const { set: selected, problems } = selectPolicies(set, { select: selector.selector });
+    if (problems.length > 0) throw new InputError(`--select: ${problems.map((p) => p.message).join("; ")}`);
+    policies = selected.policies;
   }
   const documents: string[] = [];
   let skipped = 0;

@@ -53,6 +53,11 @@ export async function test(argv: string[]): Promise<number> {
   const green = (s: string) => (color ? `\u001b[32m${s}\u001b[39m` : s);
   let cases = run.cases;
   if (values.run) cases = cases.filter((c) => `${c.policy}/${c.case}`.includes(values.run!));
+  // a typo in --run must not pass as "0 passed, 0 failed"
+  if (values.run !== undefined && cases.length === 0)
+    throw new InputError(
+      `--run ${JSON.stringify(values.run)}: no case's policy/case name contains it (of ${run.cases.length} cases)`,
+    );
   tests = [];
   for (const c of cases) {
     if (!c.passed)

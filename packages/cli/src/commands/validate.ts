@@ -63,6 +63,9 @@ export async function validate(argv: string[]): Promise<number> {
       `${[first.file, first.line, first.column].filter((p) => p !== undefined).join(":")}: ${first.message} (${errors.length} error${errors.length === 1 ? "" : "s"} in ${summary})`,
     );
   }
+  // a wrong path (an empty folder) must not pass as "valid", as `test` and `export vap` refuse it
+  if (documents.policies.length + documents.exceptions.length + documents.tests.length === 0)
+    throw new InputError(`no celgate documents found in ${paths.join(", ")}`);
   if (values.verbose) process.stdout.write(engineLines(compiled.set));
   process.stdout.write(`ok: ${summary}\n`);
   return EXIT.allowed;

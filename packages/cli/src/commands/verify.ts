@@ -1,5 +1,5 @@
 import { createPublicKey } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import {
   INVALID_RECEIPT_CODES,
   jwkThumbprint,
@@ -102,10 +102,14 @@ export async function verifyCommand(argv: string[]): Promise<number> {
 
 /** The envelope in a receipt file, or in a report's `receipt`. Throws InputError when there is none. */
 function readReceipt(path: string): unknown {
+  // one file: a folder would give its first *.json (or nothing) as the receipt
+  if (path !== "-" && statSync(path, { throwIfNoEntry: false })?.isDirectory())
+    throw new InputError(`${path}: a folder; RECEIPT is one file`);
   const [file] = readInputs([path]);
+  if (!file) throw new InputError(`${path}: no receipt read`);
   let value: unknown;
   try {
-    value = JSON.parse(file!.text);
+    value = JSON.parse(file.text);
   } catch (error) {
     throw new InputError(
       `${path}: not JSON (a receipt is a DSSE envelope in JSON): ${(error as Error).message}`,

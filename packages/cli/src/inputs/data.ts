@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import {
   checkValue,
   type Diagnostic,
@@ -81,8 +82,16 @@ export function loadImageFacts(paths: readonly string[]): {
 /** A `--params` file: a map of policy name to its params. */
 export function loadParamsFile(path: string | undefined): Record<string, Record<string, unknown>> {
   if (!path) return {};
+  // one file: of a folder, or of a stream of documents, the rest would be left out unsaid
+  if (path !== "-" && statSync(path, { throwIfNoEntry: false })?.isDirectory())
+    throw new InputError(`--params ${path}: a folder; give one params file`);
   const [file] = readInputs([path]);
-  const docs = file ? parseData(file.text, file.name) : [];
+  if (!file) throw new InputError(`--params ${path}: no such file`);
+  const docs = parseData(file.text, file.name);
+  if (docs.length > 1)
+    throw new InputError(
+      `--params ${file.name}: ${docs.length} YAML documents; put every policy's params in one map`,
+    );
   const value = docs[0] ?? {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new InputError(`${path}: expected a map of policy name to params`);

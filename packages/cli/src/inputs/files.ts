@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, extname, join, relative } from "node:path";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { basename, extname, join, relative, sep } from "node:path";
 import { type InputLimits, inputLimitsFromEnv } from "@celgate/core";
 import { InputError } from "../errors.js";
 
@@ -74,8 +74,12 @@ export const MANIFEST_WALK: WalkFilter = {
 
 /**
  * Files under a path: the file itself (whatever its name), or the files below a folder that
- * `filter` keeps, in name order (manifests by default). Throws InputError for a path that does
- * not exist.
+ * `filter` keeps, in name order (manifests by default). Symbolic links are followed: to a file
+ * anywhere (as kubectl does), to a folder only inside the folder given, each real folder walked
+ * once (a link back up is no loop), so that a link to `/` or `~` in a checked-out repository
+ * cannot send the walk over the whole machine. Throws InputError for a path that does not
+ * exist, for a link to a folder outside it, and for a link the filter would keep that leads
+ * nowhere (dangling, or a loop of links): no manifest is left out unsaid.
  */
 export function expand(path: string, filter: WalkFilter = MANIFEST_WALK): string[] {
   let stat: ReturnType<typeof statSync>;
@@ -87,13 +91,39 @@ export function expand(path: string, filter: WalkFilter = MANIFEST_WALK): string
   if (stat.isFile()) return [path];
   if (!stat.isDirectory()) throw new InputError(`${path}: not a file or folder`);
   const out: string[] = [];
+  const root = realpathSync(path);
+  // folders walked, by their real path: a link back to one of them is not walked again
+  const walked = new Set<string>();
   const walk = (dir: string) => {
+    const real = realpathSync(dir);
+    if (walked.has(real)) return;
+    if (real !== root && !real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`))
+      throw new InputError(
+        `${displayName(dir)}: symbolic link to a folder outside ${path} (${real}); name that folder on the command line to read it`,
+      );
+    walked.add(real);
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const entry of entries) {
       const full = join(dir, entry.name);
-      if (entry.isDirectory()) {
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          const target = statSync(full);
+          isDirectory = target.isDirectory();
+          isFile = target.isFile();
+        } catch (error) {
+          // a link that leads nowhere: an error where it would have been read, else passed over
+          if (filter.file(relative(path, full)))
+            throw new InputError(
+              `${displayName(full)}: symbolic link to nothing readable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+            );
+          continue;
+        }
+      }
+      if (isDirectory) {
         if (filter.folder(entry.name)) walk(full);
-      } else if (entry.isFile() && filter.file(relative(path, full))) out.push(full);
+      } else if (isFile && filter.file(relative(path, full))) out.push(full);
     }
   };
   walk(path);
