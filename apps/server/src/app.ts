@@ -6,7 +6,7 @@ import { authenticate, authorize } from "./lib/auth.js";
 import { limitBody, rejectNulInUrl } from "./lib/body.js";
 import { type ConcurrencyLimit, limitConcurrency } from "./lib/concurrency.js";
 import type { AppEnv } from "./lib/context.js";
-import { isUnavailable, ProblemError, problems, toProblemError } from "./lib/errors.js";
+import { isClientAbort, isUnavailable, ProblemError, problems, toProblemError } from "./lib/errors.js";
 import { type RateLimit, rateLimit } from "./lib/rate-limit.js";
 import type { RouteDef } from "./lib/route.js";
 import { bodyValidator, headerValidator, refuseInvalid } from "./lib/validate.js";
@@ -171,9 +171,14 @@ export function createApp(deps: AppDeps): App {
         err.status === 413
           ? problems.payloadTooLarge(deps.bodyLimit)
           : new ProblemError(err.status, "http", err.message || "Request failed", { detail: err.message });
-    } else problem = toProblemError(err);
-    // readiness says so at once, not at its next check
-    if (isUnavailable(err)) services.readiness.databaseDown();
+    } else if (isClientAbort(err, (c.env as { incoming?: unknown } | undefined)?.incoming)) {
+      // nobody reads this answer; the database is not to blame (no readiness change, no error log)
+      problem = problems.badRequest("the connection closed before the request body was complete");
+    } else {
+      problem = toProblemError(err);
+      // readiness says so at once, not at its next check
+      if (isUnavailable(err)) services.readiness.databaseDown();
+    }
     const log = c.get("logger") ?? logger;
     if (problem.status >= 500) log.error({ err }, "request failed");
     else log.debug({ problem: problem.title, detail: problem.detail }, "request rejected");

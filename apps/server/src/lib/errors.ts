@@ -204,6 +204,18 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 /**
+ * Whether an error is the client closing its connection before its request body arrived whole
+ * (Node rejects the body's read with "aborted", ECONNRESET): the client's doing, not the
+ * database's, though the code is the same. `incoming` is the request @hono/node-server passes
+ * (`c.env.incoming`); it has been destroyed by then.
+ */
+export function isClientAbort(err: unknown, incoming: unknown): boolean {
+  const request = incoming as { destroyed?: unknown; readableAborted?: unknown } | undefined;
+  if (!request || (request.destroyed !== true && request.readableAborted !== true)) return false;
+  return errorCode(err) === "ECONNRESET" && /(^| \| )aborted( \| |$)/.test(messages(err));
+}
+
+/**
  * Maps any error to a ProblemError: problems pass through, domain errors are mapped by
  * DOMAIN_PROBLEMS, database errors are translated
  * (unique violation -> 409, unreachable -> 503), the rest is a 500 whose cause is only logged.
