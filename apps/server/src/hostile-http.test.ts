@@ -94,4 +94,26 @@ describe.each(BACKENDS)("hostile connections on %s", (backend) => {
     });
     expect(res.status).toBe(200);
   });
+
+  const get = async (path: string) => {
+    const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    return { status: res.status, type: res.headers.get("content-type"), body: await res.json() };
+  };
+
+  it("a duration so long that no date is that far is a 400 naming the option, not a 500", async () => {
+    for (const [path, option] of [
+      ["/v1/exceptions?expiring=99999999999d", "expiring"],
+      ["/v1/images?stale=99999999999d", "stale"],
+      [`/v1/images?stale=${"9".repeat(400)}d`, "stale"],
+      ["/v1/exceptions?expiring=36500d1s", "expiring"],
+    ] as const) {
+      const res = await get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.type).toContain("application/problem+json");
+      expect(res.body.errors[0].path).toBe(option);
+      expect(res.body.requestId).toBeTruthy();
+    }
+    expect((await get("/v1/exceptions?expiring=36500d")).status).toBe(200);
+    expect((await get("/v1/images?stale=36500d")).status).toBe(200);
+  });
 });
