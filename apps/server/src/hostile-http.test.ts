@@ -116,4 +116,57 @@ describe.each(BACKENDS)("hostile connections on %s", (backend) => {
     expect((await get("/v1/exceptions?expiring=36500d")).status).toBe(200);
     expect((await get("/v1/images?stale=36500d")).status).toBe(200);
   });
+
+  const post = (path: string, body: Uint8Array | string, contentType: string) =>
+    fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": contentType },
+      body,
+    });
+  const CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cafe, namespace: shop}\n";
+  const recorded = async () => (await get("/v1/evaluations?limit=500")).body.items.length;
+
+  it("a body that is not UTF-8 is a 400 with its line and column, never evaluated with U+FFFD in its place", async () => {
+    const before = await recorded();
+    // "café" in Latin-1 (0xE9) inside a JSON string, on line 2
+    const json = Buffer.concat([
+      Buffer.from(`{"manifests": ${JSON.stringify(CONFIGMAP)},\n "context": {"team": "caf`),
+      Buffer.from([0xe9]),
+      Buffer.from('"}}'),
+    ]);
+    const res = await post("/v1/evaluations", json, "application/json");
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    const problem = await res.json();
+    expect(problem.errors[0]).toMatchObject({ code: "input-unicode", line: 2, column: 26 });
+    expect(problem.detail).toContain("not valid UTF-8 at line 2, column 26");
+    // the same in a YAML body, and a lone continuation byte
+    const yaml = Buffer.concat([Buffer.from(CONFIGMAP.replace("cafe", "caf")), Buffer.from([0x80, 0x0a])]);
+    const yamlRes = await post("/v1/evaluations", yaml, "application/yaml");
+    expect(yamlRes.status).toBe(400);
+    expect((await yamlRes.json()).errors[0]).toMatchObject({ code: "input-unicode", line: 4, column: 1 });
+    expect(await recorded()).toBe(before);
+    // well-formed UTF-8 stays accepted: U+FFFD itself, and a leading byte order mark
+    const body = JSON.stringify({ manifests: CONFIGMAP, context: { team: "caf\ufffd é" } });
+    expect((await post("/v1/evaluations", body, "application/json")).status).toBe(201);
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]);
+    expect((await post("/v1/evaluations", bom, "application/json; charset=UTF-8")).status).toBe(201);
+    expect(await recorded()).toBe(before + 2);
+  });
+
+  it("a charset other than UTF-8 is a 415, not bytes read as if they were UTF-8", async () => {
+    const body = JSON.stringify({ manifests: CONFIGMAP, dryRun: true });
+    for (const type of [
+      "application/json; charset=latin1",
+      "application/json;charset=ISO-8859-1",
+      'application/json; charset="utf-16"',
+      "application/yaml; charset=windows-1252",
+    ]) {
+      const res = await post("/v1/evaluations", type.includes("yaml") ? CONFIGMAP : body, type);
+      expect(res.status, type).toBe(415);
+      expect((await res.json()).detail).toMatch(/send the body as UTF-8, not charset=/);
+    }
+    for (const type of ["application/json; charset=utf-8", 'application/json; charset="UTF8"'])
+      expect((await post("/v1/evaluations", body, type)).status, type).toBe(200);
+  });
 });
