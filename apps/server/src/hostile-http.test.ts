@@ -169,4 +169,17 @@ describe.each(BACKENDS)("hostile connections on %s", (backend) => {
     for (const type of ["application/json; charset=utf-8", 'application/json; charset="UTF8"'])
       expect((await post("/v1/evaluations", body, type)).status, type).toBe(200);
   });
+
+  it("a context filter on __proto__, constructor or toString filters on that key, never on nothing", async () => {
+    const body = JSON.stringify({ manifests: CONFIGMAP, context: { environment: "prod" } });
+    expect((await post("/v1/evaluations", body, "application/json")).status).toBe(201);
+    expect((await get("/v1/evaluations?context.environment=prod")).body.items.length).toBeGreaterThan(0);
+    for (const key of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
+      const res = await get(`/v1/evaluations?context.${key}=x`);
+      expect(res.status, key).toBe(200);
+      expect(res.body.items, key).toEqual([]);
+    }
+    // and the filters that should match still do
+    expect((await get("/v1/evaluations?context.environment=prod")).body.items.length).toBeGreaterThan(0);
+  });
 });
