@@ -121,7 +121,8 @@ describe.each(BACKENDS)("hostile connections on %s", (backend) => {
     fetch(`${base}${path}`, {
       method: "POST",
       headers: { authorization: `Bearer ${TOKEN}`, "content-type": contentType },
-      body,
+      // the bytes as they are (a Buffer is a Uint8Array; fetch's types want a plain ArrayBuffer)
+      body: typeof body === "string" ? body : (body as Uint8Array<ArrayBuffer>),
     });
   const CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cafe, namespace: shop}\n";
   const recorded = async () => (await get("/v1/evaluations?limit=500")).body.items.length;
@@ -181,5 +182,14 @@ describe.each(BACKENDS)("hostile connections on %s", (backend) => {
     }
     // and the filters that should match still do
     expect((await get("/v1/evaluations?context.environment=prod")).body.items.length).toBeGreaterThan(0);
+  });
+
+  it("a version number past what the database holds is a 400 naming it, not a 500", async () => {
+    const res = await get("/v1/policies/images-scanned/versions/2147483648");
+    expect(res.status).toBe(400);
+    expect(res.type).toContain("application/problem+json");
+    expect(res.body.errors[0].path).toBe("n");
+    expect((await get("/v1/policies/images-scanned/versions/2147483647")).status).toBe(404);
+    expect((await get("/v1/policies/images-scanned/versions/1")).status).toBe(200);
   });
 });

@@ -190,6 +190,9 @@ const UNAVAILABLE_CODES = new Set([
   "EHOSTUNREACH",
 ]);
 
+/** SQLSTATEs of a value out of range: numeric (22003), datetime (22008), string too long (22001). */
+const VALUE_OUT_OF_RANGE = new Set(["22003", "22008", "22001"]);
+
 /** The class of a five-character SQLSTATE (its first two characters); "" for an errno name. */
 const sqlstateClass = (code: string) => (code.length === 5 && !code.startsWith("E") ? code.slice(0, 2) : "");
 
@@ -236,6 +239,9 @@ export function toProblemError(err: unknown): ProblemError {
     return problems.unavailable("the evaluator could not finish this evaluation; retry shortly");
   const code = errorCode(err);
   if (code === "23505") return problems.conflict("a resource with this identity already exists");
+  // a value the database cannot hold; the routes bound their inputs, this is the safety net
+  if (code !== undefined && VALUE_OUT_OF_RANGE.has(code))
+    return problems.badRequest("a value in the request is out of the range that can be stored");
   if (code === "40001" || code === "40P01") return problems.conflict("a concurrent change conflicted; retry");
   return problems.internal();
 }
