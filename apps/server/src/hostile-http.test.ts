@@ -113,6 +113,12 @@ describe.each(BACKENDS)("hostile connections on %s", (backend) => {
       expect(res.body.errors[0].path).toBe(option);
       expect(res.body.requestId).toBeTruthy();
     }
+    // what is not a duration at all is still refused as such
+    for (const path of ["/v1/exceptions?expiring=-1", "/v1/images?stale=7x", "/v1/images?stale="]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.detail, path).toContain("a duration such as 7d");
+    }
     expect((await get("/v1/exceptions?expiring=36500d")).status).toBe(200);
     expect((await get("/v1/images?stale=36500d")).status).toBe(200);
   });

@@ -11,7 +11,17 @@ const MAX_QUERY_DURATION_MS = MAX_QUERY_DURATION_DAYS * 86_400_000;
  * database as an invalid time (a 500) instead of a 400 naming the option.
  */
 export function boundedDuration<S extends z.ZodType<string | undefined>>(schema: S): S {
-  return schema.refine((text) => text === undefined || parseDuration(text) <= MAX_QUERY_DURATION_MS, {
+  const short = (text: string | undefined) => {
+    if (text === undefined) return true;
+    try {
+      return parseDuration(text) <= MAX_QUERY_DURATION_MS;
+    } catch {
+      // not a duration at all: zod runs this check after a failed format check too, which
+      // has already said so
+      return true;
+    }
+  };
+  return schema.refine(short, {
     message: `at most ${MAX_QUERY_DURATION_DAYS}d (about 100 years)`,
   }) as unknown as S;
 }
