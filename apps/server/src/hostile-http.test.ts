@@ -198,4 +198,20 @@ describe.each(BACKENDS)("hostile connections on %s", (backend) => {
     expect((await get("/v1/policies/images-scanned/versions/2147483647")).status).toBe(404);
     expect((await get("/v1/policies/images-scanned/versions/1")).status).toBe(200);
   });
+
+  it("a timestamp of year 0 (which JavaScript takes and PostgreSQL does not) is a 400, not a 500", async () => {
+    for (const path of [
+      "/v1/evaluations?since=0000-01-01T00:00:00Z",
+      "/v1/evaluations?until=0000-01-01T00:00:00Z",
+      "/v1/audit?since=0000-01-01T00:00:00Z",
+      // the default start, 30 days before, is in the year -1
+      "/v1/evaluations:stats?until=0000-01-01T00:00:00Z",
+    ]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.type).toContain("application/problem+json");
+      expect(JSON.stringify(res.body)).not.toMatch(/select|params|timestamp with time zone/i);
+    }
+    expect((await get("/v1/evaluations?since=0001-01-01T00:00:00Z")).status).toBe(200);
+  });
 });

@@ -190,8 +190,11 @@ const UNAVAILABLE_CODES = new Set([
   "EHOSTUNREACH",
 ]);
 
-/** SQLSTATEs of a value out of range: numeric (22003), datetime (22008), string too long (22001). */
-const VALUE_OUT_OF_RANGE = new Set(["22003", "22008", "22001"]);
+/**
+ * SQLSTATEs of a value the database cannot hold: numeric out of range (22003), datetime out of
+ * range (22008) or not writable at all (22007: a year before 1 AD), string too long (22001).
+ */
+const VALUE_OUT_OF_RANGE = new Set(["22003", "22008", "22007", "22001"]);
 
 /** The class of a five-character SQLSTATE (its first two characters); "" for an errno name. */
 const sqlstateClass = (code: string) => (code.length === 5 && !code.startsWith("E") ? code.slice(0, 2) : "");
