@@ -156,11 +156,17 @@ export function createApp(deps: AppDeps): App {
   mountDocs(app, logger);
   if (deps.consoleDir !== undefined) mountConsole(app, deps.consoleDir, logger);
 
+  const allowed = allowedMethods(ROUTES);
   app.notFound((c) => {
-    const p = problems
-      .notFound(`no route for ${c.req.method} ${c.req.path}`)
-      .toProblem(c.get("requestId") ?? randomUUID());
-    return c.json(p, 404, { "Content-Type": "application/problem+json" });
+    const allow = allowed(c.req.path);
+    const problem =
+      allow.length > 0
+        ? problems.methodNotAllowed(`${c.req.path} takes ${allow.join(", ")}, not ${c.req.method}`, allow)
+        : problems.notFound(`no route for ${c.req.method} ${c.req.path}`);
+    return c.json(problem.toProblem(c.get("requestId") ?? randomUUID()), problem.status as 404 | 405, {
+      "Content-Type": "application/problem+json",
+      ...(problem.headers ?? {}),
+    });
   });
 
   app.onError((err, c) => {
@@ -189,6 +195,22 @@ export function createApp(deps: AppDeps): App {
   });
 
   return app;
+}
+
+/**
+ * The methods each path of `routes` takes, as a lookup by request path (HEAD wherever GET is,
+ * as Hono answers it): what a 405 lists in `Allow`. Empty for a path no route has.
+ */
+function allowedMethods(routes: readonly RouteDef[]): (path: string) => string[] {
+  const patterns = routes.map((def) => ({
+    method: def.openapi.method.toUpperCase(),
+    re: new RegExp(`^${def.openapi.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\w+\}/g, "[^/]+")}$`),
+  }));
+  return (path) => {
+    const methods = new Set(patterns.filter(({ re }) => re.test(path)).map(({ method }) => method));
+    if (methods.has("GET")) methods.add("HEAD");
+    return [...methods].sort();
+  };
 }
 
 /**

@@ -214,4 +214,30 @@ describe.each(BACKENDS)("hostile connections on %s", (backend) => {
     }
     expect((await get("/v1/evaluations?since=0001-01-01T00:00:00Z")).status).toBe(200);
   });
+
+  it("a method a path does not take is a 405 with Allow; a method-override header changes nothing", async () => {
+    const send = (method: string, path: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...headers } });
+    for (const [method, path, allow] of [
+      ["OPTIONS", "/v1/policies", "GET, HEAD, POST"],
+      ["PATCH", "/v1/policies/images-scanned", "DELETE, GET, HEAD, PUT"],
+      ["POST", "/v1/policies/images-scanned", "DELETE, GET, HEAD, PUT"],
+      ["DELETE", "/v1/evaluations", "GET, HEAD, POST"],
+    ] as const) {
+      const res = await send(method, path, { "X-HTTP-Method-Override": "GET" });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get("allow")).toBe(allow);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      expect((await res.json()).requestId).toBeTruthy();
+    }
+    // an override header is not a method: the POST is refused, the policy stays
+    const override = await send("POST", "/v1/policies/images-scanned", {
+      "X-HTTP-Method-Override": "DELETE",
+    });
+    expect(override.status).toBe(405);
+    expect((await get("/v1/policies/images-scanned")).status).toBe(200);
+    // no such path: 404; no token: 401 before anything is said about the path
+    expect((await send("GET", "/v1/nothing-here")).status).toBe(404);
+    expect((await fetch(`${base}/v1/policies`, { method: "OPTIONS" })).status).toBe(401);
+  });
 });

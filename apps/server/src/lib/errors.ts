@@ -62,6 +62,7 @@ const PROBLEM_TYPES = {
   unauthorized: { status: 401, slug: "unauthorized", title: "Unauthorized" },
   forbidden: { status: 403, slug: "forbidden", title: "Forbidden" },
   notFound: { status: 404, slug: "not-found", title: "Not found" },
+  methodNotAllowed: { status: 405, slug: "method-not-allowed", title: "Method not allowed" },
   conflict: { status: 409, slug: "conflict", title: "Conflict" },
   preconditionFailed: { status: 412, slug: "precondition-failed", title: "Precondition failed" },
   payloadTooLarge: { status: 413, slug: "payload-too-large", title: "Payload too large" },
@@ -94,6 +95,9 @@ export const problems = {
     problem("unauthorized", { detail, headers: { "WWW-Authenticate": 'Bearer realm="celgate"' } }),
   forbidden: (detail: string) => problem("forbidden", { detail }),
   notFound: (detail: string) => problem("notFound", { detail }),
+  /** A path that exists, with a method it does not take; `allow` lists those it does (RFC 9110). */
+  methodNotAllowed: (detail: string, allow: readonly string[]) =>
+    problem("methodNotAllowed", { detail, headers: { Allow: allow.join(", ") } }),
   conflict: (detail: string) => problem("conflict", { detail }),
   /** A versioned write without If-Match, refused by the route's header schema before the service runs. */
   preconditionRequired: (detail: string) => problem("preconditionRequired", { detail }),
