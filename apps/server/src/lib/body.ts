@@ -48,7 +48,8 @@ export function limitProblem(violation: LimitViolation, at: { line?: number; col
 }
 
 /**
- * Reads the request body, strictly: JSON must parse (400 with line and column otherwise) and
+ * Reads the request body, strictly: it must be UTF-8 (400 with line and column at the first byte
+ * that is not; 415 for another `charset`); JSON must parse (400 with line and column otherwise) and
  * meet the input limits (checked on the text before it is parsed, then on the value: 400
  * naming the field and the limit); no string may contain NUL. YAML is accepted only where
  * `yaml` is allowed; its text is parsed (under the same limits) by the engine. Throws 415 for
