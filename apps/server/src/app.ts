@@ -6,7 +6,7 @@ import { authenticate, authorize } from "./lib/auth.js";
 import { limitBody, rejectNulInUrl } from "./lib/body.js";
 import { type ConcurrencyLimit, limitConcurrency } from "./lib/concurrency.js";
 import type { AppEnv } from "./lib/context.js";
-import { isUnavailable, ProblemError, problems, toProblemError } from "./lib/errors.js";
+import { isClientAbort, isUnavailable, ProblemError, problems, toProblemError } from "./lib/errors.js";
 import { type RateLimit, rateLimit } from "./lib/rate-limit.js";
 import type { RouteDef } from "./lib/route.js";
 import { bodyValidator, headerValidator, refuseInvalid } from "./lib/validate.js";
@@ -156,11 +156,17 @@ export function createApp(deps: AppDeps): App {
   mountDocs(app, logger);
   if (deps.consoleDir !== undefined) mountConsole(app, deps.consoleDir, logger);
 
+  const allowed = allowedMethods(ROUTES);
   app.notFound((c) => {
-    const p = problems
-      .notFound(`no route for ${c.req.method} ${c.req.path}`)
-      .toProblem(c.get("requestId") ?? randomUUID());
-    return c.json(p, 404, { "Content-Type": "application/problem+json" });
+    const allow = allowed(c.req.path);
+    const problem =
+      allow.length > 0
+        ? problems.methodNotAllowed(`${c.req.path} takes ${allow.join(", ")}, not ${c.req.method}`, allow)
+        : problems.notFound(`no route for ${c.req.method} ${c.req.path}`);
+    return c.json(problem.toProblem(c.get("requestId") ?? randomUUID()), problem.status as 404 | 405, {
+      "Content-Type": "application/problem+json",
+      ...(problem.headers ?? {}),
+    });
   });
 
   app.onError((err, c) => {
@@ -171,9 +177,14 @@ export function createApp(deps: AppDeps): App {
         err.status === 413
           ? problems.payloadTooLarge(deps.bodyLimit)
           : new ProblemError(err.status, "http", err.message || "Request failed", { detail: err.message });
-    } else problem = toProblemError(err);
-    // readiness says so at once, not at its next check
-    if (isUnavailable(err)) services.readiness.databaseDown();
+    } else if (isClientAbort(err, (c.env as { incoming?: unknown } | undefined)?.incoming)) {
+      // nobody reads this answer; the database is not to blame (no readiness change, no error log)
+      problem = problems.badRequest("the connection closed before the request body was complete");
+    } else {
+      problem = toProblemError(err);
+      // readiness says so at once, not at its next check
+      if (isUnavailable(err)) services.readiness.databaseDown();
+    }
     const log = c.get("logger") ?? logger;
     if (problem.status >= 500) log.error({ err }, "request failed");
     else log.debug({ problem: problem.title, detail: problem.detail }, "request rejected");
@@ -184,6 +195,22 @@ export function createApp(deps: AppDeps): App {
   });
 
   return app;
+}
+
+/**
+ * The methods each path of `routes` takes, as a lookup by request path (HEAD wherever GET is,
+ * as Hono answers it): what a 405 lists in `Allow`. Empty for a path no route has.
+ */
+function allowedMethods(routes: readonly RouteDef[]): (path: string) => string[] {
+  const patterns = routes.map((def) => ({
+    method: def.openapi.method.toUpperCase(),
+    re: new RegExp(`^${def.openapi.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\w+\}/g, "[^/]+")}$`),
+  }));
+  return (path) => {
+    const methods = new Set(patterns.filter(({ re }) => re.test(path)).map(({ method }) => method));
+    if (methods.has("GET")) methods.add("HEAD");
+    return [...methods].sort();
+  };
 }
 
 /**

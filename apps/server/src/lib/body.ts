@@ -48,17 +48,16 @@ export function limitProblem(violation: LimitViolation, at: { line?: number; col
 }
 
 /**
- * Reads the request body, strictly: JSON must parse (400 with line and column otherwise) and
+ * Reads the request body, strictly: it must be UTF-8 (400 with line and column at the first byte
+ * that is not; 415 for another `charset`); JSON must parse (400 with line and column otherwise) and
  * meet the input limits (checked on the text before it is parsed, then on the value: 400
  * naming the field and the limit); no string may contain NUL. YAML is accepted only where
  * `yaml` is allowed; its text is parsed (under the same limits) by the engine. Throws 415 for
  * other media types.
  */
 export async function readBody(c: Context<AppEnv>, options: { yaml?: boolean } = {}): Promise<RawBody> {
-  const contentType = (c.req.header("content-type") ?? "application/json")
-    .split(";")[0]!
-    .trim()
-    .toLowerCase();
+  const [type, ...parameters] = (c.req.header("content-type") ?? "application/json").split(";");
+  const contentType = type!.trim().toLowerCase();
   const isJson = contentType === "application/json" || contentType.endsWith("+json");
   const isYaml = YAML_TYPES.includes(contentType);
   if (!isJson && !(isYaml && options.yaml)) {
@@ -66,7 +65,10 @@ export async function readBody(c: Context<AppEnv>, options: { yaml?: boolean } =
       `send application/json${options.yaml ? " or application/yaml" : ""}, not ${contentType}`,
     );
   }
-  const text = await c.req.text();
+  const charset = charsetOf(parameters);
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8")
+    throw problems.unsupportedMediaType(`send the body as UTF-8, not charset=${charset.slice(0, 40)}`);
+  const text = decodeUtf8(new Uint8Array(await c.req.arrayBuffer()));
   if (isYaml) {
     const nul = text.indexOf("\u0000");
     if (nul >= 0)
@@ -90,6 +92,52 @@ export async function readBody(c: Context<AppEnv>, options: { yaml?: boolean } =
   const violation = checkValue(parsed.value, limits, { allowLongString: isParsedText, tree: true });
   if (violation) throw limitProblem(violation);
   return { mediaType: "json", text, json: parsed.value };
+}
+
+/** The `charset` parameter of a Content-Type, lower-cased and unquoted; undefined when absent. */
+function charsetOf(parameters: readonly string[]): string | undefined {
+  for (const parameter of parameters) {
+    const [name, value] = parameter.split("=", 2);
+    if (name?.trim().toLowerCase() === "charset")
+      return (value ?? "")
+        .trim()
+        .replace(/^"(.*)"$/, "$1")
+        .toLowerCase();
+  }
+  return undefined;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The body's bytes as text, which must be UTF-8 (a leading byte order mark is dropped): a byte
+ * that is not is a 400 with its line and column, rather than a U+FFFD silently put in its place
+ * (which would then be evaluated and recorded as if sent).
+ */
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    // the longest prefix that decodes when streamed (a character cut short at its end is held
+    // back, not refused) ends just before the first bad byte
+    let good = 0;
+    let bad = bytes.length;
+    while (bad - good > 1) {
+      const mid = (good + bad) >>> 1;
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+        good = mid;
+      } catch {
+        bad = mid;
+      }
+    }
+    const before = new TextDecoder("utf-8").decode(bytes.subarray(0, good), { stream: true });
+    const at = lineColumn(before, before.length);
+    const message = `not valid UTF-8 at line ${at.line}, column ${at.column}`;
+    throw problems.invalidBody(`the request body is ${message}; send UTF-8 text`, [
+      { path: "(root)", message, code: "input-unicode", line: at.line, column: at.column },
+    ]);
+  }
 }
 
 /**

@@ -53,3 +53,32 @@ describe("domain errors to HTTP", () => {
     expect(toProblemError(new DomainError("not-found", "x")).errors).toBeUndefined();
   });
 });
+
+describe("database errors to HTTP", () => {
+  it("answers a value the database cannot hold with a 400, not a 500 (real PostgreSQL errors)", async () => {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const db = new PGlite();
+    try {
+      for (const [query, sqlstate] of [
+        ["select 2147483648::int4", "22003"],
+        ["select make_date(2000, 13, 40)", "22008"],
+        [
+          "select 'abcd'::text::varchar(2)::text, cast('abcd' as char(2)) as x; create temp table t (v varchar(2)); insert into t values ('abcd')",
+          "22001",
+        ],
+      ] as const) {
+        const error = await db.exec(query).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect((error as { code?: string } | undefined)?.code, query).toBe(sqlstate);
+        // as drizzle throws it: the driver's error is the cause
+        const p = toProblemError(new Error(`Failed query: ${query}`, { cause: error }));
+        expect({ query, status: p.status }).toEqual({ query, status: 400 });
+        expect(p.detail).not.toMatch(/select|insert|int4|make_date/);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+});

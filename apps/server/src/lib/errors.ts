@@ -62,6 +62,7 @@ const PROBLEM_TYPES = {
   unauthorized: { status: 401, slug: "unauthorized", title: "Unauthorized" },
   forbidden: { status: 403, slug: "forbidden", title: "Forbidden" },
   notFound: { status: 404, slug: "not-found", title: "Not found" },
+  methodNotAllowed: { status: 405, slug: "method-not-allowed", title: "Method not allowed" },
   conflict: { status: 409, slug: "conflict", title: "Conflict" },
   preconditionFailed: { status: 412, slug: "precondition-failed", title: "Precondition failed" },
   payloadTooLarge: { status: 413, slug: "payload-too-large", title: "Payload too large" },
@@ -94,6 +95,9 @@ export const problems = {
     problem("unauthorized", { detail, headers: { "WWW-Authenticate": 'Bearer realm="celgate"' } }),
   forbidden: (detail: string) => problem("forbidden", { detail }),
   notFound: (detail: string) => problem("notFound", { detail }),
+  /** A path that exists, with a method it does not take; `allow` lists those it does (RFC 9110). */
+  methodNotAllowed: (detail: string, allow: readonly string[]) =>
+    problem("methodNotAllowed", { detail, headers: { Allow: allow.join(", ") } }),
   conflict: (detail: string) => problem("conflict", { detail }),
   /** A versioned write without If-Match, refused by the route's header schema before the service runs. */
   preconditionRequired: (detail: string) => problem("preconditionRequired", { detail }),
@@ -190,6 +194,12 @@ const UNAVAILABLE_CODES = new Set([
   "EHOSTUNREACH",
 ]);
 
+/**
+ * SQLSTATEs of a value the database cannot hold: numeric out of range (22003), datetime out of
+ * range (22008) or not writable at all (22007: a year before 1 AD), string too long (22001).
+ */
+const VALUE_OUT_OF_RANGE = new Set(["22003", "22008", "22007", "22001"]);
+
 /** The class of a five-character SQLSTATE (its first two characters); "" for an errno name. */
 const sqlstateClass = (code: string) => (code.length === 5 && !code.startsWith("E") ? code.slice(0, 2) : "");
 
@@ -201,6 +211,18 @@ export function isUnavailable(err: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated|connection (is )?closed|Client has encountered a connection error|PGlite is closed|database system is (shutting down|starting up)/i.test(
     messages(err),
   );
+}
+
+/**
+ * Whether an error is the client closing its connection before its request body arrived whole
+ * (Node rejects the body's read with "aborted", ECONNRESET): the client's doing, not the
+ * database's, though the code is the same. `incoming` is the request @hono/node-server passes
+ * (`c.env.incoming`); it has been destroyed by then.
+ */
+export function isClientAbort(err: unknown, incoming: unknown): boolean {
+  const request = incoming as { destroyed?: unknown; readableAborted?: unknown } | undefined;
+  if (!request || (request.destroyed !== true && request.readableAborted !== true)) return false;
+  return errorCode(err) === "ECONNRESET" && /(^| \| )aborted( \| |$)/.test(messages(err));
 }
 
 /**
@@ -224,6 +246,9 @@ export function toProblemError(err: unknown): ProblemError {
     return problems.unavailable("the evaluator could not finish this evaluation; retry shortly");
   const code = errorCode(err);
   if (code === "23505") return problems.conflict("a resource with this identity already exists");
+  // a value the database cannot hold; the routes bound their inputs, this is the safety net
+  if (code !== undefined && VALUE_OUT_OF_RANGE.has(code))
+    return problems.badRequest("a value in the request is out of the range that can be stored");
   if (code === "40001" || code === "40P01") return problems.conflict("a concurrent change conflicted; retry");
   return problems.internal();
 }

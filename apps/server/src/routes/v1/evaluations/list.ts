@@ -39,7 +39,9 @@ export default defineRoute({
   },
   handler: async (c, s) => {
     const q = c.req.valid("query");
-    const context: Record<string, string> = {};
+    // no prototype: `context.__proto__=x` is a filter on that key like any other, where on a
+    // plain object the assignment would be ignored and the filter dropped (matching everything)
+    const context: Record<string, string> = Object.create(null);
     for (const [k, v] of Object.entries(q))
       if (k.startsWith(CONTEXT) && typeof v === "string") context[k.slice(CONTEXT.length)] = v;
     return c.json(await s.evaluations.list({ ...q, context }), 200);

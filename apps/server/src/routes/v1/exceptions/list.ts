@@ -4,9 +4,13 @@ import {
   PaginationQuerySchema,
   parseDuration,
 } from "@celgate/contracts";
+import { boundedDuration } from "../../../lib/duration.js";
 import { defineRoute, jsonContent, READ } from "../../../lib/route.js";
 
-const Query = ExceptionListQuerySchema.extend(PaginationQuerySchema.shape);
+const Query = ExceptionListQuerySchema.extend({
+  ...PaginationQuerySchema.shape,
+  expiring: boundedDuration(ExceptionListQuerySchema.shape.expiring),
+});
 
 export default defineRoute({
   roles: READ,

@@ -1,8 +1,12 @@
 import { ImageListQuerySchema, ImageListSchema, PaginationQuerySchema } from "@celgate/contracts";
 import { validateQuery } from "../../../lib/body.js";
+import { boundedDuration } from "../../../lib/duration.js";
 import { defineRoute, jsonContent, READ } from "../../../lib/route.js";
 
-const Query = ImageListQuerySchema.extend(PaginationQuerySchema.shape);
+const Query = ImageListQuerySchema.extend({
+  ...PaginationQuerySchema.shape,
+  stale: boundedDuration(ImageListQuerySchema.shape.stale),
+});
 
 export default defineRoute({
   roles: READ,

@@ -19,7 +19,9 @@ export const listVersions = defineRoute({
   },
 });
 
-const VersionParams = z.object({ name: z.string(), n: z.coerce.number().int().min(1) });
+/** Versions are PostgreSQL `integer`s: a larger number is a 400 here, not a failed query (500). */
+const INT4_MAX = 2_147_483_647;
+const VersionParams = z.object({ name: z.string(), n: z.coerce.number().int().min(1).max(INT4_MAX) });
 
 export const getVersion = defineRoute({
   roles: READ,
