@@ -169,6 +169,41 @@ spec:
   });
 });
 
+describe("celgate check with the built-in library", () => {
+  it("evaluates maps with a `constructor` key like any other: no error outcome, the same decisions", () => {
+    // cel-js reads a value's type from `constructor`: such maps were errors (25 of 40 policies)
+    const dir = mkdtempSync(join(tmpdir(), "celgate-ctor-"));
+    const deployment = (extra: boolean) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web${extra ? ", constructor: x" : ""}}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web${extra ? ", constructor: x" : ""}}}
+    spec:
+      securityContext: {runAsNonRoot: true${extra ? ", constructor: 1" : ""}}
+      containers:
+        - name: web
+          image: registry.example/shop/web:1.4.2
+          resources: {limits: {cpu: 500m, memory: 256Mi}, requests: {cpu: 100m, memory: 128Mi}}
+          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}${extra ? ", constructor: 2" : ""}}
+${extra ? "          constructor: w\n" : ""}`;
+    writeFileSync(join(dir, "plain.yaml"), deployment(false));
+    writeFileSync(join(dir, "ctor.yaml"), deployment(true));
+    const outcomes = (file: string) => {
+      const r = celgate(["check", "-o", "json", "--fail-on", "never", join(dir, file)]);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout) as {
+        summary: { error: number };
+        results: { policy: string; outcome: string }[];
+      };
+      expect(report.summary.error).toBe(0);
+      return report.results.map((x) => `${x.policy} ${x.outcome}`);
+    };
+    expect(outcomes("ctor.yaml")).toEqual(outcomes("plain.yaml"));
+  });
+});
+
 describe("bad input exits 2 with a one-line reason naming the file", () => {
   const cases: [string, string[], RegExp][] = [
     ["a missing file", ["check", ...P, "nope.yaml"], /nope\.yaml: no such file or directory/],

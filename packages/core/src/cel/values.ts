@@ -1,8 +1,10 @@
 /**
  * The value adapter between JSON/YAML data and CEL. Whole numbers become CEL `int` (bigint),
  * other numbers stay `double`; maps become prototype-less objects so that keys such as
- * `__proto__` or `constructor` are plain data; depth is bounded so that a hostile document
- * cannot overflow the stack. Throws a ValueDepthError past the depth limit.
+ * `__proto__` are plain data, and a map with a `constructor` key of its own becomes a
+ * JavaScript Map (cel-js tells a value's type by its `constructor` property, which that key
+ * would shadow); depth is bounded so that a hostile document cannot overflow the stack.
+ * Throws a ValueDepthError past the depth limit.
  */
 export const MAX_VALUE_DEPTH = 200;
 
@@ -105,6 +107,9 @@ function convert(value: unknown, depth: number, dropNulls: boolean): unknown {
         return out;
       }
       if (value instanceof Date) return value;
+      // a CEL map already (only this adapter makes Maps, with their values converted)
+      if (value instanceof Map) return value;
+      if (hasOwn(value, "constructor")) return convertToMap(value, depth, dropNulls);
       // Built as an ordinary object and then cut loose from its prototype: V8 keeps such an
       // object in fast mode (shared shapes, quick reads), where Object.create(null) starts a
       // hash table per object, several times dearer to build and to collect.
@@ -132,6 +137,23 @@ function convert(value: unknown, depth: number, dropNulls: boolean): unknown {
     default:
       return null;
   }
+}
+
+/**
+ * A map with a `constructor` key of its own, as a Map. As an object, cel-js would read that key
+ * for its type and find none: an error (under failurePolicy Ignore, an allow) for a map that
+ * Kubernetes evaluates like any other. A Map's keys are no properties; cel-js reads them with
+ * `get` in every operation on maps.
+ */
+function convertToMap(value: object, depth: number, dropNulls: boolean): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const key in value) {
+    if (!hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
+    if (dropNulls && (item === null || item === undefined || !isData(item))) continue;
+    out.set(key, convert(item, depth + 1, dropNulls));
+  }
+  return out;
 }
 
 /** Converts a CEL result back to JSON-friendly data (bigint -> number, Date -> ISO text). */

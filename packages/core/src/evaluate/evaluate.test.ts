@@ -215,6 +215,35 @@ validations:
     expect(report.results[0]!.outcome).toBe("pass");
   });
 
+  it("evaluates a map with a constructor key like any other map: a deny stays a deny under failurePolicy Ignore", () => {
+    // cel-js reads a value's type from `constructor`: such a map was an error, which Ignore
+    // turned into an allow; Kubernetes evaluates it as a map
+    const { set } = policies(
+      policy(
+        "no-debug",
+        `
+failurePolicy: Ignore
+validations:
+  - expression: "!('debug' in object.metadata.labels)"
+    message: debug label
+  - expression: object.spec.containers.all(c, c.name != '' && c.constructor == 'x')
+    message: containers
+`,
+      ),
+    );
+    // (compiled here; manifests.test.ts compares both engines on such maps)
+    const report = run(set, {
+      resources: manifests(`apiVersion: v1
+kind: Pod
+metadata: {name: p, labels: {debug: "1", constructor: x}}
+spec: {containers: [{name: app, image: a, constructor: x}]}
+`),
+    });
+    expect(report.summary).toMatchObject({ fail: 1, error: 0 });
+    expect(report.results[0]!.violations.map((v) => v.message)).toEqual(["debug label"]);
+    expect(report.decision).toBe("deny");
+  });
+
   it("treats explicit nulls in manifests as absent fields, as the API server does", () => {
     const { set } = policies(
       policy(
