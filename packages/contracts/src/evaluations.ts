@@ -16,7 +16,24 @@ export const ManifestFileSchema = z
 export type ManifestFile = z.infer<typeof ManifestFileSchema>;
 
 const ParamsSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
-const ContextSchema = z.record(z.string(), z.unknown());
+/**
+ * The most JSON text an evaluation's `context` may take. It is metadata (environment, cluster,
+ * commit, ...) kept in every history row, listed with it and signed into the receipt: a
+ * context of megabytes made each page of `GET /v1/evaluations` as large.
+ */
+export const MAX_CONTEXT_BYTES = 16 * 1024;
+
+const utf8 = new TextEncoder();
+
+const ContextSchema = z.record(z.string(), z.unknown()).superRefine((context, ctx) => {
+  // TextEncoder, not Buffer: the SDK uses these schemas in browsers too
+  const bytes = utf8.encode(JSON.stringify(context) ?? "").length;
+  if (bytes > MAX_CONTEXT_BYTES)
+    ctx.addIssue({
+      code: "custom",
+      message: `context is ${bytes} bytes of JSON; at most ${MAX_CONTEXT_BYTES} (it is metadata such as environment, cluster and commit, kept in every history row)`,
+    });
+});
 
 /**
  * Body of `POST /v1/evaluations`. Exactly one of `manifests` (multi-document YAML or JSON

@@ -215,6 +215,29 @@ describe.each(BACKENDS)("evaluations on %s", (backend) => {
     expect((await t.call("GET", "/v1/evaluations?name=typo")).body.items).toHaveLength(0);
   });
 
+  it("refuses a context over 16 KiB of JSON (400 naming context), recording nothing; one at the limit is kept whole", async () => {
+    // every history row keeps its context, and each page of the list carries it: megabytes of
+    // context made a page of hundreds of megabytes
+    const manifests = deploymentYaml("ctx", { owner: "x" });
+    const big = { note: "x".repeat(16 * 1024) };
+    const res = await t.call("POST", "/v1/evaluations", { body: { manifests, context: big } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ path: "context", message: expect.stringMatching(/at most 16384/) }),
+    ]);
+    expect((await t.call("GET", "/v1/evaluations?name=ctx")).body.items).toHaveLength(0);
+    // multi-byte characters count as their UTF-8 bytes
+    const wide = { note: "é".repeat(8 * 1024) };
+    expect((await t.call("POST", "/v1/evaluations", { body: { manifests, context: wide } })).status).toBe(
+      400,
+    );
+    const fits = { note: "x".repeat(16 * 1024 - 20) };
+    const ok = await t.call("POST", "/v1/evaluations", { body: { manifests, context: fits } });
+    expect(ok.status).toBe(201);
+    const list = await t.call("GET", "/v1/evaluations?name=ctx");
+    expect(list.body.items.map((i: Json) => i.context)).toEqual([fits]);
+  });
+
   it("returns the same report and id for a retried Idempotency-Key, and stores one row", async () => {
     const body = { manifests: deploymentYaml("idem", { owner: "x" }), context: { idem: "1" } };
     const headers = { "idempotency-key": "deploy-42" };
