@@ -58,6 +58,29 @@ metadata: {name: d}
     expect(diagnostics[0]!.line).toBeGreaterThanOrEqual(8);
   });
 
+  it("refuses a key given twice in one mapping, naming its line, rather than keeping the last value", () => {
+    // privileged: true, then false: the last value was checked while another reader may take the first
+    const text =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: twice}\n" +
+      "spec:\n  containers:\n    - name: a\n      securityContext:\n        privileged: true\n        privileged: false\n";
+    const { resources, diagnostics } = parseManifests(text, "m.yaml");
+    expect(resources.map((r) => r.ref.name)).toEqual(["ok"]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        code: "yaml-syntax",
+        file: "m.yaml",
+        line: 13,
+        message: expect.stringMatching(/duplicated mapping key/),
+      }),
+    ]);
+    // the same key in two mappings is no repetition
+    const fine = parseManifests(
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {name: a}}\n",
+      "f.yaml",
+    );
+    expect(fine.diagnostics).toEqual([]);
+  });
+
   it("keeps timestamps and odd scalars as text, and __proto__ as data", () => {
     const { resources } = parseManifests(
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, creationTimestamp: 2024-01-01T00:00:00Z}\ndata: {"__proto__": "p", a: =, b: yes}\n',
