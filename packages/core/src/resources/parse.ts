@@ -97,8 +97,8 @@ export function parseManifests(
         schema: MANIFEST_SCHEMA,
         filename: file,
         // no `json: true`: a key given twice in one mapping is an error naming its line, not
-        // its last value silently (YAML requires unique keys; kubectl refuses them too, so the
-        // value checked could differ from what another tool reads)
+        // its last value taken silently (YAML requires unique keys, kubectl's strict field
+        // validation refuses them, and another reader may take the first value)
         // past the limit, so that checkValue reports the depth with its path; js-yaml's own
         // check still stops a deeper document before its recursive descent can go further
         maxDepth: limits.maxDepth + 2,
