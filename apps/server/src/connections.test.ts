@@ -60,4 +60,84 @@ describe.each(BACKENDS)("connection limits on %s", (backend) => {
     const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
     expect(metrics).toMatch(/celgate_connections_evicted_total \d+/);
   }, 30_000);
+
+  it("answers what Node's parser refuses as problem details with a request id, and closes", async () => {
+    const answers = await Promise.all([
+      exchange(server.port, "GARBAGE / NONSENSE\r\n\r\n"),
+      exchange(server.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`),
+      // a partial request past the header timeout
+      exchange(server.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n"),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([400, 431, 408]);
+    for (const a of answers) {
+      expect(a.headers["content-type"]).toBe("application/problem+json");
+      expect(a.body).toMatchObject({ status: a.status, requestId: a.headers["x-request-id"] });
+      expect(a.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  }, 30_000);
+
+  it("sends no 100 Continue for a body declared over the limit: 413 at once; a small one continues", async () => {
+    const big = await exchange(
+      server.port,
+      "POST /v1/evaluations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer connections-admin-token-0123456789\r\n" +
+        "Content-Type: application/json\r\nContent-Length: 50000000\r\nExpect: 100-continue\r\n\r\n",
+    );
+    expect(big.raw.startsWith("HTTP/1.1 413")).toBe(true);
+    const body = '{"manifests":"apiVersion: v1\\nkind: Pod\\nmetadata: {name: p}\\n","dryRun":true}';
+    const small = await exchange(
+      server.port,
+      "POST /v1/evaluations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer connections-admin-token-0123456789\r\n" +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+      body,
+    );
+    expect(small.raw.startsWith("HTTP/1.1 100 Continue")).toBe(true);
+    expect(small.raw).toMatch(/\r\n\r\nHTTP\/1\.1 200 OK/);
+  }, 30_000);
 });
+
+/**
+ * Sends `head` on a raw connection (then `body` once the server says 100 Continue) and reads
+ * until the server closes or 3 s pass: the last answer's status, headers and JSON body.
+ */
+function exchange(
+  port: number,
+  head: string,
+  body?: string,
+): Promise<{ raw: string; status: number; headers: Record<string, string>; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let raw = "";
+    const finish = () => {
+      socket.destroy();
+      const last = raw.lastIndexOf("HTTP/1.1 ");
+      const [headText = "", bodyText = ""] = raw.slice(last).split("\r\n\r\n");
+      const [statusLine = "", ...lines] = headText.split("\r\n");
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+      );
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(bodyText);
+      } catch {
+        parsed = bodyText;
+      }
+      resolve({ raw, status: Number(statusLine.split(" ")[1]), headers, body: parsed });
+    };
+    const timer = setTimeout(finish, 3000);
+    socket.setEncoding("latin1");
+    socket.on("data", (d: string) => {
+      raw += d;
+      if (body !== undefined && raw.includes("100 Continue\r\n\r\n")) {
+        socket.write(body);
+        body = undefined;
+      }
+    });
+    socket.on("close", () => {
+      clearTimeout(timer);
+      finish();
+    });
+    socket.on("error", () => {});
+    socket.once("connect", () => socket.write(head));
+    socket.once("error", reject);
+  });
+}

@@ -6,6 +6,7 @@ import { createApp } from "./app.js";
 import { type Database, openDatabase } from "./db/client.js";
 import type { Config, HttpLimits } from "./env.js";
 import { createEvaluator } from "./evaluator/index.js";
+import { answerHttpErrors } from "./lib/http-errors.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import { Metrics } from "./lib/metrics.js";
 import { createServices, type Services } from "./services/index.js";
@@ -122,6 +123,7 @@ export async function startServer(
           () => resolve(s),
         )
       : serve({ ...listen, serverOptions }, () => resolve(s));
+    answerHttpErrors(s as HttpServer, config.bodyLimit);
     guardConnections(s as HttpServer, limits, tls !== undefined, () =>
       metrics.inc("celgate_connections_evicted_total", "Idle connections closed to make room for new ones"),
     );
