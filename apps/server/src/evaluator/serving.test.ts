@@ -12,6 +12,26 @@ const HOSTILE = {
   },
 };
 
+/** A service on PGlite with one evaluator thread and the hostile policy stored. */
+async function hostileApp(timeoutMs: number): Promise<{ t: TestApp; evaluator: Evaluator }> {
+  const evaluator = createEvaluator({ threads: 1, timeoutMs });
+  const t = await setupApp("pglite", { evaluator });
+  const created = await t.call("POST", "/v1/policies", { body: HOSTILE });
+  expect(created.status).toBe(201);
+  return { t, evaluator };
+}
+
+/** `n` ConfigMaps of 1,000 keys each: the hostile policy runs each pair into its budget. */
+function configMaps(n: number) {
+  const data = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+  return Array.from({ length: n }, (_, i) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: `m${i}`, namespace: "shop" },
+    data,
+  }));
+}
+
 /**
  * A hostile policy makes one request slow (every pair runs into its budget); with the evaluator
  * on worker threads, the service answers other requests meanwhile.
@@ -20,10 +40,7 @@ describe("serving while a hostile policy is evaluated", () => {
   let t: TestApp;
   let evaluator: Evaluator;
   beforeAll(async () => {
-    evaluator = createEvaluator({ threads: 1, timeoutMs: 3000 });
-    t = await setupApp("pglite", { evaluator });
-    const created = await t.call("POST", "/v1/policies", { body: HOSTILE });
-    expect(created.status).toBe(201);
+    ({ t, evaluator } = await hostileApp(3000));
   }, 120_000);
   afterAll(async () => {
     await t?.close();
@@ -31,13 +48,7 @@ describe("serving while a hostile policy is evaluated", () => {
   });
 
   it("keeps answering health checks, and the slow evaluation ends in error outcomes within its timeout", async () => {
-    const data = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
-    const resources = Array.from({ length: 100 }, (_, i) => ({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: `m${i}`, namespace: "shop" },
-      data,
-    }));
+    const resources = configMaps(100);
     const started = Date.now();
     const slow = t.call("POST", "/v1/evaluations", {
       body: { resources, policies: ["hostile"], dryRun: true },
@@ -74,10 +85,7 @@ describe("serving other evaluations while a hostile policy is evaluated", () => 
   let t: TestApp;
   let evaluator: Evaluator;
   beforeAll(async () => {
-    evaluator = createEvaluator({ threads: 1, timeoutMs: 8000 });
-    t = await setupApp("pglite", { evaluator });
-    const created = await t.call("POST", "/v1/policies", { body: HOSTILE });
-    expect(created.status).toBe(201);
+    ({ t, evaluator } = await hostileApp(8000));
   }, 120_000);
   afterAll(async () => {
     await t?.close();
@@ -85,13 +93,7 @@ describe("serving other evaluations while a hostile policy is evaluated", () => 
   });
 
   it("answers them before the slow one ends, on a standby worker beside the one thread", async () => {
-    const data = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
-    const resources = Array.from({ length: 250 }, (_, i) => ({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: `m${i}`, namespace: "shop" },
-      data,
-    }));
+    const resources = configMaps(250);
     let slowAt = 0;
     const slow = t
       .call("POST", "/v1/evaluations", { body: { resources, policies: ["hostile"], dryRun: true } })

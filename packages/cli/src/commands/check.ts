@@ -157,16 +157,7 @@ export async function check(argv: string[]): Promise<number> {
     const { set, exceptions } = loadPolicyInputs(values.policies, values.exceptions ?? [], {
       forEvaluation: true,
     });
-    // a param for a policy the set does not have would otherwise be ignored without a word
-    const names = new Set(set.policies.map((p) => p.name));
-    const from = values.policies?.length ? values.policies.join(", ") : "the built-in library";
-    requireKnownPolicies(
-      Object.keys(flagParams),
-      names,
-      from,
-      (policy) => `--param ${JSON.stringify(values.param?.find((item) => item.startsWith(`${policy}.`)))}`,
-    );
-    requireKnownPolicies(Object.keys(fileParams), names, from, () => `--params ${values.params}`);
+    requireParamsKnown(set, values, flagParams, fileParams);
     // a typo in --select must not turn into a silent allow: the service's check, from core
     const { problems } = selectPolicies(set, { select: selector });
     if (problems.length > 0) throw new InputError(`--select: ${problems.map((p) => p.message).join("; ")}`);
@@ -258,10 +249,31 @@ export function exitCode(
 }
 
 /**
+ * Params for a policy the set does not have would be ignored without a word (a typo in its
+ * name): an InputError naming the first such --param, then --params entry. For check and explain.
+ */
+export function requireParamsKnown(
+  set: { policies: readonly { name: string }[] },
+  values: { policies?: string[] | undefined; param?: string[] | undefined; params?: string | undefined },
+  flagParams: Record<string, unknown>,
+  fileParams: Record<string, unknown>,
+): void {
+  const names = new Set(set.policies.map((p) => p.name));
+  const from = values.policies?.length ? values.policies.join(", ") : "the built-in library";
+  requireKnownPolicies(
+    Object.keys(flagParams),
+    names,
+    from,
+    (policy) => `--param ${JSON.stringify(values.param?.find((item) => item.startsWith(`${policy}.`)))}`,
+  );
+  requireKnownPolicies(Object.keys(fileParams), names, from, () => `--params ${values.params}`);
+}
+
+/**
  * Throws an InputError naming the first of `policies` that is not in the set, where it was given
  * (`where`) and where the set came from (`from`).
  */
-export function requireKnownPolicies(
+function requireKnownPolicies(
   policies: readonly string[],
   known: ReadonlySet<string>,
   from: string,

@@ -4,7 +4,7 @@ import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
 import { pickResource } from "../inputs/pick.js";
 import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
-import { loadManifests, requireKnownPolicies } from "./check.js";
+import { loadManifests, requireParamsKnown } from "./check.js";
 
 export const EXPLAIN_HELP = `Usage: celgate explain PATH... --policy NAME [options]
 
@@ -68,15 +68,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const fileParams = loadParamsFile(values.params);
   const flagParams = policyParams(values.param);
   // as in check: a param for a policy the set does not have is a typo, not to be ignored
-  const names = new Set(set.policies.map((p) => p.name));
-  const from = values.policies?.length ? values.policies.join(", ") : "the built-in library";
-  requireKnownPolicies(
-    Object.keys(flagParams),
-    names,
-    from,
-    (policy) => `--param ${JSON.stringify(values.param?.find((item) => item.startsWith(`${policy}.`)))}`,
-  );
-  requireKnownPolicies(Object.keys(fileParams), names, from, () => `--params ${values.params}`);
+  requireParamsKnown(set, values, flagParams, fileParams);
   const params = mergeParams(fileParams, flagParams);
   const now = timestampFlag(values.now, "--now");
   const input = {
