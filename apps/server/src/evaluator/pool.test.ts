@@ -202,6 +202,29 @@ describe("EvaluatorPool with a long evaluation on its one worker", () => {
     }
   }, 60_000);
 
+  it("drops a standby worker that hangs past the hard timeout, replaces the other, and keeps serving", async () => {
+    const pool = new EvaluatorPool({ size: 1, heldAfterMs: 100, hardTimeoutMs: 2500 });
+    try {
+      await pool.evaluate(set, tiny());
+      const hung = { ...slowInput(), budget: { perExpression: 1e12, perPolicy: 1e12, timeoutMs: 30_000 } };
+      const first = pool.evaluate(set, hung).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 300));
+      // the one thread is held: this one goes to a standby worker, which hangs too
+      const second = pool.evaluate(set, hung).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(pool.workers).toBe(2);
+      for (const error of await Promise.all([first, second])) {
+        expect(error).toBeInstanceOf(EvaluatorUnavailableError);
+        expect((error as Error).message).toBe("the evaluation took too long");
+      }
+      // the standby one is gone, not replaced; the pool's own thread is new and serves
+      expect(pool.workers).toBe(1);
+      expect((await pool.evaluate(set, tiny())).decision).toBe("deny");
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
   it("without a standby worker, they wait for it", async () => {
     const pool = new EvaluatorPool({ size: 1, standby: 0, heldAfterMs: 150 });
     try {

@@ -63,6 +63,7 @@ const PROBLEM_TYPES = {
   forbidden: { status: 403, slug: "forbidden", title: "Forbidden" },
   notFound: { status: 404, slug: "not-found", title: "Not found" },
   methodNotAllowed: { status: 405, slug: "method-not-allowed", title: "Method not allowed" },
+  requestTimeout: { status: 408, slug: "request-timeout", title: "Request timeout" },
   conflict: { status: 409, slug: "conflict", title: "Conflict" },
   preconditionFailed: { status: 412, slug: "precondition-failed", title: "Precondition failed" },
   payloadTooLarge: { status: 413, slug: "payload-too-large", title: "Payload too large" },
@@ -70,6 +71,7 @@ const PROBLEM_TYPES = {
   unprocessable: { status: 422, slug: "unprocessable", title: "Unprocessable content" },
   preconditionRequired: { status: 428, slug: "precondition-required", title: "Precondition required" },
   tooManyRequests: { status: 429, slug: "too-many-requests", title: "Too many requests" },
+  headersTooLarge: { status: 431, slug: "header-fields-too-large", title: "Request header fields too large" },
   replayBusy: { status: 429, slug: "replay-busy", title: "Too many replays" },
   internal: { status: 500, slug: "internal", title: "Internal server error" },
   unavailable: { status: 503, slug: "unavailable", title: "Service unavailable" },
@@ -99,6 +101,10 @@ export const problems = {
   methodNotAllowed: (detail: string, allow: readonly string[]) =>
     problem("methodNotAllowed", { detail, headers: { Allow: allow.join(", ") } }),
   conflict: (detail: string) => problem("conflict", { detail }),
+  /** Answered for Node's HTTP parser (lib/http-errors.ts): a request not sent in time. */
+  requestTimeout: (detail: string) => problem("requestTimeout", { detail }),
+  /** Answered for Node's HTTP parser (lib/http-errors.ts): headers over its limit. */
+  headersTooLarge: (detail: string) => problem("headersTooLarge", { detail }),
   /** A versioned write without If-Match, refused by the route's header schema before the service runs. */
   preconditionRequired: (detail: string) => problem("preconditionRequired", { detail }),
   payloadTooLarge: (limit: number) =>

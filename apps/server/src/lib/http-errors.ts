@@ -1,23 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { ProblemError } from "./errors.js";
+import { type ProblemError, problems } from "./errors.js";
 
 /** What Node's HTTP parser refused, as the problem the service answers. */
 function problemOf(error: NodeJS.ErrnoException): ProblemError {
   switch (error.code) {
     case "HPE_HEADER_OVERFLOW":
-      return new ProblemError(431, "header-fields-too-large", "Request header fields too large", {
-        detail: "the request's headers are over the size the service reads",
-      });
+      return problems.headersTooLarge("the request's headers are over the size the service reads");
     case "ERR_HTTP_REQUEST_TIMEOUT":
-      return new ProblemError(408, "request-timeout", "Request timeout", {
-        detail: "the request was not sent in time (CELGATE_HEADERS_TIMEOUT_MS, CELGATE_REQUEST_TIMEOUT_MS)",
-      });
+      return problems.requestTimeout(
+        "the request was not sent in time (CELGATE_HEADERS_TIMEOUT_MS, CELGATE_REQUEST_TIMEOUT_MS)",
+      );
     default:
-      return new ProblemError(400, "bad-request", "Bad request", {
-        detail: "the request is not well-formed HTTP/1.1",
-      });
+      return problems.badRequest("the request is not well-formed HTTP/1.1");
   }
 }
 

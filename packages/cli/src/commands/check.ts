@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import {
+  type CompiledPolicySet,
   type EvaluateInput,
   type EvaluationReport,
   evaluate,
@@ -11,6 +12,7 @@ import {
   type ReportHead,
   type Resource,
   reportWriter,
+  type Selector,
   selectPolicies,
   writeReport,
 } from "@celgate/core";
@@ -158,9 +160,7 @@ export async function check(argv: string[]): Promise<number> {
       forEvaluation: true,
     });
     requireParamsKnown(set, values, flagParams, fileParams);
-    // a typo in --select must not turn into a silent allow: the service's check, from core
-    const { problems } = selectPolicies(set, { select: selector });
-    if (problems.length > 0) throw new InputError(`--select: ${problems.map((p) => p.message).join("; ")}`);
+    requireSelectionMatches(set, selector);
     const progress = new Progress();
     const resources = loadManifests(positionals, progress);
     const images = loadImageFacts(values.images ?? []);
@@ -246,6 +246,20 @@ export function exitCode(
   if (report.decision === "deny") return EXIT.denied;
   if (report.decision === "warn" && failOn === "warn") return EXIT.denied;
   return EXIT.allowed;
+}
+
+/**
+ * A typo in --select must not turn into a silent allow (check) or an empty export: an
+ * InputError naming what matched nothing, by the service's check from core. The policies
+ * selected otherwise.
+ */
+export function requireSelectionMatches(
+  set: CompiledPolicySet,
+  select: Selector | undefined,
+): CompiledPolicySet {
+  const { set: selected, problems } = selectPolicies(set, { select });
+  if (problems.length > 0) throw new InputError(`--select: ${problems.map((p) => p.message).join("; ")}`);
+  return selected;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { evaluateExpression, type Resource, renderDiagnostic } from "@celgate/core";
+import { evaluateExpression, renderDiagnostic } from "@celgate/core";
 import { keyValues, oneOf, parseFlags, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts } from "../inputs/data.js";

@@ -4,6 +4,7 @@ import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadPolicyInputs } from "../inputs/policy-set.js";
 import { refuseInputAsOutput, writeOutput } from "../output.js";
+import { requireSelectionMatches } from "./check.js";
 
 export const EXPORT_HELP = `Usage: celgate export vap [options] [PATH...]
 
@@ -46,13 +47,10 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const { set, documents: sources } = loadPolicyInputs(positionals.length > 0 ? positionals : undefined);
   let policies = set.policies;
   if (values.select !== undefined) {
-    const { parseLabelSelector, selectPolicies } = await import("@celgate/core");
+    const { parseLabelSelector } = await import("@celgate/core");
     const selector = parseLabelSelector(values.select);
     if (!selector.ok) throw new InputError(`--select: ${selector.error}`);
-    // a typo in the selector must not pass as "nothing to export" (exit 0, empty output)
-    const { set: selected, problems } = selectPolicies(set, { select: selector.selector });
-    if (problems.length > 0) throw new InputError(`--select: ${problems.map((p) => p.message).join("; ")}`);
-    policies = selected.policies;
+    policies = requireSelectionMatches(set, selector.selector).policies;
   }
   const documents: string[] = [];
   let skipped = 0;

@@ -1,5 +1,5 @@
 import { createPublicKey } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import {
   INVALID_RECEIPT_CODES,
   jwkThumbprint,
@@ -10,7 +10,7 @@ import {
 } from "@celgate/sdk";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
-import { readInputs } from "../inputs/files.js";
+import { readOneInput } from "../inputs/files.js";
 import { writeOutput } from "../output.js";
 import { loadManifests } from "./check.js";
 
@@ -103,10 +103,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
 /** The envelope in a receipt file, or in a report's `receipt`. Throws InputError when there is none. */
 function readReceipt(path: string): unknown {
   // one file: a folder would give its first *.json (or nothing) as the receipt
-  if (path !== "-" && statSync(path, { throwIfNoEntry: false })?.isDirectory())
-    throw new InputError(`${path}: a folder; RECEIPT is one file`);
-  const [file] = readInputs([path]);
-  if (!file) throw new InputError(`${path}: no receipt read`);
+  const file = readOneInput(path, path, "RECEIPT is one file");
   let value: unknown;
   try {
     value = JSON.parse(file.text);

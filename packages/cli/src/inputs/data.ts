@@ -1,4 +1,3 @@
-import { statSync } from "node:fs";
 import {
   checkValue,
   type Diagnostic,
@@ -9,7 +8,7 @@ import {
 } from "@celgate/core";
 import yaml from "js-yaml";
 import { InputError } from "../errors.js";
-import { inputLimits, readInputs } from "./files.js";
+import { inputLimits, readInputs, readOneInput } from "./files.js";
 
 /**
  * Parses a JSON or YAML data file (one or several documents) under the input limits; throws
@@ -82,11 +81,8 @@ export function loadImageFacts(paths: readonly string[]): {
 /** A `--params` file: a map of policy name to its params. */
 export function loadParamsFile(path: string | undefined): Record<string, Record<string, unknown>> {
   if (!path) return {};
-  // one file: of a folder, or of a stream of documents, the rest would be left out unsaid
-  if (path !== "-" && statSync(path, { throwIfNoEntry: false })?.isDirectory())
-    throw new InputError(`--params ${path}: a folder; give one params file`);
-  const [file] = readInputs([path]);
-  if (!file) throw new InputError(`--params ${path}: no such file`);
+  // one file, one document: of a folder or a stream of documents, the rest would be left out unsaid
+  const file = readOneInput(path, `--params ${path}`, "give one params file");
   const docs = parseData(file.text, file.name);
   if (docs.length > 1)
     throw new InputError(

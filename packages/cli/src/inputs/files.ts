@@ -26,6 +26,19 @@ export function readInputs(
   return listInputs(paths, options).map((input) => ({ name: input.name, text: input.read() }));
 }
 
+/**
+ * The one file a flag or argument names (`-` for stdin), read: a folder is refused rather than
+ * read as its files (all but one would be left out unsaid). `label` starts each message (the
+ * flag and path, or the path); `wanted` says what to give instead of a folder.
+ */
+export function readOneInput(path: string, label: string, wanted: string): InputFile {
+  if (path !== "-" && statSync(path, { throwIfNoEntry: false })?.isDirectory())
+    throw new InputError(`${label}: a folder; ${wanted}`);
+  const [file] = readInputs([path]);
+  if (!file) throw new InputError(`${label}: nothing read`);
+  return file;
+}
+
 /** An input named but not read yet. */
 export interface PendingInput {
   /** As shown in reports (see InputFile). */
