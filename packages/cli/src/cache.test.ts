@@ -61,6 +61,7 @@ describe("readCache and writeCache", () => {
   const documents = {
     policies: [{ doc: { metadata: { name: "a" } } as never, origin: { file: "a.yaml", document: 0 } }],
     exceptions: [],
+    typedFacts: new Map([["a\u0000spec.validations[0].expression", { types: ["bool"], cost: 3 }]]),
   };
   const key = cacheKey([{ name: "a.yaml", text: "x" }]);
 
@@ -92,6 +93,20 @@ describe("readCache and writeCache", () => {
     writeFileSync(file, readFileSync(join(store, `policies-${other}.bin`)));
     expect(readCache(key, store)).toBeUndefined();
   });
+
+  it("ignores an entry whose typed-check findings are not a map of {types, cost}", () => {
+    const store = join(dir, "store");
+    for (const typedFacts of [
+      undefined,
+      {},
+      new Map([["k", { types: "bool", cost: 1 }]]),
+      new Map([["k", { types: ["bool"], cost: Number.NaN }]]),
+      new Map([["k", null]]),
+    ]) {
+      writeCache(key, { ...documents, typedFacts: typedFacts as never }, store);
+      expect(readCache(key, store)).toBeUndefined();
+    }
+  });
 });
 
 describe("loadPolicyInputs for check", () => {
@@ -121,6 +136,40 @@ describe("loadPolicyInputs for check", () => {
     expect(entries()).toHaveLength(2);
   });
 
+  it("replays the typed check's findings from the cache instead of checking again", () => {
+    const root = library();
+    const cold = loadPolicyInputs([root], [], { forEvaluation: true });
+    const [file] = entries();
+    const key = file!.slice("policies-".length, -".bin".length);
+    const entry = readCache(key);
+    expect([...(entry?.typedFacts.entries() ?? [])]).toEqual([
+      [
+        "no-privileged\u0000spec.validations[0].expression",
+        { types: expect.any(Array), cost: expect.any(Number) },
+      ],
+    ]);
+    const [, facts] = [...entry!.typedFacts][0]!;
+    expect(cold.set.policies[0]!.validations[0]!.expression.cost).toBe(facts.cost);
+    // a finding the check would never make (this validation typed as a string): replayed, so
+    // the warm load refuses it where a fresh check would not, which shows the check was skipped
+    writeCache(key, {
+      ...entry!,
+      typedFacts: new Map([[[...entry!.typedFacts.keys()][0]!, { types: ["string"], cost: 1 }]]),
+    });
+    // a set with a diagnostic from the cache is loaded again from the files, so it still loads
+    const warm = loadPolicyInputs([root], [], { forEvaluation: true });
+    expect(warm.set.digest).toBe(cold.set.digest);
+    expect(warm.set.policies[0]!.validations[0]!.expression.cost).toBe(facts.cost);
+    // and a replayed cost is the one the expression carries
+    writeCache(key, {
+      ...entry!,
+      typedFacts: new Map([[[...entry!.typedFacts.keys()][0]!, { types: ["bool"], cost: 7 }]]),
+    });
+    expect(
+      loadPolicyInputs([root], [], { forEvaluation: true }).set.policies[0]!.validations[0]!.expression.cost,
+    ).toBe(7);
+  });
+
   it("rebuilds from a corrupt entry", () => {
     const root = library();
     const cold = loadPolicyInputs([root], [], { forEvaluation: true });
@@ -141,8 +190,8 @@ describe("loadPolicyInputs for check", () => {
   it("reports problems with line and column, cold or warm; never caches documents with problems", () => {
     const root = join(dir, "broken");
     mkdirSync(root, { recursive: true });
-    // a compile error: the documents are valid and cached; a warm run compiles them again,
-    // finds the error, and renders it from a full load, with positions
+    // a compile error: rendered with positions on every run, and nothing is cached (an entry
+    // vouches for a set that compiles without a word)
     writeFileSync(join(root, "broken.yaml"), POLICY.replace("orValue(false))", "orValue(false)) +"));
     for (let i = 0; i < 2; i++) {
       let error: unknown;
@@ -154,11 +203,11 @@ describe("loadPolicyInputs for check", () => {
       expect(error).toBeInstanceOf(InputError);
       expect((error as Error).message).toMatch(/broken\.yaml:7:\d+/);
     }
-    expect(entries()).toHaveLength(1);
-    // a document error: nothing is cached
+    expect(entries()).toHaveLength(0);
+    // a document error: nothing is cached either
     writeFileSync(join(root, "broken.yaml"), POLICY.replace("match:", "unknownField: 1\n  match:"));
     expect(() => loadPolicyInputs([root], [], { forEvaluation: true })).toThrow(/broken\.yaml:5:\d+/);
-    expect(entries()).toHaveLength(1);
+    expect(entries()).toHaveLength(0);
   });
 
   it("writes nothing with CELGATE_CACHE=off", () => {

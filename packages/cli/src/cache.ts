@@ -3,13 +3,22 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import { ENGINE_VERSION, type ExceptionDocument, type Located, type PolicyDocument } from "@celgate/core";
+import {
+  ENGINE_VERSION,
+  type ExceptionDocument,
+  type Located,
+  type PolicyDocument,
+  type TypedFactsMemo,
+} from "@celgate/core";
 import type { InputFile } from "./inputs/files.js";
 
 /**
- * A cache of parsed and validated policy documents, so that a repeated `celgate check` skips
- * parsing and validating policy YAML (the costly part of loading a library). Compiled CEL is
- * not cached: it holds closures; compiling is redone on every run.
+ * A cache of parsed and validated policy documents, and of what the typed check found for each
+ * of their expressions, so that a repeated `celgate check` skips parsing and validating policy
+ * YAML and type-checking CEL against the Kubernetes schemas (the costly parts of loading a
+ * library). Compiled CEL is not cached: it holds closures, and code read back from a file
+ * would be code anyone who can write the folder could run; CEL is parsed and compiled again on
+ * every run. An entry is written only for a set that compiled without a diagnostic.
  *
  * Entries are keyed by the digest of every file read (name and content, in order), the engine
  * version and the identity of the engine build; an entry is used only when the key it stores
@@ -24,10 +33,12 @@ import type { InputFile } from "./inputs/files.js";
 export interface CachedDocuments {
   policies: Located<PolicyDocument>[];
   exceptions: Located<ExceptionDocument>[];
+  /** The typed check's findings for the policies' expressions (core's TypedFactsMemo). */
+  typedFacts: TypedFactsMemo;
 }
 
 /** Bumped when the layout of an entry changes. */
-const FORMAT = "celgate-policy-cache-1";
+const FORMAT = "celgate-policy-cache-2";
 /** Entries kept; older ones are removed when a new one is written. */
 const MAX_ENTRIES = 16;
 
@@ -106,6 +117,7 @@ export function readCache(key: string, dir = cacheDir()): CachedDocuments | unde
     if (bytes[header.length + 64] !== 0x0a || checksum(payload) !== sum) return undefined;
     const value = deserialize(payload) as CachedDocuments;
     if (!Array.isArray(value?.policies) || !Array.isArray(value?.exceptions)) return undefined;
+    if (!isTypedFacts(value.typedFacts)) return undefined;
     return value;
   } catch {
     return undefined;
@@ -126,6 +138,7 @@ export function writeCache(key: string, documents: CachedDocuments, dir = cacheD
     const payload = serialize({
       policies: documents.policies.map(strip),
       exceptions: documents.exceptions.map(strip),
+      typedFacts: documents.typedFacts,
     } satisfies CachedDocuments);
     mkdirSync(dir, { recursive: true });
     const file = entryFile(dir, key);
@@ -139,6 +152,18 @@ export function writeCache(key: string, documents: CachedDocuments, dir = cacheD
   } catch {
     // a read-only or full disk only costs the next run its warm start
   }
+}
+
+/** A Map of string to `{types: string[], cost: number}`, as written: anything else is not used. */
+function isTypedFacts(value: unknown): value is TypedFactsMemo {
+  if (!(value instanceof Map)) return false;
+  for (const [key, facts] of value) {
+    if (typeof key !== "string" || typeof facts !== "object" || facts === null) return false;
+    const { types, cost } = facts as { types?: unknown; cost?: unknown };
+    if (!Array.isArray(types) || !types.every((t) => typeof t === "string")) return false;
+    if (typeof cost !== "number" || !Number.isFinite(cost)) return false;
+  }
+  return true;
 }
 
 /** Keeps the newest MAX_ENTRIES entries. */

@@ -8,7 +8,13 @@ export { BudgetExceededError, DEFAULT_BUDGET } from "./cel/budget.js";
 export { CEL_VARIABLES, celEnvironment } from "./cel/environment.js";
 export { ESTIMATED_COST_LIMIT } from "./cel/types/cost.js";
 export { KUBERNETES_SCHEMA_RELEASE } from "./cel/types/kinds.js";
-export type { CompiledPolicy, CompiledPolicySet, CompileOptions } from "./compile/compile.js";
+export type {
+  CompiledPolicy,
+  CompiledPolicySet,
+  CompileOptions,
+  TypedFacts,
+  TypedFactsMemo,
+} from "./compile/compile.js";
 // compile
 export {
   compilePolicy,
@@ -17,6 +23,7 @@ export {
   expressionsOf,
   policySetDigest,
   subsetOf,
+  typedFactsKey,
 } from "./compile/compile.js";
 // diagnostics
 export { DIAGNOSTIC_CODES, type DiagnosticCode } from "./diagnostics/codes.js";

@@ -5,6 +5,7 @@ import {
   type ExceptionDocument,
   hasErrors,
   renderDiagnostic,
+  type TypedFactsMemo,
 } from "@celgate/core";
 import { cacheKey, readCache, writeCache } from "../cache.js";
 import { InputError } from "../errors.js";
@@ -50,17 +51,25 @@ export function loadPolicyInputs(
     const key = cacheKey(files);
     const cached = readCache(key);
     if (cached) {
-      const documents: LoadedDocuments = { ...cached, tests: [], diagnostics: [], lines: new Map() };
-      const inputs = finish(paths, documents, exceptionPaths, true);
+      const { typedFacts, ...rest } = cached;
+      const documents: LoadedDocuments = { ...rest, tests: [], diagnostics: [], lines: new Map() };
+      const inputs = finish(paths, documents, exceptionPaths, { cached: true, typedFacts });
       // only a set that compiles without a word is used as cached: any diagnostic is rendered
       // from a full load, with the source positions the cache does not keep
       if (inputs) return inputs;
     }
     const documents = parseDocumentFiles(files);
-    if (documents.diagnostics.length === 0) writeCache(key, documents);
-    return finish(paths, documents, exceptionPaths, false)!;
+    // what the policy files hold, before finish adds the --exceptions files
+    const own = { policies: [...documents.policies], exceptions: [...documents.exceptions] };
+    const parsedClean = documents.diagnostics.length === 0;
+    const typedFacts: TypedFactsMemo = new Map();
+    const inputs = finish(paths, documents, exceptionPaths, { cached: false, typedFacts })!;
+    // the cache vouches for documents that compile without a word (the typed check's findings
+    // are replayed unchecked): a set with any diagnostic, warnings included, is not stored
+    if (parsedClean && inputs.compileDiagnostics === 0) writeCache(key, { ...own, typedFacts });
+    return inputs;
   }
-  return finish(paths, loadDocuments(paths, options), exceptionPaths, false)!;
+  return finish(paths, loadDocuments(paths, options), exceptionPaths, { cached: false })!;
 }
 
 /** Adds the exceptions, compiles, and throws on errors; from the cache, undefined on any diagnostic. */
@@ -68,8 +77,8 @@ function finish(
   paths: readonly string[],
   documents: LoadedDocuments,
   exceptionPaths: readonly string[],
-  cached: boolean,
-): PolicyInputs | undefined {
+  { cached, typedFacts }: { cached: boolean; typedFacts?: TypedFactsMemo },
+): (PolicyInputs & { compileDiagnostics: number }) | undefined {
   if (exceptionPaths.length > 0) {
     const extra = loadDocuments(exceptionPaths);
     documents.exceptions.push(...extra.exceptions);
@@ -84,7 +93,10 @@ function finish(
       });
     }
   }
-  const compiled = compilePolicySet(documents.policies, { fileLines: (file) => documents.lines.get(file) });
+  const compiled = compilePolicySet(documents.policies, {
+    fileLines: (file) => documents.lines.get(file),
+    ...(typedFacts ? { typedFacts } : {}),
+  });
   if (cached && compiled.diagnostics.length > 0) return undefined;
   const diagnostics = [...documents.diagnostics, ...compiled.diagnostics];
   throwOnErrors(diagnostics, "policy");
@@ -96,6 +108,7 @@ function finish(
     exceptions: documents.exceptions.map((e) => e.doc),
     documents,
     warnings: diagnostics.filter((d) => d.severity === "warning"),
+    compileDiagnostics: compiled.diagnostics.length,
   };
 }
 

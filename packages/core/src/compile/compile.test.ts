@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { parsePolicyDocuments } from "../policy/parse.js";
 import { ENGINE_VERSION } from "../version.js";
-import { compilePolicySet, policySetDigest, subsetOf } from "./compile.js";
+import {
+  compilePolicySet,
+  policySetDigest,
+  subsetOf,
+  type TypedFactsMemo,
+  typedFactsKey,
+} from "./compile.js";
 
 function compile(text: string) {
   const parsed = parsePolicyDocuments(text, "p.yaml");
@@ -86,6 +92,53 @@ describe("compilePolicySet", () => {
     const p = set.policies[0]!;
     expect([...p.reads].sort()).toEqual(["bundle", "images"]);
     expect(p.calls.has("startsWith")).toBe(true);
+  });
+});
+
+describe("the typed check's findings, remembered", () => {
+  const text = `${header("typed")}  match: {kinds: [Deployment]}
+  variables:
+    - name: replicas
+      expression: object.spec.replicas
+  validations:
+    - expression: variables.replicas <= 10
+      messageExpression: "'too many: ' + string(variables.replicas)"
+`;
+
+  it("records one finding per expression that passed, and replays them instead of checking", () => {
+    const parsed = parsePolicyDocuments(text, "p.yaml");
+    const typedFacts: TypedFactsMemo = new Map();
+    const cold = compilePolicySet(parsed.located.policies, { typedFacts });
+    expect(cold.diagnostics).toEqual([]);
+    expect([...typedFacts.keys()]).toEqual([
+      typedFactsKey("typed", "spec.variables[0].expression"),
+      typedFactsKey("typed", "spec.validations[0].expression"),
+      typedFactsKey("typed", "spec.validations[0].messageExpression"),
+    ]);
+    // the variable's type from the Deployment schema, as the checker inferred it
+    expect(typedFacts.get(typedFactsKey("typed", "spec.variables[0].expression"))?.types).toEqual(["int"]);
+    // replayed: the same set, each expression with the remembered cost
+    const warm = compilePolicySet(parsed.located.policies, { typedFacts: new Map(typedFacts) });
+    expect(warm.set.digest).toBe(cold.set.digest);
+    const altered = new Map(typedFacts);
+    altered.set(typedFactsKey("typed", "spec.validations[0].expression"), { types: ["bool"], cost: 12345 });
+    const replayed = compilePolicySet(parsed.located.policies, { typedFacts: altered });
+    expect(replayed.set.policies[0]!.validations[0]!.expression.cost).toBe(12345);
+    // a finding is taken as it is: one that calls the validation a string is refused as one
+    altered.set(typedFactsKey("typed", "spec.validations[0].expression"), { types: ["string"], cost: 1 });
+    expect(
+      compilePolicySet(parsed.located.policies, { typedFacts: altered }).diagnostics[0]?.message,
+    ).toMatch(/must evaluate to bool, but its type is string/);
+  });
+
+  it("records nothing for an expression the check refuses", () => {
+    const parsed = parsePolicyDocuments(
+      text.replace("variables.replicas <= 10", "variables.replicas == 'ten'"),
+      "p.yaml",
+    );
+    const typedFacts: TypedFactsMemo = new Map();
+    expect(compilePolicySet(parsed.located.policies, { typedFacts }).diagnostics).toHaveLength(1);
+    expect(typedFacts.has(typedFactsKey("typed", "spec.validations[0].expression"))).toBe(false);
   });
 });
 

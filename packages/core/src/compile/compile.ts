@@ -7,7 +7,7 @@ import {
   type ParsedExpression,
 } from "../cel/environment.js";
 import { ESTIMATED_COST_LIMIT } from "../cel/types/cost.js";
-import { faultOffset, PolicyTypes } from "../cel/types/typed-check.js";
+import { faultOffset, PolicyTypes, type TypedResult } from "../cel/types/typed-check.js";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { expressionPosition } from "../policy/expression-position.js";
@@ -116,11 +116,39 @@ export function subsetOf(
   return { policies, byName: new Map(policies.map((p) => [p.name, p])), digest: policySetDigest(policies) };
 }
 
+/** What the typed check (cel/types/typed-check.ts) found for an expression that passed it. */
+export interface TypedFacts {
+  /** The expression's type in each typed pass. */
+  types: string[];
+  /** Estimated worst-case cost. */
+  cost: number;
+}
+
+/**
+ * The typed check's findings by policy and expression path (key: `typedFactsKey`), kept from an
+ * earlier compile of the same documents by the same engine build. The typed check only judges
+ * (it refuses or accepts an expression, and gives its type and estimated cost); what runs is
+ * built from the dynamic check, so replaying its findings changes nothing but the time taken.
+ */
+export type TypedFactsMemo = Map<string, TypedFacts>;
+
+/** The key of an expression in a TypedFactsMemo. */
+export function typedFactsKey(policy: string, path: string): string {
+  return `${policy}\u0000${path}`;
+}
+
 export interface CompileOptions {
   /** Lines of each source file, for caret rendering of expression errors. */
   fileLines?: (file: string) => readonly string[] | undefined;
   /** Compile CEL to JavaScript (default) or interpret it; default: `CELGATE_CEL_ENGINE`. */
   celEngine?: CelEngine;
+  /**
+   * Findings of the typed check to replay, and where to add the ones made now (every expression
+   * that passes it). Only for documents that an earlier compile by this engine build accepted
+   * as they are: a caller that cannot vouch for that (a cache keyed by the documents' bytes and
+   * the engine build does) must not pass entries, since a replayed finding is not checked again.
+   */
+  typedFacts?: TypedFactsMemo;
 }
 
 /**
@@ -280,11 +308,15 @@ export function compilePolicy(
         return undefined;
       }
     }
-    const typed = typedCheck();
+    const memoKey = options.typedFacts ? typedFactsKey(doc.metadata.name, pathText) : undefined;
+    const remembered = memoKey !== undefined ? options.typedFacts?.get(memoKey) : undefined;
+    const typed: TypedResult = remembered ? { ok: true, ...remembered } : typedCheck();
     if (!typed.ok) {
       report(typed.error.message, typed.error.offset, "cel-type");
       return undefined;
     }
+    if (memoKey !== undefined && !remembered)
+      options.typedFacts?.set(memoKey, { types: typed.types, cost: typed.cost });
     const wrong = [checked.type, ...typed.types].find((t) => want !== "any" && t !== want && t !== "dyn");
     if (wrong !== undefined) {
       report(`must evaluate to ${want}, but its type is ${wrong}`, 0, "cel-type");
