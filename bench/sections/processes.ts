@@ -18,7 +18,7 @@ import { mib, ms, num, ratio, table } from "../lib/table.js";
 export interface ProcessOptions {
   /** The repository root (for the CLI, the policies and js-yaml). */
   repo: string;
-  /** The CLI entry point; default `<repo>/packages/cli/dist/main.js`. */
+  /** The CLI entry point; default the `celgate` binary, `<repo>/packages/cli/dist/celgate.mjs`. */
   cli?: string;
   /** Rounds of interleaved runs. */
   rounds: number;
@@ -81,7 +81,7 @@ function run(args: string[], env: Record<string, string> | undefined): { ms: num
 
 /** Runs sections (a) and (d); returns every figure for the results file. */
 export function processSection(options: ProcessOptions): Record<string, unknown> {
-  const cli = options.cli ?? join(options.repo, "packages/cli/dist/main.js");
+  const cli = options.cli ?? join(options.repo, "packages/cli/dist/celgate.mjs");
   const dir = mkdtempSync(join(tmpdir(), "celgate-bench-"));
   try {
     const preload = join(dir, "rss.cjs");

@@ -29,6 +29,7 @@ import { homedir, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTestService, type TestService } from "../../packages/sdk/src/testing/service.js";
+import { builtCliBinary } from "./cli-binary.js";
 import { repositoryRoot } from "./corpora.js";
 
 /** Runs one block: `run-block.sh STATE BLOCK` (see the comments there). */
@@ -119,7 +120,8 @@ export interface DocShell {
  * curl or jq is missing: the docs use them, and a docs test that skipped them would say nothing.
  */
 export async function startDocShell(options: { timeoutMs?: number } = {}): Promise<DocShell> {
-  const cli = join(repositoryRoot, "packages/cli/dist/main.js");
+  // the `celgate` binary as it ships: the file its package.json names (the bundle)
+  const cli = builtCliBinary();
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run pnpm build first (pnpm test does)`);
   for (const tool of ["bash", "curl", "jq", "pnpm"]) {
     if (!(await commandExists(tool))) throw new Error(`the docs examples need ${tool} on the PATH`);

@@ -58,20 +58,23 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefin
 let engineIdentity: string | undefined;
 
 /**
- * ENGINE_VERSION and the size and time of the engine's entry file: a rebuilt engine of the same
- * version (a development build) does not reuse documents parsed by the one before.
+ * ENGINE_VERSION and the size and time of the file running this code (the bundle that is the
+ * `celgate` binary, or this module unbundled) and of the engine's entry file: a rebuilt CLI or
+ * engine of the same version (a development build) does not reuse what the one before stored.
  */
 function engine(): string {
   if (engineIdentity !== undefined) return engineIdentity;
-  let build = "";
-  try {
-    const file = new URL(import.meta.resolve("@celgate/core"));
-    const stat = statSync(file);
-    build = `${file.pathname}\u0000${stat.size}\u0000${stat.mtimeMs}`;
-  } catch {
-    // not resolvable as a file: the version alone names the engine
+  const builds: string[] = [];
+  for (const locate of [() => import.meta.url, () => import.meta.resolve("@celgate/core")]) {
+    try {
+      const file = new URL(locate());
+      const stat = statSync(file);
+      builds.push(`${file.pathname}\u0000${stat.size}\u0000${stat.mtimeMs}`);
+    } catch {
+      // not a file here: the version and the other file name the engine
+    }
   }
-  engineIdentity = `${ENGINE_VERSION}\u0000${build}`;
+  engineIdentity = [ENGINE_VERSION, ...builds].join("\u0000");
   return engineIdentity;
 }
 
