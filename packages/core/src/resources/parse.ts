@@ -9,14 +9,11 @@ import {
   limitDiagnostic,
   limitViolation,
 } from "../limits/limits.js";
+import { DECLINED, loadFast } from "./fast-yaml.js";
 import { resourceRef } from "./identity.js";
+import { MANIFEST_SCHEMA } from "./schema.js";
 import { splitYamlDocuments } from "./split.js";
 import type { Resource } from "./types.js";
-
-/** YAML 1.2 core schema plus merge keys: timestamps stay strings, as Kubernetes sees them. */
-// js-yaml exports its type definitions at run time, but its typings omit them
-const yamlTypes = (yaml as unknown as { types: { merge: yaml.Type } }).types;
-const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend([yamlTypes.merge]);
 
 /** Inputs larger than this are refused rather than parsed (see docs/budget.md). */
 export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
@@ -90,24 +87,29 @@ export function parseManifests(
   const documents = tooMany(chunks.length, limits, file);
   if (documents) return documents;
   const budget = { used: 0 };
+  // past the limit, so that checkValue reports the depth with its path; js-yaml's own check
+  // still stops a deeper document before its recursive descent can go further
+  const maxDepth = limits.maxDepth + 2;
   for (const chunk of chunks) {
-    let value: unknown;
-    try {
-      value = yaml.load(chunk.text, {
-        schema: MANIFEST_SCHEMA,
-        filename: file,
-        // no `json: true`: a key given twice in one mapping is an error naming its line, not
-        // its last value taken silently (YAML requires unique keys, kubectl's strict field
-        // validation refuses them, and another reader may take the first value)
-        // past the limit, so that checkValue reports the depth with its path; js-yaml's own
-        // check still stops a deeper document before its recursive descent can go further
-        maxDepth: limits.maxDepth + 2,
-      } as yaml.LoadOptions);
-    } catch (error) {
-      const diagnostic = yamlDiagnostic(error, file, chunk.line, limits);
-      if (diagnostic.code === "input-limit") return refused(diagnostic);
-      diagnostics.push(diagnostic);
-      continue;
+    // the plain subset most manifests are written in, read to the value js-yaml gives; any
+    // other document (and every error) is js-yaml's (see fast-yaml.ts)
+    let value = loadFast(chunk.text, maxDepth);
+    if (value === DECLINED) {
+      try {
+        value = yaml.load(chunk.text, {
+          schema: MANIFEST_SCHEMA,
+          filename: file,
+          // no `json: true`: a key given twice in one mapping is an error naming its line, not
+          // its last value taken silently (YAML requires unique keys, kubectl's strict field
+          // validation refuses them, and another reader may take the first value)
+          maxDepth,
+        } as yaml.LoadOptions);
+      } catch (error) {
+        const diagnostic = yamlDiagnostic(error, file, chunk.line, limits);
+        if (diagnostic.code === "input-limit") return refused(diagnostic);
+        diagnostics.push(diagnostic);
+        continue;
+      }
     }
     // without `*` there is no alias, nor without `&` (an alias names an anchor of its
     // document, else js-yaml refuses it), so nothing is shared; without `\` there is no
