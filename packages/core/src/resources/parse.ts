@@ -11,6 +11,7 @@ import {
 } from "../limits/limits.js";
 import { DECLINED, loadFast } from "./fast-yaml.js";
 import { resourceRef } from "./identity.js";
+import { duplicateJsonKey } from "./json-keys.js";
 import { MANIFEST_SCHEMA } from "./schema.js";
 import { splitYamlDocuments } from "./split.js";
 import type { Resource } from "./types.js";
@@ -71,6 +72,16 @@ export function parseManifests(
         text.length - trimmed.length > 0 ? text.slice(0, text.length - trimmed.length).split("\n").length : 1;
       const violation = checkValue(value, limits, { tree: true });
       if (violation) return refused(limitDiagnostic(violation, { file, line }));
+      // JSON.parse keeps the last of a key given twice; YAML refuses it, and so does JSON here
+      const twice = duplicateJsonKey(text);
+      if (twice)
+        return refused({
+          code: "yaml-syntax",
+          message: `malformed JSON: duplicated key ${JSON.stringify(twice.key)} in one object (another reader may take the first value)`,
+          file,
+          line: twice.line,
+          column: twice.column,
+        });
       const docs = Array.isArray(value) ? value : [value];
       docs.forEach((doc, i) => {
         addDocument(doc, { file, line, document: i }, resources, diagnostics);
