@@ -81,6 +81,37 @@ metadata: {name: d}
     expect(fine.diagnostics).toEqual([]);
   });
 
+  it("refuses a JSON manifest with a key given twice in one object, naming its line", () => {
+    const text =
+      '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "twice"},\n' +
+      ' "spec": {"containers": [{"name": "a", "securityContext": {"privileged": true,\n' +
+      '   "privileged": false}}]}}\n';
+    const { resources, diagnostics } = parseManifests(text, "m.json");
+    expect(resources).toEqual([]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        code: "yaml-syntax",
+        file: "m.json",
+        line: 3,
+        column: 4,
+        message: expect.stringMatching(/duplicated key "privileged"/),
+      }),
+    ]);
+    // a key written with an escape is the same key
+    const escaped = parseManifests('{"apiVersion": "v1", "kind": "Pod", "kin\\u0064": "Pod"}', "e.json");
+    expect(escaped.diagnostics).toEqual([
+      expect.objectContaining({ line: 1, message: expect.stringMatching(/"kind"/) }),
+    ]);
+    // the same key in two objects, or in an array's objects, or a key's text as a value, is no repetition
+    const fine = parseManifests(
+      '[{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "labels": {"name": "a"}}},' +
+        ' {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "kind", "x": ["kind", {"kind": 1}]}}]',
+      "f.json",
+    );
+    expect(fine.diagnostics).toEqual([]);
+    expect(fine.resources).toHaveLength(2);
+  });
+
   it("keeps timestamps and odd scalars as text, and __proto__ as data", () => {
     const { resources } = parseManifests(
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, creationTimestamp: 2024-01-01T00:00:00Z}\ndata: {"__proto__": "p", a: =, b: yes}\n',

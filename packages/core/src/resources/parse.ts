@@ -9,14 +9,12 @@ import {
   limitDiagnostic,
   limitViolation,
 } from "../limits/limits.js";
+import { DECLINED, loadFast } from "./fast-yaml.js";
 import { resourceRef } from "./identity.js";
+import { duplicateJsonKey } from "./json-keys.js";
+import { MANIFEST_SCHEMA } from "./schema.js";
 import { splitYamlDocuments } from "./split.js";
 import type { Resource } from "./types.js";
-
-/** YAML 1.2 core schema plus merge keys: timestamps stay strings, as Kubernetes sees them. */
-// js-yaml exports its type definitions at run time, but its typings omit them
-const yamlTypes = (yaml as unknown as { types: { merge: yaml.Type } }).types;
-const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend([yamlTypes.merge]);
 
 /** Inputs larger than this are refused rather than parsed (see docs/budget.md). */
 export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
@@ -74,6 +72,16 @@ export function parseManifests(
         text.length - trimmed.length > 0 ? text.slice(0, text.length - trimmed.length).split("\n").length : 1;
       const violation = checkValue(value, limits, { tree: true });
       if (violation) return refused(limitDiagnostic(violation, { file, line }));
+      // JSON.parse keeps the last of a key given twice; YAML refuses it, and so does JSON here
+      const twice = duplicateJsonKey(text);
+      if (twice)
+        return refused({
+          code: "yaml-syntax",
+          message: `malformed JSON: duplicated key ${JSON.stringify(twice.key)} in one object (another reader may take the first value)`,
+          file,
+          line: twice.line,
+          column: twice.column,
+        });
       const docs = Array.isArray(value) ? value : [value];
       docs.forEach((doc, i) => {
         addDocument(doc, { file, line, document: i }, resources, diagnostics);
@@ -90,24 +98,29 @@ export function parseManifests(
   const documents = tooMany(chunks.length, limits, file);
   if (documents) return documents;
   const budget = { used: 0 };
+  // past the limit, so that checkValue reports the depth with its path; js-yaml's own check
+  // still stops a deeper document before its recursive descent can go further
+  const maxDepth = limits.maxDepth + 2;
   for (const chunk of chunks) {
-    let value: unknown;
-    try {
-      value = yaml.load(chunk.text, {
-        schema: MANIFEST_SCHEMA,
-        filename: file,
-        // no `json: true`: a key given twice in one mapping is an error naming its line, not
-        // its last value taken silently (YAML requires unique keys, kubectl's strict field
-        // validation refuses them, and another reader may take the first value)
-        // past the limit, so that checkValue reports the depth with its path; js-yaml's own
-        // check still stops a deeper document before its recursive descent can go further
-        maxDepth: limits.maxDepth + 2,
-      } as yaml.LoadOptions);
-    } catch (error) {
-      const diagnostic = yamlDiagnostic(error, file, chunk.line, limits);
-      if (diagnostic.code === "input-limit") return refused(diagnostic);
-      diagnostics.push(diagnostic);
-      continue;
+    // the plain subset most manifests are written in, read to the value js-yaml gives; any
+    // other document (and every error) is js-yaml's (see fast-yaml.ts)
+    let value = loadFast(chunk.text, maxDepth);
+    if (value === DECLINED) {
+      try {
+        value = yaml.load(chunk.text, {
+          schema: MANIFEST_SCHEMA,
+          filename: file,
+          // no `json: true`: a key given twice in one mapping is an error naming its line, not
+          // its last value taken silently (YAML requires unique keys, kubectl's strict field
+          // validation refuses them, and another reader may take the first value)
+          maxDepth,
+        } as yaml.LoadOptions);
+      } catch (error) {
+        const diagnostic = yamlDiagnostic(error, file, chunk.line, limits);
+        if (diagnostic.code === "input-limit") return refused(diagnostic);
+        diagnostics.push(diagnostic);
+        continue;
+      }
     }
     // without `*` there is no alias, nor without `&` (an alias names an anchor of its
     // document, else js-yaml refuses it), so nothing is shared; without `\` there is no
