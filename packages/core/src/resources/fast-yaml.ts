@@ -56,7 +56,7 @@ for (const c of "~nNtTfF+-.0123456789") MAY_BE_TYPED[c.charCodeAt(0)] = 1;
 
 // the types this reader was written against, in js-yaml's order; any other schema turns the
 // fast path off rather than guess
-const EXPECTED_TAGS = ["null", "bool", "int", "float"].map((t) => `tag:yaml.org,2002:${t}`);
+const EXPECTED_TAGS = ["null", "bool", "int", "float", "merge"].map((t) => `tag:yaml.org,2002:${t}`);
 const ENABLED =
   MANIFEST_IMPLICIT_TYPES.length === EXPECTED_TAGS.length &&
   MANIFEST_IMPLICIT_TYPES.every((t, i) => t.tag === EXPECTED_TAGS[i]);
@@ -460,8 +460,7 @@ function isFlowIndicator(c: number): boolean {
 
 /** A plain key as js-yaml stores it: typed, then made a string (`1: a` has the key "1"). */
 function keyOf(text: string): string {
-  // `<<` is an ordinary key under MANIFEST_SCHEMA (merge is explicit), but a reader may take
-  // it for a merge: js-yaml decides
+  // `<<` is a merge key: js-yaml merges, and parse.ts checks that readers agree on it
   if (text === "<<") throw DECLINE;
   return String(resolvePlain(text));
 }

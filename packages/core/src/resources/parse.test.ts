@@ -306,3 +306,82 @@ describe("parseManifests: aliases", () => {
     ]);
   });
 });
+
+describe("parseManifests: merge keys", () => {
+  const pod = (spec: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n${spec}`;
+  const spec = (text: string) => {
+    const { resources, diagnostics } = parseManifests(text, "m.yaml");
+    return { spec: resources[0]?.object.spec as Record<string, unknown> | undefined, diagnostics };
+  };
+
+  it("merges a plain `<<` as kubectl does: a privileged securityContext brought in by an anchor is seen", () => {
+    const { spec: s, diagnostics } = spec(
+      pod(
+        `defaults: &priv\n  securityContext: {privileged: true}\nspec:\n  containers:\n    - name: app\n      image: x\n      <<: *priv\n`,
+      ),
+    );
+    expect(diagnostics).toEqual([]);
+    expect(s?.containers).toEqual([{ name: "app", image: "x", securityContext: { privileged: true } }]);
+  });
+
+  it("lets a key written after the `<<` override it, and earlier sources of a list win over later ones", () => {
+    const { spec: s, diagnostics } = spec(
+      pod(
+        `spec:\n  containers:\n    - &c {name: a, image: x, securityContext: {privileged: true}}\n    - <<: *c\n      name: b\n      securityContext: {privileged: false}\n  template:\n    <<: [{a: 1, b: 1}, {a: 2, c: 2}]\n`,
+      ),
+    );
+    expect(diagnostics).toEqual([]);
+    expect((s?.containers as unknown[])[1]).toEqual({
+      name: "b",
+      image: "x",
+      securityContext: { privileged: false },
+    });
+    expect(s?.template).toEqual({ a: 1, b: 1, c: 2 });
+  });
+
+  it("refuses a key written before the `<<` that the merge gives too: readers disagree on which wins", () => {
+    const { spec: s, diagnostics } = spec(
+      pod(
+        `x: &priv {securityContext: {privileged: true}}\nspec:\n  containers:\n    - name: b\n      securityContext: {privileged: false}\n      <<: *priv\n`,
+      ),
+    );
+    expect(s).toBeUndefined();
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ code: "yaml-syntax", line: 1, path: "spec.containers[0]" });
+    expect(diagnostics[0]!.message).toMatch(/merge key `<<` also gives "securityContext".*readers disagree/);
+    // the same through a source's own merge (the anchor merges another one)
+    const nested = spec(
+      pod(`a: &a {hostPID: true}\nb: &b {<<: *a, x: 1}\nspec:\n  hostPID: false\n  <<: *b\n`),
+    );
+    expect(nested.diagnostics[0]).toMatchObject({ code: "yaml-syntax", path: "spec" });
+    expect(nested.diagnostics[0]!.message).toMatch(/"hostPID"/);
+  });
+
+  it("refuses two `<<` keys in one mapping and an explicit merge tag, and keeps a quoted `<<` as a key", () => {
+    expect(spec(pod(`spec:\n  <<: {a: 1}\n  <<: {b: 2}\n`)).diagnostics[0]).toMatchObject({
+      code: "yaml-syntax",
+      message: expect.stringMatching(/duplicated mapping key/),
+    });
+    for (const tag of ["!!merge", "!<tag:yaml.org,2002:merge>"]) {
+      const tagged = spec(pod(`x: &d {hostPID: true}\nspec:\n  hostPID: false\n  ${tag} <<: *d\n`));
+      expect(tagged.spec).toBeUndefined();
+      expect(tagged.diagnostics[0]!.message).toMatch(/explicit merge tag/);
+    }
+    expect(spec(pod(`spec:\n  "<<": {a: 1}\n`)).spec).toEqual({ "<<": { a: 1 } });
+  });
+
+  it("keeps merges through repeated aliases within the alias limits, and quick", () => {
+    let text = "a0: &a0 {k0: 0}\n";
+    for (let i = 1; i <= 12; i++)
+      text += `a${i}: &a${i} {<<: [*a${i - 1}, *a${i - 1}, *a${i - 1}], k${i}: ${i}}\n`;
+    const started = performance.now();
+    const { resources, diagnostics } = parseManifests(
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n${text}`,
+      "m.yaml",
+    );
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // within the limits it is read (each key once); past them, refused as an input limit
+    if (diagnostics.length === 0) expect(Object.keys(resources[0]!.object.a12 as object)).toHaveLength(13);
+    else expect(diagnostics[0]!.code).toBe("input-limit");
+  });
+});

@@ -12,9 +12,17 @@ import {
 import { DECLINED, loadFast } from "./fast-yaml.js";
 import { resourceRef } from "./identity.js";
 import { duplicateJsonKey } from "./json-keys.js";
+import { mergeKeyConflict } from "./merge-keys.js";
 import { MANIFEST_SCHEMA } from "./schema.js";
 import { splitYamlDocuments } from "./split.js";
 import type { Resource } from "./types.js";
+
+/**
+ * A merge tag written out (`!!merge`, `!<tag:yaml.org,2002:merge>`, or through a `%TAG`
+ * handle): merge-keys.ts reads `<<` keys in written order only when they are plain, and
+ * readers disagree on tagged ones (go-yaml merges only a `<<` key, js-yaml any key so tagged).
+ */
+const EXPLICIT_MERGE_TAG = /!(?:!|<[^>]*|[\w-]*!)?merge/;
 
 /** Inputs larger than this are refused rather than parsed (see docs/budget.md). */
 export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
@@ -119,6 +127,37 @@ export function parseManifests(
         const diagnostic = yamlDiagnostic(error, file, chunk.line, limits);
         if (diagnostic.code === "input-limit") return refused(diagnostic);
         diagnostics.push(diagnostic);
+        continue;
+      }
+    }
+    // a merge key (`<<: *defaults`) is merged as kubectl merges it, unless readers disagree
+    // on the document's value: then it is refused, never read one way and deployed another
+    if (chunk.text.includes("merge") && EXPLICIT_MERGE_TAG.test(chunk.text)) {
+      diagnostics.push({
+        code: "yaml-syntax",
+        message:
+          "unsupported YAML: an explicit merge tag (`!!merge`): readers disagree on where it merges; write a plain `<<` key",
+        file,
+        line: chunk.contentLine,
+      });
+      continue;
+    }
+    if (chunk.text.includes("<<")) {
+      const conflict = mergeKeyConflict(chunk.text, maxDepth);
+      if (conflict) {
+        if ("error" in conflict) {
+          const diagnostic = yamlDiagnostic(conflict.error, file, chunk.line, limits);
+          if (diagnostic.code === "input-limit") return refused(diagnostic);
+          diagnostics.push(diagnostic);
+        } else {
+          diagnostics.push({
+            code: "yaml-syntax",
+            message: `ambiguous YAML: the merge key \`<<\` also gives ${JSON.stringify(conflict.key)}, which this mapping sets before the \`<<\`; readers disagree on which value wins (kubectl's go-yaml takes the merged one, js-yaml and go-yaml v3 the one written): set ${JSON.stringify(conflict.key)} after the \`<<\`, or in one place only`,
+            file,
+            line: chunk.contentLine,
+            ...(conflict.path ? { path: conflict.path } : {}),
+          });
+        }
         continue;
       }
     }

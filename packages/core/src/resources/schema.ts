@@ -5,10 +5,20 @@ const yamlTypes = (yaml as unknown as { types: { merge: yaml.Type } }).types;
 
 /**
  * The schema manifests are read with: YAML 1.2's core schema (timestamps stay strings, as
- * Kubernetes sees them) plus js-yaml's merge type. `extend([type])` adds the merge type as an
- * explicit one, so only `!!merge <<` merges; a plain `<<` is an ordinary key.
+ * Kubernetes sees them) plus merge keys: a plain `<<` key merges the mapping (or list of
+ * mappings) it is given, as go-yaml, which kubectl and Helm read manifests with, merges it.
+ * (Before, the merge type was explicit, so a plain `<<` stayed an ordinary key, and a
+ * `securityContext` merged in from an anchor went unchecked while kubectl applied it.)
+ * Where readers merge differently, the document is refused (merge-keys.ts).
  */
-export const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend([yamlTypes.merge]);
+export const MANIFEST_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [yamlTypes.merge] });
+
+/**
+ * The core schema with `<<` an ordinary key (the merge type explicit: only `!!merge <<`
+ * merges): merge-keys.ts reads a document with merges again with it to see each mapping's keys
+ * in written order.
+ */
+export const LITERAL_MERGE_KEY_SCHEMA = yaml.CORE_SCHEMA.extend([yamlTypes.merge]);
 
 /** One of js-yaml's implicit types, as its loader uses them (the typings omit the fields). */
 export interface ImplicitType {
