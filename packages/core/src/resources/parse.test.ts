@@ -331,7 +331,7 @@ describe("parseManifests: merge keys", () => {
       ),
     );
     expect(diagnostics).toEqual([]);
-    expect((s?.containers as unknown[])[1]).toEqual({
+    expect((s?.containers as unknown[] | undefined)?.[1]).toEqual({
       name: "b",
       image: "x",
       securityContext: { privileged: false },
