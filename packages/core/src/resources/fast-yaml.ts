@@ -47,12 +47,13 @@ const NOT_PLAIN_START = new Uint8Array(128);
 for (const c of ",[]{}#&*!|>'\"%@`") NOT_PLAIN_START[c.charCodeAt(0)] = 1;
 
 /**
- * First characters of a plain scalar that one of the implicit types may accept: null (`~`,
- * `null`, `Null`, `NULL`), bool (`true`, `True`, `TRUE`, `false`...), int (a sign or a digit
- * first) and float (a sign, a digit or `.` first). Any other plain scalar is a string.
+ * First characters of a plain scalar that one of the implicit types may accept (go-yaml v2's,
+ * kubectl-scalars.ts): null (`~`, `null`, `Null`, `NULL`), bool (`true`, `yes`, `on`, `y`,
+ * `false`, `no`, `off`, `n` in their cases), int (a sign or a digit first) and float (a sign, a
+ * digit or `.` first). Any other plain scalar is a string.
  */
 const MAY_BE_TYPED = new Uint8Array(128);
-for (const c of "~nNtTfF+-.0123456789") MAY_BE_TYPED[c.charCodeAt(0)] = 1;
+for (const c of "~nNtTfFyYoO+-.0123456789") MAY_BE_TYPED[c.charCodeAt(0)] = 1;
 
 // the types this reader was written against, in js-yaml's order; any other schema turns the
 // fast path off rather than guess

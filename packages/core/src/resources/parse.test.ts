@@ -112,7 +112,7 @@ metadata: {name: d}
     expect(fine.resources).toHaveLength(2);
   });
 
-  it("keeps timestamps and odd scalars as text, and __proto__ as data", () => {
+  it("keeps timestamps and odd scalars as text, reads YAML 1.1 words as kubectl does, and __proto__ as data", () => {
     const { resources } = parseManifests(
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, creationTimestamp: 2024-01-01T00:00:00Z}\ndata: {"__proto__": "p", a: =, b: yes}\n',
       "c.yaml",
@@ -123,7 +123,8 @@ metadata: {name: d}
     };
     expect(object.metadata.creationTimestamp).toBe("2024-01-01T00:00:00Z");
     expect(object.data.a).toBe("=");
-    expect(object.data.b).toBe("yes");
+    // kubectl's reader (go-yaml v2) takes `yes` for true; quoted, it stays text
+    expect(object.data.b).toBe(true);
     expect(Object.hasOwn(object.data, "__proto__")).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -383,5 +384,34 @@ describe("parseManifests: merge keys", () => {
     // within the limits it is read (each key once); past them, refused as an input limit
     if (diagnostics.length === 0) expect(Object.keys(resources[0]!.object.a12 as object)).toHaveLength(13);
     else expect(diagnostics[0]!.code).toBe("input-limit");
+  });
+});
+
+describe("parseManifests: plain scalars as kubectl reads them", () => {
+  it("sees `privileged: yes`, `hostNetwork: on` and `hostPID: y` as the true that kubectl sends", () => {
+    const { resources, diagnostics } = parseManifests(
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: on\n  hostPID: y\n  containers:\n    - name: a\n      securityContext: {privileged: yes, runAsNonRoot: "yes"}\n',
+      "p.yaml",
+    );
+    expect(diagnostics).toEqual([]);
+    const spec = resources[0]!.object.spec as Record<string, unknown>;
+    expect(spec.hostNetwork).toBe(true);
+    expect(spec.hostPID).toBe(true);
+    expect(spec.containers).toEqual([
+      { name: "a", securityContext: { privileged: true, runAsNonRoot: "yes" } },
+    ]);
+  });
+
+  it("reads octal, underscores and YAML 1.1 words alike on both readers, keys included", () => {
+    const text =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nmodes: [0644, 0o17, 08, 1_000, off, No]\nflow:\n  - 0644\n  - yes\n0755: octal key\non: word key\n";
+    // the block form takes the fast path, the same text with an anchor js-yaml: the same value
+    for (const doc of [text, `${text}anchored: &a x\n`]) {
+      const object = parseManifests(doc, "c.yaml").resources[0]!.object as Record<string, unknown>;
+      expect(object.modes).toEqual([420, 15, 8, 1000, false, false]);
+      expect(object.flow).toEqual([420, true]);
+      expect(object["493"]).toBe("octal key");
+      expect(object.true).toBe("word key");
+    }
   });
 });
