@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EvaluationRequestSchema, PaginationQuerySchema, ProblemSchema, parseDuration } from "./index.js";
+import {
+  decimalIntegerSchema,
+  EvaluationRequestSchema,
+  PaginationQuerySchema,
+  ProblemSchema,
+  parseDuration,
+} from "./index.js";
 
 describe("contracts", () => {
   it("requires exactly one of manifests and resources", () => {
@@ -21,6 +27,22 @@ describe("contracts", () => {
   it("bounds pages", () => {
     expect(PaginationQuerySchema.parse({})).toEqual({ limit: 50 });
     expect(PaginationQuerySchema.safeParse({ limit: "501" }).success).toBe(false);
+    expect(PaginationQuerySchema.parse({ limit: "16" })).toEqual({ limit: 16 });
+    expect(PaginationQuerySchema.parse({ limit: "500" })).toEqual({ limit: 500 });
+  });
+
+  it("reads a page limit from digits only: no hex, exponent, fraction, sign, padding or leading zero", () => {
+    for (const limit of ["0x10", "1e2", " 5", "5 ", "5.0", "016", "+5", "-1", "0", "", "Infinity", "1_0", "٥"]) {
+      const result = PaginationQuerySchema.safeParse({ limit });
+      expect(result.success, JSON.stringify(limit)).toBe(false);
+      expect(result.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+        ["limit", "expected a decimal integer from 1 to 500 (digits only)"],
+      ]);
+    }
+    expect(PaginationQuerySchema.safeParse({ limit: ["5", "6"] }).success).toBe(false);
+    expect(PaginationQuerySchema.safeParse({ limit: "9".repeat(40) }).error?.issues).toHaveLength(1);
+    expect(decimalIntegerSchema(1, 2_147_483_647).parse("2147483647")).toBe(2_147_483_647);
+    expect(decimalIntegerSchema(1, 2_147_483_647).safeParse("2147483648").success).toBe(false);
   });
 
   it("parses durations", () => {

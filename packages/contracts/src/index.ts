@@ -15,6 +15,7 @@ export {
 export {
   DEFAULT_PAGE_LIMIT,
   DurationSchema,
+  decimalIntegerSchema,
   EVALUATION_SOURCES,
   type EvaluationSource,
   EvaluationSourceSchema,

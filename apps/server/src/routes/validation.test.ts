@@ -52,6 +52,27 @@ describe.each(BACKENDS)("input validation on %s", (backend) => {
     expect(dryRun.body.errors[0].path).toBe("dryRun");
   });
 
+  it("reads ?limit= and a version number as plain decimal digits, never as 0x, exponent or padded text", async () => {
+    // z.coerce.number() read 0x10 as 16, 1e2 as 100 and " 5" as 5
+    for (const raw of ["0x10", "1e2", "%205", "5%20", "5.0", "016", "%2B5", "-1", "0", "501", "", "1_0"]) {
+      const r = await t.call("GET", `/v1/policies?limit=${raw}`);
+      expect(r.status, `limit=${raw}`).toBe(400);
+      expect(r.body.type).toBe(BAD_REQUEST);
+      expect(r.body.errors, `limit=${raw}`).toEqual([
+        { path: "limit", message: "expected a decimal integer from 1 to 500 (digits only)" },
+      ]);
+    }
+    const ok = await t.call("GET", "/v1/policies?limit=2");
+    expect(ok.status).toBe(200);
+    expect(ok.body.items).toHaveLength(2);
+    expect((await t.call("GET", "/v1/tokens?limit=500")).status).toBe(200);
+    for (const raw of ["0x1", "1e0", "01", "1.0"]) {
+      const r = await t.call("GET", `/v1/policies/owner-label/versions/${raw}`);
+      expect(r.status, `versions/${raw}`).toBe(400);
+      expect(r.body.errors, `versions/${raw}`).toEqual([expect.objectContaining({ path: "n" })]);
+    }
+  });
+
   it("lists what a route accepts when an option is unknown; context filters stay open", async () => {
     const unknown = await t.call("GET", "/v1/exceptions?expire=7d");
     expect(unknown.status).toBe(400);
