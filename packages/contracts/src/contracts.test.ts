@@ -32,7 +32,21 @@ describe("contracts", () => {
   });
 
   it("reads a page limit from digits only: no hex, exponent, fraction, sign, padding or leading zero", () => {
-    for (const limit of ["0x10", "1e2", " 5", "5 ", "5.0", "016", "+5", "-1", "0", "", "Infinity", "1_0", "٥"]) {
+    for (const limit of [
+      "0x10",
+      "1e2",
+      " 5",
+      "5 ",
+      "5.0",
+      "016",
+      "+5",
+      "-1",
+      "0",
+      "",
+      "Infinity",
+      "1_0",
+      "٥",
+    ]) {
       const result = PaginationQuerySchema.safeParse({ limit });
       expect(result.success, JSON.stringify(limit)).toBe(false);
       expect(result.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
