@@ -73,6 +73,27 @@ export function pageSchema<T extends z.ZodType>(item: T, id: string) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ id });
 }
 
+/**
+ * A request's object (a record of caller-chosen keys) that refuses an own `__proto__` key
+ * with an issue at that key. zod builds a record's output by assignment and so skips that
+ * key: `{"context": {"__proto__": ...}}` was accepted with the key gone. Refusing it tells
+ * the caller; keys below the checked level are values zod copies as they are, so a nested
+ * `__proto__` stays data (as the engine treats it). The OpenAPI document shows `schema`.
+ */
+export function ownKeysSchema<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value, ctx) => {
+    if (typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__"))
+      ctx.addIssue({
+        code: "custom",
+        path: ["__proto__"],
+        message:
+          "a key named __proto__ is refused here (the parsed request would silently lose it); rename it",
+        input: value,
+      });
+    return value;
+  }, schema);
+}
+
 /** Metadata shared by celgate documents. */
 export const ObjectMetaSchema = z
   .object({

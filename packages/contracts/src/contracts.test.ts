@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  AdmissionReviewRequestSchema,
   decimalIntegerSchema,
   EvaluationRequestSchema,
   PaginationQuerySchema,
   ProblemSchema,
   parseDuration,
+  ReplayRequestSchema,
 } from "./index.js";
 
 describe("contracts", () => {
@@ -57,6 +59,35 @@ describe("contracts", () => {
     expect(PaginationQuerySchema.safeParse({ limit: "9".repeat(40) }).error?.issues).toHaveLength(1);
     expect(decimalIntegerSchema(1, 2_147_483_647).parse("2147483647")).toBe(2_147_483_647);
     expect(decimalIntegerSchema(1, 2_147_483_647).safeParse("2147483648").success).toBe(false);
+  });
+
+  it("refuses an own __proto__ key where a record would drop it, and keeps a nested one as data", () => {
+    const issues = (json: string) =>
+      EvaluationRequestSchema.safeParse(JSON.parse(json)).error?.issues.map((i) => i.path.join("."));
+    expect(issues('{"manifests": "", "context": {"__proto__": {"x": 1}, "env": "prod"}}')).toEqual([
+      "context.__proto__",
+    ]);
+    expect(issues('{"manifests": "", "params": {"__proto__": {}}}')).toEqual(["params.__proto__"]);
+    expect(issues('{"manifests": "", "params": {"p": {"__proto__": 1}}}')).toEqual(["params.p.__proto__"]);
+    expect(
+      AdmissionReviewRequestSchema.safeParse(
+        JSON.parse(
+          '{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"}, "operation": "CREATE", "object": {"__proto__": {}}}}',
+        ),
+      ).error?.issues.map((i) => i.path.join(".")),
+    ).toEqual(["request.object.__proto__"]);
+    expect(ReplayRequestSchema.safeParse(JSON.parse('{"policies": [{"__proto__": {}}]}')).success).toBe(
+      false,
+    );
+    // an object whose prototype was set (by assignment in code) has no own __proto__ key: it passes
+    const assigned = Object.setPrototypeOf({ env: "prod" }, { x: 1 }) as Record<string, unknown>;
+    expect(EvaluationRequestSchema.parse({ manifests: "", context: assigned }).context).toEqual({
+      env: "prod",
+    });
+    const nested = EvaluationRequestSchema.parse(
+      JSON.parse('{"manifests": "", "context": {"team": {"__proto__": 1}}}'),
+    );
+    expect(Object.keys(nested.context?.team as object)).toEqual(["__proto__"]);
   });
 
   it("parses durations", () => {

@@ -21,6 +21,7 @@ export {
   EvaluationSourceSchema,
   MAX_PAGE_LIMIT,
   ObjectMetaSchema,
+  ownKeysSchema,
   type PaginationQuery,
   PaginationQuerySchema,
   type Problem,
