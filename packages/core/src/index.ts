@@ -114,6 +114,7 @@ export type {
 export {
   buildReport,
   decide,
+  displayPath,
   formatReport,
   REPORT_FORMATS,
   reportWriter,

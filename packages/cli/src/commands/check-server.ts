@@ -1,4 +1,10 @@
-import { type Diagnostic, type EvaluationReport, type ImageFacts, parseManifests } from "@celgate/core";
+import {
+  type Diagnostic,
+  displayPath,
+  type EvaluationReport,
+  type ImageFacts,
+  parseManifests,
+} from "@celgate/core";
 import {
   ApiError,
   type CelgateClient,
@@ -154,7 +160,9 @@ function manifestsFor(paths: readonly string[]): ManifestFile[] {
   throwOnErrors(diagnostics, "manifest");
   if (count === 0) throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);
   for (const warning of diagnostics)
-    process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
+    process.stderr.write(
+      `warning: ${displayPath(warning.file ?? "")}:${warning.line ?? 1}: ${warning.message}\n`,
+    );
   return files;
 }
 

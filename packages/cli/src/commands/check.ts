@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import {
   type CompiledPolicySet,
+  displayPath,
   type EvaluateInput,
   type EvaluationReport,
   evaluate,
@@ -232,7 +233,9 @@ export function loadManifests(paths: readonly string[], progress?: Progress): Re
   throwOnErrors(diagnostics, "manifest");
   // before the error below too: they say why a file held no resource (a JSON file with comments)
   for (const warning of diagnostics) {
-    process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
+    process.stderr.write(
+      `warning: ${displayPath(warning.file ?? "")}:${warning.line ?? 1}: ${warning.message}\n`,
+    );
   }
   if (resources.length === 0) {
     throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);
