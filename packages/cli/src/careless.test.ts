@@ -46,6 +46,30 @@ function scratch(): string {
   return mkdtempSync(join(tmpdir(), "celgate-careless-"));
 }
 
+describe("file names holding a newline or another control character", () => {
+  it("shows them quoted on one line in the report, the diagnostics and the reason", () => {
+    const dir = scratch();
+    const pod = join(dir, "a\nb.yaml");
+    cpSync(PRIVILEGED, pod);
+    const report = celgate(["check", "-p", POLICIES, dir]);
+    expect(report.code).toBe(1);
+    expect(report.stdout.split("\n")).toContain(`Pod shop/debug (${JSON.stringify(pod)}:1)`);
+    expect(report.stdout).not.toContain("a\nb");
+
+    const bad = join(dir, "bad\nx.yaml");
+    writeFileSync(bad, "a: [\n");
+    const broken = celgate(["check", "-p", POLICIES, dir]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).not.toContain("bad\nx");
+    expect(broken.stderr).toContain(`ERROR: ${JSON.stringify(bad)}:2:1: malformed YAML`);
+    expect(reason(broken).startsWith(`celgate: ${JSON.stringify(bad)}:2:1: malformed YAML`)).toBe(true);
+
+    const missing = celgate(["check", "-p", POLICIES, "no\u001b[31mfile.yaml"]);
+    expect(missing.code).toBe(2);
+    expect(reason(missing)).toBe('celgate: "no\\u001b[31mfile.yaml": no such file or directory');
+  });
+});
+
 describe("symbolic links in a folder of manifests", () => {
   it("reads a linked manifest (a privileged pod is denied, not passed over)", () => {
     const dir = scratch();

@@ -1,4 +1,5 @@
 import { EXIT, InputError } from "./errors.js";
+import { oneLine } from "./output.js";
 
 const HELP = `celgate: policy-as-code for Kubernetes deployments
 
@@ -74,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof InputError) {
       if (error.details) process.stderr.write(`${error.details}\n`);
-      process.stderr.write(`celgate: ${error.message}\n`);
+      process.stderr.write(`celgate: ${oneLine(error.message)}\n`);
       return EXIT.input;
     }
     // an unexpected failure: one line, no stack unless asked for

@@ -13,6 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
+import { type Diagnostic, displayPath } from "@celgate/core";
 import { InputError } from "./errors.js";
 import { displayName, expand } from "./inputs/files.js";
 
@@ -300,4 +301,25 @@ export class Spool {
       `cannot ${verb} the report's temporary file in ${tmpdir()} (TMPDIR sets the folder): ${(error as Error)?.message ?? String(error)}`,
     );
   }
+}
+
+/**
+ * A diagnostic as the CLI shows it on stderr: its file on one line, quoted when it holds a
+ * newline or another control character (displayPath). Pure.
+ */
+export function shownDiagnostic(d: Diagnostic): Diagnostic {
+  return d.file === undefined ? d : { ...d, file: displayPath(d.file) };
+}
+
+/**
+ * The one-line reason of a failure as printed last on stderr: a control character left in it
+ * (a newline in a file name no caller quoted, say) is written as an escape, so the reason is
+ * always exactly one line. Pure.
+ */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => {
+    const escaped = JSON.stringify(char).slice(1, -1);
+    return escaped.length > 1 ? escaped : `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
 }

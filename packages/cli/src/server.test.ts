@@ -308,6 +308,41 @@ describe("celgate check --server", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("gives up on a service that accepts the connection and never answers, within CELGATE_TIMEOUT", async () => {
+    // a real listener that takes the connection and never writes (it used to cost 3 x 60 s)
+    const sockets = new Set<import("node:net").Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      const started = Date.now();
+      const r = await celgate(["check", "--server", url, "--token", "x", "manifests"], {
+        env: { CELGATE_TIMEOUT: "1" },
+      });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim()).toMatch(
+        new RegExp(
+          `^celgate: cannot reach the celgate service at ${url.replaceAll(".", "\\.")}: the service did not answer within 1(\\.\\d)? s \\(CELGATE_TIMEOUT sets the limit\\)$`,
+        ),
+      );
+      const bad = await celgate(["check", "--server", url, "--token", "x", "manifests"], {
+        env: { CELGATE_TIMEOUT: "0x10" },
+      });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.trim()).toBe(
+        'celgate: CELGATE_TIMEOUT="0x10": expected whole seconds from 1 to 3600',
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it("exits 2 naming the URL and the HTTP status for a refused token or role", async () => {
     const bad = await celgate(["check", "--server", service.baseUrl, "--token", "wrong-token", "manifests"]);
     expect(bad.code).toBe(2);

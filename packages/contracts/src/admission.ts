@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ownKeysSchema } from "./common.js";
 
 const GroupVersionKind = z.object({ group: z.string(), version: z.string(), kind: z.string() });
 
@@ -24,8 +25,8 @@ export const AdmissionReviewRequestSchema = z
           })
           .loose()
           .optional(),
-        object: z.record(z.string(), z.unknown()).nullable().optional(),
-        oldObject: z.record(z.string(), z.unknown()).nullable().optional(),
+        object: ownKeysSchema(z.record(z.string(), z.unknown()).nullable()).optional(),
+        oldObject: ownKeysSchema(z.record(z.string(), z.unknown()).nullable()).optional(),
         dryRun: z.boolean().optional(),
         options: z.unknown().optional(),
       })

@@ -34,9 +34,36 @@ export type ProblemFieldError = z.infer<typeof ProblemFieldErrorSchema>;
 export const MAX_PAGE_LIMIT = 500;
 export const DEFAULT_PAGE_LIMIT = 50;
 
+// at most 15 digits: every such number is exact, and a longer one is out of any bound here
+const DECIMAL_INTEGER = /^(0|[1-9][0-9]{0,14})$/;
+
+/**
+ * An integer in [min, max] given as text (a query option, a path segment): digits only, no
+ * sign, no leading zero, no space, no exponent, no fraction and no `0x`, so `16` is 16 and
+ * `0x10`, `1e1`, `16.0`, ` 16` and `016` are refused rather than read as a number
+ * (`z.coerce.number()` accepted all of them). A number passes to the bounds unchanged. The
+ * OpenAPI document describes it as the integer it is.
+ */
+export function decimalIntegerSchema(min: number, max: number) {
+  const expected = `a decimal integer from ${min} to ${max} (digits only)`;
+  return z.preprocess(
+    (value, ctx) => {
+      if (typeof value !== "string") return value;
+      if (DECIMAL_INTEGER.test(value)) return Number(value);
+      ctx.addIssue({ code: "custom", message: `expected ${expected}`, input: value });
+      return value;
+    },
+    z
+      .number({ error: `expected ${expected}` })
+      .int({ error: `expected ${expected}` })
+      .min(min, { error: `expected ${expected}` })
+      .max(max, { error: `expected ${expected}` }),
+  );
+}
+
 /** `?limit=` and `?cursor=` of every list. */
 export const PaginationQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
+  limit: decimalIntegerSchema(1, MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
   cursor: z.string().max(512).optional(),
 });
 export type PaginationQuery = z.infer<typeof PaginationQuerySchema>;
@@ -44,6 +71,27 @@ export type PaginationQuery = z.infer<typeof PaginationQuerySchema>;
 /** A page of a list: `items` and an opaque `nextCursor` (null on the last page). */
 export function pageSchema<T extends z.ZodType>(item: T, id: string) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ id });
+}
+
+/**
+ * A request's object (a record of caller-chosen keys) that refuses an own `__proto__` key
+ * with an issue at that key. zod builds a record's output by assignment and so skips that
+ * key: `{"context": {"__proto__": ...}}` was accepted with the key gone. Refusing it tells
+ * the caller; keys below the checked level are values zod copies as they are, so a nested
+ * `__proto__` stays data (as the engine treats it). The OpenAPI document shows `schema`.
+ */
+export function ownKeysSchema<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value, ctx) => {
+    if (typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__"))
+      ctx.addIssue({
+        code: "custom",
+        path: ["__proto__"],
+        message:
+          "a key named __proto__ is refused here (the parsed request would silently lose it); rename it",
+        input: value,
+      });
+    return value;
+  }, schema);
 }
 
 /** Metadata shared by celgate documents. */

@@ -1,6 +1,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EvaluationRequestSchema, PaginationQuerySchema, ProblemSchema, parseDuration } from "./index.js";
+import {
+  AdmissionReviewRequestSchema,
+  decimalIntegerSchema,
+  EvaluationRequestSchema,
+  PaginationQuerySchema,
+  ProblemSchema,
+  parseDuration,
+  ReplayRequestSchema,
+} from "./index.js";
 
 describe("contracts", () => {
   it("requires exactly one of manifests and resources", () => {
@@ -21,6 +29,65 @@ describe("contracts", () => {
   it("bounds pages", () => {
     expect(PaginationQuerySchema.parse({})).toEqual({ limit: 50 });
     expect(PaginationQuerySchema.safeParse({ limit: "501" }).success).toBe(false);
+    expect(PaginationQuerySchema.parse({ limit: "16" })).toEqual({ limit: 16 });
+    expect(PaginationQuerySchema.parse({ limit: "500" })).toEqual({ limit: 500 });
+  });
+
+  it("reads a page limit from digits only: no hex, exponent, fraction, sign, padding or leading zero", () => {
+    for (const limit of [
+      "0x10",
+      "1e2",
+      " 5",
+      "5 ",
+      "5.0",
+      "016",
+      "+5",
+      "-1",
+      "0",
+      "",
+      "Infinity",
+      "1_0",
+      "٥",
+    ]) {
+      const result = PaginationQuerySchema.safeParse({ limit });
+      expect(result.success, JSON.stringify(limit)).toBe(false);
+      expect(result.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+        ["limit", "expected a decimal integer from 1 to 500 (digits only)"],
+      ]);
+    }
+    expect(PaginationQuerySchema.safeParse({ limit: ["5", "6"] }).success).toBe(false);
+    expect(PaginationQuerySchema.safeParse({ limit: "9".repeat(40) }).error?.issues).toHaveLength(1);
+    expect(decimalIntegerSchema(1, 2_147_483_647).parse("2147483647")).toBe(2_147_483_647);
+    expect(decimalIntegerSchema(1, 2_147_483_647).safeParse("2147483648").success).toBe(false);
+  });
+
+  it("refuses an own __proto__ key where a record would drop it, and keeps a nested one as data", () => {
+    const issues = (json: string) =>
+      EvaluationRequestSchema.safeParse(JSON.parse(json)).error?.issues.map((i) => i.path.join("."));
+    expect(issues('{"manifests": "", "context": {"__proto__": {"x": 1}, "env": "prod"}}')).toEqual([
+      "context.__proto__",
+    ]);
+    expect(issues('{"manifests": "", "params": {"__proto__": {}}}')).toEqual(["params.__proto__"]);
+    expect(issues('{"manifests": "", "params": {"p": {"__proto__": 1}}}')).toEqual(["params.p.__proto__"]);
+    expect(
+      AdmissionReviewRequestSchema.safeParse(
+        JSON.parse(
+          '{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"}, "operation": "CREATE", "object": {"__proto__": {}}}}',
+        ),
+      ).error?.issues.map((i) => i.path.join(".")),
+    ).toEqual(["request.object.__proto__"]);
+    expect(ReplayRequestSchema.safeParse(JSON.parse('{"policies": [{"__proto__": {}}]}')).success).toBe(
+      false,
+    );
+    // an object whose prototype was set (by assignment in code) has no own __proto__ key: it passes
+    const assigned = Object.setPrototypeOf({ env: "prod" }, { x: 1 }) as Record<string, unknown>;
+    expect(EvaluationRequestSchema.parse({ manifests: "", context: assigned }).context).toEqual({
+      env: "prod",
+    });
+    const nested = EvaluationRequestSchema.parse(
+      JSON.parse('{"manifests": "", "context": {"team": {"__proto__": 1}}}'),
+    );
+    expect(Object.keys(nested.context?.team as object)).toEqual(["__proto__"]);
   });
 
   it("parses durations", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EvaluationSourceSchema, pageSchema } from "./common.js";
+import { EvaluationSourceSchema, ownKeysSchema, pageSchema } from "./common.js";
 import { DecisionSchema, EvaluationReportSchema, SummarySchema } from "./report.js";
 
 /** Limits on one evaluation request (the body limit applies as well). */
@@ -15,7 +15,8 @@ export const ManifestFileSchema = z
   .meta({ id: "ManifestFile" });
 export type ManifestFile = z.infer<typeof ManifestFileSchema>;
 
-const ParamsSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
+/** Per policy name, its params by name: a `__proto__` key at either level is refused (ownKeysSchema). */
+const ParamsSchema = ownKeysSchema(z.record(z.string(), ownKeysSchema(z.record(z.string(), z.unknown()))));
 /**
  * The most JSON text an evaluation's `context` may take. It is metadata (environment, cluster,
  * commit, ...) kept in every history row, listed with it and signed into the receipt: a
@@ -25,7 +26,7 @@ export const MAX_CONTEXT_BYTES = 16 * 1024;
 
 const utf8 = new TextEncoder();
 
-const ContextSchema = z.record(z.string(), z.unknown()).superRefine((context, ctx) => {
+const ContextSchema = ownKeysSchema(z.record(z.string(), z.unknown())).superRefine((context, ctx) => {
   // TextEncoder, not Buffer: the SDK uses these schemas in browsers too
   const bytes = utf8.encode(JSON.stringify(context) ?? "").length;
   if (bytes > MAX_CONTEXT_BYTES)

@@ -15,11 +15,13 @@ export {
 export {
   DEFAULT_PAGE_LIMIT,
   DurationSchema,
+  decimalIntegerSchema,
   EVALUATION_SOURCES,
   type EvaluationSource,
   EvaluationSourceSchema,
   MAX_PAGE_LIMIT,
   ObjectMetaSchema,
+  ownKeysSchema,
   type PaginationQuery,
   PaginationQuerySchema,
   type Problem,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ownKeysSchema } from "./common.js";
 import { DecisionSchema, OutcomeSchema, ResourceRefSchema } from "./report.js";
 
 /**
@@ -8,7 +9,7 @@ import { DecisionSchema, OutcomeSchema, ResourceRefSchema } from "./report.js";
  */
 export const ReplayRequestSchema = z
   .object({
-    policies: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]).optional(),
+    policies: z.union([z.string(), z.array(ownKeysSchema(z.record(z.string(), z.unknown())))]).optional(),
     remove: z.array(z.string()).optional(),
     evaluations: z.array(z.string()).max(500).optional(),
     since: z.iso.datetime({ offset: true }).optional(),

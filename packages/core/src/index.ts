@@ -121,6 +121,7 @@ export type {
 export {
   buildReport,
   decide,
+  displayPath,
   formatReport,
   REPORT_FORMATS,
   reportWriter,

@@ -55,6 +55,12 @@ export interface ClientOptions {
   token?: string | undefined;
   /** Per attempt, in milliseconds; default 10 000. */
   timeoutMs?: number;
+  /**
+   * The whole call's budget in milliseconds, retries and the waits between them included;
+   * default twice `timeoutMs`. A service that accepts the connection and never answers
+   * costs at most this long, not `timeoutMs` for every attempt. 0: no overall budget.
+   */
+  deadlineMs?: number;
   /** Retries after the first attempt, where retrying is safe; default 2. */
   retries?: number;
   /** First backoff delay in ms (doubling, with full jitter); default 250. */
@@ -118,6 +124,7 @@ export function createClient(options: ClientOptions) {
     baseUrl: options.baseUrl,
     token: options.token,
     timeoutMs: options.timeoutMs ?? 10_000,
+    deadlineMs: options.deadlineMs ?? 2 * (options.timeoutMs ?? 10_000),
     retries: options.retries ?? 2,
     retryBaseMs: options.retryBaseMs ?? 250,
     retryMaxMs: options.retryMaxMs ?? 10_000,

@@ -94,10 +94,22 @@ export class NetworkError extends Error {
   readonly timedOut: boolean;
   /** How many attempts were made. */
   readonly attempts: number;
+  /** Milliseconds from the first attempt's start to giving up, every retry included. */
+  readonly elapsedMs: number;
   readonly [NETWORK_ERROR] = true;
 
-  constructor(init: { method: string; url: string; timedOut: boolean; attempts: number; cause: unknown }) {
-    const reason = init.timedOut ? "timed out" : describeCause(init.cause);
+  constructor(init: {
+    method: string;
+    url: string;
+    timedOut: boolean;
+    attempts: number;
+    elapsedMs?: number;
+    cause: unknown;
+  }) {
+    const elapsedMs = init.elapsedMs ?? 0;
+    const reason = init.timedOut
+      ? `timed out: the service did not answer within ${formatSeconds(elapsedMs)}`
+      : describeCause(init.cause);
     super(
       `${init.method} ${init.url}: ${reason}${init.attempts > 1 ? ` (after ${init.attempts} attempts)` : ""}`,
       {
@@ -108,6 +120,7 @@ export class NetworkError extends Error {
     this.url = init.url;
     this.timedOut = init.timedOut;
     this.attempts = init.attempts;
+    this.elapsedMs = elapsedMs;
   }
 
   static is(value: unknown): value is NetworkError {
@@ -176,3 +189,9 @@ export const isNetworkError = (value: unknown): value is NetworkError => Network
 /** Whether `value` is a DeployBlockedError from any copy of the SDK. */
 export const isDeployBlockedError = (value: unknown): value is DeployBlockedError =>
   DeployBlockedError.is(value);
+
+/** A duration for a message: `0.3 s`, `4.5 s`, `60 s`. */
+export function formatSeconds(ms: number): string {
+  const seconds = Math.max(0, ms) / 1000;
+  return `${seconds < 10 ? Number(seconds.toFixed(1)) : Math.round(seconds)} s`;
+}

@@ -1,4 +1,7 @@
-// The retry, backoff and timeout rules, against a scripted fetch (no service needed).
+// The retry, backoff and timeout rules, against a scripted fetch (no service needed), and the
+// overall deadline against a real TCP server that accepts connections and never answers.
+import { once } from "node:events";
+import { createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClient } from "./client.js";
 import { ApiError, DeployBlockedError, isApiError, NetworkError } from "./errors.js";
@@ -353,7 +356,11 @@ describe("timeouts and cancellation", () => {
   it("aborts an attempt after timeoutMs and retries idempotent requests", async () => {
     const { fetch } = scripted([hang, hang, json(200, { status: "ok" })]);
     const started = Date.now();
-    await expect(createClient({ ...fast, fetch, timeoutMs: 50 }).health()).resolves.toEqual({ status: "ok" });
+    await expect(createClient({ ...fast, fetch, timeoutMs: 50, deadlineMs: 1000 }).health()).resolves.toEqual(
+      {
+        status: "ok",
+      },
+    );
     expect(fetch).toHaveBeenCalledTimes(3);
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
   });
@@ -470,5 +477,85 @@ describe("DeployBlockedError in logs", () => {
     expect(error.report.results).toHaveLength(300);
     expect(error.summary).toContain("... and");
     expect(Object.keys(error)).not.toContain("report");
+  });
+});
+
+describe("the overall deadline, against a service that accepts the connection and never answers", () => {
+  /** A real TCP listener on 127.0.0.1 that reads and never writes; returns its URL. */
+  async function silentServer() {
+    const sockets = new Set<Socket>();
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      socket.on("error", () => {});
+      socket.on("close", () => sockets.delete(socket));
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as { port: number };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      connections: () => connections,
+      close: async () => {
+        for (const socket of sockets) socket.destroy();
+        server.close();
+        await once(server, "close");
+      },
+    };
+  }
+
+  it("gives up after twice the per-attempt timeout by default, however many retries, and says so", async () => {
+    const silent = await silentServer();
+    try {
+      // before the deadline: 6 attempts of 150 ms each, about a second
+      const client = createClient({
+        baseUrl: silent.url,
+        token: "t",
+        timeoutMs: 150,
+        retries: 5,
+        retryBaseMs: 1,
+      });
+      const started = Date.now();
+      const error = (await client.evaluate({ manifests: "a: 1" }).catch((e: unknown) => e)) as NetworkError;
+      const elapsed = Date.now() - started;
+      expect(NetworkError.is(error)).toBe(true);
+      expect(error.timedOut).toBe(true);
+      expect(error.attempts).toBeLessThanOrEqual(2);
+      expect(elapsed).toBeGreaterThanOrEqual(290);
+      expect(elapsed).toBeLessThan(700);
+      expect(error.elapsedMs).toBeGreaterThanOrEqual(290);
+      expect(error.elapsedMs).toBeLessThanOrEqual(elapsed);
+      expect(error.message).toMatch(
+        /^POST http:\/\/127\.0\.0\.1:\d+\/v1\/evaluations: timed out: the service did not answer within 0\.[3-6] s/,
+      );
+      expect(silent.connections()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it("keeps to an explicit deadline shorter than one attempt", async () => {
+    const silent = await silentServer();
+    try {
+      const client = createClient({ baseUrl: silent.url, token: "t", timeoutMs: 10_000, deadlineMs: 200 });
+      const started = Date.now();
+      const error = (await client.health().catch((e: unknown) => e)) as NetworkError;
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(error).toMatchObject({ timedOut: true, attempts: 1 });
+      expect(error.message).toContain("did not answer within 0.2 s");
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it("does not start a retry whose wait would end past the deadline", async () => {
+    const { fetch } = scripted([json(503, {}), json(200, { status: "ok" })]);
+    const client = createClient({ ...fast, fetch, deadlineMs: 50, retryBaseMs: 10_000, retryMaxMs: 10_000 });
+    vi.spyOn(Math, "random").mockReturnValue(1);
+    const started = Date.now();
+    await expect(client.health()).rejects.toMatchObject({ status: 503 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(fetch).toHaveBeenCalledTimes(1);
   });
 });

@@ -9,6 +9,11 @@ export interface TransportOptions {
   token: string | undefined;
   /** Per attempt. */
   timeoutMs: number;
+  /**
+   * The whole call's budget, every attempt and every wait between them included: no attempt
+   * runs past it and no retry starts that could not finish before it. 0 or Infinity: none.
+   */
+  deadlineMs: number;
   /** Retries after the first attempt. */
   retries: number;
   /** First backoff delay; doubles each retry, with full jitter. */
@@ -74,9 +79,26 @@ export async function send<T>(options: TransportOptions, spec: RequestSpec): Pro
   for (const [k, v] of Object.entries(spec.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
 
   const maxAttempts = spec.noRetry ? 1 : Math.max(0, Math.floor(options.retries)) + 1;
+  const started = Date.now();
+  const deadline =
+    options.deadlineMs > 0 && Number.isFinite(options.deadlineMs) ? started + options.deadlineMs : Infinity;
+  const left = () => deadline - Date.now();
+  const networkError = (attempt: number, timedOut: boolean, cause: unknown) =>
+    new NetworkError({
+      method: spec.method,
+      url,
+      timedOut,
+      attempts: attempt,
+      elapsedMs: Date.now() - started,
+      cause,
+    });
+  // a retry is worth starting only if its wait ends before the deadline
+  const canWait = (ms: number) => ms < left();
   for (let attempt = 1; ; attempt++) {
     throwIfAborted(spec.signal);
-    const timer = attemptSignal(options.timeoutMs, spec.signal);
+    const perAttempt =
+      options.timeoutMs > 0 && Number.isFinite(options.timeoutMs) ? options.timeoutMs : Infinity;
+    const timer = attemptSignal(Math.min(perAttempt, Math.max(1, left())), spec.signal);
     let response: Response;
     try {
       response = await options.fetch(url, {
@@ -92,11 +114,12 @@ export async function send<T>(options: TransportOptions, spec: RequestSpec): Pro
       if (spec.signal?.aborted) throw spec.signal.reason;
       const timedOut = timer.timedOut();
       const retryable = spec.idempotent || (!timedOut && NOT_SENT.has(errorCode(error) ?? ""));
-      if (retryable && attempt < maxAttempts) {
-        await sleep(backoff(options, attempt), spec.signal);
+      const wait = backoff(options, attempt);
+      if (retryable && attempt < maxAttempts && canWait(wait)) {
+        await sleep(wait, spec.signal);
         continue;
       }
-      throw new NetworkError({ method: spec.method, url, timedOut, attempts: attempt, cause: error });
+      throw networkError(attempt, timedOut, error);
     }
 
     let text: string;
@@ -106,17 +129,12 @@ export async function send<T>(options: TransportOptions, spec: RequestSpec): Pro
       // The connection broke (or the timeout fired) while the body was arriving.
       timer.clear();
       if (spec.signal?.aborted) throw spec.signal.reason;
-      if (spec.idempotent && attempt < maxAttempts) {
-        await sleep(backoff(options, attempt), spec.signal);
+      const wait = backoff(options, attempt);
+      if (spec.idempotent && attempt < maxAttempts && canWait(wait)) {
+        await sleep(wait, spec.signal);
         continue;
       }
-      throw new NetworkError({
-        method: spec.method,
-        url,
-        timedOut: timer.timedOut(),
-        attempts: attempt,
-        cause: error,
-      });
+      throw networkError(attempt, timer.timedOut(), error);
     }
     timer.clear();
 
@@ -126,9 +144,10 @@ export async function send<T>(options: TransportOptions, spec: RequestSpec): Pro
 
     if (attempt < maxAttempts && (status === 429 || (spec.idempotent && RETRYABLE_5XX.has(status)))) {
       const wait = retryAfterMs(response.headers.get("retry-after"));
-      // A Retry-After longer than we are willing to wait: give the caller the error now.
-      if (wait === undefined || wait <= options.retryMaxMs) {
-        await sleep(wait ?? backoff(options, attempt), spec.signal);
+      // A Retry-After longer than we are willing (or have time) to wait: give the caller the error now.
+      const delay = wait ?? backoff(options, attempt);
+      if ((wait === undefined || wait <= options.retryMaxMs) && canWait(delay)) {
+        await sleep(delay, spec.signal);
         continue;
       }
     }

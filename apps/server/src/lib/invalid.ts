@@ -15,6 +15,21 @@ const IF_MATCH_REQUIRED = "send If-Match with the ETag of the version you are re
 const joinPath = (path: readonly PropertyKey[]) => path.map(String).join(".");
 
 /**
+ * The issues of a union that no option matched, as the one option the input had the type of
+ * would give them (a list of documents with a bad key: that key, not "Invalid input" at the
+ * list); the union's own issue when no option, or more than one, got past the type.
+ */
+function unionIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const typed = issue.errors.filter(
+    (branch) => !branch.every((i) => i.code === "invalid_type" && i.path.length === 0),
+  );
+  const [only] = typed;
+  if (typed.length !== 1 || !only || only.length === 0) return [issue];
+  return only.flatMap((i) => unionIssues({ ...i, path: [...issue.path, ...i.path] }));
+}
+
+/**
  * A failed parse as problem `errors[]`: one entry per issue (one per key for unknown keys),
  * each with its path, and its line and column when the input has positions.
  */
@@ -23,7 +38,7 @@ export function fieldErrors(
   options: { unknown?: string; locate?: Locate | undefined } = {},
 ): ProblemFieldError[] {
   const out: ProblemFieldError[] = [];
-  for (const issue of error.issues) {
+  for (const issue of error.issues.flatMap(unionIssues)) {
     const entries =
       issue.code === "unrecognized_keys"
         ? issue.keys.map((key) => ({

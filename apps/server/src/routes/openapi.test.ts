@@ -61,6 +61,23 @@ describe("the OpenAPI document is what the routes enforce", () => {
     }
   });
 
+  it("describes ?limit= and a version number as the bounded integers the routes read", () => {
+    const param = (path: string, name: string) =>
+      doc.paths[path].get.parameters.find((p: { name: string }) => p.name === name);
+    for (const path of ["/v1/policies", "/v1/tokens", "/v1/evaluations", "/v1/policies/{name}/versions"])
+      expect(param(path, "limit"), path).toEqual({
+        in: "query",
+        name: "limit",
+        required: false,
+        schema: { type: "integer", minimum: 1, maximum: 500, default: 50 },
+      });
+    expect(param("/v1/policies/{name}/versions/{n}", "n").schema).toEqual({
+      type: "integer",
+      minimum: 1,
+      maximum: 2_147_483_647,
+    });
+  });
+
   it("refuses a query option that the document does not name, with a 400 naming it", async () => {
     for (const def of ROUTES) {
       if (def.roles === "public") continue;

@@ -5,7 +5,7 @@ import { fixture } from "../../../../test/support/fixtures.js";
 import { createApp, registerRoute } from "../app.js";
 import { readBody, validate } from "../lib/body.js";
 import { defineRoute, jsonContent, READ } from "../lib/route.js";
-import { BACKENDS, deploymentYaml, setupApp, type TestApp } from "../test/harness.js";
+import { admissionReview, BACKENDS, deploymentYaml, setupApp, type TestApp } from "../test/harness.js";
 
 /**
  * The route schemas are the validators: params, query options, headers and bodies (JSON and
@@ -50,6 +50,69 @@ describe.each(BACKENDS)("input validation on %s", (backend) => {
     const dryRun = await t.call("POST", "/v1/evaluations?dryRun=yes", { yaml: deploymentYaml("web") });
     expect(dryRun.status).toBe(400);
     expect(dryRun.body.errors[0].path).toBe("dryRun");
+  });
+
+  it("reads ?limit= and a version number as plain decimal digits, never as 0x, exponent or padded text", async () => {
+    // z.coerce.number() read 0x10 as 16, 1e2 as 100 and " 5" as 5
+    for (const raw of ["0x10", "1e2", "%205", "5%20", "5.0", "016", "%2B5", "-1", "0", "501", "", "1_0"]) {
+      const r = await t.call("GET", `/v1/policies?limit=${raw}`);
+      expect(r.status, `limit=${raw}`).toBe(400);
+      expect(r.body.type).toBe(BAD_REQUEST);
+      expect(r.body.errors, `limit=${raw}`).toEqual([
+        { path: "limit", message: "expected a decimal integer from 1 to 500 (digits only)" },
+      ]);
+    }
+    const ok = await t.call("GET", "/v1/policies?limit=2");
+    expect(ok.status).toBe(200);
+    expect(ok.body.items).toHaveLength(2);
+    expect((await t.call("GET", "/v1/tokens?limit=500")).status).toBe(200);
+    for (const raw of ["0x1", "1e0", "01", "1.0"]) {
+      const r = await t.call("GET", `/v1/policies/owner-label/versions/${raw}`);
+      expect(r.status, `versions/${raw}`).toBe(400);
+      expect(r.body.errors, `versions/${raw}`).toEqual([expect.objectContaining({ path: "n" })]);
+    }
+  });
+
+  it("refuses an own __proto__ key of context, params, a replayed policy or an admitted object, naming it", async () => {
+    // JSON.parse makes `__proto__` an own key; zod's records skipped it, so these were accepted without it
+    const manifests = JSON.stringify(deploymentYaml("web"));
+    const proto = '"__proto__": {"polluted": "yes"}';
+    const cases: [string, string, string][] = [
+      [
+        "/v1/evaluations",
+        `{"manifests": ${manifests}, "context": {${proto}, "env": "prod"}}`,
+        "context.__proto__",
+      ],
+      ["/v1/evaluations", `{"manifests": ${manifests}, "params": {${proto}}}`, "params.__proto__"],
+      [
+        "/v1/evaluations",
+        `{"manifests": ${manifests}, "params": {"owner-label": {${proto}}}}`,
+        "params.owner-label.__proto__",
+      ],
+      ["/v1/replays", `{"policies": [{${proto}, "kind": "Policy"}]}`, "policies.0.__proto__"],
+      [
+        "/v1/admission",
+        JSON.stringify(admissionReview("u1", { marker: 1 })).replace('"marker":1', proto),
+        "request.object.__proto__",
+      ],
+    ];
+    for (const [path, raw, field] of cases) {
+      expect(raw).toContain('"__proto__"');
+      const r = await t.call("POST", path, { raw });
+      expect(r.status, field).toBe(400);
+      expect(r.body.type).toBe(INVALID_BODY);
+      expect(r.body.errors, field).toEqual([
+        { path: field, message: expect.stringContaining("a key named __proto__ is refused here") },
+      ]);
+    }
+    // below the checked level it is a value like any other, kept as it was sent (the engine reads it as data)
+    const nested = await t.call("POST", "/v1/evaluations", {
+      raw: `{"manifests": ${manifests}, "context": {"team": {${proto}}}}`,
+    });
+    expect(nested.status).toBe(201);
+    const listed = await t.call("GET", "/v1/evaluations?limit=1");
+    expect(listed.body.items[0].id).toBe(nested.body.id);
+    expect(Object.keys(listed.body.items[0].context.team)).toEqual(["__proto__"]);
   });
 
   it("lists what a route accepts when an option is unknown; context filters stay open", async () => {

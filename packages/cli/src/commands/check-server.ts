@@ -1,4 +1,10 @@
-import { type Diagnostic, type EvaluationReport, type ImageFacts, parseManifests } from "@celgate/core";
+import {
+  type Diagnostic,
+  displayPath,
+  type EvaluationReport,
+  type ImageFacts,
+  parseManifests,
+} from "@celgate/core";
 import {
   ApiError,
   type CelgateClient,
@@ -23,12 +29,34 @@ export interface ServerCheckInput {
   now?: Date | undefined;
 }
 
-/** Per attempt: a large bundle takes the service a while to evaluate. */
-const TIMEOUT_MS = 60_000;
+/**
+ * The default budget of one call to the service, every retry included: a large bundle takes
+ * the service a while to evaluate, and the service itself ends a request after 60 s
+ * (CELGATE_REQUEST_TIMEOUT_MS). Retries fit in it only after quick failures (connection
+ * refused, 503); a service that accepts the connection and never answers costs this long.
+ */
+export const DEFAULT_SERVER_TIMEOUT_S = 60;
+/** The longest `CELGATE_TIMEOUT` taken. */
+const MAX_SERVER_TIMEOUT_S = 3600;
 
 /**
- * A client for `--server URL`; throws InputError (exit 2) for a URL that is not http(s) or
- * a missing token.
+ * The budget of one call to the service in milliseconds: `CELGATE_TIMEOUT` (whole seconds,
+ * digits only) or DEFAULT_SERVER_TIMEOUT_S. Throws InputError (exit 2) for any other value.
+ */
+export function serverTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.CELGATE_TIMEOUT;
+  if (raw === undefined || raw === "") return DEFAULT_SERVER_TIMEOUT_S * 1000;
+  const seconds = /^[1-9][0-9]{0,3}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(seconds <= MAX_SERVER_TIMEOUT_S))
+    throw new InputError(
+      `CELGATE_TIMEOUT=${JSON.stringify(raw)}: expected whole seconds from 1 to ${MAX_SERVER_TIMEOUT_S}`,
+    );
+  return seconds * 1000;
+}
+
+/**
+ * A client for `--server URL`; throws InputError (exit 2) for a URL that is not http(s), a
+ * missing token or a bad CELGATE_TIMEOUT.
  */
 export function serverClient(url: string, token: string | undefined): CelgateClient {
   let parsed: URL;
@@ -40,7 +68,8 @@ export function serverClient(url: string, token: string | undefined): CelgateCli
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
     throw new InputError(`--server ${JSON.stringify(url)}: expected an http:// or https:// URL`);
   if (!token) throw new InputError(`--server ${url}: no token; pass --token or set CELGATE_TOKEN`);
-  return createClient({ baseUrl: url, token, timeoutMs: TIMEOUT_MS, retries: 2 });
+  const budget = serverTimeoutMs();
+  return createClient({ baseUrl: url, token, timeoutMs: budget, deadlineMs: budget, retries: 2 });
 }
 
 /**
@@ -49,7 +78,9 @@ export function serverClient(url: string, token: string | undefined): CelgateCli
  */
 export function serverFailure(url: string, error: unknown): never {
   if (NetworkError.is(error)) {
-    const cause = error.timedOut ? "no answer in time" : reasonOf(error.cause);
+    const cause = error.timedOut
+      ? `the service did not answer within ${seconds(error.elapsedMs)} (CELGATE_TIMEOUT sets the limit)`
+      : reasonOf(error.cause);
     const attempts = error.attempts > 1 ? ` (${error.attempts} attempts)` : "";
     throw new InputError(`cannot reach the celgate service at ${url}: ${cause}${attempts}`);
   }
@@ -75,6 +106,12 @@ export function serverFailure(url: string, error: unknown): never {
     );
   }
   throw error;
+}
+
+/** `0.5 s`, `60 s`: how long a call waited. */
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return `${s < 10 ? Number(s.toFixed(1)) : Math.round(s)} s`;
 }
 
 function reasonOf(cause: unknown): string {
@@ -123,7 +160,9 @@ function manifestsFor(paths: readonly string[]): ManifestFile[] {
   throwOnErrors(diagnostics, "manifest");
   if (count === 0) throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);
   for (const warning of diagnostics)
-    process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
+    process.stderr.write(
+      `warning: ${displayPath(warning.file ?? "")}:${warning.line ?? 1}: ${warning.message}\n`,
+    );
   return files;
 }
 

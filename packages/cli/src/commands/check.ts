@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import {
   type CompiledPolicySet,
+  displayPath,
   type EvaluateInput,
   type EvaluationReport,
   evaluate,
@@ -52,6 +53,8 @@ Options:
   -q, --quiet                text format: only the decision and the counts
       --server URL           evaluate through the REST service (records history); also CELGATE_SERVER
       --token TOKEN          bearer token for --server; also CELGATE_TOKEN
+                             (CELGATE_TIMEOUT: seconds per call to the service, retries
+                             included; default 60)
       --receipt FILE         with --server: write the decision's signed receipt (a DSSE
                              envelope) to FILE, for "celgate verify" in the deploy job
   -h, --help                 show this help
@@ -230,7 +233,9 @@ export function loadManifests(paths: readonly string[], progress?: Progress): Re
   throwOnErrors(diagnostics, "manifest");
   // before the error below too: they say why a file held no resource (a JSON file with comments)
   for (const warning of diagnostics) {
-    process.stderr.write(`warning: ${warning.file}:${warning.line ?? 1}: ${warning.message}\n`);
+    process.stderr.write(
+      `warning: ${displayPath(warning.file ?? "")}:${warning.line ?? 1}: ${warning.message}\n`,
+    );
   }
   if (resources.length === 0) {
     throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);

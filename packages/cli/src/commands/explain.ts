@@ -1,4 +1,4 @@
-import { type ExplainedStep, type Explanation, explain } from "@celgate/core";
+import { displayPath, type ExplainedStep, type Explanation, explain } from "@celgate/core";
 import { keyValues, mergeParams, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
@@ -97,7 +97,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
 function text(e: Explanation): string {
   const r = e.result;
   const ref = r.resource;
-  const where = ref.source ? ` (${ref.source.file}:${ref.source.line})` : "";
+  const where = ref.source ? ` (${displayPath(ref.source.file)}:${ref.source.line})` : "";
   const lines = [
     `${r.policy} on ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}${where}: ${r.outcome}`,
   ];

@@ -1,4 +1,4 @@
-import { type ImageFacts, parseImageFacts } from "@celgate/core";
+import { displayPath, type ImageFacts, parseImageFacts } from "@celgate/core";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { parseData } from "../inputs/data.js";
@@ -85,7 +85,7 @@ export async function images(argv: string[]): Promise<number> {
       const facts = u.facts[0]!;
       // the reference names the digest once, whether the file or --digest gave it
       const ref = facts.digest === u.digest ? facts.ref : `${facts.ref}@${u.digest}`;
-      process.stdout.write(`pushed ${ref} (${describeScan(facts)}) from ${u.file}\n`);
+      process.stdout.write(`pushed ${ref} (${describeScan(facts)}) from ${displayPath(u.file)}\n`);
       count++;
       continue;
     }
@@ -101,7 +101,7 @@ export async function images(argv: string[]): Promise<number> {
       const scan = facts ? ` (${describeScan(facts)})` : "";
       // the key is the name and tag the service files it under; say so only when the reference hides it
       const key = image.ref.startsWith(image.key) ? "" : ` as ${image.key}`;
-      process.stdout.write(`pushed ${image.ref}${key}${scan} from ${u.file}\n`);
+      process.stdout.write(`pushed ${image.ref}${key}${scan} from ${displayPath(u.file)}\n`);
     }
     count += stored.length;
   }

@@ -2,6 +2,7 @@ import {
   type CompiledPolicySet,
   compilePolicySet,
   costWarnings,
+  displayPath,
   ESTIMATED_COST_LIMIT,
   expressionsOf,
   renderDiagnostic,
@@ -9,6 +10,7 @@ import {
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { builtinPolicyDir, loadDocuments } from "../inputs/documents.js";
+import { shownDiagnostic } from "../output.js";
 
 export const VALIDATE_HELP = `Usage: celgate validate [PATH...]
 
@@ -44,11 +46,11 @@ export async function validate(argv: string[]): Promise<number> {
   const compiled = compilePolicySet(documents.policies, { fileLines: (file) => documents.lines.get(file) });
   const diagnostics = [...documents.diagnostics, ...compiled.diagnostics];
   const errors = diagnostics.filter((d) => d.severity !== "warning");
-  for (const d of diagnostics) process.stderr.write(`${renderDiagnostic(d)}\n`);
+  for (const d of diagnostics) process.stderr.write(`${renderDiagnostic(shownDiagnostic(d))}\n`);
   const fileLines = (file: string) => documents.lines.get(file);
   const costly = compiled.set.policies.flatMap((p) => costWarnings(p, { fileLines }));
   if (values.cost) {
-    for (const d of costly) process.stderr.write(`${renderDiagnostic(d)}\n`);
+    for (const d of costly) process.stderr.write(`${renderDiagnostic(shownDiagnostic(d))}\n`);
     process.stdout.write(costTable(compiled.set));
   } else if (costly.length > 0) {
     const n = costly.length;
@@ -83,7 +85,7 @@ function engineLines(set: CompiledPolicySet): string {
         continue;
       }
       interpreted++;
-      const at = policy.origin?.file ? `${policy.origin.file}: ` : "";
+      const at = policy.origin?.file ? `${displayPath(policy.origin.file)}: ` : "";
       lines.push(`interpreted: ${at}${policy.name} ${e.path}: ${e.interpretedBecause ?? "no reason given"}`);
     }
   }

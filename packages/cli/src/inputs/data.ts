@@ -1,6 +1,7 @@
 import {
   checkValue,
   type Diagnostic,
+  displayPath,
   type ImageFacts,
   type InputLimits,
   limitViolation,
@@ -18,7 +19,7 @@ export function parseData(text: string, name: string, limits: InputLimits = inpu
   const docs = parseDocuments(text, name, limits);
   if (docs.length > limits.maxDocuments) {
     const v = limitViolation("maxDocuments", limits, "", `more than ${limits.maxDocuments} documents`);
-    throw new InputError(`${name}: ${v.message}`);
+    throw new InputError(`${displayPath(name)}: ${v.message}`);
   }
   const budget = { used: 0 };
   docs.forEach((doc, i) => {
@@ -57,7 +58,7 @@ function parseDocuments(text: string, name: string, limits: InputLimits): unknow
         throw new InputError(`${at}: ${limitViolation("maxDepth", limits, "", "nested too deeply").message}`);
       throw new InputError(`${at}: malformed YAML: ${error.reason}`);
     }
-    throw new InputError(`${name}: cannot parse: ${(error as Error).message}`);
+    throw new InputError(`${displayPath(name)}: cannot parse: ${(error as Error).message}`);
   }
 }
 
@@ -90,11 +91,11 @@ export function loadParamsFile(path: string | undefined): Record<string, Record<
     );
   const value = docs[0] ?? {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InputError(`${path}: expected a map of policy name to params`);
+    throw new InputError(`${displayPath(path)}: expected a map of policy name to params`);
   }
   for (const [policy, params] of Object.entries(value)) {
     if (typeof params !== "object" || params === null || Array.isArray(params)) {
-      throw new InputError(`${path}: params of ${policy} must be a map`);
+      throw new InputError(`${displayPath(path)}: params of ${policy} must be a map`);
     }
   }
   return value as Record<string, Record<string, unknown>>;

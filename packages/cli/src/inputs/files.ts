@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, extname, join, relative, sep } from "node:path";
-import { type InputLimits, inputLimitsFromEnv } from "@celgate/core";
+import { displayPath, type InputLimits, inputLimitsFromEnv } from "@celgate/core";
 import { InputError } from "../errors.js";
 
 const EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
@@ -99,10 +99,10 @@ export function expand(path: string, filter: WalkFilter = MANIFEST_WALK): string
   try {
     stat = statSync(path);
   } catch {
-    throw new InputError(`${path}: no such file or directory`);
+    throw new InputError(`${displayPath(path)}: no such file or directory`);
   }
   if (stat.isFile()) return [path];
-  if (!stat.isDirectory()) throw new InputError(`${path}: not a file or folder`);
+  if (!stat.isDirectory()) throw new InputError(`${displayPath(path)}: not a file or folder`);
   const out: string[] = [];
   const root = realpathSync(path);
   // folders walked, by their real path: a link back to one of them is not walked again
@@ -165,18 +165,19 @@ export function readText(file: string, maxBytes = MAX_FILE_BYTES): string {
 }
 
 function decode(name: string, buffer: Buffer): string {
-  if (buffer.includes(0)) throw new InputError(`${name}:1: binary file, not YAML or JSON text`);
+  if (buffer.includes(0)) throw new InputError(`${displayPath(name)}:1: binary file, not YAML or JSON text`);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(buffer).replace(/^\uFEFF/, "");
   } catch {
-    throw new InputError(`${name}:1: not valid UTF-8 text`);
+    throw new InputError(`${displayPath(name)}:1: not valid UTF-8 text`);
   }
 }
 
 function checkText(name: string, text: string, maxBytes = MAX_FILE_BYTES): string {
   if (text.length > maxBytes)
-    throw new InputError(`${name}: input is over the limit of ${formatBytes(maxBytes)}`);
-  if (text.includes("\u0000")) throw new InputError(`${name}:1: binary input, not YAML or JSON text`);
+    throw new InputError(`${displayPath(name)}: input is over the limit of ${formatBytes(maxBytes)}`);
+  if (text.includes("\u0000"))
+    throw new InputError(`${displayPath(name)}:1: binary input, not YAML or JSON text`);
   return text;
 }
 

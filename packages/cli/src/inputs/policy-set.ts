@@ -2,6 +2,7 @@ import {
   type CompiledPolicySet,
   compilePolicySet,
   type Diagnostic,
+  displayPath,
   type ExceptionDocument,
   hasErrors,
   renderDiagnostic,
@@ -9,6 +10,7 @@ import {
 } from "@celgate/core";
 import { cacheKey, readCache, writeCache } from "../cache.js";
 import { InputError } from "../errors.js";
+import { shownDiagnostic } from "../output.js";
 import {
   builtinPolicyDir,
   type LoadedDocuments,
@@ -117,11 +119,13 @@ export function throwOnErrors(diagnostics: readonly Diagnostic[], what: string):
   if (!hasErrors(diagnostics)) return;
   const errors = diagnostics.filter((d) => d.severity !== "warning");
   const first = errors[0]!;
-  const where = [first.file, first.line, first.column].filter((p) => p !== undefined).join(":");
+  const where = [first.file === undefined ? undefined : displayPath(first.file), first.line, first.column]
+    .filter((p) => p !== undefined)
+    .join(":");
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
   throw new InputError(
     `${where ? `${where}: ` : ""}${first.path ? `${first.path}: ` : ""}${first.message}${more}`,
-    errors.map(renderDiagnostic).join("\n") +
+    errors.map((d) => renderDiagnostic(shownDiagnostic(d))).join("\n") +
       `\n${errors.length} ${what} error${errors.length === 1 ? "" : "s"}`,
   );
 }

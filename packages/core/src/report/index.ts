@@ -10,6 +10,7 @@ export type {
   TextFormatOptions,
 } from "./format/index.js";
 export {
+  displayPath,
   formatJson,
   formatJunit,
   formatPolicyReport,

@@ -7,6 +7,7 @@ import { buildReport, toWireReport } from "../outcome.js";
 import type { EvaluationReport, ResourceRef, Result } from "../types.js";
 import { fnv1a64 } from "./hash.js";
 import {
+  displayPath,
   type FormatOptions,
   formatReport,
   REPORT_FORMATS,
@@ -395,6 +396,30 @@ describe("sarif", () => {
     expect(rules["require-team-label"]?.defaultConfiguration.level).toBe("note");
     expect(rules["no-wildcard-verbs"]?.properties["security-severity"]).toBe("9.5");
     expect(rules["run-as-non-root"]?.properties["security-severity"]).toBe("8.0");
+  });
+
+  it("shows a file name holding a newline, ESC or a bidi override quoted on one line in text", () => {
+    const cases: [string, string][] = [
+      ["a\nb.yaml", '"a\\nb.yaml"'],
+      ["x\u001b[31m.yaml", '"x\\u001b[31m.yaml"'],
+      ["evil\u202elmay.yaml", '"evil\\u202elmay.yaml"'],
+      ["deploy/my app/web.yaml", "deploy/my app/web.yaml"],
+    ];
+    for (const [file, shown] of cases) {
+      const placed = { ...web, source: { file, line: 3, document: 0 } };
+      const report = buildReport({
+        resources: [placed],
+        policySet: { digest: "x", policies: 1 },
+        evaluatedAt: "2026-11-29T10:00:00Z",
+        results: [r(placed, nonRoot, { outcome: "fail" })],
+      });
+      const [heading] = formatReport(report, "text").split("\n");
+      expect(heading, JSON.stringify(file)).toBe(`Deployment shop/web (${shown}:3)`);
+      // the JSON report keeps the name as it is
+      expect(formatReport(report, "json")).toContain(`"file": ${JSON.stringify(file)}`);
+    }
+    expect(displayPath("a.yaml")).toBe("a.yaml");
+    expect(displayPath("tab\tname")).toBe('"tab\\tname"');
   });
 
   it("writes file URIs relative to baseDir, percent-encoded", () => {

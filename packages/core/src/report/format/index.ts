@@ -3,7 +3,7 @@ import { formatJson, type JsonFormatOptions, jsonWriter, writeJson } from "./jso
 import { formatJunit, type JunitFormatOptions } from "./junit.js";
 import { formatPolicyReport, type PolicyReportFormatOptions } from "./policyreport.js";
 import { formatSarif, type SarifFormatOptions } from "./sarif.js";
-import { formatText, type TextFormatOptions, textWriter } from "./text.js";
+import { displayPath, formatText, type TextFormatOptions, textWriter } from "./text.js";
 import type { ReportWriter } from "./writer.js";
 
 export type ReportFormat = "text" | "json" | "sarif" | "junit" | "policyreport";
@@ -73,6 +73,7 @@ export type {
   TextFormatOptions,
 };
 export {
+  displayPath,
   formatJson,
   formatJunit,
   formatPolicyReport,

@@ -44,13 +44,32 @@ function printable(text: string): string {
   });
 }
 
+// control characters (newline, ESC, C1), line and paragraph separators, and the bidirectional
+// overrides and isolates that make text read in another order than it is stored
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const UNSAFE_IN_PATH = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_AFTER_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A file path as shown to a person, on one line: unchanged when it is plain, and quoted as a
+ * JSON string when it holds a character that would break the line, colour the terminal or
+ * reorder the text (`"a\nb.yaml"`, `"x\u001b[31m.yaml"`). Pure; never throws.
+ */
+export function displayPath(path: string): string {
+  if (!UNSAFE_IN_PATH.test(path)) return path;
+  return JSON.stringify(path).replace(
+    UNSAFE_AFTER_JSON,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 const LABEL_WIDTH = 8;
 const INDENT = "  ";
 const DETAIL = `${INDENT}${" ".repeat(LABEL_WIDTH)}`;
 
 function header(ref: ResourceRef, paint: Paint): string {
   const name = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
-  const where = ref.source ? ` ${paint(`(${ref.source.file}:${ref.source.line})`, "dim")}` : "";
+  const where = ref.source ? ` ${paint(`(${displayPath(ref.source.file)}:${ref.source.line})`, "dim")}` : "";
   return `${paint(printable(`${ref.kind} ${name}`), "bold")}${where}`;
 }
 

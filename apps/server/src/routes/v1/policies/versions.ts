@@ -1,4 +1,9 @@
-import { PaginationQuerySchema, PolicyVersionListSchema, PolicyVersionSchema } from "@celgate/contracts";
+import {
+  decimalIntegerSchema,
+  PaginationQuerySchema,
+  PolicyVersionListSchema,
+  PolicyVersionSchema,
+} from "@celgate/contracts";
 import { z } from "zod";
 import { defineRoute, errorResponse, jsonContent, READ } from "../../../lib/route.js";
 import { NameParam } from "./get.js";
@@ -21,7 +26,7 @@ export const listVersions = defineRoute({
 
 /** Versions are PostgreSQL `integer`s: a larger number is a 400 here, not a failed query (500). */
 const INT4_MAX = 2_147_483_647;
-const VersionParams = z.object({ name: z.string(), n: z.coerce.number().int().min(1).max(INT4_MAX) });
+const VersionParams = z.object({ name: z.string(), n: decimalIntegerSchema(1, INT4_MAX) });
 
 export const getVersion = defineRoute({
   roles: READ,
