@@ -13,7 +13,7 @@ import { ADMIN_TOKEN, type BrowserRun, browserAvailable, signIn, startBrowserRun
 const MARKUP = `<img src=x onerror="window.__pwned='img'">`;
 const SVG = `<svg/onload="window.__pwned='svg'">`;
 const SCRIPT_URL = "javascript:window.__pwned='url'";
-const TEMPLATE = "{{constructor.constructor('window.__pwned=1')()}} ${window.__pwned=1} __proto__";
+const TEMPLATE = `{{constructor.constructor('window.__pwned=1')()}} \${window.__pwned=1} __proto__`;
 /** Right-to-left override, zero-width space and an isolate: text that reads other than it is. */
 const BIDI = "evil\u202Egnp.exe\u200B\u2066x\u2069";
 const LONG = "L".repeat(4000);
@@ -154,5 +154,85 @@ describe.skipIf(!browserAvailable)("the console against hostile input", { timeou
     }
     expect(problems).toEqual([]);
     expect(dialogs).toEqual([]);
+  });
+
+  it("ends a session whose token is revoked mid-way at the sign-in form with the reason, without a loop", async () => {
+    const page = await (await run.browser.newContext({ baseURL: run.baseUrl })).newPage();
+    const created = await admin.tokens.create({ name: "revoked mid-session", role: "viewer" });
+    const v1: string[] = [];
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname.startsWith("/v1/")) v1.push(r.url());
+    });
+    await signIn(page, created.token);
+    await page.goto("/history");
+    await page.getByRole("table").waitFor();
+    // the token is kept for the tab, never in the page or a URL
+    expect(await page.content()).not.toContain(created.token);
+    await admin.tokens.revoke(created.id);
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Policies" }).click();
+    const ended = page.getByRole("alert").filter({ hasText: "Your session has ended" });
+    await ended.waitFor();
+    await page.getByLabel("API token").waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    // no loop: nothing more is asked of the API while the form waits
+    const asked = v1.length;
+    await page.waitForTimeout(1000);
+    expect(v1.length).toBe(asked);
+    expect(v1.every((url) => !url.includes(created.token))).toBe(true);
+
+    // signing in again (with a token that works) lands on the page that was asked for
+    await page.getByLabel("API token").fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page
+      .locator("main h1")
+      .filter({ hasText: /^Policies$/ })
+      .waitFor();
+    expect(await ended.count()).toBe(0);
+    // and signing out forgets the token
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("API token").waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await ended.count()).toBe(0);
+    await page.context().close();
+  });
+
+  it("says so when a page's code cannot be loaded, instead of a blank window", async () => {
+    const page = await (await run.browser.newContext({ baseURL: run.baseUrl })).newPage();
+    await signIn(page, ADMIN_TOKEN);
+    // the network goes away before the Findings page's code was ever fetched
+    await page.route(/\/assets\/findings-[^/]+\.js$/, (route) => route.abort("internetdisconnected"));
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Findings" }).click();
+    await page.getByRole("heading", { name: "This page could not be shown" }).waitFor();
+    expect(await page.getByRole("alert").innerText()).toMatch(/could not be loaded from the service/);
+    // the menu still works: another page shows
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Policies" }).click();
+    await page
+      .locator("main h1")
+      .filter({ hasText: /^Policies$/ })
+      .waitFor();
+    await page.context().close();
+  });
+
+  it("shows an error, not a blank page, when the service cannot be reached or the report does not exist", async () => {
+    const { page } = run;
+    await page.goto("/evaluations/ev_00000000000000000000000000");
+    expect(await page.getByRole("alert").innerText()).toMatch(/HTTP 404/);
+    await page.route(/\/v1\//, (route) => route.abort("connectionrefused"));
+    await page.goto("/history");
+    await expect
+      .poll(() => page.getByRole("alert").innerText(), { timeout: 15_000 })
+      .toMatch(/could not be reached/);
+    await page.unrouteAll();
+    // back and forward between client routes show their pages again
+    await page.goto("/policies");
+    await page
+      .locator("main h1")
+      .filter({ hasText: /^Policies$/ })
+      .waitFor();
+    await page.goBack();
+    await page.getByRole("table").waitFor();
+    await page.goForward();
+    await page.getByRole("link", { name: "hostile-policy" }).waitFor();
   });
 });
