@@ -235,4 +235,34 @@ describe.skipIf(!browserAvailable)("the console against hostile input", { timeou
     await page.goForward();
     await page.getByRole("link", { name: "hostile-policy" }).waitFor();
   });
+
+  it("runs no inline script put into the page as served: its CSP refuses it", async () => {
+    const page = await (await run.browser.newContext({ baseURL: run.baseUrl })).newPage();
+    const violations: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" && /Content Security Policy/.test(m.text())) violations.push(m.text());
+    });
+    // the page exactly as the service sends it (its headers too), with markup a proxy or a
+    // reflected value might have added
+    await page.route(
+      (url) => url.pathname === "/history",
+      async (route) => {
+        const served = await route.fetch();
+        const html = (await served.text()).replace(
+          "<head>",
+          `<head><script>window.__pwned='inline'</script><img src=x onerror="window.__pwned='attr'">`,
+        );
+        await route.fulfill({ response: served, body: html });
+      },
+    );
+    await page.goto("/history");
+    await page.getByLabel("API token").waitFor();
+    expect(await page.evaluate(() => (window as { __pwned?: string }).__pwned)).toBeUndefined();
+    expect(violations.length).toBeGreaterThanOrEqual(2);
+    // and no other page may frame it
+    const served = await page.goto("/policies");
+    expect(served?.headers()["x-frame-options"]).toBe("DENY");
+    expect(served?.headers()["content-security-policy"]).toMatch(/frame-ancestors 'none'/);
+    await page.context().close();
+  });
 });
