@@ -55,7 +55,7 @@ export const CONSOLE_CSP = [
 /** The API reference starts from one inline script (its configuration); still nothing from another origin. */
 export const DOCS_CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'unsafe-inline'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",
