@@ -1,4 +1,4 @@
-import { lazy, Suspense, useState } from "react";
+import { Component, lazy, type ReactNode, Suspense, useState } from "react";
 import { Navigate, NavLink, Route, Routes, useLocation } from "react-router";
 import { applyTheme, storedTheme, type Theme } from "./lib/theme.js";
 import { SignIn } from "./pages/sign-in.js";
@@ -106,43 +106,81 @@ function Shell() {
         </div>
       </header>
       <main id="main">
-        <Suspense
-          fallback={
-            <p className="muted" role="status">
-              Loading…
-            </p>
-          }
-        >
-          {!session && !open ? (
-            <SignIn />
-          ) : (
-            <Routes>
-              <Route path="/playground" element={<Playground />} />
-              {session ? (
-                <>
-                  <Route path="/" element={<Overview />} />
-                  <Route path="/history" element={<History />} />
-                  <Route path="/evaluations/:id" element={<Evaluation />} />
-                  <Route path="/policies" element={<Policies />} />
-                  <Route path="/policies/new" element={<PolicyEdit />} />
-                  <Route path="/policies/:name" element={<PolicyPage />} />
-                  <Route path="/policies/:name/edit" element={<PolicyEdit />} />
-                  <Route path="/replay" element={<Replay />} />
-                  <Route path="/images" element={<Images />} />
-                  <Route path="/exceptions" element={<Exceptions />} />
-                  <Route path="/findings" element={<Findings />} />
-                  <Route path="/inventory" element={<Inventory />} />
-                  <Route path="/tokens" element={<Tokens />} />
-                  <Route path="/audit" element={<Audit />} />
-                </>
-              ) : null}
-              <Route path="*" element={session ? <NotFound /> : <Navigate to="/" />} />
-            </Routes>
-          )}
-        </Suspense>
+        {/* keyed by the path: moving to another page clears a failure shown for this one */}
+        <PageBoundary key={location.pathname}>
+          <Suspense
+            fallback={
+              <p className="muted" role="status">
+                Loading…
+              </p>
+            }
+          >
+            {!session && !open ? (
+              <SignIn />
+            ) : (
+              <Routes>
+                <Route path="/playground" element={<Playground />} />
+                {session ? (
+                  <>
+                    <Route path="/" element={<Overview />} />
+                    <Route path="/history" element={<History />} />
+                    <Route path="/evaluations/:id" element={<Evaluation />} />
+                    <Route path="/policies" element={<Policies />} />
+                    <Route path="/policies/new" element={<PolicyEdit />} />
+                    <Route path="/policies/:name" element={<PolicyPage />} />
+                    <Route path="/policies/:name/edit" element={<PolicyEdit />} />
+                    <Route path="/replay" element={<Replay />} />
+                    <Route path="/images" element={<Images />} />
+                    <Route path="/exceptions" element={<Exceptions />} />
+                    <Route path="/findings" element={<Findings />} />
+                    <Route path="/inventory" element={<Inventory />} />
+                    <Route path="/tokens" element={<Tokens />} />
+                    <Route path="/audit" element={<Audit />} />
+                  </>
+                ) : null}
+                <Route path="*" element={session ? <NotFound /> : <Navigate to="/" />} />
+              </Routes>
+            )}
+          </Suspense>
+        </PageBoundary>
       </main>
     </>
   );
+}
+
+/**
+ * What a page that failed shows instead of a blank window: a page's code that did not load (the
+ * network went away, or a new release replaced its chunk) or a page that threw while rendering.
+ * The menu stays usable; reloading fetches the page's code again.
+ */
+class PageBoundary extends Component<{ children: ReactNode }, { error: unknown }> {
+  override state: { error: unknown } = { error: null };
+
+  static getDerivedStateFromError(error: unknown) {
+    return { error };
+  }
+
+  override render() {
+    const { error } = this.state;
+    if (error === null) return this.props.children;
+    const message = error instanceof Error ? error.message : String(error);
+    return (
+      <section>
+        <h1>This page could not be shown</h1>
+        <div className="error" role="alert">
+          {/dynamically imported module|importing a module script failed|Loading chunk/i.test(message)
+            ? "The page's code could not be loaded from the service (the network, or a newer release of the console). "
+            : "The page failed: "}
+          {message}
+        </div>
+        <p>
+          <button type="button" onClick={() => window.location.reload()}>
+            Reload the page
+          </button>
+        </p>
+      </section>
+    );
+  }
 }
 
 function NotFound() {

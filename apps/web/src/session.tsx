@@ -1,6 +1,6 @@
 import type { Action } from "@celgate/contracts";
 import { type CelgateClient, createClient, type Role } from "@celgate/sdk";
-import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
+import { createContext, type ReactNode, useCallback, useContext, useMemo, useRef, useState } from "react";
 
 export interface Session {
   token: string;
@@ -13,6 +13,8 @@ export interface Session {
 
 interface SessionContextValue {
   session: Session | null;
+  /** Why the last session ended without the reader signing out (the service refused its token). */
+  ended: string | null;
   /** Checks the token with the service and keeps it for this tab; throws what the SDK throws. */
   signIn(token: string): Promise<void>;
   signOut(): void;
@@ -21,33 +23,72 @@ interface SessionContextValue {
 // The token lives in sessionStorage: this tab only, gone when it closes.
 const KEY = "celgate.session";
 
-const clientFor = (token: string) => createClient({ baseUrl: window.location.origin, token, retries: 1 });
+/** Told of every 401 the service answers a session's client, with the token that was refused. */
+type OnRefused = (token: string) => void;
 
-function restore(): Session | null {
+const clientFor = (token: string, onRefused?: OnRefused) =>
+  createClient({
+    baseUrl: window.location.origin,
+    token,
+    retries: 1,
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      if (res.status === 401) onRefused?.(token);
+      return res;
+    },
+  });
+
+function restore(onRefused: OnRefused): Session | null {
   try {
     const saved = JSON.parse(sessionStorage.getItem(KEY) ?? "null") as Omit<Session, "client"> | null;
     // a session saved before actions were kept signs in again
-    return saved && Array.isArray(saved.actions) ? { ...saved, client: clientFor(saved.token) } : null;
+    return saved && Array.isArray(saved.actions)
+      ? { ...saved, client: clientFor(saved.token, onRefused) }
+      : null;
   } catch {
     return null;
   }
 }
 
+const ENDED =
+  "Your session has ended: the service no longer accepts its token (it expired or was revoked). Sign in again.";
+
 const SessionContext = createContext<SessionContextValue | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [session, setSession] = useState<Session | null>(restore);
-  const signIn = useCallback(async (token: string) => {
-    const client = clientFor(token);
-    const { name, role, actions } = await client.whoami();
-    sessionStorage.setItem(KEY, JSON.stringify({ token, name, role, actions }));
-    setSession({ token, name, role, actions, client });
-  }, []);
-  const signOut = useCallback(() => {
+  const [ended, setEnded] = useState<string | null>(null);
+  // The token in force, read by the 401 handler: a late answer to a session already left (signed
+  // out, or signed in again with another token) ends nothing.
+  const current = useRef<string | null>(null);
+  // A 401 mid-session means the service no longer takes the token: forget it and show the sign-in
+  // form with the reason. The form itself calls nothing on its own, so this cannot loop.
+  const onRefused = useCallback((token: string) => {
+    if (current.current !== token) return;
+    current.current = null;
     sessionStorage.removeItem(KEY);
     setSession(null);
+    setEnded(ENDED);
   }, []);
-  const value = useMemo(() => ({ session, signIn, signOut }), [session, signIn, signOut]);
+  const [session, setSession] = useState<Session | null>(() => restore(onRefused));
+  current.current = session?.token ?? null;
+  const signIn = useCallback(
+    async (token: string) => {
+      // checked by a client without the handler: a wrong token is the form's error, not an ended session
+      const { name, role, actions } = await clientFor(token).whoami();
+      sessionStorage.setItem(KEY, JSON.stringify({ token, name, role, actions }));
+      current.current = token;
+      setEnded(null);
+      setSession({ token, name, role, actions, client: clientFor(token, onRefused) });
+    },
+    [onRefused],
+  );
+  const signOut = useCallback(() => {
+    current.current = null;
+    sessionStorage.removeItem(KEY);
+    setEnded(null);
+    setSession(null);
+  }, []);
+  const value = useMemo(() => ({ session, ended, signIn, signOut }), [session, ended, signIn, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

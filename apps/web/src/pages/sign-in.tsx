@@ -3,7 +3,7 @@ import { ErrorBox } from "../components/common.js";
 import { useSessionContext } from "../session.js";
 
 export function SignIn() {
-  const { signIn } = useSessionContext();
+  const { signIn, ended } = useSessionContext();
   const [token, setToken] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -22,6 +22,11 @@ export function SignIn() {
   return (
     <section className="sign-in">
       <h1>Sign in</h1>
+      {ended ? (
+        <p className="notice" role="alert">
+          {ended}
+        </p>
+      ) : null}
       <p>
         Paste an API token (<code>cg_…</code>). It is kept for this browser tab only and sent to this service
         alone.

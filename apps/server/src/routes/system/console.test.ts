@@ -75,6 +75,57 @@ describe("the console at /", () => {
     }
   });
 
+  it("sends the page with headers that forbid framing, sniffing and referrers", async () => {
+    for (const path of ["/", "/history", "/assets/index-abc123.js"]) {
+      const res = await withConsole.request(path);
+      expect(res.headers.get("x-frame-options"), path).toBe("DENY");
+      expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(res.headers.get("referrer-policy"), path).toBe("no-referrer");
+      expect(res.headers.get("content-security-policy"), path).toMatch(/frame-ancestors 'none'/);
+    }
+    // no inline script and no eval: the CSP names no 'unsafe-inline' or 'unsafe-eval' for scripts
+    const script = CONSOLE_CSP.split("; ").find((d) => d.startsWith("script-src"));
+    expect(script).toBe("script-src 'self'");
+  });
+
+  it("answers a probe for a path outside the console with 404, never the page", async () => {
+    for (const path of [
+      "/..%2f..%2fetc/passwd",
+      "/..%2F..%2Fpackage.json",
+      "/a%5c..%5c..%5cetc%5cpasswd",
+      "/a%00b",
+      "/history%00",
+      "/a%0d%0aSet-Cookie:x=1",
+      "/a%20b",
+      "//evil.example/x",
+      "/history//x",
+      `/${"a".repeat(600)}`,
+      // a mistyped API path is the API's 404, not the page
+      "/V1/policies",
+      "/v1%2fpolicies",
+      "/Docs",
+    ]) {
+      const res = await withConsole.request(path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("content-type"), path).toBe("application/problem+json");
+      expect(await res.text(), path).not.toContain("<html");
+    }
+  });
+
+  it("answers a client route with the page only when a browser navigates to it", async () => {
+    const page = (headers: Record<string, string>) => withConsole.request("/history", { headers });
+    expect((await page({ "sec-fetch-mode": "navigate", accept: "text/html" })).status).toBe(200);
+    expect((await page({ accept: "text/html,application/xhtml+xml,*/*;q=0.8" })).status).toBe(200);
+    expect((await page({ accept: "*/*" })).status).toBe(200);
+    // a script's fetch or import of a path the build does not have
+    expect((await page({ "sec-fetch-mode": "cors", accept: "*/*" })).status).toBe(404);
+    expect((await page({ "sec-fetch-mode": "no-cors" })).status).toBe(404);
+    // an API client that asked for JSON at a mistyped path
+    const json = await page({ accept: "application/json" });
+    expect(json.status).toBe(404);
+    expect(json.headers.get("content-type")).toBe("application/problem+json");
+  });
+
   it("never shadows the API or the service's own pages", async () => {
     expect(RESERVED_PREFIXES).toEqual(["/v1", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"]);
     for (const app of [withConsole, withoutConsole]) {

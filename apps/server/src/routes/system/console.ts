@@ -74,8 +74,39 @@ interface StaticFile {
   immutable: boolean;
 }
 
-const reserved = (path: string) =>
-  RESERVED_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}:`));
+/** Case-insensitive: `/V1/policies` is a mistyped API call, not a page of the console. */
+const reserved = (path: string) => {
+  const lower = path.toLowerCase();
+  return RESERVED_PREFIXES.some((p) => lower === p || lower.startsWith(`${p}/`) || lower.startsWith(`${p}:`));
+};
+
+/** Longer than any route of the console with its longest name; a longer path is a 404. */
+const MAX_ROUTE_LENGTH = 512;
+
+/**
+ * Whether `path` (as Hono decodes it) may be one of the console's own routes: segments of plain
+ * URL characters, none empty, `.` or `..`. An encoded slash or backslash (kept encoded by the
+ * decoding), a NUL or other control character, a space or a path longer than any route is a 404:
+ * those are probes or mistakes, and answering them with the page would hide that.
+ */
+export function isClientRoute(path: string): boolean {
+  if (path === "/") return true;
+  if (path.length > MAX_ROUTE_LENGTH) return false;
+  const segments = path.slice(1).replace(/\/$/, "").split("/");
+  return segments.every((s) => /^[A-Za-z0-9._~@:+=,;!*'()-]+$/.test(s) && s !== "." && s !== "..");
+}
+
+/**
+ * Whether the request is a browser navigating (the only request the page answers at a client
+ * route): `Sec-Fetch-Mode: navigate` when the browser sends it, else an Accept that takes HTML.
+ * A script's fetch or import of a missing path gets a 404, not HTML it cannot use.
+ */
+function isNavigation(c: Context<AppEnv>): boolean {
+  const mode = c.req.header("sec-fetch-mode");
+  if (mode !== undefined) return mode === "navigate";
+  const accept = c.req.header("accept");
+  return accept === undefined || /(^|[,\s])(text\/html|\*\/\*)/.test(accept);
+}
 
 /** Every file of the built console, read once at start; none when the folder has no index.html. */
 export function loadConsole(dir: string): Map<string, StaticFile> | null {
@@ -110,6 +141,8 @@ function send(c: Context<AppEnv>, file: StaticFile, csp: string): Response {
     "Cache-Control": file.immutable ? "public, max-age=31536000, immutable" : "no-cache",
     "Content-Security-Policy": csp,
     "Referrer-Policy": "no-referrer",
+    // frame-ancestors says the same to browsers that read it; this one is for those that do not
+    "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
   };
   if (c.req.header("if-none-match") === file.etag) return c.body(null, 304, headers);
@@ -136,6 +169,7 @@ export function mountConsole(app: App, dir: string, logger: Logger): void {
     // A missing hashed asset or file with an extension is a 404, not the page: a stale page
     // asking for an old chunk must fail visibly rather than parse HTML as JavaScript.
     if (path.startsWith("/assets/") || extname(path) !== "") return next();
+    if (!isClientRoute(path) || !isNavigation(c)) return next();
     return send(c, index, CONSOLE_CSP);
   };
   app.on(["GET", "HEAD"], "*", handler);
