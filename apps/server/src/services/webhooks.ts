@@ -20,6 +20,7 @@ import type { Metrics } from "../lib/metrics.js";
 import { writeAudit } from "./audit.js";
 import { rowsOf } from "./changes.js";
 import { refuse } from "./errors.js";
+import { withoutSecrets } from "./secret-errors.js";
 import { postDelivery, refusedUrl, type WebhookTargets } from "./webhook-targets.js";
 
 export interface WebhookDeliveryOptions {
@@ -109,27 +110,31 @@ export class WebhookService {
     const refused = refusedUrl(req.url, this.#options.targets);
     if (refused !== null) throw refuse("invalid-input", `webhook url: ${refused}`);
     const secret = req.secret ?? randomBytes(32).toString("base64url");
-    const row = await this.db.transaction(async (tx) => {
-      const [inserted] = await tx
-        .insert(webhooks)
-        .values({
-          id: newId("wh"),
-          url: req.url,
-          events: [...new Set(req.events)],
-          secret,
-          description: req.description ?? null,
-          createdBy: actor,
-        })
-        .returning();
-      await writeAudit(tx, {
-        actor,
-        action: "webhook.create",
-        targetKind: "webhook",
-        targetName: inserted!.id,
-        detail: { url: req.url, events: req.events },
+    const row = await this.db
+      .transaction(async (tx) => {
+        const [inserted] = await tx
+          .insert(webhooks)
+          .values({
+            id: newId("wh"),
+            url: req.url,
+            events: [...new Set(req.events)],
+            secret,
+            description: req.description ?? null,
+            createdBy: actor,
+          })
+          .returning();
+        await writeAudit(tx, {
+          actor,
+          action: "webhook.create",
+          targetKind: "webhook",
+          targetName: inserted!.id,
+          detail: { url: req.url, events: req.events },
+        });
+        return inserted!;
+      })
+      .catch((err: unknown) => {
+        throw withoutSecrets(err); // the insert's parameters hold the secret
       });
-      return inserted!;
-    });
     return { ...toWire(row), secret };
   }
 
