@@ -44,7 +44,9 @@ describe.each(BACKENDS)("failed writes of secrets on %s", (backend) => {
 
   it("keeps a webhook's secret out of the error and the log", async () => {
     await database.db.execute(
-      sql.raw("alter table webhooks add constraint refuse_marked check (description is distinct from 'refuse')"),
+      sql.raw(
+        "alter table webhooks add constraint refuse_marked check (description is distinct from 'refuse')",
+      ),
     );
     const err = await new WebhookService(database.db, logger, new Metrics())
       .create("admin", {
@@ -63,7 +65,9 @@ describe.each(BACKENDS)("failed writes of secrets on %s", (backend) => {
 
   it("keeps a generated signing key out of the error and the log", async () => {
     await database.db.execute(
-      sql.raw("alter table signing_keys add constraint refuse_generated check (source <> 'generated') not valid"),
+      sql.raw(
+        "alter table signing_keys add constraint refuse_generated check (source <> 'generated') not valid",
+      ),
     );
     const keys = new SigningKeyService(database.db);
     const err = await keys.active().catch((e: unknown) => e);
