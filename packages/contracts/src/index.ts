@@ -38,6 +38,7 @@ export {
   type DsseEnvelope,
   DsseEnvelopeSchema,
   DsseSignatureSchema,
+  duplicateJsonKey,
   fromBase64,
   pae,
   toBase64,
