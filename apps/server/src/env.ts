@@ -128,6 +128,8 @@ const EnvSchema = z.object({
   CELGATE_REEVALUATION_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
   /** Inventory entries per background evaluation. */
   CELGATE_REEVALUATION_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Which addresses webhook receivers may have: public (default), private (also RFC 1918 and ULA), any (also loopback, link-local, metadata). */
+  CELGATE_WEBHOOK_TARGETS: z.enum(["public", "private", "any"]).default("public"),
   /** The built web console served at `/`; `off` serves none. Default: apps/web/dist of this repository. */
   CELGATE_CONSOLE_DIR: z.string().min(1).optional(),
 });
@@ -183,6 +185,8 @@ export interface Config {
   clusterName: string;
   /** Background re-evaluation: evaluations in flight at once (0: off) and entries per evaluation. */
   reevaluation: { workers: number; batchSize: number };
+  /** The addresses webhook receivers may have (CELGATE_WEBHOOK_TARGETS). */
+  webhookTargets: "public" | "private" | "any";
   /** The built web console's folder; null: no console (CELGATE_CONSOLE_DIR=off). */
   consoleDir: string | null;
 }
@@ -276,6 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       workers: e.CELGATE_REEVALUATION_WORKERS ?? Math.max(1, Math.floor(evaluatorThreads / 4)),
       batchSize: e.CELGATE_REEVALUATION_BATCH,
     },
+    webhookTargets: e.CELGATE_WEBHOOK_TARGETS,
   };
 }
 

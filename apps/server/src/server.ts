@@ -58,6 +58,7 @@ export async function startServer(
       concurrency: Math.max(1, config.reevaluation.workers),
       batchSize: config.reevaluation.batchSize,
     },
+    webhooks: { targets: config.webhookTargets },
   });
 
   const { generated } = await services.tokens.seedAdmin(config.adminToken);

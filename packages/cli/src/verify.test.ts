@@ -243,6 +243,27 @@ describe("celgate check --server --receipt, then celgate verify", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("note: no manifests given");
   });
+
+  it("refuses a report holding another evaluation's receipt (1), and a file that repeats a key (2)", async () => {
+    const client = createClient({ baseUrl: service.baseUrl, token });
+    const allowed = await client.evaluate({ manifests: deployment("one", OWNED) });
+    const other = await client.evaluate({ manifests: deployment("two", OWNED) });
+    // a genuine receipt pasted into another report: the report's claims are not what was signed
+    writeFileSync(path("swapped.json"), JSON.stringify({ ...other, receipt: allowed.receipt }));
+    const swapped = await run(["verify", path("swapped.json"), "-k", path("keys.json")]);
+    expect(swapped.code).toBe(1);
+    expect(swapped.stdout).toContain(`mismatch: the receipt is of evaluation ${allowed.id}, not ${other.id}`);
+    // JSON.parse keeps the last payload, another reader the first: refused, whichever is genuine
+    const envelope = JSON.stringify(allowed.receipt);
+    const doubled = envelope.replace(
+      '{"payload":',
+      `{"payload":${JSON.stringify(other.receipt!.payload)},"payload":`,
+    );
+    writeFileSync(path("doubled.json"), doubled);
+    const r = await run(["verify", path("doubled.json"), "-k", path("keys.json")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("the key payload occurs twice in one object");
+  });
 });
 
 describe("celgate verify: usage and input errors (exit 2)", () => {

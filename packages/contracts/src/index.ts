@@ -40,6 +40,7 @@ export {
   type DsseEnvelope,
   DsseEnvelopeSchema,
   DsseSignatureSchema,
+  duplicateJsonKey,
   fromBase64,
   pae,
   toBase64,

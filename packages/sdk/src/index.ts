@@ -12,7 +12,8 @@ export type {
 } from "@celgate/contracts";
 // durations as the service reads them (`24h`, `7d`), for options such as a receipt's maximum age
 /** The severities at or above one, gravest first (the `severity` filter of findings). */
-export { parseDuration, severitiesAtOrAbove } from "@celgate/contracts";
+// whether a JSON text repeats a key in one object: a receipt file that does is ambiguous
+export { duplicateJsonKey, parseDuration, severitiesAtOrAbove } from "@celgate/contracts";
 export { type CelgateClient, type ClientOptions, createClient, paginate } from "./client.js";
 export {
   ApiError,

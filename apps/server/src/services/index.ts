@@ -78,7 +78,7 @@ export function createServices(deps: {
   cluster?: string;
   /** Background re-evaluation (batch size, share of the evaluator workers, poll interval). */
   reevaluation?: Partial<ReevaluationOptions>;
-  /** Webhook delivery (timeouts, retries, backoff). */
+  /** Webhook delivery (timeouts, retries, backoff, the addresses receivers may have). */
   webhooks?: Partial<WebhookDeliveryOptions>;
   /** The bound on history rows pending commit; default services/history-writer.ts's. */
   history?: Pick<HistoryWriterOptions, "maxPendingRows" | "maxPendingBytes">;

@@ -12,6 +12,7 @@ import { and, asc, eq, gt, inArray, lt, ne, sql } from "drizzle-orm";
 import { type Db, LOCKS, tryAdvisoryXactLock } from "../db/client.js";
 import { evaluations, inputs, settings } from "../db/schema.js";
 import { inputHashOf } from "./evaluations.js";
+import { withoutSecrets } from "./secret-errors.js";
 
 const KEY_SETTING = "redaction_key";
 /** When the redaction migration ran (database time): inputs created before it may hold raw secrets. */
@@ -63,7 +64,13 @@ export class RedactionService {
     if (this.config.key !== undefined) return Buffer.from(this.config.key, "utf8");
     const fresh = randomBytes(32).toString("base64url");
     // Replicas starting together: the first insert wins and every one reads the winner.
-    await this.db.insert(settings).values({ key: KEY_SETTING, value: fresh }).onConflictDoNothing();
+    await this.db
+      .insert(settings)
+      .values({ key: KEY_SETTING, value: fresh })
+      .onConflictDoNothing()
+      .catch((err: unknown) => {
+        throw withoutSecrets(err); // its parameters hold the key
+      });
     const [row] = await this.db
       .select({ value: settings.value })
       .from(settings)

@@ -12,7 +12,9 @@ import {
   type ResourceRef,
   type Selector,
 } from "@celgate/core";
+import { inArray } from "drizzle-orm";
 import type { Db } from "../db/client.js";
+import { evaluations } from "../db/schema.js";
 import type { Evaluator } from "../evaluator/index.js";
 import type { Principal } from "../lib/context.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
@@ -24,6 +26,12 @@ import { type EvaluationService, resourcesOf } from "./evaluations.js";
 import { admissionSetOf, type PolicySetRuntime, type PolicySnapshot } from "./policy-set.js";
 
 const MAX_CHANGES = 5000;
+/**
+ * Recorded evaluations whose inputs (and reports) a replay holds in memory at once: up to 500
+ * may be replayed, each input as large as a request body, and holding them all would take
+ * gigabytes.
+ */
+export const REPLAY_INPUT_CHUNK = 8;
 
 /** How replays share the instance with evaluations (docs/operations.md). */
 export interface ReplayOptions {
@@ -133,10 +141,11 @@ export class ReplayService {
     const ids =
       req.evaluations ??
       (await this.evaluations.recentIds({ since: req.since, until: req.until, limit: req.limit }));
-    const stored = await this.evaluations.inputsOf(ids);
-    const missing = ids.filter((id) => !stored.has(id));
+    const known = await this.#recorded(ids);
+    const missing = ids.filter((id) => !known.has(id));
     if (req.evaluations && missing.length > 0)
       throw refuse("not-found", `no evaluations with ids ${missing.join(", ")}`);
+    const present = [...new Set(ids.filter((id) => known.has(id)))];
 
     const audited = {
       candidates: `sha256:${sha256Hex(canonicalJson(candidates))}`,
@@ -158,7 +167,7 @@ export class ReplayService {
         live: { full: snapshot.set, admission: snapshot.admissionSet },
         candidate: { full: set, admission: admissionSetOf(set) },
       };
-      const report = await this.#run(sets, snapshot.exceptions, ids, stored, deadline, (n, c) => {
+      const report = await this.#run(sets, snapshot.exceptions, present, deadline, (n, c) => {
         done = n;
         changed = c;
       });
@@ -190,7 +199,6 @@ export class ReplayService {
     sets: ReplaySets,
     exceptions: PolicySnapshot["exceptions"],
     ids: readonly string[],
-    stored: Awaited<ReturnType<EvaluationService["inputsOf"]>>,
     deadline: number,
     progress: (evaluations: number, changed: number) => void,
   ): Promise<ReplayReport> {
@@ -201,13 +209,19 @@ export class ReplayService {
     const { live, candidate } = sets;
     const set = candidate.full;
     let done = 0;
-    for (const id of ids) {
+    let loaded = 0;
+    let stored: Awaited<ReturnType<EvaluationService["inputsOf"]>> = new Map();
+    for (const [index, id] of ids.entries()) {
+      // a few inputs at a time, read when their turn comes (the previous ones are let go)
+      if (index % REPLAY_INPUT_CHUNK === 0)
+        stored = await this.evaluations.inputsOf(ids.slice(index, index + REPLAY_INPUT_CHUNK));
       const entry = stored.get(id);
-      if (!entry) continue;
+      if (!entry) continue; // deleted by retention since the replay began
+      loaded++;
       // Let waiting requests run between evaluations (in-process evaluators hold the loop).
       await new Promise<void>((resolve) => setImmediate(resolve));
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new ReplayTimeout(this.#options.timeoutMs, done, stored.size);
+      if (remaining <= 0) throw new ReplayTimeout(this.#options.timeoutMs, done, ids.length);
       const { input, report: recorded } = entry;
       const select = storedSelector(id, input.select);
       // Admission reviews were judged without the bundle policies; replay them the same way.
@@ -229,7 +243,7 @@ export class ReplayService {
       const after =
         live[rule].digest === candidate[rule].digest ? before : await evaluateWith(candidate[rule]);
       // Cut by the deadline, its errors are not the candidates' doing: the replay fails whole.
-      if (Date.now() >= deadline) throw new ReplayTimeout(this.#options.timeoutMs, done, stored.size);
+      if (Date.now() >= deadline) throw new ReplayTimeout(this.#options.timeoutMs, done, ids.length);
       done++;
       resources += after.summary.resources;
       if (after.decision !== before.decision)
@@ -256,12 +270,22 @@ export class ReplayService {
     }
     return {
       policySet: { digest: set.digest, policies: set.policies.length },
-      evaluations: stored.size,
+      evaluations: loaded,
       resources,
       changed,
       decisions,
       changes,
     };
+  }
+
+  /** Which of `ids` are recorded evaluations (their ids only: no input is read here). */
+  async #recorded(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .select({ id: evaluations.id })
+      .from(evaluations)
+      .where(inArray(evaluations.id, [...ids]));
+    return new Set(rows.map((r) => r.id));
   }
 
   #candidates(policies: ReplayRequest["policies"]): PolicyDocument[] {

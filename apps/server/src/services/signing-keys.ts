@@ -12,6 +12,12 @@ import type { Db } from "../db/client.js";
 import { signingKeys } from "../db/schema.js";
 import { problems } from "../lib/errors.js";
 import { writeAudit } from "./audit.js";
+import { withoutSecrets } from "./secret-errors.js";
+
+/** Rethrows a failed statement that wrote a private key without the key (see withoutSecrets). */
+const withheld = (err: unknown): never => {
+  throw withoutSecrets(err);
+};
 
 /** How long an instance signs with the key it read before looking again (a rotation made by another replica). */
 const ACTIVE_KEY_TTL_MS = 60_000;
@@ -106,7 +112,8 @@ export class SigningKeyService {
         privateKey: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
         source: "generated",
       })
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .catch(withheld);
   }
 
   /**
@@ -122,28 +129,30 @@ export class SigningKeyService {
     const { privateKey } = generateKeyPairSync("ed25519");
     const x = publicX(privateKey);
     const kid = keyIdOf(x);
-    const previous = await this.db.transaction(async (tx) => {
-      const retired = await tx
-        .update(signingKeys)
-        .set({ retiredAt: sql`now()` })
-        .where(and(eq(signingKeys.source, "generated"), isNull(signingKeys.retiredAt)))
-        .returning({ kid: signingKeys.kid });
-      await tx.insert(signingKeys).values({
-        kid,
-        publicKey: x,
-        privateKey: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
-        source: "generated",
-      });
-      const previous = retired[0]?.kid ?? null;
-      await writeAudit(tx, {
-        actor,
-        action: "signing-key.rotate",
-        targetKind: "signing-key",
-        targetName: kid,
-        detail: { previous },
-      });
-      return previous;
-    });
+    const previous = await this.db
+      .transaction(async (tx) => {
+        const retired = await tx
+          .update(signingKeys)
+          .set({ retiredAt: sql`now()` })
+          .where(and(eq(signingKeys.source, "generated"), isNull(signingKeys.retiredAt)))
+          .returning({ kid: signingKeys.kid });
+        await tx.insert(signingKeys).values({
+          kid,
+          publicKey: x,
+          privateKey: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+          source: "generated",
+        });
+        const previous = retired[0]?.kid ?? null;
+        await writeAudit(tx, {
+          actor,
+          action: "signing-key.rotate",
+          targetKind: "signing-key",
+          targetName: kid,
+          detail: { previous },
+        });
+        return previous;
+      })
+      .catch(withheld);
     this.#active = undefined;
     return { kid, previous };
   }

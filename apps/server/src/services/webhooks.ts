@@ -19,6 +19,9 @@ import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
 import { writeAudit } from "./audit.js";
 import { rowsOf } from "./changes.js";
+import { refuse } from "./errors.js";
+import { withoutSecrets } from "./secret-errors.js";
+import { postDelivery, refusedUrl, type WebhookTargets } from "./webhook-targets.js";
 
 export interface WebhookDeliveryOptions {
   /** How often an instance looks for deliveries that are due; default 1000 ms. */
@@ -32,6 +35,8 @@ export interface WebhookDeliveryOptions {
   maxBackoffMs: number;
   /** Deliveries in flight at once per instance; default 8. */
   concurrency: number;
+  /** Which addresses receivers may have (CELGATE_WEBHOOK_TARGETS); default `public`. */
+  targets: WebhookTargets;
 }
 
 export const DEFAULT_WEBHOOK_DELIVERY: WebhookDeliveryOptions = {
@@ -41,6 +46,7 @@ export const DEFAULT_WEBHOOK_DELIVERY: WebhookDeliveryOptions = {
   backoffMs: 2000,
   maxBackoffMs: 10 * 60_000,
   concurrency: 8,
+  targets: "public",
 };
 
 /**
@@ -95,29 +101,40 @@ export class WebhookService {
     this.#options = { ...DEFAULT_WEBHOOK_DELIVERY, ...options };
   }
 
+  /**
+   * Adds a webhook; returns it with its secret (the only time the secret is shown). Refuses
+   * (invalid-input) a URL the targets policy rules out without resolving it: credentials in
+   * it, an IP literal or `localhost` that is not allowed (docs/security.md).
+   */
   async create(actor: string, req: CreateWebhookRequest): Promise<CreatedWebhook> {
+    const refused = refusedUrl(req.url, this.#options.targets);
+    if (refused !== null) throw refuse("invalid-input", `webhook url: ${refused}`);
     const secret = req.secret ?? randomBytes(32).toString("base64url");
-    const row = await this.db.transaction(async (tx) => {
-      const [inserted] = await tx
-        .insert(webhooks)
-        .values({
-          id: newId("wh"),
-          url: req.url,
-          events: [...new Set(req.events)],
-          secret,
-          description: req.description ?? null,
-          createdBy: actor,
-        })
-        .returning();
-      await writeAudit(tx, {
-        actor,
-        action: "webhook.create",
-        targetKind: "webhook",
-        targetName: inserted!.id,
-        detail: { url: req.url, events: req.events },
+    const row = await this.db
+      .transaction(async (tx) => {
+        const [inserted] = await tx
+          .insert(webhooks)
+          .values({
+            id: newId("wh"),
+            url: req.url,
+            events: [...new Set(req.events)],
+            secret,
+            description: req.description ?? null,
+            createdBy: actor,
+          })
+          .returning();
+        await writeAudit(tx, {
+          actor,
+          action: "webhook.create",
+          targetKind: "webhook",
+          targetName: inserted!.id,
+          detail: { url: req.url, events: req.events },
+        });
+        return inserted!;
+      })
+      .catch((err: unknown) => {
+        throw withoutSecrets(err); // the insert's parameters hold the secret
       });
-      return inserted!;
-    });
     return { ...toWire(row), secret };
   }
 
@@ -259,9 +276,9 @@ export class WebhookService {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(d.url, {
-        method: "POST",
-        headers: {
+      status = await postDelivery(
+        d.url,
+        {
           "content-type": "application/json",
           "user-agent": "celgate-webhook",
           "x-celgate-event": d.event,
@@ -270,17 +287,12 @@ export class WebhookService {
           [WEBHOOK_SIGNATURE_HEADER]: signDelivery(d.secret, timestamp, body),
         },
         body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
-      status = res.status;
-      await res.body?.cancel().catch(() => {});
+        { timeoutMs: this.#options.timeoutMs, targets: this.#options.targets },
+      );
       if (status < 200 || status >= 300) error = `the receiver answered ${status}`;
     } catch (err) {
-      error =
-        (err as Error).name === "TimeoutError"
-          ? `no answer within ${this.#options.timeoutMs} ms`
-          : String((err as Error).cause ?? (err as Error).message);
+      // a refused address, a timeout or the socket's error (ECONNREFUSED and the address, say)
+      error = err instanceof Error ? err.message : String(err);
     }
     const outcome =
       error === null ? "delivered" : d.attempts >= this.#options.maxAttempts ? "failed" : "retry";

@@ -157,6 +157,8 @@ export async function setupApp(
     ...(options.evaluator ? { evaluator: options.evaluator } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...options.services,
+    // the tests' receivers listen on loopback; services/webhooks.test.ts checks the default policy
+    webhooks: { targets: "any", ...options.services?.webhooks },
   });
   await services.tokens.seedAdmin("test-admin-token-0123456789");
   await services.policies.syncRepository(options.policyDir ?? FIXTURE_POLICY_DIR, logger);

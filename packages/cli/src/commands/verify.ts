@@ -1,6 +1,7 @@
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import {
+  duplicateJsonKey,
   INVALID_RECEIPT_CODES,
   jwkThumbprint,
   parseDuration,
@@ -80,7 +81,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest))
     throw new InputError(`--policies-digest ${JSON.stringify(digest)}: expected sha256: and 64 hex digits`);
 
-  const envelope = readReceipt(receiptPath);
+  const { envelope, reportId } = readReceipt(receiptPath);
   const keys: SigningJwk[] = [];
   for (const source of values.key) keys.push(...(await loadKeys(source)));
   const manifests = manifestPaths.length > 0 ? loadManifests(manifestPaths).map((r) => r.object) : undefined;
@@ -91,6 +92,8 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
     ...(digest !== undefined ? { policiesDigest: digest } : {}),
     ...(values["require-policy"] ? { requirePolicies: values["require-policy"] } : {}),
+    // a report holding a receipt: the receipt must be this report's, not another's pasted in
+    ...(reportId !== undefined ? { evaluationId: reportId } : {}),
   });
   writeOutput(
     format === "json" ? `${JSON.stringify(jsonResult(result))}\n` : textResult(result, receiptPath),
@@ -100,8 +103,12 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   return result.ok ? EXIT.allowed : EXIT.denied;
 }
 
-/** The envelope in a receipt file, or in a report's `receipt`. Throws InputError when there is none. */
-function readReceipt(path: string): unknown {
+/**
+ * The envelope in a receipt file, or in a report's `receipt` (with the report's id). Throws
+ * InputError when there is none, or when the file repeats a key in an object: JSON.parse keeps
+ * the last, other readers the first, and a receipt must mean one thing.
+ */
+function readReceipt(path: string): { envelope: unknown; reportId?: string } {
   // one file: a folder would give its first *.json (or nothing) as the receipt
   const file = readOneInput(path, path, "RECEIPT is one file");
   let value: unknown;
@@ -112,13 +119,20 @@ function readReceipt(path: string): unknown {
       `${path}: not JSON (a receipt is a DSSE envelope in JSON): ${(error as Error).message}`,
     );
   }
+  const repeated = duplicateJsonKey(file.text);
+  if (repeated !== null)
+    throw new InputError(
+      `${path}: the key ${repeated} occurs twice in one object; JSON readers disagree on which counts, so the receipt is refused`,
+    );
   if (value && typeof value === "object" && "receipt" in value && !("payload" in value)) {
-    const receipt = (value as { receipt?: unknown }).receipt;
-    if (receipt === undefined || receipt === null)
+    const report = value as { receipt?: unknown; id?: unknown };
+    if (report.receipt === undefined || report.receipt === null)
       throw new InputError(`${path}: the report holds no receipt`);
-    return receipt;
+    if (typeof report.id !== "string")
+      throw new InputError(`${path}: the report holding the receipt has no id to check it against`);
+    return { envelope: report.receipt, reportId: report.id };
   }
-  return value;
+  return { envelope: value };
 }
 
 /**

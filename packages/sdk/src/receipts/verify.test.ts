@@ -41,9 +41,12 @@ function statement(subjects: unknown[], predicateType = "https://celgate.dev/dec
   };
 }
 
-function envelope(body: unknown, options: { keyid?: string; key?: KeyObject } = {}) {
-  const payload = Buffer.from(JSON.stringify(body));
-  const type = "application/vnd.in-toto+json";
+function envelope(
+  body: unknown,
+  options: { keyid?: string; key?: KeyObject; type?: string; raw?: Buffer } = {},
+) {
+  const payload = options.raw ?? Buffer.from(JSON.stringify(body));
+  const type = options.type ?? "application/vnd.in-toto+json";
   const message = Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${payload.length} `), payload]);
   const sig = sign(null, message, options.key ?? privateKey).toString("base64");
   return {
@@ -113,5 +116,93 @@ describe("verifyReceipt", () => {
       keys: { keys: [{ kty: "RSA", n: "x", e: "AQAB", kid: "k1" }] } as never,
     });
     expect(rsa.problems[0]?.message).toContain("none of the 1 key(s) given is an Ed25519 JWK");
+  });
+
+  describe("forged, altered and ambiguous receipts", () => {
+    const good = () => envelope(statement([subject(cm("a", "1"))]), { keyid: "k1" });
+    const code = async (e: unknown, options: Partial<Parameters<typeof verifyReceipt>[1]> = {}) => {
+      const v = await verifyReceipt(e, { keys: [KEY], ...options });
+      return v.problems[0]?.code ?? (v.ok ? "ok" : "not ok");
+    };
+
+    it("refuses another payload type, even one the key signed", async () => {
+      expect(await code({ ...good(), payloadType: "application/json" })).toBe("payload-type");
+      const signedAsJson = envelope(statement([subject(cm("a", "1"))]), {
+        keyid: "k1",
+        type: "application/json",
+      });
+      expect(await code(signedAsJson)).toBe("payload-type");
+    });
+
+    it("refuses a signature by another key, also under the trusted key's id", async () => {
+      const other = generateKeyPairSync("ed25519").privateKey;
+      expect(await code(envelope(statement([subject(cm("a", "1"))]), { keyid: "k1", key: other }))).toBe(
+        "signature",
+      );
+      expect(await code(envelope(statement([subject(cm("a", "1"))]), { keyid: "k9", key: other }))).toBe(
+        "unknown-key",
+      );
+      // the trusted id with another public key: the id names nothing the signature checks against
+      const otherX = createPublicKey(other).export({ format: "jwk" }).x as string;
+      expect(await code(good(), { keys: [{ ...KEY, x: otherX }] })).toBe("signature");
+    });
+
+    it("verifies with a rotated key kept in the set, and refuses once it is removed", async () => {
+      const next = generateKeyPairSync("ed25519").privateKey;
+      const nextKey = { ...KEY, kid: "k2", x: createPublicKey(next).export({ format: "jwk" }).x as string };
+      expect(await code(good(), { keys: [KEY, nextKey] })).toBe("ok");
+      expect(await code(good(), { keys: [nextKey] })).toBe("unknown-key");
+    });
+
+    it("refuses a payload or an envelope that repeats a key", async () => {
+      const body = JSON.stringify(statement([subject(cm("a", "1"))]));
+      // a genuine signature over a statement that says deny to one reader and allow to another
+      const twice = body.replace('"decision":"allow"', '"decision":"deny","decision":"allow"');
+      const v = await verifyReceipt(envelope(null, { keyid: "k1", raw: Buffer.from(twice) }), {
+        keys: [KEY],
+      });
+      expect(v).toMatchObject({ valid: false, problems: [{ code: "statement" }] });
+      expect(v.problems[0]?.message).toContain("repeats the key predicate.decision");
+      const escaped = body.replace('"_type"', '"\\u005ftype":"x","_type"');
+      expect(await code(envelope(null, { keyid: "k1", raw: Buffer.from(escaped) }))).toBe("statement");
+      const text = JSON.stringify(good());
+      expect(await code(text)).toBe("ok");
+      expect(await code(text.replace('"payloadType"', '"payloadType":"text/plain","payloadType"'))).toBe(
+        "malformed",
+      );
+      expect(await code(`${text} {}`)).toBe("malformed"); // trailing data
+    });
+
+    it("refuses a payload that is not UTF-8, or carries a byte-order mark", async () => {
+      const body = Buffer.from(JSON.stringify(statement([subject(cm("a", "1"))])));
+      const latin = Buffer.from(body.toString("utf8").replace('"ev_1"', '"ev_\u00e9"'), "latin1");
+      expect(await code(envelope(null, { keyid: "k1", raw: latin }))).toBe("statement");
+      const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]);
+      expect(await code(envelope(null, { keyid: "k1", raw: bom }))).toBe("statement");
+    });
+
+    it("takes base64 or base64url, each in its one spelling", async () => {
+      const e = good();
+      const url = e.payload.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      expect(await code({ ...e, payload: url })).toBe("ok");
+      expect(await code({ ...e, payload: e.payload.replace(/=+$/, "") })).toBe("ok");
+      // the same bytes spelt otherwise: padding bits set, two alphabets, whitespace
+      const last = e.payload.replace(/=+$/, "");
+      expect(e.payload.length - last.length, "the fixture's payload needs padding").toBeGreaterThan(0);
+      const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      const bumped = `${last.slice(0, -1)}${alphabet[alphabet.indexOf(last.at(-1) as string) + 1]}`;
+      expect(await code({ ...e, payload: `${bumped}${e.payload.slice(last.length)}` })).toBe("malformed");
+      if (/[+/]/.test(e.payload))
+        expect(await code({ ...e, payload: e.payload.replace(/\+/, "-") })).toBe("malformed");
+      expect(await code({ ...e, payload: `${e.payload.slice(0, 8)}\n${e.payload.slice(8)}` })).toBe(
+        "malformed",
+      );
+    });
+
+    it("refuses a receipt of another evaluation when one is expected", async () => {
+      expect(await code(good(), { evaluationId: "ev_1" })).toBe("ok");
+      const v = await verifyReceipt(good(), { keys: [KEY], evaluationId: "ev_2" });
+      expect(v).toMatchObject({ valid: true, ok: false, problems: [{ code: "other-evaluation" }] });
+    });
   });
 });

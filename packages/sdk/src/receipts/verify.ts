@@ -1,6 +1,7 @@
 import {
   type DsseEnvelope,
   DsseEnvelopeSchema,
+  duplicateJsonKey,
   fromBase64,
   IN_TOTO_PAYLOAD_TYPE,
   type Jwks,
@@ -32,7 +33,8 @@ export type ReceiptProblemCode =
   | "policy-missing"
   | "subject-differs"
   | "subject-missing"
-  | "not-in-receipt";
+  | "not-in-receipt"
+  | "other-evaluation";
 
 /** The codes after which a receipt is invalid: it was not signed by a given key, or is not a celgate receipt. */
 export const INVALID_RECEIPT_CODES: ReadonlySet<ReceiptProblemCode> = new Set([
@@ -68,6 +70,8 @@ export interface VerifyReceiptOptions {
   policiesDigest?: string;
   /** Policies that must have been in the evaluated set. */
   requirePolicies?: readonly string[];
+  /** The evaluation the receipt must be of (the `id` of the report it came in, say). */
+  evaluationId?: string;
 }
 
 export interface ReceiptVerification {
@@ -143,7 +147,12 @@ async function checkSignature(
       message: `the payload type is ${JSON.stringify(envelope.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`,
     };
   const payload = fromBase64(envelope.payload);
-  if (!payload) return { code: "malformed", message: "the envelope's payload is not base64" };
+  if (!payload)
+    return {
+      code: "malformed",
+      message:
+        "the envelope's payload is not base64 in its canonical spelling (one alphabet, no whitespace, unused bits zero)",
+    };
   if (keys.length === 0)
     return {
       code: "no-keys",
@@ -236,6 +245,12 @@ export async function verifyReceipt(
     problems: [problem],
     subjectsCompared,
   });
+  const repeated = typeof envelope === "string" ? duplicateJsonKey(envelope) : null;
+  if (repeated !== null && safeJson(envelope as string) !== undefined)
+    return fail({
+      code: "malformed",
+      message: `the envelope repeats the key ${repeated}: JSON readers disagree on which one counts`,
+    });
   const parsed = DsseEnvelopeSchema.safeParse(typeof envelope === "string" ? safeJson(envelope) : envelope);
   if (!parsed.success)
     return fail({
@@ -244,7 +259,23 @@ export async function verifyReceipt(
     });
   const signed = await checkSignature(parsed.data, keyList(options.keys));
   if ("code" in signed) return fail(signed);
-  const statement = ReceiptStatementSchema.safeParse(safeJson(new TextDecoder().decode(signed.payload)));
+  let text: string;
+  try {
+    // fatal: bytes that are not UTF-8 are refused, never replaced; a byte-order mark is kept (and refused)
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(signed.payload);
+  } catch {
+    return fail({ code: "statement", message: "the signed payload is not UTF-8 text" });
+  }
+  const json = safeJson(text);
+  if (json === undefined)
+    return fail({ code: "statement", message: "the signed payload is not one JSON document" });
+  const twice = duplicateJsonKey(text);
+  if (twice !== null)
+    return fail({
+      code: "statement",
+      message: `the signed payload repeats the key ${twice}: JSON readers disagree on which one counts`,
+    });
+  const statement = ReceiptStatementSchema.safeParse(json);
   if (!statement.success)
     return fail({
       code: "statement",
@@ -271,6 +302,11 @@ export async function verifyReceipt(
         message: `signed at ${p.signedAt}, longer ago than the maximum age of ${formatMs(options.maxAgeMs)}`,
       });
   }
+  if (options.evaluationId !== undefined && p.evaluationId !== options.evaluationId)
+    problems.push({
+      code: "other-evaluation",
+      message: `the receipt is of evaluation ${p.evaluationId}, not ${options.evaluationId}`,
+    });
   if (options.policiesDigest !== undefined && p.policySet.digest !== options.policiesDigest)
     problems.push({
       code: "policy-set",
