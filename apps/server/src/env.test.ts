@@ -156,4 +156,20 @@ describe("continuous re-evaluation settings", () => {
     expect(() => loadConfig({ CELGATE_REEVALUATION_WORKERS: "-1" })).toThrow(/CELGATE_REEVALUATION_WORKERS/);
     expect(() => loadConfig({ CELGATE_REEVALUATION_BATCH: "0" })).toThrow(/CELGATE_REEVALUATION_BATCH/);
   });
+
+  it("reads numbers as plain decimal digits only: 0x10, 1e3, 2.0 and padded text are refused, not read as 16, 1000, 2", () => {
+    for (const [name, value] of [
+      ["PORT", "0x10"],
+      ["PORT", "1e3"],
+      ["PORT", " 8080"],
+      ["CELGATE_EVALUATOR_THREADS", "2.0"],
+      ["CELGATE_EVALUATION_TIMEOUT_MS", "0b1111101000"],
+      ["CELGATE_MAX_CONCURRENT_EVALUATIONS", "+4"],
+    ] as const)
+      expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(
+        new RegExp(`${name}.*decimal integer`),
+      );
+    expect(loadConfig({ PORT: "0" }).port).toBe(0);
+    expect(loadConfig({ CELGATE_EVALUATOR_THREADS: "2" }).evaluatorThreads).toBe(2);
+  });
 });

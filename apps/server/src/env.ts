@@ -2,6 +2,7 @@ import { createPrivateKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { fileURLToPath } from "node:url";
+import { decimalIntegerSchema } from "@celgate/contracts";
 import { type InputLimits, inputLimitsFromEnv, parseRedactionPaths, type RedactionPath } from "@celgate/core";
 import { z } from "zod";
 import { defaultEvaluatorThreads } from "./lib/cpus.js";
@@ -52,7 +53,7 @@ const rate = z
   .transform((text) => (/^off$/i.test(text) ? null : Number(text) || null));
 
 const EnvSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  PORT: decimalIntegerSchema(0, 65_535).default(8080),
   HOST: z.string().min(1).default("0.0.0.0"),
   DATABASE_URL: z
     .string()
@@ -65,9 +66,9 @@ const EnvSchema = z.object({
   BODY_LIMIT: byteSize.optional(),
   LOG_LEVEL: LogLevelSchema.default("info"),
   /** How often (ms) an instance looks for policy changes made by other replicas. */
-  CELGATE_POLICY_POLL_MS: z.coerce.number().int().min(0).max(60_000).default(250),
+  CELGATE_POLICY_POLL_MS: decimalIntegerSchema(0, 60_000).default(250),
   /** Seconds to wait for in-flight requests at shutdown. */
-  CELGATE_SHUTDOWN_TIMEOUT_S: z.coerce.number().int().min(0).max(600).default(10),
+  CELGATE_SHUTDOWN_TIMEOUT_S: decimalIntegerSchema(0, 600).default(10),
   /** PEM certificate chain and private key: both set, the service listens with HTTPS. */
   CELGATE_TLS_CERT_FILE: z.string().min(1).optional(),
   CELGATE_TLS_KEY_FILE: z.string().min(1).optional(),
@@ -81,11 +82,11 @@ const EnvSchema = z.object({
    */
   CELGATE_CEL_ENGINE: z.enum(["compile", "interpret"]).default("compile"),
   /** Worker threads that evaluate; 0 evaluates on the main thread. Default: one core fewer than usable (cgroup quota included), at least 1. */
-  CELGATE_EVALUATOR_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  CELGATE_EVALUATOR_THREADS: decimalIntegerSchema(0, 64).optional(),
   /** Heap ceiling of each evaluator worker thread, MiB: an evaluation over it fails alone (422). */
-  CELGATE_EVALUATOR_MEMORY_MB: z.coerce.number().int().min(32).max(16_384).default(256),
+  CELGATE_EVALUATOR_MEMORY_MB: decimalIntegerSchema(32, 16_384).default(256),
   /** Milliseconds one evaluation may take as a whole; pairs past it are `error` outcomes. */
-  CELGATE_EVALUATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  CELGATE_EVALUATION_TIMEOUT_MS: decimalIntegerSchema(100, 600_000).default(10_000),
   /** Extra paths to redact before storing, e.g. `ConfigMap:data.password,$.spec.credentials` (docs/security.md). */
   CELGATE_REDACT_PATHS: z
     .string()
@@ -98,25 +99,25 @@ const EnvSchema = z.object({
   /** HMAC key of redaction markers; unset: one generated and kept in the database. */
   CELGATE_REDACTION_KEY: z.string().min(32, "at least 32 characters").optional(),
   /** Milliseconds one replay may take as a whole. */
-  CELGATE_REPLAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  CELGATE_REPLAY_TIMEOUT_MS: decimalIntegerSchema(100, 3_600_000).default(30_000),
   /** Open connections at most; past it, an idle connection is closed to make room (see server.ts). */
-  CELGATE_MAX_CONNECTIONS: z.coerce.number().int().min(8).max(1_000_000).default(1024),
+  CELGATE_MAX_CONNECTIONS: decimalIntegerSchema(8, 1_000_000).default(1024),
   /** Milliseconds a client has to send a request's headers once its connection is open or idle. */
-  CELGATE_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
+  CELGATE_HEADERS_TIMEOUT_MS: decimalIntegerSchema(500, 600_000).default(10_000),
   /** Milliseconds a client has to send a whole request (headers and body). */
-  CELGATE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  CELGATE_REQUEST_TIMEOUT_MS: decimalIntegerSchema(1000, 3_600_000).default(60_000),
   /** Milliseconds an idle keep-alive connection is kept open. */
-  CELGATE_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  CELGATE_KEEP_ALIVE_TIMEOUT_MS: decimalIntegerSchema(0, 600_000).default(5000),
   /** Requests per second per token (per source address for unauthenticated admission). */
   CELGATE_RATE_LIMIT: rate.prefault("100"),
   /** Requests a caller may send at once above the rate; default twice the rate. */
-  CELGATE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  CELGATE_RATE_LIMIT_BURST: decimalIntegerSchema(1, 1_000_000).optional(),
   /** How long recorded evaluations are kept. */
   CELGATE_HISTORY_RETENTION: retention.prefault("90d"),
   /** Evaluations in progress at once; more wait in a queue. Default: 1 on PGlite; on PostgreSQL two per evaluator thread, at least 4. */
-  CELGATE_MAX_CONCURRENT_EVALUATIONS: z.coerce.number().int().min(1).max(4096).optional(),
+  CELGATE_MAX_CONCURRENT_EVALUATIONS: decimalIntegerSchema(1, 4096).optional(),
   /** Evaluations that may wait for their turn; past it, 503 with Retry-After. */
-  CELGATE_EVALUATION_QUEUE: z.coerce.number().int().min(0).max(100_000).default(256),
+  CELGATE_EVALUATION_QUEUE: decimalIntegerSchema(0, 100_000).default(256),
   /** PEM file of the Ed25519 private key that signs decision receipts; unset: one generated and kept in the database. */
   CELGATE_SIGNING_KEY: z.string().min(1).optional(),
   /** The cluster name admission reviews are kept under in the inventory. */
@@ -125,9 +126,9 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,251}[A-Za-z0-9])?$/, "a name of letters, digits, '-', '_', '.'")
     .default("default"),
   /** Background re-evaluations in flight at once; 0 turns re-evaluation off. Default: a quarter of the evaluator threads, at least 1. */
-  CELGATE_REEVALUATION_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  CELGATE_REEVALUATION_WORKERS: decimalIntegerSchema(0, 64).optional(),
   /** Inventory entries per background evaluation. */
-  CELGATE_REEVALUATION_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
+  CELGATE_REEVALUATION_BATCH: decimalIntegerSchema(1, 1000).default(50),
   /** Which addresses webhook receivers may have: public (default), private (also RFC 1918 and ULA), any (also loopback, link-local, metadata). */
   CELGATE_WEBHOOK_TARGETS: z.enum(["public", "private", "any"]).default("public"),
   /** The built web console served at `/`; `off` serves none. Default: apps/web/dist of this repository. */
