@@ -44,6 +44,9 @@ const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
 const GO_DECIMAL_FLOAT =
   /^[-+]?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/;
 
+/** `0`, or digits without a leading zero (and a `-`), short enough to be exact as a double. */
+const PLAIN_DECIMAL = /^(?:0|-?[1-9][0-9]{0,14})$/;
+
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -100,7 +103,10 @@ export function kubectlPlainScalar(text: string): unknown {
     return GO_DECIMAL_FLOAT.test(text) ? goFloat(text) : text;
   }
   if (hint === "number") {
-    const plain = text.replace(/_/g, "");
+    // the common case, read at once: a decimal int without sign, leading zero or `_` that a
+    // double holds exactly (ParseInt gives the same)
+    if (PLAIN_DECIMAL.test(text)) return Number(text);
+    const plain = text.includes("_") ? text.replace(/_/g, "") : text;
     const integer = parseGoInteger(plain, false) ?? parseGoInteger(plain, true);
     // an int as JSON carries it (go-yaml's int, int64 or uint64, marshalled as its digits);
     // past 2^53 the nearest double, as for every number celgate reads from JSON

@@ -4,14 +4,28 @@ import { kubectlPlainScalar } from "./kubectl-scalars.js";
 // js-yaml exports its type definitions at run time, but its typings omit them
 const yamlTypes = (yaml as unknown as { types: { merge: yaml.Type } }).types;
 
+/**
+ * kubectlPlainScalar of the text asked about last: js-yaml asks each implicit type in turn
+ * whether it takes a scalar, then has the one that does construct it, all with the same text.
+ */
+let lastText: string | undefined;
+let lastValue: unknown;
+function scalar(text: string): unknown {
+  if (text !== lastText) {
+    lastValue = kubectlPlainScalar(text);
+    lastText = text;
+  }
+  return lastValue;
+}
+
 /** A js-yaml scalar type for the plain scalars kubectl reads as `kind` (kubectl-scalars.ts). */
 function kubectlType(tag: string, kind: "null" | "boolean" | "number"): yaml.Type {
   const is = (value: unknown) => (kind === "null" ? value === null : typeof value === kind);
   return new yaml.Type(`tag:yaml.org,2002:${tag}`, {
     kind: "scalar",
     // js-yaml asks about an empty node with null
-    resolve: (data: string | null) => (data === null ? kind === "null" : is(kubectlPlainScalar(data))),
-    construct: (data: string | null) => (data === null ? null : kubectlPlainScalar(data)),
+    resolve: (data: string | null) => (data === null ? kind === "null" : is(scalar(data))),
+    construct: (data: string | null) => (data === null ? null : scalar(data)),
   });
 }
 
