@@ -415,3 +415,45 @@ describe("parseManifests: plain scalars as kubectl reads them", () => {
     }
   });
 });
+
+describe("parseManifests: lists as kubectl reads them", () => {
+  const privileged = "spec: {containers: [{name: a, image: x, securityContext: {privileged: true}}]}";
+
+  it("applies the items of any object with a list of items, not the object, whatever its kind", () => {
+    const { resources, diagnostics } = parseManifests(
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: innocent}\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: evil}, ${privileged}}\n`,
+      "m.yaml",
+    );
+    expect(diagnostics).toEqual([]);
+    expect(resources.map((r) => [r.ref.kind, r.ref.name])).toEqual([["Pod", "evil"]]);
+  });
+
+  it("gives an item with neither kind nor apiVersion the list's kind without List and its apiVersion", () => {
+    const { resources } = parseManifests(
+      `apiVersion: v1\nkind: PodList\nitems:\n  - {metadata: {name: p}, ${privileged}}\n  - {kind: Service, apiVersion: v1, metadata: {name: s}}\n`,
+      "m.yaml",
+    );
+    expect(resources.map((r) => [r.ref.apiVersion, r.ref.kind, r.ref.name])).toEqual([
+      ["v1", "Pod", "p"],
+      ["v1", "Service", "s"],
+    ]);
+    expect((resources[0]!.object.spec as { containers: unknown[] }).containers).toHaveLength(1);
+    // a plain List names no kind for its items: one without a kind is still no object
+    const plain = parseManifests("apiVersion: v1\nkind: List\nitems:\n  - {metadata: {name: p}}\n", "m.yaml");
+    expect(plain.resources).toEqual([]);
+    expect(plain.diagnostics[0]).toMatchObject({ code: "not-an-object", severity: "warning" });
+  });
+
+  it("unpacks lists within lists, and reads an object whose items are not a list as the object", () => {
+    const nested = parseManifests(
+      `apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: PodList\n    items: [{metadata: {name: deep}}]\n`,
+      "m.yaml",
+    );
+    expect(nested.resources.map((r) => [r.ref.kind, r.ref.name])).toEqual([["Pod", "deep"]]);
+    const odd = parseManifests(
+      "apiVersion: example.com/v1\nkind: Basket\nmetadata: {name: b}\nitems: {a: 1}\n",
+      "m.yaml",
+    );
+    expect(odd.resources.map((r) => r.ref.kind)).toEqual(["Basket"]);
+  });
+});

@@ -254,8 +254,17 @@ function addDocument(
     return;
   }
   const object = value as Record<string, unknown>;
-  if (typeof object.kind === "string" && object.kind.endsWith("List") && Array.isArray(object.items)) {
-    for (const item of object.items) addDocument(item, source, out, diagnostics, path);
+  // kubectl reads any object with a list of `items` as a list, whatever its kind (the
+  // unstructured decoding of apimachinery), applies the items and not the object, and gives an
+  // item with neither kind nor apiVersion the list's kind without "List" and its apiVersion:
+  // `kind: PodList` with a kind-less item creates a Pod, so does `kind: ConfigMap` with an item
+  // of `kind: Pod`. Checking the object instead would pass what kubectl deploys.
+  if (Array.isArray(object.items)) {
+    const listKind = typeof object.kind === "string" ? object.kind : "";
+    const itemKind = listKind.endsWith("List") ? listKind.slice(0, -"List".length) : listKind;
+    const apiVersion = typeof object.apiVersion === "string" ? object.apiVersion : "";
+    for (const item of object.items)
+      addDocument(withListKind(item, itemKind, apiVersion), source, out, diagnostics, path);
     return;
   }
   if (typeof object.apiVersion !== "string" || typeof object.kind !== "string") {
@@ -281,6 +290,15 @@ function addDocument(
     return;
   }
   out.push({ object, ref: resourceRef(object, source) });
+}
+
+/** `item` with the list's item kind and apiVersion when it has neither (a new object), as kubectl reads it. */
+function withListKind(item: unknown, kind: string, apiVersion: string): unknown {
+  if (typeof item !== "object" || item === null || Array.isArray(item) || kind === "") return item;
+  const record = item as Record<string, unknown>;
+  const has = (v: unknown) => typeof v === "string" && v !== "";
+  if (has(record.kind) || has(record.apiVersion)) return item;
+  return { ...record, kind, apiVersion };
 }
 
 function yamlDiagnostic(error: unknown, file: string, firstLine: number, limits: InputLimits): Diagnostic {
