@@ -70,10 +70,12 @@ export function resourcesOf(
     resources?: unknown[] | undefined;
   },
   limits: InputLimits = DEFAULT_INPUT_LIMITS,
+  /** The objects are an AdmissionReview's: each one itself, never a list of its items. */
+  admitted = false,
 ): Resource[] {
   const { resources, diagnostics } =
     input.manifests === undefined
-      ? resourcesFromObjects(input.resources ?? [], "resources", { limits })
+      ? resourcesFromObjects(input.resources ?? [], "resources", { limits, asAdmitted: admitted })
       : typeof input.manifests === "string"
         ? parseManifests(input.manifests, "manifests", { limits })
         : parseFiles(input.manifests, limits);
@@ -228,7 +230,7 @@ export class EvaluationService {
     }
     // --- selection (select / policies): parsed once here, checked against the set below ---
     const selector = selectorOf(req.select);
-    let resources = resourcesOf(req, this.limits);
+    let resources = resourcesOf(req, this.limits, options.admission !== undefined);
     if (options.admission)
       resources = resources.map((r) => ({
         ...r,

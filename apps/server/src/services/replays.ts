@@ -228,7 +228,7 @@ export class ReplayService {
       const rule = input.context.admission === true ? "admission" : "full";
       const evaluateWith = (policySet: CompiledPolicySet) =>
         this.evaluator.evaluate(policySet, {
-          resources: resourcesOf(input, this.evaluations.limits),
+          resources: resourcesOf(input, this.evaluations.limits, rule === "admission"),
           images: input.images,
           exceptions,
           ...(input.params ? { params: input.params } : {}),

@@ -419,13 +419,37 @@ describe("parseManifests: plain scalars as kubectl reads them", () => {
 describe("parseManifests: lists as kubectl reads them", () => {
   const privileged = "spec: {containers: [{name: a, image: x, securityContext: {privileged: true}}]}";
 
-  it("applies the items of any object with a list of items, not the object, whatever its kind", () => {
+  it("checks the items of any object with a list of items, as kubectl applies them, and the object too unless a list kind", () => {
     const { resources, diagnostics } = parseManifests(
       `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: innocent}\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: evil}, ${privileged}}\n`,
       "m.yaml",
     );
     expect(diagnostics).toEqual([]);
-    expect(resources.map((r) => [r.ref.kind, r.ref.name])).toEqual([["Pod", "evil"]]);
+    // kubectl creates the Pod; a tool that deploys the object as it is creates the ConfigMap
+    expect(resources.map((r) => [r.ref.kind, r.ref.name])).toEqual([
+      ["ConfigMap", "innocent"],
+      ["Pod", "evil"],
+    ]);
+    // objects the API server admits are never lists
+    const admitted = resourcesFromObjects(
+      [
+        {
+          apiVersion: "example.com/v1",
+          kind: "AllowList",
+          metadata: { name: "a" },
+          items: [{ kind: "Pod" }],
+        },
+      ],
+      "resources",
+      { asAdmitted: true },
+    );
+    expect(admitted.resources.map((r) => [r.ref.kind, r.ref.name])).toEqual([["AllowList", "a"]]);
+    // objects to deploy are read as manifests are
+    expect(
+      resourcesFromObjects([
+        { apiVersion: "v1", kind: "PodList", items: [{ metadata: { name: "p" } }] },
+      ]).resources.map((r) => r.ref.kind),
+    ).toEqual(["Pod"]);
   });
 
   it("gives an item with neither kind nor apiVersion the list's kind without List and its apiVersion", () => {

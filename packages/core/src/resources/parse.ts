@@ -219,20 +219,35 @@ function tooMany(
 export function resourcesFromObjects(
   objects: readonly unknown[],
   file = "<request>",
-  options: { limits?: InputLimits } = {},
+  options: {
+    limits?: InputLimits;
+    /**
+     * Each object is one resource as it is, never read as a list of its `items`: for objects
+     * the API server admits (an AdmissionReview's) or that are deployed. Default: objects to
+     * deploy, read as manifests are.
+     */
+    asAdmitted?: boolean;
+  } = {},
 ): { resources: Resource[]; diagnostics: Diagnostic[] } {
   const limits = options.limits ?? DEFAULT_INPUT_LIMITS;
   const diagnostics: Diagnostic[] = [];
   const resources: Resource[] = [];
   const violation = checkValue(objects, limits);
   if (violation) return refused(limitDiagnostic(violation, { file }));
+  const lists: ListReading = options.asAdmitted ? "object" : "kubectl";
   objects.forEach((doc, i) => {
-    addDocument(doc, { file, line: 1, document: i }, resources, diagnostics, `[${i}]`);
+    addDocument(doc, { file, line: 1, document: i }, resources, diagnostics, `[${i}]`, lists);
   });
   return (
     tooMany(resources.length, limits, file) ?? { resources: depthChecked(resources, limits), diagnostics }
   );
 }
+
+/**
+ * How an object with `items` is read: as kubectl reads a manifest (see addDocument), or as
+ * itself alone (an object the API server admits, or one deployed, is never a list).
+ */
+type ListReading = "kubectl" | "object";
 
 function addDocument(
   value: unknown,
@@ -240,6 +255,7 @@ function addDocument(
   out: Resource[],
   diagnostics: Diagnostic[],
   path?: string,
+  lists: ListReading = "kubectl",
 ): void {
   if (value === null || value === undefined) return;
   if (typeof value !== "object" || Array.isArray(value)) {
@@ -258,11 +274,15 @@ function addDocument(
   // unstructured decoding of apimachinery), applies the items and not the object, and gives an
   // item with neither kind nor apiVersion the list's kind without "List" and its apiVersion:
   // `kind: PodList` with a kind-less item creates a Pod, so does `kind: ConfigMap` with an item
-  // of `kind: Pod`. Checking the object instead would pass what kubectl deploys.
-  if (Array.isArray(object.items)) {
+  // of `kind: Pod`. Other tools (Argo CD's reading of a file, a client that creates the
+  // object) deploy an object whose kind is not a list kind as it is: such an object is checked
+  // as itself and as its items. An object admitted or deployed is only ever itself.
+  if (lists === "kubectl" && Array.isArray(object.items)) {
     const listKind = typeof object.kind === "string" ? object.kind : "";
     const itemKind = listKind.endsWith("List") ? listKind.slice(0, -"List".length) : listKind;
     const apiVersion = typeof object.apiVersion === "string" ? object.apiVersion : "";
+    // the object itself first (unless a list kind), then its items
+    if (!listKind.endsWith("List")) addDocument(value, source, out, diagnostics, path, "object");
     for (const item of object.items)
       addDocument(withListKind(item, itemKind, apiVersion), source, out, diagnostics, path);
     return;

@@ -73,6 +73,23 @@ describe.each(BACKENDS)("admission webhook on %s", (backend) => {
     expect(report.body.results[0].resource.namespace).toBe("shop");
   });
 
+  it("evaluates the admitted object itself, never as a list of its items", async () => {
+    // a custom resource whose kind ends in List and that has items: the API server admits it
+    const object = {
+      apiVersion: "example.com/v1",
+      kind: "AllowList",
+      metadata: { name: "allowed", namespace: "shop" },
+      items: [deploymentObject("inner", { owner: "shop", replicas: 3 })],
+    };
+    const res = await t.call("POST", "/v1/admission", { body: review("uid-list", object) });
+    expect(res.status).toBe(200);
+    const id = res.body.response.auditAnnotations["celgate.dev/evaluation"];
+    const report = await t.call("GET", `/v1/evaluations/${id}`);
+    expect(report.body.summary.resources).toBe(1);
+    const kinds = new Set(report.body.results.map((r: { resource: { kind: string } }) => r.resource.kind));
+    expect([...kinds].filter((k) => k !== "AllowList")).toEqual([]);
+  });
+
   it("allows deletions without evaluating and rejects malformed reviews", async () => {
     const del = await t.call("POST", "/v1/admission", { body: review("uid-4", null, "DELETE") });
     expect(del.body.response).toEqual({ uid: "uid-4", allowed: true });
