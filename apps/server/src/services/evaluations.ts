@@ -70,7 +70,7 @@ export function resourcesOf(
     resources?: unknown[] | undefined;
   },
   limits: InputLimits = DEFAULT_INPUT_LIMITS,
-  /** The objects are an AdmissionReview's: each one itself, never a list of its items. */
+  /** The objects are admitted or deployed ones: each one itself, never a list of its items. */
   admitted = false,
 ): Resource[] {
   const { resources, diagnostics } =
@@ -230,7 +230,13 @@ export class EvaluationService {
     }
     // --- selection (select / policies): parsed once here, checked against the set below ---
     const selector = selectorOf(req.select);
-    let resources = resourcesOf(req, this.limits, options.admission !== undefined);
+    // objects admitted, or reported as deployed (context.deployed with a cluster), are each
+    // themselves, never a list of their items
+    let resources = resourcesOf(
+      req,
+      this.limits,
+      options.admission !== undefined || deployedCluster(req.context) !== null,
+    );
     if (options.admission)
       resources = resources.map((r) => ({
         ...r,

@@ -23,6 +23,7 @@ import { sha256Hex } from "../lib/ids.js";
 import { writeAudit } from "./audit.js";
 import { DomainError, refuse } from "./errors.js";
 import { type EvaluationService, resourcesOf } from "./evaluations.js";
+import { deployedCluster } from "./inventory.js";
 import { admissionSetOf, type PolicySetRuntime, type PolicySnapshot } from "./policy-set.js";
 
 const MAX_CHANGES = 5000;
@@ -228,7 +229,11 @@ export class ReplayService {
       const rule = input.context.admission === true ? "admission" : "full";
       const evaluateWith = (policySet: CompiledPolicySet) =>
         this.evaluator.evaluate(policySet, {
-          resources: resourcesOf(input, this.evaluations.limits, rule === "admission"),
+          resources: resourcesOf(
+            input,
+            this.evaluations.limits,
+            rule === "admission" || deployedCluster(input.context) !== null,
+          ),
           images: input.images,
           exceptions,
           ...(input.params ? { params: input.params } : {}),

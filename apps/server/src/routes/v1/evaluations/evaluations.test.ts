@@ -105,6 +105,28 @@ describe.each(BACKENDS)("evaluations on %s", (backend) => {
     expect(yaml.body.summary.resources).toBe(1);
   });
 
+  it("reads resources with items as kubectl reads a list, unless they are reported as deployed", async () => {
+    const basket = {
+      apiVersion: "example.com/v1",
+      kind: "AllowList",
+      metadata: { name: "allowed", namespace: "shop" },
+      items: [deploymentObject("inner", { owner: "x" })],
+    };
+    const kindsOf = (body: { results: { resource: { kind: string } }[] }) =>
+      [...new Set(body.results.map((r) => r.resource.kind))].sort();
+    // to deploy: its items, as kubectl applies them
+    const toDeploy = await t.call("POST", "/v1/evaluations", { body: { resources: [basket], dryRun: true } });
+    expect(toDeploy.status).toBe(200);
+    expect(kindsOf(toDeploy.body)).toEqual(["Deployment"]);
+    // deployed (inventory): the object as it is in the cluster, never a list
+    const deployed = await t.call("POST", "/v1/evaluations", {
+      body: { resources: [basket], context: { cluster: "prod", deployed: true }, dryRun: true },
+    });
+    expect(deployed.status).toBe(200);
+    expect(deployed.body.summary.resources).toBe(1);
+    expect(kindsOf(deployed.body).filter((k) => k !== "AllowList")).toEqual([]);
+  });
+
   it("takes select, dryRun and includeSkipped from the query with a YAML body, and refuses other query parameters", async () => {
     const yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\n";
     const query = "dryRun=true&select=practice%3Davailability";
