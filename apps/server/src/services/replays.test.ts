@@ -2,23 +2,9 @@
 // replayed, each input as large as a request body, and reading them all at once could take
 // gigabytes. The evaluation service is the real one; the test only watches what it is asked.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, deploymentYaml, setupApp, type TestApp } from "../test/harness.js";
+import { BACKENDS, deploymentYaml, STRICTER_MIN_REPLICAS, setupApp, type TestApp } from "../test/harness.js";
 import type { EvaluationService } from "./evaluations.js";
 import { REPLAY_INPUT_CHUNK, ReplayService } from "./replays.js";
-
-const STRICTER = `apiVersion: celgate.dev/v1
-kind: Policy
-metadata:
-  name: min-replicas
-spec:
-  severity: high
-  action: deny
-  match:
-    kinds: [Deployment]
-  validations:
-    - expression: "object.spec.?replicas.orValue(1) >= 3"
-      message: at least three replicas
-`;
 
 describe.each(BACKENDS)("replay memory on %s", (backend) => {
   let t: TestApp;
@@ -51,7 +37,7 @@ describe.each(BACKENDS)("replay memory on %s", (backend) => {
     const replays = new ReplayService(t.database.db, t.services.runtime, watched, t.services.evaluator);
     const principal = { tokenId: "tk_test", name: "test", role: "author" as const };
     const report = await replays.replay(principal, {
-      policies: STRICTER,
+      policies: STRICTER_MIN_REPLICAS,
       evaluations: [...ids, ids[0]!],
       limit: 100,
     });
@@ -63,7 +49,11 @@ describe.each(BACKENDS)("replay memory on %s", (backend) => {
     // an id that is not recorded is still refused as a whole, before anything is read
     asked.length = 0;
     await expect(
-      replays.replay(principal, { policies: STRICTER, evaluations: [ids[0]!, "ev_missing"], limit: 100 }),
+      replays.replay(principal, {
+        policies: STRICTER_MIN_REPLICAS,
+        evaluations: [ids[0]!, "ev_missing"],
+        limit: 100,
+      }),
     ).rejects.toThrow("no evaluations with ids ev_missing");
     expect(asked).toEqual([]);
   });

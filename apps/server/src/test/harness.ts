@@ -242,6 +242,24 @@ export async function serveOnTestDatabase(
   };
 }
 
+/**
+ * A stricter min-replicas (at least three, where the fixture library's asks for two), as
+ * YAML: what the replay tests evaluate history again with.
+ */
+export const STRICTER_MIN_REPLICAS = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: min-replicas
+spec:
+  severity: high
+  action: deny
+  match:
+    kinds: [Deployment]
+  validations:
+    - expression: "object.spec.?replicas.orValue(1) >= 3"
+      message: at least three replicas
+`;
+
 /** A PolicyException waiving owner-label (by default in namespace legacy), as YAML. */
 export function exceptionYaml(
   name: string,

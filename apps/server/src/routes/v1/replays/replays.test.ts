@@ -1,20 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEvaluator } from "../../../evaluator/index.js";
-import { BACKENDS, deploymentYaml, type Json, setupApp, type TestApp } from "../../../test/harness.js";
-
-const stricter = `apiVersion: celgate.dev/v1
-kind: Policy
-metadata:
-  name: min-replicas
-spec:
-  severity: high
-  action: deny
-  match:
-    kinds: [Deployment]
-  validations:
-    - expression: "object.spec.?replicas.orValue(1) >= 3"
-      message: at least three replicas
-`;
+import {
+  BACKENDS,
+  deploymentYaml,
+  type Json,
+  STRICTER_MIN_REPLICAS,
+  setupApp,
+  type TestApp,
+} from "../../../test/harness.js";
 
 describe.each(BACKENDS)("replays on %s", (backend) => {
   let t: TestApp;
@@ -42,7 +35,10 @@ describe.each(BACKENDS)("replays on %s", (backend) => {
   afterAll(() => t.close());
 
   it("reports which outcomes and decisions candidate policies would change", async () => {
-    const res = await t.call("POST", "/v1/replays", { body: { policies: stricter }, token: t.tokens.author });
+    const res = await t.call("POST", "/v1/replays", {
+      body: { policies: STRICTER_MIN_REPLICAS },
+      token: t.tokens.author,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ evaluations: 2, resources: 2, changed: 1 });
     expect(res.body.changes).toEqual([
@@ -66,7 +62,7 @@ describe.each(BACKENDS)("replays on %s", (backend) => {
     expect((await t.call("GET", "/v1/evaluations")).body.items).toHaveLength(2);
     expect((await t.call("POST", "/v1/replays", { body: { evaluations: ["ev_nope"] } })).status).toBe(404);
     const broken = await t.call("POST", "/v1/replays", {
-      body: { policies: stricter.replace(">= 3", ">=") },
+      body: { policies: STRICTER_MIN_REPLICAS.replace(">= 3", ">=") },
     });
     expect(broken.status).toBe(422);
   });
