@@ -4,8 +4,9 @@
 // one side only fails `pnpm typecheck`. @celgate/core is a devDependency of this package, for
 // this file only.
 import type * as core from "@celgate/core";
-import { describe, expectTypeOf, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
+import { duplicateJsonKey } from "./dsse.js";
 import type * as wire from "./index.js";
 
 type Wire<T extends z.ZodType> = z.infer<T>;
@@ -73,5 +74,39 @@ describe("the wire model equals the engine's", () => {
     expectTypeOf<WireResult>().toEqualTypeOf<
       Omit<import("@celgate/core/testing").TestCaseResult, "case" | "file" | "policy" | "actual">
     >();
+  });
+});
+
+// The check for a key given twice in one JSON object is written twice as well: the receipt
+// verifier's here (the SDK may not load the engine), the manifest reader's in the engine. Both
+// must find a repeated key in the same texts, and none in the others.
+describe("a key given twice in JSON: the verifier and the manifest reader agree", () => {
+  const texts = [
+    '{"a":1,"b":2}',
+    '{"a":1,"a":2}',
+    '{"a":{"b":1},"c":{"b":2}}',
+    '{"a":{"b":1,"b":2}}',
+    '[{"a":1},{"a":1}]',
+    '[{"a":1,"x":[{"k":1,"k":2}]}]',
+    '{"kin\\u0064":1,"kind":2}',
+    '{"a\\"b":1,"a\\"b":2}',
+    '{"a":"\\"a\\":1","a2":"x"}',
+    '{"a":"}","a":1}',
+    '{ "a" : 1 , "b" : { "a" : 2 } , "c" : [ "a", "a" ] }',
+    '{"__proto__":1,"__proto__":2}',
+    '{"":1,"":2}',
+  ];
+
+  it.each(texts)("%s", async (text) => {
+    const { parseManifests } = await import("@celgate/core");
+    const byVerifier = duplicateJsonKey(text) !== null;
+    const byReader = parseManifests(text, "t.json").diagnostics.some((d) => /duplicated key/.test(d.message));
+    expect(byReader).toBe(byVerifier);
+  });
+
+  it("finds some and not others (the cases above are not all alike)", () => {
+    const found = texts.filter((t) => duplicateJsonKey(t) !== null);
+    expect(found.length).toBeGreaterThan(3);
+    expect(found.length).toBeLessThan(texts.length - 3);
   });
 });
