@@ -72,6 +72,11 @@ export const SigningJwkSchema = z
     kid: z.string().min(1),
     use: z.literal("sig").optional(),
     alg: z.literal("EdDSA").optional(),
+    /**
+     * celgate's member: when the service stopped signing with this key (a rotation). A receipt
+     * it signed more than a minute later was not signed by the service, and is refused.
+     */
+    retiredAt: z.iso.datetime({ offset: true }).optional(),
   })
   .meta({ id: "SigningJwk" });
 export type SigningJwk = z.infer<typeof SigningJwkSchema>;

@@ -162,12 +162,21 @@ export class SigningKeyService {
     // the key in use is recorded before it is published (a fresh database has none yet)
     await this.active();
     const rows = await this.db
-      .select({ kid: signingKeys.kid, x: signingKeys.publicKey })
+      .select({ kid: signingKeys.kid, x: signingKeys.publicKey, retiredAt: signingKeys.retiredAt })
       .from(signingKeys)
       .orderBy(asc(signingKeys.createdAt), asc(signingKeys.kid));
     return {
       keys: rows.map(
-        (r): SigningJwk => ({ kty: "OKP", crv: "Ed25519", x: r.x, kid: r.kid, use: "sig", alg: "EdDSA" }),
+        (r): SigningJwk => ({
+          kty: "OKP",
+          crv: "Ed25519",
+          x: r.x,
+          kid: r.kid,
+          use: "sig",
+          alg: "EdDSA",
+          // a rotated key: receipts it signs afterwards (with a stolen private key) are refused
+          ...(r.retiredAt ? { retiredAt: r.retiredAt.toISOString() } : {}),
+        }),
       ),
     };
   }

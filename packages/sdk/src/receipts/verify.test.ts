@@ -154,6 +154,21 @@ describe("verifyReceipt", () => {
       expect(await code(good(), { keys: [nextKey] })).toBe("unknown-key");
     });
 
+    it("refuses a receipt signed more than a minute after its key was retired, and takes one signed before", async () => {
+      // the statement is signed at 2026-12-01T00:00:00Z
+      const retiredAfter = { ...KEY, retiredAt: "2026-12-01T00:00:30.000Z" };
+      expect(await code(good(), { keys: [retiredAfter] })).toBe("ok");
+      const retiredBefore = { ...KEY, retiredAt: "2026-11-30T23:58:00.000Z" };
+      const v = await verifyReceipt(good(), { keys: [retiredBefore] });
+      expect(v.valid).toBe(false);
+      expect(v.problems.map((p) => p.code)).toEqual(["key-retired"]);
+      expect(v.problems[0]!.message).toMatch(
+        /signed at 2026-12-01T00:00:00.000Z with key k1, which was retired at/,
+      );
+      // within the minute other replicas may still sign with it
+      expect(await code(good(), { keys: [{ ...KEY, retiredAt: "2026-11-30T23:59:30.000Z" }] })).toBe("ok");
+    });
+
     it("refuses a payload or an envelope that repeats a key", async () => {
       const body = JSON.stringify(statement([subject(cm("a", "1"))]));
       // a genuine signature over a statement that says deny to one reader and allow to another

@@ -27,6 +27,7 @@ export type ReceiptProblemCode =
   | "unknown-key"
   | "signature"
   | "statement"
+  | "key-retired"
   | "denied"
   | "too-old"
   | "policy-set"
@@ -44,6 +45,7 @@ export const INVALID_RECEIPT_CODES: ReadonlySet<ReceiptProblemCode> = new Set([
   "unknown-key",
   "signature",
   "statement",
+  "key-retired",
 ]);
 
 export interface ReceiptProblem {
@@ -88,6 +90,9 @@ export interface ReceiptVerification {
   /** False when no manifests were given to compare with the subjects. */
   subjectsCompared: boolean;
 }
+
+/** How long after a key's retirement a receipt it signed is still taken: the service's replicas switch keys within a minute. */
+export const KEY_RETIREMENT_GRACE_MS = 60_000;
 
 /** The Ed25519 JWKs with a kid among the keys given; others (RSA keys of a shared JWKS, say) verify nothing. */
 function keyList(keys: VerifyReceiptOptions["keys"]): { keys: SigningJwk[]; given: number } {
@@ -302,6 +307,19 @@ export async function verifyReceipt(
         message: `signed at ${p.signedAt}, longer ago than the maximum age of ${formatMs(options.maxAgeMs)}`,
       });
   }
+  const key = keyList(options.keys).keys.find((k) => k.kid === signed.keyId);
+  if (key?.retiredAt !== undefined) {
+    // other replicas may sign with a rotated key for up to a minute; later than that, whoever
+    // signed held the retired private key (a copy from a backup, say). signedAt is the signer's
+    // word, so one who backdates it is caught by a maximum age (--max-age).
+    const signedAt = Date.parse(p.signedAt);
+    const retired = Date.parse(key.retiredAt);
+    if (!Number.isFinite(signedAt) || signedAt > retired + KEY_RETIREMENT_GRACE_MS)
+      problems.push({
+        code: "key-retired",
+        message: `signed at ${p.signedAt} with key ${key.kid}, which was retired at ${key.retiredAt}`,
+      });
+  }
   if (options.evaluationId !== undefined && p.evaluationId !== options.evaluationId)
     problems.push({
       code: "other-evaluation",
@@ -321,7 +339,8 @@ export async function verifyReceipt(
       });
   if (options.manifests !== undefined) problems.push(...(await compareSubjects(s, options.manifests)));
   return {
-    valid: true,
+    // signed by a trusted key, and not after the key was retired
+    valid: !problems.some((problem) => INVALID_RECEIPT_CODES.has(problem.code)),
     ok: problems.length === 0,
     problems,
     statement: s,

@@ -218,6 +218,12 @@ describe.each(BACKENDS)("signed decision receipts on %s", (backend) => {
     expect(after.body.receipt.signatures[0].keyid).toBe(rotated.body.kid);
     const jwks = (await t.call("GET", "/v1/keys", { token: null })).body;
     expect(jwks.keys.map((k: Json) => k.kid)).toEqual(expect.arrayContaining([oldKid, rotated.body.kid]));
+    // the old key says when it was retired (a receipt it signs later is refused); the new one does not
+    const oldKey = jwks.keys.find((k: Json) => k.kid === oldKid);
+    const newKey = jwks.keys.find((k: Json) => k.kid === rotated.body.kid);
+    expect(Date.parse(oldKey.retiredAt)).toBeGreaterThanOrEqual(Date.parse(before.body.evaluatedAt));
+    expect(Date.parse(oldKey.retiredAt)).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(newKey.retiredAt).toBeUndefined();
     expect(independentVerify(before.body.receipt, jwks).predicate.evaluationId).toBe(before.body.id);
     expect(independentVerify(after.body.receipt, jwks).predicate.evaluationId).toBe(after.body.id);
 
