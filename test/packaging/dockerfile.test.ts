@@ -5,6 +5,7 @@
 // out like the image and starts the service there with the image's environment.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -152,9 +153,24 @@ describe("the image's layout, built without a container", () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: "ready", policies: 40 });
     // the console from the image's copy, and the API reference's script from the deployed dist/
-    const page = await fetch(`http://127.0.0.1:${port}/history`);
+    // asked for as a browser navigating asks (the page answers navigations only,
+    // docs/console.md); Node's fetch always says `sec-fetch-mode: cors`, so node:http
+    const page = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      httpGet(
+        `http://127.0.0.1:${port}/history`,
+        { headers: { "sec-fetch-mode": "navigate", accept: "text/html" } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      ).on("error", reject);
+    });
     expect(page.status).toBe(200);
-    expect(await page.text()).toMatch(/<div id="root">/);
+    expect(page.text).toMatch(/<div id="root">/);
     const docs = await (await fetch(`http://127.0.0.1:${port}/docs`)).text();
     const script = /<script src="(\/docs\/assets\/[^"]+)"/.exec(docs)?.[1];
     expect(script).toBeDefined();
