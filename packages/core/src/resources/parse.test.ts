@@ -371,16 +371,14 @@ describe("parseManifests: merge keys", () => {
     expect(spec(pod(`spec:\n  "<<": {a: 1}\n`)).spec).toEqual({ "<<": { a: 1 } });
   });
 
-  it("keeps merges through repeated aliases within the alias limits, and quick", () => {
+  it("reads merges through repeated aliases once each, within the alias limits (the test's timeout is the bound)", () => {
     let text = "a0: &a0 {k0: 0}\n";
     for (let i = 1; i <= 12; i++)
       text += `a${i}: &a${i} {<<: [*a${i - 1}, *a${i - 1}, *a${i - 1}], k${i}: ${i}}\n`;
-    const started = performance.now();
     const { resources, diagnostics } = parseManifests(
       `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n${text}`,
       "m.yaml",
     );
-    expect(performance.now() - started).toBeLessThan(5_000);
     // within the limits it is read (each key once); past them, refused as an input limit
     if (diagnostics.length === 0) expect(Object.keys(resources[0]!.object.a12 as object)).toHaveLength(13);
     else expect(diagnostics[0]!.code).toBe("input-limit");
