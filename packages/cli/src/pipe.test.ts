@@ -6,39 +6,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { exitCodeOf } from "./test/child.js";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 
 /** Runs the CLI, reads stdout until `bytes` have come, then closes the pipe; the exit code and stderr. */
-function celgateReadingOnly(
+async function celgateReadingOnly(
   args: string[],
   bytes: number,
 ): Promise<{ code: number | null; stderr: string; read: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", main, ...args], {
-      env: { ...process.env, NO_COLOR: "1", CELGATE_SERVER: "", CELGATE_TOKEN: "", CELGATE_CACHE: "off" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let read = 0;
-    let stderr = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (d: string) => {
-      stderr += d;
-    });
-    child.stdout.on("data", (chunk: Buffer) => {
-      read += chunk.length;
-      if (read >= bytes) child.stdout.destroy();
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error("the CLI did not exit"));
-    }, 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, read });
-    });
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", main, ...args], {
+    env: { ...process.env, NO_COLOR: "1", CELGATE_SERVER: "", CELGATE_TOKEN: "", CELGATE_CACHE: "off" },
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  let read = 0;
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (d: string) => {
+    stderr += d;
+  });
+  child.stdout.on("data", (chunk: Buffer) => {
+    read += chunk.length;
+    if (read >= bytes) child.stdout.destroy();
+  });
+  const code = await exitCodeOf(child);
+  return { code, stderr, read };
 }
 
 /** A bundle whose report is far larger than a pipe's buffer: privileged Deployments (deny). */

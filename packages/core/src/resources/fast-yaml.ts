@@ -203,11 +203,7 @@ class Reader {
       this.endValueLine();
       return text;
     }
-    if (c === LBRACKET || c === LBRACE) {
-      const value = this.flow(depth + 1);
-      this.endValueLine();
-      return value;
-    }
+    if (c === LBRACKET || c === LBRACE) return this.flowOnLine(depth + 1);
     const text = this.plain();
     if (this.pos < this.lineEnd && this.code(this.pos) === COLON) {
       this.pos++;
@@ -264,11 +260,7 @@ class Reader {
       this.endValueLine();
       return text;
     }
-    if (c === LBRACKET || c === LBRACE) {
-      const value = this.flow(depth + 1);
-      this.endValueLine();
-      return value;
-    }
+    if (c === LBRACKET || c === LBRACE) return this.flowOnLine(depth + 1);
     const text = this.plain();
     // `a: b: c` (js-yaml: bad indentation of a mapping entry)
     if (this.pos < this.lineEnd && this.code(this.pos) === COLON) throw DECLINE;
@@ -362,6 +354,13 @@ class Reader {
       this.pos = q + 1;
       return text + src.slice(start, q);
     }
+  }
+
+  /** A flow collection that is the rest of its line's value (pos at its `[` or `{`). */
+  private flowOnLine(depth: number): unknown {
+    const value = this.flow(depth);
+    this.endValueLine();
+    return value;
   }
 
   /** A flow mapping or sequence that closes on its line (pos at its `{` or `[`). */
