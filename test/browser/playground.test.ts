@@ -87,9 +87,11 @@ describe.skipIf(!browserAvailable)("the playground with the network blocked", { 
           "image: registry.example/shop/api:2.0\n          securityContext:\n            privileged: true",
         ),
       );
-    await expect.poll(() => page.locator(".decision-line .badge").innerText()).toBe("deny");
-    const failing = await page.locator("li.result-fail strong").allInnerTexts();
-    expect(failing.some((name) => /privileged/.test(name))).toBe(true);
+    // The library already denies the unprivileged manifest (no limits, no digest), so the badge
+    // alone does not show that the edited manifest was evaluated: wait for the privileged finding.
+    const failing = () => page.locator("li.result-fail strong").allInnerTexts();
+    await expect.poll(async () => (await failing()).some((name) => /privileged/.test(name))).toBe(true);
+    expect(await page.locator(".decision-line .badge").innerText()).toBe("deny");
     expect(blocked).toEqual([]);
   });
 
