@@ -41,4 +41,11 @@ describe("CELGATE_SIGNING_KEY", () => {
     expect(load).toThrow(/CELGATE_SIGNING_KEY: .*/);
     expect(load).toThrow(message);
   });
+
+  it("reads CELGATE_KEY_HANDOVER_S in whole seconds (default 15 minutes) and refuses anything else", () => {
+    expect(loadConfig({}).keyHandoverMs).toBe(900_000);
+    expect(loadConfig({ CELGATE_KEY_HANDOVER_S: "3600" }).keyHandoverMs).toBe(3_600_000);
+    for (const bad of ["15m", "0x10", "-1", "1.5", String(8 * 86_400)])
+      expect(() => loadConfig({ CELGATE_KEY_HANDOVER_S: bad }), bad).toThrow(/CELGATE_KEY_HANDOVER_S/);
+  });
 });

@@ -120,6 +120,8 @@ const EnvSchema = z.object({
   CELGATE_EVALUATION_QUEUE: decimalIntegerSchema(0, 100_000).default(256),
   /** PEM file of the Ed25519 private key that signs decision receipts; unset: one generated and kept in the database. */
   CELGATE_SIGNING_KEY: z.string().min(1).optional(),
+  /** Seconds a key keeps signing after a newer CELGATE_SIGNING_KEY took over (a rolling update's length). */
+  CELGATE_KEY_HANDOVER_S: decimalIntegerSchema(0, 7 * 86_400).default(900),
   /** The cluster name admission reviews are kept under in the inventory. */
   CELGATE_CLUSTER_NAME: z
     .string()
@@ -162,6 +164,8 @@ export interface Config {
   tls: TlsConfig | undefined;
   /** The receipt signing key read from CELGATE_SIGNING_KEY; undefined: the database's own (docs/receipts.md). */
   signingKey: KeyObject | undefined;
+  /** CELGATE_KEY_HANDOVER_S in milliseconds: how long replaced keys keep signing. */
+  keyHandoverMs: number;
   admissionAuth: AdmissionAuth;
   /** An empty policy set allows everything (on purpose) instead of refusing evaluations. */
   allowEmptyPolicySet: boolean;
@@ -239,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.CELGATE_SHUTDOWN_TIMEOUT_S * 1000,
     tls,
     signingKey: loadSigningKey(e.CELGATE_SIGNING_KEY),
+    keyHandoverMs: e.CELGATE_KEY_HANDOVER_S * 1000,
     admissionAuth: e.CELGATE_ADMISSION_AUTH,
     allowEmptyPolicySet: e.CELGATE_ALLOW_EMPTY_POLICY_SET === "true",
     evaluatorMemoryMb: e.CELGATE_EVALUATOR_MEMORY_MB,

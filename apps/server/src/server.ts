@@ -52,7 +52,7 @@ export async function startServer(
     limits: config.limits,
     redaction: { paths: config.redactPaths, key: config.redactionKey },
     replays: { timeoutMs: config.replayTimeoutMs, evaluationTimeoutMs: config.evaluationTimeoutMs },
-    signing: { key: config.signingKey },
+    signing: { key: config.signingKey, handoverMs: config.keyHandoverMs },
     cluster: config.clusterName,
     reevaluation: {
       concurrency: Math.max(1, config.reevaluation.workers),

@@ -73,7 +73,7 @@ export function createServices(deps: {
   /** Replay time limit; default 30 s. */
   replays?: Partial<ReplayOptions>;
   /** The receipt signing key (CELGATE_SIGNING_KEY); default: the database's generated key. */
-  signing?: { key?: KeyObject | undefined };
+  signing?: { key?: KeyObject | undefined; handoverMs?: number | undefined };
   /** The cluster name admission reviews are kept under in the inventory; default `default`. */
   cluster?: string;
   /** Background re-evaluation (batch size, share of the evaluator workers, poll interval). */
@@ -104,7 +104,10 @@ export function createServices(deps: {
     broken: () => database.broken(),
   });
   const redaction = new RedactionService(db, { ...deps.redaction, limits });
-  const receipts = new ReceiptService(db, new SigningKeyService(db, deps.signing?.key));
+  const receipts = new ReceiptService(
+    db,
+    new SigningKeyService(db, deps.signing?.key, deps.signing?.handoverMs),
+  );
   const webhooks = new WebhookService(db, logger, metrics, deps.webhooks);
   const findings = new FindingService(db, webhooks, metrics);
   const inventory = new InventoryService(db, redaction, findings, logger, metrics, deps.cluster ?? "default");
