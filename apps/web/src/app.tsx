@@ -1,5 +1,7 @@
 import { Component, lazy, type ReactNode, Suspense, useState } from "react";
 import { Navigate, NavLink, Route, Routes, useLocation } from "react-router";
+import { Literal } from "./components/literal.js";
+import { visibleText } from "./lib/invisible.js";
 import { applyTheme, storedTheme, type Theme } from "./lib/theme.js";
 import { SignIn } from "./pages/sign-in.js";
 import { can, SessionProvider, useSessionContext } from "./session.js";
@@ -95,7 +97,7 @@ function Shell() {
           <a href="/docs">API reference</a>
           {session ? (
             <>
-              <span className="role" title={`the role of your token (${session.name})`}>
+              <span className="role" title={`the role of your token (${visibleText(session.name)})`}>
                 {session.role}
               </span>
               <button type="button" onClick={signOut}>
@@ -171,7 +173,7 @@ class PageBoundary extends Component<{ children: ReactNode }, { error: unknown }
           {/dynamically imported module|importing a module script failed|Loading chunk/i.test(message)
             ? "The page's code could not be loaded from the service (the network, or a newer release of the console). "
             : "The page failed: "}
-          {message}
+          <Literal text={message} />
         </div>
         <p>
           <button type="button" onClick={() => window.location.reload()}>

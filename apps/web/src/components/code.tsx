@@ -1,4 +1,6 @@
 import { Fragment, type ReactNode } from "react";
+import { visibleText } from "../lib/invisible.js";
+import { Literal } from "./literal.js";
 
 /** A position-bearing problem to show in an editor: 1-based line and column. */
 export interface Marker {
@@ -13,22 +15,22 @@ const TOKEN =
   /(#.*$)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(^\s*-?\s*[\w.-]+(?=:\s|:$))|(\b(?:true|false|null|in|has|all|exists|exists_one|map|filter|size|matches|startsWith|endsWith|contains|orValue)\b)|(\b\d+(?:\.\d+)?\b)/gm;
 const CLASS = ["", "tok-comment", "tok-string", "tok-key", "tok-keyword", "tok-number"];
 
-/** Highlighted text: pieces wrapped in spans by kind. */
+/** Highlighted text: pieces wrapped in spans by kind, invisible characters shown as tokens. */
 export function highlight(text: string): ReactNode[] {
   const out: ReactNode[] = [];
   let last = 0;
   let i = 0;
   for (const m of text.matchAll(TOKEN)) {
     const kind = m.slice(1).findIndex((g) => g !== undefined) + 1;
-    if (m.index > last) out.push(text.slice(last, m.index));
+    if (m.index > last) out.push(<Literal key={i++} text={text.slice(last, m.index)} />);
     out.push(
       <span key={i++} className={CLASS[kind]}>
-        {m[0]}
+        <Literal text={m[0]} />
       </span>,
     );
     last = m.index + m[0].length;
   }
-  if (last < text.length) out.push(text.slice(last));
+  if (last < text.length) out.push(<Literal key={i++} text={text.slice(last)} />);
   return out;
 }
 
@@ -36,7 +38,7 @@ export function highlight(text: string): ReactNode[] {
 export function CodeView({ text, label }: { text: string; label: string }) {
   const lines = text.split("\n");
   return (
-    <section className="code-wrap" aria-label={label}>
+    <section className="code-wrap" aria-label={visibleText(label)}>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard */}
       <pre className="code" tabIndex={0}>
         {lines.map((line, n) => (
@@ -78,15 +80,33 @@ export function ProblemList({
           <button type="button" className="link" onClick={() => onChoose(m)} disabled={!m.line}>
             {m.line ? `line ${m.line}${m.column ? `, column ${m.column}` : ""}` : "document"}
           </button>
-          : {m.message}
-          {m.code ? <span className="muted"> ({m.code})</span> : null}
+          : <Literal text={m.message} />
+          {m.code ? (
+            <span className="muted">
+              {" "}
+              (<Literal text={m.code} />)
+            </span>
+          ) : null}
           {m.line && lines[m.line - 1] !== undefined ? (
-            <pre className="caret" aria-hidden="true">
-              {`${lines[m.line - 1]}\n${" ".repeat(Math.max(0, (m.column ?? 1) - 1))}^`}
-            </pre>
+            <Caret line={lines[m.line - 1]!} column={m.column} />
           ) : null}
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * A source line and a caret under a column. The line's invisible characters are written as
+ * their tokens, as text, so that the caret counts them as it sees them and stays under its column.
+ */
+function Caret({ line, column = 1 }: { line: string; column?: number | undefined }) {
+  const at = Math.max(0, column - 1);
+  // a column past the line's end keeps its distance from the end
+  const width = visibleText(line.slice(0, at)).length + Math.max(0, at - line.length);
+  return (
+    <pre className="caret" aria-hidden="true">
+      {`${visibleText(line)}\n${" ".repeat(width)}^`}
+    </pre>
   );
 }

@@ -1,11 +1,12 @@
 import type { ReactNode } from "react";
 import { errorText } from "../lib/format.js";
 import type { Loaded } from "../lib/use-load.js";
+import { Literal } from "./literal.js";
 
 export function ErrorBox({ error }: { error: unknown }) {
   return (
     <div className="error" role="alert">
-      {errorText(error)}
+      <Literal text={errorText(error)} />
     </div>
   );
 }

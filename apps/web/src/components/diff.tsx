@@ -1,10 +1,12 @@
 import { diffLines } from "diff";
+import { visibleText } from "../lib/invisible.js";
+import { Literal } from "./literal.js";
 
-/** A line diff of two texts: removed lines marked "-", added "+". */
+/** A line diff of two texts: removed lines marked "-", added "+"; invisible characters shown as tokens. */
 export function DiffView({ before, after, label }: { before: string; after: string; label: string }) {
   const parts = diffLines(before, after);
   return (
-    <section className="code-wrap" aria-label={label}>
+    <section className="code-wrap" aria-label={visibleText(label)}>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard */}
       <pre className="code diff" tabIndex={0}>
         {parts.flatMap((part, i) =>
@@ -17,7 +19,7 @@ export function DiffView({ before, after, label }: { before: string; after: stri
               return (
                 <span key={`${i}-${j}`} className={`diff-${cls}`}>
                   {mark}
-                  {line}
+                  <Literal text={line} />
                   {"\n"}
                 </span>
               );

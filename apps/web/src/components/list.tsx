@@ -7,9 +7,11 @@
 import type { CelgateClient, Page } from "@celgate/sdk";
 import { type FormEvent, type ReactNode, type Ref, useEffect, useId, useMemo, useRef } from "react";
 import { useLocation, useSearchParams } from "react-router";
+import { visibleText } from "../lib/invisible.js";
 import { useLoad } from "../lib/use-load.js";
 import { useSession } from "../session.js";
 import { ErrorBox } from "./common.js";
+import { literal } from "./literal.js";
 
 /** A choice of a select: its value in the URL and, when they differ, what the reader sees. */
 export type FilterOption = string | { value: string; label: string };
@@ -55,6 +57,7 @@ export interface ListQuery<F extends readonly Filter[]> {
 
 export interface Column<T> {
   header: string;
+  /** A string is shown as a `Literal` (invisible characters marked); elements show their own text so. */
   cell: (row: T) => ReactNode;
   /** This column names the row: its cells are row headers for screen readers. */
   rowHeader?: boolean;
@@ -183,7 +186,7 @@ function FilterField({ filter, values }: { filter: Filter; values: FilterValues<
               </option>
             ))}
             {/* a value the URL holds but the choices lack stays visible, and the API says what is wrong */}
-            {text && !known ? <option value={text}>{text}</option> : null}
+            {text && !known ? <option value={text}>{visibleText(text)}</option> : null}
           </select>
         </label>
       );
@@ -258,10 +261,10 @@ export function DataTable<T>({
               {columns.map((c) =>
                 c.rowHeader ? (
                   <th scope="row" key={c.header}>
-                    {c.cell(row)}
+                    {literal(c.cell(row))}
                   </th>
                 ) : (
-                  <td key={c.header}>{c.cell(row)}</td>
+                  <td key={c.header}>{literal(c.cell(row))}</td>
                 ),
               )}
             </tr>

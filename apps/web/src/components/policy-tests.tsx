@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { useSession } from "../session.js";
 import { CodeView } from "./code.js";
 import { ErrorBox, OutcomeBadge } from "./common.js";
+import { Literal } from "./literal.js";
 
 /** What a case evaluates, in a few words: the fixture file, or the inline object's kind and name. */
 function subject(c: PolicyTestCase): string {
@@ -34,11 +35,17 @@ function Result({ result }: { result: PolicyTestCaseResult | undefined }) {
           got <OutcomeBadge outcome={result.actual} />
         </>
       ) : null}
-      {result.reason ? <div className="error-text">{result.reason}</div> : null}
+      {result.reason ? (
+        <div className="error-text">
+          <Literal text={result.reason} />
+        </div>
+      ) : null}
       {result.messages.length ? (
         <ul className="messages" aria-label="Messages">
           {result.messages.map((m, i) => (
-            <li key={i}>{m}</li>
+            <li key={i}>
+              <Literal text={m} />
+            </li>
           ))}
         </ul>
       ) : null}
@@ -73,13 +80,17 @@ export function PolicyTests({ tests }: { tests: PolicyTestList }) {
   };
   return (
     <div className="policy-tests">
-      {tests.empty ? <p className="muted">{tests.empty.message}.</p> : null}
+      {tests.empty ? (
+        <p className="muted">
+          <Literal text={tests.empty.message} />.
+        </p>
+      ) : null}
       {tests.diagnostics.length ? (
         <ul className="problems" aria-label="Problems in the test files">
           {tests.diagnostics.map((d, i) => (
             <li key={i}>
-              {d.file}
-              {d.line ? `:${d.line}${d.column ? `:${d.column}` : ""}` : ""}: {d.message}
+              <Literal text={d.file} />
+              {d.line ? `:${d.line}${d.column ? `:${d.column}` : ""}` : ""}: <Literal text={d.message} />
             </li>
           ))}
         </ul>
@@ -100,7 +111,9 @@ export function PolicyTests({ tests }: { tests: PolicyTestList }) {
           </p>
           {error ? <ErrorBox error={error} /> : null}
           <table>
-            <caption className="visually-hidden">Test cases of {tests.policy}</caption>
+            <caption className="visually-hidden">
+              Test cases of <Literal text={tests.policy} />
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Case</th>
@@ -113,20 +126,24 @@ export function PolicyTests({ tests }: { tests: PolicyTestList }) {
               {tests.cases.map((c, i) => (
                 <tr key={`${c.file}\u0000${c.test}\u0000${i}`}>
                   <th scope="row">
-                    {c.name}
+                    <Literal text={c.name} />
                     <div className="muted">
-                      {c.file} ({c.test})
+                      <Literal text={`${c.file} (${c.test})`} />
                     </div>
                   </th>
                   <td>
                     <OutcomeBadge outcome={c.expect} />
                     {c.messageContains ? (
-                      <div className="muted">message contains “{c.messageContains}”</div>
+                      <div className="muted">
+                        message contains “<Literal text={c.messageContains} />”
+                      </div>
                     ) : null}
                   </td>
                   <td>
                     <details>
-                      <summary>{subject(c)}</summary>
+                      <summary>
+                        <Literal text={subject(c)} />
+                      </summary>
                       <CodeView text={caseText(c)} label={`Input of ${c.name}`} />
                     </details>
                   </td>

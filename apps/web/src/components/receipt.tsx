@@ -3,6 +3,7 @@ import { download, when } from "../lib/format.js";
 import { useLoad } from "../lib/use-load.js";
 import { useSession } from "../session.js";
 import { Show } from "./common.js";
+import { Literal } from "./literal.js";
 
 /**
  * A recorded decision's signed receipt, verified in this browser (the SDK's verifyReceipt, Web
@@ -25,18 +26,25 @@ export function ReceiptView({ id, envelope }: { id: string; envelope: DsseEnvelo
             {(v) =>
               !v ? null : v.valid && v.statement ? (
                 <p role="status" className="receipt-valid">
-                  Signature verified in this browser with key <code>{v.keyId}</code> of this service: signed{" "}
-                  {when(v.statement.predicate.signedAt)} for evaluation{" "}
-                  <code>{v.statement.predicate.evaluationId}</code>, decision {v.statement.predicate.decision}
-                  , {v.statement.subject.length} subjects.
+                  Signature verified in this browser with key{" "}
+                  <code>
+                    <Literal text={v.keyId} />
+                  </code>{" "}
+                  of this service: signed {when(v.statement.predicate.signedAt)} for evaluation{" "}
+                  <code>
+                    <Literal text={v.statement.predicate.evaluationId} />
+                  </code>
+                  , decision {v.statement.predicate.decision}, {v.statement.subject.length} subjects.
                 </p>
               ) : (
                 <div className="error" role="alert">
                   The receipt does not verify:{" "}
-                  {v.problems
-                    .filter((p) => INVALID_RECEIPT_CODES.has(p.code))
-                    .map((p) => `${p.message} (${p.code})`)
-                    .join("; ")}
+                  <Literal
+                    text={v.problems
+                      .filter((p) => INVALID_RECEIPT_CODES.has(p.code))
+                      .map((p) => `${p.message} (${p.code})`)
+                      .join("; ")}
+                  />
                 </div>
               )
             }

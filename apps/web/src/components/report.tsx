@@ -1,6 +1,8 @@
 import type { EvaluationReport, ReportResult } from "@celgate/sdk";
 import { resourceLabel } from "../lib/format.js";
+import { visibleText } from "../lib/invisible.js";
 import { DecisionBadge, OutcomeBadge } from "./common.js";
+import { Literal } from "./literal.js";
 
 /** What the console knows of a policy besides its name, to show beside a result. */
 export interface PolicyHint {
@@ -38,7 +40,7 @@ export function ReportView({
         <ul className="notices" aria-label="Notices">
           {report.notices.map((n, i) => (
             <li key={i}>
-              <strong>{n.kind}</strong>: {n.message}
+              <strong>{n.kind}</strong>: <Literal text={n.message} />
             </li>
           ))}
         </ul>
@@ -47,39 +49,61 @@ export function ReportView({
         const first = results[0]!;
         const sorted = [...results].sort((a, b) => ORDER[a.outcome] - ORDER[b.outcome]);
         return (
-          <section className="resource" key={key} aria-label={resourceLabel(first.resource)}>
+          <section className="resource" key={key} aria-label={visibleText(resourceLabel(first.resource))}>
             <h3>
-              {resourceLabel(first.resource)}{" "}
+              <Literal text={resourceLabel(first.resource)} />{" "}
               {first.resource.source ? (
                 <span className="muted">
-                  {first.resource.source.file}:{first.resource.source.line}
+                  <Literal text={first.resource.source.file} />:{first.resource.source.line}
                 </span>
               ) : null}
             </h3>
             <ul className="results">
               {sorted.map((r) => (
                 <li key={r.policy} className={`result result-${r.outcome}`}>
-                  <OutcomeBadge outcome={r.outcome} /> <strong>{r.policy}</strong>{" "}
+                  <OutcomeBadge outcome={r.outcome} />{" "}
+                  <strong>
+                    <Literal text={r.policy} />
+                  </strong>{" "}
                   <span className="muted">
                     {r.severity} · {r.action}
                   </span>
-                  {hints[r.policy]?.title ? <div className="muted">{hints[r.policy]!.title}</div> : null}
+                  {hints[r.policy]?.title ? (
+                    <div className="muted">
+                      <Literal text={hints[r.policy]?.title} />
+                    </div>
+                  ) : null}
                   {r.violations.length ? (
                     <ul>
                       {r.violations.map((v, i) => (
                         <li key={i}>
-                          {v.message}
-                          {v.fieldPath ? <code className="path"> {v.fieldPath}</code> : null}
+                          <Literal text={v.message} />
+                          {v.fieldPath ? (
+                            <code className="path">
+                              {" "}
+                              <Literal text={v.fieldPath} />
+                            </code>
+                          ) : null}
                         </li>
                       ))}
                     </ul>
                   ) : null}
-                  {r.error ? <div className="error-text">Error: {r.error}</div> : null}
-                  {r.exception ? <div>Waived by exception {r.exception}</div> : null}
+                  {r.error ? (
+                    <div className="error-text">
+                      Error: <Literal text={r.error} />
+                    </div>
+                  ) : null}
+                  {r.exception ? (
+                    <div>
+                      Waived by exception <Literal text={r.exception} />
+                    </div>
+                  ) : null}
                   {(r.outcome === "fail" || r.outcome === "error") && hints[r.policy]?.remediation ? (
                     <details>
                       <summary>Remediation</summary>
-                      <p>{hints[r.policy]!.remediation}</p>
+                      <p>
+                        <Literal text={hints[r.policy]?.remediation} />
+                      </p>
                     </details>
                   ) : null}
                 </li>

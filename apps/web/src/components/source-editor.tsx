@@ -6,16 +6,37 @@ import {
   drawSelection,
   EditorView,
   highlightActiveLine,
+  highlightSpecialChars,
   keymap,
   lineNumbers,
   placeholder as placeholderText,
 } from "@codemirror/view";
 import { classHighlighter } from "@lezer/highlight";
 import { useEffect, useRef } from "react";
+import { codePointLabel, codePointText } from "../lib/invisible.js";
 import { celYaml } from "./cel-yaml.js";
 import { type Marker, ProblemList } from "./code.js";
 
 const language = StreamLanguage.define(celYaml);
+
+/**
+ * Invisible characters in the text are drawn as the tokens read-only pages show (`⟨U+202E⟩`),
+ * without changing the text: CodeMirror's own set (controls, zero-width space, the marks, the
+ * overrides and isolates it knows, the byte order mark...) and the embeddings, the first-strong
+ * isolate, the invisible operators and the fillers it lacks. The joiners stay unmarked here:
+ * emoji need them and an editor cannot tell.
+ */
+const specialChars = highlightSpecialChars({
+  addSpecialChars: /[\u034F\u115F\u1160\u180E\u202A-\u202C\u2060-\u2064\u2068\u3164\uFFA0]/u,
+  render: (code) => {
+    const span = document.createElement("span");
+    span.className = "invisible-char";
+    span.textContent = `⟨${codePointText(code)}⟩`;
+    span.title = codePointLabel(code);
+    span.setAttribute("aria-label", codePointLabel(code));
+    return span;
+  },
+});
 
 /** The range a marker underlines: from its line and column to the end of the word there. */
 function rangeOf(doc: Text, m: Marker): { from: number; to: number } {
@@ -111,6 +132,7 @@ export function SourceEditor({
           lintGutter(),
           history(),
           drawSelection(),
+          specialChars,
           highlightActiveLine(),
           language,
           syntaxHighlighting(classHighlighter),

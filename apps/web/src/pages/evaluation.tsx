@@ -1,6 +1,7 @@
 import { paginate } from "@celgate/sdk";
 import { Link, useParams } from "react-router";
 import { PageTitle, Show } from "../components/common.js";
+import { Literal } from "../components/literal.js";
 import { ReceiptView } from "../components/receipt.js";
 import { type PolicyHint, ReportView } from "../components/report.js";
 import { download, when } from "../lib/format.js";
@@ -58,7 +59,9 @@ export default function Evaluation() {
               Evaluation {when(r.evaluatedAt)}
             </PageTitle>
             <p className="muted">
-              <code>{id}</code>
+              <code>
+                <Literal text={id} />
+              </code>
               {can(session, "author") ? (
                 <>
                   {" · "}

@@ -2,6 +2,7 @@ import type { ExceptionResource } from "@celgate/sdk";
 import { Link } from "react-router";
 import { PageTitle } from "../components/common.js";
 import { type Column, type Filter, ListView, type ListViewProps } from "../components/list.js";
+import { Literal } from "../components/literal.js";
 import { relative, when } from "../lib/format.js";
 
 /** The filters of GET /v1/exceptions, each a query parameter of this page's URL. */
@@ -28,7 +29,9 @@ const COLUMNS: readonly Column<ExceptionResource>[] = [
         ? policies.map((p, i) => (
             <span key={String(p)}>
               {i ? ", " : ""}
-              <Link to={`/policies/${encodeURIComponent(String(p))}`}>{String(p)}</Link>
+              <Link to={`/policies/${encodeURIComponent(String(p))}`}>
+                <Literal text={String(p)} />
+              </Link>
             </span>
           ))
         : null;

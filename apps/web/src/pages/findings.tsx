@@ -3,6 +3,7 @@ import type { Finding, FindingQuery } from "@celgate/sdk";
 import { Link } from "react-router";
 import { PageTitle } from "../components/common.js";
 import { type Column, type Filter, ListView, type ListViewProps } from "../components/list.js";
+import { Literal } from "../components/literal.js";
 import { resourceLabel, when } from "../lib/format.js";
 
 /** What made the re-evaluation run, as a reader says it. */
@@ -54,7 +55,14 @@ const COLUMNS: readonly Column<Finding>[] = [
     cell: (f) =>
       `${f.resource.cluster}: ${resourceLabel({ ...f.resource, namespace: f.resource.namespace ?? undefined })}`,
   },
-  { header: "Policy", cell: (f) => <Link to={`/policies/${encodeURIComponent(f.policy)}`}>{f.policy}</Link> },
+  {
+    header: "Policy",
+    cell: (f) => (
+      <Link to={`/policies/${encodeURIComponent(f.policy)}`}>
+        <Literal text={f.policy} />
+      </Link>
+    ),
+  },
   { header: "Severity", cell: (f) => f.severity },
   { header: "Message", cell: (f) => f.message },
   {

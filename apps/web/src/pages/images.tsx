@@ -2,6 +2,7 @@ import type { ImageSummary, StoredImage } from "@celgate/sdk";
 import { Link, useSearchParams } from "react-router";
 import { PageTitle, Show } from "../components/common.js";
 import { type Column, type Filter, ListView, type ListViewProps } from "../components/list.js";
+import { Literal } from "../components/literal.js";
 import { age, relative, when } from "../lib/format.js";
 import { useLoad } from "../lib/use-load.js";
 import { useSession } from "../session.js";
@@ -49,7 +50,11 @@ const COLUMNS: readonly Column<ImageSummary>[] = [
   {
     header: "Image",
     rowHeader: true,
-    cell: (i) => <Link to={`/images?digest=${encodeURIComponent(i.key)}`}>{i.ref}</Link>,
+    cell: (i) => (
+      <Link to={`/images?digest=${encodeURIComponent(i.key)}`}>
+        <Literal text={i.ref} />
+      </Link>
+    ),
   },
   { header: "Vulnerabilities", cell: (i) => counts(i.summary) },
   {
@@ -117,17 +122,23 @@ function Facts({ image }: { image: StoredImage }) {
     <>
       {f ? (
         <>
-          <h2>{f.ref}</h2>
+          <h2>
+            <Literal text={f.ref} />
+          </h2>
           <dl className="facts">
             <dt>Stored</dt>
             <dd>
-              {when(image.updatedAt)} by {image.updatedBy}
+              {when(image.updatedAt)} by <Literal text={image.updatedBy} />
             </dd>
             <dt>Scan</dt>
             <dd>
-              {f.scan
-                ? `${f.scan.scanner ?? "unknown scanner"}, ${f.scan.scannedAt ? `${relative(f.scan.scannedAt)}` : "no date"}`
-                : "none"}
+              <Literal
+                text={
+                  f.scan
+                    ? `${f.scan.scanner ?? "unknown scanner"}, ${f.scan.scannedAt ? `${relative(f.scan.scannedAt)}` : "no date"}`
+                    : "none"
+                }
+              />
             </dd>
             <dt>Vulnerabilities</dt>
             <dd>
@@ -137,14 +148,20 @@ function Facts({ image }: { image: StoredImage }) {
             </dd>
             <dt>Signatures</dt>
             <dd>
-              {f.signatures.length
-                ? f.signatures
-                    .map((s) => `${s.verified ? "verified" : "unverified"} ${s.identity ?? ""}`)
-                    .join("; ")
-                : "none"}
+              <Literal
+                text={
+                  f.signatures.length
+                    ? f.signatures
+                        .map((s) => `${s.verified ? "verified" : "unverified"} ${s.identity ?? ""}`)
+                        .join("; ")
+                    : "none"
+                }
+              />
             </dd>
             <dt>User</dt>
-            <dd>{f.user ?? "—"}</dd>
+            <dd>
+              <Literal text={f.user ?? "—"} />
+            </dd>
           </dl>
           {f.scan?.vulnerabilities.length ? (
             <table>
@@ -161,11 +178,19 @@ function Facts({ image }: { image: StoredImage }) {
               <tbody>
                 {f.scan.vulnerabilities.map((v) => (
                   <tr key={`${v.id}|${v.package}`}>
-                    <td>{v.id}</td>
+                    <td>
+                      <Literal text={v.id} />
+                    </td>
                     <td>{v.severity}</td>
-                    <td>{v.package}</td>
-                    <td>{v.installedVersion}</td>
-                    <td>{v.fixedVersion ?? "—"}</td>
+                    <td>
+                      <Literal text={v.package} />
+                    </td>
+                    <td>
+                      <Literal text={v.installedVersion} />
+                    </td>
+                    <td>
+                      <Literal text={v.fixedVersion ?? "—"} />
+                    </td>
                   </tr>
                 ))}
               </tbody>

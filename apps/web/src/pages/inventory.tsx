@@ -2,6 +2,7 @@ import type { InventoryEntry } from "@celgate/sdk";
 import { Link } from "react-router";
 import { PageTitle } from "../components/common.js";
 import { type Column, type Filter, ListView, type ListViewProps } from "../components/list.js";
+import { Literal } from "../components/literal.js";
 import { when } from "../lib/format.js";
 
 /** The filters of GET /v1/inventory, each a query parameter of this page's URL. */
@@ -23,7 +24,9 @@ const COLUMNS: readonly Column<InventoryEntry>[] = [
     rowHeader: true,
     cell: (e) =>
       e.evaluationId ? (
-        <Link to={`/evaluations/${encodeURIComponent(e.evaluationId)}`}>{e.name}</Link>
+        <Link to={`/evaluations/${encodeURIComponent(e.evaluationId)}`}>
+          <Literal text={e.name} />
+        </Link>
       ) : (
         e.name
       ),

@@ -3,6 +3,7 @@ import type { EvaluationStats, EvaluationSummary } from "@celgate/sdk";
 import { Link, useSearchParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { PageTitle, Show } from "../components/common.js";
+import { Literal } from "../components/literal.js";
 import { age, relative, resourceLabel } from "../lib/format.js";
 import { useLoad } from "../lib/use-load.js";
 import { useSession } from "../session.js";
@@ -272,7 +273,10 @@ export default function Overview() {
                 <ol>
                   {d.failing.map(([name, n]) => (
                     <li key={name}>
-                      <Link to={`/policies/${encodeURIComponent(name)}`}>{name}</Link> — {n}
+                      <Link to={`/policies/${encodeURIComponent(name)}`}>
+                        <Literal text={name} />
+                      </Link>{" "}
+                      — {n}
                     </li>
                   ))}
                 </ol>
@@ -282,7 +286,7 @@ export default function Overview() {
                 <ol>
                   {d.denied.map(([name, n]) => (
                     <li key={name}>
-                      {name} — {n}
+                      <Literal text={name} /> — {n}
                     </li>
                   ))}
                 </ol>
@@ -293,7 +297,7 @@ export default function Overview() {
                 <ul>
                   {d.expiring.map((x) => (
                     <li key={x.name}>
-                      {x.name} — {relative(x.expires)}
+                      <Literal text={x.name} /> — {relative(x.expires)}
                     </li>
                   ))}
                 </ul>
@@ -305,8 +309,10 @@ export default function Overview() {
                 <ul>
                   {d.stale.map((i) => (
                     <li key={i.key}>
-                      <Link to={`/images?digest=${encodeURIComponent(i.key)}`}>{i.ref}</Link> —{" "}
-                      {i.scanAgeSeconds === null ? "never scanned" : `scanned ${age(i.scanAgeSeconds)} ago`}
+                      <Link to={`/images?digest=${encodeURIComponent(i.key)}`}>
+                        <Literal text={i.ref} />
+                      </Link>{" "}
+                      — {i.scanAgeSeconds === null ? "never scanned" : `scanned ${age(i.scanAgeSeconds)} ago`}
                     </li>
                   ))}
                 </ul>

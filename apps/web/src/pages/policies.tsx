@@ -2,6 +2,8 @@ import { type PolicyResource, paginate } from "@celgate/sdk";
 import { Link, useSearchParams } from "react-router";
 import { PageTitle, Show } from "../components/common.js";
 import { type Column, DataTable } from "../components/list.js";
+import { Literal } from "../components/literal.js";
+import { visibleText } from "../lib/invisible.js";
 import { useLoad } from "../lib/use-load.js";
 import { can, useSession } from "../session.js";
 
@@ -11,7 +13,11 @@ const COLUMNS: readonly Column<PolicyResource>[] = [
   {
     header: "Name",
     rowHeader: true,
-    cell: (p) => <Link to={`/policies/${encodeURIComponent(p.name)}`}>{p.name}</Link>,
+    cell: (p) => (
+      <Link to={`/policies/${encodeURIComponent(p.name)}`}>
+        <Literal text={p.name} />
+      </Link>
+    ),
   },
   { header: "Title", cell: (p) => spec(p).title },
   { header: "Severity", cell: (p) => spec(p).severity },
@@ -79,7 +85,9 @@ export default function Policies() {
                   <select value={practice} onChange={(e) => set("practice", e.target.value)}>
                     <option value="">any</option>
                     {practices.map((p) => (
-                      <option key={p}>{p}</option>
+                      <option key={p} value={p}>
+                        {visibleText(p)}
+                      </option>
                     ))}
                   </select>
                 </label>
@@ -88,7 +96,9 @@ export default function Policies() {
                   <select value={pss} onChange={(e) => set("pss", e.target.value)}>
                     <option value="">any</option>
                     {levels.map((p) => (
-                      <option key={p}>{p}</option>
+                      <option key={p} value={p}>
+                        {visibleText(p)}
+                      </option>
                     ))}
                   </select>
                 </label>

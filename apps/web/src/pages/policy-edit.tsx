@@ -4,6 +4,7 @@ import { useNavigate, useParams } from "react-router";
 import type { Marker } from "../components/code.js";
 import { ErrorBox, PageTitle } from "../components/common.js";
 import { DiffView } from "../components/diff.js";
+import { Literal } from "../components/literal.js";
 import { SourceEditor } from "../components/source-editor.js";
 import { when } from "../lib/format.js";
 import { toYaml } from "../lib/yaml.js";
@@ -83,7 +84,15 @@ export default function PolicyEdit() {
 
   return (
     <section>
-      <PageTitle>{name ? `Edit ${name}` : "New policy"}</PageTitle>
+      <PageTitle>
+        {name ? (
+          <>
+            Edit <Literal text={name} />
+          </>
+        ) : (
+          "New policy"
+        )}
+      </PageTitle>
       <SourceEditor
         id="policy-source"
         label="Policy (YAML)"
@@ -106,8 +115,8 @@ export default function PolicyEdit() {
         <div className="conflict" role="alert">
           <h2>Someone else changed this policy</h2>
           <p>
-            Version {conflict.version} was saved by {conflict.updatedBy} at {when(conflict.updatedAt)}, after
-            the version {base.version} you started from. Their change:
+            Version {conflict.version} was saved by <Literal text={conflict.updatedBy} /> at{" "}
+            {when(conflict.updatedAt)}, after the version {base.version} you started from. Their change:
           </p>
           <DiffView
             before={toYaml(base.document)}

@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { CodeView } from "../components/code.js";
 import { PageTitle, Show } from "../components/common.js";
 import { DiffView } from "../components/diff.js";
+import { Literal } from "../components/literal.js";
 import { PolicyTests } from "../components/policy-tests.js";
 import { when } from "../lib/format.js";
 import { useLoad } from "../lib/use-load.js";
@@ -32,8 +33,12 @@ function Versions({ versions }: { versions: PolicyVersion[] }) {
           {versions.map((v) => (
             <tr key={v.version}>
               <td>{v.version}</td>
-              <td>{v.change}</td>
-              <td>{v.actor}</td>
+              <td>
+                <Literal text={v.change} />
+              </td>
+              <td>
+                <Literal text={v.actor} />
+              </td>
               <td>{when(v.at)}</td>
             </tr>
           ))}
@@ -99,9 +104,13 @@ export default function PolicyPage() {
                   ) : null
                 }
               >
-                {p.name}
+                <Literal text={p.name} />
               </PageTitle>
-              {spec.title ? <p className="lead">{spec.title}</p> : null}
+              {spec.title ? (
+                <p className="lead">
+                  <Literal text={spec.title} />
+                </p>
+              ) : null}
               {p.source === "repository" ? (
                 <p className="muted">
                   From the service's policy folder: change it there (a replay can try a change first).
@@ -114,20 +123,30 @@ export default function PolicyPage() {
                 <dd>{spec.action}</dd>
                 <dt>Labels</dt>
                 <dd>
-                  {Object.entries(p.labels)
-                    .map(([k, v]) => `${k}=${v}`)
-                    .join(", ") || "none"}
+                  <Literal
+                    text={
+                      Object.entries(p.labels)
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(", ") || "none"
+                    }
+                  />
                 </dd>
                 <dt>Version</dt>
                 <dd>
-                  {p.version} ({p.source}), {when(p.updatedAt)} by {p.updatedBy}
+                  {p.version} ({p.source}), {when(p.updatedAt)} by <Literal text={p.updatedBy} />
                 </dd>
               </dl>
-              {spec.description ? <p>{spec.description}</p> : null}
+              {spec.description ? (
+                <p>
+                  <Literal text={spec.description} />
+                </p>
+              ) : null}
               {spec.remediation ? (
                 <>
                   <h2>Remediation</h2>
-                  <p>{spec.remediation}</p>
+                  <p>
+                    <Literal text={spec.remediation} />
+                  </p>
                 </>
               ) : null}
               {spec.params ? (

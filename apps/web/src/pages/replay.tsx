@@ -3,6 +3,7 @@ import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import type { Marker } from "../components/code.js";
 import { DecisionBadge, ErrorBox, OutcomeBadge, PageTitle } from "../components/common.js";
+import { Literal } from "../components/literal.js";
 import { SourceEditor } from "../components/source-editor.js";
 import { resourceLabel } from "../lib/format.js";
 import { toYaml } from "../lib/yaml.js";
@@ -191,7 +192,9 @@ function ReplayResult({ report }: { report: ReplayReport }) {
             {changedDecisions.map((d) => (
               <tr key={d.evaluation}>
                 <td>
-                  <Link to={`/evaluations/${encodeURIComponent(d.evaluation)}`}>{d.evaluation}</Link>
+                  <Link to={`/evaluations/${encodeURIComponent(d.evaluation)}`}>
+                    <Literal text={d.evaluation} />
+                  </Link>
                 </td>
                 <td>
                   <DecisionBadge decision={d.before} />
@@ -218,8 +221,12 @@ function ReplayResult({ report }: { report: ReplayReport }) {
           <tbody>
             {report.changes.map((c) => (
               <tr key={`${c.evaluation}|${resourceLabel(c.resource)}|${c.policy}`}>
-                <td>{resourceLabel(c.resource)}</td>
-                <td>{c.policy}</td>
+                <td>
+                  <Literal text={resourceLabel(c.resource)} />
+                </td>
+                <td>
+                  <Literal text={c.policy} />
+                </td>
                 <td>
                   <OutcomeBadge outcome={c.before} />
                 </td>

@@ -3,6 +3,7 @@ import type { CreatedToken, Role, Token } from "@celgate/sdk";
 import { type FormEvent, useState } from "react";
 import { ErrorBox, PageTitle } from "../components/common.js";
 import { type Column, type Filter, ListView, type ListViewProps } from "../components/list.js";
+import { Literal } from "../components/literal.js";
 import { when } from "../lib/format.js";
 import { useSession } from "../session.js";
 
@@ -50,7 +51,7 @@ export default function Tokens() {
             type="button"
             onClick={() => client.tokens.revoke(t.id).then(reload, (err: unknown) => setError(err))}
           >
-            Revoke {t.name}
+            Revoke <Literal text={t.name} />
           </button>
         ),
     },
@@ -75,7 +76,8 @@ export default function Tokens() {
       </form>
       {created ? (
         <div className="notice" role="status">
-          Token for {created.name}: <code>{created.token}</code> — shown this once; store it now.
+          Token for <Literal text={created.name} />: <code>{created.token}</code> — shown this once; store it
+          now.
         </div>
       ) : null}
       {error ? <ErrorBox error={error} /> : null}

@@ -1,0 +1,138 @@
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { describe, expect, it } from "vitest";
+import { Literal, literal } from "../components/literal.js";
+import {
+  codePointLabel,
+  hasInvisible,
+  hasRightToLeft,
+  type Piece,
+  splitInvisible,
+  visibleText,
+} from "./invisible.js";
+
+/** What a reader sees: plain runs as they are, each marked character as its token. */
+const seen = (pieces: Piece[]) => pieces.map((p) => (typeof p === "string" ? p : p.token)).join("");
+/** The text back from the pieces: splitting loses nothing. */
+const raw = (pieces: Piece[]) =>
+  pieces.map((p) => (typeof p === "string" ? p : String.fromCodePoint(p.codePoint))).join("");
+
+describe("splitInvisible", () => {
+  it("marks the bidi embeddings, overrides, isolates and marks", () => {
+    for (let cp = 0x202a; cp <= 0x202e; cp++)
+      expect(hasInvisible(`a${String.fromCodePoint(cp)}b`)).toBe(true);
+    for (let cp = 0x2066; cp <= 0x2069; cp++)
+      expect(hasInvisible(`a${String.fromCodePoint(cp)}b`)).toBe(true);
+    for (let cp = 0x200b; cp <= 0x200f; cp++)
+      expect(hasInvisible(`a${String.fromCodePoint(cp)}b`)).toBe(true);
+    expect(hasInvisible("a\u061Cb")).toBe(true);
+  });
+
+  it("shows a Trojan-source name as it is stored, not as it reads", () => {
+    const pieces = splitInvisible("allow\u202Eyned");
+    expect(pieces).toEqual([
+      "allow",
+      { codePoint: 0x202e, token: "⟨U+202E⟩", label: "U+202E RIGHT-TO-LEFT OVERRIDE" },
+      "yned",
+    ]);
+    expect(seen(pieces)).toBe("allow⟨U+202E⟩yned");
+    expect(visibleText("evil\u202Egnp.exe\u200B\u2066x\u2069")).toBe(
+      "evil⟨U+202E⟩gnp.exe⟨U+200B⟩⟨U+2066⟩x⟨U+2069⟩",
+    );
+  });
+
+  it("makes two names that look alike look different", () => {
+    expect(visibleText("web\u200Bapp")).not.toBe(visibleText("webapp"));
+    expect(visibleText("web\u2060app")).toBe("web⟨U+2060⟩app");
+    expect(visibleText("\uFEFFweb")).toBe("⟨U+FEFF⟩web");
+    expect(visibleText("web\u00ADapp")).toBe("web⟨U+00AD⟩app");
+    expect(visibleText("\u3164")).toBe("⟨U+3164⟩");
+  });
+
+  it("marks line and paragraph separators, controls but tab and line feed, and lone surrogates", () => {
+    expect(visibleText("a\u2028b\u2029c")).toBe("a⟨U+2028⟩b⟨U+2029⟩c");
+    expect(visibleText("a\rb\x00c\x1bd\x7fe\x85f")).toBe("a⟨U+000D⟩b⟨U+0000⟩c⟨U+001B⟩d⟨U+007F⟩e⟨U+0085⟩f");
+    expect(visibleText("a\tb\nc")).toBe("a\tb\nc");
+    expect(visibleText("a\uD800b")).toBe("a⟨U+D800⟩b");
+    expect(visibleText("tag\u{E0041}")).toBe("tag⟨U+E0041⟩");
+  });
+
+  it("leaves ordinary text, right-to-left scripts and emoji unchanged", () => {
+    for (const text of [
+      "",
+      "registry.example/shop/web:1.0",
+      "שלום עולם",
+      "مرحبا بالعالم",
+      "ܫܠܡܐ",
+      "日本語のテキスト",
+      "Ünïcödé café naïve",
+      "👍 🙂 ❤️ 1️⃣ 🇩🇪",
+      // ZWJ sequences, skin tones and a flag's tag sequence
+      "👩🏽‍💻 🏳️‍🌈 ❤️‍🔥 👨‍👩‍👧‍👦 🏴󠁧󠁢󠁳󠁣󠁴󠁿",
+      // an ideographic variation sequence, a Mongolian variant
+      "葛\u{E0100} ᠠ\u180B",
+    ]) {
+      expect(hasInvisible(text)).toBe(false);
+      expect(visibleText(text)).toBe(text);
+      expect(splitInvisible(text)).toEqual(text ? [text] : []);
+    }
+  });
+
+  it("marks a joiner or selector that joins no emoji", () => {
+    expect(visibleText("a\u200Db")).toBe("a⟨U+200D⟩b");
+    expect(visibleText("🙂\u200Da")).toBe("🙂⟨U+200D⟩a");
+    expect(visibleText("a\uFE0F")).toBe("a⟨U+FE0F⟩");
+    // the override beside an emoji is marked, the emoji kept
+    expect(visibleText("👩🏽‍💻\u202E")).toBe("👩🏽‍💻⟨U+202E⟩");
+  });
+
+  it("loses nothing: the pieces give the text back", () => {
+    const text = "a\u202Eb👩🏽‍💻\u200Bשלום\u2066\r\n\u{E0001}";
+    expect(raw(splitInvisible(text))).toBe(text);
+  });
+
+  it("names each code point, or its kind", () => {
+    expect(codePointLabel(0x2067)).toBe("U+2067 RIGHT-TO-LEFT ISOLATE");
+    expect(codePointLabel(0x0001)).toBe("U+0001 CONTROL CHARACTER");
+    expect(codePointLabel(0xfe0f)).toBe("U+FE0F VARIATION SELECTOR-16");
+    expect(codePointLabel(0xe0101)).toBe("U+E0101 VARIATION SELECTOR-18");
+    expect(codePointLabel(0x2063)).toBe("U+2063 INVISIBLE SEPARATOR");
+    expect(codePointLabel(0x110bd)).toBe("U+110BD INVISIBLE FORMAT CHARACTER");
+  });
+
+  it("knows right-to-left letters", () => {
+    expect(hasRightToLeft("name-שלום")).toBe(true);
+    expect(hasRightToLeft("مرحبا")).toBe(true);
+    expect(hasRightToLeft("plain")).toBe(false);
+  });
+});
+
+describe("Literal", () => {
+  const html = (text: string | null | undefined) => renderToStaticMarkup(createElement(Literal, { text }));
+
+  it("renders plain text as itself, and nothing for null", () => {
+    expect(html("web <b>&amp;</b>")).toBe("web &lt;b&gt;&amp;amp;&lt;/b&gt;");
+    expect(html("👩🏽‍💻")).toBe("👩🏽‍💻");
+    expect(html(null)).toBe("");
+    expect(html(undefined)).toBe("");
+  });
+
+  it("renders each invisible character as a marked token inside an isolate, never raw", () => {
+    const out = html("allow\u202Eyned");
+    expect(out).toBe(
+      '<bdi>allow<span class="invisible-char" role="img" aria-label="U+202E RIGHT-TO-LEFT OVERRIDE" title="U+202E RIGHT-TO-LEFT OVERRIDE">⟨U+202E⟩</span>yned</bdi>',
+    );
+    expect(out).not.toContain("\u202E");
+  });
+
+  it("isolates right-to-left text without marking it", () => {
+    expect(html("שלום")).toBe("<bdi>שלום</bdi>");
+  });
+
+  it("wraps string cells and leaves elements alone", () => {
+    expect(renderToStaticMarkup(createElement("td", null, literal("a\u200Bb")))).toContain("⟨U+200B⟩");
+    const element = createElement("b", null, "x");
+    expect(literal(element)).toBe(element);
+    expect(literal(3)).toBe(3);
+  });
+});
