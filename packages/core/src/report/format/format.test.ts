@@ -227,6 +227,29 @@ describe("text", () => {
     expect(text).toContain("\\u001b[31m");
   });
 
+  it("shows bidirectional controls and invisible characters as escapes, right-to-left text and emoji as they are", () => {
+    const tricky = "allow\u202eyned \u2066x\u2069 a\u200bb \u200fmark \ufeffbom \u2028line";
+    const report: EvaluationReport = {
+      ...denyReport,
+      results: denyReport.results.map((result, i) =>
+        i === 0
+          ? {
+              ...result,
+              outcome: "fail",
+              violations: [{ message: `${tricky} שלום مرحبا 👩🏽‍💻` }],
+              resource: { ...result.resource, name: `web${tricky}` },
+            }
+          : result,
+      ),
+    };
+    const text = formatReport(report, "text", { verbose: true });
+    for (const char of ["\u202e", "\u2066", "\u2069", "\u200b", "\u200f", "\ufeff", "\u2028"]) {
+      expect(text).not.toContain(char);
+      expect(text).toContain(`\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    }
+    expect(text).toContain("שלום مرحبا 👩🏽‍💻");
+  });
+
   it("counts clean resources unless verbose, which lists them", () => {
     expect(formatReport(allowReport, "text")).toContain("1 resource passed every policy that applies");
     expect(formatReport(allowReport, "text")).not.toContain("shop/web");

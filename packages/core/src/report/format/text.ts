@@ -1,3 +1,4 @@
+import { printable } from "../../util/printable.js";
 import type { Decision, EvaluationReport, ResourceRef, Result, Summary } from "../types.js";
 import { groupByResource } from "./shared.js";
 import type { ReportWriter } from "./writer.js";
@@ -33,22 +34,12 @@ function painter(enabled: boolean): Paint {
     styles.reduce((inner, style) => `\u001b[${SGR[style][0]}m${inner}\u001b[${SGR[style][1]}m`, text);
 }
 
-/**
- * Makes untrusted text safe for a terminal: control characters other than tab and newline
- * (ESC above all, which could rewrite the screen) are shown as `\uXXXX`.
- */
-function printable(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (char) => {
-    return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  });
-}
-
-// control characters (newline, ESC, C1), line and paragraph separators, and the bidirectional
-// overrides and isolates that make text read in another order than it is stored
+// control characters (newline, ESC, C1), line and paragraph separators, the bidirectional
+// controls that make text read in another order than it is stored, and zero-width characters
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const UNSAFE_IN_PATH = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-const UNSAFE_AFTER_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_IN_PATH =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const UNSAFE_AFTER_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /**
  * A file path as shown to a person, on one line: unchanged when it is plain, and quoted as a
