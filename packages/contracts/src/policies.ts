@@ -80,6 +80,7 @@ export const DIAGNOSTIC_CODES = [
   "duplicate-variable",
   "cel-syntax",
   "cel-type",
+  "cel-hidden-character",
   "cel-unknown-variable",
   "cel-cost",
   "cel-runtime",

@@ -37,6 +37,7 @@ export const DIAGNOSTIC_STATUS: Readonly<Record<DiagnosticCode, 400 | 422>> = {
   "duplicate-variable": 422,
   "cel-syntax": 422,
   "cel-type": 422,
+  "cel-hidden-character": 422,
   "cel-unknown-variable": 422,
   "cel-cost": 422,
   "cel-runtime": 422,

@@ -75,6 +75,29 @@ describe("compilePolicySet", () => {
     ]);
   });
 
+  it("refuses an expression with a bidirectional control or an invisible character, at its line and column", () => {
+    // the namespace looks like kube-system and never equals it: the exemption would silently never apply
+    const zeroWidth = `${header("zw")}  validations:
+    - expression: "object.metadata.namespace != 'kube-system\u200b'"
+`;
+    const zw = compile(zeroWidth).diagnostics;
+    expect(zw).toMatchObject([{ code: "cel-hidden-character", line: 6, column: 61 }]);
+    expect(zw[0]?.message).toContain("U+200B ZERO WIDTH SPACE");
+    expect(zw[0]?.message).toContain("\\u200b");
+    // "Trojan source": the override makes the condition read as something it is not
+    const override = `${header("rlo")}  validations:
+    - expression: "object.kind != 'Pod' \u202e|| true"
+`;
+    expect(compile(override).diagnostics).toMatchObject([
+      { code: "cel-hidden-character", path: "spec.validations[0].expression" },
+    ]);
+    // the same characters written as escapes read as what they are, and compile
+    const escaped = `${header("esc")}  validations:
+    - expression: 'object.metadata.namespace != "kube-system\\u200b" && "\\u202e" != ""'
+`;
+    expect(compile(escaped).diagnostics).toEqual([]);
+  });
+
   it("refuses duplicate policy names and gives a stable digest", () => {
     const one = `${header("same")}  validations: [{expression: "true"}]\n`;
     const dup = compile(`${one}---\n${one}`);

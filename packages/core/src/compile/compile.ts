@@ -6,6 +6,7 @@ import {
   MANIFEST_VARIABLES,
   type ParsedExpression,
 } from "../cel/environment.js";
+import { hiddenCharacter } from "../cel/hidden-characters.js";
 import { ESTIMATED_COST_LIMIT } from "../cel/types/cost.js";
 import { faultOffset, PolicyTypes, type TypedResult } from "../cel/types/typed-check.js";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
@@ -270,6 +271,15 @@ export function compilePolicy(
         sourceLine: at?.sourceLine,
       });
     };
+    const hidden = hiddenCharacter(source);
+    if (hidden) {
+      report(
+        `the expression holds ${hidden.description}, which makes it read differently than it runs; remove it, or write it as an escape (\\u${hidden.description.slice(2, 6).toLowerCase()}) inside a string`,
+        hidden.offset,
+        "cel-hidden-character",
+      );
+      return undefined;
+    }
     let run: ParsedExpression;
     try {
       run = env.parse(source) as unknown as ParsedExpression;

@@ -40,6 +40,8 @@ export const DIAGNOSTIC_CODES = [
   "cel-syntax",
   /** An expression does not type-check, or has the wrong result type. */
   "cel-type",
+  /** An expression holds a bidirectional control or an invisible character ("Trojan source"). */
+  "cel-hidden-character",
   /** An expression reads `variables.x` that is not declared before it. */
   "cel-unknown-variable",
   /** An expression's estimated worst-case cost is over Kubernetes' per-expression limit (a warning). */
