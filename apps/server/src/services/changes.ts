@@ -3,6 +3,7 @@ import type { ExceptionDocument } from "@celgate/core";
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { exceptions, reevaluationChanges, webhookDeliveries } from "../db/schema.js";
+import { safeErrorText } from "./secret-errors.js";
 
 /** A change that calls for re-evaluating what is deployed (docs/operations.md, "Findings"). */
 export interface ChangeInput {
@@ -140,12 +141,14 @@ export class ChangeQueue {
   /**
    * Records a failure: the change is tried again after `retryMs`, until `maxAttempts`, after
    * which it is closed with its error (and logged by the caller). Returns whether it is closed.
+   * The error is stored as safeErrorText gives it: a failed statement without its parameters
+   * (they may hold what an object carried) and without the database's words about its values.
    */
-  async fail(change: ClaimedChange, error: string, retryMs: number): Promise<boolean> {
+  async fail(change: ClaimedChange, err: unknown, retryMs: number): Promise<boolean> {
     const final = change.attempts >= this.options.maxAttempts;
     await this.db.execute(sql`
       update ${reevaluationChanges}
-      set error = ${error.slice(0, 2000)},
+      set error = ${safeErrorText(err).slice(0, 2000)},
           claimed_until = now() + ${retryMs} * interval '1 millisecond',
           done_at = ${final ? sql`now()` : sql`null`}
       where id = ${change.id} and claimed_by = ${this.owner}`);

@@ -476,17 +476,19 @@ export class EvaluationService {
     };
   }
 
-  /** The stored inputs of recorded evaluations, for replays. */
-  async inputsOf(
-    ids: readonly string[],
-  ): Promise<Map<string, { input: StoredInput; report: EvaluationReport }>> {
-    const out = new Map<string, { input: StoredInput; report: EvaluationReport }>();
+  /**
+   * The stored inputs of recorded evaluations and the time each was evaluated at, for replays.
+   * The recorded report is not read: it is the largest value of the row and a replay needs only
+   * its time, which the row keeps in a column of its own.
+   */
+  async inputsOf(ids: readonly string[]): Promise<Map<string, { input: StoredInput; evaluatedAt: Date }>> {
+    const out = new Map<string, { input: StoredInput; evaluatedAt: Date }>();
     if (ids.length === 0) return out;
     const imageInputs = alias(inputs, "image_inputs");
     const rows = await this.db
       .select({
         id: evaluations.id,
-        report: evaluations.report,
+        evaluatedAt: evaluations.evaluatedAt,
         params: evaluations.params,
         context: evaluations.context,
         selector: evaluations.selector,
@@ -510,7 +512,7 @@ export class EvaluationService {
         select: r.selector ?? undefined,
         policies: r.policyNames ?? undefined,
       };
-      out.set(r.id, { input, report: r.report });
+      out.set(r.id, { input, evaluatedAt: r.evaluatedAt });
     }
     return out;
   }

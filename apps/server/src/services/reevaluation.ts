@@ -23,6 +23,7 @@ import type { FailingPolicy, FindingService } from "./findings.js";
 import { type ImageService, imageRefsOf } from "./images.js";
 import { failingOf, type InventoryRow, isFailing, keyOf, resultsFor } from "./inventory.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
+import { withoutParameters } from "./secret-errors.js";
 
 export interface ReevaluationOptions {
   /** How often an instance looks for queued changes and lapsed exceptions; default 1000 ms. */
@@ -125,8 +126,9 @@ export class Reevaluator {
     this.#timer = setTimeout(() => {
       this.#running = this.drain()
         .catch((err: unknown) => {
-          if (isUnavailable(err)) this.logger.debug({ err }, "re-evaluation: database unreachable");
-          else this.logger.warn({ err }, "re-evaluation round failed; retrying");
+          const safe = withoutParameters(err);
+          if (isUnavailable(err)) this.logger.debug({ err: safe }, "re-evaluation: database unreachable");
+          else this.logger.warn({ err: safe }, "re-evaluation round failed; retrying");
           return 0;
         })
         .finally(() => {
@@ -162,13 +164,10 @@ export class Reevaluator {
           );
         }
       } catch (err) {
-        const closed = await this.queue.fail(
-          change,
-          String((err as Error).message ?? err),
-          this.#options.retryMs,
-        );
+        const closed = await this.queue.fail(change, err, this.#options.retryMs);
+        // a failed statement's parameters may hold what an inventory object carried
         this.logger[closed ? "error" : "warn"](
-          { err, change: change.id, cause: change.cause, attempts: change.attempts },
+          { err: withoutParameters(err), change: change.id, cause: change.cause, attempts: change.attempts },
           closed ? "re-evaluation of a change failed for good" : "re-evaluation of a change failed; retrying",
         );
         if (isUnavailable(err)) throw err;

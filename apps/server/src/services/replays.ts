@@ -28,7 +28,7 @@ import { admissionSetOf, type PolicySetRuntime, type PolicySnapshot } from "./po
 
 const MAX_CHANGES = 5000;
 /**
- * Recorded evaluations whose inputs (and reports) a replay holds in memory at once: up to 500
+ * Recorded evaluations whose inputs a replay holds in memory at once: up to 500
  * may be replayed, each input as large as a request body, and holding them all would take
  * gigabytes.
  */
@@ -223,7 +223,7 @@ export class ReplayService {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new ReplayTimeout(this.#options.timeoutMs, done, ids.length);
-      const { input, report: recorded } = entry;
+      const { input, evaluatedAt } = entry;
       const select = storedSelector(id, input.select);
       // Admission reviews were judged without the bundle policies; replay them the same way.
       const rule = input.context.admission === true ? "admission" : "full";
@@ -238,7 +238,7 @@ export class ReplayService {
           exceptions,
           ...(input.params ? { params: input.params } : {}),
           context: input.context,
-          now: new Date(recorded.evaluatedAt),
+          now: evaluatedAt,
           ...(select ? { select } : {}),
           // as named then: a name no longer in a set selects nothing there (never everything)
           ...(input.policies ? { policies: input.policies } : {}),

@@ -10,7 +10,7 @@ import { createLogger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
 import { BACKENDS, openTestDatabase } from "../test/harness.js";
 import { RedactionService } from "./redaction.js";
-import { withoutSecrets } from "./secret-errors.js";
+import { safeErrorText, withoutParameters, withoutSecrets } from "./secret-errors.js";
 import { SigningKeyService } from "./signing-keys.js";
 import { WebhookService } from "./webhooks.js";
 
@@ -107,5 +107,27 @@ describe("withoutSecrets", () => {
     expect(JSON.stringify({ m: (clean as Error).message, c: String((clean as Error).cause) })).not.toContain(
       "a-secret",
     );
+  });
+});
+
+describe("withoutParameters", () => {
+  it("leaves an error that is no failed statement as it is", () => {
+    const lost = new Error("the change was taken over by another instance (lease lost)");
+    expect(withoutParameters(lost)).toBe(lost);
+    expect(safeErrorText(lost)).toBe(lost.message);
+    expect(safeErrorText("a string")).toBe("a string");
+  });
+
+  it("withholds the words of a driver's error, bare or wrapped, keeping its SQLSTATE", () => {
+    const bare = Object.assign(new Error('invalid input syntax for type integer: "a-secret"'), {
+      code: "22P02",
+    });
+    const wrapping = new Error("re-evaluating failed", { cause: bare });
+    for (const err of [bare, wrapping]) {
+      const text = safeErrorText(err);
+      expect(text).not.toContain("a-secret");
+      expect(text).toContain("22P02");
+      expect(errorCode(withoutParameters(err))).toBe("22P02");
+    }
   });
 });

@@ -114,7 +114,7 @@ function literalAddress(url: URL): string | null {
 
 /**
  * Why a webhook URL is refused before it is stored, or null. Checks what needs no DNS: the
- * scheme, credentials in the URL (they would be listed and audited, and never sent), an IP
+ * scheme, credentials in the URL (postDelivery refuses them too: they are never sent), an IP
  * literal host and `localhost` names under the targets policy. Names are checked again, on
  * the addresses they resolve to, at every delivery.
  */
@@ -134,6 +134,56 @@ export function refusedUrl(text: string, targets: WebhookTargets): string | null
   if (targets !== "any" && (host === "localhost" || host.endsWith(".localhost")))
     return `${url.hostname} names this machine; deliveries go to ${targets} addresses only (only CELGATE_WEBHOOK_TARGETS=any allows it)`;
   return null;
+}
+
+/** What stands for the hidden parts of a redacted webhook URL. */
+export const REDACTED_URL_PART = "…";
+
+/**
+ * A webhook URL as it is shown once stored (listed, audited, logged): its scheme, host and
+ * port, which name the receiver, and `/…` in place of the userinfo, path, query and fragment,
+ * where incoming-webhook URLs carry their token (`https://hooks.slack.com/services/T…/B…/<token>`
+ * becomes `https://hooks.slack.com/…`). A URL with none of those is shown whole
+ * (`https://hooks.example/`); one that does not parse is `…`. Never throws.
+ */
+export function redactedUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return REDACTED_URL_PART;
+  }
+  const hides =
+    url.username !== "" ||
+    url.password !== "" ||
+    (url.pathname !== "/" && url.pathname !== "") ||
+    text.includes("?") ||
+    text.includes("#");
+  return `${url.protocol}//${url.host}/${hides ? REDACTED_URL_PART : ""}`;
+}
+
+/**
+ * `message` with every form of `url` it quotes (the URL whole, its path and query) replaced by
+ * its redacted form: for the text of a delivery's error, which is stored, audited and logged.
+ * Never throws.
+ */
+export function withoutUrl(message: string, url: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const forms = new Set([url, parsed?.href ?? "", parsed ? `${parsed.pathname}${parsed.search}` : ""]);
+  if (parsed)
+    for (const part of [parsed.pathname, parsed.search, parsed.hash, parsed.username, parsed.password])
+      forms.add(part);
+  let out = message;
+  // longest first, so that a URL is replaced whole before its path is
+  for (const form of [...forms].sort((a, b) => b.length - a.length))
+    if (form.length > 1)
+      out = out.split(form).join(form.includes("//") ? redactedUrl(url) : REDACTED_URL_PART);
+  return out;
 }
 
 /** A delivery refused by the targets policy (the message says why), or one past its time limit. */

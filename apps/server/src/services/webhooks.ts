@@ -21,7 +21,7 @@ import { writeAudit } from "./audit.js";
 import { rowsOf } from "./changes.js";
 import { refuse } from "./errors.js";
 import { withoutSecrets } from "./secret-errors.js";
-import { postDelivery, refusedUrl, type WebhookTargets } from "./webhook-targets.js";
+import { postDelivery, redactedUrl, refusedUrl, type WebhookTargets, withoutUrl } from "./webhook-targets.js";
 
 export interface WebhookDeliveryOptions {
   /** How often an instance looks for deliveries that are due; default 1000 ms. */
@@ -67,10 +67,11 @@ export function backoffDelay(
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
+/** A stored webhook as listed: its URL redacted (redactedUrl), its secret left out. */
 function toWire(r: typeof webhooks.$inferSelect): Webhook {
   return {
     id: r.id,
-    url: r.url,
+    url: redactedUrl(r.url),
     events: r.events as WebhookEvent[],
     description: r.description,
     createdAt: r.createdAt.toISOString(),
@@ -83,7 +84,8 @@ function toWire(r: typeof webhooks.$inferSelect): Webhook {
  * report, and delivered in the background by whichever instance claims them first (`FOR
  * UPDATE SKIP LOCKED`), with retries and backoff. Sending never holds an evaluation: nothing
  * on a request's path waits for a receiver. Every final outcome (delivered, or given up) is
- * written to the audit log.
+ * written to the audit log. A URL may carry a token (incoming webhooks keep theirs in the
+ * path): it is used whole only to deliver, and shown redacted everywhere after its creation.
  */
 export class WebhookService {
   readonly #options: WebhookDeliveryOptions;
@@ -102,7 +104,8 @@ export class WebhookService {
   }
 
   /**
-   * Adds a webhook; returns it with its secret (the only time the secret is shown). Refuses
+   * Adds a webhook; returns it with its secret and its URL as given (the only time either is
+   * shown: the audit row has the URL redacted). Refuses
    * (invalid-input) a URL the targets policy rules out without resolving it: credentials in
    * it, an IP literal or `localhost` that is not allowed (docs/security.md).
    */
@@ -128,14 +131,14 @@ export class WebhookService {
           action: "webhook.create",
           targetKind: "webhook",
           targetName: inserted!.id,
-          detail: { url: req.url, events: req.events },
+          detail: { url: redactedUrl(req.url), events: req.events },
         });
         return inserted!;
       })
       .catch((err: unknown) => {
         throw withoutSecrets(err); // the insert's parameters hold the secret
       });
-    return { ...toWire(row), secret };
+    return { ...toWire(row), url: row.url, secret };
   }
 
   async list(q: { limit: number; cursor?: string | undefined }) {
@@ -164,7 +167,7 @@ export class WebhookService {
         action: "webhook.delete",
         targetKind: "webhook",
         targetName: id,
-        detail: { url: deleted[0]!.url },
+        detail: { url: redactedUrl(deleted[0]!.url) },
       });
     });
   }
@@ -291,8 +294,9 @@ export class WebhookService {
       );
       if (status < 200 || status >= 300) error = `the receiver answered ${status}`;
     } catch (err) {
-      // a refused address, a timeout or the socket's error (ECONNREFUSED and the address, say)
-      error = err instanceof Error ? err.message : String(err);
+      // a refused address, a timeout or the socket's error (ECONNREFUSED and the address, say);
+      // stored, audited and logged, so without the URL's path and query should it quote them
+      error = withoutUrl(err instanceof Error ? err.message : String(err), d.url);
     }
     const outcome =
       error === null ? "delivered" : d.attempts >= this.#options.maxAttempts ? "failed" : "retry";

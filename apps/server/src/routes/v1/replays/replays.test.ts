@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEvaluator } from "../../../evaluator/index.js";
 import {
@@ -65,6 +66,45 @@ describe.each(BACKENDS)("replays on %s", (backend) => {
       body: { policies: STRICTER_MIN_REPLICAS.replace(">= 3", ">=") },
     });
     expect(broken.status).toBe(422);
+  });
+
+  it("replays at each evaluation's recorded time without reading its recorded report", async () => {
+    const recorded = await t.call("GET", `/v1/evaluations/${ids[1]}`);
+    const at: string = recorded.body.evaluatedAt;
+    // fails only when evaluated at exactly the recorded time: the outcome changes iff the replay uses it
+    const atRecordedTime = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: min-replicas
+spec:
+  severity: high
+  action: deny
+  match:
+    kinds: [Deployment]
+  validations:
+    - expression: "now != timestamp('${at}')"
+      message: evaluated at the recorded time
+`;
+    const replay = () =>
+      t.call("POST", "/v1/replays", {
+        body: { policies: atRecordedTime, evaluations: [ids[1]] },
+        token: t.tokens.author,
+      });
+    const first = await replay();
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ evaluations: 1, changed: 1 });
+    expect(first.body.changes).toEqual([
+      expect.objectContaining({ evaluation: ids[1], policy: "min-replicas", before: "pass", after: "fail" }),
+    ]);
+    // With the report column out of reach, a replay that still selected it would fail (500).
+    await t.database.db.execute(sql`alter table evaluations rename column report to report_hidden`);
+    try {
+      const second = await replay();
+      expect(second.status).toBe(200);
+      expect(second.body).toEqual(first.body);
+    } finally {
+      await t.database.db.execute(sql`alter table evaluations rename column report_hidden to report`);
+    }
   });
 });
 

@@ -8,9 +8,9 @@ export default defineRoute({
     method: "post",
     path: "/v1/webhooks",
     tags: ["webhooks"],
-    summary: "Create an outgoing webhook; its signing secret is in this response only",
+    summary: "Create an outgoing webhook; its signing secret and whole URL are in this response only",
     description:
-      "Each event is POSTed as JSON with `x-celgate-signature: sha256=<hex>`, the HMAC-SHA256 of `<x-celgate-timestamp>.<body>` keyed with the secret. Failed deliveries are retried with backoff; the final outcome is in the audit log.",
+      "Each event is POSTed as JSON with `x-celgate-signature: sha256=<hex>`, the HMAC-SHA256 of `<x-celgate-timestamp>.<body>` keyed with the secret. Failed deliveries are retried with backoff; the final outcome is in the audit log. The URL is used whole to deliver; after this response it is shown redacted (list, audit log, logs).",
     request: {
       body: { required: true, content: { "application/json": { schema: CreateWebhookRequestSchema } } },
     },

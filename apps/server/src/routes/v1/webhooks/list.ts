@@ -8,7 +8,9 @@ export default defineRoute({
     method: "get",
     path: "/v1/webhooks",
     tags: ["webhooks"],
-    summary: "List outgoing webhooks (never their secrets)",
+    summary: "List outgoing webhooks: URLs redacted, never their secrets",
+    description:
+      "Each `url` is redacted: its scheme, host and port, then `/…` in place of any userinfo, path, query or fragment (where incoming-webhook URLs carry their token), e.g. `https://hooks.slack.com/…`. Tell webhooks to one host apart by `description`.",
     request: { query: PaginationQuerySchema },
     responses: { 200: jsonContent(WebhookListSchema, "A page of webhooks") },
   },
