@@ -11,6 +11,7 @@ import {
   policyTestSchema,
 } from "./schema.js";
 import { parseSourceDocuments, type SourceDocument } from "./source.js";
+import { kubectlTestObjects } from "./test-objects.js";
 
 export { formatPath };
 
@@ -48,7 +49,9 @@ const schemas = {
 
 /**
  * Parses celgate documents (Policy, PolicyException, PolicyTest) from YAML or JSON text, with
- * several documents per file. Every problem of the file is returned at once, each with the
+ * several documents per file. Documents are read as YAML 1.2, but for the Kubernetes objects
+ * of a PolicyTest's cases (`resource`, `bundle`, `namespaceObject`), read as kubectl reads a
+ * manifest (test-objects.ts). Every problem of the file is returned at once, each with the
  * document path, line and column. Never throws.
  */
 export function parsePolicyDocuments(text: string, file?: string): ParsedDocuments {
@@ -61,6 +64,7 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
   };
   const { documents, diagnostics } = parseSourceDocuments(text, file);
   out.diagnostics.push(...diagnostics);
+  const testObjects = kubectlTestObjects(text, file);
   for (const source of documents) {
     const at = (path: (string | number)[]) => {
       const position = source.position(path);
@@ -91,7 +95,17 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
       });
       continue;
     }
-    const result = (schema as z.ZodType).safeParse(value);
+    // the Kubernetes objects of a test's cases are what kubectl would deploy: read as manifests
+    let checked: unknown = value;
+    if (kind === "PolicyTest") {
+      const read = testObjects.read(source, value);
+      if ("diagnostics" in read) {
+        out.diagnostics.push(...read.diagnostics);
+        continue;
+      }
+      checked = read.value;
+    }
+    const result = (schema as z.ZodType).safeParse(checked);
     if (!result.success) {
       const found = result.error.issues.flatMap((issue) => {
         const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
@@ -111,7 +125,7 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
           });
         }
         // a missing field reads the same whatever the kind of document or the field's type
-        const message = isMissing(value, path)
+        const message = isMissing(checked, path)
           ? `missing required field ${String(path.at(-1))}`
           : issueMessage(issue);
         return [{ code: "schema" as const, message, path: formatPath(path), ...at(path) }];

@@ -1,10 +1,13 @@
 import yaml from "js-yaml";
+import { formatPath } from "../util/path.js";
 import { LITERAL_MERGE_KEY_SCHEMA } from "./schema.js";
 
 /** A key that a mapping sets before its merge key `<<` and that the merge also gives. */
 export interface MergeKeyConflict {
   /** The mapping's path in the document (`spec.containers[0]`; empty for the top). */
   path: string;
+  /** The same path as segments (`["spec", "containers", 0]`), to find the mapping's line. */
+  segments: (string | number)[];
   key: string;
 }
 
@@ -37,33 +40,39 @@ export function mergeKeyConflict(
   // an alias repeats an object: each is walked once (an alias bomb stays linear)
   const seen = new Set<object>();
   const memo = new Map<object, Set<string>>();
-  const walk = (node: unknown, path: string): MergeKeyConflict | undefined => {
+  // the path of the node being walked, as a stack (copied only for the conflict found)
+  const at: (string | number)[] = [];
+  const walk = (node: unknown): MergeKeyConflict | undefined => {
     if (typeof node !== "object" || node === null || seen.has(node)) return undefined;
     seen.add(node);
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
-        const found = walk(node[i], `${path}[${i}]`);
+        at.push(i);
+        const found = walk(node[i]);
+        at.pop();
         if (found) return found;
       }
       return undefined;
     }
     const record = node as Record<string, unknown>;
     const keys = Object.keys(record);
-    const at = keys.indexOf("<<");
-    if (at > 0) {
+    const merge = keys.indexOf("<<");
+    if (merge > 0) {
       const merged = mergedKeys(record["<<"], memo);
-      for (let i = 0; i < at; i++) {
+      for (let i = 0; i < merge; i++) {
         const key = keys[i] as string;
-        if (merged.has(key)) return { path, key };
+        if (merged.has(key)) return { path: formatPath(at), segments: [...at], key };
       }
     }
     for (const key of keys) {
-      const found = walk(record[key], path === "" ? key : `${path}.${key}`);
+      at.push(key);
+      const found = walk(record[key]);
+      at.pop();
       if (found) return found;
     }
     return undefined;
   };
-  return walk(literal, "");
+  return walk(literal);
 }
 
 /**

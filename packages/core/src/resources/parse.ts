@@ -14,7 +14,7 @@ import { resourceRef } from "./identity.js";
 import { duplicateJsonKey } from "./json-keys.js";
 import { mergeKeyConflict } from "./merge-keys.js";
 import { MANIFEST_SCHEMA } from "./schema.js";
-import { splitYamlDocuments } from "./split.js";
+import { type DocumentChunk, splitYamlDocuments } from "./split.js";
 import type { Resource } from "./types.js";
 
 /**
@@ -106,61 +106,14 @@ export function parseManifests(
   const documents = tooMany(chunks.length, limits, file);
   if (documents) return documents;
   const budget = { used: 0 };
-  // past the limit, so that checkValue reports the depth with its path; js-yaml's own check
-  // still stops a deeper document before its recursive descent can go further
-  const maxDepth = limits.maxDepth + 2;
   for (const chunk of chunks) {
-    // the plain subset most manifests are written in, read to the value js-yaml gives; any
-    // other document (and every error) is js-yaml's (see fast-yaml.ts)
-    let value = loadFast(chunk.text, maxDepth);
-    if (value === DECLINED) {
-      try {
-        value = yaml.load(chunk.text, {
-          schema: MANIFEST_SCHEMA,
-          filename: file,
-          // no `json: true`: a key given twice in one mapping is an error naming its line, not
-          // its last value taken silently (YAML requires unique keys, kubectl's strict field
-          // validation refuses them, and another reader may take the first value)
-          maxDepth,
-        } as yaml.LoadOptions);
-      } catch (error) {
-        const diagnostic = yamlDiagnostic(error, file, chunk.line, limits);
-        if (diagnostic.code === "input-limit") return refused(diagnostic);
-        diagnostics.push(diagnostic);
-        continue;
-      }
-    }
-    // a merge key (`<<: *defaults`) is merged as kubectl merges it, unless readers disagree
-    // on the document's value: then it is refused, never read one way and deployed another
-    if (chunk.text.includes("merge") && EXPLICIT_MERGE_TAG.test(chunk.text)) {
-      diagnostics.push({
-        code: "yaml-syntax",
-        message:
-          "unsupported YAML: an explicit merge tag (`!!merge`): readers disagree on where it merges; write a plain `<<` key",
-        file,
-        line: chunk.contentLine,
-      });
+    const read = readManifestDocument(chunk, file, limits);
+    if ("diagnostic" in read) {
+      if (read.diagnostic.code === "input-limit") return refused(read.diagnostic);
+      diagnostics.push(read.diagnostic);
       continue;
     }
-    if (chunk.text.includes("<<")) {
-      const conflict = mergeKeyConflict(chunk.text, maxDepth);
-      if (conflict) {
-        if ("error" in conflict) {
-          const diagnostic = yamlDiagnostic(conflict.error, file, chunk.line, limits);
-          if (diagnostic.code === "input-limit") return refused(diagnostic);
-          diagnostics.push(diagnostic);
-        } else {
-          diagnostics.push({
-            code: "yaml-syntax",
-            message: `ambiguous YAML: the merge key \`<<\` also gives ${JSON.stringify(conflict.key)}, which this mapping sets before the \`<<\`; readers disagree on which value wins (kubectl's go-yaml takes the merged one, js-yaml and go-yaml v3 the one written): set ${JSON.stringify(conflict.key)} after the \`<<\`, or in one place only`,
-            file,
-            line: chunk.contentLine,
-            ...(conflict.path ? { path: conflict.path } : {}),
-          });
-        }
-        continue;
-      }
-    }
+    const { value } = read;
     // without `*` there is no alias, nor without `&` (an alias names an anchor of its
     // document, else js-yaml refuses it), so nothing is shared; without `\` there is no
     // escape, so every character of a string or key is one of the text (which has no NUL, see
@@ -177,6 +130,81 @@ export function parseManifests(
     if (many) return many;
   }
   return { resources: depthChecked(resources, limits), diagnostics };
+}
+
+/** One YAML document read as kubectl reads it (readManifestDocument), or why it cannot be. */
+export type ManifestDocumentReading =
+  | { value: unknown }
+  | {
+      diagnostic: Diagnostic;
+      /** For an ambiguous merge: the path of the mapping it is in, as segments. */
+      segments?: (string | number)[];
+    };
+
+/**
+ * Reads one YAML document (a chunk of splitYamlDocuments) as kubectl reads it: plain scalars
+ * typed as go-yaml v2 types them (kubectl-scalars.ts), `<<` merged as it merges them, and a
+ * document that YAML readers would merge differently refused as a `yaml-syntax` error
+ * (merge-keys.ts). A syntax error names its line in the file; a document nested past
+ * `limits.maxDepth` is an `input-limit` error. The value is not checked against the other
+ * limits: the caller runs checkValue. Shared by parseManifests and the objects embedded in
+ * PolicyTest documents, so both read a resource alike. Never throws.
+ */
+export function readManifestDocument(
+  chunk: DocumentChunk,
+  file: string,
+  limits: InputLimits = DEFAULT_INPUT_LIMITS,
+): ManifestDocumentReading {
+  // past the limit, so that checkValue reports the depth with its path; js-yaml's own check
+  // still stops a deeper document before its recursive descent can go further
+  const maxDepth = limits.maxDepth + 2;
+  // the plain subset most manifests are written in, read to the value js-yaml gives; any
+  // other document (and every error) is js-yaml's (see fast-yaml.ts)
+  let value = loadFast(chunk.text, maxDepth);
+  if (value === DECLINED) {
+    try {
+      value = yaml.load(chunk.text, {
+        schema: MANIFEST_SCHEMA,
+        filename: file,
+        // no `json: true`: a key given twice in one mapping is an error naming its line, not
+        // its last value taken silently (YAML requires unique keys, kubectl's strict field
+        // validation refuses them, and another reader may take the first value)
+        maxDepth,
+      } as yaml.LoadOptions);
+    } catch (error) {
+      return { diagnostic: yamlDiagnostic(error, file, chunk.line, limits) };
+    }
+  }
+  // a merge key (`<<: *defaults`) is merged as kubectl merges it, unless readers disagree
+  // on the document's value: then it is refused, never read one way and deployed another
+  if (chunk.text.includes("merge") && EXPLICIT_MERGE_TAG.test(chunk.text)) {
+    return {
+      diagnostic: {
+        code: "yaml-syntax",
+        message:
+          "unsupported YAML: an explicit merge tag (`!!merge`): readers disagree on where it merges; write a plain `<<` key",
+        file,
+        line: chunk.contentLine,
+      },
+    };
+  }
+  if (chunk.text.includes("<<")) {
+    const conflict = mergeKeyConflict(chunk.text, maxDepth);
+    if (conflict && "error" in conflict)
+      return { diagnostic: yamlDiagnostic(conflict.error, file, chunk.line, limits) };
+    if (conflict)
+      return {
+        diagnostic: {
+          code: "yaml-syntax",
+          message: `ambiguous YAML: the merge key \`<<\` also gives ${JSON.stringify(conflict.key)}, which this mapping sets before the \`<<\`; readers disagree on which value wins (kubectl's go-yaml takes the merged one, js-yaml and go-yaml v3 the one written): set ${JSON.stringify(conflict.key)} after the \`<<\`, or in one place only`,
+          file,
+          line: chunk.contentLine,
+          ...(conflict.path ? { path: conflict.path } : {}),
+        },
+        segments: conflict.segments,
+      };
+  }
+  return { value };
 }
 
 /**
