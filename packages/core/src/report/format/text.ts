@@ -36,8 +36,8 @@ function painter(enabled: boolean): Paint {
 
 // control characters (newline, ESC, C1), line and paragraph separators, the bidirectional
 // controls that make text read in another order than it is stored, and zero-width characters
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const UNSAFE_IN_PATH =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 const UNSAFE_AFTER_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
