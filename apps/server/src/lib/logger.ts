@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { withoutParameters } from "./secret-errors.js";
 
 export type Logger = pino.Logger;
 
@@ -14,6 +15,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         paths: ["token", "*.token", "authorization", "*.authorization", "headers.authorization"],
         remove: true,
       },
+      // A failed statement's parameters (and the database's words quoting the row) may hold
+      // anything a caller sent: every logged error loses them, whichever path logs it.
+      serializers: { err: (err: unknown) => pino.stdSerializers.err(withoutParameters(err) as Error) },
     },
     destination,
   );

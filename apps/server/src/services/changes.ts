@@ -3,7 +3,7 @@ import type { ExceptionDocument } from "@celgate/core";
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { exceptions, reevaluationChanges, webhookDeliveries } from "../db/schema.js";
-import { safeErrorText } from "./secret-errors.js";
+import { safeErrorText } from "../lib/secret-errors.js";
 
 /** A change that calls for re-evaluating what is deployed (docs/operations.md, "Findings"). */
 export interface ChangeInput {

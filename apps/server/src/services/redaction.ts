@@ -11,8 +11,8 @@ import {
 import { and, asc, eq, gt, inArray, lt, ne, sql } from "drizzle-orm";
 import { type Db, LOCKS, tryAdvisoryXactLock } from "../db/client.js";
 import { evaluations, inputs, settings } from "../db/schema.js";
+import { withoutSecrets } from "../lib/secret-errors.js";
 import { inputHashOf } from "./evaluations.js";
-import { withoutSecrets } from "./secret-errors.js";
 
 const KEY_SETTING = "redaction_key";
 /** When the redaction migration ran (database time): inputs created before it may hold raw secrets. */

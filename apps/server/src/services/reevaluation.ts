@@ -18,12 +18,12 @@ import type { Evaluator } from "../evaluator/index.js";
 import { isUnavailable } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
+import { withoutParameters } from "../lib/secret-errors.js";
 import { ChangeQueue, type ClaimedChange, rowsOf } from "./changes.js";
 import type { FailingPolicy, FindingService } from "./findings.js";
 import { type ImageService, imageRefsOf } from "./images.js";
 import { failingOf, type InventoryRow, isFailing, keyOf, resultsFor } from "./inventory.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
-import { withoutParameters } from "./secret-errors.js";
 
 export interface ReevaluationOptions {
   /** How often an instance looks for queued changes and lapsed exceptions; default 1000 ms. */

@@ -11,8 +11,8 @@ import { and, asc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { signingKeys } from "../db/schema.js";
 import { problems } from "../lib/errors.js";
+import { withoutSecrets } from "../lib/secret-errors.js";
 import { writeAudit } from "./audit.js";
-import { withoutSecrets } from "./secret-errors.js";
 
 /** Rethrows a failed statement that wrote a private key without the key (see withoutSecrets). */
 const withheld = (err: unknown): never => {

@@ -17,10 +17,10 @@ import { isUnavailable, problems } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import type { Logger } from "../lib/logger.js";
 import type { Metrics } from "../lib/metrics.js";
+import { withoutSecrets } from "../lib/secret-errors.js";
 import { writeAudit } from "./audit.js";
 import { rowsOf } from "./changes.js";
 import { refuse } from "./errors.js";
-import { withoutSecrets } from "./secret-errors.js";
 import { postDelivery, redactedUrl, refusedUrl, type WebhookTargets, withoutUrl } from "./webhook-targets.js";
 
 export interface WebhookDeliveryOptions {

@@ -5,14 +5,14 @@ import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../db/client.js";
-import { errorCode, isUnavailable } from "../lib/errors.js";
-import { createLogger } from "../lib/logger.js";
-import { Metrics } from "../lib/metrics.js";
+import { RedactionService } from "../services/redaction.js";
+import { SigningKeyService } from "../services/signing-keys.js";
+import { WebhookService } from "../services/webhooks.js";
 import { BACKENDS, openTestDatabase } from "../test/harness.js";
-import { RedactionService } from "./redaction.js";
+import { errorCode, isUnavailable } from "./errors.js";
+import { createLogger } from "./logger.js";
+import { Metrics } from "./metrics.js";
 import { safeErrorText, withoutParameters, withoutSecrets } from "./secret-errors.js";
-import { SigningKeyService } from "./signing-keys.js";
-import { WebhookService } from "./webhooks.js";
 
 const SECRET = "webhook-secret-that-must-stay-hidden-0123456789";
 
@@ -41,6 +41,21 @@ describe.each(BACKENDS)("failed writes of secrets on %s", (backend) => {
     logger.error({ err }, "request failed");
     return lines.join("");
   }
+
+  it("logs any failed statement, as it is thrown, without its parameters or the row it quotes", async () => {
+    await database.db.execute(sql.raw("create table logged_probe (v text check (v <> v))"));
+    const err = await database.db
+      .execute(sql`insert into logged_probe (v) values (${`row holding ${SECRET}`})`)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(
+      JSON.stringify({ message: (err as Error).message, cause: String((err as Error).cause) }),
+    ).toContain(SECRET); // what the driver says holds it: the logger must drop it
+    const line = logged(err);
+    expect(line).toContain("insert into logged_probe");
+    expect(line).toContain("23514");
+    expect(line).not.toContain(SECRET);
+  });
 
   it("keeps a webhook's secret out of the error and the log", async () => {
     await database.db.execute(

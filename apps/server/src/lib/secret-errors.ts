@@ -1,5 +1,5 @@
 import { DatabaseBrokenError } from "../db/errors.js";
-import { errorCode, isUnavailable } from "../lib/errors.js";
+import { errorCode, isUnavailable } from "./errors.js";
 
 /**
  * The error of a statement that wrote a secret (a webhook secret, a signing key, the redaction
@@ -20,7 +20,7 @@ export function withoutSecrets(err: unknown): unknown {
  * withoutSecrets; any other error is returned as it is. Never throws.
  */
 export function withoutParameters(err: unknown): unknown {
-  if (!(err instanceof Error) || !isStatementError(err)) return err;
+  if (!(err instanceof Error) || SCRUBBED.has(err) || !isStatementError(err)) return err;
   return scrubbed(err, "they may hold secrets", "a statement failed; its parameters are withheld");
 }
 
@@ -53,10 +53,16 @@ function isStatementError(err: unknown): boolean {
   return false;
 }
 
+/** The errors made here: already without their secrets (withoutParameters returns them as they are). */
+const SCRUBBED = new WeakSet<Error>();
+
 function scrubbed(err: Error, why: string, otherwise: string): Error {
+  if (SCRUBBED.has(err)) return err;
   const query = (err as { query?: unknown }).query;
   const head = typeof query === "string" ? `Failed query: ${query}\nparams: (withheld: ${why})` : otherwise;
-  return new Error(head, { cause: safeCause("params" in err ? err.cause : err) });
+  const safe = new Error(head, { cause: safeCause("params" in err ? err.cause : err) });
+  SCRUBBED.add(safe);
+  return safe;
 }
 
 function safeCause(cause: unknown): unknown {
