@@ -18,7 +18,14 @@ export const TokenListSchema = pageSchema(TokenSchema, "TokenList");
 
 export const CreateTokenRequestSchema = z
   .object({
-    name: z.string().min(1).max(100),
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(
+        /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u,
+        "a token's name is the actor recorded in history and audit: no control, bidirectional or invisible characters (two names that look alike must be alike)",
+      ),
     role: RoleSchema,
     expiresAt: z.iso.datetime({ offset: true }).optional(),
   })

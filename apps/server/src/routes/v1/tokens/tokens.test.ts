@@ -55,4 +55,15 @@ describe.each(BACKENDS)("tokens on %s", (backend) => {
       (await t.call("POST", "/v1/tokens", { body: { name: "x", role: "viewer", extra: true } })).status,
     ).toBe(400);
   });
+
+  it("refuses a name that would read as another actor in history and audit", async () => {
+    for (const name of ["alice\u200b", "adm\u202enimi", "ci\u0007", "a\u2028b", "\ufeffbot"]) {
+      const res = await t.call("POST", "/v1/tokens", { body: { name, role: "viewer" } });
+      expect(res.status, JSON.stringify(name)).toBe(400);
+      expect(JSON.stringify(res.body)).toContain("no control, bidirectional or invisible characters");
+    }
+    // names in any script (and emoji without joiners) are names
+    for (const name of ["שלום", "مرحبا", "日本のCI", "deploy 🚀"])
+      expect((await t.call("POST", "/v1/tokens", { body: { name, role: "viewer" } })).status).toBe(201);
+  });
 });
