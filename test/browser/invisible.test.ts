@@ -60,7 +60,9 @@ const POLICY = {
     validations: [
       {
         expression: "false",
-        messageExpression: `"message ${TROJAN} ${HEBREW} " + object.metadata.name`,
+        // written as a CEL escape: an expression holding the override itself is refused
+        // (cel-hidden-character); the message it makes holds it
+        messageExpression: `"message allow\\u202Eyned ${HEBREW} " + object.metadata.name`,
         fieldPath: "spec.\u2067x\u2069",
       },
     ],
@@ -148,7 +150,9 @@ describe.skipIf(!browserAvailable)("invisible characters in the console", { time
     admin = createClient({ baseUrl: run.baseUrl, token: ADMIN_TOKEN });
     await admin.policies.create(yamlOf(POLICY));
     await admin.exceptions.create(yamlOf(EXCEPTION));
-    await admin.tokens.create({ name: `ci${TROJAN} ${SCRIPTS}`, role: "viewer" });
+    // a token's name may hold no such character (the service refuses it: two actors that read
+    // alike would be one), so the token pages show the scripts only
+    await admin.tokens.create({ name: `ci ${HEBREW}`, role: "viewer" });
     await admin.images.push({
       ref: `registry.example/shop/web@${DIGEST}`,
       digest: DIGEST,
@@ -205,8 +209,8 @@ describe.skipIf(!browserAvailable)("invisible characters in the console", { time
         ["⟨U+202E⟩", "⟨U+200B⟩", "⟨U+2066⟩"],
         false,
       ],
-      ["/tokens", "Revoke", ["⟨U+202E⟩"], true],
-      ["/audit", "token", ["⟨U+202E⟩"], true],
+      ["/tokens", "Revoke", [], false],
+      ["/audit", "token", [], false],
       ["/policies/bidi-policy/edit", "Policy (YAML)", [], false],
     ];
     for (const [path, ready, tokens, scripts] of pages) {
@@ -306,7 +310,7 @@ describe.skipIf(!browserAvailable)("invisible characters in the console", { time
 
   it("passes the accessibility check with markers on the page", async () => {
     const { page } = run;
-    for (const path of ["/policies/bidi-policy", `/evaluations/${evaluation}`, "/tokens"]) {
+    for (const path of ["/policies/bidi-policy", `/evaluations/${evaluation}`, "/exceptions"]) {
       await open(page, path, "⟨U+202E⟩");
       expect(await accessibilityViolations(page), path).toEqual([]);
     }
