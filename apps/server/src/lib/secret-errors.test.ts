@@ -1,16 +1,14 @@
 // A statement that writes a secret and fails must not carry the secret into the logs: drizzle
 // puts its parameters in the error, and PostgreSQL quotes the failing row. Made to fail for
 // real (a constraint the row breaks), on both databases, logged as app.onError logs.
-import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../db/client.js";
 import { RedactionService } from "../services/redaction.js";
 import { SigningKeyService } from "../services/signing-keys.js";
 import { WebhookService } from "../services/webhooks.js";
-import { BACKENDS, openTestDatabase } from "../test/harness.js";
+import { BACKENDS, capturingLogger, openTestDatabase } from "../test/harness.js";
 import { errorCode, isUnavailable } from "./errors.js";
-import { createLogger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { safeErrorText, withoutParameters, withoutSecrets } from "./secret-errors.js";
 
@@ -19,16 +17,7 @@ const SECRET = "webhook-secret-that-must-stay-hidden-0123456789";
 describe.each(BACKENDS)("failed writes of secrets on %s", (backend) => {
   let database: Database;
   let drop: () => Promise<void>;
-  const lines: string[] = [];
-  const logger = createLogger(
-    "debug",
-    new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  );
+  const { logger, lines } = capturingLogger();
 
   beforeAll(async () => {
     ({ database, drop } = await openTestDatabase(backend));

@@ -5,12 +5,17 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
-import { admissionReview, BACKENDS, deploymentObject, setupApp, type TestApp } from "../test/harness.js";
+import {
+  admissionReview,
+  BACKENDS,
+  capturingLogger,
+  deploymentObject,
+  setupApp,
+  type TestApp,
+} from "../test/harness.js";
 import { rowsOf } from "./changes.js";
 import { Reevaluator } from "./reevaluation.js";
 
@@ -35,16 +40,7 @@ spec:
 
 describe.each(BACKENDS)("a failed re-evaluation on %s", (backend) => {
   let t: TestApp;
-  const lines: string[] = [];
-  const logger = createLogger(
-    "debug",
-    new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  );
+  const { logger, lines } = capturingLogger();
 
   beforeAll(async () => {
     t = await setupApp(backend, {

@@ -1,5 +1,6 @@
 // Test harness: a real app over a real database (PGlite or PostgreSQL), one per test file.
 import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Role } from "@celgate/contracts";
 import type { InputLimits } from "@celgate/core";
@@ -9,7 +10,7 @@ import { type Database, openPglite, openPostgres } from "../db/client.js";
 import { loadConfig } from "../env.js";
 import type { Evaluator } from "../evaluator/index.js";
 import type { ConcurrencyLimit } from "../lib/concurrency.js";
-import { createLogger } from "../lib/logger.js";
+import { createLogger, type Logger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
 import type { RateLimit } from "../lib/rate-limit.js";
 import { type RunningServer, startServer } from "../server.js";
@@ -344,4 +345,19 @@ export function admissionReview(
       dryRun: false,
     },
   };
+}
+
+/** A logger at `debug` whose JSON lines are kept in `lines`, for tests that read what was logged. */
+export function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = createLogger(
+    "debug",
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  return { logger, lines };
 }
