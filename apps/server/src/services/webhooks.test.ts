@@ -6,37 +6,18 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { Writable } from "node:stream";
-import type { Finding } from "@celgate/contracts";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../db/client.js";
 import { webhooks as webhooksTable } from "../db/schema.js";
 import { createLogger } from "../lib/logger.js";
 import { Metrics } from "../lib/metrics.js";
-import { BACKENDS, openTestDatabase } from "../test/harness.js";
+import { BACKENDS, openFinding, openTestDatabase } from "../test/harness.js";
 import { DomainError } from "./errors.js";
 import { refusedAddress, refusedUrl } from "./webhook-targets.js";
 import { type WebhookDeliveryOptions, WebhookService } from "./webhooks.js";
 
 const SECRET = "s3cret-webhook-key-0123456789-abcdefghijkl";
-
-function finding(id: string): Finding {
-  return {
-    id,
-    status: "open",
-    resource: { cluster: "prod", namespace: "shop", kind: "Pod", name: "web" },
-    policy: "p",
-    policyVersion: 1,
-    severity: "high",
-    action: "deny",
-    message: "failed",
-    cause: "new-scan",
-    trigger: {},
-    openedAt: "2026-06-01T00:00:00.000Z",
-    resolvedAt: null,
-    resolution: null,
-  };
-}
 
 /** A real receiver on every interface; `answer` writes the response (or does nothing: it hangs). */
 async function receiver(answer: (res: ServerResponse) => void) {
@@ -133,7 +114,7 @@ describe.each(BACKENDS)("webhook delivery on %s", (backend) => {
       createdBy: "test",
     });
     const s = service(options);
-    await database.db.transaction((tx) => s.enqueue(tx, "finding.opened", [finding(`fd_${id}`)]));
+    await database.db.transaction((tx) => s.enqueue(tx, "finding.opened", [openFinding(`fd_${id}`)]));
     const started = Date.now();
     while ((await s.deliverDue()) > 0) await s.idle();
     await s.idle();

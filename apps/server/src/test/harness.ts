@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import type { Role } from "@celgate/contracts";
+import type { Finding, Role } from "@celgate/contracts";
 import type { InputLimits } from "@celgate/core";
 import pg from "pg";
 import { type App, createApp } from "../app.js";
@@ -360,4 +360,23 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
     }),
   );
   return { logger, lines };
+}
+
+/** An open finding, as webhooks send it, with the id given. */
+export function openFinding(id: string): Finding {
+  return {
+    id,
+    status: "open",
+    resource: { cluster: "prod", namespace: "shop", kind: "Pod", name: "web" },
+    policy: "p",
+    policyVersion: 1,
+    severity: "high",
+    action: "deny",
+    message: "failed",
+    cause: "new-scan",
+    trigger: {},
+    openedAt: "2026-06-01T00:00:00.000Z",
+    resolvedAt: null,
+    resolution: null,
+  };
 }

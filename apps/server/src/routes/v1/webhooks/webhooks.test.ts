@@ -4,35 +4,16 @@
 // real requests, with a real receiver.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Finding } from "@celgate/contracts";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { audit } from "../../../db/schema.js";
 import { rowsOf } from "../../../services/changes.js";
 import { redactedUrl, withoutUrl } from "../../../services/webhook-targets.js";
-import { BACKENDS, type Json, setupApp, type TestApp } from "../../../test/harness.js";
+import { BACKENDS, type Json, openFinding, setupApp, type TestApp } from "../../../test/harness.js";
 
 const TOKEN = "T0001/B0002/xoxbPathToken0123456789";
 const QUERY_TOKEN = "qs-token-0123456789abcdef";
 const SLACK = `https://hooks.slack.com/services/${TOKEN}?token=${QUERY_TOKEN}`;
-
-function finding(id: string): Finding {
-  return {
-    id,
-    status: "open",
-    resource: { cluster: "prod", namespace: "shop", kind: "Pod", name: "web" },
-    policy: "p",
-    policyVersion: 1,
-    severity: "high",
-    action: "deny",
-    message: "failed",
-    cause: "new-scan",
-    trigger: {},
-    openedAt: "2026-06-01T00:00:00.000Z",
-    resolvedAt: null,
-    resolution: null,
-  };
-}
 
 describe("a redacted webhook URL", () => {
   it("keeps the scheme, host and port, and hides userinfo, path, query and fragment", () => {
@@ -89,7 +70,9 @@ describe.each(BACKENDS)("webhook URLs on %s", (backend) => {
 
   /** Queues one delivery of a finding to every webhook, delivers it, and waits for the outcome. */
   async function deliver(id: string) {
-    await t.database.db.transaction((tx) => t.services.webhooks.enqueue(tx, "finding.opened", [finding(id)]));
+    await t.database.db.transaction((tx) =>
+      t.services.webhooks.enqueue(tx, "finding.opened", [openFinding(id)]),
+    );
     while ((await t.services.webhooks.deliverDue()) > 0) await t.services.webhooks.idle();
     await t.services.webhooks.idle();
   }
