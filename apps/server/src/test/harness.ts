@@ -244,10 +244,11 @@ export async function serveOnTestDatabase(
 }
 
 /**
- * A stricter min-replicas (at least three, where the fixture library's asks for two), as
- * YAML: what the replay tests evaluate history again with.
+ * A Policy named min-replicas (the fixture library's name, so that a replay compares it with
+ * the recorded one) for Deployments, with one validation, as YAML.
  */
-export const STRICTER_MIN_REPLICAS = `apiVersion: celgate.dev/v1
+export function minReplicasPolicy(expression: string, message: string): string {
+  return `apiVersion: celgate.dev/v1
 kind: Policy
 metadata:
   name: min-replicas
@@ -257,9 +258,19 @@ spec:
   match:
     kinds: [Deployment]
   validations:
-    - expression: "object.spec.?replicas.orValue(1) >= 3"
-      message: at least three replicas
+    - expression: ${JSON.stringify(expression)}
+      message: ${message}
 `;
+}
+
+/**
+ * A stricter min-replicas (at least three, where the fixture library's asks for two), as
+ * YAML: what the replay tests evaluate history again with.
+ */
+export const STRICTER_MIN_REPLICAS = minReplicasPolicy(
+  "object.spec.?replicas.orValue(1) >= 3",
+  "at least three replicas",
+);
 
 /** A PolicyException waiving owner-label (by default in namespace legacy), as YAML. */
 export function exceptionYaml(

@@ -5,6 +5,7 @@ import {
   BACKENDS,
   deploymentYaml,
   type Json,
+  minReplicasPolicy,
   STRICTER_MIN_REPLICAS,
   setupApp,
   type TestApp,
@@ -72,19 +73,7 @@ describe.each(BACKENDS)("replays on %s", (backend) => {
     const recorded = await t.call("GET", `/v1/evaluations/${ids[1]}`);
     const at: string = recorded.body.evaluatedAt;
     // fails only when evaluated at exactly the recorded time: the outcome changes iff the replay uses it
-    const atRecordedTime = `apiVersion: celgate.dev/v1
-kind: Policy
-metadata:
-  name: min-replicas
-spec:
-  severity: high
-  action: deny
-  match:
-    kinds: [Deployment]
-  validations:
-    - expression: "now != timestamp('${at}')"
-      message: evaluated at the recorded time
-`;
+    const atRecordedTime = minReplicasPolicy(`now != timestamp('${at}')`, "evaluated at the recorded time");
     const replay = () =>
       t.call("POST", "/v1/replays", {
         body: { policies: atRecordedTime, evaluations: [ids[1]] },
