@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { applyDataMigrations } from "./data-migrations.js";
 import { DatabaseBrokenError } from "./errors.js";
 import { isEngineTrap } from "./pglite-protocol.js";
 import { PgliteWorkerConnection, type RemoteOptions } from "./pglite-remote.js";
@@ -70,8 +71,9 @@ export async function tryAdvisoryXactLock(tx: Tx, key: number): Promise<boolean>
 }
 
 /**
- * Opens PostgreSQL at `url`, applies the migrations (under an advisory lock, so replicas can
- * start together) and returns the handle. Throws if the database cannot be reached.
+ * Opens PostgreSQL at `url`, applies the migrations and the data migrations that follow them
+ * (src/db/data-migrations.ts; under an advisory lock, so replicas can start together) and
+ * returns the handle. Throws if the database cannot be reached.
  */
 export async function openPostgres(url: string, options: { poolSize?: number } = {}): Promise<Database> {
   const pool = new pg.Pool({
@@ -86,7 +88,9 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
   try {
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
     try {
-      await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+      const migrating = drizzlePg(client, { schema });
+      await migratePg(migrating, { migrationsFolder: MIGRATIONS_DIR });
+      await applyDataMigrations(migrating as unknown as Db);
     } finally {
       await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]);
     }
@@ -106,10 +110,11 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
 
 /**
  * Opens PGlite in `dataDir` (created if missing; `memory://` for a throwaway database) in a
- * worker thread and applies the migrations. PGlite is single-connection: it serialises queries
- * and transactions. Its queries run in the worker (pglite-worker.ts), so the main thread is
- * left to HTTP; drizzle talks to it through pglite-remote.ts, which forwards what drizzle's
- * pglite driver calls. Throws if the database cannot be opened or migrated.
+ * worker thread and applies the migrations (and the data migrations that follow them). PGlite
+ * is single-connection: it serialises queries and transactions. Its queries run in the worker
+ * (pglite-worker.ts), so the main thread is left to HTTP; drizzle talks to it through
+ * pglite-remote.ts, which forwards what drizzle's pglite driver calls. Throws if the database
+ * cannot be opened or migrated.
  *
  * PGlite runs PostgreSQL compiled to WebAssembly. If that engine traps (a `RuntimeError` such
  * as "memory access out of bounds"), the instance is not dead: it goes on answering queries,
@@ -128,6 +133,7 @@ export async function openPglite(dataDir: string, options: RemoteOptions = {}): 
     const db = drizzlePglite(guard.client as unknown as PGlite, { schema });
     await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
     const typed = db as unknown as Db;
+    await applyDataMigrations(typed);
     await seedState(typed);
     return {
       db: typed,

@@ -1,12 +1,19 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, createPostgresDatabase } from "../test/harness.js";
-import { MIGRATIONS_DIR, openPostgres } from "./client.js";
+import { AuditService } from "../services/audit.js";
+import { rowsOf } from "../services/changes.js";
+import { BACKENDS, type Backend, createPostgresDatabase } from "../test/harness.js";
+import { type Database, MIGRATIONS_DIR, openPglite, openPostgres } from "./client.js";
+import { redactStoredWebhookUrls } from "./data-migrations.js";
 
 /** A copy of the migrations folder holding only the first `count` migrations (as an older release had). */
 function migrationsUpTo(count: number): string {
@@ -75,5 +82,171 @@ describe.runIf(BACKENDS.includes("postgres"))("migrating a database with history
     } finally {
       await upgraded.close();
     }
+  });
+});
+
+/**
+ * A database of `backend` at the migrations of `folder`, with `statements` run on it as an
+ * older release would have, then opened as the service opens it (the rest of the migrations
+ * and the data migrations applied). `drop` closes and removes it.
+ */
+async function upgradedDatabase(
+  backend: Backend,
+  folder: string,
+  statements: string,
+): Promise<{ database: Database; drop(): Promise<void> }> {
+  if (backend === "pglite") {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-upgrade-"));
+    const lite = new PGlite(dir);
+    try {
+      await migratePglite(drizzlePglite(lite), { migrationsFolder: folder });
+      await lite.exec(statements);
+    } finally {
+      await lite.close();
+    }
+    const database = await openPglite(dir);
+    return {
+      database,
+      drop: async () => {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const created = await createPostgresDatabase();
+  const client = new pg.Client({ connectionString: created.url });
+  await client.connect();
+  try {
+    await migrate(drizzle(client), { migrationsFolder: folder });
+    await client.query(statements);
+  } finally {
+    await client.end();
+  }
+  const database = await openPostgres(created.url, { poolSize: 1 });
+  return {
+    database,
+    drop: async () => {
+      await database.close();
+      await created.drop();
+    },
+  };
+}
+
+// Releases before webhook URLs were redacted stored them whole in the audit log and in delivery
+// errors; an incoming webhook's URL carries its token. The start that applies migration 0009
+// rewrites them at rest, with the service's rule, and touches no other row.
+describe.each(BACKENDS)("upgrading webhook rows stored whole, on %s", (backend) => {
+  const PATH_TOKEN = "xoxbPathToken0123456789";
+  const QUERY_TOKEN = "qs-token-0123456789abcdef";
+  const GONE_TOKEN = "goneToken9876543210";
+  const ORPHAN_TOKEN = "orphanToken5555";
+  const TOKENS = [PATH_TOKEN, QUERY_TOKEN, GONE_TOKEN, ORPHAN_TOKEN];
+  const LIVE = `https://hooks.slack.com/services/T0001/B0002/${PATH_TOKEN}?token=${QUERY_TOKEN}`;
+  // as given: the rule's WHATWG parse lowers the host and drops the default port
+  const GONE = `https://Hooks.Example.COM:443/in/${GONE_TOKEN}`;
+  const json = (value: unknown) => `'${JSON.stringify(value)}'::jsonb`;
+  const audit = (id: number, action: string, kind: string, name: string, detail: unknown) =>
+    `insert into audit (id, actor, action, target_kind, target_name, detail) values (${id}, 'admin', '${action}', '${kind}', '${name}', ${json(detail)});`;
+  // what the older release wrote, row by row (its statements, its values)
+  const OLD_ROWS = [
+    `insert into webhooks (id, url, events, secret, created_by) values ('wh_live', '${LIVE}', '["finding.opened"]', 'whsec_1', 'admin');`,
+    audit(1, "webhook.create", "webhook", "wh_live", { url: LIVE, events: ["finding.opened"] }),
+    audit(2, "webhook.create", "webhook", "wh_gone", { url: GONE, events: ["finding.opened"] }),
+    audit(3, "webhook.fail", "webhook", "wh_live", {
+      delivery: "whd_1",
+      status: null,
+      error: `TypeError: Failed to parse URL from ${LIVE}`,
+    }),
+    // its path only: known as wh_gone's from the rows of its creation and deletion
+    audit(4, "webhook.fail", "webhook", "wh_gone", {
+      delivery: "whd_2",
+      error: `POST /in/${GONE_TOKEN} refused`,
+    }),
+    audit(5, "webhook.delete", "webhook", "wh_gone", { url: GONE }),
+    // a webhook known by no row: a URL in the text is redacted all the same
+    audit(6, "webhook.fail", "webhook", "wh_orphan", {
+      error: `getaddrinfo ENOTFOUND https://hooks.orphan.example/x/${ORPHAN_TOKEN}`,
+    }),
+    // rows to leave alone: redacted already, no URL, bare URL, another kind
+    audit(7, "webhook.create", "webhook", "wh_new", {
+      url: "https://hooks.example/…",
+      events: ["finding.resolved"],
+    }),
+    audit(8, "webhook.deliver", "webhook", "wh_live", { delivery: "whd_3", status: 204 }),
+    audit(9, "webhook.fail", "webhook", "wh_live", {
+      error: "connect ECONNREFUSED 10.0.0.8:443",
+      status: null,
+    }),
+    audit(10, "webhook.create", "webhook", "wh_bare", { url: "https://hooks.bare.example/", events: [] }),
+    audit(11, "token.create", "token", "tok_1", { name: "ci https://ci.example/job/1", role: "viewer" }),
+    `insert into webhook_deliveries (id, webhook_id, event, payload, status, attempts, last_error) values
+      (1, 'wh_live', 'finding.opened', '{"finding":{}}', 'pending', 1, 'connect to ${LIVE} timed out'),
+      (2, 'wh_live', 'finding.opened', '{"finding":{}}', 'failed', 8, 'the receiver answered 500');`,
+  ].join("\n");
+  const UNTOUCHED_AUDIT = [7, 8, 9, 10, 11];
+
+  let older: string;
+  let upgraded: Awaited<ReturnType<typeof upgradedDatabase>>;
+  const rows = async (query: string) =>
+    rowsOf(await upgraded.database.db.execute(sql.raw(query))) as Record<string, unknown>[];
+
+  beforeAll(async () => {
+    older = migrationsUpTo(9);
+    upgraded = await upgradedDatabase(backend, older, OLD_ROWS);
+  });
+  afterAll(async () => {
+    rmSync(older, { recursive: true, force: true });
+    await upgraded?.drop();
+  });
+
+  it("leaves no token in the audit log or the deliveries, and redacts with the service's rule", async () => {
+    const stored = JSON.stringify([
+      await rows("select * from audit"),
+      await rows("select * from webhook_deliveries"),
+    ]);
+    for (const token of TOKENS) expect(stored).not.toContain(token);
+    const detail = new Map((await rows("select id, detail from audit")).map((r) => [Number(r.id), r.detail]));
+    expect(detail.get(1)).toEqual({ url: "https://hooks.slack.com/…", events: ["finding.opened"] });
+    expect(detail.get(2)).toEqual({ url: "https://hooks.example.com/…", events: ["finding.opened"] });
+    expect(detail.get(3)).toEqual({
+      delivery: "whd_1",
+      status: null,
+      error: "TypeError: Failed to parse URL from https://hooks.slack.com/…",
+    });
+    expect(detail.get(4)).toEqual({ delivery: "whd_2", error: "POST … refused" });
+    expect(detail.get(5)).toEqual({ url: "https://hooks.example.com/…" });
+    expect(detail.get(6)).toEqual({ error: "getaddrinfo ENOTFOUND https://hooks.orphan.example/…" });
+    expect(await rows("select id, last_error from webhook_deliveries order by id")).toEqual([
+      { id: expect.anything(), last_error: "connect to https://hooks.slack.com/… timed out" },
+      { id: expect.anything(), last_error: "the receiver answered 500" },
+    ]);
+    // the audit log reads what is stored
+    const log = await new AuditService(upgraded.database.db).list({ targetKind: "webhook", limit: 50 });
+    for (const token of TOKENS) expect(JSON.stringify(log)).not.toContain(token);
+  });
+
+  it("keeps the webhook's own URL whole (deliveries need it) and writes no row that held nothing to hide", async () => {
+    expect(await rows("select id, url from webhooks")).toEqual([{ id: "wh_live", url: LIVE }]);
+    // xmin names the transaction that wrote a row's version: the older release's one insert
+    // (the webhook's row, which nothing rewrites), or the upgrade's
+    const [old] = await rows("select xmin::text as xmin from webhooks");
+    for (const r of await rows("select id, xmin::text as xmin from audit order by id"))
+      if (UNTOUCHED_AUDIT.includes(Number(r.id))) expect(r.xmin, `audit row ${r.id}`).toBe(old?.xmin);
+      else expect(r.xmin, `audit row ${r.id}`).not.toBe(old?.xmin);
+    const deliveries = await rows("select xmin::text as xmin from webhook_deliveries order by id");
+    expect(deliveries.map((r) => r.xmin === old?.xmin)).toEqual([false, true]);
+  });
+
+  it("runs once, and changes nothing when run again", async () => {
+    expect(await rows("select value from settings where key = 'webhook_url_redaction'")).toEqual([
+      { value: "done" },
+    ]);
+    const before = JSON.stringify(await rows("select *, xmin::text as xmin from audit order by id"));
+    expect(await redactStoredWebhookUrls(upgraded.database.db)).toBe(0);
+    await upgraded.database.db.execute(
+      sql`update settings set value = 'pending' where key = 'webhook_url_redaction'`,
+    );
+    expect(await redactStoredWebhookUrls(upgraded.database.db)).toBe(0);
+    expect(JSON.stringify(await rows("select *, xmin::text as xmin from audit order by id"))).toBe(before);
   });
 });
