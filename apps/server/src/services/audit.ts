@@ -3,6 +3,7 @@ import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { audit } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { redactedUrl } from "./webhook-targets.js";
 
 export type TargetKind = AuditEntry["targetKind"];
 
@@ -57,9 +58,18 @@ export class AuditService {
         action: r.action,
         targetKind: r.targetKind,
         targetName: r.targetName,
-        detail: r.detail ?? null,
+        detail: r.targetKind === "webhook" ? webhookDetail(r.detail) : (r.detail ?? null),
       })),
       nextCursor: rows.length > q.limit && last ? encodeCursor({ id: last.id }) : null,
     };
   }
+}
+
+/**
+ * A webhook's audit detail as read: its URL redacted. Rows written since the URL is audited
+ * redacted hold it so already (redacting again changes nothing); older ones hold it whole.
+ */
+function webhookDetail(detail: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (detail === null || typeof detail.url !== "string") return detail;
+  return { ...detail, url: redactedUrl(detail.url) };
 }

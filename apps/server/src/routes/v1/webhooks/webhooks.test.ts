@@ -1,12 +1,12 @@
 // A webhook URL can carry a token (an incoming webhook's is in its path, others put one in the
 // query): once created, it is shown redacted wherever the API or the log shows it (the list,
 // the audit log, delivery errors), and used whole only to deliver. On both databases, through
-// real requests, with a real receiver. Rows that older releases stored with the URL whole are
-// rewritten when the database is upgraded (src/db/migrations.test.ts).
+// real requests, with a real receiver.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { audit } from "../../../db/schema.js";
 import { rowsOf } from "../../../services/changes.js";
 import { redactedUrl, withoutUrl } from "../../../services/webhook-targets.js";
 import { BACKENDS, type Json, openFinding, setupApp, type TestApp } from "../../../test/harness.js";
@@ -109,6 +109,22 @@ describe.each(BACKENDS)("webhook URLs on %s", (backend) => {
       detail: { url: "https://hooks.slack.com/…" },
     });
     hidden(deleted.body);
+  });
+
+  it("redacts the URLs of audit rows written before URLs were redacted", async () => {
+    await t.database.db.insert(audit).values({
+      actor: "test",
+      action: "webhook.create",
+      targetKind: "webhook",
+      targetName: "wh_legacy",
+      detail: { url: SLACK, events: ["finding.opened"] },
+    });
+    const log = await t.call("GET", "/v1/audit?targetKind=webhook&targetName=wh_legacy");
+    expect(log.body.items[0].detail).toEqual({
+      url: "https://hooks.slack.com/…",
+      events: ["finding.opened"],
+    });
+    hidden(log.body);
   });
 
   it("delivers to the whole URL, and keeps it out of the outcome it records", async () => {
