@@ -1,5 +1,5 @@
 import { TypeError as CelTypeError } from "@marcbachmann/cel-js";
-import { type CelEngine, prepareRun } from "../cel/compile/engine.js";
+import { type CelEngine, prepareRun, type VariableOptions } from "../cel/compile/engine.js";
 import {
   CEL_VARIABLES,
   celEnvironment,
@@ -30,6 +30,12 @@ export interface CompiledExpression {
   engine: "compiled" | "interpreted";
   /** Why the expression is interpreted, when it is. */
   interpretedBecause?: string;
+  /**
+   * A variable's compiled expression that may return a Kubernetes object's part as it is, not
+   * its CEL value (cel/compile/engine.ts): whoever reads the value by the variable's name gets
+   * it converted (evaluate/run-policy.ts); compiled readers read it as it is.
+   */
+  rawResult?: boolean;
   /** Estimated worst-case cost, as Kubernetes estimates it (cel/types/cost.ts). */
   cost?: number;
 }
@@ -256,6 +262,7 @@ export function compilePolicy(
     path: (string | number)[],
     source: string,
     want: "bool" | "string" | "any",
+    variableOptions: VariableOptions,
   ): { expression: CompiledExpression; types: string[] } | undefined => {
     const pathText = formatPath(path);
     const report = (message: string, offset: number, code: DiagnosticCode) => {
@@ -339,7 +346,7 @@ export function compilePolicy(
         path: pathText,
         source,
         cost: typed.cost,
-        ...prepareRun(env, run, options.celEngine, MANIFEST_VARIABLES),
+        ...prepareRun(env, run, options.celEngine, MANIFEST_VARIABLES, variableOptions),
       },
       types: typed.types,
     };
@@ -347,6 +354,9 @@ export function compilePolicy(
 
   const spec = doc.spec;
   const variables: CompiledPolicy["variables"] = [];
+  // the variables whose compiled function may return a manifest's part as it is: compiled
+  // expressions after them read those as they are, without the copy their CEL value is
+  const rawVariables = new Set<string>();
   spec.variables?.forEach((v, i) => {
     if (declared.has(v.name)) {
       diagnostics.push({
@@ -358,7 +368,10 @@ export function compilePolicy(
       });
       return;
     }
-    const compiled = compile(["spec", "variables", i, "expression"], v.expression, "any");
+    const compiled = compile(["spec", "variables", i, "expression"], v.expression, "any", {
+      rawVariables: new Set(rawVariables),
+      returnRaw: true,
+    });
     declared.add(v.name); // declared even when broken, so later references do not repeat the error
     types.declareVariable(v.name, compiled?.types);
     if (!compiled) return;
@@ -369,19 +382,26 @@ export function compilePolicy(
       variableReferences(expr.run.ast).every(
         (ref) => variables.find((x) => x.name === ref.name)?.invariant === true,
       );
+    if (expr.rawResult) rawVariables.add(v.name);
     variables.push({ ...expr, name: v.name, invariant });
   });
   const matchConditions: CompiledPolicy["matchConditions"] = [];
   spec.matchConditions?.forEach((c, i) => {
-    const expr = compile(["spec", "matchConditions", i, "expression"], c.expression, "bool")?.expression;
+    const expr = compile(["spec", "matchConditions", i, "expression"], c.expression, "bool", {
+      rawVariables,
+    })?.expression;
     if (expr) matchConditions.push({ ...expr, name: c.name });
   });
   const validations: CompiledValidation[] = [];
   spec.validations.forEach((v, i) => {
-    const expression = compile(["spec", "validations", i, "expression"], v.expression, "bool")?.expression;
+    const expression = compile(["spec", "validations", i, "expression"], v.expression, "bool", {
+      rawVariables,
+    })?.expression;
     const messageExpression =
       v.messageExpression !== undefined
-        ? compile(["spec", "validations", i, "messageExpression"], v.messageExpression, "string")?.expression
+        ? compile(["spec", "validations", i, "messageExpression"], v.messageExpression, "string", {
+            rawVariables,
+          })?.expression
         : undefined;
     if (!expression) return;
     validations.push({

@@ -1,5 +1,6 @@
 import { Budget, DEFAULT_BUDGET } from "../cel/budget.js";
 import { clearManifestConversions } from "../cel/compile/engine.js";
+import { celOf } from "../cel/compile/runtime.js";
 import { withBudget } from "../cel/environment.js";
 import { celToText, toCel } from "../cel/values.js";
 import type { CompiledExpression, CompiledPolicySet } from "../compile/compile.js";
@@ -85,7 +86,8 @@ export function explain(
         budget.beginExpression();
         const value = expr.run(activation);
         if (budget.tripped) throw budget.tripped;
-        return value;
+        // a variable whose compiled function may return a manifest's part as it is: its CEL value
+        return expr.rawResult ? celOf(value) : value;
       });
       return { name, detail: expr.source.trim(), value: celToText(raw), raw };
     } catch (error) {

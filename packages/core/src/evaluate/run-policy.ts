@@ -1,4 +1,5 @@
 import { Budget, BudgetExceededError, type BudgetLimits } from "../cel/budget.js";
+import { celOf, RAW_VARIABLE } from "../cel/compile/runtime.js";
 import { swapBudget } from "../cel/environment.js";
 import { celToText } from "../cel/values.js";
 import type { CompiledExpression, CompiledPolicy, CompiledValidation } from "../compile/compile.js";
@@ -99,6 +100,8 @@ export type InvariantCache = Map<string, VariableState>;
 const UNSET = 0;
 const VALUE = 1;
 const ERROR = 2;
+/** VALUE, and its CEL value made (in `converted`): for a variable whose value is read as it is. */
+const CONVERTED = 3;
 
 /**
  * A policy's `variables` map, made once per compiled policy and reused by every run of it, in
@@ -113,9 +116,18 @@ interface VariableSlots {
   object: Record<string, unknown>;
   /** The variables the slots were made for (a policy whose list changed gets new slots). */
   variables: CompiledPolicy["variables"];
-  /** Per variable: UNSET, VALUE (its value in `values`) or ERROR (the error in `values`). */
+  /**
+   * Per variable: UNSET, VALUE (its value in `values`), CONVERTED (also its CEL value in
+   * `converted`) or ERROR (the error in `values`).
+   */
   status: Uint8Array;
   values: unknown[];
+  /**
+   * The CEL values of the variables whose compiled function may return a manifest's part as it
+   * is (`rawResult`): made when the variable is read by name, which must give a CEL value.
+   * Compiled readers of it read `values` instead, through RAW_VARIABLE.
+   */
+  converted: unknown[];
   activation: Record<string, unknown>;
   /** The invariant values of the current run's evaluation; none: every variable is the run's own. */
   invariants: InvariantCache | undefined;
@@ -161,6 +173,7 @@ export function releaseVariables(): void {
     const slots = holding[i] as VariableSlots;
     slots.status.fill(UNSET);
     slots.values.fill(undefined);
+    slots.converted.fill(undefined);
     slots.activation = NO_ACTIVATION;
     slots.invariants = undefined;
   }
@@ -178,9 +191,12 @@ function makeSlots(policy: CompiledPolicy): VariableSlots {
     variables,
     status: new Uint8Array(count),
     values: new Array(count).fill(undefined),
+    converted: new Array(count).fill(undefined),
     activation: NO_ACTIVATION,
     invariants: undefined,
   };
+  const index = new Map<string, number>();
+  const readers = new Array<() => unknown>(count);
   variables.forEach((variable, i) => {
     const compute = (): void => {
       const shared = variable.invariant ? slots.invariants : undefined;
@@ -215,14 +231,35 @@ function makeSlots(policy: CompiledPolicy): VariableSlots {
         slots.values[i] = state.value;
       }
     };
+    readers[i] = () => {
+      if (slots.status[i] === UNSET) compute();
+      if (slots.status[i] === ERROR) throw slots.values[i];
+      return slots.values[i];
+    };
+    const raw = variable.rawResult === true;
     Object.defineProperty(slots.object, variable.name, {
       enumerable: true,
       get() {
         if (slots.status[i] === UNSET) compute();
-        if (slots.status[i] === ERROR) throw slots.values[i];
-        return slots.values[i];
+        const status = slots.status[i];
+        if (status === ERROR) throw slots.values[i];
+        if (!raw) return slots.values[i];
+        if (status === CONVERTED) return slots.converted[i];
+        const value = celOf(slots.values[i]);
+        slots.converted[i] = value;
+        slots.status[i] = CONVERTED;
+        return value;
       },
     });
+    index.set(variable.name, i);
+  });
+  // compiled readers of a variable whose value may be read as it is take it as it is (the
+  // variable's name gives its CEL value); a symbol, which CEL never sees
+  Object.defineProperty(slots.object, RAW_VARIABLE, {
+    value: (name: string): unknown => {
+      const i = index.get(name);
+      return i === undefined ? undefined : (readers[i] as () => unknown)();
+    },
   });
   Object.setPrototypeOf(slots.object, null);
   return slots;

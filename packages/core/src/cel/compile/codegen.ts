@@ -78,6 +78,18 @@ interface TwoVariable {
  */
 export interface GenerateOptions {
   manifests?: ReadonlySet<string>;
+  /**
+   * The policy variables (`variables.<name>`) whose values may be read as they are: the code
+   * reads them through `R.rawVariable`, which answers the value the variable's own compiled
+   * function returned (see `returnRaw`), and converts what escapes, as for `manifests`.
+   */
+  rawVariables?: ReadonlySet<string>;
+  /**
+   * Return the result as it is when it is read as it is (a map or list of a manifest not
+   * converted yet) instead of its CEL value: for a policy variable, whose readers convert it
+   * where it escapes (`rawVariables`). The caller must know from `rawResult` that it may be.
+   */
+  returnRaw?: boolean;
 }
 
 export interface GeneratedSource {
@@ -85,6 +97,8 @@ export interface GeneratedSource {
   body: string;
   /** The constant table `K`. */
   constants: unknown[];
+  /** With `returnRaw`: whether the function may return a value read as it is (not its CEL value). */
+  rawResult: boolean;
 }
 
 const BINARY = new Set(["==", "!=", "in", "+", "-", "*", "/", "%", "<", "<=", ">", ">="]);
@@ -172,11 +186,68 @@ function isEmptyList(node: Node): boolean {
   return n.op === "list" && !n.meta.macro && Array.isArray(n.args) && n.args.length === 0;
 }
 
-/** An `a.?b` node (not a macro, not replaced by an alternate). */
+/**
+ * `[]`, or `dyn([])`: a value that is the same read as it is as its CEL value (a fresh empty
+ * list), so it may stand beside values read as they are (a ternary's branch, orValue's
+ * default) without making them converted. Not `{}`: a map literal's CEL value is an ordinary
+ * object, a manifest's map converted is one without a prototype, and a result must be the one
+ * the interpreter gives.
+ */
+function isEmptyLiteral(node: Node): boolean {
+  const n = resolved(node);
+  if (n.meta.macro) return false;
+  if (n.op === "list") return Array.isArray(n.args) && n.args.length === 0;
+  if (n.op === "call") {
+    const [name, args] = n.args as [string, Node[]];
+    return Array.isArray(args) && isDynConversion(n, name, args.length) && isEmptyLiteral(args[0] as Node);
+  }
+  return false;
+}
+
+/** `node`, or what replaces it (its alternate). */
+function resolved(node: Node): Node {
+  let n = node;
+  while (n.meta.alternate) n = n.meta.alternate;
+  return n;
+}
+
+/**
+ * Whether `c` is `l.filter(x, p)` as cel-js expands it (macros.js): starts from `[]`, each step
+ * `p ? accuPush(x) : accu`, the result the accumulator itself. Its elements are then elements
+ * of `l`, as they are.
+ */
+function isFilter(c: Comprehension): boolean {
+  if (!c.errorsAreFatal || c.condition || c.kind !== undefined || !isEmptyList(c.init)) return false;
+  const probe: unknown[] = [];
+  try {
+    if (c.result(probe) !== probe) return false;
+  } catch {
+    return false;
+  }
+  const step = resolved(c.step);
+  if (step.op !== "?:" || step.meta.macro || !Array.isArray(step.args)) return false;
+  const [, pushNode, keepNode] = step.args as Node[];
+  if (!pushNode || !keepNode) return false;
+  const push = resolved(pushNode);
+  const keep = resolved(keepNode);
+  if (push.op !== "accuPush" || keep.op !== "accuValue") return false;
+  const pushed = resolved(push.args as Node);
+  return pushed.op === "id" && pushed.args === c.iterVarName;
+}
+
+/**
+ * An `a.?b` or `a[?k]` node, or a ternary whose branches both are (not a macro, not replaced by
+ * an alternate): an optional that the code may read unwrapped (its value, or undefined for none).
+ */
 function isOptionalAccess(node: Node): boolean {
   let n = node;
   while (n.meta.alternate) n = n.meta.alternate;
-  return n.op === ".?" && !n.meta.macro;
+  if (n.meta.macro) return false;
+  if (n.op === ".?" || n.op === "[?]") return true;
+  // a ternary whose branches are both optional accesses: an optional too, unwrapped branch by branch
+  if (n.op !== "?:" || !Array.isArray(n.args)) return false;
+  const [, left, right] = n.args as Node[];
+  return left !== undefined && right !== undefined && isOptionalAccess(left) && isOptionalAccess(right);
 }
 
 function isAsyncFunction(fn: unknown): boolean {
@@ -209,7 +280,14 @@ class Generator {
    */
   private readonly raw = new Set<string>();
 
-  constructor(private readonly manifests: ReadonlySet<string>) {}
+  /** Set by `program` when it returns a value read as it is (GenerateOptions.returnRaw). */
+  rawResult = false;
+
+  constructor(
+    private readonly manifests: ReadonlySet<string>,
+    private readonly rawVariables: ReadonlySet<string> = new Set(),
+    private readonly returnRaw = false,
+  ) {}
 
   private isRaw(value: string): boolean {
     return this.raw.has(value);
@@ -254,7 +332,8 @@ class Generator {
     if (this.temps > 0)
       lines.push(`let ${Array.from({ length: this.temps }, (_, i) => `t${i}`).join(", ")};`);
     if (entry > 0) lines.push(`R.charge(${entry});`);
-    lines.push(...out, `return ${this.cel(result)};`, "};");
+    this.rawResult = this.returnRaw && this.isRaw(result);
+    lines.push(...out, `return ${this.rawResult ? result : this.cel(result)};`, "};");
     return lines.join("\n");
   }
 
@@ -266,6 +345,8 @@ class Generator {
     if (unwrapped) {
       // an `a.?b` whose optional only feeds another `.?`, orValue() or hasValue(): its value, or undefined for none
       if (!isOptionalAccess(n)) throw new Unsupported("an unwrapped optional of another kind");
+      if (n.op === "[?]") return this.unwrappedIndex(n, out);
+      if (n.op === "?:") return this.unwrappedTernary(n, out);
       const [leftNode, key] = n.args as [Node, string];
       const left = this.optionalOperand(leftNode, out);
       if (this.isRaw(left))
@@ -409,13 +490,75 @@ class Generator {
       case "accuPush": {
         const accu = this.accumulator(n);
         const value = this.gen(n.args as Node, out);
-        out.push(`${accu}.push(${this.cel(value)});`);
+        if (this.isRaw(accu) && !this.isRaw(value))
+          throw new Unsupported("a list kept as it is given an element that is not (an internal error)");
+        out.push(`${accu}.push(${this.isRaw(accu) ? value : this.cel(value)});`);
         return accu;
       }
       default:
         if (BINARY.has(n.op)) return this.binary(n, out);
         throw new Unsupported(`the ${n.op} construct`);
     }
+  }
+
+  /**
+   * `a[?k]` unwrapped, as `gen` does `a.?b`: its value (read as it is when `a` is), or undefined
+   * for none. A string key reads a map as `.?` does (cel-js's handler of `[?]` does so too); any
+   * other goes to the handler, whose optional is opened here.
+   */
+  private unwrappedIndex(n: Node, out: string[]): string {
+    if (typeof n.handle !== "function") throw new Unsupported("an unchecked [?] node");
+    const [leftNode, rightNode] = n.args as [Node, Node];
+    const left = this.optionalOperand(leftNode, out);
+    const right = this.gen(rightNode, out);
+    const k = this.constant(n);
+    const o = this.temp();
+    if (this.isRaw(left)) {
+      const other = `(${o} = R.rawOptionalIndex(${left}, ${this.cel(right)}, ${k}), ${o}.hasValue() ? ${o}.value() : undefined)`;
+      return this.markRaw(
+        this.assign(
+          `typeof ${right} === "string" ? R.rawOptionalValue(${left}, ${right}, ${k}) : ${left} === undefined ? undefined : ${other}`,
+          out,
+        ),
+      );
+    }
+    const call = this.handlerCall(n, `${left}, ${this.cel(right)}, ${k}, ev`);
+    const other = `(${o} = ${call}, ${o}.hasValue() ? ${o}.value() : undefined)`;
+    return this.assign(
+      `typeof ${right} === "string" ? R.optionalValue(${left}, ${right}, ${k}) : ${left} === undefined ? undefined : ${other}`,
+      out,
+    );
+  }
+
+  /**
+   * `c ? a.?x : b.?y` unwrapped (each branch an optional access): the value of the branch
+   * taken, unwrapped, or undefined for none; as `ternary`, read as it is when both branches are.
+   */
+  private unwrappedTernary(n: Node, out: string[]): string {
+    const [conditionNode, leftNode, rightNode] = n.args as [Node, Node, Node];
+    const condition = this.gen(conditionNode, out);
+    const left: string[] = [];
+    let leftValue = this.gen(leftNode, left, true);
+    const right: string[] = [];
+    let rightValue = this.gen(rightNode, right, true);
+    if (typeof n.handle !== "function") throw new Unsupported("an unchecked ternary");
+    const t = this.temp();
+    const k = this.constant(n);
+    if (this.isRaw(leftValue) && this.isRaw(rightValue)) this.raw.add(t);
+    else {
+      leftValue = this.cel(leftValue);
+      rightValue = this.cel(rightValue);
+    }
+    out.push(
+      `if (${condition} === true) {`,
+      ...left,
+      `${t} = ${leftValue};`,
+      `} else if (${condition} === false) {`,
+      ...right,
+      `${t} = ${rightValue};`,
+      `} else ${t} = ${k}.handle(${this.cel(condition)}, ev, ${k}, undefined);`,
+    );
+    return t;
   }
 
   /** The left side of `.?`: an unwrapped value when it is itself `.?` (no optional is made), else its value. */
@@ -477,6 +620,10 @@ class Generator {
   private field(n: Node, out: string[]): string {
     const [leftNode, key] = n.args as [Node, string];
     const left = this.gen(leftNode, out);
+    if (this.rawVariables.has(key) && this.isVariablesRoot(leftNode))
+      return this.markRaw(
+        this.assign(`R.rawVariable(${left}, ${this.constant(key)}, ${this.constant(n)})`, out),
+      );
     const type = leftNode.checkedType;
     const dynamic = isDynamicMap(type);
     if (dynamic && this.isRaw(left))
@@ -485,6 +632,13 @@ class Generator {
       );
     if (dynamic) return this.assign(`R.field(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
     return this.handled(n, `${this.cel(left)}, ${this.constant(key)}, ${this.constant(n)}, ev`, out);
+  }
+
+  /** Whether `node` is the root variable `variables` (not a comprehension or bind variable of that name). */
+  private isVariablesRoot(node: Node): boolean {
+    let n = node;
+    while (n.meta.alternate) n = n.meta.alternate;
+    return n.op === "id" && n.args === "variables" && !this.scope.some((b) => b.name === "variables");
   }
 
   private binary(n: Node, out: string[]): string {
@@ -535,6 +689,23 @@ class Generator {
     }
     const strings = n.op === "+" && mayBeString(lt) && mayBeString(rt);
     const lists = n.op === "+" && mayBeList(lt) && mayBeList(rt);
+    const rawSides =
+      (this.isRaw(left) || isEmptyList(leftNode)) && (this.isRaw(right) || isEmptyList(rightNode));
+    if (lists && rawSides && (this.isRaw(left) || this.isRaw(right))) {
+      // two lists read as they are (`podSpec.?containers.orValue([]) + podSpec.?initContainers.orValue([])`)
+      // join as they are: each element is read as it was in its list, and converted where it
+      // escapes. Anything else goes the way below, as CEL values (readable as they are too).
+      const t = this.temp();
+      const k = this.constant(n);
+      const call = this.handlerCall(n, `${this.cel(left)}, ${this.cel(right)}, ${k}, ev`);
+      const text = strings
+        ? `typeof ${left} === "string" && typeof ${right} === "string" ? ${left} + ${right} : `
+        : "";
+      out.push(
+        `${t} = Array.isArray(${left}) && Array.isArray(${right}) ? [...${left}, ...${right}] : ${text}${call};`,
+      );
+      return this.markRaw(t);
+    }
     if (strings || lists) {
       // two strings, or two lists: cel-js's overloads for them are JavaScript's `+` and
       // `[...a, ...b]` (a list of any elements joins a list of any others), so decide here
@@ -561,8 +732,8 @@ class Generator {
     const t = this.temp();
     const k = this.constant(n);
     // the result is read as it is when both branches are (or give []); else both are CEL values
-    const rawLeft = this.isRaw(leftValue) || isEmptyList(leftNode);
-    const rawRight = this.isRaw(rightValue) || isEmptyList(rightNode);
+    const rawLeft = this.isRaw(leftValue) || isEmptyLiteral(leftNode);
+    const rawRight = this.isRaw(rightValue) || isEmptyLiteral(rightNode);
     if (rawLeft && rawRight && (this.isRaw(leftValue) || this.isRaw(rightValue))) this.raw.add(t);
     else {
       leftValue = this.cel(leftValue);
@@ -696,6 +867,10 @@ class Generator {
     const range = raw ? "rawRange" : "range";
     out.push(`if (!Array.isArray(${items})) ${items} = R.${range}(${items}, ${this.constant(c.iterable)});`);
     if (raw) this.raw.add(x);
+    // `l.filter(x, p)` over a list read as it is keeps the elements as they are: the result is a
+    // list read as it is, its elements converted where they escape
+    const keepsRaw = raw && isFilter(c);
+    if (keepsRaw) this.raw.add(accu);
     const init = this.gen(c.init, out);
     out.push(`${accu} = ${init};`);
     const body: string[] = [];
@@ -725,7 +900,7 @@ class Generator {
         "}",
         `${t} = ${result}(${accu});`,
       );
-      return t;
+      return keepsRaw ? this.markRaw(t) : t;
     }
     // all/exists: an element's error is kept while the others may still decide (iterateQuantifier)
     const condition = this.constant(c.condition);
@@ -932,7 +1107,7 @@ class Generator {
         const empty: string[] = [];
         const arg = this.gen(macro.arg as Node, empty);
         // read as it is when both sides are (or the default is []); else both are CEL values
-        const raw = this.isRaw(value) && (this.isRaw(arg) || isEmptyList(macro.arg as Node));
+        const raw = this.isRaw(value) && (this.isRaw(arg) || isEmptyLiteral(macro.arg as Node));
         if (raw) this.raw.add(t);
         const [v, a] = raw ? [value, arg] : [this.cel(value), this.cel(arg)];
         out.push(`if (${value} !== undefined) ${t} = ${v}; else {`, ...empty, `${t} = ${a};`, "}");
@@ -967,7 +1142,7 @@ class Generator {
  */
 export function generate(root: unknown, options: GenerateOptions = {}): GeneratedSource {
   const node = root as Node;
-  const generator = new Generator(options.manifests ?? new Set());
+  const generator = new Generator(options.manifests ?? new Set(), options.rawVariables, options.returnRaw);
   const body = generator.program(node);
-  return { body, constants: generator.constants };
+  return { body, constants: generator.constants, rawResult: generator.rawResult };
 }

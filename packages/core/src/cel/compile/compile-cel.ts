@@ -10,7 +10,9 @@ import { type CelEvaluator, runtimeFor } from "./runtime.js";
 /** A compiled expression: call it with an activation, as a parsed cel-js expression. */
 export type CompiledCel = (activation: Record<string, unknown>) => unknown;
 
-export type CompileCelResult = { ok: true; run: CompiledCel; source: string } | { ok: false; reason: string };
+export type CompileCelResult =
+  | { ok: true; run: CompiledCel; source: string; rawResult: boolean }
+  | { ok: false; reason: string };
 
 /**
  * Compiles `ast`, the root of an expression parsed by `env` and type-checked (with celgate's
@@ -41,7 +43,12 @@ export function compileCel(env: Environment, ast: unknown, options: GenerateOpti
       constants: unknown[],
       runtime: ReturnType<typeof runtimeFor>,
     ) => CompiledCel;
-    return { ok: true, run: factory(generated.constants, runtimeFor(ev)), source: generated.body };
+    return {
+      ok: true,
+      run: factory(generated.constants, runtimeFor(ev)),
+      source: generated.body,
+      rawResult: generated.rawResult,
+    };
   } catch (error) {
     return {
       ok: false,

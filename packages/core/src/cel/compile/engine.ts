@@ -27,6 +27,19 @@ export interface PreparedRun {
   engine: "compiled" | "interpreted";
   /** Why the expression is interpreted (the setting, or what the compiler does not handle). */
   interpretedBecause?: string;
+  /**
+   * With `variable.returnRaw`: `run` may return a value read as it is from a manifest (not its
+   * CEL value); the variable's holder converts it where it is read by name (run-policy.ts).
+   */
+  rawResult?: boolean;
+}
+
+/** How a policy variable's expression, or a reader of policy variables, is compiled. */
+export interface VariableOptions {
+  /** The variables that may hold values read as they are (their `rawResult`). */
+  rawVariables?: ReadonlySet<string>;
+  /** This expression is a variable's: it may return a value read as it is. */
+  returnRaw?: boolean;
 }
 
 /**
@@ -42,6 +55,7 @@ export function prepareRun(
   parsed: ParsedExpression,
   engine: CelEngine = defaultCelEngine(),
   manifests: ReadonlySet<string> = new Set(),
+  variables: VariableOptions = {},
 ): PreparedRun {
   if (engine === "interpret") {
     return {
@@ -50,7 +64,7 @@ export function prepareRun(
       interpretedBecause: "CELGATE_CEL_ENGINE=interpret",
     };
   }
-  const compiled = compileCel(env, parsed.ast, { manifests });
+  const compiled = compileCel(env, parsed.ast, { manifests, ...variables });
   if (!compiled.ok)
     return {
       run: interpretedRun(parsed, manifests),
@@ -58,7 +72,7 @@ export function prepareRun(
       interpretedBecause: compiled.reason,
     };
   const run = Object.assign(compiled.run, { check: parsed.check, ast: parsed.ast });
-  return { run, engine: "compiled" };
+  return compiled.rawResult ? { run, engine: "compiled", rawResult: true } : { run, engine: "compiled" };
 }
 
 /** The CEL values interpreted expressions were given for manifests, by the manifest. */

@@ -99,9 +99,19 @@ function rawElement(v: unknown): unknown {
  * (`containers.filter(...)` keeps it) is the one another gets in its list
  * (`podSpec.containers + podSpec.initContainers`).
  */
-function celOf(v: unknown): unknown {
+export function celOf(v: unknown): unknown {
   if (typeof v !== "object" || v === null) return v;
+  // an empty list or map (a default such as `orValue({})`) is converted afresh: cheaper than
+  // remembering it
+  if (isEmpty(v)) return manifestToCel(v);
   return scopedConversion(v, Array.isArray(v) ? listToCel : manifestToCel);
+}
+
+/** Whether `v`, an object, is an empty array or a map without keys of its own. */
+function isEmpty(v: object): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  for (const key in v) if (hasOwn(v, key)) return false;
+  return true;
 }
 
 /**
@@ -231,7 +241,20 @@ export interface Runtime {
   rawRange(value: unknown, iterable: unknown): unknown[];
   /** `has(a.b.c)` once `a`, read as it is, is evaluated: `has` of its CEL value. */
   rawHas(root: unknown, props: readonly { op: string; args: unknown }[]): boolean;
+  /**
+   * `variables.<key>` for a variable whose compiled function may return a value read as it is
+   * (GenerateOptions.rawVariables): that value, through the variables' RAW_VARIABLE reader; for
+   * variables without one (made by another caller), `field` of them, a CEL value.
+   */
+  rawVariable(variables: unknown, key: string, node: HandledNode): unknown;
 }
+
+/**
+ * The key of the function by which a policy's variables (evaluate/run-policy.ts) answer a
+ * variable's value as its compiled function returned it, possibly read as it is; reading the
+ * variable by its name answers its CEL value. A symbol: CEL never sees it.
+ */
+export const RAW_VARIABLE: unique symbol = Symbol("celgate.rawVariable");
 
 const runtimes = new WeakMap<object, Runtime>();
 
@@ -391,6 +414,15 @@ function makeRuntime(ev: CelEvaluator): Runtime {
       return runtime.root(activation, node);
     },
     cel: celOf,
+    rawVariable(variables, key, node) {
+      const read =
+        variables !== null && typeof variables === "object"
+          ? (variables as { [RAW_VARIABLE]?: unknown })[RAW_VARIABLE]
+          : undefined;
+      return typeof read === "function"
+        ? (read as (key: string) => unknown)(key)
+        : runtime.field(variables, key, node);
+    },
     rawField(left, key, node) {
       if (isRawMap(left)) {
         const v = hasOwn(left, key) ? left[key] : undefined;
