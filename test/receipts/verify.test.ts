@@ -11,7 +11,7 @@ import {
   type TestApp,
 } from "../../apps/server/src/test/harness.js";
 import { parseManifests } from "../../packages/core/src/index.js";
-import { type ReceiptVerification, verifyReceipt } from "../../packages/sdk/src/index.js";
+import { jwkThumbprint, type ReceiptVerification, verifyReceipt } from "../../packages/sdk/src/index.js";
 
 const IMAGE = `registry.example/shop/web@sha256:${"e".repeat(64)}`;
 const scanned = (ref: string) => ({
@@ -144,19 +144,20 @@ describe.each(BACKENDS)("verifyReceipt on receipts from %s", (backend) => {
     const unknown = record(
       "another-key",
       await verifyReceipt(allowed.receipt, {
-        keys: [{ kty: "OKP", crv: "Ed25519", x: other, kid: "someone-else" }],
+        keys: [{ kty: "OKP", crv: "Ed25519", x: other, kid: await jwkThumbprint(other) }],
       }),
     );
     expect(unknown).toMatchObject({ valid: false, problems: [{ code: "unknown-key" }] });
     expect(unknown.problems[0]?.message).toContain(allowed.receipt.signatures[0].keyid);
-    // the right key id with the wrong key material: a forged JWKS
+    // the right key id with the wrong key material: a forged JWKS, refused for the kid it misuses
     const forged = record(
       "forged-key",
       await verifyReceipt(allowed.receipt, {
         keys: [{ kty: "OKP", crv: "Ed25519", x: other, kid: allowed.receipt.signatures[0].keyid }],
       }),
     );
-    expect(forged).toMatchObject({ valid: false, problems: [{ code: "signature" }] });
+    expect(forged).toMatchObject({ valid: false, problems: [{ code: "key-id" }] });
+    expect(forged.problems[0]?.message).toContain(`kid "${allowed.receipt.signatures[0].keyid}"`);
     expect((await verifyReceipt(allowed.receipt, { keys: { keys: [] } })).problems[0]?.code).toBe("no-keys");
   });
 

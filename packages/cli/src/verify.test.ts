@@ -232,6 +232,27 @@ describe("celgate check --server --receipt, then celgate verify", () => {
     expect(wrongKey.stdout).toContain("not among the 1 trusted key(s)");
   });
 
+  it("exits 2 for a pinned key file that gives the service's kid to another key", async () => {
+    await checkServer(path("receipt-4.json"), path("k8s"));
+    const jwks = JSON.parse(readFileSync(path("keys.json"), "utf8"));
+    const kid = jwks.keys[0].kid as string;
+    const x = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"; // RFC 8037's example key
+    writeFileSync(path("edited-keys.json"), JSON.stringify({ keys: [{ ...jwks.keys[0], x }] }));
+    const r = await run(["verify", path("receipt-4.json"), path("k8s"), "-k", path("edited-keys.json")]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^INVALID receipt .*receipt-4\.json\n/);
+    expect(r.stdout).toContain(
+      `invalid: the keys given are refused: the key with kid "${kid}" is not that key (its public key's RFC 7638 thumbprint is kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k)`,
+    );
+    const json = await run(["verify", path("receipt-4.json"), "-k", path("edited-keys.json"), "-o", "json"]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: false,
+      keyId: null,
+      problems: [{ code: "key-id" }],
+    });
+  });
+
   it("verifies a saved API response that holds the receipt, and says when no manifests were compared", async () => {
     const client = createClient({ baseUrl: service.baseUrl, token });
     const report = await client.evaluate({ manifests: deployment("solo", OWNED) });

@@ -171,7 +171,7 @@ export {
   IN_TOTO_PAYLOAD_TYPE,
   type Jwks,
   JwksSchema,
-  jwkThumbprintInput,
+  jwkThumbprint,
   type KeyRotation,
   KeyRotationSchema,
   type ReceiptStatement,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EvaluationSourceSchema } from "./common.js";
+import { toBase64 } from "./dsse.js";
 import { DecisionSchema, SummarySchema } from "./report.js";
 
 // Signed decision receipts (docs/receipts.md): an in-toto Statement v1 whose predicate is a
@@ -95,6 +96,19 @@ export type KeyRotation = z.infer<typeof KeyRotationSchema>;
  * The RFC 7638 thumbprint input of an Ed25519 JWK: its required members in lexicographic
  * order, no whitespace. Its SHA-256, base64url, is the key id. Throws nothing.
  */
-export function jwkThumbprintInput(x: string): string {
+function jwkThumbprintInput(x: string): string {
   return `{"crv":"Ed25519","kty":"OKP","x":"${x}"}`;
+}
+
+/**
+ * The key id celgate gives an Ed25519 public key (its JWK `x`): the RFC 7638 thumbprint,
+ * base64url SHA-256 of jwkThumbprintInput, without padding. The one rule the service names its
+ * keys by and the verifiers check a key's `kid` against. Uses Web Crypto (Node 20+, browsers).
+ */
+export async function jwkThumbprint(x: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(jwkThumbprintInput(x)),
+  );
+  return toBase64(new Uint8Array(digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

@@ -13,7 +13,8 @@ export type {
 // durations as the service reads them (`24h`, `7d`), for options such as a receipt's maximum age
 /** The severities at or above one, gravest first (the `severity` filter of findings). */
 // whether a JSON text repeats a key in one object: a receipt file that does is ambiguous
-export { duplicateJsonKey, parseDuration, severitiesAtOrAbove } from "@celgate/contracts";
+// jwkThumbprint: the key id (RFC 7638) of an Ed25519 public key, as the service names its keys
+export { duplicateJsonKey, jwkThumbprint, parseDuration, severitiesAtOrAbove } from "@celgate/contracts";
 export { type CelgateClient, type ClientOptions, createClient, paginate } from "./client.js";
 export {
   ApiError,
@@ -27,7 +28,6 @@ export {
 } from "./errors.js";
 export {
   INVALID_RECEIPT_CODES,
-  jwkThumbprint,
   type ReceiptProblem,
   type ReceiptProblemCode,
   type ReceiptVerification,

@@ -1,12 +1,5 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  sign,
-} from "node:crypto";
-import { type Jwks, jwkThumbprintInput, type KeyRotation, type SigningJwk } from "@celgate/contracts";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { type Jwks, jwkThumbprint, type KeyRotation, type SigningJwk } from "@celgate/contracts";
 import { and, asc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { signingKeys } from "../db/schema.js";
@@ -41,11 +34,6 @@ function publicX(key: KeyObject): string {
   const jwk = createPublicKey(key).export({ format: "jwk" });
   if (typeof jwk.x !== "string") throw new Error("not an Ed25519 key");
   return jwk.x;
-}
-
-/** The key id of a public key: its RFC 7638 JWK thumbprint (SHA-256, base64url). */
-export function keyIdOf(x: string): string {
-  return createHash("sha256").update(jwkThumbprintInput(x)).digest("base64url");
 }
 
 /**
@@ -94,7 +82,7 @@ export class SigningKeyService {
   async #load(): Promise<ActiveKey> {
     if (this.fileKey) {
       const x = publicX(this.fileKey);
-      const kid = keyIdOf(x);
+      const kid = await jwkThumbprint(x);
       await this.db.insert(signingKeys).values({ kid, publicKey: x, source: "file" }).onConflictDoNothing();
       const [own] = await this.db
         .select({
@@ -171,10 +159,11 @@ export class SigningKeyService {
   async #generate(): Promise<void> {
     const { privateKey } = generateKeyPairSync("ed25519");
     const x = publicX(privateKey);
+    const kid = await jwkThumbprint(x);
     await this.db
       .insert(signingKeys)
       .values({
-        kid: keyIdOf(x),
+        kid,
         publicKey: x,
         privateKey: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
         source: "generated",
@@ -195,7 +184,7 @@ export class SigningKeyService {
       );
     const { privateKey } = generateKeyPairSync("ed25519");
     const x = publicX(privateKey);
-    const kid = keyIdOf(x);
+    const kid = await jwkThumbprint(x);
     const previous = await this.db
       .transaction(async (tx) => {
         const retired = await tx

@@ -26,7 +26,8 @@ by "celgate check --server --receipt FILE" or returned by GET /v1/evaluations/{i
 Exit codes: 0 the receipt is valid and allows these manifests; 1 the receipt is valid, but its
 decision is deny, a manifest differs from or is missing in it, or a check below failed; 2 usage
 or input error, or a receipt that is not valid (changed after signing, signed by a key you do
-not trust, or not a celgate receipt).
+not trust, or not a celgate receipt), or keys refused because one's kid is not its RFC 7638
+thumbprint (a hand-edited key file).
 
 Options:
   -k, --key FILE|URL          keys to trust (repeatable): a JWKS saved from GET /v1/keys, one

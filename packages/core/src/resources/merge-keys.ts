@@ -1,6 +1,6 @@
 import yaml from "js-yaml";
 import { formatPath } from "../util/path.js";
-import { LITERAL_MERGE_KEY_SCHEMA } from "./schema.js";
+import { LITERAL_MERGE_KEY_SCHEMA, MERGE_TAG_FOUND, MERGE_TAG_PROBE_SCHEMA } from "./schema.js";
 
 /** A key that a mapping sets before its merge key `<<` and that the merge also gives. */
 export interface MergeKeyConflict {
@@ -98,3 +98,22 @@ function mergedKeys(source: unknown, memo: Map<object, Set<string>>): Set<string
 }
 
 const EMPTY: Set<string> = new Set();
+
+/**
+ * Whether a node of `text` (one document js-yaml read) carries the merge tag written out:
+ * `!!merge`, `!<tag:yaml.org,2002:merge>`, through a `%TAG` handle or with percent escapes.
+ * Readers disagree on where such a tag merges (go-yaml merges only a `<<` key, js-yaml any key
+ * so tagged), and mergeKeyConflict reads merges in written order only when they are plain. A
+ * scalar whose text merely holds those characters (`name: "explains !!merge"`) carries no tag.
+ * Reads the text once more (with `<<` an ordinary key, as mergeKeyConflict does), so callers
+ * ask only about a text that may hold one. An error of that reading comes back as
+ * `{ error }`. Never throws.
+ */
+export function explicitMergeTag(text: string, maxDepth: number): boolean | { error: unknown } {
+  try {
+    yaml.load(text, { schema: MERGE_TAG_PROBE_SCHEMA, maxDepth } as yaml.LoadOptions);
+    return false;
+  } catch (error) {
+    return error === MERGE_TAG_FOUND ? true : { error };
+  }
+}

@@ -371,6 +371,82 @@ describe("parseManifests: merge keys", () => {
     expect(spec(pod(`spec:\n  "<<": {a: 1}\n`)).spec).toEqual({ "<<": { a: 1 } });
   });
 
+  it("refuses the merge tag however it is spelt and wherever it is written", () => {
+    const refused = (text: string) => {
+      const parsed = spec(text);
+      expect(parsed.spec, text).toBeUndefined();
+      expect(parsed.diagnostics, text).toEqual([
+        expect.objectContaining({
+          code: "yaml-syntax",
+          message: expect.stringMatching(/explicit merge tag/),
+        }),
+      ]);
+    };
+    const tagged = (tag: string, directive = "") =>
+      `${directive}apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nx: &d {hostPID: true}\nspec:\n  hostPID: false\n  ${tag} <<: *d\n`;
+    // percent escapes, which js-yaml decodes: the tag's text never spells the word
+    refused(tagged("!!m%65rge"));
+    refused(tagged("!<tag:yaml.org,2002:m%65rge>"));
+    // through a %TAG handle (a prefix may even split the word): the stream is split at `---`,
+    // so the directive never reaches its document and the handle is an error of its own
+    for (const [tag, directive] of [
+      ["!e!merge", "%TAG !e! tag:yaml.org,2002:\n---\n"],
+      ["!merge", "%TAG ! tag:yaml.org,2002:\n---\n"],
+      ["!!merge", "%TAG !! tag:yaml.org,2002:\n---\n"],
+      ["!m!ge", "%TAG !m! tag:yaml.org,2002:mer\n---\n"],
+    ] as const) {
+      const { resources, diagnostics } = parseManifests(tagged(tag, directive), "m.yaml");
+      expect(resources, directive).toEqual([]);
+      expect(diagnostics.length, directive).toBeGreaterThan(0);
+      for (const d of diagnostics) expect(d.code).toBe("yaml-syntax");
+    }
+    // flow style, a key with no text (js-yaml merges it), a compact mapping in a sequence
+    refused(pod(`x: &d {hostPID: true}\nspec: {hostPID: false, !!merge <<: *d}\n`));
+    refused(pod(`x: &d {hostPID: true}\nspec: [{!<tag:yaml.org,2002:merge> <<: *d}]\n`));
+    refused(pod(`x: &d {hostPID: true}\nspec:\n  !!merge : *d\n`));
+    refused(pod(`x: &d {hostPID: true}\nspec:\n  - name: a\n    !!merge <<: *d\n`));
+  });
+
+  it("reads `!!merge` in a scalar's text, a comment or a key as text, not as a tag", () => {
+    const text = pod(
+      [
+        `metadata:`,
+        `  name: p`,
+        `  annotations:`,
+        `    note: "explains !!merge"`,
+        `    verbatim: 'the tag !<tag:yaml.org,2002:merge> written out'`,
+        `    plain: a !!merge b`,
+        `    percent: "50% of !!merge"`,
+        `    "!!merge": key`,
+        `    block: |`,
+        `      !!merge <<: *d`,
+        `spec: {containers: [{name: "!!merge", image: x}]} # !!merge <<: *d`,
+        ``,
+      ].join("\n"),
+    ).replace("metadata: {name: p}\n", "");
+    const { resources, diagnostics } = parseManifests(text, "m.yaml");
+    expect(diagnostics).toEqual([]);
+    expect(resources[0]?.object.metadata).toEqual({
+      name: "p",
+      annotations: {
+        note: "explains !!merge",
+        verbatim: "the tag !<tag:yaml.org,2002:merge> written out",
+        plain: "a !!merge b",
+        percent: "50% of !!merge",
+        "!!merge": "key",
+        block: "!!merge <<: *d\n",
+      },
+    });
+    expect(resources[0]?.object.spec).toEqual({ containers: [{ name: "!!merge", image: "x" }] });
+    // a plain `<<` beside such text still merges, and a conflict is still refused
+    const merged = spec(pod(`x: &d {hostPID: true}\nspec:\n  note: "!!merge"\n  <<: *d\n`));
+    expect(merged).toEqual({ spec: { note: "!!merge", hostPID: true }, diagnostics: [] });
+    const conflict = spec(
+      pod(`x: &d {hostPID: true}\nspec:\n  note: "!!merge"\n  hostPID: false\n  <<: *d\n`),
+    );
+    expect(conflict.diagnostics[0]!.message).toMatch(/merge key `<<` also gives "hostPID"/);
+  });
+
   it("reads merges through repeated aliases once each, within the alias limits (the test's timeout is the bound)", () => {
     let text = "a0: &a0 {k0: 0}\n";
     for (let i = 1; i <= 12; i++)

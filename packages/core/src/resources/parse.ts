@@ -12,17 +12,28 @@ import {
 import { DECLINED, loadFast } from "./fast-yaml.js";
 import { resourceRef } from "./identity.js";
 import { duplicateJsonKey } from "./json-keys.js";
-import { mergeKeyConflict } from "./merge-keys.js";
+import { explicitMergeTag, mergeKeyConflict } from "./merge-keys.js";
 import { MANIFEST_SCHEMA } from "./schema.js";
 import { type DocumentChunk, splitYamlDocuments } from "./split.js";
 import type { Resource } from "./types.js";
 
 /**
- * A merge tag written out (`!!merge`, `!<tag:yaml.org,2002:merge>`, or through a `%TAG`
- * handle): merge-keys.ts reads `<<` keys in written order only when they are plain, and
- * readers disagree on tagged ones (go-yaml merges only a `<<` key, js-yaml any key so tagged).
+ * Text that may spell a merge tag (`!!merge`, `!<tag:yaml.org,2002:merge>`, or through a `%TAG`
+ * handle): the cheap test before the parser is asked (mayCarryMergeTag).
  */
 const EXPLICIT_MERGE_TAG = /!(?:!|<[^>]*|[\w-]*!)?merge/;
+
+/**
+ * Whether a document may carry an explicit merge tag, by its text alone: false for nearly every
+ * manifest, so that only the rest are read again to find out (explicitMergeTag). Every tag
+ * starts with `!`. Without a `%` (a `%TAG` directive, or a percent escape such as `!!m%65rge`)
+ * the merge tag can only be spelt `!!merge` or `!<...merge>`; with one, the tag's text need
+ * not hold the word (`%TAG !m! tag:yaml.org,2002:mer` makes `!m!ge` one), so the parser decides.
+ */
+function mayCarryMergeTag(text: string): boolean {
+  if (!text.includes("!")) return false;
+  return text.includes("%") || (text.includes("merge") && EXPLICIT_MERGE_TAG.test(text));
+}
 
 /** Inputs larger than this are refused rather than parsed (see docs/budget.md). */
 export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
@@ -177,7 +188,10 @@ export function readManifestDocument(
   }
   // a merge key (`<<: *defaults`) is merged as kubectl merges it, unless readers disagree
   // on the document's value: then it is refused, never read one way and deployed another
-  if (chunk.text.includes("merge") && EXPLICIT_MERGE_TAG.test(chunk.text)) {
+  const tagged = mayCarryMergeTag(chunk.text) ? explicitMergeTag(chunk.text, maxDepth) : false;
+  if (typeof tagged === "object")
+    return { diagnostic: yamlDiagnostic(tagged.error, file, chunk.line, limits) };
+  if (tagged) {
     return {
       diagnostic: {
         code: "yaml-syntax",

@@ -65,6 +65,29 @@ export const LITERAL_MERGE_KEY_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({
   explicit: [yamlTypes.merge],
 });
 
+/** Thrown by MERGE_TAG_PROBE_SCHEMA when a node carries the merge tag; caught in merge-keys.ts. */
+export const MERGE_TAG_FOUND = new Error("an explicit merge tag");
+
+/** A type for the merge tag on a node of one kind that stops the reading as soon as it is asked. */
+const mergeTagSpy = (kind: "scalar" | "sequence" | "mapping") =>
+  new yaml.Type("tag:yaml.org,2002:merge", {
+    kind,
+    resolve: () => {
+      throw MERGE_TAG_FOUND;
+    },
+  });
+
+/**
+ * The same with `<<` an ordinary key and the merge tag, on any kind of node, throwing
+ * MERGE_TAG_FOUND: js-yaml asks an explicit tag's type (after expanding `!!`, `%TAG` handles
+ * and percent escapes), never an implicit one, so only a tag written on a node is found, not
+ * the characters `!!merge` inside a scalar's text.
+ */
+export const MERGE_TAG_PROBE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({
+  implicit: KUBECTL_SCALARS,
+  explicit: [mergeTagSpy("scalar"), mergeTagSpy("sequence"), mergeTagSpy("mapping")],
+});
+
 /** One of js-yaml's implicit types, as its loader uses them (the typings omit the fields). */
 export interface ImplicitType {
   tag: string;

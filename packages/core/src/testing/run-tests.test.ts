@@ -218,6 +218,28 @@ ${object}
     ]);
   });
 
+  it("takes `!!merge` written as text: a case named after it, an annotation", () => {
+    const { parsed, result } = run(`apiVersion: celgate.dev/v1
+kind: PolicyTest
+metadata: {name: merge-text}
+spec:
+  policy: no-privileged
+  cases:
+    - name: "explains !!merge"
+      expect: pass
+      resource:
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: a
+          annotations: {why: 'no !!merge <<: here', tag: "!<tag:yaml.org,2002:merge> is text"}
+        spec:
+          containers: [{name: c, image: x}]
+`);
+    expect(parsed.diagnostics).toEqual([]);
+    expect(result.cases.map((c) => [c.case, c.passed])).toEqual([["explains !!merge", true]]);
+  });
+
   it("reads a PolicyTest written as JSON as it is: JSON has one reading", () => {
     const parsed = parsePolicyDocuments(
       JSON.stringify({

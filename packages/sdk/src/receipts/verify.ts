@@ -5,14 +5,13 @@ import {
   fromBase64,
   IN_TOTO_PAYLOAD_TYPE,
   type Jwks,
-  jwkThumbprintInput,
+  jwkThumbprint,
   pae,
   type ReceiptStatement,
   ReceiptStatementSchema,
   type SigningJwk,
   SigningJwkSchema,
   SUBJECT_ANNOTATION,
-  toBase64,
 } from "@celgate/contracts";
 import { resourceDigest, resourceSubjectName } from "./canonical.js";
 
@@ -25,6 +24,7 @@ export type ReceiptProblemCode =
   | "payload-type"
   | "no-keys"
   | "unknown-key"
+  | "key-id"
   | "signature"
   | "statement"
   | "key-retired"
@@ -43,6 +43,7 @@ export const INVALID_RECEIPT_CODES: ReadonlySet<ReceiptProblemCode> = new Set([
   "payload-type",
   "no-keys",
   "unknown-key",
+  "key-id",
   "signature",
   "statement",
   "key-retired",
@@ -94,32 +95,33 @@ export interface ReceiptVerification {
 /** How long after a key's retirement a receipt it signed is still taken: the service's replicas switch keys within a minute. */
 export const KEY_RETIREMENT_GRACE_MS = 60_000;
 
-/** The Ed25519 JWKs with a kid among the keys given; others (RSA keys of a shared JWKS, say) verify nothing. */
-function keyList(keys: VerifyReceiptOptions["keys"]): { keys: SigningJwk[]; given: number } {
-  const inner = (keys as Jwks | undefined)?.keys;
-  const list: readonly unknown[] = Array.isArray(keys) ? keys : Array.isArray(inner) ? inner : [];
-  const usable: SigningJwk[] = [];
-  for (const k of list) {
-    const parsed = SigningJwkSchema.safeParse(k);
-    if (parsed.success) usable.push(parsed.data);
-  }
-  return { keys: usable, given: list.length };
+/** The keys given, read: the usable ones, how many there were, and those whose kid is not their own. */
+interface TrustedKeys {
+  /** The Ed25519 JWKs with a kid; others (RSA keys of a shared JWKS, say) verify nothing. */
+  keys: SigningJwk[];
+  given: number;
+  /** Ed25519 keys whose kid is not the thumbprint of their public key: the set was edited. */
+  misnamed: { kid: string; thumbprint: string }[];
 }
 
 /**
- * The RFC 7638 thumbprint of an Ed25519 public key (its `x`), the key id celgate gives it:
- * pin a key by it. Uses Web Crypto.
+ * Reads the keys given and computes each Ed25519 key's id by the rule the service names its
+ * keys by (jwkThumbprint, from the contracts both use). A kid that is not its key's own would
+ * let one key pass for another, and every record naming the kid would then name the wrong key.
  */
-export async function jwkThumbprint(x: string): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(jwkThumbprintInput(x)),
-  );
-  return toBase64Url(new Uint8Array(digest));
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+async function readKeys(keys: VerifyReceiptOptions["keys"]): Promise<TrustedKeys> {
+  const inner = (keys as Jwks | undefined)?.keys;
+  const list: readonly unknown[] = Array.isArray(keys) ? keys : Array.isArray(inner) ? inner : [];
+  const usable: SigningJwk[] = [];
+  const misnamed: TrustedKeys["misnamed"] = [];
+  for (const k of list) {
+    const parsed = SigningJwkSchema.safeParse(k);
+    if (!parsed.success) continue;
+    usable.push(parsed.data);
+    const thumbprint = await jwkThumbprint(parsed.data.x);
+    if (parsed.data.kid !== thumbprint) misnamed.push({ kid: parsed.data.kid, thumbprint });
+  }
+  return { keys: usable, given: list.length, misnamed };
 }
 
 async function verifyWith(
@@ -144,7 +146,7 @@ async function verifyWith(
  */
 async function checkSignature(
   envelope: DsseEnvelope,
-  { keys, given }: { keys: SigningJwk[]; given: number },
+  { keys, given, misnamed }: TrustedKeys,
 ): Promise<{ keyId: string; payload: Uint8Array } | ReceiptProblem> {
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE)
     return {
@@ -165,6 +167,17 @@ async function checkSignature(
         given === 0
           ? "no public key was given to verify with"
           : `none of the ${given} key(s) given is an Ed25519 JWK (kty OKP, crv Ed25519) with a kid`,
+    };
+  // fail closed: a key set that names a key wrongly was edited, and nothing else in it is sure
+  if (misnamed.length > 0)
+    return {
+      code: "key-id",
+      message: `the keys given are refused: ${misnamed
+        .map(
+          (m) =>
+            `the key with kid ${JSON.stringify(m.kid)} is not that key (its public key's RFC 7638 thumbprint is ${m.thumbprint})`,
+        )
+        .join("; ")}; a key's kid must be its thumbprint, as GET /v1/keys publishes it`,
     };
   const message = pae(envelope.payloadType, payload);
   const named: string[] = [];
@@ -262,7 +275,8 @@ export async function verifyReceipt(
       code: "malformed",
       message: `not a DSSE envelope: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
     });
-  const signed = await checkSignature(parsed.data, keyList(options.keys));
+  const trusted = await readKeys(options.keys);
+  const signed = await checkSignature(parsed.data, trusted);
   if ("code" in signed) return fail(signed);
   let text: string;
   try {
@@ -307,7 +321,7 @@ export async function verifyReceipt(
         message: `signed at ${p.signedAt}, longer ago than the maximum age of ${formatMs(options.maxAgeMs)}`,
       });
   }
-  const key = keyList(options.keys).keys.find((k) => k.kid === signed.keyId);
+  const key = trusted.keys.find((k) => k.kid === signed.keyId);
   if (key?.retiredAt !== undefined) {
     // other replicas may sign with a rotated key for up to a minute; later than that, whoever
     // signed held the retired private key (a copy from a backup, say). signedAt is the signer's
