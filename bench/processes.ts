@@ -28,4 +28,4 @@ const figures = processSection({
   print: (text) => process.stdout.write(`${text}\n`),
   progress: (text) => process.stderr.write(`  ... ${text}\n`),
 });
-process.stdout.write(`${JSON.stringify({ ratioA: figures.ratioA })}\n`);
+process.stdout.write(`${JSON.stringify({ ratioA: figures.ratioA, ratioAMainThread: figures.ratioAMainThread })}\n`);
