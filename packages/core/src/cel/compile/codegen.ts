@@ -346,7 +346,7 @@ class Generator {
       // an `a.?b` whose optional only feeds another `.?`, orValue() or hasValue(): its value, or undefined for none
       if (!isOptionalAccess(n)) throw new Unsupported("an unwrapped optional of another kind");
       if (n.op === "[?]") return this.unwrappedIndex(n, out);
-      if (n.op === "?:") return this.unwrappedTernary(n, out);
+      if (n.op === "?:") return this.ternary(n, out, true);
       const [leftNode, key] = n.args as [Node, string];
       const left = this.optionalOperand(leftNode, out);
       if (this.isRaw(left))
@@ -530,37 +530,6 @@ class Generator {
     );
   }
 
-  /**
-   * `c ? a.?x : b.?y` unwrapped (each branch an optional access): the value of the branch
-   * taken, unwrapped, or undefined for none; as `ternary`, read as it is when both branches are.
-   */
-  private unwrappedTernary(n: Node, out: string[]): string {
-    const [conditionNode, leftNode, rightNode] = n.args as [Node, Node, Node];
-    const condition = this.gen(conditionNode, out);
-    const left: string[] = [];
-    let leftValue = this.gen(leftNode, left, true);
-    const right: string[] = [];
-    let rightValue = this.gen(rightNode, right, true);
-    if (typeof n.handle !== "function") throw new Unsupported("an unchecked ternary");
-    const t = this.temp();
-    const k = this.constant(n);
-    if (this.isRaw(leftValue) && this.isRaw(rightValue)) this.raw.add(t);
-    else {
-      leftValue = this.cel(leftValue);
-      rightValue = this.cel(rightValue);
-    }
-    out.push(
-      `if (${condition} === true) {`,
-      ...left,
-      `${t} = ${leftValue};`,
-      `} else if (${condition} === false) {`,
-      ...right,
-      `${t} = ${rightValue};`,
-      `} else ${t} = ${k}.handle(${this.cel(condition)}, ev, ${k}, undefined);`,
-    );
-    return t;
-  }
-
   /** The left side of `.?`: an unwrapped value when it is itself `.?` (no optional is made), else its value. */
   private optionalOperand(node: Node, out: string[]): string {
     return this.gen(node, out, isOptionalAccess(node));
@@ -721,13 +690,17 @@ class Generator {
     return this.handled(n, `${this.cel(left)}, ${this.cel(right)}, ${this.constant(n)}, ev`, out);
   }
 
-  private ternary(n: Node, out: string[]): string {
+  /**
+   * `c ? a : b`; `unwrapped`, a ternary of two optional accesses (isOptionalAccess) read as
+   * `gen` reads one unwrapped: the value of the branch taken, or undefined for none.
+   */
+  private ternary(n: Node, out: string[], unwrapped = false): string {
     const [conditionNode, leftNode, rightNode] = n.args as [Node, Node, Node];
     const condition = this.gen(conditionNode, out);
     const left: string[] = [];
-    let leftValue = this.gen(leftNode, left);
+    let leftValue = this.gen(leftNode, left, unwrapped);
     const right: string[] = [];
-    let rightValue = this.gen(rightNode, right);
+    let rightValue = this.gen(rightNode, right, unwrapped);
     if (typeof n.handle !== "function") throw new Unsupported("an unchecked ternary");
     const t = this.temp();
     const k = this.constant(n);
