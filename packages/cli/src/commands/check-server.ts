@@ -12,6 +12,7 @@ import {
   type EvaluateInput,
   NetworkError,
   paginate,
+  UnexpectedResponseError,
 } from "@celgate/sdk";
 import { InputError } from "../errors.js";
 import { loadImageFacts } from "../inputs/data.js";
@@ -83,6 +84,13 @@ export function serverFailure(url: string, error: unknown): never {
       : reasonOf(error.cause);
     const attempts = error.attempts > 1 ? ` (${error.attempts} attempts)` : "";
     throw new InputError(`cannot reach the celgate service at ${url}: ${cause}${attempts}`);
+  }
+  if (UnexpectedResponseError.is(error)) {
+    // a success status, maybe, but nothing to trust: no decision is taken from it
+    const id = error.requestId ? ` (request id ${error.requestId})` : "";
+    throw new InputError(
+      `the celgate service at ${url} gave an answer that cannot be trusted (HTTP ${error.status}): ${error.problem.detail ?? error.reason}${id}`,
+    );
   }
   if (ApiError.is(error)) {
     const { problem, status } = error;
