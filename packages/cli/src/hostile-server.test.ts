@@ -160,6 +160,19 @@ describe("celgate check --server against a service that misbehaves: exit 2, neve
     expect(other.seen).toEqual([]);
   });
 
+  it("a reset in the middle of the answer: exit 2, saying so", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(201, { "content-type": "application/json", "content-length": "4000" });
+      res.write('{"apiVersion":"celgate.dev/v1","decision":"allow"');
+      setTimeout(() => res.socket?.destroy(), 10);
+    });
+    const r = await check(s.url);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `cannot reach the celgate service at ${s.url}: the connection closed in the middle of the answer (UND_ERR_SOCKET) (3 attempts)`,
+    );
+  });
+
   it("headers and then no body: exit 2 within CELGATE_TIMEOUT", async () => {
     const s = await serve((_req, res) => {
       res.writeHead(201, { "content-type": "application/json" });

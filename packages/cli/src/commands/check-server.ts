@@ -128,6 +128,8 @@ function reasonOf(cause: unknown): string {
     ENOTFOUND: "host not found",
     EAI_AGAIN: "host name lookup failed",
     ECONNRESET: "connection reset",
+    // undici: the socket closed before the whole answer arrived
+    UND_ERR_SOCKET: "the connection closed in the middle of the answer",
     ETIMEDOUT: "connection timed out",
     EHOSTUNREACH: "host unreachable",
     CERT_HAS_EXPIRED: "TLS certificate expired",
