@@ -1,5 +1,5 @@
 import { type DsseEnvelope, EvaluationReportSchema, type Jwks } from "@celgate/contracts";
-import { ApiError, DeployBlockedError } from "./errors.js";
+import { DeployBlockedError, UnexpectedResponseError } from "./errors.js";
 import { summarizeReport } from "./summary.js";
 import { type FetchLike, type RequestSpec, send, type TransportOptions } from "./transport.js";
 import type {
@@ -67,11 +67,19 @@ export interface ClientOptions {
   retryBaseMs?: number;
   /** Longest backoff delay and longest Retry-After waited for, in ms; default 10 000. */
   retryMaxMs?: number;
+  /**
+   * The longest answer body read, in bytes; default 64 MiB. A longer one stops being read
+   * there and the call throws UnexpectedResponseError (`too-large`). Infinity: no limit.
+   */
+  maxResponseBytes?: number;
   /** A fetch implementation; the global one by default. */
   fetch?: FetchLike;
   /** Extra headers for every request. */
   headers?: Record<string, string>;
 }
+
+/** The default `maxResponseBytes`: far above any report a celgate service answers with. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** Written as `Idempotency-Key` on evaluations. Uses crypto.randomUUID where there is one. */
 function newIdempotencyKey(): string {
@@ -90,26 +98,72 @@ function pageQuery(q: PageQuery | undefined) {
 }
 
 /**
- * The answer as an evaluation report, checked against the wire schema. Throws an ApiError
- * when a 2xx answer is not one (a proxy's page, a service of another version).
+ * The answer as an evaluation report, checked against the wire schema and against itself.
+ * Throws UnexpectedResponseError when a 2xx answer is not one (a proxy's page, a service of
+ * another version) or contradicts itself (see reportContradiction).
  */
 function expectReport(value: unknown, method: string, url: string, status: number): EvaluationReport {
   const parsed = EvaluationReportSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue ? ` (${issue.path.join(".") || "the body"}: ${issue.message})` : "";
-  throw new ApiError({
-    status,
-    method,
-    url,
-    problem: {
-      type: "about:blank#unexpected-response",
-      title: "Unexpected response",
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? ` (${issue.path.join(".") || "the body"}: ${issue.message})` : "";
+    throw new UnexpectedResponseError({
       status,
+      method,
+      url,
+      reason: "not-a-report",
       detail: `the answer is not an EvaluationReport${where}; is the base URL that of a celgate service?`,
-      requestId: "",
-    },
-  });
+    });
+  }
+  const contradiction = reportContradiction(parsed.data);
+  if (contradiction !== undefined)
+    throw new UnexpectedResponseError({
+      status,
+      method,
+      url,
+      reason: "inconsistent-report",
+      detail: `the report contradicts itself: ${contradiction}; it is not taken as a decision`,
+      requestId: parsed.data.id,
+    });
+  return parsed.data;
+}
+
+/**
+ * What makes a report untrustworthy as a decision, or undefined. A celgate service lists every
+ * failing and erroring result and counts every result in the summary, and its decision is
+ * `deny` when a deny-action policy fails and at least `warn` when a warn-action one does. A
+ * decision stricter than its results is kept (the safe direction); an error result is not
+ * checked against the decision (under failurePolicy Ignore it does not count, and the wire
+ * report does not say which policy has that).
+ */
+function reportContradiction(report: EvaluationReport): string | undefined {
+  const listed = { pass: 0, fail: 0, error: 0, skip: 0, waived: 0 };
+  for (const r of report.results) listed[r.outcome] += 1;
+  for (const outcome of ["fail", "error"] as const)
+    if (listed[outcome] !== report.summary[outcome])
+      return `its summary counts ${report.summary[outcome]} ${outcome} results but it lists ${listed[outcome]}`;
+  for (const outcome of ["pass", "skip", "waived"] as const)
+    if (listed[outcome] > report.summary[outcome])
+      return `it lists ${listed[outcome]} ${outcome} results but its summary counts ${report.summary[outcome]}`;
+  const rank = { allow: 0, warn: 1, deny: 2 } as const;
+  for (const r of report.results) {
+    if (r.outcome !== "fail" || r.action === "audit") continue;
+    const needed = r.action === "deny" ? "deny" : "warn";
+    if (rank[report.decision] < rank[needed]) {
+      const name = r.resource.namespace ? `${r.resource.namespace}/${r.resource.name}` : r.resource.name;
+      return `its decision is ${report.decision}, but ${r.policy} (action ${r.action}) fails on ${r.resource.kind} ${name}, which makes it ${needed}`;
+    }
+  }
+  return undefined;
+}
+
+/** A non-negative number of milliseconds (Infinity allowed), or a TypeError naming the option. */
+function durationOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  // NaN (say, Number() of an unset variable) would silently mean "never time out"
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0)
+    throw new TypeError(`createClient: ${name} must be a number of milliseconds, 0 or more; got ${value}`);
+  return value;
 }
 
 /**
@@ -120,11 +174,18 @@ export function createClient(options: ClientOptions) {
   if (!options.baseUrl) throw new TypeError("createClient: baseUrl is required");
   const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
   if (!fetchImpl) throw new TypeError("createClient: no global fetch; pass options.fetch");
+  const timeoutMs = durationOption("timeoutMs", options.timeoutMs, 10_000);
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (typeof maxResponseBytes !== "number" || !(maxResponseBytes > 0))
+    throw new TypeError(
+      `createClient: maxResponseBytes must be a number of bytes above 0 (Infinity for no limit); got ${maxResponseBytes}`,
+    );
   const transport: TransportOptions = {
     baseUrl: options.baseUrl,
     token: options.token,
-    timeoutMs: options.timeoutMs ?? 10_000,
-    deadlineMs: options.deadlineMs ?? 2 * (options.timeoutMs ?? 10_000),
+    timeoutMs,
+    deadlineMs: durationOption("deadlineMs", options.deadlineMs, 2 * timeoutMs),
+    maxResponseBytes,
     retries: options.retries ?? 2,
     retryBaseMs: options.retryBaseMs ?? 250,
     retryMaxMs: options.retryMaxMs ?? 10_000,
@@ -255,8 +316,20 @@ export function createClient(options: ClientOptions) {
         for (const [k, v] of Object.entries(context ?? {})) query[`context.${k}`] = v;
         return get<Page<EvaluationSummary>>("/v1/evaluations", query, o);
       },
-      /** One recorded report, exactly as returned when it was made. */
-      get: (id: string, o?: CallOptions) => get<EvaluationReport>(`/v1/evaluations/${seg(id)}`, undefined, o),
+      /**
+       * One recorded report, exactly as returned when it was made; checked as `evaluate()`
+       * checks its answer (UnexpectedResponseError when it is not a report or contradicts itself).
+       */
+      get: async (id: string, o?: CallOptions): Promise<EvaluationReport> => {
+        const path = `/v1/evaluations/${seg(id)}`;
+        const answer = await send<unknown>(transport, {
+          method: "GET",
+          path,
+          idempotent: true,
+          signal: o?.signal,
+        });
+        return expectReport(answer.body, "GET", `${transport.baseUrl}${path}`, answer.status);
+      },
       /**
        * Evaluations recorded from `since` (default: 7 days before `until`) to `until` (default
        * now), counted by the service per UTC hour or day (default day), source and decision;

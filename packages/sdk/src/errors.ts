@@ -6,6 +6,7 @@ const API_ERROR = Symbol.for("@celgate/sdk/ApiError");
 const NETWORK_ERROR = Symbol.for("@celgate/sdk/NetworkError");
 const DEPLOY_BLOCKED = Symbol.for("@celgate/sdk/DeployBlockedError");
 const SELECTION_ERROR = Symbol.for("@celgate/sdk/SelectionError");
+const UNEXPECTED_RESPONSE = Symbol.for("@celgate/sdk/UnexpectedResponseError");
 
 function branded(value: unknown, brand: symbol): boolean {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
@@ -80,6 +81,66 @@ export class SelectionError extends ApiError {
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     return branded(value, SELECTION_ERROR);
+  }
+}
+
+/** Why an answer was refused; see UnexpectedResponseError. */
+export type UnexpectedResponseReason =
+  /** A success status whose body is not JSON (a proxy's page, a body cut short). */
+  | "not-json"
+  /** A body longer than the client's `maxResponseBytes`: reading stopped there. */
+  | "too-large"
+  /** JSON, but not the shape the call answers with (e.g. not an EvaluationReport). */
+  | "not-a-report"
+  /** A report that contradicts itself: its decision or summary disagrees with its results. */
+  | "inconsistent-report";
+
+/**
+ * The service (or something in its place) answered, but not with an answer the client can
+ * trust: nothing may be taken from it, least of all an allow. An ApiError, so code that
+ * handles ApiError already refuses on it; `status` is the HTTP status of the answer (often
+ * 2xx), `reason` says what was wrong and `problem.detail` says it in words.
+ */
+export class UnexpectedResponseError extends ApiError {
+  override name = "UnexpectedResponseError";
+  readonly reason: UnexpectedResponseReason;
+  readonly [UNEXPECTED_RESPONSE] = true;
+
+  constructor(init: {
+    status: number;
+    reason: UnexpectedResponseReason;
+    detail: string;
+    method: string;
+    url: string;
+    requestId?: string | undefined;
+  }) {
+    super({
+      status: init.status,
+      method: init.method,
+      url: init.url,
+      requestId: init.requestId,
+      problem: {
+        type: `about:blank#${init.reason}`,
+        title: "Unexpected response",
+        status: init.status,
+        detail: init.detail,
+        requestId: init.requestId ?? "",
+      },
+    });
+    this.reason = init.reason;
+  }
+
+  /** Always `unexpected-response`. */
+  override get type(): string {
+    return "unexpected-response";
+  }
+
+  static override is(value: unknown): value is UnexpectedResponseError {
+    return branded(value, UNEXPECTED_RESPONSE);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, UNEXPECTED_RESPONSE);
   }
 }
 
@@ -184,6 +245,9 @@ export class DeployBlockedError extends Error {
 export const isApiError = (value: unknown): value is ApiError => ApiError.is(value);
 /** Whether `value` is a SelectionError (a `select` or `policies` matching nothing) from any copy of the SDK. */
 export const isSelectionError = (value: unknown): value is SelectionError => SelectionError.is(value);
+/** Whether `value` is an UnexpectedResponseError (an answer that cannot be trusted) from any copy of the SDK. */
+export const isUnexpectedResponseError = (value: unknown): value is UnexpectedResponseError =>
+  UnexpectedResponseError.is(value);
 /** Whether `value` is a NetworkError from any copy of the SDK. */
 export const isNetworkError = (value: unknown): value is NetworkError => NetworkError.is(value);
 /** Whether `value` is a DeployBlockedError from any copy of the SDK. */

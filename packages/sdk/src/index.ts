@@ -23,8 +23,11 @@ export {
   isDeployBlockedError,
   isNetworkError,
   isSelectionError,
+  isUnexpectedResponseError,
   NetworkError,
   SelectionError,
+  UnexpectedResponseError,
+  type UnexpectedResponseReason,
 } from "./errors.js";
 export {
   INVALID_RECEIPT_CODES,

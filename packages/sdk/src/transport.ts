@@ -1,5 +1,5 @@
 import type { Problem } from "@celgate/contracts";
-import { ApiError, NetworkError, SelectionError } from "./errors.js";
+import { ApiError, NetworkError, SelectionError, UnexpectedResponseError } from "./errors.js";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -20,6 +20,11 @@ export interface TransportOptions {
   retryBaseMs: number;
   /** Longest backoff delay, and the longest Retry-After honoured (a longer one is not waited for). */
   retryMaxMs: number;
+  /**
+   * The longest answer body read, in bytes; reading stops there and the call fails with
+   * UnexpectedResponseError (`too-large`). Infinity: no limit.
+   */
+  maxResponseBytes: number;
   fetch: FetchLike;
   headers: Record<string, string>;
 }
@@ -124,10 +129,19 @@ export async function send<T>(options: TransportOptions, spec: RequestSpec): Pro
 
     let text: string;
     try {
-      text = await response.text();
+      text = await readBody(response, options.maxResponseBytes);
     } catch (error) {
       // The connection broke (or the timeout fired) while the body was arriving.
       timer.clear();
+      if (error instanceof BodyTooLarge)
+        throw new UnexpectedResponseError({
+          status: response.status,
+          reason: "too-large",
+          detail: `the answer is longer than ${error.limit} bytes (maxResponseBytes); reading stopped there`,
+          method: spec.method,
+          url,
+          requestId: response.headers.get("x-request-id") ?? undefined,
+        });
       if (spec.signal?.aborted) throw spec.signal.reason;
       const wait = backoff(options, attempt);
       if (spec.idempotent && attempt < maxAttempts && canWait(wait)) {
@@ -140,7 +154,7 @@ export async function send<T>(options: TransportOptions, spec: RequestSpec): Pro
 
     const status = response.status;
     if ((status >= 200 && status < 300) || spec.accept?.includes(status))
-      return { status, headers: response.headers, body: decode(text, response) as T };
+      return { status, headers: response.headers, body: decodeAnswer(text, spec.method, url, response) as T };
 
     if (attempt < maxAttempts && (status === 429 || (spec.idempotent && RETRYABLE_5XX.has(status)))) {
       const wait = retryAfterMs(response.headers.get("retry-after"));
@@ -185,6 +199,64 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
+}
+
+/** Thrown by readBody when the body goes past the limit. */
+class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`the answer is longer than ${limit} bytes`);
+  }
+}
+
+/**
+ * The body as text, read no further than `limit` bytes: a longer one (by its Content-Length,
+ * or as it arrives) cancels the read and throws BodyTooLarge, so a runaway answer cannot fill
+ * memory. A broken connection or an abort rejects as `response.text()` would.
+ */
+async function readBody(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => {});
+    throw new BodyTooLarge(limit);
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let read = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    read += value.byteLength;
+    if (read > limit) {
+      await reader.cancel().catch(() => {});
+      throw new BodyTooLarge(limit);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+/**
+ * A success answer's body: undefined when empty, else its JSON value. Throws
+ * UnexpectedResponseError when it is not JSON (a proxy's page, a body cut short): a caller
+ * must never be handed text where it expects, say, a report.
+ */
+function decodeAnswer(text: string, method: string, url: string, response: Response): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const type = response.headers.get("content-type");
+    throw new UnexpectedResponseError({
+      status: response.status,
+      reason: "not-json",
+      detail: `the answer is not JSON (${type ? `content type ${type}` : "no content type"}: ${(error as Error).message}); is the base URL that of a celgate service?`,
+      method,
+      url,
+      requestId: response.headers.get("x-request-id") ?? undefined,
+    });
+  }
 }
 
 function decode(text: string, response: Response): unknown {

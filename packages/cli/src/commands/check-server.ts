@@ -12,6 +12,7 @@ import {
   type EvaluateInput,
   NetworkError,
   paginate,
+  UnexpectedResponseError,
 } from "@celgate/sdk";
 import { InputError } from "../errors.js";
 import { loadImageFacts } from "../inputs/data.js";
@@ -84,6 +85,13 @@ export function serverFailure(url: string, error: unknown): never {
     const attempts = error.attempts > 1 ? ` (${error.attempts} attempts)` : "";
     throw new InputError(`cannot reach the celgate service at ${url}: ${cause}${attempts}`);
   }
+  if (UnexpectedResponseError.is(error)) {
+    // a success status, maybe, but nothing to trust: no decision is taken from it
+    const id = error.requestId ? ` (request id ${error.requestId})` : "";
+    throw new InputError(
+      `the celgate service at ${url} gave an answer that cannot be trusted (HTTP ${error.status}): ${error.problem.detail ?? error.reason}${id}`,
+    );
+  }
   if (ApiError.is(error)) {
     const { problem, status } = error;
     const what =
@@ -120,6 +128,8 @@ function reasonOf(cause: unknown): string {
     ENOTFOUND: "host not found",
     EAI_AGAIN: "host name lookup failed",
     ECONNRESET: "connection reset",
+    // undici: the socket closed before the whole answer arrived
+    UND_ERR_SOCKET: "the connection closed in the middle of the answer",
     ETIMEDOUT: "connection timed out",
     EHOSTUNREACH: "host unreachable",
     CERT_HAS_EXPIRED: "TLS certificate expired",

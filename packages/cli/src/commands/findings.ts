@@ -25,7 +25,8 @@ Options:
   -h, --help                 show this help
 
 Exit code: 0 no finding at or above --fail-on (always 0 without it), 1 some finding is,
-2 usage or input error, unreachable service, refused token.
+2 usage or input error, unreachable service, refused token, or an answer that cannot be
+judged (a finding of a severity not listed above).
 
 Example:
   celgate findings --server https://celgate.example --fail-on high
@@ -73,13 +74,24 @@ export async function findingsCommand(argv: string[]): Promise<number> {
       ...(values.kind ? { kind: values.kind } : {}),
       ...(values.policy ? { policy: values.policy } : {}),
     };
-    for await (const f of paginate((cursor) =>
-      client.findings.list({ ...filters, limit: 500, ...(cursor ? { cursor } : {}) }),
-    ))
+    for await (const f of paginate(async (cursor) => {
+      const page = await client.findings.list({ ...filters, limit: 500, ...(cursor ? { cursor } : {}) });
+      if (!Array.isArray(page?.items))
+        throw new InputError(
+          `the celgate service at ${server} answered the findings with no list of items; no verdict is taken from it`,
+        );
+      return page;
+    }))
       items.push(f);
   } catch (error) {
     serverFailure(server, error);
   }
+  // a severity this command does not know would count as none: --fail-on would pass it by
+  const unknown = items.find((f) => !(SEVERITIES as readonly unknown[]).includes(f?.severity));
+  if (unknown !== undefined)
+    throw new InputError(
+      `the celgate service at ${server} answered a finding with severity ${JSON.stringify(unknown?.severity)}, not one of ${SEVERITIES.join(", ")}; no verdict is taken from it`,
+    );
   const counted = failOn === undefined ? [] : severitiesAtOrAbove(failOn);
   const failing = items.filter((f) => counted.includes(f.severity));
   writeOutput(

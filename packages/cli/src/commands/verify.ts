@@ -49,8 +49,10 @@ const FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Per key URL. */
+/** Per key URL, the body included. */
 const KEY_FETCH_TIMEOUT_MS = 10_000;
+/** The longest key set read from a URL: a JWKS is a few hundred bytes. */
+const KEY_FETCH_MAX_BYTES = 1024 * 1024;
 
 /** Runs `celgate verify`; returns the exit code. Throws InputError for usage and input problems. */
 export async function verifyCommand(argv: string[]): Promise<number> {
@@ -143,17 +145,7 @@ function readReceipt(path: string): { envelope: unknown; reportId?: string } {
 async function loadKeys(source: string): Promise<SigningJwk[]> {
   let text: string;
   if (/^https?:\/\//i.test(source)) {
-    let response: Response;
-    try {
-      response = await fetch(source, {
-        headers: { accept: "application/json" },
-        signal: AbortSignal.timeout(KEY_FETCH_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new InputError(`--key ${source}: cannot fetch the keys: ${(error as Error).message}`);
-    }
-    if (!response.ok) throw new InputError(`--key ${source}: HTTP ${response.status} fetching the keys`);
-    text = await response.text();
+    text = await fetchKeys(source);
   } else {
     try {
       text = readFileSync(source, "utf8");
@@ -184,6 +176,57 @@ async function loadKeys(source: string): Promise<SigningJwk[]> {
   if (keys.length === 0)
     throw new InputError(`--key ${source}: holds no Ed25519 public key (kty OKP, crv Ed25519)`);
   return keys;
+}
+
+/**
+ * The text of a key URL. Throws InputError when it cannot be fetched within
+ * KEY_FETCH_TIMEOUT_MS (the body included), answers other than 2xx, redirects (the keys you
+ * trust come from the URL you named, not from wherever it points, perhaps over plain http) or
+ * is longer than KEY_FETCH_MAX_BYTES (read no further).
+ */
+async function fetchKeys(source: string): Promise<string> {
+  const signal = AbortSignal.timeout(KEY_FETCH_TIMEOUT_MS);
+  const failed = (error: unknown) => {
+    const e = error as { message?: unknown; cause?: { message?: unknown } };
+    const reason = typeof e?.cause?.message === "string" ? `${e.message}: ${e.cause.message}` : e?.message;
+    return new InputError(`--key ${source}: cannot fetch the keys: ${String(reason)}`);
+  };
+  let response: Response;
+  try {
+    response = await fetch(source, { headers: { accept: "application/json" }, signal, redirect: "error" });
+  } catch (error) {
+    throw failed(error);
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw new InputError(`--key ${source}: HTTP ${response.status} fetching the keys`);
+  }
+  const tooLong = new InputError(
+    `--key ${source}: the answer is longer than ${KEY_FETCH_MAX_BYTES} bytes; not a key set`,
+  );
+  if (Number(response.headers.get("content-length")) > KEY_FETCH_MAX_BYTES) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLong;
+  }
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    const reader = response.body?.getReader();
+    for (;;) {
+      const next = await reader?.read();
+      if (!next || next.done) break;
+      length += next.value.byteLength;
+      if (length > KEY_FETCH_MAX_BYTES) {
+        await reader?.cancel().catch(() => {});
+        throw tooLong;
+      }
+      chunks.push(next.value);
+    }
+  } catch (error) {
+    if (error === tooLong) throw error;
+    throw failed(error);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 async function pemKey(source: string, pem: string): Promise<SigningJwk> {

@@ -1,0 +1,301 @@
+// The commands that talk to a service, against real HTTP servers on 127.0.0.1 that misbehave:
+// each must end in exit 2 with one line naming what went wrong, never in exit 0 (allowed).
+// The CLI runs in process (main), as most CLI tests do.
+import { createHash, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jwkThumbprint } from "@celgate/sdk";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { main } from "./cli.js";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const servers: { close: () => Promise<void> }[] = [];
+let work = "";
+
+async function serve(handler: Handler) {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.on("error", () => {});
+    handler(req, res);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  const entry = {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, "close");
+    },
+  };
+  servers.push(entry);
+  return entry;
+}
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+  delete process.env.CELGATE_TIMEOUT;
+});
+
+beforeAll(() => {
+  delete process.env.CELGATE_SERVER;
+  delete process.env.CELGATE_TOKEN;
+  work = mkdtempSync(join(tmpdir(), "celgate-hostile-"));
+  writeFileSync(
+    join(work, "web.yaml"),
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: shop }\nspec: { replicas: 2 }\n",
+  );
+});
+
+/** Runs the CLI in process and captures what it writes. */
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const write = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
+  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join(""), stderr: err.join("") };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}
+
+const json =
+  (status: number, body: unknown, type = "application/json"): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { "content-type": type });
+    res.end(typeof body === "string" ? body : JSON.stringify(body));
+  };
+
+const report = (decision: string, results: unknown[], fail = results.length) => ({
+  apiVersion: "celgate.dev/v1",
+  kind: "EvaluationReport",
+  id: "ev_1",
+  decision,
+  evaluatedAt: "2026-01-01T00:00:00Z",
+  policySet: { digest: "sha256:00", policies: 1 },
+  summary: { resources: 1, pass: 0, fail, error: 0, skip: 0, waived: 0 },
+  results,
+});
+
+const denyFailure = {
+  resource: { apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web" },
+  policy: "run-as-non-root",
+  severity: "high",
+  action: "deny",
+  outcome: "fail",
+  violations: [{ message: "may run as root" }],
+  error: null,
+  exception: null,
+};
+
+const check = (url: string) => run(["check", "--server", url, "--token", "t", join(work, "web.yaml")]);
+
+describe("celgate check --server against a service that misbehaves: exit 2, never 0", () => {
+  it.each([
+    [
+      "a report that allows while a deny-action policy fails",
+      json(201, report("allow", [denyFailure])),
+      "gave an answer that cannot be trusted (HTTP 201): the report contradicts itself: its decision is allow, but run-as-non-root (action deny) fails on Deployment shop/web",
+    ],
+    [
+      "a report that allows while its summary counts failures it does not list",
+      json(201, report("allow", [], 2)),
+      "the report contradicts itself: its summary counts 2 fail results but it lists 0",
+    ],
+    ["a decision spelt Allow", json(201, report("Allow", [], 0)), "not an EvaluationReport (decision"],
+    [
+      "an HTML page with 200",
+      json(200, "<html>sign in</html>", "text/html"),
+      "cannot be trusted (HTTP 200): the answer is not JSON (content type text/html",
+    ],
+    [
+      "JSON cut short",
+      json(201, JSON.stringify(report("allow", [], 0)).slice(0, 40)),
+      "the answer is not JSON",
+    ],
+    [
+      "a body longer than the cap, by its Content-Length",
+      ((_req, res) => {
+        res.writeHead(201, {
+          "content-type": "application/json",
+          "content-length": String(500 * 1024 * 1024),
+        });
+        res.write("{");
+      }) as Handler,
+      `the answer is longer than ${64 * 1024 * 1024} bytes`,
+    ],
+    ["a 500", json(500, "oops", "text/plain"), "failed: HTTP 500"],
+  ])("%s", async (_name, handler, message) => {
+    const s = await serve(handler);
+    const r = await check(s.url);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`the celgate service at ${s.url}`);
+    expect(r.stderr).toContain(message);
+    expect(r.code).toBe(2);
+  });
+
+  it("a redirect is not followed: exit 2, and the target is never asked", async () => {
+    const other = await serve(json(201, report("allow", [], 0)));
+    const s = await serve((_req, res) => {
+      res.writeHead(302, { location: `${other.url}/v1/evaluations` });
+      res.end();
+    });
+    const r = await check(s.url);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot reach the celgate service at ${s.url}: unexpected redirect`);
+    expect(other.seen).toEqual([]);
+  });
+
+  it("a reset in the middle of the answer: exit 2, saying so", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(201, { "content-type": "application/json", "content-length": "4000" });
+      res.write('{"apiVersion":"celgate.dev/v1","decision":"allow"');
+      setTimeout(() => res.socket?.destroy(), 10);
+    });
+    const r = await check(s.url);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `cannot reach the celgate service at ${s.url}: the connection closed in the middle of the answer (UND_ERR_SOCKET) (3 attempts)`,
+    );
+  });
+
+  it("headers and then no body: exit 2 within CELGATE_TIMEOUT", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(201, { "content-type": "application/json" });
+      res.write('{"decision":');
+    });
+    process.env.CELGATE_TIMEOUT = "1";
+    const started = Date.now();
+    const r = await check(s.url);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("did not answer within 1 s (CELGATE_TIMEOUT sets the limit)");
+  });
+});
+
+describe("celgate findings --fail-on against a service that misbehaves", () => {
+  const finding = (severity: unknown) => ({
+    id: "f_1",
+    resource: { cluster: "prod", namespace: "shop", kind: "Deployment", name: "web" },
+    policy: "run-as-non-root",
+    policyVersion: 1,
+    severity,
+    cause: "policy-change",
+    trigger: {},
+    message: "may run as root",
+    openedAt: "2026-01-01T00:00:00Z",
+    status: "open",
+  });
+
+  it.each([
+    ["a severity spelt CRITICAL", { items: [finding("CRITICAL")], nextCursor: null }, 'severity "CRITICAL"'],
+    ["no severity", { items: [finding(undefined)], nextCursor: null }, "severity undefined"],
+    ["no items", { nextCursor: null }, "no list of items"],
+  ])("%s: exit 2, not 0", async (_name, body, message) => {
+    const s = await serve(json(200, body));
+    const r = await run(["findings", "--server", s.url, "--token", "t", "--fail-on", "high"]);
+    expect(r.stderr).toContain(message);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe("celgate verify --key URL against a key server that misbehaves", () => {
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const x = createPublicKey(privateKey).export({ format: "jwk" }).x as string;
+
+  /** A receipt of an allow, signed by the key above: valid with the right keys. */
+  async function receiptFile(): Promise<{ file: string; jwks: string }> {
+    const kid = await jwkThumbprint(x);
+    const statement = {
+      _type: "https://in-toto.io/Statement/v1",
+      subject: [
+        {
+          name: "Deployment/shop/web",
+          digest: { sha256: createHash("sha256").update("x").digest("hex") },
+          annotations: { "celgate.dev/subject": "resource" },
+        },
+      ],
+      predicateType: "https://celgate.dev/decision/v1",
+      predicate: {
+        evaluationId: "ev_1",
+        decision: "allow",
+        evaluatedAt: "2026-12-01T00:00:00.000Z",
+        signedAt: "2026-12-01T00:00:00.000Z",
+        source: "api",
+        policySet: { digest: `sha256:${"a".repeat(64)}`, policies: [{ name: "p", digest: "sha256:x" }] },
+        exceptions: [],
+        context: {},
+        summary: { resources: 1, pass: 1, fail: 0, error: 0, skip: 0, waived: 0 },
+      },
+    };
+    const payload = Buffer.from(JSON.stringify(statement));
+    const type = "application/vnd.in-toto+json";
+    const message = Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${payload.length} `), payload]);
+    const envelope = {
+      payload: payload.toString("base64"),
+      payloadType: type,
+      signatures: [{ keyid: kid, sig: sign(null, message, privateKey).toString("base64") }],
+    };
+    const file = join(work, "receipt.json");
+    writeFileSync(file, JSON.stringify(envelope));
+    return { file, jwks: JSON.stringify({ keys: [{ kty: "OKP", crv: "Ed25519", x, kid }] }) };
+  }
+
+  it("verifies with keys fetched from a URL that answers them (0)", async () => {
+    const { file, jwks } = await receiptFile();
+    const keys = await serve(json(200, jwks));
+    const r = await run(["verify", file, "--key", `${keys.url}/v1/keys`]);
+    expect(r.stdout).toContain("VALID receipt");
+    expect(r.code).toBe(0);
+  });
+
+  it("refuses keys behind a redirect, which may lead anywhere (plain http included): exit 2", async () => {
+    const { file, jwks } = await receiptFile();
+    const elsewhere = await serve(json(200, jwks));
+    const keys = await serve((_req, res) => {
+      res.writeHead(301, { location: `${elsewhere.url}/keys.json` });
+      res.end();
+    });
+    const r = await run(["verify", file, "--key", `${keys.url}/v1/keys`]);
+    expect(r.stderr).toContain(`--key ${keys.url}/v1/keys: cannot fetch the keys`);
+    expect(r.stderr).toContain("redirect");
+    expect(r.code).toBe(2);
+    expect(elsewhere.seen).toEqual([]);
+  });
+
+  it("stops reading an endless key answer at 1 MiB: exit 2", async () => {
+    const { file } = await receiptFile();
+    let written = 0;
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const keys = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const pump = () => {
+        while (written < 400 * 1024 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      res.socket?.on("close", () => res.destroy());
+      pump();
+    });
+    const r = await run(["verify", file, "--key", keys.url]);
+    expect(r.stderr).toContain("the answer is longer than 1048576 bytes");
+    expect(r.code).toBe(2);
+    expect(written).toBeLessThan(64 * 1024 * 1024);
+  });
+});

@@ -1,0 +1,289 @@
+// The client against real HTTP servers on 127.0.0.1 that misbehave: whatever they do, a deploy
+// tool asking "may I deploy this?" gets a report it can trust or an error, never an allow by
+// default. Each server answers every request with the handler the test gives it.
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { createClient } from "./client.js";
+import { ApiError, NetworkError, UnexpectedResponseError } from "./errors.js";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const servers: { close: () => Promise<void> }[] = [];
+
+/** A real HTTP server on a free port of 127.0.0.1; closed after the test. */
+async function serve(handler: Handler) {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.on("error", () => {});
+    handler(req, res);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  const entry = {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, "close");
+    },
+  };
+  servers.push(entry);
+  return entry;
+}
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+const answer =
+  (status: number, body: string, type = "application/json"): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { "content-type": type });
+    res.end(body);
+  };
+
+const failing = (action: "deny" | "warn" | "audit", outcome = "fail") => ({
+  resource: { apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web" },
+  policy: `p-${action}`,
+  severity: "high",
+  action,
+  outcome,
+  violations: outcome === "fail" ? [{ message: "bad" }] : [],
+  error: outcome === "error" ? "boom" : null,
+  exception: null,
+});
+
+function report(decision: unknown, results: ReturnType<typeof failing>[] = []) {
+  const count = (o: string) => results.filter((r) => r.outcome === o).length;
+  return {
+    apiVersion: "celgate.dev/v1",
+    kind: "EvaluationReport",
+    id: "ev_1",
+    decision,
+    evaluatedAt: "2026-01-01T00:00:00Z",
+    policySet: { digest: "sha256:00", policies: 3 },
+    summary: { resources: 1, pass: 0, fail: count("fail"), error: count("error"), skip: 0, waived: 0 },
+    results,
+  };
+}
+
+const client = (url: string, extra: Record<string, unknown> = {}) =>
+  createClient({ baseUrl: url, token: "t", timeoutMs: 300, retries: 1, retryBaseMs: 1, ...extra });
+
+/** What a call threw; fails the test if it resolved (a resolved preflight is an allow). */
+async function refusal(call: Promise<unknown>): Promise<Error> {
+  const outcome = await call.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  if ("value" in outcome) throw new Error(`resolved (taken as allowed): ${JSON.stringify(outcome.value)}`);
+  return outcome.error as Error;
+}
+
+describe("the connection misbehaves", () => {
+  it("a reset in the middle of the body is a NetworkError", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "5000" });
+      res.write('{"apiVersion":"celgate.dev/v1","decision":"allow"');
+      setTimeout(() => res.socket?.destroy(), 10);
+    });
+    const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
+    expect(NetworkError.is(error)).toBe(true);
+    expect((error as NetworkError).timedOut).toBe(false);
+  });
+
+  it("headers and then no body end in a timeout within the deadline", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("{");
+    });
+    const started = Date.now();
+    const error = await refusal(client(s.url, { deadlineMs: 400 }).preflight({ manifests: "a: 1" }));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error).toMatchObject({ name: "NetworkError", timedOut: true });
+    expect(error.message).toContain("timed out");
+  });
+
+  it("a redirect is not followed (to another host or anywhere): NetworkError, the target never asked", async () => {
+    const other = await serve(answer(201, JSON.stringify(report("allow"))));
+    const s = await serve((_req, res) => {
+      res.writeHead(307, { location: `${other.url}/v1/evaluations` });
+      res.end();
+    });
+    const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
+    expect(NetworkError.is(error)).toBe(true);
+    expect(error.message).toContain("redirect");
+    expect(other.seen).toEqual([]);
+  });
+
+  it("5xx after every retry and 4xx are ApiErrors with their status", async () => {
+    const down = await serve(answer(503, "busy", "text/plain"));
+    expect(await refusal(client(down.url).preflight({ manifests: "a: 1" }))).toMatchObject({
+      name: "ApiError",
+      status: 503,
+    });
+    expect(down.seen).toHaveLength(2);
+    const gone = await serve(answer(404, "<html>no</html>", "text/html"));
+    expect(await refusal(client(gone.url).preflight({ manifests: "a: 1" }))).toMatchObject({ status: 404 });
+  });
+});
+
+describe("a success status with a body that is not a trustworthy report", () => {
+  it.each([
+    ["an HTML page", "<html><body>Welcome to nginx</body></html>", "text/html", "not-json"],
+    ["JSON cut short", JSON.stringify(report("allow")).slice(0, 60), "application/json", "not-json"],
+    ["an empty JSON object", "{}", "application/json", "not-a-report"],
+  ])("%s: preflight and evaluations.get throw UnexpectedResponseError", async (_name, body, type, reason) => {
+    const s = await serve(answer(200, body, type));
+    const c = client(s.url);
+    for (const call of [() => c.preflight({ manifests: "a: 1" }), () => c.evaluations.get("ev_1")]) {
+      const error = await refusal(call());
+      expect(UnexpectedResponseError.is(error)).toBe(true);
+      // still an ApiError, so a caller's existing ApiError branch refuses on it
+      expect(ApiError.is(error)).toBe(true);
+      expect(error).toMatchObject({ reason, status: 200, type: "unexpected-response" });
+    }
+  });
+
+  it("refuses any other call's answer that is not JSON rather than hand back its text", async () => {
+    const s = await serve(answer(200, "<html>login</html>", "text/html"));
+    const error = await refusal(client(s.url).policies.get("run-as-non-root"));
+    expect(error).toMatchObject({ name: "UnexpectedResponseError", reason: "not-json" });
+    expect(error.message).toContain("not JSON (content type text/html");
+  });
+
+  it.each([
+    ["missing", undefined],
+    ["Allow", "Allow"],
+    ["empty", ""],
+    ["null", null],
+    ["with a trailing space", "allow "],
+    ["a number", 1],
+  ])("a decision %s is not a report", async (_name, decision) => {
+    const body = report(decision) as Record<string, unknown>;
+    if (decision === undefined) delete body.decision;
+    const s = await serve(answer(201, JSON.stringify(body)));
+    const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
+    expect(error).toMatchObject({ name: "UnexpectedResponseError", reason: "not-a-report" });
+    expect((error as ApiError).problem.detail).toContain("decision");
+  });
+
+  it.each([
+    ["allow with a failing deny-action result", report("allow", [failing("deny")]), "which makes it deny"],
+    ["warn with a failing deny-action result", report("warn", [failing("deny")]), "which makes it deny"],
+    ["allow with a failing warn-action result", report("allow", [failing("warn")]), "which makes it warn"],
+    [
+      "allow whose summary counts failures it does not list",
+      { ...report("allow"), summary: { resources: 1, pass: 0, fail: 3, error: 0, skip: 0, waived: 0 } },
+      "summary counts 3 fail results but it lists 0",
+    ],
+    [
+      "allow whose summary counts errors it does not list",
+      { ...report("allow"), summary: { resources: 1, pass: 0, fail: 0, error: 1, skip: 0, waived: 0 } },
+      "summary counts 1 error results",
+    ],
+    [
+      "allow listing a failure its summary does not count",
+      {
+        ...report("allow", [failing("audit")]),
+        summary: { resources: 1, pass: 0, fail: 0, error: 0, skip: 0, waived: 0 },
+      },
+      "summary counts 0 fail results but it lists 1",
+    ],
+  ])(
+    "a report whose decision is %s is refused, by preflight and evaluations.get",
+    async (_name, body, why) => {
+      const s = await serve(answer(201, JSON.stringify(body)));
+      const c = client(s.url);
+      for (const call of [
+        () => c.preflight({ manifests: "a: 1" }),
+        () => c.evaluate({ manifests: "a: 1" }),
+        () => c.evaluations.get("ev_1"),
+      ]) {
+        const error = await refusal(call());
+        expect(error).toMatchObject({ name: "UnexpectedResponseError", reason: "inconsistent-report" });
+        expect((error as ApiError).problem.detail).toContain(why);
+      }
+    },
+  );
+
+  it("keeps reports whose decision is as strict as their results, or stricter", async () => {
+    const bodies = [
+      report("allow", [failing("audit")]),
+      // an erroring policy under failurePolicy Ignore does not count; the wire report cannot tell
+      report("allow", [failing("deny", "error")]),
+      report("warn", [failing("warn"), failing("audit")]),
+      // stricter than the results: the safe direction
+      report("deny", [failing("warn")]),
+    ];
+    const s = await serve((_req, res) => answer(201, JSON.stringify(bodies.shift()))(_req, res));
+    const c = client(s.url);
+    await expect(c.evaluate({ manifests: "a: 1" })).resolves.toMatchObject({ decision: "allow" });
+    await expect(c.preflight({ manifests: "a: 1" })).resolves.toMatchObject({ decision: "allow" });
+    await expect(c.preflight({ manifests: "a: 1" })).resolves.toMatchObject({ decision: "warn" });
+    await expect(c.evaluate({ manifests: "a: 1" })).resolves.toMatchObject({ decision: "deny" });
+  });
+
+  it("deeply nested JSON is refused as not a report, without exhausting the stack", async () => {
+    const depth = 200_000;
+    const body = `{"apiVersion":"celgate.dev/v1","kind":"EvaluationReport","decision":"allow","results":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    const s = await serve(answer(201, body));
+    const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
+    expect(error).toMatchObject({ name: "UnexpectedResponseError", reason: "not-a-report" });
+  });
+});
+
+describe("a huge answer stops being read at maxResponseBytes", () => {
+  it("an endless body is cut off at the cap: UnexpectedResponseError, and the server stops being read", async () => {
+    let written = 0;
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("[");
+      const pump = () => {
+        while (written < 400 * 1024 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end("]");
+      };
+      res.socket?.on("close", () => res.destroy());
+      pump();
+    });
+    const error = await refusal(
+      client(s.url, { maxResponseBytes: 1024 * 1024, timeoutMs: 10_000 }).preflight({ manifests: "a: 1" }),
+    );
+    expect(error).toMatchObject({ name: "UnexpectedResponseError", reason: "too-large" });
+    expect(error.message).toContain("longer than 1048576 bytes");
+    // the client hung up: far less than the 400 MB on offer was sent (socket buffers aside)
+    expect(written).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it("a Content-Length over the default cap (64 MiB) is refused before reading", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(300 * 1024 * 1024) });
+      res.write("{");
+    });
+    const error = await refusal(client(s.url, { timeoutMs: 10_000 }).evaluations.get("ev_1"));
+    expect(error).toMatchObject({ reason: "too-large" });
+    expect(error.message).toContain(`longer than ${64 * 1024 * 1024} bytes`);
+  });
+});
+
+describe("options that would silently disable a bound are refused", () => {
+  it.each([
+    ["timeoutMs", Number.NaN],
+    ["timeoutMs", -1],
+    ["deadlineMs", Number.NaN],
+    ["maxResponseBytes", 0],
+    ["maxResponseBytes", Number.NaN],
+  ])("%s: %s", (option, value) => {
+    expect(() => createClient({ baseUrl: "http://127.0.0.1:1", [option]: value })).toThrow(
+      new RegExp(`createClient: ${option} must be`),
+    );
+  });
+});
