@@ -28,4 +28,6 @@ const figures = processSection({
   print: (text) => process.stdout.write(`${text}\n`),
   progress: (text) => process.stderr.write(`  ... ${text}\n`),
 });
-process.stdout.write(`${JSON.stringify({ ratioA: figures.ratioA, ratioAMainThread: figures.ratioAMainThread })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ratioA: figures.ratioA, ratioAMainThread: figures.ratioAMainThread })}\n`,
+);
