@@ -7,6 +7,7 @@ import { DOMAIN_PROBLEMS, type DomainProblem, toProblemError } from "./errors.js
 const WIRE: Record<DomainErrorCode, { status: number; type: string; retryAfter?: string }> = {
   "invalid-argument": { status: 400, type: "bad-request" },
   "selection-empty": { status: 400, type: "selection-matches-nothing" },
+  "no-resources": { status: 400, type: "no-resources" },
   "malformed-input": { status: 400, type: "invalid-body" },
   "invalid-input": { status: 422, type: "unprocessable" },
   "not-found": { status: 404, type: "not-found" },

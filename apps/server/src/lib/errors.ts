@@ -58,6 +58,7 @@ export class ProblemError extends Error {
 const PROBLEM_TYPES = {
   badRequest: { status: 400, slug: "bad-request", title: "Bad request" },
   selectionEmpty: { status: 400, slug: SELECTION_PROBLEM_TYPE, title: "Selection matches no policy" },
+  noResources: { status: 400, slug: "no-resources", title: "No Kubernetes resources" },
   invalidBody: { status: 400, slug: "invalid-body", title: "Invalid request body" },
   unauthorized: { status: 401, slug: "unauthorized", title: "Unauthorized" },
   forbidden: { status: 403, slug: "forbidden", title: "Forbidden" },
@@ -137,6 +138,7 @@ export interface DomainProblem {
 export const DOMAIN_PROBLEMS: Readonly<Record<DomainErrorCode, DomainProblem>> = {
   "invalid-argument": { problem: "badRequest" },
   "selection-empty": { problem: "selectionEmpty" },
+  "no-resources": { problem: "noResources" },
   "malformed-input": { problem: "invalidBody" },
   "invalid-input": { problem: "unprocessable" },
   "not-found": { problem: "notFound" },

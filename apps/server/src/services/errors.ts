@@ -11,6 +11,8 @@ export const DOMAIN_ERROR_CODES = [
   "invalid-argument",
   /** `select` or `policies` that match no policy: an input error, never "evaluate nothing and allow". */
   "selection-empty",
+  /** Input that holds no Kubernetes resource (empty, only comments, no apiVersion/kind): never "evaluate nothing and allow". */
+  "no-resources",
   /** Input that cannot be read at all: YAML or JSON syntax, an input limit, the wrong number of documents. */
   "malformed-input",
   /** Input that reads but means something invalid: a schema or CEL error, facts of another image. */

@@ -10,6 +10,7 @@ import { MAX_RESOURCES_PER_EVALUATION, ManifestFileSchema } from "@celgate/contr
 import {
   type CompiledPolicySet,
   DEFAULT_INPUT_LIMITS,
+  type Diagnostic,
   type EvaluationReport,
   type ImageFacts,
   type InputLimits,
@@ -63,7 +64,11 @@ export interface EvaluationOutcome {
   recorded: boolean;
 }
 
-/** Resources from the request's manifests or objects, within the input limits; throws 400 with line and column. */
+/**
+ * Resources from the request's manifests or objects, within the input limits; throws 400 with
+ * line and column. None is not refused here: an admission review's object, and a replay's
+ * stored input, are taken as they come (a caller's request goes through resourcesToEvaluate).
+ */
 export function resourcesOf(
   input: {
     manifests?: string | ManifestFile[] | undefined;
@@ -73,11 +78,38 @@ export function resourcesOf(
   /** The objects are admitted or deployed ones: each one itself, never a list of its items. */
   admitted = false,
 ): Resource[] {
-  const { resources, diagnostics } =
+  return readInput(input, limits, admitted).resources;
+}
+
+/** A document of the input that was skipped (not a Kubernetes object), with where it was. */
+interface Skipped {
+  diagnostic: Diagnostic;
+  /** The request field it came from: `manifests`, `manifests[i]` (a file of the list), `resources[i]`. */
+  field: string;
+  /** The file's name, for a list of files. */
+  file?: string;
+}
+
+/**
+ * The request's resources and the documents skipped on the way (core's warnings: a document
+ * without apiVersion or kind, one that is not a mapping). Errors and limits throw as in resourcesOf.
+ */
+function readInput(
+  input: {
+    manifests?: string | ManifestFile[] | undefined;
+    resources?: unknown[] | undefined;
+  },
+  limits: InputLimits,
+  admitted: boolean,
+): { resources: Resource[]; skipped: Skipped[] } {
+  const { resources, diagnostics, fields } =
     input.manifests === undefined
-      ? resourcesFromObjects(input.resources ?? [], "resources", { limits, asAdmitted: admitted })
+      ? withFields(
+          resourcesFromObjects(input.resources ?? [], "resources", { limits, asAdmitted: admitted }),
+          (d) => `resources${d.path ?? ""}`,
+        )
       : typeof input.manifests === "string"
-        ? parseManifests(input.manifests, "manifests", { limits })
+        ? withFields(parseManifests(input.manifests, "manifests", { limits }), () => "manifests")
         : parseFiles(input.manifests, limits);
   const errors = diagnostics.filter(isError);
   if (errors.length > 0)
@@ -94,18 +126,90 @@ export function resourcesOf(
       "malformed-input",
       `an evaluation holds at most ${MAX_RESOURCES_PER_EVALUATION} resources, not ${resources.length}; split the request`,
     );
-  return resources;
+  const skipped: Skipped[] = [];
+  diagnostics.forEach((d, i) => {
+    if (isError(d)) return;
+    skipped.push({
+      diagnostic: d,
+      field: fields[i] ?? "manifests",
+      ...(Array.isArray(input.manifests) && d.file ? { file: d.file } : {}),
+    });
+  });
+  return { resources, skipped };
+}
+
+type Parsed = ReturnType<typeof parseManifests>;
+
+/** A parse's diagnostics, each with the request field it belongs to. */
+function withFields(parsed: Parsed, field: (d: Diagnostic) => string): Parsed & { fields: string[] } {
+  return { ...parsed, fields: parsed.diagnostics.map(field) };
 }
 
 /** Each file parsed on its own, so every resource's source names its file and its line there. */
-function parseFiles(files: readonly ManifestFile[], limits: InputLimits): ReturnType<typeof parseManifests> {
-  const out: ReturnType<typeof parseManifests> = { resources: [], diagnostics: [] };
-  for (const f of files) {
+function parseFiles(files: readonly ManifestFile[], limits: InputLimits): Parsed & { fields: string[] } {
+  const out: Parsed & { fields: string[] } = { resources: [], diagnostics: [], fields: [] };
+  files.forEach((f, i) => {
     const parsed = parseManifests(f.text, f.file, { limits });
     out.resources.push(...parsed.resources);
     out.diagnostics.push(...parsed.diagnostics);
-  }
+    out.fields.push(...parsed.diagnostics.map(() => `manifests[${i}]`));
+  });
   return out;
+}
+
+/**
+ * The request's resources, refused when there are none: manifests that are empty, only
+ * comments or `---`, an empty list, or documents that are not Kubernetes objects evaluate
+ * nothing, and nothing evaluated is never an allow (a gate sent the wrong file, or none). As
+ * the CLI's exit 2 ("no Kubernetes resources found in ..."): a 400 `no-resources` naming each
+ * skipped document and why, before anything is evaluated or recorded.
+ */
+export function resourcesToEvaluate(
+  input: {
+    manifests?: string | ManifestFile[] | undefined;
+    resources?: unknown[] | undefined;
+  },
+  limits: InputLimits,
+  /** The objects are deployed ones: each one itself, never a list of its items. */
+  deployed: boolean,
+): Resource[] {
+  const { resources, skipped } = readInput(input, limits, deployed);
+  if (resources.length > 0) return resources;
+  throw refuse(
+    "no-resources",
+    `no Kubernetes resources found in ${inputName(input)}: nothing would be evaluated, and an evaluation of nothing is never an allow${skippedNote(skipped)}`,
+    skipped.length === 0
+      ? undefined
+      : skipped.map(({ diagnostic: d, field }) => ({
+          path: field,
+          message: d.message,
+          code: d.code,
+          // an object of `resources` has no line of its own
+          ...(d.line !== undefined && !field.startsWith("resources") ? { line: d.line } : {}),
+          ...(d.column !== undefined ? { column: d.column } : {}),
+        })),
+  );
+}
+
+/** Where the input was, as a detail names it. */
+function inputName(input: { manifests?: string | ManifestFile[] | undefined }): string {
+  if (input.manifests === undefined) return "resources (no object with apiVersion and kind)";
+  if (typeof input.manifests === "string") return "manifests (no document with apiVersion and kind)";
+  if (input.manifests.length === 0) return "manifests (an empty list of files)";
+  const names = input.manifests.slice(0, 5).map((f) => f.file);
+  const more = input.manifests.length - names.length;
+  return `${names.join(", ")}${more > 0 ? ` and ${more} more file${more === 1 ? "" : "s"}` : ""}`;
+}
+
+/** The first skipped documents and why, for the detail (every one is in `errors`). */
+function skippedNote(skipped: readonly Skipped[]): string {
+  if (skipped.length === 0) return "";
+  const shown = skipped.slice(0, 3).map(({ diagnostic: d, field, file }) => {
+    const at = field.startsWith("resources") ? field : `${file ? `${file} ` : ""}line ${d.line ?? 1}`;
+    return `${at}: ${d.message}`;
+  });
+  const more = skipped.length - shown.length;
+  return `; ${skipped.length} document${skipped.length === 1 ? " was" : "s were"} skipped: ${shown.join("; ")}${more > 0 ? `; and ${more} more (see errors)` : ""}`;
 }
 
 // --- selection (select / policies) ---
@@ -226,17 +330,24 @@ export class EvaluationService {
     const requestHash = options.idempotencyKey ? await this.redaction.requestHash(req) : undefined;
     if (record && options.idempotencyKey) {
       const earlier = await this.#byIdempotencyKey(principal.tokenId, options.idempotencyKey, requestHash!);
-      if (earlier) return { report: earlier, replayed: true, recorded: true };
+      if (earlier) {
+        // recorded before input without resources was refused: refused now, not answered as that allow
+        if (earlier.summary.resources === 0) {
+          this.#requireResources(req);
+          throw refuse(
+            "no-resources",
+            `the evaluation recorded under Idempotency-Key ${options.idempotencyKey} evaluated no Kubernetes resources, and an evaluation of nothing is never an allow; send the request again with another key`,
+          );
+        }
+        return { report: earlier, replayed: true, recorded: true };
+      }
     }
     // --- selection (select / policies): parsed once here, checked against the set below ---
     const selector = selectorOf(req.select);
     // objects admitted, or reported as deployed (context.deployed with a cluster), are each
-    // themselves, never a list of their items
-    let resources = resourcesOf(
-      req,
-      this.limits,
-      options.admission !== undefined || deployedCluster(req.context) !== null,
-    );
+    // themselves, never a list of their items. An admission review's object is the API
+    // server's, taken as it comes; a caller's manifests or objects must hold a resource.
+    let resources = options.admission ? resourcesOf(req, this.limits, true) : this.#requireResources(req);
     if (options.admission)
       resources = resources.map((r) => ({
         ...r,
@@ -391,6 +502,11 @@ export class EvaluationService {
       replayed: false,
       recorded: true,
     };
+  }
+
+  /** The caller's resources (resourcesToEvaluate): a 400 `no-resources` when there are none. */
+  #requireResources(req: EvaluationRequest): Resource[] {
+    return resourcesToEvaluate(req, this.limits, deployedCluster(req.context) !== null);
   }
 
   async #byIdempotencyKey(

@@ -21,7 +21,7 @@ export default defineRoute({
     tags: ["evaluations"],
     summary: "Evaluate manifests against the policy set in force",
     description:
-      "Recorded in history (201, with `Location`) unless `dryRun` (200). `Idempotency-Key`: a retry with the same key and body returns the same report and id and records nothing new; the same key with another body is a 422. `X-Celgate-Source: cli` marks evaluations made by the CLI. A YAML body (`application/yaml`) is taken as the manifests, with `select`, `dryRun` and `includeSkipped` in the query (any other query parameter is a 400); with a JSON body the query string must be empty.",
+      "Recorded in history (201, with `Location`) unless `dryRun` (200). `Idempotency-Key`: a retry with the same key and body returns the same report and id and records nothing new; the same key with another body is a 422. `X-Celgate-Source: cli` marks evaluations made by the CLI. A YAML body (`application/yaml`) is taken as the manifests, with `select`, `dryRun` and `includeSkipped` in the query (any other query parameter is a 400); with a JSON body the query string must be empty. Input that holds no Kubernetes resource (empty, only comments or `---`, an empty list, documents without apiVersion and kind) is a 400 `no-resources` naming each skipped document; nothing is evaluated or recorded.",
     request: {
       query: YamlQuery,
       headers: z.object({

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS, type Json, setupApp, type TestApp } from "../../../test/harness.js";
+import { BACKENDS, deploymentObject, type Json, setupApp, type TestApp } from "../../../test/harness.js";
 
 describe.each(BACKENDS)("tokens on %s", (backend) => {
   let t: TestApp;
@@ -21,7 +21,7 @@ describe.each(BACKENDS)("tokens on %s", (backend) => {
     expect(created.body.token).toMatch(/^cg_[A-Za-z0-9_-]{43}$/);
     const ok = await t.call("POST", "/v1/evaluations", {
       token: created.body.token,
-      body: { resources: [], dryRun: true },
+      body: { resources: [deploymentObject("ci", { owner: "x" })], dryRun: true },
     });
     expect(ok.status).toBe(200);
     const list = await t.call("GET", "/v1/tokens?limit=500");
