@@ -2,45 +2,18 @@
 // each must end in exit 2 with one line naming what went wrong, never in exit 0 (allowed).
 // The CLI runs in process (main), as most CLI tests do.
 import { createHash, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
-import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jwkThumbprint } from "@celgate/sdk";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { closeServers, type Handler, serve } from "../../sdk/src/testing/http-server.js";
 import { main } from "./cli.js";
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-const servers: { close: () => Promise<void> }[] = [];
 let work = "";
 
-async function serve(handler: Handler) {
-  const seen: string[] = [];
-  const server = createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    res.on("error", () => {});
-    handler(req, res);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  const entry = {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, "close");
-    },
-  };
-  servers.push(entry);
-  return entry;
-}
-
 afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
+  await closeServers();
   delete process.env.CELGATE_TIMEOUT;
 });
 

@@ -1,42 +1,14 @@
 // The client against real HTTP servers on 127.0.0.1 that misbehave: whatever they do, a deploy
 // tool asking "may I deploy this?" gets a report it can trust or an error, never an allow by
 // default. Each server answers every request with the handler the test gives it.
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "./client.js";
 import { ApiError, NetworkError, UnexpectedResponseError } from "./errors.js";
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-const servers: { close: () => Promise<void> }[] = [];
-
-/** A real HTTP server on a free port of 127.0.0.1; closed after the test. */
-async function serve(handler: Handler) {
-  const seen: string[] = [];
-  const server = createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    res.on("error", () => {});
-    handler(req, res);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  const entry = {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, "close");
-    },
-  };
-  servers.push(entry);
-  return entry;
-}
+import { closeServers, type Handler, serve } from "./testing/http-server.js";
 
 afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
+  await closeServers();
 });
 
 const answer =
