@@ -754,6 +754,10 @@ class Generator {
     const t = this.temp();
     out.push(
       `if (${l} === ${decides}) ${t} = ${decides}; else {`,
+      // the interpreter counts a step before the right side, which throws the budget error once
+      // a limit was crossed (in the left side, whose error was absorbed); this code counted the
+      // right side ahead, so it asks the budget here (charge(0) throws once it is exceeded)
+      `if (${l} !== ${!decides}) R.charge(0);`,
       ...right,
       `${t} = ${l} === ${!decides} && typeof ${rightValue} === "boolean" ? ${rightValue} : R.logical(${decides}, ${l}, ${this.cel(rightValue)}, ${this.constant(n)});`,
       "}",
