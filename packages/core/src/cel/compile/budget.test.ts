@@ -78,6 +78,24 @@ describe("compiled expressions keep the budget", () => {
     expect(outcomeDifference(interpreted, compiled)).toBeUndefined();
   });
 
+  it.each([
+    `${list}.all(x, ${list}.all(y, ${list}.all(z, true))) || {'a': 1}.b == 1`,
+    `${list}.all(x, ${list}.all(y, ${list}.all(z, true))) && has(dyn({'a': 1}).b.c)`,
+    // the left side's own error, kept by the quantifiers while the limit was crossed
+    `cel.bind(l, ${list}, l.all(x, l.all(y, l.all(z, 1 / 0 > 0)))) || {'a': 1}.b == 1`,
+    // a limit crossed in an inner `||` whose right side would decide
+    `(${list}.all(x, ${list}.all(y, ${list}.all(z, true))) || true) && {'a': 1}.b == 1`,
+  ])(
+    "end in the budget error when an absorbed limit is followed by another error (found by raw-fuzz): %s",
+    (source) => {
+      // the interpreter counts a step before it evaluates the right side of `||`/`&&`, and that
+      // step throws the budget error once a limit is crossed; compiled code counts that side ahead
+      const [interpreted, compiled] = outcomes(source, SMALL);
+      expect(interpreted.kind).toBe("budget");
+      expect(outcomeDifference(interpreted, compiled)).toBeUndefined();
+    },
+  );
+
   it("share the per-policy limit across expressions", () => {
     const { interpreted, compiled } = both(`${list}.all(x, ${list}.all(y, true))`);
     const limits: BudgetLimits = { perExpression: 1_000_000, perPolicy: 12_000, timeoutMs: 60_000 };

@@ -348,12 +348,15 @@ class Generator {
       if (n.op === "[?]") return this.unwrappedIndex(n, out);
       if (n.op === "?:") return this.ternary(n, out, true);
       const [leftNode, key] = n.args as [Node, string];
-      const left = this.optionalOperand(leftNode, out);
+      const [left, opened] = this.optionalOperand(leftNode, out);
       if (this.isRaw(left))
         return this.markRaw(
           this.assign(`R.rawOptionalValue(${left}, ${this.constant(key)}, ${this.constant(n)})`, out),
         );
-      return this.assign(`R.optionalValue(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
+      return this.assign(
+        `R.optionalValue(${left}, ${this.constant(key)}, ${this.constant(n)}${opened ? ", true" : ""})`,
+        out,
+      );
     }
     if (n.meta.macro) return this.macro(n, n.meta.macro, out);
     switch (n.op) {
@@ -365,9 +368,13 @@ class Generator {
         return this.field(n, out);
       case ".?": {
         const [leftNode, key] = n.args as [Node, string];
-        const left = this.optionalOperand(leftNode, out);
-        const helper = this.isRaw(left) ? "rawOptionalField" : "optionalField";
-        return this.assign(`R.${helper}(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
+        const [left, opened] = this.optionalOperand(leftNode, out);
+        if (this.isRaw(left))
+          return this.assign(`R.rawOptionalField(${left}, ${this.constant(key)}, ${this.constant(n)})`, out);
+        return this.assign(
+          `R.optionalField(${left}, ${this.constant(key)}, ${this.constant(n)}${opened ? ", true" : ""})`,
+          out,
+        );
       }
       case "[]":
       case "[?]": {
@@ -509,7 +516,7 @@ class Generator {
   private unwrappedIndex(n: Node, out: string[]): string {
     if (typeof n.handle !== "function") throw new Unsupported("an unchecked [?] node");
     const [leftNode, rightNode] = n.args as [Node, Node];
-    const left = this.optionalOperand(leftNode, out);
+    const [left, opened] = this.optionalOperand(leftNode, out);
     const right = this.gen(rightNode, out);
     const k = this.constant(n);
     const o = this.temp();
@@ -522,17 +529,23 @@ class Generator {
         ),
       );
     }
-    const call = this.handlerCall(n, `${left}, ${this.cel(right)}, ${k}, ev`);
+    // an opened left is the value of the optional cel-js's handler is given (R.reopen)
+    const call = this.handlerCall(n, `${opened ? `R.reopen(${left})` : left}, ${this.cel(right)}, ${k}, ev`);
     const other = `(${o} = ${call}, ${o}.hasValue() ? ${o}.value() : undefined)`;
     return this.assign(
-      `typeof ${right} === "string" ? R.optionalValue(${left}, ${right}, ${k}) : ${left} === undefined ? undefined : ${other}`,
+      `typeof ${right} === "string" ? R.optionalValue(${left}, ${right}, ${k}${opened ? ", true" : ""}) : ${left} === undefined ? undefined : ${other}`,
       out,
     );
   }
 
-  /** The left side of `.?`: an unwrapped value when it is itself `.?` (no optional is made), else its value. */
-  private optionalOperand(node: Node, out: string[]): string {
-    return this.gen(node, out, isOptionalAccess(node));
+  /**
+   * The left side of `.?` and `[?]`: an unwrapped value when it is itself an optional access (no
+   * optional is made; `opened` then, the value of that optional or undefined for none), else its
+   * value (which may be an optional, opened by the reader).
+   */
+  private optionalOperand(node: Node, out: string[]): [value: string, opened: boolean] {
+    const opened = isOptionalAccess(node);
+    return [this.gen(node, out, opened), opened];
   }
 
   private assign(expression: string, out: string[]): string {
@@ -741,6 +754,10 @@ class Generator {
     const t = this.temp();
     out.push(
       `if (${l} === ${decides}) ${t} = ${decides}; else {`,
+      // the interpreter counts a step before the right side, which throws the budget error once
+      // a limit was crossed (in the left side, whose error was absorbed); this code counted the
+      // right side ahead, so it asks the budget here (charge(0) throws once it is exceeded)
+      `if (${l} !== ${!decides}) R.charge(0);`,
       ...right,
       `${t} = ${l} === ${!decides} && typeof ${rightValue} === "boolean" ? ${rightValue} : R.logical(${decides}, ${l}, ${this.cel(rightValue)}, ${this.constant(n)});`,
       "}",

@@ -141,6 +141,31 @@ describe("values read as they are, through more constructs", () => {
     );
   });
 
+  it("reads an optional held as a value (through dyn) as cel-js does, unwrapped or not (found by raw-fuzz)", () => {
+    // cel-js's `.?` opens one optional: an optional that is the value read is a value, whose
+    // field is read as that optional's (an optional of an optional); the unwrapped reading of a
+    // chain must not open it a second time
+    for (const source of [
+      "dyn({'a': optional.none()}).?a.?b.hasValue()",
+      "dyn({'a': optional.none()}).?a.?b",
+      "dyn({'a': optional.of({'b': 2})}).?a.?b.orValue(5)",
+      "dyn({'a': optional.of({'b': 1})}).?a.?b.?c.orValue(2)",
+      "dyn({'a': optional.of({'b': 2})})[?'a'][?'b'].orValue(5)",
+      "dyn({'a': optional.of({'b': 2})}).?a[?'b'].orValue(5)",
+      "dyn({'a': optional.of([4])}).?a[?0].orValue(5)",
+      "dyn([optional.none()])[?0][?0].hasValue()",
+      "dyn([optional.of([3])])[?0][?0].orValue(5)",
+      "(true ? dyn({'a': optional.none()}).?a : object.?x).?b.hasValue()",
+      "(false ? object.?x : dyn({'a': optional.of({'b': 1})}).?a).?b.orValue(2)",
+      // an optional given to `.?` (not read by one) is opened once, whatever it holds
+      "dyn(optional.of(optional.none())).?b.orValue(1)",
+      "dyn(optional.of(optional.none())).?b.hasValue()",
+      "dyn(optional.of(optional.of({'b': 1}))).?b.orValue(1)",
+    ]) {
+      same(source, act);
+    }
+  });
+
   it("lets an empty list stand beside values read as they are, and keeps maps' defaults exact", () => {
     expect(value("object.?metadata.orValue(dyn({})).?labels.?app.orValue('')", act)).toBe("web");
     expect(value("object.?status.orValue(dyn({})).?phase.orValue('none')", act)).toBe("none");

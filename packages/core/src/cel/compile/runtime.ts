@@ -182,10 +182,17 @@ export interface Runtime {
    * `[]` has the handler of `.`). A key that is not a string is read as cel-js reads it (hasOwn).
    */
   field(left: unknown, key: string, node: HandledNode): unknown;
-  /** `a.?b`, with the common case inline (the optional type's field access, #getOptionalField). */
-  optionalField(left: unknown, key: string, node: HandledNode): unknown;
-  /** `a.?b` as its value, or undefined for none; `left` may be an optional, a value or undefined (none). */
-  optionalValue(left: unknown, key: string, node: HandledNode): unknown;
+  /**
+   * `a.?b`, with the common case inline (the optional type's field access, #getOptionalField).
+   * `opened`: `left` is the value of the optional `a` (undefined for none), as an unwrapped
+   * `.?` gives it, not `a` itself: an optional there is a value (cel-js opens `a` once, and
+   * reads the field of the optional it holds), not one to open.
+   */
+  optionalField(left: unknown, key: string, node: HandledNode, opened?: boolean): unknown;
+  /** `a.?b` as its value, or undefined for none; `left` may be an optional, a value or undefined (none); `opened` as for optionalField. */
+  optionalValue(left: unknown, key: string, node: HandledNode, opened?: boolean): unknown;
+  /** What cel-js's handler of `a[?k]` is given for `a` when `value` is the value of the optional `a` (defined): `value`, or an optional of it when it is one. */
+  reopen(value: unknown): unknown;
   /** True for the values cel-js's `dyn` type accepts without looking further: primitives, plain maps, arrays. */
   plain(value: unknown): boolean;
   /** A map literal from its entries (safeFromEntries). */
@@ -335,9 +342,13 @@ function makeRuntime(ev: CelEvaluator): Runtime {
       }
       return node.handle(left, key, node, ev);
     },
-    optionalField(left, key, node) {
+    optionalField(left, key, node, opened) {
       let obj = left;
-      if (obj instanceof Optional) obj = obj.orValue(undefined);
+      if (obj instanceof Optional) {
+        // an optional held as the value read: cel-js reads the field of that optional
+        if (opened) return node.handle(Optional.of(obj), key, node, ev);
+        obj = obj.orValue(undefined);
+      }
       if (obj === undefined) return NONE;
       if (obj !== null && typeof obj === "object") {
         const c = (obj as { constructor?: unknown }).constructor;
@@ -350,9 +361,13 @@ function makeRuntime(ev: CelEvaluator): Runtime {
       }
       return node.handle(left, key, node, ev);
     },
-    optionalValue(left, key, node) {
+    optionalValue(left, key, node, opened) {
       let obj = left;
-      if (obj instanceof Optional) obj = obj.orValue(undefined);
+      if (obj instanceof Optional) {
+        if (opened)
+          return (node.handle(Optional.of(obj), key, node, ev) as Optional<unknown>).orValue(undefined);
+        obj = obj.orValue(undefined);
+      }
       if (obj === undefined) return undefined;
       if (obj !== null && typeof obj === "object") {
         const c = (obj as { constructor?: unknown }).constructor;
@@ -362,7 +377,11 @@ function makeRuntime(ev: CelEvaluator): Runtime {
           if (v === undefined || isPlain(v)) return v;
         }
       }
-      return (node.handle(obj, key, node, ev) as Optional<unknown>).orValue(undefined);
+      // the handler is given what cel-js's is: the optional itself, opened once there
+      return (node.handle(left, key, node, ev) as Optional<unknown>).orValue(undefined);
+    },
+    reopen(value) {
+      return value instanceof Optional ? Optional.of(value) : value;
     },
     plain: isPlain,
     mapLiteral(entries) {
