@@ -13,18 +13,7 @@ import { celEnvironment, MANIFEST_VARIABLES, type ParsedExpression } from "../en
 import { compileCel } from "./compile-cel.js";
 import { outcomeDifference, runCounted } from "./differential.js";
 import { prepareRun } from "./engine.js";
-
-/** mulberry32: a small seeded generator, so a failure reproduces from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from "./raw-fuzz.js";
 
 function plain(entries: Record<string, unknown>): Record<string, unknown> {
   return Object.assign(Object.create(null), entries);
