@@ -6,30 +6,13 @@ import { join } from "node:path";
 import { type CelgateClient, createClient } from "@celgate/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../../sdk/src/testing/service.js";
-import { main } from "./cli.js";
+import { runInProcess } from "./test/in-process.js";
 
 let service: TestService;
 let admin: CelgateClient;
 let viewer = "";
 
-/** Runs the CLI in process and captures what it writes. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = {
-    out: process.stdout.write.bind(process.stdout),
-    err: process.stderr.write.bind(process.stderr),
-  };
-  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(""), stderr: err.join("") };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-}
+const run = runInProcess;
 
 const deployment = {
   apiVersion: "apps/v1",

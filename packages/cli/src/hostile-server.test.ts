@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { jwkThumbprint } from "@celgate/sdk";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeServers, type Handler, serve } from "../../sdk/src/testing/http-server.js";
-import { main } from "./cli.js";
+import { runInProcess } from "./test/in-process.js";
 
 let work = "";
 
@@ -27,24 +27,7 @@ beforeAll(() => {
   );
 });
 
-/** Runs the CLI in process and captures what it writes. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = {
-    out: process.stdout.write.bind(process.stdout),
-    err: process.stderr.write.bind(process.stderr),
-  };
-  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(""), stderr: err.join("") };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-}
+const run = runInProcess;
 
 const json =
   (status: number, body: unknown, type = "application/json"): Handler =>
