@@ -15,6 +15,7 @@ let work = "";
 afterEach(async () => {
   await closeServers();
   delete process.env.CELGATE_TIMEOUT;
+  delete process.env.CELGATE_MAX_RESPONSE_BYTES;
 });
 
 beforeAll(() => {
@@ -88,11 +89,11 @@ describe("celgate check --server against a service that misbehaves: exit 2, neve
       ((_req, res) => {
         res.writeHead(201, {
           "content-type": "application/json",
-          "content-length": String(500 * 1024 * 1024),
+          "content-length": String(2 * 1024 * 1024 * 1024),
         });
         res.write("{");
       }) as Handler,
-      `the answer is longer than ${64 * 1024 * 1024} bytes`,
+      `the answer is longer than ${1024 * 1024 * 1024} bytes`,
     ],
     ["a 500", json(500, "oops", "text/plain"), "failed: HTTP 500"],
   ])("%s", async (_name, handler, message) => {
@@ -102,6 +103,27 @@ describe("celgate check --server against a service that misbehaves: exit 2, neve
     expect(r.stderr).toContain(`the celgate service at ${s.url}`);
     expect(r.stderr).toContain(message);
     expect(r.code).toBe(2);
+  });
+
+  it("reads a report past the SDK's 64 MiB default, up to CELGATE_MAX_RESPONSE_BYTES", async () => {
+    // a large bundle's report is longer than a deploy tool's answer: the CLI reads up to 1 GiB
+    const body = `${" ".repeat(70 * 1024 * 1024)}${JSON.stringify(report("deny", [denyFailure]))}`;
+    const s = await serve(json(201, body));
+    const r = await check(s.url);
+    expect(r.stderr).not.toContain("longer than");
+    expect(r.stdout).toContain("run-as-non-root");
+    expect(r.code).toBe(1);
+    // a smaller limit, and the same answer of a valid report is refused at it
+    process.env.CELGATE_MAX_RESPONSE_BYTES = "100";
+    const t = await serve(json(201, report("deny", [denyFailure])));
+    const refused = await check(t.url);
+    expect(refused.stderr).toContain("the answer is longer than 100 bytes");
+    expect(refused.stderr).toContain("(CELGATE_MAX_RESPONSE_BYTES sets the limit)");
+    expect(refused.code).toBe(2);
+    process.env.CELGATE_MAX_RESPONSE_BYTES = "1e9";
+    const bad = await check(t.url);
+    expect(bad.stderr).toContain('CELGATE_MAX_RESPONSE_BYTES="1e9": expected a whole number of bytes');
+    expect(bad.code).toBe(2);
   });
 
   it("a redirect is not followed: exit 2, and the target is never asked", async () => {

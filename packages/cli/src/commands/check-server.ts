@@ -56,8 +56,31 @@ export function serverTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
+ * The longest answer the CLI reads from the service by default: 1 GiB. The SDK's own default
+ * (64 MiB) suits a deploy tool asking about a release; the CLI checks whole bundles, and a
+ * report runs to about 3.4 times the YAML it answers (10,000 workloads, 32 MB of YAML, make
+ * about 107 MB). An answer that never ends still stops here.
+ */
+export const DEFAULT_SERVER_RESPONSE_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * The longest answer read from the service, in bytes: `CELGATE_MAX_RESPONSE_BYTES` (a whole
+ * number of bytes, digits only) or DEFAULT_SERVER_RESPONSE_BYTES. Throws InputError (exit 2)
+ * for any other value.
+ */
+export function serverMaxResponseBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.CELGATE_MAX_RESPONSE_BYTES;
+  if (raw === undefined || raw === "") return DEFAULT_SERVER_RESPONSE_BYTES;
+  if (!/^[1-9][0-9]{0,14}$/.test(raw))
+    throw new InputError(
+      `CELGATE_MAX_RESPONSE_BYTES=${JSON.stringify(raw)}: expected a whole number of bytes, 1 or more`,
+    );
+  return Number(raw);
+}
+
+/**
  * A client for `--server URL`; throws InputError (exit 2) for a URL that is not http(s), a
- * missing token or a bad CELGATE_TIMEOUT.
+ * missing token, or a bad CELGATE_TIMEOUT or CELGATE_MAX_RESPONSE_BYTES.
  */
 export function serverClient(url: string, token: string | undefined): CelgateClient {
   let parsed: URL;
@@ -70,7 +93,14 @@ export function serverClient(url: string, token: string | undefined): CelgateCli
     throw new InputError(`--server ${JSON.stringify(url)}: expected an http:// or https:// URL`);
   if (!token) throw new InputError(`--server ${url}: no token; pass --token or set CELGATE_TOKEN`);
   const budget = serverTimeoutMs();
-  return createClient({ baseUrl: url, token, timeoutMs: budget, deadlineMs: budget, retries: 2 });
+  return createClient({
+    baseUrl: url,
+    token,
+    timeoutMs: budget,
+    deadlineMs: budget,
+    retries: 2,
+    maxResponseBytes: serverMaxResponseBytes(),
+  });
 }
 
 /**
@@ -88,8 +118,9 @@ export function serverFailure(url: string, error: unknown): never {
   if (UnexpectedResponseError.is(error)) {
     // a success status, maybe, but nothing to trust: no decision is taken from it
     const id = error.requestId ? ` (request id ${error.requestId})` : "";
+    const setting = error.reason === "too-large" ? " (CELGATE_MAX_RESPONSE_BYTES sets the limit)" : "";
     throw new InputError(
-      `the celgate service at ${url} gave an answer that cannot be trusted (HTTP ${error.status}): ${error.problem.detail ?? error.reason}${id}`,
+      `the celgate service at ${url} gave an answer that cannot be trusted (HTTP ${error.status}): ${error.problem.detail ?? error.reason}${setting}${id}`,
     );
   }
   if (ApiError.is(error)) {

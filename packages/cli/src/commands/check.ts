@@ -54,7 +54,8 @@ Options:
       --server URL           evaluate through the REST service (records history); also CELGATE_SERVER
       --token TOKEN          bearer token for --server; also CELGATE_TOKEN
                              (CELGATE_TIMEOUT: seconds per call to the service, retries
-                             included; default 60)
+                             included; default 60. CELGATE_MAX_RESPONSE_BYTES: the longest
+                             answer read; default 1 GiB)
       --receipt FILE         with --server: write the decision's signed receipt (a DSSE
                              envelope) to FILE, for "celgate verify" in the deploy job
   -h, --help                 show this help
