@@ -1,3 +1,4 @@
+import { printable } from "@celgate/core";
 import { EXIT, InputError } from "./errors.js";
 import { oneLine } from "./output.js";
 
@@ -73,13 +74,16 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv);
   } catch (error) {
+    // what an error says may come from a file or a service: nothing of it acts on the terminal
     if (error instanceof InputError) {
-      if (error.details) process.stderr.write(`${error.details}\n`);
-      process.stderr.write(`celgate: ${oneLine(error.message)}\n`);
+      if (error.details) process.stderr.write(`${printable(error.details)}\n`);
+      process.stderr.write(`celgate: ${oneLine(printable(error.message))}\n`);
       return EXIT.input;
     }
     // an unexpected failure: one line, no stack unless asked for
-    process.stderr.write(`celgate: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+    process.stderr.write(
+      `celgate: internal error: ${oneLine(printable((error as Error)?.message ?? String(error)))}\n`,
+    );
     if (process.env.CELGATE_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
     return EXIT.input;
   }

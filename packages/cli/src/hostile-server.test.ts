@@ -126,6 +126,23 @@ describe("celgate check --server against a service that misbehaves: exit 2, neve
     expect(bad.code).toBe(2);
   });
 
+  it("shows nothing of a refusal's text that would act on the terminal", async () => {
+    const problem = {
+      type: "about:blank",
+      title: "Bad\u001b]0;owned\u0007 input",
+      status: 400,
+      detail: "allow\u202eyned \u001b[2J",
+      requestId: "r1",
+      errors: [{ path: "manifests", line: 1, message: "clear\u001b[2Jscreen \u2066x\u2069" }],
+    };
+    const s = await serve(json(400, problem, "application/problem+json"));
+    const r = await check(s.url);
+    expect(r.code).toBe(2);
+    for (const raw of ["\u001b", "\u0007", "\u202e", "\u2066", "\u2069"]) expect(r.stderr).not.toContain(raw);
+    expect(r.stderr).toContain("allow\\u202eyned \\u001b[2J");
+    expect(r.stderr).toContain("clear\\u001b[2Jscreen \\u2066x\\u2069");
+  });
+
   it("a redirect is not followed: exit 2, and the target is never asked", async () => {
     const other = await serve(json(201, report("allow", [], 0)));
     const s = await serve((_req, res) => {

@@ -160,7 +160,8 @@ export type { ParseManifestsOptions } from "./resources/parse.js";
 export { MAX_MANIFEST_BYTES, parseManifests, resourcesFromObjects } from "./resources/parse.js";
 export type { Resource } from "./resources/types.js";
 export { containersOf, podSpecOf, WORKLOAD_KINDS } from "./resources/workload.js";
-
+// untrusted text made safe for a terminal (the text report and diagnostics use it)
+export { printable } from "./util/printable.js";
 // content digests
 export { canonicalJson, sha256Hex } from "./util/sha256.js";
 export { ENGINE_VERSION } from "./version.js";
