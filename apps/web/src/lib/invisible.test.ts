@@ -86,6 +86,45 @@ describe("splitInvisible", () => {
     expect(visibleText("👩🏽‍💻\u202E")).toBe("👩🏽‍💻⟨U+202E⟩");
   });
 
+  it("keeps a zero-width joiner or non-joiner between letters of a script written with them", () => {
+    for (const text of [
+      "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645", // Persian می‌خواهم: ZWNJ inside the word
+      "\u0646\u0627\u0645\u0647\u200C\u0647\u0627", // Persian نامه‌ها
+      "\u0628\u064E\u200C\u0628", // an Arabic letter with its haraka, then ZWNJ
+      "\u0915\u094D\u200D\u0937", // Hindi क्‍ष: ZWJ after the virama, the half form
+      "\u0915\u094D\u200C\u0937", // Hindi क्‌ष: ZWNJ, the explicit virama
+      "\u09B0\u200D\u09CD\u09AF", // Bengali র‍্য: ra-phala, ZWJ before the virama
+      "\u0D28\u0D4D\u200D\u0D31", // Malayalam
+      "\u0DC1\u0DCA\u200D\u0DBB\u0DD3", // Sinhala: ZWJ for the rakaransaya
+      "\u0B95\u0BCD\u200C\u0BB7", // Tamil
+      "\u0644\u0627\u200D\u0644", // Arabic ZWJ between letters
+    ]) {
+      expect(hasInvisible(text), text).toBe(false);
+      expect(visibleText(text)).toBe(text);
+      expect(splitInvisible(text)).toEqual([text]);
+    }
+  });
+
+  it("marks a zero-width joiner or non-joiner outside a word of such a script", () => {
+    // in an identifier between ASCII letters: two names that look alike
+    expect(visibleText("web\u200Capp")).toBe("web⟨U+200C⟩app");
+    expect(visibleText("web\u200Dapp")).toBe("web⟨U+200D⟩app");
+    // between two scripts, at either end of a word, doubled, next to a digit
+    expect(visibleText("\u0645\u200Ca")).toBe("\u0645⟨U+200C⟩a");
+    expect(visibleText("a\u200C\u0645")).toBe("a⟨U+200C⟩\u0645");
+    expect(visibleText("\u0645\u200C\u0915")).toBe("\u0645⟨U+200C⟩\u0915");
+    expect(visibleText("\u200C\u0645\u06CC")).toBe("⟨U+200C⟩\u0645\u06CC");
+    expect(visibleText("\u0645\u06CC\u200C")).toBe("\u0645\u06CC⟨U+200C⟩");
+    expect(visibleText("\u0645\u200C \u06CC")).toBe("\u0645⟨U+200C⟩ \u06CC");
+    expect(visibleText("\u0645\u200C\u200C\u06CC")).toBe("\u0645⟨U+200C⟩⟨U+200C⟩\u06CC");
+    expect(visibleText("\u0645\u200C\u0661")).toBe("\u0645⟨U+200C⟩\u0661");
+    // a script that does not write with them
+    expect(visibleText("\u05E9\u200C\u05DC")).toBe("\u05E9⟨U+200C⟩\u05DC");
+    expect(visibleText("\u65E5\u200D\u672C")).toBe("\u65E5⟨U+200D⟩\u672C");
+    // ZWNJ never joins emoji
+    expect(visibleText("👩\u200C💻")).toBe("👩⟨U+200C⟩💻");
+  });
+
   it("loses nothing: the pieces give the text back", () => {
     const text = "a\u202Eb👩🏽‍💻\u200Bשלום\u2066\r\n\u{E0001}";
     expect(raw(splitInvisible(text))).toBe(text);
