@@ -1,5 +1,5 @@
 import type { Action } from "@celgate/contracts";
-import { type CelgateClient, createClient, type Role } from "@celgate/sdk";
+import { type CelgateClient, type ClientOptions, createClient, type Role } from "@celgate/sdk";
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useRef, useState } from "react";
 
 export interface Session {
@@ -9,7 +9,18 @@ export interface Session {
   role: Role;
   actions: Action[];
   client: CelgateClient;
+  /**
+   * Another client for this token, with other limits for one kind of call (a stored report's
+   * larger answer, lib/reports.ts): a 401 to it ends the session as one to `client` does.
+   * `observe` sees each answer as it arrives (its headers), before its body is read.
+   */
+  clientWith(options: ClientLimits): CelgateClient;
 }
+
+/** The options a page may set on a session's other client (see Session.clientWith). */
+export type ClientLimits = Pick<ClientOptions, "maxResponseBytes" | "timeoutMs" | "deadlineMs"> & {
+  observe?: (response: Response) => void;
+};
 
 interface SessionContextValue {
   session: Session | null;
@@ -26,25 +37,46 @@ const KEY = "celgate.session";
 /** Told of every 401 the service answers a session's client, with the token that was refused. */
 type OnRefused = (token: string) => void;
 
-const clientFor = (token: string, onRefused?: OnRefused) =>
+/**
+ * A client of the service at `baseUrl` for `token` as the console makes them: one retry, `limits`
+ * over the SDK's defaults, `onRefused` told of each 401 and `observe` shown each answer.
+ */
+export const sessionClient = (
+  baseUrl: string,
+  token: string,
+  onRefused?: OnRefused,
+  { observe, ...limits }: ClientLimits = {},
+) =>
   createClient({
-    baseUrl: window.location.origin,
+    baseUrl,
     token,
     retries: 1,
+    ...limits,
     fetch: async (input, init) => {
       const res = await fetch(input, init);
       if (res.status === 401) onRefused?.(token);
+      observe?.(res);
       return res;
     },
   });
 
+const clientFor = (token: string, onRefused?: OnRefused, limits?: ClientLimits) =>
+  sessionClient(window.location.origin, token, onRefused, limits);
+
+/** The session's clients for `token`, each telling `onRefused` of a 401. */
+const clientsFor = (token: string, onRefused: OnRefused) => ({
+  client: clientFor(token, onRefused),
+  clientWith: (limits: ClientLimits) => clientFor(token, onRefused, limits),
+});
+
 function restore(onRefused: OnRefused): Session | null {
   try {
-    const saved = JSON.parse(sessionStorage.getItem(KEY) ?? "null") as Omit<Session, "client"> | null;
+    const saved = JSON.parse(sessionStorage.getItem(KEY) ?? "null") as Omit<
+      Session,
+      "client" | "clientWith"
+    > | null;
     // a session saved before actions were kept signs in again
-    return saved && Array.isArray(saved.actions)
-      ? { ...saved, client: clientFor(saved.token, onRefused) }
-      : null;
+    return saved && Array.isArray(saved.actions) ? { ...saved, ...clientsFor(saved.token, onRefused) } : null;
   } catch {
     return null;
   }
@@ -78,7 +110,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       sessionStorage.setItem(KEY, JSON.stringify({ token, name, role, actions }));
       current.current = token;
       setEnded(null);
-      setSession({ token, name, role, actions, client: clientFor(token, onRefused) });
+      setSession({ token, name, role, actions, ...clientsFor(token, onRefused) });
     },
     [onRefused],
   );

@@ -5,6 +5,7 @@ import { Literal } from "../components/literal.js";
 import { ReceiptView } from "../components/receipt.js";
 import { type PolicyHint, ReportView } from "../components/report.js";
 import { download, when } from "../lib/format.js";
+import { loadReport } from "../lib/reports.js";
 import { useLoad } from "../lib/use-load.js";
 import { can, useSession } from "../session.js";
 
@@ -12,7 +13,11 @@ export default function Evaluation() {
   const { id = "" } = useParams();
   const session = useSession();
   const { client } = session;
-  const [report] = useLoad((signal) => client.evaluations.get(id, { signal }), [client, id]);
+  // a stored report may be far longer than the SDK's default answer limit: read with the console's own
+  const [report] = useLoad(
+    (signal) => loadReport(session.clientWith, window.location.origin, id, signal),
+    [session, id],
+  );
   // Titles and remediation come from the policies in force (best effort: the report stands alone).
   const [hints] = useLoad(
     async (signal) => {

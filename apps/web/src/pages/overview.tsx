@@ -1,10 +1,11 @@
 import { type EvaluationSource, EvaluationSourceSchema } from "@celgate/contracts";
-import type { EvaluationStats, EvaluationSummary } from "@celgate/sdk";
+import type { EvaluationReport, EvaluationStats, EvaluationSummary } from "@celgate/sdk";
 import { Link, useSearchParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { PageTitle, Show } from "../components/common.js";
 import { Literal } from "../components/literal.js";
 import { age, relative, resourceLabel } from "../lib/format.js";
+import { isTooLarge } from "../lib/reports.js";
 import { useLoad } from "../lib/use-load.js";
 import { useSession } from "../session.js";
 
@@ -173,8 +174,17 @@ export default function Overview() {
         .slice(0, MAX_REPORTS);
       const failing = new Map<string, number>();
       const denied = new Map<string, number>();
+      // a report past the client's answer limit is left out and counted, not the whole page failed
+      let tooLarge = 0;
       for (const e of reports) {
-        const r = await client.evaluations.get(e.id, { signal });
+        let r: EvaluationReport;
+        try {
+          r = await client.evaluations.get(e.id, { signal });
+        } catch (error) {
+          if (!isTooLarge(error)) throw error;
+          tooLarge++;
+          continue;
+        }
         for (const x of r.results) {
           if (x.outcome !== "fail") continue;
           failing.set(x.policy, (failing.get(x.policy) ?? 0) + 1);
@@ -197,7 +207,8 @@ export default function Overview() {
         // one y scale for the small charts, so their bars compare
         bySourceMax: Math.max(1, ...bySource.flatMap((x) => x.rows.map(height))),
         total: stats.total,
-        reportsRead: reports.length,
+        reportsRead: reports.length - tooLarge,
+        tooLarge,
         failing: top(failing),
         denied: top(denied),
         expiring: expiring.items,
@@ -269,7 +280,12 @@ export default function Overview() {
             <div className="grid-2">
               <div>
                 <h2>Policies that fail most</h2>
-                <p className="muted">In the newest {d.reportsRead} warn or deny evaluations.</p>
+                <p className="muted">
+                  In the newest {d.reportsRead} warn or deny evaluations.
+                  {d.tooLarge > 0
+                    ? ` ${d.tooLarge} more ${d.tooLarge === 1 ? "is" : "are"} too large to read here and left out of both lists (open ${d.tooLarge === 1 ? "it" : "them"} from History).`
+                    : null}
+                </p>
                 <ol>
                   {d.failing.map(([name, n]) => (
                     <li key={name}>
