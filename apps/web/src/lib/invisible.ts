@@ -7,54 +7,14 @@
  * raw text. Ordinary text, right-to-left scripts included, passes unchanged, and so do the joiners
  * and selectors inside an emoji (👩🏽‍💻, 🏳️‍🌈, 🏴󠁧󠁢󠁳󠁣󠁴󠁿), a CJK ideographic variation
  * sequence, a Mongolian variant, and a zero-width joiner or non-joiner inside a word of a script
- * that writes with them (Persian `می\u200Cخواهم`, Hindi `क्\u200Dष`): see JOINING_SCRIPTS.
+ * that writes with them (Persian `می\u200Cخواهم`, Hindi `क्\u200Dष`): the rule the terminal's text
+ * follows too, in @celgate/core/joiners (JOINING_SCRIPTS).
  */
+
+import { JOINER_IN_WORD } from "@celgate/core/joiners";
 
 /** One piece of a text: plain text as it is, or one character to show as a token. */
 export type Piece = string | { codePoint: number; token: string; label: string };
-
-/**
- * The scripts whose words are written with U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH
- * JOINER (The Unicode Standard, 23.2 "Layout Controls", and each script's chapter): the joining
- * scripts, where ZWNJ keeps two letters of one word apart (Persian `می\u200Cخواهم`, Kurdish, Urdu) and
- * ZWJ asks for a joined form, and the Brahmic scripts, where after a virama they choose the half
- * form or the explicit virama of a conjunct (Hindi `क्\u200Dष`, `क्\u200Cष`; Sinhala, Malayalam, Bengali's
- * ra-phala `র\u200D্য`). Between letters of one of these (a letter, its marks, the joiner, then a letter or
- * mark of the same script) a joiner is part of the word and is not marked; anywhere else (between
- * Latin letters, as in an identifier `web\u200Capp`, between two scripts, doubled, at either end
- * of a word) it is.
- */
-export const JOINING_SCRIPTS = [
-  "Arabic",
-  "Syriac",
-  "Nko",
-  "Mongolian",
-  "Mandaic",
-  "Adlam",
-  "Hanifi_Rohingya",
-  "Devanagari",
-  "Bengali",
-  "Gurmukhi",
-  "Gujarati",
-  "Oriya",
-  "Tamil",
-  "Telugu",
-  "Kannada",
-  "Malayalam",
-  "Sinhala",
-  "Tibetan",
-  "Myanmar",
-  "Khmer",
-] as const;
-
-// A joiner inside a word of one JOINING_SCRIPTS script: after a letter of it (and that letter's
-// marks), before a letter or mark of it. Script_Extensions, so that a mark or sign the script
-// shares with a neighbour (Arabic's harakat are also Syriac's) counts. The lookahead up front
-// keeps the scan cheap: the lookbehinds run at a joiner only.
-const JOINER = String.raw`[\u200C\u200D]`;
-const JOINER_IN_WORD = `(?=${JOINER})(?:${JOINING_SCRIPTS.map(
-  (s) => String.raw`(?<=(?=\p{L})\p{scx=${s}}\p{M}*)${JOINER}(?=(?=[\p{L}\p{M}])\p{scx=${s}})`,
-).join("|")})`;
 
 // Sequences whose selectors and joiners belong to what is drawn, tried before the marked class:
 // an emoji with its presentation selector or skin tone, a flag's tag sequence and emoji joined by
