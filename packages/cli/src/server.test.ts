@@ -189,6 +189,45 @@ describe("celgate check --server", () => {
     }
   });
 
+  it("names the documents it skipped in the report as the service does, and the service keeps them", {
+    timeout: 60_000,
+  }, async () => {
+    // a bundle with documents that are no Kubernetes objects beside a resource, a JSON list
+    // with one, and stdin: the same notices locally, through the service, and in its history
+    mkdirSync(join(work, "skipped"), { recursive: true });
+    writeFileSync(
+      join(work, "skipped/bundle.yaml"),
+      `# settings\nreplicas: 3\n---\n${ALPINE_DEPLOYMENT}---\nhello\n---\n${IMAGES_POLICY}`,
+    );
+    writeFileSync(join(work, "skipped/list.json"), JSON.stringify([{ metadata: { name: "x" } }]));
+    const args = ["-o", "json", "skipped", "-"];
+    const input = "just: a note\n";
+    const local = await celgate(["check", "-p", "policies", ...args], { input });
+    const remote = await celgate(["check", ...server(), ...args], { input });
+    expect(remote.code).toBe(local.code);
+    const notices = JSON.parse(local.stdout).notices;
+    expect(notices.map((n: { kind: string; source: unknown }) => [n.kind, n.source])).toEqual([
+      ["skipped-document", { file: "skipped/bundle.yaml", document: 0, line: 1 }],
+      ["skipped-document", { file: "skipped/bundle.yaml", document: 2, line: 13 }],
+      ["skipped-document", { file: "skipped/bundle.yaml", document: 3, line: 15 }],
+      ["skipped-document", { file: "skipped/list.json", document: 0, line: 1 }],
+      ["skipped-document", { file: "<stdin>", document: 0, line: 1 }],
+    ]);
+    expect(notices[1].message).toBe(
+      "skipped/bundle.yaml:13: document is not a Kubernetes object (a mapping with apiVersion and kind); skipped",
+    );
+    expect(JSON.parse(remote.stdout).notices).toEqual(notices);
+    const recorded = await createClient({ baseUrl: service.baseUrl, token: tokens.viewer }).evaluations.get(
+      JSON.parse(remote.stdout).id,
+    );
+    expect(recorded.notices).toEqual(notices);
+    // the warnings on stderr stay, the same in both
+    const warnings = (s: string) => s.split("\n").filter((line) => line.startsWith("warning: "));
+    expect(warnings(local.stderr)).toHaveLength(5);
+    expect(warnings(remote.stderr)).toEqual(warnings(local.stderr));
+    expect(warnings(local.stderr)[1]).toBe(`warning: ${notices[1].message}`);
+  });
+
   it("exits 2, as locally, when --select matches no policy of the service", { timeout: 60_000 }, async () => {
     const args = ["--select", "practice=nothing", "manifests"];
     const local = await celgate(["check", "-p", "policies", ...args]);

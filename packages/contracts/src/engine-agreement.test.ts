@@ -34,6 +34,7 @@ describe("the wire model equals the engine's", () => {
     expectTypeOf<Wire<typeof wire.ViolationSchema>>().toEqualTypeOf<core.Violation>();
     expectTypeOf<Wire<typeof wire.ResultSchema>>().toEqualTypeOf<core.WireResult>();
     expectTypeOf<Wire<typeof wire.SummarySchema>>().toEqualTypeOf<core.Summary>();
+    expectTypeOf<Wire<typeof wire.DocumentSourceSchema>>().toEqualTypeOf<core.DocumentSource>();
     expectTypeOf<Wire<typeof wire.ReportNoticeSchema>>().toEqualTypeOf<core.ReportNotice>();
     // the receipt is the service's signature over a recorded report, not part of the engine's model
     expectTypeOf<

@@ -193,6 +193,7 @@ export {
   DECISIONS,
   type Decision,
   DecisionSchema,
+  DocumentSourceSchema,
   EvaluationReportSchema,
   type EvaluationReportWire,
   NOTICE_KINDS,

@@ -106,6 +106,7 @@ export const DiagnosticSchema = z
     path: z.string().optional(),
     file: z.string().optional(),
     line: z.number().int().optional(),
+    document: z.number().int().optional(),
     column: z.number().int().optional(),
     sourceLine: z.string().optional(),
     severity: z.enum(["error", "warning"]).optional(),

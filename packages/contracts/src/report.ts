@@ -13,8 +13,13 @@ export const DECISIONS = ["allow", "warn", "deny"] as const;
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
 /** deny | warn | audit: what a failing policy does to the decision. */
 export const POLICY_ACTIONS = ["deny", "warn", "audit"] as const;
-/** Kinds of report notices (an expired exception, unused image facts, a warning). */
-export const NOTICE_KINDS = ["expired-exception", "unused-image-facts", "warning"] as const;
+/** Kinds of report notices (an expired exception, unused image facts, a skipped document, a warning). */
+export const NOTICE_KINDS = [
+  "expired-exception",
+  "unused-image-facts",
+  "skipped-document",
+  "warning",
+] as const;
 
 export const OutcomeSchema = z.enum(OUTCOMES).meta({ id: "Outcome" });
 export const DecisionSchema = z.enum(DECISIONS).meta({ id: "Decision" });
@@ -67,12 +72,22 @@ export const SummarySchema = z
   })
   .meta({ id: "Summary" });
 
+/**
+ * Where a skipped document was: its file (or the request field, `manifests` or `resources`),
+ * its 0-based document index there, and its 1-based first line when the input is text.
+ */
+export const DocumentSourceSchema = z
+  .object({ file: z.string(), document: z.number().int(), line: z.number().int().optional() })
+  .meta({ id: "DocumentSource" });
+
 export const ReportNoticeSchema = z
   .object({
     kind: NoticeKindSchema,
     message: z.string(),
     exception: z.string().optional(),
     image: z.string().optional(),
+    /** For `skipped-document`: where the document was. */
+    source: DocumentSourceSchema.optional(),
   })
   .meta({ id: "ReportNotice" });
 

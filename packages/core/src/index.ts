@@ -125,6 +125,7 @@ export {
   formatReport,
   REPORT_FORMATS,
   reportWriter,
+  skippedDocumentNotices,
   summarise,
   toWireReport,
   withResults,
@@ -132,6 +133,7 @@ export {
 } from "./report/index.js";
 export type {
   Decision,
+  DocumentSource,
   EvaluationReport,
   FailurePolicy,
   NoticeKind,

@@ -16,10 +16,12 @@ import {
   type InputLimits,
   parseLabelSelector,
   parseManifests,
+  type ReportNotice,
   type Resource,
   resourcesFromObjects,
   type Selector,
   selectPolicies,
+  skippedDocumentNotices,
 } from "@celgate/core";
 import { and, desc, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
@@ -90,6 +92,12 @@ interface Skipped {
   file?: string;
 }
 
+/** The request's resources and the documents skipped on the way (see readInput). */
+interface InputRead {
+  resources: Resource[];
+  skipped: Skipped[];
+}
+
 /**
  * The request's resources and the documents skipped on the way (core's warnings: a document
  * without apiVersion or kind, one that is not a mapping). Errors and limits throw as in resourcesOf.
@@ -101,7 +109,7 @@ function readInput(
   },
   limits: InputLimits,
   admitted: boolean,
-): { resources: Resource[]; skipped: Skipped[] } {
+): InputRead {
   const { resources, diagnostics, fields } =
     input.manifests === undefined
       ? withFields(
@@ -162,7 +170,8 @@ function parseFiles(files: readonly ManifestFile[], limits: InputLimits): Parsed
  * comments or `---`, an empty list, or documents that are not Kubernetes objects evaluate
  * nothing, and nothing evaluated is never an allow (a gate sent the wrong file, or none). As
  * the CLI's exit 2 ("no Kubernetes resources found in ..."): a 400 `no-resources` naming each
- * skipped document and why, before anything is evaluated or recorded.
+ * skipped document and why, before anything is evaluated or recorded. With resources, the
+ * documents skipped beside them come back too: the report names them (skippedNotices).
  */
 export function resourcesToEvaluate(
   input: {
@@ -172,9 +181,10 @@ export function resourcesToEvaluate(
   limits: InputLimits,
   /** The objects are deployed ones: each one itself, never a list of its items. */
   deployed: boolean,
-): Resource[] {
-  const { resources, skipped } = readInput(input, limits, deployed);
-  if (resources.length > 0) return resources;
+): InputRead {
+  const read = readInput(input, limits, deployed);
+  const { resources, skipped } = read;
+  if (resources.length > 0) return read;
   throw refuse(
     "no-resources",
     `no Kubernetes resources found in ${inputName(input)}: nothing would be evaluated, and an evaluation of nothing is never an allow${skippedNote(skipped)}`,
@@ -189,6 +199,14 @@ export function resourcesToEvaluate(
           ...(d.column !== undefined ? { column: d.column } : {}),
         })),
   );
+}
+
+/**
+ * The report's notices for the skipped documents (core's skippedDocumentNotices, as the CLI
+ * makes them): what the user sent that was not checked is said in the report and kept in history.
+ */
+function skippedNotices(skipped: readonly Skipped[]): ReportNotice[] {
+  return skippedDocumentNotices(skipped.map((s) => s.diagnostic));
 }
 
 /** Where the input was, as a detail names it. */
@@ -347,7 +365,9 @@ export class EvaluationService {
     // objects admitted, or reported as deployed (context.deployed with a cluster), are each
     // themselves, never a list of their items. An admission review's object is the API
     // server's, taken as it comes; a caller's manifests or objects must hold a resource.
-    let resources = options.admission ? resourcesOf(req, this.limits, true) : this.#requireResources(req);
+    const read = options.admission ? readInput(req, this.limits, true) : this.#requireResources(req);
+    let resources = read.resources;
+    const notices = skippedNotices(read.skipped);
     if (options.admission)
       resources = resources.map((r) => ({
         ...r,
@@ -381,6 +401,7 @@ export class EvaluationService {
         ...(selector ? { select: selector } : {}),
         ...(req.policies ? { policies: req.policies } : {}),
         ...(id ? { id } : {}),
+        ...(notices.length > 0 ? { notices } : {}),
       },
       snapshot.versionsJson,
     );
@@ -505,7 +526,7 @@ export class EvaluationService {
   }
 
   /** The caller's resources (resourcesToEvaluate): a 400 `no-resources` when there are none. */
-  #requireResources(req: EvaluationRequest): Resource[] {
+  #requireResources(req: EvaluationRequest): InputRead {
     return resourcesToEvaluate(req, this.limits, deployedCluster(req.context) !== null);
   }
 

@@ -11,10 +11,12 @@ import {
   REPORT_FORMATS,
   type ReportFormat,
   type ReportHead,
+  type ReportNotice,
   type Resource,
   reportWriter,
   type Selector,
   selectPolicies,
+  skippedDocumentNotices,
   writeReport,
 } from "@celgate/core";
 import { keyValues, mergeParams, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
@@ -166,11 +168,13 @@ export async function check(argv: string[]): Promise<number> {
     requireParamsKnown(set, values, flagParams, fileParams);
     requireSelectionMatches(set, selector);
     const progress = new Progress();
-    const resources = loadManifests(positionals, progress);
+    const { resources, notices } = readManifests(positionals, progress);
     const images = loadImageFacts(values.images ?? []);
     throwOnErrors(images.diagnostics, "image facts");
     const input: EvaluateInput = {
       resources,
+      // the documents skipped while reading, named in the report as the service names them
+      ...(notices.length > 0 ? { notices } : {}),
       images: images.images,
       exceptions,
       params,
@@ -218,9 +222,22 @@ export async function check(argv: string[]): Promise<number> {
 
 /**
  * Reads and parses manifests, one file at a time (a file's text is let go once it is parsed);
- * any syntax error anywhere is an InputError listing them all.
+ * any syntax error anywhere is an InputError listing them all. See readManifests.
  */
 export function loadManifests(paths: readonly string[], progress?: Progress): Resource[] {
+  return readManifests(paths, progress).resources;
+}
+
+/**
+ * The resources of the manifests and a `skipped-document` notice for each document that is
+ * not a Kubernetes object (core's skippedDocumentNotices, as the service makes them), each also
+ * warned of on stderr. Throws InputError for any syntax error (listing them all) and when no
+ * resource is left.
+ */
+export function readManifests(
+  paths: readonly string[],
+  progress?: Progress,
+): { resources: Resource[]; notices: ReportNotice[] } {
   const resources: Resource[] = [];
   const diagnostics = [];
   const options = manifestOptions();
@@ -241,7 +258,7 @@ export function loadManifests(paths: readonly string[], progress?: Progress): Re
   if (resources.length === 0) {
     throw new InputError(`no Kubernetes resources found in ${paths.join(", ")}`);
   }
-  return resources;
+  return { resources, notices: skippedDocumentNotices(diagnostics) };
 }
 
 export function exitCode(

@@ -13,6 +13,11 @@ export interface Diagnostic {
   file?: string;
   /** 1-based. */
   line?: number;
+  /**
+   * 0-based index of the document in its file (a multi-document YAML stream, a JSON list, or
+   * the objects of a list), for a problem of a whole document: one skipped as not a Kubernetes object.
+   */
+  document?: number;
   /** 1-based. */
   column?: number;
   /** The source line the problem is on, for a caret rendering. */

@@ -836,6 +836,21 @@ validations:
     ]);
   });
 
+  it("carries the caller's notices first (documents it skipped), streamed or not", () => {
+    const { set } = policies(IMAGE_POLICIES);
+    const unused = parseImageFacts({ ref: "registry.example/shop/wbe:1.4.2" }, "typo.json").images;
+    const skipped = {
+      kind: "skipped-document" as const,
+      message: "k8s.yaml:9: document has no apiVersion or kind, so it is not a Kubernetes object; skipped",
+      source: { file: "k8s.yaml", document: 1, line: 9 },
+    };
+    const input = { resources: manifests(deployment), images: [...facts, ...unused], notices: [skipped] };
+    const report = run(set, input);
+    expect(report.notices?.map((n) => n.kind)).toEqual(["skipped-document", "unused-image-facts"]);
+    expect(report.notices?.[0]).toEqual(skipped);
+    expect(evaluateStream(set, input, () => {}).notices).toEqual(report.notices);
+  });
+
   it("waives a whole policy for matched resources, reports expired exceptions", () => {
     const { set, exceptions } = policies(
       IMAGE_POLICIES +

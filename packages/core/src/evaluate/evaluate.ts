@@ -61,6 +61,11 @@ export interface EvaluateInput {
   onProgress?: (done: number, total: number) => void;
   /** Report id, when the caller records it. */
   id?: string;
+  /**
+   * Notices the caller found before evaluating (the documents of the input it skipped:
+   * skippedDocumentNotices), carried first in the report's notices.
+   */
+  notices?: readonly ReportNotice[];
 }
 
 /**
@@ -107,7 +112,7 @@ class SinkFailure {
 
 function evaluateIndexed(set: CompiledPolicySet, input: EvaluateInput, sink: ResultSink): ReportHead {
   const now = input.now ?? new Date();
-  const notices: ReportNotice[] = [];
+  const notices: ReportNotice[] = [...(input.notices ?? [])];
   const selection = selectPolicies(set, { select: input.select, policies: input.policies });
   for (const problem of selection.problems) notices.push({ kind: "warning", message: problem.message });
   // the report names the set evaluated: the selection, not the set it was taken from

@@ -21,6 +21,7 @@ export {
   reportWriter,
   writeReport,
 } from "./format/index.js";
+export { skippedDocumentNotices } from "./notices.js";
 export type { BuildReportInput, DecisionInput, FailurePolicy, ReportHead, TallyOptions } from "./outcome.js";
 export {
   buildReport,
@@ -34,6 +35,7 @@ export {
 } from "./outcome.js";
 export type {
   Decision,
+  DocumentSource,
   EvaluationReport,
   NoticeKind,
   Outcome,

@@ -269,6 +269,43 @@ describe("toWireReport", () => {
   });
 });
 
+describe("toWireReport's notices", () => {
+  it("keeps where a skipped document was, and only the fields a notice has", () => {
+    const report = buildReport({
+      results: [],
+      resources: [web],
+      policySet: { digest: "sha256:abc", policies: 1 },
+      evaluatedAt: "2026-11-29T10:00:00Z",
+      notices: [
+        {
+          kind: "skipped-document",
+          message: "a.yaml:3: no kind",
+          source: { file: "a.yaml", document: 1, line: 3 },
+        },
+        {
+          kind: "skipped-document",
+          message: "resources[0]: no kind",
+          source: { file: "resources", document: 0 },
+        },
+        { kind: "unused-image-facts", message: "unused", image: "x" },
+      ],
+    });
+    expect(toWireReport(report).notices).toStrictEqual([
+      {
+        kind: "skipped-document",
+        message: "a.yaml:3: no kind",
+        source: { file: "a.yaml", document: 1, line: 3 },
+      },
+      {
+        kind: "skipped-document",
+        message: "resources[0]: no kind",
+        source: { file: "resources", document: 0 },
+      },
+      { kind: "unused-image-facts", message: "unused", image: "x" },
+    ]);
+  });
+});
+
 describe("toWireResult", () => {
   it("leaves absent optional fields out as keys, keeps null ones, and drops engine-only fields", () => {
     const engine: Result = {

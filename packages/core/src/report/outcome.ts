@@ -283,6 +283,15 @@ export function toWireReport(report: EvaluationReport): WireReport {
       message: notice.message,
       ...(notice.exception === undefined ? {} : { exception: notice.exception }),
       ...(notice.image === undefined ? {} : { image: notice.image }),
+      ...(notice.source === undefined
+        ? {}
+        : {
+            source: {
+              file: notice.source.file,
+              document: notice.source.document,
+              ...(notice.source.line === undefined ? {} : { line: notice.source.line }),
+            },
+          }),
     }));
   }
   return wire;

@@ -39,10 +39,16 @@ export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 /**
  * Kinds of report notices: `expired-exception` (an exception that has lapsed, named in
  * `exception`), `unused-image-facts` (facts for an image no evaluated resource uses, named in
- * `image`), `warning` (anything else said out loud: a selection that matches nothing, an
- * evaluation stopped by an internal error).
+ * `image`), `skipped-document` (a document of the input that is not a Kubernetes object, so
+ * nothing was checked of it, named in `source`), `warning` (anything else said out loud: a
+ * selection that matches nothing, an evaluation stopped by an internal error).
  */
-export const NOTICE_KINDS = ["expired-exception", "unused-image-facts", "warning"] as const;
+export const NOTICE_KINDS = [
+  "expired-exception",
+  "unused-image-facts",
+  "skipped-document",
+  "warning",
+] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /** Where a resource came from: the file, the 1-based line of its document, its 0-based document index. */
@@ -100,15 +106,28 @@ export interface Summary {
 }
 
 /**
+ * Where a skipped document was: its file (or the request field it came in, `manifests` or
+ * `resources`), its 0-based document index there, and the 1-based line it begins on when the
+ * input is text (an object of a list given as objects has no line).
+ */
+export interface DocumentSource {
+  file: string;
+  document: number;
+  line?: number;
+}
+
+/**
  * A notice that is not a result: an expired exception (`exception` names it), image facts that
- * no evaluated resource uses (`image` is their reference), or another warning (a selection that
- * matches nothing, an evaluation stopped by an internal error).
+ * no evaluated resource uses (`image` is their reference), a document of the input skipped as
+ * not a Kubernetes object (`source` says where it was, `message` where and why), or another
+ * warning (a selection that matches nothing, an evaluation stopped by an internal error).
  */
 export interface ReportNotice {
   kind: NoticeKind;
   message: string;
   exception?: string;
   image?: string;
+  source?: DocumentSource;
 }
 
 /**

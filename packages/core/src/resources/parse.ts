@@ -48,7 +48,8 @@ export interface ParseManifestsOptions {
  * Parses Kubernetes manifests from YAML (multi-document) or JSON text: `List` kinds are
  * unpacked, empty documents ignored, every resource keeps its file, line and document index.
  * Problems come back as diagnostics (errors for syntax, warnings for documents that are not
- * Kubernetes objects); the good documents are still returned. An input over one of the
+ * Kubernetes objects, each with its line and document index: skippedDocumentNotices makes them
+ * the report's notices); the good documents are still returned. An input over one of the
  * limits is refused as a whole: no resources, one `input-limit` (or `input-nul`) error naming
  * the document's line, the field path and the limit. Never throws.
  */
@@ -306,6 +307,7 @@ function addDocument(
       message: "document is not a Kubernetes object (a mapping with apiVersion and kind); skipped",
       file: source.file,
       line: source.line,
+      document: source.document,
       path,
       severity: "warning",
     });
@@ -335,6 +337,7 @@ function addDocument(
       message: "document has no apiVersion or kind, so it is not a Kubernetes object; skipped",
       file: source.file,
       line: source.line,
+      document: source.document,
       path,
       severity: "warning",
     });
@@ -346,6 +349,7 @@ function addDocument(
       message: `a celgate ${object.kind} document, not a Kubernetes object; skipped (pass it with --policies, --exceptions or --images)`,
       file: source.file,
       line: source.line,
+      document: source.document,
       path,
       severity: "warning",
     });
