@@ -186,4 +186,21 @@ describe.each(BACKENDS)("an empty policy set on %s", (backend) => {
     await expect(setupApp(backend, { policyDir: dir })).rejects.toThrow(RepositoryError);
     await expect(setupApp(backend, { policyDir: dir })).rejects.toThrow(/bad\.yaml/);
   });
+
+  it("does not start on a policy repository that is not there, which would delete the repository's policies", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "celgate-norepo-"));
+    const file = join(dir, "policies.yaml");
+    writeFileSync(file, "");
+    for (const [policyDir, reason] of [
+      [join(dir, "missing"), /CELGATE_POLICY_DIR: the policy repository .*missing cannot be read \(ENOENT\)/],
+      [file, /CELGATE_POLICY_DIR: the policy repository .*policies\.yaml is not a folder/],
+    ] as const) {
+      const error = await setupApp(backend, { policyDir }).then(
+        (t) => t.close().then(() => undefined),
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(RepositoryError);
+      expect((error as Error).message).toMatch(reason);
+    }
+  });
 });

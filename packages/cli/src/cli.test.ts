@@ -461,6 +461,19 @@ spec:
     }
     expect(celgate(["--help"]).stdout).toContain("Commands:");
   });
+
+  it("a missing command or subcommand is a usage error: exit 2, usage and a one-line reason on stderr", () => {
+    for (const [args, reason] of [
+      [[], "celgate: no command given (see celgate --help)"],
+      [["images"], "celgate: images: no subcommand given (push; see celgate images --help)"],
+    ] as const) {
+      const r = celgate([...args]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("Usage: celgate");
+      expect(r.stderr.trimEnd().split("\n").at(-1)).toBe(reason);
+    }
+  });
 });
 
 export { root };

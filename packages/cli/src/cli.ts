@@ -49,11 +49,13 @@ async function dispatch(argv: string[]): Promise<number> {
     case "completion":
       return (await import("./commands/completion.js")).completion(rest);
     case undefined:
+      // a usage error: the usage goes to stderr with it, ending in the one-line reason
+      throw new InputError("no command given (see celgate --help)", HELP.trimEnd());
     case "help":
     case "-h":
     case "--help":
       process.stdout.write(HELP);
-      return command === undefined ? EXIT.input : EXIT.allowed;
+      return EXIT.allowed;
     case "--version":
     case "version":
       process.stdout.write(`${(await import("./version.js")).versionLine()}\n`);

@@ -43,23 +43,20 @@ const input = { resources, now: new Date("2026-11-29T00:00:00Z"), id: "ev_test" 
 const versionsJson = JSON.stringify({ replicas: 3, owner: 1, constructor: 9 });
 
 describe("finishReport", () => {
-  it("gives the text JSON.stringify gives of the wire report with versions set after it is made", () => {
-    const report = evaluate(set, input);
-    const wire = toWireReport(report);
-    for (const r of wire.results) {
-      const v = ({ replicas: 3, owner: 1 } as Record<string, number>)[r.policy];
-      if (v !== undefined) r.policyVersion = v;
-    }
-    const finished = finishReport(report, versionsJson);
-    expect(finished.json).toBe(JSON.stringify(wire));
-    // the version is the last member of a result, as it was when the service set it
-    expect(finished.json).toContain(`"policy":"replicas"`);
+  it("gives the text JSON.stringify gives of the wire report, each version right after its policy", () => {
+    const wire = toWireReport(evaluate(set, input));
+    const finished = finishReport(evaluate(set, input), versionsJson);
+    const parsed = JSON.parse(finished.json) as typeof wire;
+    // the contract's order (docs/api.md, interfaces.md): policyVersion follows policy, as in the CLI's JSON
+    const contract = ["resource", "policy", "policyVersion", "severity", "action", "outcome"];
+    const owner = parsed.results.find((r) => r.policy === "owner")!;
+    expect(Object.keys(owner)).toEqual([...contract, "violations", "error", "exception"]);
+    expect(owner.policyVersion).toBe(1);
+    // apart from the versions, the text is that of the wire report
+    for (const r of parsed.results) delete r.policyVersion;
+    expect(JSON.stringify(parsed)).toBe(JSON.stringify(wire));
+    expect(finished.json).toContain(`"policy":"replicas","policyVersion":3,`);
     expect(JSON.parse(finished.json).results[0]).not.toHaveProperty("policyVersion", 9);
-    expect(
-      Object.keys(JSON.parse(finished.json).results.find((r: { policy: string }) => r.policy === "owner")).at(
-        -1,
-      ),
-    ).toBe("policyVersion");
     const { results, notices: _notices, ...head } = wire;
     expect(finished.facts).toEqual({
       ...head,

@@ -24,10 +24,14 @@ export interface FinishedReport {
 }
 
 /**
- * The wire report with each result's policyVersion from `versions` (the API's stored version
- * of each policy, absent for policies it does not know). Mutates and returns `report`.
+ * Sets each result's policyVersion from `versions` (the API's stored version of each policy,
+ * absent for policies it does not know), before the report is turned into wire form, which puts
+ * it where the contract has it: right after `policy`. Mutates and returns `report`.
  */
-export function withVersions(report: WireReport, versions: ReadonlyMap<string, number>): WireReport {
+export function withVersions(
+  report: EvaluationReport,
+  versions: ReadonlyMap<string, number>,
+): EvaluationReport {
   for (const r of report.results) {
     const v = versions.get(r.policy);
     if (v !== undefined) r.policyVersion = v;
@@ -46,10 +50,11 @@ function versionsOf(json: string): ReadonlyMap<string, number> {
 /**
  * The report as the service answers and records it (wire form, policy versions set from
  * `versionsJson`, the snapshot's JSON of name -> version), as JSON text, and the facts the
- * service reads of it. Throws only if `versionsJson` is not JSON.
+ * service reads of it. Sets the versions on `report`'s results. Throws only if `versionsJson`
+ * is not JSON.
  */
 export function finishReport(report: EvaluationReport, versionsJson: string): FinishedReport {
-  const wire = withVersions(toWireReport(report), versionsOf(versionsJson));
+  const wire = toWireReport(withVersions(report, versionsOf(versionsJson)));
   const { results, notices: _notices, ...head } = wire;
   const policies = new Set<string>();
   const errors: string[] = [];

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { PolicyResource, PolicySource, PolicyVersion, ValidationResult } from "@celgate/contracts";
 import {
@@ -246,6 +246,13 @@ export class PolicyService {
     dir: string,
     logger: Logger,
   ): Promise<{ loaded: number; changed: number; invalid: number }> {
+    // A folder that is not there (a typo, a volume not mounted) is a mistake, not an empty
+    // repository: read as one, it would delete every repository policy from the set in force.
+    const folder = await stat(dir).catch((err: NodeJS.ErrnoException) => err);
+    if (folder instanceof Error || !folder.isDirectory())
+      throw new RepositoryError(
+        `CELGATE_POLICY_DIR: the policy repository ${dir} ${folder instanceof Error ? `cannot be read (${folder.code ?? folder.message})` : "is not a folder"}; point it at the policies' folder (an empty folder for policies made through the API only) and start again`,
+      );
     const files = await listPolicyFiles(dir, { tests: false });
     const docs = new Map<string, PolicyDocument>();
     let invalid = 0;

@@ -52,9 +52,14 @@ interface Upload {
 /** Runs `celgate images ...`; returns the exit code. Throws InputError for usage and input problems. */
 export async function images(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
+  if (sub === undefined)
+    throw new InputError(
+      "images: no subcommand given (push; see celgate images --help)",
+      IMAGES_HELP.trimEnd(),
+    );
+  if (sub === "--help" || sub === "-h" || sub === "help") {
     process.stdout.write(IMAGES_HELP);
-    return sub === undefined ? EXIT.input : EXIT.allowed;
+    return EXIT.allowed;
   }
   if (sub !== "push")
     throw new InputError(`images: unknown subcommand ${JSON.stringify(sub)} (see celgate images --help)`);
