@@ -183,28 +183,43 @@ describe("celgate check --server against a service that misbehaves: exit 2, neve
 });
 
 describe("celgate findings --fail-on against a service that misbehaves", () => {
+  // well formed but for its severity: the SDK refuses the page, naming the field
   const finding = (severity: unknown) => ({
     id: "f_1",
+    status: "open",
     resource: { cluster: "prod", namespace: "shop", kind: "Deployment", name: "web" },
     policy: "run-as-non-root",
     policyVersion: 1,
     severity,
+    action: "deny",
+    message: "may run as root",
     cause: "policy-change",
     trigger: {},
-    message: "may run as root",
     openedAt: "2026-01-01T00:00:00Z",
-    status: "open",
+    resolvedAt: null,
+    resolution: null,
   });
 
   it.each([
-    ["a severity spelt CRITICAL", { items: [finding("CRITICAL")], nextCursor: null }, 'severity "CRITICAL"'],
-    ["no severity", { items: [finding(undefined)], nextCursor: null }, "severity undefined"],
-    ["no items", { nextCursor: null }, "no list of items"],
-  ])("%s: exit 2, not 0", async (_name, body, message) => {
+    ["a severity spelt CRITICAL", { items: [finding("CRITICAL")], nextCursor: null }, "(items[0].severity: "],
+    ["no severity", { items: [finding(undefined)], nextCursor: null }, "(items[0].severity: "],
+    ["no items", { nextCursor: null }, "(items: "],
+  ])("%s: exit 2, not 0", async (_name, body, field) => {
     const s = await serve(json(200, body));
     const r = await run(["findings", "--server", s.url, "--token", "t", "--fail-on", "high"]);
-    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(
+      `the celgate service at ${s.url} gave an answer that cannot be trusted (HTTP 200): findings.list: the answer is not a well-formed FindingList ${field}`,
+    );
     expect(r.code).toBe(2);
+  });
+
+  it("takes a well-formed page: exit 1 on a finding at --fail-on", async () => {
+    const s = await serve(json(200, { items: [finding("critical")], nextCursor: null }));
+    const r = await run(["findings", "--server", s.url, "--token", "t", "--fail-on", "high"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("run-as-non-root");
+    expect(r.code).toBe(1);
   });
 });
 
