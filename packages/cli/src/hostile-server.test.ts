@@ -1,13 +1,13 @@
 // The commands that talk to a service, against real HTTP servers on 127.0.0.1 that misbehave:
 // each must end in exit 2 with one line naming what went wrong, never in exit 0 (allowed).
 // The CLI runs in process (main), as most CLI tests do.
-import { createHash, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jwkThumbprint } from "@celgate/sdk";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeServers, type Handler, serve } from "../../sdk/src/testing/http-server.js";
+import { decisionStatement, publicJwk, signedEnvelope } from "../../sdk/src/testing/receipts.js";
 import { runInProcess } from "./test/in-process.js";
 
 let work = "";
@@ -183,71 +183,61 @@ describe("celgate check --server against a service that misbehaves: exit 2, neve
 });
 
 describe("celgate findings --fail-on against a service that misbehaves", () => {
+  // well formed but for its severity: the SDK refuses the page, naming the field
   const finding = (severity: unknown) => ({
     id: "f_1",
+    status: "open",
     resource: { cluster: "prod", namespace: "shop", kind: "Deployment", name: "web" },
     policy: "run-as-non-root",
     policyVersion: 1,
     severity,
+    action: "deny",
+    message: "may run as root",
     cause: "policy-change",
     trigger: {},
-    message: "may run as root",
     openedAt: "2026-01-01T00:00:00Z",
-    status: "open",
+    resolvedAt: null,
+    resolution: null,
   });
 
   it.each([
-    ["a severity spelt CRITICAL", { items: [finding("CRITICAL")], nextCursor: null }, 'severity "CRITICAL"'],
-    ["no severity", { items: [finding(undefined)], nextCursor: null }, "severity undefined"],
-    ["no items", { nextCursor: null }, "no list of items"],
-  ])("%s: exit 2, not 0", async (_name, body, message) => {
+    ["a severity spelt CRITICAL", { items: [finding("CRITICAL")], nextCursor: null }, "(items[0].severity: "],
+    ["no severity", { items: [finding(undefined)], nextCursor: null }, "(items[0].severity: "],
+    ["no items", { nextCursor: null }, "(items: "],
+  ])("%s: exit 2, not 0", async (_name, body, field) => {
     const s = await serve(json(200, body));
     const r = await run(["findings", "--server", s.url, "--token", "t", "--fail-on", "high"]);
-    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(
+      `the celgate service at ${s.url} gave an answer that cannot be trusted (HTTP 200): findings.list: the answer is not a well-formed FindingList ${field}`,
+    );
     expect(r.code).toBe(2);
+  });
+
+  it("takes a well-formed page: exit 1 on a finding at --fail-on", async () => {
+    const s = await serve(json(200, { items: [finding("critical")], nextCursor: null }));
+    const r = await run(["findings", "--server", s.url, "--token", "t", "--fail-on", "high"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("run-as-non-root");
+    expect(r.code).toBe(1);
   });
 });
 
 describe("celgate verify --key URL against a key server that misbehaves", () => {
   const { privateKey } = generateKeyPairSync("ed25519");
-  const x = createPublicKey(privateKey).export({ format: "jwk" }).x as string;
 
   /** A receipt of an allow, signed by the key above: valid with the right keys. */
   async function receiptFile(): Promise<{ file: string; jwks: string }> {
-    const kid = await jwkThumbprint(x);
-    const statement = {
-      _type: "https://in-toto.io/Statement/v1",
-      subject: [
-        {
-          name: "Deployment/shop/web",
-          digest: { sha256: createHash("sha256").update("x").digest("hex") },
-          annotations: { "celgate.dev/subject": "resource" },
-        },
-      ],
-      predicateType: "https://celgate.dev/decision/v1",
-      predicate: {
-        evaluationId: "ev_1",
-        decision: "allow",
-        evaluatedAt: "2026-12-01T00:00:00.000Z",
-        signedAt: "2026-12-01T00:00:00.000Z",
-        source: "api",
-        policySet: { digest: `sha256:${"a".repeat(64)}`, policies: [{ name: "p", digest: "sha256:x" }] },
-        exceptions: [],
-        context: {},
-        summary: { resources: 1, pass: 1, fail: 0, error: 0, skip: 0, waived: 0 },
-      },
+    const key = await publicJwk(privateKey);
+    const subject = {
+      name: "Deployment/shop/web",
+      digest: { sha256: createHash("sha256").update("x").digest("hex") },
+      annotations: { "celgate.dev/subject": "resource" },
     };
-    const payload = Buffer.from(JSON.stringify(statement));
-    const type = "application/vnd.in-toto+json";
-    const message = Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${payload.length} `), payload]);
-    const envelope = {
-      payload: payload.toString("base64"),
-      payloadType: type,
-      signatures: [{ keyid: kid, sig: sign(null, message, privateKey).toString("base64") }],
-    };
+    const envelope = signedEnvelope(decisionStatement([subject]), { key: privateKey, keyid: key.kid });
     const file = join(work, "receipt.json");
     writeFileSync(file, JSON.stringify(envelope));
-    return { file, jwks: JSON.stringify({ keys: [{ kty: "OKP", crv: "Ed25519", x, kid }] }) };
+    return { file, jwks: JSON.stringify({ keys: [key] }) };
   }
 
   it("verifies with keys fetched from a URL that answers them (0)", async () => {

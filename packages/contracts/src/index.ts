@@ -216,6 +216,7 @@ export {
   SummarySchema,
   ViolationSchema,
 } from "./report.js";
+export { type Health, HealthSchema, type Readiness, ReadinessSchema } from "./system.js";
 export {
   ACTIONS,
   type Action,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixture } from "../../../test/support/fixtures.js";
 import { type CelgateClient, createClient, paginate } from "./client.js";
 import { ApiError, DeployBlockedError, isSelectionError, NetworkError, SelectionError } from "./errors.js";
+import { verifyReceipt } from "./receipts/verify.js";
 import { startTestService, type TestService } from "./testing/service.js";
 import type { FetchLike } from "./transport.js";
 
@@ -213,6 +214,21 @@ describe("evaluations", () => {
         (i) => i.id,
       ),
     ).toContain(report.id);
+  });
+
+  it("reads a recorded evaluation's receipt and the keys it verifies with (both checked shapes)", async () => {
+    const client = as(tokens.evaluator);
+    const manifests = deployment("receipted", { owner: "a" });
+    const report = await client.evaluate({ manifests });
+    const id = report.id ?? "";
+    expect(id).toMatch(/\S/);
+    const receipt = await client.evaluations.receipt(id);
+    expect(receipt).toEqual(report.receipt);
+    // the keys need no token
+    const keys = await createClient({ baseUrl: service.baseUrl }).keys.list();
+    expect(keys.keys.length).toBeGreaterThan(0);
+    const verified = await verifyReceipt(receipt, { keys, evaluationId: id });
+    expect(verified).toMatchObject({ valid: true, ok: true });
   });
 
   it("does not record a dry run, and records the source it is given", async () => {

@@ -1,51 +1,61 @@
-import { type DsseEnvelope, EvaluationReportSchema, type Jwks } from "@celgate/contracts";
+import {
+  AuditListSchema,
+  CreatedTokenSchema,
+  CreatedWebhookSchema,
+  DsseEnvelopeSchema,
+  EvaluationListSchema,
+  EvaluationReportSchema,
+  EvaluationStatsSchema,
+  ExceptionListSchema,
+  ExceptionResourceSchema,
+  FindingListSchema,
+  HealthSchema,
+  ImageListSchema,
+  ImagePushResultSchema,
+  InventoryListSchema,
+  JwksSchema,
+  PolicyListSchema,
+  PolicyResourceSchema,
+  PolicyTestListSchema,
+  PolicyTestRunSchema,
+  PolicyVersionListSchema,
+  PolicyVersionSchema,
+  ReadinessSchema,
+  ReplayReportSchema,
+  StoredImageSchema,
+  TokenListSchema,
+  TokenSchema,
+  ValidationResultSchema,
+  WebhookListSchema,
+  WhoamiSchema,
+} from "@celgate/contracts";
 import { DeployBlockedError, UnexpectedResponseError } from "./errors.js";
 import { summarizeReport } from "./summary.js";
-import { type FetchLike, type RequestSpec, send, type TransportOptions } from "./transport.js";
+import { type Answer, type FetchLike, type RequestSpec, send, type TransportOptions } from "./transport.js";
 import type {
-  AuditEntry,
   AuditListQuery,
   CallOptions,
-  CreatedToken,
-  CreatedWebhook,
   CreateTokenRequest,
   CreateWebhookRequest,
   EvaluateInput,
   EvaluateOptions,
   EvaluationListFilters,
   EvaluationReport,
-  EvaluationStats,
   EvaluationStatsQuery,
-  EvaluationSummary,
   ExceptionDocument,
   ExceptionListQuery,
   ExceptionResource,
-  Finding,
   FindingQuery,
-  Health,
-  ImagePushResult,
   ImageQuery,
-  ImageSummary,
-  InventoryEntry,
   InventoryQuery,
   Page,
   PageQuery,
   PolicyDocument,
   PolicyListQuery,
   PolicyResource,
-  PolicyTestList,
-  PolicyTestRun,
-  PolicyVersion,
   PreflightOptions,
-  Readiness,
   ReplayInput,
-  ReplayReport,
   Role,
-  StoredImage,
-  Token,
-  ValidationResult,
-  Webhook,
-  Whoami,
 } from "./types.js";
 
 export interface ClientOptions {
@@ -97,6 +107,59 @@ function pageQuery(q: PageQuery | undefined) {
   return { limit: q?.limit, cursor: q?.cursor };
 }
 
+/** The one zod issue the client reports of an answer: where in the body, and what is wrong. */
+interface AnswerIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/**
+ * A schema of @celgate/contracts, as far as the client uses one (the SDK does not import zod
+ * itself): it parses an answer, and its registered `id` names the shape in a refusal.
+ */
+interface AnswerShape<T> {
+  safeParse(
+    value: unknown,
+  ): { success: true; data: T } | { success: false; error: { issues: AnswerIssue[] } };
+  meta(): { id?: string | undefined } | undefined;
+}
+
+/**
+ * ` (items[0].etag: message)` for the first issue of a refused answer: the field the refusal
+ * names. A key that is not a plain name is quoted as JSON, so that what a service chose as a
+ * key cannot pass for the path around it.
+ */
+function issueWhere(issues: readonly AnswerIssue[]): string {
+  const issue = issues[0];
+  if (!issue) return "";
+  let path = "";
+  for (const key of issue.path) {
+    if (typeof key === "number") path += `[${key}]`;
+    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key)) path += path ? `.${key}` : key;
+    else path += `[${JSON.stringify(String(key))}]`;
+  }
+  return ` (${path || "the body"}: ${issue.message})`;
+}
+
+/**
+ * The answer of `call` as the shape the contracts give it. Throws UnexpectedResponseError
+ * (`wrong-shape`), naming the call and the first field that is wrong, when a 2xx answer is not
+ * one: a caller is never handed an object of another shape typed as this one.
+ */
+function expectShape<T>(shape: AnswerShape<T>, call: string, method: string, answer: Answer<unknown>): T {
+  const parsed = shape.safeParse(answer.body);
+  if (parsed.success) return parsed.data;
+  const name = shape.meta()?.id ?? "answer of this call";
+  throw new UnexpectedResponseError({
+    status: answer.status,
+    method,
+    url: answer.url,
+    reason: "wrong-shape",
+    detail: `${call}: the answer is not a well-formed ${name}${issueWhere(parsed.error.issues)}; is the base URL that of a celgate service?`,
+    requestId: answer.headers.get("x-request-id") ?? undefined,
+  });
+}
+
 /**
  * The answer as an evaluation report, checked against the wire schema and against itself.
  * Throws UnexpectedResponseError when a 2xx answer is not one (a proxy's page, a service of
@@ -105,8 +168,7 @@ function pageQuery(q: PageQuery | undefined) {
 function expectReport(value: unknown, method: string, url: string, status: number): EvaluationReport {
   const parsed = EvaluationReportSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? ` (${issue.path.join(".") || "the body"}: ${issue.message})` : "";
+    const where = issueWhere(parsed.error.issues);
     throw new UnexpectedResponseError({
       status,
       method,
@@ -194,20 +256,37 @@ export function createClient(options: ClientOptions) {
     headers: { ...(options.headers ?? {}) },
   };
 
-  const call = async <T>(spec: RequestSpec): Promise<T> => (await send<T>(transport, spec)).body;
-  const get = <T>(path: string, query?: RequestSpec["query"], o?: CallOptions) =>
-    call<T>({ method: "GET", path, query, idempotent: true, signal: o?.signal });
+  /** Sends `spec` and returns its answer as `shape`, or throws UnexpectedResponseError naming `name`. */
+  const call = async <T>(shape: AnswerShape<T>, name: string, spec: RequestSpec): Promise<T> =>
+    expectShape(shape, name, spec.method, await send<unknown>(transport, spec));
+  const get = <T>(
+    shape: AnswerShape<T>,
+    name: string,
+    path: string,
+    query?: RequestSpec["query"],
+    o?: CallOptions,
+  ) => call(shape, name, { method: "GET", path, query, idempotent: true, signal: o?.signal });
+  /** A DELETE whose answer is not used: nothing is taken from it, so nothing is checked. */
+  const remove = async (spec: Omit<RequestSpec, "method" | "idempotent">): Promise<void> => {
+    await send<unknown>(transport, { ...spec, method: "DELETE", idempotent: true });
+  };
 
   /**
    * create, update (If-Match) and remove of a named document collection (policies,
    * exceptions). A create is not retried after a request that may have arrived; replace and
    * delete are conditional on the ETag, so they are.
    */
-  const documents = <D, R>(collection: string) => ({
+  const documents = <D, R>(kind: string, collection: string, shape: AnswerShape<R>) => ({
     create: (doc: D | string, o?: CallOptions) =>
-      call<R>({ method: "POST", path: collection, body: doc, idempotent: false, signal: o?.signal }),
+      call(shape, `${kind}.create`, {
+        method: "POST",
+        path: collection,
+        body: doc,
+        idempotent: false,
+        signal: o?.signal,
+      }),
     update: (name: string, doc: D | string, o: CallOptions & { ifMatch?: string } = {}) =>
-      call<R>({
+      call(shape, `${kind}.update`, {
         method: "PUT",
         path: `${collection}/${seg(name)}`,
         body: doc,
@@ -215,15 +294,8 @@ export function createClient(options: ClientOptions) {
         idempotent: true,
         signal: o.signal,
       }),
-    remove: async (name: string, o: CallOptions & { ifMatch?: string } = {}): Promise<void> => {
-      await call<undefined>({
-        method: "DELETE",
-        path: `${collection}/${seg(name)}`,
-        headers: { "if-match": o.ifMatch },
-        idempotent: true,
-        signal: o.signal,
-      });
-    },
+    remove: (name: string, o: CallOptions & { ifMatch?: string } = {}) =>
+      remove({ path: `${collection}/${seg(name)}`, headers: { "if-match": o.ifMatch }, signal: o.signal }),
   });
 
   async function evaluate(input: EvaluateInput, o: EvaluateOptions = {}): Promise<EvaluationReport> {
@@ -263,35 +335,50 @@ export function createClient(options: ClientOptions) {
 
     policies: {
       list: (q?: PolicyListQuery, o?: CallOptions) =>
-        get<Page<PolicyResource>>(
+        get(
+          PolicyListSchema,
+          "policies.list",
           "/v1/policies",
           { ...pageQuery(q), select: q?.select, source: q?.source },
           o,
         ),
-      get: (name: string, o?: CallOptions) => get<PolicyResource>(`/v1/policies/${seg(name)}`, undefined, o),
+      get: (name: string, o?: CallOptions) =>
+        get(PolicyResourceSchema, "policies.get", `/v1/policies/${seg(name)}`, undefined, o),
       /**
        * `create(doc)` from a document object or its YAML/JSON text (409 if the name exists);
        * `update(name, doc, { ifMatch })` requires the `etag` of the version read (428 without
        * it, 412 when another change came first); `remove(name)`.
        */
-      ...documents<PolicyDocument, PolicyResource>("/v1/policies"),
+      ...documents<PolicyDocument, PolicyResource>("policies", "/v1/policies", PolicyResourceSchema),
       /** Every stored version, newest first. */
       versions: (name: string, q?: PageQuery, o?: CallOptions) =>
-        get<Page<PolicyVersion>>(`/v1/policies/${seg(name)}/versions`, pageQuery(q), o),
+        get(
+          PolicyVersionListSchema,
+          "policies.versions",
+          `/v1/policies/${seg(name)}/versions`,
+          pageQuery(q),
+          o,
+        ),
       version: (name: string, version: number, o?: CallOptions) =>
-        get<PolicyVersion>(`/v1/policies/${seg(name)}/versions/${version}`, undefined, o),
+        get(
+          PolicyVersionSchema,
+          "policies.version",
+          `/v1/policies/${seg(name)}/versions/${version}`,
+          undefined,
+          o,
+        ),
       /**
        * The cases of the policy's PolicyTest documents (from the policy repository). A policy
        * created through the API has none: `cases` is empty and `empty.reason` says why.
        */
       tests: (name: string, o?: CallOptions) =>
-        get<PolicyTestList>(`/v1/policies/${seg(name)}/tests`, undefined, o),
+        get(PolicyTestListSchema, "policies.tests", `/v1/policies/${seg(name)}/tests`, undefined, o),
       /**
        * Runs the policy's tests against its stored version; records nothing, so it is retried
        * like a read. Failing cases are an answer (`passed: false` with a reason), not an error.
        */
       runTests: (name: string, o?: CallOptions) =>
-        call<PolicyTestRun>({
+        call(PolicyTestRunSchema, "policies.runTests", {
           method: "POST",
           path: `/v1/policies/${seg(name)}/tests:run`,
           idempotent: true,
@@ -299,7 +386,7 @@ export function createClient(options: ClientOptions) {
         }),
       /** Compiles and checks documents without saving; `valid: false` is an answer, not an error. */
       validate: (docs: PolicyDocument | PolicyDocument[] | string, o?: CallOptions) =>
-        call<ValidationResult>({
+        call(ValidationResultSchema, "policies.validate", {
           method: "POST",
           path: "/v1/policies:validate",
           body: docs,
@@ -314,7 +401,7 @@ export function createClient(options: ClientOptions) {
         const { context, limit, cursor, ...rest } = f;
         const query: Record<string, string | number | undefined> = { ...rest, limit, cursor };
         for (const [k, v] of Object.entries(context ?? {})) query[`context.${k}`] = v;
-        return get<Page<EvaluationSummary>>("/v1/evaluations", query, o);
+        return get(EvaluationListSchema, "evaluations.list", "/v1/evaluations", query, o);
       },
       /**
        * One recorded report, exactly as returned when it was made; checked as `evaluate()`
@@ -336,22 +423,22 @@ export function createClient(options: ClientOptions) {
        * every evaluation of the range counts.
        */
       stats: (q: EvaluationStatsQuery = {}, o?: CallOptions) =>
-        get<EvaluationStats>("/v1/evaluations:stats", { ...q }, o),
+        get(EvaluationStatsSchema, "evaluations.stats", "/v1/evaluations:stats", { ...q }, o),
       /** The signed receipt of a recorded evaluation (a DSSE envelope; verify it with verifyReceipt). */
       receipt: (id: string, o?: CallOptions) =>
-        get<DsseEnvelope>(`/v1/evaluations/${seg(id)}/receipt`, undefined, o),
+        get(DsseEnvelopeSchema, "evaluations.receipt", `/v1/evaluations/${seg(id)}/receipt`, undefined, o),
       evaluate,
     },
 
     keys: {
       /** The public keys of receipts (JWKS); no token needed. Pin them: see docs/receipts.md. */
-      list: (o?: CallOptions) => get<Jwks>("/v1/keys", undefined, o),
+      list: (o?: CallOptions) => get(JwksSchema, "keys.list", "/v1/keys", undefined, o),
     },
 
     images: {
       /** Stores the facts of an image: native facts, a Trivy JSON report or a Grype JSON report. */
       put: (digest: string, facts: unknown, o?: CallOptions) =>
-        call<StoredImage>({
+        call(StoredImageSchema, "images.put", {
           method: "PUT",
           path: `/v1/images/${seg(digest)}`,
           // Always JSON: a string here would be taken for YAML, which this route does not take.
@@ -365,7 +452,7 @@ export function createClient(options: ClientOptions) {
        * Returns the stored keys.
        */
       push: (facts: unknown, o?: CallOptions) =>
-        call<ImagePushResult>({
+        call(ImagePushResultSchema, "images.push", {
           method: "POST",
           path: "/v1/images",
           body: typeof facts === "string" ? JSON.parse(facts) : facts,
@@ -373,30 +460,37 @@ export function createClient(options: ClientOptions) {
           idempotent: true,
           signal: o?.signal,
         }),
-      get: (digest: string, o?: CallOptions) => get<StoredImage>(`/v1/images/${seg(digest)}`, undefined, o),
+      get: (digest: string, o?: CallOptions) =>
+        get(StoredImageSchema, "images.get", `/v1/images/${seg(digest)}`, undefined, o),
       /** The stored images in brief, by key; `stale: "7d"` for scans older than 7 days or missing. */
       list: (q: ImageQuery = {}, o?: CallOptions) => {
         const { limit, cursor, ...rest } = q;
-        return get<Page<ImageSummary>>("/v1/images", { ...rest, limit, cursor }, o);
+        return get(ImageListSchema, "images.list", "/v1/images", { ...rest, limit, cursor }, o);
       },
     },
 
     exceptions: {
       list: (q?: ExceptionListQuery, o?: CallOptions) =>
-        get<Page<ExceptionResource>>(
+        get(
+          ExceptionListSchema,
+          "exceptions.list",
           "/v1/exceptions",
           { ...pageQuery(q), expiring: q?.expiring, policy: q?.policy },
           o,
         ),
       get: (name: string, o?: CallOptions) =>
-        get<ExceptionResource>(`/v1/exceptions/${seg(name)}`, undefined, o),
-      ...documents<ExceptionDocument, ExceptionResource>("/v1/exceptions"),
+        get(ExceptionResourceSchema, "exceptions.get", `/v1/exceptions/${seg(name)}`, undefined, o),
+      ...documents<ExceptionDocument, ExceptionResource>(
+        "exceptions",
+        "/v1/exceptions",
+        ExceptionResourceSchema,
+      ),
     },
 
     replays: {
       /** Evaluates candidate policies against recorded inputs; records nothing. */
       run: (input: ReplayInput, o?: CallOptions) =>
-        call<ReplayReport>({
+        call(ReplayReportSchema, "replays.run", {
           method: "POST",
           path: "/v1/replays",
           body: input,
@@ -406,10 +500,11 @@ export function createClient(options: ClientOptions) {
     },
 
     tokens: {
-      list: (q?: PageQuery, o?: CallOptions) => get<Page<Token>>("/v1/tokens", pageQuery(q), o),
+      list: (q?: PageQuery, o?: CallOptions) =>
+        get(TokenListSchema, "tokens.list", "/v1/tokens", pageQuery(q), o),
       /** Creates a token; its secret (`token`) is in this answer only. */
       create: (input: CreateTokenRequest, o?: CallOptions) =>
-        call<CreatedToken>({
+        call(CreatedTokenSchema, "tokens.create", {
           method: "POST",
           path: "/v1/tokens",
           body: input,
@@ -417,13 +512,18 @@ export function createClient(options: ClientOptions) {
           signal: o?.signal,
         }),
       revoke: (id: string, o?: CallOptions) =>
-        call<Token>({ method: "DELETE", path: `/v1/tokens/${seg(id)}`, idempotent: true, signal: o?.signal }),
+        call(TokenSchema, "tokens.revoke", {
+          method: "DELETE",
+          path: `/v1/tokens/${seg(id)}`,
+          idempotent: true,
+          signal: o?.signal,
+        }),
     },
 
     audit: {
       list: (q: AuditListQuery = {}, o?: CallOptions) => {
         const { limit, cursor, ...rest } = q;
-        return get<Page<AuditEntry>>("/v1/audit", { ...rest, limit, cursor }, o);
+        return get(AuditListSchema, "audit.list", "/v1/audit", { ...rest, limit, cursor }, o);
       },
     },
 
@@ -431,7 +531,9 @@ export function createClient(options: ClientOptions) {
       /** What is deployed, as the service last saw it admitted (by cluster, namespace, kind, name). */
       list: (q: InventoryQuery = {}, o?: CallOptions) => {
         const { limit, cursor, failing, object, ...rest } = q;
-        return get<Page<InventoryEntry>>(
+        return get(
+          InventoryListSchema,
+          "inventory.list",
           "/v1/inventory",
           {
             ...rest,
@@ -449,29 +551,23 @@ export function createClient(options: ClientOptions) {
       /** Findings, newest first: open ones unless `status` is `resolved` or `all`. */
       list: (q: FindingQuery = {}, o?: CallOptions) => {
         const { limit, cursor, ...rest } = q;
-        return get<Page<Finding>>("/v1/findings", { ...rest, limit, cursor }, o);
+        return get(FindingListSchema, "findings.list", "/v1/findings", { ...rest, limit, cursor }, o);
       },
     },
 
     webhooks: {
-      list: (q?: PageQuery, o?: CallOptions) => get<Page<Webhook>>("/v1/webhooks", pageQuery(q), o),
+      list: (q?: PageQuery, o?: CallOptions) =>
+        get(WebhookListSchema, "webhooks.list", "/v1/webhooks", pageQuery(q), o),
       /** Creates a webhook (admin); its signing `secret` is in this answer only. */
       create: (input: CreateWebhookRequest, o?: CallOptions) =>
-        call<CreatedWebhook>({
+        call(CreatedWebhookSchema, "webhooks.create", {
           method: "POST",
           path: "/v1/webhooks",
           body: input,
           idempotent: false,
           signal: o?.signal,
         }),
-      remove: async (id: string, o?: CallOptions): Promise<void> => {
-        await call<undefined>({
-          method: "DELETE",
-          path: `/v1/webhooks/${seg(id)}`,
-          idempotent: true,
-          signal: o?.signal,
-        });
-      },
+      remove: (id: string, o?: CallOptions) => remove({ path: `/v1/webhooks/${seg(id)}`, signal: o?.signal }),
     },
 
     /**
@@ -480,16 +576,17 @@ export function createClient(options: ClientOptions) {
      * expired token. A console uses it to hide what the token may not do; the service still
      * enforces every route.
      */
-    whoami: (o?: CallOptions) => get<Whoami>("/v1/whoami", undefined, o),
+    whoami: (o?: CallOptions) => get(WhoamiSchema, "whoami", "/v1/whoami", undefined, o),
 
     /** The role of this client's token (`whoami().role`). Throws ApiError 401 for a bad token. */
-    role: async (o?: CallOptions): Promise<Role> => (await get<Whoami>("/v1/whoami", undefined, o)).role,
+    role: async (o?: CallOptions): Promise<Role> =>
+      (await get(WhoamiSchema, "role", "/v1/whoami", undefined, o)).role,
 
     /** Liveness: resolves when the process answers. */
-    health: (o?: CallOptions) => get<Health>("/healthz", undefined, o),
+    health: (o?: CallOptions) => get(HealthSchema, "health", "/healthz", undefined, o),
     /** Readiness: database reachable and policies compiled. Answers (does not throw) when unready. */
     ready: (o?: CallOptions) =>
-      call<Readiness>({
+      call(ReadinessSchema, "ready", {
         method: "GET",
         path: "/readyz",
         idempotent: true,

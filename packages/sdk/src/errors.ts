@@ -90,8 +90,13 @@ export type UnexpectedResponseReason =
   | "not-json"
   /** A body longer than the client's `maxResponseBytes`: reading stopped there. */
   | "too-large"
-  /** JSON, but not the shape the call answers with (e.g. not an EvaluationReport). */
+  /** JSON, but not an EvaluationReport (`evaluate()`, `preflight()`, `evaluations.get()`). */
   | "not-a-report"
+  /**
+   * JSON, but not the shape any other call answers with (a policy, a page of tokens, a key
+   * set...): a field missing, of another type, or a value outside its closed set.
+   */
+  | "wrong-shape"
   /** A report that contradicts itself: its decision or summary disagrees with its results. */
   | "inconsistent-report";
 

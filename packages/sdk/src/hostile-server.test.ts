@@ -2,10 +2,11 @@
 // tool asking "may I deploy this?" gets a report it can trust or an error, never an allow by
 // default. Each server answers every request with the handler the test gives it.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { createClient } from "./client.js";
 import { ApiError, NetworkError, UnexpectedResponseError } from "./errors.js";
 import { closeServers, type Handler, serve } from "./testing/http-server.js";
+import type { Finding, Page, PolicyResource, Readiness, Token } from "./types.js";
 
 afterEach(async () => {
   await closeServers();
@@ -206,6 +207,180 @@ describe("a success status with a body that is not a trustworthy report", () => 
     const s = await serve(answer(201, body));
     const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
     expect(error).toMatchObject({ name: "UnexpectedResponseError", reason: "not-a-report" });
+  });
+});
+
+describe("every other call refuses an answer that is not the shape the contracts give it", () => {
+  const token = {
+    id: "tok_1",
+    name: "ci",
+    role: "evaluator",
+    createdAt: "2026-01-01T00:00:00Z",
+    createdBy: "admin",
+    expiresAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  const webhook = {
+    id: "wh_1",
+    url: "https://hooks.example/celgate",
+    events: ["finding.opened"],
+    description: null,
+    createdAt: "2026-01-01T00:00:00Z",
+    createdBy: "admin",
+  };
+  const finding = {
+    id: "f_1",
+    status: "open",
+    resource: { cluster: "prod", namespace: "shop", kind: "Deployment", name: "web" },
+    policy: "run-as-non-root",
+    policyVersion: 1,
+    // a severity a `--fail-on high` would not count: taken as is, a critical finding passes by
+    severity: "CRITICAL",
+    action: "deny",
+    message: "may run as root",
+    cause: "policy-change",
+    trigger: {},
+    openedAt: "2026-01-01T00:00:00Z",
+    resolvedAt: null,
+    resolution: null,
+  };
+  const page = (items: unknown) => ({ items, nextCursor: null });
+  const doc = { apiVersion: "celgate.dev/v1", kind: "Policy", metadata: { name: "p" }, spec: {} } as const;
+  const exception = { ...doc, kind: "PolicyException" } as const;
+
+  // [call, what it is asked, the wrong answer, the field the refusal names]
+  const cases: [string, (c: ReturnType<typeof client>) => Promise<unknown>, unknown, string][] = [
+    ["policies.list", (c) => c.policies.list(), page([{}]), "items[0].name"],
+    ["policies.get", (c) => c.policies.get("p"), { name: "p", source: "elsewhere" }, "source"],
+    ["policies.create", (c) => c.policies.create(doc), "created", "the body"],
+    ["policies.update", (c) => c.policies.update("p", doc, { ifMatch: "x" }), {}, "name"],
+    ["policies.versions", (c) => c.policies.versions("p"), { items: "none", nextCursor: null }, "items"],
+    ["policies.version", (c) => c.policies.version("p", 1), { name: "p", version: "1" }, "version"],
+    ["policies.tests", (c) => c.policies.tests("p"), { policy: 7 }, "policy"],
+    [
+      "policies.runTests",
+      (c) => c.policies.runTests("p"),
+      { policy: "p", source: "api", version: 1, passed: "all" },
+      "passed",
+    ],
+    // "yes" is truthy: taken as is, a caller checking `result.valid` would save a broken policy
+    ["policies.validate", (c) => c.policies.validate(doc), { valid: "yes" }, "valid"],
+    ["evaluations.list", (c) => c.evaluations.list(), page([{ id: 1 }]), "items[0].id"],
+    [
+      "evaluations.stats",
+      (c) => c.evaluations.stats(),
+      { since: "2026-01-01", until: "2026-01-02", bucket: "week" },
+      "bucket",
+    ],
+    [
+      "evaluations.receipt",
+      (c) => c.evaluations.receipt("ev_1"),
+      { payload: "e30=", payloadType: "application/vnd.in-toto+json", signatures: [] },
+      "signatures",
+    ],
+    ["keys.list", (c) => c.keys.list(), { keys: [{ kty: "RSA" }] }, "keys[0].kty"],
+    ["images.put", (c) => c.images.put("sha256:ab", {}), { digest: "sha256:ab" }, "facts"],
+    ["images.push", (c) => c.images.push({}), { images: {} }, "images"],
+    ["images.get", (c) => c.images.get("sha256:ab"), null, "the body"],
+    ["images.list", (c) => c.images.list(), { items: [], nextCursor: 5 }, "nextCursor"],
+    ["exceptions.list", (c) => c.exceptions.list(), page([{}]), "items[0].name"],
+    [
+      "exceptions.get",
+      (c) => c.exceptions.get("e"),
+      // "no" is truthy: taken as is, an expired waiver would read as expired and a live one too
+      { name: "e", version: 1, etag: "x", expires: "2026-01-01T00:00:00Z", expired: "no" },
+      "expired",
+    ],
+    ["exceptions.create", (c) => c.exceptions.create(exception), [], "the body"],
+    ["exceptions.update", (c) => c.exceptions.update("e", exception), {}, "name"],
+    ["replays.run", (c) => c.replays.run({}), { policySet: null }, "policySet"],
+    ["tokens.list", (c) => c.tokens.list(), page([{ ...token, role: "root" }]), "items[0].role"],
+    // no secret: the one answer that shows it, and a caller would store `undefined`
+    ["tokens.create", (c) => c.tokens.create({ name: "ci", role: "evaluator" }), token, "token"],
+    ["tokens.revoke", (c) => c.tokens.revoke("tok_1"), { ...token, revokedAt: 5 }, "revokedAt"],
+    [
+      "audit.list",
+      (c) => c.audit.list(),
+      page([{ id: "a", at: "t", actor: "x", action: "y", targetKind: "cluster" }]),
+      "items[0].targetKind",
+    ],
+    ["inventory.list", (c) => c.inventory.list(), page([{ cluster: 1 }]), "items[0].cluster"],
+    ["findings.list", (c) => c.findings.list(), page([finding]), "items[0].severity"],
+    [
+      "webhooks.list",
+      (c) => c.webhooks.list(),
+      page([{ ...webhook, events: ["all"] }]),
+      "items[0].events[0]",
+    ],
+    [
+      "webhooks.create",
+      (c) => c.webhooks.create({ url: webhook.url, events: ["finding.opened"] }),
+      webhook,
+      "secret",
+    ],
+    ["whoami", (c) => c.whoami(), { name: "ci", role: "superuser", actions: [] }, "role"],
+    ["role", (c) => c.role(), { name: "ci", role: "superuser", actions: [] }, "role"],
+    ["health", (c) => c.health(), { status: "up" }, "status"],
+    ["ready", (c) => c.ready(), { status: "ready" }, "checks"],
+  ];
+
+  it.each(cases)(
+    "%s: UnexpectedResponseError (wrong-shape) naming the call and the field",
+    async (call, ask, body, field) => {
+      const s = await serve(answer(200, JSON.stringify(body)));
+      const error = await refusal(ask(client(s.url)));
+      expect(UnexpectedResponseError.is(error)).toBe(true);
+      // still an ApiError, so a caller's existing ApiError branch refuses on it
+      expect(ApiError.is(error)).toBe(true);
+      expect(error).toMatchObject({ reason: "wrong-shape", status: 200, type: "unexpected-response" });
+      const detail = (error as ApiError).problem.detail ?? "";
+      expect(detail).toMatch(
+        new RegExp(`^${call.replace(".", "\\.")}: the answer is not a well-formed \\w+ \\(`),
+      );
+      expect(detail).toContain(`(${field}: `);
+    },
+  );
+
+  it("names a key that is not a plain name as JSON, so it cannot pass for the path around it", async () => {
+    const policy = {
+      name: "p",
+      source: "api",
+      version: 1,
+      etag: '"v1"',
+      // a label key chosen to read as another path, and a value that is not text
+      labels: { "x].role": 5 },
+      document: doc,
+      createdAt: "2026-01-01T00:00:00Z",
+      updatedAt: "2026-01-01T00:00:00Z",
+      updatedBy: "admin",
+    };
+    const s = await serve(answer(200, JSON.stringify(policy)));
+    const error = await refusal(client(s.url).policies.get("p"));
+    expect((error as ApiError).problem.detail).toContain('(labels["x].role"]: ');
+  });
+
+  it("refuses an unready answer (503) of the wrong shape too", async () => {
+    const s = await serve(
+      answer(503, JSON.stringify({ status: "ready", checks: { database: "yes", policies: true } })),
+    );
+    const error = await refusal(client(s.url).ready());
+    expect(error).toMatchObject({ reason: "wrong-shape", status: 503 });
+    expect((error as ApiError).problem.detail).toContain("(checks.database: ");
+  });
+
+  it("takes a well-formed answer, and returns it as the contracts describe it", async () => {
+    const s = await serve(answer(200, JSON.stringify(page([token]))));
+    await expect(client(s.url).tokens.list()).resolves.toEqual(page([token]));
+    // and typed as the contracts' shapes, not any (checked by tsc)
+    const c = client(s.url);
+    expectTypeOf(c.tokens.list).returns.resolves.toEqualTypeOf<Page<Token>>();
+    expectTypeOf(c.policies.get).returns.resolves.toEqualTypeOf<PolicyResource>();
+    expectTypeOf(c.findings.list).returns.resolves.toEqualTypeOf<Page<Finding>>();
+    expectTypeOf(c.ready).returns.resolves.toEqualTypeOf<Readiness>();
+    const unready = { status: "unready", checks: { database: false, policies: true }, reason: "down" };
+    const t = await serve(answer(503, JSON.stringify(unready)));
+    await expect(client(t.url).ready()).resolves.toEqual(unready);
   });
 });
 

@@ -70,6 +70,19 @@ const report = (decision: "allow" | "warn" | "deny", results: unknown[] = []) =>
   results,
 });
 
+/** A stored policy as the service answers with it (the client checks every answer's shape). */
+const policy = (name: string) => ({
+  name,
+  source: "api",
+  version: 1,
+  etag: '"v1"',
+  labels: {},
+  document: { apiVersion: "celgate.dev/v1", kind: "Policy", metadata: { name }, spec: {} },
+  createdAt: "2026-01-01T00:00:00Z",
+  updatedAt: "2026-01-01T00:00:00Z",
+  updatedBy: "admin",
+});
+
 /** Node's fetch failure shape: a TypeError whose cause carries the errno code. */
 const refused = () =>
   Object.assign(new TypeError("fetch failed"), {
@@ -88,7 +101,7 @@ afterEach(() => {
 
 describe("requests", () => {
   it("sends the bearer token, JSON bodies and encoded path segments", async () => {
-    const { fetch, seen } = scripted([json(200, { name: "a b" }), json(201, { name: "x" })]);
+    const { fetch, seen } = scripted([json(200, policy("a b/c")), json(201, policy("x"))]);
     const client = createClient({ ...fast, fetch });
     await client.policies.get("a b/c");
     await client.policies.create({
@@ -104,7 +117,7 @@ describe("requests", () => {
   });
 
   it("sends YAML text as application/yaml and If-Match when given", async () => {
-    const { fetch, seen } = scripted([json(200, {})]);
+    const { fetch, seen } = scripted([json(200, policy("p"))]);
     await createClient({ ...fast, fetch }).policies.update("p", "kind: Policy\n", { ifMatch: '"v3"' });
     expect(seen[0]!.headers["content-type"]).toBe("application/yaml");
     expect(seen[0]!.headers["if-match"]).toBe('"v3"');
@@ -184,8 +197,8 @@ describe("retries", () => {
       metadata: { name: "p" },
       spec: {},
     };
-    const { fetch } = scripted([refused(), problem(429, "Too many requests"), json(201, { name: "p" })]);
-    await expect(createClient({ ...fast, fetch }).policies.create(doc)).resolves.toEqual({ name: "p" });
+    const { fetch } = scripted([refused(), problem(429, "Too many requests"), json(201, policy("p"))]);
+    await expect(createClient({ ...fast, fetch }).policies.create(doc)).resolves.toEqual(policy("p"));
     expect(fetch).toHaveBeenCalledTimes(3);
   });
 
@@ -295,7 +308,7 @@ describe("evaluations and idempotency", () => {
       .evaluate({ manifests: "" })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).problem.detail).toContain("results.0.outcome");
+    expect((error as ApiError).problem.detail).toContain("results[0].outcome");
   });
 
   it("preflight returns allow and warn reports, throws DeployBlockedError with a summary on deny", async () => {

@@ -52,6 +52,8 @@ export interface RequestSpec {
 
 export interface Answer<T> {
   status: number;
+  /** The URL asked, query included. */
+  url: string;
   headers: Headers;
   body: T;
 }
@@ -154,7 +156,12 @@ export async function send<T>(options: TransportOptions, spec: RequestSpec): Pro
 
     const status = response.status;
     if ((status >= 200 && status < 300) || spec.accept?.includes(status))
-      return { status, headers: response.headers, body: decodeAnswer(text, spec.method, url, response) as T };
+      return {
+        status,
+        url,
+        headers: response.headers,
+        body: decodeAnswer(text, spec.method, url, response) as T,
+      };
 
     if (attempt < maxAttempts && (status === 429 || (spec.idempotent && RETRYABLE_5XX.has(status)))) {
       const wait = retryAfterMs(response.headers.get("retry-after"));

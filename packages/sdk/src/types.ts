@@ -15,6 +15,7 @@ import type {
   ExceptionResource,
   Finding,
   FindingListQuery,
+  Health,
   ImageListQuery,
   ImagePushResult,
   ImageSummary,
@@ -28,6 +29,7 @@ import type {
   PolicyTestList,
   PolicyTestRun,
   PolicyVersion,
+  Readiness,
   ReplayReport,
   ReplayRequest,
   Role,
@@ -52,6 +54,7 @@ export type {
   EvaluationSummary,
   ExceptionResource,
   Finding,
+  Health,
   ImagePushResult,
   ImageSummary,
   InventoryEntry,
@@ -63,6 +66,7 @@ export type {
   PolicyTestList,
   PolicyTestRun,
   PolicyVersion,
+  Readiness,
   ReplayReport,
   Role,
   StoredImage,
@@ -150,16 +154,6 @@ export type AuditListQuery = PageQuery & {
 
 /** Body of a replay; `limit` defaults to 100. */
 export type ReplayInput = Omit<ReplayRequest, "limit"> & { limit?: number };
-
-export interface Health {
-  status: "ok";
-}
-
-export interface Readiness {
-  status: "ready" | "unready";
-  checks: { database: boolean; policies: boolean };
-  policies?: number;
-}
 
 /** Filters of `GET /v1/inventory`; `object: true` includes each (redacted) object. */
 export type InventoryQuery = PageQuery &

@@ -1,21 +1,17 @@
 // verifyReceipt on envelopes signed here with node:crypto: the edges a service never produces
 // (no key id, other predicates, odd key sets, repeated subjects). The receipts the real service
 // makes are verified in test/receipts/verify.test.ts.
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { jwkThumbprint } from "@celgate/contracts";
 import { describe, expect, it } from "vitest";
+import { decisionStatement, publicJwk, signedEnvelope } from "../testing/receipts.js";
 import { canonicalResourceJson } from "./canonical.js";
 import { verifyReceipt } from "./verify.js";
 
 const publicX = (key: KeyObject) => createPublicKey(key).export({ format: "jwk" }).x as string;
-/** A trusted key as GET /v1/keys publishes it: its kid is its thumbprint. */
-const jwkOf = async (key: KeyObject) => {
-  const x = publicX(key);
-  return { kty: "OKP" as const, crv: "Ed25519" as const, x, kid: await jwkThumbprint(x) };
-};
 
 const { privateKey } = generateKeyPairSync("ed25519");
-const KEY = await jwkOf(privateKey);
+const KEY = await publicJwk(privateKey);
 const K1 = KEY.kid;
 
 const cm = (name: string, value: string) => ({
@@ -30,50 +26,24 @@ const subject = (object: ReturnType<typeof cm>) => ({
   annotations: { "celgate.dev/subject": "resource" },
 });
 
-function statement(subjects: unknown[], predicateType = "https://celgate.dev/decision/v1") {
-  return {
-    _type: "https://in-toto.io/Statement/v1",
-    subject: subjects,
-    predicateType,
-    predicate: {
-      evaluationId: "ev_1",
-      decision: "allow",
-      evaluatedAt: "2026-12-01T00:00:00.000Z",
-      signedAt: "2026-12-01T00:00:00.000Z",
-      source: "api",
-      policySet: { digest: `sha256:${"a".repeat(64)}`, policies: [{ name: "p", digest: "sha256:x" }] },
-      exceptions: [],
-      context: {},
-      summary: { resources: 1, pass: 1, fail: 0, error: 0, skip: 0, waived: 0 },
-    },
-  };
-}
-
-function envelope(
+/** Signed with the trusted key unless another is given. */
+const envelope = (
   body: unknown,
   options: { keyid?: string; key?: KeyObject; type?: string; raw?: Buffer } = {},
-) {
-  const payload = options.raw ?? Buffer.from(JSON.stringify(body));
-  const type = options.type ?? "application/vnd.in-toto+json";
-  const message = Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${payload.length} `), payload]);
-  const sig = sign(null, message, options.key ?? privateKey).toString("base64");
-  return {
-    payload: payload.toString("base64"),
-    payloadType: type,
-    signatures: [{ ...(options.keyid === undefined ? {} : { keyid: options.keyid }), sig }],
-  };
-}
+) => signedEnvelope(body, { ...options, key: options.key ?? privateKey });
 
 describe("verifyReceipt", () => {
   it("tries every key for a signature without a key id", async () => {
-    const other = await jwkOf(generateKeyPairSync("ed25519").privateKey);
-    const v = await verifyReceipt(envelope(statement([subject(cm("a", "1"))])), { keys: [other, KEY] });
+    const other = await publicJwk(generateKeyPairSync("ed25519").privateKey);
+    const v = await verifyReceipt(envelope(decisionStatement([subject(cm("a", "1"))])), {
+      keys: [other, KEY],
+    });
     expect(v).toMatchObject({ valid: true, ok: true, keyId: K1, subjectsCompared: false });
   });
 
   it("matches repeated subjects one for one", async () => {
     const a = cm("a", "1");
-    const body = statement([subject(a), subject(a)]);
+    const body = decisionStatement([subject(a), subject(a)]);
     const keys = { keys: [KEY] };
     expect((await verifyReceipt(envelope(body, { keyid: K1 }), { keys, manifests: [a, a] })).ok).toBe(true);
     const once = await verifyReceipt(envelope(body, { keyid: K1 }), { keys, manifests: [a] });
@@ -91,7 +61,7 @@ describe("verifyReceipt", () => {
       digest: { sha256: "b".repeat(64) },
       annotations: { "celgate.dev/subject": "image" },
     };
-    const v = await verifyReceipt(envelope(statement([subject(a), image]), { keyid: K1 }), {
+    const v = await verifyReceipt(envelope(decisionStatement([subject(a), image]), { keyid: K1 }), {
       keys: [KEY],
       manifests: [a],
     });
@@ -100,7 +70,7 @@ describe("verifyReceipt", () => {
 
   it("refuses a genuine signature over another predicate, naming the field", async () => {
     const v = await verifyReceipt(
-      envelope(statement([subject(cm("a", "1"))], "https://slsa.dev/provenance/v1"), { keyid: K1 }),
+      envelope(decisionStatement([subject(cm("a", "1"))], "https://slsa.dev/provenance/v1"), { keyid: K1 }),
       {
         keys: [KEY],
       },
@@ -112,7 +82,7 @@ describe("verifyReceipt", () => {
   it("never throws on nonsense: a missing envelope, keys that are not a key set", async () => {
     expect((await verifyReceipt(undefined, { keys: [KEY] })).problems[0]?.code).toBe("malformed");
     expect((await verifyReceipt("not json", { keys: [KEY] })).problems[0]?.code).toBe("malformed");
-    const good = envelope(statement([subject(cm("a", "1"))]), { keyid: K1 });
+    const good = envelope(decisionStatement([subject(cm("a", "1"))]), { keyid: K1 });
     // biome-ignore lint/suspicious/noExplicitAny: a caller without types may pass anything
     const odd = [{ keys: { a: 1 } }, { keys: "x" }, "keys", null] as any[];
     for (const keys of odd) expect((await verifyReceipt(good, { keys })).problems[0]?.code).toBe("no-keys");
@@ -123,7 +93,7 @@ describe("verifyReceipt", () => {
   });
 
   describe("forged, altered and ambiguous receipts", () => {
-    const good = () => envelope(statement([subject(cm("a", "1"))]), { keyid: K1 });
+    const good = () => envelope(decisionStatement([subject(cm("a", "1"))]), { keyid: K1 });
     const code = async (e: unknown, options: Partial<Parameters<typeof verifyReceipt>[1]> = {}) => {
       const v = await verifyReceipt(e, { keys: [KEY], ...options });
       return v.problems[0]?.code ?? (v.ok ? "ok" : "not ok");
@@ -131,7 +101,7 @@ describe("verifyReceipt", () => {
 
     it("refuses another payload type, even one the key signed", async () => {
       expect(await code({ ...good(), payloadType: "application/json" })).toBe("payload-type");
-      const signedAsJson = envelope(statement([subject(cm("a", "1"))]), {
+      const signedAsJson = envelope(decisionStatement([subject(cm("a", "1"))]), {
         keyid: K1,
         type: "application/json",
       });
@@ -140,12 +110,12 @@ describe("verifyReceipt", () => {
 
     it("refuses a signature by another key, also under the trusted key's id", async () => {
       const other = generateKeyPairSync("ed25519").privateKey;
-      expect(await code(envelope(statement([subject(cm("a", "1"))]), { keyid: K1, key: other }))).toBe(
-        "signature",
-      );
-      expect(await code(envelope(statement([subject(cm("a", "1"))]), { keyid: "k9", key: other }))).toBe(
-        "unknown-key",
-      );
+      expect(
+        await code(envelope(decisionStatement([subject(cm("a", "1"))]), { keyid: K1, key: other })),
+      ).toBe("signature");
+      expect(
+        await code(envelope(decisionStatement([subject(cm("a", "1"))]), { keyid: "k9", key: other })),
+      ).toBe("unknown-key");
       // another key under the trusted key's id: refused before any signature is checked
       expect(await code(good(), { keys: [{ ...KEY, x: publicX(other) }] })).toBe("key-id");
     });
@@ -154,19 +124,19 @@ describe("verifyReceipt", () => {
       // key B published under key A's kid: without the check, B's receipts would say A signed them
       const b = generateKeyPairSync("ed25519").privateKey;
       const bAsA = { ...KEY, x: publicX(b) };
-      const byB = envelope(statement([subject(cm("a", "1"))]), { keyid: K1, key: b });
+      const byB = envelope(decisionStatement([subject(cm("a", "1"))]), { keyid: K1, key: b });
       const v = await verifyReceipt(byB, { keys: { keys: [bAsA] } });
       expect(v).toMatchObject({ valid: false, ok: false, problems: [{ code: "key-id" }] });
       expect(v.keyId).toBeUndefined();
       expect(v.problems[0]!.message).toContain(`the key with kid "${K1}" is not that key`);
       expect(v.problems[0]!.message).toContain(`thumbprint is ${await jwkThumbprint(publicX(b))}`);
       // without a key id in the signature, too
-      const anonymous = envelope(statement([subject(cm("a", "1"))]), { key: b });
+      const anonymous = envelope(decisionStatement([subject(cm("a", "1"))]), { key: b });
       expect(await code(anonymous, { keys: [bAsA] })).toBe("key-id");
     });
 
     it("refuses the whole set when one key is misnamed, even beside the key that signed", async () => {
-      const stray = { ...(await jwkOf(generateKeyPairSync("ed25519").privateKey)), kid: "prod-2026" };
+      const stray = { ...(await publicJwk(generateKeyPairSync("ed25519").privateKey)), kid: "prod-2026" };
       const v = await verifyReceipt(good(), { keys: [KEY, stray] });
       expect(v).toMatchObject({ valid: false, problems: [{ code: "key-id" }] });
       expect(v.problems[0]!.message).toContain('kid "prod-2026"');
@@ -176,7 +146,7 @@ describe("verifyReceipt", () => {
 
     it("verifies with a rotated key kept in the set, and refuses once it is removed", async () => {
       const next = generateKeyPairSync("ed25519").privateKey;
-      const nextKey = await jwkOf(next);
+      const nextKey = await publicJwk(next);
       expect(await code(good(), { keys: [KEY, nextKey] })).toBe("ok");
       expect(await code(good(), { keys: [nextKey] })).toBe("unknown-key");
     });
@@ -197,7 +167,7 @@ describe("verifyReceipt", () => {
     });
 
     it("refuses a payload or an envelope that repeats a key", async () => {
-      const body = JSON.stringify(statement([subject(cm("a", "1"))]));
+      const body = JSON.stringify(decisionStatement([subject(cm("a", "1"))]));
       // a genuine signature over a statement that says deny to one reader and allow to another
       const twice = body.replace('"decision":"allow"', '"decision":"deny","decision":"allow"');
       const v = await verifyReceipt(envelope(null, { keyid: K1, raw: Buffer.from(twice) }), {
@@ -216,7 +186,7 @@ describe("verifyReceipt", () => {
     });
 
     it("refuses a payload that is not UTF-8, or carries a byte-order mark", async () => {
-      const body = Buffer.from(JSON.stringify(statement([subject(cm("a", "1"))])));
+      const body = Buffer.from(JSON.stringify(decisionStatement([subject(cm("a", "1"))])));
       const latin = Buffer.from(body.toString("utf8").replace('"ev_1"', '"ev_\u00e9"'), "latin1");
       expect(await code(envelope(null, { keyid: K1, raw: latin }))).toBe("statement");
       const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]);
