@@ -6,7 +6,7 @@ import type {
   EvaluationSummary,
   ManifestFile,
 } from "@celgate/contracts";
-import { MAX_RESOURCES_PER_EVALUATION, ManifestFileSchema } from "@celgate/contracts";
+import { MAX_RESOURCES_PER_EVALUATION, ManifestFileSchema, SummarySchema } from "@celgate/contracts";
 import {
   type CompiledPolicySet,
   DEFAULT_INPUT_LIMITS,
@@ -207,6 +207,18 @@ export function resourcesToEvaluate(
  */
 function skippedNotices(skipped: readonly Skipped[]): ReportNotice[] {
   return skippedDocumentNotices(skipped.map((s) => s.diagnostic));
+}
+
+const SUMMARY_KEYS = Object.keys(SummarySchema.shape) as (keyof EvaluationReport["summary"])[];
+
+/**
+ * A stored summary with its counts in the report's order (resources, pass, fail, error, skip,
+ * waived): the jsonb column hands its keys back in an order of its own.
+ */
+function inReportOrder(summary: EvaluationReport["summary"]): EvaluationReport["summary"] {
+  return Object.fromEntries(
+    SUMMARY_KEYS.map((k) => [k, summary[k]]),
+  ) as unknown as EvaluationReport["summary"];
 }
 
 /** Where the input was, as a detail names it. */
@@ -607,7 +619,7 @@ export class EvaluationService {
         actor: r.actor,
         context: r.context,
         policySet: { digest: r.digest, policies: r.count },
-        summary: r.summary,
+        summary: inReportOrder(r.summary),
       })),
       nextCursor: rows.length > q.limit && last ? encodeCursor({ seq: last.seq }) : null,
     };

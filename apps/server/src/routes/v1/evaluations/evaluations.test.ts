@@ -53,6 +53,11 @@ describe.each(BACKENDS)("evaluations on %s", (backend) => {
     const stored = await t.call("GET", `/v1/evaluations/${report.id}`, { token: t.tokens.viewer });
     expect(stored.status).toBe(200);
     expect(stored.body).toEqual(report);
+    // the history list gives the summary as the report does, in the report's key order
+    const listed = (
+      await t.call("GET", "/v1/evaluations?limit=500", { token: t.tokens.viewer })
+    ).body.items.find((i: Json) => i.id === report.id);
+    expect(JSON.stringify(listed.summary)).toBe(JSON.stringify(report.summary));
   });
 
   it("keeps each file's name and lines when manifests come as a list of files", async () => {
