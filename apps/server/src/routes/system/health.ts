@@ -1,14 +1,5 @@
-import { z } from "zod";
+import { HealthSchema as Health, ReadinessSchema as Ready } from "@celgate/contracts";
 import { defineRoute, jsonContent } from "../../lib/route.js";
-
-const Health = z.object({ status: z.literal("ok") });
-const Ready = z.object({
-  status: z.enum(["ready", "unready"]),
-  checks: z.object({ database: z.boolean(), policies: z.boolean() }),
-  policies: z.number().int().optional(),
-  /** Why the instance is not ready, when it is not. */
-  reason: z.string().optional(),
-});
 
 export const healthz = defineRoute({
   roles: "public",
