@@ -88,7 +88,11 @@ export interface ClientOptions {
   headers?: Record<string, string>;
 }
 
-/** The default `maxResponseBytes`: far above any report a celgate service answers with. */
+/**
+ * The default `maxResponseBytes`: room for the report of a deploy's bundle (a few thousand
+ * workloads), not for every report a service stores (10,000 workloads make about 107 MB); a
+ * caller that reads such reports sets more (the CLI's `--server` does, the web console too).
+ */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** Written as `Idempotency-Key` on evaluations. Uses crypto.randomUUID where there is one. */
