@@ -461,6 +461,24 @@ describe("sarif", () => {
     });
   });
 
+  it("writes a file:// URI for an absolute path outside baseDir, never a root-relative reference", () => {
+    const uriOf = (file: string) => {
+      const placed = { ...web, source: { file, line: 1, document: 0 } };
+      const report = buildReport({
+        resources: [placed],
+        policySet: { digest: "x", policies: 1 },
+        evaluatedAt: "2026-11-29T10:00:00Z",
+        results: [r(placed, nonRoot, { outcome: "fail" })],
+      });
+      return JSON.parse(formatReport(report, "sarif", { baseDir: "/repo" })).runs[0].results[0].locations[0]
+        .physicalLocation.artifactLocation.uri;
+    };
+    expect(uriOf("/tmp/my app/web.yaml")).toBe("file:///tmp/my%20app/web.yaml");
+    expect(uriOf("C:\\work\\web.yaml")).toBe("file:///C:/work/web.yaml");
+    expect(uriOf("/repo/k8s/web.yaml")).toBe("k8s/web.yaml");
+    expect(uriOf("k8s/web.yaml")).toBe("k8s/web.yaml");
+  });
+
   it("fingerprints a pair by identity, not by position", () => {
     const moved = { ...web, source: { file: "k8s/web.yaml", line: 40, document: 2 } };
     const again = buildReport({

@@ -39,9 +39,20 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
 
 const REPORTED = new Set(["fail", "error", "waived"]);
 
-/** A relative URI reference for a file path: forward slashes, each segment percent-encoded. */
+/**
+ * The URI of a file for `artifactLocation.uri`: a relative reference (forward slashes, each
+ * segment percent-encoded) for a file below `baseDir` or given relative, which code scanning
+ * maps to the repository; a `file://` URI for an absolute path outside it (`/tmp/x.yaml`,
+ * `C:/x.yaml`), which read as a relative reference would be a path from the repository's root
+ * or a URI of scheme `C`.
+ */
 function fileUri(file: string, baseDir: string | undefined): string {
-  return portablePath(file, baseDir).split("/").map(encodeURIComponent).join("/");
+  const path = portablePath(file, baseDir);
+  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  if (path.startsWith("/")) return `file://${encoded}`;
+  // a drive letter keeps its colon: file:///C:/x.yaml
+  if (/^[A-Za-z]:\//.test(path)) return `file:///${path.slice(0, 2)}${encoded.slice(encoded.indexOf("/"))}`;
+  return encoded;
 }
 
 /** The fingerprint of a (policy, resource) pair: its identity, not its file position. */
