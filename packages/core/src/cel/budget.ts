@@ -147,3 +147,39 @@ export class Budget {
     return this.policySteps - this.expressionStart;
   }
 }
+
+/** The budget counting the evaluation under way (environment.ts sets it); none outside one. */
+let active: Budget | null = null;
+
+/** Makes `budget` the active one; returns the one it replaces (environment.ts's swapBudget). */
+export function swapActiveBudget(budget: Budget | null): Budget | null {
+  const outer = active;
+  active = budget;
+  return outer;
+}
+
+/** The active budget, if an evaluation is under way. */
+export function activeBudget(): Budget | null {
+  return active;
+}
+
+/**
+ * Characters (of a string) or elements (of a list) that count one step when a value is built:
+ * Kubernetes' cost of traversing a string, 0.1 per character. A step counts nodes, not bytes,
+ * so without this a few steps could build strings of hundreds of millions of characters
+ * (`s + s`, repeated in variables) and run the process out of memory.
+ */
+export const SIZE_PER_STEP = 10;
+
+/**
+ * Charges the active budget for `value`, a string or list an operator or function has just
+ * built: one step per SIZE_PER_STEP characters or elements (none below that). Returns `value`.
+ * Throws what `Budget.charge` throws. Both engines call it at the same places (cel-js's
+ * handlers of calls and `+`, lib/hooks.ts; compiled `+`, compile/runtime.ts), so they count
+ * alike.
+ */
+export function chargeSize<T>(value: T): T {
+  const size = typeof value === "string" || Array.isArray(value) ? value.length : 0;
+  if (size >= SIZE_PER_STEP && active !== null) active.charge(Math.floor(size / SIZE_PER_STEP));
+  return value;
+}

@@ -1,5 +1,5 @@
 import type { Environment } from "@marcbachmann/cel-js";
-import type { Budget } from "./budget.js";
+import { activeBudget, type Budget, swapActiveBudget } from "./budget.js";
 import { createCelgateEnvironment } from "./lib/celgate-environment.js";
 import type { CelAst } from "./lib/hooks.js";
 
@@ -47,19 +47,16 @@ export interface ParsedExpression {
   ast: CelAst;
 }
 
-let activeBudget: Budget | null = null;
-
 /**
  * Runs `fn` with `budget` counting every evaluation step. Evaluation is synchronous, so only
  * one budget is active at a time; nested calls restore the outer one.
  */
 export function withBudget<T>(budget: Budget, fn: () => T): T {
-  const outer = activeBudget;
-  activeBudget = budget;
+  const outer = swapActiveBudget(budget);
   try {
     return fn();
   } finally {
-    activeBudget = outer;
+    swapActiveBudget(outer);
   }
 }
 
@@ -69,19 +66,17 @@ export function withBudget<T>(budget: Budget, fn: () => T): T {
  * per (policy, resource) pair.
  */
 export function swapBudget(budget: Budget | null): Budget | null {
-  const outer = activeBudget;
-  activeBudget = budget;
-  return outer;
+  return swapActiveBudget(budget);
 }
 
 /** Counts `n` steps against the active budget, if any (compiled expressions call this). */
 export function chargeSteps(n: number): void {
-  activeBudget?.charge(n);
+  activeBudget()?.charge(n);
 }
 
 /** Counts `times` charges of `n` steps against the active budget, as that many `chargeSteps(n)` would. */
 export function chargeStepsTimes(n: number, times: number): void {
-  activeBudget?.chargeTimes(n, times);
+  activeBudget()?.chargeTimes(n, times);
 }
 
 /** cel-js options of every celgate environment (the runtime one and the typed checking one). */
@@ -106,6 +101,6 @@ let shared: Environment | undefined;
  */
 export function celEnvironment(): Environment {
   if (shared) return shared;
-  shared = createCelgateEnvironment(CEL_OPTIONS, CEL_VARIABLES, () => activeBudget?.step());
+  shared = createCelgateEnvironment(CEL_OPTIONS, CEL_VARIABLES, () => activeBudget()?.step());
   return shared;
 }

@@ -418,12 +418,13 @@ class Generator {
           return this.assign(`R.plain(${v}) ? ${v} : ${k}.handle([${v}], ${k}, ev)`, out);
         }
         if (isStringConversion(n, name, values.length)) {
-          // string(s) of a string is s, of an int its decimal digits (cel-js's overloads; celgate's
-          // override of string() is for bytes only): other values go to the handler
+          // string(s) of a string is s, of an int its decimal digits, charged by their length as
+          // the handler's result is (cel-js's overloads; celgate's override of string() is for
+          // bytes only): other values go to the handler
           const v = values[0] as string;
           const k = this.constant(n);
           return this.assign(
-            `typeof ${v} === "string" ? ${v} : typeof ${v} === "bigint" ? String(${v}) : ${k}.handle([${this.cel(v)}], ${k}, ev)`,
+            `typeof ${v} === "string" ? ${v} : typeof ${v} === "bigint" ? R.sized(String(${v})) : ${k}.handle([${this.cel(v)}], ${k}, ev)`,
             out,
           );
         }
@@ -681,10 +682,11 @@ class Generator {
       const k = this.constant(n);
       const call = this.handlerCall(n, `${this.cel(left)}, ${this.cel(right)}, ${k}, ev`);
       const text = strings
-        ? `typeof ${left} === "string" && typeof ${right} === "string" ? ${left} + ${right} : `
+        ? `typeof ${left} === "string" && typeof ${right} === "string" ? R.sized(${left} + ${right}) : `
         : "";
+      // what `+` builds is charged by its size, as the handler's is (budget.ts, chargeSize)
       out.push(
-        `${t} = Array.isArray(${left}) && Array.isArray(${right}) ? [...${left}, ...${right}] : ${text}${call};`,
+        `${t} = Array.isArray(${left}) && Array.isArray(${right}) ? R.sized([...${left}, ...${right}]) : ${text}${call};`,
       );
       return this.markRaw(t);
     }
@@ -695,8 +697,8 @@ class Generator {
       const r = this.isRaw(right) ? this.assign(this.cel(right), out) : right;
       const call = this.handlerCall(n, `${l}, ${r}, ${this.constant(n)}, ev`);
       const fast = [
-        strings ? `typeof ${l} === "string" && typeof ${r} === "string" ? ${l} + ${r} : ` : "",
-        lists ? `Array.isArray(${l}) && Array.isArray(${r}) ? [...${l}, ...${r}] : ` : "",
+        strings ? `typeof ${l} === "string" && typeof ${r} === "string" ? R.sized(${l} + ${r}) : ` : "",
+        lists ? `Array.isArray(${l}) && Array.isArray(${r}) ? R.sized([...${l}, ...${r}]) : ` : "",
       ];
       return this.assign(`${fast.join("")}${call}`, out);
     }

@@ -100,7 +100,7 @@ describe("hostile names and literals", () => {
     for (const quoted of compiled.source.match(/"[^"\n]*"/g) ?? []) expect(ALLOWED_STRINGS).toContain(quoted);
     for (const word of compiled.source.match(/[A-Za-z_$][\w$]*/g) ?? []) {
       expect(word).toMatch(
-        /^(?:[krt]\d+|K|R|U|ev|act|e|a|b|use|strict|const|let|return|function|compiledCel|if|else|for|try|catch|throw|break|undefined|true|false|null|typeof|instanceof|Error|Array|isArray|BigInt|length|push|handle|matchesValueType|hasValue|value|boolean|unread|checkActivation|root|iterMismatch|range|field|inList|mapLiteral|optionalField|optionalValue|plain|string|bigint|number|has|logical|optional|twoVariable|charge|while)$/,
+        /^(?:[krt]\d+|K|R|U|ev|act|e|a|b|use|strict|const|let|return|function|compiledCel|if|else|for|try|catch|throw|break|undefined|true|false|null|typeof|instanceof|Error|Array|isArray|BigInt|length|push|handle|matchesValueType|hasValue|value|boolean|unread|checkActivation|root|iterMismatch|range|field|inList|mapLiteral|optionalField|optionalValue|plain|string|bigint|number|has|logical|optional|twoVariable|charge|sized|while)$/,
       );
     }
 

@@ -7,6 +7,7 @@
  * tests (differential.test.ts) hold them equal.
  */
 import { Optional } from "@marcbachmann/cel-js";
+import { chargeSize } from "../budget.js";
 import { chargeSteps } from "../environment.js";
 import { runTwoVariable } from "../lib/comprehensions/index.js";
 import { checkManifestDepth, manifestToCel, objectToCel } from "../values.js";
@@ -209,6 +210,8 @@ export interface Runtime {
   twoVariable: typeof runTwoVariable;
   /** Counts `n` evaluation steps against the active budget. */
   charge(n: number): void;
+  /** Charges the active budget for a string or list `+` has built, by its size; returns it (budget.ts). */
+  sized<T>(value: T): T;
   /*
    * Reading Kubernetes objects as they are. The variables that hold them (MANIFEST_VARIABLES)
    * are read by compiled code without a copy: every value read from them is, to CEL, the value
@@ -416,6 +419,7 @@ function makeRuntime(ev: CelEvaluator): Runtime {
     },
     twoVariable: runTwoVariable,
     charge: chargeSteps,
+    sized: chargeSize,
     rawRoot(activation, node) {
       let value: unknown;
       if (activation instanceof Map) value = activation.get(node.args as string);

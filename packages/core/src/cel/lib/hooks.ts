@@ -12,6 +12,7 @@
  *     `in` and ordering across numeric types, a uint list index, timestamp and duration ranges).
  */
 import type { Environment } from "@marcbachmann/cel-js";
+import { chargeSize } from "../budget.js";
 import { astNodes } from "./ast.js";
 import { bytesOverrides } from "./bytes/index.js";
 import { numbersOperatorOverrides, numbersOverrides } from "./numbers/index.js";
@@ -82,9 +83,16 @@ const ALL: readonly BuiltinOverride[] = [
 const METHODS = new Map(ALL.filter((o) => o.method).map((o) => [o.name, o]));
 const FUNCTIONS = new Map(ALL.filter((o) => !o.method).map((o) => [o.name, o]));
 
+/**
+ * `+` of two strings or two lists builds a value as large as both: charged by its size
+ * (budget.ts, chargeSize), as compiled `+` charges what it builds.
+ */
+const SIZED_OPERATORS: readonly OperatorOverride[] = [{ op: "+", check: chargeSize }];
+
 /** The operator overrides, by operator, in the order they apply. */
 const OPERATORS = new Map<string, OperatorOverride[]>();
 for (const o of [
+  ...SIZED_OPERATORS,
   ...UNCHECKED_INT_OPERATORS,
   ...numbersOperatorOverrides,
   ...timeOperatorOverrides,
@@ -158,26 +166,43 @@ export function installOverrides(root: CelAst): void {
     if (op !== "rcall" && op !== "call") continue;
     const o = (op === "rcall" ? METHODS : FUNCTIONS).get((item.args as unknown[])[0] as string);
     const original = item.handle;
-    if (!o || !original || wrapped.has(original)) continue;
+    if (!original || wrapped.has(original)) continue;
     const node = item;
-    const handle = (values: unknown[], a: unknown, b: unknown): unknown => {
-      let result: unknown;
-      try {
-        result = o.apply(values);
-        if (result !== FALLBACK) return result;
-        if (!o.check) return original(values, a, b);
-        result = original(values, a, b);
-        return o.check(result);
-      } catch (error) {
-        throw withPosition(error, node);
-      }
-    };
+    // every function's result that is a string or a list (join, replace, format, upperAscii,
+    // split...) is charged by its size: a few calls could otherwise build strings too large to hold
+    const handle = o
+      ? (values: unknown[], a: unknown, b: unknown): unknown => {
+          let result: unknown;
+          try {
+            result = o.apply(values);
+            if (result === FALLBACK) {
+              result = original(values, a, b);
+              if (o.check) result = o.check(result);
+            }
+            return chargeBuilt(result, values);
+          } catch (error) {
+            throw withPosition(error, node);
+          }
+        }
+      : (values: unknown[], a: unknown, b: unknown): unknown => chargeBuilt(original(values, a, b), values);
     wrapped.add(handle);
     node.handle = handle;
   }
 }
 
 const wrapped = new WeakSet<object>();
+
+/**
+ * `result` of a call on `values`, charged by its size (chargeSize) unless it is one of them: a
+ * call that hands back its input (`string(s)`, `s.trim()` of a trimmed string) built nothing.
+ */
+function chargeBuilt(result: unknown, values: readonly unknown[]): unknown {
+  if (
+    typeof result === "string" ? values.includes(result) : !Array.isArray(result) || values.includes(result)
+  )
+    return result;
+  return chargeSize(result);
+}
 
 const evaluators = new WeakMap<Environment, CelEvaluator>();
 
