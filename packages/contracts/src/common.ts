@@ -5,6 +5,8 @@ export const ProblemFieldErrorSchema = z
   .object({
     path: z.string().optional(),
     message: z.string(),
+    /** 0-based index of the document in what `path` names, for a whole document (one skipped). */
+    document: z.number().int().nonnegative().optional(),
     line: z.number().int().optional(),
     column: z.number().int().optional(),
     code: z.string().optional(),

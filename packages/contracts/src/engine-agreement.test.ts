@@ -47,9 +47,9 @@ describe("the wire model equals the engine's", () => {
   it("has the same diagnostics, and problem errors can carry their codes", () => {
     expectTypeOf<Wire<typeof wire.DiagnosticSchema>>().toEqualTypeOf<core.Diagnostic>();
     expectTypeOf<core.DiagnosticCode>().toExtend<NonNullable<wire.ProblemFieldError["code"]>>();
-    type Located = Pick<core.Diagnostic, "path" | "message" | "line" | "column">;
+    type Located = Pick<core.Diagnostic, "path" | "message" | "document" | "line" | "column">;
     expectTypeOf<Located>().toEqualTypeOf<
-      Pick<wire.ProblemFieldError, "path" | "message" | "line" | "column">
+      Pick<wire.ProblemFieldError, "path" | "message" | "document" | "line" | "column">
     >();
   });
 

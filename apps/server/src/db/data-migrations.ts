@@ -1,10 +1,21 @@
 import { and, asc, eq, gt, isNotNull, sql } from "drizzle-orm";
+import { inSchemaOrder } from "../services/document-order.js";
 import { REDACTED_URL_PART, redactedUrl, withoutUrl } from "../services/webhook-targets.js";
 import type { Db } from "./client.js";
-import { audit, settings, webhookDeliveries, webhooks } from "./schema.js";
+import {
+  audit,
+  exceptions,
+  policies,
+  policyVersions,
+  settings,
+  webhookDeliveries,
+  webhooks,
+} from "./schema.js";
 
 /** Set to `pending` by migration 0009, to `done` once the stored webhook URLs are redacted. */
 const WEBHOOK_URLS_SETTING = "webhook_url_redaction";
+/** Set to `pending` by migration 0010, to `done` once stored documents are in their schema's order. */
+const DOCUMENT_ORDER_SETTING = "document_order";
 /** Rows read at once while rewriting. */
 const BATCH = 500;
 
@@ -16,6 +27,99 @@ const BATCH = 500;
  */
 export async function applyDataMigrations(db: Db): Promise<void> {
   await redactStoredWebhookUrls(db);
+  await orderStoredDocuments(db);
+}
+
+/**
+ * Puts the policy and exception documents stored before migration 0010 (as jsonb, which kept no
+ * key order: `kind, spec, metadata, apiVersion`, nested keys by length) in the order of their
+ * schema (inSchemaOrder: apiVersion, kind, metadata, spec, and each field where the engine's
+ * schema declares it); their author's order is lost. Values are not changed; a row already in
+ * that order is not written. Policies, policy versions and exceptions, in
+ * one transaction. Runs while the setting says `pending`, then says `done`, so documents
+ * stored after it (in their author's order) are never reordered; returns how many rows it rewrote.
+ */
+export async function orderStoredDocuments(db: Db): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [state] = await tx
+      .select({ value: settings.value })
+      .from(settings)
+      .where(eq(settings.key, DOCUMENT_ORDER_SETTING))
+      .for("update");
+    if (state?.value !== "pending") return 0;
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    let changed = 0;
+
+    for (let after = ""; ; ) {
+      const rows = await tx
+        .select({ name: policies.name, document: policies.document })
+        .from(policies)
+        .where(gt(policies.name, after))
+        .orderBy(asc(policies.name))
+        .limit(BATCH);
+      for (const r of rows) {
+        // the labels column keeps jsonb's order, as metadata.labels does (a map's order is kept)
+        const document = inSchemaOrder(r.document, "Policy");
+        if (same(document, r.document)) continue;
+        await tx.update(policies).set({ document }).where(eq(policies.name, r.name));
+        changed++;
+      }
+      const last = rows.at(-1);
+      if (rows.length < BATCH || !last) break;
+      after = last.name;
+    }
+
+    for (let after = { name: "", version: 0 }; ; ) {
+      const rows = await tx
+        .select({
+          name: policyVersions.name,
+          version: policyVersions.version,
+          document: policyVersions.document,
+        })
+        .from(policyVersions)
+        .where(
+          and(
+            isNotNull(policyVersions.document),
+            sql`(${policyVersions.name}, ${policyVersions.version}) > (${after.name}, ${after.version})`,
+          ),
+        )
+        .orderBy(asc(policyVersions.name), asc(policyVersions.version))
+        .limit(BATCH);
+      for (const r of rows) {
+        const document = inSchemaOrder(r.document, "Policy");
+        if (same(document, r.document)) continue;
+        await tx
+          .update(policyVersions)
+          .set({ document })
+          .where(and(eq(policyVersions.name, r.name), eq(policyVersions.version, r.version)));
+        changed++;
+      }
+      const last = rows.at(-1);
+      if (rows.length < BATCH || !last) break;
+      after = { name: last.name, version: last.version };
+    }
+
+    for (let after = ""; ; ) {
+      const rows = await tx
+        .select({ name: exceptions.name, document: exceptions.document })
+        .from(exceptions)
+        .where(gt(exceptions.name, after))
+        .orderBy(asc(exceptions.name))
+        .limit(BATCH);
+      for (const r of rows) {
+        const document = inSchemaOrder(r.document, "PolicyException");
+        if (same(document, r.document)) continue;
+        await tx.update(exceptions).set({ document }).where(eq(exceptions.name, r.name));
+        changed++;
+      }
+      const last = rows.at(-1);
+      if (rows.length < BATCH || !last) break;
+      after = last.name;
+    }
+
+    await tx.update(settings).set({ value: "done" }).where(eq(settings.key, DOCUMENT_ORDER_SETTING));
+    return changed;
+  });
 }
 
 /**

@@ -13,7 +13,7 @@ import { AuditService } from "../services/audit.js";
 import { rowsOf } from "../services/changes.js";
 import { BACKENDS, type Backend, createPostgresDatabase } from "../test/harness.js";
 import { type Database, MIGRATIONS_DIR, openPglite, openPostgres } from "./client.js";
-import { redactStoredWebhookUrls } from "./data-migrations.js";
+import { orderStoredDocuments, redactStoredWebhookUrls } from "./data-migrations.js";
 
 /** A copy of the migrations folder holding only the first `count` migrations (as an older release had). */
 function migrationsUpTo(count: number): string {
@@ -248,5 +248,143 @@ describe.each(BACKENDS)("upgrading webhook rows stored whole, on %s", (backend) 
     );
     expect(await redactStoredWebhookUrls(upgraded.database.db)).toBe(0);
     expect(JSON.stringify(await rows("select *, xmin::text as xmin from audit order by id"))).toBe(before);
+  });
+});
+
+// Releases before migration 0010 stored policy and exception documents as jsonb, which kept no
+// key order (kind, spec, metadata, apiVersion; nested keys by length). Their author's order is
+// lost: the start that applies 0010 puts them in their schema's order, once, values unchanged.
+describe.each(BACKENDS)("upgrading documents stored as jsonb, on %s", (backend) => {
+  const POLICY = {
+    apiVersion: "celgate.dev/v1",
+    kind: "Policy",
+    metadata: { name: "old-policy", labels: { team: "shop", a: "first" } },
+    spec: {
+      description: "stored by an older release",
+      severity: "high",
+      action: "deny",
+      failurePolicy: "Fail",
+      match: { kinds: ["Deployment"], namespaces: ["shop"] },
+      validations: [{ expression: "object.spec.?replicas.orValue(1) <= 10", message: "at most ten" }],
+    },
+  };
+  const EXCEPTION = {
+    apiVersion: "celgate.dev/v1",
+    kind: "PolicyException",
+    metadata: { name: "old-exception" },
+    spec: {
+      policies: ["owner-label"],
+      match: { kinds: ["Deployment"], namespaces: ["legacy"] },
+      reason: "legacy workloads",
+      expires: "2099-01-01T00:00:00.000Z",
+    },
+  };
+  // a document the schema no longer reads (a field it does not know): its top level is ordered
+  const STRAY = {
+    apiVersion: "celgate.dev/v1",
+    kind: "Policy",
+    metadata: { name: "stray" },
+    spec: { validations: [{ expression: "true" }], retired: true },
+  };
+  const jsonb = (value: unknown) => `'${JSON.stringify(value)}'::jsonb`;
+  const OLD_ROWS = [
+    `insert into policies (name, source, version, etag, labels, document, updated_by) values
+      ('old-policy', 'api', 2, '"v2"', ${jsonb(POLICY.metadata.labels)}, ${jsonb(POLICY)}, 'admin'),
+      ('stray', 'api', 1, '"v1"', '{}', ${jsonb(STRAY)}, 'admin');`,
+    `insert into policy_versions (name, version, change, source, actor, document) values
+      ('old-policy', 1, 'create', 'api', 'admin', ${jsonb(POLICY)}),
+      ('old-policy', 2, 'update', 'api', 'admin', ${jsonb(POLICY)}),
+      ('gone', 1, 'create', 'api', 'admin', ${jsonb({ ...POLICY, metadata: { name: "gone" } })}),
+      ('gone', 2, 'delete', 'api', 'admin', null);`,
+    `insert into exceptions (name, version, etag, expires, document, updated_by) values
+      ('old-exception', 1, '"v1"', '2099-01-01T00:00:00Z', ${jsonb(EXCEPTION)}, 'admin');`,
+  ].join("\n");
+
+  let older: string;
+  let upgraded: Awaited<ReturnType<typeof upgradedDatabase>>;
+  const rows = async (query: string) =>
+    rowsOf(await upgraded.database.db.execute(sql.raw(query))) as Record<string, unknown>[];
+
+  beforeAll(async () => {
+    older = migrationsUpTo(10);
+    upgraded = await upgradedDatabase(backend, older, OLD_ROWS);
+  });
+  afterAll(async () => {
+    rmSync(older, { recursive: true, force: true });
+    await upgraded?.drop();
+  });
+
+  it("stores each in its schema's order (a map, such as labels, keeps jsonb's), values and versions unchanged", async () => {
+    // what jsonb kept of the labels: shorter keys first
+    const labels = { a: "first", team: "shop" };
+    const policy = { ...POLICY, metadata: { name: "old-policy", labels } };
+    // the labels as read (their text is jsonb's rendering, spaces included: not rewritten)
+    const policies = (
+      await rows("select name, version, etag, labels, document::text as document from policies order by name")
+    ).map((r) => ({ ...r, labels: JSON.stringify(r.labels) }));
+    expect(policies).toEqual([
+      {
+        name: "old-policy",
+        version: 2,
+        etag: '"v2"',
+        labels: JSON.stringify(labels),
+        document: JSON.stringify(policy),
+      },
+      {
+        name: "stray",
+        version: 1,
+        etag: '"v1"',
+        labels: "{}",
+        // jsonb's order inside spec, which the schema does not read
+        document: JSON.stringify({ ...STRAY, spec: { retired: true, validations: STRAY.spec.validations } }),
+      },
+    ]);
+    expect(
+      await rows(
+        "select name, version, document::text as document from policy_versions order by name, version",
+      ),
+    ).toEqual([
+      { name: "gone", version: 1, document: JSON.stringify({ ...policy, metadata: { name: "gone" } }) },
+      { name: "gone", version: 2, document: null },
+      { name: "old-policy", version: 1, document: JSON.stringify(policy) },
+      { name: "old-policy", version: 2, document: JSON.stringify(policy) },
+    ]);
+    expect(await rows("select document::text as document from exceptions")).toEqual([
+      { document: JSON.stringify(EXCEPTION) },
+    ]);
+  });
+
+  it("runs once, rewrites nothing in order already, and leaves documents stored after it alone", async () => {
+    expect(await rows("select value from settings where key = 'document_order'")).toEqual([
+      { value: "done" },
+    ]);
+    const before = JSON.stringify(
+      await rows("select document::text, xmin::text from policy_versions order by name, version"),
+    );
+    await upgraded.database.db.execute(
+      sql`update settings set value = 'pending' where key = 'document_order'`,
+    );
+    expect(await orderStoredDocuments(upgraded.database.db)).toBe(0);
+    expect(
+      JSON.stringify(
+        await rows("select document::text, xmin::text from policy_versions order by name, version"),
+      ),
+    ).toBe(before);
+    // done: a document stored in its author's order is never put in the schema's
+    const authored = { ...EXCEPTION, metadata: { name: "new-exception" } };
+    const written = JSON.stringify({
+      spec: authored.spec,
+      kind: authored.kind,
+      metadata: authored.metadata,
+      apiVersion: authored.apiVersion,
+    });
+    await upgraded.database.db.execute(
+      sql`insert into exceptions (name, version, etag, expires, document, updated_by)
+          values ('new-exception', 1, '"v1"', now(), ${written}::json, 'admin')`,
+    );
+    expect(await orderStoredDocuments(upgraded.database.db)).toBe(0);
+    expect(
+      await rows("select document::text as document from exceptions where name = 'new-exception'"),
+    ).toEqual([{ document: written }]);
   });
 });

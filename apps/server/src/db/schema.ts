@@ -69,13 +69,20 @@ export const tokens = pgTable("tokens", {
   revokedAt: ts("revoked_at"),
 });
 
+/*
+ * Policy and exception documents (and the labels copied from them) are `json`, which keeps the
+ * text stored: handed back with their keys in the order their author wrote them (stored so by
+ * services/document-order.ts), where `jsonb` hands back an order of its own (migration 0010).
+ * A query that looks inside one casts the part it reads to jsonb.
+ */
+
 export const policies = pgTable("policies", {
   name: text("name").primaryKey(),
   source: policySourceEnum("source").notNull(),
   version: integer("version").notNull(),
   etag: text("etag").notNull(),
-  labels: jsonb("labels").$type<Record<string, string>>().notNull(),
-  document: jsonb("document").$type<PolicyDocument>().notNull(),
+  labels: json("labels").$type<Record<string, string>>().notNull(),
+  document: json("document").$type<PolicyDocument>().notNull(),
   createdAt: ts("created_at").notNull().defaultNow(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
   updatedBy: text("updated_by").notNull(),
@@ -91,7 +98,7 @@ export const policyVersions = pgTable(
     actor: text("actor").notNull(),
     at: ts("at").notNull().defaultNow(),
     /** Null for a deletion. */
-    document: jsonb("document").$type<PolicyDocument>(),
+    document: json("document").$type<PolicyDocument>(),
   },
   (t) => [primaryKey({ columns: [t.name, t.version] })],
 );
@@ -101,7 +108,7 @@ export const exceptions = pgTable("exceptions", {
   version: integer("version").notNull(),
   etag: text("etag").notNull(),
   expires: ts("expires").notNull(),
-  document: jsonb("document").$type<ExceptionDocument>().notNull(),
+  document: json("document").$type<ExceptionDocument>().notNull(),
   createdAt: ts("created_at").notNull().defaultNow(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
   updatedBy: text("updated_by").notNull(),

@@ -192,6 +192,8 @@ export function resourcesToEvaluate(
       ? undefined
       : skipped.map(({ diagnostic: d, field }) => ({
           path: field,
+          // its index in the field's text or file, or in `resources` (as the report's notices give it)
+          ...(d.document !== undefined ? { document: d.document } : {}),
           message: d.message,
           code: d.code,
           // an object of `resources` has no line of its own

@@ -58,7 +58,8 @@ export class ExceptionService {
             : lte(exceptions.expires, new Date(now.getTime() + q.expiringMs)),
           q.policy === undefined
             ? undefined
-            : sql`(${exceptions.document}->'spec'->'policies' @> ${JSON.stringify([q.policy])}::jsonb or ${exceptions.document}->'spec'->'policies' @> '["*"]'::jsonb)`,
+            : // the document is json (kept as written): its policies are read as jsonb to compare
+              sql`((${exceptions.document}->'spec'->'policies')::jsonb @> ${JSON.stringify([q.policy])}::jsonb or (${exceptions.document}->'spec'->'policies')::jsonb @> '["*"]'::jsonb)`,
         ),
       )
       .orderBy(asc(exceptions.name))

@@ -22,6 +22,7 @@ import { etagOf } from "../lib/etag.js";
 import type { Logger } from "../lib/logger.js";
 import { writeAudit } from "./audit.js";
 import { recordChange } from "./changes.js";
+import { inAuthorOrder } from "./document-order.js";
 import { refuse } from "./errors.js";
 import { bumpGeneration, type PolicySetRuntime } from "./policy-set.js";
 import { type VersionedResource, VersionedStore } from "./versioned.js";
@@ -79,7 +80,9 @@ function parseSingle(
   const [doc] = docs;
   if (!doc || docs.length !== 1 || total !== 1)
     throw refuse("malformed-input", `expected exactly one ${kind} document, got ${total} document(s)`);
-  return doc;
+  // stored and answered with its keys as the author wrote them
+  const [ordered] = inAuthorOrder(text, undefined, [doc]);
+  return ordered ?? doc;
 }
 
 /** The document of a replacement must be the one the path names (400 naming metadata.name). */
@@ -261,7 +264,8 @@ export class PolicyService {
       const text = await readFile(file, "utf8");
       const rel = relative(dir, file);
       const parsed = parsePolicyDocuments(text, rel);
-      const { set, diagnostics } = compilePolicySet(parsed.located.policies);
+      // stored and answered with their keys as the file has them
+      const { set, diagnostics } = compilePolicySet(inAuthorOrder(text, rel, parsed.located.policies));
       const errors = [...parsed.diagnostics, ...diagnostics].filter(isError);
       for (const d of errors) logger.error({ file: rel, diagnostic: d }, "policy file has errors");
       invalid += errors.length;

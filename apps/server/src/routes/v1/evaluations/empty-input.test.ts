@@ -44,16 +44,16 @@ const CASES: EmptyCase[] = [
     request: { body: { manifests: "# config\na: 1\n" } },
     // the document's line, as core (and the CLI's warning) gives it: where the document begins
     detail: ["in manifests", "1 document was skipped", `line 1: ${NO_APIVERSION}`],
-    errors: [{ path: "manifests", line: 1, code: "not-an-object", message: NO_APIVERSION }],
+    errors: [{ path: "manifests", document: 0, line: 1, code: "not-an-object", message: NO_APIVERSION }],
   },
   {
     name: "documents that are no objects",
     request: { body: { manifests: "a: 1\n---\nhello\n---\n- x\n- y\n" } },
     detail: ["3 documents were skipped", `line 1: ${NO_APIVERSION}`, `line 3: ${NOT_A_MAPPING}`],
     errors: [
-      { path: "manifests", line: 1, code: "not-an-object", message: NO_APIVERSION },
-      { path: "manifests", line: 3, code: "not-an-object", message: NOT_A_MAPPING },
-      { path: "manifests", line: 5, code: "not-an-object", message: NOT_A_MAPPING },
+      { path: "manifests", document: 0, line: 1, code: "not-an-object", message: NO_APIVERSION },
+      { path: "manifests", document: 1, line: 3, code: "not-an-object", message: NOT_A_MAPPING },
+      { path: "manifests", document: 2, line: 5, code: "not-an-object", message: NOT_A_MAPPING },
     ],
   },
   { name: "an empty JSON list", request: { body: { manifests: "[]" } }, detail: ["in manifests"] },
@@ -62,7 +62,7 @@ const CASES: EmptyCase[] = [
     name: "a JSON object without kind",
     request: { body: { manifests: '{"metadata": {"name": "web"}}' } },
     detail: [`line 1: ${NO_APIVERSION}`],
-    errors: [{ path: "manifests", line: 1, code: "not-an-object", message: NO_APIVERSION }],
+    errors: [{ path: "manifests", document: 0, line: 1, code: "not-an-object", message: NO_APIVERSION }],
   },
   {
     name: "a YAML List with no items",
@@ -90,7 +90,7 @@ const CASES: EmptyCase[] = [
       },
     },
     detail: ["in k8s/empty.yaml, k8s/notes.yaml:", `k8s/notes.yaml line 1: ${NO_APIVERSION}`],
-    errors: [{ path: "manifests[1]", line: 1, code: "not-an-object", message: NO_APIVERSION }],
+    errors: [{ path: "manifests[1]", document: 0, line: 1, code: "not-an-object", message: NO_APIVERSION }],
   },
   { name: "an empty list of resources", request: { body: { resources: [] } }, detail: ["in resources"] },
   {
@@ -98,8 +98,8 @@ const CASES: EmptyCase[] = [
     request: { body: { resources: [{ a: 1 }, null, "x"] } },
     detail: ["in resources", "2 documents were skipped", `resources[0]: ${NO_APIVERSION}`],
     errors: [
-      { path: "resources[0]", code: "not-an-object", message: NO_APIVERSION },
-      { path: "resources[2]", code: "not-an-object", message: NOT_A_MAPPING },
+      { path: "resources[0]", document: 0, code: "not-an-object", message: NO_APIVERSION },
+      { path: "resources[2]", document: 2, code: "not-an-object", message: NOT_A_MAPPING },
     ],
   },
   {
@@ -117,7 +117,27 @@ const CASES: EmptyCase[] = [
     name: "a YAML body without apiVersion and kind",
     request: { yaml: "replicas: 3\n" },
     detail: [`line 1: ${NO_APIVERSION}`],
-    errors: [{ path: "manifests", line: 1, code: "not-an-object", message: NO_APIVERSION }],
+    errors: [{ path: "manifests", document: 0, line: 1, code: "not-an-object", message: NO_APIVERSION }],
+  },
+  {
+    name: "files whose later documents are no objects",
+    request: {
+      body: {
+        manifests: [
+          { file: "k8s/a.yaml", text: "a: 1\n---\nowner: shop\n" },
+          { file: "k8s/b.yaml", text: "b: 2\n---\n---\nc: 3\n" },
+        ],
+      },
+    },
+    // each entry's document is its index in its own file (the one `path` names), empty
+    // documents not counted, as the report's skipped-document notices count them
+    detail: ["in k8s/a.yaml, k8s/b.yaml:", `k8s/a.yaml line 1: ${NO_APIVERSION}`],
+    errors: [
+      { path: "manifests[0]", document: 0, line: 1, code: "not-an-object", message: NO_APIVERSION },
+      { path: "manifests[0]", document: 1, line: 3, code: "not-an-object", message: NO_APIVERSION },
+      { path: "manifests[1]", document: 0, line: 1, code: "not-an-object", message: NO_APIVERSION },
+      { path: "manifests[1]", document: 1, line: 4, code: "not-an-object", message: NO_APIVERSION },
+    ],
   },
 ];
 
