@@ -1,4 +1,4 @@
-import { displayPath, type ExplainedStep, type Explanation, explain } from "@celgate/core";
+import { displayPath, type ExplainedStep, type Explanation, explain, printable } from "@celgate/core";
 import { keyValues, mergeParams, oneOf, parseFlags, policyParams, timestampFlag } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { loadImageFacts, loadParamsFile } from "../inputs/data.js";
@@ -116,5 +116,8 @@ function text(e: Explanation): string {
   section("matchConditions", e.matchConditions, (s) => `${s.name}: ${s.detail}  =>  ${value(s)}`);
   section("variables", e.variables, (s) => `${s.name} = ${s.detail}  =>  ${value(s)}`);
   section("validations", e.validations, (s) => `${s.detail}  =>  ${value(s)}`);
-  return `${lines.join("\n")}\n`;
+  // names, messages and values come from manifests and policies: no character of theirs acts
+  // on the terminal (an escape sequence, a bidi override), and a line they break (a message
+  // or expression of several lines) goes on indented below its own, as check's report does
+  return `${lines.map((line) => printable(line).replaceAll("\n", `\n${line.match(/^ */)![0]}    `)).join("\n")}\n`;
 }

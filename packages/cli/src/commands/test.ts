@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { runPolicyTests } from "@celgate/core/testing";
+import { printable } from "@celgate/core";
+import { runPolicyTests, unknownPolicyDiagnostics } from "@celgate/core/testing";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
-import { loadPolicyInputs } from "../inputs/policy-set.js";
-import { useColor } from "../output.js";
+import { builtinPolicyDir } from "../inputs/documents.js";
+import { fixtureReader } from "../inputs/fixtures.js";
+import { loadPolicyInputs, throwOnErrors } from "../inputs/policy-set.js";
+import { oneLine, useColor } from "../output.js";
 
 export const TEST_HELP = `Usage: celgate test [options] [PATH...]
 
@@ -39,14 +40,13 @@ export async function test(argv: string[]): Promise<number> {
   let tests = documents.tests;
   if (tests.length === 0)
     throw new InputError(`no PolicyTest documents found in ${paths.join(", ") || "the built-in library"}`);
+  // a test of a policy that is not there can never run: an input error at its spec.policy
+  throwOnErrors(
+    unknownPolicyDiagnostics(tests, new Set(documents.policies.map((p) => p.doc.metadata.name))),
+    "test",
+  );
   const run = runPolicyTests(tests, set, {
-    readFixture: (testFile, path) => {
-      try {
-        return readFileSync(resolve(testFile ? dirname(testFile) : ".", path), "utf8");
-      } catch {
-        return undefined;
-      }
-    },
+    readFixture: fixtureReader(paths.length > 0 ? paths : [builtinPolicyDir()]),
   });
   const color = useColor(undefined);
   const red = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
@@ -59,10 +59,15 @@ export async function test(argv: string[]): Promise<number> {
       `--run ${JSON.stringify(values.run)}: no case's policy/case name contains it (of ${run.cases.length} cases)`,
     );
   tests = [];
+  // names, messages and reasons come from test files and fixtures: one line each, and no
+  // character of theirs acts on the terminal (an escape sequence, a bidi override)
+  const shown = (text: string) => oneLine(printable(text));
   for (const c of cases) {
     if (!c.passed)
-      process.stdout.write(`${red("FAIL")} ${c.policy} / ${c.case} (${c.file ?? "?"}): ${c.reason}\n`);
-    else if (values.verbose) process.stdout.write(`${green("PASS")} ${c.policy} / ${c.case}\n`);
+      process.stdout.write(
+        `${red("FAIL")} ${shown(`${c.policy} / ${c.case} (${c.file ?? "?"}): ${c.reason}`)}\n`,
+      );
+    else if (values.verbose) process.stdout.write(`${green("PASS")} ${shown(`${c.policy} / ${c.case}`)}\n`);
   }
   const passed = cases.filter((c) => c.passed).length;
   const failed = cases.length - passed;

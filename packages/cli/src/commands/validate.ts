@@ -7,6 +7,7 @@ import {
   expressionsOf,
   renderDiagnostic,
 } from "@celgate/core";
+import { unknownPolicyDiagnostics } from "@celgate/core/testing";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { builtinPolicyDir, loadDocuments } from "../inputs/documents.js";
@@ -44,7 +45,13 @@ export async function validate(argv: string[]): Promise<number> {
   const paths = positionals.length > 0 ? positionals : [builtinPolicyDir()];
   const documents = loadDocuments(paths, { tests: true });
   const compiled = compilePolicySet(documents.policies, { fileLines: (file) => documents.lines.get(file) });
-  const diagnostics = [...documents.diagnostics, ...compiled.diagnostics];
+  const policyNames = new Set(documents.policies.map((p) => p.doc.metadata.name));
+  const diagnostics = [
+    ...documents.diagnostics,
+    ...compiled.diagnostics,
+    // a test of a policy that is not there would only fail when run
+    ...unknownPolicyDiagnostics(documents.tests, policyNames),
+  ];
   const errors = diagnostics.filter((d) => d.severity !== "warning");
   for (const d of diagnostics) process.stderr.write(`${renderDiagnostic(shownDiagnostic(d))}\n`);
   const fileLines = (file: string) => documents.lines.get(file);

@@ -120,6 +120,30 @@ e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
 f: [*e,*e,*e,*e,*e,*e,*e,*e,*e]
 `;
     const result = parsePolicyDocuments(bomb, "bomb.yaml");
-    expect(result.diagnostics[0]?.code).toBe("yaml-syntax");
+    // the limit and its variable, not the yaml package's "Excessive alias count indicates..."
+    expect(result.diagnostics).toEqual([
+      {
+        code: "input-limit",
+        message:
+          "too many aliases expanded, over the YAML aliases per document limit of 100 (CELGATE_MAX_YAML_ALIASES)",
+        file: "bomb.yaml",
+        line: 1,
+        column: 1,
+      },
+    ]);
+  });
+
+  it("says collections nested past the yaml package's stack are over the depth limit, once", () => {
+    for (const depth of [1_000, 20_000]) {
+      const text = `a: 1\nb: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
+      const { diagnostics } = parsePolicyDocuments(text, "deep.yaml");
+      expect(diagnostics).toHaveLength(1);
+      expect(diagnostics[0]).toMatchObject({
+        code: "input-limit",
+        message: "nested too deeply to parse, over the nesting depth limit of 128 (CELGATE_MAX_DEPTH)",
+        file: "deep.yaml",
+        line: 2,
+      });
+    }
   });
 });

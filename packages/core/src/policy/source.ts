@@ -1,6 +1,12 @@
 import { type Document, isMap, isNode, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { checkValue, DEFAULT_INPUT_LIMITS, type InputLimits, limitDiagnostic } from "../limits/limits.js";
+import {
+  checkValue,
+  DEFAULT_INPUT_LIMITS,
+  type InputLimits,
+  limitDiagnostic,
+  limitViolation,
+} from "../limits/limits.js";
 
 /** One YAML (or JSON) document of a source file, with a way back from paths to positions. */
 export interface SourceDocument {
@@ -55,8 +61,24 @@ export function parseSourceDocuments(
   if (!Array.isArray(parsed)) parsed = [];
   parsed.forEach((doc, index) => {
     if (doc.errors.length > 0) {
+      // the yaml package reports a stack overflow of its composer (collections nested some
+      // thousand levels) as RESOURCE_EXHAUSTION, with the engine's own words: said as the depth
+      // limit it is, once per document, as manifests say it (resources/parse.ts)
+      let tooDeep = false;
       for (const error of doc.errors) {
         const at = locate(error.pos[0]);
+        if (error.code === "RESOURCE_EXHAUSTION") {
+          if (!tooDeep)
+            diagnostics.push(
+              limitDiagnostic(limitViolation("maxDepth", limits, "", "nested too deeply to parse"), {
+                file,
+                line: at.line,
+                column: at.column,
+              }),
+            );
+          tooDeep = true;
+          continue;
+        }
         diagnostics.push({
           code: "yaml-syntax",
           message: firstLine(error.message),
@@ -71,6 +93,18 @@ export function parseSourceDocuments(
       value = doc.toJS({ maxAliasCount: limits.maxAliases });
     } catch (error) {
       const at = doc.contents?.range ? locate(doc.contents.range[0]) : undefined;
+      // the yaml package's words for its alias count ("Excessive alias count indicates a
+      // resource exhaustion attack") said as the limit, with the variable that sets it
+      if (error instanceof ReferenceError && /alias count/i.test(error.message)) {
+        diagnostics.push(
+          limitDiagnostic(limitViolation("maxAliases", limits, "", "too many aliases expanded"), {
+            file,
+            line: at?.line,
+            column: at?.column,
+          }),
+        );
+        return;
+      }
       diagnostics.push({ code: "yaml-syntax", message: firstLine((error as Error).message), file, ...at });
       return;
     }

@@ -30,8 +30,12 @@ export interface TestRunResult {
 }
 
 export interface RunTestsOptions {
-  /** Reads a fixture named by a case's `file:` relative to the test document's file; undefined when unreadable. */
-  readFixture?: (testFile: string | undefined, path: string) => string | undefined;
+  /**
+   * Reads a fixture named by a case's `file:` relative to the test document's file: its text,
+   * or why it cannot be read (`{error}`, shown after "cannot read fixture PATH: "), or
+   * undefined when it is unreadable for no reason worth saying.
+   */
+  readFixture?: (testFile: string | undefined, path: string) => string | { error: string } | undefined;
 }
 
 /**
@@ -100,6 +104,33 @@ export function planPolicyTests(
     });
   }
   return planned;
+}
+
+/**
+ * One error per PolicyTest document whose `spec.policy` is none of `policyNames` (the policies
+ * read, whether they compile or not), at that field: such a test can never run, which
+ * `validate` and `test` say before running anything (planPolicyTests fails each of its cases
+ * too). Never throws.
+ */
+export function unknownPolicyDiagnostics(
+  tests: readonly Located<PolicyTestDocument>[],
+  policyNames: ReadonlySet<string>,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const { doc, origin } of tests) {
+    const name = doc.spec.policy;
+    if (policyNames.has(name)) continue;
+    const at = origin.position?.(["spec", "policy"]);
+    const count = policyNames.size;
+    out.push({
+      code: "unknown-policy",
+      message: `PolicyTest ${doc.metadata.name} tests policy ${name}, which is not among the ${count} ${count === 1 ? "policy" : "policies"} read (a typo, or its file was not given)`,
+      path: "spec.policy",
+      ...(origin.file === undefined ? {} : { file: origin.file }),
+      ...(at ? { line: at.line, column: at.column, sourceLine: at.sourceLine } : {}),
+    });
+  }
+  return out;
 }
 
 /**
@@ -175,6 +206,7 @@ function caseInputs(
   if (testCase.file !== undefined) {
     const text = options.readFixture?.(file, testCase.file);
     if (text === undefined) return { error: `cannot read fixture ${testCase.file}` };
+    if (typeof text !== "string") return { error: `cannot read fixture ${testCase.file}: ${text.error}` };
     ({ resources, diagnostics } = parseManifests(text, testCase.file));
   } else {
     ({ resources, diagnostics } = resourcesFromObjects(

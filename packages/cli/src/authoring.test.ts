@@ -1,0 +1,241 @@
+// What a policy author gets wrong, and what a hostile pull request puts in a policy folder:
+// `validate`, `test` and `explain` over such folders. In process (main), but for what needs
+// a process of its own (a read that never ends).
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runInProcess } from "./test/in-process.js";
+
+const POLICY = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: no-privileged}
+spec:
+  validations:
+    - expression: "!containers.exists(c, c.?securityContext.?privileged.orValue(false))"
+      messageExpression: "'privileged: ' + object.metadata.name"
+`;
+
+const POD = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "web" },
+  spec: { containers: [{ name: "c" }] },
+};
+
+function testDoc(policy: string, cases: string): string {
+  return `apiVersion: celgate.dev/v1
+kind: PolicyTest
+metadata: {name: t}
+spec:
+  policy: ${policy}
+  cases:
+${cases}`;
+}
+
+const fileCase = (file: string) => `    - name: from a file
+      expect: pass
+      file: ${file}
+`;
+
+/** A policy folder: the policy above, and `files` (name -> text) beside it. */
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "celgate-authoring-"));
+  writeFileSync(join(dir, "policy.yaml"), POLICY);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+describe("a PolicyTest of a policy that is not there", () => {
+  const dir = folder({ "policy.test.yaml": testDoc("no-privilegd", fileCase("pod.json")) });
+  const where = `${join(dir, "policy.test.yaml")}:5:11`;
+  const message =
+    "PolicyTest t tests policy no-privilegd, which is not among the 1 policy read (a typo, or its file was not given)";
+
+  it("validate: exit 2, naming the file, line and field (it said ok)", async () => {
+    const r = await runInProcess(["validate", dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`ERROR: ${where}: ${message} (spec.policy)\n |   policy: no-privilegd\n`);
+  });
+
+  it("test: exit 2 before any case runs, naming the file, line and field", async () => {
+    const r = await runInProcess(["test", dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n").at(-1)).toBe(`celgate: ${where}: spec.policy: ${message}`);
+  });
+
+  it("a folder of tests without their policies is no success either", async () => {
+    const tests = mkdtempSync(join(tmpdir(), "celgate-authoring-"));
+    writeFileSync(join(tests, "x.test.yaml"), testDoc("no-privileged", fileCase("pod.json")));
+    const r = await runInProcess(["validate", tests]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("which is not among the 0 policies read");
+  });
+});
+
+describe("the fixture a case names", () => {
+  it("is read inside the folders tested (the case runs)", async () => {
+    const dir = folder({
+      "policy.test.yaml": testDoc("no-privileged", fileCase("fixtures/pod.json")),
+      "fixtures/pod.json": JSON.stringify(POD),
+    });
+    const r = await runInProcess(["test", dir]);
+    expect(r.stdout).toBe("1 passed, 0 failed\n");
+    expect(r.code).toBe(0);
+  });
+
+  it("is refused outside them (a file elsewhere on the machine, whose text a failing case prints)", async () => {
+    const outside = mkdtempSync(join(tmpdir(), "celgate-authoring-"));
+    writeFileSync(join(outside, "secret.json"), JSON.stringify(POD));
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        fileCase(join(outside, "secret.json")) + fileCase("fixtures/linked.json"),
+      ),
+    });
+    mkdirSync(join(dir, "fixtures"));
+    symlinkSync(join(outside, "secret.json"), join(dir, "fixtures", "linked.json"));
+    const r = await runInProcess(["test", dir]);
+    expect(r.code).toBe(1);
+    const failures = r.stdout.split("\n").filter((l) => l.startsWith("FAIL"));
+    expect(failures).toHaveLength(2);
+    for (const line of failures)
+      expect(line).toContain(": outside the working directory and the folders tested (");
+  });
+
+  it("is refused when it is not a regular file: /dev/zero or a named pipe fails the case instead of reading forever", () => {
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        fileCase("fixtures/zero.json") + fileCase("fixtures/pipe.json"),
+      ),
+    });
+    mkdirSync(join(dir, "fixtures"));
+    symlinkSync("/dev/zero", join(dir, "fixtures", "zero.json"));
+    // a named pipe inside the folder: opened, it waits for a writer that never comes
+    expect(spawnSync("mkfifo", [join(dir, "fixtures", "pipe.json")]).status).toBe(0);
+    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+    const r = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", main, "test", dir], {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", CELGATE_CACHE: "off" },
+      timeout: 30_000,
+    });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(
+      /^FAIL no-privileged \/ from a file \(.*\): cannot read fixture fixtures\/zero\.json: outside /m,
+    );
+    expect(r.stdout).toMatch(/^FAIL .*: cannot read fixture fixtures\/pipe\.json: not a regular file$/m);
+  });
+
+  it("a case whose fixture cannot be read says why", async () => {
+    const dir = folder({
+      "policy.test.yaml": testDoc("no-privileged", fileCase("fixtures") + fileCase("missing.json")),
+    });
+    mkdirSync(join(dir, "fixtures"));
+    const r = await runInProcess(["test", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("cannot read fixture fixtures: not a regular file\n");
+    expect(r.stdout).toContain("cannot read fixture missing.json: no such file (ENOENT)\n");
+    expect(r.stdout).toMatch(/0 passed, 2 failed\n$/);
+  });
+});
+
+describe("text from a hostile test file or manifest reaches the terminal inert", () => {
+  const ESC = "\u001b";
+  const hostile = `a\u202eb${ESC}]0;title\u0007${ESC}[2J`;
+
+  it("test: case names and messages are escaped, each failure on one line", async () => {
+    const pod = { ...POD, metadata: { name: `web${ESC}[31m\nPASS forged` } };
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: ${JSON.stringify(hostile)}
+      expect: pass
+      resource: ${JSON.stringify({ ...pod, spec: { containers: [{ name: "c", securityContext: { privileged: true } }] } })}
+`,
+      ),
+    });
+    const r = await runInProcess(["test", dir]);
+    expect(r.code).toBe(1);
+    for (const char of [ESC, "\u0007", "\u202e"]) expect(r.stdout).not.toContain(char);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("a\\u202eb\\u001b]0;title\\u0007\\u001b[2J");
+    expect(lines[0]).toContain("privileged: web\\u001b[31m\\nPASS forged");
+  });
+
+  it("explain: names, messages and values are escaped; a broken line goes on indented", async () => {
+    const dir = folder({});
+    const manifest = join(mkdtempSync(join(tmpdir(), "celgate-authoring-")), "pod.json");
+    const pod = {
+      ...POD,
+      metadata: { name: `web${ESC}[31m\nno-privileged on Pod forged: pass` },
+      spec: { containers: [{ name: hostile, securityContext: { privileged: true } }] },
+    };
+    writeFileSync(manifest, JSON.stringify(pod));
+    const r = await runInProcess(["explain", "-p", dir, "--policy", "no-privileged", manifest]);
+    expect(r.code).toBe(0);
+    for (const char of [ESC, "\u0007", "\u202e"]) expect(r.stdout).not.toContain(char);
+    expect(r.stdout).toContain("web\\u001b[31m");
+    expect(r.stdout).not.toMatch(/^no-privileged on Pod forged/m);
+  });
+});
+
+describe("nesting and aliases past the limits in a test file", () => {
+  it("collections nested thousands deep: the depth limit named, not the engine's stack", async () => {
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: deep
+      expect: pass
+      resource: {apiVersion: v1, kind: Pod, metadata: {name: a}, x: ${deep}}
+`,
+      ),
+    });
+    for (const command of ["validate", "test"]) {
+      const r = await runInProcess([command, dir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toContain("call stack");
+      expect(r.stderr.trim().split("\n").at(-1)).toMatch(
+        /^celgate: .*policy\.test\.yaml:9:\d+: nested too deeply to parse, over the nesting depth limit of 128 \(CELGATE_MAX_DEPTH\)/,
+      );
+    }
+  });
+
+  it("an alias bomb: the alias limit named, with its variable", async () => {
+    const levels = ["    a0: &a0 [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `    a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(", ")}]`,
+      );
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: bomb
+      expect: pass
+      resource:
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a}
+        x:
+${levels.map((l) => `    ${l}`).join("\n")}
+`,
+      ),
+    });
+    const r = await runInProcess(["validate", dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "too many aliases expanded, over the YAML aliases per document limit of 100 (CELGATE_MAX_YAML_ALIASES)",
+    );
+  });
+});
