@@ -87,7 +87,19 @@ const FUNCTIONS = new Map(ALL.filter((o) => !o.method).map((o) => [o.name, o]));
  * `+` of two strings or two lists builds a value as large as both: charged by its size
  * (budget.ts, chargeSize), as compiled `+` charges what it builds.
  */
-const SIZED_OPERATORS: readonly OperatorOverride[] = [{ op: "+", check: chargeSize }];
+const SIZED_OPERATORS: readonly OperatorOverride[] = [
+  { op: "+", applies: (node) => mayBuild(node), check: chargeSize },
+];
+
+/**
+ * Whether a type-checked node's value may be a string or a list (its type is one, or dyn, or
+ * not known): the nodes whose result chargeSize may charge. Numbers, bools, maps, timestamps
+ * and the rest pass by without a wrapper.
+ */
+function mayBuild(node: { args: unknown }): boolean {
+  const type = (node as { checkedType?: { name?: string; kind?: string; hasDynType?: boolean } }).checkedType;
+  return type === undefined || type.hasDynType === true || type.name === "string" || type.kind === "list";
+}
 
 /** The operator overrides, by operator, in the order they apply. */
 const OPERATORS = new Map<string, OperatorOverride[]>();
@@ -166,10 +178,11 @@ export function installOverrides(root: CelAst): void {
     if (op !== "rcall" && op !== "call") continue;
     const o = (op === "rcall" ? METHODS : FUNCTIONS).get((item.args as unknown[])[0] as string);
     const original = item.handle;
-    if (!original || wrapped.has(original)) continue;
+    if (!original || wrapped.has(original) || (!o && !mayBuild(item))) continue;
     const node = item;
     // every function's result that is a string or a list (join, replace, format, upperAscii,
     // split...) is charged by its size: a few calls could otherwise build strings too large to hold
+    const sized = mayBuild(item);
     const handle = o
       ? (values: unknown[], a: unknown, b: unknown): unknown => {
           let result: unknown;
@@ -179,7 +192,7 @@ export function installOverrides(root: CelAst): void {
               result = original(values, a, b);
               if (o.check) result = o.check(result);
             }
-            return chargeBuilt(result, values);
+            return sized ? chargeBuilt(result, values) : result;
           } catch (error) {
             throw withPosition(error, node);
           }
