@@ -89,8 +89,9 @@ export class PolicyTestService {
     const { set } = compilePolicySet([row.document]);
     const planned = planPolicyTests(tests, set, {
       readFixture: (testFile, path) => {
+        // the reason a fixture was not read (outside the repository, too large...) reaches the case
         const f = repo?.fixtures.get(fixtureKey(testFile ?? "", path));
-        return f && "content" in f ? f.content : undefined;
+        return f && "content" in f ? f.content : f;
       },
     });
     const cases: PolicyTestRun["cases"] = [];

@@ -86,7 +86,10 @@ describe.each(BACKENDS)("policy tests on %s", (backend) => {
       messages: ["more than 5 replicas"],
     });
     const outside = byName["a fixture outside the repository is not read"];
-    expect(outside).toMatchObject({ passed: false, reason: "cannot read fixture ../outside.yaml" });
+    expect(outside).toMatchObject({
+      passed: false,
+      reason: "cannot read fixture ../outside.yaml: outside the policy repository",
+    });
     expect(outside.actual).toBeUndefined();
     // nothing recorded
     expect((await t.call("GET", "/v1/evaluations")).body.items).toEqual([]);
