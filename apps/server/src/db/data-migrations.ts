@@ -49,73 +49,64 @@ export async function orderStoredDocuments(db: Db): Promise<number> {
     if (state?.value !== "pending") return 0;
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     let changed = 0;
-
-    for (let after = ""; ; ) {
-      const rows = await tx
-        .select({ name: policies.name, document: policies.document })
-        .from(policies)
-        .where(gt(policies.name, after))
-        .orderBy(asc(policies.name))
-        .limit(BATCH);
-      for (const r of rows) {
+    changed += await inBatches(
+      (after: { name: string } | undefined) =>
+        tx
+          .select({ name: policies.name, document: policies.document })
+          .from(policies)
+          .where(gt(policies.name, after?.name ?? ""))
+          .orderBy(asc(policies.name))
+          .limit(BATCH),
+      async (r) => {
         // the labels column keeps jsonb's order, as metadata.labels does (a map's order is kept)
         const document = inSchemaOrder(r.document, "Policy");
-        if (same(document, r.document)) continue;
+        if (same(document, r.document)) return false;
         await tx.update(policies).set({ document }).where(eq(policies.name, r.name));
-        changed++;
-      }
-      const last = rows.at(-1);
-      if (rows.length < BATCH || !last) break;
-      after = last.name;
-    }
-
-    for (let after = { name: "", version: 0 }; ; ) {
-      const rows = await tx
-        .select({
-          name: policyVersions.name,
-          version: policyVersions.version,
-          document: policyVersions.document,
-        })
-        .from(policyVersions)
-        .where(
-          and(
-            isNotNull(policyVersions.document),
-            sql`(${policyVersions.name}, ${policyVersions.version}) > (${after.name}, ${after.version})`,
-          ),
-        )
-        .orderBy(asc(policyVersions.name), asc(policyVersions.version))
-        .limit(BATCH);
-      for (const r of rows) {
+        return true;
+      },
+    );
+    changed += await inBatches(
+      (after: { name: string; version: number } | undefined) =>
+        tx
+          .select({
+            name: policyVersions.name,
+            version: policyVersions.version,
+            document: policyVersions.document,
+          })
+          .from(policyVersions)
+          .where(
+            and(
+              isNotNull(policyVersions.document),
+              sql`(${policyVersions.name}, ${policyVersions.version}) > (${after?.name ?? ""}, ${after?.version ?? 0})`,
+            ),
+          )
+          .orderBy(asc(policyVersions.name), asc(policyVersions.version))
+          .limit(BATCH),
+      async (r) => {
         const document = inSchemaOrder(r.document, "Policy");
-        if (same(document, r.document)) continue;
+        if (same(document, r.document)) return false;
         await tx
           .update(policyVersions)
           .set({ document })
           .where(and(eq(policyVersions.name, r.name), eq(policyVersions.version, r.version)));
-        changed++;
-      }
-      const last = rows.at(-1);
-      if (rows.length < BATCH || !last) break;
-      after = { name: last.name, version: last.version };
-    }
-
-    for (let after = ""; ; ) {
-      const rows = await tx
-        .select({ name: exceptions.name, document: exceptions.document })
-        .from(exceptions)
-        .where(gt(exceptions.name, after))
-        .orderBy(asc(exceptions.name))
-        .limit(BATCH);
-      for (const r of rows) {
+        return true;
+      },
+    );
+    changed += await inBatches(
+      (after: { name: string } | undefined) =>
+        tx
+          .select({ name: exceptions.name, document: exceptions.document })
+          .from(exceptions)
+          .where(gt(exceptions.name, after?.name ?? ""))
+          .orderBy(asc(exceptions.name))
+          .limit(BATCH),
+      async (r) => {
         const document = inSchemaOrder(r.document, "PolicyException");
-        if (same(document, r.document)) continue;
+        if (same(document, r.document)) return false;
         await tx.update(exceptions).set({ document }).where(eq(exceptions.name, r.name));
-        changed++;
-      }
-      const last = rows.at(-1);
-      if (rows.length < BATCH || !last) break;
-      after = last.name;
-    }
+        return true;
+      },
+    );
 
     await tx.update(settings).set({ value: "done" }).where(eq(settings.key, DOCUMENT_ORDER_SETTING));
     return changed;
@@ -123,6 +114,26 @@ export async function orderStoredDocuments(db: Db): Promise<number> {
 }
 
 /**
+ * Visits every row `read` gives, BATCH at a time in key order (`read(after)`: the rows past
+ * `after`, the last row of the batch before, in order, at most BATCH), with `visit`, which says
+ * whether it rewrote the row; returns how many it rewrote.
+ */
+async function inBatches<R>(
+  read: (after: R | undefined) => Promise<R[]>,
+  visit: (row: R) => Promise<boolean>,
+): Promise<number> {
+  let changed = 0;
+  for (let after: R | undefined; ; ) {
+    const rows = await read(after);
+    for (const row of rows) if (await visit(row)) changed++;
+    const last = rows.at(-1);
+    if (rows.length < BATCH || last === undefined) return changed;
+    after = last;
+  }
+}
+
+/**
+ * Redacts the webhook URLs/**
  * Redacts the webhook URLs that releases before URLs were redacted stored whole (migration
  * 0009): the `url` of webhook audit rows becomes redactedUrl's form, and a delivery error that
  * quotes a URL (the `error` of webhook audit rows, `webhook_deliveries.last_error`) has it
