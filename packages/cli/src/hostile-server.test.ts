@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { findingAnswer } from "../../sdk/src/testing/findings.js";
 import { closeServers, type Handler, serve } from "../../sdk/src/testing/http-server.js";
 import { decisionStatement, publicJwk, signedEnvelope } from "../../sdk/src/testing/receipts.js";
 import { runInProcess } from "./test/in-process.js";
@@ -184,21 +185,7 @@ describe("celgate check --server against a service that misbehaves: exit 2, neve
 
 describe("celgate findings --fail-on against a service that misbehaves", () => {
   // well formed but for its severity: the SDK refuses the page, naming the field
-  const finding = (severity: unknown) => ({
-    id: "f_1",
-    status: "open",
-    resource: { cluster: "prod", namespace: "shop", kind: "Deployment", name: "web" },
-    policy: "run-as-non-root",
-    policyVersion: 1,
-    severity,
-    action: "deny",
-    message: "may run as root",
-    cause: "policy-change",
-    trigger: {},
-    openedAt: "2026-01-01T00:00:00Z",
-    resolvedAt: null,
-    resolution: null,
-  });
+  const finding = findingAnswer;
 
   it.each([
     ["a severity spelt CRITICAL", { items: [finding("CRITICAL")], nextCursor: null }, "(items[0].severity: "],

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { createClient } from "./client.js";
 import { ApiError, NetworkError, UnexpectedResponseError } from "./errors.js";
+import { findingAnswer } from "./testing/findings.js";
 import { closeServers, type Handler, serve } from "./testing/http-server.js";
 import type { Finding, Page, PolicyResource, Readiness, Token } from "./types.js";
 
@@ -229,22 +230,8 @@ describe("every other call refuses an answer that is not the shape the contracts
     createdAt: "2026-01-01T00:00:00Z",
     createdBy: "admin",
   };
-  const finding = {
-    id: "f_1",
-    status: "open",
-    resource: { cluster: "prod", namespace: "shop", kind: "Deployment", name: "web" },
-    policy: "run-as-non-root",
-    policyVersion: 1,
-    // a severity a `--fail-on high` would not count: taken as is, a critical finding passes by
-    severity: "CRITICAL",
-    action: "deny",
-    message: "may run as root",
-    cause: "policy-change",
-    trigger: {},
-    openedAt: "2026-01-01T00:00:00Z",
-    resolvedAt: null,
-    resolution: null,
-  };
+  // a severity a `--fail-on high` would not count: taken as is, a critical finding passes by
+  const finding = findingAnswer("CRITICAL");
   const page = (items: unknown) => ({ items, nextCursor: null });
   const doc = { apiVersion: "celgate.dev/v1", kind: "Policy", metadata: { name: "p" }, spec: {} } as const;
   const exception = { ...doc, kind: "PolicyException" } as const;
