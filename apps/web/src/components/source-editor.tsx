@@ -17,8 +17,8 @@ import {
   WidgetType,
 } from "@codemirror/view";
 import { classHighlighter } from "@lezer/highlight";
-import { useEffect, useRef } from "react";
-import { codePointLabel, codePointText, strayJoiners } from "../lib/invisible.js";
+import { useEffect, useRef, useState } from "react";
+import { codePointLabel, codePointText, strayJoiners, visibleText } from "../lib/invisible.js";
 import { celYaml } from "./cel-yaml.js";
 import { type Marker, ProblemList } from "./code.js";
 
@@ -101,6 +101,27 @@ const strayJoinerTokens = ViewPlugin.fromClass(
   { decorations: (p) => p.decorations },
 );
 
+/**
+ * A dropped file's text: refused (the promise rejects, saying why) when its bytes are not UTF-8
+ * or hold a NUL byte, as a picture's or an archive's do, and when it cannot be read.
+ */
+async function readDropped(file: File): Promise<string> {
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await file.arrayBuffer();
+  } catch (error) {
+    throw new Error(`it could not be read (${error instanceof Error ? error.message : String(error)})`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    text = "\0";
+  }
+  if (text.includes("\0")) throw new Error("it is not UTF-8 text (a picture or an archive?)");
+  return text;
+}
+
 /** The range a marker underlines: from its line and column to the end of the word there. */
 function rangeOf(doc: Text, m: Marker): { from: number; to: number } {
   const line = doc.line(Math.min(Math.max(1, m.line ?? 1), doc.lines));
@@ -174,6 +195,9 @@ export function SourceEditor({
   const attributes = useRef(new Compartment());
   const changed = useRef(onChange);
   changed.current = onChange;
+  // why the last dropped file was not taken ("" once one is)
+  const [dropProblem, setDropProblem] = useState("");
+  const refused = useRef(setDropProblem);
   const labelId = `${id}-label`;
   const problemsId = `${id}-problems`;
 
@@ -213,16 +237,22 @@ export function SourceEditor({
               if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
               return false;
             },
-            // a dropped file replaces the text, as pasting it would
+            // a dropped file replaces the text, as pasting it would; one that is not text (a
+            // picture, an archive dropped by mistake) is refused and the text stays
             drop: (e, editor) => {
               const file = e.dataTransfer?.files[0];
               if (!file) return false;
               e.preventDefault();
-              file
-                .text()
-                .then((text) =>
-                  editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } }),
-                );
+              readDropped(file).then(
+                (text) => {
+                  refused.current("");
+                  editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
+                },
+                (error: unknown) =>
+                  refused.current(
+                    `${visibleText(file.name)} was not loaded: ${error instanceof Error ? error.message : String(error)}`,
+                  ),
+              );
               return true;
             },
           }),
@@ -270,6 +300,11 @@ export function SourceEditor({
         {label}
       </div>
       <div className="source-editor" ref={host} />
+      {dropProblem ? (
+        <p className="error" role="alert">
+          {dropProblem}
+        </p>
+      ) : null}
       <ProblemList
         id={problemsId}
         label={label}
