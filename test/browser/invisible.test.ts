@@ -22,6 +22,9 @@ const CONTROLS =
   "x\u202Aa\u202Bb\u202Cc\u202Dd\u2066e\u2067f\u2068g\u2069h\u200Bi\u200Cj\u200Ek\u200Fl\u2060m\u00ADn\uFEFFo\u2028p\u2029q\u061Cr\rs";
 const HEBREW = "שלום";
 const ARABIC = "مرحبا";
+/** Words written with a joiner: a Persian non-joiner, a Hindi conjunct's half form. */
+const PERSIAN = "می\u200Cخواهم";
+const HINDI = "क्\u200Dष";
 /** A ZWJ sequence with a skin tone, a flag joined by ZWJ with a selector, and a tag-sequence flag. */
 const EMOJI = "👩🏽‍💻 🏳️‍🌈 🏴󠁧󠁢󠁳󠁣󠁴󠁿";
 const SCRIPTS = `${HEBREW} ${ARABIC} ${EMOJI}`;
@@ -238,6 +241,64 @@ describe.skipIf(!browserAvailable)("invisible characters in the console", { time
     const stored = await admin.policies.get("bidi-policy");
     expect(stored.version).toBe(2);
     expect(stored.document).toEqual(before);
+    expect(run.recorded.errors).toEqual([]);
+  });
+
+  it("marks a stray zero-width joiner or non-joiner in the source editor by the read-only pages' rule, and saves the text unchanged", async () => {
+    const { page } = run;
+    // the joiners read-only pages keep: inside a Persian and a Hindi word, inside an emoji; and
+    // those they mark: inside a Latin YAML key and a Latin word, after an Arabic word, doubled
+    const kept = `Persian ${PERSIAN} Hindi ${HINDI} ${EMOJI}`;
+    const source = [
+      "apiVersion: celgate.dev/v1",
+      "kind: Policy",
+      "metadata:",
+      "  name: joiner-policy",
+      "  labels:",
+      "    practice: joiners",
+      "spec:",
+      `  title: ${kept}`,
+      `  description: "stray a\u200Db and ${ARABIC}\u200D then x\u200C\u200Cy"`,
+      "  severity: low",
+      "  action: warn",
+      "  match:",
+      "    kinds: [Deployment]",
+      "  params:",
+      "    web\u200Capp: yes",
+      "  validations:",
+      '    - expression: "true"',
+      "      message: ok",
+    ].join("\n");
+    await page.goto("/policies/new");
+    const editor = page.getByRole("textbox", { name: /^Policy \(YAML\)/ });
+    await editor.fill(source);
+    const tokens = () =>
+      page
+        .locator(".cm-editor .invisible-char")
+        .evaluateAll((els) =>
+          els.map((e) => [
+            e.textContent,
+            e.getAttribute("title"),
+            e.closest(".cm-line")?.textContent?.trim(),
+          ]),
+        );
+    await expect.poll(async () => (await tokens()).length).toBeGreaterThan(0);
+    expect(await tokens()).toEqual([
+      ["⟨U+200D⟩", "U+200D ZERO WIDTH JOINER", expect.stringContaining("stray a⟨U+200D⟩b")],
+      ["⟨U+200D⟩", "U+200D ZERO WIDTH JOINER", expect.stringContaining(`${ARABIC}⟨U+200D⟩ then`)],
+      ["⟨U+200C⟩", "U+200C ZERO WIDTH NON-JOINER", expect.stringContaining("x⟨U+200C⟩⟨U+200C⟩y")],
+      ["⟨U+200C⟩", "U+200C ZERO WIDTH NON-JOINER", expect.stringContaining("x⟨U+200C⟩⟨U+200C⟩y")],
+      ["⟨U+200C⟩", "U+200C ZERO WIDTH NON-JOINER", "web⟨U+200C⟩app: yes"],
+    ]);
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForURL((url) => url.pathname === "/policies/joiner-policy");
+    const stored = (await admin.policies.get("joiner-policy")).document as {
+      spec: { title: string; description: string; params: Record<string, string> };
+    };
+    expect(stored.spec.title).toBe(kept);
+    expect(stored.spec.description).toBe(`stray a\u200Db and ${ARABIC}\u200D then x\u200C\u200Cy`);
+    expect(Object.keys(stored.spec.params)).toEqual(["web\u200Capp"]);
+    await admin.policies.remove("joiner-policy");
     expect(run.recorded.errors).toEqual([]);
   });
 

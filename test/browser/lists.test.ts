@@ -251,6 +251,23 @@ describe.skipIf(!browserAvailable)("the console's list pages in Chromium", { tim
     await page.getByText("No exception matches.").waitFor();
   });
 
+  it("shows an exception for every policy (`*`) as such, not as a link to a policy named `*`", async () => {
+    const { page } = run;
+    await admin.exceptions.create(
+      exception("everything", new Date(Date.now() + 60 * DAY)).replace(
+        "policies: [owner-label]",
+        'policies: ["*", owner-label]',
+      ),
+    );
+    await page.goto("/exceptions");
+    await settled();
+    const row = page.locator("main tbody tr", { hasText: "everything" });
+    const cell = row.locator("td").first();
+    expect(await cell.innerText()).toBe("every policy, owner-label");
+    expect(await cell.getByRole("link").allInnerTexts()).toEqual(["owner-label"]);
+    await admin.exceptions.remove("everything");
+  });
+
   it("creates a token, shows its secret once, revokes it, and finds both in the audit log", async () => {
     const { page } = run;
     await page.goto("/tokens");

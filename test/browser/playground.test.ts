@@ -123,6 +123,38 @@ describe.skipIf(!browserAvailable)("the playground with the network blocked", { 
     expect(blocked).toEqual([]);
   });
 
+  it("takes a dropped text file in place of the text, and refuses a binary one, keeping the text", async () => {
+    const { page } = run;
+    const editor = page.getByRole("textbox", { name: /^Manifests/ });
+    /** Drops files (name and bytes) onto the manifests editor, as a file manager would. */
+    const drop = (files: [string, number[]][]) =>
+      editor.evaluate((el, files) => {
+        const dt = new DataTransfer();
+        for (const [name, bytes] of files) dt.items.add(new File([new Uint8Array(bytes)], name));
+        el.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, files);
+    const text = manifest(2);
+    await drop([["good.yaml", [...new TextEncoder().encode(text)]]]);
+    await expect.poll(() => editor.innerText()).toContain("replicas: 2");
+    // a picture dropped by mistake: not UTF-8 text; the editor keeps what it had and says why
+    const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0xff];
+    await drop([["photo.png", png]]);
+    const refusal = page.getByRole("alert").filter({ hasText: "photo.png" });
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toMatch(/photo\.png was not loaded: it is not UTF-8 text/);
+    expect(await editor.innerText()).toContain("replicas: 2");
+    expect(await editor.innerText()).not.toContain("PNG");
+    // text with NUL bytes is not a manifest either
+    await drop([["nul.yaml", [0x61, 0x3a, 0x00, 0x62]]]);
+    await page.getByRole("alert").filter({ hasText: "nul.yaml" }).waitFor();
+    expect(await editor.innerText()).toContain("replicas: 2");
+    // the next good file clears the message
+    await drop([["again.yaml", [...new TextEncoder().encode(manifest(3))]]]);
+    await expect.poll(() => editor.innerText()).toContain("replicas: 3");
+    expect(await page.getByRole("alert").filter({ hasText: "was not loaded" }).count()).toBe(0);
+    expect(run.recorded.errors).toEqual([]);
+  });
+
   it("sent no request after loading, and logged no error", async () => {
     const violations = await accessibilityViolations(run.page);
     expect(violations).toEqual([]);

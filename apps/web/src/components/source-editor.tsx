@@ -1,8 +1,10 @@
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { StreamLanguage, syntaxHighlighting } from "@codemirror/language";
 import { type Diagnostic, lintGutter, lintKeymap, setDiagnostics } from "@codemirror/lint";
-import { Compartment, EditorState, type Text } from "@codemirror/state";
+import { Compartment, EditorState, RangeSetBuilder, type Text } from "@codemirror/state";
 import {
+  Decoration,
+  type DecorationSet,
   drawSelection,
   EditorView,
   highlightActiveLine,
@@ -10,33 +12,115 @@ import {
   keymap,
   lineNumbers,
   placeholder as placeholderText,
+  ViewPlugin,
+  type ViewUpdate,
+  WidgetType,
 } from "@codemirror/view";
 import { classHighlighter } from "@lezer/highlight";
-import { useEffect, useRef } from "react";
-import { codePointLabel, codePointText } from "../lib/invisible.js";
+import { useEffect, useRef, useState } from "react";
+import { codePointLabel, codePointText, strayJoiners, visibleText } from "../lib/invisible.js";
 import { celYaml } from "./cel-yaml.js";
 import { type Marker, ProblemList } from "./code.js";
 
 const language = StreamLanguage.define(celYaml);
 
+/** The token drawn over an invisible character, as read-only pages show it (`⟨U+202E⟩`). */
+function invisibleToken(code: number): HTMLElement {
+  const span = document.createElement("span");
+  span.className = "invisible-char";
+  span.textContent = `⟨${codePointText(code)}⟩`;
+  span.title = codePointLabel(code);
+  span.setAttribute("aria-label", codePointLabel(code));
+  return span;
+}
+
 /**
  * Invisible characters in the text are drawn as the tokens read-only pages show (`⟨U+202E⟩`),
  * without changing the text: CodeMirror's own set (controls, zero-width space, the marks, the
  * overrides and isolates it knows, the byte order mark...) and the embeddings, the first-strong
- * isolate, the invisible operators and the fillers it lacks. The joiners stay unmarked here:
- * emoji need them and an editor cannot tell.
+ * isolate, the invisible operators and the fillers it lacks. The joiners are not in this set: it
+ * looks at one character at a time, and whether a joiner is marked depends on its neighbours
+ * (strayJoiners, below).
  */
 const specialChars = highlightSpecialChars({
   addSpecialChars: /[\u034F\u115F\u1160\u180E\u202A-\u202C\u2060-\u2064\u2068\u3164\uFFA0]/u,
-  render: (code) => {
-    const span = document.createElement("span");
-    span.className = "invisible-char";
-    span.textContent = `⟨${codePointText(code)}⟩`;
-    span.title = codePointLabel(code);
-    span.setAttribute("aria-label", codePointLabel(code));
-    return span;
-  },
+  render: invisibleToken,
 });
+
+class JoinerToken extends WidgetType {
+  constructor(readonly code: number) {
+    super();
+  }
+  override eq(other: JoinerToken): boolean {
+    return other.code === this.code;
+  }
+  toDOM(): HTMLElement {
+    return invisibleToken(this.code);
+  }
+}
+
+const JOINER_TOKENS = [new JoinerToken(0x200c), new JoinerToken(0x200d)].map((w) =>
+  Decoration.replace({ widget: w }),
+);
+
+/** Decorations for the stray joiners of the lines on screen, each line read whole. */
+function joinerTokens(view: EditorView): DecorationSet {
+  const builder = new RangeSetBuilder<Decoration>();
+  let next = 1; // the first line not yet read: visible ranges may share one
+  for (const { from, to } of view.visibleRanges) {
+    const last = view.state.doc.lineAt(to).number;
+    for (let n = Math.max(next, view.state.doc.lineAt(from).number); n <= last; n++) {
+      const line = view.state.doc.line(n);
+      for (const at of strayJoiners(line.text)) {
+        const pos = line.from + at;
+        builder.add(pos, pos + 1, JOINER_TOKENS[line.text.charCodeAt(at) - 0x200c]!);
+      }
+    }
+    next = last + 1;
+  }
+  return builder.finish();
+}
+
+/**
+ * The zero-width non-joiner and joiner drawn as tokens where read-only pages mark them, by the
+ * same rule (lib/invisible.ts, after @celgate/core/joiners): one inside an emoji or inside a
+ * word of a script written with them (Persian, Hindi...) stays as it is; one inside a Latin
+ * identifier or a YAML key, doubled, between two scripts or at a word's end is shown. Only what
+ * is drawn changes; the text, and so what is saved, stays as typed.
+ */
+const strayJoinerTokens = ViewPlugin.fromClass(
+  class {
+    decorations: DecorationSet;
+    constructor(view: EditorView) {
+      this.decorations = joinerTokens(view);
+    }
+    update(u: ViewUpdate) {
+      if (u.docChanged || u.viewportChanged) this.decorations = joinerTokens(u.view);
+    }
+  },
+  { decorations: (p) => p.decorations },
+);
+
+/**
+ * A dropped file's text: refused (the promise rejects, saying why) when its bytes are not UTF-8
+ * or hold a NUL byte, as a picture's or an archive's do, and when it cannot be read.
+ */
+async function readDropped(file: File): Promise<string> {
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await file.arrayBuffer();
+  } catch (error) {
+    throw new Error(`it could not be read (${error instanceof Error ? error.message : String(error)})`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    text = "\0";
+  }
+  if (text.includes("\0")) throw new Error("it is not UTF-8 text (a picture or an archive?)");
+  return text;
+}
 
 /** The range a marker underlines: from its line and column to the end of the word there. */
 function rangeOf(doc: Text, m: Marker): { from: number; to: number } {
@@ -111,6 +195,9 @@ export function SourceEditor({
   const attributes = useRef(new Compartment());
   const changed = useRef(onChange);
   changed.current = onChange;
+  // why the last dropped file was not taken ("" once one is)
+  const [dropProblem, setDropProblem] = useState("");
+  const refused = useRef(setDropProblem);
   const labelId = `${id}-label`;
   const problemsId = `${id}-problems`;
 
@@ -133,6 +220,7 @@ export function SourceEditor({
           history(),
           drawSelection(),
           specialChars,
+          strayJoinerTokens,
           highlightActiveLine(),
           language,
           syntaxHighlighting(classHighlighter),
@@ -149,16 +237,22 @@ export function SourceEditor({
               if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
               return false;
             },
-            // a dropped file replaces the text, as pasting it would
+            // a dropped file replaces the text, as pasting it would; one that is not text (a
+            // picture, an archive dropped by mistake) is refused and the text stays
             drop: (e, editor) => {
               const file = e.dataTransfer?.files[0];
               if (!file) return false;
               e.preventDefault();
-              file
-                .text()
-                .then((text) =>
-                  editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } }),
-                );
+              readDropped(file).then(
+                (text) => {
+                  refused.current("");
+                  editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
+                },
+                (error: unknown) =>
+                  refused.current(
+                    `${visibleText(file.name)} was not loaded: ${error instanceof Error ? error.message : String(error)}`,
+                  ),
+              );
               return true;
             },
           }),
@@ -206,6 +300,11 @@ export function SourceEditor({
         {label}
       </div>
       <div className="source-editor" ref={host} />
+      {dropProblem ? (
+        <p className="error" role="alert">
+          {dropProblem}
+        </p>
+      ) : null}
       <ProblemList
         id={problemsId}
         label={label}

@@ -8,6 +8,7 @@ import {
   hasRightToLeft,
   type Piece,
   splitInvisible,
+  strayJoiners,
   visibleText,
 } from "./invisible.js";
 
@@ -143,6 +144,33 @@ describe("splitInvisible", () => {
     expect(hasRightToLeft("name-שלום")).toBe(true);
     expect(hasRightToLeft("مرحبا")).toBe(true);
     expect(hasRightToLeft("plain")).toBe(false);
+  });
+});
+
+describe("strayJoiners", () => {
+  it("finds the joiners splitInvisible marks, and only those", () => {
+    const texts = [
+      "web\u200Capp: yes",
+      "a\u200Db \u0645\u0631\u062D\u0628\u0627\u200D x\u200C\u200Cy",
+      "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645 \u0915\u094D\u200D\u0937 👩🏽‍💻 🏳️‍🌈",
+      "no joiner \u202E here",
+    ];
+    for (const text of texts) {
+      const marked: number[] = [];
+      let at = 0;
+      for (const p of splitInvisible(text)) {
+        if (typeof p !== "string" && (p.codePoint === 0x200c || p.codePoint === 0x200d)) marked.push(at);
+        at += typeof p === "string" ? p.length : String.fromCodePoint(p.codePoint).length;
+      }
+      expect(strayJoiners(text), JSON.stringify(text)).toEqual(marked);
+    }
+    expect(strayJoiners("web\u200Capp: yes")).toEqual([3]);
+    expect(strayJoiners("a\u200Db \u0645\u0631\u062D\u0628\u0627\u200D x\u200C\u200Cy")).toEqual([
+      1, 9, 12, 13,
+    ]);
+    expect(
+      strayJoiners("\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645 \u0915\u094D\u200D\u0937 👩🏽‍💻"),
+    ).toEqual([]);
   });
 });
 

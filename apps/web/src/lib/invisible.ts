@@ -137,6 +137,21 @@ export function splitInvisible(text: string): Piece[] {
   return pieces;
 }
 
+const JOINER = /[\u200C\u200D]/u;
+
+/**
+ * Where in `text` (UTF-16 offsets, in order) a zero-width non-joiner or joiner stands that
+ * read-only displays show as a token: not one inside an emoji or inside a word of a script
+ * written with them (JOINER_IN_WORD). For the source editors, which draw every other invisible
+ * character by its code point alone. Never throws.
+ */
+export function strayJoiners(text: string): number[] {
+  const at: number[] = [];
+  if (!JOINER.test(text)) return at;
+  for (const m of text.matchAll(SCAN)) if (m[1] === undefined && JOINER.test(m[0])) at.push(m.index);
+  return at;
+}
+
 /**
  * `text` with each such character written as its token (`evil⟨U+202E⟩gnp`): for places that take
  * a string only, such as a title, an aria-label or an option of a select. Never throws.

@@ -17,6 +17,9 @@ export const FILTERS = [
   { kind: "text", name: "policy", label: "Waives policy" },
 ] as const satisfies readonly Filter[];
 
+/** `policies: ["*"]`: the exception waives every policy (the engine's evaluate/exceptions.ts). */
+const EVERY_POLICY = "*";
+
 const spec = (x: ExceptionResource) => x.document.spec as { policies?: unknown; reason?: unknown };
 
 const COLUMNS: readonly Column<ExceptionResource>[] = [
@@ -27,11 +30,16 @@ const COLUMNS: readonly Column<ExceptionResource>[] = [
       const policies = spec(x).policies;
       return Array.isArray(policies)
         ? policies.map((p, i) => (
-            <span key={String(p)}>
+            // by position: a careless list may name one policy twice; shown as stored, never reordered
+            <span key={i}>
               {i ? ", " : ""}
-              <Link to={`/policies/${encodeURIComponent(String(p))}`}>
-                <Literal text={String(p)} />
-              </Link>
+              {p === EVERY_POLICY ? (
+                "every policy"
+              ) : (
+                <Link to={`/policies/${encodeURIComponent(String(p))}`}>
+                  <Literal text={String(p)} />
+                </Link>
+              )}
             </span>
           ))
         : null;
