@@ -1,4 +1,4 @@
-import { type EvaluationReportWire, type Problem, SELECTION_PROBLEM_TYPE } from "@celgate/contracts";
+import { type EvaluationReportRead, type Problem, SELECTION_PROBLEM_TYPE } from "@celgate/contracts";
 
 // Brands are registered symbols, so two copies of the SDK (or a bundle and a test) still
 // recognise each other's errors, which `instanceof` would not.
@@ -224,13 +224,13 @@ const MESSAGE_LINES = 6;
 export class DeployBlockedError extends Error {
   override name = "DeployBlockedError";
   /** The whole report; not enumerable, so an uncaught error does not print it into logs. */
-  declare readonly report: EvaluationReportWire;
+  declare readonly report: EvaluationReportRead;
   /** The readable summary: the decision line and every blocking finding (capped). */
   declare readonly summary: string;
   readonly [DEPLOY_BLOCKED] = true;
 
   /** The message is short: the decision line and the first findings, never the report. */
-  constructor(report: EvaluationReportWire, summary: string) {
+  constructor(report: EvaluationReportRead, summary: string) {
     const lines = summary.split("\n");
     super(lines.length > MESSAGE_LINES ? `${lines.slice(0, MESSAGE_LINES).join("\n")}\n  ...` : summary);
     Object.defineProperty(this, "report", { value: report, enumerable: false });

@@ -211,6 +211,66 @@ describe("a success status with a body that is not a trustworthy report", () => 
   });
 });
 
+describe("a newer service's informational values are kept; what a decision rests on is not loosened", () => {
+  // a notice kind this SDK does not know (a service of a later version added it): informational
+  const newNotice = { kind: "policy-deprecated", message: "p-deny is deprecated; use p-deny-v2" };
+
+  it("evaluate, preflight and evaluations.get return a report with a notice of an unknown kind, kept as sent", async () => {
+    const body = { ...report("allow", [failing("audit")]), notices: [newNotice] };
+    const s = await serve(answer(201, JSON.stringify(body)));
+    const c = client(s.url);
+    for (const call of [
+      () => c.evaluate({ manifests: "a: 1" }),
+      () => c.preflight({ manifests: "a: 1" }),
+      () => c.evaluations.get("ev_1"),
+    ])
+      await expect(call()).resolves.toMatchObject({ decision: "allow", notices: [newNotice] });
+  });
+
+  it("preflight still decides by the decision: a deny with an unknown notice kind is blocked", async () => {
+    const body = { ...report("deny", [failing("deny")]), notices: [newNotice] };
+    const s = await serve(answer(201, JSON.stringify(body)));
+    const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
+    expect(error.name).toBe("DeployBlockedError");
+  });
+
+  it.each([
+    ["a notice with no kind", { notices: [{ message: "m" }] }, "notices[0].kind"],
+    ["a notice kind that is not a string", { notices: [{ kind: 7, message: "m" }] }, "notices[0].kind"],
+    ["a notice kind that is empty", { notices: [{ kind: "", message: "m" }] }, "notices[0].kind"],
+    ["a notice of an unknown kind with no message", { notices: [{ kind: "new" }] }, "notices[0].message"],
+    ["an unknown outcome", { results: [{ ...failing("deny"), outcome: "unknown" }] }, "results[0].outcome"],
+    ["an unknown action", { results: [{ ...failing("deny"), action: "block" }] }, "results[0].action"],
+    ["an unknown severity", { results: [{ ...failing("deny"), severity: "urgent" }] }, "results[0].severity"],
+    ["an unknown decision", { decision: "quarantine" }, "decision"],
+  ])("%s is still refused as not a report", async (_name, change, field) => {
+    const body = { ...report("allow"), ...change };
+    const s = await serve(answer(201, JSON.stringify(body)));
+    const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
+    expect(error).toMatchObject({ name: "UnexpectedResponseError", reason: "not-a-report" });
+    expect((error as ApiError).problem.detail).toContain(`(${field}: `);
+  });
+
+  it("findings.list keeps a finding of a cause or resolution it does not know; its severity stays checked", async () => {
+    const newer = {
+      ...findingAnswer("high"),
+      cause: "image-deleted",
+      status: "resolved",
+      resolution: "moved",
+    };
+    const s = await serve(answer(200, JSON.stringify({ items: [newer], nextCursor: null })));
+    await expect(client(s.url).findings.list({ status: "all" })).resolves.toEqual({
+      items: [newer],
+      nextCursor: null,
+    });
+    const t = await serve(
+      answer(200, JSON.stringify({ items: [{ ...newer, severity: "urgent" }], nextCursor: null })),
+    );
+    const error = await refusal(client(t.url).findings.list());
+    expect((error as ApiError).problem.detail).toContain("(items[0].severity: ");
+  });
+});
+
 describe("every other call refuses an answer that is not the shape the contracts give it", () => {
   const token = {
     id: "tok_1",
