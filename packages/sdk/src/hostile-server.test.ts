@@ -431,6 +431,73 @@ describe("every other call refuses an answer that is not the shape the contracts
   });
 });
 
+describe("text from the service cannot act on a terminal or forge a log line", () => {
+  // ESC rewrites a terminal; a newline then `::error::` is a GitHub Actions workflow command in
+  // a CI log; U+202E makes text read in another order than it is stored
+  const RAW = ["\u001b", "\u0007", "\n", "\r", "\u202e", "\u2066", "\u009b"];
+  const hostile = "a\u001b[2J\u0007\r\n::error::owned\u202eyned\u2066\u009b";
+  /** No raw character of RAW (but the newlines between `lines` lines), and the hostile text escaped. */
+  const expectClean = (text: string, lines = 1) => {
+    expect(text.split("\n")).toHaveLength(lines);
+    for (const raw of RAW.filter((r) => r !== "\n")) expect(text, JSON.stringify(raw)).not.toContain(raw);
+    expect(text).toContain("a\\u001b[2J\\u0007\\u000d\\u000a::error::owned\\u202eyned\\u2066\\u009b");
+  };
+
+  it("an error answer's title and detail appear escaped in the message; problem keeps them as sent", async () => {
+    const problem = { type: "about:blank", title: hostile, status: 400, detail: hostile, requestId: "r1" };
+    const s = await serve(answer(400, JSON.stringify(problem), "application/problem+json"));
+    const error = await refusal(client(s.url).policies.get("p"));
+    expect(ApiError.is(error)).toBe(true);
+    expectClean(error.message);
+    expect((error as ApiError).problem.title).toBe(hostile);
+  });
+
+  it("a body that is not JSON, quoted by the parser's message, appears escaped", async () => {
+    const s = await serve(answer(200, `<html>${hostile}</html>`, "text/html"));
+    const error = await refusal(client(s.url).policies.get("p"));
+    expect(error).toMatchObject({ reason: "not-json" });
+    for (const raw of RAW) expect(error.message, JSON.stringify(raw)).not.toContain(raw);
+  });
+
+  it("a blocked deployment's message and summary show the report's names and messages escaped, a line each", async () => {
+    const result = {
+      ...failing("deny"),
+      resource: { apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: hostile },
+      policy: hostile,
+      violations: [{ message: hostile, fieldPath: hostile }],
+    };
+    const s = await serve(answer(201, JSON.stringify(report("deny", [result]))));
+    const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
+    expect(error.name).toBe("DeployBlockedError");
+    // the decision line, the resource, the finding
+    expectClean(error.message, 3);
+    expectClean((error as unknown as { summary: string }).summary, 3);
+  });
+});
+
+describe("a name that would ask another route is refused before anything is sent", () => {
+  it.each([
+    ["policies.get", (c: ReturnType<typeof client>) => c.policies.get("..")],
+    ["policies.remove", (c: ReturnType<typeof client>) => c.policies.remove(".")],
+    ["evaluations.get", (c: ReturnType<typeof client>) => c.evaluations.get("")],
+    ["evaluations.receipt", (c: ReturnType<typeof client>) => c.evaluations.receipt("..")],
+    ["tokens.revoke", (c: ReturnType<typeof client>) => c.tokens.revoke(".")],
+    ["exceptions.update", (c: ReturnType<typeof client>) => c.exceptions.update("..", "kind: x")],
+  ])("%s: TypeError, and the service is never asked", async (_call, ask) => {
+    const s = await serve(answer(200, "{}"));
+    const error = await refusal(ask(client(s.url)));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toMatch(/not a name: (""|"\.\.?")/);
+    expect(s.seen).toEqual([]);
+  });
+
+  it("a name with dots and slashes in it is sent as one encoded segment", async () => {
+    const s = await serve(answer(404, "{}"));
+    await refusal(client(s.url).policies.get("../a/..b"));
+    expect(s.seen).toEqual(["GET /v1/policies/..%2Fa%2F..b"]);
+  });
+});
+
 describe("a huge answer stops being read at maxResponseBytes", () => {
   it("an endless body is cut off at the cap: UnexpectedResponseError, and the server stops being read", async () => {
     let written = 0;
