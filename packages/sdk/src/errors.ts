@@ -10,8 +10,8 @@ const UNEXPECTED_RESPONSE = Symbol.for("@celgate/sdk/UnexpectedResponseError");
 
 // Control characters (newline and tab too), the bidirectional marks, embeddings, overrides and
 // isolates, zero-width characters, line and paragraph separators and the byte order mark.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /**
