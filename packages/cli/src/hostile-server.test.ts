@@ -183,6 +183,48 @@ describe("celgate check --server against a service that misbehaves: exit 2, neve
   });
 });
 
+describe("celgate check --server against a newer service: a notice of a kind it does not know", () => {
+  // a kind added after this CLI was built; ESC in its message must not reach the terminal
+  const notice = { kind: "policy-deprecated", message: "run-as-non-root is deprecated\u001b[2J; use v2" };
+
+  it.each([
+    ["allow", 0, []],
+    ["deny", 1, [denyFailure]],
+  ] as const)(
+    "prints it and decides by the decision (%s: exit %i), in text and JSON",
+    async (decision, code, results) => {
+      const s = await serve(json(201, { ...report(decision, [...results]), notices: [notice] }));
+      const text = await check(s.url);
+      expect(text.stderr).toBe("");
+      expect(text.stdout).toContain("notice: run-as-non-root is deprecated\\u001b[2J; use v2");
+      expect(text.stdout).not.toContain("\u001b");
+      expect(text.code).toBe(code);
+      const out = await run([
+        "check",
+        "--server",
+        s.url,
+        "--token",
+        "t",
+        "-o",
+        "json",
+        join(work, "web.yaml"),
+      ]);
+      expect(out.stderr).toBe("");
+      expect(JSON.parse(out.stdout)).toMatchObject({ decision, notices: [notice] });
+      expect(out.code).toBe(code);
+    },
+  );
+
+  it("still refuses a result of an action it does not know: exit 2", async () => {
+    const s = await serve(
+      json(201, { ...report("allow", [{ ...denyFailure, action: "block" }]), notices: [notice] }),
+    );
+    const r = await check(s.url);
+    expect(r.stderr).toContain("not an EvaluationReport (results[0].action: ");
+    expect(r.code).toBe(2);
+  });
+});
+
 describe("celgate findings --fail-on against a service that misbehaves", () => {
   // well formed but for its severity: the SDK refuses the page, naming the field
   const finding = findingAnswer;
@@ -199,6 +241,36 @@ describe("celgate findings --fail-on against a service that misbehaves", () => {
       `the celgate service at ${s.url} gave an answer that cannot be trusted (HTTP 200): findings.list: the answer is not a well-formed FindingList ${field}`,
     );
     expect(r.code).toBe(2);
+  });
+
+  it("keeps a finding of a cause it does not know (a newer service's), printed as sent: exit by severity", async () => {
+    const newer = { ...finding("critical"), cause: "image-deleted" };
+    const s = await serve(json(200, { items: [newer], nextCursor: null }));
+    const r = await run(["findings", "--server", s.url, "--token", "t", "--fail-on", "high"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("run-as-non-root  image-deleted  since");
+    expect(r.code).toBe(1);
+    const json_ = await run(["findings", "--server", s.url, "--token", "t", "-o", "json"]);
+    expect(JSON.parse(json_.stdout).items[0].cause).toBe("image-deleted");
+    expect(json_.code).toBe(0);
+  });
+
+  it("shows nothing of a finding's text that would act on the terminal", async () => {
+    const hostile = {
+      ...finding("high"),
+      cause: "new\u001b]0;owned\u0007-scan",
+      policy: "p\u202eyned",
+      message: "clear\u001b[2Jscreen",
+      resource: { cluster: "prod\u001b[1A", namespace: "shop", kind: "Deployment", name: "web\u2066x" },
+      trigger: { vulnerabilities: ["CVE-1\u001b[31m"] },
+      openedAt: "2026\u001b[K",
+    };
+    const s = await serve(json(200, { items: [hostile], nextCursor: null }));
+    const r = await run(["findings", "--server", s.url, "--token", "t", "--fail-on", "high"]);
+    expect(r.code).toBe(1);
+    for (const raw of ["\u001b", "\u0007", "\u202e", "\u2066"]) expect(r.stdout).not.toContain(raw);
+    expect(r.stdout).toContain("clear\\u001b[2Jscreen");
+    expect(r.stdout).toContain("p\\u202eyned");
   });
 
   it("takes a well-formed page: exit 1 on a finding at --fail-on", async () => {

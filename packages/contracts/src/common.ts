@@ -96,6 +96,26 @@ export function ownKeysSchema<T extends z.ZodType>(schema: T) {
   }, schema);
 }
 
+/**
+ * A value of an informational closed set as a client reads it: one of the values `T` or a
+ * string a newer service added. TypeScript still offers the known values.
+ */
+export type Open<T extends string> = T | (string & {});
+
+/**
+ * The reading form of an informational closed set (a report notice's kind, a finding's cause):
+ * any non-empty string. This is the one rule of forward compatibility in the wire format. The
+ * service writes with `z.enum(values)`, so its OpenAPI document lists the values and it emits
+ * no other; a client reads with this, so that a value a newer service added is kept and shown
+ * as sent, and never makes the client refuse the whole answer. Never for a value that a decision
+ * rests on (decision, outcome, action, severity, status): there an unknown value must be refused.
+ */
+export function openEnum<const T extends readonly [string, ...string[]]>(_values: T) {
+  return z.custom<Open<T[number]>>((value) => typeof value === "string" && value.length > 0, {
+    error: `expected a string: one of ${_values.join(", ")} or a value a newer service added`,
+  });
+}
+
 /** Metadata shared by celgate documents. */
 export const ObjectMetaSchema = z
   .object({

@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import {
   AdmissionReviewRequestSchema,
   decimalIntegerSchema,
+  EvaluationReportReadSchema,
+  EvaluationReportSchema,
   EvaluationRequestSchema,
+  FindingListReadSchema,
+  FindingListSchema,
   PaginationQuerySchema,
   ProblemSchema,
   parseDuration,
@@ -100,6 +104,101 @@ describe("contracts", () => {
     expect(
       ProblemSchema.safeParse({ type: "about:blank", title: "x", status: 400, requestId: "r" }).success,
     ).toBe(true);
+  });
+});
+
+describe("forward compatibility: clients read informational values a newer service added", () => {
+  const result = {
+    resource: { apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web" },
+    policy: "p",
+    severity: "high",
+    action: "deny",
+    outcome: "fail",
+    violations: [{ message: "bad" }],
+    error: null,
+    exception: null,
+  };
+  const report = {
+    apiVersion: "celgate.dev/v1",
+    kind: "EvaluationReport",
+    id: "ev_1",
+    decision: "deny",
+    evaluatedAt: "2026-01-01T00:00:00Z",
+    policySet: { digest: "sha256:00", policies: 1 },
+    summary: { resources: 1, pass: 0, fail: 1, error: 0, skip: 0, waived: 0 },
+    results: [result],
+    notices: [{ kind: "skipped-document", message: "m", source: { file: "a.yaml", document: 0, line: 1 } }],
+  };
+  const finding = {
+    id: "f_1",
+    status: "open",
+    resource: { cluster: "prod", namespace: null, kind: "Namespace", name: "shop" },
+    policy: "p",
+    policyVersion: null,
+    severity: "high",
+    action: "deny",
+    message: "m",
+    cause: "new-scan",
+    trigger: {},
+    openedAt: "2026-01-01T00:00:00Z",
+    resolvedAt: null,
+    resolution: null,
+  };
+  const page = (item: unknown) => ({ items: [item], nextCursor: null });
+  const pairs = [
+    ["report", EvaluationReportSchema, EvaluationReportReadSchema, report],
+    ["finding list", FindingListSchema, FindingListReadSchema, page(finding)],
+  ] as const;
+
+  it.each(pairs)(
+    "reads a %s the service writes exactly as the writing schema does",
+    (_n, write, read, body) => {
+      expect(read.parse(body)).toEqual(write.parse(body));
+    },
+  );
+
+  it.each([["a notice kind", { ...report, notices: [{ kind: "policy-deprecated", message: "m" }] }]])(
+    "the writing report schema refuses %s it does not list; the reading one keeps it",
+    (_n, body) => {
+      expect(EvaluationReportSchema.safeParse(body).success).toBe(false);
+      expect(EvaluationReportReadSchema.parse(body)).toEqual(body);
+    },
+  );
+
+  it.each([
+    ["cause", { cause: "image-deleted" }],
+    ["resolution", { status: "resolved", resolution: "moved", resolvedAt: "2026-01-02T00:00:00Z" }],
+  ])("the writing findings schema refuses a %s it does not list; the reading one keeps it", (_n, change) => {
+    const body = page({ ...finding, ...change });
+    expect(FindingListSchema.safeParse(body).success).toBe(false);
+    expect(FindingListReadSchema.parse(body)).toEqual(body);
+  });
+
+  // everything a decision rests on: refused by both, a value at a time
+  const strict: [string, unknown][] = [
+    ["decision", { ...report, decision: "quarantine" }],
+    ["outcome", { ...report, results: [{ ...result, outcome: "unknown" }] }],
+    ["action", { ...report, results: [{ ...result, action: "block" }] }],
+    ["severity", { ...report, results: [{ ...result, severity: "urgent" }] }],
+    ["summary", { ...report, summary: { ...report.summary, fail: "1" } }],
+    ["apiVersion", { ...report, apiVersion: "celgate.dev/v2" }],
+    ["id", { ...report, id: 1 }],
+    ["notice message", { ...report, notices: [{ kind: "new" }] }],
+    ["empty notice kind", { ...report, notices: [{ kind: "", message: "m" }] }],
+    ["notice kind not a string", { ...report, notices: [{ kind: ["warning"], message: "m" }] }],
+  ];
+  it.each(strict)("a report's %s stays strict when read", (_n, body) => {
+    expect(EvaluationReportSchema.safeParse(body).success).toBe(false);
+    expect(EvaluationReportReadSchema.safeParse(body).success).toBe(false);
+  });
+
+  it.each([
+    ["severity", { severity: "urgent" }],
+    ["action", { action: "block" }],
+    ["status", { status: "snoozed" }],
+    ["cause not a string", { cause: 3 }],
+  ])("a finding's %s stays strict when read", (_n, change) => {
+    expect(FindingListReadSchema.safeParse(page({ ...finding, ...change })).success).toBe(false);
   });
 });
 

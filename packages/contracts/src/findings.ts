@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pageSchema } from "./common.js";
+import { openEnum, pageSchema } from "./common.js";
 import { PolicyActionSchema, SEVERITIES, type Severity, SeveritySchema } from "./report.js";
 
 // --- Continuous re-evaluation: inventory, findings, webhooks (docs/operations.md) ---
@@ -56,7 +56,11 @@ export type InventoryListQuery = z.infer<typeof InventoryListQuerySchema>;
 
 /** What made a re-evaluation run; the cause of a finding. */
 export const FINDING_CAUSES = ["new-scan", "policy-change", "exception-change", "exception-expired"] as const;
-export const FindingCauseSchema = z.enum(FINDING_CAUSES).meta({ id: "FindingCause" });
+export const FindingCauseSchema = z.enum(FINDING_CAUSES).meta({
+  id: "FindingCause",
+  description:
+    "The causes this service emits. A later version may add causes: a client keeps a finding of a cause it does not know and shows it as sent.",
+});
 export type FindingCause = z.infer<typeof FindingCauseSchema>;
 
 export const FINDING_STATUSES = ["open", "resolved"] as const;
@@ -96,6 +100,23 @@ export const FindingSchema = z
   });
 export type Finding = z.infer<typeof FindingSchema>;
 export const FindingListSchema = pageSchema(FindingSchema, "FindingList");
+
+/**
+ * A finding as a client reads it (the SDK, `celgate findings`): its `cause` and `resolution`
+ * may be ones a newer service added (openEnum), kept as sent; its `severity` and `action`,
+ * which `--fail-on` and a caller's verdict rest on, and its `status`, are checked as strictly
+ * as FindingSchema does. The service answers with FindingSchema.
+ */
+export const FindingReadSchema = FindingSchema.extend({
+  cause: openEnum(FINDING_CAUSES),
+  resolution: openEnum(FINDING_RESOLUTIONS).nullable(),
+});
+/** A finding as a client reads it: its cause and resolution may be ones a newer service added. */
+export type FindingRead = z.infer<typeof FindingReadSchema>;
+/** A page of findings as a client reads it (FindingReadSchema); the service answers with FindingListSchema. */
+export const FindingListReadSchema = z
+  .object({ items: z.array(FindingReadSchema), nextCursor: z.string().nullable() })
+  .meta({ title: "FindingList" });
 
 export const FindingListQuerySchema = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { openEnum } from "./common.js";
 import { DsseEnvelopeSchema } from "./dsse.js";
 
 // The closed sets of the report model. The engine (@celgate/core, report/types.ts) declares
@@ -25,7 +26,11 @@ export const OutcomeSchema = z.enum(OUTCOMES).meta({ id: "Outcome" });
 export const DecisionSchema = z.enum(DECISIONS).meta({ id: "Decision" });
 export const SeveritySchema = z.enum(SEVERITIES).meta({ id: "Severity" });
 export const PolicyActionSchema = z.enum(POLICY_ACTIONS).meta({ id: "PolicyAction" });
-export const NoticeKindSchema = z.enum(NOTICE_KINDS).meta({ id: "NoticeKind" });
+export const NoticeKindSchema = z.enum(NOTICE_KINDS).meta({
+  id: "NoticeKind",
+  description:
+    "The kinds this service emits. A later version may add kinds: a client keeps a notice of a kind it does not know and shows its message (notices never bear on the decision).",
+});
 
 export const SourceLocationSchema = z.object({
   file: z.string(),
@@ -108,6 +113,23 @@ export const EvaluationReportSchema = z
   })
   .meta({ id: "EvaluationReport" });
 
+/**
+ * A notice as a client reads it (the SDK, the CLI's `--server`): its `kind` may be one a newer
+ * service added (openEnum), kept as sent; every other field as ReportNoticeSchema. Notices are
+ * informational: nothing of the decision rests on them.
+ */
+export const ReportNoticeReadSchema = ReportNoticeSchema.extend({ kind: openEnum(NOTICE_KINDS) });
+
+/**
+ * The report as a client reads it: EvaluationReportSchema but for its notices, which may be of
+ * a kind a newer service added (ReportNoticeReadSchema). Everything a decision rests on
+ * (decision, summary, results with their outcome, action and severity, ids) is checked as
+ * strictly. The service answers with EvaluationReportSchema, which lists every kind it emits.
+ */
+export const EvaluationReportReadSchema = EvaluationReportSchema.extend({
+  notices: z.array(ReportNoticeReadSchema).optional(),
+});
+
 export type Outcome = z.infer<typeof OutcomeSchema>;
 export type Decision = z.infer<typeof DecisionSchema>;
 export type Severity = z.infer<typeof SeveritySchema>;
@@ -115,3 +137,7 @@ export type PolicyAction = z.infer<typeof PolicyActionSchema>;
 export type ReportResult = z.infer<typeof ResultSchema>;
 export type ReportNotice = z.infer<typeof ReportNoticeSchema>;
 export type EvaluationReportWire = z.infer<typeof EvaluationReportSchema>;
+/** A notice as a client reads it: its kind is one of NOTICE_KINDS or one a newer service added. */
+export type ReportNoticeRead = z.infer<typeof ReportNoticeReadSchema>;
+/** The report as a client reads it (EvaluationReportReadSchema). */
+export type EvaluationReportRead = z.infer<typeof EvaluationReportReadSchema>;

@@ -1,5 +1,6 @@
 // The SDK against the real service, started in-process over PGlite (one per file).
 import { readFileSync } from "node:fs";
+import { EvaluationReportSchema, NOTICE_KINDS } from "@celgate/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixture } from "../../../test/support/fixtures.js";
 import { type CelgateClient, createClient, paginate } from "./client.js";
@@ -214,6 +215,30 @@ describe("evaluations", () => {
         (i) => i.id,
       ),
     ).toContain(report.id);
+  });
+
+  it("the service emits only the notice kinds it declares: its answer passes the strict EvaluationReportSchema", async () => {
+    // clients read notices of any kind (EvaluationReportReadSchema); the service must still
+    // write only NOTICE_KINDS, which its OpenAPI document lists. Asked raw, past the SDK's reading.
+    const response = await fetch(`${service.baseUrl}/v1/evaluations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tokens.evaluator}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        manifests: `just: a note\n---\n${deployment("web", { owner: "team-a" })}`,
+        images: [
+          {
+            ref: `registry.example/unused@${DIGEST}`,
+            scan: { scanner: "trivy", scannedAt: "2026-11-20T10:00:00Z", vulnerabilities: [] },
+          },
+        ],
+        dryRun: true,
+      }),
+    });
+    const body = await response.json();
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    const kinds = EvaluationReportSchema.parse(body).notices?.map((n) => n.kind);
+    expect(kinds).toEqual(expect.arrayContaining(["skipped-document", "unused-image-facts"]));
+    for (const kind of kinds ?? []) expect(NOTICE_KINDS).toContain(kind);
   });
 
   it("reads a recorded evaluation's receipt and the keys it verifies with (both checked shapes)", async () => {

@@ -4,11 +4,11 @@ import {
   CreatedWebhookSchema,
   DsseEnvelopeSchema,
   EvaluationListSchema,
-  EvaluationReportSchema,
+  EvaluationReportReadSchema,
   EvaluationStatsSchema,
   ExceptionListSchema,
   ExceptionResourceSchema,
-  FindingListSchema,
+  FindingListReadSchema,
   HealthSchema,
   ImageListSchema,
   ImagePushResultSchema,
@@ -125,7 +125,7 @@ interface AnswerShape<T> {
   safeParse(
     value: unknown,
   ): { success: true; data: T } | { success: false; error: { issues: AnswerIssue[] } };
-  meta(): { id?: string | undefined } | undefined;
+  meta(): { id?: string | undefined; title?: string | undefined } | undefined;
 }
 
 /**
@@ -153,7 +153,8 @@ function issueWhere(issues: readonly AnswerIssue[]): string {
 function expectShape<T>(shape: AnswerShape<T>, call: string, method: string, answer: Answer<unknown>): T {
   const parsed = shape.safeParse(answer.body);
   if (parsed.success) return parsed.data;
-  const name = shape.meta()?.id ?? "answer of this call";
+  // a schema for reading (FindingListReadSchema) has a title, not the id of the written one
+  const name = shape.meta()?.id ?? shape.meta()?.title ?? "answer of this call";
   throw new UnexpectedResponseError({
     status: answer.status,
     method,
@@ -170,7 +171,7 @@ function expectShape<T>(shape: AnswerShape<T>, call: string, method: string, ans
  * another version) or contradicts itself (see reportContradiction).
  */
 function expectReport(value: unknown, method: string, url: string, status: number): EvaluationReport {
-  const parsed = EvaluationReportSchema.safeParse(value);
+  const parsed = EvaluationReportReadSchema.safeParse(value);
   if (!parsed.success) {
     const where = issueWhere(parsed.error.issues);
     throw new UnexpectedResponseError({
@@ -555,7 +556,7 @@ export function createClient(options: ClientOptions) {
       /** Findings, newest first: open ones unless `status` is `resolved` or `all`. */
       list: (q: FindingQuery = {}, o?: CallOptions) => {
         const { limit, cursor, ...rest } = q;
-        return get(FindingListSchema, "findings.list", "/v1/findings", { ...rest, limit, cursor }, o);
+        return get(FindingListReadSchema, "findings.list", "/v1/findings", { ...rest, limit, cursor }, o);
       },
     },
 

@@ -1,4 +1,4 @@
-import { type EvaluationReportWire, type Problem, SELECTION_PROBLEM_TYPE } from "@celgate/contracts";
+import { type EvaluationReportRead, type Problem, SELECTION_PROBLEM_TYPE } from "@celgate/contracts";
 
 // Brands are registered symbols, so two copies of the SDK (or a bundle and a test) still
 // recognise each other's errors, which `instanceof` would not.
@@ -7,6 +7,23 @@ const NETWORK_ERROR = Symbol.for("@celgate/sdk/NetworkError");
 const DEPLOY_BLOCKED = Symbol.for("@celgate/sdk/DeployBlockedError");
 const SELECTION_ERROR = Symbol.for("@celgate/sdk/SelectionError");
 const UNEXPECTED_RESPONSE = Symbol.for("@celgate/sdk/UnexpectedResponseError");
+
+// Control characters (newline and tab too), the bidirectional marks, embeddings, overrides and
+// isolates, zero-width characters, line and paragraph separators and the byte order mark.
+const UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
+ * Text from the service (or whatever answered in its place) as one line that is safe in a
+ * terminal or a CI log: what would act instead of showing (ESC, which rewrites a screen; a
+ * newline, after which `::error::` is a GitHub Actions command; U+202E, which reverses what
+ * follows) is written as a `\uXXXX` escape. Error messages and summaries use it; the data
+ * (`problem`, `report`) keeps the text as sent. Pure.
+ */
+export function oneLineText(text: string): string {
+  return text.replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
 
 function branded(value: unknown, brand: symbol): boolean {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
@@ -36,8 +53,11 @@ export class ApiError extends Error {
     url: string;
   }) {
     const { problem } = init;
+    // the title and detail are the service's text: escaped in the message, kept in `problem`
     super(
-      `${init.method} ${init.url}: HTTP ${init.status} ${problem.title}${problem.detail ? `: ${problem.detail}` : ""}`,
+      oneLineText(
+        `${init.method} ${init.url}: HTTP ${init.status} ${problem.title}${problem.detail ? `: ${problem.detail}` : ""}`,
+      ),
     );
     this.status = init.status;
     this.problem = problem;
@@ -224,13 +244,13 @@ const MESSAGE_LINES = 6;
 export class DeployBlockedError extends Error {
   override name = "DeployBlockedError";
   /** The whole report; not enumerable, so an uncaught error does not print it into logs. */
-  declare readonly report: EvaluationReportWire;
+  declare readonly report: EvaluationReportRead;
   /** The readable summary: the decision line and every blocking finding (capped). */
   declare readonly summary: string;
   readonly [DEPLOY_BLOCKED] = true;
 
   /** The message is short: the decision line and the first findings, never the report. */
-  constructor(report: EvaluationReportWire, summary: string) {
+  constructor(report: EvaluationReportRead, summary: string) {
     const lines = summary.split("\n");
     super(lines.length > MESSAGE_LINES ? `${lines.slice(0, MESSAGE_LINES).join("\n")}\n  ...` : summary);
     Object.defineProperty(this, "report", { value: report, enumerable: false });

@@ -211,6 +211,66 @@ describe("a success status with a body that is not a trustworthy report", () => 
   });
 });
 
+describe("a newer service's informational values are kept; what a decision rests on is not loosened", () => {
+  // a notice kind this SDK does not know (a service of a later version added it): informational
+  const newNotice = { kind: "policy-deprecated", message: "p-deny is deprecated; use p-deny-v2" };
+
+  it("evaluate, preflight and evaluations.get return a report with a notice of an unknown kind, kept as sent", async () => {
+    const body = { ...report("allow", [failing("audit")]), notices: [newNotice] };
+    const s = await serve(answer(201, JSON.stringify(body)));
+    const c = client(s.url);
+    for (const call of [
+      () => c.evaluate({ manifests: "a: 1" }),
+      () => c.preflight({ manifests: "a: 1" }),
+      () => c.evaluations.get("ev_1"),
+    ])
+      await expect(call()).resolves.toMatchObject({ decision: "allow", notices: [newNotice] });
+  });
+
+  it("preflight still decides by the decision: a deny with an unknown notice kind is blocked", async () => {
+    const body = { ...report("deny", [failing("deny")]), notices: [newNotice] };
+    const s = await serve(answer(201, JSON.stringify(body)));
+    const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
+    expect(error.name).toBe("DeployBlockedError");
+  });
+
+  it.each([
+    ["a notice with no kind", { notices: [{ message: "m" }] }, "notices[0].kind"],
+    ["a notice kind that is not a string", { notices: [{ kind: 7, message: "m" }] }, "notices[0].kind"],
+    ["a notice kind that is empty", { notices: [{ kind: "", message: "m" }] }, "notices[0].kind"],
+    ["a notice of an unknown kind with no message", { notices: [{ kind: "new" }] }, "notices[0].message"],
+    ["an unknown outcome", { results: [{ ...failing("deny"), outcome: "unknown" }] }, "results[0].outcome"],
+    ["an unknown action", { results: [{ ...failing("deny"), action: "block" }] }, "results[0].action"],
+    ["an unknown severity", { results: [{ ...failing("deny"), severity: "urgent" }] }, "results[0].severity"],
+    ["an unknown decision", { decision: "quarantine" }, "decision"],
+  ])("%s is still refused as not a report", async (_name, change, field) => {
+    const body = { ...report("allow"), ...change };
+    const s = await serve(answer(201, JSON.stringify(body)));
+    const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
+    expect(error).toMatchObject({ name: "UnexpectedResponseError", reason: "not-a-report" });
+    expect((error as ApiError).problem.detail).toContain(`(${field}: `);
+  });
+
+  it("findings.list keeps a finding of a cause or resolution it does not know; its severity stays checked", async () => {
+    const newer = {
+      ...findingAnswer("high"),
+      cause: "image-deleted",
+      status: "resolved",
+      resolution: "moved",
+    };
+    const s = await serve(answer(200, JSON.stringify({ items: [newer], nextCursor: null })));
+    await expect(client(s.url).findings.list({ status: "all" })).resolves.toEqual({
+      items: [newer],
+      nextCursor: null,
+    });
+    const t = await serve(
+      answer(200, JSON.stringify({ items: [{ ...newer, severity: "urgent" }], nextCursor: null })),
+    );
+    const error = await refusal(client(t.url).findings.list());
+    expect((error as ApiError).problem.detail).toContain("(items[0].severity: ");
+  });
+});
+
 describe("every other call refuses an answer that is not the shape the contracts give it", () => {
   const token = {
     id: "tok_1",
@@ -368,6 +428,73 @@ describe("every other call refuses an answer that is not the shape the contracts
     const unready = { status: "unready", checks: { database: false, policies: true }, reason: "down" };
     const t = await serve(answer(503, JSON.stringify(unready)));
     await expect(client(t.url).ready()).resolves.toEqual(unready);
+  });
+});
+
+describe("text from the service cannot act on a terminal or forge a log line", () => {
+  // ESC rewrites a terminal; a newline then `::error::` is a GitHub Actions workflow command in
+  // a CI log; U+202E makes text read in another order than it is stored
+  const RAW = ["\u001b", "\u0007", "\n", "\r", "\u202e", "\u2066", "\u009b"];
+  const hostile = "a\u001b[2J\u0007\r\n::error::owned\u202eyned\u2066\u009b";
+  /** No raw character of RAW (but the newlines between `lines` lines), and the hostile text escaped. */
+  const expectClean = (text: string, lines = 1) => {
+    expect(text.split("\n")).toHaveLength(lines);
+    for (const raw of RAW.filter((r) => r !== "\n")) expect(text, JSON.stringify(raw)).not.toContain(raw);
+    expect(text).toContain("a\\u001b[2J\\u0007\\u000d\\u000a::error::owned\\u202eyned\\u2066\\u009b");
+  };
+
+  it("an error answer's title and detail appear escaped in the message; problem keeps them as sent", async () => {
+    const problem = { type: "about:blank", title: hostile, status: 400, detail: hostile, requestId: "r1" };
+    const s = await serve(answer(400, JSON.stringify(problem), "application/problem+json"));
+    const error = await refusal(client(s.url).policies.get("p"));
+    expect(ApiError.is(error)).toBe(true);
+    expectClean(error.message);
+    expect((error as ApiError).problem.title).toBe(hostile);
+  });
+
+  it("a body that is not JSON, quoted by the parser's message, appears escaped", async () => {
+    const s = await serve(answer(200, `<html>${hostile}</html>`, "text/html"));
+    const error = await refusal(client(s.url).policies.get("p"));
+    expect(error).toMatchObject({ reason: "not-json" });
+    for (const raw of RAW) expect(error.message, JSON.stringify(raw)).not.toContain(raw);
+  });
+
+  it("a blocked deployment's message and summary show the report's names and messages escaped, a line each", async () => {
+    const result = {
+      ...failing("deny"),
+      resource: { apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: hostile },
+      policy: hostile,
+      violations: [{ message: hostile, fieldPath: hostile }],
+    };
+    const s = await serve(answer(201, JSON.stringify(report("deny", [result]))));
+    const error = await refusal(client(s.url).preflight({ manifests: "a: 1" }));
+    expect(error.name).toBe("DeployBlockedError");
+    // the decision line, the resource, the finding
+    expectClean(error.message, 3);
+    expectClean((error as unknown as { summary: string }).summary, 3);
+  });
+});
+
+describe("a name that would ask another route is refused before anything is sent", () => {
+  it.each([
+    ["policies.get", (c: ReturnType<typeof client>) => c.policies.get("..")],
+    ["policies.remove", (c: ReturnType<typeof client>) => c.policies.remove(".")],
+    ["evaluations.get", (c: ReturnType<typeof client>) => c.evaluations.get("")],
+    ["evaluations.receipt", (c: ReturnType<typeof client>) => c.evaluations.receipt("..")],
+    ["tokens.revoke", (c: ReturnType<typeof client>) => c.tokens.revoke(".")],
+    ["exceptions.update", (c: ReturnType<typeof client>) => c.exceptions.update("..", "kind: x")],
+  ])("%s: TypeError, and the service is never asked", async (_call, ask) => {
+    const s = await serve(answer(200, "{}"));
+    const error = await refusal(ask(client(s.url)));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toMatch(/not a name: (""|"\.\.?")/);
+    expect(s.seen).toEqual([]);
+  });
+
+  it("a name with dots and slashes in it is sent as one encoded segment", async () => {
+    const s = await serve(answer(404, "{}"));
+    await refusal(client(s.url).policies.get("../a/..b"));
+    expect(s.seen).toEqual(["GET /v1/policies/..%2Fa%2F..b"]);
   });
 });
 

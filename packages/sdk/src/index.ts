@@ -83,6 +83,7 @@ export type {
   Readiness,
   ReplayInput,
   ReplayReport,
+  ReportNotice,
   ReportResult,
   Role,
   StoredImage,

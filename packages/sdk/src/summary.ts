@@ -1,11 +1,15 @@
+import { oneLineText } from "./errors.js";
 import type { EvaluationReport, ReportResult } from "./types.js";
 
 const MAX_LISTED = 20;
 
+// Every name and message below is text of the report (from manifests and policies): each goes
+// through oneLineText, so a summary that reaches a log is one line per finding, and inert.
+
 function resourceName(r: ReportResult["resource"]): string {
   const name = r.namespace ? `${r.namespace}/${r.name}` : r.name;
   const at = r.source ? ` (${r.source.file}:${r.source.line})` : "";
-  return `${r.kind} ${name}${at}`;
+  return oneLineText(`${r.kind} ${name}${at}`);
 }
 
 function describe(result: ReportResult): string {
@@ -33,7 +37,7 @@ export function summarizeReport(report: EvaluationReport, failOn: "deny" | "warn
     resources.set(key, list);
   }
   const policies = new Set(blocking.map((r) => r.policy)).size;
-  const where = report.id ? ` (evaluation ${report.id})` : "";
+  const where = report.id ? ` (evaluation ${oneLineText(report.id)})` : "";
   const lines = [
     `celgate: ${report.decision}: ${policies} ${policies === 1 ? "policy" : "policies"} failed on ${resources.size} of ${report.summary.resources} ${report.summary.resources === 1 ? "resource" : "resources"}${where}`,
   ];
@@ -43,7 +47,7 @@ export function summarizeReport(report: EvaluationReport, failOn: "deny" | "warn
     lines.push(`  ${resource}`);
     for (const r of results) {
       if (listed >= MAX_LISTED) break;
-      lines.push(`    - ${r.policy} [${r.severity}, ${r.action}]: ${describe(r)}`);
+      lines.push(`    - ${oneLineText(r.policy)} [${r.severity}, ${r.action}]: ${oneLineText(describe(r))}`);
       listed++;
     }
   }

@@ -69,6 +69,16 @@ const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREAC
  * in time after every retry, and the caller's abort reason when its signal aborts.
  */
 export async function send<T>(options: TransportOptions, spec: RequestSpec): Promise<Answer<T>> {
+  // An empty name, `.` or `..` as a path segment would ask another route than the one called
+  // (`policies.remove(".")` was DELETE /v1/policies/): refused before anything is sent.
+  const odd = spec.path
+    .split("/")
+    .slice(1)
+    .find((segment) => segment === "" || segment === "." || segment === "..");
+  if (odd !== undefined)
+    throw new TypeError(
+      `${spec.method} ${spec.path}: not a name: ${JSON.stringify(odd)} (an empty name, . or .. would ask another route)`,
+    );
   const url = buildUrl(options.baseUrl, spec.path, spec.query);
   const headers: Record<string, string> = {
     accept: "application/json, application/problem+json",

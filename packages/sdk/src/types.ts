@@ -6,15 +6,15 @@ import type {
   CreateWebhookRequest,
   Decision,
   EvaluationListQuery,
-  EvaluationReportWire,
+  EvaluationReportRead,
   EvaluationRequest,
   EvaluationSource,
   EvaluationStats,
   EvaluationStatsQuery,
   EvaluationSummary,
   ExceptionResource,
-  Finding,
   FindingListQuery,
+  FindingRead,
   Health,
   ImageListQuery,
   ImagePushResult,
@@ -53,7 +53,6 @@ export type {
   EvaluationStatsQuery,
   EvaluationSummary,
   ExceptionResource,
-  Finding,
   Health,
   ImagePushResult,
   ImageSummary,
@@ -77,8 +76,22 @@ export type {
   Whoami,
 };
 
-/** The evaluation report: the same shape as `celgate check --format json`. */
-export type EvaluationReport = EvaluationReportWire;
+/**
+ * The evaluation report: the same shape as `celgate check --format json`. A notice's `kind` may
+ * be one a newer service added (see ReportNotice); everything else is as the contracts declare.
+ */
+export type EvaluationReport = EvaluationReportRead;
+/**
+ * A notice of a report: informational, never part of the decision. Its `kind` is one of
+ * `expired-exception`, `unused-image-facts`, `skipped-document`, `warning`, or one a newer
+ * service added: show an unknown one by its `message`.
+ */
+export type ReportNotice = NonNullable<EvaluationReport["notices"]>[number];
+/**
+ * A finding. Its `cause` and `resolution` may be ones a newer service added (shown as sent);
+ * its `severity`, `action` and `status` are always one of the contracts' values.
+ */
+export type Finding = FindingRead;
 /** One (resource, policy) result of a report. */
 export type ReportResult = EvaluationReport["results"][number];
 

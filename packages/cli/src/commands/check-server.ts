@@ -4,6 +4,7 @@ import {
   type EvaluationReport,
   type ImageFacts,
   parseManifests,
+  type ReportNotice,
 } from "@celgate/core";
 import {
   ApiError,
@@ -273,8 +274,12 @@ export async function checkOnServer(
   } catch (error) {
     serverFailure(url, error);
   }
-  // The wire report is the engine's report minus formatter-only fields, which come next.
-  const report: EvaluationReport = wire;
+  // The wire report is the engine's report minus formatter-only fields, which come next. A
+  // notice of a kind this CLI does not know (a newer service added it) is kept as sent: core's
+  // formatters show a notice by its message and copy its kind, and neither the decision nor
+  // the exit code rests on a notice. Core's ReportNotice names only the kinds the engine
+  // emits, hence this one widening cast; every other field was checked by the SDK.
+  const report: EvaluationReport = { ...wire, notices: wire.notices as ReportNotice[] | undefined };
   await addPolicyHints(client, report);
   return report;
 }

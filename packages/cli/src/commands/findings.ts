@@ -1,8 +1,8 @@
-import { SEVERITIES, type Severity } from "@celgate/core";
+import { printable, SEVERITIES, type Severity } from "@celgate/core";
 import { type Finding, paginate, severitiesAtOrAbove } from "@celgate/sdk";
 import { oneOf, parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
-import { writeOutput } from "../output.js";
+import { oneLine, writeOutput } from "../output.js";
 import { serverClient, serverFailure } from "./check-server.js";
 
 export const FINDINGS_HELP = `Usage: celgate findings [options]
@@ -107,7 +107,8 @@ function text(items: readonly Finding[], failOn: Severity | undefined, failing: 
     const r = f.resource;
     const where = `${r.cluster}/${r.namespace ? `${r.namespace}/` : ""}${r.kind}/${r.name}`;
     const trigger = triggerText(f);
-    return `${f.severity.padEnd(8)} ${where}  ${f.policy}  ${f.cause}${trigger ? ` (${trigger})` : ""}  since ${f.openedAt}\n         ${f.message}`;
+    // every field is the service's text: one line each, nothing in it that would act on the terminal
+    return `${f.severity.padEnd(8)} ${shown(where)}  ${shown(f.policy)}  ${shown(f.cause)}${trigger ? ` (${shown(trigger)})` : ""}  since ${shown(f.openedAt)}\n         ${shown(f.message)}`;
   });
   const counts = SEVERITIES.map((s) => [s, items.filter((f) => f.severity === s).length] as const)
     .filter(([, n]) => n > 0)
@@ -116,6 +117,9 @@ function text(items: readonly Finding[], failOn: Severity | undefined, failing: 
   const verdict = failOn === undefined ? "" : `; ${failing} at or above ${failOn}`;
   return `${lines.join("\n")}\n${items.length} open finding${items.length === 1 ? "" : "s"} (${counts})${verdict}\n`;
 }
+
+/** Text from the service as printed: control and bidi characters, newlines too, as escapes. */
+const shown = (text: string) => oneLine(printable(text));
 
 /** The triggering fact in a few words: the vulnerability ids, the policy version, the exception. */
 function triggerText(f: Finding): string {
