@@ -1,3 +1,4 @@
+import type { ReportNotice } from "@celgate/core";
 import { paginate } from "@celgate/sdk";
 import { Link, useParams } from "react-router";
 import { PageTitle, Show } from "../components/common.js";
@@ -53,7 +54,13 @@ export default function Evaluation() {
                     onClick={async () => {
                       // the formatter is the engine's: loaded on this click only
                       const { formatReport } = await import("@celgate/core");
-                      download(`evaluation-${id}.sarif`, formatReport(r, "sarif"), "application/sarif+json");
+                      // a notice kind of a newer service is kept as sent: SARIF does not show notices
+                      const notices = r.notices as ReportNotice[] | undefined;
+                      download(
+                        `evaluation-${id}.sarif`,
+                        formatReport({ ...r, notices }, "sarif"),
+                        "application/sarif+json",
+                      );
                     }}
                   >
                     Download SARIF

@@ -67,9 +67,13 @@ const COLUMNS: readonly Column<Finding>[] = [
   { header: "Message", cell: (f) => f.message },
   {
     header: "Cause",
-    cell: (f) => `${CAUSES[f.cause] ?? f.cause}${trigger(f.trigger) ? `: ${trigger(f.trigger)}` : ""}`,
+    cell: (f) => `${causeLabel(f.cause)}${trigger(f.trigger) ? `: ${trigger(f.trigger)}` : ""}`,
   },
 ];
+
+/** A cause as a reader says it; one a newer service added (unknown here), as sent. */
+const causeLabel = (cause: string): string =>
+  Object.hasOwn(CAUSES, cause) ? CAUSES[cause as keyof typeof CAUSES] : cause;
 
 const load: ListViewProps<Finding, typeof FILTERS>["load"] = (client, q, signal) =>
   // the select values go to the API as they are: it refuses (400) a status or severity it does not take
