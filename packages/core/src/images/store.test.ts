@@ -64,6 +64,17 @@ describe("ImageFactsIndex.lookup", () => {
     expect(index.lookup(ref(`redis:7@${B}`)).scan?.summary.critical).toBe(4);
   });
 
+  it("keeps the pinned digest's scan over a newer scan of its tag (the tag moved since)", () => {
+    const index = new ImageFactsIndex([
+      scanned("ghcr.io/acme/web:1.4.2", "2026-11-22T00:00:00Z", 0),
+      scanned(`ghcr.io/acme/web:1.4.2@${A}`, "2026-11-20T00:00:00Z", 3),
+    ]);
+    expect(index.lookup(ref(`ghcr.io/acme/web:1.4.2@${A}`)).scan?.summary.critical).toBe(3);
+    // the tag alone still gets the newest scan, and a digest nobody scanned the tag's scan
+    expect(index.lookup(ref("ghcr.io/acme/web:1.4.2")).scan?.summary.critical).toBe(0);
+    expect(index.lookup(ref(`ghcr.io/acme/web:1.4.2@${B}`)).scan?.summary.critical).toBe(0);
+  });
+
   it("does not match a digest-only reference by name", () => {
     const index = new ImageFactsIndex([scanned("nginx:latest", null, 1)]);
     expect(index.lookup(ref(`nginx@${A}`)).known).toBe(false);

@@ -31,7 +31,8 @@ export class ImageFactsIndex {
    * one, else by normalised registry, repository and tag (`nginx:1.27` is
    * `docker.io/library/nginx:1.27`; no tag means `latest`). Several matches are merged with
    * `mergeImageFacts`, the first the most authoritative (digest matches first, then input
-   * order): the newest scan, every signature, the first of the other fields. No match gives
+   * order): the newest scan (of the digest when one is scanned, else of the tag), every
+   * signature, the first of the other fields. No match gives
    * `emptyFacts(ref)`. The result carries `ref`'s reference fields, not the supplier's. Never
    * throws.
    *
@@ -39,7 +40,8 @@ export class ImageFactsIndex {
    * makes copies).
    */
   lookup(ref: ImageReference): ImageFacts {
-    const matches = new Set<ImageFacts>(ref.digest !== null ? this.byDigest.get(ref.digest) : undefined);
+    const byDigest = ref.digest !== null ? this.byDigest.get(ref.digest) : undefined;
+    const matches = new Set<ImageFacts>(byDigest);
     const key = tagKey(ref);
     if (key !== null) {
       for (const item of this.byTag.get(key) ?? []) {
@@ -52,15 +54,14 @@ export class ImageFactsIndex {
     if (matches.size === 0) return base;
     const matched = [...matches];
     for (const item of matched) this.#used.add(item);
-    // folded from the least authoritative to the most: the first match has the last word
-    const merged = matched.reduceRight<ImageFacts | null>(
-      (acc, item) => (acc === null ? mergeImageFacts(item, item) : mergeImageFacts(acc, item)),
-      null,
-    ) as ImageFacts;
+    const merged = fold(matched);
+    // A scan of the pinned digest outranks any scan of its tag, however new: a tag scanned
+    // today may name another build (the tag moved), while the manifest runs the digest it pins.
+    const digestScan = byDigest ? fold(byDigest).scan : null;
     return {
       ...base,
       known: true,
-      scan: merged.scan,
+      scan: digestScan ?? merged.scan,
       signatures: merged.signatures,
       createdAt: merged.createdAt,
       labels: merged.labels,
@@ -72,6 +73,14 @@ export class ImageFactsIndex {
   unused(): ImageFacts[] {
     return this.#facts.filter((item) => !this.#used.has(item));
   }
+}
+
+/** `matches` (at least one) merged from the least authoritative to the most: the first has the last word. */
+function fold(matches: readonly ImageFacts[]): ImageFacts {
+  return matches.reduceRight<ImageFacts | null>(
+    (acc, item) => (acc === null ? mergeImageFacts(item, item) : mergeImageFacts(acc, item)),
+    null,
+  ) as ImageFacts;
 }
 
 function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
