@@ -4,6 +4,7 @@ import {
   DEFAULT_INPUT_LIMITS,
   type LimitViolation,
   limitDiagnostic,
+  type SourceDocument,
 } from "@celgate/core";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -16,8 +17,14 @@ import { lineColumn, parseJson } from "./json.js";
 export interface RawBody {
   mediaType: "json" | "yaml";
   text: string;
-  /** The parsed value for JSON bodies; YAML bodies are left to the engine, which keeps positions. */
+  /** The parsed value for JSON bodies. */
   json?: unknown;
+  /**
+   * A YAML body's one document, parsed with its nodes' positions, where the route declares a
+   * document schema for YAML (lib/validate.ts bodyValidator): the service reads it rather than
+   * parsing the text again. Absent where the route takes YAML as text.
+   */
+  document?: SourceDocument;
 }
 
 const YAML_TYPES = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"];
