@@ -7,6 +7,7 @@ import {
   type Diagnostic,
   type ExceptionDocument,
   exceptionSchema,
+  formatPath,
   type Located,
   type PolicyDocument,
   parseLabelSelector,
@@ -23,6 +24,7 @@ import { policies, policyVersions } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError, isSyntax, wireDiagnostic } from "../lib/diagnostics.js";
 import { etagOf } from "../lib/etag.js";
+import { findProtoKey, locateProtoKey, PROTO_KEY } from "../lib/json.js";
 import type { Logger } from "../lib/logger.js";
 import { writeAudit } from "./audit.js";
 import { recordChange } from "./changes.js";
@@ -79,6 +81,7 @@ function parseSingle(
   kind: "Policy" | "PolicyException",
 ): Located<PolicyDocument> | Located<ExceptionDocument> {
   const { text, document } = body;
+  refuseProtoKey(body, kind);
   // The route parsed the YAML (one document, with positions): the engine's schema reads that
   // value, as parsePolicyDocuments reads each document, without parsing the text again. The
   // text is parsed again below only to explain a refusal with the engine's diagnostics.
@@ -111,6 +114,27 @@ function parseSingle(
   if (body.json !== undefined) return inOrderOfValue(doc, body.json);
   const [ordered] = inAuthorOrder(text, undefined, [doc]);
   return ordered ?? doc;
+}
+
+/**
+ * Refuses (422) a document with a `__proto__` key anywhere, naming its path, line and column:
+ * the engine's schema would drop it from a map (labels, annotations, params) without a word.
+ */
+function refuseProtoKey(body: DocumentBody, kind: "Policy" | "PolicyException"): void {
+  const value = body.document ? body.document.value : body.json;
+  const path = findProtoKey(value);
+  if (!path) return;
+  const at = body.document ? body.document.position(path, "key") : locateProtoKey(body.text);
+  const message = `a key named ${PROTO_KEY} is not accepted in a ${kind}`;
+  const where = at ? ` (line ${at.line}, column ${at.column})` : "";
+  throw refuse("invalid-input", `${formatPath(path)}: ${message}${where}`, [
+    {
+      path: formatPath(path),
+      message,
+      code: "proto-key",
+      ...(at ? { line: at.line, column: at.column } : {}),
+    },
+  ]);
 }
 
 /**
