@@ -4,7 +4,7 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "./server.js";
-import { BACKENDS, serveOnTestDatabase } from "./test/harness.js";
+import { BACKENDS, exceptionYaml, serveOnTestDatabase } from "./test/harness.js";
 
 const TOKEN = "hostile-http-admin-token-0123456789";
 
@@ -188,6 +188,84 @@ describe.each(BACKENDS)("hostile connections on %s", (backend) => {
     }
     // and the filters that should match still do
     expect((await get("/v1/evaluations?context.environment=prod")).body.items.length).toBeGreaterThan(0);
+  });
+
+  /** post(), and the answer's status, media type and parsed body. */
+  const sent = async (path: string, body: string, contentType: string) => {
+    const res = await post(path, body, contentType);
+    return { status: res.status, type: res.headers.get("content-type"), body: await res.json() };
+  };
+
+  it("a repeated JSON key is a 400 naming it, never read one way here and another way by a proxy", async () => {
+    // JSON.parse keeps the last role; a reader that keeps the first sees a viewer token
+    const token = '{"name": "twice", "role": "viewer", "role": "admin"}';
+    const res = await sent("/v1/tokens", token, "application/json");
+    expect(res.status).toBe(400);
+    expect(res.type).toContain("application/problem+json");
+    expect(res.body.errors).toEqual([
+      {
+        path: "role",
+        message: expect.stringContaining('"role" appears twice'),
+        code: "duplicate-key",
+        line: 1,
+        column: 37,
+      },
+    ]);
+    expect((await get("/v1/tokens")).body.items.map((t: { name: string }) => t.name)).not.toContain("twice");
+    const nested = `{"manifests": ${JSON.stringify(CONFIGMAP)}, "context": {"env": "prod",\n "env": "dev"}}`;
+    const deep = await sent("/v1/evaluations", nested, "application/json");
+    expect(deep.status).toBe(400);
+    expect(deep.body.errors[0]).toMatchObject({ path: "context.env", line: 2, column: 2 });
+    // a key is the string it spells: an escape does not make it another
+    const escaped = `{"manifests": ${JSON.stringify(CONFIGMAP)}, "context": {"env": "prod", "\\u0065nv": "dev"}}`;
+    expect((await sent("/v1/evaluations", escaped, "application/json")).body.errors[0].path).toBe(
+      "context.env",
+    );
+    // a value that spells a key is no key
+    const apart = `{"manifests": ${JSON.stringify(CONFIGMAP)}, "context": {"env": "prod", "team": "env"}}`;
+    const read = await sent("/v1/evaluations", apart, "application/json");
+    expect(read.status, JSON.stringify(read.body)).toBe(201);
+  });
+
+  it("a __proto__ key in a policy is refused naming it, in JSON and in YAML, never dropped silently", async () => {
+    const policy = (labels: string) =>
+      `{"apiVersion": "celgate.dev/v1", "kind": "Policy", "metadata": {"name": "proto-labels", "labels": ${labels}}, "spec": {"validations": [{"expression": "true", "message": "m"}]}}`;
+    const json = await sent("/v1/policies", policy('{"team": "shop", "__proto__": "x"}'), "application/json");
+    expect(json.status).toBe(422);
+    expect(json.body.errors[0]).toMatchObject({
+      path: "metadata.labels.__proto__",
+      code: "proto-key",
+      line: 1,
+    });
+    const yaml = await sent(
+      "/v1/policies",
+      "apiVersion: celgate.dev/v1\nkind: Policy\nmetadata:\n  name: proto-labels\n  labels:\n    __proto__: x\nspec:\n  validations: [{expression: 'true', message: m}]\n",
+      "application/yaml",
+    );
+    expect(yaml.status).toBe(422);
+    expect(yaml.body.errors[0]).toMatchObject({ path: "metadata.labels.__proto__", line: 6, column: 5 });
+    const context = await sent(
+      "/v1/evaluations",
+      `{"manifests": ${JSON.stringify(CONFIGMAP)}, "context": {"__proto__": {"x": 1}}}`,
+      "application/json",
+    );
+    expect(context.status).toBe(400);
+    expect(context.body.errors[0].path).toBe("context.__proto__");
+    expect((await get("/v1/policies/proto-labels")).status).toBe(404);
+    const exception = exceptionYaml("proto-exception").replace(
+      "metadata:\n  name: proto-exception\n",
+      "metadata:\n  name: proto-exception\n  annotations: {__proto__: x}\n",
+    );
+    const waived = await sent("/v1/exceptions", exception, "application/yaml");
+    expect(waived.status, exception).toBe(422);
+    expect(waived.body.errors[0]).toMatchObject({
+      path: "metadata.annotations.__proto__",
+      code: "proto-key",
+    });
+    // constructor is a key like any other: kept as sent
+    const kept = await sent("/v1/policies", policy('{"constructor": "y"}'), "application/json");
+    expect(kept.status).toBe(201);
+    expect(kept.body.labels).toEqual({ constructor: "y" });
   });
 
   it("a version number past what the database holds is a 400 naming it, not a 500", async () => {

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNotNull, sql } from "drizzle-orm";
 import { inSchemaOrder } from "../services/document-order.js";
 import { REDACTED_URL_PART, redactedUrl, withoutUrl } from "../services/webhook-targets.js";
-import type { Db } from "./client.js";
+import type { Db, Tx } from "./client.js";
 import {
   audit,
   exceptions,
@@ -16,6 +16,8 @@ import {
 const WEBHOOK_URLS_SETTING = "webhook_url_redaction";
 /** Set to `pending` by migration 0010, to `done` once stored documents are in their schema's order. */
 const DOCUMENT_ORDER_SETTING = "document_order";
+/** Set to `pending` by migration 0011, to `done` once audited documents are in their schema's order. */
+const AUDITED_DOCUMENT_ORDER_SETTING = "audited_document_order";
 /** Rows read at once while rewriting. */
 const BATCH = 500;
 
@@ -28,7 +30,29 @@ const BATCH = 500;
 export async function applyDataMigrations(db: Db): Promise<void> {
   await redactStoredWebhookUrls(db);
   await orderStoredDocuments(db);
+  await orderAuditedDocuments(db);
 }
+
+/**
+ * Runs `work` in one transaction while `setting` says `pending` (its row locked, so replicas
+ * starting together run it once), then sets it `done`; returns what `work` returns (how many
+ * rows it rewrote), 0 when not due.
+ */
+async function once(db: Db, setting: string, work: (tx: Tx) => Promise<number>): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [state] = await tx
+      .select({ value: settings.value })
+      .from(settings)
+      .where(eq(settings.key, setting))
+      .for("update");
+    if (state?.value !== "pending") return 0;
+    const changed = await work(tx);
+    await tx.update(settings).set({ value: "done" }).where(eq(settings.key, setting));
+    return changed;
+  });
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Puts the policy and exception documents stored before migration 0010 (as jsonb, which kept no
@@ -40,14 +64,7 @@ export async function applyDataMigrations(db: Db): Promise<void> {
  * stored after it (in their author's order) are never reordered; returns how many rows it rewrote.
  */
 export async function orderStoredDocuments(db: Db): Promise<number> {
-  return db.transaction(async (tx) => {
-    const [state] = await tx
-      .select({ value: settings.value })
-      .from(settings)
-      .where(eq(settings.key, DOCUMENT_ORDER_SETTING))
-      .for("update");
-    if (state?.value !== "pending") return 0;
-    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return once(db, DOCUMENT_ORDER_SETTING, async (tx) => {
     let changed = 0;
     changed += await inBatches(
       (after: { name: string } | undefined) =>
@@ -107,10 +124,47 @@ export async function orderStoredDocuments(db: Db): Promise<number> {
         return true;
       },
     );
-
-    await tx.update(settings).set({ value: "done" }).where(eq(settings.key, DOCUMENT_ORDER_SETTING));
     return changed;
   });
+}
+
+/**
+ * Puts the documents that the audit rows of exception deletions carry (`detail.document`), as
+ * stored before migration 0011 (jsonb, which kept no key order), in the order of their schema,
+ * as orderStoredDocuments does for the exceptions themselves; the rest of the detail is kept.
+ * A row already in that order is not written. One transaction; runs while the setting says
+ * `pending`, then says `done`, so rows written after it (in their author's order) are never
+ * reordered; returns how many rows it rewrote.
+ */
+export async function orderAuditedDocuments(db: Db): Promise<number> {
+  return once(db, AUDITED_DOCUMENT_ORDER_SETTING, (tx) =>
+    inBatches(
+      (after: { id: number } | undefined) =>
+        tx
+          .select({ id: audit.id, detail: audit.detail })
+          .from(audit)
+          .where(
+            and(
+              eq(audit.targetKind, "exception"),
+              eq(audit.action, "exception.delete"),
+              gt(audit.id, after?.id ?? 0),
+            ),
+          )
+          .orderBy(asc(audit.id))
+          .limit(BATCH),
+      async (r) => {
+        const stored = r.detail?.document;
+        if (stored === null || typeof stored !== "object") return false;
+        const document = inSchemaOrder(stored, "PolicyException");
+        if (same(document, stored)) return false;
+        await tx
+          .update(audit)
+          .set({ detail: { ...r.detail, document } })
+          .where(eq(audit.id, r.id));
+        return true;
+      },
+    ),
+  );
 }
 
 /**
@@ -133,7 +187,6 @@ async function inBatches<R>(
 }
 
 /**
- * Redacts the webhook URLs/**
  * Redacts the webhook URLs that releases before URLs were redacted stored whole (migration
  * 0009): the `url` of webhook audit rows becomes redactedUrl's form, and a delivery error that
  * quotes a URL (the `error` of webhook audit rows, `webhook_deliveries.last_error`) has it
@@ -145,14 +198,7 @@ async function inBatches<R>(
  * The webhooks table keeps each URL whole: deliveries need it.
  */
 export async function redactStoredWebhookUrls(db: Db): Promise<number> {
-  return db.transaction(async (tx) => {
-    const [state] = await tx
-      .select({ value: settings.value })
-      .from(settings)
-      .where(eq(settings.key, WEBHOOK_URLS_SETTING))
-      .for("update");
-    if (state?.value !== "pending") return 0;
-
+  return once(db, WEBHOOK_URLS_SETTING, async (tx) => {
     const known = new Map<string, Set<string>>();
     const learn = (id: string, url: unknown) => {
       // a URL that hides nothing (redacted already, or bare) gives no part to look for
@@ -163,62 +209,56 @@ export async function redactStoredWebhookUrls(db: Db): Promise<number> {
     };
     for (const w of await tx.select({ id: webhooks.id, url: webhooks.url }).from(webhooks))
       learn(w.id, w.url);
+    // the detail is json (kept as written, migration 0011): read as json, not jsonb
     const audited = await tx
       .selectDistinct({ id: audit.targetName, url: sql<string>`${audit.detail} ->> 'url'` })
       .from(audit)
-      .where(and(eq(audit.targetKind, "webhook"), sql`jsonb_typeof(${audit.detail} -> 'url') = 'string'`));
+      .where(and(eq(audit.targetKind, "webhook"), sql`json_typeof(${audit.detail} -> 'url') = 'string'`));
     for (const a of audited) learn(a.id, a.url);
 
     let changed = 0;
-    for (let after = 0; ; ) {
-      const rows = await tx
-        .select({ id: audit.id, webhook: audit.targetName, detail: audit.detail })
-        .from(audit)
-        .where(
-          and(
-            eq(audit.targetKind, "webhook"),
-            gt(audit.id, after),
-            sql`(jsonb_typeof(${audit.detail} -> 'url') = 'string' or jsonb_typeof(${audit.detail} -> 'error') = 'string')`,
-          ),
-        )
-        .orderBy(asc(audit.id))
-        .limit(BATCH);
-      for (const r of rows) {
+    changed += await inBatches(
+      (after: { id: number } | undefined) =>
+        tx
+          .select({ id: audit.id, webhook: audit.targetName, detail: audit.detail })
+          .from(audit)
+          .where(
+            and(
+              eq(audit.targetKind, "webhook"),
+              gt(audit.id, after?.id ?? 0),
+              sql`(json_typeof(${audit.detail} -> 'url') = 'string' or json_typeof(${audit.detail} -> 'error') = 'string')`,
+            ),
+          )
+          .orderBy(asc(audit.id))
+          .limit(BATCH),
+      async (r) => {
         const detail = { ...r.detail };
         if (typeof detail.url === "string") detail.url = redactedUrl(detail.url);
         if (typeof detail.error === "string") detail.error = withoutUrls(detail.error, known.get(r.webhook));
-        if (detail.url === r.detail?.url && detail.error === r.detail?.error) continue;
+        if (detail.url === r.detail?.url && detail.error === r.detail?.error) return false;
         await tx.update(audit).set({ detail }).where(eq(audit.id, r.id));
-        changed++;
-      }
-      const last = rows.at(-1);
-      if (rows.length < BATCH || !last) break;
-      after = last.id;
-    }
-
-    for (let after = 0; ; ) {
-      const rows = await tx
-        .select({
-          id: webhookDeliveries.id,
-          webhook: webhookDeliveries.webhookId,
-          error: webhookDeliveries.lastError,
-        })
-        .from(webhookDeliveries)
-        .where(and(isNotNull(webhookDeliveries.lastError), gt(webhookDeliveries.id, after)))
-        .orderBy(asc(webhookDeliveries.id))
-        .limit(BATCH);
-      for (const r of rows) {
+        return true;
+      },
+    );
+    changed += await inBatches(
+      (after: { id: number } | undefined) =>
+        tx
+          .select({
+            id: webhookDeliveries.id,
+            webhook: webhookDeliveries.webhookId,
+            error: webhookDeliveries.lastError,
+          })
+          .from(webhookDeliveries)
+          .where(and(isNotNull(webhookDeliveries.lastError), gt(webhookDeliveries.id, after?.id ?? 0)))
+          .orderBy(asc(webhookDeliveries.id))
+          .limit(BATCH),
+      async (r) => {
         const error = withoutUrls(r.error ?? "", known.get(r.webhook));
-        if (error === r.error) continue;
+        if (error === r.error) return false;
         await tx.update(webhookDeliveries).set({ lastError: error }).where(eq(webhookDeliveries.id, r.id));
-        changed++;
-      }
-      const last = rows.at(-1);
-      if (rows.length < BATCH || !last) break;
-      after = last.id;
-    }
-
-    await tx.update(settings).set({ value: "done" }).where(eq(settings.key, WEBHOOK_URLS_SETTING));
+        return true;
+      },
+    );
     return changed;
   });
 }

@@ -13,7 +13,7 @@ import { AuditService } from "../services/audit.js";
 import { rowsOf } from "../services/changes.js";
 import { BACKENDS, type Backend, createPostgresDatabase } from "../test/harness.js";
 import { type Database, MIGRATIONS_DIR, openPglite, openPostgres } from "./client.js";
-import { orderStoredDocuments, redactStoredWebhookUrls } from "./data-migrations.js";
+import { orderAuditedDocuments, orderStoredDocuments, redactStoredWebhookUrls } from "./data-migrations.js";
 
 /** A copy of the migrations folder holding only the first `count` migrations (as an older release had). */
 function migrationsUpTo(count: number): string {
@@ -227,14 +227,17 @@ describe.each(BACKENDS)("upgrading webhook rows stored whole, on %s", (backend) 
 
   it("keeps the webhook's own URL whole (deliveries need it) and writes no row that held nothing to hide", async () => {
     expect(await rows("select id, url from webhooks")).toEqual([{ id: "wh_live", url: LIVE }]);
-    // xmin names the transaction that wrote a row's version: the older release's one insert
-    // (the webhook's row, which nothing rewrites), or the upgrade's
-    const [old] = await rows("select xmin::text as xmin from webhooks");
+    // xmin names the transaction that wrote a row's version: the redaction's is the one that
+    // marked its setting done (a later migration, 0011, rewrote the whole audit table before)
+    const [redaction] = await rows(
+      "select xmin::text as xmin from settings where key = 'webhook_url_redaction'",
+    );
     for (const r of await rows("select id, xmin::text as xmin from audit order by id"))
-      if (UNTOUCHED_AUDIT.includes(Number(r.id))) expect(r.xmin, `audit row ${r.id}`).toBe(old?.xmin);
-      else expect(r.xmin, `audit row ${r.id}`).not.toBe(old?.xmin);
+      if (UNTOUCHED_AUDIT.includes(Number(r.id)))
+        expect(r.xmin, `audit row ${r.id}`).not.toBe(redaction?.xmin);
+      else expect(r.xmin, `audit row ${r.id}`).toBe(redaction?.xmin);
     const deliveries = await rows("select xmin::text as xmin from webhook_deliveries order by id");
-    expect(deliveries.map((r) => r.xmin === old?.xmin)).toEqual([false, true]);
+    expect(deliveries.map((r) => r.xmin === redaction?.xmin)).toEqual([true, false]);
   });
 
   it("runs once, and changes nothing when run again", async () => {
@@ -386,5 +389,91 @@ describe.each(BACKENDS)("upgrading documents stored as jsonb, on %s", (backend) 
     expect(
       await rows("select document::text as document from exceptions where name = 'new-exception'"),
     ).toEqual([{ document: written }]);
+  });
+});
+
+// Releases before migration 0011 stored the audit detail as jsonb: the document an exception's
+// deletion row carries lost its author's order. The start that applies 0011 puts it in its
+// schema's order, once, the rest of the row unchanged.
+describe.each(BACKENDS)("upgrading audited documents stored as jsonb, on %s", (backend) => {
+  const EXCEPTION = {
+    apiVersion: "celgate.dev/v1",
+    kind: "PolicyException",
+    metadata: { name: "deleted-exception", annotations: { "z.example/b": "2", "a.example/a": "1" } },
+    spec: {
+      policies: ["owner-label"],
+      match: { kinds: ["Deployment"], namespaces: ["legacy"] },
+      reason: "legacy workloads",
+      expires: "2099-01-01T00:00:00.000Z",
+    },
+  };
+  const jsonb = (value: unknown) => `'${JSON.stringify(value)}'::jsonb`;
+  const OLD_ROWS = `insert into audit (id, actor, action, target_kind, target_name, detail) values
+    (1, 'admin', 'exception.create', 'exception', 'deleted-exception', ${jsonb({ policies: ["owner-label"], reason: "legacy workloads" })}),
+    (2, 'admin', 'exception.delete', 'exception', 'deleted-exception', ${jsonb({ document: EXCEPTION })}),
+    (3, 'admin', 'exception.delete', 'exception', 'odd', ${jsonb({ document: null })}),
+    (4, 'admin', 'policy.delete', 'policy', 'p', ${jsonb({ version: 3 })});`;
+
+  let older: string;
+  let upgraded: Awaited<ReturnType<typeof upgradedDatabase>>;
+  const rows = async (query: string) =>
+    rowsOf(await upgraded.database.db.execute(sql.raw(query))) as Record<string, unknown>[];
+
+  beforeAll(async () => {
+    older = migrationsUpTo(11);
+    upgraded = await upgradedDatabase(backend, older, OLD_ROWS);
+  });
+  afterAll(async () => {
+    rmSync(older, { recursive: true, force: true });
+    await upgraded?.drop();
+  });
+
+  it("stores a deleted exception's document in its schema's order (annotations keep jsonb's), the rest unchanged", async () => {
+    // what jsonb kept of the annotations: shorter keys first, then by bytes
+    const annotations = { "a.example/a": "1", "z.example/b": "2" };
+    const document = { ...EXCEPTION, metadata: { name: "deleted-exception", annotations } };
+    const detail = await rows("select detail::text as detail from audit order by id");
+    expect(detail[1]).toEqual({ detail: JSON.stringify({ document }) });
+    // the audit log answers it so
+    const log = await new AuditService(upgraded.database.db).list({ targetKind: "exception", limit: 50 });
+    expect(
+      JSON.stringify(log.items.find((i) => i.action === "exception.delete" && i.targetName !== "odd")),
+    ).toContain(`"detail":${JSON.stringify({ document })}`);
+    // rows without a document to order are read as before
+    expect(detail.map((r) => JSON.parse(String(r.detail)))).toEqual([
+      { reason: "legacy workloads", policies: ["owner-label"] },
+      { document },
+      { document: null },
+      { version: 3 },
+    ]);
+  });
+
+  it("runs once, rewrites nothing in order already, and leaves rows written after it alone", async () => {
+    expect(await rows("select value from settings where key = 'audited_document_order'")).toEqual([
+      { value: "done" },
+    ]);
+    const before = JSON.stringify(await rows("select detail::text, xmin::text from audit order by id"));
+    await upgraded.database.db.execute(
+      sql`update settings set value = 'pending' where key = 'audited_document_order'`,
+    );
+    expect(await orderAuditedDocuments(upgraded.database.db)).toBe(0);
+    expect(JSON.stringify(await rows("select detail::text, xmin::text from audit order by id"))).toBe(before);
+    // done: a deletion audited in its author's order is never put in the schema's
+    const written = JSON.stringify({
+      document: {
+        spec: EXCEPTION.spec,
+        kind: EXCEPTION.kind,
+        apiVersion: EXCEPTION.apiVersion,
+        metadata: { name: "new" },
+      },
+    });
+    await upgraded.database.db.execute(
+      sql`insert into audit (id, actor, action, target_kind, target_name, detail)
+          values (5, 'admin', 'exception.delete', 'exception', 'new', ${written}::json)`,
+    );
+    expect(await orderAuditedDocuments(upgraded.database.db)).toBe(0);
+    expect(await rows("select detail::text as detail from audit where target_name = 'new'")).toEqual([
+      { detail: written },
+    ]);
   });
 });

@@ -200,7 +200,12 @@ export const audit = pgTable(
     action: text("action").notNull(),
     targetKind: auditTargetKindEnum("target_kind").notNull(),
     targetName: text("target_name").notNull(),
-    detail: jsonb("detail").$type<Record<string, unknown>>(),
+    /**
+     * What the change was; `json`, kept as written (migration 0011), as the documents are: an
+     * exception's deletion carries the deleted document in its author's key order. A query that
+     * looks inside it casts the part it reads to jsonb.
+     */
+    detail: json("detail").$type<Record<string, unknown>>(),
   },
   (t) => [index("audit_target").on(t.targetKind, t.targetName)],
 );

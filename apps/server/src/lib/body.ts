@@ -2,8 +2,10 @@ import {
   checkJsonDepth,
   checkValue,
   DEFAULT_INPUT_LIMITS,
+  formatPath,
   type LimitViolation,
   limitDiagnostic,
+  type SourceDocument,
 } from "@celgate/core";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -11,13 +13,19 @@ import type { z } from "zod";
 import type { AppEnv } from "./context.js";
 import { problems } from "./errors.js";
 import { invalidInput } from "./invalid.js";
-import { lineColumn, parseJson } from "./json.js";
+import { findDuplicateKey, lineColumn, parseJson, type RefusedKey } from "./json.js";
 
 export interface RawBody {
   mediaType: "json" | "yaml";
   text: string;
-  /** The parsed value for JSON bodies; YAML bodies are left to the engine, which keeps positions. */
+  /** The parsed value for JSON bodies. */
   json?: unknown;
+  /**
+   * A YAML body's one document, parsed with its nodes' positions, where the route declares a
+   * document schema for YAML (lib/validate.ts bodyValidator): the service reads it rather than
+   * parsing the text again. Absent where the route takes YAML as text.
+   */
+  document?: SourceDocument;
 }
 
 const YAML_TYPES = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"];
@@ -89,9 +97,20 @@ export async function readBody(c: Context<AppEnv>, options: { yaml?: boolean } =
       { message, line, column, code: "json-syntax" },
     ]);
   }
+  const repeated = findDuplicateKey(text, parsed.value);
+  if (repeated) throw duplicateKeyProblem(repeated);
   const violation = checkValue(parsed.value, limits, { allowLongString: isParsedText, tree: true });
   if (violation) throw limitProblem(violation);
   return { mediaType: "json", text, json: parsed.value };
+}
+
+/** The 400 of a key repeated in its object, naming its path, line and column. */
+function duplicateKeyProblem(repeated: RefusedKey) {
+  const path = formatPath(repeated.path);
+  const message = `the key ${JSON.stringify(repeated.key)} appears twice in its object; send each key once`;
+  return problems.invalidBody(`${path}: ${message} (line ${repeated.line}, column ${repeated.column})`, [
+    { path, message, code: "duplicate-key", line: repeated.line, column: repeated.column },
+  ]);
 }
 
 /** The `charset` parameter of a Content-Type, lower-cased and unquoted; undefined when absent. */

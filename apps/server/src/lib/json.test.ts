@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJson } from "./json.js";
+import { findDuplicateKey, findProtoKey, locateProtoKey, parseJson } from "./json.js";
 
 describe("parseJson", () => {
   it("parses valid JSON", () => {
@@ -23,5 +23,35 @@ describe("parseJson", () => {
     const r = parseJson(text);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatchObject({ line, column });
+  });
+});
+
+describe("findDuplicateKey and locateProtoKey", () => {
+  const repeated = (text: string) => findDuplicateKey(text, JSON.parse(text));
+
+  it.each([
+    '{"a": 1, "b": {"a": 2}, "c": [{"a": 1}, {"a": 2}]}',
+    '{"s": "\\"x\\": 1", "t": "a\\\\", "u": {"v": ":"}}',
+    '{"constructor": 1, "__proto__": {"prototype": 2}}',
+    "[]",
+    '"just a string"',
+  ])("finds no repeated key in %s", (text) => {
+    expect(repeated(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['{"a": 1, "a": 2}', ["a"], 1, 10],
+    ['{"a": 1, "\\u0061": 2}', ["a"], 1, 10],
+    ['{"x": [1, {"b": 1,\n "b": 1}]}', ["x", 1, "b"], 2, 2],
+  ] as const)("finds the repeated key of %s", (text, path, line, column) => {
+    expect(repeated(text)).toMatchObject({ path, reason: "duplicate", line, column });
+  });
+
+  it.each([
+    ['{"x": {"__proto__": {"polluted": true}}}', ["x", "__proto__"], 1, 8],
+    ['{"\\u005f_proto__": 1}', ["__proto__"], 1, 2],
+  ] as const)("locates the __proto__ key of %s", (text, path, line, column) => {
+    expect(findProtoKey(JSON.parse(text))).toEqual(path);
+    expect(locateProtoKey(text)).toMatchObject({ path, reason: "proto", line, column });
   });
 });

@@ -143,3 +143,173 @@ function locateJsonError(text: string): number {
     return typeof at === "number" ? at : 0;
   }
 }
+
+/** The one object key no request body may hold: objects built from the value drop it, or make it their prototype. */
+export const PROTO_KEY = "__proto__";
+
+/**
+ * The path to the first `__proto__` key of a parsed value (JSON.parse and the YAML parser keep
+ * it as a key; a schema or a spread that builds an object from it drops it silently, and an
+ * assignment makes it the object's prototype); undefined when none. Iterative. Never throws.
+ */
+export function findProtoKey(value: unknown): (string | number)[] | undefined {
+  const stack: { node: unknown; path: (string | number)[] }[] = [{ node: value, path: [] }];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const { node, path } = top;
+    if (node === null || typeof node !== "object") continue;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], path: [...path, i] });
+      continue;
+    }
+    if (Object.hasOwn(node, PROTO_KEY)) return [...path, PROTO_KEY];
+    const keys = Object.keys(node);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      stack.push({ node: (node as Record<string, unknown>)[key], path: [...path, key] });
+    }
+  }
+  return undefined;
+}
+
+/** A key of a JSON text that a request body may not hold, where it is. */
+export interface RefusedKey {
+  /** The key's path (`spec.match` and the key). */
+  path: (string | number)[];
+  key: string;
+  reason: "duplicate" | "proto";
+  offset: number;
+  line: number;
+  column: number;
+}
+
+/**
+ * The first key of `text` (valid JSON, whose parsed value is `value`) repeated in its object:
+ * JSON.parse keeps the last one silently, where another reader of the same text (a proxy, an
+ * admission check in front) may keep the first. Undefined when none. A key count decides first
+ * (cheap: a walk of `value` and a pass over the text); the text is scanned for the position
+ * only when one is there. Never throws.
+ */
+export function findDuplicateKey(text: string, value: unknown): RefusedKey | undefined {
+  if (countKeys(value) === countWrittenKeys(text)) return undefined;
+  return scanKeys(text, { proto: false });
+}
+
+/** Where the first `__proto__` key of valid JSON text is (findProtoKey, with its position). Never throws. */
+export function locateProtoKey(text: string): RefusedKey | undefined {
+  return scanKeys(text, { proto: true });
+}
+
+/** How many keys the objects of a parsed value hold. Iterative. */
+function countKeys(value: unknown): number {
+  let n = 0;
+  const stack = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== "object") continue;
+    if (Array.isArray(node)) {
+      for (const child of node) stack.push(child);
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      n++;
+      stack.push((node as Record<string, unknown>)[key]);
+    }
+  }
+  return n;
+}
+
+/** How many keys valid JSON text writes: a string followed by a colon is a key. */
+function countWrittenKeys(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i >= 0; ) {
+    // the end of the string that starts at i
+    let end = i + 1;
+    for (;;) {
+      end = text.indexOf('"', end);
+      if (end < 0) return n;
+      let backslashes = 0;
+      while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
+      if (backslashes % 2 === 0) break;
+      end++;
+    }
+    let next = end + 1;
+    while (next < text.length && isJsonSpace(text.charCodeAt(next))) next++;
+    if (text.charCodeAt(next) === 58) n++;
+    i = text.indexOf('"', next);
+  }
+  return n;
+}
+
+const isJsonSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+
+/** Scans valid JSON for the first duplicate key, or with `proto` the first `__proto__` key. */
+function scanKeys(text: string, options: { proto: boolean }): RefusedKey | undefined {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i] as string)) i++;
+  };
+  /** Skips the string at i; returns its raw text, quotes included. */
+  const string = (): string => {
+    const start = i;
+    i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+    i++;
+    return text.slice(start, i);
+  };
+  const found = (path: (string | number)[], key: string, at: number, reason: RefusedKey["reason"]) => ({
+    path: [...path, key],
+    key,
+    reason,
+    offset: at,
+    ...lineColumn(text, at),
+  });
+  const value = (path: (string | number)[]): RefusedKey | undefined => {
+    ws();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      const seen = new Set<string>();
+      for (;;) {
+        ws();
+        if (text[i] === "}") break;
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        const at = i;
+        const key = JSON.parse(string()) as string;
+        if (options.proto) {
+          if (key === PROTO_KEY) return found(path, key, at, "proto");
+        } else if (seen.has(key)) return found(path, key, at, "duplicate");
+        seen.add(key);
+        ws();
+        i++; // the colon
+        const inner = value([...path, key]);
+        if (inner) return inner;
+      }
+      i++;
+    } else if (c === "[") {
+      i++;
+      for (let index = 0; ; ) {
+        ws();
+        if (text[i] === "]") break;
+        if (text[i] === ",") {
+          i++;
+          index++;
+          continue;
+        }
+        const inner = value([...path, index]);
+        if (inner) return inner;
+      }
+      i++;
+    } else if (c === '"') string();
+    else while (i < text.length && !",]} \t\n\r".includes(text[i] as string)) i++;
+    return undefined;
+  };
+  try {
+    return value([]);
+  } catch {
+    // not valid JSON after all: nothing to say about its keys
+    return undefined;
+  }
+}

@@ -70,8 +70,9 @@ function schemaOf(body: Body, mediaType: string): z.ZodType | undefined {
 
 /**
  * Reads and validates the body against the schema declared for its media type; the result is
- * `c.req.valid("json")` whatever the media type, and the text stays in `c.get("body")` (the
- * engine parses policy text again to point at expressions). JSON goes through readBody's
+ * `c.req.valid("json")` whatever the media type, and the body as read stays in `c.get("body")`:
+ * its text, a JSON body's value, a YAML body's parsed document (with positions, which the
+ * engine's diagnostics point at), so that services do not parse it again. JSON goes through readBody's
  * checks (size, depth, syntax with line and column, NUL). A YAML body whose declared schema is
  * a string is passed on as text (manifests, policy streams: the engine parses them under the
  * input limits); otherwise it must be exactly one document, parsed under the same limits, and
@@ -107,6 +108,8 @@ export function bodyValidator(body: Body): (c: Context<AppEnv>) => Promise<void>
       const [document] = documents;
       if (!document || documents.length !== 1)
         throw problems.invalidBody(`expected exactly one YAML document, got ${documents.length}`);
+      // parsed once: the service reads this document (its positions kept), not the text again
+      raw.document = document;
       const result = (yaml as z.ZodType).safeParse(document.value);
       if (!result.success)
         throw invalidInput("json", result.error, {

@@ -3,7 +3,7 @@
 import type { Role } from "@celgate/contracts";
 import { parseRedactionPaths } from "@celgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALL_ROLES } from "../lib/route.js";
+import { ALL_ROLES, honoPath } from "../lib/route.js";
 import { BACKENDS, setupApp, type TestApp } from "../test/harness.js";
 import { ECHO_POLICIES, expectNoSecret, manifestsYaml, REDACT_PATHS } from "../test/secrets.js";
 import { ROUTES } from "./index.js";
@@ -35,6 +35,20 @@ describe.each(BACKENDS)("authentication and authorisation on %s", (backend) => {
         (r) => `${r.openapi.method} ${r.openapi.path}`,
       ),
     ).toEqual(["get /v1/keys"]);
+  });
+
+  // The walk below goes through the route table: a handler registered on the app some other
+  // way would pass authentication (the /v1 middleware) but no role check. Every route the app
+  // answers is the table's, or one of the public system routes outside /v1.
+  it("answers no route that is not in the table it walks", () => {
+    const table = new Set(ROUTES.map((r) => `${r.openapi.method.toUpperCase()} ${honoPath(r.openapi.path)}`));
+    const registered = t.app.routes.filter((r) => r.method !== "ALL");
+    expect(registered.length).toBeGreaterThanOrEqual(ROUTES.length);
+    const outside = [...new Set(registered.map((r) => `${r.method} ${r.path}`))].filter((r) => !table.has(r));
+    expect(outside.filter((r) => r.split(" ")[1]?.startsWith("/v1"))).toEqual([]);
+    expect(outside).toEqual(expect.arrayContaining(["GET /openapi.json"]));
+    for (const r of outside)
+      expect(r, "a route outside the table").toMatch(/^GET \/(openapi\.json|docs|console|$)/);
   });
 
   it.each(v1.map((r) => [r.openapi.method.toUpperCase(), r.openapi.path, r] as const))(

@@ -7,7 +7,7 @@ import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { etagOf } from "../lib/etag.js";
 import { exceptionChange, recordChange } from "./changes.js";
 import { refuse } from "./errors.js";
-import { checkPathName, parseSingleDocument } from "./policies.js";
+import { checkPathName, type DocumentBody, parseSingleDocument } from "./policies.js";
 import type { PolicySetRuntime } from "./policy-set.js";
 import { type VersionedResource, VersionedStore } from "./versioned.js";
 
@@ -78,8 +78,8 @@ export class ExceptionService {
     return toWire(row);
   }
 
-  async create(actor: string, text: string): Promise<ExceptionResource> {
-    const doc = parseSingleDocument(text, "PolicyException");
+  async create(actor: string, body: DocumentBody): Promise<ExceptionResource> {
+    const doc = parseSingleDocument(body, "PolicyException");
     return toWire(await this.#store.create(actor, doc.metadata.name, doc));
   }
 
@@ -88,10 +88,10 @@ export class ExceptionService {
     actor: string,
     name: string,
     ifMatch: string | undefined,
-    text: string,
+    body: DocumentBody,
   ): Promise<ExceptionResource> {
     const row = await this.#store.replace(actor, name, ifMatch, () => {
-      const doc = parseSingleDocument(text, "PolicyException");
+      const doc = parseSingleDocument(body, "PolicyException");
       checkPathName(doc, name);
       return doc;
     });

@@ -6,23 +6,29 @@ import {
   compilePolicySet,
   type Diagnostic,
   type ExceptionDocument,
+  exceptionSchema,
+  formatPath,
   type Located,
   type PolicyDocument,
   parseLabelSelector,
   parsePolicyDocuments,
+  policySchema,
   readsPolicyPath,
+  type SourceDocument,
   skipsPolicyFolder,
 } from "@celgate/core";
 import { and, asc, desc, eq, lt, max, sql } from "drizzle-orm";
+import type { z } from "zod";
 import { advisoryXactLock, type Db, LOCKS, type Tx } from "../db/client.js";
 import { policies, policyVersions } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError, isSyntax, wireDiagnostic } from "../lib/diagnostics.js";
 import { etagOf } from "../lib/etag.js";
+import { findProtoKey, locateProtoKey, PROTO_KEY } from "../lib/json.js";
 import type { Logger } from "../lib/logger.js";
 import { writeAudit } from "./audit.js";
 import { recordChange } from "./changes.js";
-import { inAuthorOrder } from "./document-order.js";
+import { inAuthorOrder, inOrderOf } from "./document-order.js";
 import { refuse } from "./errors.js";
 import { bumpGeneration, type PolicySetRuntime } from "./policy-set.js";
 import { type VersionedResource, VersionedStore } from "./versioned.js";
@@ -44,24 +50,47 @@ export function toPolicyResource(r: Row): PolicyResource {
 }
 
 /**
+ * A request body that holds one document, as the route read it: its text, and what the route
+ * already parsed of it, so that it is not parsed again (lib/validate.ts bodyValidator).
+ */
+export interface DocumentBody {
+  text: string;
+  /** A JSON body's value (its keys in the order written). */
+  json?: unknown;
+  /** A YAML body's one document, parsed with the positions of its nodes. */
+  document?: SourceDocument;
+}
+
+/**
  * Parses a request body that must hold exactly one document of `kind`. Throws 400 on syntax
  * errors and 422 on schema errors, every diagnostic with its line and column.
  */
-export function parseSingleDocument(text: string, kind: "Policy"): PolicyDocument;
-export function parseSingleDocument(text: string, kind: "PolicyException"): ExceptionDocument;
+export function parseSingleDocument(body: DocumentBody, kind: "Policy"): PolicyDocument;
+export function parseSingleDocument(body: DocumentBody, kind: "PolicyException"): ExceptionDocument;
 export function parseSingleDocument(
-  text: string,
+  body: DocumentBody,
   kind: "Policy" | "PolicyException",
 ): PolicyDocument | ExceptionDocument {
-  return kind === "Policy" ? parseSingle(text, kind).doc : parseSingle(text, kind).doc;
+  return kind === "Policy" ? parseSingle(body, kind).doc : parseSingle(body, kind).doc;
 }
 
-function parseSingle(text: string, kind: "Policy"): Located<PolicyDocument>;
-function parseSingle(text: string, kind: "PolicyException"): Located<ExceptionDocument>;
+function parseSingle(body: DocumentBody, kind: "Policy"): Located<PolicyDocument>;
+function parseSingle(body: DocumentBody, kind: "PolicyException"): Located<ExceptionDocument>;
 function parseSingle(
-  text: string,
+  body: DocumentBody,
   kind: "Policy" | "PolicyException",
 ): Located<PolicyDocument> | Located<ExceptionDocument> {
+  const { text, document } = body;
+  refuseProtoKey(body, kind);
+  // The route parsed the YAML (one document, with positions): the engine's schema reads that
+  // value, as parsePolicyDocuments reads each document, without parsing the text again. The
+  // text is parsed again below only to explain a refusal with the engine's diagnostics.
+  const read = document
+    ? kind === "Policy"
+      ? readParsed(policySchema, document)
+      : readParsed(exceptionSchema, document)
+    : undefined;
+  if (read) return read;
   const parsed = parsePolicyDocuments(text);
   const errors = parsed.diagnostics.filter(isError);
   if (errors.length > 0) {
@@ -80,10 +109,54 @@ function parseSingle(
   const [doc] = docs;
   if (!doc || docs.length !== 1 || total !== 1)
     throw refuse("malformed-input", `expected exactly one ${kind} document, got ${total} document(s)`);
-  // stored and answered with its keys as the author wrote them
+  // stored and answered with its keys as the author wrote them: as the route read them (a JSON
+  // body's value), or as the text has them
+  if (body.json !== undefined) return inOrderOfValue(doc, body.json);
   const [ordered] = inAuthorOrder(text, undefined, [doc]);
   return ordered ?? doc;
 }
+
+/**
+ * Refuses (422) a document with a `__proto__` key anywhere, naming its path, line and column:
+ * the engine's schema would drop it from a map (labels, annotations, params) without a word.
+ */
+function refuseProtoKey(body: DocumentBody, kind: "Policy" | "PolicyException"): void {
+  const value = body.document ? body.document.value : body.json;
+  const path = findProtoKey(value);
+  if (!path) return;
+  const at = body.document ? body.document.position(path, "key") : locateProtoKey(body.text);
+  const message = `a key named ${PROTO_KEY} is not accepted in a ${kind}`;
+  const where = at ? ` (line ${at.line}, column ${at.column})` : "";
+  throw refuse("invalid-input", `${formatPath(path)}: ${message}${where}`, [
+    {
+      path: formatPath(path),
+      message,
+      code: "proto-key",
+      ...(at ? { line: at.line, column: at.column } : {}),
+    },
+  ]);
+}
+
+/**
+ * The document `source` as the engine's `schema` reads it, with its keys in the order written
+ * and its origin (positions) as parsePolicyDocuments gives them; undefined when the schema
+ * refuses it. Never throws.
+ */
+function readParsed<D>(schema: z.ZodType<D>, source: SourceDocument): Located<D> | undefined {
+  const read = schema.safeParse(source.value);
+  if (!read.success) return undefined;
+  return {
+    // stored and answered with its keys as the author wrote them
+    doc: inOrderOf(read.data, source.value),
+    origin: { document: source.index, position: source.position },
+  };
+}
+
+/** `located` with its document's keys in the order of `order` (inOrderOf). */
+const inOrderOfValue = <L extends Located<unknown>>(located: L, order: unknown): L => ({
+  ...located,
+  doc: inOrderOf(located.doc, order),
+});
 
 /** The document of a replacement must be the one the path names (400 naming metadata.name). */
 export function checkPathName(doc: { metadata: { name: string } }, name: string): void {
@@ -96,8 +169,8 @@ export function checkPathName(doc: { metadata: { name: string } }, name: string)
 }
 
 /** Parses and compiles one Policy document of a request body; throws 400/422 with positions. */
-function parsePolicyBody(text: string): PolicyDocument {
-  const located = parseSingle(text, "Policy");
+function parsePolicyBody(body: DocumentBody): PolicyDocument {
+  const located = parseSingle(body, "Policy");
   const { diagnostics } = compilePolicySet([located]);
   const errors = diagnostics.filter(isError);
   if (errors.length > 0)
@@ -177,8 +250,8 @@ export class PolicyService {
     return toPolicyResource(row);
   }
 
-  async create(actor: string, text: string): Promise<PolicyResource> {
-    const doc = parsePolicyBody(text);
+  async create(actor: string, body: DocumentBody): Promise<PolicyResource> {
+    const doc = parsePolicyBody(body);
     return toPolicyResource(await this.#store.create(actor, doc.metadata.name, doc));
   }
 
@@ -187,10 +260,10 @@ export class PolicyService {
     actor: string,
     name: string,
     ifMatch: string | undefined,
-    text: string,
+    body: DocumentBody,
   ): Promise<PolicyResource> {
     const row = await this.#store.replace(actor, name, ifMatch, () => {
-      const doc = parsePolicyBody(text);
+      const doc = parsePolicyBody(body);
       checkPathName(doc, name);
       return doc;
     });

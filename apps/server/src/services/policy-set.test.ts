@@ -11,7 +11,7 @@ import { parseSingleDocument } from "./policies.js";
 import { PolicySetRuntime } from "./policy-set.js";
 import { VersionedStore } from "./versioned.js";
 
-const exception = (name: string) => parseSingleDocument(exceptionYaml(name), "PolicyException");
+const exception = (name: string) => parseSingleDocument({ text: exceptionYaml(name) }, "PolicyException");
 
 /** Counter readings that, while held, are taken but not handed back until released. */
 class HeldGenerations extends Generations {

@@ -13,11 +13,12 @@ import { PolicySetRuntime } from "./policy-set.js";
 import { VersionedStore } from "./versioned.js";
 
 const exception = (name: string, reason = "tracked in SEC-1") =>
-  parseSingleDocument(exceptionYaml(name, { reason }), "PolicyException");
+  parseSingleDocument({ text: exceptionYaml(name, { reason }) }, "PolicyException");
 
 const policy = (name: string, message = "needs an owner") =>
   parseSingleDocument(
-    `apiVersion: celgate.dev/v1
+    {
+      text: `apiVersion: celgate.dev/v1
 kind: Policy
 metadata:
   name: ${name}
@@ -28,6 +29,7 @@ spec:
     - expression: "has(object.metadata.labels) && 'owner' in object.metadata.labels"
       message: ${message}
 `,
+    },
     "Policy",
   );
 

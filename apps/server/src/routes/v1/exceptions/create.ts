@@ -24,7 +24,7 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    const e = await s.exceptions.create(c.get("principal").name, c.get("body").text);
+    const e = await s.exceptions.create(c.get("principal").name, c.get("body"));
     c.header("ETag", e.etag);
     c.header("Location", `/v1/exceptions/${encodeURIComponent(e.name)}`);
     return c.json(e, 201);

@@ -416,7 +416,7 @@ describe.runIf(BACKENDS.includes("postgres"))("two replicas on one PostgreSQL", 
         replicas.push({ services, close: () => database.close() });
       }
       const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
-      await a.services.policies.create("admin", BUDGET);
+      await a.services.policies.create("admin", { text: BUDGET });
       const principal = { tokenId: "t", name: "admin", role: "admin" as const };
       const pods = 6;
       for (let i = 0; i < pods; i++) {

@@ -25,8 +25,8 @@ export default defineRoute({
     },
   },
   handler: async (c, s) => {
-    // the engine parses the text again, to point its diagnostics at lines and columns
-    const policy = await s.policies.create(c.get("principal").name, c.get("body").text);
+    // the body as the validator read it: the service does not parse it again
+    const policy = await s.policies.create(c.get("principal").name, c.get("body"));
     c.header("ETag", policy.etag);
     c.header("Location", `/v1/policies/${encodeURIComponent(policy.name)}`);
     return c.json(policy, 201);

@@ -1,7 +1,7 @@
 // A stored document comes back as its author wrote it: keys in the order sent (a jsonb column
 // handed back kind, spec, metadata, apiVersion, and nested keys by length), in every answer
-// that carries it: the policy, its versions, the list, exceptions, and policies loaded from
-// the repository. Byte for byte, over HTTP to the real server, on PGlite and PostgreSQL.
+// that carries it: the policy, its versions, the list, exceptions, the audit row of an
+// exception's deletion, and policies loaded from the repository. Byte for byte, over HTTP to the real server, on PGlite and PostgreSQL.
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -188,5 +188,16 @@ describe.each(BACKENDS)("stored documents keep their authors' key order on %s", 
     const other = await call("GET", "/v1/exceptions?policy=min-replicas");
     expect(other.status, other.text).toBe(200);
     expect(other.text).not.toContain("ordered-exception");
+  });
+
+  it("audits an exception's deletion with the document as sent", async () => {
+    const deleted = await call("DELETE", "/v1/exceptions/ordered-exception");
+    expect(deleted.status, deleted.text).toBe(204);
+    const log = await call("GET", "/v1/audit?targetKind=exception&targetName=ordered-exception");
+    expect(log.status, log.text).toBe(200);
+    const row = (JSON.parse(log.text) as { items: { action: string }[] }).items.find(
+      (i) => i.action === "exception.delete",
+    );
+    expect(JSON.stringify(row)).toContain(`"detail":{${carried(EXCEPTION)}}`);
   });
 });

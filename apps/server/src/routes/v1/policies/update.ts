@@ -36,7 +36,7 @@ export default defineRoute({
       c.get("principal").name,
       c.req.valid("param").name,
       c.req.valid("header")["if-match"],
-      c.get("body").text,
+      c.get("body"),
     );
     c.header("ETag", policy.etag);
     return c.json(policy, 200);
