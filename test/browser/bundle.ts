@@ -12,6 +12,8 @@ interface ManifestChunk {
   imports?: string[];
   dynamicImports?: string[];
   css?: string[];
+  /** Files a chunk refers to by URL: a worker's script (`new Worker(new URL(...))`) among them. */
+  assets?: string[];
   isEntry?: boolean;
   isDynamicEntry?: boolean;
 }
@@ -27,9 +29,10 @@ export interface BundleReport {
   initial: Weight;
   /**
    * Each page (src/pages/<name>.tsx), with what it adds to the shell when opened, whether that
-   * includes the engine, and whether the source editor (CodeMirror).
+   * includes the engine (on the page's thread), whether the source editor (CodeMirror), and the
+   * scripts of the workers it starts (the playground's evaluates there).
    */
-  pages: Record<string, Weight & { engine: boolean; editor: boolean }>;
+  pages: Record<string, Weight & { engine: boolean; editor: boolean; workers: string[] }>;
   /** Whether the shell includes the source editor (it should not). */
   initialEditor: boolean;
   /** The chunk of @celgate/core's entry. */
@@ -81,7 +84,13 @@ export function analyseBundle(dist: string): BundleReport {
     if (!m || !chunk(key).isDynamicEntry) continue;
     const own = [...closure(key)].filter((k) => !shell.has(k));
     const weight = weigh(own);
-    pages[m[1]!] = { ...weight, engine: weight.files.includes(engineFile), editor: hasEditor(weight.files) };
+    const workers = own.flatMap((k) => chunk(k).assets ?? []).filter((f) => /\.worker-[\w-]+\.js$/.test(f));
+    pages[m[1]!] = {
+      ...weight,
+      engine: weight.files.includes(engineFile),
+      editor: hasEditor(weight.files),
+      workers,
+    };
   }
   const initial = weigh(shell);
   return { initial, pages, engineFile, initialEditor: hasEditor(initial.files) };

@@ -1,6 +1,9 @@
-// The playground evaluates in the browser with @celgate/core: once the page is loaded, every
-// request (to the service or anywhere) is blocked, and the decisions must still be right.
+// The playground evaluates in the browser with @celgate/core, in a worker: once the page is
+// loaded, every request (to the service or anywhere) is blocked but the worker's own script, and
+// the decisions must still be right.
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runPlayground } from "../../apps/web/src/lib/playground-run.js";
 import { accessibilityViolations, type BrowserRun, browserAvailable, startBrowserRun } from "./harness.js";
 
 const manifest = (replicas: number) => `apiVersion: apps/v1
@@ -43,8 +46,20 @@ describe.skipIf(!browserAvailable)("the playground with the network blocked", { 
     await page.goto("/playground");
     await page.getByRole("textbox", { name: /^Manifests/ }).waitFor();
     // From here on nothing leaves the page: not to the service, not anywhere.
+    // The one exception is the evaluation's worker script, fetched again for each new worker: a
+    // browser serves it from its cache (immutable) when offline, but routing here turns the
+    // cache off. It is a GET of the console's own code, carrying nothing pasted.
     await page.context().route("**/*", (route) => {
-      blocked.push(route.request().url());
+      const request = route.request();
+      const url = new URL(request.url());
+      if (
+        url.origin === new URL(run.baseUrl).origin &&
+        request.method() === "GET" &&
+        /^\/assets\/playground\.worker-[\w-]+\.js$/.test(url.pathname) &&
+        url.search === ""
+      )
+        return route.continue();
+      blocked.push(request.url());
       return route.abort("internetdisconnected");
     });
   }, 120_000);
@@ -153,6 +168,121 @@ describe.skipIf(!browserAvailable)("the playground with the network blocked", { 
     await expect.poll(() => editor.innerText()).toContain("replicas: 3");
     expect(await page.getByRole("alert").filter({ hasText: "was not loaded" }).count()).toBe(0);
     expect(run.recorded.errors).toEqual([]);
+  });
+
+  it("refuses a 50 MB paste or drop before the editor takes it, naming its size and the limit", async () => {
+    const { page } = run;
+    const editor = page.getByRole("textbox", { name: /^Manifests/ });
+    await editor.fill(manifest(4));
+    // one line of 50,000,000 characters: before, the tab froze for about 15 s taking it
+    const took = await editor.evaluate((el) => {
+      const started = performance.now();
+      const dt = new DataTransfer();
+      dt.setData("text/plain", "a".repeat(50_000_000));
+      el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+      return performance.now() - started;
+    });
+    const pasted = page.getByRole("alert").filter({ hasText: "The text was not taken" });
+    await pasted.waitFor();
+    expect(await pasted.innerText()).toBe(
+      `The text was not taken: it would be ${(manifest(4).length + 50_000_000).toLocaleString("en-US")} characters, over the limit of 33,554,432 (32 MiB); split it into smaller files.`,
+    );
+    expect(took).toBeLessThan(2_000);
+    expect(await editor.innerText()).toContain("replicas: 4");
+    // a dropped file is refused by its size, before it is read
+    await editor.evaluate((el) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["b".repeat(40_000_000)], "huge.yaml"));
+      el.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    const dropped = page.getByRole("alert").filter({ hasText: "huge.yaml" });
+    await dropped.waitFor();
+    expect(await dropped.innerText()).toBe(
+      "huge.yaml was not loaded: it is 40,000,000 bytes, over the limit of 33,554,432 (32 MiB) bytes; split it into smaller files",
+    );
+    expect(await editor.innerText()).toContain("replicas: 4");
+  });
+
+  it("ends an evaluation that runs past its time limit, and says so", async () => {
+    const { page } = run;
+    await page.getByRole("textbox", { name: /^Policy/ }).fill("");
+    await page.getByRole("checkbox", { name: /built-in library/ }).check();
+    const editor = page.getByRole("textbox", { name: /^Manifests/ });
+    // 10,000 deployments (2 MB): several seconds even in a warm worker, past the limit of one
+    const bundle = Array.from({ length: 10_000 }, (_, i) =>
+      manifest(2).replace("name: api", `name: big-${i}`),
+    ).join("---\n");
+    await editor.fill("");
+    await page.getByText("No resource to evaluate").waitFor({ timeout: 30_000 });
+    await page.getByLabel(/Stop an evaluation after/).fill("1");
+    await editor.evaluate((el, text) => {
+      const dt = new DataTransfer();
+      dt.setData("text/plain", text);
+      el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, bundle);
+    const stopped = page.locator(".grid-2 [role=alert]");
+    await stopped.waitFor({ timeout: 30_000 });
+    expect(await stopped.innerText()).toMatch(/^The evaluation was stopped after 1 s, its time limit/);
+    expect(await page.getByRole("status").filter({ hasText: "Evaluating" }).count()).toBe(0);
+    // a new input starts again, under the limit now raised
+    await page.getByLabel(/Stop an evaluation after/).fill("60");
+    await editor.fill(manifest(3));
+    await expect
+      .poll(() => page.locator(".decision-line").innerText(), { timeout: 30_000 })
+      .toMatch(/allow|deny|warn/);
+    expect(await stopped.count()).toBe(0);
+    expect(await page.locator(".decision-line").innerText()).toContain("1 resources");
+  });
+
+  it("evaluates in a worker: the page keeps drawing while a large input is evaluated, and the report is the engine's", async () => {
+    const { page } = run;
+    await page.getByRole("textbox", { name: /^Policy/ }).fill("");
+    await page.getByRole("checkbox", { name: /built-in library/ }).check();
+    // 1,000 deployments against the library: about a second and a half of evaluation
+    const bundle = Array.from({ length: 1000 }, (_, i) =>
+      manifest(2).replace("name: api", `name: api-${i}`),
+    ).join("---\n");
+    const editor = page.getByRole("textbox", { name: /^Manifests/ });
+    await editor.fill("");
+    await expect.poll(() => page.locator(".decision-line").count()).toBe(0);
+    // every frame drawn, and whether the page said it was evaluating then
+    await page.evaluate(() => {
+      const frames: [number, boolean][] = [];
+      (window as unknown as { frames_: typeof frames }).frames_ = frames;
+      const tick = (t: number) => {
+        const status = document.querySelector('[role="status"]')?.textContent ?? "";
+        frames.push([t, status.startsWith("Evaluating")]);
+        if (frames.length < 100_000) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    await editor.evaluate((el, text) => {
+      const dt = new DataTransfer();
+      dt.setData("text/plain", text);
+      el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, bundle);
+    await page.locator(".decision-line").waitFor({ timeout: 60_000 });
+    const frames = await page.evaluate(() => (window as unknown as { frames_: [number, boolean][] }).frames_);
+    const evaluating = frames.filter(([, busy]) => busy).map(([t]) => t);
+    // it ran long enough to tell, and no frame was held up meanwhile
+    expect(evaluating.at(-1)! - evaluating[0]!).toBeGreaterThan(500);
+    const gaps = evaluating.slice(1).map((t, i) => t - evaluating[i]!);
+    expect(Math.max(...gaps)).toBeLessThan(250);
+    // the same report as the engine gives on the page's thread, as the playground did before
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download JSON" }).click(),
+    ]);
+    const shown = JSON.parse(await readFile((await download.path())!, "utf8"));
+    const expected = runPlayground({ manifests: bundle, policy: "", images: "", useLibrary: true }).report!;
+    expect(shown.results.length).toBe(expected.results.length);
+    expect({ ...shown, evaluatedAt: "" }).toEqual({ ...expected, evaluatedAt: "" });
+    expect(blocked).toEqual([]);
+    // back to a small report, for the checks after
+    await editor.fill(manifest(3));
+    await expect
+      .poll(() => page.locator(".decision-line").innerText(), { timeout: 30_000 })
+      .toContain("1 resources");
   });
 
   it("sent no request after loading, and logged no error", async () => {

@@ -1,3 +1,4 @@
+import { MAX_MANIFEST_BYTES } from "@celgate/core/limits";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { StreamLanguage, syntaxHighlighting } from "@codemirror/language";
 import { type Diagnostic, lintGutter, lintKeymap, setDiagnostics } from "@codemirror/lint";
@@ -101,11 +102,21 @@ const strayJoinerTokens = ViewPlugin.fromClass(
   { decorations: (p) => p.decorations },
 );
 
+/** `33,554,432 (32 MiB)`: a limit as the refusals name it. */
+const limitText = (n: number) =>
+  `${n.toLocaleString("en-US")}${n % (1024 * 1024) === 0 ? ` (${n / (1024 * 1024)} MiB)` : ""}`;
+
 /**
  * A dropped file's text: refused (the promise rejects, saying why) when its bytes are not UTF-8
  * or hold a NUL byte, as a picture's or an archive's do, and when it cannot be read.
  */
-async function readDropped(file: File): Promise<string> {
+async function readDropped(file: File, maxLength: number): Promise<string> {
+  // by its size, before a byte is read: a file of N bytes holds at most N UTF-16 code units, so
+  // every file taken here is within the engine's own check of the text
+  if (file.size > maxLength)
+    throw new Error(
+      `it is ${file.size.toLocaleString("en-US")} bytes, over the limit of ${limitText(maxLength)} bytes; split it into smaller files`,
+    );
   let bytes: ArrayBuffer;
   try {
     bytes = await file.arrayBuffer();
@@ -172,6 +183,10 @@ const theme = EditorView.theme({
  * marker underlined at its line and column with its message on hover, in the lint gutter, in
  * the lint panel (Ctrl-Shift-M; F8 goes to the next) and in the list below, where choosing one
  * puts the cursor there. Tab is not taken, so the keyboard leaves the editor as from a field.
+ * A change that would make the text longer than `maxLength` UTF-16 code units (a paste, a drop;
+ * the engine's MAX_MANIFEST_BYTES unless told) is refused before the editor takes it, saying
+ * how long it would be and the limit: a text that long would freeze the page and the engine
+ * would refuse it anyway.
  */
 export function SourceEditor({
   id,
@@ -181,6 +196,7 @@ export function SourceEditor({
   markers = [],
   rows = 18,
   placeholder,
+  maxLength = MAX_MANIFEST_BYTES,
 }: {
   id: string;
   label: string;
@@ -189,6 +205,7 @@ export function SourceEditor({
   markers?: readonly Marker[];
   rows?: number;
   placeholder?: string;
+  maxLength?: number;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -229,8 +246,18 @@ export function SourceEditor({
           EditorView.theme({ ".cm-content, .cm-gutter": { minHeight: `${rows * 1.4}em` } }),
           attributes.current.of(contentAttributes(false)),
           ...(placeholder ? [placeholderText(placeholder)] : []),
+          // counted on the change set, before the new text is built or drawn
+          EditorState.transactionFilter.of((tr) => {
+            if (!tr.docChanged || tr.changes.newLength <= maxLength) return tr;
+            refused.current(
+              `The text was not taken: it would be ${tr.changes.newLength.toLocaleString("en-US")} characters, over the limit of ${limitText(maxLength)}; split it into smaller files.`,
+            );
+            return [];
+          }),
           EditorView.updateListener.of((u) => {
-            if (u.docChanged) changed.current(u.state.doc.toString());
+            if (!u.docChanged) return;
+            refused.current("");
+            changed.current(u.state.doc.toString());
           }),
           EditorView.domEventHandlers({
             dragover: (e) => {
@@ -243,7 +270,7 @@ export function SourceEditor({
               const file = e.dataTransfer?.files[0];
               if (!file) return false;
               e.preventDefault();
-              readDropped(file).then(
+              readDropped(file, maxLength).then(
                 (text) => {
                   refused.current("");
                   editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });

@@ -1,20 +1,9 @@
-import {
-  compilePolicySet,
-  type Diagnostic,
-  evaluate,
-  type ImageFacts,
-  parseImageFacts,
-  parseManifests,
-  parsePolicyDocuments,
-  toWireReport,
-} from "@celgate/core";
-import type { EvaluationReport } from "@celgate/sdk";
-import { useDeferredValue, useMemo, useState } from "react";
-import type { Marker } from "../components/code.js";
+import { useEffect, useRef, useState } from "react";
 import { PageTitle } from "../components/common.js";
-import { type PolicyHint, ReportView } from "../components/report.js";
+import { ReportView } from "../components/report.js";
 import { SourceEditor } from "../components/source-editor.js";
-import { LIBRARY } from "../lib/library.js";
+import { download } from "../lib/format.js";
+import type { Outcome, PlaygroundInput } from "../lib/playground-run.js";
 
 const EXAMPLE = `apiVersion: apps/v1
 kind: Deployment
@@ -30,89 +19,125 @@ spec:
           image: registry.example/shop/web:1.0
 `;
 
-const toMarkers = (ds: readonly Diagnostic[], file: string): Marker[] =>
-  ds
-    .filter((d) => d.file === undefined || d.file === file)
-    .map((d) => ({ line: d.line, column: d.column, message: d.message, code: d.code }));
+/** How long an evaluation may run before its worker is ended, unless the reader sets another. */
+export const DEFAULT_TIME_LIMIT_S = 60;
 
-interface Outcome {
-  report: EvaluationReport | null;
-  hints: Record<string, PolicyHint>;
-  manifestMarkers: Marker[];
-  policyMarkers: Marker[];
-  imageMarkers: Marker[];
-  problem: string | null;
+/** How long the input must stay unchanged before it is evaluated, in milliseconds. */
+const SETTLE_MS = 150;
+
+/** Where an evaluation stands: the outcome shown is the newest one finished. */
+type Run = { state: "running" } | { state: "done" } | { state: "ended"; why: string };
+
+/**
+ * Evaluates `input` in a worker (lib/playground.worker.ts), off the page's thread: each new input
+ * supersedes an evaluation still running (its worker is terminated, a new one started), and one
+ * that runs past `limitSeconds` (read when it starts) is ended the same way, saying so.
+ */
+function useEvaluation(input: PlaygroundInput, limitSeconds: number): [Outcome | null, Run] {
+  const worker = useRef<Worker | null>(null);
+  const busy = useRef(false);
+  const limit = useRef(limitSeconds);
+  limit.current = limitSeconds;
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [run, setRun] = useState<Run>({ state: "running" });
+  const { manifests, policy, images, useLibrary } = input;
+  useEffect(() => {
+    // superseded: the newer input is what the reader wants evaluated
+    if (busy.current) {
+      worker.current?.terminate();
+      worker.current = null;
+      busy.current = false;
+    }
+    setRun({ state: "running" });
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // a pause in typing first, as before with the deferred value: one evaluation per burst of keys
+    const start = setTimeout(() => {
+      if (live) timer = begin();
+    }, SETTLE_MS);
+    const begin = () => {
+      const w =
+        worker.current ??
+        new Worker(new URL("../lib/playground.worker.ts", import.meta.url), {
+          type: "module",
+          name: "playground",
+        });
+      worker.current = w;
+      busy.current = true;
+      const seconds = limit.current;
+      const end = (why: string) => {
+        w.terminate();
+        if (worker.current === w) worker.current = null;
+        busy.current = false;
+        setRun({ state: "ended", why });
+      };
+      const limitTimer = setTimeout(
+        () =>
+          end(
+            `The evaluation was stopped after ${seconds} s, its time limit (set beside the editors); a report shown is from an earlier input.`,
+          ),
+        seconds * 1000,
+      );
+      w.onmessage = (event: MessageEvent<Outcome>) => {
+        if (!live) return;
+        clearTimeout(limitTimer);
+        busy.current = false;
+        setOutcome(event.data);
+        setRun({ state: "done" });
+      };
+      w.onerror = (event) => {
+        if (!live) return;
+        clearTimeout(limitTimer);
+        event.preventDefault();
+        end(`The evaluation failed: ${event.message || "the worker stopped"}.`);
+      };
+      w.postMessage({ manifests, policy, images, useLibrary } satisfies PlaygroundInput);
+      return limitTimer;
+    };
+    return () => {
+      live = false;
+      clearTimeout(start);
+      clearTimeout(timer);
+    };
+  }, [manifests, policy, images, useLibrary]);
+  useEffect(
+    () => () => {
+      worker.current?.terminate();
+      worker.current = null;
+    },
+    [],
+  );
+  return [outcome, run];
 }
 
-/** Everything runs here, in this page: parse, compile, evaluate. Never throws. */
-function run(manifests: string, policy: string, images: string, useLibrary: boolean): Outcome {
-  const out: Outcome = {
-    report: null,
-    hints: {},
-    manifestMarkers: [],
-    policyMarkers: [],
-    imageMarkers: [],
-    problem: null,
-  };
-  const parsed = parseManifests(manifests, "manifests.yaml");
-  out.manifestMarkers = toMarkers(parsed.diagnostics, "manifests.yaml");
-  const located = [];
-  if (useLibrary)
-    for (const f of LIBRARY) {
-      const docs = parsePolicyDocuments(f.text, f.file);
-      located.push(...docs.located.policies);
-    }
-  if (policy.trim()) {
-    const own = parsePolicyDocuments(policy, "policy.yaml");
-    out.policyMarkers = toMarkers(own.diagnostics, "policy.yaml");
-    // a pasted policy replaces the library's policy of the same name
-    const names = new Set(own.located.policies.map((p) => p.doc.metadata.name));
-    for (let i = located.length - 1; i >= 0; i--)
-      if (names.has(located[i]!.doc.metadata.name)) located.splice(i, 1);
-    located.push(...own.located.policies);
-  }
-  const compiled = compilePolicySet(located, {
-    fileLines: (file) => (file === "policy.yaml" ? policy.split("\n") : undefined),
-  });
-  out.policyMarkers.push(...toMarkers(compiled.diagnostics, "policy.yaml"));
-  let facts: ImageFacts[] = [];
-  if (images.trim()) {
-    try {
-      const parsedFacts = parseImageFacts(JSON.parse(images), "images.json");
-      facts = parsedFacts.images;
-      out.imageMarkers = toMarkers(parsedFacts.diagnostics, "images.json");
-    } catch (e) {
-      out.imageMarkers = [{ message: `not JSON: ${(e as Error).message}` }];
-    }
-  }
-  if (compiled.set.policies.length === 0) {
-    out.problem = "No policy to evaluate: paste a policy or use the built-in library.";
-    return out;
-  }
-  if (parsed.resources.length === 0) {
-    out.problem = "No resource to evaluate: paste or drop manifests.";
-    return out;
-  }
-  const report = evaluate(compiled.set, { resources: parsed.resources, images: facts });
-  for (const r of report.results) out.hints[r.policy] = { title: r.title, remediation: r.remediation };
-  out.report = toWireReport(report);
-  return out;
-}
+const NO_MARKERS = [] as const;
 
 export default function Playground() {
   const [manifests, setManifests] = useState(EXAMPLE);
   const [policy, setPolicy] = useState("");
   const [images, setImages] = useState("");
   const [useLibrary, setUseLibrary] = useState(true);
-  // typing stays responsive: the evaluation follows the deferred text
-  const inputs = useDeferredValue({ manifests, policy, images, useLibrary });
-  const outcome = useMemo(
-    () => run(inputs.manifests, inputs.policy, inputs.images, inputs.useLibrary),
-    [inputs.manifests, inputs.policy, inputs.images, inputs.useLibrary],
-  );
+  const [limitSeconds, setLimitSeconds] = useState(DEFAULT_TIME_LIMIT_S);
+  const [outcome, run] = useEvaluation({ manifests, policy, images, useLibrary }, limitSeconds);
+  const report = outcome?.report ?? null;
   return (
     <section>
-      <PageTitle>Playground</PageTitle>
+      <PageTitle
+        actions={
+          <button
+            type="button"
+            disabled={!report}
+            onClick={() =>
+              report &&
+              download("playground-report.json", `${JSON.stringify(report, null, 2)}\n`, "application/json")
+            }
+          >
+            Download JSON
+          </button>
+        }
+      >
+        Playground
+      </PageTitle>
       <p className="notice" role="note">
         Evaluated in this browser by the celgate engine: nothing you paste here is sent to the service or
         anywhere else, and nothing is recorded.
@@ -124,14 +149,14 @@ export default function Playground() {
             label="Manifests (YAML or JSON; paste or drop a file)"
             value={manifests}
             onChange={setManifests}
-            markers={outcome.manifestMarkers}
+            markers={outcome?.manifestMarkers ?? NO_MARKERS}
           />
           <SourceEditor
             id="pg-policy"
             label="Policy (optional; replaces a library policy of the same name)"
             value={policy}
             onChange={setPolicy}
-            markers={outcome.policyMarkers}
+            markers={outcome?.policyMarkers ?? NO_MARKERS}
             rows={12}
           />
           <SourceEditor
@@ -139,18 +164,47 @@ export default function Playground() {
             label="Image facts (optional; native, Trivy or Grype JSON)"
             value={images}
             onChange={setImages}
-            markers={outcome.imageMarkers}
+            markers={outcome?.imageMarkers ?? NO_MARKERS}
             rows={6}
           />
           <label className="check">
             <input type="checkbox" checked={useLibrary} onChange={(e) => setUseLibrary(e.target.checked)} />{" "}
-            Use the built-in library ({LIBRARY.length} policies)
+            Use the built-in library{outcome ? ` (${outcome.librarySize} policies)` : ""}
+          </label>
+          <label className="check">
+            Stop an evaluation after{" "}
+            <input
+              type="number"
+              min={1}
+              max={3600}
+              step={1}
+              value={limitSeconds}
+              onChange={(e) => {
+                const n = Math.round(Number(e.target.value));
+                if (Number.isFinite(n) && n >= 1) setLimitSeconds(Math.min(n, 3600));
+              }}
+            />{" "}
+            seconds
           </label>
         </div>
-        <div aria-live="polite">
+        <div>
           <h2>Report</h2>
-          {outcome.problem ? <p>{outcome.problem}</p> : null}
-          {outcome.report ? <ReportView report={outcome.report} hints={outcome.hints} /> : null}
+          <div aria-live="polite">
+            {run.state === "running" ? (
+              <p className="muted" role="status">
+                Evaluating… (editing any field starts again)
+              </p>
+            ) : null}
+            {run.state === "ended" ? (
+              <p className="error" role="alert">
+                {run.why}
+              </p>
+            ) : null}
+            {outcome?.problem ? <p>{outcome.problem}</p> : null}
+          </div>
+          <div aria-busy={run.state === "running"}>
+            {report ? <ReportView report={report} hints={outcome?.hints ?? {}} /> : null}
+          </div>
         </div>
       </div>
     </section>
