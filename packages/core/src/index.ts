@@ -61,6 +61,7 @@ export {
   limitDiagnostic,
   limitViolation,
 } from "./limits/limits.js";
+export { MAX_MANIFEST_BYTES } from "./limits/sizes.js";
 export { kindMatches } from "./match/match.js";
 export type { PolicySelection, SelectionProblem } from "./match/select-policies.js";
 export { selectPolicies } from "./match/select-policies.js";
@@ -159,7 +160,7 @@ export {
 } from "./report/types.js";
 export { effectiveNamespace, isClusterScoped, resourceRef } from "./resources/identity.js";
 export type { ParseManifestsOptions } from "./resources/parse.js";
-export { MAX_MANIFEST_BYTES, parseManifests, resourcesFromObjects } from "./resources/parse.js";
+export { parseManifests, resourcesFromObjects } from "./resources/parse.js";
 export type { Resource } from "./resources/types.js";
 export { containersOf, podSpecOf, WORKLOAD_KINDS } from "./resources/workload.js";
 // untrusted text made safe for a terminal (the text report and diagnostics use it)

@@ -1,7 +1,9 @@
 /**
- * The engine's input size limits, for a caller that checks a text's size before handing it to
- * the engine without loading the engine (the web console's source editors): subpath
- * `@celgate/core/limits`. Each constant is the one the engine enforces, re-exported from where it
- * is defined.
+ * The engine's input size limits, here where nothing else is imported, so that a caller that
+ * checks a text's size before handing it to the engine (the web console's source editors) loads
+ * neither the engine nor its YAML parser: subpath `@celgate/core/limits`. The engine enforces
+ * these very constants.
  */
-export { MAX_MANIFEST_BYTES } from "../resources/parse.js";
+
+/** Manifest inputs larger than this are refused rather than parsed (see docs/budget.md). */
+export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;

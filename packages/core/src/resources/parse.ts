@@ -9,6 +9,7 @@ import {
   limitDiagnostic,
   limitViolation,
 } from "../limits/limits.js";
+import { MAX_MANIFEST_BYTES } from "../limits/sizes.js";
 import { DECLINED, loadFast } from "./fast-yaml.js";
 import { resourceRef } from "./identity.js";
 import { duplicateJsonKey } from "./json-keys.js";
@@ -34,9 +35,6 @@ function mayCarryMergeTag(text: string): boolean {
   if (!text.includes("!")) return false;
   return text.includes("%") || (text.includes("merge") && EXPLICIT_MERGE_TAG.test(text));
 }
-
-/** Inputs larger than this are refused rather than parsed (see docs/budget.md). */
-export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
 
 export interface ParseManifestsOptions {
   maxBytes?: number;
