@@ -147,6 +147,38 @@ describe("the fixture a case names", () => {
   });
 });
 
+describe("a failing case names its own line", () => {
+  it("test: each FAIL line points at file:line:col of the case's entry, not at the file alone", async () => {
+    const privileged = {
+      ...POD,
+      spec: { containers: [{ name: "c", securityContext: { privileged: true } }] },
+    };
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: plain pod passes
+      expect: pass
+      resource: ${JSON.stringify(POD)}
+    - name: privileged pod passes too
+      expect: pass
+      resource: ${JSON.stringify(privileged)}
+    - name: missing fixture
+      expect: pass
+      file: missing.json
+`,
+      ),
+    });
+    const r = await runInProcess(["test", dir]);
+    expect(r.code).toBe(1);
+    const file = join(dir, "policy.test.yaml");
+    expect(r.stdout).toBe(
+      `FAIL no-privileged / privileged pod passes too (${file}:10:7): expected pass, got fail: privileged: web\n` +
+        `FAIL no-privileged / missing fixture (${file}:13:7): cannot read fixture missing.json: no such file (ENOENT)\n` +
+        "1 passed, 2 failed\n",
+    );
+  });
+});
+
 describe("text from a hostile test file or manifest reaches the terminal inert", () => {
   const ESC = "\u001b";
   const hostile = `a\u202eb${ESC}]0;title\u0007${ESC}[2J`;

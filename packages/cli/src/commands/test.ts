@@ -63,10 +63,10 @@ export async function test(argv: string[]): Promise<number> {
   // character of theirs acts on the terminal (an escape sequence, a bidi override)
   const shown = (text: string) => oneLine(printable(text));
   for (const c of cases) {
+    // file:line:col of the case's entry, as diagnostics point (an editor or CI jumps there)
+    const where = `${c.file ?? "?"}${c.line === undefined ? "" : `:${c.line}:${c.column ?? 1}`}`;
     if (!c.passed)
-      process.stdout.write(
-        `${red("FAIL")} ${shown(`${c.policy} / ${c.case} (${c.file ?? "?"}): ${c.reason}`)}\n`,
-      );
+      process.stdout.write(`${red("FAIL")} ${shown(`${c.policy} / ${c.case} (${where}): ${c.reason}`)}\n`);
     else if (values.verbose) process.stdout.write(`${green("PASS")} ${shown(`${c.policy} / ${c.case}`)}\n`);
   }
   const passed = cases.filter((c) => c.passed).length;

@@ -15,6 +15,9 @@ export interface TestCaseResult {
   policy: string;
   case: string;
   file?: string;
+  /** 1-based line and column of the case's entry in its PolicyTest document, when known. */
+  line?: number;
+  column?: number;
   passed: boolean;
   expected: Outcome;
   actual?: Outcome;
@@ -52,6 +55,8 @@ interface CaseBase {
   policy: string;
   case: string;
   file?: string;
+  line?: number;
+  column?: number;
   expected: Outcome;
 }
 
@@ -69,11 +74,14 @@ export function planPolicyTests(
   for (const { doc, origin } of tests) {
     const policy = doc.spec.policy;
     doc.spec.cases.forEach((testCase, index) => {
+      // the case's own entry, so that a failure points at it and not at its file alone
+      const at = origin.position?.(["spec", "cases", index]);
       const base: CaseBase = {
         test: doc.metadata.name,
         policy,
         case: testCase.name,
         ...(origin.file === undefined ? {} : { file: origin.file }),
+        ...(at ? { line: at.line, column: at.column } : {}),
         expected: testCase.expect as Outcome,
       };
       if (!set.byName.has(policy)) {
