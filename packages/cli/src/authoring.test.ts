@@ -271,3 +271,127 @@ ${levels.map((l) => `    ${l}`).join("\n")}
     );
   });
 });
+
+describe("a param the policy neither declares nor reads is refused, not ignored", () => {
+  const pod = () => {
+    const file = join(mkdtempSync(join(tmpdir(), "celgate-authoring-")), "pod.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ ...POD, spec: { containers: [{ name: "c", image: "r.example/a" }] } }),
+    );
+    return file;
+  };
+  const lastLine = (r: { stderr: string }) => r.stderr.trim().split("\n").at(-1);
+  const accepts = "its params are registries (declared under spec.params or read by its expressions)";
+
+  it("check --param with a typo in the key: exit 2 naming the flag, the policy, the key and the keys it has", async () => {
+    const r = await runInProcess([
+      "check",
+      "--param",
+      'image-allowed-registries.registry=["r.example"]',
+      pod(),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(lastLine(r)).toBe(
+      `celgate: --param "image-allowed-registries.registry=[\\"r.example\\"]": policy image-allowed-registries has no param "registry": ${accepts}`,
+    );
+    // the key it declares is taken
+    const ok = await runInProcess([
+      "check",
+      "--param",
+      'image-allowed-registries.registries=["r.example"]',
+      pod(),
+    ]);
+    expect(ok.stderr).not.toContain("has no param");
+    expect([0, 1]).toContain(ok.code);
+  });
+
+  it("check and explain --params with a typo in the key: exit 2 naming the file and the key's path", async () => {
+    const params = join(mkdtempSync(join(tmpdir(), "celgate-authoring-")), "params.yaml");
+    writeFileSync(params, "image-allowed-registries:\n  registry: [r.example]\n");
+    const file = pod();
+    for (const argv of [
+      ["check", "--params", params, file],
+      ["explain", "--policy", "image-allowed-registries", "--params", params, file],
+    ]) {
+      const r = await runInProcess(argv);
+      expect(r.code).toBe(2);
+      expect(lastLine(r)).toBe(
+        `celgate: --params ${params}: params.image-allowed-registries.registry: policy image-allowed-registries has no param "registry": ${accepts}`,
+      );
+    }
+    const explained = await runInProcess([
+      "explain",
+      "--policy",
+      "image-allowed-registries",
+      "--param",
+      "image-allowed-registries.registrie=[]",
+      file,
+    ]);
+    expect(explained.code).toBe(2);
+    expect(lastLine(explained)).toContain('has no param "registrie"');
+  });
+
+  it("a key the policy reads without declaring it (params.?x), or any key when it reads params by a computed key", async () => {
+    const dir = folder({
+      "reads.yaml": `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: reads-optional}
+spec:
+  validations:
+    - expression: params.?allowPrivileged.orValue(false) || true
+---
+apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: reads-any}
+spec:
+  validations:
+    - expression: "params[object.kind].orValue(true) == true || true"
+`,
+    });
+    const file = pod();
+    const ok = await runInProcess([
+      "check",
+      "-p",
+      dir,
+      "--param",
+      "reads-optional.allowPrivileged=true",
+      "--param",
+      "reads-any.Pod=true",
+      file,
+    ]);
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    const typo = await runInProcess([
+      "check",
+      "-p",
+      dir,
+      "--param",
+      "reads-optional.allowPrivilegd=true",
+      file,
+    ]);
+    expect(typo.code).toBe(2);
+    expect(lastLine(typo)).toBe(
+      `celgate: --param "reads-optional.allowPrivilegd=true": policy reads-optional has no param "allowPrivilegd": its params are allowPrivileged (declared under spec.params or read by its expressions)`,
+    );
+  });
+
+  it("test: a case whose params hold such a key fails at its line, whatever the outcome", async () => {
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: typo in params
+      expect: pass
+      params: {allowed: true}
+      resource: ${JSON.stringify(POD)}
+`,
+      ),
+    });
+    const r = await runInProcess(["test", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      `FAIL no-privileged / typo in params (${join(dir, "policy.test.yaml")}:7:7): params.allowed: policy no-privileged has no param "allowed": it has no params (declared under spec.params or read by its expressions)\n0 passed, 1 failed\n`,
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import type { CompiledPolicySet } from "../compile/compile.js";
+import { paramProblems } from "../compile/params.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { type EvaluateInput, evaluate } from "../evaluate/evaluate.js";
 import { parseImageFacts } from "../images/parse.js";
@@ -86,6 +87,13 @@ export function planPolicyTests(
       };
       if (!set.byName.has(policy)) {
         planned.push({ base, failure: `policy ${policy} is not in the policy set (or did not compile)` });
+        return;
+      }
+      // a key the policy neither declares nor reads would change nothing: the case would pass
+      // or fail for another reason than the one it states
+      const [unknownParam] = paramProblems(set, testCase.params ? { [policy]: testCase.params } : undefined);
+      if (unknownParam) {
+        planned.push({ base, failure: `params.${unknownParam.key}: ${unknownParam.message}` });
         return;
       }
       const inputs = caseInputs(testCase, origin.file, index, options);
