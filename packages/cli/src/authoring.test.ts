@@ -377,6 +377,25 @@ spec:
     );
   });
 
+  it("a NAME with dots is the param's: POLICY ends at the first dot (a policy name has none)", async () => {
+    const dir = folder({
+      "dotted.yaml": `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: dotted}
+spec:
+  validations:
+    - expression: params[?"a.b"].orValue(false) == true
+`,
+    });
+    const file = pod();
+    const set = await runInProcess(["check", "-p", dir, "--param", "dotted.a.b=true", file]);
+    expect(set.stderr).toBe("");
+    expect(set.code).toBe(0);
+    const unset = await runInProcess(["check", "-p", dir, "--param", "dotted.a.c=true", file]);
+    expect(unset.code).toBe(2);
+    expect(lastLine(unset)).toContain('--param "dotted.a.c=true": policy dotted has no param "a.c"');
+  });
+
   it("test: a case whose params hold such a key fails at its line, whatever the outcome", async () => {
     const dir = folder({
       "policy.test.yaml": testDoc(
