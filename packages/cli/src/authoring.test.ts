@@ -237,7 +237,7 @@ describe("nesting and aliases past the limits in a test file", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).not.toContain("call stack");
       expect(r.stderr.trim().split("\n").at(-1)).toMatch(
-        /^celgate: .*policy\.test\.yaml:9:\d+: nested too deeply to parse, over the nesting depth limit of 128 \(CELGATE_MAX_DEPTH\)/,
+        /^celgate: .*policy\.test\.yaml:9:\d+: nested too deeply, over the nesting depth limit of 128 \(CELGATE_MAX_DEPTH\)/,
       );
     }
   });

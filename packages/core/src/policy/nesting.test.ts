@@ -80,6 +80,18 @@ describe("YAML nested past the depth limit is refused where the limit is crossed
           });
         });
 
+  it("megabytes of nesting are refused in milliseconds, not read by the yaml package (seconds, a gigabyte)", () => {
+    const levels = 1_000_000;
+    const started = performance.now();
+    const { diagnostics } = parsePolicyDocuments(
+      policy(styles["flow sequences"](levels, 4).text),
+      "deep.yaml",
+    );
+    expect(diagnostics).toMatchObject([{ code: "input-limit", line: 6, column: 136 }]);
+    // the yaml package took about 8 s and 1.1 GB for this text; the refusal takes milliseconds
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   it("an empty collection just past the limit, and one in a later document", () => {
     // deep's list is at depth 4: the 126th, empty, at 129
     const nest = ` ${"[".repeat(126)}${"]".repeat(126)}`;

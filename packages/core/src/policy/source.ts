@@ -56,6 +56,23 @@ export function parseSourceDocuments(
     const offset = depthCrossing(text.slice(from, range[2]), limits.maxDepth);
     return offset === undefined ? undefined : locate(from + offset);
   };
+  // Text nested past the limit is refused before the yaml package reads it: its parser and
+  // composer take seconds and a gigabyte for a few megabytes of nesting (js-yaml stops one level
+  // past the limit, in milliseconds), and overflow their stack on deep block collections
+  const tooDeep = depthCrossing(text, limits.maxDepth);
+  if (tooDeep !== undefined) {
+    const before = text.slice(0, tooDeep);
+    const lineStart = before.lastIndexOf("\n") + 1;
+    const line = before.split("\n").length;
+    diagnostics.push(
+      limitDiagnostic(limitViolation("maxDepth", limits, "", "nested too deeply"), {
+        file,
+        line,
+        column: tooDeep - lineStart + 1,
+      }),
+    );
+    return { documents, diagnostics };
+  }
   let parsed: Document.Parsed[];
   try {
     parsed = parseAllDocuments(text, {
