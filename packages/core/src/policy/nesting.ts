@@ -4,11 +4,11 @@ import yaml from "js-yaml";
  * Where YAML text crosses a nesting depth limit: the offset of the first collection (in
  * document order) that sits deeper than `maxDepth`, the top-level value counting 1 as
  * checkValue counts (limits/limits.ts), or of the alias through which the depth is crossed.
- * Undefined when no crossing is found (the text does not read as YAML, say). For the position
- * of a nesting-limit error: the `yaml` package, which keeps positions, cannot compose (or even
- * parse) text nested some thousand levels deep, so the text is read again with js-yaml, which
- * stops one level past the limit: text nested 100,000 levels deep is located as fast as text
- * nested 129 levels deep, and nothing recurses deeper than the limit. Never throws.
+ * Undefined when no crossing is found (the text does not read as js-yaml reads YAML, say).
+ * The `yaml` package, which keeps positions, takes seconds and a gigabyte to read a few
+ * megabytes of nesting and overflows its stack on deep block collections; js-yaml stops one
+ * level past the limit: text nested 1,000,000 levels deep is judged as fast as text nested 129
+ * levels deep, and nothing recurses deeper than the limit. Never throws.
  */
 export function depthCrossing(text: string, maxDepth: number): number | undefined {
   // the start offset of every node open, outermost first (js-yaml's depth counts them)
