@@ -396,7 +396,7 @@ spec:
     expect(lastLine(unset)).toContain('--param "dotted.a.c=true": policy dotted has no param "a.c"');
   });
 
-  it("test: a case whose params hold such a key fails at its line, whatever the outcome", async () => {
+  it("validate and test: a case whose params hold such a key is exit 2 at that key, before any case runs", async () => {
     const dir = folder({
       "policy.test.yaml": testDoc(
         "no-privileged",
@@ -407,10 +407,15 @@ spec:
 `,
       ),
     });
-    const r = await runInProcess(["test", dir]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe(
-      `FAIL no-privileged / typo in params (${join(dir, "policy.test.yaml")}:7:7): params.allowed: policy no-privileged has no param "allowed": it has no params (declared under spec.params or read by its expressions)\n0 passed, 1 failed\n`,
-    );
+    const where = `${join(dir, "policy.test.yaml")}:9:16`;
+    const message =
+      'policy no-privileged has no param "allowed": it has no params (declared under spec.params or read by its expressions)';
+    const validated = await runInProcess(["validate", dir]);
+    expect(validated.code).toBe(2);
+    expect(validated.stderr).toContain(`ERROR: ${where}: ${message} (spec.cases[0].params.allowed)\n`);
+    const tested = await runInProcess(["test", dir]);
+    expect(tested.code).toBe(2);
+    expect(tested.stdout).toBe("");
+    expect(lastLine(tested)).toBe(`celgate: ${where}: spec.cases[0].params.allowed: ${message}`);
   });
 });

@@ -1,5 +1,5 @@
 import { printable } from "@celgate/core";
-import { runPolicyTests, unknownPolicyDiagnostics } from "@celgate/core/testing";
+import { runPolicyTests, unknownParamDiagnostics, unknownPolicyDiagnostics } from "@celgate/core/testing";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { builtinPolicyDir } from "../inputs/documents.js";
@@ -42,7 +42,10 @@ export async function test(argv: string[]): Promise<number> {
     throw new InputError(`no PolicyTest documents found in ${paths.join(", ") || "the built-in library"}`);
   // a test of a policy that is not there can never run: an input error at its spec.policy
   throwOnErrors(
-    unknownPolicyDiagnostics(tests, new Set(documents.policies.map((p) => p.doc.metadata.name))),
+    [
+      ...unknownPolicyDiagnostics(tests, new Set(documents.policies.map((p) => p.doc.metadata.name))),
+      ...unknownParamDiagnostics(tests, set),
+    ],
     "test",
   );
   const run = runPolicyTests(tests, set, {

@@ -10,6 +10,7 @@ import { resourceKey } from "../report/outcome.js";
 import type { EvaluationReport, Outcome, ResourceRef } from "../report/types.js";
 import { parseManifests, resourcesFromObjects } from "../resources/parse.js";
 import type { Resource } from "../resources/types.js";
+import { formatPath } from "../util/path.js";
 
 export interface TestCaseResult {
   test: string;
@@ -144,6 +145,38 @@ export function unknownPolicyDiagnostics(
       path: "spec.policy",
       ...(origin.file === undefined ? {} : { file: origin.file }),
       ...(at ? { line: at.line, column: at.column, sourceLine: at.sourceLine } : {}),
+    });
+  }
+  return out;
+}
+
+/**
+ * One error per param of a PolicyTest case that its policy neither declares nor reads (core's
+ * paramProblems), at the param's key: setting it would change nothing, so the case would not
+ * test what it says, which `validate` and `test` say before running anything
+ * (planPolicyTests fails such a case too). Tests of a policy not in `set` are left to
+ * unknownPolicyDiagnostics. Never throws.
+ */
+export function unknownParamDiagnostics(
+  tests: readonly Located<PolicyTestDocument>[],
+  set: CompiledPolicySet,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const { doc, origin } of tests) {
+    const policy = doc.spec.policy;
+    if (!set.byName.has(policy)) continue;
+    doc.spec.cases.forEach((testCase, index) => {
+      for (const problem of paramProblems(set, testCase.params ? { [policy]: testCase.params } : undefined)) {
+        const path = ["spec", "cases", index, "params", problem.key ?? ""];
+        const at = origin.position?.(path, "key");
+        out.push({
+          code: "schema",
+          message: problem.message,
+          path: formatPath(path),
+          ...(origin.file === undefined ? {} : { file: origin.file }),
+          ...(at ? { line: at.line, column: at.column, sourceLine: at.sourceLine } : {}),
+        });
+      }
     });
   }
   return out;
