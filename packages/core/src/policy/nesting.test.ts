@@ -20,7 +20,7 @@ const styles = {
     at: (n: number) => ({ line: 1, column: indent + 3 + 2 * n }),
   }),
   "block mappings": (levels: number, indent: number) => ({
-    text: Array.from({ length: levels }, (_, i) => `\n${" ".repeat(indent + 2 + i)}a:`).join("") + " 1",
+    text: `${Array.from({ length: levels }, (_, i) => `\n${" ".repeat(indent + 2 + i)}a:`).join("")} 1`,
     at: (n: number) => ({ line: 1 + n, column: indent + 3 + n }),
   }),
 } as const;
