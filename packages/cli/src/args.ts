@@ -37,6 +37,8 @@ export function keyValues(values: readonly string[] | undefined, flag: string): 
 
 /**
  * `POLICY.NAME=JSON` pairs, as given to --param; a value that is not JSON is taken as a string.
+ * POLICY ends at the first dot (a policy name is a DNS-1123 label, which has none), so a NAME
+ * may hold dots: `p.a.b=1` sets the param `a.b` of policy `p`.
  * Every POLICY and NAME is an own property of the result, even `__proto__` or `constructor`
  * (so that the caller sees, and refuses, a policy of that name rather than Object's own).
  */
@@ -45,7 +47,7 @@ export function policyParams(values: readonly string[] | undefined): Record<stri
   for (const item of values ?? []) {
     const eq = item.indexOf("=");
     const key = eq > 0 ? item.slice(0, eq) : "";
-    const dot = key.lastIndexOf(".");
+    const dot = key.indexOf(".");
     if (eq <= 0 || dot <= 0 || dot === key.length - 1) {
       throw new InputError(
         `--param ${JSON.stringify(item)}: expected POLICY.NAME=JSON, e.g. image-allowed-registries.registries='["r.example"]'`,

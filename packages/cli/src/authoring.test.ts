@@ -147,6 +147,38 @@ describe("the fixture a case names", () => {
   });
 });
 
+describe("a failing case names its own line", () => {
+  it("test: each FAIL line points at file:line:col of the case's entry, not at the file alone", async () => {
+    const privileged = {
+      ...POD,
+      spec: { containers: [{ name: "c", securityContext: { privileged: true } }] },
+    };
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: plain pod passes
+      expect: pass
+      resource: ${JSON.stringify(POD)}
+    - name: privileged pod passes too
+      expect: pass
+      resource: ${JSON.stringify(privileged)}
+    - name: missing fixture
+      expect: pass
+      file: missing.json
+`,
+      ),
+    });
+    const r = await runInProcess(["test", dir]);
+    expect(r.code).toBe(1);
+    const file = join(dir, "policy.test.yaml");
+    expect(r.stdout).toBe(
+      `FAIL no-privileged / privileged pod passes too (${file}:10:7): expected pass, got fail: privileged: web\n` +
+        `FAIL no-privileged / missing fixture (${file}:13:7): cannot read fixture missing.json: no such file (ENOENT)\n` +
+        "1 passed, 2 failed\n",
+    );
+  });
+});
+
 describe("text from a hostile test file or manifest reaches the terminal inert", () => {
   const ESC = "\u001b";
   const hostile = `a\u202eb${ESC}]0;title\u0007${ESC}[2J`;
@@ -205,7 +237,7 @@ describe("nesting and aliases past the limits in a test file", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).not.toContain("call stack");
       expect(r.stderr.trim().split("\n").at(-1)).toMatch(
-        /^celgate: .*policy\.test\.yaml:9:\d+: nested too deeply to parse, over the nesting depth limit of 128 \(CELGATE_MAX_DEPTH\)/,
+        /^celgate: .*policy\.test\.yaml:9:\d+: nested too deeply, over the nesting depth limit of 128 \(CELGATE_MAX_DEPTH\)/,
       );
     }
   });
@@ -237,5 +269,153 @@ ${levels.map((l) => `    ${l}`).join("\n")}
     expect(r.stderr).toContain(
       "too many aliases expanded, over the YAML aliases per document limit of 100 (CELGATE_MAX_YAML_ALIASES)",
     );
+  });
+});
+
+describe("a param the policy neither declares nor reads is refused, not ignored", () => {
+  const pod = () => {
+    const file = join(mkdtempSync(join(tmpdir(), "celgate-authoring-")), "pod.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ ...POD, spec: { containers: [{ name: "c", image: "r.example/a" }] } }),
+    );
+    return file;
+  };
+  const lastLine = (r: { stderr: string }) => r.stderr.trim().split("\n").at(-1);
+  const accepts = "its params are registries (declared under spec.params or read by its expressions)";
+
+  it("check --param with a typo in the key: exit 2 naming the flag, the policy, the key and the keys it has", async () => {
+    const r = await runInProcess([
+      "check",
+      "--param",
+      'image-allowed-registries.registry=["r.example"]',
+      pod(),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(lastLine(r)).toBe(
+      `celgate: --param "image-allowed-registries.registry=[\\"r.example\\"]": policy image-allowed-registries has no param "registry": ${accepts}`,
+    );
+    // the key it declares is taken
+    const ok = await runInProcess([
+      "check",
+      "--param",
+      'image-allowed-registries.registries=["r.example"]',
+      pod(),
+    ]);
+    expect(ok.stderr).not.toContain("has no param");
+    expect([0, 1]).toContain(ok.code);
+  });
+
+  it("check and explain --params with a typo in the key: exit 2 naming the file and the key's path", async () => {
+    const params = join(mkdtempSync(join(tmpdir(), "celgate-authoring-")), "params.yaml");
+    writeFileSync(params, "image-allowed-registries:\n  registry: [r.example]\n");
+    const file = pod();
+    for (const argv of [
+      ["check", "--params", params, file],
+      ["explain", "--policy", "image-allowed-registries", "--params", params, file],
+    ]) {
+      const r = await runInProcess(argv);
+      expect(r.code).toBe(2);
+      expect(lastLine(r)).toBe(
+        `celgate: --params ${params}: params.image-allowed-registries.registry: policy image-allowed-registries has no param "registry": ${accepts}`,
+      );
+    }
+    const explained = await runInProcess([
+      "explain",
+      "--policy",
+      "image-allowed-registries",
+      "--param",
+      "image-allowed-registries.registrie=[]",
+      file,
+    ]);
+    expect(explained.code).toBe(2);
+    expect(lastLine(explained)).toContain('has no param "registrie"');
+  });
+
+  it("a key the policy reads without declaring it (params.?x), or any key when it reads params by a computed key", async () => {
+    const dir = folder({
+      "reads.yaml": `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: reads-optional}
+spec:
+  validations:
+    - expression: params.?allowPrivileged.orValue(false) || true
+---
+apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: reads-any}
+spec:
+  validations:
+    - expression: "params[object.kind].orValue(true) == true || true"
+`,
+    });
+    const file = pod();
+    const ok = await runInProcess([
+      "check",
+      "-p",
+      dir,
+      "--param",
+      "reads-optional.allowPrivileged=true",
+      "--param",
+      "reads-any.Pod=true",
+      file,
+    ]);
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    const typo = await runInProcess([
+      "check",
+      "-p",
+      dir,
+      "--param",
+      "reads-optional.allowPrivilegd=true",
+      file,
+    ]);
+    expect(typo.code).toBe(2);
+    expect(lastLine(typo)).toBe(
+      `celgate: --param "reads-optional.allowPrivilegd=true": policy reads-optional has no param "allowPrivilegd": its params are allowPrivileged (declared under spec.params or read by its expressions)`,
+    );
+  });
+
+  it("a NAME with dots is the param's: POLICY ends at the first dot (a policy name has none)", async () => {
+    const dir = folder({
+      "dotted.yaml": `apiVersion: celgate.dev/v1
+kind: Policy
+metadata: {name: dotted}
+spec:
+  validations:
+    - expression: params[?"a.b"].orValue(false) == true
+`,
+    });
+    const file = pod();
+    const set = await runInProcess(["check", "-p", dir, "--param", "dotted.a.b=true", file]);
+    expect(set.stderr).toBe("");
+    expect(set.code).toBe(0);
+    const unset = await runInProcess(["check", "-p", dir, "--param", "dotted.a.c=true", file]);
+    expect(unset.code).toBe(2);
+    expect(lastLine(unset)).toContain('--param "dotted.a.c=true": policy dotted has no param "a.c"');
+  });
+
+  it("validate and test: a case whose params hold such a key is exit 2 at that key, before any case runs", async () => {
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: typo in params
+      expect: pass
+      params: {allowed: true}
+      resource: ${JSON.stringify(POD)}
+`,
+      ),
+    });
+    const where = `${join(dir, "policy.test.yaml")}:9:16`;
+    const message =
+      'policy no-privileged has no param "allowed": it has no params (declared under spec.params or read by its expressions)';
+    const validated = await runInProcess(["validate", dir]);
+    expect(validated.code).toBe(2);
+    expect(validated.stderr).toContain(`ERROR: ${where}: ${message} (spec.cases[0].params.allowed)\n`);
+    const tested = await runInProcess(["test", dir]);
+    expect(tested.code).toBe(2);
+    expect(tested.stdout).toBe("");
+    expect(lastLine(tested)).toBe(`celgate: ${where}: spec.cases[0].params.allowed: ${message}`);
   });
 });

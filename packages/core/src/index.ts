@@ -25,6 +25,7 @@ export {
   subsetOf,
   typedFactsKey,
 } from "./compile/compile.js";
+export { acceptsParam, type ParamProblem, paramProblems } from "./compile/params.js";
 // diagnostics
 export { DIAGNOSTIC_CODES, type DiagnosticCode } from "./diagnostics/codes.js";
 export type { Diagnostic } from "./diagnostics/diagnostic.js";

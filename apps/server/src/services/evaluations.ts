@@ -14,6 +14,7 @@ import {
   type EvaluationReport,
   type ImageFacts,
   type InputLimits,
+  paramProblems,
   parseLabelSelector,
   parseManifests,
   type ReportNotice,
@@ -279,16 +280,28 @@ export function checkSelection(
 }
 
 /**
- * Params for a policy the set does not have would be ignored without a word (a typo in a
- * policy name): a 400 naming each, as the CLI's exit 2 for `--param`.
+ * Params that would be ignored without a word: for a policy the set does not have (a typo in
+ * a policy name), or a key the policy neither declares nor reads (a typo in the key): a 400
+ * naming each, by core's paramProblems, the rule of the CLI's exit 2 for `--param`.
  */
 export function checkParams(set: CompiledPolicySet, params: Record<string, unknown> | undefined): void {
-  const unknown = Object.keys(params ?? {}).filter((name) => !set.byName.has(name));
-  if (unknown.length === 0) return;
+  const problems = paramProblems(set, params);
+  if (problems.length === 0) return;
+  const policies = problems.filter((p) => p.code === "unknown-policy").map((p) => p.policy);
+  const keys = problems.filter((p) => p.code === "unknown-param");
   throw refuse(
     "invalid-argument",
-    `params name policies that are not in the policy set in force: ${unknown.join(", ")}`,
-    unknown.map((name) => ({ path: `params.${name}`, message: `no policy named ${name}` })),
+    [
+      ...(policies.length > 0
+        ? [`params name policies that are not in the policy set in force: ${policies.join(", ")}`]
+        : []),
+      ...keys.map((p) => p.message),
+    ].join("; "),
+    problems.map((p) =>
+      p.code === "unknown-policy"
+        ? { path: p.path, message: `no policy named ${p.policy}` }
+        : { path: p.path, message: p.message, code: p.code },
+    ),
   );
 }
 

@@ -6,6 +6,8 @@ import {
   type EvaluationReport,
   evaluate,
   evaluateStream,
+  type ParamProblem,
+  paramProblems,
   parseLabelSelector,
   parseManifests,
   REPORT_FORMATS,
@@ -286,41 +288,34 @@ export function requireSelectionMatches(
 }
 
 /**
- * Params for a policy the set does not have would be ignored without a word (a typo in its
- * name): an InputError naming the first such --param, then --params entry. For check and explain.
+ * Params that would be ignored without a word: for a policy the set does not have (a typo in
+ * its name), or a key the policy neither declares nor reads (a typo in the key: core's
+ * paramProblems, the rule the service applies too). An InputError naming the first such
+ * --param, then --params entry, the policy and the keys it accepts. For check and explain.
  */
 export function requireParamsKnown(
-  set: { policies: readonly { name: string }[] },
+  set: CompiledPolicySet,
   values: { policies?: string[] | undefined; param?: string[] | undefined; params?: string | undefined },
-  flagParams: Record<string, unknown>,
-  fileParams: Record<string, unknown>,
+  flagParams: Record<string, Record<string, unknown>>,
+  fileParams: Record<string, Record<string, unknown>>,
 ): void {
-  const names = new Set(set.policies.map((p) => p.name));
   const from = values.policies?.length ? values.policies.join(", ") : "the built-in library";
-  requireKnownPolicies(
-    Object.keys(flagParams),
-    names,
-    from,
-    (policy) => `--param ${JSON.stringify(values.param?.find((item) => item.startsWith(`${policy}.`)))}`,
-  );
-  requireKnownPolicies(Object.keys(fileParams), names, from, () => `--params ${values.params}`);
-}
-
-/**
- * Throws an InputError naming the first of `policies` that is not in the set, where it was given
- * (`where`) and where the set came from (`from`).
- */
-function requireKnownPolicies(
-  policies: readonly string[],
-  known: ReadonlySet<string>,
-  from: string,
-  where: (policy: string) => string,
-): void {
-  const unknown = policies.find((policy) => !known.has(policy));
-  if (unknown === undefined) return;
-  throw new InputError(
-    `${where(unknown)}: no policy named ${JSON.stringify(unknown)} among the ${known.size} policies of ${from}`,
-  );
+  const say = (problem: ParamProblem) =>
+    problem.code === "unknown-policy"
+      ? `no policy named ${JSON.stringify(problem.policy)} among the ${set.policies.length} policies of ${from}`
+      : problem.message;
+  const [flag] = paramProblems(set, flagParams);
+  if (flag) {
+    // the item as given: POLICY.KEY=..., or POLICY.... for a policy that is not there
+    const prefix = flag.key === undefined ? `${flag.policy}.` : `${flag.policy}.${flag.key}=`;
+    const item = values.param?.find((given) => given.startsWith(prefix));
+    throw new InputError(`--param ${JSON.stringify(item)}: ${say(flag)}`);
+  }
+  const [file] = paramProblems(set, fileParams);
+  if (file)
+    throw new InputError(
+      `--params ${values.params}: ${file.key === undefined ? "" : `${file.path}: `}${say(file)}`,
+    );
 }
 
 /** Writes the signed receipt of a report from the service; InputError (exit 2) when it has none. */

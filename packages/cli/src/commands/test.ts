@@ -1,5 +1,5 @@
 import { printable } from "@celgate/core";
-import { runPolicyTests, unknownPolicyDiagnostics } from "@celgate/core/testing";
+import { runPolicyTests, unknownParamDiagnostics, unknownPolicyDiagnostics } from "@celgate/core/testing";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { builtinPolicyDir } from "../inputs/documents.js";
@@ -42,7 +42,10 @@ export async function test(argv: string[]): Promise<number> {
     throw new InputError(`no PolicyTest documents found in ${paths.join(", ") || "the built-in library"}`);
   // a test of a policy that is not there can never run: an input error at its spec.policy
   throwOnErrors(
-    unknownPolicyDiagnostics(tests, new Set(documents.policies.map((p) => p.doc.metadata.name))),
+    [
+      ...unknownPolicyDiagnostics(tests, new Set(documents.policies.map((p) => p.doc.metadata.name))),
+      ...unknownParamDiagnostics(tests, set),
+    ],
     "test",
   );
   const run = runPolicyTests(tests, set, {
@@ -63,10 +66,10 @@ export async function test(argv: string[]): Promise<number> {
   // character of theirs acts on the terminal (an escape sequence, a bidi override)
   const shown = (text: string) => oneLine(printable(text));
   for (const c of cases) {
+    // file:line:col of the case's entry, as diagnostics point (an editor or CI jumps there)
+    const where = `${c.file ?? "?"}${c.line === undefined ? "" : `:${c.line}:${c.column ?? 1}`}`;
     if (!c.passed)
-      process.stdout.write(
-        `${red("FAIL")} ${shown(`${c.policy} / ${c.case} (${c.file ?? "?"}): ${c.reason}`)}\n`,
-      );
+      process.stdout.write(`${red("FAIL")} ${shown(`${c.policy} / ${c.case} (${where}): ${c.reason}`)}\n`);
     else if (values.verbose) process.stdout.write(`${green("PASS")} ${shown(`${c.policy} / ${c.case}`)}\n`);
   }
   const passed = cases.filter((c) => c.passed).length;

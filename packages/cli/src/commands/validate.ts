@@ -7,7 +7,7 @@ import {
   expressionsOf,
   renderDiagnostic,
 } from "@celgate/core";
-import { unknownPolicyDiagnostics } from "@celgate/core/testing";
+import { unknownParamDiagnostics, unknownPolicyDiagnostics } from "@celgate/core/testing";
 import { parseFlags } from "../args.js";
 import { EXIT, InputError } from "../errors.js";
 import { builtinPolicyDir, loadDocuments } from "../inputs/documents.js";
@@ -51,6 +51,8 @@ export async function validate(argv: string[]): Promise<number> {
     ...compiled.diagnostics,
     // a test of a policy that is not there would only fail when run
     ...unknownPolicyDiagnostics(documents.tests, policyNames),
+    // and a case's param that its policy does not accept would change nothing
+    ...unknownParamDiagnostics(documents.tests, compiled.set),
   ];
   const errors = diagnostics.filter((d) => d.severity !== "warning");
   for (const d of diagnostics) process.stderr.write(`${renderDiagnostic(shownDiagnostic(d))}\n`);

@@ -61,3 +61,32 @@ export function functionsCalled(root: CelAst): Set<string> {
   });
   return names;
 }
+
+/**
+ * The keys of `params` an expression reads by name: `params.x`, `params.?x`, `has(params.x)`,
+ * `params["x"]`, `params[?"x"]`. `dynamic` when it uses `params` any other way (an index that
+ * is not a string literal, `params` handed to a function or bound to a name, iterated): it may
+ * then read any key.
+ */
+export function paramReferences(root: CelAst): { keys: Set<string>; dynamic: boolean } {
+  const keys = new Set<string>();
+  let uses = 0;
+  let named = 0;
+  const isParams = (node: unknown) => isAst(node) && node.op === "id" && node.args === "params";
+  walkAst(root, (node) => {
+    if (isParams(node)) uses++;
+    if (node.op !== "." && node.op !== ".?" && node.op !== "[]" && node.op !== "[?]") return;
+    const [receiver, field] = node.args as [unknown, unknown];
+    if (!isParams(receiver)) return;
+    const key =
+      node.op === "." || node.op === ".?"
+        ? field
+        : isAst(field) && field.op === "value"
+          ? field.args
+          : undefined;
+    if (typeof key !== "string") return;
+    keys.add(key);
+    named++;
+  });
+  return { keys, dynamic: uses > named };
+}

@@ -18,7 +18,7 @@ import type { FailurePolicy, PolicyAction, Severity } from "../report/types.js";
 import { parsePath } from "../util/path.js";
 import { canonicalJson, sha256Hex } from "../util/sha256.js";
 import { ENGINE_VERSION } from "../version.js";
-import { functionsCalled, identifiersOf, variableReferences } from "./ast.js";
+import { functionsCalled, identifiersOf, paramReferences, variableReferences } from "./ast.js";
 
 /** One compiled CEL expression and where it came from. */
 export interface CompiledExpression {
@@ -83,6 +83,17 @@ export interface CompiledPolicy {
   reads: Set<string>;
   /** Functions the policy calls. */
   calls: Set<string>;
+  /**
+   * The params a caller may set for this policy: those declared in `spec.params` and those its
+   * expressions read by name (`params.?x`, `has(params.x)`, `params["x"]`). Any other key would
+   * change nothing, so callers refuse it (`paramProblems`), unless `dynamicParams`.
+   */
+  paramKeys: ReadonlySet<string>;
+  /**
+   * Whether an expression uses `params` other than by a literal key (`params[k]`, `dyn(params)`,
+   * `cel.bind(p, params, ...)`): it may read any key, so every key is accepted.
+   */
+  dynamicParams: boolean;
   origin?: DocumentOrigin;
 }
 
@@ -254,6 +265,8 @@ export function compilePolicy(
   const reads = new Set<string>();
   const calls = new Set<string>();
   const declared = new Set<string>();
+  const paramKeys = new Set(Object.keys(doc.spec.params ?? {}));
+  let dynamicParams = false;
   const lines = origin?.file ? options.fileLines?.(origin.file) : undefined;
 
   const types = new PolicyTypes(doc.spec.params, doc.spec.match);
@@ -341,6 +354,9 @@ export function compilePolicy(
     }
     for (const id of identifiersOf(run.ast)) if (Object.hasOwn(CEL_VARIABLES, id)) reads.add(id);
     for (const fn of functionsCalled(run.ast)) calls.add(fn);
+    const paramsRead = paramReferences(run.ast);
+    for (const key of paramsRead.keys) paramKeys.add(key);
+    dynamicParams ||= paramsRead.dynamic;
     return {
       expression: {
         path: pathText,
@@ -432,6 +448,8 @@ export function compilePolicy(
       validations,
       reads,
       calls,
+      paramKeys,
+      dynamicParams,
       origin,
     },
   };

@@ -140,9 +140,11 @@ f: [*e,*e,*e,*e,*e,*e,*e,*e,*e]
       expect(diagnostics).toHaveLength(1);
       expect(diagnostics[0]).toMatchObject({
         code: "input-limit",
-        message: "nested too deeply to parse, over the nesting depth limit of 128 (CELGATE_MAX_DEPTH)",
+        message: "nested too deeply, over the nesting depth limit of 128 (CELGATE_MAX_DEPTH)",
         file: "deep.yaml",
+        // the 128th "[" is at depth 129 (the top-level mapping counts 1)
         line: 2,
+        column: 4 + 127,
       });
     }
   });

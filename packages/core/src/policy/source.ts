@@ -7,6 +7,7 @@ import {
   limitDiagnostic,
   limitViolation,
 } from "../limits/limits.js";
+import { depthCrossing } from "./nesting.js";
 
 /** One YAML (or JSON) document of a source file, with a way back from paths to positions. */
 export interface SourceDocument {
@@ -47,6 +48,31 @@ export function parseSourceDocuments(
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col, sourceLine: lines[line - 1] ?? "" };
   };
+  /** Where the document crosses the depth limit (nesting.ts), read from the start of its first line. */
+  const crossingIn = (doc: Document.Parsed) => {
+    const range = doc.range ?? doc.contents?.range;
+    if (!range) return undefined;
+    const from = text.lastIndexOf("\n", range[0] - 1) + 1;
+    const offset = depthCrossing(text.slice(from, range[2]), limits.maxDepth);
+    return offset === undefined ? undefined : locate(from + offset);
+  };
+  // Text nested past the limit is refused before the yaml package reads it: its parser and
+  // composer take seconds and a gigabyte for a few megabytes of nesting (js-yaml stops one level
+  // past the limit, in milliseconds), and overflow their stack on deep block collections
+  const tooDeep = depthCrossing(text, limits.maxDepth);
+  if (tooDeep !== undefined) {
+    const before = text.slice(0, tooDeep);
+    const lineStart = before.lastIndexOf("\n") + 1;
+    const line = before.split("\n").length;
+    diagnostics.push(
+      limitDiagnostic(limitViolation("maxDepth", limits, "", "nested too deeply"), {
+        file,
+        line,
+        column: tooDeep - lineStart + 1,
+      }),
+    );
+    return { documents, diagnostics };
+  }
   let parsed: Document.Parsed[];
   try {
     parsed = parseAllDocuments(text, {
@@ -55,6 +81,18 @@ export function parseSourceDocuments(
       uniqueKeys: true,
     }) as Document.Parsed[];
   } catch (error) {
+    // block collections nested some thousand levels overflow the yaml package's parser itself:
+    // said as the depth limit it is, where the limit is crossed, as a document too deep to compose
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      const offset = depthCrossing(text, limits.maxDepth);
+      diagnostics.push(
+        limitDiagnostic(limitViolation("maxDepth", limits, "", "nested too deeply to parse"), {
+          file,
+          ...(offset === undefined ? {} : locate(offset)),
+        }),
+      );
+      return { documents, diagnostics };
+    }
     diagnostics.push({ code: "yaml-syntax", message: `cannot parse: ${(error as Error).message}`, file });
     return { documents, diagnostics };
   }
@@ -63,7 +101,8 @@ export function parseSourceDocuments(
     if (doc.errors.length > 0) {
       // the yaml package reports a stack overflow of its composer (collections nested some
       // thousand levels) as RESOURCE_EXHAUSTION, with the engine's own words: said as the depth
-      // limit it is, once per document, as manifests say it (resources/parse.ts)
+      // limit it is, once per document, as manifests say it (resources/parse.ts), where the
+      // limit is crossed rather than where the composer gave up
       let tooDeep = false;
       for (const error of doc.errors) {
         const at = locate(error.pos[0]);
@@ -72,8 +111,7 @@ export function parseSourceDocuments(
             diagnostics.push(
               limitDiagnostic(limitViolation("maxDepth", limits, "", "nested too deeply to parse"), {
                 file,
-                line: at.line,
-                column: at.column,
+                ...(crossingIn(doc) ?? at),
               }),
             );
           tooDeep = true;
@@ -111,7 +149,9 @@ export function parseSourceDocuments(
     if (value === null || value === undefined) return; // empty documents are ignored
     const violation = checkValue(value, limits);
     if (violation) {
-      const at = doc.contents?.range ? locate(doc.contents.range[0]) : undefined;
+      // a depth limit at the collection that crosses it (the path alone may be cut short)
+      const crossing = violation.limit === "maxDepth" ? crossingIn(doc) : undefined;
+      const at = crossing ?? (doc.contents?.range ? locate(doc.contents.range[0]) : undefined);
       diagnostics.push(limitDiagnostic(violation, { file, line: at?.line, column: at?.column }));
       return;
     }

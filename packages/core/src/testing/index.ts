@@ -4,5 +4,6 @@ export {
   planPolicyTests,
   runPolicyTests,
   summarizeTestRun,
+  unknownParamDiagnostics,
   unknownPolicyDiagnostics,
 } from "./run-tests.js";

@@ -259,3 +259,28 @@ spec:
     expect(parsed.tests[0]?.spec.cases[0]?.resource?.spec).toEqual({ x: "yes" });
   });
 });
+
+describe("planPolicyTests: a case's params the policy does not accept", () => {
+  it("fail the case, naming the key and the policy's params (the service runs cases so)", () => {
+    const { result } = run(`apiVersion: celgate.dev/v1
+kind: PolicyTest
+metadata: {name: params-typo}
+spec:
+  policy: no-privileged
+  cases:
+    - name: typo
+      expect: pass
+      params: {privilegedAllowed: true}
+      resource: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c}]}}
+`);
+    expect(result.cases).toMatchObject([
+      {
+        case: "typo",
+        passed: false,
+        line: 27,
+        reason:
+          'params.privilegedAllowed: policy no-privileged has no param "privilegedAllowed": it has no params (declared under spec.params or read by its expressions)',
+      },
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { CompiledPolicySet } from "../compile/compile.js";
+import { paramProblems } from "../compile/params.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { type EvaluateInput, evaluate } from "../evaluate/evaluate.js";
 import { parseImageFacts } from "../images/parse.js";
@@ -9,12 +10,16 @@ import { resourceKey } from "../report/outcome.js";
 import type { EvaluationReport, Outcome, ResourceRef } from "../report/types.js";
 import { parseManifests, resourcesFromObjects } from "../resources/parse.js";
 import type { Resource } from "../resources/types.js";
+import { formatPath } from "../util/path.js";
 
 export interface TestCaseResult {
   test: string;
   policy: string;
   case: string;
   file?: string;
+  /** 1-based line and column of the case's entry in its PolicyTest document, when known. */
+  line?: number;
+  column?: number;
   passed: boolean;
   expected: Outcome;
   actual?: Outcome;
@@ -52,6 +57,8 @@ interface CaseBase {
   policy: string;
   case: string;
   file?: string;
+  line?: number;
+  column?: number;
   expected: Outcome;
 }
 
@@ -69,15 +76,25 @@ export function planPolicyTests(
   for (const { doc, origin } of tests) {
     const policy = doc.spec.policy;
     doc.spec.cases.forEach((testCase, index) => {
+      // the case's own entry, so that a failure points at it and not at its file alone
+      const at = origin.position?.(["spec", "cases", index]);
       const base: CaseBase = {
         test: doc.metadata.name,
         policy,
         case: testCase.name,
         ...(origin.file === undefined ? {} : { file: origin.file }),
+        ...(at ? { line: at.line, column: at.column } : {}),
         expected: testCase.expect as Outcome,
       };
       if (!set.byName.has(policy)) {
         planned.push({ base, failure: `policy ${policy} is not in the policy set (or did not compile)` });
+        return;
+      }
+      // a key the policy neither declares nor reads would change nothing: the case would pass
+      // or fail for another reason than the one it states
+      const [unknownParam] = paramProblems(set, testCase.params ? { [policy]: testCase.params } : undefined);
+      if (unknownParam) {
+        planned.push({ base, failure: `params.${unknownParam.key}: ${unknownParam.message}` });
         return;
       }
       const inputs = caseInputs(testCase, origin.file, index, options);
@@ -128,6 +145,38 @@ export function unknownPolicyDiagnostics(
       path: "spec.policy",
       ...(origin.file === undefined ? {} : { file: origin.file }),
       ...(at ? { line: at.line, column: at.column, sourceLine: at.sourceLine } : {}),
+    });
+  }
+  return out;
+}
+
+/**
+ * One error per param of a PolicyTest case that its policy neither declares nor reads (core's
+ * paramProblems), at the param's key: setting it would change nothing, so the case would not
+ * test what it says, which `validate` and `test` say before running anything
+ * (planPolicyTests fails such a case too). Tests of a policy not in `set` are left to
+ * unknownPolicyDiagnostics. Never throws.
+ */
+export function unknownParamDiagnostics(
+  tests: readonly Located<PolicyTestDocument>[],
+  set: CompiledPolicySet,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const { doc, origin } of tests) {
+    const policy = doc.spec.policy;
+    if (!set.byName.has(policy)) continue;
+    doc.spec.cases.forEach((testCase, index) => {
+      for (const problem of paramProblems(set, testCase.params ? { [policy]: testCase.params } : undefined)) {
+        const path = ["spec", "cases", index, "params", problem.key ?? ""];
+        const at = origin.position?.(path, "key");
+        out.push({
+          code: "schema",
+          message: problem.message,
+          path: formatPath(path),
+          ...(origin.file === undefined ? {} : { file: origin.file }),
+          ...(at ? { line: at.line, column: at.column, sourceLine: at.sourceLine } : {}),
+        });
+      }
     });
   }
   return out;

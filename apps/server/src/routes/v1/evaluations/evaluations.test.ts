@@ -242,6 +242,27 @@ describe.each(BACKENDS)("evaluations on %s", (backend) => {
     expect((await t.call("GET", "/v1/evaluations?name=typo")).body.items).toHaveLength(0);
   });
 
+  it("refuses a param the policy neither declares nor reads (400 naming it and the policy's params), recording nothing", async () => {
+    const manifests = deploymentYaml("keytypo", { owner: "x" });
+    const res = await t.call("POST", "/v1/evaluations", {
+      body: { manifests, params: { "min-replicas": { minimum: 3 } } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    const message =
+      'policy min-replicas has no param "minimum": its params are min (declared under spec.params or read by its expressions)';
+    expect(res.body.detail).toBe(message);
+    expect(res.body.errors).toEqual([
+      { path: "params.min-replicas.minimum", code: "unknown-param", message },
+    ]);
+    expect((await t.call("GET", "/v1/evaluations?name=keytypo")).body.items).toHaveLength(0);
+    // the declared key is taken, as before
+    const ok = await t.call("POST", "/v1/evaluations", {
+      body: { manifests, dryRun: true, params: { "min-replicas": { min: 3 } } },
+    });
+    expect(ok.status).toBe(200);
+  });
+
   it("refuses a context over 16 KiB of JSON (400 naming context), recording nothing; one at the limit is kept whole", async () => {
     // every history row keeps its context, and each page of the list carries it: megabytes of
     // context made a page of hundreds of megabytes
