@@ -37,7 +37,7 @@ import { newId } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
 import { refuse } from "./errors.js";
 import { HistoryWriter } from "./history-writer.js";
-import { type ImageService, imageRefsOf, parseFacts } from "./images.js";
+import { checkFactsOrder, type ImageService, imageRefsOf, parseFacts } from "./images.js";
 import { deployedCluster, type InventoryService } from "./inventory.js";
 import type { PolicySetRuntime } from "./policy-set.js";
 import type { ReceiptService } from "./receipts.js";
@@ -402,6 +402,7 @@ export class EvaluationService {
         request: options.admission!.request,
       }));
     const inline = req.images === undefined ? [] : parseFacts(req.images, "images");
+    checkFactsOrder(inline, req.images);
     const snapshot = await this.runtime.get();
     const set = options.admission ? snapshot.admissionSet : snapshot.set;
     checkSelection(set, selector, req.policies);

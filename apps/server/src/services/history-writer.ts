@@ -1,7 +1,7 @@
-import { canonicalJson } from "@celgate/core";
 import type { Db } from "../db/client.js";
 import type { evaluations, InputKind } from "../db/schema.js";
 import { sha256Hex } from "../lib/ids.js";
+import { canonicalJson } from "../lib/json.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { StoredInput } from "./evaluations.js";
 

@@ -17,6 +17,7 @@ import { DatabaseBrokenError, type Db, type Tx } from "../db/client.js";
 import { images } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
+import { canonicalJson } from "../lib/json.js";
 import { recordChange } from "./changes.js";
 import { refuse } from "./errors.js";
 import { bumpImageGeneration, type Generations } from "./generations.js";
@@ -45,6 +46,60 @@ export function parseFacts(input: unknown, what = "images"): ImageFacts[] {
       diagnosticErrors(errors),
     );
   return parsed.images;
+}
+
+/**
+ * Refuses (400 `invalid-argument`) a request's own facts whose order would decide what an
+ * evaluation sees. Core merges the facts that match one reference in input order: the newest
+ * scan (the first on a tie), the first `createdAt`, `labels` and `user`. Two entries that can
+ * match the same reference (one digest, or one name and tag) and merge differently in the two
+ * orders would make `[a, b]` and `[b, a]` two decisions; naming both, the caller sends one
+ * word. Entries that combine the same either way (a newer scan, a field one of them lacks,
+ * signatures of other signers) pass. `given` is the request's `images` value, for the paths.
+ */
+export function checkFactsOrder(facts: readonly ImageFacts[], given: unknown, what = "images"): void {
+  const groups = new Map<string, number[]>();
+  const add = (key: string, i: number) => {
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  };
+  facts.forEach((f, i) => {
+    if (f.digest !== null) add(f.digest, i);
+    const tag = tagKey(f);
+    if (tag !== null) add(tag, i);
+  });
+  // entry i is images[i] only when the request gave a list of native facts, one per entry
+  const path = (i: number) =>
+    Array.isArray(given) && given.length === facts.length ? `${what}[${i}]` : what;
+  for (const [image, group] of groups)
+    for (let x = 0; x < group.length; x++)
+      for (let y = x + 1; y < group.length; y++) {
+        const i = group[x]!;
+        const j = group[y]!;
+        const a = facts[i]!;
+        const b = facts[j]!;
+        if (mergedView(mergeImageFacts(b, a)) === mergedView(mergeImageFacts(a, b))) continue;
+        throw refuse(
+          "invalid-argument",
+          `${path(i)} and ${path(j)} both describe ${image} and disagree (${disagreement(a, b)}): which one counts would depend on their order; send one entry for the image`,
+          [{ path: path(j), message: `describes ${image} as ${path(i)} does, with other facts` }],
+        );
+      }
+}
+
+/** What an evaluation reads of merged facts (the reference fields come from the manifest's reference). */
+function mergedView(f: ImageFacts): string {
+  const signatures = f.signatures.map((s) => canonicalJson(s)).sort();
+  return canonicalJson([f.scan, signatures, f.createdAt, f.labels, f.user]);
+}
+
+/** The fields two entries for one image disagree on, for the message. */
+function disagreement(a: ImageFacts, b: ImageFacts): string {
+  const fields = (["scan", "createdAt", "labels", "user", "signatures"] as const).filter(
+    (k) => a[k] !== null && b[k] !== null && canonicalJson(a[k]) !== canonicalJson(b[k]),
+  );
+  return fields.length > 0 ? fields.join(", ") : "facts";
 }
 
 /** How stored facts are cached between requests (see ImageService). */

@@ -170,7 +170,7 @@ export class PolicySetRuntime {
       this.#checked(epoch);
       return this.#snapshot;
     }
-    return await this.#load(epoch, generation);
+    return await this.#load(epoch);
   }
 
   #fail(epoch: number, load: number, generation: number | null, reason: string): never {
@@ -184,14 +184,34 @@ export class PolicySetRuntime {
     throw new PolicySetUnavailableError(reason);
   }
 
-  async #load(epoch: number, generation: number): Promise<PolicySnapshot> {
+  async #load(epoch: number): Promise<PolicySnapshot> {
     const load = ++this.#loadsBegun;
-    // Read the counter before the rows: a change landing in between bumps the counter past
-    // `generation`, so the next check reloads again.
-    const [policyRows, exceptionRows] = await Promise.all([
-      this.db.select().from(policies).orderBy(asc(policies.name)),
-      this.db.select().from(exceptions).orderBy(asc(exceptions.name)),
-    ]);
+    // The counter, the policies and the exceptions of one moment: one read-only transaction
+    // at REPEATABLE READ sees one snapshot of the database. Read apart (as two statements on
+    // two connections once were), a set could hold the policies from before one change and
+    // the exceptions from after a later one: a state that never was.
+    const read = await this.db.transaction(
+      async (tx) => {
+        const [counter] = await tx
+          .select({ value: state.value })
+          .from(state)
+          .where(eq(state.key, GENERATION));
+        const policyRows = await tx.select().from(policies).orderBy(asc(policies.name));
+        const exceptionRows = await tx.select().from(exceptions).orderBy(asc(exceptions.name));
+        return { counter: counter?.value, policyRows, exceptionRows };
+      },
+      { isolationLevel: "repeatable read", accessMode: "read only" },
+    );
+    if (typeof read.counter !== "number")
+      return this.#fail(
+        epoch,
+        load,
+        null,
+        "the database has lost its state (the policy generation counter is missing)",
+      );
+    // the generation these rows are of: the one the check read, or a later one
+    const generation = read.counter;
+    const { policyRows, exceptionRows } = read;
     const documents = policyRows.map((r) => r.document);
     const started = performance.now();
     const { set, diagnostics } = compilePolicySet(documents);

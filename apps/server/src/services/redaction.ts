@@ -1,7 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { type ManifestFile, ManifestFileSchema } from "@celgate/contracts";
 import {
-  canonicalJson,
   type EvaluationReport,
   type InputLimits,
   Redaction,
@@ -11,6 +10,7 @@ import {
 import { and, asc, eq, gt, inArray, lt, ne, sql } from "drizzle-orm";
 import { type Db, LOCKS, tryAdvisoryXactLock } from "../db/client.js";
 import { evaluations, inputs, settings } from "../db/schema.js";
+import { canonicalJson } from "../lib/json.js";
 import { withoutSecrets } from "../lib/secret-errors.js";
 import { inputHashOf } from "./evaluations.js";
 

@@ -1,6 +1,6 @@
 import { CreatedWebhookSchema, CreateWebhookRequestSchema } from "@celgate/contracts";
 import { readBody, validate } from "../../../lib/body.js";
-import { ADMIN, defineRoute, jsonContent } from "../../../lib/route.js";
+import { ADMIN, defineRoute, errorResponse, jsonContent } from "../../../lib/route.js";
 
 export default defineRoute({
   roles: ADMIN,
@@ -14,7 +14,12 @@ export default defineRoute({
     request: {
       body: { required: true, content: { "application/json": { schema: CreateWebhookRequestSchema } } },
     },
-    responses: { 201: jsonContent(CreatedWebhookSchema, "Created") },
+    responses: {
+      201: jsonContent(CreatedWebhookSchema, "Created"),
+      422: errorResponse(
+        "The URL is refused: credentials in it (user:password@), another scheme, or a target the service may not reach (CELGATE_WEBHOOK_TARGETS)",
+      ),
+    },
   },
   handler: async (c, s) => {
     const body = await readBody(c);

@@ -111,6 +111,21 @@ describe.each(BACKENDS)("webhook URLs on %s", (backend) => {
     hidden(deleted.body);
   });
 
+  it("refuses a URL with credentials as a declared 422, storing and auditing nothing of it", async () => {
+    const before = await t.call("GET", "/v1/audit");
+    // the harness checks every answer against the route's declared responses
+    const res = await t.call("POST", "/v1/webhooks", {
+      body: { url: `http://hook-user:Cr3dPassw0rd@127.0.0.1:${port}/x`, events: ["finding.opened"] },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toMatch(/credentials/);
+    expect(JSON.stringify(res.body)).not.toContain("Cr3dPassw0rd");
+    const after = await t.call("GET", "/v1/audit");
+    expect(after.body.items.length).toBe(before.body.items.length);
+    const rows = await t.database.db.execute(sql`select * from webhooks`);
+    expect(JSON.stringify(rowsOf(rows))).not.toContain("Cr3dPassw0rd");
+  });
+
   it("redacts the URLs of audit rows written before URLs were redacted", async () => {
     await t.database.db.insert(audit).values({
       actor: "test",
