@@ -283,6 +283,11 @@ describe.skipIf(!browserAvailable)("the console's list pages in Chromium", { tim
     const row = page.locator("main tbody tr", { hasText: "console-made" });
     await expect.poll(() => row.innerText()).toContain("evaluator");
     await row.getByRole("button", { name: "Revoke console-made" }).click();
+    // asked first (test/browser/tokens.test.ts walks the dialog)
+    await page
+      .getByRole("dialog", { name: "Revoke the token console-made?" })
+      .getByRole("button", { name: "Revoke", exact: true })
+      .click();
     await expect.poll(() => row.innerText()).toMatch(/revoked/);
     await expect(createClient({ baseUrl: run.baseUrl, token: secret }).whoami()).rejects.toMatchObject({
       status: 401,

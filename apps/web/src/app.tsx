@@ -100,7 +100,7 @@ function Shell() {
               <span className="role" title={`the role of your token (${visibleText(session.name)})`}>
                 {session.role}
               </span>
-              <button type="button" onClick={signOut}>
+              <button type="button" onClick={() => signOut()}>
                 Sign out
               </button>
             </>

@@ -4,7 +4,8 @@ import { createContext, type ReactNode, useCallback, useContext, useMemo, useRef
 
 export interface Session {
   token: string;
-  /** The token's name, role and actions as the service reported them (`GET /v1/whoami`). */
+  /** The token's id, name, role and actions as the service reported them (`GET /v1/whoami`). */
+  tokenId: string;
   name: string;
   role: Role;
   actions: Action[];
@@ -12,7 +13,8 @@ export interface Session {
   /**
    * Another client for this token, with other limits for one kind of call (a stored report's
    * larger answer, lib/reports.ts): a 401 to it ends the session as one to `client` does.
-   * `observe` sees each answer as it arrives (its headers), before its body is read.
+   * `observe` sees each answer as it arrives (its headers), before its body is read;
+   * `progress` is told how much of each answer's body has arrived (see countBody).
    */
   clientWith(options: ClientLimits): CelgateClient;
 }
@@ -20,15 +22,55 @@ export interface Session {
 /** The options a page may set on a session's other client (see Session.clientWith). */
 export type ClientLimits = Pick<ClientOptions, "maxResponseBytes" | "timeoutMs" | "deadlineMs"> & {
   observe?: (response: Response) => void;
+  progress?: OnProgress;
 };
+
+/**
+ * Told how many bytes of an answer's body have arrived, and of how many when the service declared
+ * it (Content-Length without a Content-Encoding: a compressed answer's length is not the bytes
+ * the body yields). Called with 0 when the headers arrive, then as each chunk does.
+ */
+export type OnProgress = (received: number, total: number | undefined) => void;
+
+/**
+ * The same answer, its body counted by `progress` as the reader takes it: a pass-through stream,
+ * so nothing is held twice. Status and headers are kept (the SDK reads no other property).
+ */
+export function countBody(res: Response, progress: OnProgress): Response {
+  if (!res.body) return res;
+  const length = Number(res.headers.get("content-length") ?? Number.NaN);
+  const encoding = res.headers.get("content-encoding");
+  const total =
+    Number.isSafeInteger(length) && length >= 0 && (encoding === null || encoding === "identity")
+      ? length
+      : undefined;
+  let received = 0;
+  progress(received, total);
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      received += chunk.byteLength;
+      progress(received, total);
+      controller.enqueue(chunk);
+    },
+  });
+  return new Response(res.body.pipeThrough(counter), {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+}
 
 interface SessionContextValue {
   session: Session | null;
-  /** Why the last session ended without the reader signing out (the service refused its token). */
+  /**
+   * Why the last session ended without the reader signing out (the service refused its token), or
+   * the reason a sign-out gave (the reader revoked their own token).
+   */
   ended: string | null;
   /** Checks the token with the service and keeps it for this tab; throws what the SDK throws. */
   signIn(token: string): Promise<void>;
-  signOut(): void;
+  /** Forgets the token; `reason`, when given, is shown on the sign-in form as `ended` is. */
+  signOut(reason?: string): void;
 }
 
 // The token lives in sessionStorage: this tab only, gone when it closes.
@@ -39,13 +81,14 @@ type OnRefused = (token: string) => void;
 
 /**
  * A client of the service at `baseUrl` for `token` as the console makes them: one retry, `limits`
- * over the SDK's defaults, `onRefused` told of each 401 and `observe` shown each answer.
+ * over the SDK's defaults, `onRefused` told of each 401, `observe` shown each answer and
+ * `progress` told how much of its body has arrived.
  */
 export const sessionClient = (
   baseUrl: string,
   token: string,
   onRefused?: OnRefused,
-  { observe, ...limits }: ClientLimits = {},
+  { observe, progress, ...limits }: ClientLimits = {},
 ) =>
   createClient({
     baseUrl,
@@ -56,7 +99,7 @@ export const sessionClient = (
       const res = await fetch(input, init);
       if (res.status === 401) onRefused?.(token);
       observe?.(res);
-      return res;
+      return progress ? countBody(res, progress) : res;
     },
   });
 
@@ -75,8 +118,10 @@ function restore(onRefused: OnRefused): Session | null {
       Session,
       "client" | "clientWith"
     > | null;
-    // a session saved before actions were kept signs in again
-    return saved && Array.isArray(saved.actions) ? { ...saved, ...clientsFor(saved.token, onRefused) } : null;
+    // a session saved before actions and the token's id were kept signs in again
+    return saved && Array.isArray(saved.actions) && typeof saved.tokenId === "string"
+      ? { ...saved, ...clientsFor(saved.token, onRefused) }
+      : null;
   } catch {
     return null;
   }
@@ -106,18 +151,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(
     async (token: string) => {
       // checked by a client without the handler: a wrong token is the form's error, not an ended session
-      const { name, role, actions } = await clientFor(token).whoami();
-      sessionStorage.setItem(KEY, JSON.stringify({ token, name, role, actions }));
+      const { id: tokenId, name, role, actions } = await clientFor(token).whoami();
+      sessionStorage.setItem(KEY, JSON.stringify({ token, tokenId, name, role, actions }));
       current.current = token;
       setEnded(null);
-      setSession({ token, name, role, actions, ...clientsFor(token, onRefused) });
+      setSession({ token, tokenId, name, role, actions, ...clientsFor(token, onRefused) });
     },
     [onRefused],
   );
-  const signOut = useCallback(() => {
+  const signOut = useCallback((reason?: string) => {
     current.current = null;
     sessionStorage.removeItem(KEY);
-    setEnded(null);
+    setEnded(reason ?? null);
     setSession(null);
   }, []);
   const value = useMemo(() => ({ session, ended, signIn, signOut }), [session, ended, signIn, signOut]);

@@ -50,9 +50,14 @@ export type Action = z.infer<typeof ActionSchema>;
 
 export const WhoamiSchema = z
   .object({
+    id: z
+      .string()
+      .describe(
+        "The token's id, as GET /v1/tokens lists it (`tok_env_admin` for CELGATE_ADMIN_TOKEN's token). Names are not unique; the id is.",
+      ),
     name: z.string().describe("The token's name (the actor recorded in history and audit)."),
     role: RoleSchema,
     actions: z.array(ActionSchema).describe("What the role may do, in the order of ACTIONS."),
   })
-  .meta({ id: "Whoami", description: "The calling token: its name, role and what it may do." });
+  .meta({ id: "Whoami", description: "The calling token: its id, name, role and what it may do." });
 export type Whoami = z.infer<typeof WhoamiSchema>;

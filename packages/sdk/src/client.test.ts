@@ -97,11 +97,13 @@ describe("system", () => {
 describe("whoami and role", () => {
   it("names each token, its role and what it may do, and refuses an unknown token", async () => {
     expect(await admin.whoami()).toEqual({
+      id: expect.any(String),
       name: expect.any(String),
       role: "admin",
       actions: ["read", "evaluate", "validate", "author", "admin"],
     });
     expect(await as(tokens.viewer).whoami()).toEqual({
+      id: expect.stringMatching(/^tok_/),
       name: "sdk viewer",
       role: "viewer",
       actions: ["read"],

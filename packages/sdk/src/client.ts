@@ -576,8 +576,8 @@ export function createClient(options: ClientOptions) {
     },
 
     /**
-     * The calling token: its name, its role and what the role may do (`actions`: read,
-     * evaluate, validate, author, admin). Throws ApiError 401 for an unknown, revoked or
+     * The calling token: its id (as `tokens.list` lists it: names are not unique), its name, its
+     * role and what the role may do (`actions`: read, evaluate, validate, author, admin). Throws ApiError 401 for an unknown, revoked or
      * expired token. A console uses it to hide what the token may not do; the service still
      * enforces every route.
      */

@@ -366,8 +366,8 @@ describe("every other call refuses an answer that is not the shape the contracts
       webhook,
       "secret",
     ],
-    ["whoami", (c) => c.whoami(), { name: "ci", role: "superuser", actions: [] }, "role"],
-    ["role", (c) => c.role(), { name: "ci", role: "superuser", actions: [] }, "role"],
+    ["whoami", (c) => c.whoami(), { id: "tok_ci", name: "ci", role: "superuser", actions: [] }, "role"],
+    ["role", (c) => c.role(), { id: "tok_ci", name: "ci", role: "superuser", actions: [] }, "role"],
     ["health", (c) => c.health(), { status: "up" }, "status"],
     ["ready", (c) => c.ready(), { status: "ready" }, "checks"],
   ];

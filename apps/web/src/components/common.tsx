@@ -11,10 +11,23 @@ export function ErrorBox({ error }: { error: unknown }) {
   );
 }
 
-/** Renders a load's states: a status line while loading, the error, or the value. */
-export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (value: T) => ReactNode }) {
+/**
+ * Renders a load's states: a status line while loading (or `loading`, when the page says more),
+ * the error, or the value.
+ */
+export function Show<T>({
+  loaded,
+  loading,
+  children,
+}: {
+  loaded: Loaded<T>;
+  loading?: ReactNode;
+  children: (value: T) => ReactNode;
+}) {
   if (loaded.state === "loading")
-    return (
+    return loading !== undefined ? (
+      loading
+    ) : (
       <p className="muted" role="status">
         Loading…
       </p>

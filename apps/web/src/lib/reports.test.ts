@@ -2,10 +2,11 @@
 // answer longer than a browser tab can hold (the real service would need to store a report of
 // hundreds of megabytes first). A report past the SDK's default limit read whole is
 // test/browser/large-report.test.ts, against the real service.
+import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeServers, serve } from "../../../../packages/sdk/src/testing/http-server.js";
 import { sessionClient } from "../session.js";
-import { byteSize, loadReport, MAX_REPORT_BYTES, ReportTooLargeError } from "./reports.js";
+import { byteSize, loadReport, MAX_REPORT_BYTES, progressText, ReportTooLargeError } from "./reports.js";
 
 afterEach(closeServers);
 
@@ -47,5 +48,77 @@ describe("loadReport", () => {
     expect(byteSize(MAX_REPORT_BYTES)).toBe("268.4 MB");
     expect(byteSize(2_000_000_000)).toBe("2.0 GB");
     expect(byteSize(999)).toBe("999 bytes");
+  });
+});
+
+describe("a session client's progress", () => {
+  // an answer the SDK takes (a health answer with a field it does not read), in three parts
+  const body = JSON.stringify({ status: "ok", pad: "x".repeat(300_000) });
+  const parts = [body.slice(0, 1000), body.slice(1000, 150_000), body.slice(150_000)];
+  const sendInParts = (res: import("node:http").ServerResponse, chunks: (string | Buffer)[]) => {
+    const next = () => {
+      const chunk = chunks.shift();
+      if (chunk === undefined) return res.end();
+      res.write(chunk, () => setTimeout(next, 20));
+    };
+    next();
+  };
+  const progressOf = async (url: string) => {
+    const calls: [number, number | undefined][] = [];
+    const answer = await sessionClient(url, "cg_token", undefined, {
+      progress: (received, total) => calls.push([received, total]),
+    }).health();
+    return { answer, calls };
+  };
+  const growing = (calls: [number, number | undefined][]) =>
+    calls.every(([received], i) => i === 0 || received >= calls[i - 1]![0]);
+
+  it("counts the body as it arrives, of its length when the service declares it", async () => {
+    const bytes = Buffer.byteLength(body);
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(bytes) });
+      sendInParts(res, [...parts]);
+    });
+    const { answer, calls } = await progressOf(server.url);
+    expect(answer.status).toBe("ok");
+    expect(calls[0]).toEqual([0, bytes]);
+    expect(calls.at(-1)).toEqual([bytes, bytes]);
+    expect(calls.length).toBeGreaterThan(3);
+    expect(growing(calls)).toBe(true);
+  });
+
+  it("counts with no total when the length is not declared, or is that of a compressed body", async () => {
+    const bytes = Buffer.byteLength(body);
+    const chunked = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      sendInParts(res, [...parts]);
+    });
+    const plain = await progressOf(chunked.url);
+    expect(plain.calls.every(([, total]) => total === undefined)).toBe(true);
+    expect(plain.calls.at(-1)).toEqual([bytes, undefined]);
+    expect(growing(plain.calls)).toBe(true);
+
+    const zipped = gzipSync(body);
+    expect(zipped.byteLength).toBeLessThan(bytes);
+    const compressed = await serve((_req, res) => {
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        "content-length": String(zipped.byteLength),
+      });
+      res.end(zipped);
+    });
+    const unzipped = await progressOf(compressed.url);
+    expect(unzipped.answer.status).toBe("ok");
+    // the bytes counted are those the body yields, decoded: the compressed length is no total of them
+    expect(unzipped.calls.every(([, total]) => total === undefined)).toBe(true);
+    expect(unzipped.calls.at(-1)).toEqual([bytes, undefined]);
+  });
+
+  it("says how much has arrived, of the total when there is one", () => {
+    expect(progressText(12_300_000, 107_400_000)).toBe("12.3 MB of 107.4 MB (11%)");
+    expect(progressText(0, 68_000_000)).toBe("0 bytes of 68.0 MB (0%)");
+    expect(progressText(68_000_000, 68_000_000)).toBe("68.0 MB of 68.0 MB (100%)");
+    expect(progressText(12_300_000, undefined)).toBe("12.3 MB");
   });
 });

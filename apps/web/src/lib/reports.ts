@@ -1,5 +1,5 @@
 import { type CelgateClient, type EvaluationReport, UnexpectedResponseError } from "@celgate/sdk";
-import type { ClientLimits } from "../session.js";
+import type { ClientLimits, OnProgress } from "../session.js";
 
 /**
  * The longest stored report the console reads, in bytes of its JSON answer: 256 MiB. The service
@@ -59,22 +59,30 @@ export function isTooLarge(error: unknown): boolean {
   return UnexpectedResponseError.is(error) && error.reason === "too-large";
 }
 
+/** `12.3 MB of 107.4 MB (11%)` received so far, or `12.3 MB` when the total is not known. */
+export function progressText(received: number, total: number | undefined): string {
+  if (total === undefined || total <= 0) return byteSize(received);
+  return `${byteSize(received)} of ${byteSize(total)} (${Math.floor((100 * Math.min(received, total)) / total)}%)`;
+}
+
 /**
  * Reads the stored report `id` with a client that takes answers up to MAX_REPORT_BYTES
- * (`open` makes it: a session's `clientWith`). Throws ReportTooLargeError for a longer one,
- * and what the SDK throws otherwise.
+ * (`open` makes it: a session's `clientWith`), telling `progress` how much has arrived. Throws
+ * ReportTooLargeError for a longer one, and what the SDK throws otherwise.
  */
 export async function loadReport(
   open: (limits: ClientLimits) => CelgateClient,
   origin: string,
   id: string,
   signal?: AbortSignal,
+  progress?: OnProgress,
 ): Promise<EvaluationReport> {
   let declared: number | undefined;
   const client = open({
     maxResponseBytes: MAX_REPORT_BYTES,
     timeoutMs: REPORT_TIMEOUT_MS,
     deadlineMs: 2 * REPORT_TIMEOUT_MS,
+    ...(progress ? { progress } : {}),
     observe: (response) => {
       const length = Number(response.headers.get("content-length") ?? Number.NaN);
       declared = Number.isSafeInteger(length) && length >= 0 ? length : undefined;

@@ -6,8 +6,9 @@ import { Literal } from "../components/literal.js";
 import { ReceiptView } from "../components/receipt.js";
 import { type PolicyHint, ReportView } from "../components/report.js";
 import { download, when } from "../lib/format.js";
-import { loadReport } from "../lib/reports.js";
+import { loadReport, progressText } from "../lib/reports.js";
 import { useLoad } from "../lib/use-load.js";
+import { type Progress, useProgress } from "../lib/use-progress.js";
 import { can, useSession } from "../session.js";
 
 export default function Evaluation() {
@@ -15,8 +16,10 @@ export default function Evaluation() {
   const session = useSession();
   const { client } = session;
   // a stored report may be far longer than the SDK's default answer limit: read with the console's own
+  // limits, showing how much has arrived
+  const progress = useProgress();
   const [report] = useLoad(
-    (signal) => loadReport(session.clientWith, window.location.origin, id, signal),
+    (signal) => loadReport(session.clientWith, window.location.origin, id, signal, progress.start()),
     [session, id],
   );
   // Titles and remediation come from the policies in force (best effort: the report stands alone).
@@ -35,7 +38,10 @@ export default function Evaluation() {
   );
   return (
     <section>
-      <Show loaded={report}>
+      {report.state === "loading" ? (
+        <ReportProgress shown={progress.shown} announced={progress.announced} />
+      ) : null}
+      <Show loaded={report} loading={null}>
         {(r) => (
           <>
             <PageTitle
@@ -89,5 +95,36 @@ export default function Evaluation() {
         )}
       </Show>
     </section>
+  );
+}
+
+/**
+ * While a report arrives: a bar and the bytes received (of the total when the service declared
+ * it), redrawn at most four times a second, and a polite status told of it at most every few
+ * seconds (useProgress), so a screen reader is not talked over.
+ */
+function ReportProgress({ shown, announced }: { shown: Progress | null; announced: Progress | null }) {
+  const text = shown ? progressText(shown.received, shown.total) : undefined;
+  return (
+    <div className="progress">
+      <p className="muted" role="status">
+        {announced
+          ? `Loading the report: ${progressText(announced.received, announced.total)} received…`
+          : "Loading…"}
+      </p>
+      {shown ? (
+        <>
+          <progress
+            aria-label="The report received so far"
+            aria-valuetext={text}
+            max={shown.total ?? undefined}
+            value={shown.total === undefined ? undefined : shown.received}
+          />
+          <span className="muted" aria-hidden="true">
+            {text}
+          </span>
+        </>
+      ) : null}
+    </div>
   );
 }

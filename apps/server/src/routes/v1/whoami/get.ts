@@ -7,13 +7,13 @@ export default defineRoute({
     method: "get",
     path: "/v1/whoami",
     tags: ["tokens"],
-    summary: "The calling token: its name, role and what it may do",
+    summary: "The calling token: its id, name, role and what it may do",
     description:
-      "`actions` names the kinds of route the role may call (`read`, `evaluate`, `validate`, `author`, `admin`), from the same role lists the routes enforce. A console uses it to hide what the token may not do; every route still checks.",
+      "`id` is the token's id as `GET /v1/tokens` lists it (a client tells its own token apart by it: names are not unique). `actions` names the kinds of route the role may call (`read`, `evaluate`, `validate`, `author`, `admin`), from the same role lists the routes enforce. A console uses it to hide what the token may not do; every route still checks.",
     responses: { 200: jsonContent(WhoamiSchema, "The token") },
   },
   handler: (c) => {
-    const { name, role } = c.get("principal");
-    return c.json({ name, role, actions: actionsOf(role) }, 200);
+    const { tokenId, name, role } = c.get("principal");
+    return c.json({ id: tokenId, name, role, actions: actionsOf(role) }, 200);
   },
 });

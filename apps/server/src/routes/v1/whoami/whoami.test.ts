@@ -33,10 +33,34 @@ describe.each(BACKENDS)("GET /v1/whoami on %s", (backend) => {
     const r = await t.call("GET", "/v1/whoami", { token: t.tokens[role] });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
+      id: expect.stringMatching(/^tok_/),
       name: role === "admin" ? "admin (CELGATE_ADMIN_TOKEN)" : `test ${role}`,
       role,
       actions: expected[role],
     });
+  });
+
+  it("names the token by its id, as GET /v1/tokens lists it, telling apart two tokens of one name", async () => {
+    const one = await t.call("POST", "/v1/tokens", { body: { name: "twin", role: "viewer" } });
+    const two = await t.call("POST", "/v1/tokens", { body: { name: "twin", role: "viewer" } });
+    expect(one.body.id).not.toBe(two.body.id);
+    for (const created of [one.body, two.body]) {
+      const r = await t.call("GET", "/v1/whoami", { token: created.token });
+      expect(r.body).toEqual({ id: created.id, name: "twin", role: "viewer", actions: ["read"] });
+    }
+    // the token of CELGATE_ADMIN_TOKEN is a stored token with a fixed id, listed and revocable like any
+    const admin = await t.call("GET", "/v1/whoami");
+    expect(admin.body.id).toBe("tok_env_admin");
+    const listed = await t.call("GET", "/v1/tokens?limit=500");
+    const ids = listed.body.items.map((x: { id: string }) => x.id);
+    for (const role of ROLES) {
+      const { body } = await t.call("GET", "/v1/whoami", { token: t.tokens[role] });
+      expect(ids).toContain(body.id);
+    }
+    // and the id is the one to revoke: its whoami is refused from then on
+    expect((await t.call("DELETE", `/v1/tokens/${two.body.id}`)).status).toBe(200);
+    expect((await t.call("GET", "/v1/whoami", { token: two.body.token })).status).toBe(401);
+    expect((await t.call("GET", "/v1/whoami", { token: one.body.token })).body.id).toBe(one.body.id);
   });
 
   it("agrees with what the routes let each role do", async () => {
