@@ -152,6 +152,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     async (token: string) => {
       // checked by a client without the handler: a wrong token is the form's error, not an ended session
       const { id: tokenId, name, role, actions } = await clientFor(token).whoami();
+      // the console is served by the service it talks to, which always says the id (the SDK
+      // reads it as optional for older services): without it, Revoke could not warn about the
+      // session's own token
+      if (tokenId === undefined) throw new Error("the service did not say this token's id (GET /v1/whoami)");
       sessionStorage.setItem(KEY, JSON.stringify({ token, tokenId, name, role, actions }));
       current.current = token;
       setEnded(null);

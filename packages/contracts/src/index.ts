@@ -238,5 +238,7 @@ export {
   TokenListSchema,
   TokenSchema,
   type Whoami,
+  type WhoamiRead,
+  WhoamiReadSchema,
   WhoamiSchema,
 } from "./tokens.js";

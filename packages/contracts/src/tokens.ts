@@ -61,3 +61,12 @@ export const WhoamiSchema = z
   })
   .meta({ id: "Whoami", description: "The calling token: its id, name, role and what it may do." });
 export type Whoami = z.infer<typeof WhoamiSchema>;
+/**
+ * `GET /v1/whoami` as a client reads it: a service older than the `id` field answers without
+ * it, and its callers still learn their name, role and actions. The service answers with
+ * WhoamiSchema, which requires the id.
+ */
+export const WhoamiReadSchema = WhoamiSchema.extend({ id: WhoamiSchema.shape.id.optional() }).meta({
+  title: "Whoami",
+});
+export type WhoamiRead = z.infer<typeof WhoamiReadSchema>;

@@ -27,7 +27,7 @@ import {
   TokenSchema,
   ValidationResultSchema,
   WebhookListSchema,
-  WhoamiSchema,
+  WhoamiReadSchema,
 } from "@celgate/contracts";
 import { DeployBlockedError, UnexpectedResponseError } from "./errors.js";
 import { summarizeReport } from "./summary.js";
@@ -581,11 +581,11 @@ export function createClient(options: ClientOptions) {
      * expired token. A console uses it to hide what the token may not do; the service still
      * enforces every route.
      */
-    whoami: (o?: CallOptions) => get(WhoamiSchema, "whoami", "/v1/whoami", undefined, o),
+    whoami: (o?: CallOptions) => get(WhoamiReadSchema, "whoami", "/v1/whoami", undefined, o),
 
     /** The role of this client's token (`whoami().role`). Throws ApiError 401 for a bad token. */
     role: async (o?: CallOptions): Promise<Role> =>
-      (await get(WhoamiSchema, "role", "/v1/whoami", undefined, o)).role,
+      (await get(WhoamiReadSchema, "role", "/v1/whoami", undefined, o)).role,
 
     /** Liveness: resolves when the process answers. */
     health: (o?: CallOptions) => get(HealthSchema, "health", "/healthz", undefined, o),

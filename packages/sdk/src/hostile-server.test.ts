@@ -269,6 +269,15 @@ describe("a newer service's informational values are kept; what a decision rests
     const error = await refusal(client(t.url).findings.list());
     expect((error as ApiError).problem.detail).toContain("(items[0].severity: ");
   });
+
+  it("whoami and role work against a service older than whoami's id; the role stays checked", async () => {
+    const older = { name: "ci", role: "evaluator", actions: ["read", "evaluate"] };
+    const s = await serve(answer(200, JSON.stringify(older)));
+    await expect(client(s.url).whoami()).resolves.toEqual(older);
+    await expect(client(s.url).role()).resolves.toBe("evaluator");
+    const t = await serve(answer(200, JSON.stringify({ ...older, role: "root" })));
+    expect(((await refusal(client(t.url).role())) as ApiError).problem.detail).toContain("(role: ");
+  });
 });
 
 describe("every other call refuses an answer that is not the shape the contracts give it", () => {

@@ -38,7 +38,7 @@ import type {
   ValidationResult,
   Webhook,
   WebhookPayload,
-  Whoami,
+  WhoamiRead,
 } from "@celgate/contracts";
 
 export type {
@@ -73,7 +73,6 @@ export type {
   ValidationResult,
   Webhook,
   WebhookPayload,
-  Whoami,
 };
 
 /**
@@ -92,6 +91,11 @@ export type ReportNotice = NonNullable<EvaluationReport["notices"]>[number];
  * its `severity`, `action` and `status` are always one of the contracts' values.
  */
 export type Finding = FindingRead;
+/**
+ * The calling token (`whoami()`): its id, name, role and actions. `id` is absent only from a
+ * service older than that field.
+ */
+export type Whoami = WhoamiRead;
 /** One (resource, policy) result of a report. */
 export type ReportResult = EvaluationReport["results"][number];
 
