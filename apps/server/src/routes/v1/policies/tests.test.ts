@@ -78,7 +78,16 @@ describe.each(BACKENDS)("policy tests on %s", (backend) => {
       actual: "pass",
     });
     expect(byName["a ConfigMap is not matched"]).toMatchObject({ passed: true, actual: "skip" });
+    // each case says where its entry is, as `celgate test` prints it (file:line:col)
+    expect(byName["three replicas pass"]).toMatchObject({
+      file: "replica-limit.test.yaml",
+      line: 10,
+      column: 7,
+    });
     expect(byName["nine replicas expected to pass (wrong on purpose)"]).toMatchObject({
+      file: "replica-limit.test.yaml",
+      line: 40,
+      column: 7,
       passed: false,
       expected: "pass",
       actual: "fail",
@@ -87,6 +96,8 @@ describe.each(BACKENDS)("policy tests on %s", (backend) => {
     });
     const outside = byName["a fixture outside the repository is not read"];
     expect(outside).toMatchObject({
+      line: 47,
+      column: 7,
       passed: false,
       reason: "cannot read fixture ../outside.yaml: outside the policy repository",
     });
