@@ -179,6 +179,44 @@ describe("a failing case names its own line", () => {
   });
 });
 
+describe("a case judges one object", () => {
+  const privileged = { ...POD, spec: { containers: [{ name: "c", securityContext: { privileged: true } }] } };
+  const list = { apiVersion: "v1", kind: "List", items: [POD, privileged] };
+
+  it("validate and test refuse an inline resource read as several objects, at its key", async () => {
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: a List of a plain and a privileged pod
+      expect: pass
+      resource: ${JSON.stringify(list)}
+`,
+      ),
+    });
+    for (const command of ["validate", "test"]) {
+      const r = await runInProcess([command, dir]);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr.trim().split("\n").at(-1)).toMatch(
+        /^celgate: .*policy\.test\.yaml:9:7: .*a case's `resource` \(kind List\) is read as 2 objects/,
+      );
+    }
+  });
+
+  it("test fails a case whose fixture's first document is a List, naming the fixture", async () => {
+    const dir = folder({
+      "fixtures/list.json": JSON.stringify(list),
+      "policy.test.yaml": testDoc("no-privileged", fileCase("fixtures/list.json")),
+    });
+    const r = await runInProcess(["test", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "/ from a file (" +
+        join(dir, "policy.test.yaml") +
+        ":7:7): fixture fixtures/list.json: its first document is read as 2 objects",
+    );
+  });
+});
+
 describe("text from a hostile test file or manifest reaches the terminal inert", () => {
   const ESC = "\u001b";
   const hostile = `a\u202eb${ESC}]0;title\u0007${ESC}[2J`;

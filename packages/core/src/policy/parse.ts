@@ -11,7 +11,7 @@ import {
   policyTestSchema,
 } from "./schema.js";
 import { parseSourceDocuments, type SourceDocument } from "./source.js";
-import { kubectlTestObjects } from "./test-objects.js";
+import { kubectlTestObjects, severalSubjectDiagnostics } from "./test-objects.js";
 
 export { formatPath };
 
@@ -146,6 +146,10 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
       out.exceptions.push(result.data as ExceptionDocument);
       out.located.exceptions.push({ doc: result.data as ExceptionDocument, origin });
     } else {
+      // a case judges one object: an inline resource read as several is an error at its key;
+      // the document is still returned, and planPolicyTests fails that case with the same words
+      // (so the service's run, which lists what it could not run, shows it at its line)
+      out.diagnostics.push(...severalSubjectDiagnostics(result.data as PolicyTestDocument, source, file));
       out.tests.push(result.data as PolicyTestDocument);
       out.located.tests.push({ doc: result.data as PolicyTestDocument, origin });
     }

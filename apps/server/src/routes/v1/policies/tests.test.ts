@@ -243,3 +243,65 @@ describe("policy test fixtures behind a symbolic link or too large", () => {
     }
   });
 });
+
+describe("a case whose subject is several objects", () => {
+  it("is listed as a problem at its `resource` key and fails when run, never judged on the first item", async () => {
+    const base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
+    const dir = join(base, "policies");
+    mkdirSync(join(dir, "fixtures"), { recursive: true });
+    cpSync(join(DIR, "replica-limit.yaml"), join(dir, "replica-limit.yaml"));
+    const deployment = (name: string, replicas: number) =>
+      `{apiVersion: apps/v1, kind: Deployment, metadata: {name: ${name}, namespace: shop}, spec: {replicas: ${replicas}}}`;
+    writeFileSync(
+      join(dir, "fixtures", "list.yaml"),
+      `apiVersion: v1\nkind: List\nitems: [${deployment("small", 2)}, ${deployment("big", 9)}]\n`,
+    );
+    writeFileSync(
+      join(dir, "replica-limit.test.yaml"),
+      [
+        "apiVersion: celgate.dev/v1",
+        "kind: PolicyTest",
+        "metadata: {name: lists}",
+        "spec:",
+        "  policy: replica-limit",
+        "  cases:",
+        "    - name: an inline List of a small and a big Deployment",
+        "      expect: pass",
+        `      resource: {apiVersion: v1, kind: List, items: [${deployment("small", 2)}, ${deployment("big", 9)}]}`,
+        "    - name: a fixture whose first document is such a List",
+        "      expect: pass",
+        "      file: fixtures/list.yaml",
+        "",
+      ].join("\n"),
+    );
+    const t = await setupApp("pglite", { policyDir: dir });
+    try {
+      const listed = await t.call("GET", "/v1/policies/replica-limit/tests", { token: t.tokens.viewer });
+      expect(listed.status).toBe(200);
+      expect(listed.body.diagnostics).toMatchObject([
+        { file: "replica-limit.test.yaml", line: 9, column: 7, path: "spec.cases[0].resource" },
+      ]);
+      const message = listed.body.diagnostics[0].message;
+      expect(message).toContain("a case's `resource` (kind List) is read as 2 objects");
+      const { status, body } = await t.call("POST", "/v1/policies/replica-limit/tests:run", {
+        token: t.tokens.viewer,
+      });
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ passed: 0, failed: 2 });
+      expect(body.cases).toMatchObject([
+        { line: 7, column: 7, passed: false, reason: message },
+        {
+          line: 10,
+          column: 7,
+          passed: false,
+          reason: expect.stringContaining(
+            "fixture fixtures/list.yaml: its first document is read as 2 objects",
+          ),
+        },
+      ]);
+    } finally {
+      await t.close();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
