@@ -275,8 +275,48 @@ describe("nesting and aliases past the limits in a test file", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).not.toContain("call stack");
       expect(r.stderr.trim().split("\n").at(-1)).toMatch(
-        /^celgate: .*policy\.test\.yaml:9:\d+: nested too deeply, over the nesting depth limit of 128 \(CELGATE_MAX_DEPTH\)/,
+        /^celgate: .*policy\.test\.yaml:9:\d+: nested too deeply, over the nesting depth limit of 128 \(the default for policy, exception and test files, whatever CELGATE_MAX_DEPTH says\)/,
       );
+    }
+  });
+
+  it("policy, exception and test files keep the default limits, whatever the variables say", async () => {
+    // 130 levels: over the default 128, under a raised 200
+    const nested = `${"[".repeat(126)}${"]".repeat(126)}`;
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: nested
+      expect: pass
+      resource: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c}]}, x: ${nested}}
+`,
+      ),
+    });
+    const saved = process.env.CELGATE_MAX_DEPTH;
+    try {
+      process.env.CELGATE_MAX_DEPTH = "200";
+      const raised = await runInProcess(["test", dir]);
+      expect(raised.code).toBe(2);
+      expect(raised.stderr).toContain(
+        "over the nesting depth limit of 128 (the default for policy, exception and test files, whatever CELGATE_MAX_DEPTH says)",
+      );
+      // a lowered limit does not refuse the policy (nested 6 levels) or a plain case either
+      process.env.CELGATE_MAX_DEPTH = "3";
+      const plain = folder({
+        "policy.test.yaml": testDoc(
+          "no-privileged",
+          `    - name: plain
+      expect: pass
+      resource: ${JSON.stringify(POD)}
+`,
+        ),
+      });
+      const lowered = await runInProcess(["test", plain]);
+      expect(lowered.stderr).toBe("");
+      expect(lowered.stdout).toBe("1 passed, 0 failed\n");
+    } finally {
+      if (saved === undefined) delete process.env.CELGATE_MAX_DEPTH;
+      else process.env.CELGATE_MAX_DEPTH = saved;
     }
   });
 
@@ -305,7 +345,7 @@ ${levels.map((l) => `    ${l}`).join("\n")}
     const r = await runInProcess(["validate", dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      "too many aliases expanded, over the YAML aliases per document limit of 100 (CELGATE_MAX_YAML_ALIASES)",
+      "too many aliases expanded, over the YAML aliases per document limit of 100 (the default for policy, exception and test files, whatever CELGATE_MAX_YAML_ALIASES says)",
     );
   });
 });

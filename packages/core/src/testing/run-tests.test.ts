@@ -375,3 +375,27 @@ ${cases}`;
     ]);
   });
 });
+
+describe("a fixture is read under the default limits, as its test file is", () => {
+  it("says so when a fixture is over one", () => {
+    const parsed = parsePolicyDocuments(
+      `${policies}---
+apiVersion: celgate.dev/v1
+kind: PolicyTest
+metadata: {name: deep-fixture}
+spec:
+  policy: no-privileged
+  cases:
+    - {name: deep, expect: pass, file: deep.json}
+`,
+      "p.test.yaml",
+    );
+    const { set } = compilePolicySet(parsed.located.policies);
+    const deep = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"},"x":${"[".repeat(130)}${"]".repeat(130)}}`;
+    const [c] = runPolicyTests(parsed.located.tests, set, { readFixture: () => deep }).cases;
+    expect(c).toMatchObject({ passed: false });
+    expect(c!.reason).toMatch(
+      /^case resource is not usable: .*over the nesting depth limit of 128 \(the default for policy, exception and test files, whatever CELGATE_MAX_DEPTH says\)$/,
+    );
+  });
+});

@@ -4,7 +4,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { type EvaluateInput, evaluate } from "../evaluate/evaluate.js";
 import { parseImageFacts } from "../images/parse.js";
 import type { ImageFacts } from "../images/types.js";
-import type { Located } from "../policy/parse.js";
+import { fixedLimitDiagnostic, type Located } from "../policy/parse.js";
 import { type ExceptionDocument, exceptionSchema, type PolicyTestDocument } from "../policy/schema.js";
 import { firstDocumentObjects, severalSubjectsMessage } from "../policy/test-objects.js";
 import { resourceKey } from "../report/outcome.js";
@@ -264,7 +264,8 @@ function caseInputs(
       `${file ?? "<test>"}#cases[${index}]`,
     ));
   }
-  const errors = diagnostics.filter((d) => d.severity !== "warning");
+  // a fixture is read under the default limits, as its test file is
+  const errors = diagnostics.filter((d) => d.severity !== "warning").map(fixedLimitDiagnostic);
   if (errors.length > 0 || resources.length === 0) {
     return {
       error: `case resource is not usable: ${errors[0]?.message ?? diagnostics[0]?.message ?? "no Kubernetes object"}`,
