@@ -122,6 +122,8 @@ describe.skipIf(!browserAvailable)(
       const wrong = await row("nine replicas expected to pass").locator("td").last().innerText();
       expect(wrong).toContain("failed");
       expect(wrong).toContain("expected pass, got fail: more than 5 replicas");
+      // a failing case says where its entry is, as `celgate test` does
+      expect(wrong).toContain("at replica-limit.test.yaml:40:7");
       expect(await row("a fixture outside the repository").locator("td").last().innerText()).toContain(
         "cannot read fixture ../outside.yaml",
       );

@@ -179,6 +179,44 @@ describe("a failing case names its own line", () => {
   });
 });
 
+describe("a case judges one object", () => {
+  const privileged = { ...POD, spec: { containers: [{ name: "c", securityContext: { privileged: true } }] } };
+  const list = { apiVersion: "v1", kind: "List", items: [POD, privileged] };
+
+  it("validate and test refuse an inline resource read as several objects, at its key", async () => {
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: a List of a plain and a privileged pod
+      expect: pass
+      resource: ${JSON.stringify(list)}
+`,
+      ),
+    });
+    for (const command of ["validate", "test"]) {
+      const r = await runInProcess([command, dir]);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr.trim().split("\n").at(-1)).toMatch(
+        /^celgate: .*policy\.test\.yaml:9:7: .*a case's `resource` \(kind List\) is read as 2 objects/,
+      );
+    }
+  });
+
+  it("test fails a case whose fixture's first document is a List, naming the fixture", async () => {
+    const dir = folder({
+      "fixtures/list.json": JSON.stringify(list),
+      "policy.test.yaml": testDoc("no-privileged", fileCase("fixtures/list.json")),
+    });
+    const r = await runInProcess(["test", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      "/ from a file (" +
+        join(dir, "policy.test.yaml") +
+        ":7:7): fixture fixtures/list.json: its first document is read as 2 objects",
+    );
+  });
+});
+
 describe("text from a hostile test file or manifest reaches the terminal inert", () => {
   const ESC = "\u001b";
   const hostile = `a\u202eb${ESC}]0;title\u0007${ESC}[2J`;
@@ -237,8 +275,48 @@ describe("nesting and aliases past the limits in a test file", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).not.toContain("call stack");
       expect(r.stderr.trim().split("\n").at(-1)).toMatch(
-        /^celgate: .*policy\.test\.yaml:9:\d+: nested too deeply, over the nesting depth limit of 128 \(CELGATE_MAX_DEPTH\)/,
+        /^celgate: .*policy\.test\.yaml:9:\d+: nested too deeply, over the nesting depth limit of 128 \(the default for policy, exception and test files, whatever CELGATE_MAX_DEPTH says\)/,
       );
+    }
+  });
+
+  it("policy, exception and test files keep the default limits, whatever the variables say", async () => {
+    // 130 levels: over the default 128, under a raised 200
+    const nested = `${"[".repeat(126)}${"]".repeat(126)}`;
+    const dir = folder({
+      "policy.test.yaml": testDoc(
+        "no-privileged",
+        `    - name: nested
+      expect: pass
+      resource: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c}]}, x: ${nested}}
+`,
+      ),
+    });
+    const saved = process.env.CELGATE_MAX_DEPTH;
+    try {
+      process.env.CELGATE_MAX_DEPTH = "200";
+      const raised = await runInProcess(["test", dir]);
+      expect(raised.code).toBe(2);
+      expect(raised.stderr).toContain(
+        "over the nesting depth limit of 128 (the default for policy, exception and test files, whatever CELGATE_MAX_DEPTH says)",
+      );
+      // a lowered limit does not refuse the policy (nested 6 levels) or a plain case either
+      process.env.CELGATE_MAX_DEPTH = "3";
+      const plain = folder({
+        "policy.test.yaml": testDoc(
+          "no-privileged",
+          `    - name: plain
+      expect: pass
+      resource: ${JSON.stringify(POD)}
+`,
+        ),
+      });
+      const lowered = await runInProcess(["test", plain]);
+      expect(lowered.stderr).toBe("");
+      expect(lowered.stdout).toBe("1 passed, 0 failed\n");
+    } finally {
+      if (saved === undefined) delete process.env.CELGATE_MAX_DEPTH;
+      else process.env.CELGATE_MAX_DEPTH = saved;
     }
   });
 
@@ -267,7 +345,7 @@ ${levels.map((l) => `    ${l}`).join("\n")}
     const r = await runInProcess(["validate", dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      "too many aliases expanded, over the YAML aliases per document limit of 100 (CELGATE_MAX_YAML_ALIASES)",
+      "too many aliases expanded, over the YAML aliases per document limit of 100 (the default for policy, exception and test files, whatever CELGATE_MAX_YAML_ALIASES says)",
     );
   });
 });

@@ -73,6 +73,12 @@ export const PolicyTestCaseResultSchema = z
   .object({
     test: z.string(),
     file: z.string(),
+    /**
+     * 1-based line and column of the case's entry in its PolicyTest file (`file`), as
+     * `celgate test` prints them; absent when unknown.
+     */
+    line: z.number().int().min(1).optional(),
+    column: z.number().int().min(1).optional(),
     name: z.string(),
     passed: z.boolean(),
     expected: OutcomeSchema,

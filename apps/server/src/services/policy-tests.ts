@@ -106,6 +106,8 @@ export class PolicyTestService {
       cases.push({
         test: c.test,
         file: c.file ?? "",
+        // where the case's entry is in its file, as `celgate test` points at it
+        ...(c.line === undefined ? {} : { line: c.line, column: c.column ?? 1 }),
         name: c.case,
         passed: c.passed,
         expected: c.expected,

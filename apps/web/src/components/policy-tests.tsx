@@ -40,6 +40,12 @@ function Result({ result }: { result: PolicyTestCaseResult | undefined }) {
           <Literal text={result.reason} />
         </div>
       ) : null}
+      {!result.passed && result.line !== undefined ? (
+        // where the failing case is, as `celgate test` points at it (an editor jumps there)
+        <div className="muted">
+          at <Literal text={`${result.file}:${result.line}:${result.column ?? 1}`} />
+        </div>
+      ) : null}
       {result.messages.length ? (
         <ul className="messages" aria-label="Messages">
           {result.messages.map((m, i) => (

@@ -125,7 +125,7 @@ f: [*e,*e,*e,*e,*e,*e,*e,*e,*e]
       {
         code: "input-limit",
         message:
-          "too many aliases expanded, over the YAML aliases per document limit of 100 (CELGATE_MAX_YAML_ALIASES)",
+          "too many aliases expanded, over the YAML aliases per document limit of 100 (the default for policy, exception and test files, whatever CELGATE_MAX_YAML_ALIASES says)",
         file: "bomb.yaml",
         line: 1,
         column: 1,
@@ -140,7 +140,8 @@ f: [*e,*e,*e,*e,*e,*e,*e,*e,*e]
       expect(diagnostics).toHaveLength(1);
       expect(diagnostics[0]).toMatchObject({
         code: "input-limit",
-        message: "nested too deeply, over the nesting depth limit of 128 (CELGATE_MAX_DEPTH)",
+        message:
+          "nested too deeply, over the nesting depth limit of 128 (the default for policy, exception and test files, whatever CELGATE_MAX_DEPTH says)",
         file: "deep.yaml",
         // the 128th "[" is at depth 129 (the top-level mapping counts 1)
         line: 2,

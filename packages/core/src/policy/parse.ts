@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { INPUT_LIMITS } from "../limits/limits.js";
 import { formatPath } from "../util/path.js";
 import {
   API_VERSION,
@@ -11,7 +12,7 @@ import {
   policyTestSchema,
 } from "./schema.js";
 import { parseSourceDocuments, type SourceDocument } from "./source.js";
-import { kubectlTestObjects } from "./test-objects.js";
+import { kubectlTestObjects, severalSubjectDiagnostics } from "./test-objects.js";
 
 export { formatPath };
 
@@ -63,7 +64,7 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
     diagnostics: [],
   };
   const { documents, diagnostics } = parseSourceDocuments(text, file);
-  out.diagnostics.push(...diagnostics);
+  out.diagnostics.push(...diagnostics.map(fixedLimitDiagnostic));
   const testObjects = kubectlTestObjects(text, file);
   for (const source of documents) {
     const at = (path: (string | number)[]) => {
@@ -100,7 +101,7 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
     if (kind === "PolicyTest") {
       const read = testObjects.read(source, value);
       if ("diagnostics" in read) {
-        out.diagnostics.push(...read.diagnostics);
+        out.diagnostics.push(...read.diagnostics.map(fixedLimitDiagnostic));
         continue;
       }
       checked = read.value;
@@ -146,6 +147,10 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
       out.exceptions.push(result.data as ExceptionDocument);
       out.located.exceptions.push({ doc: result.data as ExceptionDocument, origin });
     } else {
+      // a case judges one object: an inline resource read as several is an error at its key;
+      // the document is still returned, and planPolicyTests fails that case with the same words
+      // (so the service's run, which lists what it could not run, shows it at its line)
+      out.diagnostics.push(...severalSubjectDiagnostics(result.data as PolicyTestDocument, source, file));
       out.tests.push(result.data as PolicyTestDocument);
       out.located.tests.push({ doc: result.data as PolicyTestDocument, origin });
     }
@@ -153,7 +158,26 @@ export function parsePolicyDocuments(text: string, file?: string): ParsedDocumen
   return out;
 }
 
-/** `spec.validations[0].expression` from `["spec", "validations", 0, "expression"]`. */
+/**
+ * Policy, exception and PolicyTest files (and the fixtures their cases name) are always read
+ * under the default input limits, whatever the CELGATE_MAX_* variables say: the same policy
+ * repository is read by `celgate validate` and `celgate test` in CI, by every replica of the
+ * service at its start (which refuses the whole repository over one error) and by the
+ * service's test run, and must be read alike by all of them; the variables bound the inputs
+ * being judged (manifests, request bodies, data files). A limit's message names its variable
+ * (limits.ts); for these files it says instead that the variable does not apply. Unchanged for
+ * any other diagnostic.
+ */
+export function fixedLimitDiagnostic(diagnostic: Diagnostic): Diagnostic {
+  if (diagnostic.code !== "input-limit") return diagnostic;
+  let message = diagnostic.message;
+  for (const { variable } of Object.values(INPUT_LIMITS))
+    message = message.replace(
+      `(${variable})`,
+      `(the default for policy, exception and test files, whatever ${variable} says)`,
+    );
+  return { ...diagnostic, message };
+}
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;

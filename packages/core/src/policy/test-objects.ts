@@ -1,7 +1,10 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { checkValue, DEFAULT_INPUT_LIMITS, limitDiagnostic } from "../limits/limits.js";
-import { readManifestDocument } from "../resources/parse.js";
+import { readManifestDocument, resourcesFromObjects } from "../resources/parse.js";
 import { type DocumentChunk, splitYamlDocuments } from "../resources/split.js";
+import type { Resource } from "../resources/types.js";
+import { formatPath } from "../util/path.js";
+import type { PolicyTestDocument } from "./schema.js";
 import type { SourceDocument } from "./source.js";
 
 /**
@@ -112,4 +115,63 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The subject of a case is one Kubernetes object: the one it judges. A case's inline `resource`
+ * is read as kubectl reads a manifest, where an object with a list of `items` is its items (and
+ * itself too when its kind does not end in `List`, see resources/parse.ts); judging only the
+ * first of them would pass `kind: List, items: [good, bad]` as `pass`. So an inline `resource`
+ * read as several objects is refused (at the `resource` key, by parsePolicyDocuments, which
+ * `celgate validate`, `celgate test` and the service all read tests with), and so is a fixture
+ * whose first document is (by planPolicyTests, when it reads the fixture). One rule, said here.
+ */
+export function severalSubjectsMessage(
+  where: { resource: true } | { fixture: string },
+  kind: unknown,
+  count: number,
+): string {
+  const what = typeof kind === "string" && kind !== "" ? ` (kind ${kind})` : "";
+  const read = `is read as ${count} objects, as kubectl reads an object with a list of \`items\`, and a case judges one object`;
+  return "resource" in where
+    ? `a case's \`resource\`${what} ${read}: write one object, or name a fixture with \`file:\` whose first document is the object judged (its other documents are the case's bundle)`
+    : `fixture ${where.fixture}: its first document${what} ${read}: write the object judged alone as the fixture's first document (its other documents are the case's bundle)`;
+}
+
+/**
+ * The objects of a fixture's first document that holds one (its subject), when there are
+ * several of them: a list read as its items. `resources` as parseManifests gives them.
+ */
+export function firstDocumentObjects(resources: readonly Resource[]): Resource[] {
+  const first = resources[0]?.ref.source?.document;
+  if (first === undefined) return resources.slice(0, 1);
+  return resources.filter((r) => r.ref.source?.document === first);
+}
+
+/**
+ * One error per case of a (schema-valid) PolicyTest document whose inline `resource` is read
+ * as several objects (severalSubjectsMessage), at the `resource` key. Never throws.
+ */
+export function severalSubjectDiagnostics(
+  doc: PolicyTestDocument,
+  source: SourceDocument,
+  file: string | undefined,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  doc.spec.cases.forEach((testCase, index) => {
+    if (testCase.resource === undefined) return;
+    // read as planPolicyTests reads it
+    const { resources } = resourcesFromObjects([testCase.resource], file ?? "<test>");
+    if (resources.length <= 1) return;
+    const path = ["spec", "cases", index, "resource"];
+    const at = source.position(path, "key");
+    out.push({
+      code: "schema",
+      message: severalSubjectsMessage({ resource: true }, testCase.resource.kind, resources.length),
+      path: formatPath(path),
+      ...(file === undefined ? {} : { file }),
+      ...(at ? { line: at.line, column: at.column, sourceLine: at.sourceLine } : {}),
+    });
+  });
+  return out;
 }

@@ -284,3 +284,118 @@ spec:
     ]);
   });
 });
+
+describe("a case judges one object: never the first of a list", () => {
+  const pod = (name: string, privileged: boolean) =>
+    `{apiVersion: v1, kind: Pod, metadata: {name: ${name}}, spec: {containers: [{name: c, securityContext: {privileged: ${privileged}}}]}}`;
+  const test = (cases: string) => `apiVersion: celgate.dev/v1
+kind: PolicyTest
+metadata: {name: lists}
+spec:
+  policy: no-privileged
+  cases:
+${cases}`;
+
+  it("refuses an inline resource read as several objects at its key, and fails the case so", () => {
+    const { parsed, result } = run(
+      test(`    - name: a List of a good and a bad pod
+      expect: pass
+      resource: {apiVersion: v1, kind: List, items: [${pod("good", false)}, ${pod("bad", true)}]}
+    - name: a PodList of kind-less items
+      expect: pass
+      resource:
+        apiVersion: v1
+        kind: PodList
+        items:
+          - {metadata: {name: a}, spec: {containers: [{name: c}]}}
+          - {metadata: {name: b}, spec: {containers: [{name: c}]}}
+    - name: an object that is not a list but has items is itself and its items
+      expect: pass
+      resource: {apiVersion: v1, kind: ConfigMap, metadata: {name: x}, items: [${pod("bad", true)}]}
+    - name: a List of one object judges that object
+      expect: fail
+      resource: {apiVersion: v1, kind: List, items: [${pod("bad", true)}]}
+`),
+    );
+    // at each `resource` key (the PolicyTest starts on line 21 of the text run() parses)
+    expect(parsed.diagnostics.map((d) => [d.file, d.line, d.column, d.path, d.code])).toEqual([
+      ["p.test.yaml", 29, 7, "spec.cases[0].resource", "schema"],
+      ["p.test.yaml", 32, 7, "spec.cases[1].resource", "schema"],
+      ["p.test.yaml", 40, 7, "spec.cases[2].resource", "schema"],
+    ]);
+    expect(parsed.diagnostics[0]!.message).toBe(
+      "a case's `resource` (kind List) is read as 2 objects, as kubectl reads an object with a list of `items`, and a case judges one object: write one object, or name a fixture with `file:` whose first document is the object judged (its other documents are the case's bundle)",
+    );
+    expect(parsed.diagnostics[2]!.message).toContain("(kind ConfigMap) is read as 2 objects");
+    // the service runs what it read: each such case fails with the same words, never judged on its first item
+    expect(result.cases.map((c) => [c.case, c.passed, c.actual, c.reason])).toEqual([
+      ["a List of a good and a bad pod", false, undefined, parsed.diagnostics[0]!.message],
+      ["a PodList of kind-less items", false, undefined, parsed.diagnostics[1]!.message],
+      [
+        "an object that is not a list but has items is itself and its items",
+        false,
+        undefined,
+        parsed.diagnostics[2]!.message,
+      ],
+      ["a List of one object judges that object", true, "fail", undefined],
+    ]);
+  });
+
+  it("judges a fixture's first document, which must be one object; its other documents are the bundle", () => {
+    const parsed = parsePolicyDocuments(
+      `${policies}---\n${test(`    - name: first document a List of a good and a bad pod
+      expect: pass
+      file: list-first.yaml
+    - name: a good pod first, then a List in the bundle
+      expect: pass
+      file: list-second.yaml
+    - name: a bad pod first
+      expect: fail
+      file: bad-first.yaml
+`)}`,
+      "p.test.yaml",
+    );
+    expect(parsed.diagnostics).toEqual([]);
+    const { set } = compilePolicySet(parsed.located.policies);
+    const fixtures: Record<string, string> = {
+      "list-first.yaml": `apiVersion: v1\nkind: List\nitems: [${pod("good", false)}, ${pod("bad", true)}]\n`,
+      "list-second.yaml": `${pod("good", false)}\n---\napiVersion: v1\nkind: List\nitems: [${pod("bad", true)}]\n`,
+      "bad-first.yaml": `${pod("bad", true)}\n---\n${pod("good", false)}\n`,
+    };
+    const result = runPolicyTests(parsed.located.tests, set, { readFixture: (_, path) => fixtures[path] });
+    expect(result.cases.map((c) => [c.case, c.passed, c.actual, c.reason])).toEqual([
+      [
+        "first document a List of a good and a bad pod",
+        false,
+        undefined,
+        "fixture list-first.yaml: its first document is read as 2 objects, as kubectl reads an object with a list of `items`, and a case judges one object: write the object judged alone as the fixture's first document (its other documents are the case's bundle)",
+      ],
+      ["a good pod first, then a List in the bundle", true, "pass", undefined],
+      ["a bad pod first", true, "fail", undefined],
+    ]);
+  });
+});
+
+describe("a fixture is read under the default limits, as its test file is", () => {
+  it("says so when a fixture is over one", () => {
+    const parsed = parsePolicyDocuments(
+      `${policies}---
+apiVersion: celgate.dev/v1
+kind: PolicyTest
+metadata: {name: deep-fixture}
+spec:
+  policy: no-privileged
+  cases:
+    - {name: deep, expect: pass, file: deep.json}
+`,
+      "p.test.yaml",
+    );
+    const { set } = compilePolicySet(parsed.located.policies);
+    const deep = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"},"x":${"[".repeat(130)}${"]".repeat(130)}}`;
+    const [c] = runPolicyTests(parsed.located.tests, set, { readFixture: () => deep }).cases;
+    expect(c).toMatchObject({ passed: false });
+    expect(c!.reason).toMatch(
+      /^case resource is not usable: .*over the nesting depth limit of 128 \(the default for policy, exception and test files, whatever CELGATE_MAX_DEPTH says\)$/,
+    );
+  });
+});

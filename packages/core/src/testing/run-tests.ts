@@ -4,8 +4,9 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { type EvaluateInput, evaluate } from "../evaluate/evaluate.js";
 import { parseImageFacts } from "../images/parse.js";
 import type { ImageFacts } from "../images/types.js";
-import type { Located } from "../policy/parse.js";
+import { fixedLimitDiagnostic, type Located } from "../policy/parse.js";
 import { type ExceptionDocument, exceptionSchema, type PolicyTestDocument } from "../policy/schema.js";
+import { firstDocumentObjects, severalSubjectsMessage } from "../policy/test-objects.js";
 import { resourceKey } from "../report/outcome.js";
 import type { EvaluationReport, Outcome, ResourceRef } from "../report/types.js";
 import { parseManifests, resourcesFromObjects } from "../resources/parse.js";
@@ -263,10 +264,23 @@ function caseInputs(
       `${file ?? "<test>"}#cases[${index}]`,
     ));
   }
-  const errors = diagnostics.filter((d) => d.severity !== "warning");
+  // a fixture is read under the default limits, as its test file is
+  const errors = diagnostics.filter((d) => d.severity !== "warning").map(fixedLimitDiagnostic);
   if (errors.length > 0 || resources.length === 0) {
     return {
       error: `case resource is not usable: ${errors[0]?.message ?? diagnostics[0]?.message ?? "no Kubernetes object"}`,
+    };
+  }
+  // the subject is one object: never the first of a list, the others judged by nobody
+  const subject = testCase.file === undefined ? resources : firstDocumentObjects(resources);
+  if (subject.length > 1) {
+    const kind = testCase.file === undefined ? testCase.resource?.kind : undefined;
+    return {
+      error: severalSubjectsMessage(
+        testCase.file === undefined ? { resource: true } : { fixture: testCase.file },
+        kind,
+        subject.length,
+      ),
     };
   }
   if (testCase.bundle) {

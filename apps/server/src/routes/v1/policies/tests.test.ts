@@ -78,7 +78,16 @@ describe.each(BACKENDS)("policy tests on %s", (backend) => {
       actual: "pass",
     });
     expect(byName["a ConfigMap is not matched"]).toMatchObject({ passed: true, actual: "skip" });
+    // each case says where its entry is, as `celgate test` prints it (file:line:col)
+    expect(byName["three replicas pass"]).toMatchObject({
+      file: "replica-limit.test.yaml",
+      line: 10,
+      column: 7,
+    });
     expect(byName["nine replicas expected to pass (wrong on purpose)"]).toMatchObject({
+      file: "replica-limit.test.yaml",
+      line: 40,
+      column: 7,
       passed: false,
       expected: "pass",
       actual: "fail",
@@ -87,6 +96,8 @@ describe.each(BACKENDS)("policy tests on %s", (backend) => {
     });
     const outside = byName["a fixture outside the repository is not read"];
     expect(outside).toMatchObject({
+      line: 47,
+      column: 7,
       passed: false,
       reason: "cannot read fixture ../outside.yaml: outside the policy repository",
     });
@@ -226,6 +237,68 @@ describe("policy test fixtures behind a symbolic link or too large", () => {
         path: "fixtures/huge.yaml",
         error: `larger than ${MAX_TEST_FILE_BYTES} bytes (${MAX_TEST_FILE_BYTES + 3})`,
       });
+    } finally {
+      await t.close();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a case whose subject is several objects", () => {
+  it("is listed as a problem at its `resource` key and fails when run, never judged on the first item", async () => {
+    const base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
+    const dir = join(base, "policies");
+    mkdirSync(join(dir, "fixtures"), { recursive: true });
+    cpSync(join(DIR, "replica-limit.yaml"), join(dir, "replica-limit.yaml"));
+    const deployment = (name: string, replicas: number) =>
+      `{apiVersion: apps/v1, kind: Deployment, metadata: {name: ${name}, namespace: shop}, spec: {replicas: ${replicas}}}`;
+    writeFileSync(
+      join(dir, "fixtures", "list.yaml"),
+      `apiVersion: v1\nkind: List\nitems: [${deployment("small", 2)}, ${deployment("big", 9)}]\n`,
+    );
+    writeFileSync(
+      join(dir, "replica-limit.test.yaml"),
+      [
+        "apiVersion: celgate.dev/v1",
+        "kind: PolicyTest",
+        "metadata: {name: lists}",
+        "spec:",
+        "  policy: replica-limit",
+        "  cases:",
+        "    - name: an inline List of a small and a big Deployment",
+        "      expect: pass",
+        `      resource: {apiVersion: v1, kind: List, items: [${deployment("small", 2)}, ${deployment("big", 9)}]}`,
+        "    - name: a fixture whose first document is such a List",
+        "      expect: pass",
+        "      file: fixtures/list.yaml",
+        "",
+      ].join("\n"),
+    );
+    const t = await setupApp("pglite", { policyDir: dir });
+    try {
+      const listed = await t.call("GET", "/v1/policies/replica-limit/tests", { token: t.tokens.viewer });
+      expect(listed.status).toBe(200);
+      expect(listed.body.diagnostics).toMatchObject([
+        { file: "replica-limit.test.yaml", line: 9, column: 7, path: "spec.cases[0].resource" },
+      ]);
+      const message = listed.body.diagnostics[0].message;
+      expect(message).toContain("a case's `resource` (kind List) is read as 2 objects");
+      const { status, body } = await t.call("POST", "/v1/policies/replica-limit/tests:run", {
+        token: t.tokens.viewer,
+      });
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ passed: 0, failed: 2 });
+      expect(body.cases).toMatchObject([
+        { line: 7, column: 7, passed: false, reason: message },
+        {
+          line: 10,
+          column: 7,
+          passed: false,
+          reason: expect.stringContaining(
+            "fixture fixtures/list.yaml: its first document is read as 2 objects",
+          ),
+        },
+      ]);
     } finally {
       await t.close();
       rmSync(base, { recursive: true, force: true });
