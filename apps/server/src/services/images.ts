@@ -72,7 +72,21 @@ export function checkFactsOrder(facts: readonly ImageFacts[], given: unknown, wh
   // entry i is images[i] only when the request gave a list of native facts, one per entry
   const path = (i: number) =>
     Array.isArray(given) && given.length === facts.length ? `${what}[${i}]` : what;
-  for (const [image, group] of groups)
+  for (const [image, all] of groups) {
+    // equal entries cannot disagree: one of each is compared, and pairs are few (or refused)
+    const seen = new Set<string>();
+    const group = all.filter((i) => {
+      const view = mergedView(facts[i]!);
+      if (seen.has(view)) return false;
+      seen.add(view);
+      return true;
+    });
+    if (group.length > MAX_ENTRIES_PER_IMAGE)
+      throw refuse(
+        "invalid-argument",
+        `${group.length} different entries of ${what} describe ${image} (at most ${MAX_ENTRIES_PER_IMAGE}): send one entry for the image`,
+        [{ path: path(group[MAX_ENTRIES_PER_IMAGE]!), message: `one entry too many for ${image}` }],
+      );
     for (let x = 0; x < group.length; x++)
       for (let y = x + 1; y < group.length; y++) {
         const i = group[x]!;
@@ -86,7 +100,15 @@ export function checkFactsOrder(facts: readonly ImageFacts[], given: unknown, wh
           [{ path: path(j), message: `describes ${image} as ${path(i)} does, with other facts` }],
         );
       }
+  }
 }
+
+/**
+ * Different entries for one image a request may give (Trivy, Grype and cosign output of one
+ * image make three): checkFactsOrder compares them in pairs, so a request of thousands would
+ * cost millions of merges.
+ */
+const MAX_ENTRIES_PER_IMAGE = 8;
 
 /** What an evaluation reads of merged facts (the reference fields come from the manifest's reference). */
 function mergedView(f: ImageFacts): string {

@@ -90,4 +90,35 @@ describe.each(BACKENDS)("the order of images on %s", (backend) => {
     const same = await evaluate(BY_DIGEST, [b, b]);
     expect(same.status).toBe(200);
   });
+
+  it("refuses thousands of different entries for one image rather than compare them in pairs", async () => {
+    // every entry agrees with every other (signatures combine), so none is refused for its order:
+    // compared in pairs, 3,000 of them would be millions of merges on the request's thread
+    const signed = (n: number) => ({
+      ref: BY_DIGEST,
+      signatures: [{ verified: true, identity: `signer-${n}`, issuer: "https://issuer.example" }],
+    });
+    const many = Array.from({ length: 3_000 }, (_, n) => signed(n));
+    const res = await evaluate(BY_DIGEST, many);
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(400);
+    expect(res.body.detail).toContain(`3000 different entries of images describe ${DIGEST}`);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(["images[8]"]);
+    // the same entry many times is one entry; eight different ones are taken
+    expect(
+      (
+        await evaluate(
+          BY_DIGEST,
+          Array.from({ length: 3_000 }, () => signed(1)),
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await evaluate(
+          BY_DIGEST,
+          Array.from({ length: 8 }, (_, n) => signed(n)),
+        )
+      ).status,
+    ).toBe(200);
+  }, 60_000);
 });
