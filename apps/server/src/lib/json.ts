@@ -315,24 +315,7 @@ function scanKeys(text: string, options: { proto: boolean }): RefusedKey | undef
 }
 
 /**
- * Canonical JSON of a value (object keys sorted, a bigint as a number): the text core's
- * `canonicalJson` gives, except that a `__proto__` key is kept. Core's builds each sorted copy
- * as a plain object, where assigning `__proto__` sets the copy's prototype and the key and its
- * value vanish from the text; deep in evaluation data that key is data (docs/api.md, "Bodies"),
- * so two inputs differing only there hashed alike (an Idempotency-Key reused with the other
- * body answered the first report) and history kept neither. Used for what the service hashes
- * and stores of a request; for a value without a `__proto__` key the text is core's, byte for
- * byte, so hashes stored before are unchanged. Never throws for JSON data.
+ * Canonical JSON (object keys sorted, `__proto__` kept as data): core's, the one canonical form
+ * of the engine and the service, re-exported so the service's imports stay where they were.
  */
-export function canonicalJson(value: unknown): string {
-  const text: string | undefined = JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === "object" && !Array.isArray(v)) {
-      // no prototype: every key, `__proto__` included, is an own property of the copy
-      const sorted: Record<string, unknown> = Object.create(null);
-      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-      return sorted;
-    }
-    return typeof v === "bigint" ? Number(v) : v;
-  });
-  return text ?? "null";
-}
+export { canonicalJson } from "@celgate/core";

@@ -41,7 +41,7 @@ import { checkFactsOrder, type ImageService, imageRefsOf, parseFacts } from "./i
 import { deployedCluster, type InventoryService } from "./inventory.js";
 import type { PolicySetRuntime } from "./policy-set.js";
 import type { ReceiptService } from "./receipts.js";
-import type { RedactionService } from "./redaction.js";
+import { type RedactionService, redactFacts } from "./redaction.js";
 
 /** What an evaluation was run on, as stored for history and replays. */
 export interface StoredInput {
@@ -489,7 +489,7 @@ export class EvaluationService {
       ...(redacted.manifests !== undefined
         ? { manifests: redacted.manifests }
         : { resources: redacted.resources ?? [] }),
-      images: facts,
+      images: redactFacts(pass, facts),
       params: req.params,
       context: req.context ?? {},
       select: req.select,
@@ -521,7 +521,7 @@ export class EvaluationService {
           name: r.ref.name,
           ...(r.ref.namespace ? { namespace: r.ref.namespace } : {}),
         })),
-        images: imageTerms(refs),
+        images: imageTerms(refs.map((ref) => pass.imageRef(ref))),
         policies: report.policies,
         idempotencyKey: options.idempotencyKey ?? null,
         requestHash: requestHash ?? null,

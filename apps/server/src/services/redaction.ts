@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { type ManifestFile, ManifestFileSchema } from "@celgate/contracts";
 import {
   type EvaluationReport,
+  type ImageFacts,
   type InputLimits,
   Redaction,
   type RedactionPath,
@@ -12,7 +13,7 @@ import { type Db, LOCKS, tryAdvisoryXactLock } from "../db/client.js";
 import { evaluations, inputs, settings } from "../db/schema.js";
 import { canonicalJson } from "../lib/json.js";
 import { withoutSecrets } from "../lib/secret-errors.js";
-import { inputHashOf } from "./evaluations.js";
+import { inputHashOf } from "./history-writer.js";
 
 const KEY_SETTING = "redaction_key";
 /** When the redaction migration ran (database time): inputs created before it may hold raw secrets. */
@@ -227,6 +228,21 @@ export class RedactionService {
       await new Promise<void>((resolve) => setTimeout(resolve, 10));
     }
   }
+}
+
+/**
+ * Image facts as they may be stored: the userinfo of each reference (`user:pw@registry/app:1`)
+ * left out of `ref`, `registry` and `repository`, as core's redaction does for `image` fields.
+ */
+export function redactFacts(r: Redaction, facts: readonly ImageFacts[]): ImageFacts[] {
+  return facts.map((f) => {
+    const ref = r.imageRef(f.ref);
+    const registry = r.imageRef(f.registry);
+    const repository = r.imageRef(f.repository);
+    return ref === f.ref && registry === f.registry && repository === f.repository
+      ? f
+      : { ...f, ref, registry, repository };
+  });
 }
 
 /**

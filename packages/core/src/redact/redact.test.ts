@@ -278,3 +278,133 @@ describe("Redaction.mask of odd values", () => {
     expect(r.mask("x\ud800y-value")).toBe(marker("x\ud800y-value"));
   });
 });
+
+describe("Redaction of secrets in odd places", () => {
+  const leaks = (value: unknown, ...secrets: string[]) =>
+    secrets.filter((s) => JSON.stringify(value).includes(s));
+
+  it("redacts Secrets whatever the case of the kind", () => {
+    for (const kind of ["secret", "SECRET", "sEcReT"]) {
+      const out = new Redaction({ digest }).object({ ...secret, kind });
+      expect(leaks(out, b64(PASSWORD), "tok-123456")).toEqual([]);
+      expect(out.stringData).toEqual({ token: marker("tok-123456") });
+    }
+  });
+
+  it("redacts a Secret nested at any depth (a Template's objects, an embedded object)", () => {
+    const template = {
+      apiVersion: "template.openshift.io/v1",
+      kind: "Template",
+      metadata: { name: "t" },
+      objects: [{ kind: "Secret", metadata: { name: "s" }, stringData: { password: "nested-pw-1" } }],
+    };
+    const custom = {
+      apiVersion: "example.io/v1",
+      kind: "Bundle",
+      spec: { deep: { deeper: { kind: "secret", data: { key: b64("nested-pw-2") } } } },
+    };
+    const r = new Redaction({ digest });
+    expect(leaks(r.object(template), "nested-pw-1")).toEqual([]);
+    expect(leaks(r.object(custom), b64("nested-pw-2"))).toEqual([]);
+    expect(r.object(template).objects[0]!.stringData).toEqual({ password: marker("nested-pw-1") });
+  });
+
+  it("leaves out the userinfo of image references and masks echoes of it", () => {
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      spec: {
+        containers: [
+          { name: "a", image: "user:ImagePw-1@registry.example/app:1" },
+          { name: "b", image: "https://robot:ImagePw-2@registry.example/app:2" },
+          {
+            name: "c",
+            image: "nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+          },
+          { name: "d", image: "registry.example:5000/app:3" },
+        ],
+      },
+    };
+    const r = new Redaction({ digest });
+    const out = r.object(pod);
+    expect(out.spec.containers.map((c) => c.image)).toEqual([
+      "registry.example/app:1",
+      "https://registry.example/app:2",
+      pod.spec.containers[2]!.image,
+      "registry.example:5000/app:3",
+    ]);
+    expect(r.imageRef("registry.example/app:1")).toBe("registry.example/app:1");
+    expect(r.mask('image "user:ImagePw-1@registry.example/app:1" is bad; pw ImagePw-2')).toBe(
+      `image "registry.example/app:1" is bad; pw ${marker("ImagePw-2")}`,
+    );
+  });
+
+  it("redacts the value of credential-named --flag=value args and command items", () => {
+    const pod = {
+      kind: "Pod",
+      spec: {
+        containers: [
+          {
+            name: "a",
+            command: ["server", "--password=ArgPw-1", "-db-token=ArgPw-2"],
+            args: [
+              "--api-key=ArgPw-3",
+              "--dsn=x",
+              "--db=postgres://u:ArgPw-4@db/app",
+              "--port=8080",
+              "--password=",
+            ],
+          },
+        ],
+      },
+    };
+    const r = new Redaction({ digest });
+    const c = r.object(pod).spec.containers[0]!;
+    expect(leaks(c, "ArgPw-1", "ArgPw-2", "ArgPw-3", "ArgPw-4")).toEqual([]);
+    expect(c.command).toEqual([
+      "server",
+      `--password=${marker("ArgPw-1")}`,
+      `-db-token=${marker("ArgPw-2")}`,
+    ]);
+    expect(c.args.slice(3)).toEqual(["--port=8080", "--password="]);
+  });
+
+  it("redacts ConfigMap data and binaryData values whose key looks like a credential", () => {
+    const cm = {
+      kind: "ConfigMap",
+      metadata: { name: "c" },
+      data: {
+        password: "CmPw-1",
+        DB_PASSWORD: "CmPw-2",
+        api_token: "CmPw-3",
+        url: "https://u:CmPw-4@h/",
+        level: "debug",
+      },
+      binaryData: { "signing.key": b64("CmPw-5"), logo: b64("png") },
+    };
+    const r = new Redaction({ digest });
+    const out = r.object({ ...cm, kind: "configmap" });
+    expect(leaks(out, "CmPw-1", "CmPw-2", "CmPw-3", "CmPw-4", b64("CmPw-5"))).toEqual([]);
+    expect(out.data.level).toBe("debug");
+    expect(out.binaryData.logo).toBe(b64("png"));
+    expect(r.mask("was CmPw-5")).toBe(`was ${marker(b64("CmPw-5"))}`);
+  });
+
+  it("keeps a __proto__ key as an own key of the redacted copy", () => {
+    const value = JSON.parse(
+      '{"kind":"Thing","spec":{"__proto__":{"containers":[{"name":"a","env":[{"name":"TOKEN","value":"ProtoPw-1"}]}]}}}',
+    );
+    const out = new Redaction({ digest }).object(value);
+    expect(Object.hasOwn(out.spec, "__proto__")).toBe(true);
+    expect(Object.getPrototypeOf(out.spec)).toBe(Object.prototype);
+    expect(JSON.stringify(out)).toContain('"__proto__":{"containers"');
+    expect(JSON.stringify(out)).not.toContain("ProtoPw-1");
+
+    const paths = parseRedactionPaths("Thing:spec.*.x").paths;
+    const viaPath = new Redaction({ digest, paths }).object(
+      JSON.parse('{"kind":"Thing","spec":{"__proto__":{"x":"ProtoPw-2"}}}'),
+    );
+    expect(Object.hasOwn(viaPath.spec, "__proto__")).toBe(true);
+    expect(JSON.stringify(viaPath)).not.toContain("ProtoPw-2");
+  });
+});

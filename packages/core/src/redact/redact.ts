@@ -6,10 +6,14 @@ import { splitYamlDocuments } from "../resources/split.js";
 import type { Resource } from "../resources/types.js";
 import { canonicalJson } from "../util/sha256.js";
 import {
+  CONFIG_MAP_KIND,
   CONTAINER_LISTS,
   CREDENTIAL_NAME,
+  FLAG_WITH_VALUE,
+  imageUserinfo,
   LAST_APPLIED,
   type RedactionPath,
+  SECRET_KIND,
   URL_WITH_PASSWORD,
 } from "./rules.js";
 
@@ -46,11 +50,16 @@ const MIN_SUBSTRING = 4;
  * One redaction pass (use one per evaluation): it replaces secret values in Kubernetes objects
  * and manifest text with markers, and remembers the values it saw so that `mask` can hide them
  * where a message echoes them. What is secret:
- * - every value of a Secret's `data` and `stringData` (any `data`/`stringData` that is not a
- *   mapping is replaced whole);
- * - `env[].value` of every container list (`containers`, `initContainers`,
- *   `ephemeralContainers`, at any depth) whose name matches CREDENTIAL_NAME or whose value is a
- *   URL with a password;
+ * - every value of the `data` and `stringData` of any object of kind Secret, in any case of the
+ *   kind and at any depth (a Template's `objects`, a custom resource embedding one); any
+ *   `data`/`stringData` that is not a mapping is replaced whole;
+ * - the `data`/`binaryData` values of a ConfigMap (any case, any depth) whose key matches
+ *   CREDENTIAL_NAME or whose value is a URL with a password;
+ * - in every container list (`containers`, `initContainers`, `ephemeralContainers`, at any
+ *   depth): `env[].value` whose name matches CREDENTIAL_NAME or whose value is a URL with a
+ *   password; the value of `--flag=value` items of `args` and `command` whose flag matches
+ *   CREDENTIAL_NAME or whose value is a URL with a password (and any item that is such a URL);
+ *   the userinfo of `image` (`user:pw@registry/app:1` is kept as `registry/app:1`);
  * - the operator's paths;
  * - the `kubectl.kubernetes.io/last-applied-configuration` annotation, redacted by the same rules.
  * Inputs are never modified: changed objects are copies. Never throws.
@@ -196,17 +205,7 @@ export class Redaction {
       return items === value.items ? value : { ...value, items };
     }
     let out: Record<string, unknown> = value;
-    if (kind === "Secret") {
-      for (const field of ["data", "stringData"] as const) {
-        const v = out[field];
-        if (v === undefined || v === null) continue;
-        const redacted = isRecord(v)
-          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.#redact(x, field === "data")]))
-          : this.#redact(v, false);
-        out = { ...out, [field]: redacted };
-      }
-    }
-    const walked = this.#containers(out, depth);
+    const walked = this.#walk(out, depth);
     if (!isRecord(walked)) return walked;
     out = walked;
     for (const path of this.#paths)
@@ -215,40 +214,123 @@ export class Redaction {
     return this.#lastApplied(out, depth);
   }
 
-  /** Container lists at any depth, their credential-looking env values redacted. */
-  #containers(value: unknown, depth: number): unknown {
+  /**
+   * Every object at any depth: a Secret's (any case of the kind) `data` and `stringData`, a
+   * ConfigMap's credential-named keys, and container lists, wherever they appear (an OpenShift
+   * Template's `objects`, a custom resource embedding a Secret, a pod template).
+   */
+  #walk(value: unknown, depth: number): unknown {
     if (typeof value !== "object" || value === null) return value;
     if (depth > MAX_REDACTION_DEPTH) return TOO_DEEP;
-    if (Array.isArray(value)) return mapSame(value, (v) => this.#containers(v, depth + 1));
+    if (Array.isArray(value)) return mapSame(value, (v) => this.#walk(v, depth + 1));
     if (!isRecord(value)) return value;
-    let out = value;
-    for (const [key, v] of Object.entries(value)) {
+    let out = this.#kindRules(value);
+    for (const [key, v] of Object.entries(out)) {
       const next =
         CONTAINER_LISTS.has(key) && Array.isArray(v)
-          ? mapSame(v, (c) => this.#container(c))
-          : this.#containers(v, depth + 1);
+          ? mapSame(v, (c) => this.#walk(this.#container(c), depth + 2))
+          : this.#walk(v, depth + 1);
       if (next !== v) {
         if (out === value) out = { ...value };
-        out[key] = next;
+        setOwn(out, key, next);
       }
     }
     return out;
   }
 
+  /** The rules of an object's kind: Secret data and stringData, ConfigMap credential-named keys. */
+  #kindRules(value: Record<string, unknown>): Record<string, unknown> {
+    const kind = value.kind;
+    if (typeof kind !== "string") return value;
+    let out = value;
+    if (SECRET_KIND.test(kind)) {
+      for (const field of ["data", "stringData"] as const) {
+        const v = out[field];
+        if (v === undefined || v === null) continue;
+        const redacted = isRecord(v)
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.#redact(x, field === "data")]))
+          : this.#redact(v, false);
+        out = { ...out, [field]: redacted };
+      }
+    } else if (CONFIG_MAP_KIND.test(kind)) {
+      for (const field of ["data", "binaryData"] as const) {
+        const v = out[field];
+        if (!isRecord(v)) continue;
+        let changed = false;
+        const redacted = Object.fromEntries(
+          Object.entries(v).map(([k, x]) => {
+            if (!CREDENTIAL_NAME.test(k) && !(typeof x === "string" && URL_WITH_PASSWORD.test(x)))
+              return [k, x];
+            changed = true;
+            return [k, this.#redact(x, field === "binaryData")];
+          }),
+        );
+        if (changed) out = { ...out, [field]: redacted };
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One container: credential-looking env values, `--credential-flag=value` arguments in `args`
+   * and `command` (the value only), and the userinfo of its image reference.
+   */
   #container(container: unknown): unknown {
-    if (!isRecord(container) || !Array.isArray(container.env)) return container;
-    const env = mapSame(container.env, (e) => {
-      if (!isRecord(e) || e.value === undefined || e.value === null) return e;
-      const credential =
-        (typeof e.name === "string" && CREDENTIAL_NAME.test(e.name)) ||
-        (typeof e.value === "string" && URL_WITH_PASSWORD.test(e.value));
-      return credential ? { ...e, value: this.#redact(e.value, false) } : e;
-    });
-    return env === container.env ? container : { ...container, env };
+    if (!isRecord(container)) return container;
+    let out = container;
+    if (Array.isArray(container.env)) {
+      const env = mapSame(container.env, (e) => {
+        if (!isRecord(e) || e.value === undefined || e.value === null) return e;
+        const credential =
+          (typeof e.name === "string" && CREDENTIAL_NAME.test(e.name)) ||
+          (typeof e.value === "string" && URL_WITH_PASSWORD.test(e.value));
+        return credential ? { ...e, value: this.#redact(e.value, false) } : e;
+      });
+      if (env !== container.env) out = { ...out, env };
+    }
+    for (const field of ["args", "command"] as const) {
+      const list = out[field];
+      if (!Array.isArray(list)) continue;
+      const next = mapSame(list, (a) => {
+        if (typeof a !== "string") return a;
+        const flag = FLAG_WITH_VALUE.exec(a);
+        if (flag && (CREDENTIAL_NAME.test(flag[2]!) || URL_WITH_PASSWORD.test(flag[3]!)))
+          return flag[3] === "" ? a : `${flag[1]}${this.#redact(flag[3], false)}`;
+        return URL_WITH_PASSWORD.test(a) ? this.#redact(a, false) : a;
+      });
+      if (next !== list) out = { ...out, [field]: next };
+    }
+    if (typeof out.image === "string") {
+      const image = this.imageRef(out.image);
+      if (image !== out.image) out = { ...out, image };
+    }
+    return out;
+  }
+
+  /**
+   * An image reference without its userinfo (`user:pw@registry.example/app:1` ->
+   * `registry.example/app:1`), so history still names the image; the userinfo, its password and
+   * the whole reference are remembered, so `mask` hides them where a message echoes them (the
+   * whole reference becomes the reference without userinfo). The same text when it has none.
+   */
+  imageRef(ref: string): string {
+    const found = imageUserinfo(ref);
+    if (!found) return ref;
+    this.#redact(found.userinfo, false);
+    const colon = found.userinfo.indexOf(":");
+    if (colon >= 0)
+      this.#remember(found.userinfo.slice(colon + 1), this.marker(found.userinfo.slice(colon + 1)));
+    this.#pattern = undefined;
+    this.#forms.set(ref, found.without);
+    return found.without;
   }
 
   #path(value: unknown, segments: readonly string[], at: number): unknown {
-    if (at === segments.length) return value === undefined ? value : this.#redact(value, false);
+    if (at === segments.length)
+      // undefined: nothing there; a marker: a rule above already redacted it
+      return value === undefined || (typeof value === "string" && value.startsWith(REDACTED_PREFIX))
+        ? value
+        : this.#redact(value, false);
     const segment = segments[at]!;
     if (segment === "*") {
       if (Array.isArray(value)) return mapSame(value, (v) => this.#path(v, segments, at + 1));
@@ -258,7 +340,7 @@ export class Redaction {
         const next = this.#path(v, segments, at + 1);
         if (next !== v) {
           if (out === value) out = { ...value };
-          out[k] = next;
+          setOwn(out, k, next);
         }
       }
       return out;
@@ -336,6 +418,14 @@ export class Redaction {
       }
     return this.#pattern;
   }
+}
+
+/**
+ * Sets an own property, `__proto__` included: assignment would set the copy's prototype
+ * instead, and the key would vanish from what is stored.
+ */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /** `items.map(f)`, or `items` itself when f changed nothing (so unchanged objects are not copied). */

@@ -22,6 +22,36 @@ export const CREDENTIAL_NAME =
 /** A URL carrying a password (`postgres://user:pw@host`): redacted whatever the variable is called. */
 export const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/i;
 
+/** Kinds whose credential rules apply, matched case-insensitively (`secret` is stored even if no API server takes it). */
+export const SECRET_KIND = /^secret$/i;
+export const CONFIG_MAP_KIND = /^configmap$/i;
+
+/**
+ * A container argument `--name=value` (or `-name=value`): the value is a credential when the
+ * flag name matches CREDENTIAL_NAME (`--password=…`, `--api-token=…`) or it is a URL with a password.
+ */
+export const FLAG_WITH_VALUE = /^(-{1,2}([A-Za-z0-9][A-Za-z0-9_.-]*)=)([\s\S]*)$/;
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-f]{32,}$/i;
+
+/**
+ * The userinfo (`user:password@`) of an image reference such as `user:pw@registry.example/app:1`
+ * or `https://user:pw@registry.example/app`: the part before the last `@` of the host (the text
+ * before the first `/`), unless the reference is `name@algorithm:hex` (a digest, no `/`). Returns
+ * the userinfo and the reference without it (`registry.example/app:1`), or null when there is none.
+ */
+export function imageUserinfo(ref: string): { userinfo: string; without: string } | null {
+  const scheme = SCHEME.exec(ref)?.[0] ?? "";
+  const body = ref.slice(scheme.length);
+  const slash = body.indexOf("/");
+  const host = slash < 0 ? body : body.slice(0, slash);
+  const at = host.lastIndexOf("@");
+  if (at < 0) return null;
+  if (slash < 0 && scheme === "" && DIGEST.test(body.slice(at + 1))) return null;
+  return { userinfo: host.slice(0, at), without: scheme + body.slice(at + 1) };
+}
+
 /** The annotation `kubectl apply` writes: a JSON copy of the object, secrets included. */
 export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 

@@ -69,12 +69,15 @@ export function sha256Hex(text: string): string {
  * JSON with object keys sorted at every level, so equal data always hashes the same: the one
  * canonical form of the engine and the service (policy and set digests, input and request
  * hashes). As JSON.stringify: keys whose value is undefined are left out, undefined in an array
- * is null; a bigint is written as a number; undefined alone is `null`.
+ * is null; a bigint is written as a number; undefined alone is `null`. A `__proto__` key is data
+ * like any other and is written.
  */
 export function canonicalJson(value: unknown): string {
   const text: string | undefined = JSON.stringify(value, (_key, v) => {
     if (v && typeof v === "object" && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {};
+      // no prototype: every key, `__proto__` included, is an own property of the copy (a plain
+      // object would take `__proto__` as its prototype and the key would vanish from the text)
+      const sorted: Record<string, unknown> = Object.create(null);
       for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
       return sorted;
     }
