@@ -234,6 +234,7 @@ export {
   CreatedTokenSchema,
   type CreateTokenRequest,
   CreateTokenRequestSchema,
+  ENV_ADMIN_TOKEN_ID,
   type Token,
   TokenListSchema,
   TokenSchema,
