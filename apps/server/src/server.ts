@@ -61,11 +61,16 @@ export async function startServer(
     webhooks: { targets: config.webhookTargets },
   });
 
-  const { generated } = await services.tokens.seedAdmin(config.adminToken);
+  const { generated, revokedEnvToken } = await services.tokens.seedAdmin(config.adminToken);
+  if (revokedEnvToken)
+    logger.warn(
+      { token: "tok_env_admin" },
+      "CELGATE_ADMIN_TOKEN is not set: the token an earlier start made from it (tok_env_admin) is now revoked",
+    );
   if (generated) {
     // Printed once, never logged: the database keeps only its hash.
     (options.print ?? ((l) => process.stdout.write(`${l}\n`)))(
-      `celgate: no token existed, so an admin token was generated. It is shown this once:\n\n    ${generated}\n`,
+      `celgate: ${revokedEnvToken ? "CELGATE_ADMIN_TOKEN is no longer set and no other admin token is valid" : "no token existed"}, so an admin token was generated. It is shown this once:\n\n    ${generated}\n`,
     );
     logger.warn("generated the first admin token (printed on stdout, not logged)");
   }

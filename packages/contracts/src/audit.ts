@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pageSchema } from "./common.js";
+import { openEnum, pageSchema, readPageSchema } from "./common.js";
 
 /** What an audit entry is about. */
 export const AUDIT_TARGET_KINDS = [
@@ -12,6 +12,7 @@ export const AUDIT_TARGET_KINDS = [
   "webhook",
 ] as const;
 export const AuditTargetKindSchema = z.enum(AUDIT_TARGET_KINDS);
+export type AuditTargetKind = z.infer<typeof AuditTargetKindSchema>;
 
 export const AuditEntrySchema = z
   .object({
@@ -28,6 +29,15 @@ export const AuditEntrySchema = z
   .meta({ id: "AuditEntry" });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export const AuditListSchema = pageSchema(AuditEntrySchema, "AuditList");
+/** An audit entry as a client reads it: its `targetKind` may be one a newer service added (openEnum), kept as sent. */
+export const AuditEntryReadSchema = AuditEntrySchema.extend({
+  targetKind: openEnum(AUDIT_TARGET_KINDS),
+}).meta({
+  title: "AuditEntry",
+});
+export type AuditEntryRead = z.infer<typeof AuditEntryReadSchema>;
+/** A page of audit entries as a client reads it (AuditEntryReadSchema). */
+export const AuditListReadSchema = readPageSchema(AuditEntryReadSchema, "AuditList");
 
 export const AuditListQuerySchema = z.object({
   targetKind: AuditTargetKindSchema.optional(),

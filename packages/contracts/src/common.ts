@@ -76,6 +76,15 @@ export function pageSchema<T extends z.ZodType>(item: T, id: string) {
 }
 
 /**
+ * A page of `item` as a client reads it (item a reading schema, see openEnum). It has the title
+ * of the page the service answers with, not its id: the service's OpenAPI document names only
+ * what it writes.
+ */
+export function readPageSchema<T extends z.ZodType>(item: T, title: string) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).meta({ title });
+}
+
+/**
  * A request's object (a record of caller-chosen keys) that refuses an own `__proto__` key
  * with an issue at that key. zod builds a record's output by assignment and so skips that
  * key: `{"context": {"__proto__": ...}}` was accepted with the key gone. Refusing it tells

@@ -2,16 +2,32 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   AdmissionReviewRequestSchema,
+  AuditListReadSchema,
+  AuditListSchema,
+  CreatedWebhookReadSchema,
+  CreatedWebhookSchema,
   decimalIntegerSchema,
+  EvaluationListReadSchema,
+  EvaluationListSchema,
   EvaluationReportReadSchema,
   EvaluationReportSchema,
   EvaluationRequestSchema,
+  EvaluationStatsReadSchema,
+  EvaluationStatsSchema,
   FindingListReadSchema,
   FindingListSchema,
+  InventoryListReadSchema,
+  InventoryListSchema,
   PaginationQuerySchema,
+  PolicyVersionListReadSchema,
+  PolicyVersionListSchema,
+  PolicyVersionReadSchema,
+  PolicyVersionSchema,
   ProblemSchema,
   parseDuration,
   ReplayRequestSchema,
+  WebhookListReadSchema,
+  WebhookListSchema,
 } from "./index.js";
 
 describe("contracts", () => {
@@ -145,10 +161,143 @@ describe("forward compatibility: clients read informational values a newer servi
     resolution: null,
   };
   const page = (item: unknown) => ({ items: [item], nextCursor: null });
+  const at = "2026-01-01T00:00:00Z";
+  const evaluation = {
+    id: "ev_1",
+    evaluatedAt: at,
+    recordedAt: at,
+    decision: "allow",
+    source: "api",
+    actor: "ci",
+    context: {},
+    policySet: { digest: "sha256:00", policies: 1 },
+    summary: { resources: 1, pass: 1, fail: 0, error: 0, skip: 0, waived: 0 },
+  };
+  const stats = {
+    since: at,
+    until: at,
+    bucket: "day",
+    total: 1,
+    rows: [{ start: at, source: "cli", decision: "allow", count: 1 }],
+  };
+  const audit = {
+    id: "a_1",
+    at,
+    actor: "x",
+    action: "token.revoke",
+    targetKind: "token",
+    targetName: "t",
+    detail: null,
+  };
+  const inventory = {
+    cluster: "prod",
+    namespace: null,
+    kind: "Namespace",
+    name: "shop",
+    apiVersion: "v1",
+    source: "admission",
+    evaluationId: null,
+    images: [],
+    failing: [],
+    recordedAt: at,
+    updatedAt: at,
+    evaluatedAt: at,
+  };
+  const version = { name: "p", version: 1, change: "create", source: "api", actor: "x", at, document: null };
+  const webhook = {
+    id: "wh_1",
+    url: "https://hooks.example/x",
+    events: ["finding.opened"],
+    description: null,
+    createdAt: at,
+    createdBy: "admin",
+  };
   const pairs = [
     ["report", EvaluationReportSchema, EvaluationReportReadSchema, report],
     ["finding list", FindingListSchema, FindingListReadSchema, page(finding)],
+    ["evaluation list", EvaluationListSchema, EvaluationListReadSchema, page(evaluation)],
+    ["stats answer", EvaluationStatsSchema, EvaluationStatsReadSchema, stats],
+    ["audit list", AuditListSchema, AuditListReadSchema, page(audit)],
+    ["inventory list", InventoryListSchema, InventoryListReadSchema, page(inventory)],
+    ["policy version", PolicyVersionSchema, PolicyVersionReadSchema, version],
+    ["policy version list", PolicyVersionListSchema, PolicyVersionListReadSchema, page(version)],
+    ["webhook list", WebhookListSchema, WebhookListReadSchema, page(webhook)],
+    ["created webhook", CreatedWebhookSchema, CreatedWebhookReadSchema, { ...webhook, secret: "s" }],
   ] as const;
+
+  // informational values a newer service may add: the service writes only those it lists (its
+  // OpenAPI document lists them), a client keeps any other as sent and refuses a wrong type
+  const open = [
+    [
+      "history source",
+      EvaluationListSchema,
+      EvaluationListReadSchema,
+      page({ ...evaluation, source: "gitops" }),
+      page({ ...evaluation, source: 1 }),
+    ],
+    [
+      "stats source",
+      EvaluationStatsSchema,
+      EvaluationStatsReadSchema,
+      { ...stats, rows: [{ ...stats.rows[0], source: "gitops" }] },
+      { ...stats, rows: [{ ...stats.rows[0], source: "" }] },
+    ],
+    [
+      "audit targetKind",
+      AuditListSchema,
+      AuditListReadSchema,
+      page({ ...audit, targetKind: "cluster" }),
+      page({ ...audit, targetKind: null }),
+    ],
+    [
+      "inventory source",
+      InventoryListSchema,
+      InventoryListReadSchema,
+      page({ ...inventory, source: "gitops" }),
+      page({ ...inventory, source: ["admission"] }),
+    ],
+    [
+      "policy version change",
+      PolicyVersionListSchema,
+      PolicyVersionListReadSchema,
+      page({ ...version, change: "rename" }),
+      page({ ...version, change: 2 }),
+    ],
+    [
+      "webhook event",
+      WebhookListSchema,
+      WebhookListReadSchema,
+      page({ ...webhook, events: ["all"] }),
+      page({ ...webhook, events: "all" }),
+    ],
+    [
+      "created webhook event",
+      CreatedWebhookSchema,
+      CreatedWebhookReadSchema,
+      { ...webhook, events: ["all"], secret: "s" },
+      { ...webhook, events: [""], secret: "s" },
+    ],
+  ] as const;
+  it.each(open)(
+    "the writing schema refuses a %s it does not list; the reading one keeps it, not a wrong type",
+    (_n, write, read, newer, wrong) => {
+      expect(write.safeParse(newer).success).toBe(false);
+      expect(read.parse(newer)).toEqual(newer);
+      expect(read.safeParse(wrong).success).toBe(false);
+    },
+  );
+
+  it.each([
+    ["history decision", EvaluationListReadSchema, page({ ...evaluation, decision: "quarantine" })],
+    [
+      "stats decision",
+      EvaluationStatsReadSchema,
+      { ...stats, rows: [{ ...stats.rows[0], decision: "maybe" }] },
+    ],
+    ["policy version source", PolicyVersionReadSchema, { ...version, source: "git" }],
+  ] as const)("a %s stays strict when read", (_n, read, body) => {
+    expect(read.safeParse(body).success).toBe(false);
+  });
 
   it.each(pairs)(
     "reads a %s the service writes exactly as the writing schema does",

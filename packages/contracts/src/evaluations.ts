@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { EvaluationSourceSchema, ownKeysSchema, pageSchema } from "./common.js";
+import {
+  EVALUATION_SOURCES,
+  EvaluationSourceSchema,
+  openEnum,
+  ownKeysSchema,
+  pageSchema,
+  readPageSchema,
+} from "./common.js";
 import { DecisionSchema, EvaluationReportSchema, SummarySchema } from "./report.js";
 
 /** Limits on one evaluation request (the body limit applies as well). */
@@ -83,6 +90,16 @@ export const EvaluationSummarySchema = z
 export type EvaluationSummary = z.infer<typeof EvaluationSummarySchema>;
 export const EvaluationListSchema = pageSchema(EvaluationSummarySchema, "EvaluationList");
 export type EvaluationList = z.infer<typeof EvaluationListSchema>;
+/**
+ * A history row as a client reads it: its `source` may be one a newer service added (openEnum),
+ * kept as sent; its `decision` is checked as strictly as EvaluationSummarySchema does.
+ */
+export const EvaluationSummaryReadSchema = EvaluationSummarySchema.extend({
+  source: openEnum(EVALUATION_SOURCES),
+}).meta({ title: "EvaluationSummary" });
+export type EvaluationSummaryRead = z.infer<typeof EvaluationSummaryReadSchema>;
+/** A page of history as a client reads it (EvaluationSummaryReadSchema). */
+export const EvaluationListReadSchema = readPageSchema(EvaluationSummaryReadSchema, "EvaluationList");
 
 /**
  * Filters of `GET /v1/evaluations`. `context.<key>=<value>` query parameters filter on the
@@ -148,3 +165,11 @@ export const EvaluationStatsSchema = z
   })
   .meta({ id: "EvaluationStats" });
 export type EvaluationStats = z.infer<typeof EvaluationStatsSchema>;
+/**
+ * The stats as a client reads them: a row's `source` may be one a newer service added
+ * (openEnum), kept as sent; its `decision` is checked strictly.
+ */
+export const EvaluationStatsReadSchema = EvaluationStatsSchema.extend({
+  rows: z.array(EvaluationStatsRowSchema.extend({ source: openEnum(EVALUATION_SOURCES) })),
+}).meta({ title: "EvaluationStats" });
+export type EvaluationStatsRead = z.infer<typeof EvaluationStatsReadSchema>;

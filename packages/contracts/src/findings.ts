@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { openEnum, pageSchema } from "./common.js";
+import { openEnum, pageSchema, readPageSchema } from "./common.js";
 import { PolicyActionSchema, SEVERITIES, type Severity, SeveritySchema } from "./report.js";
 
 // --- Continuous re-evaluation: inventory, findings, webhooks (docs/operations.md) ---
@@ -35,6 +35,15 @@ export const InventoryEntrySchema = z
   });
 export type InventoryEntry = z.infer<typeof InventoryEntrySchema>;
 export const InventoryListSchema = pageSchema(InventoryEntrySchema, "InventoryList");
+/** An inventory entry as a client reads it: its `source` may be one a newer service added (openEnum), kept as sent. */
+export const InventoryEntryReadSchema = InventoryEntrySchema.extend({
+  source: openEnum(INVENTORY_SOURCES),
+}).meta({
+  title: "InventoryEntry",
+});
+export type InventoryEntryRead = z.infer<typeof InventoryEntryReadSchema>;
+/** A page of inventory as a client reads it (InventoryEntryReadSchema). */
+export const InventoryListReadSchema = readPageSchema(InventoryEntryReadSchema, "InventoryList");
 
 export const InventoryListQuerySchema = z
   .object({
@@ -114,9 +123,7 @@ export const FindingReadSchema = FindingSchema.extend({
 /** A finding as a client reads it: its cause and resolution may be ones a newer service added. */
 export type FindingRead = z.infer<typeof FindingReadSchema>;
 /** A page of findings as a client reads it (FindingReadSchema); the service answers with FindingListSchema. */
-export const FindingListReadSchema = z
-  .object({ items: z.array(FindingReadSchema), nextCursor: z.string().nullable() })
-  .meta({ title: "FindingList" });
+export const FindingListReadSchema = readPageSchema(FindingReadSchema, "FindingList");
 
 export const FindingListQuerySchema = z
   .object({
@@ -178,6 +185,24 @@ export const CreatedWebhookSchema = WebhookSchema.extend({
   secret: z.string().describe("The signing secret. Shown once; store it now."),
 }).meta({ id: "CreatedWebhook" });
 export type CreatedWebhook = z.infer<typeof CreatedWebhookSchema>;
+
+/**
+ * A webhook as a client reads it: its `events` may hold ones a newer service added (openEnum),
+ * kept as sent. What a client sends (CreateWebhookRequestSchema) stays one of WEBHOOK_EVENTS.
+ */
+export const WebhookReadSchema = WebhookSchema.extend({ events: z.array(openEnum(WEBHOOK_EVENTS)) }).meta({
+  title: "Webhook",
+});
+export type WebhookRead = z.infer<typeof WebhookReadSchema>;
+/** A page of webhooks as a client reads it (WebhookReadSchema). */
+export const WebhookListReadSchema = readPageSchema(WebhookReadSchema, "WebhookList");
+/** The created webhook as a client reads it (WebhookReadSchema and its secret). */
+export const CreatedWebhookReadSchema = WebhookReadSchema.extend({
+  secret: CreatedWebhookSchema.shape.secret,
+}).meta({
+  title: "CreatedWebhook",
+});
+export type CreatedWebhookRead = z.infer<typeof CreatedWebhookReadSchema>;
 
 /** The header that carries `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`. */
 export const WEBHOOK_SIGNATURE_HEADER = "x-celgate-signature";

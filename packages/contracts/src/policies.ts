@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ObjectMetaSchema, pageSchema } from "./common.js";
+import { ObjectMetaSchema, openEnum, pageSchema, readPageSchema } from "./common.js";
 
 /** A celgate document (Policy or PolicyException) on the wire; the engine checks its spec. */
 export const PolicyDocumentSchema = z
@@ -58,6 +58,13 @@ export const PolicyVersionSchema = z
   .meta({ id: "PolicyVersion" });
 export type PolicyVersion = z.infer<typeof PolicyVersionSchema>;
 export const PolicyVersionListSchema = pageSchema(PolicyVersionSchema, "PolicyVersionList");
+/** A policy version as a client reads it: its `change` may be one a newer service added (openEnum), kept as sent. */
+export const PolicyVersionReadSchema = PolicyVersionSchema.extend({ change: openEnum(POLICY_CHANGES) }).meta({
+  title: "PolicyVersion",
+});
+export type PolicyVersionRead = z.infer<typeof PolicyVersionReadSchema>;
+/** A page of policy versions as a client reads it (PolicyVersionReadSchema). */
+export const PolicyVersionListReadSchema = readPageSchema(PolicyVersionReadSchema, "PolicyVersionList");
 
 /**
  * Every diagnostic code. The engine (@celgate/core, diagnostics/codes.ts) declares the same

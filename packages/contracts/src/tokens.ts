@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { pageSchema, RoleSchema } from "./common.js";
 
+/**
+ * The id of the token of the service's CELGATE_ADMIN_TOKEN. It is the configuration's: the
+ * service refuses to revoke it through the API (409), since the next start with the variable
+ * set would make it valid again; it is revoked by removing or changing the variable and
+ * restarting.
+ */
+export const ENV_ADMIN_TOKEN_ID = "tok_env_admin";
+
 export const TokenSchema = z
   .object({
     id: z.string(),

@@ -1,32 +1,32 @@
 import {
-  AuditListSchema,
+  AuditListReadSchema,
   CreatedTokenSchema,
-  CreatedWebhookSchema,
+  CreatedWebhookReadSchema,
   DsseEnvelopeSchema,
-  EvaluationListSchema,
+  EvaluationListReadSchema,
   EvaluationReportReadSchema,
-  EvaluationStatsSchema,
+  EvaluationStatsReadSchema,
   ExceptionListSchema,
   ExceptionResourceSchema,
   FindingListReadSchema,
   HealthSchema,
   ImageListSchema,
   ImagePushResultSchema,
-  InventoryListSchema,
+  InventoryListReadSchema,
   JwksSchema,
   PolicyListSchema,
   PolicyResourceSchema,
   PolicyTestListSchema,
   PolicyTestRunSchema,
-  PolicyVersionListSchema,
-  PolicyVersionSchema,
+  PolicyVersionListReadSchema,
+  PolicyVersionReadSchema,
   ReadinessSchema,
   ReplayReportSchema,
   StoredImageSchema,
   TokenListSchema,
   TokenSchema,
   ValidationResultSchema,
-  WebhookListSchema,
+  WebhookListReadSchema,
   WhoamiReadSchema,
 } from "@celgate/contracts";
 import { DeployBlockedError, UnexpectedResponseError } from "./errors.js";
@@ -358,7 +358,7 @@ export function createClient(options: ClientOptions) {
       /** Every stored version, newest first. */
       versions: (name: string, q?: PageQuery, o?: CallOptions) =>
         get(
-          PolicyVersionListSchema,
+          PolicyVersionListReadSchema,
           "policies.versions",
           `/v1/policies/${seg(name)}/versions`,
           pageQuery(q),
@@ -366,7 +366,7 @@ export function createClient(options: ClientOptions) {
         ),
       version: (name: string, version: number, o?: CallOptions) =>
         get(
-          PolicyVersionSchema,
+          PolicyVersionReadSchema,
           "policies.version",
           `/v1/policies/${seg(name)}/versions/${version}`,
           undefined,
@@ -406,7 +406,7 @@ export function createClient(options: ClientOptions) {
         const { context, limit, cursor, ...rest } = f;
         const query: Record<string, string | number | undefined> = { ...rest, limit, cursor };
         for (const [k, v] of Object.entries(context ?? {})) query[`context.${k}`] = v;
-        return get(EvaluationListSchema, "evaluations.list", "/v1/evaluations", query, o);
+        return get(EvaluationListReadSchema, "evaluations.list", "/v1/evaluations", query, o);
       },
       /**
        * One recorded report, exactly as returned when it was made; checked as `evaluate()`
@@ -428,7 +428,7 @@ export function createClient(options: ClientOptions) {
        * every evaluation of the range counts.
        */
       stats: (q: EvaluationStatsQuery = {}, o?: CallOptions) =>
-        get(EvaluationStatsSchema, "evaluations.stats", "/v1/evaluations:stats", { ...q }, o),
+        get(EvaluationStatsReadSchema, "evaluations.stats", "/v1/evaluations:stats", { ...q }, o),
       /** The signed receipt of a recorded evaluation (a DSSE envelope; verify it with verifyReceipt). */
       receipt: (id: string, o?: CallOptions) =>
         get(DsseEnvelopeSchema, "evaluations.receipt", `/v1/evaluations/${seg(id)}/receipt`, undefined, o),
@@ -528,7 +528,7 @@ export function createClient(options: ClientOptions) {
     audit: {
       list: (q: AuditListQuery = {}, o?: CallOptions) => {
         const { limit, cursor, ...rest } = q;
-        return get(AuditListSchema, "audit.list", "/v1/audit", { ...rest, limit, cursor }, o);
+        return get(AuditListReadSchema, "audit.list", "/v1/audit", { ...rest, limit, cursor }, o);
       },
     },
 
@@ -537,7 +537,7 @@ export function createClient(options: ClientOptions) {
       list: (q: InventoryQuery = {}, o?: CallOptions) => {
         const { limit, cursor, failing, object, ...rest } = q;
         return get(
-          InventoryListSchema,
+          InventoryListReadSchema,
           "inventory.list",
           "/v1/inventory",
           {
@@ -562,10 +562,10 @@ export function createClient(options: ClientOptions) {
 
     webhooks: {
       list: (q?: PageQuery, o?: CallOptions) =>
-        get(WebhookListSchema, "webhooks.list", "/v1/webhooks", pageQuery(q), o),
+        get(WebhookListReadSchema, "webhooks.list", "/v1/webhooks", pageQuery(q), o),
       /** Creates a webhook (admin); its signing `secret` is in this answer only. */
       create: (input: CreateWebhookRequest, o?: CallOptions) =>
-        call(CreatedWebhookSchema, "webhooks.create", {
+        call(CreatedWebhookReadSchema, "webhooks.create", {
           method: "POST",
           path: "/v1/webhooks",
           body: input,

@@ -358,17 +358,13 @@ describe("every other call refuses an answer that is not the shape the contracts
     [
       "audit.list",
       (c) => c.audit.list(),
-      page([{ id: "a", at: "t", actor: "x", action: "y", targetKind: "cluster" }]),
+      // a kind a newer service added is kept (see below); one that is not a string is not
+      page([{ id: "a", at: "t", actor: "x", action: "y", targetKind: 7 }]),
       "items[0].targetKind",
     ],
     ["inventory.list", (c) => c.inventory.list(), page([{ cluster: 1 }]), "items[0].cluster"],
     ["findings.list", (c) => c.findings.list(), page([finding]), "items[0].severity"],
-    [
-      "webhooks.list",
-      (c) => c.webhooks.list(),
-      page([{ ...webhook, events: ["all"] }]),
-      "items[0].events[0]",
-    ],
+    ["webhooks.list", (c) => c.webhooks.list(), page([{ ...webhook, events: [7] }]), "items[0].events[0]"],
     [
       "webhooks.create",
       (c) => c.webhooks.create({ url: webhook.url, events: ["finding.opened"] }),
@@ -437,6 +433,145 @@ describe("every other call refuses an answer that is not the shape the contracts
     const unready = { status: "unready", checks: { database: false, policies: true }, reason: "down" };
     const t = await serve(answer(503, JSON.stringify(unready)));
     await expect(client(t.url).ready()).resolves.toEqual(unready);
+  });
+});
+
+describe("informational values a newer service added are kept as sent; a wrong type is still refused", () => {
+  const page = (items: unknown[]) => ({ items, nextCursor: null });
+  const at = "2026-01-01T00:00:00Z";
+  const summary = {
+    id: "ev_1",
+    evaluatedAt: at,
+    recordedAt: at,
+    decision: "allow",
+    source: "gitops",
+    actor: "ci",
+    context: {},
+    policySet: { digest: "sha256:00", policies: 3 },
+    summary: { resources: 1, pass: 1, fail: 0, error: 0, skip: 0, waived: 0 },
+  };
+  const stats = {
+    since: at,
+    until: at,
+    bucket: "day",
+    total: 2,
+    rows: [{ start: at, source: "gitops", decision: "allow", count: 2 }],
+  };
+  const audit = {
+    id: "a",
+    at,
+    actor: "x",
+    action: "cluster.rename",
+    targetKind: "cluster",
+    targetName: "c",
+    detail: null,
+  };
+  const inventory = {
+    cluster: "c",
+    namespace: "shop",
+    kind: "Deployment",
+    name: "web",
+    apiVersion: "apps/v1",
+    source: "gitops",
+    evaluationId: null,
+    images: [],
+    failing: [],
+    recordedAt: at,
+    updatedAt: at,
+    evaluatedAt: at,
+  };
+  const version = { name: "p", version: 2, change: "rename", source: "api", actor: "x", at, document: null };
+  const webhook = {
+    id: "wh_1",
+    url: "https://hooks.example/celgate",
+    events: ["finding.opened", "all"],
+    description: null,
+    createdAt: at,
+    createdBy: "admin",
+  };
+
+  // [call, the well-formed answer with a value this client does not know, a wrong type of that field, the field]
+  const cases: [string, (c: ReturnType<typeof client>) => Promise<unknown>, unknown, unknown, string][] = [
+    [
+      "evaluations.list",
+      (c) => c.evaluations.list(),
+      page([summary]),
+      page([{ ...summary, source: 1 }]),
+      "items[0].source",
+    ],
+    [
+      "evaluations.stats",
+      (c) => c.evaluations.stats(),
+      stats,
+      { ...stats, rows: [{ ...stats.rows[0], source: null }] },
+      "rows[0].source",
+    ],
+    [
+      "audit.list",
+      (c) => c.audit.list(),
+      page([audit]),
+      page([{ ...audit, targetKind: "" }]),
+      "items[0].targetKind",
+    ],
+    [
+      "inventory.list",
+      (c) => c.inventory.list(),
+      page([inventory]),
+      page([{ ...inventory, source: ["api"] }]),
+      "items[0].source",
+    ],
+    [
+      "policies.versions",
+      (c) => c.policies.versions("p"),
+      page([version]),
+      page([{ ...version, change: 3 }]),
+      "items[0].change",
+    ],
+    ["policies.version", (c) => c.policies.version("p", 2), version, { ...version, change: "" }, "change"],
+    [
+      "webhooks.list",
+      (c) => c.webhooks.list(),
+      page([webhook]),
+      page([{ ...webhook, events: "all" }]),
+      "items[0].events",
+    ],
+    [
+      "webhooks.create",
+      (c) => c.webhooks.create({ url: webhook.url, events: ["finding.opened"] }),
+      { ...webhook, secret: "s".repeat(32) },
+      { ...webhook, events: [null], secret: "s".repeat(32) },
+      "events[0]",
+    ],
+  ];
+
+  it.each(cases)(
+    "%s keeps the value it does not know, refuses a wrong type",
+    async (_call, ask, newer, wrong, field) => {
+      const s = await serve(answer(200, JSON.stringify(newer)));
+      await expect(ask(client(s.url))).resolves.toEqual(newer);
+      const t = await serve(answer(200, JSON.stringify(wrong)));
+      const error = await refusal(ask(client(t.url)));
+      expect(error).toMatchObject({ reason: "wrong-shape" });
+      expect((error as ApiError).problem.detail).toContain(`(${field}: `);
+    },
+  );
+
+  it("what a decision or access rests on stays strict: an unknown decision in history or stats is refused", async () => {
+    const s = await serve(
+      answer(200, JSON.stringify(page([{ ...summary, source: "api", decision: "quarantine" }]))),
+    );
+    expect(((await refusal(client(s.url).evaluations.list())) as ApiError).problem.detail).toContain(
+      "(items[0].decision: ",
+    );
+    const t = await serve(
+      answer(
+        200,
+        JSON.stringify({ ...stats, rows: [{ ...stats.rows[0], source: "api", decision: "maybe" }] }),
+      ),
+    );
+    expect(((await refusal(client(t.url).evaluations.stats())) as ApiError).problem.detail).toContain(
+      "(rows[0].decision: ",
+    );
   });
 });
 

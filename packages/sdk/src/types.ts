@@ -1,7 +1,8 @@
 import type {
-  AuditEntry,
+  AuditEntryRead,
+  AuditTargetKind,
   CreatedToken,
-  CreatedWebhook,
+  CreatedWebhookRead,
   CreateTokenRequest,
   CreateWebhookRequest,
   Decision,
@@ -9,9 +10,9 @@ import type {
   EvaluationReportRead,
   EvaluationRequest,
   EvaluationSource,
-  EvaluationStats,
   EvaluationStatsQuery,
-  EvaluationSummary,
+  EvaluationStatsRead,
+  EvaluationSummaryRead,
   ExceptionResource,
   FindingListQuery,
   FindingRead,
@@ -19,7 +20,7 @@ import type {
   ImageListQuery,
   ImagePushResult,
   ImageSummary,
-  InventoryEntry,
+  InventoryEntryRead,
   InventoryListQuery,
   ManifestFile,
   PolicyResource,
@@ -28,7 +29,7 @@ import type {
   PolicyTestCaseResult,
   PolicyTestList,
   PolicyTestRun,
-  PolicyVersion,
+  PolicyVersionRead,
   Readiness,
   ReplayReport,
   ReplayRequest,
@@ -36,27 +37,22 @@ import type {
   StoredImage,
   Token,
   ValidationResult,
-  Webhook,
   WebhookPayload,
+  WebhookRead,
   WhoamiRead,
 } from "@celgate/contracts";
 
 export type {
-  AuditEntry,
   CreatedToken,
-  CreatedWebhook,
   CreateTokenRequest,
   CreateWebhookRequest,
   Decision,
   EvaluationSource,
-  EvaluationStats,
   EvaluationStatsQuery,
-  EvaluationSummary,
   ExceptionResource,
   Health,
   ImagePushResult,
   ImageSummary,
-  InventoryEntry,
   ManifestFile,
   PolicyResource,
   PolicySource,
@@ -64,14 +60,12 @@ export type {
   PolicyTestCaseResult,
   PolicyTestList,
   PolicyTestRun,
-  PolicyVersion,
   Readiness,
   ReplayReport,
   Role,
   StoredImage,
   Token,
   ValidationResult,
-  Webhook,
   WebhookPayload,
 };
 
@@ -91,6 +85,29 @@ export type ReportNotice = NonNullable<EvaluationReport["notices"]>[number];
  * its `severity`, `action` and `status` are always one of the contracts' values.
  */
 export type Finding = FindingRead;
+/**
+ * A history row (`evaluations.list`). Its `source` may be one a newer service added (shown as
+ * sent); its `decision` is always one of the contracts' values.
+ */
+export type EvaluationSummary = EvaluationSummaryRead;
+/** Evaluation counts (`evaluations.stats`); a row's `source` may be one a newer service added. */
+export type EvaluationStats = EvaluationStatsRead;
+/**
+ * An audit entry. Its `targetKind` may be one a newer service added (shown as sent); filter
+ * with the known ones (AuditListQuery).
+ */
+export type AuditEntry = AuditEntryRead;
+/** An inventory entry; its `source` may be one a newer service added. */
+export type InventoryEntry = InventoryEntryRead;
+/** A stored policy version; its `change` may be one a newer service added. */
+export type PolicyVersion = PolicyVersionRead;
+/**
+ * A webhook as listed. Its `events` may hold ones a newer service added (shown as sent); a
+ * webhook is created with known ones only (CreateWebhookRequest).
+ */
+export type Webhook = WebhookRead;
+/** A created webhook: a Webhook and its signing `secret`, shown in this answer only. */
+export type CreatedWebhook = CreatedWebhookRead;
 /**
  * The calling token (`whoami()`): its id, name, role and actions. `id` is absent only from a
  * service older than that field.
@@ -162,7 +179,7 @@ export type ExceptionListQuery = PageQuery & {
 };
 
 export type AuditListQuery = PageQuery & {
-  targetKind?: AuditEntry["targetKind"];
+  targetKind?: AuditTargetKind;
   targetName?: string;
   actor?: string;
   since?: string;

@@ -1,6 +1,11 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import type { CreatedToken, CreateTokenRequest, Token } from "@celgate/contracts";
-import { and, asc, count, eq, gt, isNull } from "drizzle-orm";
+import {
+  type CreatedToken,
+  type CreateTokenRequest,
+  ENV_ADMIN_TOKEN_ID,
+  type Token,
+} from "@celgate/contracts";
+import { and, asc, count, eq, gt, isNull, or } from "drizzle-orm";
 import { advisoryXactLock, type Db, LOCKS } from "../db/client.js";
 import { tokens } from "../db/schema.js";
 import type { Principal } from "../lib/context.js";
@@ -10,7 +15,8 @@ import { newId, sha256Hex } from "../lib/ids.js";
 import { writeAudit } from "./audit.js";
 import { refuse } from "./errors.js";
 
-const ENV_ADMIN_ID = "tok_env_admin";
+const ENV_ADMIN_ID = ENV_ADMIN_TOKEN_ID;
+const ENV_ADMIN_NAME = "admin (CELGATE_ADMIN_TOKEN)";
 const CACHE_MS = 1000;
 const TOUCH_MS = 60_000;
 
@@ -124,7 +130,10 @@ export class TokenService {
     };
   }
 
-  /** Revokes a token. Throws 404 if unknown, 409 if it is the last live admin token. */
+  /**
+   * Revokes a token. Throws 404 if unknown, 409 if it is the last live admin token or the token
+   * of CELGATE_ADMIN_TOKEN (which the next start with the variable set would make valid again).
+   */
   async revoke(actor: string, id: string): Promise<Token> {
     const row = await this.db.transaction(async (tx) => {
       const [current] = await tx.select().from(tokens).where(eq(tokens.id, id)).for("update");
@@ -138,6 +147,12 @@ export class TokenService {
         if ((live?.n ?? 0) <= 1)
           throw refuse("conflict", "this is the last live admin token; create another first");
       }
+      // after the last-admin check: that refusal is the one to fix first
+      if (current.id === ENV_ADMIN_ID)
+        throw refuse(
+          "conflict",
+          `${ENV_ADMIN_ID} is the token of the CELGATE_ADMIN_TOKEN variable: revoking it here would not last, since every start with the variable set makes it valid again. Revoke it by removing or changing CELGATE_ADMIN_TOKEN on every instance and restarting them`,
+        );
       const [updated] = await tx
         .update(tokens)
         .set({ revokedAt: new Date() })
@@ -157,38 +172,64 @@ export class TokenService {
   }
 
   /**
-   * At start: makes CELGATE_ADMIN_TOKEN a live admin token when given; otherwise, when the
-   * database holds no token at all, generates an admin token and returns its secret (to be
-   * printed once).
+   * At start: makes CELGATE_ADMIN_TOKEN a live admin token when given (`tok_env_admin`, its
+   * secret replaced when the variable changed). Without it, revokes a live `tok_env_admin` left
+   * by an earlier start (`revokedEnvToken`: removing the variable is how it is revoked), then,
+   * when the database holds no token at all or that revocation left no live admin token,
+   * generates an admin token and returns its secret (to be printed once).
    */
-  async seedAdmin(adminToken: string | undefined): Promise<{ generated?: string }> {
+  async seedAdmin(
+    adminToken: string | undefined,
+  ): Promise<{ generated?: string; revokedEnvToken?: boolean }> {
     return this.db.transaction(async (tx) => {
       await advisoryXactLock(tx, LOCKS.tokenSeed);
+      const [existing] = await tx.select().from(tokens).where(eq(tokens.id, ENV_ADMIN_ID));
       if (adminToken) {
         const hash = sha256Hex(adminToken);
-        const [existing] = await tx.select().from(tokens).where(eq(tokens.id, ENV_ADMIN_ID));
         if (existing?.hash === hash && existing.revokedAt === null) return {};
         await tx
           .insert(tokens)
-          .values({
-            id: ENV_ADMIN_ID,
-            name: "admin (CELGATE_ADMIN_TOKEN)",
-            role: "admin",
-            hash,
-            createdBy: "system",
-          })
+          .values({ id: ENV_ADMIN_ID, name: ENV_ADMIN_NAME, role: "admin", hash, createdBy: "system" })
           .onConflictDoUpdate({ target: tokens.id, set: { hash, revokedAt: null, role: "admin" } });
         await writeAudit(tx, {
           actor: "system",
           action: existing ? "token.update" : "token.create",
           targetKind: "token",
           targetName: ENV_ADMIN_ID,
-          detail: { name: "admin (CELGATE_ADMIN_TOKEN)", role: "admin" },
+          detail: { name: ENV_ADMIN_NAME, role: "admin" },
         });
+        this.#cache.clear();
         return {};
       }
+      let revokedEnvToken = false;
+      if (existing && existing.revokedAt === null) {
+        await tx.update(tokens).set({ revokedAt: new Date() }).where(eq(tokens.id, ENV_ADMIN_ID));
+        await writeAudit(tx, {
+          actor: "system",
+          action: "token.revoke",
+          targetKind: "token",
+          targetName: ENV_ADMIN_ID,
+          detail: { name: existing.name, reason: "started without CELGATE_ADMIN_TOKEN" },
+        });
+        this.#cache.clear();
+        revokedEnvToken = true;
+      }
       const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(tokens);
-      if (n > 0) return {};
+      let needed = n === 0;
+      if (revokedEnvToken) {
+        const [live] = await tx
+          .select({ n: count() })
+          .from(tokens)
+          .where(
+            and(
+              eq(tokens.role, "admin"),
+              isNull(tokens.revokedAt),
+              or(isNull(tokens.expiresAt), gt(tokens.expiresAt, new Date())),
+            ),
+          );
+        needed = (live?.n ?? 0) === 0;
+      }
+      if (!needed) return revokedEnvToken ? { revokedEnvToken } : {};
       const secret = generateSecret();
       const id = newId("tok");
       await tx.insert(tokens).values({
@@ -205,7 +246,7 @@ export class TokenService {
         targetName: id,
         detail: { name: "admin (generated)", role: "admin" },
       });
-      return { generated: secret };
+      return revokedEnvToken ? { generated: secret, revokedEnvToken } : { generated: secret };
     });
   }
 }

@@ -1,4 +1,4 @@
-import { ROLES } from "@celgate/contracts";
+import { ENV_ADMIN_TOKEN_ID, ROLES } from "@celgate/contracts";
 import type { CreatedToken, Role, Token } from "@celgate/sdk";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { ErrorBox, PageTitle } from "../components/common.js";
@@ -195,11 +195,21 @@ function RevokeDialog({
           console signs you out, and you need another admin token to sign in again.
         </p>
       ) : null}
-      <p>
-        <Literal text={t.name} /> ({t.role}, id <code>{t.id}</code>, created {when(t.createdAt)} by{" "}
-        <Literal text={t.createdBy} />, last used {when(t.lastUsedAt)}) will be refused by the service from
-        then on: every client that uses it gets 401. A revoked token cannot be restored.
-      </p>
+      {t.id === ENV_ADMIN_TOKEN_ID ? (
+        <p>
+          <Literal text={t.name} /> ({t.role}, id <code>{t.id}</code>, last used {when(t.lastUsedAt)}) is the
+          token of the service's <code>CELGATE_ADMIN_TOKEN</code> variable. The service refuses to revoke it
+          here, since every start with the variable set makes it valid again: to revoke it, remove or change{" "}
+          <code>CELGATE_ADMIN_TOKEN</code> on every instance of the service and restart them (a start without
+          the variable revokes this token).
+        </p>
+      ) : (
+        <p>
+          <Literal text={t.name} /> ({t.role}, id <code>{t.id}</code>, created {when(t.createdAt)} by{" "}
+          <Literal text={t.createdBy} />, last used {when(t.lastUsedAt)}) will be refused by the service from
+          then on: every client that uses it gets 401. A revoked token cannot be restored.
+        </p>
+      )}
     </ConfirmDialog>
   );
 }

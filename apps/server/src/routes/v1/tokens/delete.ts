@@ -13,7 +13,7 @@ export default defineRoute({
     responses: {
       200: jsonContent(TokenSchema, "Revoked"),
       404: errorResponse("No such token"),
-      409: errorResponse("The last live admin token"),
+      409: errorResponse("The last live admin token, or the token of CELGATE_ADMIN_TOKEN (tok_env_admin)"),
     },
   },
   handler: async (c, s) =>
