@@ -68,8 +68,12 @@ describe("the wire model equals the engine's", () => {
   });
 
   it("has the engine's PolicyTest cases and results", () => {
-    // a wire case names its test document and file, and carries the fixture it names with its text
-    type WireCase = Omit<Wire<typeof wire.PolicyTestCaseSchema>, "test" | "file" | "fixture" | "now">;
+    // a wire case names its test document and file (with the line and column of its entry, as
+    // its result does), and carries the fixture it names with its text
+    type WireCase = Omit<
+      Wire<typeof wire.PolicyTestCaseSchema>,
+      "test" | "file" | "line" | "column" | "fixture" | "now"
+    >;
     expectTypeOf<WireCase>().toEqualTypeOf<Omit<core.PolicyTestCase, "file">>();
     type WireResult = Omit<Wire<typeof wire.PolicyTestCaseResultSchema>, "name" | "file" | "actual">;
     expectTypeOf<WireResult>().toEqualTypeOf<

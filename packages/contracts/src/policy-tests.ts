@@ -5,9 +5,9 @@ import { OutcomeSchema } from "./report.js";
 /**
  * Why a policy has no test cases: `api-policy`, it was created through the API, and only the
  * policy repository (CELGATE_POLICY_DIR) holds PolicyTest documents; `no-tests`, the repository
- * holds none for it.
+ * holds none for it; `invalid-tests`, it holds some, and every one has errors (`diagnostics`).
  */
-export const POLICY_TESTS_ABSENT = ["api-policy", "no-tests"] as const;
+export const POLICY_TESTS_ABSENT = ["api-policy", "no-tests", "invalid-tests"] as const;
 export const PolicyTestsAbsentSchema = z.enum(POLICY_TESTS_ABSENT).meta({ id: "PolicyTestsAbsent" });
 
 /** Said instead of cases when a policy has none: the reason and a sentence for people. */
@@ -33,6 +33,12 @@ export const PolicyTestCaseSchema = z
     test: z.string(),
     /** The test file, relative to the policy repository. */
     file: z.string(),
+    /**
+     * 1-based line and column of the case's entry in its PolicyTest file (`file`), as the run
+     * and `celgate test` point at it; absent when unknown.
+     */
+    line: z.number().int().min(1).optional(),
+    column: z.number().int().min(1).optional(),
     name: z.string(),
     expect: OutcomeSchema,
     /** The case's resource written inline... */
@@ -98,10 +104,20 @@ export const PolicyTestRunSchema = z
     policy: z.string(),
     source: PolicySourceSchema,
     version: z.number().int(),
+    /**
+     * The run's result: true only when there are cases, every one passed, and no test document
+     * of the policy has an error (a broken document is a test that did not run).
+     */
+    ok: z.boolean(),
     passed: z.number().int(),
     failed: z.number().int(),
     cases: z.array(PolicyTestCaseResultSchema),
     empty: PolicyTestsEmptySchema.nullable(),
+    /**
+     * Problems in the repository's test files that concern this policy, as the listing gives
+     * them: a document with an error is reported here (file, line, column, message), not run.
+     */
+    diagnostics: z.array(DiagnosticSchema),
   })
   .meta({ id: "PolicyTestRun" });
 export type PolicyTestRun = z.infer<typeof PolicyTestRunSchema>;

@@ -317,7 +317,7 @@ describe("every other call refuses an answer that is not the shape the contracts
     [
       "policies.runTests",
       (c) => c.policies.runTests("p"),
-      { policy: "p", source: "api", version: 1, passed: "all" },
+      { policy: "p", source: "api", version: 1, ok: true, passed: "all" },
       "passed",
     ],
     // "yes" is truthy: taken as is, a caller checking `result.valid` would save a broken policy

@@ -11,9 +11,11 @@ import {
   compilePolicySet,
   type Diagnostic,
   type Located,
+  MAX_MANIFEST_BYTES,
   type PolicyDocument,
   type PolicyTestDocument,
   parsePolicyDocuments,
+  parseSourceDocuments,
 } from "@celgate/core";
 import { judgeTestCase, planPolicyTests } from "@celgate/core/testing";
 import { eq } from "drizzle-orm";
@@ -21,12 +23,16 @@ import type { z } from "zod";
 import type { Db } from "../db/client.js";
 import { policies } from "../db/schema.js";
 import type { Evaluator } from "../evaluator/index.js";
-import { wireDiagnostic } from "../lib/diagnostics.js";
+import { isError, isSyntax, wireDiagnostic } from "../lib/diagnostics.js";
 import { refuse } from "./errors.js";
 import { listPolicyFiles, type PolicyService } from "./policies.js";
 
-/** Largest test file or fixture read from the repository; past it the file is reported, not read. */
-export const MAX_TEST_FILE_BYTES = 2 * 1024 * 1024;
+/**
+ * Largest test file or fixture read from the repository; past it the file is reported, not read.
+ * The engine's manifest limit, which `celgate test` applies to fixtures too (by default: the CLI's
+ * CELGATE_MAX_INPUT_BYTES changes its own limit only), so a fixture that runs locally runs here.
+ */
+export const MAX_TEST_FILE_BYTES = MAX_MANIFEST_BYTES;
 
 type Fixture = { content: string } | { error: string };
 
@@ -37,8 +43,11 @@ interface RepositoryTests {
   tests: Located<PolicyTestDocument>[];
   /** By `fixtureKey(test file, path as written)`. */
   fixtures: Map<string, Fixture>;
-  /** Problems of the files read (each with its relative `file`). */
-  diagnostics: Diagnostic[];
+  /**
+   * Problems of the files read (each with its relative `file`), with the policy named by the
+   * PolicyTest document a problem is in, when that document could be read that far.
+   */
+  diagnostics: { diagnostic: Diagnostic; policy?: string }[];
 }
 
 const fixtureKey = (testFile: string, path: string) => `${testFile}\u0000${path}`;
@@ -63,18 +72,15 @@ export class PolicyTestService {
 
   /** The cases of the policy's tests; 404 when there is no such policy. */
   async list(name: string): Promise<PolicyTestList> {
-    const { row, empty, tests, repo } = await this.#select(name);
+    const { row, empty, tests, repo, diagnostics } = await this.#select(name);
     const cases = tests.flatMap((t) => toWireCases(t, repo));
-    const mine = new Set(tests.map((t) => t.origin.file));
     return {
       policy: row.name,
       source: row.source,
       version: row.version,
       cases,
       empty,
-      diagnostics: (repo?.diagnostics ?? [])
-        .filter((d) => d.file !== undefined && (mine.has(d.file) || namesPolicy(d.file, row.name)))
-        .map(wireDiagnostic),
+      diagnostics: diagnostics.map(wireDiagnostic),
     };
   }
 
@@ -84,7 +90,7 @@ export class PolicyTestService {
    * policy. Throws the evaluator's errors (no worker available: 503).
    */
   async run(name: string): Promise<PolicyTestRun> {
-    const { row, empty, tests, repo } = await this.#select(name);
+    const { row, empty, tests, repo, diagnostics } = await this.#select(name);
     // only the stored policy: a case's outcome depends on nothing else in force
     const { set } = compilePolicySet([row.document]);
     const planned = planPolicyTests(tests, set, {
@@ -121,10 +127,13 @@ export class PolicyTestService {
       policy: row.name,
       source: row.source,
       version: row.version,
+      // fail closed: a broken test document of the policy is a test that did not run
+      ok: cases.length > 0 && passed === cases.length && !diagnostics.some(isError),
       passed,
       failed: cases.length - passed,
       cases,
       empty,
+      diagnostics: diagnostics.map(wireDiagnostic),
     };
   }
 
@@ -133,6 +142,8 @@ export class PolicyTestService {
     empty: Empty | null;
     tests: Located<PolicyTestDocument>[];
     repo: RepositoryTests | undefined;
+    /** Problems in the repository's test files that concern this policy. */
+    diagnostics: Diagnostic[];
   }> {
     const [row] = await this.db.select().from(policies).where(eq(policies.name, name));
     if (!row) throw refuse("not-found", `no policy named ${name}`);
@@ -141,6 +152,7 @@ export class PolicyTestService {
         row,
         tests: [],
         repo: undefined,
+        diagnostics: [],
         empty: {
           reason: "api-policy",
           message: `${name} was created through the API; PolicyTest documents are read from the policy repository (CELGATE_POLICY_DIR) only, so it has none`,
@@ -148,15 +160,25 @@ export class PolicyTestService {
       };
     const repo = await this.#repository();
     const tests = repo.tests.filter((t) => t.doc.spec.policy === name);
-    return {
-      row,
-      tests,
-      repo,
-      empty:
-        tests.length > 0
-          ? null
-          : { reason: "no-tests", message: `the policy repository holds no PolicyTest for ${name}` },
-    };
+    const mine = new Set(tests.map((t) => t.origin.file));
+    // a problem in a document that names the policy is its own; one in a document that names
+    // nothing readable belongs to the policies of its file (by document or by file name)
+    const diagnostics = repo.diagnostics
+      .filter(({ diagnostic: d, policy }) =>
+        policy !== undefined
+          ? policy === name
+          : d.file !== undefined && (mine.has(d.file) || namesPolicy(d.file, name)),
+      )
+      .map((d) => d.diagnostic);
+    let empty: Empty | null = null;
+    if (tests.length === 0)
+      empty = diagnostics.some(isError)
+        ? {
+            reason: "invalid-tests",
+            message: `every PolicyTest document for ${name} in the policy repository has errors (see diagnostics), so no case can run`,
+          }
+        : { reason: "no-tests", message: `the policy repository holds no PolicyTest for ${name}` };
+    return { row, tests, repo, diagnostics, empty };
   }
 
   /** The repository's tests, read once per folder loaded; a failed read is tried again next time. */
@@ -182,13 +204,45 @@ function namesPolicy(file: string, policy: string): boolean {
   return base.startsWith(`${policy}.`) || base.startsWith(`${policy}_`);
 }
 
+/**
+ * The policy named (`spec.policy`) by the PolicyTest document that holds a line of the text,
+ * read from the documents as written (before their schema is checked), so that a problem in a
+ * broken test document reaches that policy's tests; undefined when the line is in no such
+ * document (or the document cannot be read that far, or the line is unknown).
+ */
+function testPolicyByLine(text: string, file: string): (line: number | undefined) => string | undefined {
+  const starts: { line: number; policy: string | undefined }[] = [];
+  for (const source of parseSourceDocuments(text, file).documents) {
+    const value = source.value as { kind?: unknown; spec?: { policy?: unknown } } | null;
+    const start = source.position([])?.line;
+    if (start === undefined) continue;
+    const policy =
+      value !== null &&
+      typeof value === "object" &&
+      value.kind === "PolicyTest" &&
+      typeof value.spec?.policy === "string"
+        ? value.spec.policy
+        : undefined;
+    starts.push({ line: start, policy });
+  }
+  return (line) => {
+    if (line === undefined) return undefined;
+    // the last document that starts at or before the line
+    let found: string | undefined;
+    for (const s of starts) if (s.line <= line) found = s.policy;
+    return found;
+  };
+}
+
 /** Reads a file of at most MAX_TEST_FILE_BYTES; the reason it cannot otherwise. */
 async function readBounded(path: string): Promise<Fixture> {
   try {
     const info = await stat(path);
     if (!info.isFile()) return { error: "not a file" };
     if (info.size > MAX_TEST_FILE_BYTES)
-      return { error: `larger than ${MAX_TEST_FILE_BYTES} bytes (${info.size})` };
+      return {
+        error: `larger than ${MAX_TEST_FILE_BYTES} bytes (${info.size}), the limit on test files and fixtures (the engine's manifest limit, as \`celgate test\` applies by default)`,
+      };
     return { content: await readFile(path, "utf8") };
   } catch (err) {
     return { error: (err as NodeJS.ErrnoException).code ?? "unreadable" };
@@ -221,14 +275,17 @@ async function readRepositoryTests(dir: string): Promise<RepositoryTests> {
     const read = await readBounded(path);
     if ("error" in read) {
       out.diagnostics.push({
-        code: "input-too-large",
-        message: `cannot read ${rel}: ${read.error}`,
-        file: rel,
+        diagnostic: { code: "input-too-large", message: `cannot read ${rel}: ${read.error}`, file: rel },
       });
       continue;
     }
     const parsed = parsePolicyDocuments(read.content, rel);
-    out.diagnostics.push(...parsed.diagnostics);
+    const policyAt = parsed.diagnostics.length > 0 ? testPolicyByLine(read.content, rel) : () => undefined;
+    for (const diagnostic of parsed.diagnostics) {
+      // a document that cannot be read (its syntax, a limit) is none of the documents read
+      const policy = isSyntax(diagnostic) ? undefined : policyAt(diagnostic.line);
+      out.diagnostics.push(policy === undefined ? { diagnostic } : { diagnostic, policy });
+    }
     for (const t of parsed.located.tests) {
       out.tests.push(t);
       for (const c of t.doc.spec.cases) {
@@ -251,18 +308,23 @@ async function readRepositoryTests(dir: string): Promise<RepositoryTests> {
 /** A PolicyTest document's cases as the API lists them. */
 function toWireCases(t: Located<PolicyTestDocument>, repo: RepositoryTests | undefined): PolicyTestCase[] {
   const testFile = t.origin.file ?? "";
-  return t.doc.spec.cases.map(({ file, ...rest }) => ({
-    test: t.doc.metadata.name,
-    file: testFile,
-    ...rest,
-    ...(file === undefined
-      ? {}
-      : {
-          fixture: {
-            path: file,
-            ...(repo?.fixtures.get(fixtureKey(testFile, file)) ?? { error: "not read" }),
-          },
-        }),
-    ...(t.doc.spec.now === undefined ? {} : { now: t.doc.spec.now }),
-  }));
+  return t.doc.spec.cases.map(({ file, ...rest }, index) => {
+    // where the case's entry is, as planPolicyTests (and so the run) points at it
+    const at = t.origin.position?.(["spec", "cases", index]);
+    return {
+      test: t.doc.metadata.name,
+      file: testFile,
+      ...(at ? { line: at.line, column: at.column } : {}),
+      ...rest,
+      ...(file === undefined
+        ? {}
+        : {
+            fixture: {
+              path: file,
+              ...(repo?.fixtures.get(fixtureKey(testFile, file)) ?? { error: "not read" }),
+            },
+          }),
+      ...(t.doc.spec.now === undefined ? {} : { now: t.doc.spec.now }),
+    };
+  });
 }

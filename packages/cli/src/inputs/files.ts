@@ -1,12 +1,16 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, extname, join, relative, sep } from "node:path";
-import { displayPath, type InputLimits, inputLimitsFromEnv } from "@celgate/core";
+import { displayPath, type InputLimits, inputLimitsFromEnv, MAX_MANIFEST_BYTES } from "@celgate/core";
 import { InputError } from "../errors.js";
 
 const EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 
-/** Default cap on one input file; larger files are refused with a message naming the limit. */
-export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+/**
+ * Default cap on one input file (fixtures of `celgate test` included); larger files are refused
+ * with a message naming the limit. The engine's manifest limit, which the service applies to the
+ * test files and fixtures of its policy repository too.
+ */
+export const MAX_FILE_BYTES = MAX_MANIFEST_BYTES;
 
 export interface InputFile {
   /** As shown in reports: relative to the working directory when inside it. */

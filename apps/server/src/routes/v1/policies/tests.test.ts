@@ -2,7 +2,9 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MAX_MANIFEST_BYTES } from "@celgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_FILE_BYTES } from "../../../../../../packages/cli/src/inputs/files.js";
 import { finishReport } from "../../../evaluator/finish.js";
 import type { Evaluator } from "../../../evaluator/index.js";
 import { MAX_TEST_FILE_BYTES } from "../../../services/policy-tests.js";
@@ -53,6 +55,15 @@ describe.each(BACKENDS)("policy tests on %s", (backend) => {
     expect(withParams.params).toEqual({ max: 10 });
     // the file exists, beside the repository: the service does not read it
     expect(outside.fixture).toEqual({ path: "../outside.yaml", error: "outside the policy repository" });
+    // each case at its entry, the same line and column the run gives
+    expect(body.cases.map((c: { line?: number; column?: number }) => [c.line, c.column])).toEqual([
+      [10, 7],
+      [17, 7],
+      [21, 7],
+      [25, 7],
+      [40, 7],
+      [47, 7],
+    ]);
     // the broken test file of the same policy is reported, at its line
     expect(body.diagnostics).toEqual([
       expect.objectContaining({ file: "replica-limit_test.yaml", line: 10, code: "schema" }),
@@ -64,7 +75,18 @@ describe.each(BACKENDS)("policy tests on %s", (backend) => {
       token: t.tokens.viewer,
     });
     expect(status).toBe(200);
-    expect(body).toMatchObject({ policy: "replica-limit", version: 1, passed: 4, failed: 2, empty: null });
+    expect(body).toMatchObject({
+      policy: "replica-limit",
+      version: 1,
+      ok: false,
+      passed: 4,
+      failed: 2,
+      empty: null,
+    });
+    // the broken test file of the same policy is reported as the listing reports it
+    expect(body.diagnostics).toEqual([
+      expect.objectContaining({ file: "replica-limit_test.yaml", line: 10, code: "schema" }),
+    ]);
     const byName = Object.fromEntries(body.cases.map((c: { name: string }) => [c.name, c]));
     expect(byName["three replicas pass"]).toMatchObject({ passed: true, expected: "pass", actual: "pass" });
     expect(byName["eight replicas fail"]).toMatchObject({
@@ -235,8 +257,11 @@ describe("policy test fixtures behind a symbolic link or too large", () => {
       expect(plain.fixture.content).toContain("kind: ConfigMap");
       expect(huge.fixture).toEqual({
         path: "fixtures/huge.yaml",
-        error: `larger than ${MAX_TEST_FILE_BYTES} bytes (${MAX_TEST_FILE_BYTES + 3})`,
+        error: expect.stringContaining(
+          `larger than ${MAX_TEST_FILE_BYTES} bytes (${MAX_TEST_FILE_BYTES + 3})`,
+        ),
       });
+      expect(huge.fixture.error).toContain("the engine's manifest limit");
     } finally {
       await t.close();
       rmSync(base, { recursive: true, force: true });
@@ -299,6 +324,120 @@ describe("a case whose subject is several objects", () => {
           ),
         },
       ]);
+    } finally {
+      await t.close();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(BACKENDS)("a PolicyTest document with a schema error, on %s", (backend) => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
+    const dir = join(base, "policies");
+    mkdirSync(dir, { recursive: true });
+    cpSync(join(DIR, "replica-limit.yaml"), join(dir, "replica-limit.yaml"));
+    cpSync(join(DIR, "untested.yaml"), join(dir, "untested.yaml"));
+    // its only test document, in a file whose name does not say which policy it is for; the
+    // same file holds a good test of another policy, which the problem must not reach
+    writeFileSync(
+      join(dir, "suite.test.yaml"),
+      [
+        "apiVersion: celgate.dev/v1",
+        "kind: PolicyTest",
+        "metadata: {name: replicas}",
+        "spec:",
+        "  policy: replica-limit",
+        "  cases:",
+        "    - name: three replicas pass",
+        "      expect: passes",
+        "      resource: {apiVersion: apps/v1, kind: Deployment, metadata: {name: a, namespace: shop}, spec: {replicas: 3}}",
+        "---",
+        "apiVersion: celgate.dev/v1",
+        "kind: PolicyTest",
+        "metadata: {name: other}",
+        "spec:",
+        "  policy: untested",
+        "  cases:",
+        "    - {name: a ConfigMap, expect: pass, resource: {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}}",
+        "",
+      ].join("\n"),
+    );
+    t = await setupApp(backend, { policyDir: dir });
+  });
+  afterAll(async () => {
+    await t.close();
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it("fails the run, naming the document's file, line, column and message, never 'no PolicyTest'", async () => {
+    const { status, body } = await t.call("POST", "/v1/policies/replica-limit/tests:run", {
+      token: t.tokens.viewer,
+    });
+    expect(status).toBe(200);
+    expect(body.empty.message).not.toContain("no PolicyTest");
+    expect(body.empty.reason).toBe("invalid-tests");
+    expect(body).toMatchObject({ ok: false, passed: 0, failed: 0, cases: [] });
+    expect(body.diagnostics).toEqual([
+      expect.objectContaining({
+        file: "suite.test.yaml",
+        line: 8,
+        column: 15,
+        code: "schema",
+        path: "spec.cases[0].expect",
+      }),
+    ]);
+    expect(body.diagnostics[0].message).toEqual(expect.any(String));
+    // the listing says the same
+    const listed = await t.call("GET", "/v1/policies/replica-limit/tests", { token: t.tokens.viewer });
+    expect(listed.body.empty.reason).toBe("invalid-tests");
+    expect(listed.body.diagnostics).toEqual(body.diagnostics);
+  });
+
+  it("does not reach the other policy tested in the same file", async () => {
+    const { body } = await t.call("POST", "/v1/policies/untested/tests:run", { token: t.tokens.viewer });
+    expect(body).toMatchObject({ ok: true, passed: 1, failed: 0, empty: null, diagnostics: [] });
+  });
+});
+
+describe("the fixture size limit", () => {
+  it("is the engine's manifest limit, the one `celgate test` applies by default", () => {
+    expect(MAX_TEST_FILE_BYTES).toBe(MAX_MANIFEST_BYTES);
+    expect(MAX_FILE_BYTES).toBe(MAX_MANIFEST_BYTES);
+  });
+
+  it("lets a 5 MiB fixture run, as `celgate test` does", async () => {
+    const base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
+    const dir = join(base, "policies");
+    mkdirSync(join(dir, "fixtures"), { recursive: true });
+    cpSync(join(DIR, "replica-limit.yaml"), join(dir, "replica-limit.yaml"));
+    writeFileSync(
+      join(dir, "fixtures", "big.yaml"),
+      `# ${"x".repeat(5 * 1024 * 1024)}\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big, namespace: shop}\nspec: {replicas: 3}\n`,
+    );
+    writeFileSync(
+      join(dir, "replica-limit.test.yaml"),
+      [
+        "apiVersion: celgate.dev/v1",
+        "kind: PolicyTest",
+        "metadata: {name: big}",
+        "spec:",
+        "  policy: replica-limit",
+        "  cases:",
+        "    - {name: a 5 MiB fixture, expect: pass, file: fixtures/big.yaml}",
+        "",
+      ].join("\n"),
+    );
+    const t = await setupApp("pglite", { policyDir: dir });
+    try {
+      const { status, body } = await t.call("POST", "/v1/policies/replica-limit/tests:run", {
+        token: t.tokens.viewer,
+      });
+      expect(status).toBe(200);
+      expect(body.cases).toMatchObject([{ name: "a 5 MiB fixture", passed: true, actual: "pass" }]);
+      expect(body).toMatchObject({ ok: true, passed: 1, failed: 0 });
     } finally {
       await t.close();
       rmSync(base, { recursive: true, force: true });

@@ -15,7 +15,7 @@ export const listTests = defineRoute({
     tags: ["policies"],
     summary: "The PolicyTest cases of a policy",
     description:
-      "The cases of the PolicyTest documents beside the policy in the policy repository (CELGATE_POLICY_DIR), each with its expected outcome and its resource (inline, or the fixture file's text). A policy created through the API has none: `cases` is empty and `empty.reason` says why (`api-policy`; `no-tests` for a repository policy without tests).",
+      "The cases of the PolicyTest documents beside the policy in the policy repository (CELGATE_POLICY_DIR), each with its expected outcome and its resource (inline, or the fixture file's text). Each case has its line and column in its test file. A policy created through the API has none: `cases` is empty and `empty.reason` says why (`api-policy`; `no-tests` for a repository policy without tests; `invalid-tests` when every test document of the policy has errors). `diagnostics` lists the problems in the policy's test files.",
     request: { params: NameParam },
     responses: {
       200: jsonContent(PolicyTestListSchema, "The cases"),
@@ -33,7 +33,7 @@ export const runTests = defineRoute({
     tags: ["policies"],
     summary: "Run a policy's tests against its stored version",
     description:
-      "Evaluates each case with the stored policy alone, on the evaluator (its workers and its time limit per evaluation), and answers 200 with each case's expected and actual outcome, whether it passed, why not, and the policy's messages. Records nothing. A policy without tests answers with no cases and `empty.reason`.",
+      "Evaluates each case with the stored policy alone, on the evaluator (its workers and its time limit per evaluation), and answers 200 with each case's expected and actual outcome, whether it passed, why not, and the policy's messages. Records nothing. A test document with an error is not run: it is in `diagnostics` (file, line, column, message) and the run fails (`ok: false`). `ok` is true only when there are cases, all pass, and no test document has an error. A policy without tests answers with no cases and `empty.reason`.",
     request: { params: NameParam },
     responses: {
       200: jsonContent(PolicyTestRunSchema, "Each case's result"),
