@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseManifests } from "../resources/parse.js";
 import { sha256Hex } from "../util/sha256.js";
 import { REDACTED_PREFIX, Redaction, TOO_DEEP } from "./redact.js";
-import { parseRedactionPaths } from "./rules.js";
+import { LAST_APPLIED, parseRedactionPaths } from "./rules.js";
 
 // A test digest; the service uses an HMAC with a per-installation key.
 const digest = (v: string) => `test:${sha256Hex(`k${v}`).slice(0, 16)}`;
@@ -367,6 +367,85 @@ describe("Redaction of secrets in odd places", () => {
       `-db-token=${marker("ArgPw-2")}`,
     ]);
     expect(c.args.slice(3)).toEqual(["--port=8080", "--password="]);
+  });
+
+  it("redacts the item after a credential-named flag alone, in every container list", () => {
+    const container = (name: string, n: number) => ({
+      name,
+      command: ["server", "--password", `SepPw-${n}a`],
+      args: ["--db-token", `SepPw-${n}b`, "-api-key", `SepPw-${n}c`, "--port", "8080"],
+    });
+    const podSpec = (n: number) => ({
+      containers: [container("a", n)],
+      initContainers: [container("i", n + 1)],
+      ephemeralContainers: [container("e", n + 2)],
+    });
+    const deployment = {
+      kind: "Deployment",
+      metadata: { name: "d" },
+      spec: { template: { spec: podSpec(10) } },
+    };
+    const r = new Redaction({ digest });
+    const out = r.object(deployment);
+    const values = [10, 11, 12].flatMap((n) => ["a", "b", "c"].map((x) => `SepPw-${n}${x}`));
+    expect(leaks(out, ...values)).toEqual([]);
+    const c = out.spec.template.spec.initContainers[0]!;
+    expect(c.command).toEqual(["server", "--password", marker("SepPw-11a")]);
+    expect(c.args).toEqual([
+      "--db-token",
+      marker("SepPw-11b"),
+      "-api-key",
+      marker("SepPw-11c"),
+      "--port",
+      "8080",
+    ]);
+    expect(r.mask("bad password SepPw-12a")).toBe(`bad password ${marker("SepPw-12a")}`);
+
+    // A pod, and the last-applied copy of it, the same.
+    const pod = { kind: "Pod", metadata: { name: "p" }, spec: podSpec(20) };
+    const applied = {
+      ...pod,
+      metadata: { name: "p", annotations: { [LAST_APPLIED]: JSON.stringify(pod) } },
+    };
+    expect(leaks(new Redaction({ digest }).object(applied), "SepPw-20a", "SepPw-22c")).toEqual([]);
+  });
+
+  it("keeps what follows a credential flag alone when it is a flag, and short flags", () => {
+    const pod = {
+      kind: "Pod",
+      spec: {
+        containers: [
+          {
+            name: "a",
+            args: ["-p", "short-flag-value", "--password", "--verbose", "--token", "", "--secret"],
+            command: ["--pin-token", 123456, "--port", 8080],
+          },
+        ],
+      },
+    };
+    const c = new Redaction({ digest }).object(pod).spec.containers[0]!;
+    expect(c.args).toEqual(pod.spec.containers[0]!.args);
+    expect(c.command).toEqual(["--pin-token", marker("123456"), "--port", 8080]);
+  });
+
+  it("redacts the separate form in manifest text", () => {
+    const text = [
+      "apiVersion: batch/v1",
+      "kind: CronJob",
+      "metadata: {name: c}",
+      "spec:",
+      "  jobTemplate:",
+      "    spec:",
+      "      template:",
+      "        spec:",
+      "          containers:",
+      "            - name: a",
+      '              args: ["--password", "TextPw-1", "--port", "80"]',
+      "",
+    ].join("\n");
+    const out = new Redaction({ digest }).manifests(text);
+    expect(out).not.toContain("TextPw-1");
+    expect(out).toContain(`"--password","${marker("TextPw-1")}","--port","80"`);
   });
 
   it("redacts ConfigMap data and binaryData values whose key looks like a credential", () => {

@@ -9,6 +9,7 @@ import {
   CONFIG_MAP_KIND,
   CONTAINER_LISTS,
   CREDENTIAL_NAME,
+  FLAG_ALONE,
   FLAG_WITH_VALUE,
   imageUserinfo,
   LAST_APPLIED,
@@ -273,7 +274,8 @@ export class Redaction {
 
   /**
    * One container: credential-looking env values, `--credential-flag=value` arguments in `args`
-   * and `command` (the value only), and the userinfo of its image reference.
+   * and `command` (the value only), the item after a credential-named flag alone
+   * (`--password`, `hunter2`), and the userinfo of its image reference.
    */
   #container(container: unknown): unknown {
     if (!isRecord(container)) return container;
@@ -291,7 +293,8 @@ export class Redaction {
     for (const field of ["args", "command"] as const) {
       const list = out[field];
       if (!Array.isArray(list)) continue;
-      const next = mapSame(list, (a) => {
+      const next = mapSame(list, (a, i) => {
+        if (i > 0 && this.#valueOfCredentialFlag(list[i - 1], a)) return this.#redact(a, false);
         if (typeof a !== "string") return a;
         const flag = FLAG_WITH_VALUE.exec(a);
         if (flag && (CREDENTIAL_NAME.test(flag[2]!) || URL_WITH_PASSWORD.test(flag[3]!)))
@@ -305,6 +308,20 @@ export class Redaction {
       if (image !== out.image) out = { ...out, image };
     }
     return out;
+  }
+
+  /**
+   * Whether `item` is the value of the credential flag `previous` in the separate form
+   * (`["--password", "hunter2"]`): `previous` is a flag alone whose name matches CREDENTIAL_NAME
+   * and `item` is not itself a flag (a string starting with `-`) nor empty. A scalar that YAML
+   * read as a number or boolean (`--pin`, `1234`) counts as a value.
+   */
+  #valueOfCredentialFlag(previous: unknown, item: unknown): boolean {
+    if (typeof previous !== "string") return false;
+    const flag = FLAG_ALONE.exec(previous);
+    if (!flag || !CREDENTIAL_NAME.test(flag[1]!)) return false;
+    if (typeof item === "string") return item !== "" && !item.startsWith("-");
+    return typeof item === "number" || typeof item === "boolean" || typeof item === "bigint";
   }
 
   /**
@@ -429,10 +446,10 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
 }
 
 /** `items.map(f)`, or `items` itself when f changed nothing (so unchanged objects are not copied). */
-function mapSame(items: unknown[], f: (item: unknown) => unknown): unknown[] {
+function mapSame(items: unknown[], f: (item: unknown, index: number) => unknown): unknown[] {
   let out: unknown[] | undefined;
   for (let i = 0; i < items.length; i++) {
-    const next = f(items[i]);
+    const next = f(items[i], i);
     if (next !== items[i]) {
       out ??= items.slice();
       out[i] = next;

@@ -32,6 +32,14 @@ export const CONFIG_MAP_KIND = /^configmap$/i;
  */
 export const FLAG_WITH_VALUE = /^(-{1,2}([A-Za-z0-9][A-Za-z0-9_.-]*)=)([\s\S]*)$/;
 
+/**
+ * A container argument that is a flag alone, `--name` (or `-name`): when the name matches
+ * CREDENTIAL_NAME (`--password`, `--db-token`), the next item is its value (`["--password",
+ * "hunter2"]`), unless that item is itself a flag (starts with `-`). Short flags (`-p`) do not
+ * match CREDENTIAL_NAME, so they are not recognised.
+ */
+export const FLAG_ALONE = /^-{1,2}([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
+
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-f]{32,}$/i;
 
