@@ -4,6 +4,7 @@
 // checked through the API.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENV_ADMIN_TOKEN_ID } from "../../packages/contracts/src/index.js";
 import { type CelgateClient, type CreatedToken, createClient } from "../../packages/sdk/src/index.js";
 import {
   ADMIN_TOKEN,
@@ -104,7 +105,8 @@ describe.skipIf(!browserAvailable)("revoking a token in Chromium", { timeout: 12
     await page.getByRole("button", { name: "Revoke admin (CELGATE_ADMIN_TOKEN)" }).click();
     const last = page.getByRole("dialog", { name: "Revoke the token admin (CELGATE_ADMIN_TOKEN)?" });
     expect(await last.innerText()).toContain("This is the token you are signed in with");
-    await last.getByRole("button", { name: "Revoke and sign out" }).click();
+    // it cannot be revoked here (see below): no sign-out is promised
+    await last.getByRole("button", { name: "Revoke", exact: true }).click();
     await last.getByRole("alert").filter({ hasText: "last live admin token" }).waitFor();
     await last.getByRole("button", { name: "Cancel" }).click();
     await last.waitFor({ state: "detached" });
@@ -167,5 +169,54 @@ describe.skipIf(!browserAvailable)("revoking a token in Chromium", { timeout: 12
     // the namesake is untouched
     expect(await live(namesake.token)).toBe(true);
     await page.context().close();
+  });
+
+  it("explains that the token of CELGATE_ADMIN_TOKEN is revoked by changing the variable and restarting, and keeps it", async () => {
+    // another admin token: the refusal is not the last admin's one
+    const other = await admin.tokens.create({ name: "second-admin", role: "admin" });
+    const env = "admin (CELGATE_ADMIN_TOKEN)";
+    const check = async (page: Page, own: boolean) => {
+      await page.goto("/tokens");
+      await settled(page);
+      await page.getByRole("button", { name: `Revoke ${env}` }).click();
+      const dialog = page.getByRole("dialog", { name: `Revoke the token ${env}?` });
+      await dialog.waitFor();
+      expect(await focused(page)).toEqual({ text: "Cancel", inDialog: true });
+      const text = await dialog.innerText();
+      expect(text).toContain(ENV_ADMIN_TOKEN_ID);
+      expect(text).toContain("The service refuses to revoke it here");
+      expect(text).toMatch(
+        /remove or change CELGATE_ADMIN_TOKEN on every instance of the service and restart them/,
+      );
+      // neither the revocation of an ordinary token nor a sign-out it cannot bring
+      expect(text).not.toContain("will be refused by the service from then on");
+      expect(text).not.toContain("ends your session");
+      expect(text.includes("This is the token you are signed in with")).toBe(own);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      // asked anyway, the service refuses (409) and says how, in the dialog; nothing ends
+      await dialog.getByRole("button", { name: "Revoke", exact: true }).click();
+      await dialog
+        .getByRole("alert")
+        .filter({ hasText: "removing or changing CELGATE_ADMIN_TOKEN on every instance and restarting them" })
+        .waitFor();
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await dialog.waitFor({ state: "detached" });
+      expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(1);
+      expect((await stored(ENV_ADMIN_TOKEN_ID))?.revokedAt).toBeNull();
+      expect(await live(ADMIN_TOKEN)).toBe(true);
+    };
+    // signed in with another admin token, then with this one
+    for (const [token, own] of [
+      [other.token, false],
+      [ADMIN_TOKEN, true],
+    ] as const) {
+      const context = await run.browser.newContext({ baseURL: run.baseUrl });
+      const page = await context.newPage();
+      await signIn(page, token);
+      await check(page, own);
+      await context.close();
+    }
+    expect(run.recorded.errors).toEqual([]);
+    for (const line of run.recorded.apiRefusals) expect(line).toMatch(/status of 409/);
   });
 });

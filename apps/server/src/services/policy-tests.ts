@@ -45,9 +45,11 @@ interface RepositoryTests {
   fixtures: Map<string, Fixture>;
   /**
    * Problems of the files read (each with its relative `file`), with the policy named by the
-   * PolicyTest document a problem is in, when that document could be read that far.
+   * PolicyTest document a problem is in, when that document could be read that far; for a
+   * problem that keeps its document from being parsed at all (its syntax, a limit, a file not
+   * read), the policies its file's lines name instead (`named`, see namedPolicies).
    */
-  diagnostics: { diagnostic: Diagnostic; policy?: string }[];
+  diagnostics: { diagnostic: Diagnostic; policy?: string; named?: readonly string[] }[];
 }
 
 const fixtureKey = (testFile: string, path: string) => `${testFile}\u0000${path}`;
@@ -162,13 +164,15 @@ export class PolicyTestService {
     const tests = repo.tests.filter((t) => t.doc.spec.policy === name);
     const mine = new Set(tests.map((t) => t.origin.file));
     // a problem in a document that names the policy is its own; one in a document that names
-    // nothing readable belongs to the policies of its file (by document or by file name)
+    // nothing readable belongs to the policies of its file (by document or by file name); one
+    // that keeps a document from being parsed at all reaches every policy (fail closed: it may
+    // be this policy's only test) unless its file's lines name only other policies
     const diagnostics = repo.diagnostics
-      .filter(({ diagnostic: d, policy }) =>
-        policy !== undefined
-          ? policy === name
-          : d.file !== undefined && (mine.has(d.file) || namesPolicy(d.file, name)),
-      )
+      .filter(({ diagnostic: d, policy, named }) => {
+        if (policy !== undefined) return policy === name;
+        if (d.file !== undefined && (mine.has(d.file) || namesPolicy(d.file, name))) return true;
+        return named !== undefined && (named.length === 0 || named.includes(name));
+      })
       .map((d) => d.diagnostic);
     let empty: Empty | null = null;
     if (tests.length === 0)
@@ -234,6 +238,23 @@ function testPolicyByLine(text: string, file: string): (line: number | undefined
   };
 }
 
+/**
+ * The policies named by the `policy: <name>` lines of a text (block or flow style, quoted or not),
+ * read line by line as written: a file whose YAML cannot be parsed still says which policies it
+ * tests. The whole file, not the document at the problem's line: where a parser reports an
+ * unclosed collection may be past its document, and a problem that reaches a policy of another
+ * document of the file is reported once too often, never missed.
+ */
+export function namedPolicies(text: string): string[] {
+  const names = new Set<string>();
+  const key = /(?:^|[\s{,[-])policy\s*:\s*(?:"([^"]*)"|'([^']*)'|([^\s,{}[\]#"']+))/g;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*#/.test(line)) continue;
+    for (const m of line.matchAll(key)) names.add(m[1] ?? m[2] ?? m[3]!);
+  }
+  return [...names];
+}
+
 /** Reads a file of at most MAX_TEST_FILE_BYTES; the reason it cannot otherwise. */
 async function readBounded(path: string): Promise<Fixture> {
   try {
@@ -274,16 +295,23 @@ async function readRepositoryTests(dir: string): Promise<RepositoryTests> {
     const rel = relative(root, resolve(path));
     const read = await readBounded(path);
     if ("error" in read) {
+      // nothing of it says which policy it tests: it reaches every policy
       out.diagnostics.push({
         diagnostic: { code: "input-too-large", message: `cannot read ${rel}: ${read.error}`, file: rel },
+        named: [],
       });
       continue;
     }
     const parsed = parsePolicyDocuments(read.content, rel);
     const policyAt = parsed.diagnostics.length > 0 ? testPolicyByLine(read.content, rel) : () => undefined;
     for (const diagnostic of parsed.diagnostics) {
-      // a document that cannot be read (its syntax, a limit) is none of the documents read
-      const policy = isSyntax(diagnostic) ? undefined : policyAt(diagnostic.line);
+      // a document that cannot be read (its syntax, a limit) is none of the documents read: the
+      // policies its lines name say whose it is
+      if (isSyntax(diagnostic)) {
+        out.diagnostics.push({ diagnostic, named: namedPolicies(read.content) });
+        continue;
+      }
+      const policy = policyAt(diagnostic.line);
       out.diagnostics.push(policy === undefined ? { diagnostic } : { diagnostic, policy });
     }
     for (const t of parsed.located.tests) {

@@ -175,6 +175,8 @@ function RevokeDialog({
   onConfirm(): void;
   onCancel(): void;
 }) {
+  // the service never revokes it here (409): no sign-out to promise
+  const env = t.id === ENV_ADMIN_TOKEN_ID;
   return (
     <ConfirmDialog
       title={
@@ -182,20 +184,24 @@ function RevokeDialog({
           Revoke the token <Literal text={t.name} />?
         </>
       }
-      confirm={own ? "Revoke and sign out" : "Revoke"}
+      confirm={own && !env ? "Revoke and sign out" : "Revoke"}
       busyText="Revoking…"
       busy={busy}
       error={error}
       onConfirm={onConfirm}
       onCancel={onCancel}
     >
-      {own ? (
+      {own && env ? (
+        <p>
+          <strong>This is the token you are signed in with.</strong>
+        </p>
+      ) : own ? (
         <p className="error">
           <strong>This is the token you are signed in with.</strong> Revoking it ends your session: the
           console signs you out, and you need another admin token to sign in again.
         </p>
       ) : null}
-      {t.id === ENV_ADMIN_TOKEN_ID ? (
+      {env ? (
         <p>
           <Literal text={t.name} /> ({t.role}, id <code>{t.id}</code>, last used {when(t.lastUsedAt)}) is the
           token of the service's <code>CELGATE_ADMIN_TOKEN</code> variable. The service refuses to revoke it

@@ -402,6 +402,77 @@ describe.each(BACKENDS)("a PolicyTest document with a schema error, on %s", (bac
   });
 });
 
+describe.each(BACKENDS)("a test file whose YAML cannot be parsed, on %s", (backend) => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
+    const dir = join(base, "policies");
+    mkdirSync(dir, { recursive: true });
+    cpSync(join(DIR, "replica-limit.yaml"), join(dir, "replica-limit.yaml"));
+    cpSync(join(DIR, "untested.yaml"), join(dir, "untested.yaml"));
+    writeFileSync(join(dir, "other.yaml"), apiPolicy.replace("made-by-api", "other"));
+    // replica-limit's only test, in a file not named after it, never closes its list
+    writeFileSync(
+      join(dir, "suite.test.yaml"),
+      [
+        "apiVersion: celgate.dev/v1",
+        "kind: PolicyTest",
+        "metadata: {name: replicas}",
+        "spec: {policy: replica-limit, cases: [ {name: x",
+        "",
+      ].join("\n"),
+    );
+    // a broken file that names another policy only; one that names none
+    writeFileSync(
+      join(dir, "others.test.yaml"),
+      ["apiVersion: celgate.dev/v1", "kind: PolicyTest", "spec:", "  policy: other", "  cases: [", ""].join(
+        "\n",
+      ),
+    );
+    writeFileSync(join(dir, "anonymous.test.yaml"), "kind: PolicyTest\nspec: {cases: [\n");
+    t = await setupApp(backend, { policyDir: dir });
+  });
+  afterAll(async () => {
+    await t.close();
+    rmSync(base, { recursive: true, force: true });
+  });
+  /** The files a run's diagnostics are in, each once. */
+  const filesOf = (body: { diagnostics: { file: string }[] }) =>
+    [...new Set(body.diagnostics.map((d) => d.file))].sort();
+
+  it("fails the run of the policy it names with the syntax diagnostic, never 'no PolicyTest'", async () => {
+    const { status, body } = await t.call("POST", "/v1/policies/replica-limit/tests:run", {
+      token: t.tokens.viewer,
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ ok: false, passed: 0, failed: 0, cases: [] });
+    expect(body.empty.reason).toBe("invalid-tests");
+    expect(body.empty.message).not.toContain("no PolicyTest");
+    const files = filesOf(body);
+    expect(files).toContain("suite.test.yaml");
+    // a file that names no policy may be this one's: it is reported too
+    expect(files).toContain("anonymous.test.yaml");
+    // one that names only another policy is not
+    expect(files).not.toContain("others.test.yaml");
+    for (const d of body.diagnostics)
+      expect(d).toMatchObject({ code: "yaml-syntax", line: expect.any(Number) });
+    // the listing says the same
+    const listed = await t.call("GET", "/v1/policies/replica-limit/tests", { token: t.tokens.viewer });
+    expect(listed.body.empty.reason).toBe("invalid-tests");
+    expect(listed.body.diagnostics).toEqual(body.diagnostics);
+  });
+
+  it("fails the run of every policy a broken file may be about, and reaches no other", async () => {
+    const other = await t.call("POST", "/v1/policies/other/tests:run", { token: t.tokens.viewer });
+    expect(other.body.ok).toBe(false);
+    expect(filesOf(other.body)).toEqual(["anonymous.test.yaml", "others.test.yaml"]);
+    const untested = await t.call("POST", "/v1/policies/untested/tests:run", { token: t.tokens.viewer });
+    expect(untested.body.ok).toBe(false);
+    expect(filesOf(untested.body)).toEqual(["anonymous.test.yaml"]);
+  });
+});
+
 describe("the fixture size limit", () => {
   it("is the engine's manifest limit, the one `celgate test` applies by default", () => {
     expect(MAX_TEST_FILE_BYTES).toBe(MAX_MANIFEST_BYTES);
