@@ -238,8 +238,8 @@ describe.skipIf(!browserAvailable)("the playground with the network blocked", { 
     const { page } = run;
     await page.getByRole("textbox", { name: /^Policy/ }).fill("");
     await page.getByRole("checkbox", { name: /built-in library/ }).check();
-    // 1,000 deployments against the library: about a second and a half of evaluation
-    const bundle = Array.from({ length: 1000 }, (_, i) =>
+    // 3,000 deployments against the library: a second or more of evaluation
+    const bundle = Array.from({ length: 3000 }, (_, i) =>
       manifest(2).replace("name: api", `name: api-${i}`),
     ).join("---\n");
     const editor = page.getByRole("textbox", { name: /^Manifests/ });
@@ -261,13 +261,19 @@ describe.skipIf(!browserAvailable)("the playground with the network blocked", { 
       dt.setData("text/plain", text);
       el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
     }, bundle);
-    await page.locator(".decision-line").waitFor({ timeout: 60_000 });
+    // while the page says it is evaluating, a worker of the playground's runs it
+    await page.getByRole("status").filter({ hasText: "Evaluating" }).waitFor({ timeout: 30_000 });
+    await expect
+      .poll(() => page.workers().some((w) => w.url().includes("playground.worker")), { timeout: 30_000 })
+      .toBe(true);
+    await page.locator(".decision-line").waitFor({ timeout: 120_000 });
     const frames = await page.evaluate(() => (window as unknown as { frames_: [number, boolean][] }).frames_);
     const evaluating = frames.filter(([, busy]) => busy).map(([t]) => t);
-    // it ran long enough to tell, and no frame was held up meanwhile
-    expect(evaluating.at(-1)! - evaluating[0]!).toBeGreaterThan(500);
+    // the page kept drawing meanwhile: on the page's own thread, this evaluation would hold every
+    // frame for its whole length; the bound is loose, for a machine busy with other work
+    expect(evaluating.length).toBeGreaterThan(5);
     const gaps = evaluating.slice(1).map((t, i) => t - evaluating[i]!);
-    expect(Math.max(...gaps)).toBeLessThan(250);
+    expect(Math.max(...gaps)).toBeLessThan(1000);
     // the same report as the engine gives on the page's thread, as the playground did before
     const [download] = await Promise.all([
       page.waitForEvent("download"),
