@@ -1,6 +1,6 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MAX_MANIFEST_BYTES } from "@celgate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,22 @@ import { BACKENDS, setupApp, type TestApp } from "../../../test/harness.js";
 
 /** A repository with tests (test/fixtures/policy-tests): replica-limit has six cases, untested none. */
 const DIR = fileURLToPath(new URL("../../../test/fixtures/policy-tests", import.meta.url));
+
+/**
+ * A policy repository in a fresh temporary folder (`dir`, inside `base`): the files `copied` from
+ * DIR, then `files` (a path relative to it -> its text). `remove` deletes it all.
+ */
+function repository(copied: readonly string[], files: Record<string, string> = {}) {
+  const base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
+  const dir = join(base, "policies");
+  mkdirSync(dir, { recursive: true });
+  for (const name of copied) cpSync(join(DIR, name), join(dir, name));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return { base, dir, remove: () => rmSync(base, { recursive: true, force: true }) };
+}
 
 const apiPolicy = `apiVersion: celgate.dev/v1
 kind: Policy
@@ -222,20 +238,10 @@ describe("policy test runs and the evaluation queue", () => {
 
 describe("policy test fixtures behind a symbolic link or too large", () => {
   it("does not read a fixture whose link points out of the folder, nor one over the size limit", async () => {
-    const base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
-    const dir = join(base, "policies");
-    mkdirSync(join(dir, "fixtures"), { recursive: true });
-    writeFileSync(join(base, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n");
-    symlinkSync(join(base, "secret.yaml"), join(dir, "fixtures", "escape.yaml"));
-    writeFileSync(
-      join(dir, "fixtures", "inside.yaml"),
-      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
-    );
-    writeFileSync(join(dir, "fixtures", "huge.yaml"), `# ${"x".repeat(MAX_TEST_FILE_BYTES)}\n`);
-    cpSync(join(DIR, "untested.yaml"), join(dir, "untested.yaml"));
-    writeFileSync(
-      join(dir, "untested.test.yaml"),
-      [
+    const repo = repository(["untested.yaml"], {
+      "fixtures/inside.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+      "fixtures/huge.yaml": `# ${"x".repeat(MAX_TEST_FILE_BYTES)}\n`,
+      "untested.test.yaml": [
         "apiVersion: celgate.dev/v1",
         "kind: PolicyTest",
         "metadata: {name: untested}",
@@ -247,8 +253,10 @@ describe("policy test fixtures behind a symbolic link or too large", () => {
         "    - {name: a fixture too large to read, expect: skip, file: fixtures/huge.yaml}",
         "",
       ].join("\n"),
-    );
-    const t = await setupApp("pglite", { policyDir: dir });
+    });
+    writeFileSync(join(repo.base, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n");
+    symlinkSync(join(repo.base, "secret.yaml"), join(repo.dir, "fixtures", "escape.yaml"));
+    const t = await setupApp("pglite", { policyDir: repo.dir });
     try {
       const { status, body } = await t.call("GET", "/v1/policies/untested/tests", { token: t.tokens.viewer });
       expect(status).toBe(200);
@@ -264,26 +272,18 @@ describe("policy test fixtures behind a symbolic link or too large", () => {
       expect(huge.fixture.error).toContain("the engine's manifest limit");
     } finally {
       await t.close();
-      rmSync(base, { recursive: true, force: true });
+      repo.remove();
     }
   });
 });
 
 describe("a case whose subject is several objects", () => {
   it("is listed as a problem at its `resource` key and fails when run, never judged on the first item", async () => {
-    const base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
-    const dir = join(base, "policies");
-    mkdirSync(join(dir, "fixtures"), { recursive: true });
-    cpSync(join(DIR, "replica-limit.yaml"), join(dir, "replica-limit.yaml"));
     const deployment = (name: string, replicas: number) =>
       `{apiVersion: apps/v1, kind: Deployment, metadata: {name: ${name}, namespace: shop}, spec: {replicas: ${replicas}}}`;
-    writeFileSync(
-      join(dir, "fixtures", "list.yaml"),
-      `apiVersion: v1\nkind: List\nitems: [${deployment("small", 2)}, ${deployment("big", 9)}]\n`,
-    );
-    writeFileSync(
-      join(dir, "replica-limit.test.yaml"),
-      [
+    const repo = repository(["replica-limit.yaml"], {
+      "fixtures/list.yaml": `apiVersion: v1\nkind: List\nitems: [${deployment("small", 2)}, ${deployment("big", 9)}]\n`,
+      "replica-limit.test.yaml": [
         "apiVersion: celgate.dev/v1",
         "kind: PolicyTest",
         "metadata: {name: lists}",
@@ -298,8 +298,8 @@ describe("a case whose subject is several objects", () => {
         "      file: fixtures/list.yaml",
         "",
       ].join("\n"),
-    );
-    const t = await setupApp("pglite", { policyDir: dir });
+    });
+    const t = await setupApp("pglite", { policyDir: repo.dir });
     try {
       const listed = await t.call("GET", "/v1/policies/replica-limit/tests", { token: t.tokens.viewer });
       expect(listed.status).toBe(200);
@@ -326,25 +326,19 @@ describe("a case whose subject is several objects", () => {
       ]);
     } finally {
       await t.close();
-      rmSync(base, { recursive: true, force: true });
+      repo.remove();
     }
   });
 });
 
 describe.each(BACKENDS)("a PolicyTest document with a schema error, on %s", (backend) => {
   let t: TestApp;
-  let base: string;
+  let repo: ReturnType<typeof repository>;
   beforeAll(async () => {
-    base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
-    const dir = join(base, "policies");
-    mkdirSync(dir, { recursive: true });
-    cpSync(join(DIR, "replica-limit.yaml"), join(dir, "replica-limit.yaml"));
-    cpSync(join(DIR, "untested.yaml"), join(dir, "untested.yaml"));
     // its only test document, in a file whose name does not say which policy it is for; the
     // same file holds a good test of another policy, which the problem must not reach
-    writeFileSync(
-      join(dir, "suite.test.yaml"),
-      [
+    repo = repository(["replica-limit.yaml", "untested.yaml"], {
+      "suite.test.yaml": [
         "apiVersion: celgate.dev/v1",
         "kind: PolicyTest",
         "metadata: {name: replicas}",
@@ -364,12 +358,12 @@ describe.each(BACKENDS)("a PolicyTest document with a schema error, on %s", (bac
         "    - {name: a ConfigMap, expect: pass, resource: {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}}",
         "",
       ].join("\n"),
-    );
-    t = await setupApp(backend, { policyDir: dir });
+    });
+    t = await setupApp(backend, { policyDir: repo.dir });
   });
   afterAll(async () => {
     await t.close();
-    rmSync(base, { recursive: true, force: true });
+    repo.remove();
   });
 
   it("fails the run, naming the document's file, line, column and message, never 'no PolicyTest'", async () => {
@@ -404,38 +398,34 @@ describe.each(BACKENDS)("a PolicyTest document with a schema error, on %s", (bac
 
 describe.each(BACKENDS)("a test file whose YAML cannot be parsed, on %s", (backend) => {
   let t: TestApp;
-  let base: string;
+  let repo: ReturnType<typeof repository>;
   beforeAll(async () => {
-    base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
-    const dir = join(base, "policies");
-    mkdirSync(dir, { recursive: true });
-    cpSync(join(DIR, "replica-limit.yaml"), join(dir, "replica-limit.yaml"));
-    cpSync(join(DIR, "untested.yaml"), join(dir, "untested.yaml"));
-    writeFileSync(join(dir, "other.yaml"), apiPolicy.replace("made-by-api", "other"));
-    // replica-limit's only test, in a file not named after it, never closes its list
-    writeFileSync(
-      join(dir, "suite.test.yaml"),
-      [
+    repo = repository(["replica-limit.yaml", "untested.yaml"], {
+      "other.yaml": apiPolicy.replace("made-by-api", "other"),
+      // replica-limit's only test, in a file not named after it, never closes its list
+      "suite.test.yaml": [
         "apiVersion: celgate.dev/v1",
         "kind: PolicyTest",
         "metadata: {name: replicas}",
         "spec: {policy: replica-limit, cases: [ {name: x",
         "",
       ].join("\n"),
-    );
-    // a broken file that names another policy only; one that names none
-    writeFileSync(
-      join(dir, "others.test.yaml"),
-      ["apiVersion: celgate.dev/v1", "kind: PolicyTest", "spec:", "  policy: other", "  cases: [", ""].join(
-        "\n",
-      ),
-    );
-    writeFileSync(join(dir, "anonymous.test.yaml"), "kind: PolicyTest\nspec: {cases: [\n");
-    t = await setupApp(backend, { policyDir: dir });
+      // a broken file that names another policy only; one that names none
+      "others.test.yaml": [
+        "apiVersion: celgate.dev/v1",
+        "kind: PolicyTest",
+        "spec:",
+        "  policy: other",
+        "  cases: [",
+        "",
+      ].join("\n"),
+      "anonymous.test.yaml": "kind: PolicyTest\nspec: {cases: [\n",
+    });
+    t = await setupApp(backend, { policyDir: repo.dir });
   });
   afterAll(async () => {
     await t.close();
-    rmSync(base, { recursive: true, force: true });
+    repo.remove();
   });
   /** The files a run's diagnostics are in, each once. */
   const filesOf = (body: { diagnostics: { file: string }[] }) =>
@@ -480,17 +470,9 @@ describe("the fixture size limit", () => {
   });
 
   it("lets a 5 MiB fixture run, as `celgate test` does", async () => {
-    const base = mkdtempSync(join(tmpdir(), "celgate-policy-tests-"));
-    const dir = join(base, "policies");
-    mkdirSync(join(dir, "fixtures"), { recursive: true });
-    cpSync(join(DIR, "replica-limit.yaml"), join(dir, "replica-limit.yaml"));
-    writeFileSync(
-      join(dir, "fixtures", "big.yaml"),
-      `# ${"x".repeat(5 * 1024 * 1024)}\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big, namespace: shop}\nspec: {replicas: 3}\n`,
-    );
-    writeFileSync(
-      join(dir, "replica-limit.test.yaml"),
-      [
+    const repo = repository(["replica-limit.yaml"], {
+      "fixtures/big.yaml": `# ${"x".repeat(5 * 1024 * 1024)}\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big, namespace: shop}\nspec: {replicas: 3}\n`,
+      "replica-limit.test.yaml": [
         "apiVersion: celgate.dev/v1",
         "kind: PolicyTest",
         "metadata: {name: big}",
@@ -500,8 +482,8 @@ describe("the fixture size limit", () => {
         "    - {name: a 5 MiB fixture, expect: pass, file: fixtures/big.yaml}",
         "",
       ].join("\n"),
-    );
-    const t = await setupApp("pglite", { policyDir: dir });
+    });
+    const t = await setupApp("pglite", { policyDir: repo.dir });
     try {
       const { status, body } = await t.call("POST", "/v1/policies/replica-limit/tests:run", {
         token: t.tokens.viewer,
@@ -511,7 +493,7 @@ describe("the fixture size limit", () => {
       expect(body).toMatchObject({ ok: true, passed: 1, failed: 0 });
     } finally {
       await t.close();
-      rmSync(base, { recursive: true, force: true });
+      repo.remove();
     }
   });
 });
