@@ -20,27 +20,18 @@ describe.each(BACKENDS)("__proto__ as data on %s", (backend) => {
   });
 
   it("refuses an Idempotency-Key reused with a body that differs only under a __proto__ key", async () => {
-    const first = await t.call("POST", "/v1/evaluations", {
-      raw: body('{"__proto__":{"tier":"gold"}}'),
-      headers: { "idempotency-key": "proto-1" },
-    });
+    // every request under one Idempotency-Key, with `data` as the object's extra field
+    const withKey = (data: string) =>
+      t.call("POST", "/v1/evaluations", { raw: body(data), headers: { "idempotency-key": "proto-1" } });
+    const first = await withKey('{"__proto__":{"tier":"gold"}}');
     expect(first.status).toBe(201);
-    const other = await t.call("POST", "/v1/evaluations", {
-      raw: body('{"__proto__":{"tier":"free"}}'),
-      headers: { "idempotency-key": "proto-1" },
-    });
+    const other = await withKey('{"__proto__":{"tier":"free"}}');
     expect(other.status, JSON.stringify(other.body)).toBe(422);
     expect(other.body.detail).toMatch(/already used with a different request body/);
-    const none = await t.call("POST", "/v1/evaluations", {
-      raw: body("{}"),
-      headers: { "idempotency-key": "proto-1" },
-    });
+    const none = await withKey("{}");
     expect(none.status).toBe(422);
     // the same body again is the same evaluation
-    const again = await t.call("POST", "/v1/evaluations", {
-      raw: body('{"__proto__":{"tier":"gold"}}'),
-      headers: { "idempotency-key": "proto-1" },
-    });
+    const again = await withKey('{"__proto__":{"tier":"gold"}}');
     expect(again.status).toBe(201);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.body.id).toBe(first.body.id);
