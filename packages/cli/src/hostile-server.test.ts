@@ -74,6 +74,22 @@ describe("celgate check --server against a service that misbehaves: exit 2, neve
       json(201, report("allow", [], 2)),
       "the report contradicts itself: its summary counts 2 fail results but it lists 0",
     ],
+    [
+      "a report that allows a deny-action failure relabelled waived, naming no exception",
+      json(201, {
+        ...report("allow", [{ ...denyFailure, outcome: "waived" }], 0),
+        summary: { resources: 1, pass: 0, fail: 0, error: 0, skip: 0, waived: 1 },
+      }),
+      "the report contradicts itself: results[0] (run-as-non-root on Deployment shop/web) is waived but names no exception",
+    ],
+    [
+      "a report whose summary counts passes it does not list",
+      json(201, {
+        ...report("allow", [], 0),
+        summary: { resources: 1, pass: 4, fail: 0, error: 0, skip: 0, waived: 0 },
+      }),
+      "the report contradicts itself: its summary counts 4 pass results but it lists 0",
+    ],
     ["a decision spelt Allow", json(201, report("Allow", [], 0)), "not an EvaluationReport (decision"],
     [
       "an HTML page with 200",
@@ -104,6 +120,28 @@ describe("celgate check --server against a service that misbehaves: exit 2, neve
     expect(r.stderr).toContain(`the celgate service at ${s.url}`);
     expect(r.stderr).toContain(message);
     expect(r.code).toBe(2);
+  });
+
+  it("checks the report as the service sent it: --omit-passing drops passes afterwards (exit 0)", async () => {
+    const passing = { ...denyFailure, outcome: "pass", violations: [] };
+    const body = {
+      ...report("allow", [passing], 0),
+      summary: { resources: 1, pass: 1, fail: 0, error: 0, skip: 0, waived: 0 },
+    };
+    const s = await serve(json(201, body));
+    const r = await run([
+      "check",
+      "--server",
+      s.url,
+      "--token",
+      "t",
+      "--omit-passing",
+      "--format",
+      "json",
+      join(work, "web.yaml"),
+    ]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ decision: "allow", summary: { pass: 1 }, results: [] });
   });
 
   it("reads a report past the SDK's 64 MiB default, up to CELGATE_MAX_RESPONSE_BYTES", async () => {

@@ -6,8 +6,10 @@
 import type * as core from "@celgate/core";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
+import { DECISION_RANK, leastDecision } from "./decision.js";
 import { duplicateJsonKey } from "./dsse.js";
 import type * as wire from "./index.js";
+import { OUTCOMES, POLICY_ACTIONS } from "./report.js";
 
 type Wire<T extends z.ZodType> = z.infer<T>;
 
@@ -114,5 +116,40 @@ describe("a key given twice in JSON: the verifier and the manifest reader agree"
     const found = texts.filter((t) => duplicateJsonKey(t) !== null);
     expect(found.length).toBeGreaterThan(3);
     expect(found.length).toBeLessThan(texts.length - 3);
+  });
+});
+
+// The decision is known twice as well: the engine decides it (core's decide, with each policy's
+// failurePolicy) and a client bounds it from below (leastDecision, here: the wire result carries
+// no failurePolicy). Over every list of up to two results of every outcome, action and
+// failurePolicy: the bound is the engine's decision when no error counts (every failurePolicy
+// Ignore), and never above it otherwise, so a client refuses no report the engine could make.
+describe("a report's least decision and the engine's decision agree", () => {
+  const shapes = OUTCOMES.flatMap((outcome) =>
+    POLICY_ACTIONS.flatMap((action) =>
+      (["Fail", "Ignore"] as const).map((failurePolicy) => ({ outcome, action, failurePolicy })),
+    ),
+  );
+  const lists = [[], ...shapes.map((s) => [s]), ...shapes.flatMap((a) => shapes.map((b) => [a, b]))];
+
+  it("equals the engine's decision when errors are ignored, and is never above it", async () => {
+    const { decide } = await import("@celgate/core");
+    for (const list of lists) {
+      const least = leastDecision(list);
+      const ignored = decide(list.map((r) => ({ ...r, failurePolicy: "Ignore" as const })));
+      expect([list, least]).toEqual([list, ignored]);
+      expect(DECISION_RANK[least]).toBeLessThanOrEqual(DECISION_RANK[decide(list)]);
+    }
+    expect(lists.length).toBe(1 + 30 + 900);
+  });
+
+  it("is below the engine's decision exactly where an error counts under failurePolicy Fail", async () => {
+    const { decide } = await import("@celgate/core");
+    const below = lists.filter((list) => leastDecision(list) !== decide(list));
+    expect(below.length).toBeGreaterThan(0);
+    for (const list of below)
+      expect(
+        list.some((r) => r.outcome === "error" && r.failurePolicy === "Fail" && r.action !== "audit"),
+      ).toBe(true);
   });
 });

@@ -43,6 +43,13 @@ export {
   SELECTION_PROBLEM_TYPE,
 } from "./common.js";
 export {
+  DECISION_RANK,
+  type DecisionFloorInput,
+  decisionRequiredBy,
+  leastDecision,
+  reportContradiction,
+} from "./decision.js";
+export {
   DSSE_MEDIA_TYPE,
   type DsseEnvelope,
   DsseEnvelopeSchema,

@@ -22,6 +22,7 @@ import {
   PolicyVersionReadSchema,
   ReadinessSchema,
   ReplayReportSchema,
+  reportContradiction,
   StoredImageSchema,
   TokenListSchema,
   TokenSchema,
@@ -168,7 +169,8 @@ function expectShape<T>(shape: AnswerShape<T>, call: string, method: string, ans
 /**
  * The answer as an evaluation report, checked against the wire schema and against itself.
  * Throws UnexpectedResponseError when a 2xx answer is not one (a proxy's page, a service of
- * another version) or contradicts itself (see reportContradiction).
+ * another version) or contradicts itself (`inconsistent-report`: its decision is milder than its
+ * results require, or its summary disagrees with them; see reportContradiction in contracts).
  */
 function expectReport(value: unknown, method: string, url: string, status: number): EvaluationReport {
   const parsed = EvaluationReportReadSchema.safeParse(value);
@@ -193,35 +195,6 @@ function expectReport(value: unknown, method: string, url: string, status: numbe
       requestId: parsed.data.id,
     });
   return parsed.data;
-}
-
-/**
- * What makes a report untrustworthy as a decision, or undefined. A celgate service lists every
- * failing and erroring result and counts every result in the summary, and its decision is
- * `deny` when a deny-action policy fails and at least `warn` when a warn-action one does. A
- * decision stricter than its results is kept (the safe direction); an error result is not
- * checked against the decision (under failurePolicy Ignore it does not count, and the wire
- * report does not say which policy has that).
- */
-function reportContradiction(report: EvaluationReport): string | undefined {
-  const listed = { pass: 0, fail: 0, error: 0, skip: 0, waived: 0 };
-  for (const r of report.results) listed[r.outcome] += 1;
-  for (const outcome of ["fail", "error"] as const)
-    if (listed[outcome] !== report.summary[outcome])
-      return `its summary counts ${report.summary[outcome]} ${outcome} results but it lists ${listed[outcome]}`;
-  for (const outcome of ["pass", "skip", "waived"] as const)
-    if (listed[outcome] > report.summary[outcome])
-      return `it lists ${listed[outcome]} ${outcome} results but its summary counts ${report.summary[outcome]}`;
-  const rank = { allow: 0, warn: 1, deny: 2 } as const;
-  for (const r of report.results) {
-    if (r.outcome !== "fail" || r.action === "audit") continue;
-    const needed = r.action === "deny" ? "deny" : "warn";
-    if (rank[report.decision] < rank[needed]) {
-      const name = r.resource.namespace ? `${r.resource.namespace}/${r.resource.name}` : r.resource.name;
-      return `its decision is ${report.decision}, but ${r.policy} (action ${r.action}) fails on ${r.resource.kind} ${name}, which makes it ${needed}`;
-    }
-  }
-  return undefined;
 }
 
 /** A non-negative number of milliseconds (Infinity allowed), or a TypeError naming the option. */

@@ -45,6 +45,17 @@ function report(decision: unknown, results: ReturnType<typeof failing>[] = []) {
   };
 }
 
+/** A summary of one resource with these counts, every other count 0. */
+const counted = (counts: Partial<Record<"pass" | "fail" | "error" | "skip" | "waived", number>>) => ({
+  resources: 1,
+  pass: 0,
+  fail: 0,
+  error: 0,
+  skip: 0,
+  waived: 0,
+  ...counts,
+});
+
 const client = (url: string, extra: Record<string, unknown> = {}) =>
   createClient({ baseUrl: url, token: "t", timeoutMs: 300, retries: 1, retryBaseMs: 1, ...extra });
 
@@ -168,6 +179,46 @@ describe("a success status with a body that is not a trustworthy report", () => 
       },
       "summary counts 0 fail results but it lists 1",
     ],
+    [
+      "allow with a deny-action failure relabelled waived, naming no exception",
+      {
+        ...report("allow"),
+        results: [{ ...failing("deny"), outcome: "waived" }],
+        summary: counted({ waived: 1 }),
+      },
+      "results[0] (p-deny on Deployment shop/web) is waived but names no exception",
+    ],
+    [
+      "allow whose summary counts passes it does not list (a service lists every pass)",
+      { ...report("allow"), summary: counted({ pass: 5 }) },
+      "its summary counts 5 pass results but it lists 0",
+    ],
+    [
+      "allow whose summary counts waived results it does not list",
+      { ...report("allow"), summary: counted({ waived: 2 }) },
+      "its summary counts 2 waived results but it lists 0",
+    ],
+    [
+      "allow listing some of its skips (skips are listed all or none)",
+      { ...report("allow"), results: [failing("deny", "skip")], summary: counted({ skip: 3 }) },
+      "it lists 1 skip results but its summary counts 3",
+    ],
+    [
+      "allow with a negative count",
+      { ...report("allow"), summary: counted({ error: -1 }) },
+      "its summary.error is -1, below 0",
+    ],
+    [
+      "allow whose results name more resources than its summary counts",
+      {
+        ...report("allow", [
+          failing("audit"),
+          { ...failing("audit"), resource: { ...failing("audit").resource, name: "db" } },
+        ]),
+        summary: counted({ fail: 2 }),
+      },
+      "its results name 2 resources but its summary.resources is 1",
+    ],
   ])(
     "a report whose decision is %s is refused, by preflight and evaluations.get",
     async (_name, body, why) => {
@@ -193,6 +244,12 @@ describe("a success status with a body that is not a trustworthy report", () => 
       report("warn", [failing("warn"), failing("audit")]),
       // stricter than the results: the safe direction
       report("deny", [failing("warn")]),
+      // a waived deny-action result that names its exception; every skip listed (includeSkipped)
+      {
+        ...report("allow", [failing("deny", "skip")]),
+        results: [{ ...failing("deny"), outcome: "waived", exception: "legacy" }, failing("warn", "skip")],
+        summary: counted({ waived: 1, skip: 1 }),
+      },
     ];
     const s = await serve((_req, res) => answer(201, JSON.stringify(bodies.shift()))(_req, res));
     const c = client(s.url);
@@ -200,6 +257,7 @@ describe("a success status with a body that is not a trustworthy report", () => 
     await expect(c.preflight({ manifests: "a: 1" })).resolves.toMatchObject({ decision: "allow" });
     await expect(c.preflight({ manifests: "a: 1" })).resolves.toMatchObject({ decision: "warn" });
     await expect(c.evaluate({ manifests: "a: 1" })).resolves.toMatchObject({ decision: "deny" });
+    await expect(c.preflight({ manifests: "a: 1" })).resolves.toMatchObject({ decision: "allow" });
   });
 
   it("deeply nested JSON is refused as not a report, without exhausting the stack", async () => {
