@@ -1,6 +1,6 @@
 // The SDK against the real service, started in-process over PGlite (one per file).
 import { readFileSync } from "node:fs";
-import { EvaluationReportSchema, NOTICE_KINDS } from "@celgate/contracts";
+import { EvaluationReportSchema, NOTICE_KINDS, reportContradiction } from "@celgate/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixture } from "../../../test/support/fixtures.js";
 import { type CelgateClient, createClient, paginate } from "./client.js";
@@ -241,6 +241,33 @@ describe("evaluations", () => {
     const kinds = EvaluationReportSchema.parse(body).notices?.map((n) => n.kind);
     expect(kinds).toEqual(expect.arrayContaining(["skipped-document", "unused-image-facts"]));
     for (const kind of kinds ?? []) expect(NOTICE_KINDS).toContain(kind);
+  });
+
+  it("the service's reports hold to the contract a client checks them by (reportContradiction)", async () => {
+    // a passing, a failing (deny and warn) and a skipped pair, with skips listed and not, recorded
+    // and read back: what the SDK refuses from a hostile service, the real one never answers
+    const c = as(tokens.evaluator);
+    const manifests = [
+      deployment("good", { owner: "team-a" }),
+      deployment("bad", { replicas: 1 }),
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings, namespace: shop }\n",
+    ].join("---\n");
+    for (const includeSkipped of [true, false]) {
+      const raw = await fetch(`${service.baseUrl}/v1/evaluations`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokens.evaluator}`, "content-type": "application/json" },
+        body: JSON.stringify({ manifests, includeSkipped }),
+      });
+      const body = EvaluationReportSchema.parse(await raw.json());
+      expect(reportContradiction(body)).toBeUndefined();
+      expect(body).toMatchObject({ decision: "deny", summary: { resources: 3, pass: 2, fail: 2, skip: 2 } });
+      expect(body.results.filter((r) => r.outcome === "skip")).toHaveLength(includeSkipped ? 2 : 0);
+      const read = await c.evaluations.get(body.id!);
+      expect(read.results).toEqual(body.results);
+      await expect(c.evaluate({ manifests, includeSkipped, dryRun: true })).resolves.toMatchObject({
+        decision: "deny",
+      });
+    }
   });
 
   it("reads a recorded evaluation's receipt and the keys it verifies with (both checked shapes)", async () => {

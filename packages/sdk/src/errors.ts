@@ -117,7 +117,10 @@ export type UnexpectedResponseReason =
    * set...): a field missing, of another type, or a value outside its closed set.
    */
   | "wrong-shape"
-  /** A report that contradicts itself: its decision or summary disagrees with its results. */
+  /**
+   * A report that contradicts itself: its decision is milder than its results require, or its
+   * summary disagrees with them (reportContradiction in @celgate/contracts).
+   */
   | "inconsistent-report";
 
 /**
