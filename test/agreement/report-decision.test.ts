@@ -1,6 +1,7 @@
 // Two places know how a report's decision follows from its results: the engine decides it
 // (core, report/outcome.ts: decide) and the SDK refuses a report whose decision is milder than
-// its failing results demand (sdk, client.ts), because the SDK may not load the engine. These
+// its failing results demand (contracts, decision.ts: reportContradiction, which the SDK applies
+// to every report it receives), because the SDK may not load the engine. These
 // tests hold the two to one rule over every shape of result: the SDK takes every report the
 // engine decides, and refuses each milder decision that a failing result forbids. (It does not
 // check error results, whose weight depends on a failurePolicy the wire report does not carry.)
