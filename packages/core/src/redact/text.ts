@@ -36,6 +36,12 @@ const SQL_PASSWORD =
 /** A PEM private key, to its END line (or to the end of the text when there is none). */
 const PRIVATE_KEY = /-----BEGIN ([A-Z0-9 ]{0,64})PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
 
+/**
+ * A word every name that CREDENTIAL_NAME accepts contains (and SQL's PASSWORD): text without
+ * one holds no credential-named assignment, line, header or member, so those rules are skipped.
+ */
+const CREDENTIAL_WORD = /pass|pw|secret|token|key|cred|auth|cookie|dsn|conn|identified/i;
+
 /** Userinfo without a colon at least this long is a token (`https://ghp_…@github.com`), not a user name (`git@`). */
 const TOKEN_USERINFO = 16;
 /** The authority of a URL is looked for within this many characters. */
@@ -48,61 +54,76 @@ const MAX_AUTHORITY = 1024;
  * by CREDENTIAL_NAME. Over-matching hides a value that was not secret, nothing more. Never throws.
  */
 export function credentialSpans(text: string): Span[] {
-  // Most strings (a flag, a path, a word of a script) hold none of what the rules look for.
-  if (!/[:='"]|bearer|-----BEGIN/i.test(text)) return [];
   const spans: Span[] = [];
-  /** Runs `re`; for each match `value(m)` gives where its value ends (-1: not a credential). */
+  /** Marks [start, end) secret; returns end. */
+  const secret = (start: number, end: number) => {
+    if (end > start) spans.push({ start, end });
+    return end;
+  };
+  /**
+   * Runs `re`; for each match `value(m, from)` marks what is secret and returns where the
+   * search goes on (-1: right after the match).
+   */
   const rule = (re: RegExp, value: (m: RegExpExecArray, from: number) => number) => {
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const from = m.index + m[0].length;
-      const end = value(m, from);
-      if (end > from) {
-        spans.push({ start: from, end });
-        re.lastIndex = end;
-      } else if (m[0] === "") re.lastIndex++;
+      const next = value(m, from);
+      if (next > from) re.lastIndex = next;
+      else if (m[0] === "") re.lastIndex++;
     }
   };
   const named = (m: RegExpExecArray) => CREDENTIAL_NAME.test(m[1]!);
-  rule(SCHEME, (_, from) => {
-    let end = from;
-    let at = -1;
-    while (end < text.length && end - from < MAX_AUTHORITY && !/[\s/?#]/.test(text[end]!)) {
-      if (text[end] === "@") at = end;
-      end++;
-    }
-    if (at < 0) return -1;
-    const colon = text.slice(from, at).indexOf(":") + from;
-    if (colon >= from) {
-      if (at > colon + 1) spans.push({ start: colon + 1, end: at });
-    } else if (at - from >= TOKEN_USERINFO) spans.push({ start: from, end: at });
-    return -1; // the host may hold more: keep scanning after the scheme
-  });
-  rule(ASSIGNMENT, (m, from) => (named(m) ? until(text, from, /[\s&;"']/) : -1));
   /** The rest of the line from `from`, after an authorization scheme (`Bearer `) if there is one. */
   const line = (from: number) => {
-    const end = until(text, from, /[\r\n]/);
+    const end = until(text, from, /[\r\n]/g);
     const scheme = AUTH_SCHEME.exec(text.slice(from, Math.min(end, from + 64)));
-    if (scheme && from + scheme[0].length < end) spans.push({ start: from + scheme[0].length, end });
-    else spans.push({ start: from, end });
-    return -1;
+    return scheme && from + scheme[0].length < end ? secret(from + scheme[0].length, end) : secret(from, end);
   };
-  rule(LINE, (m, from) => (named(m) ? line(from) : -1));
-  rule(HEADER, (m, from) => (named(m) && (m[2] !== "" || HEADER_NAMES.test(m[1]!)) ? line(from) : -1));
-  rule(JSON_MEMBER, (m, from) => (named(m) ? quoted(text, from, '"') : -1));
-  rule(BEARER, (_, from) => until(text, from, /[^A-Za-z0-9._~+/=-]/));
-  rule(SQL_PASSWORD, (_, from) => quoted(text, from, "'"));
-  PRIVATE_KEY.lastIndex = 0;
-  for (let m = PRIVATE_KEY.exec(text); m !== null; m = PRIVATE_KEY.exec(text))
-    spans.push({ start: m.index, end: m.index + m[0].length });
+  // Most strings (a flag, a path, a word of a script) hold nothing the rules look for: each
+  // rule runs only when the text has what its match needs.
+  if (text.includes("://"))
+    rule(SCHEME, (_, from) => {
+      const end = until(text, from, /[\s/?#]/g, from + MAX_AUTHORITY);
+      const at = text.slice(from, end).lastIndexOf("@") + from;
+      if (at < from) return -1;
+      const colon = text.slice(from, at).indexOf(":") + from;
+      if (colon >= from) secret(colon + 1, at);
+      else if (at - from >= TOKEN_USERINFO) secret(from, at);
+      return -1; // the host may hold more: keep searching right after the scheme
+    });
+  if (CREDENTIAL_WORD.test(text)) {
+    rule(ASSIGNMENT, (m, from) => (named(m) ? secret(from, until(text, from, /[\s&;"']/g)) : -1));
+    rule(LINE, (m, from) => (named(m) ? line(from) : -1));
+    rule(HEADER, (m, from) => (named(m) && (m[2] !== "" || HEADER_NAMES.test(m[1]!)) ? line(from) : -1));
+    rule(JSON_MEMBER, (m, from) => (named(m) ? secret(from, quoted(text, from, '"')) : -1));
+    rule(SQL_PASSWORD, (_, from) => secret(from, quoted(text, from, "'")));
+  }
+  if (/bearer/i.test(text))
+    rule(BEARER, (_, from) => secret(from, until(text, from, /[^A-Za-z0-9._~+/=-]/g)));
+  if (text.includes("PRIVATE KEY-----")) {
+    PRIVATE_KEY.lastIndex = 0;
+    for (let m = PRIVATE_KEY.exec(text); m !== null; m = PRIVATE_KEY.exec(text))
+      spans.push({ start: m.index, end: m.index + m[0].length });
+  }
   return mergeSpans(spans);
 }
 
-/** The index of the first character from `from` on that matches `stop` (or the end). */
-function until(text: string, from: number, stop: RegExp): number {
-  let end = from;
-  while (end < text.length && !stop.test(text[end]!)) end++;
-  return end;
+/**
+ * The index of the first character from `from` on that matches `stop` (a global pattern), or
+ * the end, or `limit`: whichever comes first.
+ */
+function until(text: string, from: number, stop: RegExp, limit = text.length): number {
+  const end = Math.min(limit, text.length);
+  if (end < text.length) {
+    // a bounded window: search a copy of it, not the rest of the text
+    stop.lastIndex = 0;
+    const found = stop.exec(text.slice(from, end));
+    return found === null ? end : from + found.index;
+  }
+  stop.lastIndex = from;
+  const found = stop.exec(text);
+  return found === null ? end : found.index;
 }
 
 /** The index of the unescaped `quote` that ends a string starting at `from` (or the end). */
