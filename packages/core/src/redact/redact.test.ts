@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseManifests } from "../resources/parse.js";
 import { sha256Hex } from "../util/sha256.js";
-import { REDACTED_PREFIX, Redaction, TOO_DEEP } from "./redact.js";
+import { MAX_COMMAND_LINE_ITEMS, REDACTED_PREFIX, Redaction, TOO_DEEP, TOO_LONG } from "./redact.js";
 import { LAST_APPLIED, parseRedactionPaths } from "./rules.js";
 
 // A test digest; the service uses an HMAC with a per-installation key.
@@ -267,6 +267,39 @@ describe("Redaction of hostile depth", () => {
     const s = r.object({ apiVersion: "v1", kind: "Secret", data: { password: deep } });
     expect(s.data).toEqual({ password: TOO_DEEP });
     expect(r.mask("leaf")).toBe("leaf");
+  });
+});
+
+describe("Redaction of hostile length", () => {
+  const pod = (container: Record<string, unknown>) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "long" },
+    spec: { containers: [{ name: "app", image: "mysql:8", ...container }] },
+  });
+
+  it("keeps a command line of more items than the limit as one marker per list, unread", () => {
+    const args = Array.from({ length: MAX_COMMAND_LINE_ITEMS }, (_, i) => `-p${i}`);
+    const r = new Redaction({ digest });
+    const out = r.object(pod({ command: ["mysql"], args }));
+    expect(out.spec.containers[0]).toMatchObject({ command: [TOO_LONG], args: [TOO_LONG] });
+    expect(JSON.stringify(out)).not.toContain("-p1");
+    // a probe's exec.command alone, over the limit
+    const probe = r.object(pod({ livenessProbe: { exec: { command: ["sh", "-c", ...args] } } }));
+    expect((probe.spec.containers[0] as Record<string, unknown>).livenessProbe).toEqual({
+      exec: { command: [TOO_LONG] },
+    });
+  });
+
+  it("reads a command line of exactly the limit item by item", () => {
+    const args = Array.from({ length: MAX_COMMAND_LINE_ITEMS - 1 }, (_, i) => `-v${i}`);
+    const out = new Redaction({ digest }).object(
+      pod({ command: ["mysql"], args: [...args.slice(1), "-phunter2"] }),
+    );
+    const kept = (out.spec.containers[0] as Record<string, unknown>).args as string[];
+    expect(kept).toHaveLength(MAX_COMMAND_LINE_ITEMS - 1);
+    expect(kept[0]).toBe("-v1");
+    expect(kept.at(-1)).toBe(`-p${marker("hunter2")}`);
   });
 });
 

@@ -44,6 +44,15 @@ export const MAX_REDACTION_DEPTH = 1024;
 /** The marker of a subtree nested deeper than MAX_REDACTION_DEPTH. */
 export const TOO_DEEP = `${REDACTED_PREFIX}too-deep`;
 
+/**
+ * A command line (a container's `command` and `args` together, or a probe's or hook's
+ * `exec.command`) of more items than this is not read item by item: each of its lists is kept
+ * as one TOO_LONG item. Reading costs microseconds per item on the request thread; no real
+ * command line comes near this, and what cannot be inspected is not kept.
+ */
+export const MAX_COMMAND_LINE_ITEMS = 4096;
+export const TOO_LONG = `${REDACTED_PREFIX}too-long`;
+
 // Forms shorter than this are masked only as whole words, so a one-letter secret does not
 // shred every message; longer ones are masked wherever they occur.
 const MIN_SUBSTRING = 4;
@@ -404,6 +413,14 @@ export class Redaction {
       const v = object[f];
       return Array.isArray(v) ? (v as unknown[]) : [];
     });
+    if (lists.reduce((n, list) => n + list.length, 0) > MAX_COMMAND_LINE_ITEMS) {
+      let out = object;
+      fields.forEach((field, k) => {
+        if (lists[k]!.length > 0) out = { ...out, [field]: [TOO_LONG] };
+      });
+      this.#count += 1;
+      return out;
+    }
     const edits = argvEdits(lists.flat(), lists[0]!.length > 0 ? undefined : program);
     if (edits.size === 0) return object;
     let out = object;
