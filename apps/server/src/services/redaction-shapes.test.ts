@@ -16,7 +16,29 @@ const SECRETS = {
   command: "ShapePw-command-token",
   configMap: "ShapePw-configmap-key",
   proto: "ShapePw-under-proto",
+  shellMysql: "ShapePw-shell-mysql",
+  bearer: "ShapePw-bearer-token",
+  urlArg: "ShapePw-url-in-script",
+  javaOpts: "ShapePw-java-opts",
+  probe: "ShapePw-probe-redis",
+  hook: "ShapePw-hook-curl",
+  annotation: "ShapePw-annotation-token",
 };
+
+// Decided on the object as sent: the evaluation sees the password, history sees a marker (a
+// replay of this evaluation would pass; the recorded decision stays deny).
+const DENY_INLINE = `apiVersion: celgate.dev/v1
+kind: Policy
+metadata:
+  name: deny-inline-password
+spec:
+  action: deny
+  match:
+    kinds: [Pod]
+  validations:
+    - expression: "!object.spec.containers.exists(c, c.args.exists(a, a.contains('-pShapePw-shell')))"
+      message: a password inline in a command line
+`;
 
 const ECHO = `apiVersion: celgate.dev/v1
 kind: Policy
@@ -68,6 +90,35 @@ const resources = () => [
     },
   },
   { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm" }, data: { DB_PASSWORD: SECRETS.configMap } },
+  {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: "inline",
+      namespace: "shop",
+      annotations: { "vault.example/token": SECRETS.annotation },
+    },
+    spec: {
+      containers: [
+        {
+          name: "c",
+          image: "mysql:8",
+          command: ["sh", "-c"],
+          args: [
+            `mysql -u root -p${SECRETS.shellMysql} db && curl -H 'Authorization: Bearer ${SECRETS.bearer}' https://x`,
+          ],
+          env: [{ name: "JAVA_OPTS", value: `-Xmx1g -Dspring.datasource.password=${SECRETS.javaOpts}` }],
+          livenessProbe: { exec: { command: ["redis-cli", "-a", SECRETS.probe, "ping"] } },
+          lifecycle: {
+            postStart: { exec: { command: ["curl", "-u", `u:${SECRETS.hook}`, "https://x"] } },
+            preStop: {
+              exec: { command: ["sh", "-c", `psql postgres://u:${SECRETS.urlArg}@db/x -c 'select 1'`] },
+            },
+          },
+        },
+      ],
+    },
+  },
 ];
 
 // `__proto__` is data deep in a body (docs/api.md, "Bodies"): written as JSON text.
@@ -93,8 +144,10 @@ describe.each(BACKENDS)("redaction of secrets in odd places on %s", (backend) =>
 
   beforeAll(async () => {
     ({ server, close } = await serveOnTestDatabase(backend, { CELGATE_ADMIN_TOKEN: ADMIN }));
-    const policy = await post("/v1/policies", ECHO, "application/yaml");
-    expect(policy.status, await policy.text()).toBe(201);
+    for (const yaml of [ECHO, DENY_INLINE]) {
+      const policy = await post("/v1/policies", yaml, "application/yaml");
+      expect(policy.status, await policy.text()).toBe(201);
+    }
     const yaml = resources()
       .map((r) => JSON.stringify(r))
       .join("\n---\n");
@@ -124,6 +177,29 @@ describe.each(BACKENDS)("redaction of secrets in odd places on %s", (backend) =>
     for (const name of ["inputs", "evaluations"])
       expect(leaked(await table(`select * from ${name}`)), name).toEqual([]);
     for (const answer of answers) expect(leaked(answer)).toEqual([]);
+  });
+
+  it("decides on the objects as sent, and stores the decision with the redacted inputs", async () => {
+    const inline = (text: string) =>
+      (
+        JSON.parse(text) as {
+          results: Array<{ policy: string; resource: { name: string }; outcome: string }>;
+        }
+      ).results.find((r) => r.policy === "deny-inline-password" && r.resource.name === "inline")?.outcome;
+    for (const answer of answers.slice(0, 3)) {
+      expect(JSON.parse(answer).decision).toBe("deny");
+      expect(inline(answer)).toBe("fail");
+    }
+    const rows = (await server.services.database.db.execute(
+      sql.raw("select report from evaluations"),
+    )) as unknown as {
+      rows: Array<{ report: { decision: string; results: Array<{ resource: { name: string } }> } }>;
+    };
+    const withInline = rows.rows.filter((r) => r.report.results.some((x) => x.resource.name === "inline"));
+    expect(withInline.map((r) => r.report.decision)).toEqual(["deny", "deny", "deny"]);
+    const stored = await table("select text, data from inputs");
+    expect(stored).toContain("mysql -u root -pcelgate:redacted:hmac-sha256:");
+    expect(stored).toContain("Authorization: Bearer celgate:redacted:hmac-sha256:");
   });
 
   it("keeps the images named without userinfo, and __proto__ as data", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseManifests } from "../resources/parse.js";
 import { sha256Hex } from "../util/sha256.js";
-import { REDACTED_PREFIX, Redaction, TOO_DEEP } from "./redact.js";
+import { MAX_COMMAND_LINE_ITEMS, REDACTED_PREFIX, Redaction, TOO_DEEP, TOO_LONG } from "./redact.js";
 import { LAST_APPLIED, parseRedactionPaths } from "./rules.js";
 
 // A test digest; the service uses an HMAC with a per-installation key.
@@ -270,6 +270,39 @@ describe("Redaction of hostile depth", () => {
   });
 });
 
+describe("Redaction of hostile length", () => {
+  const pod = (container: Record<string, unknown>) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "long" },
+    spec: { containers: [{ name: "app", image: "mysql:8", ...container }] },
+  });
+
+  it("keeps a command line of more items than the limit as one marker per list, unread", () => {
+    const args = Array.from({ length: MAX_COMMAND_LINE_ITEMS }, (_, i) => `-p${i}`);
+    const r = new Redaction({ digest });
+    const out = r.object(pod({ command: ["mysql"], args }));
+    expect(out.spec.containers[0]).toMatchObject({ command: [TOO_LONG], args: [TOO_LONG] });
+    expect(JSON.stringify(out)).not.toContain("-p1");
+    // a probe's exec.command alone, over the limit
+    const probe = r.object(pod({ livenessProbe: { exec: { command: ["sh", "-c", ...args] } } }));
+    expect((probe.spec.containers[0] as Record<string, unknown>).livenessProbe).toEqual({
+      exec: { command: [TOO_LONG] },
+    });
+  });
+
+  it("reads a command line of exactly the limit item by item", () => {
+    const args = Array.from({ length: MAX_COMMAND_LINE_ITEMS - 1 }, (_, i) => `-v${i}`);
+    const out = new Redaction({ digest }).object(
+      pod({ command: ["mysql"], args: [...args.slice(1), "-phunter2"] }),
+    );
+    const kept = (out.spec.containers[0] as Record<string, unknown>).args as string[];
+    expect(kept).toHaveLength(MAX_COMMAND_LINE_ITEMS - 1);
+    expect(kept[0]).toBe("-v1");
+    expect(kept.at(-1)).toBe(`-p${marker("hunter2")}`);
+  });
+});
+
 describe("Redaction.mask of odd values", () => {
   it("masks values with regular-expression characters and lone surrogates without throwing", () => {
     const r = new Redaction({ digest });
@@ -485,5 +518,323 @@ describe("Redaction of secrets in odd places", () => {
     );
     expect(Object.hasOwn(viaPath.spec, "__proto__")).toBe(true);
     expect(JSON.stringify(viaPath)).not.toContain("ProtoPw-2");
+  });
+});
+
+describe("Redaction of credentials in command lines, probes, hooks, env values and annotations", () => {
+  const leaks = (value: unknown, ...secrets: string[]) =>
+    secrets.filter((s) => JSON.stringify(value).includes(s));
+  /** One container in a pod, redacted; the pass too. */
+  const redacted = (container: Record<string, unknown>) => {
+    const r = new Redaction({ digest });
+    const pod = r.object({
+      kind: "Pod",
+      metadata: { name: "p" },
+      spec: { containers: [{ name: "a", ...container }] },
+    });
+    return { r, c: pod.spec.containers[0]! as Record<string, unknown> };
+  };
+
+  it("keeps ordinary command lines as they are (the same object)", () => {
+    const pod = {
+      kind: "Pod",
+      metadata: { name: "p", annotations: { "example.com/owner": "team-a", "prometheus.io/port": "9090" } },
+      spec: {
+        containers: [
+          {
+            name: "a",
+            image: "mysql:8",
+            command: [
+              "kubectl",
+              "-n",
+              "ns",
+              "apply",
+              "-f",
+              "file.yaml",
+              "-v",
+              "-c",
+              "conf",
+              "--port",
+              "8080",
+            ],
+            args: ["mysql", "-u", "root", "-h", "db", "-P", "3306", "-v", "-e", "select 1"],
+            env: [{ name: "JAVA_OPTS", value: "-Xmx1g -Dlog.level=INFO" }],
+            livenessProbe: {
+              exec: { command: ["sh", "-c", "echo hello && ls -la /tmp | grep -c x > /dev/null 2>&1"] },
+            },
+            readinessProbe: {
+              httpGet: { path: "/healthz?verbose=1", httpHeaders: [{ name: "Accept", value: "json" }] },
+            },
+            lifecycle: { preStop: { exec: { command: ["docker", "run", "-p", "80:80", "nginx"] } } },
+          },
+          {
+            name: "b",
+            command: ["git", "clone", "git@github.com:org/repo.git", "https://user@example.com/r.git"],
+          },
+          { name: "c", command: ["mysql"], args: ["-p"] },
+        ],
+      },
+    };
+    expect(new Redaction({ digest }).object(pod)).toBe(pod);
+  });
+
+  it.each([
+    ["mysql -p attached", { command: ["mysql", "-u", "root", "-pShortPw-1", "db"] }, "-pcelgate:redacted:"],
+    [
+      "mysqldump -p separate, args after command",
+      { command: ["/usr/bin/mysqldump"], args: ["-p", "ShortPw-1", "db"] },
+      '"db"',
+    ],
+    ["mysqladmin", { command: ["mysqladmin", "-uroot", "-pShortPw-1", "ping"] }, "ping"],
+    ["sshpass -p", { command: ["sshpass", "-p", "ShortPw-1", "ssh", "host"] }, "ssh"],
+    ["redis-cli -a", { command: ["redis-cli", "-h", "cache", "-a", "ShortPw-1", "ping"] }, "cache"],
+    ["curl -u user:pass", { command: ["curl", "-u", "user:ShortPw-1", "https://x"] }, "https://x"],
+    ["curl -uuser:pass", { command: ["curl", "-uuser:ShortPw-1", "https://x"] }, "https://x"],
+    ["curl --user=user:pass", { command: ["curl", "--user=user:ShortPw-1", "https://x"] }, "--user="],
+    [
+      "curl from the image, args alone",
+      { image: "curlimages/curl:8.5.0", args: ["-u", "u:ShortPw-1", "https://x"] },
+      "https://x",
+    ],
+    [
+      "docker login -p",
+      { command: ["docker", "login", "-u", "bot", "-p", "ShortPw-1", "reg.example"] },
+      "bot",
+    ],
+    ["mongosh -p", { command: ["mongosh", "-u", "admin", "-p", "ShortPw-1"] }, "admin"],
+    ["sqlcmd -P", { command: ["sqlcmd", "-S", "db", "-U", "sa", "-PShortPw-1"] }, "sa"],
+    ["ldapsearch -w", { command: ["ldapsearch", "-D", "cn=admin", "-w", "ShortPw-1"] }, "cn=admin"],
+    [
+      "openssl -passin (a name ending in pass)",
+      { command: ["openssl", "rsa", "-passin", "pass:ShortPw-1"] },
+      "rsa",
+      "pass:ShortPw-1",
+    ],
+    ["keytool -storepass", { command: ["keytool", "-list", "-storepass", "ShortPw-1"] }, "-list"],
+    ["plink -pw", { command: ["plink", "-pw", "ShortPw-1", "host"] }, "host"],
+    [
+      "skopeo --creds",
+      { command: ["skopeo", "copy", "--creds", "u:ShortPw-1", "a", "b"] },
+      "copy",
+      "u:ShortPw-1",
+    ],
+    ["htpasswd -b", { command: ["htpasswd", "-bc", "/etc/nginx/htpasswd", "admin", "ShortPw-1"] }, "admin"],
+  ] as Array<[string, Record<string, unknown>, string, string?]>)(
+    "redacts the password flag of a program: %s",
+    (_, container, kept, secret = "ShortPw-1") => {
+      const { r, c } = redacted(container);
+      expect(leaks(c, "ShortPw-1")).toEqual([]);
+      expect(JSON.stringify(c)).toContain(kept);
+      expect(JSON.stringify(c)).toContain(marker(secret));
+      expect(r.mask(`echo ${secret}`)).toBe(`echo ${marker(secret)}`);
+    },
+  );
+
+  it("redacts an inline env assignment (`env PGPASSWORD=x psql`)", () => {
+    const { c } = redacted({ command: ["env", "PGPASSWORD=InlinePw-1", "psql", "-h", "db"] });
+    expect(c.command).toEqual(["env", `PGPASSWORD=${marker("InlinePw-1")}`, "psql", "-h", "db"]);
+  });
+
+  it("redacts credentials inside shell scripts, keeping the script readable", () => {
+    const script =
+      "mysql -u root -phunter2 db && curl -H 'Authorization: Bearer ShellTok-1' https://x\n" +
+      "PGPASSWORD=ShellPw-2 psql -h db; redis-cli -a ShellPw-3 ping | tee out 2>&1\n" +
+      'mysql -p"ShellPw-4" -e "select 1"; sshpass -p \'ShellPw-5\' ssh host; echo $(curl -uu:ShellPw-6 x)';
+    const { r, c } = redacted({ command: ["/bin/sh", "-c"], args: [script] });
+    const out = (c.args as string[])[0]!;
+    expect(leaks(out, "hunter2", "ShellTok-1", ...[2, 3, 4, 5, 6].map((n) => `ShellPw-${n}`))).toEqual([]);
+    expect(out).toBe(
+      `mysql -u root -p${marker("hunter2")} db && curl -H 'Authorization: Bearer ${marker("ShellTok-1")}' https://x\n` +
+        `PGPASSWORD=${marker("ShellPw-2")} psql -h db; redis-cli -a ${marker("ShellPw-3")} ping | tee out 2>&1\n` +
+        `mysql -p"${marker("ShellPw-4")}" -e "select 1"; sshpass -p '${marker("ShellPw-5")}' ssh host; echo $(curl -uu:${marker("ShellPw-6")} x)`,
+    );
+    expect(r.mask("login hunter2 failed")).toBe(`login ${marker("hunter2")} failed`);
+  });
+
+  it("redacts scripts after bash -ec, nested shells, here-documents; an unreadable script whole", () => {
+    const { c } = redacted({
+      command: ["bash", "-o", "pipefail", "-ec", "sh -c \"bash -c 'mysql -pNestPw-1'\""],
+      args: [],
+      livenessProbe: {
+        exec: {
+          command: ["sh", "-c", "cat <<EOF > /etc/app.conf\npassword=DocPw-2\nuser: bob\nEOF\necho done"],
+        },
+      },
+      readinessProbe: { exec: { command: ["sh", "-c", "mysql -pOpenPw-3 'unterminated"] } },
+    });
+    expect(leaks(c, "NestPw-1", "DocPw-2", "OpenPw-3")).toEqual([]);
+    expect((c.command as string[])[4]).toBe(`sh -c "bash -c 'mysql -p${marker("NestPw-1")}'"`);
+    expect(JSON.stringify(c)).toContain("user: bob");
+    expect((c.readinessProbe as { exec: { command: string[] } }).exec.command[2]).toBe(
+      marker("mysql -pOpenPw-3 'unterminated"),
+    );
+  });
+
+  it("rewrites a word whose secret spans quotes as one quoted word", () => {
+    const { c } = redacted({ command: ["sh", "-c", "mysql -p'Quo ted'Pw-1 db"] });
+    expect(c.command).toEqual(["sh", "-c", `mysql -p${marker("Quo tedPw-1")} db`]);
+  });
+
+  it("redacts the password of URLs inside arguments and scripts, and token userinfo", () => {
+    const { c } = redacted({
+      command: ["sh", "-c", "psql postgres://app:UrlPw-1@db:5432/app -c 'select 1'"],
+      args: [
+        "--jdbc=jdbc:sqlserver://db;user=sa;password=UrlPw-2;",
+        "git clone https://ghp_UrlTok3abcdefghijklmnop@github.com/o/r.git",
+        "https://h/hook?access_token=UrlTok-4&x=1",
+      ],
+    });
+    expect(leaks(c, "UrlPw-1", "UrlPw-2", "UrlTok3", "UrlTok-4")).toEqual([]);
+    // a word that is a URL with a password is replaced whole, as an argument is
+    expect((c.command as string[])[2]).toBe(
+      `psql ${marker("postgres://app:UrlPw-1@db:5432/app")} -c 'select 1'`,
+    );
+    expect(JSON.stringify(c)).toContain("@github.com/o/r.git");
+    expect(JSON.stringify(c)).toContain("&x=1");
+  });
+
+  it("redacts Authorization and bearer headers in arguments", () => {
+    const { c } = redacted({
+      command: ["wget", "--header=Authorization: Basic HdrPw-1", "https://x"],
+      args: [
+        "-H",
+        "Authorization: Bearer HdrTok-2",
+        "-H",
+        "X-Api-Key: HdrKey-3",
+        "--oauth2-bearer",
+        "HdrTok-4",
+        "git -c http.extraHeader=Authorization:token HdrTok-5",
+        "Cookie:session=HdrCookie-6",
+      ],
+    });
+    expect(leaks(c, "HdrPw-1", "HdrTok-2", "HdrKey-3", "HdrTok-4", "HdrTok-5", "HdrCookie-6")).toEqual([]);
+    expect((c.command as string[])[1]).toBe(`--header=Authorization: Basic ${marker("HdrPw-1")}`);
+  });
+
+  it("redacts SQL passwords in -c and -e scripts", () => {
+    const { c } = redacted({
+      command: ["psql", "-c", "CREATE USER app WITH PASSWORD 'SqlPw-1';"],
+      args: ["mysql", "-e", "ALTER USER 'app'@'%' IDENTIFIED WITH mysql_native_password BY 'SqlPw-2'"],
+    });
+    expect(leaks(c, "SqlPw-1", "SqlPw-2")).toEqual([]);
+    expect((c.command as string[])[2]).toBe(`CREATE USER app WITH PASSWORD '${marker("SqlPw-1")}';`);
+  });
+
+  it("redacts exec probes and lifecycle hooks, and credential headers and query tokens of HTTP checks", () => {
+    const { c } = redacted({
+      livenessProbe: { exec: { command: ["sh", "-c", "mysqladmin ping -uroot -pProbePw-1"] } },
+      startupProbe: { exec: { command: ["redis-cli", "-a", "ProbePw-2", "ping"] } },
+      readinessProbe: {
+        httpGet: {
+          path: "/health?token=ProbeTok-3",
+          httpHeaders: [
+            { name: "Authorization", value: "Bearer ProbeTok-4" },
+            { name: "X-Trace", value: "keep" },
+          ],
+        },
+      },
+      lifecycle: {
+        postStart: { exec: { command: ["curl", "-u", "u:HookPw-5", "https://x"] } },
+        preStop: { httpGet: { path: "/stop", httpHeaders: [{ name: "X-Auth-Token", value: "HookTok-6" }] } },
+      },
+    });
+    expect(leaks(c, "ProbePw-1", "ProbePw-2", "ProbeTok-3", "ProbeTok-4", "HookPw-5", "HookTok-6")).toEqual(
+      [],
+    );
+    expect(JSON.stringify(c)).toContain('{"name":"X-Trace","value":"keep"}');
+  });
+
+  it("redacts credentials inside env values, and PASS/PWD-named variables", () => {
+    const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nEnvKey-1\n-----END OPENSSH PRIVATE KEY-----";
+    const { c } = redacted({
+      env: [
+        { name: "JAVA_OPTS", value: "-Xmx1g -Dspring.datasource.password=EnvPw-2 -Dlog=INFO" },
+        { name: "MYSQL_PWD", value: "EnvPw-3" },
+        { name: "RABBITMQ_DEFAULT_PASS", value: "EnvPw-4" },
+        { name: "SSH_KEY", value: key },
+        { name: "APP_CONFIG", value: '{"db":{"password":"EnvPw-5"},"level":"info"}' },
+        { name: "OTEL_EXPORTER_OTLP_HEADERS", value: "authorization=Bearer EnvTok-6" },
+      ],
+    });
+    expect(leaks(c, "EnvKey-1", "EnvPw-2", "EnvPw-3", "EnvPw-4", "EnvPw-5", "EnvTok-6")).toEqual([]);
+    expect(JSON.stringify(c)).toContain("-Dlog=INFO");
+    expect(JSON.stringify(c)).toContain('\\"level\\":\\"info\\"');
+  });
+
+  it("redacts credential annotations and credentials inside annotations, pod templates included", () => {
+    const annotations = {
+      "vault.example/token": "AnnTok-1",
+      "ad.datadoghq.com/db.instances": '[{"host":"%%host%%","password":"AnnPw-2"}]',
+      "kubernetes.io/change-cause": "kubectl apply --password=AnnPw-3",
+      "example.com/owner": "team-a",
+    };
+    const r = new Redaction({ digest });
+    const out = r.object({
+      kind: "Deployment",
+      metadata: { name: "d", annotations },
+      spec: { template: { metadata: { annotations }, spec: { containers: [] } } },
+    });
+    expect(leaks(out, "AnnTok-1", "AnnPw-2", "AnnPw-3")).toEqual([]);
+    expect(out.metadata.annotations["vault.example/token"]).toBe(marker("AnnTok-1"));
+    expect(out.spec.template.metadata.annotations["example.com/owner"]).toBe("team-a");
+  });
+
+  it("redacts credentials inside ConfigMap values (a properties or YAML file)", () => {
+    const out = new Redaction({ digest }).object({
+      kind: "ConfigMap",
+      data: {
+        "application.properties":
+          "spring.datasource.url=jdbc:x\nspring.datasource.password=CmFile-1\nlevel=info",
+        "config.yaml": "db:\n  password: CmFile-2\n  host: db\n",
+      },
+    });
+    expect(leaks(out, "CmFile-1", "CmFile-2")).toEqual([]);
+    expect(out.data["config.yaml"]).toBe(`db:\n  password: ${marker("CmFile-2")}\n  host: db\n`);
+  });
+
+  it("redacts the same in every workload template", () => {
+    const podSpec = {
+      containers: [{ name: "a", command: ["sh", "-c", "mysql -pWorkPw-1"] }],
+      initContainers: [{ name: "i", livenessProbe: { exec: { command: ["redis-cli", "-a", "WorkPw-2"] } } }],
+    };
+    const template = { metadata: { annotations: { "x.io/token": "WorkTok-3" } }, spec: podSpec };
+    const workloads = [
+      { kind: "Pod", metadata: { annotations: { "x.io/token": "WorkTok-3" } }, spec: podSpec },
+      ...["Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet", "ReplicationController"].map(
+        (kind) => ({
+          kind,
+          spec: { template },
+        }),
+      ),
+      { kind: "CronJob", spec: { jobTemplate: { spec: { template } } } },
+      { kind: "PodTemplate", template },
+    ];
+    for (const w of workloads) {
+      const out = new Redaction({ digest }).object({ apiVersion: "v1", metadata: { name: "w" }, ...w });
+      expect(leaks(out, "WorkPw-1", "WorkPw-2", "WorkTok-3"), w.kind).toEqual([]);
+    }
+  });
+
+  it("reads hostile text in bounded time", () => {
+    const big = (unit: string, size: number) => unit.repeat(Math.ceil(size / unit.length));
+    const started = performance.now();
+    for (const unit of [
+      "a: ",
+      "pass: ",
+      "a://b:",
+      "x=",
+      "key=",
+      '"a":',
+      "Bearer ",
+      "IDENTIFIED ",
+      "-----BEGIN PRIVATE KEY-----",
+      "$(",
+      "'",
+    ]) {
+      // a script just under the length read as a script; an env value of 400 kB
+      redacted({ command: ["sh", "-c", big(unit, 60_000)], env: [{ name: "X", value: big(unit, 400_000) }] });
+    }
+    // generous for a loaded machine: one quadratic rule takes minutes here
+    expect(performance.now() - started).toBeLessThan(20_000);
   });
 });

@@ -5,14 +5,15 @@ import { parseManifests } from "../resources/parse.js";
 import { splitYamlDocuments } from "../resources/split.js";
 import type { Resource } from "../resources/types.js";
 import { canonicalJson } from "../util/sha256.js";
+import { argvEdits, type Edit, type ItemEdits, imageProgram, textEdits } from "./argv.js";
 import {
   CONFIG_MAP_KIND,
   CONTAINER_LISTS,
   CREDENTIAL_NAME,
-  FLAG_ALONE,
-  FLAG_WITH_VALUE,
+  HOOKS,
   imageUserinfo,
   LAST_APPLIED,
+  PROBES,
   type RedactionPath,
   SECRET_KIND,
   URL_WITH_PASSWORD,
@@ -43,6 +44,15 @@ export const MAX_REDACTION_DEPTH = 1024;
 /** The marker of a subtree nested deeper than MAX_REDACTION_DEPTH. */
 export const TOO_DEEP = `${REDACTED_PREFIX}too-deep`;
 
+/**
+ * A command line (a container's `command` and `args` together, or a probe's or hook's
+ * `exec.command`) of more items than this is not read item by item: each of its lists is kept
+ * as one TOO_LONG item. Reading costs microseconds per item on the request thread; no real
+ * command line comes near this, and what cannot be inspected is not kept.
+ */
+export const MAX_COMMAND_LINE_ITEMS = 4096;
+export const TOO_LONG = `${REDACTED_PREFIX}too-long`;
+
 // Forms shorter than this are masked only as whole words, so a one-letter secret does not
 // shred every message; longer ones are masked wherever they occur.
 const MIN_SUBSTRING = 4;
@@ -55,12 +65,17 @@ const MIN_SUBSTRING = 4;
  *   kind and at any depth (a Template's `objects`, a custom resource embedding one); any
  *   `data`/`stringData` that is not a mapping is replaced whole;
  * - the `data`/`binaryData` values of a ConfigMap (any case, any depth) whose key matches
- *   CREDENTIAL_NAME or whose value is a URL with a password;
+ *   CREDENTIAL_NAME or whose value is a URL with a password, and what credentialSpans finds in
+ *   its other `data` values (`password=…` in a properties file);
  * - in every container list (`containers`, `initContainers`, `ephemeralContainers`, at any
  *   depth): `env[].value` whose name matches CREDENTIAL_NAME or whose value is a URL with a
- *   password; the value of `--flag=value` items of `args` and `command` whose flag matches
- *   CREDENTIAL_NAME or whose value is a URL with a password (and any item that is such a URL);
- *   the userinfo of `image` (`user:pw@registry/app:1` is kept as `registry/app:1`);
+ *   password, and what credentialSpans finds in the others; what argvEdits finds in `command`
+ *   and `args` (one command line) and in the `exec.command` of probes and lifecycle hooks
+ *   (credential flags, program password flags, shell scripts); credential-named `httpGet`
+ *   headers of probes and hooks; the userinfo of `image` (`user:pw@registry/app:1` is kept as
+ *   `registry/app:1`);
+ * - `metadata.annotations` of any object at any depth: values whose name matches
+ *   CREDENTIAL_NAME or that are URLs with a password, and what credentialSpans finds in the others;
  * - the operator's paths;
  * - the `kubectl.kubernetes.io/last-applied-configuration` annotation, redacted by the same rules.
  * Inputs are never modified: changed objects are copies. Never throws.
@@ -225,7 +240,7 @@ export class Redaction {
     if (depth > MAX_REDACTION_DEPTH) return TOO_DEEP;
     if (Array.isArray(value)) return mapSame(value, (v) => this.#walk(v, depth + 1));
     if (!isRecord(value)) return value;
-    let out = this.#kindRules(value);
+    let out = this.#annotations(this.#kindRules(value));
     for (const [key, v] of Object.entries(out)) {
       const next =
         CONTAINER_LISTS.has(key) && Array.isArray(v)
@@ -260,10 +275,15 @@ export class Redaction {
         let changed = false;
         const redacted = Object.fromEntries(
           Object.entries(v).map(([k, x]) => {
-            if (!CREDENTIAL_NAME.test(k) && !(typeof x === "string" && URL_WITH_PASSWORD.test(x)))
-              return [k, x];
-            changed = true;
-            return [k, this.#redact(x, field === "binaryData")];
+            // binaryData is base64: only its key can tell
+            const next =
+              field === "binaryData"
+                ? CREDENTIAL_NAME.test(k)
+                  ? this.#redact(x, true)
+                  : x
+                : this.#named(k, x);
+            if (next !== x) changed = true;
+            return [k, next];
           }),
         );
         if (changed) out = { ...out, [field]: redacted };
@@ -273,9 +293,31 @@ export class Redaction {
   }
 
   /**
-   * One container: credential-looking env values, `--credential-flag=value` arguments in `args`
-   * and `command` (the value only), the item after a credential-named flag alone
-   * (`--password`, `hunter2`), and the userinfo of its image reference.
+   * `metadata.annotations` (of any object at any depth, pod templates included): values whose
+   * name (the part after the last `/`) looks like a credential, whole; credentials inside the
+   * others (a URL with a password, `"password": "…"` in a JSON value). The last-applied
+   * annotation is left to #lastApplied.
+   */
+  #annotations(value: Record<string, unknown>): Record<string, unknown> {
+    const metadata = value.metadata;
+    if (!isRecord(metadata) || !isRecord(metadata.annotations)) return value;
+    const annotations = metadata.annotations;
+    let out = annotations;
+    for (const [k, v] of Object.entries(annotations)) {
+      if (k === LAST_APPLIED || typeof v !== "string") continue;
+      const next = this.#named(k.slice(k.lastIndexOf("/") + 1), v);
+      if (next === v) continue;
+      if (out === annotations) out = { ...annotations };
+      setOwn(out, k, next);
+    }
+    return out === annotations ? value : { ...value, metadata: { ...metadata, annotations: out } };
+  }
+
+  /**
+   * One container: credential-looking env values (and credentials inside other env values),
+   * its command line (`command` then `args`, as one line: see argvEdits), the command lines of
+   * its exec probes and lifecycle hooks and the credential headers of their HTTP checks, and
+   * the userinfo of its image reference.
    */
   #container(container: unknown): unknown {
     if (!isRecord(container)) return container;
@@ -283,25 +325,28 @@ export class Redaction {
     if (Array.isArray(container.env)) {
       const env = mapSame(container.env, (e) => {
         if (!isRecord(e) || e.value === undefined || e.value === null) return e;
-        const credential =
-          (typeof e.name === "string" && CREDENTIAL_NAME.test(e.name)) ||
-          (typeof e.value === "string" && URL_WITH_PASSWORD.test(e.value));
-        return credential ? { ...e, value: this.#redact(e.value, false) } : e;
+        const value = this.#named(e.name, e.value);
+        return value === e.value ? e : { ...e, value };
       });
       if (env !== container.env) out = { ...out, env };
     }
-    for (const field of ["args", "command"] as const) {
-      const list = out[field];
-      if (!Array.isArray(list)) continue;
-      const next = mapSame(list, (a, i) => {
-        if (i > 0 && this.#valueOfCredentialFlag(list[i - 1], a)) return this.#redact(a, false);
-        if (typeof a !== "string") return a;
-        const flag = FLAG_WITH_VALUE.exec(a);
-        if (flag && (CREDENTIAL_NAME.test(flag[2]!) || URL_WITH_PASSWORD.test(flag[3]!)))
-          return flag[3] === "" ? a : `${flag[1]}${this.#redact(flag[3], false)}`;
-        return URL_WITH_PASSWORD.test(a) ? this.#redact(a, false) : a;
-      });
-      if (next !== list) out = { ...out, [field]: next };
+    out = this.#commandLine(out, ["command", "args"], imageProgram(out.image));
+    for (const probe of PROBES) {
+      const p = out[probe];
+      if (!isRecord(p)) continue;
+      const next = this.#handler(p);
+      if (next !== p) out = { ...out, [probe]: next };
+    }
+    const lifecycle = out.lifecycle;
+    if (isRecord(lifecycle)) {
+      let hooks = lifecycle;
+      for (const hook of HOOKS) {
+        const h = hooks[hook];
+        if (!isRecord(h)) continue;
+        const next = this.#handler(h);
+        if (next !== h) hooks = { ...hooks, [hook]: next };
+      }
+      if (hooks !== lifecycle) out = { ...out, lifecycle: hooks };
     }
     if (typeof out.image === "string") {
       const image = this.imageRef(out.image);
@@ -311,17 +356,111 @@ export class Redaction {
   }
 
   /**
-   * Whether `item` is the value of the credential flag `previous` in the separate form
-   * (`["--password", "hunter2"]`): `previous` is a flag alone whose name matches CREDENTIAL_NAME
-   * and `item` is not itself a flag (a string starting with `-`) nor empty. A scalar that YAML
-   * read as a number or boolean (`--pin`, `1234`) counts as a value.
+   * A value under a name (an env variable, a header, an annotation, a ConfigMap key): whole
+   * when the name looks like a credential or the value is a URL with a password, else with
+   * what credentialSpans finds in it replaced.
    */
-  #valueOfCredentialFlag(previous: unknown, item: unknown): boolean {
-    if (typeof previous !== "string") return false;
-    const flag = FLAG_ALONE.exec(previous);
-    if (!flag || !CREDENTIAL_NAME.test(flag[1]!)) return false;
-    if (typeof item === "string") return item !== "" && !item.startsWith("-");
-    return typeof item === "number" || typeof item === "boolean" || typeof item === "bigint";
+  #named(name: unknown, value: unknown): unknown {
+    if (
+      (typeof name === "string" && CREDENTIAL_NAME.test(name)) ||
+      (typeof value === "string" && URL_WITH_PASSWORD.test(value))
+    )
+      return this.#redact(value, false);
+    return typeof value === "string" ? this.#edit(value, textEdits(value)) : value;
+  }
+
+  /** A probe or lifecycle hook: its `exec.command`, and the headers, path and host of its `httpGet`. */
+  #handler(handler: Record<string, unknown>): Record<string, unknown> {
+    let out = handler;
+    const exec = handler.exec;
+    if (isRecord(exec)) {
+      const next = this.#commandLine(exec, ["command"], undefined);
+      if (next !== exec) out = { ...out, exec: next };
+    }
+    const http = handler.httpGet;
+    if (isRecord(http)) {
+      let next = http;
+      if (Array.isArray(http.httpHeaders)) {
+        const headers = mapSame(http.httpHeaders, (h) => {
+          if (!isRecord(h) || h.value === undefined || h.value === null) return h;
+          const value = this.#named(h.name, h.value);
+          return value === h.value ? h : { ...h, value };
+        });
+        if (headers !== http.httpHeaders) next = { ...next, httpHeaders: headers };
+      }
+      for (const field of ["path", "host"] as const) {
+        const v = next[field];
+        if (typeof v !== "string") continue;
+        const redacted = this.#edit(v, textEdits(v));
+        if (redacted !== v) next = { ...next, [field]: redacted };
+      }
+      if (next !== http) out = { ...out, httpGet: next };
+    }
+    return out;
+  }
+
+  /**
+   * The lists `fields` of `object` (`command`, then `args`) as one command line, redacted by
+   * argvEdits; `program`: what runs when the line does not say (the image's program, when
+   * there is no `command`).
+   */
+  #commandLine(
+    object: Record<string, unknown>,
+    fields: readonly string[],
+    program: string | undefined,
+  ): Record<string, unknown> {
+    const lists = fields.map((f) => {
+      const v = object[f];
+      return Array.isArray(v) ? (v as unknown[]) : [];
+    });
+    if (lists.reduce((n, list) => n + list.length, 0) > MAX_COMMAND_LINE_ITEMS) {
+      let out = object;
+      fields.forEach((field, k) => {
+        if (lists[k]!.length > 0) out = { ...out, [field]: [TOO_LONG] };
+      });
+      this.#count += 1;
+      return out;
+    }
+    const edits = argvEdits(lists.flat(), lists[0]!.length > 0 ? undefined : program);
+    if (edits.size === 0) return object;
+    let out = object;
+    let offset = 0;
+    fields.forEach((field, k) => {
+      const list = lists[k]!;
+      const at = offset;
+      offset += list.length;
+      const next = mapSame(list, (a, i) => this.#item(a, edits.get(at + i)));
+      if (next !== list) out = { ...out, [field]: next };
+    });
+    return out;
+  }
+
+  /** One item of a command line with its edits applied. */
+  #item(item: unknown, edits: ItemEdits | undefined): unknown {
+    if (edits === undefined) return item;
+    if (edits === "whole") return item === "" ? item : this.#redact(item, false);
+    return typeof item === "string" ? this.#edit(item, edits) : item;
+  }
+
+  /**
+   * `text` with each edit's secrets replaced by their markers; where edits overlap the first
+   * wins (the secrets of the others are still remembered for masking). The same string when
+   * there is no edit.
+   */
+  #edit(text: string, edits: readonly Edit[]): string {
+    if (edits.length === 0) return text;
+    let out = "";
+    let at = 0;
+    for (const e of [...edits].sort((a, b) => a.start - b.start || b.end - a.end)) {
+      if (e.start < at) {
+        for (const p of e.parts) if (typeof p !== "string") this.#remember(p.secret, this.marker(p.secret));
+        continue;
+      }
+      out += text.slice(at, e.start);
+      for (const p of e.parts) out += typeof p === "string" ? p : this.#redact(p.secret, false);
+      at = e.end;
+    }
+    return out + text.slice(at);
   }
 
   /**

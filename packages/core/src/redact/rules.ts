@@ -11,13 +11,16 @@ export const CONTAINER_LISTS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Environment variable names whose plain `value` is treated as a credential: the name contains
- * one of these words, case-insensitively, `_`, `-` or `.` allowed between the parts
- * (`DB_PASSWORD`, `githubToken`, `STRIPE_API_KEY`, `AWS_SECRET_ACCESS_KEY`, `BASIC_AUTH`).
- * Over-matching (`AUTHOR_NAME`) only hides a value that was never secret.
+ * Names (of environment variables, flags, ConfigMap keys, annotations, headers, assignments)
+ * whose value is treated as a credential: the name contains one of these words,
+ * case-insensitively, `_`, `-` or `.` allowed between the parts (`DB_PASSWORD`, `githubToken`,
+ * `STRIPE_API_KEY`, `AWS_SECRET_ACCESS_KEY`, `BASIC_AUTH`, `skopeo --creds`), or has `PASS`,
+ * `PW` or `PWD` as a whole part (`RABBITMQ_DEFAULT_PASS`, `MYSQL_PWD`, `plink -pw`, `--pass`),
+ * or ends in keytool's and openssl's `storepass`, `keypass`, `passin`, `passout`.
+ * Over-matching (`AUTHOR_NAME`, `PASS_THROUGH`) only hides a value that was never secret.
  */
 export const CREDENTIAL_NAME =
-  /PASS(?:WORD|WD|PHRASE)|SECRET|TOKEN|API[_.-]?KEY|PRIVATE[_.-]?KEY|ACCESS[_.-]?KEY|SIGNING[_.-]?KEY|ENCRYPTION[_.-]?KEY|SESSION[_.-]?KEY|CREDENTIAL|AUTH|COOKIE|DSN|CONN(?:ECTION)?[_.-]?STR(?:ING)?/i;
+  /PASS(?:WORD|WD|PHRASE)|(?:^|[_.-]|STORE|KEY)PASS(?:IN|OUT)?(?:$|[_.-])|(?:^|[_.-])PWD?(?:$|[_.-])|SECRET|TOKEN|API[_.-]?KEY|PRIVATE[_.-]?KEY|ACCESS[_.-]?KEY|SIGNING[_.-]?KEY|ENCRYPTION[_.-]?KEY|SESSION[_.-]?KEY|CRED(?:ENTIAL|S)|AUTH|COOKIE|DSN|CONN(?:ECTION)?[_.-]?STR(?:ING)?/i;
 
 /** A URL carrying a password (`postgres://user:pw@host`): redacted whatever the variable is called. */
 export const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/i;
@@ -36,9 +39,73 @@ export const FLAG_WITH_VALUE = /^(-{1,2}([A-Za-z0-9][A-Za-z0-9_.-]*)=)([\s\S]*)$
  * A container argument that is a flag alone, `--name` (or `-name`): when the name matches
  * CREDENTIAL_NAME (`--password`, `--db-token`), the next item is its value (`["--password",
  * "hunter2"]`), unless that item is itself a flag (starts with `-`). Short flags (`-p`) do not
- * match CREDENTIAL_NAME, so they are not recognised.
+ * match CREDENTIAL_NAME: they are recognised only for the programs in PASSWORD_FLAGS.
  */
 export const FLAG_ALONE = /^-{1,2}([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
+
+/**
+ * Programs whose flags named here take a password (or `user:password`) although the flag's
+ * name does not say so: the item after the flag (`-p`, `hunter2`), or, for a one-letter flag,
+ * the rest of the item (`-phunter2`). `after`: only once this subcommand was seen
+ * (`docker login -p`, while `docker run -p 80:80` publishes a port). Programs are named by the
+ * base name of an item (`/usr/bin/mysql`, `mysql.exe`), in a container's command and args, an
+ * exec probe or hook, or a shell script; with no command, the image's name counts as the
+ * program (`curlimages/curl` with `args: ["-u", "user:pw", …]`).
+ */
+export interface PasswordFlags {
+  flags: readonly string[];
+  /** Of `flags`, those whose value is `user<separator>password`: only the password is secret (the whole value without one). */
+  user?: { flags: readonly string[]; separator: string };
+  after?: string;
+}
+
+export const PASSWORD_FLAGS: ReadonlyMap<string, PasswordFlags> = new Map([
+  ...programs(
+    "mysql mysqladmin mysqldump mysqlimport mysqlcheck mysqlshow mysqlslap mysqlpump mysqlbinlog mysqlsh mariadb mariadb-admin mariadb-dump mariadb-import mariadb-check mariadb-show mariadb-slap mariadb-binlog",
+    { flags: ["-p"] },
+  ),
+  ...programs("sshpass", { flags: ["-p"] }),
+  ...programs("redis-cli valkey-cli keydb-cli", { flags: ["-a"] }),
+  ...programs("curl", {
+    flags: ["-u", "--user", "-U", "--proxy-user", "-b"],
+    user: { flags: ["-u", "--user", "-U", "--proxy-user"], separator: ":" },
+  }),
+  ...programs("lftp", { flags: ["-u", "--user"], user: { flags: ["-u", "--user"], separator: "," } }),
+  ...programs("smbclient", { flags: ["-U", "--user"], user: { flags: ["-U", "--user"], separator: "%" } }),
+  ...programs("mongo mongosh mongodump mongorestore mongoexport mongoimport mongostat mongotop mongofiles", {
+    flags: ["-p"],
+  }),
+  ...programs("cqlsh", { flags: ["-p"] }),
+  ...programs("sqlcmd bcp osql", { flags: ["-P"] }),
+  ...programs("ldapsearch ldapadd ldapmodify ldapdelete ldapcompare ldapwhoami ldapmodrdn ldapexop", {
+    flags: ["-w"],
+  }),
+  ...programs("ldappasswd", { flags: ["-w", "-s", "-a"] }),
+  ...programs("openssl", { flags: ["-k"] }),
+  ...programs("docker podman nerdctl buildah skopeo helm oras crane regctl", {
+    flags: ["-p"],
+    after: "login",
+  }),
+]);
+
+function programs(names: string, rule: PasswordFlags): Array<[string, PasswordFlags]> {
+  return names.split(" ").map((name) => [name, rule]);
+}
+
+/** `htpasswd -b file user password` (batch mode, `b` in a flag cluster): the last argument is the password. */
+export const HTPASSWD = "htpasswd";
+
+/**
+ * Shells whose `-c` (alone or in a cluster: `-ec`, `-lc`) makes the next argument a script;
+ * `su` and `runuser` take one after `-c` too. The script is read for credentials by the same
+ * rules, command by command.
+ */
+export const SHELLS: ReadonlySet<string> = new Set(["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"]);
+export const SU_SHELLS: ReadonlySet<string> = new Set(["su", "runuser"]);
+
+/** Container fields whose `exec.command` runs in the container: probes and lifecycle hooks. */
+export const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
+export const HOOKS = ["postStart", "preStop"] as const;
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-f]{32,}$/i;
