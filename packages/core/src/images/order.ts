@@ -76,6 +76,7 @@ export function checkImageFactsOrder(
     if (tag !== null) add(tag, i);
   });
   for (const [image, all] of groups) {
+    if (all.length < 2) continue; // one entry has no order
     // equal entries cannot disagree: one of each is compared, and pairs are few (or refused)
     const seen = new Set<string>();
     const group = all.filter((i) => {
