@@ -174,6 +174,13 @@ describe("the same refusal from the CLI and the service", () => {
     ],
     ["one file listing both", [["list.json", [NONROOT, ROOT]]]],
     [
+      "another user and a newer scan (only the user depends on the order)",
+      [
+        ["old-root.json", { ...ROOT, scan: scan(0) }],
+        ["new-nonroot.json", { ...NONROOT, scan: { ...scan(2), scannedAt: "2026-03-01T00:00:00Z" } }],
+      ],
+    ],
+    [
       "scans of the same time",
       [
         ["scan-1.json", { ref: IMAGE, scan: scan(1) }],
