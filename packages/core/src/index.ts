@@ -41,6 +41,14 @@ export type { VapExport } from "./export/vap.js";
 // export to Kubernetes ValidatingAdmissionPolicy
 export { exportVap } from "./export/vap.js";
 export { mergeImageFacts } from "./images/merge.js";
+// one check of a caller's own image facts for the CLI and the service: their order never decides
+export {
+  type CheckImageFactsOrderOptions,
+  checkImageFactsOrder,
+  type ImageFactsField,
+  type ImageFactsOrderProblem,
+  MAX_FACTS_PER_IMAGE,
+} from "./images/order.js";
 export { parseImageFacts } from "./images/parse.js";
 export {
   imageKey,

@@ -1,6 +1,7 @@
 import type { ImageListQuery, ImagePushResult, ImageSummary, StoredImage } from "@celgate/contracts";
 import { parseDuration } from "@celgate/contracts";
 import {
+  checkImageFactsOrder,
   containersOf,
   type ImageFacts,
   imageKey,
@@ -17,7 +18,6 @@ import { DatabaseBrokenError, type Db, type Tx } from "../db/client.js";
 import { images } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
-import { canonicalJson } from "../lib/json.js";
 import { recordChange } from "./changes.js";
 import { refuse } from "./errors.js";
 import { bumpImageGeneration, type Generations } from "./generations.js";
@@ -50,78 +50,22 @@ export function parseFacts(input: unknown, what = "images"): ImageFacts[] {
 
 /**
  * Refuses (400 `invalid-argument`) a request's own facts whose order would decide what an
- * evaluation sees. Core merges the facts that match one reference in input order: the newest
- * scan (the first on a tie), the first `createdAt`, `labels` and `user`. Two entries that can
- * match the same reference (one digest, or one name and tag) and merge differently in the two
- * orders would make `[a, b]` and `[b, a]` two decisions; naming both, the caller sends one
- * word. Entries that combine the same either way (a newer scan, a field one of them lacks,
- * signatures of other signers) pass. `given` is the request's `images` value, for the paths.
+ * evaluation sees, or that give one image too many different entries: core's
+ * `checkImageFactsOrder`, the check the CLI makes of its `--images` files, so the same facts
+ * get the same answer. The error's path names the second entry. `given` is the request's
+ * `images` value: entry i is `images[i]` only when it is a list of native facts, one per entry.
  */
 export function checkFactsOrder(facts: readonly ImageFacts[], given: unknown, what = "images"): void {
-  const groups = new Map<string, number[]>();
-  const add = (key: string, i: number) => {
-    const group = groups.get(key);
-    if (group) group.push(i);
-    else groups.set(key, [i]);
-  };
-  facts.forEach((f, i) => {
-    if (f.digest !== null) add(f.digest, i);
-    const tag = tagKey(f);
-    if (tag !== null) add(tag, i);
+  const indexed = Array.isArray(given) && given.length === facts.length;
+  const problem = checkImageFactsOrder(facts, {
+    what,
+    name: (i) => (indexed ? `${what}[${i}]` : what),
   });
-  // entry i is images[i] only when the request gave a list of native facts, one per entry
-  const path = (i: number) =>
-    Array.isArray(given) && given.length === facts.length ? `${what}[${i}]` : what;
-  for (const [image, all] of groups) {
-    // equal entries cannot disagree: one of each is compared, and pairs are few (or refused)
-    const seen = new Set<string>();
-    const group = all.filter((i) => {
-      const view = mergedView(facts[i]!);
-      if (seen.has(view)) return false;
-      seen.add(view);
-      return true;
-    });
-    if (group.length > MAX_ENTRIES_PER_IMAGE)
-      throw refuse(
-        "invalid-argument",
-        `${group.length} different entries of ${what} describe ${image} (at most ${MAX_ENTRIES_PER_IMAGE}): send one entry for the image`,
-        [{ path: path(group[MAX_ENTRIES_PER_IMAGE]!), message: `one entry too many for ${image}` }],
-      );
-    for (let x = 0; x < group.length; x++)
-      for (let y = x + 1; y < group.length; y++) {
-        const i = group[x]!;
-        const j = group[y]!;
-        const a = facts[i]!;
-        const b = facts[j]!;
-        if (mergedView(mergeImageFacts(b, a)) === mergedView(mergeImageFacts(a, b))) continue;
-        throw refuse(
-          "invalid-argument",
-          `${path(i)} and ${path(j)} both describe ${image} and disagree (${disagreement(a, b)}): which one counts would depend on their order; send one entry for the image`,
-          [{ path: path(j), message: `describes ${image} as ${path(i)} does, with other facts` }],
-        );
-      }
-  }
-}
-
-/**
- * Different entries for one image a request may give (Trivy, Grype and cosign output of one
- * image make three): checkFactsOrder compares them in pairs, so a request of thousands would
- * cost millions of merges.
- */
-const MAX_ENTRIES_PER_IMAGE = 8;
-
-/** What an evaluation reads of merged facts (the reference fields come from the manifest's reference). */
-function mergedView(f: ImageFacts): string {
-  const signatures = f.signatures.map((s) => canonicalJson(s)).sort();
-  return canonicalJson([f.scan, signatures, f.createdAt, f.labels, f.user]);
-}
-
-/** The fields two entries for one image disagree on, for the message. */
-function disagreement(a: ImageFacts, b: ImageFacts): string {
-  const fields = (["scan", "createdAt", "labels", "user", "signatures"] as const).filter(
-    (k) => a[k] !== null && b[k] !== null && canonicalJson(a[k]) !== canonicalJson(b[k]),
-  );
-  return fields.length > 0 ? fields.join(", ") : "facts";
+  if (problem === null) return;
+  const [, second] = problem.entries;
+  throw refuse("invalid-argument", problem.message, [
+    { path: indexed ? `${what}[${second}]` : what, message: problem.detail },
+  ]);
 }
 
 /** How stored facts are cached between requests (see ImageService). */

@@ -1,7 +1,9 @@
 import {
+  checkImageFactsOrder,
   checkValue,
   type Diagnostic,
   displayPath,
+  hasErrors,
   type ImageFacts,
   type InputLimits,
   limitViolation,
@@ -62,19 +64,39 @@ function parseDocuments(text: string, name: string, limits: InputLimits): unknow
   }
 }
 
-/** Image facts from files: native JSON/YAML, Trivy JSON or Grype JSON, auto-detected. */
+/**
+ * Image facts from files: native JSON/YAML, Trivy JSON or Grype JSON, auto-detected. Throws
+ * InputError (exit 2) when the order of the files or of their entries would decide what a
+ * policy sees (core's `checkImageFactsOrder`, the check the service makes of a request's
+ * `images`), naming the file(s), the image and the fields. Read errors are returned as
+ * diagnostics, for the caller to report first; the order is checked only when there are none.
+ */
 export function loadImageFacts(paths: readonly string[]): {
   images: ImageFacts[];
   diagnostics: Diagnostic[];
 } {
   const images: ImageFacts[] = [];
   const diagnostics: Diagnostic[] = [];
+  /** How the refusal names images[i]. */
+  const names: string[] = [];
   for (const file of readInputs(paths)) {
-    for (const doc of parseData(file.text, file.name)) {
+    const docs = parseData(file.text, file.name);
+    const from = images.length;
+    for (const doc of docs) {
       const parsed = parseImageFacts(doc, file.name);
       images.push(...parsed.images);
       diagnostics.push(...parsed.diagnostics);
     }
+    const count = images.length - from;
+    // a list of entries is named by position, as the service names a request's `images[i]`
+    const listed = docs.length === 1 && Array.isArray(docs[0]) && docs[0].length === count;
+    const name = displayPath(file.name);
+    for (let k = 0; k < count; k++)
+      names.push(count === 1 ? name : listed ? `${name}[${k}]` : `${name} (image ${k + 1})`);
+  }
+  if (!hasErrors(diagnostics)) {
+    const problem = checkImageFactsOrder(images, { what: "--images", name: (i) => names[i] ?? "--images" });
+    if (problem) throw new InputError(problem.message);
   }
   return { images, diagnostics };
 }

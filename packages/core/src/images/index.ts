@@ -12,6 +12,13 @@ export {
 export { LIMITS as IMAGE_FACTS_LIMITS } from "./import/common.js";
 export { IMAGE_FACTS_API_VERSION, IMAGE_FACTS_KIND } from "./import/native.js";
 export { mergeImageFacts } from "./merge.js";
+export {
+  type CheckImageFactsOrderOptions,
+  checkImageFactsOrder,
+  type ImageFactsField,
+  type ImageFactsOrderProblem,
+  MAX_FACTS_PER_IMAGE,
+} from "./order.js";
 export { detectFormat, type ImageFactsFormat, type ParsedImageFacts, parseImageFacts } from "./parse.js";
 export {
   DEFAULT_REGISTRY,
