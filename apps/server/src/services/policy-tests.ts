@@ -17,6 +17,8 @@ import {
   type PolicyTestDocument,
   parsePolicyDocuments,
   parseSourceDocuments,
+  readsPolicyPath,
+  skipsPolicyFolder,
 } from "@celgate/core";
 import {
   judgeTestCase,
@@ -365,7 +367,32 @@ async function insideFolder(root: string, path: string): Promise<boolean> {
 async function readRepositoryTests(dir: string): Promise<RepositoryTests> {
   const root = resolve(dir);
   const out: RepositoryTests = { dir, tests: [], fixtures: new Map(), diagnostics: [] };
-  for (const path of await listPolicyFiles(dir, { tests: true })) {
+  const links: string[] = [];
+  const files = await listPolicyFiles(dir, { tests: true, links });
+  for (const link of links) {
+    const rel = relative(root, resolve(link));
+    const target = await stat(link).catch(() => undefined);
+    // a link to a fixture folder, or to a file no walk would read, hides nothing
+    if (target?.isDirectory() ? skipsPolicyFolder(basename(link)) : !readsPolicyPath(rel, { tests: true }))
+      continue;
+    const where =
+      target === undefined
+        ? "to nothing readable"
+        : (await insideFolder(root, link))
+          ? "inside the policy repository"
+          : "outside the policy repository";
+    // not followed (as the policies are loaded): what it holds would be missed unsaid
+    out.diagnostics.push({
+      diagnostic: {
+        code: "input-too-large",
+        message: `cannot read ${rel}: a symbolic link ${where}, which the service does not follow; put the ${target?.isDirectory() ? "folder" : "file"} itself in the repository`,
+        file: rel,
+        line: 1,
+      },
+      named: [],
+    });
+  }
+  for (const path of files) {
     const rel = relative(root, resolve(path));
     const read = await readBounded(path);
     if ("error" in read) {
