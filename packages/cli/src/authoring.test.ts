@@ -497,3 +497,80 @@ spec:
     expect(lastLine(tested)).toBe(`celgate: ${where}: spec.cases[0].params.allowed: ${message}`);
   });
 });
+
+describe("a test file that no case would read", () => {
+  const good = testDoc(
+    "no-privileged",
+    `    - name: a plain pod
+      expect: pass
+      resource: ${JSON.stringify(POD)}
+`,
+  );
+  // each beside a good test of the policy, which alone would pass: the run must not pass
+  const cases: [string, Record<string, string | Buffer>, RegExp][] = [
+    [
+      "an empty test file",
+      { "other.test.yaml": "" },
+      /other\.test\.yaml:1: test file holds no PolicyTest document/,
+    ],
+    [
+      "a test file of comments only",
+      { "other_test.yml": "# to do\n" },
+      /other_test\.yml:1: test file holds no PolicyTest/,
+    ],
+    [
+      "a test file of empty documents",
+      { "other.test.yaml": "---\n---\n" },
+      /other\.test\.yaml:1: test file holds no PolicyTest/,
+    ],
+    [
+      "YAML that does not parse, in a file named after nothing, naming a policy that does not exist",
+      { "suite.test.yaml": `${testDoc("no-privilegd", fileCase("pod.json"))}  oops: [\n` },
+      /suite\.test\.yaml:11:1: Flow sequence in block collection/,
+    ],
+    [
+      "another kind of document",
+      { "suite.test.yaml": good.replace("kind: PolicyTest", "kind: PolicyTst") },
+      /suite\.test\.yaml:2:7: kind must be one of Policy, PolicyException, PolicyTest; found "PolicyTst" \(kind\)/,
+    ],
+    [
+      "bytes that are not text",
+      { "suite.test.yaml": Buffer.from([0x6b, 0x3a, 0x00, 0xff]) },
+      /suite\.test\.yaml:1: binary file/,
+    ],
+    [
+      "a Policy in a test file",
+      { "suite.test.yaml": POLICY.replace("no-privileged", "stray") },
+      /suite\.test\.yaml:1: Policy stray is in a test file/,
+    ],
+    [
+      "a test of a policy that does not exist, inside a file of policies",
+      {
+        "more.yaml": `${POLICY.replace("no-privileged", "more")}---\n${good.replace("policy: no-privileged", "policy: nope")}`,
+      },
+      /more\.yaml:13:11: PolicyTest t tests policy nope, .* \(spec\.policy\)/,
+    ],
+  ];
+  for (const [what, files, error] of cases)
+    it(`${what}: validate and test exit 2, naming the file and line`, async () => {
+      const dir = folder({ "policy.test.yaml": good });
+      for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+      for (const command of ["validate", "test"]) {
+        const r = await runInProcess([command, dir]);
+        expect(r.code, command).toBe(2);
+        expect(r.stdout, command).not.toContain("passed");
+        // rendered in full (file:line:col, message, the field) by both, before any case runs
+        expect(r.stderr, command).toMatch(error);
+      }
+    });
+
+  it("a link to a test file that leads nowhere: exit 2, naming the link", async () => {
+    const dir = folder({ "policy.test.yaml": good });
+    symlinkSync(join(dir, "gone.yaml"), join(dir, "gone.test.yaml"));
+    for (const command of ["validate", "test"]) {
+      const r = await runInProcess([command, dir]);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr, command).toContain("gone.test.yaml: symbolic link to nothing readable (ENOENT)");
+    }
+  });
+});

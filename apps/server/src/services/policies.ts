@@ -443,11 +443,13 @@ function toVersion(r: typeof policyVersions.$inferSelect): PolicyVersion {
 /**
  * The files of the policy repository that hold documents, in name order: the CLI's set
  * (`classifyPolicyPath` in core decides), with test files or (to load policies) without. An
- * absent folder holds none.
+ * absent folder holds none. Symbolic links are not followed; `options.links`, when given,
+ * collects those the walk passes over (not hidden, not in a skipped folder), so that a caller
+ * can say so.
  */
 export async function listPolicyFiles(
   dir: string,
-  options: { tests: boolean },
+  options: { tests: boolean; links?: string[] },
   root = dir,
 ): Promise<string[]> {
   const out: string[] = [];
@@ -464,6 +466,7 @@ export async function listPolicyFiles(
     if (e.isDirectory()) {
       if (!skipsPolicyFolder(e.name)) out.push(...(await listPolicyFiles(path, options, root)));
     } else if (e.isFile() && readsPolicyPath(relative(root, path), options)) out.push(path);
+    else if (e.isSymbolicLink() && !e.name.startsWith(".")) options.links?.push(path);
   }
   return out;
 }

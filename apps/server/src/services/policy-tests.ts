@@ -10,14 +10,22 @@ import type {
 import {
   compilePolicySet,
   type Diagnostic,
+  type DiagnosticCode,
   type Located,
   MAX_MANIFEST_BYTES,
   type PolicyDocument,
   type PolicyTestDocument,
   parsePolicyDocuments,
   parseSourceDocuments,
+  readsPolicyPath,
+  skipsPolicyFolder,
 } from "@celgate/core";
-import { judgeTestCase, planPolicyTests } from "@celgate/core/testing";
+import {
+  judgeTestCase,
+  planPolicyTests,
+  testFileDiagnostics,
+  unknownPolicyDiagnostics,
+} from "@celgate/core/testing";
 import { eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { Db } from "../db/client.js";
@@ -34,7 +42,8 @@ import { listPolicyFiles, type PolicyService } from "./policies.js";
  */
 export const MAX_TEST_FILE_BYTES = MAX_MANIFEST_BYTES;
 
-type Fixture = { content: string } | { error: string };
+/** A file's text, or why it was not read (with the diagnostic code that says so, when not a limit). */
+type Fixture = { content: string } | { error: string; code?: DiagnosticCode };
 
 /** The PolicyTest documents of one repository folder, with the fixtures their cases name. */
 interface RepositoryTests {
@@ -45,11 +54,20 @@ interface RepositoryTests {
   fixtures: Map<string, Fixture>;
   /**
    * Problems of the files read (each with its relative `file`), with the policy named by the
-   * PolicyTest document a problem is in, when that document could be read that far; for a
-   * problem that keeps its document from being parsed at all (its syntax, a limit, a file not
-   * read), the policies its file's lines name instead (`named`, see namedPolicies).
+   * PolicyTest document a problem is in, when that document could be read that far, and the
+   * policies its file's lines name (`named`, see namedPolicies) for when it could not (its
+   * syntax, a limit, a file not read, another kind of document). Whose a problem is, is decided
+   * per request against the policies that exist then (see ownersOf).
    */
-  diagnostics: { diagnostic: Diagnostic; policy?: string; named?: readonly string[] }[];
+  diagnostics: RepositoryProblem[];
+}
+
+interface RepositoryProblem {
+  diagnostic: Diagnostic;
+  /** The `spec.policy` of the PolicyTest document the problem is in, when it reads that far. */
+  policy?: string;
+  /** The policies named by the `policy:` lines of the problem's file. */
+  named: readonly string[];
 }
 
 const fixtureKey = (testFile: string, path: string) => `${testFile}\u0000${path}`;
@@ -162,16 +180,27 @@ export class PolicyTestService {
       };
     const repo = await this.#repository();
     const tests = repo.tests.filter((t) => t.doc.spec.policy === name);
-    const mine = new Set(tests.map((t) => t.origin.file));
-    // a problem in a document that names the policy is its own; one in a document that names
-    // nothing readable belongs to the policies of its file (by document or by file name); one
-    // that keeps a document from being parsed at all reaches every policy (fail closed: it may
-    // be this policy's only test) unless its file's lines name only other policies
-    const diagnostics = repo.diagnostics
-      .filter(({ diagnostic: d, policy, named }) => {
-        if (policy !== undefined) return policy === name;
-        if (d.file !== undefined && (mine.has(d.file) || namesPolicy(d.file, name))) return true;
-        return named !== undefined && (named.length === 0 || named.includes(name));
+    // the policies whose tests can be read: those of the repository, as stored now
+    const known = new Set(
+      (
+        await this.db.select({ name: policies.name }).from(policies).where(eq(policies.source, "repository"))
+      ).map((p) => p.name),
+    );
+    // a test of a policy that is not there can never run: a problem of its own, which no
+    // policy's cases list (the same check as `celgate validate` and `celgate test`)
+    const orphans: RepositoryProblem[] = unknownPolicyDiagnostics(
+      repo.tests,
+      known,
+      "in the policy repository (a typo, a policy deleted or renamed, or one created through the API, whose tests are not read)",
+    ).map((diagnostic) => ({ diagnostic, named: [] }));
+    const testFiles = policiesByTestFile(repo.tests, known);
+    // a problem reaches the policies it can be said to be about; one that can be said to be
+    // about no policy that exists reaches every policy (fail closed: it may be this policy's
+    // only test, and it must be seen somewhere)
+    const diagnostics = [...repo.diagnostics, ...orphans]
+      .filter((problem) => {
+        const owners = ownersOf(problem, known, testFiles);
+        return owners.size === 0 || owners.has(name);
       })
       .map((d) => d.diagnostic);
     let empty: Empty | null = null;
@@ -179,7 +208,7 @@ export class PolicyTestService {
       empty = diagnostics.some(isError)
         ? {
             reason: "invalid-tests",
-            message: `every PolicyTest document for ${name} in the policy repository has errors (see diagnostics), so no case can run`,
+            message: `every test file in the policy repository that is or may be for ${name} has errors (see diagnostics), so no case can run`,
           }
         : { reason: "no-tests", message: `the policy repository holds no PolicyTest for ${name}` };
     return { row, tests, repo, diagnostics, empty };
@@ -206,6 +235,43 @@ export class PolicyTestService {
 function namesPolicy(file: string, policy: string): boolean {
   const base = basename(file);
   return base.startsWith(`${policy}.`) || base.startsWith(`${policy}_`);
+}
+
+/** The policies that exist (of `known`) tested by the readable PolicyTest documents of each file. */
+function policiesByTestFile(
+  tests: readonly Located<PolicyTestDocument>[],
+  known: ReadonlySet<string>,
+): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const t of tests) {
+    if (t.origin.file === undefined || !known.has(t.doc.spec.policy)) continue;
+    const names = out.get(t.origin.file) ?? new Set<string>();
+    names.add(t.doc.spec.policy);
+    out.set(t.origin.file, names);
+  }
+  return out;
+}
+
+/**
+ * The policies (of those that exist, `known`) a problem of a test file is about: the one its
+ * PolicyTest document names, when it exists; else every existing policy its file's lines name,
+ * its file's name names (`<name>.test.yaml`...) or its file's readable documents test. Empty when
+ * it can be said to be about none of them (a file that names no policy, or only policies that do
+ * not exist): the caller then reports it for every policy.
+ */
+function ownersOf(
+  problem: RepositoryProblem,
+  known: ReadonlySet<string>,
+  testFiles: ReadonlyMap<string, ReadonlySet<string>>,
+): Set<string> {
+  if (problem.policy !== undefined && known.has(problem.policy)) return new Set([problem.policy]);
+  const owners = new Set(problem.named.filter((n) => known.has(n)));
+  const file = problem.diagnostic.file;
+  if (file !== undefined) {
+    for (const n of testFiles.get(file) ?? []) owners.add(n);
+    for (const n of known) if (namesPolicy(file, n)) owners.add(n);
+  }
+  return owners;
 }
 
 /**
@@ -255,8 +321,12 @@ export function namedPolicies(text: string): string[] {
   return [...names];
 }
 
-/** Reads a file of at most MAX_TEST_FILE_BYTES; the reason it cannot otherwise. */
+/**
+ * Reads a file of at most MAX_TEST_FILE_BYTES as UTF-8 text; the reason it cannot otherwise (as
+ * `celgate test` refuses it: binary, or not UTF-8).
+ */
 async function readBounded(path: string): Promise<Fixture> {
+  let bytes: Buffer;
   try {
     const info = await stat(path);
     if (!info.isFile()) return { error: "not a file" };
@@ -264,9 +334,15 @@ async function readBounded(path: string): Promise<Fixture> {
       return {
         error: `larger than ${MAX_TEST_FILE_BYTES} bytes (${info.size}), the limit on test files and fixtures (the engine's manifest limit, as \`celgate test\` applies by default)`,
       };
-    return { content: await readFile(path, "utf8") };
+    bytes = await readFile(path);
   } catch (err) {
     return { error: (err as NodeJS.ErrnoException).code ?? "unreadable" };
+  }
+  if (bytes.includes(0)) return { error: "binary file, not YAML or JSON text", code: "binary-input" };
+  try {
+    return { content: new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/^\uFEFF/, "") };
+  } catch {
+    return { error: "not valid UTF-8 text", code: "binary-input" };
   }
 }
 
@@ -291,28 +367,57 @@ async function insideFolder(root: string, path: string): Promise<boolean> {
 async function readRepositoryTests(dir: string): Promise<RepositoryTests> {
   const root = resolve(dir);
   const out: RepositoryTests = { dir, tests: [], fixtures: new Map(), diagnostics: [] };
-  for (const path of await listPolicyFiles(dir, { tests: true })) {
+  const links: string[] = [];
+  const files = await listPolicyFiles(dir, { tests: true, links });
+  for (const link of links) {
+    const rel = relative(root, resolve(link));
+    const target = await stat(link).catch(() => undefined);
+    // a link to a fixture folder, or to a file no walk would read, hides nothing
+    if (target?.isDirectory() ? skipsPolicyFolder(basename(link)) : !readsPolicyPath(rel, { tests: true }))
+      continue;
+    const where =
+      target === undefined
+        ? "to nothing readable"
+        : (await insideFolder(root, link))
+          ? "inside the policy repository"
+          : "outside the policy repository";
+    // not followed (as the policies are loaded): what it holds would be missed unsaid
+    out.diagnostics.push({
+      diagnostic: {
+        code: "input-too-large",
+        message: `cannot read ${rel}: a symbolic link ${where}, which the service does not follow; put the ${target?.isDirectory() ? "folder" : "file"} itself in the repository`,
+        file: rel,
+        line: 1,
+      },
+      named: [],
+    });
+  }
+  for (const path of files) {
     const rel = relative(root, resolve(path));
     const read = await readBounded(path);
     if ("error" in read) {
-      // nothing of it says which policy it tests: it reaches every policy
+      // nothing of it was read: only its name may say which policy it tests
       out.diagnostics.push({
-        diagnostic: { code: "input-too-large", message: `cannot read ${rel}: ${read.error}`, file: rel },
+        diagnostic: {
+          code: read.code ?? "input-too-large",
+          message: `cannot read ${rel}: ${read.error}`,
+          file: rel,
+          line: 1,
+        },
         named: [],
       });
       continue;
     }
     const parsed = parsePolicyDocuments(read.content, rel);
-    const policyAt = parsed.diagnostics.length > 0 ? testPolicyByLine(read.content, rel) : () => undefined;
-    for (const diagnostic of parsed.diagnostics) {
-      // a document that cannot be read (its syntax, a limit) is none of the documents read: the
-      // policies its lines name say whose it is
-      if (isSyntax(diagnostic)) {
-        out.diagnostics.push({ diagnostic, named: namedPolicies(read.content) });
-        continue;
-      }
-      const policy = policyAt(diagnostic.line);
-      out.diagnostics.push(policy === undefined ? { diagnostic } : { diagnostic, policy });
+    const problems = [...parsed.diagnostics, ...testFileDiagnostics(rel, parsed)];
+    const policyAt = problems.length > 0 ? testPolicyByLine(read.content, rel) : () => undefined;
+    const named = problems.length > 0 ? namedPolicies(read.content) : [];
+    for (const diagnostic of problems) {
+      // a document that cannot be read (its syntax, a limit) is none of the documents read, and
+      // where a parser reports an unclosed collection may be past its document: the policies
+      // its file's lines name say whose it is
+      const policy = isSyntax(diagnostic) ? undefined : policyAt(diagnostic.line);
+      out.diagnostics.push(policy === undefined ? { diagnostic, named } : { diagnostic, policy, named });
     }
     for (const t of parsed.located.tests) {
       out.tests.push(t);
@@ -349,10 +454,16 @@ function toWireCases(t: Located<PolicyTestDocument>, repo: RepositoryTests | und
         : {
             fixture: {
               path: file,
-              ...(repo?.fixtures.get(fixtureKey(testFile, file)) ?? { error: "not read" }),
+              ...wireFixture(repo?.fixtures.get(fixtureKey(testFile, file))),
             },
           }),
       ...(t.doc.spec.now === undefined ? {} : { now: t.doc.spec.now }),
     };
   });
+}
+
+/** A fixture as the API lists it: its text or why it was not read. */
+function wireFixture(f: Fixture | undefined): { content: string } | { error: string } {
+  if (f === undefined) return { error: "not read" };
+  return "content" in f ? { content: f.content } : { error: f.error };
 }

@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  classifyPolicyPath,
   type Diagnostic,
   type ExceptionDocument,
   type Located,
@@ -12,6 +11,7 @@ import {
   readsPolicyPath,
   skipsPolicyFolder,
 } from "@celgate/core";
+import { testFileDiagnostics } from "@celgate/core/testing";
 import { InputError } from "../errors.js";
 import { displayName, expand, type InputFile, readText, type WalkFilter } from "./files.js";
 
@@ -69,17 +69,11 @@ export function parseDocumentFiles(files: readonly InputFile[]): LoadedDocuments
     out.exceptions.push(...parsed.located.exceptions);
     out.tests.push(...parsed.located.tests);
     out.diagnostics.push(...parsed.diagnostics);
-    const misplaced = [...parsed.located.policies, ...parsed.located.exceptions][0];
-    if (misplaced && classifyPolicyPath(basename(name)) === "tests") {
-      // evaluating never reads test files, so a policy there would silently not apply
-      out.diagnostics.push({
-        code: "document-in-test-file",
-        message: `${misplaced.doc.kind} ${misplaced.doc.metadata.name} is in a test file, which check and the service do not read; move it to a file not named *.test.* or *_test.*`,
-        file: name,
-        ...(misplaced.origin.position ? { line: misplaced.origin.position([])?.line } : {}),
-      });
-    }
+    // an empty test file, or a policy in one, is an error (core decides, as for the service)
+    const ofTestFile = testFileDiagnostics(name, parsed);
+    out.diagnostics.push(...ofTestFile);
     if (
+      ofTestFile.length === 0 &&
       parsed.diagnostics.length === 0 &&
       parsed.located.policies.length + parsed.located.exceptions.length + parsed.located.tests.length === 0
     ) {

@@ -7,3 +7,4 @@ export {
   unknownParamDiagnostics,
   unknownPolicyDiagnostics,
 } from "./run-tests.js";
+export { testFileDiagnostics } from "./test-files.js";

@@ -128,11 +128,13 @@ export function planPolicyTests(
  * One error per PolicyTest document whose `spec.policy` is none of `policyNames` (the policies
  * read, whether they compile or not), at that field: such a test can never run, which
  * `validate` and `test` say before running anything (planPolicyTests fails each of its cases
- * too). Never throws.
+ * too). `where` says where the policies were looked for, and why one may be missing (the
+ * CLI's default: among the files given). Never throws.
  */
 export function unknownPolicyDiagnostics(
   tests: readonly Located<PolicyTestDocument>[],
   policyNames: ReadonlySet<string>,
+  where = "read (a typo, or its file was not given)",
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const { doc, origin } of tests) {
@@ -142,7 +144,7 @@ export function unknownPolicyDiagnostics(
     const count = policyNames.size;
     out.push({
       code: "unknown-policy",
-      message: `PolicyTest ${doc.metadata.name} tests policy ${name}, which is not among the ${count} ${count === 1 ? "policy" : "policies"} read (a typo, or its file was not given)`,
+      message: `PolicyTest ${doc.metadata.name} tests policy ${name}, which is not among the ${count} ${count === 1 ? "policy" : "policies"} ${where}`,
       path: "spec.policy",
       ...(origin.file === undefined ? {} : { file: origin.file }),
       ...(at ? { line: at.line, column: at.column, sourceLine: at.sourceLine } : {}),

@@ -463,6 +463,117 @@ describe.each(BACKENDS)("a test file whose YAML cannot be parsed, on %s", (backe
   });
 });
 
+describe.each(BACKENDS)("a test file that no case of any policy reads, on %s", (backend) => {
+  let t: TestApp;
+  let repo: ReturnType<typeof repository>;
+  const test = (policy: string, ...rest: string[]) =>
+    [
+      "apiVersion: celgate.dev/v1",
+      "kind: PolicyTest",
+      "metadata: {name: t}",
+      "spec:",
+      `  policy: ${policy}`,
+      "  cases:",
+      "    - {name: a ConfigMap, expect: skip, resource: {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}}",
+      ...rest,
+      "",
+    ].join("\n");
+  beforeAll(async () => {
+    // none of these files is named after a policy that exists, but the last
+    repo = repository(["replica-limit.yaml", "untested.yaml"], {
+      "other.yaml": apiPolicy.replace("made-by-api", "other"),
+      // YAML that does not parse, naming a policy that does not exist (a typo)
+      "typo.test.yaml": `${test("replica-limt")}  oops: [\n`,
+      // another kind of document, in a file that names `other`
+      "kinds.test.yaml": test("other").replace("kind: PolicyTest", "kind: PolicyTst"),
+      // nothing at all; only comments
+      "blank.test.yaml": "",
+      "comments_test.yml": "# to do\n",
+      // bytes that are not UTF-8 text
+      "binary.test.yaml": "",
+      // a Policy where only tests are read
+      "stray.test.yaml": apiPolicy.replace("made-by-api", "stray"),
+      // a readable test of a policy that does not exist, beside a policy document
+      "extra.yaml": `${apiPolicy.replace("made-by-api", "more")}---\n${test("no-such-policy")}`,
+      // a test of a typo in a file named after the policy: the file's name says whose it is
+      "untested.test.yaml": test("untestd"),
+    });
+    writeFileSync(
+      join(repo.dir, "binary.test.yaml"),
+      Buffer.from([0x6b, 0x69, 0x6e, 0x64, 0x3a, 0x20, 0xff, 0xfe, 0x0a]),
+    );
+    // links the service does not follow: out of the repository (to a file, to a folder of
+    // tests), inside it, to nothing
+    writeFileSync(join(repo.base, "elsewhere.test.yaml"), test("untested"));
+    mkdirSync(join(repo.base, "shared"));
+    writeFileSync(join(repo.base, "shared", "x.test.yaml"), test("untested"));
+    symlinkSync(join(repo.base, "elsewhere.test.yaml"), join(repo.dir, "out.test.yaml"));
+    symlinkSync(join(repo.base, "shared"), join(repo.dir, "shared"));
+    symlinkSync(join(repo.dir, "untested.yaml"), join(repo.dir, "in_test.yaml"));
+    symlinkSync(join(repo.dir, "gone.yaml"), join(repo.dir, "gone.test.yaml"));
+    t = await setupApp(backend, { policyDir: repo.dir });
+  });
+  afterAll(async () => {
+    await t.close();
+    repo.remove();
+  });
+
+  /** Each diagnostic of a run or listing as `file:line code path`, sorted. */
+  const shown = (body: { diagnostics: { file: string; line?: number; code: string; path?: string }[] }) =>
+    body.diagnostics.map((d) => `${d.file}:${d.line} ${d.code}${d.path ? ` ${d.path}` : ""}`).sort();
+  /** Those that name no policy that exists: every policy reports them. */
+  const everyPolicy = [
+    "binary.test.yaml:1 binary-input",
+    "blank.test.yaml:1 empty",
+    "gone.test.yaml:1 input-too-large",
+    "in_test.yaml:1 input-too-large",
+    "out.test.yaml:1 input-too-large",
+    "shared:1 input-too-large",
+    "comments_test.yml:1 empty",
+    "extra.yaml:14 unknown-policy spec.policy",
+    "stray.test.yaml:1 document-in-test-file",
+    "typo.test.yaml:9 yaml-syntax",
+  ];
+
+  it("reports every broken or orphaned test file, at its line, for the policies it may be about", async () => {
+    for (const [policy, own] of [
+      ["replica-limit", []],
+      ["other", ["kinds.test.yaml:2 schema kind"]],
+      ["untested", ["untested.test.yaml:5 unknown-policy spec.policy"]],
+    ] as const) {
+      const run = await t.call("POST", `/v1/policies/${policy}/tests:run`, { token: t.tokens.viewer });
+      expect(run.status).toBe(200);
+      expect(shown(run.body)).toEqual([...everyPolicy, ...own].sort());
+      for (const d of run.body.diagnostics) expect(d.message).toEqual(expect.any(String));
+      // none can run: the run fails, never "no tests"
+      expect(run.body).toMatchObject({ ok: false, cases: [], empty: { reason: "invalid-tests" } });
+      const listed = await t.call("GET", `/v1/policies/${policy}/tests`, { token: t.tokens.viewer });
+      expect(listed.body.diagnostics).toEqual(run.body.diagnostics);
+      expect(listed.body.empty.reason).toBe("invalid-tests");
+    }
+  });
+
+  it("says what is wrong with each", async () => {
+    const { body } = await t.call("GET", "/v1/policies/untested/tests", { token: t.tokens.viewer });
+    const byFile = Object.fromEntries(
+      body.diagnostics.map((d: { file: string; message: string }) => [d.file, d.message]),
+    );
+    expect(byFile["extra.yaml"]).toContain(
+      "tests policy no-such-policy, which is not among the 4 policies in the policy repository",
+    );
+    expect(byFile["untested.test.yaml"]).toContain("tests policy untestd");
+    expect(byFile["blank.test.yaml"]).toContain("holds no PolicyTest document");
+    expect(byFile["binary.test.yaml"]).toContain("cannot read binary.test.yaml: not valid UTF-8 text");
+    expect(byFile["stray.test.yaml"]).toContain("Policy stray is in a test file");
+    expect(byFile["out.test.yaml"]).toContain(
+      "a symbolic link outside the policy repository, which the service does not follow",
+    );
+    expect(byFile["in_test.yaml"]).toContain("a symbolic link inside the policy repository");
+    expect(byFile["gone.test.yaml"]).toContain("a symbolic link to nothing readable");
+    expect(byFile.shared).toContain("put the folder itself in the repository");
+  });
+});
+
 describe("the fixture size limit", () => {
   it("is the engine's manifest limit, the one `celgate test` applies by default", () => {
     expect(MAX_TEST_FILE_BYTES).toBe(MAX_MANIFEST_BYTES);

@@ -15,7 +15,7 @@ export const listTests = defineRoute({
     tags: ["policies"],
     summary: "The PolicyTest cases of a policy",
     description:
-      "The cases of the PolicyTest documents beside the policy in the policy repository (CELGATE_POLICY_DIR), each with its expected outcome and its resource (inline, or the fixture file's text). Each case has its line and column in its test file. A policy created through the API has none: `cases` is empty and `empty.reason` says why (`api-policy`; `no-tests` for a repository policy without tests; `invalid-tests` when every test document of the policy has errors). `diagnostics` lists the problems in the policy's test files.",
+      "The cases of the PolicyTest documents beside the policy in the policy repository (CELGATE_POLICY_DIR), each with its expected outcome and its resource (inline, or the fixture file's text). Each case has its line and column in its test file. A policy created through the API has none: `cases` is empty and `empty.reason` says why (`api-policy`; `no-tests` for a repository policy without tests; `invalid-tests` when no case can run and `diagnostics` holds an error). `diagnostics` lists the problems in the policy's test files, and those of every test file that cannot be read or attributed to a policy that exists (YAML that does not parse, an empty test file, a test of a policy not in the repository, a symbolic link), each with its file and line.",
     request: { params: NameParam },
     responses: {
       200: jsonContent(PolicyTestListSchema, "The cases"),
