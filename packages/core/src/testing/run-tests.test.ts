@@ -399,3 +399,40 @@ spec:
     );
   });
 });
+
+describe("runPolicyTests: a case's image facts", () => {
+  const facts = (user: string) => `{ref: "registry.example/app@sha256:${"a".repeat(64)}", user: "${user}"}`;
+  const testDoc = (images: string) => `apiVersion: celgate.dev/v1
+kind: PolicyTest
+metadata: {name: facts}
+spec:
+  policy: no-privileged
+  cases:
+    - name: two entries for one image
+      expect: pass
+      images: ${images}
+      resource:
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a}
+        spec:
+          containers:
+            - {name: c, image: "registry.example/app@sha256:${"a".repeat(64)}"}
+`;
+
+  it("refuses entries whose order would decide what a policy sees, as --images and the service do", () => {
+    for (const images of [`[${facts("root")}, ${facts("1000")}]`, `[${facts("1000")}, ${facts("root")}]`]) {
+      const { result } = run(testDoc(images));
+      expect(result.cases).toHaveLength(1);
+      expect(result.cases[0]).toMatchObject({ passed: false });
+      expect(result.cases[0]!.reason).toMatch(
+        /case images are not usable: .*cases\[0\]\.images\[0\].*cases\[0\]\.images\[1\].*user/,
+      );
+    }
+  });
+
+  it("takes entries that agree", () => {
+    const { result } = run(testDoc(`[${facts("1000")}, ${facts("1000")}]`));
+    expect(result.cases[0]).toMatchObject({ passed: true });
+  });
+});

@@ -2,6 +2,7 @@ import type { CompiledPolicySet } from "../compile/compile.js";
 import { paramProblems } from "../compile/params.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { type EvaluateInput, evaluate } from "../evaluate/evaluate.js";
+import { checkImageFactsOrder } from "../images/order.js";
 import { parseImageFacts } from "../images/parse.js";
 import type { ImageFacts } from "../images/types.js";
 import { fixedLimitDiagnostic, type Located } from "../policy/parse.js";
@@ -294,6 +295,10 @@ function caseInputs(
     const parsed = parseImageFacts(testCase.images, `${file ?? "<test>"}#cases[${index}].images`);
     const bad = parsed.diagnostics.filter((d) => d.severity !== "warning");
     if (bad.length > 0) return { error: `case images are not usable: ${bad[0]!.message}` };
+    // the CLI's --images and the service's inline images refuse facts whose order would decide
+    const what = `${file ?? "<test>"}#cases[${index}].images`;
+    const order = checkImageFactsOrder(parsed.images, { what, name: (i) => `${what}[${i}]` });
+    if (order) return { error: `case images are not usable: ${order.message}` };
     images = parsed.images;
   }
   const exceptions: ExceptionDocument[] = [];
