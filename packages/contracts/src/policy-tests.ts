@@ -5,7 +5,8 @@ import { OutcomeSchema } from "./report.js";
 /**
  * Why a policy has no test cases: `api-policy`, it was created through the API, and only the
  * policy repository (CELGATE_POLICY_DIR) holds PolicyTest documents; `no-tests`, the repository
- * holds none for it; `invalid-tests`, it holds some, and every one has errors (`diagnostics`).
+ * holds none for it; `invalid-tests`, no case of it could be read, and a test file that is or
+ * may be about it has errors (`diagnostics`).
  */
 export const POLICY_TESTS_ABSENT = ["api-policy", "no-tests", "invalid-tests"] as const;
 export const PolicyTestsAbsentSchema = z.enum(POLICY_TESTS_ABSENT).meta({ id: "PolicyTestsAbsent" });
