@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { type Database, openDatabase } from "./db/client.js";
-import type { Config, HttpLimits } from "./env.js";
+import { type Config, ConfigError, type HttpLimits } from "./env.js";
 import { createEvaluator } from "./evaluator/index.js";
 import { answerHttpErrors } from "./lib/http-errors.js";
 import { createLogger, type Logger } from "./lib/logger.js";
@@ -12,6 +12,7 @@ import { Metrics } from "./lib/metrics.js";
 import { createServices, type Services } from "./services/index.js";
 import { PolicySetUnavailableError } from "./services/policy-set.js";
 import { RetentionService } from "./services/retention.js";
+import { AdminTokenConflictError } from "./services/tokens.js";
 
 export interface RunningServer {
   port: number;
@@ -23,8 +24,10 @@ export interface RunningServer {
 }
 
 /**
- * Starts the service: opens the database (applying migrations), seeds the admin token, loads
- * the policy repository, compiles the policy set and listens. Throws if any of that fails.
+ * Starts the service: opens the database (applying migrations), claims and seeds the admin
+ * token, loads the policy repository, compiles the policy set and listens. Throws if any of that
+ * fails: ConfigError when CELGATE_ADMIN_TOKEN disagrees with an instance still running on the
+ * same database (see TokenService.seedAdmin).
  */
 export async function startServer(
   config: Config,
@@ -61,7 +64,16 @@ export async function startServer(
     webhooks: { targets: config.webhookTargets },
   });
 
-  const { generated, revokedEnvToken } = await services.tokens.seedAdmin(config.adminToken);
+  let seeded: Awaited<ReturnType<Services["tokens"]["seedAdmin"]>>;
+  try {
+    seeded = await services.tokens.seedAdmin(config.adminToken);
+  } catch (err) {
+    await evaluator.close();
+    if (!options.database) await database.close();
+    // a configuration that disagrees with the running instances: refused like a bad variable
+    throw err instanceof AdminTokenConflictError ? new ConfigError(err.message) : err;
+  }
+  const { generated, revokedEnvToken, claim: adminClaim } = seeded;
   if (revokedEnvToken)
     logger.warn(
       { token: "tok_env_admin" },
@@ -175,6 +187,7 @@ export async function startServer(
       await services.reevaluation.stop();
       await services.webhooks.stop();
       services.readiness.stop();
+      await adminClaim.release();
       await evaluator.close();
       if (!options.database) await database.close();
       logger.info("stopped");
