@@ -74,6 +74,11 @@ export async function startServer(
     throw err instanceof AdminTokenConflictError ? new ConfigError(err.message) : err;
   }
   const { generated, revokedEnvToken, claim: adminClaim } = seeded;
+  // a start that fails from here on gives the claim up, so the database is left as it was found
+  const unclaim = async (err: unknown): Promise<never> => {
+    await adminClaim.release();
+    throw err;
+  };
   if (revokedEnvToken)
     logger.warn(
       { token: "tok_env_admin" },
@@ -86,15 +91,15 @@ export async function startServer(
     );
     logger.warn("generated the first admin token (printed on stdout, not logged)");
   }
-  const repo = await services.policies.syncRepository(config.policyDir, logger);
+  const repo = await services.policies.syncRepository(config.policyDir, logger).catch(unclaim);
   logger.info({ dir: config.policyDir, ...repo }, "policy repository loaded");
   // A set that cannot be served leaves the instance running but unready (see /readyz): an
   // operator can still repair it through the API. Any other failure stops the start.
   await services.runtime.get().catch((err: unknown) => {
-    if (!(err instanceof PolicySetUnavailableError)) throw err;
+    if (!(err instanceof PolicySetUnavailableError)) return unclaim(err);
   });
   // The receipt signing key exists from the first start (generated and stored once when not configured).
-  const signing = await services.receipts.keys.active();
+  const signing = await services.receipts.keys.active().catch(unclaim);
   logger.info(
     { kid: signing.kid, source: config.signingKey ? "CELGATE_SIGNING_KEY" : "database" },
     "receipt signing key",
@@ -146,7 +151,7 @@ export async function startServer(
       metrics.inc("celgate_connections_evicted_total", "Idle connections closed to make room for new ones"),
     );
     s.once("error", reject);
-  });
+  }).catch(unclaim);
   const port = (server.address() as AddressInfo).port;
   const protocol = tls ? "https" : "http";
   logger.info({ port, host: config.host, protocol }, "listening");

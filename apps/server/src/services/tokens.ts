@@ -352,7 +352,7 @@ export class TokenService {
 }
 
 /** Running instances' claims on this database whose key is not $1 (one row per instance). */
-const CLAIMANTS = `select distinct l.pid, l.objid::text as key, a.client_addr::text as addr, a.application_name as app
+const CLAIMANTS = `select distinct l.pid, l.objid::text as key, host(a.client_addr) as addr, a.application_name as app
   from pg_locks l left join pg_stat_activity a on a.pid = l.pid
   where l.locktype = 'advisory' and l.granted and l.objsubid = 2
     and l.classid = ${LOCKS.adminTokenClaim}::oid and l.objid <> $1::oid

@@ -139,6 +139,16 @@ describe.each(BACKENDS)("instances of one database with different CELGATE_ADMIN_
     expect(message).toContain("replaces the stored admin token with its value");
   }, 120_000);
 
+  it("gives the claim up when the start fails after it", async () => {
+    const [a] = await shared();
+    // refused later in the start: the policy folder is not there
+    await expect(
+      start(a, { CELGATE_ADMIN_TOKEN: X, CELGATE_POLICY_DIR: "/nonexistent/celgate-policies" }),
+    ).rejects.toThrow(/CELGATE_POLICY_DIR/);
+    const B = await start(a, { CELGATE_ADMIN_TOKEN: Y });
+    expect(await whoami(B.port, Y)).toBe(200);
+  }, 60_000);
+
   it("honours the stored token only while it holds the instance's own value", async () => {
     const [a] = await shared();
     const A = await start(a, { CELGATE_ADMIN_TOKEN: X });
