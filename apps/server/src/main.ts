@@ -19,6 +19,10 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config, { logger });
   } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`celgate: ${err.message}\n`);
+      process.exit(2);
+    }
     logger.fatal({ err }, "start failed");
     process.exit(1);
   }

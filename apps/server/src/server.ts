@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { type Database, openDatabase } from "./db/client.js";
-import type { Config, HttpLimits } from "./env.js";
+import { type Config, ConfigError, type HttpLimits } from "./env.js";
 import { createEvaluator } from "./evaluator/index.js";
 import { answerHttpErrors } from "./lib/http-errors.js";
 import { createLogger, type Logger } from "./lib/logger.js";
@@ -12,6 +12,7 @@ import { Metrics } from "./lib/metrics.js";
 import { createServices, type Services } from "./services/index.js";
 import { PolicySetUnavailableError } from "./services/policy-set.js";
 import { RetentionService } from "./services/retention.js";
+import { AdminTokenConflictError } from "./services/tokens.js";
 
 export interface RunningServer {
   port: number;
@@ -23,8 +24,10 @@ export interface RunningServer {
 }
 
 /**
- * Starts the service: opens the database (applying migrations), seeds the admin token, loads
- * the policy repository, compiles the policy set and listens. Throws if any of that fails.
+ * Starts the service: opens the database (applying migrations), claims and seeds the admin
+ * token, loads the policy repository, compiles the policy set and listens. Throws if any of that
+ * fails: ConfigError when CELGATE_ADMIN_TOKEN disagrees with an instance still running on the
+ * same database (see TokenService.seedAdmin).
  */
 export async function startServer(
   config: Config,
@@ -61,7 +64,21 @@ export async function startServer(
     webhooks: { targets: config.webhookTargets },
   });
 
-  const { generated, revokedEnvToken } = await services.tokens.seedAdmin(config.adminToken);
+  let seeded: Awaited<ReturnType<Services["tokens"]["seedAdmin"]>>;
+  try {
+    seeded = await services.tokens.seedAdmin(config.adminToken);
+  } catch (err) {
+    await evaluator.close();
+    if (!options.database) await database.close();
+    // a configuration that disagrees with the running instances: refused like a bad variable
+    throw err instanceof AdminTokenConflictError ? new ConfigError(err.message) : err;
+  }
+  const { generated, revokedEnvToken, claim: adminClaim } = seeded;
+  // a start that fails from here on gives the claim up, so the database is left as it was found
+  const unclaim = async (err: unknown): Promise<never> => {
+    await adminClaim.release();
+    throw err;
+  };
   if (revokedEnvToken)
     logger.warn(
       { token: "tok_env_admin" },
@@ -74,15 +91,15 @@ export async function startServer(
     );
     logger.warn("generated the first admin token (printed on stdout, not logged)");
   }
-  const repo = await services.policies.syncRepository(config.policyDir, logger);
+  const repo = await services.policies.syncRepository(config.policyDir, logger).catch(unclaim);
   logger.info({ dir: config.policyDir, ...repo }, "policy repository loaded");
   // A set that cannot be served leaves the instance running but unready (see /readyz): an
   // operator can still repair it through the API. Any other failure stops the start.
   await services.runtime.get().catch((err: unknown) => {
-    if (!(err instanceof PolicySetUnavailableError)) throw err;
+    if (!(err instanceof PolicySetUnavailableError)) return unclaim(err);
   });
   // The receipt signing key exists from the first start (generated and stored once when not configured).
-  const signing = await services.receipts.keys.active();
+  const signing = await services.receipts.keys.active().catch(unclaim);
   logger.info(
     { kid: signing.kid, source: config.signingKey ? "CELGATE_SIGNING_KEY" : "database" },
     "receipt signing key",
@@ -134,7 +151,7 @@ export async function startServer(
       metrics.inc("celgate_connections_evicted_total", "Idle connections closed to make room for new ones"),
     );
     s.once("error", reject);
-  });
+  }).catch(unclaim);
   const port = (server.address() as AddressInfo).port;
   const protocol = tls ? "https" : "http";
   logger.info({ port, host: config.host, protocol }, "listening");
@@ -175,6 +192,7 @@ export async function startServer(
       await services.reevaluation.stop();
       await services.webhooks.stop();
       services.readiness.stop();
+      await adminClaim.release();
       await evaluator.close();
       if (!options.database) await database.close();
       logger.info("stopped");

@@ -36,6 +36,25 @@ export interface Database {
   broken(): string | null;
   /** The guard around an embedded engine (PGlite only); tests reach the instance through it. */
   engine?: PgliteGuard;
+  /**
+   * A connection of its own, outside the pool, for session-level state held for the life of the
+   * instance (the admin token's claim, src/services/tokens.ts). On PGlite, the one connection
+   * there is. Throws if the database cannot be reached.
+   */
+  session(): Promise<Session>;
+  close(): Promise<void>;
+}
+
+/** A database session kept open on its own (see Database.session). */
+export interface Session {
+  /** One statement with parameters; its rows. */
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /**
+   * Called at most once, when the connection is lost and the session's state (its advisory
+   * locks) with it. PostgreSQL only: PGlite's one connection lives as long as the process.
+   */
+  onLost(listener: (err: Error) => void): void;
+  /** Ends the session (PostgreSQL) or leaves the shared connection open (PGlite); never throws. */
   close(): Promise<void>;
 }
 
@@ -54,6 +73,12 @@ export const LOCKS = {
   retention: 4_227_304,
   /** Redacting history recorded before redaction. */
   historyRedaction: 4_227_305,
+  /**
+   * The class of the session locks by which each running instance claims its
+   * CELGATE_ADMIN_TOKEN (two-key form `(class, key)`; the keys above are one-key locks, which
+   * PostgreSQL keeps apart from two-key ones).
+   */
+  adminTokenClaim: 4_227_306,
 } as const;
 const MIGRATION_LOCK = LOCKS.migration;
 
@@ -99,12 +124,56 @@ export async function openPostgres(url: string, options: { poolSize?: number } =
   }
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   await seedState(db);
+  // sessions still open at close() are ended with the pool (tests that never release a claim)
+  const sessions = new Set<Session>();
+  let closed = false;
   return {
     db,
     kind: "postgres",
     ping: (timeoutMs) => ping(db, timeoutMs),
     broken: () => null,
-    close: () => pool.end(),
+    session: async () => {
+      if (closed) throw new DatabaseBrokenError("the database is closed");
+      const session = await postgresSession(url, () => sessions.delete(session));
+      sessions.add(session);
+      return session;
+    },
+    close: async () => {
+      closed = true;
+      await Promise.all([...sessions].map((s) => s.close()));
+      await pool.end();
+    },
+  };
+}
+
+/** A PostgreSQL connection of its own (Database.session). */
+async function postgresSession(url: string, onClose: () => void): Promise<Session> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 3000,
+    // names the session in pg_stat_activity, so an operator can tell what holds a claim
+    application_name: "celgate",
+  });
+  let lost: ((err: Error) => void) | undefined;
+  let ended = false;
+  const lose = (err: Error) => {
+    if (ended) return;
+    ended = true;
+    lost?.(err);
+  };
+  client.on("error", lose);
+  client.on("end", () => lose(new Error("the connection ended")));
+  await client.connect();
+  return {
+    query: async <R>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as R[],
+    onLost: (listener) => {
+      lost = listener;
+    },
+    close: async () => {
+      ended = true;
+      onClose();
+      await client.end().catch(() => {});
+    },
   };
 }
 
@@ -141,6 +210,12 @@ export async function openPglite(dataDir: string, options: RemoteOptions = {}): 
       ping: async (timeoutMs) => guard.reason === null && (await ping(typed, timeoutMs)),
       broken: () => guard.reason,
       engine: guard,
+      session: async () => ({
+        query: async <R>(text: string, params: unknown[] = []) =>
+          (await guard.client.query(text, params)).rows as R[],
+        onLost: () => {},
+        close: async () => {},
+      }),
       close: () => guard.close(),
     };
   } catch (err) {

@@ -80,6 +80,8 @@ async function twoInstances(backend: Backend, pollMsB: number) {
   await A.services.tokens.seedAdmin(TOKEN);
   await A.services.policies.syncRepository(FIXTURE_POLICY_DIR, createLogger("silent"));
   const B = await instance(b, pollMsB);
+  // a replica of A: started with the same CELGATE_ADMIN_TOKEN, so it accepts it too
+  await B.services.tokens.seedAdmin(TOKEN);
   return { A, B, database: a, close };
 }
 

@@ -141,7 +141,7 @@ export function createServices(deps: {
     metrics,
     runtime,
     readiness: new Readiness(database, runtime),
-    tokens: new TokenService(db),
+    tokens: new TokenService(db, { session: () => database.session(), logger }),
     audit: new AuditService(db),
     policies,
     policyTests: new PolicyTestService(db, policies, evaluator),

@@ -97,6 +97,9 @@ export default function Tokens() {
       cell: (t) =>
         t.revokedAt ? (
           `revoked ${when(t.revokedAt)}`
+        ) : t.id === ENV_ADMIN_TOKEN_ID ? (
+          // the service refuses to revoke it (409): no button that can only fail
+          <EnvTokenNote />
         ) : (
           <button
             type="button"
@@ -163,6 +166,22 @@ export default function Tokens() {
   );
 }
 
+/**
+ * What the token of CELGATE_ADMIN_TOKEN shows instead of Revoke: it is the configuration's, so
+ * the service refuses to revoke it through the API, and says how it is revoked.
+ */
+function EnvTokenNote() {
+  return (
+    <span>
+      Live; set by the service's <code>CELGATE_ADMIN_TOKEN</code>, so it cannot be revoked here.{" "}
+      <span className="muted">
+        To revoke it, unset (or change) <code>CELGATE_ADMIN_TOKEN</code> on every instance of the service and
+        restart them.
+      </span>
+    </span>
+  );
+}
+
 /** The question before a token is revoked: which token (by name and id: names are not unique), and whether it is the session's own. */
 function RevokeDialog({
   revoking: { token: t, busy, error },
@@ -175,8 +194,6 @@ function RevokeDialog({
   onConfirm(): void;
   onCancel(): void;
 }) {
-  // the service never revokes it here (409): no sign-out to promise
-  const env = t.id === ENV_ADMIN_TOKEN_ID;
   return (
     <ConfirmDialog
       title={
@@ -184,38 +201,24 @@ function RevokeDialog({
           Revoke the token <Literal text={t.name} />?
         </>
       }
-      confirm={own && !env ? "Revoke and sign out" : "Revoke"}
+      confirm={own ? "Revoke and sign out" : "Revoke"}
       busyText="Revoking…"
       busy={busy}
       error={error}
       onConfirm={onConfirm}
       onCancel={onCancel}
     >
-      {own && env ? (
-        <p>
-          <strong>This is the token you are signed in with.</strong>
-        </p>
-      ) : own ? (
+      {own ? (
         <p className="error">
           <strong>This is the token you are signed in with.</strong> Revoking it ends your session: the
           console signs you out, and you need another admin token to sign in again.
         </p>
       ) : null}
-      {env ? (
-        <p>
-          <Literal text={t.name} /> ({t.role}, id <code>{t.id}</code>, last used {when(t.lastUsedAt)}) is the
-          token of the service's <code>CELGATE_ADMIN_TOKEN</code> variable. The service refuses to revoke it
-          here, since every start with the variable set makes it valid again: to revoke it, remove or change{" "}
-          <code>CELGATE_ADMIN_TOKEN</code> on every instance of the service and restart them (a start without
-          the variable revokes this token).
-        </p>
-      ) : (
-        <p>
-          <Literal text={t.name} /> ({t.role}, id <code>{t.id}</code>, created {when(t.createdAt)} by{" "}
-          <Literal text={t.createdBy} />, last used {when(t.lastUsedAt)}) will be refused by the service from
-          then on: every client that uses it gets 401. A revoked token cannot be restored.
-        </p>
-      )}
+      <p>
+        <Literal text={t.name} /> ({t.role}, id <code>{t.id}</code>, created {when(t.createdAt)} by{" "}
+        <Literal text={t.createdBy} />, last used {when(t.lastUsedAt)}) will be refused by the service from
+        then on: every client that uses it gets 401. A revoked token cannot be restored.
+      </p>
     </ConfirmDialog>
   );
 }
