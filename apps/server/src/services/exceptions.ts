@@ -27,6 +27,28 @@ function toWire(r: Row, now = Date.now()): ExceptionResource {
   };
 }
 
+/** The first and last `expires` an exception may have (see storableExpiry). */
+export const EXPIRES_RANGE = {
+  first: new Date("1970-01-01T00:00:00.000Z"),
+  last: new Date("9999-12-31T23:59:59.999Z"),
+} as const;
+
+/**
+ * The exception's `spec.expires`, as the `expires` column stores it; throws a 422 naming the
+ * field when it lies outside EXPIRES_RANGE. The engine reads any time JavaScript has, but the
+ * database refuses a year of five digits or before 1 AD (a 500 otherwise), and the drivers read
+ * a year below 100 back as 19xx: the column would then say another time than the document.
+ */
+function storableExpiry(doc: ExceptionDocument): Date {
+  const expires = new Date(doc.spec.expires);
+  const t = expires.getTime();
+  if (t >= EXPIRES_RANGE.first.getTime() && t <= EXPIRES_RANGE.last.getTime()) return expires;
+  const message = `must be a time from ${EXPIRES_RANGE.first.toISOString()} to ${EXPIRES_RANGE.last.toISOString()}`;
+  throw refuse("invalid-input", `spec.expires (${doc.spec.expires}) ${message}`, [
+    { path: "spec.expires", message },
+  ]);
+}
+
 /** PolicyExceptions (waivers): create, read, replace (If-Match), delete, list with `expiring`. */
 export class ExceptionService {
   readonly #store: VersionedStore<Row, ExceptionDocument>;
@@ -80,6 +102,7 @@ export class ExceptionService {
 
   async create(actor: string, body: DocumentBody): Promise<ExceptionResource> {
     const doc = parseSingleDocument(body, "PolicyException");
+    storableExpiry(doc);
     return toWire(await this.#store.create(actor, doc.metadata.name, doc));
   }
 
@@ -93,6 +116,7 @@ export class ExceptionService {
     const row = await this.#store.replace(actor, name, ifMatch, () => {
       const doc = parseSingleDocument(body, "PolicyException");
       checkPathName(doc, name);
+      storableExpiry(doc);
       return doc;
     });
     return toWire(row);
@@ -122,7 +146,7 @@ export const EXCEPTION_RESOURCE: VersionedResource<Row, ExceptionDocument> = {
           name,
           version,
           etag: etagOf(version),
-          expires: new Date(doc.spec.expires),
+          expires: storableExpiry(doc),
           document: doc,
           updatedBy: actor,
         })
@@ -136,7 +160,7 @@ export const EXCEPTION_RESOURCE: VersionedResource<Row, ExceptionDocument> = {
         .set({
           version,
           etag: etagOf(version),
-          expires: new Date(doc.spec.expires),
+          expires: storableExpiry(doc),
           document: doc,
           updatedAt: new Date(),
           updatedBy: actor,
