@@ -110,7 +110,9 @@ export const problems = {
   preconditionRequired: (detail: string) => problem("preconditionRequired", { detail }),
   payloadTooLarge: (limit: number) =>
     problem("payloadTooLarge", { detail: `the request body exceeds the limit of ${limit} bytes` }),
-  unsupportedMediaType: (detail: string) => problem("unsupportedMediaType", { detail }),
+  /** `headers`: `Accept-Encoding` when the content coding is what is refused (RFC 9110 section 15.5.16). */
+  unsupportedMediaType: (detail: string, headers?: Record<string, string>) =>
+    problem("unsupportedMediaType", { detail, ...(headers ? { headers } : {}) }),
   unprocessable: (detail: string, errors?: ProblemFieldError[]) =>
     problem("unprocessable", { detail, errors }),
   tooManyRequests: (detail: string, retryAfterSeconds: number) =>
