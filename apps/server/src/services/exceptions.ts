@@ -67,7 +67,7 @@ export class ExceptionService {
     cursor?: string | undefined;
   }) {
     const now = new Date();
-    const after = q.cursor ? decodeCursor(q.cursor, CURSORS.names).name : undefined;
+    const after = q.cursor ? decodeCursor(q.cursor, CURSORS.exceptions).exception : undefined;
     const rows = await this.db
       .select()
       .from(exceptions)
@@ -90,7 +90,7 @@ export class ExceptionService {
     const last = page.at(-1);
     return {
       items: page.map((r) => toWire(r, now.getTime())),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ name: last.name }) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ exception: last.name }) : null,
     };
   }
 
