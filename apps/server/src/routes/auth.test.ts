@@ -125,6 +125,31 @@ describe.each(BACKENDS)("authentication and authorisation on %s", (backend) => {
     },
   );
 
+  // No method override: a header naming another method changes neither the route nor the
+  // role check (a viewer's POST stays a POST, a GET never deletes).
+  it("ignores method override headers", async () => {
+    const overrides = ["x-http-method-override", "x-http-method", "x-method-override"];
+    for (const header of overrides) {
+      const asViewer = {
+        token: t.tokens.viewer,
+        headers: { [header]: "GET" },
+        body: { name: "x", role: "admin" },
+      };
+      expect((await t.call("POST", "/v1/tokens", asViewer)).status, header).toBe(403);
+      const read = await t.call("GET", "/v1/policies/owner-label", {
+        token: t.tokens.viewer,
+        headers: { [header]: "DELETE" },
+      });
+      expect(read.status, header).toBe(200);
+      const deleted = await t.call("POST", "/v1/policies/owner-label", {
+        headers: { [header]: "DELETE" },
+        body: {},
+      });
+      expect(deleted.status, header).toBe(405);
+    }
+    expect((await t.call("GET", "/v1/policies/owner-label")).status).toBe(200);
+  });
+
   it("grants what the interface promises", () => {
     const roles = (method: string, path: string) =>
       ROUTES.find((r) => r.openapi.method === method && r.openapi.path === path)?.roles;
