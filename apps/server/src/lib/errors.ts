@@ -205,6 +205,24 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 /**
+ * The times a timestamp column is given from a request (an exception's `expires`, an
+ * evaluation's `now`): the database refuses a year of five digits or before 1 AD, and the
+ * drivers read a year below 100 back as 19xx, so the column would say another time than the
+ * request. Before 1970 nothing is meant either.
+ */
+export const STORABLE_TIMES = {
+  first: new Date("1970-01-01T00:00:00.000Z"),
+  last: new Date("9999-12-31T23:59:59.999Z"),
+} as const;
+
+/** Undefined when `date` lies in STORABLE_TIMES; else why not, for a field error's message. */
+export function unstorableTime(date: Date): string | undefined {
+  const t = date.getTime();
+  if (t >= STORABLE_TIMES.first.getTime() && t <= STORABLE_TIMES.last.getTime()) return undefined;
+  return `must be a time from ${STORABLE_TIMES.first.toISOString()} to ${STORABLE_TIMES.last.toISOString()}`;
+}
+
+/**
  * SQLSTATEs of a value the database cannot hold: numeric out of range (22003), datetime out of
  * range (22008) or not writable at all (22007: a year before 1 AD), string too long (22001).
  */

@@ -4,6 +4,7 @@ import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { exceptions } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { unstorableTime } from "../lib/errors.js";
 import { etagOf } from "../lib/etag.js";
 import { exceptionChange, recordChange } from "./changes.js";
 import { refuse } from "./errors.js";
@@ -27,25 +28,17 @@ function toWire(r: Row, now = Date.now()): ExceptionResource {
   };
 }
 
-/** The first and last `expires` an exception may have (see storableExpiry). */
-export const EXPIRES_RANGE = {
-  first: new Date("1970-01-01T00:00:00.000Z"),
-  last: new Date("9999-12-31T23:59:59.999Z"),
-} as const;
-
 /**
  * The exception's `spec.expires`, as the `expires` column stores it; throws a 422 naming the
- * field when it lies outside EXPIRES_RANGE. The engine reads any time JavaScript has, but the
- * database refuses a year of five digits or before 1 AD (a 500 otherwise), and the drivers read
- * a year below 100 back as 19xx: the column would then say another time than the document.
+ * field when it lies outside STORABLE_TIMES (lib/errors.ts). The engine reads any time
+ * JavaScript has, but a five-digit year was a 500 and a year below 100 was read back as 19xx.
  */
 function storableExpiry(doc: ExceptionDocument): Date {
   const expires = new Date(doc.spec.expires);
-  const t = expires.getTime();
-  if (t >= EXPIRES_RANGE.first.getTime() && t <= EXPIRES_RANGE.last.getTime()) return expires;
-  const message = `must be a time from ${EXPIRES_RANGE.first.toISOString()} to ${EXPIRES_RANGE.last.toISOString()}`;
-  throw refuse("invalid-input", `spec.expires (${doc.spec.expires}) ${message}`, [
-    { path: "spec.expires", message },
+  const why = unstorableTime(expires);
+  if (why === undefined) return expires;
+  throw refuse("invalid-input", `spec.expires (${doc.spec.expires}) ${why}`, [
+    { path: "spec.expires", message: why },
   ]);
 }
 
