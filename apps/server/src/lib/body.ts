@@ -61,7 +61,7 @@ export function limitProblem(violation: LimitViolation, at: { line?: number; col
  * meet the input limits (checked on the text before it is parsed, then on the value: 400
  * naming the field and the limit); no string may contain NUL. YAML is accepted only where
  * `yaml` is allowed; its text is parsed (under the same limits) by the engine. Throws 415 for
- * other media types.
+ * other media types and for a body with a content coding (gzip, br, ...).
  */
 export async function readBody(c: Context<AppEnv>, options: { yaml?: boolean } = {}): Promise<RawBody> {
   const [type, ...parameters] = (c.req.header("content-type") ?? "application/json").split(";");
@@ -73,6 +73,7 @@ export async function readBody(c: Context<AppEnv>, options: { yaml?: boolean } =
       `send application/json${options.yaml ? " or application/yaml" : ""}, not ${contentType}`,
     );
   }
+  refuseContentCoding(c.req.header("content-encoding"));
   const charset = charsetOf(parameters);
   if (charset !== undefined && charset !== "utf-8" && charset !== "utf8")
     throw problems.unsupportedMediaType(`send the body as UTF-8, not charset=${charset.slice(0, 40)}`);
@@ -102,6 +103,25 @@ export async function readBody(c: Context<AppEnv>, options: { yaml?: boolean } =
   const violation = checkValue(parsed.value, limits, { allowLongString: isParsedText, tree: true });
   if (violation) throw limitProblem(violation);
   return { mediaType: "json", text, json: parsed.value };
+}
+
+/**
+ * Refuses a body sent with a content coding (`Content-Encoding: gzip`, `br`, ...): 415 with
+ * `Accept-Encoding: identity`. The service decodes none, so the bytes would otherwise be read as
+ * if sent plain: compressed ones as text that is not UTF-8 (a 400 blaming the body), and plain
+ * ones labelled gzip as the JSON a proxy or logger that does decode would not see.
+ */
+function refuseContentCoding(header: string | undefined): void {
+  if (header === undefined) return;
+  const codings = header
+    .split(",")
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity");
+  if (codings.length === 0) return;
+  throw problems.unsupportedMediaType(
+    `send the body without Content-Encoding; this service decodes none (got ${header.slice(0, 40)})`,
+    { "Accept-Encoding": "identity" },
+  );
 }
 
 /** The 400 of a key repeated in its object, naming its path, line and column. */

@@ -110,7 +110,9 @@ export const problems = {
   preconditionRequired: (detail: string) => problem("preconditionRequired", { detail }),
   payloadTooLarge: (limit: number) =>
     problem("payloadTooLarge", { detail: `the request body exceeds the limit of ${limit} bytes` }),
-  unsupportedMediaType: (detail: string) => problem("unsupportedMediaType", { detail }),
+  /** `headers`: `Accept-Encoding` when the content coding is what is refused (RFC 9110 section 15.5.16). */
+  unsupportedMediaType: (detail: string, headers?: Record<string, string>) =>
+    problem("unsupportedMediaType", { detail, ...(headers ? { headers } : {}) }),
   unprocessable: (detail: string, errors?: ProblemFieldError[]) =>
     problem("unprocessable", { detail, errors }),
   tooManyRequests: (detail: string, retryAfterSeconds: number) =>
@@ -201,6 +203,24 @@ const UNAVAILABLE_CODES = new Set([
   "ENOTFOUND",
   "EHOSTUNREACH",
 ]);
+
+/**
+ * The times a timestamp column is given from a request (an exception's `expires`, an
+ * evaluation's `now`): the database refuses a year of five digits or before 1 AD, and the
+ * drivers read a year below 100 back as 19xx, so the column would say another time than the
+ * request. Before 1970 nothing is meant either.
+ */
+export const STORABLE_TIMES = {
+  first: new Date("1970-01-01T00:00:00.000Z"),
+  last: new Date("9999-12-31T23:59:59.999Z"),
+} as const;
+
+/** Undefined when `date` lies in STORABLE_TIMES; else why not, for a field error's message. */
+export function unstorableTime(date: Date): string | undefined {
+  const t = date.getTime();
+  if (t >= STORABLE_TIMES.first.getTime() && t <= STORABLE_TIMES.last.getTime()) return undefined;
+  return `must be a time from ${STORABLE_TIMES.first.toISOString()} to ${STORABLE_TIMES.last.toISOString()}`;
+}
 
 /**
  * SQLSTATEs of a value the database cannot hold: numeric out of range (22003), datetime out of

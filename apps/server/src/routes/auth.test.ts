@@ -20,10 +20,23 @@ const v1 = ROUTES.filter((r) => r.roles !== "public");
 
 describe.each(BACKENDS)("authentication and authorisation on %s", (backend) => {
   let t: TestApp;
+  /** An admin token that was revoked, and one that has expired. */
+  let revoked: string;
+  let expired: string;
   beforeAll(async () => {
     t = await setupApp(backend, {
       services: { redaction: { paths: parseRedactionPaths(REDACT_PATHS).paths } },
     });
+    const live = await t.services.tokens.create("test", { name: "revoked admin", role: "admin" });
+    await t.services.tokens.revoke("test", live.id);
+    revoked = live.token;
+    expired = (
+      await t.services.tokens.create("test", {
+        name: "expired admin",
+        role: "admin",
+        expiresAt: new Date(Date.now() - 1000).toISOString(),
+      })
+    ).token;
   });
   afterAll(() => t.close());
 
@@ -60,10 +73,21 @@ describe.each(BACKENDS)("authentication and authorisation on %s", (backend) => {
       expect(none.status).toBe(401);
       expect(none.headers.get("www-authenticate")).toContain("Bearer");
       expect(none.body).toMatchObject({ status: 401, requestId: expect.any(String) });
-      expect((await t.call(method, url, { token: "cg_not-a-token", body })).status).toBe(401);
-      expect(
-        (await t.call(method, url, { token: null, body, headers: { authorization: "Basic abc" } })).status,
-      ).toBe(401);
+      for (const token of ["cg_not-a-token", revoked, expired, ""])
+        expect((await t.call(method, url, { token, body })).status, `token ${token}`).toBe(401);
+      for (const authorization of [
+        "Basic abc",
+        `Basic ${t.tokens.admin}`,
+        t.tokens.admin,
+        `Bearer ${t.tokens.admin} ${t.tokens.admin}`,
+        `Bearer ${t.tokens.admin},Bearer x`,
+        `Token ${t.tokens.admin}`,
+        "Bearer",
+      ])
+        expect(
+          (await t.call(method, url, { token: null, body, headers: { authorization } })).status,
+          `Authorization: ${authorization}`,
+        ).toBe(401);
       for (const role of ALL_ROLES) {
         const res = await t.call(method, url, { token: t.tokens[role], body });
         if ((route.roles as readonly Role[]).includes(role)) {
@@ -76,6 +100,55 @@ describe.each(BACKENDS)("authentication and authorisation on %s", (backend) => {
       }
     },
   );
+
+  // Hono answers HEAD wherever GET is, through the same middleware; OPTIONS has no route (405
+  // with Allow). Neither may tell a caller without a valid token, or of a role the GET refuses,
+  // more than the GET would.
+  it.each(v1.filter((r) => r.openapi.method === "get").map((r) => [r.openapi.path, r] as const))(
+    "HEAD and OPTIONS %s",
+    async (path, route) => {
+      const url = concrete(path);
+      for (const token of [null, "cg_not-a-token", revoked, expired]) {
+        expect((await t.request("HEAD", url, { token })).status, `HEAD ${token}`).toBe(401);
+        expect((await t.request("OPTIONS", url, { token })).status, `OPTIONS ${token}`).toBe(401);
+      }
+      for (const role of ALL_ROLES) {
+        const get = await t.request("GET", url, { token: t.tokens[role] });
+        const head = await t.request("HEAD", url, { token: t.tokens[role] });
+        expect(head.status, `HEAD ${path} as ${role}`).toBe(get.status);
+        expect(await head.text()).toBe("");
+        if (!(route.roles as readonly Role[]).includes(role)) expect(head.status).toBe(403);
+        const options = await t.request("OPTIONS", url, { token: t.tokens[role] });
+        expect(options.status, `OPTIONS ${path} as ${role}`).toBe(405);
+        expect(options.headers.get("allow")).toContain("GET");
+      }
+    },
+  );
+
+  // No method override: a header naming another method changes neither the route nor the
+  // role check (a viewer's POST stays a POST, a GET never deletes).
+  it("ignores method override headers", async () => {
+    const overrides = ["x-http-method-override", "x-http-method", "x-method-override"];
+    for (const header of overrides) {
+      const asViewer = {
+        token: t.tokens.viewer,
+        headers: { [header]: "GET" },
+        body: { name: "x", role: "admin" },
+      };
+      expect((await t.call("POST", "/v1/tokens", asViewer)).status, header).toBe(403);
+      const read = await t.call("GET", "/v1/policies/owner-label", {
+        token: t.tokens.viewer,
+        headers: { [header]: "DELETE" },
+      });
+      expect(read.status, header).toBe(200);
+      const deleted = await t.call("POST", "/v1/policies/owner-label", {
+        headers: { [header]: "DELETE" },
+        body: {},
+      });
+      expect(deleted.status, header).toBe(405);
+    }
+    expect((await t.call("GET", "/v1/policies/owner-label")).status).toBe(200);
+  });
 
   it("grants what the interface promises", () => {
     const roles = (method: string, path: string) =>

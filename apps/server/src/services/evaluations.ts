@@ -32,6 +32,7 @@ import type { Evaluator } from "../evaluator/index.js";
 import type { Principal } from "../lib/context.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
 import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
+import { unstorableTime } from "../lib/errors.js";
 
 import { newId } from "../lib/ids.js";
 import type { Metrics } from "../lib/metrics.js";
@@ -371,6 +372,11 @@ export class EvaluationService {
     },
   ): Promise<EvaluationOutcome> {
     let t = performance.now();
+    // the fixed clock becomes the history row's evaluatedAt: a time the column cannot hold, or
+    // would read back as another (a year below 100), is refused, recorded or not
+    const clock = req.now === undefined ? undefined : unstorableTime(new Date(req.now));
+    if (clock)
+      throw refuse("invalid-argument", `now (${req.now}) ${clock}`, [{ path: "now", message: clock }]);
     const record = req.dryRun !== true;
     const requestHash = options.idempotencyKey ? await this.redaction.requestHash(req) : undefined;
     if (record && options.idempotencyKey) {

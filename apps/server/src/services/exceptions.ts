@@ -4,6 +4,7 @@ import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { exceptions } from "../db/schema.js";
 import { CURSORS, decodeCursor, encodeCursor } from "../lib/cursor.js";
+import { unstorableTime } from "../lib/errors.js";
 import { etagOf } from "../lib/etag.js";
 import { exceptionChange, recordChange } from "./changes.js";
 import { refuse } from "./errors.js";
@@ -27,6 +28,20 @@ function toWire(r: Row, now = Date.now()): ExceptionResource {
   };
 }
 
+/**
+ * The exception's `spec.expires`, as the `expires` column stores it; throws a 422 naming the
+ * field when it lies outside STORABLE_TIMES (lib/errors.ts). The engine reads any time
+ * JavaScript has, but a five-digit year was a 500 and a year below 100 was read back as 19xx.
+ */
+function storableExpiry(doc: ExceptionDocument): Date {
+  const expires = new Date(doc.spec.expires);
+  const why = unstorableTime(expires);
+  if (why === undefined) return expires;
+  throw refuse("invalid-input", `spec.expires (${doc.spec.expires}) ${why}`, [
+    { path: "spec.expires", message: why },
+  ]);
+}
+
 /** PolicyExceptions (waivers): create, read, replace (If-Match), delete, list with `expiring`. */
 export class ExceptionService {
   readonly #store: VersionedStore<Row, ExceptionDocument>;
@@ -45,7 +60,7 @@ export class ExceptionService {
     cursor?: string | undefined;
   }) {
     const now = new Date();
-    const after = q.cursor ? decodeCursor(q.cursor, CURSORS.names).name : undefined;
+    const after = q.cursor ? decodeCursor(q.cursor, CURSORS.exceptions).exception : undefined;
     const rows = await this.db
       .select()
       .from(exceptions)
@@ -68,7 +83,7 @@ export class ExceptionService {
     const last = page.at(-1);
     return {
       items: page.map((r) => toWire(r, now.getTime())),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ name: last.name }) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ exception: last.name }) : null,
     };
   }
 
@@ -80,6 +95,7 @@ export class ExceptionService {
 
   async create(actor: string, body: DocumentBody): Promise<ExceptionResource> {
     const doc = parseSingleDocument(body, "PolicyException");
+    storableExpiry(doc);
     return toWire(await this.#store.create(actor, doc.metadata.name, doc));
   }
 
@@ -93,6 +109,7 @@ export class ExceptionService {
     const row = await this.#store.replace(actor, name, ifMatch, () => {
       const doc = parseSingleDocument(body, "PolicyException");
       checkPathName(doc, name);
+      storableExpiry(doc);
       return doc;
     });
     return toWire(row);
@@ -122,7 +139,7 @@ export const EXCEPTION_RESOURCE: VersionedResource<Row, ExceptionDocument> = {
           name,
           version,
           etag: etagOf(version),
-          expires: new Date(doc.spec.expires),
+          expires: storableExpiry(doc),
           document: doc,
           updatedBy: actor,
         })
@@ -136,7 +153,7 @@ export const EXCEPTION_RESOURCE: VersionedResource<Row, ExceptionDocument> = {
         .set({
           version,
           etag: etagOf(version),
-          expires: new Date(doc.spec.expires),
+          expires: storableExpiry(doc),
           document: doc,
           updatedAt: new Date(),
           updatedBy: actor,

@@ -167,7 +167,7 @@ export class FindingService {
     if (q.policy) where.push(eq(findings.policy, q.policy));
     if (q.cause) where.push(eq(findings.cause, q.cause));
     if (q.severity) where.push(inArray(findings.severity, severitiesAtOrAbove(q.severity)));
-    if (q.cursor) where.push(lt(findings.seq, decodeCursor(q.cursor, CURSORS.findings).seq));
+    if (q.cursor) where.push(lt(findings.seq, decodeCursor(q.cursor, CURSORS.findings).finding));
     const rows = await this.db
       .select()
       .from(findings)
@@ -178,7 +178,7 @@ export class FindingService {
     const last = page.at(-1);
     return {
       items: page.map(toFinding),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ seq: last.seq }) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ finding: last.seq }) : null,
     };
   }
 

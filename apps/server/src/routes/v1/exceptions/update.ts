@@ -26,6 +26,7 @@ export default defineRoute({
       200: jsonContent(ExceptionResourceSchema, "Replaced"),
       404: errorResponse("No such exception"),
       412: errorResponse("Stale If-Match"),
+      422: errorResponse("Not a valid PolicyException"),
       428: errorResponse("If-Match missing"),
     },
   },
