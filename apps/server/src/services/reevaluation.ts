@@ -247,7 +247,7 @@ export class Reevaluator {
       if (rows.length === 0) break;
       after = rows.at(-1);
       total += rows.length;
-      for (const group of groups(rows)) {
+      for (const group of groups(this.#readable(rows, change))) {
         while (inflight.size >= this.#options.concurrency) await Promise.race(inflight);
         if (failure) throw failure;
         const p: Promise<void> = this.#evaluate(group, snapshot, cause)
@@ -266,6 +266,34 @@ export class Reevaluator {
     await Promise.allSettled(inflight);
     if (failure) throw failure;
     return total;
+  }
+
+  /**
+   * The rows that can be judged: an entry whose object or context is not a mapping, or whose
+   * baseline is not a list of policy names (written by an older version, or by hand), is left
+   * as it is and named in the log, so that it does not fail the change for every other entry.
+   * Its next admission replaces it.
+   */
+  #readable(rows: InventoryRow[], change: ClaimedChange): InventoryRow[] {
+    return rows.filter((row) => {
+      const problem = unreadable(row);
+      if (problem === null) return true;
+      this.metrics.inc("celgate_inventory_errors_total", "Inventory writes that failed (logged)", {
+        op: "reevaluate",
+      });
+      this.logger.error(
+        {
+          cluster: row.cluster,
+          namespace: row.namespace,
+          kind: row.kind,
+          name: row.name,
+          change: change.id,
+          problem,
+        },
+        "re-evaluation: an inventory entry no longer reads; left as it is (its next admission replaces it)",
+      );
+      return false;
+    });
   }
 
   /** Evaluates one group of entries (one cluster, one context) and stores each verdict. */
@@ -415,6 +443,18 @@ export class Reevaluator {
       ${policies === null ? sql`` : sql`and f.policy in (select jsonb_array_elements_text(${JSON.stringify(policies)}::jsonb))`})`;
     return matched.length > 0 ? sql`(${inArray(inventory.kind, matched)} or ${open})` : open;
   }
+}
+
+const isMapping = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Why an inventory row cannot be judged, or null when it can. */
+function unreadable(row: InventoryRow): string | null {
+  if (!isMapping(row.object)) return "its object is not a mapping";
+  if (!isMapping(row.context)) return "its context is not a mapping";
+  if (row.request !== null && !isMapping(row.request)) return "its admission request is not a mapping";
+  if (!Array.isArray(row.failing) || !row.failing.every((p) => typeof p === "string"))
+    return "its baseline (failing) is not a list of policy names";
+  return null;
 }
 
 /** Rows split into runs of one cluster and one context: each run is one evaluation. */
