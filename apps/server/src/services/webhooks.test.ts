@@ -60,6 +60,9 @@ describe("the webhook address policy", () => {
       "::127.0.0.1",
       "64:ff9b::7f00:1",
       "2002:7f00:1::",
+      "::ffff:0:7f00:1",
+      "::ffff:0:a9fe:a9fe",
+      "fec0::1",
     ])
       expect(refusedAddress(a, "private")).toContain("reserved");
     for (const a of ["93.184.216.34", "2606:4700::1111", "172.32.0.1"])
@@ -70,6 +73,9 @@ describe("the webhook address policy", () => {
   it("refuses URLs it can judge without DNS", () => {
     expect(refusedUrl("http://127.1:8080/", "public")).toContain("loopback"); // WHATWG reads 127.1 as 127.0.0.1
     expect(refusedUrl("http://2130706433/", "public")).toContain("loopback");
+    expect(refusedUrl("http://0x7f.1/", "public")).toContain("loopback"); // hex and octal parts too
+    expect(refusedUrl("http://0251.0376.0251.0376/", "private")).toContain("metadata");
+    expect(refusedUrl("http://[::ffff:0:7f00:1]/", "private")).toContain("reserved");
     expect(refusedUrl("http://[::ffff:a9fe:a9fe]/latest", "private")).toContain("metadata");
     expect(refusedUrl("http://LOCALHOST./x", "private")).toContain("names this machine");
     expect(refusedUrl("http://api.localhost/x", "public")).toContain("names this machine");
