@@ -1,13 +1,13 @@
 // `celgate check --server --receipt` and `celgate verify` against the real service (in process,
 // over PGlite). Most runs call main() in process; two spawn the binary for real exit codes.
 import { spawn } from "node:child_process";
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createClient } from "@celgate/sdk";
+import { createClient, jwkThumbprint } from "@celgate/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../../sdk/src/testing/service.js";
 import { runInProcess } from "./test/in-process.js";
@@ -263,6 +263,97 @@ describe("celgate check --server --receipt, then celgate verify", () => {
     const r = await run(["verify", path("doubled.json"), "-k", path("keys.json")]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("the key payload occurs twice in one object");
+  });
+});
+
+describe("celgate verify against a hostile signer or manifest", () => {
+  /** DSSE's pre-authentication encoding, as the signer computes it. */
+  const pae = (type: string, payload: Buffer) =>
+    Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${payload.length} `), payload]);
+
+  it("refuses (2) a receipt signed with a pinned key after that key was retired, read from the key file", async () => {
+    // whoever kept a copy of a retired private key (a database backup) signs a fresh receipt
+    await checkServer(path("receipt-5.json"), path("k8s"));
+    const genuine = JSON.parse(readFileSync(path("receipt-5.json"), "utf8"));
+    const statement = JSON.parse(Buffer.from(genuine.payload, "base64").toString("utf8"));
+    const now = Date.now();
+    statement.predicate.signedAt = new Date(now).toISOString();
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const x = publicKey.export({ format: "jwk" }).x as string;
+    const kid = await jwkThumbprint(x);
+    const payload = Buffer.from(JSON.stringify(statement), "utf8");
+    const sig = sign(null, pae(genuine.payloadType, payload), privateKey).toString("base64");
+    writeFileSync(
+      path("stolen.json"),
+      JSON.stringify({
+        payload: payload.toString("base64"),
+        payloadType: genuine.payloadType,
+        signatures: [{ keyid: kid, sig }],
+      }),
+    );
+    const keyFile = (name: string, retiredAt: unknown) => {
+      writeFileSync(
+        path(name),
+        JSON.stringify({
+          keys: [{ kty: "OKP", crv: "Ed25519", use: "sig", alg: "EdDSA", x, kid, retiredAt }],
+        }),
+      );
+      return path(name);
+    };
+    // retired an hour before the receipt was signed: the key file says so, and verify must read it
+    const retired = keyFile("retired-keys.json", new Date(now - 3_600_000).toISOString());
+    const refused = await run(["verify", path("stolen.json"), path("k8s"), "-k", retired]);
+    expect(refused.code, refused.stdout).toBe(2);
+    expect(refused.stdout).toMatch(/^INVALID receipt /);
+    expect(refused.stdout).toContain(
+      `invalid: signed at ${statement.predicate.signedAt} with key ${kid}, which was retired at`,
+    );
+    const json = await run(["verify", path("stolen.json"), "-k", retired, "-o", "json"]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).problems).toEqual([expect.objectContaining({ code: "key-retired" })]);
+    // retired later than it signed: the same receipt is taken
+    const later = keyFile("later-keys.json", new Date(now + 3_600_000).toISOString());
+    expect((await run(["verify", path("stolen.json"), path("k8s"), "-k", later])).code).toBe(0);
+    // a retiredAt that is not a time is an edited file, refused by name rather than ignored
+    const edited = await run([
+      "verify",
+      path("stolen.json"),
+      "-k",
+      keyFile("edited-retired.json", "yesterday"),
+    ]);
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toContain(
+      `the key ${kid} has a retiredAt that is not an RFC 3339 time ("yesterday")`,
+    );
+  });
+
+  it("counts a __proto__ key of a manifest as data: the manifest with one added differs (1)", async () => {
+    const configMap = (extra: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n  labels: { owner: shop }\ndata:\n  mode: safe\n${extra}`;
+    mkdirSync(path("cm"));
+    writeFileSync(path("cm", "settings.yaml"), configMap(""));
+    const check = await checkServer(path("receipt-cm.json"), path("cm"));
+    expect(check.code, check.stderr).toBe(0);
+    expect((await run(["verify", path("receipt-cm.json"), path("cm"), "-k", path("keys.json")])).code).toBe(
+      0,
+    );
+    // a valid ConfigMap key, which a plain object takes as its prototype (and drops from the text)
+    writeFileSync(path("cm-proto.yaml"), configMap('  __proto__: "rm -rf /"\n'));
+    const added = await run([
+      "verify",
+      path("receipt-cm.json"),
+      path("cm-proto.yaml"),
+      "-k",
+      path("keys.json"),
+    ]);
+    expect(added.code, added.stdout).toBe(1);
+    expect(added.stdout).toContain("mismatch: ConfigMap/shop/settings differs from the evaluated one");
+    // and the manifest evaluated with one verifies against its own receipt
+    mkdirSync(path("cm-2"));
+    writeFileSync(path("cm-2", "settings.yaml"), configMap('  __proto__: "rm -rf /"\n'));
+    expect((await checkServer(path("receipt-cm-2.json"), path("cm-2"))).code).toBe(0);
+    const own = await run(["verify", path("receipt-cm-2.json"), path("cm-2"), "-k", path("keys.json")]);
+    expect(own.code, own.stdout).toBe(0);
   });
 });
 

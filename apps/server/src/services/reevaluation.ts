@@ -13,7 +13,7 @@ import {
 } from "@celgate/core";
 import { and, asc, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { findings, images, inventory, policyVersions } from "../db/schema.js";
+import { findings, images, inventory, policyVersions, state } from "../db/schema.js";
 import type { Evaluator } from "../evaluator/index.js";
 import { isUnavailable } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
@@ -21,6 +21,7 @@ import type { Metrics } from "../lib/metrics.js";
 import { withoutParameters } from "../lib/secret-errors.js";
 import { ChangeQueue, type ClaimedChange, rowsOf } from "./changes.js";
 import type { FailingPolicy, FindingService } from "./findings.js";
+import { GENERATION_KEYS } from "./generations.js";
 import { type ImageService, imageRefsOf } from "./images.js";
 import { failingOf, type InventoryRow, isFailing, keyOf, resultsFor } from "./inventory.js";
 import type { PolicySetRuntime, PolicySnapshot } from "./policy-set.js";
@@ -57,6 +58,26 @@ export const DEFAULT_REEVALUATION: ReevaluationOptions = {
 
 /** Pruning of the queue runs at most this often per instance. */
 const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * How often one change is begun again because the policy set changed while it was evaluated,
+ * before that counts as a failed attempt (each restart follows a policy or exception change
+ * that committed meanwhile, so only a storm of them reaches this).
+ */
+const MAX_RESTARTS = 50;
+
+/**
+ * Thrown when a verdict was made with a policy set that another policy or exception change has
+ * replaced since: storing it would record a decision the set in force does not make.
+ */
+class StalePolicySet extends Error {
+  override name = "StalePolicySet";
+  constructor(used: number, current: number | null) {
+    super(
+      `the policy set changed while the change was re-evaluated (generation ${used}, now ${current ?? "missing"}); begun again with the set in force`,
+    );
+  }
+}
 
 /** Which inventory entries a change concerns, and what to name as its trigger. */
 interface Scope {
@@ -181,8 +202,24 @@ export class Reevaluator {
     return done;
   }
 
-  /** Re-evaluates the entries one change concerns; returns how many. Throws on failure (retried). */
+  /**
+   * Re-evaluates the entries one change concerns; returns how many. Throws on failure (retried).
+   * Every verdict is stored under the policy set it was made with: when another policy or
+   * exception change commits meanwhile, the change is begun again with the new set (verdicts
+   * stored before it were right when they were stored, and are made again).
+   */
   async process(change: ClaimedChange): Promise<number> {
+    for (let restarts = 0; ; restarts++) {
+      try {
+        return await this.#processOnce(change);
+      } catch (err) {
+        if (!(err instanceof StalePolicySet) || restarts >= MAX_RESTARTS) throw err;
+        this.logger.debug({ change: change.id, cause: change.cause, restarts }, err.message);
+      }
+    }
+  }
+
+  async #processOnce(change: ClaimedChange): Promise<number> {
     // This change committed with a new policy generation: make sure it is the one in force here.
     this.runtime.invalidate();
     const snapshot = await this.runtime.get();
@@ -210,7 +247,7 @@ export class Reevaluator {
       if (rows.length === 0) break;
       after = rows.at(-1);
       total += rows.length;
-      for (const group of groups(rows)) {
+      for (const group of groups(this.#readable(rows, change))) {
         while (inflight.size >= this.#options.concurrency) await Promise.race(inflight);
         if (failure) throw failure;
         const p: Promise<void> = this.#evaluate(group, snapshot, cause)
@@ -229,6 +266,34 @@ export class Reevaluator {
     await Promise.allSettled(inflight);
     if (failure) throw failure;
     return total;
+  }
+
+  /**
+   * The rows that can be judged: an entry whose object or context is not a mapping, or whose
+   * baseline is not a list of policy names (written by an older version, or by hand), is left
+   * as it is and named in the log, so that it does not fail the change for every other entry.
+   * Its next admission replaces it.
+   */
+  #readable(rows: InventoryRow[], change: ClaimedChange): InventoryRow[] {
+    return rows.filter((row) => {
+      const problem = unreadable(row);
+      if (problem === null) return true;
+      this.metrics.inc("celgate_inventory_errors_total", "Inventory writes that failed (logged)", {
+        op: "reevaluate",
+      });
+      this.logger.error(
+        {
+          cluster: row.cluster,
+          namespace: row.namespace,
+          kind: row.kind,
+          name: row.name,
+          change: change.id,
+          problem,
+        },
+        "re-evaluation: an inventory entry no longer reads; left as it is (its next admission replaces it)",
+      );
+      return false;
+    });
   }
 
   /** Evaluates one group of entries (one cluster, one context) and stores each verdict. */
@@ -259,6 +324,14 @@ export class Reevaluator {
     });
     const now = new Date().toISOString();
     await this.db.transaction(async (tx) => {
+      // The set these verdicts were made with must still be the one in force, and stay so until
+      // they commit: the share lock makes a policy or exception change (which bumps the counter)
+      // wait for this transaction, and this one see the counter of any change committed before.
+      const [counter] = rowsOf(
+        await tx.execute(sql`select value from ${state} where key = ${GENERATION_KEYS.policies} for share`),
+      );
+      const current = counter === undefined ? null : Number(counter.value);
+      if (current !== snapshot.generation) throw new StalePolicySet(snapshot.generation, current);
       // Every verdict in one statement, each only over the revision that was read: an entry
       // admitted again (or re-evaluated) meanwhile keeps its newer verdict.
       const stored = rowsOf(
@@ -370,6 +443,18 @@ export class Reevaluator {
       ${policies === null ? sql`` : sql`and f.policy in (select jsonb_array_elements_text(${JSON.stringify(policies)}::jsonb))`})`;
     return matched.length > 0 ? sql`(${inArray(inventory.kind, matched)} or ${open})` : open;
   }
+}
+
+const isMapping = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Why an inventory row cannot be judged, or null when it can. */
+function unreadable(row: InventoryRow): string | null {
+  if (!isMapping(row.object)) return "its object is not a mapping";
+  if (!isMapping(row.context)) return "its context is not a mapping";
+  if (row.request !== null && !isMapping(row.request)) return "its admission request is not a mapping";
+  if (!Array.isArray(row.failing) || !row.failing.every((p) => typeof p === "string"))
+    return "its baseline (failing) is not a list of policy names";
+  return null;
 }
 
 /** Rows split into runs of one cluster and one context: each run is one evaluation. */

@@ -9,6 +9,7 @@ import {
   parseLabelSelector,
   parsePolicyDocuments,
   policySchema,
+  type Resource,
   type ResourceRef,
   type Selector,
 } from "@celgate/core";
@@ -22,7 +23,7 @@ import { describe, diagnosticErrors, isError } from "../lib/diagnostics.js";
 import { sha256Hex } from "../lib/ids.js";
 import { writeAudit } from "./audit.js";
 import { DomainError, refuse } from "./errors.js";
-import { type EvaluationService, resourcesOf } from "./evaluations.js";
+import { type EvaluationService, resourcesOf, type StoredInput } from "./evaluations.js";
 import { deployedCluster } from "./inventory.js";
 import { admissionSetOf, type PolicySetRuntime, type PolicySnapshot } from "./policy-set.js";
 
@@ -61,6 +62,40 @@ function storedSelector(id: string, text: string | undefined): Selector | undefi
   if (!parsed.ok)
     throw refuse("invalid-input", `evaluation ${id} has a selector that no longer parses: ${parsed.error}`);
   return parsed.selector;
+}
+
+/**
+ * The context of a recorded evaluation's stored input, and a reader of its resources (each call
+ * a new reading, as each evaluation is handed its own). Refused (invalid-input, naming the
+ * evaluation and what failed) when they no longer read: text an older engine accepted, or a
+ * row changed by hand. The request is not at fault, and a replay never judges candidates on a
+ * part of what was recorded.
+ */
+function storedInput(
+  id: string,
+  input: StoredInput,
+  limits: EvaluationService["limits"],
+): { resources: () => Resource[]; context: Record<string, unknown>; rule: "admission" | "full" } {
+  const context: unknown = input.context;
+  if (typeof context !== "object" || context === null || Array.isArray(context))
+    throw refuse("invalid-input", `evaluation ${id}: its stored context is not a mapping`);
+  const record = context as Record<string, unknown>;
+  // Admission reviews were judged without the bundle policies; replay them the same way.
+  const rule = record.admission === true ? "admission" : "full";
+  const admitted = rule === "admission" || deployedCluster(record) !== null;
+  const resources = () => {
+    try {
+      return resourcesOf(input, limits, admitted);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw refuse(
+        "invalid-input",
+        `evaluation ${id}: its stored input no longer reads (${why}); replay other evaluations`,
+        err instanceof DomainError ? err.errors : undefined,
+      );
+    }
+  };
+  return { resources, context: record, rule };
 }
 
 /** The set in force and the candidate set, each whole and as admission evaluates it. */
@@ -225,19 +260,15 @@ export class ReplayService {
       if (remaining <= 0) throw new ReplayTimeout(this.#options.timeoutMs, done, ids.length);
       const { input, evaluatedAt } = entry;
       const select = storedSelector(id, input.select);
-      // Admission reviews were judged without the bundle policies; replay them the same way.
-      const rule = input.context.admission === true ? "admission" : "full";
+      const recorded = storedInput(id, input, this.evaluations.limits);
+      const { context, rule } = recorded;
       const evaluateWith = (policySet: CompiledPolicySet) =>
         this.evaluator.evaluate(policySet, {
-          resources: resourcesOf(
-            input,
-            this.evaluations.limits,
-            rule === "admission" || deployedCluster(input.context) !== null,
-          ),
+          resources: recorded.resources(),
           images: input.images,
           exceptions,
           ...(input.params ? { params: input.params } : {}),
-          context: input.context,
+          context,
           now: evaluatedAt,
           ...(select ? { select } : {}),
           // as named then: a name no longer in a set selects nothing there (never everything)

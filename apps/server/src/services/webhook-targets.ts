@@ -59,13 +59,17 @@ const CLASSES: readonly [AddressClass, readonly [string, number][]][] = [
       ["203.0.113.0", 24],
       ["224.0.0.0", 4],
       ["240.0.0.0", 4],
-      // IPv4-compatible (deprecated), NAT64 and 6to4 addresses embed an IPv4 address
+      // IPv4-compatible (deprecated), IPv4-translated (SIIT), NAT64 and 6to4 addresses embed an
+      // IPv4 address
       ["::", 96],
+      ["::ffff:0:0:0", 96],
       ["64:ff9b::", 96],
       ["64:ff9b:1::", 48],
       ["2002::", 16],
       ["100::", 64],
       ["2001:db8::", 32],
+      // site-local (deprecated by RFC 3879, still routed inside some private networks)
+      ["fec0::", 10],
       ["ff00::", 8],
     ],
   ],

@@ -60,6 +60,9 @@ describe("the webhook address policy", () => {
       "::127.0.0.1",
       "64:ff9b::7f00:1",
       "2002:7f00:1::",
+      "::ffff:0:7f00:1",
+      "::ffff:0:a9fe:a9fe",
+      "fec0::1",
     ])
       expect(refusedAddress(a, "private")).toContain("reserved");
     for (const a of ["93.184.216.34", "2606:4700::1111", "172.32.0.1"])
@@ -70,6 +73,9 @@ describe("the webhook address policy", () => {
   it("refuses URLs it can judge without DNS", () => {
     expect(refusedUrl("http://127.1:8080/", "public")).toContain("loopback"); // WHATWG reads 127.1 as 127.0.0.1
     expect(refusedUrl("http://2130706433/", "public")).toContain("loopback");
+    expect(refusedUrl("http://0x7f.1/", "public")).toContain("loopback"); // hex and octal parts too
+    expect(refusedUrl("http://0251.0376.0251.0376/", "private")).toContain("metadata");
+    expect(refusedUrl("http://[::ffff:0:7f00:1]/", "private")).toContain("reserved");
     expect(refusedUrl("http://[::ffff:a9fe:a9fe]/latest", "private")).toContain("metadata");
     expect(refusedUrl("http://LOCALHOST./x", "private")).toContain("names this machine");
     expect(refusedUrl("http://api.localhost/x", "public")).toContain("names this machine");
@@ -224,5 +230,71 @@ describe.each(BACKENDS)("webhook delivery on %s", (backend) => {
       await endless.close();
     }
     expect(logged.join("\n")).not.toContain(SECRET);
+  });
+});
+
+describe.each(BACKENDS)("webhook delivery order on %s", (backend) => {
+  let database: Database;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ database, drop } = await openTestDatabase(backend));
+  });
+  afterAll(() => drop());
+
+  it("sends a finding's events in the order they happened, retries included, without holding other findings", async () => {
+    // the receiver refuses the first attempt of every finding.opened: the retry comes later
+    const accepted: string[] = [];
+    const refusedOnce = new Set<string>();
+    const server: Server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c.toString("utf8");
+      });
+      req.on("end", () => {
+        const payload = JSON.parse(body) as { id: string; event: string; finding: { id: string } };
+        if (payload.event === "finding.opened" && !refusedOnce.has(payload.id)) {
+          refusedOnce.add(payload.id);
+          res.writeHead(503).end();
+          return;
+        }
+        accepted.push(`${payload.finding.id} ${payload.event}`);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      await database.db.insert(webhooksTable).values({
+        id: "wh_order",
+        url: `http://127.0.0.1:${port}/hook`,
+        events: ["finding.opened", "finding.resolved"],
+        secret: SECRET,
+        createdBy: "test",
+      });
+      const s = new WebhookService(database.db, createLogger("error"), new Metrics(), {
+        targets: "any",
+        timeoutMs: 2000,
+        maxAttempts: 5,
+        backoffMs: 20,
+        maxBackoffMs: 40,
+      });
+      // fd_a opens, then resolves in a later transaction, while fd_b resolves on its own
+      await database.db.transaction((tx) => s.enqueue(tx, "finding.opened", [openFinding("fd_a")]));
+      const resolved = { ...openFinding("fd_a"), status: "resolved" as const, resolution: "passed" as const };
+      await database.db.transaction((tx) => s.enqueue(tx, "finding.resolved", [resolved]));
+      await database.db.transaction((tx) => s.enqueue(tx, "finding.resolved", [{ ...resolved, id: "fd_b" }]));
+      const until = Date.now() + 10_000;
+      while (accepted.length < 3 && Date.now() < until) {
+        await s.deliverDue();
+        await s.idle();
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      // fd_b is not held behind fd_a's retry; fd_a's resolution never overtakes its opening
+      expect(accepted).toEqual(["fd_b finding.resolved", "fd_a finding.opened", "fd_a finding.resolved"]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

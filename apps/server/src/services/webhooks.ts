@@ -217,7 +217,10 @@ export class WebhookService {
 
   /**
    * Claims the deliveries that are due (up to the free concurrency) and starts sending them;
-   * returns how many were started. Sending goes on in the background.
+   * returns how many were started. Sending goes on in the background. The events of one finding
+   * go to one webhook in the order they were queued: an event is claimed only once every earlier
+   * event of its finding to that webhook is delivered or given up, so `finding.resolved` never
+   * overtakes a `finding.opened` that is being retried. Other findings are not held.
    */
   async deliverDue(): Promise<number> {
     const free = this.#options.concurrency - this.#inflight.size;
@@ -230,7 +233,15 @@ export class WebhookService {
         from ${webhooks} w
         where w.id = d.webhook_id and d.id in (
           select id from ${webhookDeliveries}
-          where status = 'pending' and next_attempt_at <= now()
+          where id in (
+            -- the oldest pending event of each finding for each webhook: a later one (resolved
+            -- after opened) waits until it is delivered or given up, retries included
+            select distinct on (webhook_id, payload->'finding'->>'id') id
+            from ${webhookDeliveries}
+            where status = 'pending'
+            order by webhook_id, payload->'finding'->>'id', id
+          )
+            and next_attempt_at <= now()
             and (claimed_until is null or claimed_until < now())
           order by id
           limit ${free}

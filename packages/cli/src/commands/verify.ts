@@ -167,11 +167,26 @@ async function loadKeys(source: string): Promise<SigningJwk[]> {
     : [value];
   const keys: SigningJwk[] = [];
   for (const k of list) {
-    const jwk = k as Partial<SigningJwk> & { d?: unknown };
+    const jwk = k as Partial<Record<keyof SigningJwk | "d", unknown>>;
     if (jwk?.kty !== "OKP" || jwk.crv !== "Ed25519" || typeof jwk.x !== "string") continue;
     if (jwk.d !== undefined)
       throw new InputError(`--key ${source}: holds a private key; give the public key only (GET /v1/keys)`);
-    keys.push({ kty: "OKP", crv: "Ed25519", x: jwk.x, kid: jwk.kid ?? (await jwkThumbprint(jwk.x)) });
+    if (jwk.kid !== undefined && typeof jwk.kid !== "string")
+      throw new InputError(`--key ${source}: a key's kid is ${JSON.stringify(jwk.kid)}, not a string`);
+    const kid = jwk.kid ?? (await jwkThumbprint(jwk.x));
+    // a retired key's retiredAt is what refuses receipts signed with it after its retirement
+    // (a copy of the private key from a backup, say): kept, never dropped, and refused unread
+    if (jwk.retiredAt !== undefined && (typeof jwk.retiredAt !== "string" || !isTime(jwk.retiredAt)))
+      throw new InputError(
+        `--key ${source}: the key ${kid} has a retiredAt that is not an RFC 3339 time (${JSON.stringify(jwk.retiredAt)}); the file was edited`,
+      );
+    keys.push({
+      kty: "OKP",
+      crv: "Ed25519",
+      x: jwk.x,
+      kid,
+      ...(typeof jwk.retiredAt === "string" ? { retiredAt: jwk.retiredAt } : {}),
+    });
   }
   if (keys.length === 0)
     throw new InputError(`--key ${source}: holds no Ed25519 public key (kty OKP, crv Ed25519)`);
@@ -227,6 +242,14 @@ async function fetchKeys(source: string): Promise<string> {
     throw failed(error);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** An RFC 3339 date-time with a zone (`2026-12-01T00:00:00Z`), as GET /v1/keys writes retiredAt. */
+function isTime(text: string): boolean {
+  return (
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) &&
+    Number.isFinite(Date.parse(text))
+  );
 }
 
 async function pemKey(source: string, pem: string): Promise<SigningJwk> {

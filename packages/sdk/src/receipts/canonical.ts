@@ -24,7 +24,9 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 function canonicalJson(value: unknown): string {
   const text: string | undefined = JSON.stringify(value, (_key, v) => {
     if (isRecord(v)) {
-      const sorted: Record<string, unknown> = {};
+      // no prototype: a `__proto__` key is data like any other (a plain object would take it as
+      // its prototype, and the key would vanish from the text and from the digest)
+      const sorted: Record<string, unknown> = Object.create(null);
       for (const k of Object.keys(v).sort()) sorted[k] = v[k];
       return sorted;
     }

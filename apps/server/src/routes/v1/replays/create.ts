@@ -14,7 +14,9 @@ export default defineRoute({
     responses: {
       200: jsonContent(ReplayReportSchema, "What would change"),
       404: errorResponse("A chosen evaluation does not exist"),
-      422: errorResponse("Candidates do not compile"),
+      422: errorResponse(
+        "Candidates do not compile, or a recorded evaluation's stored input no longer reads (the detail names it)",
+      ),
       429: errorResponse("A replay is already running on this instance"),
       503: errorResponse("The replay passed its time limit"),
     },

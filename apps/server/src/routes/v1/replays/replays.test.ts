@@ -175,3 +175,49 @@ describe.each(BACKENDS)("replay limits on %s", (backend) => {
     expect((await t.call("POST", "/v1/replays", { body: { evaluations: [] } })).status).toBe(200);
   });
 });
+
+describe.each(BACKENDS)("a replay of stored inputs that no longer read on %s", (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await setupApp(backend);
+  });
+  afterAll(() => t.close());
+
+  /** Records an evaluation of one Deployment; returns its id. */
+  async function recorded(name: string): Promise<string> {
+    const res = await t.call("POST", "/v1/evaluations", {
+      body: { manifests: deploymentYaml(name, { owner: "x" }) },
+    });
+    expect(res.status).toBe(201);
+    return res.body.id;
+  }
+
+  it("is refused (422) naming the evaluation and what no longer reads, never blamed on the request or a 500", async () => {
+    const manifests = await recorded("unparsable");
+    // stored by an older engine that read it, or changed by hand: the request itself is fine
+    await t.database.db.execute(
+      sql`update inputs set text = 'a: [' where hash = (select input_hash from evaluations where id = ${manifests})`,
+    );
+    const broken = await t.call("POST", "/v1/replays", {
+      body: { policies: STRICTER_MIN_REPLICAS, evaluations: [manifests] },
+    });
+    expect(broken.status).toBe(422);
+    expect(broken.body.detail).toContain(`evaluation ${manifests}: its stored input no longer reads`);
+    expect(broken.body.detail).toContain("malformed YAML");
+
+    const context = await recorded("contextless");
+    await t.database.db.execute(sql`update evaluations set context = 'null'::jsonb where id = ${context}`);
+    const lost = await t.call("POST", "/v1/replays", {
+      body: { policies: STRICTER_MIN_REPLICAS, evaluations: [context] },
+    });
+    expect(lost.status).toBe(422);
+    expect(lost.body.detail).toContain(`evaluation ${context}: its stored context is not a mapping`);
+    // the replay slot is free again, and a readable evaluation still replays
+    const fine = await recorded("fine");
+    const ok = await t.call("POST", "/v1/replays", {
+      body: { policies: STRICTER_MIN_REPLICAS, evaluations: [fine] },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.evaluations).toBe(1);
+  });
+});
