@@ -150,3 +150,37 @@ f: [*e,*e,*e,*e,*e,*e,*e,*e,*e]
     }
   });
 });
+
+describe("parsePolicyDocuments: times are RFC 3339", () => {
+  const exception = (expires: string) => `apiVersion: celgate.dev/v1
+kind: PolicyException
+metadata: {name: e}
+spec:
+  policies: [a]
+  reason: r
+  expires: ${JSON.stringify(expires)}
+`;
+
+  it("reads a date and time with its zone, and a date alone as midnight UTC", () => {
+    for (const [text, iso] of [
+      ["2027-01-31T00:00:00Z", "2027-01-31T00:00:00.000Z"],
+      ["2027-01-31t01:30:00.5+02:00", "2027-01-30T23:30:00.500Z"],
+      ["2027-01-31", "2027-01-31T00:00:00.000Z"],
+    ]) {
+      const parsed = parsePolicyDocuments(exception(text!), "e.yaml");
+      expect(parsed.diagnostics).toEqual([]);
+      expect(parsed.exceptions[0]!.spec.expires).toBe(iso);
+    }
+  });
+
+  it("refuses what only JavaScript's Date reads: no zone, a bare number, words, an impossible day", () => {
+    for (const text of ["2027-01-31T00:00:00", "1", "Jan 31 2027", "2027-02-30T00:00:00Z", "2027-13-01"]) {
+      const { diagnostics, exceptions } = parsePolicyDocuments(exception(text), "e.yaml");
+      expect(exceptions, text).toEqual([]);
+      expect(
+        diagnostics.map((d) => [d.path, d.message]),
+        text,
+      ).toEqual([["spec.expires", "must be an RFC 3339 timestamp such as 2027-01-31T00:00:00Z"]]);
+    }
+  });
+});

@@ -98,8 +98,26 @@ export const policySchema = z.strictObject({
 });
 export type PolicyDocument = z.infer<typeof policySchema>;
 
+/**
+ * RFC 3339 as Kubernetes writes times: a date and a time with its zone (`Z` or an offset), or a
+ * date alone (midnight UTC). JavaScript's Date reads much more (`"1"` as 2001, `"Jan 1 2099"`,
+ * and a time without a zone in the reading machine's own zone, so the CLI on a laptop and the
+ * service in UTC would let one exception lapse hours apart): those are refused.
+ */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
+
+/** The instant of an RFC 3339 text, or NaN's date for any other text or an impossible day (February 30). */
+function rfc3339Date(text: string): Date {
+  if (!RFC3339.test(text)) return new Date(Number.NaN);
+  const [y, m, d] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d)
+    return new Date(Number.NaN);
+  return new Date(text);
+}
+
 const timestampText = z.union([z.string(), z.date()]).transform((value, ctx) => {
-  const date = value instanceof Date ? value : new Date(value);
+  const date = value instanceof Date ? value : rfc3339Date(value);
   if (Number.isNaN(date.getTime())) {
     ctx.addIssue({ code: "custom", message: "must be an RFC 3339 timestamp such as 2027-01-31T00:00:00Z" });
     return z.NEVER;
