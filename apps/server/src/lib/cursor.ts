@@ -23,6 +23,8 @@ export const CURSORS = {
   audit: z.object({ id: position }).strict(),
   /** `GET /v1/tokens`: by id. */
   tokens: z.object({ id: key }).strict(),
+  /** `GET /v1/webhooks`: by id. */
+  webhooks: z.object({ webhook: key }).strict(),
   /** `GET /v1/policies`: by name. */
   names: z.object({ name: key }).strict(),
   /** `GET /v1/exceptions`: by name. */

@@ -142,7 +142,7 @@ export class WebhookService {
   }
 
   async list(q: { limit: number; cursor?: string | undefined }) {
-    const after = q.cursor ? decodeCursor(q.cursor, CURSORS.tokens).id : undefined;
+    const after = q.cursor ? decodeCursor(q.cursor, CURSORS.webhooks).webhook : undefined;
     const rows = await this.db
       .select()
       .from(webhooks)
@@ -153,7 +153,7 @@ export class WebhookService {
     const last = page.at(-1);
     return {
       items: page.map(toWire),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ id: last.id }) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ webhook: last.id }) : null,
     };
   }
 
