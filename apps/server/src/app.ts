@@ -107,7 +107,8 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   app.use("/v1/*", rejectNulInUrl);
-  // Public routes under /v1 (the receipt keys, GET /v1/keys) need no token and have no caller to limit.
+  // Public routes under /v1 (the receipt keys, GET /v1/keys) need no token and have no caller to
+  // limit; HEAD of a public GET is as public (Hono answers it through the GET route).
   const open = new Set(
     ROUTES.filter((r) => r.roles === "public").map(
       (r) => `${r.openapi.method.toUpperCase()} ${r.openapi.path}`,
@@ -116,7 +117,9 @@ export function createApp(deps: AppDeps): App {
   const unlessOpen =
     (middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
     (c, next) =>
-      open.has(`${c.req.method} ${c.req.path}`) ? next() : middleware(c, next);
+      open.has(`${c.req.method === "HEAD" ? "GET" : c.req.method} ${c.req.path}`)
+        ? next()
+        : middleware(c, next);
   app.use(
     "/v1/*",
     unlessOpen(authenticate(services.tokens, { anonymousAdmission: deps.admissionAuth === "none" })),

@@ -125,6 +125,19 @@ describe.each(BACKENDS)("authentication and authorisation on %s", (backend) => {
     },
   );
 
+  // A public GET (the receipt keys) is public for HEAD too: the same answer without a body.
+  it.each(
+    ROUTES.filter((r) => r.roles === "public" && r.openapi.method === "get").map((r) => r.openapi.path),
+  )("HEAD of the public %s needs no token, as its GET", async (path) => {
+    for (const token of [null, "cg_not-a-token"]) {
+      const get = await t.request("GET", concrete(path), { token });
+      const head = await t.request("HEAD", concrete(path), { token });
+      expect(get.status, `GET ${path} with ${token}`).toBe(200);
+      expect(head.status, `HEAD ${path} with ${token}`).toBe(200);
+      expect(await head.text()).toBe("");
+    }
+  });
+
   // No method override: a header naming another method changes neither the route nor the
   // role check (a viewer's POST stays a POST, a GET never deletes).
   it("ignores method override headers", async () => {
