@@ -1,5 +1,5 @@
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
 import type { PolicyResource, PolicySource, PolicyVersion, ValidationResult } from "@celgate/contracts";
 import {
   canonicalJson,
@@ -440,34 +440,74 @@ function toVersion(r: typeof policyVersions.$inferSelect): PolicyVersion {
   };
 }
 
+/** A symbolic link in the policy repository that the walk cannot follow where it would read. */
+export interface UnfollowedLink {
+  /** The link's path. */
+  path: string;
+  /** Why: it leads to nothing readable, or to a folder outside the repository. */
+  problem: "nowhere" | "folder-outside";
+}
+
 /**
  * The files of the policy repository that hold documents, in name order: the CLI's set
  * (`classifyPolicyPath` in core decides), with test files or (to load policies) without. An
- * absent folder holds none. Symbolic links are not followed; `options.links`, when given,
- * collects those the walk passes over (not hidden, not in a skipped folder), so that a caller
- * can say so.
+ * absent folder holds none. Symbolic links are followed as `celgate` follows them (a
+ * Kubernetes ConfigMap volume is a folder of links): a link to a file is read where a file of
+ * its name would be; a link to a folder inside the repository is walked (each real folder once);
+ * a link that leads nowhere where a file would be read, or to a folder outside the repository,
+ * is not followed and is collected in `options.links` (a caller that passes none gets a
+ * RepositoryError instead: what the repository holds must not be missed unsaid).
  */
 export async function listPolicyFiles(
   dir: string,
-  options: { tests: boolean; links?: string[] },
-  root = dir,
+  options: { tests: boolean; links?: UnfollowedLink[] },
 ): Promise<string[]> {
   const out: string[] = [];
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return out;
+  const root = await realpath(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined;
     throw err;
-  }
-  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const path = join(dir, e.name);
-    // which files hold documents is the engine's decision, the same as the CLI's
-    if (e.isDirectory()) {
-      if (!skipsPolicyFolder(e.name)) out.push(...(await listPolicyFiles(path, options, root)));
-    } else if (e.isFile() && readsPolicyPath(relative(root, path), options)) out.push(path);
-    else if (e.isSymbolicLink() && !e.name.startsWith(".")) options.links?.push(path);
-  }
+  });
+  if (root === undefined) return out;
+  const inside = (real: string) =>
+    real === root || real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
+  const unfollowed = (link: UnfollowedLink) => {
+    if (options.links) return options.links.push(link);
+    throw new RepositoryError(
+      `the policy repository ${dir}: ${relative(dir, link.path)} is a symbolic link ${link.problem === "nowhere" ? "to nothing readable" : "to a folder outside the repository"}; put the ${link.problem === "nowhere" ? "file" : "folder"} itself in the repository`,
+    );
+  };
+  const walked = new Set<string>();
+  const walk = async (folder: string): Promise<void> => {
+    const real = await realpath(folder);
+    if (walked.has(real)) return;
+    walked.add(real);
+    const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    );
+    for (const e of entries) {
+      const path = join(folder, e.name);
+      let isDirectory = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        const target = await stat(path).catch(() => undefined);
+        if (target === undefined) {
+          if (readsPolicyPath(relative(dir, path), options)) unfollowed({ path, problem: "nowhere" });
+          continue;
+        }
+        isDirectory = target.isDirectory();
+        isFile = target.isFile();
+        if (isDirectory && !skipsPolicyFolder(e.name) && !inside(await realpath(path))) {
+          unfollowed({ path, problem: "folder-outside" });
+          continue;
+        }
+      }
+      // which files hold documents is the engine's decision, the same as the CLI's
+      if (isDirectory) {
+        if (!skipsPolicyFolder(e.name)) await walk(path);
+      } else if (isFile && readsPolicyPath(relative(dir, path), options)) out.push(path);
+    }
+  };
+  await walk(dir);
   return out;
 }
 

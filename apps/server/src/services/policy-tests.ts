@@ -17,8 +17,6 @@ import {
   type PolicyTestDocument,
   parsePolicyDocuments,
   parseSourceDocuments,
-  readsPolicyPath,
-  skipsPolicyFolder,
 } from "@celgate/core";
 import {
   judgeTestCase,
@@ -33,7 +31,7 @@ import { policies } from "../db/schema.js";
 import type { Evaluator } from "../evaluator/index.js";
 import { isError, isSyntax, wireDiagnostic } from "../lib/diagnostics.js";
 import { refuse } from "./errors.js";
-import { listPolicyFiles, type PolicyService } from "./policies.js";
+import { listPolicyFiles, type PolicyService, type UnfollowedLink } from "./policies.js";
 
 /**
  * Largest test file or fixture read from the repository; past it the file is reported, not read.
@@ -367,25 +365,18 @@ async function insideFolder(root: string, path: string): Promise<boolean> {
 async function readRepositoryTests(dir: string): Promise<RepositoryTests> {
   const root = resolve(dir);
   const out: RepositoryTests = { dir, tests: [], fixtures: new Map(), diagnostics: [] };
-  const links: string[] = [];
+  const links: UnfollowedLink[] = [];
   const files = await listPolicyFiles(dir, { tests: true, links });
   for (const link of links) {
-    const rel = relative(root, resolve(link));
-    const target = await stat(link).catch(() => undefined);
-    // a link to a fixture folder, or to a file no walk would read, hides nothing
-    if (target?.isDirectory() ? skipsPolicyFolder(basename(link)) : !readsPolicyPath(rel, { tests: true }))
-      continue;
-    const where =
-      target === undefined
-        ? "to nothing readable"
-        : (await insideFolder(root, link))
-          ? "inside the policy repository"
-          : "outside the policy repository";
-    // not followed (as the policies are loaded): what it holds would be missed unsaid
+    const rel = relative(root, resolve(link.path));
+    // what it would hold is missed: said where the tests of the policies it may be about are
     out.diagnostics.push({
       diagnostic: {
         code: "input-too-large",
-        message: `cannot read ${rel}: a symbolic link ${where}, which the service does not follow; put the ${target?.isDirectory() ? "folder" : "file"} itself in the repository`,
+        message:
+          link.problem === "nowhere"
+            ? `cannot read ${rel}: a symbolic link to nothing readable; put the file itself in the repository`
+            : `cannot read ${rel}: a symbolic link to a folder outside the policy repository, which the service does not follow (nor does celgate); put the folder itself in the repository`,
         file: rel,
         line: 1,
       },

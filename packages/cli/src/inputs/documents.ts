@@ -16,7 +16,7 @@ import { InputError } from "../errors.js";
 import { displayName, expand, type InputFile, readText, type WalkFilter } from "./files.js";
 
 /** The engine decides which files of a policy folder hold documents; the CLI only walks. */
-const policyWalk = (tests: boolean): WalkFilter => ({
+export const policyWalk = (tests: boolean): WalkFilter => ({
   folder: (name) => !skipsPolicyFolder(name),
   file: (relPath) => readsPolicyPath(relPath, { tests }),
 });
