@@ -1,5 +1,27 @@
 import { z } from "zod";
 
+/**
+ * The times the service stores and reads back as they were sent: both databases' drivers read a
+ * year below 100 as 19xx, and PostgreSQL refuses years past 9999 or before 1 AD.
+ */
+export const STORABLE_TIMES = {
+  first: new Date("1970-01-01T00:00:00.000Z"),
+  last: new Date("9999-12-31T23:59:59.999Z"),
+} as const;
+
+/** Undefined when `date` lies in STORABLE_TIMES; else why not, for a field error's message. */
+export function unstorableTime(date: Date): string | undefined {
+  const t = date.getTime();
+  if (t >= STORABLE_TIMES.first.getTime() && t <= STORABLE_TIMES.last.getTime()) return undefined;
+  return `must be a time from ${STORABLE_TIMES.first.toISOString()} to ${STORABLE_TIMES.last.toISOString()}`;
+}
+
+/** An RFC 3339 time with its offset, within STORABLE_TIMES (a query's since/until, a token's expiry). */
+export const StorableTimeSchema = z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
+  const why = unstorableTime(new Date(value));
+  if (why !== undefined) ctx.addIssue({ code: "custom", message: `${why}, not ${value}` });
+});
+
 /** RFC 9457 problem details, the one error envelope of the API. */
 export const ProblemFieldErrorSchema = z
   .object({

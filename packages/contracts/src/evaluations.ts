@@ -6,6 +6,7 @@ import {
   ownKeysSchema,
   pageSchema,
   readPageSchema,
+  StorableTimeSchema,
 } from "./common.js";
 import { DecisionSchema, EvaluationReportSchema, SummarySchema } from "./report.js";
 
@@ -62,7 +63,7 @@ export const EvaluationRequestSchema = z
     select: z.string().max(1024).optional(),
     policies: z.array(z.string().max(253)).max(1000).optional(),
     includeSkipped: z.boolean().optional(),
-    now: z.iso.datetime({ offset: true }).optional(),
+    now: StorableTimeSchema.optional(),
     dryRun: z.boolean().optional(),
   })
   .strict()
@@ -113,8 +114,8 @@ export const EvaluationListQuerySchema = z.object({
   kind: z.string().max(253).optional(),
   name: z.string().max(253).optional(),
   image: z.string().max(1024).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: StorableTimeSchema.optional(),
+  until: StorableTimeSchema.optional(),
 });
 export type EvaluationListQuery = z.infer<typeof EvaluationListQuerySchema>;
 
@@ -135,8 +136,8 @@ export const STATS_DEFAULT_DAYS = 7;
  * `since` to STATS_DEFAULT_DAYS days before `until`.
  */
 export const EvaluationStatsQuerySchema = z.object({
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: StorableTimeSchema.optional(),
+  until: StorableTimeSchema.optional(),
   bucket: StatsBucketSchema.default("day"),
   source: EvaluationSourceSchema.optional(),
 });

@@ -41,6 +41,9 @@ export {
   RoleSchema,
   readPageSchema,
   SELECTION_PROBLEM_TYPE,
+  STORABLE_TIMES,
+  StorableTimeSchema,
+  unstorableTime,
 } from "./common.js";
 export {
   DECISION_RANK,

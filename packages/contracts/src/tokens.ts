@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { pageSchema, RoleSchema } from "./common.js";
+import { pageSchema, RoleSchema, StorableTimeSchema } from "./common.js";
 
 /**
  * The id of the token of the service's CELGATE_ADMIN_TOKEN. It is the configuration's: the
@@ -35,7 +35,7 @@ export const CreateTokenRequestSchema = z
         "a token's name is the actor recorded in history and audit: no control, bidirectional or invisible characters (two names that look alike must be alike)",
       ),
     role: RoleSchema,
-    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    expiresAt: StorableTimeSchema.optional(),
   })
   .strict()
   .meta({ id: "CreateTokenRequest" });

@@ -204,23 +204,10 @@ const UNAVAILABLE_CODES = new Set([
   "EHOSTUNREACH",
 ]);
 
-/**
- * The times a timestamp column is given from a request (an exception's `expires`, an
- * evaluation's `now`): the database refuses a year of five digits or before 1 AD, and the
- * drivers read a year below 100 back as 19xx, so the column would say another time than the
- * request. Before 1970 nothing is meant either.
- */
-export const STORABLE_TIMES = {
-  first: new Date("1970-01-01T00:00:00.000Z"),
-  last: new Date("9999-12-31T23:59:59.999Z"),
-} as const;
-
-/** Undefined when `date` lies in STORABLE_TIMES; else why not, for a field error's message. */
-export function unstorableTime(date: Date): string | undefined {
-  const t = date.getTime();
-  if (t >= STORABLE_TIMES.first.getTime() && t <= STORABLE_TIMES.last.getTime()) return undefined;
-  return `must be a time from ${STORABLE_TIMES.first.toISOString()} to ${STORABLE_TIMES.last.toISOString()}`;
-}
+// The times a timestamp column is given from a request (an exception's `expires`, an
+// evaluation's `now`, a query's since/until): one range, the contracts' (the request schemas
+// refuse the others there, the services check what their schemas do not).
+export { STORABLE_TIMES, unstorableTime } from "@celgate/contracts";
 
 /**
  * SQLSTATEs of a value the database cannot hold: numeric out of range (22003), datetime out of

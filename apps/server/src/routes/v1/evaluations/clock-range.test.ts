@@ -41,3 +41,30 @@ describe.each(BACKENDS)("the evaluation clock on %s", (backend) => {
     }
   });
 });
+
+describe.each(BACKENDS)("times in queries and token expiries on %s", (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await setupApp(backend);
+  });
+  afterAll(() => t.close());
+
+  it.each(["0000-01-01T00:00:00Z", "0050-01-01T00:00:00Z"])("refuses %s naming the field", async (time) => {
+    const q = encodeURIComponent(time);
+    for (const [path, field] of [
+      [`/v1/evaluations?since=${q}`, "since"],
+      [`/v1/evaluations?until=${q}`, "until"],
+      [`/v1/evaluations/stats?since=${q}`, "since"],
+      [`/v1/audit?until=${q}`, "until"],
+    ] as const) {
+      const res = await t.call("GET", path);
+      expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body.errors, path).toEqual([expect.objectContaining({ path: field })]);
+    }
+    const token = await t.call("POST", "/v1/tokens", {
+      body: { name: "old", role: "viewer", expiresAt: time },
+    });
+    expect(token.status, JSON.stringify(token.body)).toBe(400);
+    expect(token.body.errors).toEqual([expect.objectContaining({ path: "expiresAt" })]);
+  });
+});
