@@ -127,6 +127,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ CELGATE_HISTORY_RETENTION: "5m" })).toThrow(
       /CELGATE_HISTORY_RETENTION: at least 1h/,
     );
+    expect(loadConfig({ CELGATE_HISTORY_RETENTION: "36500d" }).historyRetentionMs).toBe(36_500 * 86_400_000);
+    for (const long of ["36501d", "9999999999d"])
+      expect(() => loadConfig({ CELGATE_HISTORY_RETENTION: long })).toThrow(
+        /CELGATE_HISTORY_RETENTION: at most 36500d/,
+      );
     expect(() => loadConfig({ CELGATE_RATE_LIMIT: "fast" })).toThrow(/CELGATE_RATE_LIMIT/);
     expect(() =>
       loadConfig({ CELGATE_HEADERS_TIMEOUT_MS: "20000", CELGATE_REQUEST_TIMEOUT_MS: "10000" }),

@@ -44,7 +44,15 @@ const retention = z
     const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2]!.toLowerCase() as "d" | "h" | "m"];
     return Number(m[1]) * unit || null;
   })
-  .pipe(z.number().int().min(3_600_000, "at least 1h (or 0/off to keep history forever)").nullable());
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(3_600_000, "at least 1h (or 0/off to keep history forever)")
+      // a cutoff before 1 AD is a time the database refuses: every retention round would fail
+      .max(36_500 * 86_400_000, "at most 36500d, a hundred years (or 0/off to keep history forever)")
+      .nullable(),
+  );
 
 /** Requests per second: a positive number, or `0`/`off` for no limit (null). */
 const rate = z
