@@ -3,6 +3,12 @@ import { z } from "zod";
 import { defineRoute, jsonContent, READ } from "../../../lib/route.js";
 
 const CONTEXT = "context.";
+/**
+ * Context filters one query may hold: each is a condition on the stored context that no index
+ * serves, so a viewer's query of hundreds (a 16 KiB URL holds some 1,500) would make the
+ * database check each of them against every row of the history.
+ */
+export const MAX_CONTEXT_FILTERS = 16;
 
 /**
  * The declared filters and pagination, plus `context.<key>` filters; any other key is refused
@@ -11,6 +17,13 @@ const CONTEXT = "context.";
 const Query = EvaluationListQuerySchema.extend(PaginationQuerySchema.shape)
   .catchall(z.string())
   .superRefine((q, ctx) => {
+    const filters = Object.keys(q).filter((key) => key.startsWith(CONTEXT)).length;
+    if (filters > MAX_CONTEXT_FILTERS)
+      ctx.addIssue({
+        code: "custom",
+        path: ["context"],
+        message: `at most ${MAX_CONTEXT_FILTERS} context.<key> filters in one query, not ${filters}`,
+      });
     for (const key of Object.keys(q)) {
       if (key in EvaluationListQuerySchema.shape || key in PaginationQuerySchema.shape) continue;
       const contextKey = key.startsWith(CONTEXT) ? key.slice(CONTEXT.length) : undefined;
@@ -32,8 +45,7 @@ export default defineRoute({
     path: "/v1/evaluations",
     tags: ["evaluations"],
     summary: "Evaluation history, newest first",
-    description:
-      "Filters combine with AND. `namespace`, `kind` and `name` must hold for one resource of the evaluation; `policy` selects evaluations where that policy had a non-skip result; `image` matches a reference as written or its digest; `context.<key>=<value>` matches the context given at evaluation time.",
+    description: `Filters combine with AND. \`namespace\`, \`kind\` and \`name\` must hold for one resource of the evaluation; \`policy\` selects evaluations where that policy had a non-skip result; \`image\` matches a reference as written or its digest; \`context.<key>=<value>\` matches the context given at evaluation time (at most ${MAX_CONTEXT_FILTERS} such filters).`,
     request: { query: Query },
     responses: { 200: jsonContent(EvaluationListSchema, "A page of history") },
   },
