@@ -29,6 +29,21 @@ async function whoami(port: number, token: string): Promise<number> {
   return res.status;
 }
 
+/** Two pools on one new PostgreSQL database (and its URL), as two replicas hold them; closed and dropped by `cleanup`. */
+async function twoPools(
+  cleanup: (() => Promise<void>)[],
+): Promise<{ a: Database; b: Database; url: string }> {
+  const created = await createPostgresDatabase();
+  cleanup.push(created.drop);
+  const a = await openPostgres(created.url, { poolSize: 3 });
+  const b = await openPostgres(created.url, { poolSize: 3 });
+  cleanup.push(async () => {
+    await a.close();
+    await b.close();
+  });
+  return { a, b, url: created.url };
+}
+
 describe.each(BACKENDS)("instances of one database with different CELGATE_ADMIN_TOKEN on %s", (backend) => {
   let cleanup: (() => Promise<void>)[] = [];
   afterEach(async () => {
@@ -43,14 +58,7 @@ describe.each(BACKENDS)("instances of one database with different CELGATE_ADMIN_
       cleanup.push(() => database.close());
       return [database, database];
     }
-    const created = await createPostgresDatabase();
-    cleanup.push(created.drop);
-    const a = await openPostgres(created.url, { poolSize: 3 });
-    const b = await openPostgres(created.url, { poolSize: 3 });
-    cleanup.push(async () => {
-      await a.close();
-      await b.close();
-    });
+    const { a, b } = await twoPools(cleanup);
     return [a, b];
   }
 
@@ -170,20 +178,13 @@ describe.runIf(BACKENDS.includes("postgres"))("the claim on CELGATE_ADMIN_TOKEN 
   });
 
   it("is taken again after its connection was lost", async () => {
-    const created = await createPostgresDatabase();
-    cleanup.push(created.drop);
-    const a = await openPostgres(created.url, { poolSize: 3 });
-    const b = await openPostgres(created.url, { poolSize: 3 });
-    cleanup.push(async () => {
-      await a.close();
-      await b.close();
-    });
+    const { a, b, url } = await twoPools(cleanup);
     const { logger, lines } = capturingLogger();
     const config = (token: string) =>
       loadConfig({
         HOST: "127.0.0.1",
         PORT: "0",
-        DATABASE_URL: created.url,
+        DATABASE_URL: url,
         CELGATE_POLICY_DIR: FIXTURE_POLICY_DIR,
         CELGATE_EVALUATOR_THREADS: "0",
         CELGATE_ADMIN_TOKEN: token,
