@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { openEnum, pageSchema, readPageSchema, StorableTimeSchema } from "./common.js";
+import { openEnum, pageSchema, QueryTimeSchema, readPageSchema } from "./common.js";
 
 /** What an audit entry is about. */
 export const AUDIT_TARGET_KINDS = [
@@ -43,6 +43,6 @@ export const AuditListQuerySchema = z.object({
   targetKind: AuditTargetKindSchema.optional(),
   targetName: z.string().max(253).optional(),
   actor: z.string().max(100).optional(),
-  since: StorableTimeSchema.optional(),
-  until: StorableTimeSchema.optional(),
+  since: QueryTimeSchema.optional(),
+  until: QueryTimeSchema.optional(),
 });

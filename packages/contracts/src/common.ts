@@ -16,10 +16,27 @@ export function unstorableTime(date: Date): string | undefined {
   return `must be a time from ${STORABLE_TIMES.first.toISOString()} to ${STORABLE_TIMES.last.toISOString()}`;
 }
 
-/** An RFC 3339 time with its offset, within STORABLE_TIMES (a query's since/until, a token's expiry). */
+/** An RFC 3339 time with its offset, within STORABLE_TIMES (an evaluation's clock, a token's expiry). */
 export const StorableTimeSchema = z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
   const why = unstorableTime(new Date(value));
   if (why !== undefined) ctx.addIssue({ code: "custom", message: `${why}, not ${value}` });
+});
+
+/** The first time a query's bound may be: PostgreSQL holds no year 0 (JavaScript does). */
+export const FIRST_QUERY_TIME = new Date("0001-01-01T00:00:00.000Z");
+
+/**
+ * An RFC 3339 time with its offset that a query may compare with (a list's since/until): any
+ * time PostgreSQL holds, from the year 1 (`since=0001-01-01T00:00:00Z` asks for everything) to
+ * the last storable time.
+ */
+export const QueryTimeSchema = z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
+  const t = new Date(value).getTime();
+  if (t < FIRST_QUERY_TIME.getTime() || t > STORABLE_TIMES.last.getTime())
+    ctx.addIssue({
+      code: "custom",
+      message: `must be a time from ${FIRST_QUERY_TIME.toISOString()} to ${STORABLE_TIMES.last.toISOString()}, not ${value}`,
+    });
 });
 
 /** RFC 9457 problem details, the one error envelope of the API. */

@@ -5,6 +5,7 @@ import {
   openEnum,
   ownKeysSchema,
   pageSchema,
+  QueryTimeSchema,
   readPageSchema,
   StorableTimeSchema,
 } from "./common.js";
@@ -114,8 +115,8 @@ export const EvaluationListQuerySchema = z.object({
   kind: z.string().max(253).optional(),
   name: z.string().max(253).optional(),
   image: z.string().max(1024).optional(),
-  since: StorableTimeSchema.optional(),
-  until: StorableTimeSchema.optional(),
+  since: QueryTimeSchema.optional(),
+  until: QueryTimeSchema.optional(),
 });
 export type EvaluationListQuery = z.infer<typeof EvaluationListQuerySchema>;
 
@@ -136,8 +137,8 @@ export const STATS_DEFAULT_DAYS = 7;
  * `since` to STATS_DEFAULT_DAYS days before `until`.
  */
 export const EvaluationStatsQuerySchema = z.object({
-  since: StorableTimeSchema.optional(),
-  until: StorableTimeSchema.optional(),
+  since: QueryTimeSchema.optional(),
+  until: QueryTimeSchema.optional(),
   bucket: StatsBucketSchema.default("day"),
   source: EvaluationSourceSchema.optional(),
 });

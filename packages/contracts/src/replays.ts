@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ownKeysSchema, StorableTimeSchema } from "./common.js";
+import { ownKeysSchema, QueryTimeSchema } from "./common.js";
 import { DecisionSchema, OutcomeSchema, ResourceRefSchema } from "./report.js";
 
 /**
@@ -12,8 +12,8 @@ export const ReplayRequestSchema = z
     policies: z.union([z.string(), z.array(ownKeysSchema(z.record(z.string(), z.unknown())))]).optional(),
     remove: z.array(z.string()).optional(),
     evaluations: z.array(z.string()).max(500).optional(),
-    since: StorableTimeSchema.optional(),
-    until: StorableTimeSchema.optional(),
+    since: QueryTimeSchema.optional(),
+    until: QueryTimeSchema.optional(),
     limit: z.number().int().min(1).max(500).default(100),
   })
   .strict()
