@@ -1,10 +1,3 @@
-// A re-evaluation whose statement fails must not keep the statement's parameters: drizzle puts
-// them in its error's message and PostgreSQL quotes the failing row, and they can hold what
-// the redaction does not know to be secret. Made to fail for real (a constraint the findings
-// insert breaks), on both databases; the error stored with the change and the log are read.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Metrics } from "../lib/metrics.js";
@@ -13,6 +6,7 @@ import {
   BACKENDS,
   capturingLogger,
   deploymentObject,
+  emptyRepository,
   setupApp,
   type TestApp,
 } from "../test/harness.js";
@@ -44,8 +38,7 @@ describe.each(BACKENDS)("a failed re-evaluation on %s", (backend) => {
 
   beforeAll(async () => {
     t = await setupApp(backend, {
-      policyDir: mkdtempSync(join(tmpdir(), "celgate-reevaluation-errors-")),
-      allowEmptyPolicySet: true,
+      ...emptyRepository("reevaluation-errors"),
     });
   });
   afterAll(() => t.close());

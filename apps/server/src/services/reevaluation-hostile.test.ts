@@ -1,12 +1,3 @@
-// Re-evaluation under hostile conditions, on both databases. A policy changed while a
-// re-evaluation is in progress: the verdicts made with the set that was replaced must not be
-// stored, nor open findings (nor queue webhook events) that the set in force would not. The
-// evaluation is held at a gate (the real evaluator runs behind it) so that the policy change
-// commits between the snapshot and the store. And an inventory entry that no longer reads must
-// not cost the other entries their re-evaluation.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Evaluator } from "../evaluator/index.js";
@@ -16,6 +7,7 @@ import {
   BACKENDS,
   capturingLogger,
   deploymentObject,
+  emptyRepository,
   setupApp,
   type TestApp,
 } from "../test/harness.js";
@@ -68,8 +60,7 @@ describe.each(BACKENDS)("a policy changed during a re-evaluation on %s", (backen
 
   beforeAll(async () => {
     t = await setupApp(backend, {
-      policyDir: mkdtempSync(join(tmpdir(), "celgate-reevaluation-race-")),
-      allowEmptyPolicySet: true,
+      ...emptyRepository("reevaluation-race"),
     });
   });
   afterAll(() => t.close());
@@ -135,8 +126,7 @@ describe.each(BACKENDS)("an inventory entry that no longer reads on %s", (backen
 
   beforeAll(async () => {
     t = await setupApp(backend, {
-      policyDir: mkdtempSync(join(tmpdir(), "celgate-reevaluation-unreadable-")),
-      allowEmptyPolicySet: true,
+      ...emptyRepository("reevaluation-unreadable"),
     });
   });
   afterAll(() => t.close());

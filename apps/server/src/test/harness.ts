@@ -1,5 +1,8 @@
 // Test harness: a real app over a real database (PGlite or PostgreSQL), one per test file.
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Finding, Role } from "@celgate/contracts";
@@ -125,6 +128,14 @@ export interface TestApp {
     options?: RequestOptions,
   ): Promise<{ status: number; body: T; headers: Headers }>;
   close(): Promise<void>;
+}
+
+/**
+ * setupApp's options for an app over an empty policy repository (a new temporary folder, named
+ * after `name`): its policies are the ones a test makes through the API.
+ */
+export function emptyRepository(name: string): { policyDir: string; allowEmptyPolicySet: true } {
+  return { policyDir: mkdtempSync(join(tmpdir(), `celgate-${name}-`)), allowEmptyPolicySet: true };
 }
 
 /** A complete app (fixture policy repository loaded, a token per role) over a fresh database. */

@@ -2,11 +2,9 @@
 // opened and resolved by scans and by an exception's expiry, signed webhook deliveries, a
 // receiver that hangs or is down, and two replicas sharing one change queue.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +17,7 @@ import { createServices, type Services } from "../../../services/index.js";
 import {
   BACKENDS,
   createPostgresDatabase,
+  emptyRepository,
   type Json,
   setupApp,
   type TestApp,
@@ -138,8 +137,7 @@ describe.each(BACKENDS)("continuous re-evaluation (%s)", (backend) => {
 
   beforeAll(async () => {
     t = await setupApp(backend, {
-      policyDir: mkdtempSync(join(tmpdir(), "celgate-findings-")),
-      allowEmptyPolicySet: true,
+      ...emptyRepository("findings"),
       evaluator,
       services: SERVICE_OPTIONS,
     });
